@@ -1,0 +1,25 @@
+//! The narrow XML-DSig layer of Symbolon: enveloped signatures over SAML elements, verified
+//! against pinned keys only, and produced the same way.
+//!
+//! Invariants:
+//! - Verification never uses a key carried in the message; KeyInfo only orders pinned keys.
+//! - Verification returns the verified element ([`Verified`]), whose [`VerifiedNode`] view reaches
+//!   only the covered subtree: there is no way to read an unverified node through it.
+//! - Every structural surprise, unknown algorithm, decoding or crypto error is a rejection.
+//! - Sans-IO: signing takes its randomness from the caller.
+
+mod alg;
+mod cert;
+mod pem;
+mod sign;
+mod verify;
+
+pub use alg::{
+    DigestAlgorithm, ENVELOPED, EXC_C14N, EXC_C14N_WITH_COMMENTS, SignatureAlgorithm,
+    decode_base64, encode_base64,
+};
+pub use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+pub use cert::{CertError, KeyKind, PinnedCert};
+pub use pem::pem_blocks;
+pub use sign::{SignError, SignOptions, SigningKey, sign_enveloped};
+pub use verify::{DsigError, Verified, VerifiedNode, VerifyPolicy, verify_enveloped};
