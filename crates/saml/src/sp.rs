@@ -459,6 +459,11 @@ pub fn validate_response(
         ));
     }
 
+    // The Assertion's Issuer is required (and is where its signature must follow).
+    if children_named(assertion, ns::SAML, "Issuer").next().is_none() {
+        return Err(E::AssertionIssuerMissing);
+    }
+
     // Signatures only on the Response and the Assertion, each right after its Issuer.
     for sig in root
         .descendants()
