@@ -29,9 +29,14 @@ pub fn decode_post(value: &[u8]) -> Result<Vec<u8>, BindingError> {
 /// non-whitespace character (after an optional UTF-8 BOM) is `<`.
 pub fn xml_or_base64(input: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, BindingError> {
     let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first == Some(&b'<') {
-        Ok(std::borrow::Cow::Borrowed(input))
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    let trimmed = body.get(start..).unwrap_or_default();
+    if trimmed.first() == Some(&b'<') {
+        // Whitespace before the document carries nothing; an XML declaration must come first.
+        Ok(std::borrow::Cow::Borrowed(trimmed))
     } else {
         decode_post(body).map(std::borrow::Cow::Owned)
     }

@@ -460,7 +460,10 @@ pub fn validate_response(
     }
 
     // The Assertion's Issuer is required (and is where its signature must follow).
-    if children_named(assertion, ns::SAML, "Issuer").next().is_none() {
+    if children_named(assertion, ns::SAML, "Issuer")
+        .next()
+        .is_none()
+    {
         return Err(E::AssertionIssuerMissing);
     }
 

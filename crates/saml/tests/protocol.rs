@@ -5,16 +5,25 @@ mod common;
 
 use common::*;
 use symbolon_dsig::DsigError;
-use symbolon_saml::{Expectation, IdpSettings, MemoryReplayCache, ReplayCache, Signed, ValidationError as E};
+use symbolon_saml::{
+    Expectation, IdpSettings, MemoryReplayCache, ReplayCache, Signed, ValidationError as E,
+};
 use time::Duration;
 
 #[test]
 fn a_good_response_is_accepted_with_every_value_from_the_assertion() {
-    for xml in [Fixture::default().signed_assertion(), Fixture::default().signed_response(), Fixture::default().signed_both()] {
+    for xml in [
+        Fixture::default().signed_assertion(),
+        Fixture::default().signed_response(),
+        Fixture::default().signed_both(),
+    ] {
         let v = check(&xml).unwrap();
         assert_eq!(v.issuer, IDP);
         assert_eq!(v.name_id, "alice@example.test");
-        assert_eq!(v.name_id_format.as_deref(), Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"));
+        assert_eq!(
+            v.name_id_format.as_deref(),
+            Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress")
+        );
         assert_eq!(v.session_index.as_deref(), Some("_session-1"));
         assert_eq!(v.assertion_id, "_assertion-1");
         assert_eq!(v.response_id, "_response-1");
@@ -22,32 +31,68 @@ fn a_good_response_is_accepted_with_every_value_from_the_assertion() {
         assert_eq!(v.attribute("email").unwrap(), ["alice@example.test"]);
         // Same-named attributes merged in document order.
         assert_eq!(v.attribute("groups").unwrap(), ["/eng", "/ops", "/admins"]);
-        assert_eq!(v.authn_context_class_ref.as_deref(), Some("urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"));
+        assert_eq!(
+            v.authn_context_class_ref.as_deref(),
+            Some("urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport")
+        );
         assert!(v.warnings.is_empty(), "{:?}", v.warnings);
     }
 }
 
 #[test]
 fn not_on_or_after_is_the_earlier_of_conditions_and_confirmation() {
-    let f = Fixture { scd_not_on_or_after: t(60), ..Fixture::default() };
-    assert_eq!(check(&f.signed_assertion()).unwrap().not_on_or_after, NOW + Duration::seconds(60));
-    let f = Fixture { not_on_or_after: t(90), ..Fixture::default() };
-    assert_eq!(check(&f.signed_assertion()).unwrap().not_on_or_after, NOW + Duration::seconds(90));
+    let f = Fixture {
+        scd_not_on_or_after: t(60),
+        ..Fixture::default()
+    };
+    assert_eq!(
+        check(&f.signed_assertion()).unwrap().not_on_or_after,
+        NOW + Duration::seconds(60)
+    );
+    let f = Fixture {
+        not_on_or_after: t(90),
+        ..Fixture::default()
+    };
+    assert_eq!(
+        check(&f.signed_assertion()).unwrap().not_on_or_after,
+        NOW + Duration::seconds(90)
+    );
 }
 
 #[test]
 fn response_version_id_and_status() {
-    let xml = replace_once(&Fixture::default().xml(), r#"ID="_response-1" Version="2.0""#, r#"ID="_response-1" Version="1.1""#);
-    assert!(matches!(check(&sign(&xml, "_assertion-1", "idp-rsa")), Err(E::Version(Signed::Response, v)) if v == "1.1"));
+    let xml = replace_once(
+        &Fixture::default().xml(),
+        r#"ID="_response-1" Version="2.0""#,
+        r#"ID="_response-1" Version="1.1""#,
+    );
+    assert!(
+        matches!(check(&sign(&xml, "_assertion-1", "idp-rsa")), Err(E::Version(Signed::Response, v)) if v == "1.1")
+    );
 
     let xml = replace_once(&Fixture::default().xml(), r#"ID="_response-1" "#, "");
-    assert_eq!(check(&sign(&xml, "_assertion-1", "idp-rsa")).unwrap_err(), E::MissingId(Signed::Response));
+    assert_eq!(
+        check(&sign(&xml, "_assertion-1", "idp-rsa")).unwrap_err(),
+        E::MissingId(Signed::Response)
+    );
 
-    let f = Fixture { status: "urn:oasis:names:tc:SAML:2.0:status:Responder".into(), ..Fixture::default() };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::StatusNotSuccess { code, .. }) if code.ends_with("Responder")));
+    let f = Fixture {
+        status: "urn:oasis:names:tc:SAML:2.0:status:Responder".into(),
+        ..Fixture::default()
+    };
+    assert!(
+        matches!(check(&f.signed_assertion()), Err(E::StatusNotSuccess { code, .. }) if code.ends_with("Responder"))
+    );
 
-    let xml = replace_once(&Fixture::default().xml(), r#"<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>"#, "");
-    assert_eq!(check(&sign(&xml, "_assertion-1", "idp-rsa")).unwrap_err(), E::MissingStatus);
+    let xml = replace_once(
+        &Fixture::default().xml(),
+        r#"<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>"#,
+        "",
+    );
+    assert_eq!(
+        check(&sign(&xml, "_assertion-1", "idp-rsa")).unwrap_err(),
+        E::MissingStatus
+    );
 }
 
 #[test]
@@ -60,29 +105,72 @@ fn status_with_sub_code_and_message_is_reported() {
     let err = check(&sign(&xml, "_assertion-1", "idp-rsa")).unwrap_err();
     assert_eq!(err.code(), "status_not_success");
     let text = err.to_string();
-    assert!(text.contains("NoAuthnContext") && text.contains("step-up needed"), "{text}");
+    assert!(
+        text.contains("NoAuthnContext") && text.contains("step-up needed"),
+        "{text}"
+    );
 }
 
 #[test]
 fn destination_checked_when_present_and_required_when_response_signed() {
-    let f = Fixture { destination: Some("https://evil.test/acs".into()), ..Fixture::default() };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::DestinationMismatch { found, .. }) if found == "https://evil.test/acs"));
-    let f = Fixture { destination: None, ..Fixture::default() };
-    assert!(check(&f.signed_assertion()).is_ok(), "optional when only the assertion is signed");
-    assert_eq!(check(&f.signed_response()).unwrap_err(), E::DestinationMissing);
+    let f = Fixture {
+        destination: Some("https://evil.test/acs".into()),
+        ..Fixture::default()
+    };
+    assert!(
+        matches!(check(&f.signed_assertion()), Err(E::DestinationMismatch { found, .. }) if found == "https://evil.test/acs")
+    );
+    let f = Fixture {
+        destination: None,
+        ..Fixture::default()
+    };
+    assert!(
+        check(&f.signed_assertion()).is_ok(),
+        "optional when only the assertion is signed"
+    );
+    assert_eq!(
+        check(&f.signed_response()).unwrap_err(),
+        E::DestinationMissing
+    );
 }
 
 #[test]
 fn issuers_must_equal_the_idp_entity_id() {
-    let f = Fixture { issuer: "https://other.test".into(), ..Fixture::default() };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::IssuerMismatch { which: Signed::Response, .. })));
-    let f = Fixture { assertion_issuer: "https://other.test".into(), ..Fixture::default() };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::IssuerMismatch { which: Signed::Assertion, .. })));
+    let f = Fixture {
+        issuer: "https://other.test".into(),
+        ..Fixture::default()
+    };
+    assert!(matches!(
+        check(&f.signed_assertion()),
+        Err(E::IssuerMismatch {
+            which: Signed::Response,
+            ..
+        })
+    ));
+    let f = Fixture {
+        assertion_issuer: "https://other.test".into(),
+        ..Fixture::default()
+    };
+    assert!(matches!(
+        check(&f.signed_assertion()),
+        Err(E::IssuerMismatch {
+            which: Signed::Assertion,
+            ..
+        })
+    ));
     // The Response Issuer is optional.
-    let xml = replace_once(&Fixture::default().xml(), &format!("<saml:Issuer>{IDP}</saml:Issuer>\n"), "");
+    let xml = replace_once(
+        &Fixture::default().xml(),
+        &format!("<saml:Issuer>{IDP}</saml:Issuer>\n"),
+        "",
+    );
     assert!(check(&sign(&xml, "_assertion-1", "idp-rsa")).is_ok());
     // The Assertion Issuer is not.
-    let xml = Fixture::default().xml().replacen(&format!("<saml:Issuer>{IDP}</saml:Issuer><saml:Subject>"), "<saml:Subject>", 1);
+    let xml = Fixture::default().xml().replacen(
+        &format!("<saml:Issuer>{IDP}</saml:Issuer><saml:Subject>"),
+        "<saml:Subject>",
+        1,
+    );
     let signed = sign(&xml, "_assertion-1", "idp-rsa");
     assert_eq!(check(&signed).unwrap_err(), E::AssertionIssuerMissing);
 }
@@ -102,114 +190,264 @@ fn signature_must_sit_right_after_issuer() {
     let sig = slice(&signed, "<ds:Signature ", "</ds:Signature>").to_string();
     let moved = signed.replace(&sig, "");
     let moved = replace_once(&moved, "</saml:Subject>", &format!("</saml:Subject>{sig}"));
-    assert_eq!(check(&moved).unwrap_err(), E::SignatureMisplaced(Signed::Assertion));
+    assert_eq!(
+        check(&moved).unwrap_err(),
+        E::SignatureMisplaced(Signed::Assertion)
+    );
 }
 
 #[test]
 fn subject_name_id_checks() {
-    let f = Fixture { name_id: "   ".into(), ..Fixture::default() };
+    let f = Fixture {
+        name_id: "   ".into(),
+        ..Fixture::default()
+    };
     assert_eq!(check(&f.signed_assertion()).unwrap_err(), E::EmptyNameId);
 
-    let xml = replace_once(&Fixture::default().xml(), "<saml:NameID Format", r#"<saml:NameID SPNameQualifier="https://other-sp.test" Format"#);
-    assert!(matches!(check(&sign(&xml, "_assertion-1", "idp-rsa")), Err(E::SpNameQualifierMismatch { .. })));
-    let xml = replace_once(&Fixture::default().xml(), "<saml:NameID Format", &format!(r#"<saml:NameID SPNameQualifier="{SP}" Format"#));
+    let xml = replace_once(
+        &Fixture::default().xml(),
+        "<saml:NameID Format",
+        r#"<saml:NameID SPNameQualifier="https://other-sp.test" Format"#,
+    );
+    assert!(matches!(
+        check(&sign(&xml, "_assertion-1", "idp-rsa")),
+        Err(E::SpNameQualifierMismatch { .. })
+    ));
+    let xml = replace_once(
+        &Fixture::default().xml(),
+        "<saml:NameID Format",
+        &format!(r#"<saml:NameID SPNameQualifier="{SP}" Format"#),
+    );
     assert!(check(&sign(&xml, "_assertion-1", "idp-rsa")).is_ok());
 
     let xml = Fixture::default().xml();
     let name_id = slice(&xml, "<saml:NameID", "</saml:NameID>").to_string();
     let two = replace_once(&xml, &name_id, &format!("{name_id}{name_id}"));
-    assert_eq!(check(&sign(&two, "_assertion-1", "idp-rsa")).unwrap_err(), E::MultipleNameIds);
+    assert_eq!(
+        check(&sign(&two, "_assertion-1", "idp-rsa")).unwrap_err(),
+        E::MultipleNameIds
+    );
     let none = replace_once(&xml, &name_id, "");
-    assert_eq!(check(&sign(&none, "_assertion-1", "idp-rsa")).unwrap_err(), E::NoNameId);
+    assert_eq!(
+        check(&sign(&none, "_assertion-1", "idp-rsa")).unwrap_err(),
+        E::NoNameId
+    );
     let enc = replace_once(&xml, &name_id, "<saml:EncryptedID/>");
-    assert!(matches!(check(&sign(&enc, "_assertion-1", "idp-rsa")), Err(E::UnsupportedSubjectId(_))));
+    assert!(matches!(
+        check(&sign(&enc, "_assertion-1", "idp-rsa")),
+        Err(E::UnsupportedSubjectId(_))
+    ));
 }
 
 #[test]
 fn bearer_confirmation_checks() {
-    let f = Fixture { recipient: "https://evil.test/acs".into(), ..Fixture::default() };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::RecipientMismatch { .. })));
+    let f = Fixture {
+        recipient: "https://evil.test/acs".into(),
+        ..Fixture::default()
+    };
+    assert!(matches!(
+        check(&f.signed_assertion()),
+        Err(E::RecipientMismatch { .. })
+    ));
 
     let xml = replace_once(&Fixture::default().xml(), "cm:bearer", "cm:holder-of-key");
-    assert_eq!(check(&sign(&xml, "_assertion-1", "idp-rsa")).unwrap_err(), E::NoBearerConfirmation);
+    assert_eq!(
+        check(&sign(&xml, "_assertion-1", "idp-rsa")).unwrap_err(),
+        E::NoBearerConfirmation
+    );
 
     let f = Fixture::default();
-    let xml = replace_once(&f.xml(), &format!(r#"<saml:SubjectConfirmationData NotOnOrAfter="{}" "#, f.scd_not_on_or_after), "<saml:SubjectConfirmationData ");
-    assert_eq!(check(&sign(&xml, "_assertion-1", "idp-rsa")).unwrap_err(), E::ConfirmationNoExpiry);
+    let xml = replace_once(
+        &f.xml(),
+        &format!(
+            r#"<saml:SubjectConfirmationData NotOnOrAfter="{}" "#,
+            f.scd_not_on_or_after
+        ),
+        "<saml:SubjectConfirmationData ",
+    );
+    assert_eq!(
+        check(&sign(&xml, "_assertion-1", "idp-rsa")).unwrap_err(),
+        E::ConfirmationNoExpiry
+    );
 
-    let f = Fixture { scd_not_on_or_after: t(-200), ..Fixture::default() };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::ConfirmationExpired(_))));
+    let f = Fixture {
+        scd_not_on_or_after: t(-200),
+        ..Fixture::default()
+    };
+    assert!(matches!(
+        check(&f.signed_assertion()),
+        Err(E::ConfirmationExpired(_))
+    ));
 
-    let xml = replace_once(&Fixture::default().xml(), "<saml:SubjectConfirmationData ", &format!(r#"<saml:SubjectConfirmationData NotBefore="{}" "#, t(200)));
-    assert!(matches!(check(&sign(&xml, "_assertion-1", "idp-rsa")), Err(E::ConfirmationNotYetValid(_))));
+    let xml = replace_once(
+        &Fixture::default().xml(),
+        "<saml:SubjectConfirmationData ",
+        &format!(r#"<saml:SubjectConfirmationData NotBefore="{}" "#, t(200)),
+    );
+    assert!(matches!(
+        check(&sign(&xml, "_assertion-1", "idp-rsa")),
+        Err(E::ConfirmationNotYetValid(_))
+    ));
 }
 
 #[test]
 fn in_response_to_rules() {
     let req = "_req-42";
-    let solicited = Fixture { in_response_to: Some(req.into()), scd_in_response_to: Some(req.into()), ..Fixture::default() };
-    let e = Expectation { in_response_to: Some(req), ..Expectation::at(NOW) };
-    assert_eq!(check_with(&solicited.signed_assertion(), &idp(), &e).unwrap().in_response_to.as_deref(), Some(req));
+    let solicited = Fixture {
+        in_response_to: Some(req.into()),
+        scd_in_response_to: Some(req.into()),
+        ..Fixture::default()
+    };
+    let e = Expectation {
+        in_response_to: Some(req),
+        ..Expectation::at(NOW)
+    };
+    assert_eq!(
+        check_with(&solicited.signed_assertion(), &idp(), &e)
+            .unwrap()
+            .in_response_to
+            .as_deref(),
+        Some(req)
+    );
 
     // Outstanding request, response answers another.
-    let other = Expectation { in_response_to: Some("_req-other"), ..Expectation::at(NOW) };
-    assert!(matches!(check_with(&solicited.signed_assertion(), &idp(), &other), Err(E::InResponseToMismatch { .. })));
+    let other = Expectation {
+        in_response_to: Some("_req-other"),
+        ..Expectation::at(NOW)
+    };
+    assert!(matches!(
+        check_with(&solicited.signed_assertion(), &idp(), &other),
+        Err(E::InResponseToMismatch { .. })
+    ));
     // Outstanding request, unsolicited response.
-    assert!(matches!(check_with(&Fixture::default().signed_assertion(), &idp(), &e), Err(E::InResponseToMismatch { found: None, .. })));
+    assert!(matches!(
+        check_with(&Fixture::default().signed_assertion(), &idp(), &e),
+        Err(E::InResponseToMismatch { found: None, .. })
+    ));
     // Response carries it, SubjectConfirmationData does not.
-    let half = Fixture { in_response_to: Some(req.into()), ..Fixture::default() };
-    assert!(matches!(check_with(&half.signed_assertion(), &idp(), &e), Err(E::ConfirmationInResponseToMismatch { .. })));
+    let half = Fixture {
+        in_response_to: Some(req.into()),
+        ..Fixture::default()
+    };
+    assert!(matches!(
+        check_with(&half.signed_assertion(), &idp(), &e),
+        Err(E::ConfirmationInResponseToMismatch { .. })
+    ));
     // No request outstanding: neither may carry one.
-    assert!(matches!(check(&solicited.signed_assertion()), Err(E::UnexpectedInResponseTo(_))));
-    let scd_only = Fixture { scd_in_response_to: Some(req.into()), ..Fixture::default() };
-    assert!(matches!(check(&scd_only.signed_assertion()), Err(E::ConfirmationInResponseToMismatch { .. })));
+    assert!(matches!(
+        check(&solicited.signed_assertion()),
+        Err(E::UnexpectedInResponseTo(_))
+    ));
+    let scd_only = Fixture {
+        scd_in_response_to: Some(req.into()),
+        ..Fixture::default()
+    };
+    assert!(matches!(
+        check(&scd_only.signed_assertion()),
+        Err(E::ConfirmationInResponseToMismatch { .. })
+    ));
     // IdP-initiated must be enabled.
     let mut strict = idp();
     strict.allow_idp_initiated = false;
-    assert_eq!(check_with(&Fixture::default().signed_assertion(), &strict, &Expectation::at(NOW)).unwrap_err(), E::IdpInitiatedDisabled);
+    assert_eq!(
+        check_with(
+            &Fixture::default().signed_assertion(),
+            &strict,
+            &Expectation::at(NOW)
+        )
+        .unwrap_err(),
+        E::IdpInitiatedDisabled
+    );
 }
 
 #[test]
 fn conditions_rules() {
     let xml = Fixture::default().xml();
     let conds = slice(&xml, "<saml:Conditions", "</saml:Conditions>").to_string();
-    assert_eq!(check(&sign(&replace_once(&xml, &conds, ""), "_assertion-1", "idp-rsa")).unwrap_err(), E::NoConditions);
     assert_eq!(
-        check(&sign(&replace_once(&xml, &conds, &format!("{conds}{conds}")), "_assertion-1", "idp-rsa")).unwrap_err(),
+        check(&sign(
+            &replace_once(&xml, &conds, ""),
+            "_assertion-1",
+            "idp-rsa"
+        ))
+        .unwrap_err(),
+        E::NoConditions
+    );
+    assert_eq!(
+        check(&sign(
+            &replace_once(&xml, &conds, &format!("{conds}{conds}")),
+            "_assertion-1",
+            "idp-rsa"
+        ))
+        .unwrap_err(),
         E::MultipleConditions
     );
 
-    let f = Fixture { audience: "https://other-sp.test".into(), ..Fixture::default() };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::AudienceMismatch { .. })));
+    let f = Fixture {
+        audience: "https://other-sp.test".into(),
+        ..Fixture::default()
+    };
+    assert!(matches!(
+        check(&f.signed_assertion()),
+        Err(E::AudienceMismatch { .. })
+    ));
 
     // Every AudienceRestriction must be satisfied, not just one.
     let f = Fixture {
         extra_conditions: "<saml:AudienceRestriction><saml:Audience>https://other-sp.test</saml:Audience></saml:AudienceRestriction>".into(),
         ..Fixture::default()
     };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::AudienceMismatch { .. })));
+    assert!(matches!(
+        check(&f.signed_assertion()),
+        Err(E::AudienceMismatch { .. })
+    ));
     // One restriction listing several audiences, ours among them, is fine.
     let f = Fixture {
-        extra_conditions: format!("<saml:AudienceRestriction><saml:Audience>https://x.test</saml:Audience><saml:Audience>{SP}</saml:Audience></saml:AudienceRestriction>"),
+        extra_conditions: format!(
+            "<saml:AudienceRestriction><saml:Audience>https://x.test</saml:Audience><saml:Audience>{SP}</saml:Audience></saml:AudienceRestriction>"
+        ),
         ..Fixture::default()
     };
     assert!(check(&f.signed_assertion()).is_ok());
 
-    let no_audience = replace_once(&xml, &format!("<saml:AudienceRestriction><saml:Audience>{SP}</saml:Audience></saml:AudienceRestriction>"), "");
-    assert_eq!(check(&sign(&no_audience, "_assertion-1", "idp-rsa")).unwrap_err(), E::NoAudienceRestriction);
+    let no_audience = replace_once(
+        &xml,
+        &format!(
+            "<saml:AudienceRestriction><saml:Audience>{SP}</saml:Audience></saml:AudienceRestriction>"
+        ),
+        "",
+    );
+    assert_eq!(
+        check(&sign(&no_audience, "_assertion-1", "idp-rsa")).unwrap_err(),
+        E::NoAudienceRestriction
+    );
 
-    let f = Fixture { extra_conditions: "<saml:OneTimeUse/><saml:ProxyRestriction Count=\"0\"/>".into(), ..Fixture::default() };
+    let f = Fixture {
+        extra_conditions: "<saml:OneTimeUse/><saml:ProxyRestriction Count=\"0\"/>".into(),
+        ..Fixture::default()
+    };
     assert!(check(&f.signed_assertion()).unwrap().one_time_use);
     let f = Fixture { extra_conditions: r#"<saml:Condition xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="x:Custom"/>"#.into(), ..Fixture::default() };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::UnknownCondition(n)) if n == "Condition"));
+    assert!(
+        matches!(check(&f.signed_assertion()), Err(E::UnknownCondition(n)) if n == "Condition")
+    );
 
-    let f = Fixture { not_before: "yesterday".into(), ..Fixture::default() };
-    assert_eq!(check(&f.signed_assertion()).unwrap_err(), E::BadTime("NotBefore"));
+    let f = Fixture {
+        not_before: "yesterday".into(),
+        ..Fixture::default()
+    };
+    assert_eq!(
+        check(&f.signed_assertion()).unwrap_err(),
+        E::BadTime("NotBefore")
+    );
 }
 
 #[test]
 fn authn_statement_rules() {
-    let f = Fixture { authn_statement: false, ..Fixture::default() };
+    let f = Fixture {
+        authn_statement: false,
+        ..Fixture::default()
+    };
     let err = check(&f.signed_assertion()).unwrap_err();
     assert_eq!(err, E::NoAuthnStatement);
     assert!(err.to_string().contains("Include AuthnStatement"));
@@ -220,39 +458,100 @@ fn authn_statement_rules() {
     let xml = Fixture::default().xml();
     let st = slice(&xml, "<saml:AuthnStatement", "</saml:AuthnStatement>").to_string();
     let two = replace_once(&xml, &st, &format!("{st}{st}"));
-    assert_eq!(check(&sign(&two, "_assertion-1", "idp-rsa")).unwrap_err(), E::MultipleAuthnStatements);
+    assert_eq!(
+        check(&sign(&two, "_assertion-1", "idp-rsa")).unwrap_err(),
+        E::MultipleAuthnStatements
+    );
 
-    let expired = replace_once(&xml, r#"SessionIndex="_session-1""#, &format!(r#"SessionIndex="_session-1" SessionNotOnOrAfter="{}""#, t(-600)));
-    assert!(matches!(check(&sign(&expired, "_assertion-1", "idp-rsa")), Err(E::SessionExpired(_))));
+    let expired = replace_once(
+        &xml,
+        r#"SessionIndex="_session-1""#,
+        &format!(
+            r#"SessionIndex="_session-1" SessionNotOnOrAfter="{}""#,
+            t(-600)
+        ),
+    );
+    assert!(matches!(
+        check(&sign(&expired, "_assertion-1", "idp-rsa")),
+        Err(E::SessionExpired(_))
+    ));
 }
 
 /// Clock skew: NotBefore - skew <= now < NotOnOrAfter + skew, exactly at the boundaries.
 #[test]
 fn clock_skew_boundaries() {
     let skew = Duration::seconds(120);
-    let xml = Fixture { issue_instant: t(-300), ..Fixture::default() }.signed_assertion();
-    let at = |d: Duration| check_with(&xml, &idp(), &Expectation { now: NOW + d, clock_skew: skew, in_response_to: None });
+    let xml = Fixture {
+        issue_instant: t(-300),
+        ..Fixture::default()
+    }
+    .signed_assertion();
+    let at = |d: Duration| {
+        check_with(
+            &xml,
+            &idp(),
+            &Expectation {
+                now: NOW + d,
+                clock_skew: skew,
+                in_response_to: None,
+            },
+        )
+    };
     // NotOnOrAfter = NOW+300 (both Conditions and confirmation).
     assert!(at(Duration::seconds(300) + skew - Duration::milliseconds(1)).is_ok());
-    assert!(matches!(at(Duration::seconds(300) + skew), Err(E::Expired(_))));
+    assert!(matches!(
+        at(Duration::seconds(300) + skew),
+        Err(E::Expired(_))
+    ));
     // NotBefore = NOW-300.
     assert!(at(Duration::seconds(-300) - skew).is_ok());
-    assert!(matches!(at(Duration::seconds(-300) - skew - Duration::milliseconds(1)), Err(E::NotYetValid(_))));
+    assert!(matches!(
+        at(Duration::seconds(-300) - skew - Duration::milliseconds(1)),
+        Err(E::NotYetValid(_))
+    ));
     // IssueInstant in the future beyond the skew.
-    let f = Fixture { issue_instant: t(200), not_before: t(-300), ..Fixture::default() };
-    assert!(matches!(check(&f.signed_assertion()), Err(E::IssuedInFuture(..))));
+    let f = Fixture {
+        issue_instant: t(200),
+        not_before: t(-300),
+        ..Fixture::default()
+    };
+    assert!(matches!(
+        check(&f.signed_assertion()),
+        Err(E::IssuedInFuture(..))
+    ));
     // Zero skew is exact.
-    let zero = Expectation { now: NOW + Duration::seconds(300), clock_skew: Duration::ZERO, in_response_to: None };
-    assert!(matches!(check_with(&xml, &idp(), &zero), Err(E::Expired(_))));
+    let zero = Expectation {
+        now: NOW + Duration::seconds(300),
+        clock_skew: Duration::ZERO,
+        in_response_to: None,
+    };
+    assert!(matches!(
+        check_with(&xml, &idp(), &zero),
+        Err(E::Expired(_))
+    ));
     // More than 300 s is refused as configuration.
-    let wide = Expectation { clock_skew: Duration::seconds(301), ..Expectation::at(NOW) };
-    assert_eq!(check_with(&xml, &idp(), &wide).unwrap_err(), E::ClockSkewTooLarge(301));
+    let wide = Expectation {
+        clock_skew: Duration::seconds(301),
+        ..Expectation::at(NOW)
+    };
+    assert_eq!(
+        check_with(&xml, &idp(), &wide).unwrap_err(),
+        E::ClockSkewTooLarge(301)
+    );
 }
 
 #[test]
 fn an_idp_with_no_signing_certificate_accepts_nothing() {
     let empty = IdpSettings::new(IDP, vec![]);
-    assert_eq!(check_with(&Fixture::default().signed_assertion(), &empty, &Expectation::at(NOW)).unwrap_err(), E::NoSigningKeys);
+    assert_eq!(
+        check_with(
+            &Fixture::default().signed_assertion(),
+            &empty,
+            &Expectation::at(NOW)
+        )
+        .unwrap_err(),
+        E::NoSigningKeys
+    );
 }
 
 #[test]
@@ -260,7 +559,10 @@ fn every_signature_present_must_verify() {
     // Assertion signature good, Response signature broken: rejected (fail closed).
     let both = Fixture::default().signed_both();
     let tampered = replace_once(&both, "<samlp:StatusCode", "<samlp:StatusCode Extra=\"1\"");
-    assert_eq!(check(&tampered).unwrap_err(), E::Signature(Signed::Response, DsigError::DigestMismatch));
+    assert_eq!(
+        check(&tampered).unwrap_err(),
+        E::Signature(Signed::Response, DsigError::DigestMismatch)
+    );
 }
 
 #[test]
@@ -268,16 +570,33 @@ fn require_signed_assertion_policy() {
     let mut strict = idp();
     strict.require_signed_assertion = true;
     assert_eq!(
-        check_with(&Fixture::default().signed_response(), &strict, &Expectation::at(NOW)).unwrap_err(),
+        check_with(
+            &Fixture::default().signed_response(),
+            &strict,
+            &Expectation::at(NOW)
+        )
+        .unwrap_err(),
         E::AssertionNotSigned
     );
-    assert!(check_with(&Fixture::default().signed_both(), &strict, &Expectation::at(NOW)).is_ok());
+    assert!(
+        check_with(
+            &Fixture::default().signed_both(),
+            &strict,
+            &Expectation::at(NOW)
+        )
+        .is_ok()
+    );
 }
 
 #[test]
 fn expired_pinned_certificate_is_a_warning_not_a_rejection() {
     let xml = sign(&Fixture::default().xml(), "_assertion-1", "expired-rsa");
-    let v = check_with(&xml, &IdpSettings::new(IDP, vec![pinned("expired-rsa")]), &Expectation::at(NOW)).unwrap();
+    let v = check_with(
+        &xml,
+        &IdpSettings::new(IDP, vec![pinned("expired-rsa")]),
+        &Expectation::at(NOW),
+    )
+    .unwrap();
     assert_eq!(v.warnings.len(), 1);
     assert!(v.warnings[0].contains("expired"), "{:?}", v.warnings);
 }
@@ -285,20 +604,47 @@ fn expired_pinned_certificate_is_a_warning_not_a_rejection() {
 #[test]
 fn key_rollover_several_pinned_certificates() {
     let idp2 = IdpSettings::new(IDP, vec![pinned("idp-rsa"), pinned("idp-rsa-next")]);
-    let v = check_with(&sign(&Fixture::default().xml(), "_assertion-1", "idp-rsa-next"), &idp2, &Expectation::at(NOW)).unwrap();
+    let v = check_with(
+        &sign(&Fixture::default().xml(), "_assertion-1", "idp-rsa-next"),
+        &idp2,
+        &Expectation::at(NOW),
+    )
+    .unwrap();
     assert_eq!(v.cert_index, 1);
-    let v = check_with(&Fixture::default().signed_assertion(), &idp2, &Expectation::at(NOW)).unwrap();
+    let v = check_with(
+        &Fixture::default().signed_assertion(),
+        &idp2,
+        &Expectation::at(NOW),
+    )
+    .unwrap();
     assert_eq!(v.cert_index, 0);
 }
 
 #[test]
 fn ecdsa_signatures_verify() {
-    for (key, alg) in [("idp-ec-p256", symbolon_dsig::SignatureAlgorithm::EcdsaSha256), ("idp-ec-p384", symbolon_dsig::SignatureAlgorithm::EcdsaSha384)] {
+    for (key, alg) in [
+        (
+            "idp-ec-p256",
+            symbolon_dsig::SignatureAlgorithm::EcdsaSha256,
+        ),
+        (
+            "idp-ec-p384",
+            symbolon_dsig::SignatureAlgorithm::EcdsaSha384,
+        ),
+    ] {
         let xml = sign_alg(&Fixture::default().xml(), "_assertion-1", key, alg);
-        let v = check_with(&xml, &IdpSettings::new(IDP, vec![pinned(key)]), &Expectation::at(NOW)).unwrap();
+        let v = check_with(
+            &xml,
+            &IdpSettings::new(IDP, vec![pinned(key)]),
+            &Expectation::at(NOW),
+        )
+        .unwrap();
         assert_eq!(v.algorithm, alg);
     }
-    for alg in [symbolon_dsig::SignatureAlgorithm::RsaSha384, symbolon_dsig::SignatureAlgorithm::RsaSha512] {
+    for alg in [
+        symbolon_dsig::SignatureAlgorithm::RsaSha384,
+        symbolon_dsig::SignatureAlgorithm::RsaSha512,
+    ] {
         let xml = sign_alg(&Fixture::default().xml(), "_assertion-1", "idp-rsa", alg);
         assert_eq!(check(&xml).unwrap().algorithm, alg);
     }
@@ -327,9 +673,15 @@ fn same_issuer_different_keys_only_the_signing_tenant_accepts() {
     let by_b = sign(&Fixture::default().xml(), "_assertion-1", "attacker-rsa");
     let e = Expectation::at(NOW);
     assert!(check_with(&by_a, &tenant_a, &e).is_ok());
-    assert_eq!(check_with(&by_a, &tenant_b, &e).unwrap_err(), E::Signature(Signed::Assertion, DsigError::SignatureInvalid));
+    assert_eq!(
+        check_with(&by_a, &tenant_b, &e).unwrap_err(),
+        E::Signature(Signed::Assertion, DsigError::SignatureInvalid)
+    );
     assert!(check_with(&by_b, &tenant_b, &e).is_ok());
-    assert_eq!(check_with(&by_b, &tenant_a, &e).unwrap_err(), E::Signature(Signed::Assertion, DsigError::SignatureInvalid));
+    assert_eq!(
+        check_with(&by_b, &tenant_a, &e).unwrap_err(),
+        E::Signature(Signed::Assertion, DsigError::SignatureInvalid)
+    );
 }
 
 #[test]

@@ -14,7 +14,14 @@ fn data() -> PathBuf {
 fn c14n_doc(input: &[u8], with_comments: bool) -> Vec<u8> {
     let doc = parse_bytes(input, &Limits::default()).unwrap();
     let mut out = Vec::new();
-    canonicalize_document(&doc, &C14nOptions { with_comments, ..Default::default() }, &mut out);
+    canonicalize_document(
+        &doc,
+        &C14nOptions {
+            with_comments,
+            ..Default::default()
+        },
+        &mut out,
+    );
     out
 }
 
@@ -30,7 +37,12 @@ fn documents_match_golden_files() {
         for (wc, ext) in [(false, "c14n"), (true, "c14n-comments")] {
             let expected = std::fs::read(path.with_extension(ext)).unwrap();
             let got = c14n_doc(&input, wc);
-            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&expected), "{} ({ext})", path.display());
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&expected),
+                "{} ({ext})",
+                path.display()
+            );
         }
         n += 1;
     }
@@ -45,10 +57,25 @@ fn exclusive_spec_subtree_examples() {
         let elem2 = doc.root_element().first_element_child().unwrap();
         let mut out = Vec::new();
         canonicalize(elem2, &C14nOptions::default(), &mut out);
-        assert_eq!(out, std::fs::read(data().join(format!("{name}.elem2.c14n"))).unwrap(), "{name}");
+        assert_eq!(
+            out,
+            std::fs::read(data().join(format!("{name}.elem2.c14n"))).unwrap(),
+            "{name}"
+        );
         let mut out = Vec::new();
-        canonicalize(elem2, &C14nOptions { inclusive_prefixes: &["n0", "n2"], ..Default::default() }, &mut out);
-        assert_eq!(out, std::fs::read(data().join(format!("{name}.elem2-n0n2.c14n"))).unwrap(), "{name} n0 n2");
+        canonicalize(
+            elem2,
+            &C14nOptions {
+                inclusive_prefixes: &["n0", "n2"],
+                ..Default::default()
+            },
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            std::fs::read(data().join(format!("{name}.elem2-n0n2.c14n"))).unwrap(),
+            "{name} n0 n2"
+        );
     }
 }
 
@@ -59,11 +86,28 @@ fn excluded_subtree_and_default_namespace_rules() {
     let a = doc.root_element().first_element_child().unwrap();
     let sig = a.first_element_child().unwrap();
     let mut out = Vec::new();
-    canonicalize(a, &C14nOptions { exclude: Some(sig.id()), ..Default::default() }, &mut out);
-    assert_eq!(String::from_utf8(out).unwrap(), r#"<a xmlns="urn:r"><b xmlns="">x</b></a>"#);
+    canonicalize(
+        a,
+        &C14nOptions {
+            exclude: Some(sig.id()),
+            ..Default::default()
+        },
+        &mut out,
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        r#"<a xmlns="urn:r"><b xmlns="">x</b></a>"#
+    );
     // #default in the PrefixList renders the default namespace even where unused.
     let b = a.last_element_child().unwrap();
     let mut out = Vec::new();
-    canonicalize(b, &C14nOptions { inclusive_prefixes: &["#default"], ..Default::default() }, &mut out);
+    canonicalize(
+        b,
+        &C14nOptions {
+            inclusive_prefixes: &["#default"],
+            ..Default::default()
+        },
+        &mut out,
+    );
     assert_eq!(String::from_utf8(out).unwrap(), r#"<b>x</b>"#);
 }

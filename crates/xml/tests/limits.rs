@@ -12,7 +12,11 @@ fn doctype_in_any_form_is_refused() {
         "<!DOCTYPE r PUBLIC \"-//x\" \"http://evil.test/x.dtd\"><r/>",
         "<!-- c --><!DOCTYPE r><r/>",
     ] {
-        assert_eq!(parse(dt, &Limits::default()).unwrap_err(), XmlError::Doctype, "{dt}");
+        assert_eq!(
+            parse(dt, &Limits::default()).unwrap_err(),
+            XmlError::Doctype,
+            "{dt}"
+        );
     }
 }
 
@@ -20,36 +24,85 @@ fn doctype_in_any_form_is_refused() {
 fn size_depth_attributes_namespaces() {
     let limits = Limits::default();
     let big = format!("<r>{}</r>", "x".repeat(limits.max_bytes));
-    assert!(matches!(parse(&big, &limits), Err(XmlError::TooLarge { .. })));
+    assert!(matches!(
+        parse(&big, &limits),
+        Err(XmlError::TooLarge { .. })
+    ));
     // Depth: at the limit accepted, one deeper refused; a huge depth neither crashes nor allocates.
     let at = format!("{}{}", "<a>".repeat(128), "</a>".repeat(128));
     assert!(parse(&at, &limits).is_ok());
     let over = format!("{}{}", "<a>".repeat(129), "</a>".repeat(129));
-    assert_eq!(parse(&over, &limits).unwrap_err(), XmlError::TooDeep { limit: 128 });
+    assert_eq!(
+        parse(&over, &limits).unwrap_err(),
+        XmlError::TooDeep { limit: 128 }
+    );
     let huge = "<a>".repeat(600_000);
-    assert_eq!(parse(&huge, &limits).unwrap_err(), XmlError::TooDeep { limit: 128 });
+    assert_eq!(
+        parse(&huge, &limits).unwrap_err(),
+        XmlError::TooDeep { limit: 128 }
+    );
 
     let attrs: String = (0..257).map(|i| format!(" a{i}=\"\"")).collect();
-    assert_eq!(parse(&format!("<r{attrs}/>"), &limits).unwrap_err(), XmlError::TooManyAttributes { limit: 256 });
+    assert_eq!(
+        parse(&format!("<r{attrs}/>"), &limits).unwrap_err(),
+        XmlError::TooManyAttributes { limit: 256 }
+    );
     let ns: String = (0..65).map(|i| format!(" xmlns:p{i}=\"u{i}\"")).collect();
-    assert_eq!(parse(&format!("<r{ns}/>"), &limits).unwrap_err(), XmlError::TooManyNamespaces { limit: 64 });
+    assert_eq!(
+        parse(&format!("<r{ns}/>"), &limits).unwrap_err(),
+        XmlError::TooManyNamespaces { limit: 64 }
+    );
     // Declarations accumulate in scope: bounded too (this is what keeps the tree builder linear).
-    let nested: String = (0..3).map(|d| format!("<e{}>", (0..60).map(|i| format!(" xmlns:p{d}x{i}=\"u\"")).collect::<String>())).collect();
+    let nested: String = (0..3)
+        .map(|d| {
+            format!(
+                "<e{}>",
+                (0..60)
+                    .map(|i| format!(" xmlns:p{d}x{i}=\"u\""))
+                    .collect::<String>()
+            )
+        })
+        .collect();
     let doc = format!("{nested}</e></e></e>");
-    assert_eq!(parse(&doc, &limits).unwrap_err(), XmlError::TooManyNamespacesInScope { limit: 128 });
+    assert_eq!(
+        parse(&doc, &limits).unwrap_err(),
+        XmlError::TooManyNamespacesInScope { limit: 128 }
+    );
 }
 
 #[test]
 fn encodings_and_malformed_input() {
     let limits = Limits::default();
-    assert_eq!(parse_bytes(b"\xff\xfe<\x00r\x00/\x00>\x00", &limits).unwrap_err(), XmlError::NotUtf8);
-    assert!(parse_bytes(b"\xEF\xBB\xBF<r/>", &limits).is_ok(), "a UTF-8 BOM is fine");
     assert_eq!(
-        parse("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r/>", &limits).unwrap_err(),
+        parse_bytes(b"\xff\xfe<\x00r\x00/\x00>\x00", &limits).unwrap_err(),
+        XmlError::NotUtf8
+    );
+    assert!(
+        parse_bytes(b"\xEF\xBB\xBF<r/>", &limits).is_ok(),
+        "a UTF-8 BOM is fine"
+    );
+    assert_eq!(
+        parse(
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r/>",
+            &limits
+        )
+        .unwrap_err(),
         XmlError::UnsupportedEncoding("ISO-8859-1".into())
     );
     assert_eq!(parse("", &limits).unwrap_err(), XmlError::Empty);
-    for bad in ["<r>", "<r></s>", "<r a='1' a='2'/>", "<p:r/>", "<r xmlns:xml=\"urn:not-xml\"/>", "<r>&unknown;</r>", "<r/><r/>", "text"] {
-        assert!(matches!(parse(bad, &limits), Err(XmlError::Malformed(_))), "{bad}");
+    for bad in [
+        "<r>",
+        "<r></s>",
+        "<r a='1' a='2'/>",
+        "<p:r/>",
+        "<r xmlns:xml=\"urn:not-xml\"/>",
+        "<r>&unknown;</r>",
+        "<r/><r/>",
+        "text",
+    ] {
+        assert!(
+            matches!(parse(bad, &limits), Err(XmlError::Malformed(_))),
+            "{bad}"
+        );
     }
 }

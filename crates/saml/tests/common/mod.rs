@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use symbolon_dsig::{PinnedCert, SignOptions, SignatureAlgorithm, SigningKey, SystemRandom, sign_enveloped};
+use symbolon_dsig::{
+    PinnedCert, SignOptions, SignatureAlgorithm, SigningKey, SystemRandom, sign_enveloped,
+};
 use symbolon_saml::{Expectation, IdpSettings, SpSettings, ValidatedAssertion, ValidationError};
 use symbolon_xml::Limits;
 use time::macros::datetime;
@@ -89,10 +91,21 @@ impl Default for Fixture {
 
 impl Fixture {
     pub fn xml(&self) -> String {
-        let dest = self.destination.as_ref().map(|d| format!(r#" Destination="{d}""#)).unwrap_or_default();
-        let irt = self.in_response_to.as_ref().map(|d| format!(r#" InResponseTo="{d}""#)).unwrap_or_default();
-        let scd_irt =
-            self.scd_in_response_to.as_ref().map(|d| format!(r#" InResponseTo="{d}""#)).unwrap_or_default();
+        let dest = self
+            .destination
+            .as_ref()
+            .map(|d| format!(r#" Destination="{d}""#))
+            .unwrap_or_default();
+        let irt = self
+            .in_response_to
+            .as_ref()
+            .map(|d| format!(r#" InResponseTo="{d}""#))
+            .unwrap_or_default();
+        let scd_irt = self
+            .scd_in_response_to
+            .as_ref()
+            .map(|d| format!(r#" InResponseTo="{d}""#))
+            .unwrap_or_default();
         let authn = if self.authn_statement {
             format!(
                 r#"<saml:AuthnStatement AuthnInstant="{}" SessionIndex="_session-1"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>"#,
@@ -131,7 +144,11 @@ impl Fixture {
     }
 
     pub fn signed_both(&self) -> String {
-        sign(&sign(&self.xml(), "_assertion-1", "idp-rsa"), "_response-1", "idp-rsa")
+        sign(
+            &sign(&self.xml(), "_assertion-1", "idp-rsa"),
+            "_response-1",
+            "idp-rsa",
+        )
     }
 }
 
@@ -142,7 +159,10 @@ pub fn sign(xml: &str, id: &str, key: &str) -> String {
 
 pub fn sign_alg(xml: &str, id: &str, key: &str, alg: SignatureAlgorithm) -> String {
     let k = signing_key(key);
-    let opts = SignOptions { algorithm: alg, digest: symbolon_dsig::DigestAlgorithm::matching(alg) };
+    let opts = SignOptions {
+        algorithm: alg,
+        digest: symbolon_dsig::DigestAlgorithm::matching(alg),
+    };
     sign_enveloped(xml, id, &k, &opts, &SystemRandom::new()).unwrap()
 }
 
@@ -151,14 +171,21 @@ pub fn idp() -> IdpSettings {
 }
 
 pub fn sp() -> SpSettings {
-    SpSettings { entity_id: SP.into(), acs_url: ACS.into() }
+    SpSettings {
+        entity_id: SP.into(),
+        acs_url: ACS.into(),
+    }
 }
 
 pub fn check(xml: &str) -> Result<ValidatedAssertion, ValidationError> {
     check_with(xml, &idp(), &Expectation::at(NOW))
 }
 
-pub fn check_with(xml: &str, idp: &IdpSettings, e: &Expectation<'_>) -> Result<ValidatedAssertion, ValidationError> {
+pub fn check_with(
+    xml: &str,
+    idp: &IdpSettings,
+    e: &Expectation<'_>,
+) -> Result<ValidatedAssertion, ValidationError> {
     symbolon_saml::validate_response_xml(xml.as_bytes(), &Limits::default(), idp, &sp(), e)
 }
 
