@@ -1,6 +1,11 @@
 //! `shared/corpus/real-idps`: five real IdPs accepted with the recorded values; every bad case and
 //! the Keycloak policy case rejected for the reason its README gives.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 
@@ -85,7 +90,8 @@ fn real_idps_are_accepted_with_the_recorded_values() {
 
 #[test]
 fn bad_variants_are_rejected_for_their_reason() {
-    let cases: Vec<(&str, fn(&E) -> bool)> = vec![
+    type Reason = fn(&E) -> bool;
+    let cases: Vec<(&str, Reason)> = vec![
         ("bad-assertions/bad-assertion-expired-early", |e| {
             matches!(e, E::NotYetValid(_))
         }),

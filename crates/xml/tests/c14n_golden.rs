@@ -1,7 +1,12 @@
 //! Exclusive c14n against golden outputs: the W3C C14N 1.0 section 3 examples (without their
 //! DTDs, which we refuse) and the Exclusive C14N section 2.2 examples, plus our own.
 //! The expected files were produced by lxml and checked by hand against the specifications.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 

@@ -1,5 +1,10 @@
 //! security.md rule 1: one parser, no DTD, bounded before and while parsing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use symbolon_xml::{Limits, XmlError, parse, parse_bytes};
 
