@@ -25,6 +25,18 @@ pub enum SamlCommand {
     Sign(SignArgs),
     /// Exclusive XML canonicalisation of a document or of the element with an ID.
     C14n(C14nArgs),
+    /// Validate the same response repeatedly in-process and print the rate (for BENCHMARKS.md).
+    #[command(hide = true)]
+    BenchValidate(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    verify: VerifyArgs,
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
 }
 
 #[derive(Args, Debug)]
@@ -123,6 +135,7 @@ pub fn run(cmd: SamlCommand) -> ExitCode {
         SamlCommand::VerifyResponse(a) => verify_response(a),
         SamlCommand::Sign(a) => sign(a),
         SamlCommand::C14n(a) => c14n(a),
+        SamlCommand::BenchValidate(a) => bench_validate(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -265,5 +278,47 @@ fn c14n(a: C14nArgs) -> Result<(), Failure> {
     std::io::stdout()
         .write_all(&out)
         .map_err(|e| Failure(1, e.to_string()))?;
+    Ok(())
+}
+
+/// Each iteration does what a server does per POST: decode, parse, validate. Metadata is parsed
+/// once, as a server keeps its IdP configuration.
+fn bench_validate(a: BenchArgs) -> Result<(), Failure> {
+    let v = a.verify;
+    let metadata_bytes = read_path(&v.idp_metadata)?;
+    let input = read_input(&v.input)?;
+    let trust =
+        IdpTrust::from_metadata(&metadata_bytes, None).map_err(|e| Failure(1, e.to_string()))?;
+    let idp = IdpSettings::new(trust.entity_id, trust.certs);
+    let sp_settings = SpSettings {
+        entity_id: v.sp_entity_id,
+        acs_url: v.acs_url,
+    };
+    let expect = Expectation {
+        now: v.now.unwrap_or_else(OffsetDateTime::now_utc),
+        clock_skew: time::Duration::seconds(i64::from(v.clock_skew)),
+        in_response_to: v.in_response_to.as_deref(),
+    };
+    let limits = Limits::default();
+    let run = || -> Result<(), Failure> {
+        let xml = xml_or_base64(&input).map_err(|e| Failure(1, e.to_string()))?;
+        sp::validate_response_xml(&xml, &limits, &idp, &sp_settings, &expect)
+            .map(|_| ())
+            .map_err(|e| Failure(1, format!("rejected: {e}")))
+    };
+    run()?;
+    let start = std::time::Instant::now();
+    let mut n: u64 = 0;
+    while start.elapsed().as_secs_f64() < a.seconds {
+        for _ in 0..100 {
+            run()?;
+        }
+        n += 100;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({ "iterations": n, "seconds": secs, "per_second": n as f64 / secs })
+    );
     Ok(())
 }

@@ -148,10 +148,11 @@ impl DigestAlgorithm {
 /// anywhere is ignored; nothing else is tolerated.
 pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
-    let compact: Vec<u8> = s
-        .bytes()
-        .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        .collect();
+    let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    if !s.as_bytes().iter().any(is_ws) {
+        return base64::engine::general_purpose::STANDARD.decode(s).ok();
+    }
+    let compact: Vec<u8> = s.bytes().filter(|b| !is_ws(b)).collect();
     base64::engine::general_purpose::STANDARD
         .decode(compact)
         .ok()

@@ -401,9 +401,15 @@ pub fn verify_enveloped<'a, 'i>(
         },
         &mut si_bytes,
     );
-    let hinted = key_info
-        .and_then(|ki| key_info_cert(ki))
-        .and_then(|der| keys.iter().position(|k| k.der() == der));
+    // With several pinned keys (a rollover), a KeyInfo certificate equal to one of them is tried
+    // first; it is never trusted by itself.
+    let hinted = if keys.len() > 1 {
+        key_info
+            .and_then(key_info_cert)
+            .and_then(|der| keys.iter().position(|k| k.der() == der))
+    } else {
+        None
+    };
     let order = hinted
         .into_iter()
         .chain((0..keys.len()).filter(|i| Some(*i) != hinted));

@@ -8,6 +8,8 @@
 //! - No clock, no IO, no randomness: `now` and random values come from the caller.
 
 pub mod binding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod metadata;
 pub mod replay;
 pub mod sp;

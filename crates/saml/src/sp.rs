@@ -420,19 +420,30 @@ pub fn validate_response(
         return Err(E::NotAResponse(root.tag_name().name().to_string()));
     }
 
-    // Exactly one assertion in the whole document, as a direct child of the Response.
+    // One pass over the document: assertions, IDs and signatures.
     let mut assertions = 0usize;
     let mut encrypted = false;
     let mut found = None;
-    for n in root.descendants() {
+    let mut ids: Vec<&str> = Vec::new();
+    let mut signatures = Vec::new();
+    for n in root.descendants().filter(|n| n.is_element()) {
         if is_element(n, ns::SAML, "Assertion") {
             assertions += 1;
             found = Some(n);
         } else if is_element(n, ns::SAML, "EncryptedAssertion") {
             assertions += 1;
             encrypted = true;
+        } else if is_element(n, ns::DSIG, "Signature") {
+            signatures.push(n);
         }
+        ids.extend(
+            n.attributes()
+                .filter(|a| a.namespace().is_none() && matches!(a.name(), "ID" | "Id" | "id"))
+                .map(|a| a.value()),
+        );
     }
+
+    // Exactly one assertion in the whole document, as a direct child of the Response.
     match assertions {
         0 => return Err(E::NoAssertion),
         1 if encrypted => return Err(E::EncryptedAssertion),
@@ -445,13 +456,6 @@ pub fn validate_response(
     }
 
     // IDs unique across the document.
-    let mut ids: Vec<&str> = root
-        .descendants()
-        .filter(|n| n.is_element())
-        .flat_map(|n| n.attributes())
-        .filter(|a| a.namespace().is_none() && matches!(a.name(), "ID" | "Id" | "id"))
-        .map(|a| a.value())
-        .collect();
     ids.sort_unstable();
     if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
         return Err(E::DuplicateId(
@@ -468,10 +472,7 @@ pub fn validate_response(
     }
 
     // Signatures only on the Response and the Assertion, each right after its Issuer.
-    for sig in root
-        .descendants()
-        .filter(|n| is_element(*n, ns::DSIG, "Signature"))
-    {
+    for sig in signatures {
         let parent = sig.parent();
         let which = if parent == Some(root) {
             Signed::Response
@@ -480,8 +481,7 @@ pub fn validate_response(
         } else {
             return Err(E::UnexpectedSignature);
         };
-        let prev = sig.prev_sibling_element();
-        let placed = match prev {
+        let placed = match sig.prev_sibling_element() {
             Some(p) => is_element(p, ns::SAML, "Issuer"),
             None => which == Signed::Response,
         };

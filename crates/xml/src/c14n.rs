@@ -57,8 +57,8 @@ pub fn canonicalize_document(doc: &Document<'_>, opts: &C14nOptions<'_>, out: &m
 struct State<'a> {
     /// Namespace declarations in scope in the output: (prefix, URI); "" is the default namespace.
     rendered: Vec<(&'a str, &'a str)>,
-    /// Length of `rendered` when each open element started.
-    marks: Vec<usize>,
+    /// For each open element: the length of `rendered` when it started, and its qualified name.
+    marks: Vec<(usize, Option<&'a str>, &'a str)>,
     /// Scratch buffers reused across elements.
     candidates: Vec<(&'a str, &'a str)>,
     attrs: Vec<(&'a str, &'a str, Option<&'a str>, &'a str)>,
@@ -125,10 +125,10 @@ impl<'a> State<'a> {
         if !n.is_element() || Some(n.id()) == opts.exclude {
             return;
         }
+        let (mark, prefix, local) = self.marks.pop().unwrap_or((0, None, ""));
         out.extend_from_slice(b"</");
-        write_qname(element_prefix(n), n.tag_name().name(), out);
+        write_qname(prefix, local, out);
         out.push(b'>');
-        let mark = self.marks.pop().unwrap_or(0);
         self.rendered.truncate(mark);
     }
 
@@ -145,13 +145,24 @@ impl<'a> State<'a> {
         out.push(b'<');
         write_qname(prefix, n.tag_name().name(), out);
 
+        // Attributes once: they name namespaces (visibly utilised) and are written sorted.
+        self.attrs.clear();
+        for a in n.attributes() {
+            self.attrs.push((
+                a.namespace().unwrap_or(""),
+                a.name(),
+                attribute_prefix(n, &a),
+                a.value(),
+            ));
+        }
+
         // Namespace nodes to consider: those visibly utilised, plus those named by the PrefixList.
         self.candidates.clear();
         self.candidates
             .push((prefix.unwrap_or(""), n.tag_name().namespace().unwrap_or("")));
-        for a in n.attributes() {
-            if let Some(p) = attribute_prefix(n, &a) {
-                self.candidates.push((p, a.namespace().unwrap_or("")));
+        for &(uri, _, p, _) in &self.attrs {
+            if let Some(p) = p {
+                self.candidates.push((p, uri));
             }
         }
         if !opts.inclusive_prefixes.is_empty() {
@@ -178,7 +189,8 @@ impl<'a> State<'a> {
         self.candidates.sort_unstable();
         self.candidates.dedup_by(|a, b| a.0 == b.0);
 
-        self.marks.push(self.rendered.len());
+        self.marks
+            .push((self.rendered.len(), prefix, n.tag_name().name()));
         let mut i = 0;
         while let Some(&(p, uri)) = self.candidates.get(i) {
             i += 1;
@@ -197,15 +209,6 @@ impl<'a> State<'a> {
             self.rendered.push((p, uri));
         }
 
-        self.attrs.clear();
-        for a in n.attributes() {
-            self.attrs.push((
-                a.namespace().unwrap_or(""),
-                a.name(),
-                attribute_prefix(n, &a),
-                a.value(),
-            ));
-        }
         self.attrs
             .sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         for &(_, local, p, value) in &self.attrs {
@@ -245,6 +248,13 @@ fn write_leaf(n: Node<'_, '_>, out: &mut Vec<u8>) {
 
 fn escape_text(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
+    if !bytes
+        .iter()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'\r'))
+    {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let rep: &[u8] = match b {
@@ -263,6 +273,13 @@ fn escape_text(s: &str, out: &mut Vec<u8>) {
 
 fn escape_attr(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
+    if !bytes
+        .iter()
+        .any(|b| matches!(b, b'&' | b'<' | b'"' | b'\t' | b'\n' | b'\r'))
+    {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let rep: &[u8] = match b {

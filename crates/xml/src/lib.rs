@@ -9,6 +9,8 @@
 //! - No IO, no clock, no randomness.
 
 mod c14n;
+#[doc(hidden)]
+pub mod fuzzing;
 mod parse;
 pub mod writer;
 

@@ -3,7 +3,6 @@
 use std::fmt;
 
 pub use roxmltree::Document;
-use xmlparser::{ElementEnd, Token, Tokenizer};
 
 /// Bounds applied to every document before and while it is parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,101 +100,166 @@ pub fn parse<'i>(text: &'i str, limits: &Limits) -> Result<Document<'i>, XmlErro
     })
 }
 
-struct Frame {
-    attributes: usize,
-    namespaces: usize,
-}
-
-/// A streaming pass that enforces the structural limits before any tree is allocated.
+/// A streaming pass over the document's skeleton (tags, attribute names, markup declarations)
+/// that enforces the structural limits before any tree is allocated. It does not judge
+/// well-formedness (the tree builder does); it only has to see every tag the builder will see:
+/// comments, CDATA sections and processing instructions are skipped whole, attribute values are
+/// skipped by their quotes, and any other `<!` markup is a DTD.
 fn prescan(text: &str, limits: &Limits) -> Result<(), XmlError> {
-    let mut stack: Vec<Frame> = Vec::with_capacity(32);
+    let b = text.as_bytes();
+    // Namespace declarations per open element.
+    let mut stack: Vec<usize> = Vec::with_capacity(32);
     let mut in_scope = 0usize;
-    for token in Tokenizer::from(text) {
-        let token = token.map_err(|e| XmlError::Malformed(e.to_string()))?;
-        match token {
-            Token::DtdStart { .. }
-            | Token::EmptyDtd { .. }
-            | Token::EntityDeclaration { .. }
-            | Token::DtdEnd { .. } => return Err(XmlError::Doctype),
-            Token::Declaration {
-                encoding: Some(enc),
-                ..
-            } => {
-                let e = enc.as_str();
-                if !e.eq_ignore_ascii_case("utf-8") && !e.eq_ignore_ascii_case("utf8") {
-                    return Err(XmlError::UnsupportedEncoding(e.to_string()));
-                }
+    let mut i = 0usize;
+    let find = |from: usize, pat: &[u8]| -> Option<usize> {
+        memchr::memmem::find(b.get(from..)?, pat).map(|p| p + from)
+    };
+    while let Some(off) = b.get(i..).and_then(|rest| memchr::memchr(b'<', rest)) {
+        i += off;
+        let rest = b.get(i..).unwrap_or_default();
+        if rest.starts_with(b"<!--") {
+            let Some(end) = find(i + 4, b"-->") else {
+                return Ok(());
+            };
+            i = end + 3;
+        } else if rest.starts_with(b"<![CDATA[") {
+            let Some(end) = find(i + 9, b"]]>") else {
+                return Ok(());
+            };
+            i = end + 3;
+        } else if rest.starts_with(b"<!") {
+            return Err(XmlError::Doctype);
+        } else if rest.starts_with(b"<?") {
+            let Some(end) = find(i + 2, b"?>") else {
+                return Ok(());
+            };
+            let pi = text.get(i + 2..end).unwrap_or_default();
+            if let Some(decl) = pi.strip_prefix("xml")
+                && decl.starts_with(|c: char| c.is_ascii_whitespace())
+            {
+                check_encoding(decl)?;
             }
-            Token::ElementStart { .. } => {
-                if stack.len() >= limits.max_depth {
-                    return Err(XmlError::TooDeep {
-                        limit: limits.max_depth,
-                    });
-                }
-                stack.push(Frame {
-                    attributes: 0,
-                    namespaces: 0,
+            i = end + 2;
+        } else if rest.starts_with(b"</") {
+            let Some(end) = find(i + 2, b">") else {
+                return Ok(());
+            };
+            in_scope = in_scope.saturating_sub(stack.pop().unwrap_or(0));
+            i = end + 1;
+        } else {
+            if stack.len() >= limits.max_depth {
+                return Err(XmlError::TooDeep {
+                    limit: limits.max_depth,
                 });
             }
-            Token::Attribute { prefix, local, .. } => {
-                let Some(frame) = stack.last_mut() else {
-                    return Err(XmlError::Malformed("attribute outside an element".into()));
-                };
-                if prefix.as_str() == "xmlns" || (prefix.is_empty() && local.as_str() == "xmlns") {
-                    frame.namespaces += 1;
-                    if frame.namespaces > limits.max_namespace_declarations {
+            // Element name, then attributes until `>` or `/>`.
+            let mut j = i + 1;
+            while b
+                .get(j)
+                .is_some_and(|c| !is_ws(*c) && *c != b'>' && *c != b'/')
+            {
+                j += 1;
+            }
+            let (mut attributes, mut namespaces) = (0usize, 0usize);
+            let empty = loop {
+                while b.get(j).is_some_and(|c| is_ws(*c)) {
+                    j += 1;
+                }
+                match b.get(j) {
+                    None => return Ok(()),
+                    Some(b'>') => break false,
+                    Some(b'/') => break true,
+                    Some(_) => {}
+                }
+                let name_start = j;
+                while b
+                    .get(j)
+                    .is_some_and(|c| !is_ws(*c) && *c != b'=' && *c != b'>' && *c != b'/')
+                {
+                    j += 1;
+                }
+                let name = b.get(name_start..j).unwrap_or_default();
+                if name == b"xmlns" || name.starts_with(b"xmlns:") {
+                    namespaces += 1;
+                    if namespaces > limits.max_namespace_declarations {
                         return Err(XmlError::TooManyNamespaces {
                             limit: limits.max_namespace_declarations,
                         });
                     }
                 } else {
-                    frame.attributes += 1;
-                    if frame.attributes > limits.max_attributes {
+                    attributes += 1;
+                    if attributes > limits.max_attributes {
                         return Err(XmlError::TooManyAttributes {
                             limit: limits.max_attributes,
                         });
                     }
                 }
+                while b.get(j).is_some_and(|c| is_ws(*c) || *c == b'=') {
+                    j += 1;
+                }
+                match b.get(j) {
+                    Some(q @ (b'"' | b'\'')) => {
+                        let Some(close) = b.get(j + 1..).and_then(|r| memchr::memchr(*q, r)) else {
+                            return Ok(());
+                        };
+                        j += close + 2;
+                    }
+                    // Malformed: the tree builder will say how.
+                    _ => return Ok(()),
+                }
+            };
+            if in_scope + namespaces > limits.max_namespaces_in_scope {
+                return Err(XmlError::TooManyNamespacesInScope {
+                    limit: limits.max_namespaces_in_scope,
+                });
             }
-            Token::ElementEnd { end, .. } => match end {
-                ElementEnd::Open => {
-                    let added = stack.last().map_or(0, |f| f.namespaces);
-                    in_scope += added;
-                    if in_scope > limits.max_namespaces_in_scope {
-                        return Err(XmlError::TooManyNamespacesInScope {
-                            limit: limits.max_namespaces_in_scope,
-                        });
-                    }
-                }
-                ElementEnd::Empty => {
-                    let added = stack.pop().map_or(0, |f| f.namespaces);
-                    if in_scope + added > limits.max_namespaces_in_scope {
-                        return Err(XmlError::TooManyNamespacesInScope {
-                            limit: limits.max_namespaces_in_scope,
-                        });
-                    }
-                }
-                ElementEnd::Close(..) => {
-                    let added = stack.pop().map_or(0, |f| f.namespaces);
-                    in_scope = in_scope.saturating_sub(added);
-                }
-            },
-            _ => {}
+            if !empty {
+                stack.push(namespaces);
+                in_scope += namespaces;
+            }
+            i = j + 1;
         }
     }
     Ok(())
 }
 
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The encoding pseudo-attribute of an XML declaration must name UTF-8 when present.
+fn check_encoding(decl: &str) -> Result<(), XmlError> {
+    let Some(pos) = decl.find("encoding") else {
+        return Ok(());
+    };
+    let after = decl.get(pos + 8..).unwrap_or_default().trim_start();
+    let after = after.strip_prefix('=').unwrap_or(after).trim_start();
+    let value: String = after
+        .chars()
+        .skip(1)
+        .take_while(|c| *c != '"' && *c != '\'')
+        .collect();
+    if value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("utf8") {
+        Ok(())
+    } else {
+        Err(XmlError::UnsupportedEncoding(value))
+    }
+}
+
 /// The prefix an element was written with (`None` for an unprefixed element).
 pub(crate) fn element_prefix<'i>(node: roxmltree::Node<'_, 'i>) -> Option<&'i str> {
     let text = node.document().input_text();
-    let start = node.range().start;
-    let rest = text.get(start..)?.strip_prefix('<')?;
-    let end = rest
-        .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
-        .unwrap_or(rest.len());
-    let qname = rest.get(..end)?;
-    qname.split_once(':').map(|(p, _)| p)
+    let start = node.range().start + 1;
+    let bytes = text.as_bytes();
+    let mut i = start;
+    while let Some(&c) = bytes.get(i) {
+        match c {
+            b':' => return text.get(start..i),
+            b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/' => return None,
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// The prefix an attribute was written with (`None` for an unprefixed attribute).
@@ -203,9 +267,10 @@ pub(crate) fn attribute_prefix<'i>(
     node: roxmltree::Node<'_, 'i>,
     attr: &roxmltree::Attribute<'_, 'i>,
 ) -> Option<&'i str> {
+    let range = attr.range_qname();
     let text = node.document().input_text();
-    let qname = text.get(attr.range_qname())?;
-    qname.split_once(':').map(|(p, _)| p)
+    let colon = memchr::memchr(b':', text.as_bytes().get(range.clone())?)?;
+    text.get(range.start..range.start + colon)
 }
 
 impl fmt::Display for Limits {
@@ -215,5 +280,83 @@ impl fmt::Display for Limits {
             "{} bytes, depth {}, {} attributes, {} namespace declarations per element",
             self.max_bytes, self.max_depth, self.max_attributes, self.max_namespace_declarations
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The true maxima, read from the tree.
+    fn maxima(text: &str) -> (usize, usize, usize) {
+        let doc = Document::parse(text).unwrap();
+        let mut depth = 0;
+        let mut attrs = 0;
+        let mut decls = 0;
+        for n in doc.descendants().filter(|n| n.is_element()) {
+            depth = depth.max(n.ancestors().filter(|a| a.is_element()).count());
+            attrs = attrs.max(n.attributes().len());
+            let parent: Vec<_> = n
+                .parent_element()
+                .map(|p| p.namespaces().collect())
+                .unwrap_or_default();
+            let own = n.namespaces().filter(|ns| !parent.contains(ns)).count();
+            decls = decls.max(own);
+        }
+        (depth, attrs, decls)
+    }
+
+    #[test]
+    fn prescan_sees_exactly_what_the_tree_builder_builds() {
+        let docs = [
+            r#"<a x='>' y=">"><b z="a/b>c"/><!-- <c><d><e> --><![CDATA[<c><d>]]><?pi <c><d>?></a>"#,
+            r#"<?xml version="1.0" encoding='UTF-8'?><a xmlns="u" xmlns:p = "v" p:x = '1'><p:b><c   /></p:b></a>"#,
+            "<a\n\tx\n=\n'1'\r\n><b></b\n></a>",
+            r#"<r><a><b><c><d/></c></b></a><a/><a><b q="1" r="2" s="3"/></a></r>"#,
+            r#"<r xmlns:a="1"><s xmlns:b="2" xmlns:c="3"><t xmlns:d="4"/></s><u xmlns:e="5" xmlns:f="6" xmlns:g="7"/></r>"#,
+        ];
+        for text in docs {
+            let (depth, attrs, decls) = maxima(text);
+            let exact = Limits {
+                max_depth: depth,
+                max_attributes: attrs,
+                max_namespace_declarations: decls,
+                ..Limits::default()
+            };
+            assert_eq!(prescan(text, &exact), Ok(()), "{text}");
+            if depth > 0 {
+                let l = Limits {
+                    max_depth: depth - 1,
+                    ..exact
+                };
+                assert_eq!(
+                    prescan(text, &l),
+                    Err(XmlError::TooDeep { limit: depth - 1 }),
+                    "{text}"
+                );
+            }
+            if attrs > 0 {
+                let l = Limits {
+                    max_attributes: attrs - 1,
+                    ..exact
+                };
+                assert_eq!(
+                    prescan(text, &l),
+                    Err(XmlError::TooManyAttributes { limit: attrs - 1 }),
+                    "{text}"
+                );
+            }
+            if decls > 0 {
+                let l = Limits {
+                    max_namespace_declarations: decls - 1,
+                    ..exact
+                };
+                assert_eq!(
+                    prescan(text, &l),
+                    Err(XmlError::TooManyNamespaces { limit: decls - 1 }),
+                    "{text}"
+                );
+            }
+        }
     }
 }

@@ -1,0 +1,31 @@
+//! Entry points shared by the fuzz targets (`fuzz/`) and the corpus replay tests.
+
+use symbolon_xml::Limits;
+use time::macros::datetime;
+
+use crate::binding::xml_or_base64;
+use crate::sp::{Expectation, IdpSettings, SpSettings, validate_response_xml};
+
+/// Decode (XML or POST base64), parse and validate against `idp` as the SP
+/// `https://sp.example.test/saml/metadata` at 2025-01-01T12:00:00Z. Must never panic; returns
+/// whether the response was accepted.
+pub fn validate(data: &[u8], idp: &IdpSettings) -> bool {
+    let Ok(xml) = xml_or_base64(data) else {
+        return false;
+    };
+    let sp = SpSettings {
+        entity_id: "https://sp.example.test/saml/metadata".into(),
+        acs_url: "https://sp.example.test/saml/acs".into(),
+    };
+    let expect = Expectation::at(datetime!(2025-01-01 12:00:00 UTC));
+    validate_response_xml(&xml, &Limits::default(), idp, &sp, &expect).is_ok()
+}
+
+/// Parse metadata and take an IdP's trust from it. Must never panic.
+pub fn metadata(data: &[u8]) {
+    if let Ok(entities) = crate::metadata::parse_metadata(data) {
+        for e in &entities {
+            let _ = crate::metadata::IdpTrust::from_entity(e);
+        }
+    }
+}

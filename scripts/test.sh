@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test command. On a fresh machine it installs what the tests need (Debian packages, a Python
+# venv with pinned peers), builds the workspace once (one profile), and runs every test:
+# Rust unit/integration tests (benches run once in test mode, fuzz corpora are replayed) and the
+# Python interop suites. Usage: scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "System packages"
+need=()
+command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+xmlsec1 --version
+
+step "Python venv (.venv) with pinned peers"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+
+step "Build (once, dev profile)"
+cargo build --workspace --all-targets --locked
+
+step "Rust tests"
+cargo test --workspace --all-targets --locked --no-fail-fast
+
+step "Python interop tests"
+SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
