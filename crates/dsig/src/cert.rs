@@ -234,3 +234,55 @@ impl PartialEq for PinnedCert {
     }
 }
 impl Eq for PinnedCert {}
+
+/// What an administrator needs to know about a certificate, whether or not it can be pinned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    /// Unix seconds.
+    pub not_before: i64,
+    pub not_after: i64,
+    /// `RSA 2048`, `EC P-256`, or the key algorithm's OID when neither.
+    pub key: String,
+    /// RSA modulus bits, when RSA.
+    pub rsa_bits: Option<usize>,
+    pub signature_algorithm: String,
+    /// SHA-256 of the DER, lower-case hex.
+    pub sha256: String,
+}
+
+/// Describe a certificate without judging it (weak keys included).
+pub fn describe_certificate(der: &[u8]) -> Result<CertInfo, CertError> {
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| CertError::Der(e.to_string()))?;
+    let spki = cert.public_key();
+    let (key, rsa_bits) = match spki.parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
+            let bits = rsa_bits(rsa.modulus);
+            (format!("RSA {bits}"), Some(bits))
+        }
+        _ => match PinnedCert::from_der(der) {
+            Ok(p) => (p.kind().to_string(), None),
+            Err(_) => (spki.algorithm.algorithm.to_id_string(), None),
+        },
+    };
+    let sig_oid = cert.signature_algorithm.algorithm.clone();
+    let signature_algorithm = oid_registry::OidRegistry::default()
+        .with_all_crypto()
+        .get(&sig_oid)
+        .map(|e| e.sn().to_string())
+        .unwrap_or_else(|| sig_oid.to_id_string());
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    Ok(CertInfo {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        serial: cert.raw_serial_as_string(),
+        not_before: cert.validity().not_before.timestamp(),
+        not_after: cert.validity().not_after.timestamp(),
+        key,
+        rsa_bits,
+        signature_algorithm,
+        sha256: d.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
+    })
+}

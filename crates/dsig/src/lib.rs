@@ -19,7 +19,7 @@ pub use alg::{
     decode_base64, encode_base64,
 };
 pub use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-pub use cert::{CertError, KeyKind, PinnedCert};
+pub use cert::{CertError, CertInfo, KeyKind, PinnedCert, describe_certificate};
 pub use pem::pem_blocks;
 pub use sign::{SignError, SignOptions, SigningKey, sign_enveloped};
 pub use verify::{DsigError, Verified, VerifiedNode, VerifyPolicy, verify_enveloped};

@@ -10,6 +10,7 @@
 pub mod binding;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod lint;
 pub mod metadata;
 pub mod replay;
 pub mod sp;

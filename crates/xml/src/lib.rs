@@ -15,7 +15,7 @@ mod parse;
 pub mod writer;
 
 pub use c14n::{C14nOptions, canonicalize, canonicalize_document};
-pub use parse::{Document, Limits, XmlError, parse, parse_bytes};
+pub use parse::{Document, Limits, XmlError, decode_document, parse, parse_bytes};
 pub use roxmltree::{Node, NodeId};
 
 /// Namespace URIs used across the SAML crates.

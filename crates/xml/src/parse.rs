@@ -1,5 +1,6 @@
 //! One parse, with limits enforced by a streaming pre-scan before the tree is built.
 
+use std::borrow::Cow;
 use std::fmt;
 
 pub use roxmltree::Document;
@@ -61,7 +62,8 @@ pub enum XmlError {
     Malformed(String),
 }
 
-/// Parse UTF-8 bytes (an optional byte-order mark is skipped) into a tree, with limits.
+/// Parse UTF-8 bytes (an optional byte-order mark is skipped) into a tree, with limits. An XML
+/// declaration naming any other encoding is refused: SAML protocol messages are UTF-8.
 pub fn parse_bytes<'i>(input: &'i [u8], limits: &Limits) -> Result<Document<'i>, XmlError> {
     if input.len() > limits.max_bytes {
         return Err(XmlError::TooLarge {
@@ -71,11 +73,73 @@ pub fn parse_bytes<'i>(input: &'i [u8], limits: &Limits) -> Result<Document<'i>,
     }
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let text = std::str::from_utf8(input).map_err(|_| XmlError::NotUtf8)?;
-    parse(text, limits)
+    parse_checked(text, limits, true)
 }
 
-/// Parse text into a tree, with limits. DTDs are refused.
+/// Parse text (already Unicode, so any encoding declaration is moot) into a tree, with limits.
+/// DTDs are refused.
 pub fn parse<'i>(text: &'i str, limits: &Limits) -> Result<Document<'i>, XmlError> {
+    parse_checked(text, limits, false)
+}
+
+/// Decode a document that may legitimately come in another encoding (metadata saved by an
+/// administrator's editor): a UTF-8 or UTF-16 byte-order mark, else the XML declaration's
+/// encoding, else UTF-8. Malformed bytes for the encoding are an error, never replaced.
+pub fn decode_document<'i>(input: &'i [u8], limits: &Limits) -> Result<Cow<'i, str>, XmlError> {
+    if input.len() > limits.max_bytes {
+        return Err(XmlError::TooLarge {
+            size: input.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(input) {
+        let body = input.get(bom_len..).unwrap_or_default();
+        return encoding
+            .decode_without_bom_handling_and_without_replacement(body)
+            .ok_or(XmlError::NotUtf8);
+    }
+    let label = declared_encoding(input);
+    let encoding = match &label {
+        None => encoding_rs::UTF_8,
+        Some(l) => encoding_rs::Encoding::for_label(l.as_bytes())
+            .ok_or_else(|| XmlError::UnsupportedEncoding(l.clone()))?,
+    };
+    if encoding == encoding_rs::UTF_8 {
+        return std::str::from_utf8(input)
+            .map(Cow::Borrowed)
+            .map_err(|_| XmlError::NotUtf8);
+    }
+    encoding
+        .decode_without_bom_handling_and_without_replacement(input)
+        .ok_or_else(|| {
+            XmlError::UnsupportedEncoding(format!("{} (malformed bytes)", encoding.name()))
+        })
+}
+
+/// The encoding named by an XML declaration at the very start of `input`, if any.
+fn declared_encoding(input: &[u8]) -> Option<String> {
+    let head = input.get(..input.len().min(256))?;
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = memchr::memmem::find(head, b"?>")?;
+    let decl = std::str::from_utf8(head.get(5..end)?).ok()?;
+    let pos = decl.find("encoding")?;
+    let after = decl
+        .get(pos + 8..)?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = after.chars().next()?;
+    let value: String = after.chars().skip(1).take_while(|c| *c != quote).collect();
+    Some(value)
+}
+
+fn parse_checked<'i>(
+    text: &'i str,
+    limits: &Limits,
+    utf8_only: bool,
+) -> Result<Document<'i>, XmlError> {
     if text.len() > limits.max_bytes {
         return Err(XmlError::TooLarge {
             size: text.len(),
@@ -85,7 +149,7 @@ pub fn parse<'i>(text: &'i str, limits: &Limits) -> Result<Document<'i>, XmlErro
     if text.trim().is_empty() {
         return Err(XmlError::Empty);
     }
-    prescan(text, limits)?;
+    prescan(text, limits, utf8_only)?;
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
         nodes_limit: limits.max_nodes,
@@ -105,7 +169,7 @@ pub fn parse<'i>(text: &'i str, limits: &Limits) -> Result<Document<'i>, XmlErro
 /// well-formedness (the tree builder does); it only has to see every tag the builder will see:
 /// comments, CDATA sections and processing instructions are skipped whole, attribute values are
 /// skipped by their quotes, and any other `<!` markup is a DTD.
-fn prescan(text: &str, limits: &Limits) -> Result<(), XmlError> {
+fn prescan(text: &str, limits: &Limits, utf8_only: bool) -> Result<(), XmlError> {
     let b = text.as_bytes();
     // Namespace declarations per open element.
     let mut stack: Vec<usize> = Vec::with_capacity(32);
@@ -134,7 +198,8 @@ fn prescan(text: &str, limits: &Limits) -> Result<(), XmlError> {
                 return Ok(());
             };
             let pi = text.get(i + 2..end).unwrap_or_default();
-            if let Some(decl) = pi.strip_prefix("xml")
+            if utf8_only
+                && let Some(decl) = pi.strip_prefix("xml")
                 && decl.starts_with(|c: char| c.is_ascii_whitespace())
             {
                 check_encoding(decl)?;
@@ -323,14 +388,14 @@ mod tests {
                 max_namespace_declarations: decls,
                 ..Limits::default()
             };
-            assert_eq!(prescan(text, &exact), Ok(()), "{text}");
+            assert_eq!(prescan(text, &exact, true), Ok(()), "{text}");
             if depth > 0 {
                 let l = Limits {
                     max_depth: depth - 1,
                     ..exact
                 };
                 assert_eq!(
-                    prescan(text, &l),
+                    prescan(text, &l, true),
                     Err(XmlError::TooDeep { limit: depth - 1 }),
                     "{text}"
                 );
@@ -341,7 +406,7 @@ mod tests {
                     ..exact
                 };
                 assert_eq!(
-                    prescan(text, &l),
+                    prescan(text, &l, true),
                     Err(XmlError::TooManyAttributes { limit: attrs - 1 }),
                     "{text}"
                 );
@@ -352,7 +417,7 @@ mod tests {
                     ..exact
                 };
                 assert_eq!(
-                    prescan(text, &l),
+                    prescan(text, &l, true),
                     Err(XmlError::TooManyNamespaces { limit: decls - 1 }),
                     "{text}"
                 );

@@ -86,13 +86,41 @@ fn encodings_and_malformed_input() {
         parse_bytes(b"\xEF\xBB\xBF<r/>", &limits).is_ok(),
         "a UTF-8 BOM is fine"
     );
+    // Protocol messages (bytes) must be UTF-8; metadata may be decoded per its declaration first.
+    let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r>caf\xe9</r>";
+    assert_eq!(parse_bytes(latin1, &limits).unwrap_err(), XmlError::NotUtf8);
+    let ascii_latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r>cafe</r>";
     assert_eq!(
-        parse(
-            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r/>",
-            &limits
-        )
-        .unwrap_err(),
+        parse_bytes(ascii_latin1, &limits).unwrap_err(),
         XmlError::UnsupportedEncoding("ISO-8859-1".into())
+    );
+    let text = symbolon_xml::decode_document(latin1, &limits).unwrap();
+    assert_eq!(
+        parse(&text, &limits).unwrap().root_element().text(),
+        Some("café")
+    );
+    let cp1252 = b"<?xml version='1.0' encoding='windows-1252'?><r>\x93q\x94</r>";
+    let text = symbolon_xml::decode_document(cp1252, &limits).unwrap();
+    assert_eq!(
+        parse(&text, &limits).unwrap().root_element().text(),
+        Some("\u{201c}q\u{201d}")
+    );
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("<r>x</r>".encode_utf16().flat_map(|u| u.to_le_bytes()))
+        .collect();
+    let text = symbolon_xml::decode_document(&utf16, &limits).unwrap();
+    assert_eq!(
+        parse(&text, &limits).unwrap().root_element().text(),
+        Some("x")
+    );
+    assert!(matches!(
+        symbolon_xml::decode_document(b"<?xml version='1.0' encoding='x-klingon'?><r/>", &limits),
+        Err(XmlError::UnsupportedEncoding(_))
+    ));
+    assert_eq!(
+        symbolon_xml::decode_document(b"<r>\xff</r>", &limits).unwrap_err(),
+        XmlError::NotUtf8
     );
     assert_eq!(parse("", &limits).unwrap_err(), XmlError::Empty);
     for bad in [
