@@ -218,6 +218,11 @@ impl PinnedCert {
         self.0.keys.iter().any(|(a, _)| *a == alg)
     }
 
+    /// Verify a detached signature (e.g. the HTTP-Redirect binding's) over `message`.
+    pub fn verify_detached(&self, alg: SignatureAlgorithm, message: &[u8], sig: &[u8]) -> bool {
+        self.verify(alg, message, sig)
+    }
+
     /// Verify `signature` over `message` with this key and `alg`.
     pub(crate) fn verify(&self, alg: SignatureAlgorithm, message: &[u8], sig: &[u8]) -> bool {
         self.0

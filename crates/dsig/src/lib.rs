@@ -23,3 +23,10 @@ pub use cert::{CertError, CertInfo, KeyKind, PinnedCert, describe_certificate};
 pub use pem::pem_blocks;
 pub use sign::{SignError, SignOptions, SigningKey, sign_enveloped};
 pub use verify::{DsigError, Verified, VerifiedNode, VerifyPolicy, verify_enveloped};
+
+/// SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> Vec<u8> {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data)
+        .as_ref()
+        .to_vec()
+}

@@ -89,7 +89,12 @@ fn only_the_pinned_keys_verify() {
         .unwrap();
     let (_, other) = keys("attacker-rsa");
     assert_eq!(
-        verify_enveloped(thing, std::slice::from_ref(&other), &VerifyPolicy::default()).unwrap_err(),
+        verify_enveloped(
+            thing,
+            std::slice::from_ref(&other),
+            &VerifyPolicy::default()
+        )
+        .unwrap_err(),
         DsigError::SignatureInvalid
     );
     assert_eq!(

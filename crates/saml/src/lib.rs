@@ -10,8 +10,11 @@
 pub mod binding;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod idp;
 pub mod lint;
+pub mod messages;
 pub mod metadata;
+pub mod metadata_gen;
 pub mod replay;
 pub mod sp;
 pub mod time;

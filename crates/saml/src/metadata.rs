@@ -174,20 +174,21 @@ impl SpSsoDescriptor {
             && self.assertion_consumer.iter().any(Endpoint::is_saml2)
     }
 
-    /// The default ACS for a binding set: the one marked isDefault="true", else the first without
-    /// isDefault="false", else the first (SAML metadata section 2.2.3), among SAML 2.0 POST ones.
+    /// The default HTTP-POST ACS ([`default_post_acs`]).
     pub fn default_acs(&self) -> Option<&Endpoint> {
-        let post: Vec<&Endpoint> = self
-            .assertion_consumer
-            .iter()
-            .filter(|e| e.binding == BINDING_POST)
-            .collect();
-        post.iter()
-            .find(|e| e.is_default == Some(true))
-            .or_else(|| post.iter().find(|e| e.is_default.is_none()))
-            .or_else(|| post.first())
-            .copied()
+        default_post_acs(&self.assertion_consumer)
     }
+}
+
+/// The default HTTP-POST AssertionConsumerService (SAML metadata 2.2.3): the one marked
+/// isDefault="true", else the first not marked "false", else the first.
+pub fn default_post_acs(acs: &[Endpoint]) -> Option<&Endpoint> {
+    let post: Vec<&Endpoint> = acs.iter().filter(|e| e.binding == BINDING_POST).collect();
+    post.iter()
+        .find(|e| e.is_default == Some(true))
+        .or_else(|| post.iter().find(|e| e.is_default.is_none()))
+        .or_else(|| post.first())
+        .copied()
 }
 
 impl Metadata {
