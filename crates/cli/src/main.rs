@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod saml_cmd;
+mod saml_idp_tools;
+mod saml_tools;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -19,7 +21,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// SAML tools: verify a response, sign a document, canonicalise XML.
+    /// SAML tools: verify a response, inspect a message, keys, metadata lint, signing, c14n.
     #[command(subcommand)]
     Saml(saml_cmd::SamlCommand),
 }

@@ -25,9 +25,33 @@ pub enum SamlCommand {
     Sign(SignArgs),
     /// Exclusive XML canonicalisation of a document or of the element with an ID.
     C14n(C14nArgs),
+    /// Decode and summarise a SAML message (XML, base64, deflated, a Redirect URL or a POST body).
+    Inspect(crate::saml_tools::InspectArgs),
+    /// Generate a key pair and a self-signed certificate.
+    Keygen(crate::saml_tools::KeygenArgs),
+    /// Metadata tools.
+    #[command(subcommand)]
+    Metadata(crate::saml_tools::MetadataCommand),
+    /// Act as a test IdP: issue a signed Response for an SP (prints the XML).
+    IssueResponse(crate::saml_idp_tools::IssueArgs),
+    /// Check an AuthnRequest (Redirect URL or POST body) as Symbolon's IdP would.
+    CheckRequest(crate::saml_idp_tools::CheckArgs),
     /// Validate the same response repeatedly in-process and print the rate (for BENCHMARKS.md).
     #[command(hide = true)]
     BenchValidate(BenchArgs),
+    /// Issue signed responses (RSA-2048, Assertion signed) repeatedly and print the rate.
+    #[command(hide = true)]
+    BenchSign(BenchSignArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchSignArgs {
+    /// Signing key (PEM).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 3.0)]
+    pub seconds: f64,
 }
 
 #[derive(Args, Debug)]
@@ -100,7 +124,7 @@ pub struct C14nArgs {
     input: String,
 }
 
-fn parse_now(s: &str) -> Result<OffsetDateTime, String> {
+pub(crate) fn parse_now(s: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(s, &Rfc3339).map_err(|e| format!("not an RFC 3339 instant: {e}"))
 }
 
@@ -109,9 +133,9 @@ fn parse_alg(s: &str) -> Result<SignatureAlgorithm, String> {
 }
 
 /// A failure: the exit code and one line for stderr.
-struct Failure(u8, String);
+pub(crate) struct Failure(pub u8, pub String);
 
-fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
     if path == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -122,7 +146,22 @@ fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
     read_path(Path::new(path))
 }
 
-fn read_path(path: &Path) -> Result<Vec<u8>, Failure> {
+/// Like [`read_input`], but a value that plainly is a message (a URL, a query or POST body with
+/// `SAMLRequest=`/`SAMLResponse=`, or XML) is taken as it is rather than as a path.
+pub(crate) fn read_input_or_literal(value: &str) -> Result<Vec<u8>, Failure> {
+    let v = value.trim_start();
+    if v.starts_with('<')
+        || v.starts_with("http://")
+        || v.starts_with("https://")
+        || v.contains("SAMLRequest=")
+        || v.contains("SAMLResponse=")
+    {
+        return Ok(value.as_bytes().to_vec());
+    }
+    read_input(value)
+}
+
+pub(crate) fn read_path(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure(2, format!("cannot open {}: {e}", path.display())))
 }
 
@@ -136,6 +175,17 @@ pub fn run(cmd: SamlCommand) -> ExitCode {
         SamlCommand::Sign(a) => sign(a),
         SamlCommand::C14n(a) => c14n(a),
         SamlCommand::BenchValidate(a) => bench_validate(a),
+        SamlCommand::BenchSign(a) => crate::saml_idp_tools::bench_sign(a),
+        SamlCommand::Inspect(a) => crate::saml_tools::inspect(a),
+        SamlCommand::Keygen(a) => crate::saml_tools::keygen(a),
+        SamlCommand::Metadata(m) => match m {
+            crate::saml_tools::MetadataCommand::Lint(a) => crate::saml_tools::lint(a),
+            crate::saml_tools::MetadataCommand::Show(a) => crate::saml_tools::metadata_show(a),
+            crate::saml_tools::MetadataCommand::Idp(a) => crate::saml_tools::metadata_idp(a),
+            crate::saml_tools::MetadataCommand::Sp(a) => crate::saml_tools::metadata_sp(a),
+        },
+        SamlCommand::IssueResponse(a) => crate::saml_idp_tools::issue_response(a),
+        SamlCommand::CheckRequest(a) => crate::saml_idp_tools::check_request(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -321,4 +371,11 @@ fn bench_validate(a: BenchArgs) -> Result<(), Failure> {
         json!({ "iterations": n, "seconds": secs, "per_second": n as f64 / secs })
     );
     Ok(())
+}
+
+/// RFC 3339 for a Unix timestamp.
+pub(crate) fn unix_to_rfc3339(t: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(t)
+        .map(format_instant)
+        .unwrap_or_else(|_| t.to_string())
 }

@@ -158,7 +158,9 @@ pub struct RedirectSignature {
     pub value: Vec<u8>,
 }
 
-fn percent_decode(raw: &str, what: &'static str) -> Result<String, BindingError> {
+/// Decode an `application/x-www-form-urlencoded` value strictly (`+` is a space; every `%` starts a
+/// two-hex-digit escape; the result must be UTF-8).
+pub fn form_decode(raw: &str, what: &'static str) -> Result<String, BindingError> {
     // Strict: every `%` starts a two-hex-digit escape.
     let b = raw.as_bytes();
     for (i, _) in b.iter().enumerate().filter(|(_, c)| **c == b'%') {
@@ -218,7 +220,7 @@ pub fn decode_redirect(query: &str) -> Result<RedirectMessage, BindingError> {
 
     let relay_state = match relay {
         Some(p) => {
-            let rs = percent_decode(&value_of(p), "RelayState")?;
+            let rs = form_decode(&value_of(p), "RelayState")?;
             if rs.len() > MAX_RELAY_STATE {
                 return Err(BindingError::RelayStateTooLong(rs.len()));
             }
@@ -227,7 +229,7 @@ pub fn decode_redirect(query: &str) -> Result<RedirectMessage, BindingError> {
         None => None,
     };
 
-    let b64 = percent_decode(&value_of(message_pair), "SAML message")?;
+    let b64 = form_decode(&value_of(message_pair), "SAML message")?;
     let deflated = decode_base64(&b64).ok_or(BindingError::NotBase64)?;
     let xml = inflate_capped(&deflated, MAX_INFLATED)?;
 
@@ -243,10 +245,10 @@ pub fn decode_redirect(query: &str) -> Result<RedirectMessage, BindingError> {
             }
             signed.push(b'&');
             signed.extend_from_slice(alg_pair.as_bytes());
-            let value = decode_base64(&percent_decode(&value_of(sig_pair), "Signature")?)
+            let value = decode_base64(&form_decode(&value_of(sig_pair), "Signature")?)
                 .ok_or(BindingError::NotBase64)?;
             Some(RedirectSignature {
-                sig_alg: percent_decode(&value_of(alg_pair), "SigAlg")?,
+                sig_alg: form_decode(&value_of(alg_pair), "SigAlg")?,
                 signed,
                 value,
             })

@@ -29,3 +29,44 @@ pub fn metadata(data: &[u8]) {
         }
     }
 }
+
+/// Decode a Redirect query string and verify its signature against a fixed key. Must never panic.
+pub fn redirect(data: &[u8], keys: &[symbolon_dsig::PinnedCert]) {
+    let Ok(q) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(m) = crate::binding::decode_redirect(q) {
+        let _ = m.verify_signature(keys, false);
+    }
+}
+
+/// Parse an AuthnRequest and run the IdP-side checks for a fixed client, as POST (XML) input.
+/// Must never panic.
+pub fn authn_request(data: &[u8], keys: &[symbolon_dsig::PinnedCert]) {
+    use crate::idp::{Arrival, SpRegistration, check_authn_request};
+    use crate::metadata::{BINDING_POST, Endpoint};
+    let Ok(doc) = symbolon_xml::parse_bytes(data, &Limits::default()) else {
+        return;
+    };
+    let sp = SpRegistration {
+        entity_id: "https://sp.example.test/saml/metadata".into(),
+        acs: vec![Endpoint {
+            binding: BINDING_POST.into(),
+            location: "https://sp.example.test/saml/acs".into(),
+            response_location: None,
+            index: Some(0),
+            is_default: Some(true),
+        }],
+        signing_certs: keys.to_vec(),
+        require_signed_requests: false,
+        allow_sha1: false,
+    };
+    let _ = check_authn_request(
+        &doc,
+        Arrival::Post,
+        &sp,
+        &["https://idp.example.test/sso"],
+        datetime!(2025-01-01 12:00:00 UTC),
+        time::Duration::seconds(120),
+    );
+}

@@ -54,3 +54,14 @@ fn replay_saml_metadata_corpus() {
         symbolon_saml::fuzzing::metadata(&data);
     }
 }
+
+#[test]
+fn replay_saml_redirect_and_authn_request_corpora() {
+    let keys = vec![common::pinned("idp-rsa-next")];
+    for (_, data) in corpus("saml_redirect") {
+        symbolon_saml::fuzzing::redirect(&data, &keys);
+    }
+    for (_, data) in corpus("saml_authn_request") {
+        symbolon_saml::fuzzing::authn_request(&data, &keys);
+    }
+}
