@@ -1,5 +1,6 @@
-//! Replays the fuzz corpora (`fuzz/corpus/saml_*`) through the fuzz targets' entry points: nothing
-//! may panic, and the seeds that are genuine responses are still accepted.
+//! Replays the fuzz seeds and corpora (`fuzz/seeds/saml_*`, `fuzz/corpus/saml_*`) through the
+//! fuzz targets' entry points: nothing may panic, and the seeds that are genuine responses are
+//! still accepted.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,12 +10,11 @@
 
 mod common;
 
-fn corpus(name: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus")
-        .join(name);
+/// Every file of `fuzz/<folder>/<target>`, sorted by name.
+fn files(folder: &str, target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = common::repo().join("fuzz").join(folder).join(target);
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| {
             let p = e.unwrap().path();
             (
@@ -24,44 +24,51 @@ fn corpus(name: &str) -> Vec<(String, Vec<u8>)> {
         })
         .collect();
     out.sort();
-    assert!(!out.is_empty(), "empty corpus at {}", dir.display());
+    assert!(!out.is_empty(), "empty {}", dir.display());
     out
 }
 
-#[test]
-fn replay_saml_validate_corpus() {
-    let idp = common::idp();
-    let mut accepted = Vec::new();
-    for (name, data) in corpus("saml_validate") {
-        if symbolon_saml::fuzzing::validate(&data, &idp) {
-            accepted.push(name);
-        }
-    }
-    // The fuzz target's fixed settings accept exactly the fixture seeds (XML and base64).
-    assert!(
-        accepted.contains(&"fixture-signed-assertion.xml".to_string()),
-        "{accepted:?}"
-    );
-    assert!(
-        accepted.contains(&"fixture-signed-assertion.b64".to_string()),
-        "{accepted:?}"
-    );
+fn all(target: &str) -> Vec<(String, Vec<u8>)> {
+    let mut v = files("seeds", target);
+    v.extend(files("corpus", target));
+    v
 }
 
 #[test]
-fn replay_saml_metadata_corpus() {
-    for (_, data) in corpus("saml_metadata") {
+fn replay_saml_validate() {
+    let idp = common::idp();
+    let accepted: Vec<String> = files("seeds", "saml_validate")
+        .into_iter()
+        .filter(|(_, data)| symbolon_saml::fuzzing::validate(data, &idp))
+        .map(|(name, _)| name)
+        .collect();
+    // The target's fixed settings accept exactly the fixture seeds (XML and base64).
+    assert_eq!(
+        accepted,
+        [
+            "fixture-signed-assertion.b64",
+            "fixture-signed-assertion.xml"
+        ]
+    );
+    for (_, data) in files("corpus", "saml_validate") {
+        symbolon_saml::fuzzing::validate(&data, &idp);
+    }
+}
+
+#[test]
+fn replay_saml_metadata() {
+    for (_, data) in all("saml_metadata") {
         symbolon_saml::fuzzing::metadata(&data);
     }
 }
 
 #[test]
-fn replay_saml_redirect_and_authn_request_corpora() {
+fn replay_saml_redirect_and_authn_request() {
     let keys = vec![common::pinned("idp-rsa-next")];
-    for (_, data) in corpus("saml_redirect") {
+    for (_, data) in all("saml_redirect") {
         symbolon_saml::fuzzing::redirect(&data, &keys);
     }
-    for (_, data) in corpus("saml_authn_request") {
+    for (_, data) in all("saml_authn_request") {
         symbolon_saml::fuzzing::authn_request(&data, &keys);
     }
 }

@@ -1,5 +1,5 @@
-//! Replays the fuzz corpus (`fuzz/corpus/xml_parse_c14n`) through the fuzz target's entry point:
-//! nothing in it may panic.
+//! Replays the fuzz seeds and corpus (`fuzz/seeds/xml_parse_c14n`, `fuzz/corpus/xml_parse_c14n`)
+//! through the fuzz target's entry point: nothing in them may panic.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,14 +8,17 @@
 )]
 
 #[test]
-fn replay_xml_parse_c14n_corpus() {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus/xml_parse_c14n");
+fn replay_xml_parse_c14n() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
     let mut n = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let data = std::fs::read(entry.unwrap().path()).unwrap();
-        symbolon_xml::fuzzing::parse_and_canonicalize(&data);
-        n += 1;
+    for folder in ["seeds", "corpus"] {
+        let dir = root.join(folder).join("xml_parse_c14n");
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            symbolon_xml::fuzzing::parse_and_canonicalize(
+                &std::fs::read(entry.unwrap().path()).unwrap(),
+            );
+            n += 1;
+        }
     }
-    assert!(n > 0, "empty corpus at {}", dir.display());
+    assert!(n > 10, "seeds and corpus missing");
 }
