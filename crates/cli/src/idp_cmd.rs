@@ -1,0 +1,372 @@
+//! `symbolon idp ...`: administer the identity provider's store from the command line (works on
+//! the same database as a running server).
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use symbolon_idp::{Actor, KeyAlgorithm, NewUser};
+use symbolon_store::{ClientStore, EventStore, KeyStore, RealmStore, UserStore};
+
+use symbolon_store_sqlite::SqliteStore;
+use time::OffsetDateTime;
+
+#[derive(Args, Debug)]
+pub struct IdpArgs {
+    /// Data directory holding `symbolon.db` (ignored when --database-url is given).
+    #[arg(
+        long,
+        global = true,
+        default_value = "symbolon-data",
+        env = "SYMBOLON_DATA_DIR"
+    )]
+    data_dir: PathBuf,
+    /// Database URL (`sqlite://path`).
+    #[arg(long, global = true, env = "SYMBOLON_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: IdpCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IdpCommand {
+    /// Realms.
+    #[command(subcommand)]
+    Realm(RealmCmd),
+    /// Users of a realm.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// SAML clients (service providers) of a realm.
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// Realm signing keys and their rollover.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Write the realm's "SAML 2.0 Identity Provider Metadata" (signed).
+    Descriptor {
+        realm: String,
+        /// The server's public base URL, e.g. https://idp.example.com
+        #[arg(long, default_value = "http://localhost:8080")]
+        base_url: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Recent events of a realm.
+    Events {
+        realm: String,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RealmCmd {
+    /// Create a realm (an active signing key is generated).
+    Create {
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, default_value = "rsa2048", value_parser = ["rsa2048", "rsa3072", "ec-p256"])]
+        key_alg: String,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Add a user. The password is read from standard input with --password-stdin.
+    Add {
+        #[arg(long)]
+        realm: String,
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        /// An attribute NAME=VALUE; repeat for several values.
+        #[arg(long = "attr", value_name = "NAME=VALUE")]
+        attrs: Vec<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password (read from standard input).
+    Passwd {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClientCmd {
+    /// Import a client from SP metadata ("Import a Client").
+    Import {
+        #[arg(long)]
+        realm: String,
+        /// SP metadata file (`-` for standard input).
+        file: String,
+        /// IDP-Initiated SSO URL Name: /realms/{realm}/protocol/saml/clients/{name}
+        #[arg(long)]
+        url_name: Option<String>,
+        /// Home URL.
+        #[arg(long)]
+        home_url: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCmd {
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Rollover step 1: add a next key (published, not yet signing).
+    AddNext {
+        #[arg(long)]
+        realm: String,
+        #[arg(long, default_value = "rsa2048", value_parser = ["rsa2048", "rsa3072", "ec-p256"])]
+        alg: String,
+    },
+    /// Rollover step 2: the key signs; the previous active key stays published as passive.
+    Promote {
+        #[arg(long)]
+        realm: String,
+        kid: String,
+    },
+    /// Rollover step 3: stop publishing a passive key.
+    Retire {
+        #[arg(long)]
+        realm: String,
+        kid: String,
+    },
+}
+
+fn read_secret() -> Result<String, String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_string())
+}
+
+pub fn run(a: IdpArgs) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run_async(a)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("{msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run_async(a: IdpArgs) -> Result<(), String> {
+    let store = match &a.database_url {
+        Some(url) => SqliteStore::open(url).await,
+        None => SqliteStore::open_dir(&a.data_dir).await,
+    }
+    .map_err(|e| e.to_string())?;
+    let actor = Actor("cli".into());
+    let now = OffsetDateTime::now_utc();
+    let s = &store;
+    let e = |e: symbolon_idp::IdpError| e.to_string();
+    let st = |e: symbolon_store::StoreError| e.to_string();
+    match a.command {
+        IdpCommand::Realm(RealmCmd::Create {
+            name,
+            display_name,
+            key_alg,
+        }) => {
+            let alg = KeyAlgorithm::parse(&key_alg).unwrap_or(KeyAlgorithm::Rsa2048);
+            let r = symbolon_idp::create_realm(s, &actor, &name, display_name.as_deref(), alg, now)
+                .await
+                .map_err(e)?;
+            println!("created realm {} ({})", r.name, r.display_name);
+        }
+        IdpCommand::Realm(RealmCmd::List) => {
+            for r in s.realms().await.map_err(st)? {
+                println!(
+                    "{}\t{}\t{}",
+                    r.name,
+                    r.display_name,
+                    if r.enabled { "enabled" } else { "disabled" }
+                );
+            }
+        }
+        IdpCommand::User(UserCmd::Add {
+            realm,
+            username,
+            email,
+            first_name,
+            last_name,
+            attrs,
+            password_stdin,
+        }) => {
+            let mut attributes = Vec::new();
+            for kv in attrs {
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| format!("--attr {kv:?} is not NAME=VALUE"))?;
+                attributes.push((k.to_string(), v.to_string()));
+            }
+            let password = if password_stdin {
+                Some(read_secret()?)
+            } else {
+                None
+            };
+            let u = symbolon_idp::add_user(
+                s,
+                &actor,
+                &realm,
+                NewUser {
+                    username,
+                    email,
+                    first_name,
+                    last_name,
+                    attributes,
+                },
+                password.as_deref(),
+                now,
+            )
+            .await
+            .map_err(e)?;
+            println!("created user {} ({})", u.username, u.id);
+        }
+        IdpCommand::User(UserCmd::Passwd { realm, username }) => {
+            let pw = read_secret()?;
+            symbolon_idp::set_password(s, &actor, &realm, &username, &pw, now)
+                .await
+                .map_err(e)?;
+            println!("password set for {username}");
+        }
+        IdpCommand::User(UserCmd::List { realm }) => {
+            for u in s.users(&realm).await.map_err(st)? {
+                println!(
+                    "{}\t{}\t{}",
+                    u.username,
+                    u.email.unwrap_or_default(),
+                    if u.enabled { "enabled" } else { "disabled" }
+                );
+            }
+        }
+        IdpCommand::Client(ClientCmd::Import {
+            realm,
+            file,
+            url_name,
+            home_url,
+        }) => {
+            let bytes = crate::saml_cmd::read_input(&file).map_err(|f| f.1)?;
+            let (mut c, findings) =
+                symbolon_idp::import_client(s, &actor, &realm, &bytes, url_name.as_deref(), now)
+                    .await
+                    .map_err(e)?;
+            if let Some(h) = home_url {
+                c.home_url = Some(h.clone());
+                symbolon_idp::update_client(s, &actor, &c, &format!("Home URL {h}"), now)
+                    .await
+                    .map_err(e)?;
+            }
+            println!(
+                "imported client {} ({} ACS endpoint(s), NameID format {})",
+                c.client_id,
+                c.acs.len(),
+                c.name_id_format
+            );
+            for f in findings {
+                println!("  {:?} {}: {}", f.severity, f.code, f.message);
+            }
+        }
+        IdpCommand::Client(ClientCmd::List { realm }) => {
+            for c in s.clients(&realm).await.map_err(st)? {
+                println!(
+                    "{}\t{}\t{}",
+                    c.client_id,
+                    c.idp_initiated_url_name.unwrap_or_default(),
+                    if c.enabled { "enabled" } else { "disabled" }
+                );
+            }
+        }
+        IdpCommand::Key(KeyCmd::List { realm }) => {
+            for k in s.keys(&realm).await.map_err(st)? {
+                let c = symbolon_dsig::describe_certificate(&k.certificate_der)
+                    .map_err(|e| e.to_string())?;
+                println!(
+                    "{}\t{}\t{}\tvalid until {}",
+                    k.kid,
+                    k.status.as_str(),
+                    k.algorithm,
+                    crate::saml_cmd::unix_to_rfc3339(c.not_after)
+                );
+            }
+        }
+        IdpCommand::Key(KeyCmd::AddNext { realm, alg }) => {
+            let alg = KeyAlgorithm::parse(&alg).unwrap_or(KeyAlgorithm::Rsa2048);
+            let kid = symbolon_idp::add_next_key(s, &actor, &realm, alg, now)
+                .await
+                .map_err(e)?;
+            println!("added next key {kid} (published, not signing)");
+        }
+        IdpCommand::Key(KeyCmd::Promote { realm, kid }) => {
+            symbolon_idp::promote_key(s, &actor, &realm, &kid, now)
+                .await
+                .map_err(e)?;
+            println!("key {kid} now signs; the previous key stays published as passive");
+        }
+        IdpCommand::Key(KeyCmd::Retire { realm, kid }) => {
+            symbolon_idp::retire_key(s, &actor, &realm, &kid, now)
+                .await
+                .map_err(e)?;
+            println!("key {kid} retired");
+        }
+        IdpCommand::Descriptor {
+            realm,
+            base_url,
+            out,
+        } => {
+            let xml = symbolon_idp::descriptor(s, &realm, &base_url)
+                .await
+                .map_err(e)?;
+            match out {
+                Some(p) => std::fs::write(&p, xml)
+                    .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+                None => println!("{xml}"),
+            }
+        }
+        IdpCommand::Events { realm, kind, limit } => {
+            for ev in s.events(&realm, kind.as_deref(), limit).await.map_err(st)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    symbolon_saml::time::format_instant(ev.at),
+                    ev.kind,
+                    ev.actor.unwrap_or_default(),
+                    ev.client_id.unwrap_or_default(),
+                    ev.detail
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! `symbolon idp ...` on a real SQLite data directory: the seed guide's IdP steps.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_symbolon"));
+    cmd.arg("idp")
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn ok(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> String {
+    let out = run(dir, args, stdin);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn seed_guide_idp_steps_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(
+        d,
+        &["realm", "create", "mpas", "--display-name", "Multi-Pass"],
+        None,
+    );
+    assert!(ok(d, &["realm", "list"], None).contains("mpas\tMulti-Pass"));
+    ok(
+        d,
+        &[
+            "user",
+            "add",
+            "--realm",
+            "mpas",
+            "Alice",
+            "--email",
+            "alice@example.test",
+            "--password-stdin",
+        ],
+        Some("correct horse battery\n"),
+    );
+    assert!(
+        ok(d, &["user", "list", "--realm", "mpas"], None).contains("alice\talice@example.test")
+    );
+    ok(
+        d,
+        &["user", "passwd", "--realm", "mpas", "alice"],
+        Some("another good one\n"),
+    );
+    // Too short a password: refused with a reason, nothing changed.
+    let out = run(
+        d,
+        &["user", "passwd", "--realm", "mpas", "alice"],
+        Some("short\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8"));
+
+    // Import a Client from the SP's metadata, with Home URL and IdP-initiated SSO URL name.
+    let sp = Command::new(env!("CARGO_BIN_EXE_symbolon"))
+        .args([
+            "saml",
+            "metadata",
+            "sp",
+            "--entity-id",
+            "https://sp.test/saml/metadata",
+            "--acs-url",
+            "https://sp.test/saml/acs",
+        ])
+        .output()
+        .unwrap();
+    let sp_file = d.join("sp.xml");
+    std::fs::write(&sp_file, sp.stdout).unwrap();
+    let home = "http://localhost:8080/realms/mpas/protocol/saml/clients/trendmicro";
+    ok(
+        d,
+        &[
+            "client",
+            "import",
+            "--realm",
+            "mpas",
+            sp_file.to_str().unwrap(),
+            "--url-name",
+            "trendmicro",
+            "--home-url",
+            home,
+        ],
+        None,
+    );
+    assert!(
+        ok(d, &["client", "list", "--realm", "mpas"], None)
+            .contains("https://sp.test/saml/metadata\ttrendmicro")
+    );
+    // Importing it again is refused.
+    assert_eq!(
+        run(
+            d,
+            &[
+                "client",
+                "import",
+                "--realm",
+                "mpas",
+                sp_file.to_str().unwrap()
+            ],
+            None
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+
+    // Realm Settings > SAML 2.0 Identity Provider Metadata.
+    let md = d.join("idp.xml");
+    ok(
+        d,
+        &[
+            "descriptor",
+            "mpas",
+            "--base-url",
+            "http://localhost:8080",
+            "--out",
+            md.to_str().unwrap(),
+        ],
+        None,
+    );
+    let xml = std::fs::read_to_string(&md).unwrap();
+    assert!(xml.contains(r#"entityID="http://localhost:8080/realms/mpas""#));
+    let trust = symbolon_saml::IdpTrust::from_metadata(xml.as_bytes(), None).unwrap();
+    assert_eq!(trust.certs.len(), 1);
+
+    // Key rollover through the CLI.
+    let next = ok(d, &["key", "add-next", "--realm", "mpas"], None);
+    let kid = next.split_whitespace().nth(3).unwrap().to_string();
+    ok(d, &["key", "promote", "--realm", "mpas", &kid], None);
+    let keys = ok(d, &["key", "list", "--realm", "mpas"], None);
+    assert!(
+        keys.contains(&format!("{kid}\tactive")) && keys.contains("\tpassive\t"),
+        "{keys}"
+    );
+
+    // Every change is in the events.
+    let events = ok(d, &["events", "mpas", "--kind", "ADMIN"], None);
+    for what in [
+        "created realm",
+        "created user alice",
+        "set the password",
+        "imported client",
+        "Home URL",
+        "added next key",
+        "promoted key",
+    ] {
+        assert!(events.contains(what), "{what} missing from {events}");
+    }
+    // Errors are exit 1 with a message.
+    let out = run(d, &["descriptor", "nope"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+}

@@ -1,0 +1,668 @@
+//! The identity provider's domain: realms and their signing keys (with rollover), users and
+//! passwords, clients imported from SP metadata, the realm descriptor, events. Generic over the
+//! store traits; no HTTP, no SQL.
+//!
+//! Invariants:
+//! - Every admin change is recorded as an `ADMIN` event with its actor.
+//! - Passwords are stored only as Argon2id PHC strings; private keys never appear in errors,
+//!   events or `Debug` output.
+//! - A realm always has exactly one active key once created; a retired key is never published
+//!   or used again.
+
+use symbolon_dsig::{SecureRandom, SignOptions, SigningKey, SystemRandom};
+use symbolon_saml::lint::{Finding, lint_entity};
+use symbolon_saml::messages::{
+    NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
+};
+use symbolon_saml::metadata::{BINDING_POST, BINDING_REDIRECT, Endpoint, parse_metadata_document};
+use symbolon_saml::metadata_gen::{IdpMetadataParams, PublishedKey, idp_metadata, sign_metadata};
+use symbolon_store::{
+    Client, ClientEndpoint, Event, IdpStore, KeyStatus, Mapper, MapperSource, Realm, RealmKey,
+    Secret, StoreError, User,
+};
+use time::OffsetDateTime;
+
+/// Why an operation failed. Messages are safe to show to an administrator.
+#[derive(Debug, thiserror::Error)]
+pub enum IdpError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("realm {0:?} not found")]
+    NoRealm(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("metadata: {0}")]
+    Metadata(#[from] symbolon_saml::MetadataError),
+    #[error("key generation or signing failed: {0}")]
+    Crypto(String),
+}
+
+pub type Result<T> = std::result::Result<T, IdpError>;
+
+/// Who did it (for events): `cli`, an admin's username...
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+async fn audit<S: IdpStore>(
+    store: &S,
+    realm: &str,
+    actor: &Actor,
+    client: Option<&str>,
+    detail: String,
+    now: OffsetDateTime,
+) -> Result<()> {
+    store
+        .record(&Event {
+            realm: realm.into(),
+            at: now,
+            kind: "ADMIN".into(),
+            actor: Some(actor.0.clone()),
+            client_id: client.map(str::to_string),
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
+fn valid_name(s: &str, what: &str) -> Result<()> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(IdpError::Invalid(format!(
+            "{what} {s:?} must be 1-64 characters of letters, digits, '-', '_' or '.'"
+        )))
+    }
+}
+
+/// Key algorithms a realm can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    Rsa2048,
+    Rsa3072,
+    EcP256,
+}
+
+impl KeyAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyAlgorithm::Rsa2048 => "rsa2048",
+            KeyAlgorithm::Rsa3072 => "rsa3072",
+            KeyAlgorithm::EcP256 => "ec-p256",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "rsa2048" => Some(KeyAlgorithm::Rsa2048),
+            "rsa3072" => Some(KeyAlgorithm::Rsa3072),
+            "ec-p256" => Some(KeyAlgorithm::EcP256),
+            _ => None,
+        }
+    }
+}
+
+/// Generate a key pair and a self-signed certificate (valid three years).
+pub fn generate_key(
+    alg: KeyAlgorithm,
+    common_name: &str,
+    now: OffsetDateTime,
+) -> Result<(Secret, Vec<u8>)> {
+    let crypto = |e: rcgen::Error| IdpError::Crypto(e.to_string());
+    let key = match alg {
+        KeyAlgorithm::Rsa2048 => {
+            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+        }
+        KeyAlgorithm::Rsa3072 => {
+            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_3072)
+        }
+        KeyAlgorithm::EcP256 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+    }
+    .map_err(crypto)?;
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(crypto)?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
+    params.not_before = now - time::Duration::minutes(5);
+    params.not_after = now + time::Duration::days(3 * 365);
+    let cert = params.self_signed(&key).map_err(crypto)?;
+    Ok((Secret(key.serialize_pem()), cert.der().to_vec()))
+}
+
+/// Stored times have whole-second precision; records are created with it so that a record
+/// returned by a call equals the one read back later.
+fn second(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+fn kid(der: &[u8]) -> String {
+    let d = symbolon_dsig::sha256(der);
+    d.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+async fn realm_or_404<S: IdpStore>(store: &S, realm: &str) -> Result<Realm> {
+    store
+        .realm(realm)
+        .await?
+        .ok_or_else(|| IdpError::NoRealm(realm.to_string()))
+}
+
+/// Create a realm with an active signing key.
+pub async fn create_realm<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    name: &str,
+    display_name: Option<&str>,
+    alg: KeyAlgorithm,
+    now: OffsetDateTime,
+) -> Result<Realm> {
+    valid_name(name, "realm name")?;
+    if store.realm(name).await?.is_some() {
+        return Err(IdpError::Invalid(format!("realm {name:?} already exists")));
+    }
+    let now = second(now);
+    let realm = Realm {
+        name: name.into(),
+        display_name: display_name.unwrap_or(name).into(),
+        enabled: true,
+        assertion_lifespan_secs: 300,
+        created_at: now,
+    };
+    let (pem, der) = generate_key(alg, &format!("{name} realm signing key"), now)?;
+    store.create_realm(&realm).await?;
+    store
+        .add_key(&RealmKey {
+            kid: kid(&der),
+            realm: name.into(),
+            status: KeyStatus::Active,
+            algorithm: alg.as_str().into(),
+            private_key_pem: pem,
+            certificate_der: der,
+            created_at: now,
+        })
+        .await?;
+    audit(
+        store,
+        name,
+        actor,
+        None,
+        format!("created realm {name} with an active {} key", alg.as_str()),
+        now,
+    )
+    .await?;
+    Ok(realm)
+}
+
+/// Rollover step 1: add a *next* key (published, not signing). Returns its kid.
+pub async fn add_next_key<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    alg: KeyAlgorithm,
+    now: OffsetDateTime,
+) -> Result<String> {
+    realm_or_404(store, realm).await?;
+    let now = second(now);
+    let (pem, der) = generate_key(alg, &format!("{realm} realm signing key"), now)?;
+    let id = kid(&der);
+    store
+        .add_key(&RealmKey {
+            kid: id.clone(),
+            realm: realm.into(),
+            status: KeyStatus::Next,
+            algorithm: alg.as_str().into(),
+            private_key_pem: pem,
+            certificate_der: der,
+            created_at: now,
+        })
+        .await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!("added next key {id}"),
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Rollover step 2: the key signs from now on; the previous active key stays published as passive.
+pub async fn promote_key<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    kid: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    realm_or_404(store, realm).await?;
+    store.promote_key(realm, kid).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!("promoted key {kid} to active"),
+        now,
+    )
+    .await
+}
+
+/// Rollover step 3: a passive (or unused next) key is no longer published.
+pub async fn retire_key<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    kid: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let key = store
+        .keys(realm)
+        .await?
+        .into_iter()
+        .find(|k| k.kid == kid)
+        .ok_or_else(|| IdpError::Invalid(format!("no key {kid} in realm {realm}")))?;
+    if key.status == KeyStatus::Active {
+        return Err(IdpError::Invalid(
+            "the active key cannot be retired: promote another key first".into(),
+        ));
+    }
+    store.set_key_status(realm, kid, KeyStatus::Retired).await?;
+    audit(store, realm, actor, None, format!("retired key {kid}"), now).await
+}
+
+/// The realm's active signing key.
+pub async fn active_key<S: IdpStore>(store: &S, realm: &str) -> Result<(RealmKey, SigningKey)> {
+    let key = store
+        .keys(realm)
+        .await?
+        .into_iter()
+        .find(|k| k.status == KeyStatus::Active)
+        .ok_or_else(|| IdpError::Invalid(format!("realm {realm} has no active key")))?;
+    let signing = SigningKey::from_pem(&key.private_key_pem.0, None)
+        .map_err(|e| IdpError::Crypto(e.to_string()))?
+        .with_certificate(key.certificate_der.clone());
+    Ok((key, signing))
+}
+
+/// The realm's entity ID.
+pub fn entity_id(base_url: &str, realm: &str) -> String {
+    format!("{}/realms/{realm}", base_url.trim_end_matches('/'))
+}
+
+/// The realm's SAML endpoint (SSO and SLO, Redirect and POST).
+pub fn saml_endpoint(base_url: &str, realm: &str) -> String {
+    format!(
+        "{}/realms/{realm}/protocol/saml",
+        base_url.trim_end_matches('/')
+    )
+}
+
+/// "SAML 2.0 Identity Provider Metadata": every published key, signed with the active key.
+pub async fn descriptor<S: IdpStore>(store: &S, realm: &str, base_url: &str) -> Result<String> {
+    realm_or_404(store, realm).await?;
+    let keys = store.keys(realm).await?;
+    let (_, signing) = active_key(store, realm).await?;
+    let sso = saml_endpoint(base_url, realm);
+    let both = vec![
+        Endpoint {
+            binding: BINDING_POST.into(),
+            location: sso.clone(),
+            response_location: None,
+            index: None,
+            is_default: None,
+        },
+        Endpoint {
+            binding: BINDING_REDIRECT.into(),
+            location: sso.clone(),
+            response_location: None,
+            index: None,
+            is_default: None,
+        },
+    ];
+    let rng = SystemRandom::new();
+    let id = symbolon_saml::messages::new_id(&rng).map_err(|e| IdpError::Crypto(e.to_string()))?;
+    let params = IdpMetadataParams {
+        entity_id: entity_id(base_url, realm),
+        id: Some(id.clone()),
+        valid_until: None,
+        want_authn_requests_signed: false,
+        keys: keys
+            .iter()
+            .filter(|k| k.status.published())
+            .map(|k| PublishedKey {
+                der: k.certificate_der.clone(),
+                key_use: Some("signing"),
+            })
+            .collect(),
+        single_logout: both.clone(),
+        name_id_formats: vec![
+            NAMEID_PERSISTENT.into(),
+            NAMEID_TRANSIENT.into(),
+            NAMEID_UNSPECIFIED.into(),
+            NAMEID_EMAIL.into(),
+        ],
+        single_sign_on: both,
+    };
+    let xml = idp_metadata(&params)
+        .ok_or_else(|| IdpError::Invalid("metadata values are not valid XML names".into()))?;
+    sign_metadata(
+        &xml,
+        &id,
+        &signing,
+        &SignOptions::for_key(&signing),
+        &rng as &dyn SecureRandom,
+    )
+    .map_err(|e| IdpError::Crypto(e.to_string()))
+}
+
+/// A new user's details.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Argon2id (OWASP parameters: 19 MiB, 2 passes) with a salt from the system RNG.
+pub fn hash_password(password: &str) -> Result<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    if password.chars().count() < 8 {
+        return Err(IdpError::Invalid(
+            "the password must have at least 8 characters".into(),
+        ));
+    }
+    let mut salt = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut salt)
+        .map_err(|_| IdpError::Crypto("no randomness".into()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| IdpError::Crypto(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| IdpError::Crypto(e.to_string()))
+}
+
+/// Check a password against a stored PHC string (constant time in the password).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(phc).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Usernames compare case-insensitively (stored lower-case), as in Keycloak.
+pub fn normalize_username(u: &str) -> String {
+    u.trim().to_lowercase()
+}
+
+pub async fn add_user<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    new: NewUser,
+    password: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<User> {
+    realm_or_404(store, realm).await?;
+    let username = normalize_username(&new.username);
+    if username.is_empty() || username.len() > 255 || username.chars().any(char::is_control) {
+        return Err(IdpError::Invalid(
+            "the username must be 1-255 printable characters".into(),
+        ));
+    }
+    if store.user_by_username(realm, &username).await?.is_some() {
+        return Err(IdpError::Invalid(format!(
+            "user {username:?} already exists in realm {realm}"
+        )));
+    }
+    let hash = password.map(hash_password).transpose()?;
+    let now = second(now);
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        realm: realm.into(),
+        username: username.clone(),
+        email: new
+            .email
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty()),
+        first_name: new.first_name,
+        last_name: new.last_name,
+        enabled: true,
+        attributes: new.attributes,
+        created_at: now,
+    };
+    store.create_user(&user, hash.as_deref()).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!("created user {username}"),
+        now,
+    )
+    .await?;
+    Ok(user)
+}
+
+pub async fn set_password<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    username: &str,
+    password: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let user = store
+        .user_by_username(realm, &normalize_username(username))
+        .await?
+        .ok_or_else(|| IdpError::Invalid(format!("no user {username:?} in realm {realm}")))?;
+    let hash = hash_password(password)?;
+    store.set_password_hash(realm, &user.id, &hash).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!("set the password of {}", user.username),
+        now,
+    )
+    .await
+}
+
+/// Check a username and password. `None` when either is wrong or the user is disabled (callers
+/// do not learn which).
+pub async fn check_password<S: IdpStore>(
+    store: &S,
+    realm: &str,
+    username: &str,
+    password: &str,
+) -> Result<Option<User>> {
+    let Some(user) = store
+        .user_by_username(realm, &normalize_username(username))
+        .await?
+    else {
+        // Spend the same effort as a real check.
+        let _ = verify_password(
+            password,
+            "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        );
+        return Ok(None);
+    };
+    let Some(hash) = store.password_hash(realm, &user.id).await? else {
+        return Ok(None);
+    };
+    Ok((user.enabled && verify_password(password, &hash)).then_some(user))
+}
+
+/// Turn SP metadata into a client representation without saving it (Keycloak's
+/// client-description-converter), with the metadata's lint findings.
+pub fn client_from_metadata(
+    realm: &str,
+    metadata: &[u8],
+    now: OffsetDateTime,
+) -> Result<(Client, Vec<Finding>)> {
+    let now = second(now);
+    let md = parse_metadata_document(metadata)?;
+    let mut sps: Vec<_> = md.entities.iter().filter(|e| e.sp.is_some()).collect();
+    if sps.len() > 1 {
+        sps.retain(|e| e.sp.as_ref().is_some_and(|s| s.is_saml2()));
+    }
+    let entity = match sps.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(IdpError::Invalid(
+                "the metadata has no SPSSODescriptor".into(),
+            ));
+        }
+        more => {
+            return Err(IdpError::Invalid(format!(
+                "the metadata describes {} service providers; import one at a time",
+                more.len()
+            )));
+        }
+    };
+    let sp = entity
+        .sp
+        .as_ref()
+        .ok_or_else(|| IdpError::Invalid("no SPSSODescriptor".into()))?;
+    let findings = lint_entity(entity, now);
+    let ep = |e: &Endpoint| ClientEndpoint {
+        binding: e.binding.clone(),
+        location: e.location.clone(),
+        index: e.index,
+        is_default: e.is_default,
+    };
+    let supported = [
+        NAMEID_EMAIL,
+        NAMEID_PERSISTENT,
+        NAMEID_TRANSIENT,
+        NAMEID_UNSPECIFIED,
+    ];
+    let name_id_format = sp
+        .name_id_formats
+        .iter()
+        .find(|f| supported.contains(&f.as_str()))
+        .cloned()
+        .unwrap_or_else(|| NAMEID_UNSPECIFIED.into());
+    let mappers = sp
+        .requested_attributes
+        .iter()
+        .map(|r| Mapper {
+            name: r.friendly_name.clone().unwrap_or_else(|| r.name.clone()),
+            saml_attribute: r.name.clone(),
+            name_format: r.name_format.clone(),
+            friendly_name: r.friendly_name.clone(),
+            source: MapperSource::UserAttribute {
+                attribute: r.friendly_name.clone().unwrap_or_else(|| r.name.clone()),
+            },
+        })
+        .collect();
+    let client = Client {
+        id: uuid::Uuid::new_v4().to_string(),
+        realm: realm.into(),
+        client_id: entity.entity_id.clone(),
+        name: None,
+        description: None,
+        enabled: true,
+        home_url: None,
+        idp_initiated_url_name: None,
+        idp_initiated_relay_state: None,
+        name_id_format,
+        sign_documents: true,
+        sign_assertions: sp.want_assertions_signed == Some(true),
+        signature_algorithm: "rsa-sha256".into(),
+        client_signature_required: sp.authn_requests_signed == Some(true),
+        assertion_lifespan_secs: None,
+        acs: sp.assertion_consumer.iter().map(ep).collect(),
+        slo: sp.single_logout.iter().map(ep).collect(),
+        signing_certs: sp.signing_certificates().map(<[u8]>::to_vec).collect(),
+        mappers,
+        restricted: false,
+        created_at: now,
+    };
+    Ok((client, findings))
+}
+
+/// "Import a Client" from SP metadata, optionally with an IdP-initiated SSO URL name.
+pub async fn import_client<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    metadata: &[u8],
+    url_name: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(Client, Vec<Finding>)> {
+    realm_or_404(store, realm).await?;
+    let (mut client, findings) = client_from_metadata(realm, metadata, now)?;
+    if let Some(u) = url_name {
+        valid_name(u, "IdP-initiated SSO URL name")?;
+        if store.client_by_url_name(realm, u).await?.is_some() {
+            return Err(IdpError::Invalid(format!(
+                "another client already uses the IdP-initiated SSO URL name {u:?}"
+            )));
+        }
+        client.idp_initiated_url_name = Some(u.into());
+    }
+    if store.client(realm, &client.client_id).await?.is_some() {
+        return Err(IdpError::Invalid(format!(
+            "client {:?} already exists in realm {realm}",
+            client.client_id
+        )));
+    }
+    if !client.acs.iter().any(|a| a.binding == BINDING_POST) {
+        return Err(IdpError::Invalid(
+            "the SP has no HTTP-POST AssertionConsumerService: Symbolon answers by POST only"
+                .into(),
+        ));
+    }
+    store.create_client(&client).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        Some(&client.client_id),
+        format!("imported client {} from metadata", client.client_id),
+        now,
+    )
+    .await?;
+    Ok((client, findings))
+}
+
+/// Save an edited client (recorded as an admin change).
+pub async fn update_client<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    client: &Client,
+    what: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    if let Some(u) = &client.idp_initiated_url_name {
+        valid_name(u, "IdP-initiated SSO URL name")?;
+        if let Some(other) = store.client_by_url_name(&client.realm, u).await?
+            && other.id != client.id
+        {
+            return Err(IdpError::Invalid(format!(
+                "another client already uses the IdP-initiated SSO URL name {u:?}"
+            )));
+        }
+    }
+    store.update_client(client).await?;
+    audit(
+        store,
+        &client.realm,
+        actor,
+        Some(&client.client_id),
+        format!("updated client {}: {what}", client.client_id),
+        now,
+    )
+    .await
+}

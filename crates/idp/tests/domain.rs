@@ -1,0 +1,372 @@
+//! The IdP domain on a real SQLite store: realms, key rollover, descriptor, users, client import.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+
+use symbolon_dsig::{PinnedCert, VerifyPolicy, verify_enveloped};
+use symbolon_idp::*;
+use symbolon_saml::metadata::parse_metadata_document;
+use symbolon_store::{ClientStore, EventStore, KeyStatus, KeyStore, RealmStore};
+use symbolon_store_sqlite::SqliteStore;
+use time::OffsetDateTime;
+
+const BASE: &str = "https://idp.example.test";
+
+async fn store() -> (SqliteStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (SqliteStore::open_dir(dir.path()).await.unwrap(), dir)
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn cli() -> Actor {
+    Actor("cli".into())
+}
+
+fn corpus(p: &str) -> PathBuf {
+    std::env::var_os("SYMBOLON_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+        .join("corpus/metadata")
+        .join(p)
+}
+
+/// The descriptor is signed by exactly the key `signer`, and publishes `published` keys.
+fn check_descriptor(xml: &str, signer: &[u8], published: usize) {
+    let doc = symbolon_xml::parse(xml, &Default::default()).unwrap();
+    let cert = PinnedCert::from_der(signer).unwrap();
+    verify_enveloped(doc.root_element(), &[cert], &VerifyPolicy::default()).unwrap();
+    let md = parse_metadata_document(xml.as_bytes()).unwrap();
+    let idp = md.entities[0].idp.as_ref().unwrap();
+    assert_eq!(idp.signing_certificates().count(), published);
+    assert!(idp.signing_certificates().any(|c| c == signer));
+}
+
+#[tokio::test]
+async fn realm_creation_and_three_step_key_rollover() {
+    let (s, _dir) = store().await;
+    let realm = create_realm(
+        &s,
+        &cli(),
+        "acme",
+        Some("Acme Corp"),
+        KeyAlgorithm::Rsa2048,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(realm.display_name, "Acme Corp");
+    assert!(
+        create_realm(&s, &cli(), "acme", None, KeyAlgorithm::Rsa2048, now())
+            .await
+            .is_err(),
+        "no duplicate"
+    );
+    assert!(
+        create_realm(
+            &s,
+            &cli(),
+            "bad name/..",
+            None,
+            KeyAlgorithm::Rsa2048,
+            now()
+        )
+        .await
+        .is_err()
+    );
+
+    let keys = s.keys("acme").await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].status, KeyStatus::Active);
+    assert!(
+        !format!("{:?}", keys[0]).contains("PRIVATE KEY"),
+        "Debug never prints the key"
+    );
+    let first = keys[0].certificate_der.clone();
+
+    let xml = descriptor(&s, "acme", BASE).await.unwrap();
+    check_descriptor(&xml, &first, 1);
+    let md = parse_metadata_document(xml.as_bytes()).unwrap();
+    assert_eq!(
+        md.entities[0].entity_id,
+        "https://idp.example.test/realms/acme"
+    );
+    let sso = &md.entities[0].idp.as_ref().unwrap().single_sign_on;
+    assert!(
+        sso.iter()
+            .all(|e| e.location == "https://idp.example.test/realms/acme/protocol/saml")
+    );
+
+    // 1. next: published, not signing.
+    let next = add_next_key(&s, &cli(), "acme", KeyAlgorithm::Rsa2048, now())
+        .await
+        .unwrap();
+    let next_der = s
+        .keys("acme")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kid == next)
+        .unwrap()
+        .certificate_der;
+    check_descriptor(&descriptor(&s, "acme", BASE).await.unwrap(), &first, 2);
+    // 2. promote: the new key signs, the old one stays published as passive.
+    promote_key(&s, &cli(), "acme", &next, now()).await.unwrap();
+    let keys = s.keys("acme").await.unwrap();
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k.status == KeyStatus::Active)
+            .count(),
+        1
+    );
+    let old = keys
+        .iter()
+        .find(|k| k.certificate_der == first)
+        .unwrap()
+        .clone();
+    assert_eq!(old.status, KeyStatus::Passive);
+    check_descriptor(&descriptor(&s, "acme", BASE).await.unwrap(), &next_der, 2);
+    // The active key cannot be retired.
+    assert!(retire_key(&s, &cli(), "acme", &next, now()).await.is_err());
+    // 3. retire the passive key: no longer published.
+    retire_key(&s, &cli(), "acme", &old.kid, now())
+        .await
+        .unwrap();
+    check_descriptor(&descriptor(&s, "acme", BASE).await.unwrap(), &next_der, 1);
+    // A retired key never signs again.
+    assert!(
+        promote_key(&s, &cli(), "acme", &old.kid, now())
+            .await
+            .is_err()
+    );
+    // Every change is an admin event.
+    let events = s.events("acme", Some("ADMIN"), 50).await.unwrap();
+    assert!(events.len() >= 4, "{events:?}");
+    assert!(events.iter().all(|e| e.actor.as_deref() == Some("cli")));
+    assert!(s.realm("nope").await.unwrap().is_none());
+    assert!(matches!(
+        descriptor(&s, "nope", BASE).await,
+        Err(IdpError::NoRealm(_))
+    ));
+}
+
+#[tokio::test]
+async fn ecdsa_realm() {
+    let (s, _dir) = store().await;
+    create_realm(&s, &cli(), "ec", None, KeyAlgorithm::EcP256, now())
+        .await
+        .unwrap();
+    let key = s.keys("ec").await.unwrap().remove(0);
+    check_descriptor(
+        &descriptor(&s, "ec", BASE).await.unwrap(),
+        &key.certificate_der,
+        1,
+    );
+}
+
+#[tokio::test]
+async fn users_and_passwords() {
+    let (s, _dir) = store().await;
+    create_realm(&s, &cli(), "acme", None, KeyAlgorithm::Rsa2048, now())
+        .await
+        .unwrap();
+    let u = add_user(
+        &s,
+        &cli(),
+        "acme",
+        NewUser {
+            username: "Alice".into(),
+            email: Some("alice@acme.test".into()),
+            attributes: vec![("dept".into(), "eng".into()), ("dept".into(), "ops".into())],
+            ..Default::default()
+        },
+        Some("correct horse"),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(u.username, "alice", "usernames are case-insensitive");
+    assert!(
+        add_user(
+            &s,
+            &cli(),
+            "acme",
+            NewUser {
+                username: "ALICE".into(),
+                ..Default::default()
+            },
+            None,
+            now()
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        add_user(
+            &s,
+            &cli(),
+            "acme",
+            NewUser {
+                username: "bob".into(),
+                ..Default::default()
+            },
+            Some("short"),
+            now()
+        )
+        .await
+        .is_err(),
+        "password policy"
+    );
+    assert_eq!(
+        check_password(&s, "acme", "ALICE", "correct horse")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        u.id
+    );
+    assert!(
+        check_password(&s, "acme", "alice", "wrong horse")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        check_password(&s, "acme", "nobody", "correct horse")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    set_password(&s, &cli(), "acme", "alice", "battery staple", now())
+        .await
+        .unwrap();
+    assert!(
+        check_password(&s, "acme", "alice", "correct horse")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        check_password(&s, "acme", "alice", "battery staple")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let hash = symbolon_store::UserStore::password_hash(&s, "acme", &u.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let users = symbolon_store::UserStore::users(&s, "acme").await.unwrap();
+    assert_eq!(
+        users[0].attributes,
+        vec![("dept".into(), "eng".into()), ("dept".into(), "ops".into())]
+    );
+}
+
+#[tokio::test]
+async fn every_corpus_sp_imports_as_a_client() {
+    let (s, _dir) = store().await;
+    create_realm(&s, &cli(), "acme", None, KeyAlgorithm::Rsa2048, now())
+        .await
+        .unwrap();
+    let mut imported = 0;
+    for entry in std::fs::read_dir(corpus("sp")).unwrap() {
+        let dir = entry.unwrap().path();
+        let bytes = std::fs::read(dir.join("metadata.xml")).unwrap();
+        let x: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+        let (client, _findings) = import_client(&s, &cli(), "acme", &bytes, None, now())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        assert_eq!(client.client_id, x["entityID"].as_str().unwrap());
+        assert_eq!(
+            client.acs.len(),
+            x["sp"]["AssertionConsumerService"]
+                .as_array()
+                .unwrap()
+                .len()
+        );
+        assert_eq!(
+            client.client_signature_required,
+            x["sp"]["AuthnRequestsSigned"].as_str() == Some("true")
+        );
+        assert_eq!(
+            client.sign_assertions,
+            x["sp"]["WantAssertionsSigned"].as_str() == Some("true")
+        );
+        assert_eq!(
+            client.mappers.len(),
+            x["sp"]["RequestedAttribute_names"]
+                .as_array()
+                .unwrap()
+                .len()
+        );
+        let stored = s.client("acme", &client.client_id).await.unwrap().unwrap();
+        assert_eq!(stored, client, "stored as imported");
+        imported += 1;
+    }
+    assert_eq!(imported, 9);
+    // The same SP twice: refused.
+    let pysaml2 = std::fs::read(corpus("sp/pysaml2/metadata.xml")).unwrap();
+    assert!(
+        import_client(&s, &cli(), "acme", &pysaml2, None, now())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn import_with_url_name_and_update() {
+    let (s, _dir) = store().await;
+    create_realm(&s, &cli(), "acme", None, KeyAlgorithm::Rsa2048, now())
+        .await
+        .unwrap();
+    let md = std::fs::read(corpus("sp/samael/metadata.xml")).unwrap();
+    let (mut c, _) = import_client(&s, &cli(), "acme", &md, Some("trendmicro"), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.client_by_url_name("acme", "trendmicro")
+            .await
+            .unwrap()
+            .unwrap()
+            .client_id,
+        c.client_id
+    );
+    let other = std::fs::read(corpus("sp/jenkins/metadata.xml")).unwrap();
+    assert!(
+        import_client(&s, &cli(), "acme", &other, Some("trendmicro"), now())
+            .await
+            .is_err(),
+        "URL names are unique"
+    );
+    assert!(
+        import_client(&s, &cli(), "acme", &other, Some("bad name"), now())
+            .await
+            .is_err()
+    );
+    c.home_url =
+        Some("https://idp.example.test/realms/acme/protocol/saml/clients/trendmicro".into());
+    s.update_client(&c).await.unwrap();
+    assert_eq!(
+        s.client("acme", &c.client_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .home_url,
+        c.home_url
+    );
+    // Not SP metadata: a clear error.
+    let idp_md = std::fs::read(corpus("idp/okta/metadata.xml")).unwrap();
+    assert!(
+        matches!(import_client(&s, &cli(), "acme", &idp_md, None, now()).await, Err(IdpError::Invalid(m)) if m.contains("SPSSODescriptor"))
+    );
+}

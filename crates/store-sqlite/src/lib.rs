@@ -1,0 +1,474 @@
+//! The SQLite implementation of Symbolon's store traits (embedded, the default): WAL mode,
+//! foreign keys on, migrations in `migrations/` applied on open.
+//!
+//! Invariants: only this crate speaks SQL for SQLite; every multi-statement write is one
+//! transaction; unique violations surface as `StoreError::Conflict`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
+use symbolon_store::{
+    Client, ClientEndpoint, ClientStore, Event, EventStore, KeyStatus, KeyStore, Mapper, Realm,
+    RealmKey, RealmStore, Result, Secret, StoreError, User, UserStore,
+};
+use time::OffsetDateTime;
+
+/// A SQLite-backed store. Cheap to clone (a pool).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(d.message().to_string())
+        }
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            StoreError::Conflict(d.message().to_string())
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+fn ts(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn from_ts(t: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+impl SqliteStore {
+    /// Open (creating if missing) `sqlite://path` or `sqlite::memory:`, and migrate.
+    pub async fn open(url: &str) -> Result<Self> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("bad database URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .connect_with(opts)
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Open the database file `symbolon.db` in a directory (created if missing).
+    pub async fn open_dir(dir: &std::path::Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+        let path = dir.join("symbolon.db");
+        Self::open(&format!("sqlite://{}", path.display())).await
+    }
+}
+
+impl RealmStore for SqliteStore {
+    async fn create_realm(&self, r: &Realm) -> Result<()> {
+        sqlx::query("INSERT INTO realms (name, display_name, enabled, assertion_lifespan_secs, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&r.name)
+            .bind(&r.display_name)
+            .bind(r.enabled)
+            .bind(r.assertion_lifespan_secs)
+            .bind(ts(r.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn realm(&self, name: &str) -> Result<Option<Realm>> {
+        let row = sqlx::query("SELECT * FROM realms WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| realm_row(&r)).transpose()
+    }
+
+    async fn realms(&self) -> Result<Vec<Realm>> {
+        let rows = sqlx::query("SELECT * FROM realms ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(realm_row).collect()
+    }
+}
+
+fn realm_row(r: &SqliteRow) -> Result<Realm> {
+    Ok(Realm {
+        name: r.try_get("name").map_err(map_err)?,
+        display_name: r.try_get("display_name").map_err(map_err)?,
+        enabled: r.try_get("enabled").map_err(map_err)?,
+        assertion_lifespan_secs: r.try_get("assertion_lifespan_secs").map_err(map_err)?,
+        created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
+    })
+}
+
+impl KeyStore for SqliteStore {
+    async fn add_key(&self, k: &RealmKey) -> Result<()> {
+        sqlx::query("INSERT INTO realm_keys (kid, realm, status, algorithm, private_key_pem, certificate_der, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(&k.kid)
+            .bind(&k.realm)
+            .bind(k.status.as_str())
+            .bind(&k.algorithm)
+            .bind(&k.private_key_pem.0)
+            .bind(&k.certificate_der)
+            .bind(ts(k.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn keys(&self, realm: &str) -> Result<Vec<RealmKey>> {
+        let rows = sqlx::query("SELECT * FROM realm_keys WHERE realm = ? ORDER BY created_at, kid")
+            .bind(realm)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status").map_err(map_err)?;
+                Ok(RealmKey {
+                    kid: r.try_get("kid").map_err(map_err)?,
+                    realm: r.try_get("realm").map_err(map_err)?,
+                    status: KeyStatus::parse(&status)
+                        .ok_or_else(|| StoreError::Backend(format!("bad key status {status:?}")))?,
+                    algorithm: r.try_get("algorithm").map_err(map_err)?,
+                    private_key_pem: Secret(r.try_get("private_key_pem").map_err(map_err)?),
+                    certificate_der: r.try_get("certificate_der").map_err(map_err)?,
+                    created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
+                })
+            })
+            .collect()
+    }
+
+    async fn promote_key(&self, realm: &str, kid: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let exists = sqlx::query("SELECT status FROM realm_keys WHERE realm = ? AND kid = ?")
+            .bind(realm)
+            .bind(kid)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let Some(row) = exists else {
+            return Err(StoreError::NotFound("key", kid.to_string()));
+        };
+        let status: String = row.try_get("status").map_err(map_err)?;
+        if status == "retired" {
+            return Err(StoreError::Conflict(format!(
+                "key {kid} is retired and cannot sign again"
+            )));
+        }
+        sqlx::query("UPDATE realm_keys SET status = 'passive' WHERE realm = ? AND status = 'active' AND kid <> ?")
+            .bind(realm)
+            .bind(kid)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("UPDATE realm_keys SET status = 'active' WHERE realm = ? AND kid = ?")
+            .bind(realm)
+            .bind(kid)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn set_key_status(&self, realm: &str, kid: &str, status: KeyStatus) -> Result<()> {
+        let done = sqlx::query("UPDATE realm_keys SET status = ? WHERE realm = ? AND kid = ?")
+            .bind(status.as_str())
+            .bind(realm)
+            .bind(kid)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("key", kid.to_string()));
+        }
+        Ok(())
+    }
+}
+
+fn user_row(r: &SqliteRow) -> Result<User> {
+    let attrs: String = r.try_get("attributes").map_err(map_err)?;
+    Ok(User {
+        id: r.try_get("id").map_err(map_err)?,
+        realm: r.try_get("realm").map_err(map_err)?,
+        username: r.try_get("username").map_err(map_err)?,
+        email: r.try_get("email").map_err(map_err)?,
+        first_name: r.try_get("first_name").map_err(map_err)?,
+        last_name: r.try_get("last_name").map_err(map_err)?,
+        enabled: r.try_get("enabled").map_err(map_err)?,
+        attributes: serde_json::from_str(&attrs).map_err(|e| StoreError::Backend(e.to_string()))?,
+        created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
+    })
+}
+
+impl UserStore for SqliteStore {
+    async fn create_user(&self, u: &User, password_hash: Option<&str>) -> Result<()> {
+        let attrs =
+            serde_json::to_string(&u.attributes).map_err(|e| StoreError::Backend(e.to_string()))?;
+        sqlx::query("INSERT INTO users (id, realm, username, email, first_name, last_name, enabled, attributes, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&u.id)
+            .bind(&u.realm)
+            .bind(&u.username)
+            .bind(&u.email)
+            .bind(&u.first_name)
+            .bind(&u.last_name)
+            .bind(u.enabled)
+            .bind(attrs)
+            .bind(password_hash)
+            .bind(ts(u.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn user_by_username(&self, realm: &str, username: &str) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE realm = ? AND username = ?")
+            .bind(realm)
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn users(&self, realm: &str) -> Result<Vec<User>> {
+        let rows = sqlx::query("SELECT * FROM users WHERE realm = ? ORDER BY username")
+            .bind(realm)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(user_row).collect()
+    }
+
+    async fn set_password_hash(&self, realm: &str, user_id: &str, hash: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE realm = ? AND id = ?")
+            .bind(hash)
+            .bind(realm)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user", user_id.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn password_hash(&self, realm: &str, user_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT password_hash FROM users WHERE realm = ? AND id = ?")
+            .bind(realm)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        match row {
+            Some(r) => r.try_get("password_hash").map_err(map_err),
+            None => Err(StoreError::NotFound("user", user_id.to_string())),
+        }
+    }
+}
+
+/// The client's settings as stored in its JSON column.
+#[derive(Serialize, Deserialize)]
+struct ClientData {
+    name: Option<String>,
+    description: Option<String>,
+    enabled: bool,
+    home_url: Option<String>,
+    idp_initiated_relay_state: Option<String>,
+    name_id_format: String,
+    sign_documents: bool,
+    sign_assertions: bool,
+    signature_algorithm: String,
+    client_signature_required: bool,
+    assertion_lifespan_secs: Option<i64>,
+    acs: Vec<ClientEndpoint>,
+    slo: Vec<ClientEndpoint>,
+    signing_certs: Vec<String>,
+    mappers: Vec<Mapper>,
+    restricted: bool,
+}
+
+fn client_data(c: &Client) -> Result<String> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    serde_json::to_string(&ClientData {
+        name: c.name.clone(),
+        description: c.description.clone(),
+        enabled: c.enabled,
+        home_url: c.home_url.clone(),
+        idp_initiated_relay_state: c.idp_initiated_relay_state.clone(),
+        name_id_format: c.name_id_format.clone(),
+        sign_documents: c.sign_documents,
+        sign_assertions: c.sign_assertions,
+        signature_algorithm: c.signature_algorithm.clone(),
+        client_signature_required: c.client_signature_required,
+        assertion_lifespan_secs: c.assertion_lifespan_secs,
+        acs: c.acs.clone(),
+        slo: c.slo.clone(),
+        signing_certs: c.signing_certs.iter().map(|d| b64.encode(d)).collect(),
+        mappers: c.mappers.clone(),
+        restricted: c.restricted,
+    })
+    .map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn client_row(r: &SqliteRow) -> Result<Client> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let data: String = r.try_get("data").map_err(map_err)?;
+    let d: ClientData =
+        serde_json::from_str(&data).map_err(|e| StoreError::Backend(e.to_string()))?;
+    Ok(Client {
+        id: r.try_get("id").map_err(map_err)?,
+        realm: r.try_get("realm").map_err(map_err)?,
+        client_id: r.try_get("client_id").map_err(map_err)?,
+        idp_initiated_url_name: r.try_get("url_name").map_err(map_err)?,
+        name: d.name,
+        description: d.description,
+        enabled: d.enabled,
+        home_url: d.home_url,
+        idp_initiated_relay_state: d.idp_initiated_relay_state,
+        name_id_format: d.name_id_format,
+        sign_documents: d.sign_documents,
+        sign_assertions: d.sign_assertions,
+        signature_algorithm: d.signature_algorithm,
+        client_signature_required: d.client_signature_required,
+        assertion_lifespan_secs: d.assertion_lifespan_secs,
+        acs: d.acs,
+        slo: d.slo,
+        signing_certs: d
+            .signing_certs
+            .iter()
+            .map(|s| {
+                b64.decode(s)
+                    .map_err(|e| StoreError::Backend(e.to_string()))
+            })
+            .collect::<Result<_>>()?,
+        mappers: d.mappers,
+        restricted: d.restricted,
+        created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
+    })
+}
+
+impl ClientStore for SqliteStore {
+    async fn create_client(&self, c: &Client) -> Result<()> {
+        sqlx::query("INSERT INTO clients (id, realm, client_id, url_name, data, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&c.id)
+            .bind(&c.realm)
+            .bind(&c.client_id)
+            .bind(&c.idp_initiated_url_name)
+            .bind(client_data(c)?)
+            .bind(ts(c.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_client(&self, c: &Client) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE clients SET client_id = ?, url_name = ?, data = ? WHERE realm = ? AND id = ?",
+        )
+        .bind(&c.client_id)
+        .bind(&c.idp_initiated_url_name)
+        .bind(client_data(c)?)
+        .bind(&c.realm)
+        .bind(&c.id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("client", c.client_id.clone()));
+        }
+        Ok(())
+    }
+
+    async fn client(&self, realm: &str, client_id: &str) -> Result<Option<Client>> {
+        let row = sqlx::query("SELECT * FROM clients WHERE realm = ? AND client_id = ?")
+            .bind(realm)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| client_row(&r)).transpose()
+    }
+
+    async fn client_by_url_name(&self, realm: &str, url_name: &str) -> Result<Option<Client>> {
+        let row = sqlx::query("SELECT * FROM clients WHERE realm = ? AND url_name = ?")
+            .bind(realm)
+            .bind(url_name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| client_row(&r)).transpose()
+    }
+
+    async fn clients(&self, realm: &str) -> Result<Vec<Client>> {
+        let rows = sqlx::query("SELECT * FROM clients WHERE realm = ? ORDER BY client_id")
+            .bind(realm)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(client_row).collect()
+    }
+}
+
+impl EventStore for SqliteStore {
+    async fn record(&self, e: &Event) -> Result<()> {
+        sqlx::query("INSERT INTO events (realm, at, kind, actor, client_id, detail) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&e.realm)
+            .bind(ts(e.at))
+            .bind(&e.kind)
+            .bind(&e.actor)
+            .bind(&e.client_id)
+            .bind(&e.detail)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn events(&self, realm: &str, kind: Option<&str>, limit: u32) -> Result<Vec<Event>> {
+        let rows = sqlx::query("SELECT * FROM events WHERE realm = ? AND (? IS NULL OR kind = ?) ORDER BY at DESC, id DESC LIMIT ?")
+            .bind(realm)
+            .bind(kind)
+            .bind(kind)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Event {
+                    realm: r.try_get("realm").map_err(map_err)?,
+                    at: from_ts(r.try_get("at").map_err(map_err)?),
+                    kind: r.try_get("kind").map_err(map_err)?,
+                    actor: r.try_get("actor").map_err(map_err)?,
+                    client_id: r.try_get("client_id").map_err(map_err)?,
+                    detail: r.try_get("detail").map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,278 @@
+//! Storage for Symbolon: domain records and narrow store traits. No SQL here: each database has
+//! its own crate (`symbolon-store-sqlite`, later PostgreSQL) implementing these traits with its
+//! own migrations. Handlers and domain code depend on the traits only.
+//!
+//! Invariants:
+//! - A private key is held as [`Secret`]: its `Debug` never prints it.
+//! - Every write is one transaction: a failed call changes nothing.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Why a store call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} {1:?} not found")]
+    NotFound(&'static str, String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A value that must never be printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// A realm: a tenant of the identity provider with its own users, clients and keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realm {
+    /// URL name, case-sensitive (`/realms/{name}`).
+    pub name: String,
+    pub display_name: String,
+    pub enabled: bool,
+    /// Default assertion lifespan, seconds.
+    pub assertion_lifespan_secs: i64,
+    pub created_at: OffsetDateTime,
+}
+
+/// Where a realm signing key is in its rollover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyStatus {
+    /// Published in metadata, not yet signing.
+    Next,
+    /// Signs; published.
+    Active,
+    /// Was active; still published so that relying parties can roll over.
+    Passive,
+    /// No longer published or used.
+    Retired,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Next => "next",
+            KeyStatus::Active => "active",
+            KeyStatus::Passive => "passive",
+            KeyStatus::Retired => "retired",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "next" => Some(KeyStatus::Next),
+            "active" => Some(KeyStatus::Active),
+            "passive" => Some(KeyStatus::Passive),
+            "retired" => Some(KeyStatus::Retired),
+            _ => None,
+        }
+    }
+    /// Whether metadata publishes it.
+    pub fn published(self) -> bool {
+        !matches!(self, KeyStatus::Retired)
+    }
+}
+
+/// A realm signing key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RealmKey {
+    pub kid: String,
+    pub realm: String,
+    pub status: KeyStatus,
+    /// `rsa2048`, `rsa3072`, `ec-p256`.
+    pub algorithm: String,
+    pub private_key_pem: Secret,
+    pub certificate_der: Vec<u8>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A user of a realm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub realm: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub enabled: bool,
+    /// Multi-valued attributes, in order.
+    pub attributes: Vec<(String, String)>,
+    pub created_at: OffsetDateTime,
+}
+
+/// An endpoint of a client (ACS or SLO).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientEndpoint {
+    pub binding: String,
+    pub location: String,
+    pub index: Option<u16>,
+    pub is_default: Option<bool>,
+}
+
+/// What a protocol mapper puts into the assertion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum MapperSource {
+    /// A user attribute by name.
+    UserAttribute { attribute: String },
+    /// A user property: `username`, `email`, `firstName`, `lastName`.
+    UserProperty { property: String },
+    /// The user's groups, as full paths or last segments, in one attribute.
+    GroupList { full_path: bool },
+    /// The user's roles.
+    RoleList,
+    /// A fixed value.
+    Hardcoded { value: String },
+}
+
+/// A protocol mapper: one SAML attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapper {
+    pub name: String,
+    pub saml_attribute: String,
+    pub name_format: Option<String>,
+    pub friendly_name: Option<String>,
+    pub source: MapperSource,
+}
+
+/// A SAML client (service provider) of a realm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub id: String,
+    pub realm: String,
+    /// The SP's entity ID.
+    pub client_id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub enabled: bool,
+    pub home_url: Option<String>,
+    /// `/realms/{realm}/protocol/saml/clients/{url_name}`.
+    pub idp_initiated_url_name: Option<String>,
+    pub idp_initiated_relay_state: Option<String>,
+    pub name_id_format: String,
+    pub sign_documents: bool,
+    pub sign_assertions: bool,
+    pub signature_algorithm: String,
+    pub client_signature_required: bool,
+    pub assertion_lifespan_secs: Option<i64>,
+    pub acs: Vec<ClientEndpoint>,
+    pub slo: Vec<ClientEndpoint>,
+    /// DER certificates the client signs requests with.
+    pub signing_certs: Vec<Vec<u8>>,
+    pub mappers: Vec<Mapper>,
+    /// Only assigned users and groups may use the client.
+    pub restricted: bool,
+    pub created_at: OffsetDateTime,
+}
+
+/// Something that happened: a sign-in, a rejection, an admin change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub realm: String,
+    pub at: OffsetDateTime,
+    /// `LOGIN`, `LOGIN_ERROR`, `SAML_RESPONSE`, `AUTHN_REQUEST_ERROR`, `ADMIN`...
+    pub kind: String,
+    /// Who (a username, `cli`, an admin).
+    pub actor: Option<String>,
+    pub client_id: Option<String>,
+    pub detail: String,
+}
+
+/// Realms.
+pub trait RealmStore {
+    fn create_realm(&self, realm: &Realm) -> impl Future<Output = Result<()>> + Send;
+    fn realm(&self, name: &str) -> impl Future<Output = Result<Option<Realm>>> + Send;
+    fn realms(&self) -> impl Future<Output = Result<Vec<Realm>>> + Send;
+}
+
+/// Realm signing keys.
+pub trait KeyStore {
+    fn add_key(&self, key: &RealmKey) -> impl Future<Output = Result<()>> + Send;
+    fn keys(&self, realm: &str) -> impl Future<Output = Result<Vec<RealmKey>>> + Send;
+    /// Make `kid` the active key; the key that was active becomes passive. Atomic.
+    fn promote_key(&self, realm: &str, kid: &str) -> impl Future<Output = Result<()>> + Send;
+    fn set_key_status(
+        &self,
+        realm: &str,
+        kid: &str,
+        status: KeyStatus,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Users and their password hashes (PHC strings).
+pub trait UserStore {
+    fn create_user(
+        &self,
+        user: &User,
+        password_hash: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn user_by_username(
+        &self,
+        realm: &str,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<User>>> + Send;
+    fn users(&self, realm: &str) -> impl Future<Output = Result<Vec<User>>> + Send;
+    fn set_password_hash(
+        &self,
+        realm: &str,
+        user_id: &str,
+        hash: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn password_hash(
+        &self,
+        realm: &str,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+}
+
+/// Clients.
+pub trait ClientStore {
+    fn create_client(&self, client: &Client) -> impl Future<Output = Result<()>> + Send;
+    fn update_client(&self, client: &Client) -> impl Future<Output = Result<()>> + Send;
+    fn client(
+        &self,
+        realm: &str,
+        client_id: &str,
+    ) -> impl Future<Output = Result<Option<Client>>> + Send;
+    fn client_by_url_name(
+        &self,
+        realm: &str,
+        url_name: &str,
+    ) -> impl Future<Output = Result<Option<Client>>> + Send;
+    fn clients(&self, realm: &str) -> impl Future<Output = Result<Vec<Client>>> + Send;
+}
+
+/// Events.
+pub trait EventStore {
+    fn record(&self, event: &Event) -> impl Future<Output = Result<()>> + Send;
+    /// Newest first, at most `limit`, optionally of one kind.
+    fn events(
+        &self,
+        realm: &str,
+        kind: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+}
+
+/// Everything the identity provider needs.
+pub trait IdpStore:
+    RealmStore + KeyStore + UserStore + ClientStore + EventStore + Clone + Send + Sync + 'static
+{
+}
+impl<T> IdpStore for T where
+    T: RealmStore + KeyStore + UserStore + ClientStore + EventStore + Clone + Send + Sync + 'static
+{
+}
