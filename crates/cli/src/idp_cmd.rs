@@ -53,6 +53,15 @@ pub enum IdpCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run the identity provider's HTTP server on this store (single instance).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Public base URL (default: http:// and the bound address).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// Recent events of a realm.
     Events {
         realm: String,
@@ -354,6 +363,19 @@ async fn run_async(a: IdpArgs) -> Result<(), String> {
                     .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
                 None => println!("{xml}"),
             }
+        }
+        IdpCommand::Serve { listen, base_url } => {
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let base = base_url.unwrap_or_else(|| format!("http://{addr}"));
+            println!("listening on http://{addr} (base URL {base})");
+            use std::io::Write as _;
+            let _ = std::io::stdout().flush();
+            symbolon_idp::http::serve(store, symbolon_idp::http::WebConfig::new(&base), listener)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         IdpCommand::Events { realm, kind, limit } => {
             for ev in s.events(&realm, kind.as_deref(), limit).await.map_err(st)? {

@@ -9,6 +9,8 @@
 //! - A realm always has exactly one active key once created; a retired key is never published
 //!   or used again.
 
+pub mod http;
+
 use symbolon_dsig::{SecureRandom, SignOptions, SigningKey, SystemRandom};
 use symbolon_saml::lint::{Finding, lint_entity};
 use symbolon_saml::messages::{
@@ -665,4 +667,20 @@ pub async fn update_client<S: IdpStore>(
         now,
     )
     .await
+}
+
+/// The default HTTP-POST ACS location of a client.
+pub fn default_post_acs_of(client: &Client) -> Option<String> {
+    let eps: Vec<Endpoint> = client
+        .acs
+        .iter()
+        .map(|e| Endpoint {
+            binding: e.binding.clone(),
+            location: e.location.clone(),
+            response_location: None,
+            index: e.index,
+            is_default: e.is_default,
+        })
+        .collect();
+    symbolon_saml::metadata::default_post_acs(&eps).map(|e| e.location.clone())
 }

@@ -1,0 +1,1167 @@
+//! The identity provider's HTTP face: realm descriptor, SP- and IdP-initiated SSO, the login page.
+//!
+//! Thin handlers over the domain and the SAML core; one error type ([`WebError`]) becomes an HTML
+//! page with the right status at the boundary. Browser state (login flows, SSO sessions,
+//! failed-login counters) is held in memory by this first version: one instance only (the
+//! database-backed version, for several instances, is issue 7's).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use symbolon_dsig::{SecureRandom, SignOptions, SystemRandom};
+use symbolon_saml::binding::{
+    MessageKind, decode_post, decode_redirect, post_form, post_form_script_csp_hash,
+};
+use symbolon_saml::idp::{
+    AC_PASSWORD_PROTECTED, Arrival, OutAttribute, ResponseParams, SignParts, SpRegistration,
+    build_response, check_authn_request,
+};
+use symbolon_saml::messages::{
+    AuthnRequest, NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, new_id,
+};
+use symbolon_saml::metadata::{Endpoint, pin_certificates};
+use symbolon_store::{Client, Event, IdpStore, MapperSource, Realm, User};
+use symbolon_xml::Limits;
+use time::{Duration, OffsetDateTime};
+
+use crate::{active_key, check_password, descriptor, normalize_username, saml_endpoint};
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Public base URL, e.g. `https://idp.example.com` (entity IDs and endpoints derive from it).
+    pub base_url: String,
+    /// Failed sign-ins before a temporary lockout.
+    pub max_login_failures: u32,
+    pub lockout: Duration,
+    pub sso_session_lifetime: Duration,
+    pub login_flow_lifetime: Duration,
+    pub clock_skew: Duration,
+}
+
+impl WebConfig {
+    pub fn new(base_url: &str) -> Self {
+        WebConfig {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            max_login_failures: 5,
+            lockout: Duration::minutes(5),
+            sso_session_lifetime: Duration::hours(10),
+            login_flow_lifetime: Duration::minutes(30),
+            clock_skew: Duration::seconds(120),
+        }
+    }
+    fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Flow {
+    realm: String,
+    client_id: String,
+    acs_url: String,
+    in_response_to: Option<String>,
+    relay_state: Option<String>,
+    csrf: String,
+    expires: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+struct SsoSession {
+    realm: String,
+    user_id: String,
+    username: String,
+    session_index: String,
+    authn_instant: OffsetDateTime,
+    expires: OffsetDateTime,
+}
+
+#[derive(Debug, Default)]
+struct Failures {
+    count: u32,
+    locked_until: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Default)]
+struct Memory {
+    flows: Mutex<HashMap<String, Flow>>,
+    sessions: Mutex<HashMap<String, SsoSession>>,
+    failures: Mutex<HashMap<(String, String), Failures>>,
+}
+
+/// Shared state of the IdP server.
+#[derive(Debug, Clone)]
+pub struct AppState<S> {
+    store: S,
+    cfg: Arc<WebConfig>,
+    mem: Arc<Memory>,
+}
+
+/// An error page: status, title, message safe to show to anyone.
+#[derive(Debug)]
+pub struct WebError {
+    status: StatusCode,
+    title: &'static str,
+    message: String,
+}
+
+impl WebError {
+    fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        WebError {
+            status,
+            title,
+            message: message.into(),
+        }
+    }
+    fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not found", message)
+    }
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "This sign-in request cannot be accepted",
+            message,
+        )
+    }
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The sign-in could not be completed. Try again later.",
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    realm_display: &'a str,
+    client_name: Option<&'a str>,
+    error: Option<&'a str>,
+    action: &'a str,
+    flow: &'a str,
+    csrf: &'a str,
+    username: &'a str,
+}
+
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn html(status: StatusCode, body: String) -> Response {
+    let mut r = (status, Html(body)).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let body = ErrorPage {
+            title: self.title,
+            message: &self.message,
+        }
+        .render()
+        .unwrap_or_else(|_| self.message.clone());
+        html(self.status, body)
+    }
+}
+
+impl From<crate::IdpError> for WebError {
+    fn from(e: crate::IdpError) -> Self {
+        match e {
+            crate::IdpError::NoRealm(r) => {
+                WebError::not_found(format!("There is no realm {r:?} here."))
+            }
+            crate::IdpError::Store(symbolon_store::StoreError::Unavailable(_)) => WebError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Temporarily unavailable",
+                "The service is temporarily unavailable. Try again in a moment.",
+            ),
+            _ => WebError::internal(),
+        }
+    }
+}
+
+impl From<symbolon_store::StoreError> for WebError {
+    fn from(e: symbolon_store::StoreError) -> Self {
+        crate::IdpError::Store(e).into()
+    }
+}
+
+/// The router. Paths follow Keycloak's (case-sensitive).
+pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
+    let state = AppState {
+        store,
+        cfg: Arc::new(cfg),
+        mem: Arc::new(Memory::default()),
+    };
+    Router::new()
+        .route("/resources/symbolon.css", get(css))
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/realms/{realm}/protocol/saml/descriptor",
+            get(realm_descriptor::<S>),
+        )
+        .route(
+            "/realms/{realm}/protocol/saml",
+            get(sso_redirect::<S>).post(sso_post::<S>),
+        )
+        .route(
+            "/realms/{realm}/protocol/saml/clients/{name}",
+            get(idp_initiated::<S>),
+        )
+        .route(
+            "/realms/{realm}/login-actions/authenticate",
+            post(authenticate::<S>),
+        )
+        .with_state(state)
+}
+
+async fn css() -> Response {
+    let mut r = include_str!("../static/symbolon.css").into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r
+}
+
+async fn realm_or_404<S: IdpStore>(st: &AppState<S>, realm: &str) -> Result<Realm, WebError> {
+    match st.store.realm(realm).await? {
+        Some(r) if r.enabled => Ok(r),
+        _ => Err(WebError::not_found(format!(
+            "There is no realm {realm:?} here."
+        ))),
+    }
+}
+
+async fn realm_descriptor<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+) -> Result<Response, WebError> {
+    realm_or_404(&st, &realm).await?;
+    let xml = descriptor(&st.store, &realm, &st.cfg.base_url).await?;
+    let mut r = xml.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml; charset=utf-8"),
+    );
+    Ok(r)
+}
+
+async fn event<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    kind: &str,
+    actor: Option<&str>,
+    client: Option<&str>,
+    detail: String,
+) {
+    let e = Event {
+        realm: realm.into(),
+        at: OffsetDateTime::now_utc(),
+        kind: kind.into(),
+        actor: actor.map(str::to_string),
+        client_id: client.map(str::to_string),
+        detail,
+    };
+    if let Err(err) = st.store.record(&e).await {
+        tracing::warn!("could not record event: {err}");
+    }
+}
+
+fn registration(c: &Client) -> SpRegistration {
+    let acs = c
+        .acs
+        .iter()
+        .map(|e| Endpoint {
+            binding: e.binding.clone(),
+            location: e.location.clone(),
+            response_location: None,
+            index: e.index,
+            is_default: e.is_default,
+        })
+        .collect();
+    SpRegistration {
+        entity_id: c.client_id.clone(),
+        acs,
+        signing_certs: pin_certificates(c.signing_certs.iter().map(Vec::as_slice)).0,
+        require_signed_requests: c.client_signature_required,
+        allow_sha1: false,
+    }
+}
+
+/// Why a request was refused: recorded for the administrator, a short message for the user.
+async fn reject<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    client: Option<&str>,
+    reason: String,
+) -> WebError {
+    event(
+        st,
+        realm,
+        "AUTHN_REQUEST_ERROR",
+        None,
+        client,
+        reason.clone(),
+    )
+    .await;
+    WebError::bad_request(format!(
+        "The application sent a sign-in request this identity provider does not accept ({reason}). Contact the application's administrator."
+    ))
+}
+
+#[derive(Deserialize)]
+struct PostBinding {
+    #[serde(rename = "SAMLRequest")]
+    saml_request: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+async fn sso_redirect<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let q = q.ok_or_else(|| WebError::bad_request("No SAML request was given."))?;
+    let m = match decode_redirect(&q) {
+        Ok(m) if m.kind == MessageKind::Request => m,
+        Ok(_) => {
+            return Err(reject(
+                &st,
+                &realm,
+                None,
+                "a SAMLResponse was sent to the SSO endpoint".into(),
+            )
+            .await);
+        }
+        Err(e) => return Err(reject(&st, &realm, None, e.to_string()).await),
+    };
+    let doc = match symbolon_xml::parse_bytes(&m.xml, &Limits::default()) {
+        Ok(d) => d,
+        Err(e) => return Err(reject(&st, &realm, None, format!("not acceptable XML: {e}")).await),
+    };
+    sso(
+        &st,
+        &r,
+        &doc,
+        Arrival::Redirect(&m),
+        m.relay_state.clone(),
+        &headers,
+    )
+    .await
+}
+
+async fn sso_post<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<PostBinding>,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let raw = f
+        .saml_request
+        .ok_or_else(|| WebError::bad_request("No SAML request was given."))?;
+    if let Some(rs) = &f.relay_state
+        && rs.len() > symbolon_saml::binding::MAX_RELAY_STATE
+    {
+        return Err(reject(
+            &st,
+            &realm,
+            None,
+            format!("RelayState is {} bytes, over the limit", rs.len()),
+        )
+        .await);
+    }
+    let xml = match decode_post(raw.as_bytes()) {
+        Ok(x) => x,
+        Err(e) => return Err(reject(&st, &realm, None, e.to_string()).await),
+    };
+    let doc = match symbolon_xml::parse_bytes(&xml, &Limits::default()) {
+        Ok(d) => d,
+        Err(e) => return Err(reject(&st, &realm, None, format!("not acceptable XML: {e}")).await),
+    };
+    sso(&st, &r, &doc, Arrival::Post, f.relay_state, &headers).await
+}
+
+async fn sso<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    doc: &symbolon_xml::Document<'_>,
+    arrival: Arrival<'_>,
+    relay_state: Option<String>,
+    headers: &HeaderMap,
+) -> Result<Response, WebError> {
+    let issuer = match AuthnRequest::from_document(doc) {
+        Ok(r) => r.issuer,
+        Err(e) => return Err(reject(st, &realm.name, None, e.to_string()).await),
+    };
+    let Some(client) = st.store.client(&realm.name, &issuer).await? else {
+        return Err(reject(st, &realm.name, None, format!("unknown client {issuer:?}")).await);
+    };
+    if !client.enabled {
+        return Err(reject(
+            st,
+            &realm.name,
+            Some(&issuer),
+            "the client is disabled".into(),
+        )
+        .await);
+    }
+    let sso_url = saml_endpoint(&st.cfg.base_url, &realm.name);
+    let accepted = match check_authn_request(
+        doc,
+        arrival,
+        &registration(&client),
+        &[sso_url.as_str()],
+        OffsetDateTime::now_utc(),
+        st.cfg.clock_skew,
+    ) {
+        Ok(a) => a,
+        Err(e) => return Err(reject(st, &realm.name, Some(&issuer), e.to_string()).await),
+    };
+    let force = accepted.request.force_authn;
+    start(
+        st,
+        realm,
+        &client,
+        accepted.acs_url,
+        Some(accepted.request.id),
+        relay_state,
+        force,
+        headers,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct IdpInitiatedQuery {
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+async fn idp_initiated<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path((realm, name)): Path<(String, String)>,
+    Query(q): Query<IdpInitiatedQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let Some(client) = st.store.client_by_url_name(&realm, &name).await? else {
+        return Err(WebError::not_found(format!(
+            "There is no application {name:?} in this realm."
+        )));
+    };
+    if !client.enabled {
+        return Err(WebError::new(
+            StatusCode::FORBIDDEN,
+            "Application disabled",
+            "This application is disabled. Contact your administrator.",
+        ));
+    }
+    let acs = crate::default_post_acs_of(&client).ok_or_else(WebError::internal)?;
+    let relay = q
+        .relay_state
+        .or_else(|| client.idp_initiated_relay_state.clone());
+    if relay
+        .as_ref()
+        .is_some_and(|r| r.len() > symbolon_saml::binding::MAX_RELAY_STATE)
+    {
+        return Err(WebError::bad_request("The RelayState is too long."));
+    }
+    start(&st, &r, &client, acs, None, relay, false, &headers).await
+}
+
+fn cookie_name(realm: &str) -> String {
+    format!(
+        "SYMBOLON_IDP_SESSION_{}",
+        realm.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    )
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            kv.trim()
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('='))
+                .map(str::to_string)
+        })
+}
+
+fn random_token() -> Result<String, WebError> {
+    let mut b = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| WebError::internal())?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+fn live_session<S>(st: &AppState<S>, realm: &str, headers: &HeaderMap) -> Option<SsoSession> {
+    let id = cookie(headers, &cookie_name(realm))?;
+    let sessions = st.mem.sessions.lock().ok()?;
+    sessions
+        .get(&id)
+        .filter(|s| s.realm == realm && s.expires > OffsetDateTime::now_utc())
+        .cloned()
+}
+
+/// Either answer at once from an existing SSO session, or show the login page for a new flow.
+#[allow(clippy::too_many_arguments)]
+async fn start<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    client: &Client,
+    acs_url: String,
+    in_response_to: Option<String>,
+    relay_state: Option<String>,
+    force_authn: bool,
+    headers: &HeaderMap,
+) -> Result<Response, WebError> {
+    if client.restricted {
+        event(
+            st,
+            &realm.name,
+            "LOGIN_ERROR",
+            None,
+            Some(&client.client_id),
+            "client access is restricted and no assignment applies".into(),
+        )
+        .await;
+        return Err(WebError::new(
+            StatusCode::FORBIDDEN,
+            "Access denied",
+            "You are not allowed to use this application. Contact your administrator.",
+        ));
+    }
+    if !force_authn
+        && let Some(session) = live_session(st, &realm.name, headers)
+        && let Some(user) = st
+            .store
+            .user_by_username(&realm.name, &session.username)
+            .await?
+            .filter(|u| u.enabled && u.id == session.user_id)
+    {
+        return issue(
+            st,
+            realm,
+            client,
+            &user,
+            &session,
+            &acs_url,
+            in_response_to,
+            relay_state,
+        )
+        .await;
+    }
+    let flow_id = random_token()?;
+    let csrf = random_token()?;
+    let flow = Flow {
+        realm: realm.name.clone(),
+        client_id: client.client_id.clone(),
+        acs_url,
+        in_response_to,
+        relay_state,
+        csrf: csrf.clone(),
+        expires: OffsetDateTime::now_utc() + st.cfg.login_flow_lifetime,
+    };
+    if let Ok(mut flows) = st.mem.flows.lock() {
+        let now = OffsetDateTime::now_utc();
+        flows.retain(|_, f| f.expires > now);
+        flows.insert(flow_id.clone(), flow);
+    }
+    login_page(st, realm, client, &flow_id, &csrf, "", None, StatusCode::OK)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn login_page<S>(
+    st: &AppState<S>,
+    realm: &Realm,
+    client: &Client,
+    flow: &str,
+    csrf: &str,
+    username: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let action = format!(
+        "{}/realms/{}/login-actions/authenticate",
+        st.cfg.base_url, realm.name
+    );
+    let page = LoginPage {
+        realm_display: &realm.display_name,
+        client_name: Some(client.name.as_deref().unwrap_or(&client.client_id)),
+        error,
+        action: &action,
+        flow,
+        csrf,
+        username,
+    };
+    Ok(html(
+        status,
+        page.render().map_err(|_| WebError::internal())?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    flow: Option<String>,
+    csrf: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+fn same_origin(cfg: &WebConfig, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        None => true,
+        Some(o) => {
+            let base = cfg.base_url.as_str();
+            let origin_of_base = base.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+            o == origin_of_base
+        }
+    }
+}
+
+async fn authenticate<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let expired = || {
+        WebError::new(
+            StatusCode::BAD_REQUEST,
+            "Sign-in expired",
+            "This sign-in page has expired. Go back to the application and start again.",
+        )
+    };
+    let flow_id = f.flow.ok_or_else(expired)?;
+    let flow = st
+        .mem
+        .flows
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&flow_id).cloned())
+        .filter(|fl| fl.realm == realm && fl.expires > OffsetDateTime::now_utc())
+        .ok_or_else(expired)?;
+    let csrf_ok = f.csrf.as_deref().is_some_and(|c| {
+        c.len() == flow.csrf.len()
+            && symbolon_dsig::sha256(c.as_bytes()) == symbolon_dsig::sha256(flow.csrf.as_bytes())
+    });
+    if !csrf_ok || !same_origin(&st.cfg, &headers) {
+        event(
+            &st,
+            &realm,
+            "LOGIN_ERROR",
+            None,
+            Some(&flow.client_id),
+            "CSRF check failed".into(),
+        )
+        .await;
+        return Err(WebError::new(
+            StatusCode::FORBIDDEN,
+            "Invalid form submission",
+            "The form could not be verified. Go back to the application and start again.",
+        ));
+    }
+    let client = st
+        .store
+        .client(&realm, &flow.client_id)
+        .await?
+        .ok_or_else(expired)?;
+    let username = normalize_username(f.username.as_deref().unwrap_or(""));
+    let password = f.password.unwrap_or_default();
+    let now = OffsetDateTime::now_utc();
+    let key = (realm.clone(), username.clone());
+    let locked_until = st
+        .mem
+        .failures
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).and_then(|x| x.locked_until))
+        .filter(|t| *t > now);
+    if let Some(until) = locked_until {
+        event(
+            &st,
+            &realm,
+            "LOGIN_ERROR",
+            Some(&username),
+            Some(&flow.client_id),
+            "temporarily locked after repeated failures".into(),
+        )
+        .await;
+        let minutes = ((until - now).whole_seconds() + 59) / 60;
+        let msg = format!("Too many failed attempts. Try again in {minutes} minute(s).");
+        return login_page(
+            &st,
+            &r,
+            &client,
+            &flow_id,
+            &flow.csrf,
+            &username,
+            Some(&msg),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let user = if username.is_empty() || password.is_empty() {
+        None
+    } else {
+        check_password(&st.store, &realm, &username, &password).await?
+    };
+    let Some(user) = user else {
+        if let Ok(mut m) = st.mem.failures.lock() {
+            let e = m.entry(key).or_default();
+            e.count += 1;
+            if e.count >= st.cfg.max_login_failures {
+                e.locked_until = Some(now + st.cfg.lockout);
+                e.count = 0;
+            }
+        }
+        event(
+            &st,
+            &realm,
+            "LOGIN_ERROR",
+            Some(&username),
+            Some(&flow.client_id),
+            "invalid username or password".into(),
+        )
+        .await;
+        return login_page(
+            &st,
+            &r,
+            &client,
+            &flow_id,
+            &flow.csrf,
+            &username,
+            Some("Invalid username or password."),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    if let Ok(mut m) = st.mem.failures.lock() {
+        m.remove(&key);
+    }
+    if let Ok(mut m) = st.mem.flows.lock() {
+        m.remove(&flow_id);
+    }
+    let session_id = random_token()?;
+    let session = SsoSession {
+        realm: realm.clone(),
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        session_index: format!("_{}", &session_id[..32]),
+        authn_instant: now,
+        expires: now + st.cfg.sso_session_lifetime,
+    };
+    if let Ok(mut m) = st.mem.sessions.lock() {
+        m.retain(|_, s| s.expires > now);
+        m.insert(session_id.clone(), session.clone());
+    }
+    event(
+        &st,
+        &realm,
+        "LOGIN",
+        Some(&user.username),
+        Some(&client.client_id),
+        "password".into(),
+    )
+    .await;
+    let mut resp = issue(
+        &st,
+        &r,
+        &client,
+        &user,
+        &session,
+        &flow.acs_url,
+        flow.in_response_to,
+        flow.relay_state,
+    )
+    .await?;
+    let secure = if st.cfg.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let set = format!(
+        "{}={session_id}; Path=/realms/{}/; HttpOnly; SameSite=Lax{secure}",
+        cookie_name(&realm),
+        realm
+    );
+    if let Ok(v) = HeaderValue::from_str(&set) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+fn name_id(client: &Client, user: &User) -> Result<(String, String), WebError> {
+    let f = client.name_id_format.as_str();
+    let v = match f {
+        NAMEID_EMAIL => user.email.clone().ok_or_else(|| WebError::new(StatusCode::FORBIDDEN, "Email address required", "This application identifies you by email address, and your account has none. Contact your administrator."))?,
+        NAMEID_PERSISTENT => {
+            let d = symbolon_dsig::sha256(format!("{}|{}|{}", user.realm, client.client_id, user.id).as_bytes());
+            format!("_{}", d.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>())
+        }
+        NAMEID_TRANSIENT => format!("_{}", &random_token()?[..40]),
+        _ => user.username.clone(),
+    };
+    Ok((v, f.to_string()))
+}
+
+fn attributes(client: &Client, user: &User) -> Vec<OutAttribute> {
+    let mut out: Vec<OutAttribute> = Vec::new();
+    for m in &client.mappers {
+        let values: Vec<String> = match &m.source {
+            MapperSource::UserAttribute { attribute } => user
+                .attributes
+                .iter()
+                .filter(|(k, _)| k == attribute)
+                .map(|(_, v)| v.clone())
+                .collect(),
+            MapperSource::UserProperty { property } => match property.as_str() {
+                "username" => vec![user.username.clone()],
+                "email" => user.email.iter().cloned().collect(),
+                "firstName" => user.first_name.iter().cloned().collect(),
+                "lastName" => user.last_name.iter().cloned().collect(),
+                _ => vec![],
+            },
+            MapperSource::Hardcoded { value } => vec![value.clone()],
+            MapperSource::GroupList { .. } | MapperSource::RoleList => vec![],
+        };
+        if values.is_empty() {
+            continue;
+        }
+        out.push(OutAttribute {
+            name: m.saml_attribute.clone(),
+            name_format: m.name_format.clone(),
+            friendly_name: m.friendly_name.clone(),
+            values,
+        });
+    }
+    out
+}
+
+/// Build, sign and deliver the Response through an auto-submitting form.
+#[allow(clippy::too_many_arguments)]
+async fn issue<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    client: &Client,
+    user: &User,
+    session: &SsoSession,
+    acs_url: &str,
+    in_response_to: Option<String>,
+    relay_state: Option<String>,
+) -> Result<Response, WebError> {
+    let (_, key) = active_key(&st.store, &realm.name).await?;
+    let rng = SystemRandom::new();
+    let id = || new_id(&rng).map_err(|_| WebError::internal());
+    let (name_id, format) = name_id(client, user)?;
+    let now = OffsetDateTime::now_utc();
+    let params = ResponseParams {
+        response_id: id()?,
+        assertion_id: id()?,
+        now,
+        idp_entity_id: crate::entity_id(&st.cfg.base_url, &realm.name),
+        destination: acs_url.to_string(),
+        in_response_to: in_response_to.clone(),
+        audience: client.client_id.clone(),
+        name_id,
+        name_id_format: Some(format),
+        sp_name_qualifier: None,
+        lifespan: Duration::seconds(
+            client
+                .assertion_lifespan_secs
+                .unwrap_or(realm.assertion_lifespan_secs),
+        ),
+        not_before_slack: Duration::seconds(30),
+        session_index: Some(session.session_index.clone()),
+        session_not_on_or_after: Some(session.expires),
+        authn_instant: session.authn_instant,
+        authn_context_class_ref: AC_PASSWORD_PROTECTED.into(),
+        attributes: attributes(client, user),
+    };
+    let parts = SignParts {
+        response: client.sign_documents,
+        assertion: client.sign_assertions || !client.sign_documents,
+    };
+    let mut opts = SignOptions::for_key(&key);
+    if let Some(alg) = symbolon_dsig::SignatureAlgorithm::from_name(&client.signature_algorithm)
+        && alg.is_rsa() == opts.algorithm.is_rsa()
+        && !alg.is_sha1()
+    {
+        opts = SignOptions {
+            algorithm: alg,
+            digest: symbolon_dsig::DigestAlgorithm::matching(alg),
+        };
+    }
+    let xml =
+        build_response(&params, parts, &key, &opts, &rng).map_err(|_| WebError::internal())?;
+    event(
+        st,
+        &realm.name,
+        "SAML_RESPONSE",
+        Some(&user.username),
+        Some(&client.client_id),
+        format!(
+            "session {}{}",
+            session.session_index,
+            in_response_to
+                .map(|r| format!(", in response to {r}"))
+                .unwrap_or_default()
+        ),
+    )
+    .await;
+    let body = post_form(
+        acs_url,
+        "SAMLResponse",
+        xml.as_bytes(),
+        relay_state.as_deref(),
+    );
+    let mut r = (StatusCode::OK, Html(body)).into_response();
+    let csp = format!(
+        "default-src 'none'; script-src {}; form-action {}; frame-ancestors 'none'; base-uri 'none'",
+        post_form_script_csp_hash(),
+        csp_source(acs_url)
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+/// The origin of a URL, for CSP `form-action`.
+fn csp_source(url: &str) -> String {
+    let origin = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    if origin.is_empty() || origin.contains(['\'', ';', ' ', ',']) {
+        "'none'".into()
+    } else {
+        origin
+    }
+}
+
+/// Serve until Ctrl-C (or SIGTERM) arrives.
+pub async fn serve<S: IdpStore>(
+    store: S,
+    cfg: WebConfig,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    let app = router(store, cfg);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use symbolon_store::Mapper;
+
+    fn user() -> User {
+        User {
+            id: "u-1".into(),
+            realm: "acme".into(),
+            username: "alice".into(),
+            email: Some("alice@acme.test".into()),
+            first_name: Some("Alice".into()),
+            last_name: None,
+            enabled: true,
+            attributes: vec![
+                ("dept".into(), "eng".into()),
+                ("other".into(), "x".into()),
+                ("dept".into(), "ops".into()),
+            ],
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn client(format: &str, mappers: Vec<Mapper>) -> Client {
+        Client {
+            id: "c-1".into(),
+            realm: "acme".into(),
+            client_id: "https://sp.test".into(),
+            name: None,
+            description: None,
+            enabled: true,
+            home_url: None,
+            idp_initiated_url_name: None,
+            idp_initiated_relay_state: None,
+            name_id_format: format.into(),
+            sign_documents: true,
+            sign_assertions: true,
+            signature_algorithm: "rsa-sha256".into(),
+            client_signature_required: false,
+            assertion_lifespan_secs: None,
+            acs: vec![],
+            slo: vec![],
+            signing_certs: vec![],
+            mappers,
+            restricted: false,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn name_id_per_client_format() {
+        let u = user();
+        assert_eq!(
+            name_id(&client(NAMEID_EMAIL, vec![]), &u).unwrap().0,
+            "alice@acme.test"
+        );
+        assert_eq!(
+            name_id(
+                &client(symbolon_saml::messages::NAMEID_UNSPECIFIED, vec![]),
+                &u
+            )
+            .unwrap()
+            .0,
+            "alice"
+        );
+        // Persistent: stable for a user and client, different across clients.
+        let p1 = name_id(&client(NAMEID_PERSISTENT, vec![]), &u).unwrap().0;
+        assert_eq!(
+            p1,
+            name_id(&client(NAMEID_PERSISTENT, vec![]), &u).unwrap().0
+        );
+        let mut other = client(NAMEID_PERSISTENT, vec![]);
+        other.client_id = "https://other.test".into();
+        assert_ne!(p1, name_id(&other, &u).unwrap().0);
+        assert!(!p1.contains("alice"));
+        // Transient: new every time.
+        let t = client(NAMEID_TRANSIENT, vec![]);
+        assert_ne!(name_id(&t, &u).unwrap().0, name_id(&t, &u).unwrap().0);
+        // Email format without an email: refused with a clear page.
+        let no_mail = User {
+            email: None,
+            ..user()
+        };
+        assert_eq!(
+            name_id(&client(NAMEID_EMAIL, vec![]), &no_mail)
+                .unwrap_err()
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+
+    #[test]
+    fn mappers_build_the_attribute_statement() {
+        let m = |name: &str, source: MapperSource| Mapper {
+            name: name.into(),
+            saml_attribute: name.into(),
+            name_format: None,
+            friendly_name: None,
+            source,
+        };
+        let c = client(
+            NAMEID_EMAIL,
+            vec![
+                m(
+                    "dept",
+                    MapperSource::UserAttribute {
+                        attribute: "dept".into(),
+                    },
+                ),
+                m(
+                    "mail",
+                    MapperSource::UserProperty {
+                        property: "email".into(),
+                    },
+                ),
+                m(
+                    "last",
+                    MapperSource::UserProperty {
+                        property: "lastName".into(),
+                    },
+                ),
+                m(
+                    "tenant",
+                    MapperSource::Hardcoded {
+                        value: "acme".into(),
+                    },
+                ),
+            ],
+        );
+        let got: Vec<(String, Vec<String>)> = attributes(&c, &user())
+            .into_iter()
+            .map(|a| (a.name, a.values))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("dept".into(), vec!["eng".into(), "ops".into()]),
+                ("mail".into(), vec!["alice@acme.test".into()]),
+                ("tenant".into(), vec!["acme".into()]),
+            ],
+            "multi-valued in order; empty values leave the attribute out"
+        );
+    }
+
+    #[test]
+    fn cookies_and_origins() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; SYMBOLON_IDP_SESSION_acme=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, &cookie_name("acme")).as_deref(), Some("abc"));
+        assert_eq!(
+            cookie(&h, "SYMBOLON_IDP_SESSION_ac"),
+            None,
+            "no prefix match"
+        );
+        let cfg = WebConfig::new("https://idp.example.test/");
+        let mut h = HeaderMap::new();
+        assert!(same_origin(&cfg, &h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://idp.example.test"),
+        );
+        assert!(same_origin(&cfg, &h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.test"),
+        );
+        assert!(!same_origin(&cfg, &h));
+        assert_eq!(
+            csp_source("https://sp.test:8443/acs?x=1"),
+            "https://sp.test:8443"
+        );
+        assert_eq!(csp_source("https://sp.test';script-src *;x/acs"), "'none'");
+    }
+}

@@ -1,0 +1,253 @@
+"""The identity provider server, end to end over HTTP on 127.0.0.1, with pysaml2 as the SP.
+
+The server runs as `symbolon idp serve` on a free port; the realm, users and clients are set up
+with `symbolon idp ...` on the same SQLite data directory while it runs.
+"""
+import base64
+import html.parser
+import json
+import os
+import shutil
+import subprocess
+import urllib.parse
+import zlib
+
+import pytest
+import requests
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
+from saml2.config import SPConfig
+from saml2.metadata import create_metadata_string
+from saml2.xmldsig import SIG_RSA_SHA256
+
+from conftest import KEYS, symbolon_bin
+
+PASSWORD = "correct horse battery"
+
+
+class Forms(html.parser.HTMLParser):
+    """Every form's action and fields."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action"), "fields": {}})
+        elif tag == "input" and self.forms and a.get("name"):
+            self.forms[-1]["fields"][a["name"]] = a.get("value", "")
+
+
+def form(page: str):
+    p = Forms()
+    p.feed(page)
+    assert p.forms, page[:500]
+    return p.forms[0]
+
+
+class Idp:
+    def __init__(self, tmp):
+        self.dir = tmp / "data"
+        self.proc = subprocess.Popen([symbolon_bin(), "idp", "--data-dir", str(self.dir), "serve", "--listen", "127.0.0.1:0"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("listening on "), line + self.proc.stderr.read()
+        self.base = line.split()[2]
+
+    def cli(self, *args, stdin=None):
+        out = subprocess.run([symbolon_bin(), "idp", "--data-dir", str(self.dir), *args], input=stdin, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    def events(self, realm):
+        return self.cli("events", realm, "--limit", "200")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def sp(tmp, idp, name, signed=False):
+    entity = f"https://{name}.test/metadata"
+    md = tmp / f"idp-{name}.xml"
+    md.write_bytes(requests.get(f"{idp.base}/realms/acme/protocol/saml/descriptor", timeout=10).content)
+    conf = {
+        "entityid": entity,
+        "service": {"sp": {
+            "endpoints": {"assertion_consumer_service": [(f"https://{name}.test/acs", BINDING_HTTP_POST)]},
+            "allow_unsolicited": True, "authn_requests_signed": signed,
+            "want_assertions_signed": True, "want_response_signed": True,
+        }},
+        "metadata": {"local": [str(md)]},
+        "key_file": str(KEYS / "idp-rsa-next.key.pem"), "cert_file": str(KEYS / "idp-rsa-next.crt.pem"),
+        "xmlsec_binary": shutil.which("xmlsec1"), "allow_unknown_attributes": True, "accepted_time_diff": 60,
+    }
+    cfg = SPConfig()
+    cfg.load(conf)
+    sp_md = tmp / f"sp-{name}.xml"
+    sp_md.write_bytes(create_metadata_string(None, config=cfg, sign=False))
+    idp.cli("client", "import", "--realm", "acme", str(sp_md), "--url-name", name)
+    return Saml2Client(config=cfg)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("idp")
+    idp = Idp(tmp)
+    idp.cli("realm", "create", "acme", "--display-name", "Acme Corp")
+    idp.cli("user", "add", "--realm", "acme", "alice", "--email", "alice@acme.test", "--password-stdin", stdin=PASSWORD + "\n")
+    idp.cli("user", "add", "--realm", "acme", "mallory", "--email", "mallory@acme.test", "--password-stdin", stdin=PASSWORD + "\n")
+    clients = {"plain": sp(tmp, idp, "plain"), "strict": sp(tmp, idp, "strict", signed=True)}
+    yield idp, clients
+    idp.stop()
+
+
+def sign_in(session, page, username="alice", password=PASSWORD, expect=200):
+    f = form(page.text)
+    assert f["fields"]["flow"] and f["fields"]["csrf"]
+    r = session.post(f["action"], data={**f["fields"], "username": username, "password": password}, timeout=30)
+    assert r.status_code == expect, r.text[:300]
+    return r
+
+
+def saml_response(page):
+    f = form(page.text)
+    assert "SAMLResponse" in f["fields"], page.text[:300]
+    return f["action"], f["fields"]["SAMLResponse"], f["fields"].get("RelayState")
+
+
+def test_descriptor_and_not_found(env):
+    idp, _ = env
+    r = requests.get(f"{idp.base}/realms/acme/protocol/saml/descriptor", timeout=10)
+    assert r.status_code == 200 and b'entityID="' + f"{idp.base}/realms/acme".encode() + b'"' in r.content
+    assert requests.get(f"{idp.base}/realms/nope/protocol/saml/descriptor", timeout=10).status_code == 404
+    assert requests.get(f"{idp.base}/realms/ACME/protocol/saml/descriptor", timeout=10).status_code == 404, "case-sensitive"
+    assert requests.get(f"{idp.base}/realms/acme/protocol/saml/clients/nope", timeout=10).status_code == 404
+
+
+def test_sp_initiated_then_sso_session_reused(env):
+    idp, clients = env
+    c = clients["plain"]
+    s = requests.Session()
+    req_id, info = c.prepare_for_authenticate(entityid=f"{idp.base}/realms/acme", relay_state="/after", binding=BINDING_HTTP_REDIRECT)
+    login = s.get(dict(info["headers"])["Location"], timeout=30)
+    assert login.status_code == 200 and "Sign in to Acme Corp" in login.text
+    assert "script-src" not in login.headers["Content-Security-Policy"]
+    page = sign_in(s, login)
+    action, b64, relay = saml_response(page)
+    assert action == "https://plain.test/acs" and relay == "/after"
+    assert "sha256-" in page.headers["Content-Security-Policy"]
+    resp = c.parse_authn_request_response(b64, BINDING_HTTP_POST, outstanding={req_id: "/after"})
+    assert resp.name_id.text == "alice"
+    # The same browser, a second request: no login page, straight back with a response.
+    req2, info2 = c.prepare_for_authenticate(entityid=f"{idp.base}/realms/acme", binding=BINDING_HTTP_REDIRECT)
+    again = s.get(dict(info2["headers"])["Location"], timeout=30)
+    _, b64, _ = saml_response(again)
+    resp2 = c.parse_authn_request_response(b64, BINDING_HTTP_POST, outstanding={req2: "/"})
+    assert resp2.name_id.text == "alice"
+    assert resp2.session_info()["session_index"] == resp.session_info()["session_index"]
+    events = idp.events("acme")
+    assert "\tLOGIN\talice" in events and "\tSAML_RESPONSE\talice" in events
+
+
+def test_idp_initiated_with_relay_state(env):
+    idp, clients = env
+    s = requests.Session()
+    login = s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", params={"RelayState": "/dashboard"}, timeout=30)
+    assert login.status_code == 200
+    _, b64, relay = saml_response(sign_in(s, login))
+    assert relay == "/dashboard"
+    resp = clients["plain"].parse_authn_request_response(b64, BINDING_HTTP_POST)
+    assert resp.name_id.text == "alice"
+    assert resp.in_response_to is None
+
+
+def test_signed_requests_required_by_sp_metadata(env):
+    idp, clients = env
+    c = clients["strict"]
+    # The SP's metadata says AuthnRequestsSigned: an unsigned request is refused with a page, never a redirect.
+    req_id, info = c.prepare_for_authenticate(entityid=f"{idp.base}/realms/acme", binding=BINDING_HTTP_REDIRECT, sign=False)
+    r = requests.get(dict(info["headers"])["Location"], allow_redirects=False, timeout=30)
+    assert r.status_code == 400 and "cannot be accepted" in r.text
+    req_id, info = c.prepare_for_authenticate(entityid=f"{idp.base}/realms/acme", binding=BINDING_HTTP_REDIRECT, sign=True, sigalg=SIG_RSA_SHA256)
+    s = requests.Session()
+    login = s.get(dict(info["headers"])["Location"], timeout=30)
+    _, b64, _ = saml_response(sign_in(s, login))
+    assert c.parse_authn_request_response(b64, BINDING_HTTP_POST, outstanding={req_id: "/"}).name_id.text == "alice"
+    # A tampered signed request is refused.
+    tampered = dict(info["headers"])["Location"].replace("SigAlg=", "RelayState=x&SigAlg=")
+    assert requests.get(tampered, timeout=30).status_code == 400
+
+
+def test_wrong_password_then_temporary_lockout(env):
+    idp, _ = env
+    s = requests.Session()
+    login = s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)
+    page = login
+    for _ in range(4):
+        page = sign_in(s, page, username="mallory", password="not the password", expect=401)
+        assert "Invalid username or password." in page.text
+        assert 'value="mallory"' in page.text, "the form keeps the username"
+    page = sign_in(s, page, username="mallory", password="not the password", expect=401)
+    # Locked now: even the right password is refused for a while.
+    locked = sign_in(s, page, username="mallory", password=PASSWORD, expect=429)
+    assert "Too many failed attempts" in locked.text
+    assert "temporarily locked" in idp.events("acme")
+
+
+def test_csrf_and_expired_flows_are_refused(env):
+    idp, _ = env
+    s = requests.Session()
+    login = s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)
+    f = form(login.text)
+    bad = s.post(f["action"], data={**f["fields"], "csrf": "0" * 64, "username": "alice", "password": PASSWORD}, timeout=30)
+    assert bad.status_code == 403
+    missing = s.post(f["action"], data={"flow": f["fields"]["flow"], "username": "alice", "password": PASSWORD}, timeout=30)
+    assert missing.status_code == 403
+    cross = s.post(f["action"], data={**f["fields"], "username": "alice", "password": PASSWORD}, headers={"Origin": "https://evil.test"}, timeout=30)
+    assert cross.status_code == 403
+    gone = s.post(f["action"], data={"flow": "nope", "csrf": "x", "username": "alice", "password": PASSWORD}, timeout=30)
+    assert gone.status_code == 400
+
+
+def redirect_request(idp, xml: str, relay=None):
+    deflated = zlib.compress(xml.encode())[2:-4]
+    q = {"SAMLRequest": base64.b64encode(deflated).decode()}
+    if relay is not None:
+        q["RelayState"] = relay
+    return f"{idp.base}/realms/acme/protocol/saml?{urllib.parse.urlencode(q)}"
+
+
+def authn_request(idp, acs="https://plain.test/acs", issuer="https://plain.test/metadata"):
+    from datetime import datetime, timezone
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (f'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+            f'ID="_r1" Version="2.0" IssueInstant="{now}" AssertionConsumerServiceURL="{acs}">'
+            f'<saml:Issuer>{issuer}</saml:Issuer></samlp:AuthnRequest>')
+
+
+def test_bad_requests_get_an_error_page_never_a_redirect(env):
+    idp, _ = env
+    cases = {
+        "unknown ACS": redirect_request(idp, authn_request(idp, acs="https://evil.test/acs")),
+        "unknown client": redirect_request(idp, authn_request(idp, issuer="https://stranger.test")),
+        "DOCTYPE": redirect_request(idp, '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + authn_request(idp)),
+        "RelayState too long": redirect_request(idp, authn_request(idp), relay="r" * 2000),
+        "not deflated": f"{idp.base}/realms/acme/protocol/saml?SAMLRequest=" + urllib.parse.quote(base64.b64encode(authn_request(idp).encode())),
+    }
+    for what, url in cases.items():
+        r = requests.get(url, allow_redirects=False, timeout=30)
+        assert r.status_code == 400, (what, r.status_code)
+        assert "Location" not in r.headers
+    # The good one, for contrast, shows the login page.
+    assert requests.get(redirect_request(idp, authn_request(idp)), timeout=30).status_code == 200
+    # POST binding: oversize and DOCTYPE bodies.
+    big = requests.post(f"{idp.base}/realms/acme/protocol/saml", data={"SAMLRequest": "A" * 3_000_000}, timeout=30)
+    assert big.status_code in (400, 413)
+    doc = base64.b64encode(('<!DOCTYPE x>' + authn_request(idp)).encode()).decode()
+    assert requests.post(f"{idp.base}/realms/acme/protocol/saml", data={"SAMLRequest": doc}, timeout=30).status_code == 400
+    events = idp.events("acme")
+    for reason in ["not one of the client's registered endpoints", "unknown client", "DTD", "RelayState"]:
+        assert reason in events, (reason, events)
