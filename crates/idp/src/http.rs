@@ -26,7 +26,7 @@ use symbolon_saml::idp::{
 use symbolon_saml::messages::{
     AuthnRequest, NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, new_id,
 };
-use symbolon_saml::metadata::{Endpoint, pin_certificates};
+use symbolon_saml::metadata::pin_certificates;
 use symbolon_store::{Client, Event, IdpStore, MapperSource, Realm, User};
 use symbolon_xml::Limits;
 use time::{Duration, OffsetDateTime};
@@ -296,17 +296,7 @@ async fn event<S: IdpStore>(
 }
 
 fn registration(c: &Client) -> SpRegistration {
-    let acs = c
-        .acs
-        .iter()
-        .map(|e| Endpoint {
-            binding: e.binding.clone(),
-            location: e.location.clone(),
-            response_location: None,
-            index: e.index,
-            is_default: e.is_default,
-        })
-        .collect();
+    let acs = crate::client_acs(c);
     SpRegistration {
         entity_id: c.client_id.clone(),
         acs,

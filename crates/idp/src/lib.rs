@@ -145,6 +145,25 @@ fn kid(der: &[u8]) -> String {
     d.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
+/// A freshly generated realm key in the given rollover state.
+fn new_key(
+    realm: &str,
+    status: KeyStatus,
+    alg: KeyAlgorithm,
+    now: OffsetDateTime,
+) -> Result<RealmKey> {
+    let (pem, der) = generate_key(alg, &format!("{realm} realm signing key"), now)?;
+    Ok(RealmKey {
+        kid: kid(&der),
+        realm: realm.into(),
+        status,
+        algorithm: alg.as_str().into(),
+        private_key_pem: pem,
+        certificate_der: der,
+        created_at: now,
+    })
+}
+
 async fn realm_or_404<S: IdpStore>(store: &S, realm: &str) -> Result<Realm> {
     store
         .realm(realm)
@@ -173,19 +192,9 @@ pub async fn create_realm<S: IdpStore>(
         assertion_lifespan_secs: 300,
         created_at: now,
     };
-    let (pem, der) = generate_key(alg, &format!("{name} realm signing key"), now)?;
+    let key = new_key(name, KeyStatus::Active, alg, now)?;
     store.create_realm(&realm).await?;
-    store
-        .add_key(&RealmKey {
-            kid: kid(&der),
-            realm: name.into(),
-            status: KeyStatus::Active,
-            algorithm: alg.as_str().into(),
-            private_key_pem: pem,
-            certificate_der: der,
-            created_at: now,
-        })
-        .await?;
+    store.add_key(&key).await?;
     audit(
         store,
         name,
@@ -208,19 +217,9 @@ pub async fn add_next_key<S: IdpStore>(
 ) -> Result<String> {
     realm_or_404(store, realm).await?;
     let now = second(now);
-    let (pem, der) = generate_key(alg, &format!("{realm} realm signing key"), now)?;
-    let id = kid(&der);
-    store
-        .add_key(&RealmKey {
-            kid: id.clone(),
-            realm: realm.into(),
-            status: KeyStatus::Next,
-            algorithm: alg.as_str().into(),
-            private_key_pem: pem,
-            certificate_der: der,
-            created_at: now,
-        })
-        .await?;
+    let key = new_key(realm, KeyStatus::Next, alg, now)?;
+    let id = key.kid.clone();
+    store.add_key(&key).await?;
     audit(
         store,
         realm,
@@ -669,9 +668,9 @@ pub async fn update_client<S: IdpStore>(
     .await
 }
 
-/// The default HTTP-POST ACS location of a client.
-pub fn default_post_acs_of(client: &Client) -> Option<String> {
-    let eps: Vec<Endpoint> = client
+/// A client's ACS endpoints in the SAML core's form.
+pub fn client_acs(client: &Client) -> Vec<Endpoint> {
+    client
         .acs
         .iter()
         .map(|e| Endpoint {
@@ -681,6 +680,10 @@ pub fn default_post_acs_of(client: &Client) -> Option<String> {
             index: e.index,
             is_default: e.is_default,
         })
-        .collect();
-    symbolon_saml::metadata::default_post_acs(&eps).map(|e| e.location.clone())
+        .collect()
+}
+
+/// The default HTTP-POST ACS location of a client.
+pub fn default_post_acs_of(client: &Client) -> Option<String> {
+    symbolon_saml::metadata::default_post_acs(&client_acs(client)).map(|e| e.location.clone())
 }

@@ -3,7 +3,7 @@
 
 use symbolon_dsig::SecureRandom;
 use symbolon_xml::writer::XmlWriter;
-use symbolon_xml::{Document, children_named, is_element, ns, text_content};
+use symbolon_xml::{Document, Node, children_named, is_element, ns, text_content};
 use time::OffsetDateTime;
 
 use crate::metadata::BINDING_POST;
@@ -48,6 +48,50 @@ pub enum MessageError {
     MissingIssuer(&'static str),
     #[error("{0}")]
     Invalid(String),
+}
+
+/// What every protocol message starts with: the root element (checked by namespace and name),
+/// Version 2.0, an ID, an IssueInstant and an Issuer.
+struct Header<'a, 'i> {
+    root: Node<'a, 'i>,
+    id: String,
+    issue_instant: OffsetDateTime,
+    issuer: String,
+}
+
+fn header<'a, 'i>(
+    doc: &'a Document<'i>,
+    what: &'static str,
+) -> Result<Header<'a, 'i>, MessageError> {
+    let root = doc.root_element();
+    if !is_element(root, ns::SAMLP, what) {
+        return Err(MessageError::WrongMessage {
+            expected: what,
+            found: root.tag_name().name().into(),
+        });
+    }
+    if root.attribute("Version") != Some("2.0") {
+        return Err(MessageError::Version(what));
+    }
+    let id = root
+        .attribute("ID")
+        .filter(|s| !s.is_empty())
+        .ok_or(MessageError::MissingId(what))?;
+    let issue_instant = root
+        .attribute("IssueInstant")
+        .and_then(parse_instant)
+        .ok_or(MessageError::BadIssueInstant(what))?;
+    let issuer = children_named(root, ns::SAML, "Issuer")
+        .next()
+        .map(|i| text_content(i).trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or(MessageError::MissingIssuer(what))?;
+    Ok(Header {
+        root,
+        id: id.to_string(),
+        issue_instant,
+        issuer,
+    })
 }
 
 /// RequestedAuthnContext comparison.
@@ -185,30 +229,8 @@ impl AuthnRequest {
     /// Read an AuthnRequest from a parsed document (structure only; the IdP-side checks are in
     /// [`crate::idp::check_authn_request`]).
     pub fn from_document(doc: &Document<'_>) -> Result<Self, MessageError> {
-        const WHAT: &str = "AuthnRequest";
-        let root = doc.root_element();
-        if !is_element(root, ns::SAMLP, "AuthnRequest") {
-            return Err(MessageError::WrongMessage {
-                expected: WHAT,
-                found: root.tag_name().name().into(),
-            });
-        }
-        if root.attribute("Version") != Some("2.0") {
-            return Err(MessageError::Version(WHAT));
-        }
-        let id = root
-            .attribute("ID")
-            .filter(|s| !s.is_empty())
-            .ok_or(MessageError::MissingId(WHAT))?;
-        let issue_instant = root
-            .attribute("IssueInstant")
-            .and_then(parse_instant)
-            .ok_or(MessageError::BadIssueInstant(WHAT))?;
-        let issuer = children_named(root, ns::SAML, "Issuer")
-            .next()
-            .map(|i| text_content(i).trim().to_string())
-            .filter(|s| !s.is_empty())
-            .ok_or(MessageError::MissingIssuer(WHAT))?;
+        let h = header(doc, "AuthnRequest")?;
+        let root = h.root;
         let policy = children_named(root, ns::SAMLP, "NameIDPolicy").next();
         let bool_attr = |v: Option<&str>| v.map(|s| s == "true" || s == "1");
         let requested_authn_context = match children_named(root, ns::SAMLP, "RequestedAuthnContext")
@@ -243,10 +265,10 @@ impl AuthnRequest {
             })?),
         };
         Ok(AuthnRequest {
-            id: id.into(),
-            issue_instant,
+            id: h.id,
+            issue_instant: h.issue_instant,
             destination: root.attribute("Destination").map(str::to_string),
-            issuer,
+            issuer: h.issuer,
             acs_url: root
                 .attribute("AssertionConsumerServiceURL")
                 .map(str::to_string),
@@ -302,38 +324,18 @@ impl LogoutRequest {
     }
 
     pub fn from_document(doc: &Document<'_>) -> Result<Self, MessageError> {
-        const WHAT: &str = "LogoutRequest";
-        let root = doc.root_element();
-        if !is_element(root, ns::SAMLP, "LogoutRequest") {
-            return Err(MessageError::WrongMessage {
-                expected: WHAT,
-                found: root.tag_name().name().into(),
-            });
-        }
-        if root.attribute("Version") != Some("2.0") {
-            return Err(MessageError::Version(WHAT));
-        }
-        let name_id = children_named(root, ns::SAML, "NameID")
+        let h = header(doc, "LogoutRequest")?;
+        let name_id = children_named(h.root, ns::SAML, "NameID")
             .next()
             .ok_or_else(|| MessageError::Invalid("LogoutRequest has no NameID".into()))?;
         Ok(LogoutRequest {
-            id: root
-                .attribute("ID")
-                .filter(|s| !s.is_empty())
-                .ok_or(MessageError::MissingId(WHAT))?
-                .into(),
-            issue_instant: root
-                .attribute("IssueInstant")
-                .and_then(parse_instant)
-                .ok_or(MessageError::BadIssueInstant(WHAT))?,
-            destination: root.attribute("Destination").map(str::to_string),
-            issuer: children_named(root, ns::SAML, "Issuer")
-                .next()
-                .map(|i| text_content(i).trim().to_string())
-                .ok_or(MessageError::MissingIssuer(WHAT))?,
+            id: h.id,
+            issue_instant: h.issue_instant,
+            destination: h.root.attribute("Destination").map(str::to_string),
+            issuer: h.issuer,
             name_id: text_content(name_id),
             name_id_format: name_id.attribute("Format").map(str::to_string),
-            session_indexes: children_named(root, ns::SAMLP, "SessionIndex")
+            session_indexes: children_named(h.root, ns::SAMLP, "SessionIndex")
                 .map(text_content)
                 .collect(),
         })
@@ -373,38 +375,18 @@ impl LogoutResponse {
     }
 
     pub fn from_document(doc: &Document<'_>) -> Result<Self, MessageError> {
-        const WHAT: &str = "LogoutResponse";
-        let root = doc.root_element();
-        if !is_element(root, ns::SAMLP, "LogoutResponse") {
-            return Err(MessageError::WrongMessage {
-                expected: WHAT,
-                found: root.tag_name().name().into(),
-            });
-        }
-        if root.attribute("Version") != Some("2.0") {
-            return Err(MessageError::Version(WHAT));
-        }
-        let status = children_named(root, ns::SAMLP, "Status")
+        let h = header(doc, "LogoutResponse")?;
+        let status = children_named(h.root, ns::SAMLP, "Status")
             .next()
             .and_then(|s| children_named(s, ns::SAMLP, "StatusCode").next())
             .and_then(|c| c.attribute("Value"))
             .ok_or_else(|| MessageError::Invalid("LogoutResponse has no StatusCode".into()))?;
         Ok(LogoutResponse {
-            id: root
-                .attribute("ID")
-                .filter(|s| !s.is_empty())
-                .ok_or(MessageError::MissingId(WHAT))?
-                .into(),
-            issue_instant: root
-                .attribute("IssueInstant")
-                .and_then(parse_instant)
-                .ok_or(MessageError::BadIssueInstant(WHAT))?,
-            destination: root.attribute("Destination").map(str::to_string),
-            issuer: children_named(root, ns::SAML, "Issuer")
-                .next()
-                .map(|i| text_content(i).trim().to_string())
-                .ok_or(MessageError::MissingIssuer(WHAT))?,
-            in_response_to: root.attribute("InResponseTo").unwrap_or("").into(),
+            id: h.id,
+            issue_instant: h.issue_instant,
+            destination: h.root.attribute("Destination").map(str::to_string),
+            issuer: h.issuer,
+            in_response_to: h.root.attribute("InResponseTo").unwrap_or("").into(),
             status: status.into(),
         })
     }
