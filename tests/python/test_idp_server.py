@@ -251,3 +251,77 @@ def test_bad_requests_get_an_error_page_never_a_redirect(env):
     events = idp.events("acme")
     for reason in ["not one of the client's registered endpoints", "unknown client", "DTD", "RelayState"]:
         assert reason in events, (reason, events)
+
+
+def test_seed_guide_through_the_admin_rest_api(env, tmp_path):
+    idp, _ = env
+    token = idp.cli("token", "create", "--name", "ci").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    base = f"{idp.base}/admin/realms"
+    # Unauthenticated, wrong or revoked tokens get 401 with a JSON body.
+    assert requests.get(base, timeout=10).status_code == 401
+    assert requests.get(base, headers={"Authorization": "Bearer sym_" + "0" * 64}, timeout=10).status_code == 401
+    assert any(r["realm"] == "acme" for r in api.get(base, timeout=10).json())
+    assert api.post(base, json={"realm": "mpas", "displayName": "Multi-Pass"}, timeout=10).status_code == 201
+    assert api.post(base, json={"realm": "mpas"}, timeout=10).status_code == 409
+    assert api.get(f"{base}/nope/clients", timeout=10).status_code == 404
+
+    # Import a Client: the SP's metadata through the description converter, then save.
+    sp_md = subprocess.run([symbolon_bin(), "saml", "metadata", "sp", "--entity-id", "https://portal.trend.test/saml/metadata",
+                            "--acs-url", "https://portal.trend.test/saml/acs"], capture_output=True, check=True).stdout
+    rep = api.post(f"{base}/mpas/client-description-converter", data=sp_md, timeout=10).json()
+    assert rep["clientId"] == "https://portal.trend.test/saml/metadata"
+    assert rep["attributes"]["saml_assertion_consumer_url_post"] == "https://portal.trend.test/saml/acs"
+    assert "findings" in rep
+    assert api.get(f"{base}/mpas/clients", timeout=10).json() == [], "the converter saves nothing"
+    rep.pop("findings")
+    rep["baseUrl"] = f"{idp.base}/realms/mpas/protocol/saml/clients/trendmicro"
+    rep["attributes"]["saml_idp_initiated_sso_url_name"] = "trendmicro"
+    rep["attributes"]["saml_name_id_format"] = "email"
+    r = api.post(f"{base}/mpas/clients", json=rep, timeout=10)
+    assert r.status_code == 201, r.text
+    client_path = r.headers["Location"]
+    saved = api.get(f"{idp.base}{client_path}", timeout=10).json()
+    assert saved["baseUrl"].endswith("/clients/trendmicro")
+    assert saved["attributes"]["saml_idp_initiated_sso_url_name"] == "trendmicro"
+    # Edit and save; a bad value is refused with the reason.
+    saved["description"] = "Trend Vision One"
+    assert api.put(f"{idp.base}{client_path}", json=saved, timeout=10).status_code == 204
+    saved["attributes"]["saml_name_id_format"] = "bogus"
+    bad = api.put(f"{idp.base}{client_path}", json=saved, timeout=10)
+    assert bad.status_code == 400 and "saml_name_id_format" in bad.json()["error_description"]
+
+    # A user, with a password, through the API; reset it.
+    r = api.post(f"{base}/mpas/users", json={"username": "carol", "email": "carol@mpas.test", "attributes": {"groups": ["/eng", "/ops"]},
+                                            "credentials": [{"type": "password", "value": "first password!"}]}, timeout=10)
+    assert r.status_code == 201, r.text
+    uid = r.headers["Location"].rsplit("/", 1)[1]
+    users = api.get(f"{base}/mpas/users", params={"username": "CAROL"}, timeout=10).json()
+    assert users[0]["id"] == uid and users[0]["attributes"]["groups"] == ["/eng", "/ops"]
+    assert api.put(f"{base}/mpas/users/{uid}/reset-password", json={"type": "password", "value": PASSWORD}, timeout=10).status_code == 204
+
+    # Realm Settings > SAML 2.0 Identity Provider Metadata, and the keys behind it.
+    assert b"/realms/mpas" in requests.get(f"{idp.base}/realms/mpas/protocol/saml/descriptor", timeout=10).content
+    keys = api.get(f"{base}/mpas/keys", timeout=10).json()["keys"]
+    assert [k["status"] for k in keys] == ["ACTIVE"]
+
+    # The Home URL works: IdP-initiated SSO to the client made through the API.
+    s = requests.Session()
+    login = s.get(saved["baseUrl"], timeout=30)
+    f = form(login.text)
+    page = s.post(f["action"], data={**f["fields"], "username": "carol", "password": PASSWORD}, timeout=30)
+    action, b64, _ = saml_response(page)
+    assert action == "https://portal.trend.test/saml/acs"
+    assert b"carol@mpas.test</saml:NameID>" in base64.b64decode(b64)
+
+    # Every change is an event, attributed to the token.
+    events = api.get(f"{base}/mpas/events", params={"type": "ADMIN"}, timeout=10).json()
+    details = " | ".join(e["details"] for e in events)
+    for what in ["created realm mpas", "created client", "updated client", "created user carol", "set the password of carol"]:
+        assert what in details, (what, details)
+    assert all(e["actor"] in ("token:ci", "cli") for e in events)
+    # A revoked token stops working.
+    token_id = idp.cli("token", "list").splitlines()[0].split("\t")[0]
+    idp.cli("token", "revoke", token_id)
+    assert api.get(base, timeout=10).status_code == 401

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use symbolon_idp::{Actor, KeyAlgorithm, NewUser};
-use symbolon_store::{ClientStore, EventStore, KeyStore, RealmStore, UserStore};
+use symbolon_store::{AdminTokenStore, ClientStore, EventStore, KeyStore, RealmStore, UserStore};
 
 use symbolon_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
@@ -53,6 +53,9 @@ pub enum IdpCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Admin REST API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
     /// Run the identity provider's HTTP server on this store (single instance).
     Serve {
         /// Address to listen on.
@@ -134,6 +137,19 @@ pub enum ClientCmd {
     List {
         #[arg(long)]
         realm: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCmd {
+    /// Create a bearer token for the admin REST API (printed once, stored only as a hash).
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    List,
+    Revoke {
+        id: String,
     },
 }
 
@@ -363,6 +379,28 @@ async fn run_async(a: IdpArgs) -> Result<(), String> {
                     .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
                 None => println!("{xml}"),
             }
+        }
+        IdpCommand::Token(TokenCmd::Create { name }) => {
+            let (id, token) = symbolon_idp::create_admin_token(s, &name, now)
+                .await
+                .map_err(e)?;
+            eprintln!("token {id} created; it is shown once:");
+            println!("{token}");
+        }
+        IdpCommand::Token(TokenCmd::List) => {
+            for t in s.tokens().await.map_err(st)? {
+                println!(
+                    "{}	{}	{}	{}",
+                    t.id,
+                    t.name,
+                    symbolon_saml::time::format_instant(t.created_at),
+                    if t.revoked { "revoked" } else { "active" }
+                );
+            }
+        }
+        IdpCommand::Token(TokenCmd::Revoke { id }) => {
+            s.revoke_token(&id).await.map_err(st)?;
+            println!("token {id} revoked");
         }
         IdpCommand::Serve { listen, base_url } => {
             let listener = tokio::net::TcpListener::bind(&listen)

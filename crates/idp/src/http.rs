@@ -104,6 +104,12 @@ pub struct AppState<S> {
     mem: Arc<Memory>,
 }
 
+impl<S> AppState<S> {
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+}
+
 /// An error page: status, title, message safe to show to anyone.
 #[derive(Debug)]
 pub struct WebError {
@@ -239,6 +245,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
             "/realms/{realm}/login-actions/authenticate",
             post(authenticate::<S>),
         )
+        .merge(crate::admin_api::routes::<S>())
         .with_state(state)
 }
 

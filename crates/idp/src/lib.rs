@@ -9,6 +9,7 @@
 //! - A realm always has exactly one active key once created; a retired key is never published
 //!   or used again.
 
+pub mod admin_api;
 pub mod http;
 
 use symbolon_dsig::{SecureRandom, SignOptions, SigningKey, SystemRandom};
@@ -686,4 +687,70 @@ pub fn client_acs(client: &Client) -> Vec<Endpoint> {
 /// The default HTTP-POST ACS location of a client.
 pub fn default_post_acs_of(client: &Client) -> Option<String> {
     symbolon_saml::metadata::default_post_acs(&client_acs(client)).map(|e| e.location.clone())
+}
+
+/// Create an admin API token. Returns its id and the token itself, shown once; only a SHA-256
+/// of it is stored.
+pub async fn create_admin_token<S: IdpStore>(
+    store: &S,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<(String, String)> {
+    if name.trim().is_empty() || name.len() > 100 {
+        return Err(IdpError::Invalid(
+            "a token needs a name of 1-100 characters".into(),
+        ));
+    }
+    let mut raw = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut raw)
+        .map_err(|_| IdpError::Crypto("no randomness".into()))?;
+    let token = format!(
+        "sym_{}",
+        raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let id = uuid::Uuid::new_v4().to_string();
+    store
+        .create_token(&symbolon_store::AdminToken {
+            id: id.clone(),
+            name: name.trim().into(),
+            token_sha256: token_hash(&token),
+            created_at: second(now),
+            revoked: false,
+        })
+        .await?;
+    Ok((id, token))
+}
+
+fn token_hash(token: &str) -> String {
+    symbolon_dsig::sha256(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The live token a bearer value names, if any.
+pub async fn authenticate_admin_token<S: IdpStore>(
+    store: &S,
+    presented: &str,
+) -> Result<Option<symbolon_store::AdminToken>> {
+    if !presented.starts_with("sym_") || presented.len() != 68 {
+        return Ok(None);
+    }
+    Ok(store
+        .token_by_hash(&token_hash(presented))
+        .await?
+        .filter(|t| !t.revoked))
+}
+
+/// Record an admin change made outside the functions above (e.g. by the REST API).
+pub async fn record_admin<S: IdpStore>(
+    store: &S,
+    realm: &str,
+    actor: &Actor,
+    client: Option<&str>,
+    detail: String,
+    now: OffsetDateTime,
+) -> Result<()> {
+    audit(store, realm, actor, client, detail, now).await
 }

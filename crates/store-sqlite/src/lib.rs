@@ -14,8 +14,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
 };
 use symbolon_store::{
-    Client, ClientEndpoint, ClientStore, Event, EventStore, KeyStatus, KeyStore, Mapper, Realm,
-    RealmKey, RealmStore, Result, Secret, StoreError, User, UserStore,
+    AdminToken, AdminTokenStore, Client, ClientEndpoint, ClientStore, Event, EventStore, KeyStatus,
+    KeyStore, Mapper, Realm, RealmKey, RealmStore, Result, Secret, StoreError, User, UserStore,
 };
 use time::OffsetDateTime;
 
@@ -471,4 +471,58 @@ impl EventStore for SqliteStore {
             })
             .collect()
     }
+}
+
+impl AdminTokenStore for SqliteStore {
+    async fn create_token(&self, t: &AdminToken) -> Result<()> {
+        sqlx::query("INSERT INTO admin_tokens (id, name, token_sha256, created_at, revoked) VALUES (?, ?, ?, ?, ?)")
+            .bind(&t.id)
+            .bind(&t.name)
+            .bind(&t.token_sha256)
+            .bind(ts(t.created_at))
+            .bind(t.revoked)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn token_by_hash(&self, sha256_hex: &str) -> Result<Option<AdminToken>> {
+        let row = sqlx::query("SELECT * FROM admin_tokens WHERE token_sha256 = ?")
+            .bind(sha256_hex)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| token_row(&r)).transpose()
+    }
+
+    async fn tokens(&self) -> Result<Vec<AdminToken>> {
+        let rows = sqlx::query("SELECT * FROM admin_tokens ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(token_row).collect()
+    }
+
+    async fn revoke_token(&self, id: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE admin_tokens SET revoked = 1 WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("token", id.to_string()));
+        }
+        Ok(())
+    }
+}
+
+fn token_row(r: &SqliteRow) -> Result<AdminToken> {
+    Ok(AdminToken {
+        id: r.try_get("id").map_err(map_err)?,
+        name: r.try_get("name").map_err(map_err)?,
+        token_sha256: r.try_get("token_sha256").map_err(map_err)?,
+        created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
+        revoked: r.try_get("revoked").map_err(map_err)?,
+    })
 }

@@ -267,12 +267,51 @@ pub trait EventStore {
     ) -> impl Future<Output = Result<Vec<Event>>> + Send;
 }
 
+/// An admin API token (only its SHA-256 is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminToken {
+    pub id: String,
+    pub name: String,
+    pub token_sha256: String,
+    pub created_at: OffsetDateTime,
+    pub revoked: bool,
+}
+
+/// Admin API tokens.
+pub trait AdminTokenStore {
+    fn create_token(&self, token: &AdminToken) -> impl Future<Output = Result<()>> + Send;
+    fn token_by_hash(
+        &self,
+        sha256_hex: &str,
+    ) -> impl Future<Output = Result<Option<AdminToken>>> + Send;
+    fn tokens(&self) -> impl Future<Output = Result<Vec<AdminToken>>> + Send;
+    fn revoke_token(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
 /// Everything the identity provider needs.
 pub trait IdpStore:
-    RealmStore + KeyStore + UserStore + ClientStore + EventStore + Clone + Send + Sync + 'static
+    RealmStore
+    + KeyStore
+    + UserStore
+    + ClientStore
+    + EventStore
+    + AdminTokenStore
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
 }
 impl<T> IdpStore for T where
-    T: RealmStore + KeyStore + UserStore + ClientStore + EventStore + Clone + Send + Sync + 'static
+    T: RealmStore
+        + KeyStore
+        + UserStore
+        + ClientStore
+        + EventStore
+        + AdminTokenStore
+        + Clone
+        + Send
+        + Sync
+        + 'static
 {
 }

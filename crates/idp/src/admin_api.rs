@@ -1,0 +1,774 @@
+//! The admin REST API under `/admin/realms`, in Keycloak's resource shapes where they fit.
+//! Bearer tokens (`symbolon idp token create`) authenticate every call; every change is an
+//! `ADMIN` event whose actor is `token:<name>`. `docs/admin-api.md` documents each endpoint.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use symbolon_saml::messages::{
+    NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
+};
+use symbolon_saml::metadata::BINDING_POST;
+use symbolon_store::{Client, ClientEndpoint, IdpStore, StoreError};
+use time::OffsetDateTime;
+
+use crate::{Actor, IdpError, KeyAlgorithm, NewUser};
+
+/// An API error: status and a JSON body `{"error", "error_description"}`.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = match self.0 {
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            StatusCode::INTERNAL_SERVER_ERROR => "server_error",
+            _ => "invalid_request",
+        };
+        let mut r = (
+            self.0,
+            Json(json!({"error": code, "error_description": self.1})),
+        )
+            .into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"symbolon-admin\""),
+            );
+        }
+        r
+    }
+}
+
+impl From<IdpError> for ApiError {
+    fn from(e: IdpError) -> Self {
+        match e {
+            IdpError::NoRealm(r) => {
+                ApiError(StatusCode::NOT_FOUND, format!("realm {r:?} not found"))
+            }
+            IdpError::Invalid(m) if m.contains("already") => ApiError(StatusCode::CONFLICT, m),
+            IdpError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
+            IdpError::Metadata(m) => ApiError(StatusCode::BAD_REQUEST, format!("metadata: {m}")),
+            IdpError::Store(s) => s.into(),
+            IdpError::Crypto(_) => {
+                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what, id) => {
+                ApiError(StatusCode::NOT_FOUND, format!("{what} {id:?} not found"))
+            }
+            StoreError::Conflict(m) => ApiError(StatusCode::CONFLICT, m),
+            StoreError::Unavailable(_) => ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable".into(),
+            ),
+            StoreError::Backend(_) => {
+                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        }
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+async fn caller<S: IdpStore>(store: &S, headers: &HeaderMap) -> ApiResult<Actor> {
+    let unauthorized = || {
+        ApiError(
+            StatusCode::UNAUTHORIZED,
+            "a valid bearer token is required".into(),
+        )
+    };
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unauthorized)?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .ok_or_else(unauthorized)?
+        .trim();
+    let t = crate::authenticate_admin_token(store, token)
+        .await?
+        .ok_or_else(unauthorized)?;
+    Ok(Actor(format!("token:{}", t.name)))
+}
+
+/// `RealmRepresentation`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RealmRep {
+    pub realm: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `CredentialRepresentation` (password only).
+#[derive(Debug, Deserialize)]
+pub struct CredentialRep {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+}
+
+/// `UserRepresentation`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRep {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub username: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing)]
+    pub credentials: Vec<CredentialRep>,
+}
+
+/// `ClientRepresentation` for SAML clients. `attributes` use Keycloak's keys;
+/// `assertionConsumerServices` (all of them, with binding and index) is Symbolon's addition.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientRep {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub client_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "saml")]
+    pub protocol: String,
+    /// Home URL.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub assertion_consumer_services: Vec<ClientEndpoint>,
+}
+
+fn saml() -> String {
+    "saml".into()
+}
+
+fn name_id_keyword(format: &str) -> &'static str {
+    match format {
+        NAMEID_EMAIL => "email",
+        NAMEID_PERSISTENT => "persistent",
+        NAMEID_TRANSIENT => "transient",
+        _ => "username",
+    }
+}
+
+fn name_id_format(keyword: &str) -> Option<&'static str> {
+    match keyword {
+        "email" => Some(NAMEID_EMAIL),
+        "persistent" => Some(NAMEID_PERSISTENT),
+        "transient" => Some(NAMEID_TRANSIENT),
+        "username" | "unspecified" => Some(NAMEID_UNSPECIFIED),
+        _ => None,
+    }
+}
+
+fn sig_alg_keyword(name: &str) -> String {
+    name.to_uppercase().replace('-', "_")
+}
+
+fn client_rep(c: &Client) -> ClientRep {
+    let mut a = BTreeMap::new();
+    let b = |v: bool| {
+        if v {
+            "true".to_string()
+        } else {
+            "false".to_string()
+        }
+    };
+    if let Some(u) = &c.idp_initiated_url_name {
+        a.insert("saml_idp_initiated_sso_url_name".into(), u.clone());
+    }
+    if let Some(r) = &c.idp_initiated_relay_state {
+        a.insert("saml_idp_initiated_sso_relay_state".into(), r.clone());
+    }
+    a.insert(
+        "saml_name_id_format".into(),
+        name_id_keyword(&c.name_id_format).into(),
+    );
+    a.insert("saml.server.signature".into(), b(c.sign_documents));
+    a.insert("saml.assertion.signature".into(), b(c.sign_assertions));
+    a.insert(
+        "saml.signature.algorithm".into(),
+        sig_alg_keyword(&c.signature_algorithm),
+    );
+    a.insert(
+        "saml.client.signature".into(),
+        b(c.client_signature_required),
+    );
+    if let Some(l) = c.assertion_lifespan_secs {
+        a.insert("saml.assertion.lifespan".into(), l.to_string());
+    }
+    if let Some(acs) = crate::default_post_acs_of(c) {
+        a.insert("saml_assertion_consumer_url_post".into(), acs);
+    }
+    if let Some(cert) = c.signing_certs.first() {
+        a.insert(
+            "saml.signing.certificate".into(),
+            symbolon_dsig::encode_base64(cert),
+        );
+    }
+    ClientRep {
+        id: Some(c.id.clone()),
+        client_id: c.client_id.clone(),
+        name: c.name.clone(),
+        description: c.description.clone(),
+        enabled: c.enabled,
+        protocol: "saml".into(),
+        base_url: c.home_url.clone(),
+        attributes: a,
+        assertion_consumer_services: c.acs.clone(),
+    }
+}
+
+/// Apply a representation's editable settings to a client.
+fn apply(rep: &ClientRep, c: &mut Client) -> ApiResult<()> {
+    let bad = |m: String| ApiError(StatusCode::BAD_REQUEST, m);
+    if rep.protocol != "saml" {
+        return Err(bad(format!(
+            "protocol {:?} is not supported (saml only)",
+            rep.protocol
+        )));
+    }
+    let flag = |k: &str, cur: bool| -> ApiResult<bool> {
+        match rep.attributes.get(k).map(String::as_str) {
+            None => Ok(cur),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(v) => Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("{k} must be \"true\" or \"false\", not {v:?}"),
+            )),
+        }
+    };
+    c.client_id = rep.client_id.clone();
+    c.name = rep.name.clone();
+    c.description = rep.description.clone();
+    c.enabled = rep.enabled;
+    c.home_url = rep.base_url.clone().filter(|u| !u.is_empty());
+    c.idp_initiated_url_name = rep
+        .attributes
+        .get("saml_idp_initiated_sso_url_name")
+        .cloned()
+        .filter(|u| !u.is_empty());
+    c.idp_initiated_relay_state = rep
+        .attributes
+        .get("saml_idp_initiated_sso_relay_state")
+        .cloned()
+        .filter(|u| !u.is_empty());
+    if let Some(k) = rep.attributes.get("saml_name_id_format") {
+        c.name_id_format = name_id_format(k)
+            .ok_or_else(|| {
+                bad(format!(
+                    "unknown saml_name_id_format {k:?} (email, persistent, transient, username)"
+                ))
+            })?
+            .into();
+    }
+    c.sign_documents = flag("saml.server.signature", c.sign_documents)?;
+    c.sign_assertions = flag("saml.assertion.signature", c.sign_assertions)?;
+    c.client_signature_required = flag("saml.client.signature", c.client_signature_required)?;
+    if let Some(alg) = rep.attributes.get("saml.signature.algorithm") {
+        let name = alg.to_lowercase().replace('_', "-");
+        match symbolon_dsig::SignatureAlgorithm::from_name(&name) {
+            Some(a) if !a.is_sha1() => c.signature_algorithm = name,
+            _ => {
+                return Err(bad(format!(
+                    "saml.signature.algorithm {alg:?} is not supported"
+                )));
+            }
+        }
+    }
+    if let Some(l) = rep.attributes.get("saml.assertion.lifespan") {
+        let secs: i64 = l.parse().map_err(|_| {
+            bad(format!(
+                "saml.assertion.lifespan {l:?} is not a number of seconds"
+            ))
+        })?;
+        if !(10..=86_400).contains(&secs) {
+            return Err(bad(
+                "saml.assertion.lifespan must be between 10 and 86400 seconds".into(),
+            ));
+        }
+        c.assertion_lifespan_secs = Some(secs);
+    }
+    if !rep.assertion_consumer_services.is_empty() {
+        c.acs = rep.assertion_consumer_services.clone();
+    } else if let Some(u) = rep.attributes.get("saml_assertion_consumer_url_post")
+        && !c
+            .acs
+            .iter()
+            .any(|e| e.location == *u && e.binding == BINDING_POST)
+    {
+        c.acs = vec![ClientEndpoint {
+            binding: BINDING_POST.into(),
+            location: u.clone(),
+            index: Some(0),
+            is_default: Some(true),
+        }];
+    }
+    if !c.acs.iter().any(|e| e.binding == BINDING_POST) {
+        return Err(bad(
+            "a SAML client needs an HTTP-POST assertion consumer service".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn user_rep(u: &symbolon_store::User) -> UserRep {
+    let mut attributes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in &u.attributes {
+        attributes.entry(k.clone()).or_default().push(v.clone());
+    }
+    UserRep {
+        id: Some(u.id.clone()),
+        username: u.username.clone(),
+        email: u.email.clone(),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        enabled: u.enabled,
+        attributes,
+        credentials: vec![],
+    }
+}
+
+fn created(location: String) -> Response {
+    let mut r = StatusCode::CREATED.into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// The `/admin` routes.
+pub fn routes<S: IdpStore>() -> Router<crate::http::AppState<S>> {
+    Router::new()
+        .route(
+            "/admin/realms",
+            get(list_realms::<S>).post(create_realm::<S>),
+        )
+        .route("/admin/realms/{realm}", get(get_realm::<S>))
+        .route(
+            "/admin/realms/{realm}/users",
+            get(list_users::<S>).post(create_user::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/users/{id}/reset-password",
+            put(reset_password::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients",
+            get(list_clients::<S>).post(create_client::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients/{id}",
+            get(get_client::<S>).put(update_client::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/client-description-converter",
+            post(convert::<S>),
+        )
+        .route("/admin/realms/{realm}/keys", get(keys::<S>))
+        .route("/admin/realms/{realm}/events", get(events::<S>))
+}
+
+type St<S> = State<crate::http::AppState<S>>;
+
+async fn list_realms<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+) -> ApiResult<Json<Vec<RealmRep>>> {
+    caller(st.store(), &h).await?;
+    let realms = st.store().realms().await?;
+    Ok(Json(
+        realms
+            .into_iter()
+            .map(|r| RealmRep {
+                realm: r.name,
+                display_name: Some(r.display_name),
+                enabled: r.enabled,
+            })
+            .collect(),
+    ))
+}
+
+async fn create_realm<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Json(rep): Json<RealmRep>,
+) -> ApiResult<Response> {
+    let actor = caller(st.store(), &h).await?;
+    let r = crate::create_realm(
+        st.store(),
+        &actor,
+        &rep.realm,
+        rep.display_name.as_deref(),
+        KeyAlgorithm::Rsa2048,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(created(format!("/admin/realms/{}", r.name)))
+}
+
+async fn get_realm<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+) -> ApiResult<Json<RealmRep>> {
+    caller(st.store(), &h).await?;
+    let r = st
+        .store()
+        .realm(&realm)
+        .await?
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("realm {realm:?} not found")))?;
+    Ok(Json(RealmRep {
+        realm: r.name,
+        display_name: Some(r.display_name),
+        enabled: r.enabled,
+    }))
+}
+
+async fn realm_exists<S: IdpStore>(st: &crate::http::AppState<S>, realm: &str) -> ApiResult<()> {
+    st.store()
+        .realm(realm)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("realm {realm:?} not found")))
+}
+
+#[derive(Deserialize)]
+struct UserQuery {
+    username: Option<String>,
+}
+
+async fn list_users<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<UserQuery>,
+) -> ApiResult<Json<Vec<UserRep>>> {
+    caller(st.store(), &h).await?;
+    realm_exists(&st, &realm).await?;
+    let wanted = q.username.as_deref().map(crate::normalize_username);
+    let users = st.store().users(&realm).await?;
+    Ok(Json(
+        users
+            .iter()
+            .filter(|u| wanted.as_ref().is_none_or(|w| *w == u.username))
+            .map(user_rep)
+            .collect(),
+    ))
+}
+
+async fn create_user<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+    Json(rep): Json<UserRep>,
+) -> ApiResult<Response> {
+    let actor = caller(st.store(), &h).await?;
+    let password = match rep.credentials.as_slice() {
+        [] => None,
+        [c] if c.kind == "password" => Some(c.value.clone()),
+        _ => {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                "credentials: at most one, of type \"password\"".into(),
+            ));
+        }
+    };
+    let attributes = rep
+        .attributes
+        .into_iter()
+        .flat_map(|(k, vs)| vs.into_iter().map(move |v| (k.clone(), v)))
+        .collect();
+    let new = NewUser {
+        username: rep.username,
+        email: rep.email,
+        first_name: rep.first_name,
+        last_name: rep.last_name,
+        attributes,
+    };
+    let u = crate::add_user(
+        st.store(),
+        &actor,
+        &realm,
+        new,
+        password.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(created(format!("/admin/realms/{realm}/users/{}", u.id)))
+}
+
+async fn reset_password<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+    Json(c): Json<CredentialRep>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(st.store(), &h).await?;
+    realm_exists(&st, &realm).await?;
+    if c.kind != "password" {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "only credentials of type \"password\" are supported".into(),
+        ));
+    }
+    let user = st
+        .store()
+        .users(&realm)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("user {id:?} not found")))?;
+    crate::set_password(
+        st.store(),
+        &actor,
+        &realm,
+        &user.username,
+        &c.value,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClientQuery {
+    client_id: Option<String>,
+}
+
+async fn list_clients<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<ClientQuery>,
+) -> ApiResult<Json<Vec<ClientRep>>> {
+    caller(st.store(), &h).await?;
+    realm_exists(&st, &realm).await?;
+    let clients = st.store().clients(&realm).await?;
+    Ok(Json(
+        clients
+            .iter()
+            .filter(|c| q.client_id.as_ref().is_none_or(|w| *w == c.client_id))
+            .map(client_rep)
+            .collect(),
+    ))
+}
+
+async fn find_client<S: IdpStore>(
+    st: &crate::http::AppState<S>,
+    realm: &str,
+    id: &str,
+) -> ApiResult<Client> {
+    st.store()
+        .clients(realm)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("client {id:?} not found")))
+}
+
+async fn get_client<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<ClientRep>> {
+    caller(st.store(), &h).await?;
+    Ok(Json(client_rep(&find_client(&st, &realm, &id).await?)))
+}
+
+async fn create_client<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+    Json(rep): Json<ClientRep>,
+) -> ApiResult<Response> {
+    let actor = caller(st.store(), &h).await?;
+    realm_exists(&st, &realm).await?;
+    if st.store().client(&realm, &rep.client_id).await?.is_some() {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            format!("client {:?} already exists", rep.client_id),
+        ));
+    }
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let mut c = Client {
+        id: uuid::Uuid::new_v4().to_string(),
+        realm: realm.clone(),
+        client_id: rep.client_id.clone(),
+        name: None,
+        description: None,
+        enabled: true,
+        home_url: None,
+        idp_initiated_url_name: None,
+        idp_initiated_relay_state: None,
+        name_id_format: NAMEID_UNSPECIFIED.into(),
+        sign_documents: true,
+        sign_assertions: false,
+        signature_algorithm: "rsa-sha256".into(),
+        client_signature_required: false,
+        assertion_lifespan_secs: None,
+        acs: vec![],
+        slo: vec![],
+        signing_certs: rep
+            .attributes
+            .get("saml.signing.certificate")
+            .and_then(|b| symbolon_dsig::decode_base64(b))
+            .into_iter()
+            .collect(),
+        mappers: vec![],
+        restricted: false,
+        created_at: now,
+    };
+    apply(&rep, &mut c)?;
+    if let Some(u) = &c.idp_initiated_url_name
+        && st.store().client_by_url_name(&realm, u).await?.is_some()
+    {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            format!("another client already uses the IdP-initiated SSO URL name {u:?}"),
+        ));
+    }
+    st.store().create_client(&c).await?;
+    crate::record_admin(
+        st.store(),
+        &realm,
+        &actor,
+        Some(&c.client_id),
+        format!("created client {}", c.client_id),
+        now,
+    )
+    .await?;
+    Ok(created(format!("/admin/realms/{realm}/clients/{}", c.id)))
+}
+
+async fn update_client<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+    Json(rep): Json<ClientRep>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(st.store(), &h).await?;
+    let mut c = find_client(&st, &realm, &id).await?;
+    apply(&rep, &mut c)?;
+    crate::update_client(
+        st.store(),
+        &actor,
+        &c,
+        "settings",
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turn SP metadata (the request body) into a client representation, without saving it.
+async fn convert<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    caller(st.store(), &h).await?;
+    realm_exists(&st, &realm).await?;
+    let (c, findings) = crate::client_from_metadata(&realm, &body, OffsetDateTime::now_utc())?;
+    let mut rep = serde_json::to_value(client_rep(&Client {
+        id: String::new(),
+        ..c
+    }))
+    .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into()))?;
+    if let Some(o) = rep.as_object_mut() {
+        o.remove("id");
+        o.insert(
+            "findings".into(),
+            findings.iter().map(|f| json!({"severity": format!("{:?}", f.severity).to_lowercase(), "code": f.code, "message": f.message})).collect(),
+        );
+    }
+    Ok(Json(rep))
+}
+
+async fn keys<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    caller(st.store(), &h).await?;
+    realm_exists(&st, &realm).await?;
+    let keys: Vec<serde_json::Value> = st
+        .store()
+        .keys(&realm)
+        .await?
+        .iter()
+        .map(|k| json!({"kid": k.kid, "status": k.status.as_str().to_uppercase(), "algorithm": k.algorithm, "certificate": symbolon_dsig::encode_base64(&k.certificate_der)}))
+        .collect();
+    Ok(Json(json!({ "keys": keys })))
+}
+
+#[derive(Deserialize)]
+struct EventQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    max: Option<u32>,
+}
+
+async fn events<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<EventQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    caller(st.store(), &h).await?;
+    realm_exists(&st, &realm).await?;
+    let evs = st
+        .store()
+        .events(&realm, q.kind.as_deref(), q.max.unwrap_or(100).min(1000))
+        .await?;
+    Ok(Json(serde_json::Value::Array(
+        evs.iter()
+            .map(|e| json!({"time": symbolon_saml::time::format_instant(e.at), "type": e.kind, "actor": e.actor, "clientId": e.client_id, "details": e.detail}))
+            .collect(),
+    )))
+}
