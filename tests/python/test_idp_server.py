@@ -325,3 +325,31 @@ def test_seed_guide_through_the_admin_rest_api(env, tmp_path):
     token_id = idp.cli("token", "list").splitlines()[0].split("\t")[0]
     idp.cli("token", "revoke", token_id)
     assert api.get(base, timeout=10).status_code == 401
+
+
+def test_restricted_client_admits_only_assigned_users_and_groups(env):
+    idp, clients = env
+    cid = "https://plain.test/metadata"
+    idp.cli("group", "add", "--realm", "acme", "/eng/platform")
+    idp.cli("group", "join", "--realm", "acme", "/eng/platform", "alice")
+    idp.cli("client", "add-mapper", "--realm", "acme", cid, "--attribute", "groups", "--source", "group-list-full")
+    idp.cli("client", "restrict", "--realm", "acme", cid)
+    idp.cli("client", "assign", "--realm", "acme", cid, "group:/eng")
+    assert "group /eng (and subgroups)" in idp.cli("client", "access", "--realm", "acme", cid)
+    try:
+        # oscar is in no group: a clear page and an event, never an assertion.
+        s = requests.Session()
+        login = s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)
+        idp.cli("user", "add", "--realm", "acme", "oscar", "--email", "oscar@acme.test", "--password-stdin", stdin=PASSWORD + "\n")
+        denied = sign_in(s, login, username="oscar", expect=403)
+        assert "not allowed to use this application" in denied.text
+        assert "SAMLResponse" not in denied.text
+        assert "user is not assigned to this client" in idp.events("acme")
+        # alice is in /eng/platform, under /eng: admitted, with her groups in the assertion.
+        s = requests.Session()
+        login = s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)
+        _, b64, _ = saml_response(sign_in(s, login))
+        resp = clients["plain"].parse_authn_request_response(b64, BINDING_HTTP_POST)
+        assert resp.get_identity()["groups"] == ["/eng/platform"]
+    finally:
+        idp.cli("client", "open", "--realm", "acme", cid)

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use symbolon_idp::{Actor, KeyAlgorithm, NewUser};
-use symbolon_store::{AdminTokenStore, ClientStore, EventStore, KeyStore, RealmStore, UserStore};
+use symbolon_store::{
+    AdminTokenStore, ClientStore, EventStore, GroupStore, KeyStore, RealmStore, UserStore,
+};
 
 use symbolon_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
@@ -43,6 +45,9 @@ pub enum IdpCommand {
     /// Realm signing keys and their rollover.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Groups (hierarchical, by full path) and membership.
+    #[command(subcommand)]
+    Group(GroupCmd),
     /// Write the realm's "SAML 2.0 Identity Provider Metadata" (signed).
     Descriptor {
         realm: String,
@@ -137,6 +142,72 @@ pub enum ClientCmd {
     List {
         #[arg(long)]
         realm: String,
+    },
+    /// Limit the client to assigned users and groups.
+    Restrict {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// Open the client to every user of the realm.
+    Open {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// Assign the client to `user:NAME` or `group:/PATH` (members of subgroups included).
+    Assign {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        subject: String,
+    },
+    Unassign {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        subject: String,
+    },
+    /// Who can reach the client.
+    Access {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// Add a protocol mapper. --source user-attribute:NAME | property:username|email|firstName|lastName
+    /// | group-list | group-list-full | hardcoded:VALUE
+    AddMapper {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        /// The SAML attribute name.
+        #[arg(long)]
+        attribute: String,
+        #[arg(long)]
+        source: String,
+        #[arg(long)]
+        name_format: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GroupCmd {
+    /// Create a group, e.g. /eng/platform (missing parents are created).
+    Add {
+        #[arg(long)]
+        realm: String,
+        path: String,
+    },
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Make a user a member of a group.
+    Join {
+        #[arg(long)]
+        realm: String,
+        path: String,
+        username: String,
     },
 }
 
@@ -333,6 +404,113 @@ async fn run_async(a: IdpArgs) -> Result<(), String> {
                     if c.enabled { "enabled" } else { "disabled" }
                 );
             }
+        }
+        IdpCommand::Group(GroupCmd::Add { realm, path }) => {
+            let g = symbolon_idp::add_group(s, &actor, &realm, &path, now)
+                .await
+                .map_err(e)?;
+            println!("group {} exists", g.path);
+        }
+        IdpCommand::Group(GroupCmd::List { realm }) => {
+            for g in s.groups(&realm).await.map_err(st)? {
+                println!("{}", g.path);
+            }
+        }
+        IdpCommand::Group(GroupCmd::Join {
+            realm,
+            path,
+            username,
+        }) => {
+            symbolon_idp::join_group(s, &actor, &realm, &username, &path, now)
+                .await
+                .map_err(e)?;
+            println!("{username} is a member of {path}");
+        }
+        IdpCommand::Client(ClientCmd::Restrict { realm, client_id }) => {
+            symbolon_idp::set_client_restricted(s, &actor, &realm, &client_id, true, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id}: only assigned users and groups");
+        }
+        IdpCommand::Client(ClientCmd::Open { realm, client_id }) => {
+            symbolon_idp::set_client_restricted(s, &actor, &realm, &client_id, false, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id}: open to every user of {realm}");
+        }
+        IdpCommand::Client(ClientCmd::Assign {
+            realm,
+            client_id,
+            subject,
+        }) => {
+            let who = symbolon_idp::Subject::parse(&subject).map_err(e)?;
+            symbolon_idp::assign_client(s, &actor, &realm, &client_id, &who, true, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id} assigned to {subject}");
+        }
+        IdpCommand::Client(ClientCmd::Unassign {
+            realm,
+            client_id,
+            subject,
+        }) => {
+            let who = symbolon_idp::Subject::parse(&subject).map_err(e)?;
+            symbolon_idp::assign_client(s, &actor, &realm, &client_id, &who, false, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id} unassigned from {subject}");
+        }
+        IdpCommand::Client(ClientCmd::Access { realm, client_id }) => {
+            let c = s
+                .client(&realm, &client_id)
+                .await
+                .map_err(st)?
+                .ok_or_else(|| format!("no client {client_id:?} in realm {realm}"))?;
+            for line in symbolon_idp::client_access_summary(s, &c)
+                .await
+                .map_err(e)?
+            {
+                println!("{line}");
+            }
+        }
+        IdpCommand::Client(ClientCmd::AddMapper {
+            realm,
+            client_id,
+            attribute,
+            source,
+            name_format,
+        }) => {
+            use symbolon_store::MapperSource as M;
+            let src = match source.split_once(':') {
+                Some(("user-attribute", a)) => M::UserAttribute {
+                    attribute: a.into(),
+                },
+                Some(("property", p))
+                    if ["username", "email", "firstName", "lastName"].contains(&p) =>
+                {
+                    M::UserProperty { property: p.into() }
+                }
+                Some(("hardcoded", v)) => M::Hardcoded { value: v.into() },
+                None if source == "group-list" => M::GroupList { full_path: false },
+                None if source == "group-list-full" => M::GroupList { full_path: true },
+                _ => return Err(format!("unknown mapper source {source:?}")),
+            };
+            let mut c = s
+                .client(&realm, &client_id)
+                .await
+                .map_err(st)?
+                .ok_or_else(|| format!("no client {client_id:?} in realm {realm}"))?;
+            c.mappers.push(symbolon_store::Mapper {
+                name: attribute.clone(),
+                saml_attribute: attribute.clone(),
+                name_format,
+                friendly_name: None,
+                source: src,
+            });
+            symbolon_idp::update_client(s, &actor, &c, &format!("added mapper {attribute}"), now)
+                .await
+                .map_err(e)?;
+            println!("{client_id}: mapper {attribute} added");
         }
         IdpCommand::Key(KeyCmd::List { realm }) => {
             for k in s.keys(&realm).await.map_err(st)? {

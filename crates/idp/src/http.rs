@@ -548,22 +548,6 @@ async fn start<S: IdpStore>(
     force_authn: bool,
     headers: &HeaderMap,
 ) -> Result<Response, WebError> {
-    if client.restricted {
-        event(
-            st,
-            &realm.name,
-            "LOGIN_ERROR",
-            None,
-            Some(&client.client_id),
-            "client access is restricted and no assignment applies".into(),
-        )
-        .await;
-        return Err(WebError::new(
-            StatusCode::FORBIDDEN,
-            "Access denied",
-            "You are not allowed to use this application. Contact your administrator.",
-        ));
-    }
     if !force_authn
         && let Some(session) = live_session(st, &realm.name, headers)
         && let Some(user) = st
@@ -837,7 +821,7 @@ fn name_id(client: &Client, user: &User) -> Result<(String, String), WebError> {
     Ok((v, f.to_string()))
 }
 
-fn attributes(client: &Client, user: &User) -> Vec<OutAttribute> {
+fn attributes(client: &Client, user: &User, groups: &[String]) -> Vec<OutAttribute> {
     let mut out: Vec<OutAttribute> = Vec::new();
     for m in &client.mappers {
         let values: Vec<String> = match &m.source {
@@ -855,7 +839,17 @@ fn attributes(client: &Client, user: &User) -> Vec<OutAttribute> {
                 _ => vec![],
             },
             MapperSource::Hardcoded { value } => vec![value.clone()],
-            MapperSource::GroupList { .. } | MapperSource::RoleList => vec![],
+            MapperSource::GroupList { full_path } => groups
+                .iter()
+                .map(|g| {
+                    if *full_path {
+                        g.clone()
+                    } else {
+                        g.rsplit('/').next().unwrap_or(g).to_string()
+                    }
+                })
+                .collect(),
+            MapperSource::RoleList => vec![],
         };
         if values.is_empty() {
             continue;
@@ -882,6 +876,23 @@ async fn issue<S: IdpStore>(
     in_response_to: Option<String>,
     relay_state: Option<String>,
 ) -> Result<Response, WebError> {
+    if !crate::may_use(&st.store, client, user).await? {
+        event(
+            st,
+            &realm.name,
+            "LOGIN_ERROR",
+            Some(&user.username),
+            Some(&client.client_id),
+            "user is not assigned to this client".into(),
+        )
+        .await;
+        return Err(WebError::new(
+            StatusCode::FORBIDDEN,
+            "Access denied",
+            "Your account is not allowed to use this application. Contact your administrator if you need access.",
+        ));
+    }
+    let groups = crate::user_group_paths(&st.store, user).await?;
     let (_, key) = active_key(&st.store, &realm.name).await?;
     let rng = SystemRandom::new();
     let id = || new_id(&rng).map_err(|_| WebError::internal());
@@ -908,7 +919,7 @@ async fn issue<S: IdpStore>(
         session_not_on_or_after: Some(session.expires),
         authn_instant: session.authn_instant,
         authn_context_class_ref: AC_PASSWORD_PROTECTED.into(),
-        attributes: attributes(client, user),
+        attributes: attributes(client, user, &groups),
     };
     let parts = SignParts {
         response: client.sign_documents,
@@ -1112,9 +1123,12 @@ mod tests {
                         value: "acme".into(),
                     },
                 ),
+                m("groups", MapperSource::GroupList { full_path: true }),
+                m("teams", MapperSource::GroupList { full_path: false }),
             ],
         );
-        let got: Vec<(String, Vec<String>)> = attributes(&c, &user())
+        let groups = ["/eng/platform".to_string(), "/ops".to_string()];
+        let got: Vec<(String, Vec<String>)> = attributes(&c, &user(), &groups)
             .into_iter()
             .map(|a| (a.name, a.values))
             .collect();
@@ -1124,6 +1138,8 @@ mod tests {
                 ("dept".into(), vec!["eng".into(), "ops".into()]),
                 ("mail".into(), vec!["alice@acme.test".into()]),
                 ("tenant".into(), vec!["acme".into()]),
+                ("groups".into(), vec!["/eng/platform".into(), "/ops".into()]),
+                ("teams".into(), vec!["platform".into(), "ops".into()]),
             ],
             "multi-valued in order; empty values leave the attribute out"
         );

@@ -754,3 +754,280 @@ pub async fn record_admin<S: IdpStore>(
 ) -> Result<()> {
     audit(store, realm, actor, client, detail, now).await
 }
+
+/// Normalise and check a group path: `/a/b`, segments of letters, digits, space, `-`, `_`, `.`.
+pub fn group_path(path: &str) -> Result<String> {
+    let segs: Vec<&str> = path
+        .trim()
+        .trim_matches('/')
+        .split('/')
+        .map(str::trim)
+        .collect();
+    let ok = !segs.is_empty()
+        && segs.iter().all(|s| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
+        });
+    if !ok {
+        return Err(IdpError::Invalid(format!(
+            "group path {path:?} must look like /team or /team/sub-team"
+        )));
+    }
+    Ok(format!("/{}", segs.join("/")))
+}
+
+/// Create a group (and any missing parent groups). Returns the group.
+pub async fn add_group<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    path: &str,
+    now: OffsetDateTime,
+) -> Result<symbolon_store::Group> {
+    realm_or_404(store, realm).await?;
+    let path = group_path(path)?;
+    let existing = store.groups(realm).await?;
+    let mut prefix = String::new();
+    let mut last = None;
+    for seg in path.trim_start_matches('/').split('/') {
+        prefix.push('/');
+        prefix.push_str(seg);
+        if let Some(g) = existing.iter().find(|g| g.path == prefix) {
+            last = Some(g.clone());
+            continue;
+        }
+        let g = symbolon_store::Group {
+            id: uuid::Uuid::new_v4().to_string(),
+            realm: realm.into(),
+            path: prefix.clone(),
+        };
+        store.create_group(&g).await?;
+        audit(
+            store,
+            realm,
+            actor,
+            None,
+            format!("created group {prefix}"),
+            now,
+        )
+        .await?;
+        last = Some(g);
+    }
+    last.ok_or_else(|| IdpError::Invalid("empty group path".into()))
+}
+
+async fn user_or_error<S: IdpStore>(store: &S, realm: &str, username: &str) -> Result<User> {
+    store
+        .user_by_username(realm, &normalize_username(username))
+        .await?
+        .ok_or_else(|| IdpError::Invalid(format!("no user {username:?} in realm {realm}")))
+}
+
+async fn group_or_error<S: IdpStore>(
+    store: &S,
+    realm: &str,
+    path: &str,
+) -> Result<symbolon_store::Group> {
+    let path = group_path(path)?;
+    store
+        .groups(realm)
+        .await?
+        .into_iter()
+        .find(|g| g.path == path)
+        .ok_or_else(|| IdpError::Invalid(format!("no group {path} in realm {realm}")))
+}
+
+/// Make a user a member of a group.
+pub async fn join_group<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    username: &str,
+    path: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let user = user_or_error(store, realm, username).await?;
+    let group = group_or_error(store, realm, path).await?;
+    store.add_member(&user.id, &group.id).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!("added {} to group {}", user.username, group.path),
+        now,
+    )
+    .await
+}
+
+/// Full paths of the groups a user is a direct member of.
+pub async fn user_group_paths<S: IdpStore>(store: &S, user: &User) -> Result<Vec<String>> {
+    Ok(store
+        .user_groups(&user.id)
+        .await?
+        .into_iter()
+        .map(|g| g.path)
+        .collect())
+}
+
+/// Who a client is assigned to, as `user:NAME` or `group:/path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    User(String),
+    Group(String),
+}
+
+impl Subject {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.split_once(':') {
+            Some(("user", u)) if !u.trim().is_empty() => Ok(Subject::User(u.trim().into())),
+            Some(("group", g)) => Ok(Subject::Group(group_path(g)?)),
+            _ => Err(IdpError::Invalid(format!(
+                "{s:?} must be user:NAME or group:/PATH"
+            ))),
+        }
+    }
+}
+
+async fn client_or_error<S: IdpStore>(store: &S, realm: &str, client_id: &str) -> Result<Client> {
+    store
+        .client(realm, client_id)
+        .await?
+        .ok_or_else(|| IdpError::Invalid(format!("no client {client_id:?} in realm {realm}")))
+}
+
+/// Open a client to every user of the realm, or restrict it to assigned users and groups.
+pub async fn set_client_restricted<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    client_id: &str,
+    restricted: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let mut c = client_or_error(store, realm, client_id).await?;
+    c.restricted = restricted;
+    update_client(
+        store,
+        actor,
+        &c,
+        if restricted {
+            "access restricted to assigned users and groups"
+        } else {
+            "access open to every user of the realm"
+        },
+        now,
+    )
+    .await
+}
+
+/// Assign a client to a user or a group (or take the assignment away).
+pub async fn assign_client<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    client_id: &str,
+    who: &Subject,
+    grant: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let c = client_or_error(store, realm, client_id).await?;
+    let (a, label) = match who {
+        Subject::User(u) => {
+            let user = user_or_error(store, realm, u).await?;
+            (
+                symbolon_store::Assignment::User(user.id),
+                format!("user {}", user.username),
+            )
+        }
+        Subject::Group(p) => {
+            let g = group_or_error(store, realm, p).await?;
+            (
+                symbolon_store::Assignment::Group(g.id),
+                format!("group {}", g.path),
+            )
+        }
+    };
+    if grant {
+        store.grant(&c.id, &a).await?;
+    } else {
+        store.revoke(&c.id, &a).await?;
+    }
+    let verb = if grant {
+        "assigned to"
+    } else {
+        "unassigned from"
+    };
+    audit(
+        store,
+        realm,
+        actor,
+        Some(&c.client_id),
+        format!("client {} {verb} {label}", c.client_id),
+        now,
+    )
+    .await
+}
+
+/// Whether a user may use a client: open clients admit everyone; restricted ones admit assigned
+/// users and members of assigned groups or of their subgroups.
+pub async fn may_use<S: IdpStore>(store: &S, client: &Client, user: &User) -> Result<bool> {
+    if !client.restricted {
+        return Ok(true);
+    }
+    let assignments = store.assignments(&client.id).await?;
+    if assignments
+        .iter()
+        .any(|a| *a == symbolon_store::Assignment::User(user.id.clone()))
+    {
+        return Ok(true);
+    }
+    let groups = store.groups(&client.realm).await?;
+    let assigned: Vec<&str> = assignments
+        .iter()
+        .filter_map(|a| match a {
+            symbolon_store::Assignment::Group(id) => {
+                groups.iter().find(|g| g.id == *id).map(|g| g.path.as_str())
+            }
+            symbolon_store::Assignment::User(_) => None,
+        })
+        .collect();
+    let mine = user_group_paths(store, user).await?;
+    Ok(mine.iter().any(|p| {
+        assigned
+            .iter()
+            .any(|a| p == a || p.starts_with(&format!("{a}/")))
+    }))
+}
+
+/// Who can reach a client, for the administrator: `everyone`, or the assigned users and groups.
+pub async fn client_access_summary<S: IdpStore>(store: &S, client: &Client) -> Result<Vec<String>> {
+    if !client.restricted {
+        return Ok(vec!["everyone in the realm".into()]);
+    }
+    let users = store.users(&client.realm).await?;
+    let groups = store.groups(&client.realm).await?;
+    Ok(store
+        .assignments(&client.id)
+        .await?
+        .into_iter()
+        .map(|a| match a {
+            symbolon_store::Assignment::User(id) => format!(
+                "user {}",
+                users
+                    .iter()
+                    .find(|u| u.id == id)
+                    .map_or(id.as_str(), |u| u.username.as_str())
+            ),
+            symbolon_store::Assignment::Group(id) => format!(
+                "group {} (and subgroups)",
+                groups
+                    .iter()
+                    .find(|g| g.id == id)
+                    .map_or(id.as_str(), |g| g.path.as_str())
+            ),
+        })
+        .collect())
+}

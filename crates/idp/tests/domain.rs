@@ -370,3 +370,141 @@ async fn import_with_url_name_and_update() {
         matches!(import_client(&s, &cli(), "acme", &idp_md, None, now()).await, Err(IdpError::Invalid(m)) if m.contains("SPSSODescriptor"))
     );
 }
+
+#[tokio::test]
+async fn groups_and_client_access() {
+    let (s, _dir) = store().await;
+    create_realm(&s, &cli(), "acme", None, KeyAlgorithm::Rsa2048, now())
+        .await
+        .unwrap();
+    let g = add_group(&s, &cli(), "acme", "eng/platform/", now())
+        .await
+        .unwrap();
+    assert_eq!(g.path, "/eng/platform");
+    let paths: Vec<String> = symbolon_store::GroupStore::groups(&s, "acme")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.path)
+        .collect();
+    assert_eq!(paths, ["/eng", "/eng/platform"], "parents are created");
+    add_group(&s, &cli(), "acme", "/ops", now()).await.unwrap();
+    assert!(
+        add_group(&s, &cli(), "acme", "/bad//x", now())
+            .await
+            .is_err()
+    );
+    for name in ["alice", "bob", "carol"] {
+        add_user(
+            &s,
+            &cli(),
+            "acme",
+            NewUser {
+                username: name.into(),
+                ..Default::default()
+            },
+            None,
+            now(),
+        )
+        .await
+        .unwrap();
+    }
+    join_group(&s, &cli(), "acme", "alice", "/eng/platform", now())
+        .await
+        .unwrap();
+    join_group(&s, &cli(), "acme", "bob", "/ops", now())
+        .await
+        .unwrap();
+    assert!(
+        join_group(&s, &cli(), "acme", "alice", "/nope", now())
+            .await
+            .is_err()
+    );
+    let user = |n: &str| {
+        let s = s.clone();
+        let n = n.to_string();
+        async move {
+            symbolon_store::UserStore::user_by_username(&s, "acme", &n)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        user_group_paths(&s, &user("alice").await).await.unwrap(),
+        ["/eng/platform"]
+    );
+
+    let md = std::fs::read(corpus("sp/samael/metadata.xml")).unwrap();
+    let (c, _) = import_client(&s, &cli(), "acme", &md, None, now())
+        .await
+        .unwrap();
+    // Open by default: everyone.
+    for n in ["alice", "bob", "carol"] {
+        assert!(may_use(&s, &c, &user(n).await).await.unwrap());
+    }
+    set_client_restricted(&s, &cli(), "acme", &c.client_id, true, now())
+        .await
+        .unwrap();
+    let c = s.client("acme", &c.client_id).await.unwrap().unwrap();
+    assert!(
+        !may_use(&s, &c, &user("alice").await).await.unwrap(),
+        "restricted, nobody assigned"
+    );
+    // A group assignment admits members of its subgroups; a user assignment admits that user.
+    assign_client(
+        &s,
+        &cli(),
+        "acme",
+        &c.client_id,
+        &Subject::parse("group:/eng").unwrap(),
+        true,
+        now(),
+    )
+    .await
+    .unwrap();
+    assign_client(
+        &s,
+        &cli(),
+        "acme",
+        &c.client_id,
+        &Subject::parse("user:carol").unwrap(),
+        true,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(may_use(&s, &c, &user("alice").await).await.unwrap());
+    assert!(!may_use(&s, &c, &user("bob").await).await.unwrap());
+    assert!(may_use(&s, &c, &user("carol").await).await.unwrap());
+    let summary = client_access_summary(&s, &c).await.unwrap();
+    assert!(
+        summary.contains(&"group /eng (and subgroups)".to_string())
+            && summary.contains(&"user carol".to_string()),
+        "{summary:?}"
+    );
+    assign_client(
+        &s,
+        &cli(),
+        "acme",
+        &c.client_id,
+        &Subject::parse("user:carol").unwrap(),
+        false,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(!may_use(&s, &c, &user("carol").await).await.unwrap());
+    assert!(Subject::parse("team:x").is_err());
+    // A group named like a prefix is not a subgroup.
+    add_group(&s, &cli(), "acme", "/engineering", now())
+        .await
+        .unwrap();
+    join_group(&s, &cli(), "acme", "bob", "/engineering", now())
+        .await
+        .unwrap();
+    assert!(
+        !may_use(&s, &c, &user("bob").await).await.unwrap(),
+        "/engineering is not under /eng"
+    );
+}

@@ -14,8 +14,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
 };
 use symbolon_store::{
-    AdminToken, AdminTokenStore, Client, ClientEndpoint, ClientStore, Event, EventStore, KeyStatus,
-    KeyStore, Mapper, Realm, RealmKey, RealmStore, Result, Secret, StoreError, User, UserStore,
+    AccessStore, AdminToken, AdminTokenStore, Assignment, Client, ClientEndpoint, ClientStore,
+    Event, EventStore, Group, GroupStore, KeyStatus, KeyStore, Mapper, Realm, RealmKey, RealmStore,
+    Result, Secret, StoreError, User, UserStore,
 };
 use time::OffsetDateTime;
 
@@ -525,4 +526,107 @@ fn token_row(r: &SqliteRow) -> Result<AdminToken> {
         created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
         revoked: r.try_get("revoked").map_err(map_err)?,
     })
+}
+
+impl GroupStore for SqliteStore {
+    async fn create_group(&self, g: &Group) -> Result<()> {
+        sqlx::query("INSERT INTO groups (id, realm, path) VALUES (?, ?, ?)")
+            .bind(&g.id)
+            .bind(&g.realm)
+            .bind(&g.path)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn groups(&self, realm: &str) -> Result<Vec<Group>> {
+        let rows = sqlx::query("SELECT * FROM groups WHERE realm = ? ORDER BY path")
+            .bind(realm)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(group_row).collect()
+    }
+
+    async fn add_member(&self, user_id: &str, group_id: &str) -> Result<()> {
+        sqlx::query("INSERT OR IGNORE INTO user_groups (user_id, group_id) VALUES (?, ?)")
+            .bind(user_id)
+            .bind(group_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn user_groups(&self, user_id: &str) -> Result<Vec<Group>> {
+        let rows = sqlx::query("SELECT g.* FROM groups g JOIN user_groups ug ON ug.group_id = g.id WHERE ug.user_id = ? ORDER BY g.path")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(group_row).collect()
+    }
+}
+
+fn group_row(r: &SqliteRow) -> Result<Group> {
+    Ok(Group {
+        id: r.try_get("id").map_err(map_err)?,
+        realm: r.try_get("realm").map_err(map_err)?,
+        path: r.try_get("path").map_err(map_err)?,
+    })
+}
+
+fn assignment_parts(a: &Assignment) -> (&'static str, &str) {
+    match a {
+        Assignment::User(id) => ("user", id.as_str()),
+        Assignment::Group(id) => ("group", id.as_str()),
+    }
+}
+
+impl AccessStore for SqliteStore {
+    async fn grant(&self, client_row_id: &str, who: &Assignment) -> Result<()> {
+        let (kind, id) = assignment_parts(who);
+        sqlx::query("INSERT OR IGNORE INTO client_access (client_row_id, kind, subject_id) VALUES (?, ?, ?)")
+            .bind(client_row_id)
+            .bind(kind)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn revoke(&self, client_row_id: &str, who: &Assignment) -> Result<()> {
+        let (kind, id) = assignment_parts(who);
+        sqlx::query(
+            "DELETE FROM client_access WHERE client_row_id = ? AND kind = ? AND subject_id = ?",
+        )
+        .bind(client_row_id)
+        .bind(kind)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn assignments(&self, client_row_id: &str) -> Result<Vec<Assignment>> {
+        let rows = sqlx::query("SELECT kind, subject_id FROM client_access WHERE client_row_id = ? ORDER BY kind, subject_id")
+            .bind(client_row_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind").map_err(map_err)?;
+                let id: String = r.try_get("subject_id").map_err(map_err)?;
+                Ok(if kind == "user" {
+                    Assignment::User(id)
+                } else {
+                    Assignment::Group(id)
+                })
+            })
+            .collect()
+    }
 }

@@ -239,6 +239,62 @@ async fn conformance<S: IdpStore>(s: S) {
         Err(StoreError::NotFound(..))
     ));
 
+    // Groups, membership, access assignments.
+    let g = Group {
+        id: "g1".into(),
+        realm: "r".into(),
+        path: "/eng".into(),
+    };
+    s.create_group(&g).await.unwrap();
+    assert!(
+        matches!(
+            s.create_group(&Group {
+                id: "g2".into(),
+                ..g.clone()
+            })
+            .await,
+            Err(StoreError::Conflict(_))
+        ),
+        "paths unique per realm"
+    );
+    s.create_group(&Group {
+        id: "g3".into(),
+        realm: "a".into(),
+        path: "/eng".into(),
+    })
+    .await
+    .unwrap();
+    s.add_member("u1", "g1").await.unwrap();
+    s.add_member("u1", "g1").await.unwrap();
+    assert_eq!(
+        s.user_groups("u1").await.unwrap(),
+        vec![g.clone()],
+        "membership is idempotent"
+    );
+    assert!(
+        s.add_member("nobody", "g1").await.is_err(),
+        "members must exist"
+    );
+    s.grant("c1", &Assignment::Group("g1".into()))
+        .await
+        .unwrap();
+    s.grant("c1", &Assignment::User("u1".into())).await.unwrap();
+    s.grant("c1", &Assignment::User("u1".into())).await.unwrap();
+    assert_eq!(
+        s.assignments("c1").await.unwrap(),
+        vec![
+            Assignment::Group("g1".into()),
+            Assignment::User("u1".into())
+        ]
+    );
+    s.revoke("c1", &Assignment::User("u1".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.assignments("c1").await.unwrap(),
+        vec![Assignment::Group("g1".into())]
+    );
+
     // Events: newest first, filtered by kind, limited.
     for i in 0..5 {
         let kind = if i % 2 == 0 { "LOGIN" } else { "ADMIN" };

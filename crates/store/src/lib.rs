@@ -267,6 +267,50 @@ pub trait EventStore {
     ) -> impl Future<Output = Result<Vec<Event>>> + Send;
 }
 
+/// A group of a realm, by full path (`/eng/platform`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: String,
+    pub realm: String,
+    pub path: String,
+}
+
+/// Who may use a restricted client.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Assignment {
+    /// A user, by ID.
+    User(String),
+    /// A group, by ID (its members and the members of its subgroups).
+    Group(String),
+}
+
+/// Groups and membership.
+pub trait GroupStore {
+    fn create_group(&self, group: &Group) -> impl Future<Output = Result<()>> + Send;
+    fn groups(&self, realm: &str) -> impl Future<Output = Result<Vec<Group>>> + Send;
+    fn add_member(&self, user_id: &str, group_id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The groups a user is a direct member of.
+    fn user_groups(&self, user_id: &str) -> impl Future<Output = Result<Vec<Group>>> + Send;
+}
+
+/// Client access assignments (by the client's internal `id`).
+pub trait AccessStore {
+    fn grant(
+        &self,
+        client_row_id: &str,
+        who: &Assignment,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn revoke(
+        &self,
+        client_row_id: &str,
+        who: &Assignment,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn assignments(
+        &self,
+        client_row_id: &str,
+    ) -> impl Future<Output = Result<Vec<Assignment>>> + Send;
+}
+
 /// An admin API token (only its SHA-256 is stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminToken {
@@ -296,6 +340,8 @@ pub trait IdpStore:
     + ClientStore
     + EventStore
     + AdminTokenStore
+    + GroupStore
+    + AccessStore
     + Clone
     + Send
     + Sync
@@ -309,6 +355,8 @@ impl<T> IdpStore for T where
         + ClientStore
         + EventStore
         + AdminTokenStore
+        + GroupStore
+        + AccessStore
         + Clone
         + Send
         + Sync
