@@ -353,3 +353,30 @@ def test_restricted_client_admits_only_assigned_users_and_groups(env):
         assert resp.get_identity()["groups"] == ["/eng/platform"]
     finally:
         idp.cli("client", "open", "--realm", "acme", cid)
+
+
+def test_groups_and_client_access_through_the_rest_api(env):
+    idp, _ = env
+    token = idp.cli("token", "create", "--name", "access").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    base = f"{idp.base}/admin/realms/acme"
+    assert api.post(f"{base}/groups", json={"path": "/sales/emea"}, timeout=10).status_code == 201
+    groups = {g["path"]: g for g in api.get(f"{base}/groups", timeout=10).json()}
+    assert {"/sales", "/sales/emea"} <= set(groups) and groups["/sales/emea"]["name"] == "emea"
+    api.post(f"{base}/users", json={"username": "zoe", "credentials": [{"type": "password", "value": PASSWORD}]}, timeout=10)
+    zoe = api.get(f"{base}/users", params={"username": "zoe"}, timeout=10).json()[0]
+    assert api.put(f"{base}/users/{zoe['id']}/groups/{groups['/sales/emea']['id']}", timeout=10).status_code == 204
+    assert [g["path"] for g in api.get(f"{base}/users/{zoe['id']}/groups", timeout=10).json()] == ["/sales/emea"]
+    client = api.get(f"{base}/clients", params={"clientId": "https://strict.test/metadata"}, timeout=10).json()[0]
+    access = f"{base}/clients/{client['id']}/access"
+    assert api.get(access, timeout=10).json() == {"restricted": False, "summary": ["everyone in the realm"]}
+    assert api.put(access, json={"restricted": True}, timeout=10).status_code == 204
+    assert api.put(f"{access}/groups/{groups['/sales']['id']}", timeout=10).status_code == 204
+    assert api.get(access, timeout=10).json()["summary"] == ["group /sales (and subgroups)"]
+    assert api.put(f"{access}/teams/x", timeout=10).status_code == 404
+    assert api.delete(f"{access}/groups/{groups['/sales']['id']}", timeout=10).status_code == 204
+    assert api.put(access, json={"restricted": False}, timeout=10).status_code == 204
+    events = " | ".join(e["details"] for e in api.get(f"{base}/events", params={"type": "ADMIN"}, timeout=10).json())
+    for what in ["created group /sales/emea", "added zoe to group /sales/emea", "assigned to group /sales", "unassigned from group /sales"]:
+        assert what in events, what

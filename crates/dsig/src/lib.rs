@@ -22,7 +22,10 @@ pub use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 pub use cert::{CertError, CertInfo, KeyKind, PinnedCert, describe_certificate};
 pub use pem::pem_blocks;
 pub use sign::{SignError, SignOptions, SigningKey, sign_enveloped};
-pub use verify::{DsigError, Verified, VerifiedNode, VerifyPolicy, verify_enveloped};
+pub use verify::{
+    DsigError, UniqueIds, Verified, VerifiedNode, VerifyPolicy, verify_enveloped,
+    verify_enveloped_unique,
+};
 
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> Vec<u8> {

@@ -152,12 +152,36 @@ impl<'a, 'i> VerifiedNode<'a, 'i> {
 /// Attribute names treated as XML IDs when checking uniqueness.
 const ID_NAMES: [&str; 3] = ["ID", "Id", "id"];
 
-fn count_id(root: Node<'_, '_>, value: &str) -> usize {
-    root.descendants()
-        .filter(|n| n.is_element())
-        .flat_map(|n| n.attributes())
-        .filter(|a| a.namespace().is_none() && ID_NAMES.contains(&a.name()) && a.value() == value)
-        .count()
+/// Proof that no ID value appears twice in one document: checked once, then reused for every
+/// signature in it. It can only be made by [`UniqueIds::check`] and only vouches for that
+/// document.
+#[derive(Debug, Clone, Copy)]
+pub struct UniqueIds<'a, 'i> {
+    doc: &'a symbolon_xml::Document<'i>,
+}
+
+impl<'a, 'i> UniqueIds<'a, 'i> {
+    /// Every unqualified `ID`, `Id` or `id` attribute value in the document is distinct.
+    pub fn check(doc: &'a symbolon_xml::Document<'i>) -> Result<Self, DsigError> {
+        let mut ids: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.is_element())
+            .flat_map(|n| n.attributes())
+            .filter(|a| a.namespace().is_none() && ID_NAMES.contains(&a.name()))
+            .map(|a| a.value())
+            .collect();
+        ids.sort_unstable();
+        match ids.windows(2).find(|w| w.first() == w.get(1)) {
+            Some(w) => Err(DsigError::DuplicateId(
+                w.first().copied().unwrap_or_default().to_string(),
+            )),
+            None => Ok(UniqueIds { doc }),
+        }
+    }
+
+    fn covers(&self, node: Node<'_, '_>) -> bool {
+        std::ptr::eq(self.doc, node.document())
+    }
 }
 
 /// Element children in the DSig namespace; anything else (another element, non-blank text) is
@@ -233,12 +257,24 @@ pub fn verify_enveloped<'a, 'i>(
     keys: &[PinnedCert],
     policy: &VerifyPolicy,
 ) -> Result<Verified<'a, 'i>, DsigError> {
+    let ids = UniqueIds::check(element.document())?;
+    verify_enveloped_unique(element, keys, policy, &ids)
+}
+
+/// [`verify_enveloped`] for a document whose IDs were already proven unique (several signatures
+/// in one document). A proof for another document is not accepted.
+pub fn verify_enveloped_unique<'a, 'i>(
+    element: Node<'a, 'i>,
+    keys: &[PinnedCert],
+    policy: &VerifyPolicy,
+    ids: &UniqueIds<'_, '_>,
+) -> Result<Verified<'a, 'i>, DsigError> {
     let id = element
         .attribute("ID")
         .filter(|v| !v.is_empty())
         .ok_or(DsigError::MissingId)?;
-    if count_id(element.document().root(), id) != 1 {
-        return Err(DsigError::DuplicateId(id.to_string()));
+    if !ids.covers(element) {
+        UniqueIds::check(element.document())?;
     }
 
     let mut sigs = symbolon_xml::children_named(element, ns::DSIG, "Signature");

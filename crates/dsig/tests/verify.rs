@@ -179,3 +179,37 @@ fn signing_errors() {
         "an RSA key cannot make ECDSA signatures"
     );
 }
+
+#[test]
+fn id_uniqueness_proofs_only_vouch_for_their_own_document() {
+    use symbolon_dsig::{UniqueIds, verify_enveloped_unique};
+    let (xml, cert) = signed("idp-rsa", None);
+    let dup = xml.replace("<v>value", r#"<x ID="_t1"/><v>value"#);
+    let good = parse(&xml, &Limits::default()).unwrap();
+    let bad = parse(&dup, &Limits::default()).unwrap();
+    let proof = UniqueIds::check(&good).unwrap();
+    assert_eq!(
+        UniqueIds::check(&bad).unwrap_err(),
+        DsigError::DuplicateId("_t1".into())
+    );
+    let thing = bad
+        .descendants()
+        .find(|n| n.tag_name().name() == "Thing")
+        .unwrap();
+    // The proof for the good document does not cover the bad one: it is checked again.
+    assert_eq!(
+        verify_enveloped_unique(
+            thing,
+            std::slice::from_ref(&cert),
+            &VerifyPolicy::default(),
+            &proof
+        )
+        .unwrap_err(),
+        DsigError::DuplicateId("_t1".into())
+    );
+    let good_thing = good
+        .descendants()
+        .find(|n| n.tag_name().name() == "Thing")
+        .unwrap();
+    assert!(verify_enveloped_unique(good_thing, &[cert], &VerifyPolicy::default(), &proof).is_ok());
+}

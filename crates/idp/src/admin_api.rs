@@ -407,6 +407,26 @@ pub fn routes<S: IdpStore>() -> Router<crate::http::AppState<S>> {
             post(convert::<S>),
         )
         .route("/admin/realms/{realm}/keys", get(keys::<S>))
+        .route(
+            "/admin/realms/{realm}/groups",
+            get(list_groups::<S>).post(create_group::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/users/{id}/groups",
+            get(user_groups::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/users/{id}/groups/{group}",
+            put(join_group::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients/{id}/access",
+            get(client_access::<S>).put(set_access::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients/{id}/access/{kind}/{subject}",
+            put(assign::<S>).delete(unassign::<S>),
+        )
         .route("/admin/realms/{realm}/events", get(events::<S>))
 }
 
@@ -771,4 +791,225 @@ async fn events<S: IdpStore>(
             .map(|e| json!({"time": symbolon_saml::time::format_instant(e.at), "type": e.kind, "actor": e.actor, "clientId": e.client_id, "details": e.detail}))
             .collect(),
     )))
+}
+
+/// `GroupRepresentation`: `id`, `name` (last segment), `path` (full).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct GroupRep {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+fn group_rep(g: &symbolon_store::Group) -> GroupRep {
+    GroupRep {
+        id: Some(g.id.clone()),
+        name: g.path.rsplit('/').next().map(str::to_string),
+        path: Some(g.path.clone()),
+    }
+}
+
+async fn list_groups<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+) -> ApiResult<Json<Vec<GroupRep>>> {
+    caller(st.store(), &h).await?;
+    realm_exists(&st, &realm).await?;
+    Ok(Json(
+        st.store()
+            .groups(&realm)
+            .await?
+            .iter()
+            .map(group_rep)
+            .collect(),
+    ))
+}
+
+async fn create_group<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+    Json(rep): Json<GroupRep>,
+) -> ApiResult<Response> {
+    let actor = caller(st.store(), &h).await?;
+    let path = rep
+        .path
+        .or(rep.name.map(|n| format!("/{n}")))
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                "a group needs a path or a name".into(),
+            )
+        })?;
+    let g = crate::add_group(st.store(), &actor, &realm, &path, OffsetDateTime::now_utc()).await?;
+    Ok(created(format!("/admin/realms/{realm}/groups/{}", g.id)))
+}
+
+async fn find_user<S: IdpStore>(
+    st: &crate::http::AppState<S>,
+    realm: &str,
+    id: &str,
+) -> ApiResult<symbolon_store::User> {
+    realm_exists(st, realm).await?;
+    st.store()
+        .users(realm)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("user {id:?} not found")))
+}
+
+async fn find_group<S: IdpStore>(
+    st: &crate::http::AppState<S>,
+    realm: &str,
+    id: &str,
+) -> ApiResult<symbolon_store::Group> {
+    st.store()
+        .groups(realm)
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("group {id:?} not found")))
+}
+
+async fn user_groups<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<GroupRep>>> {
+    caller(st.store(), &h).await?;
+    let u = find_user(&st, &realm, &id).await?;
+    Ok(Json(
+        st.store()
+            .user_groups(&u.id)
+            .await?
+            .iter()
+            .map(group_rep)
+            .collect(),
+    ))
+}
+
+async fn join_group<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id, group)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(st.store(), &h).await?;
+    let u = find_user(&st, &realm, &id).await?;
+    let g = find_group(&st, &realm, &group).await?;
+    crate::join_group(
+        st.store(),
+        &actor,
+        &realm,
+        &u.username,
+        &g.path,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessRep {
+    pub restricted: bool,
+    /// Who can reach the client, in words (read-only).
+    #[serde(default, skip_deserializing)]
+    pub summary: Vec<String>,
+}
+
+async fn client_access<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<AccessRep>> {
+    caller(st.store(), &h).await?;
+    let c = find_client(&st, &realm, &id).await?;
+    Ok(Json(AccessRep {
+        restricted: c.restricted,
+        summary: crate::client_access_summary(st.store(), &c).await?,
+    }))
+}
+
+async fn set_access<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+    Json(rep): Json<AccessRep>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(st.store(), &h).await?;
+    let c = find_client(&st, &realm, &id).await?;
+    crate::set_client_restricted(
+        st.store(),
+        &actor,
+        &realm,
+        &c.client_id,
+        rep.restricted,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn subject<S: IdpStore>(
+    st: &crate::http::AppState<S>,
+    realm: &str,
+    kind: &str,
+    id: &str,
+) -> ApiResult<crate::Subject> {
+    match kind {
+        "users" => Ok(crate::Subject::User(
+            find_user(st, realm, id).await?.username,
+        )),
+        "groups" => Ok(crate::Subject::Group(find_group(st, realm, id).await?.path)),
+        _ => Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no such assignment kind {kind:?} (users or groups)"),
+        )),
+    }
+}
+
+async fn assign<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id, kind, who)): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(st.store(), &h).await?;
+    let c = find_client(&st, &realm, &id).await?;
+    let s = subject(&st, &realm, &kind, &who).await?;
+    crate::assign_client(
+        st.store(),
+        &actor,
+        &realm,
+        &c.client_id,
+        &s,
+        true,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn unassign<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id, kind, who)): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(st.store(), &h).await?;
+    let c = find_client(&st, &realm, &id).await?;
+    let s = subject(&st, &realm, &kind, &who).await?;
+    crate::assign_client(
+        st.store(),
+        &actor,
+        &realm,
+        &c.client_id,
+        &s,
+        false,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

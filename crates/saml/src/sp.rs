@@ -4,8 +4,8 @@
 //! is read only through the verified element; the unsigned envelope is only ever compared.
 
 use symbolon_dsig::{
-    DsigError, PinnedCert, SignatureAlgorithm, Verified, VerifiedNode, VerifyPolicy,
-    verify_enveloped,
+    DsigError, PinnedCert, SignatureAlgorithm, UniqueIds, Verified, VerifiedNode, VerifyPolicy,
+    verify_enveloped_unique,
 };
 use symbolon_xml::{Document, Limits, Node, children_named, is_element, ns, text_content};
 use time::{Duration, OffsetDateTime};
@@ -424,7 +424,6 @@ pub fn validate_response(
     let mut assertions = 0usize;
     let mut encrypted = false;
     let mut found = None;
-    let mut ids: Vec<&str> = Vec::new();
     let mut signatures = Vec::new();
     for n in root.descendants().filter(|n| n.is_element()) {
         if is_element(n, ns::SAML, "Assertion") {
@@ -436,11 +435,6 @@ pub fn validate_response(
         } else if is_element(n, ns::DSIG, "Signature") {
             signatures.push(n);
         }
-        ids.extend(
-            n.attributes()
-                .filter(|a| a.namespace().is_none() && matches!(a.name(), "ID" | "Id" | "id"))
-                .map(|a| a.value()),
-        );
     }
 
     // Exactly one assertion in the whole document, as a direct child of the Response.
@@ -455,13 +449,11 @@ pub fn validate_response(
         return Err(E::AssertionMisplaced);
     }
 
-    // IDs unique across the document.
-    ids.sort_unstable();
-    if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
-        return Err(E::DuplicateId(
-            w.first().copied().unwrap_or_default().to_string(),
-        ));
-    }
+    // IDs unique across the document (proven once, reused by each signature check).
+    let unique_ids = UniqueIds::check(doc).map_err(|e| match e {
+        DsigError::DuplicateId(v) => E::DuplicateId(v),
+        other => E::Signature(Signed::Response, other),
+    })?;
 
     // The Assertion's Issuer is required (and is where its signature must follow).
     if children_named(assertion, ns::SAML, "Issuer")
@@ -497,7 +489,7 @@ pub fn validate_response(
     let has_sig = |n: Node<'_, '_>| children_named(n, ns::DSIG, "Signature").next().is_some();
     let response_v: Option<Verified<'_, '_>> = if has_sig(root) {
         Some(
-            verify_enveloped(root, &idp.certs, &policy)
+            verify_enveloped_unique(root, &idp.certs, &policy, &unique_ids)
                 .map_err(|e| E::Signature(Signed::Response, e))?,
         )
     } else {
@@ -505,7 +497,7 @@ pub fn validate_response(
     };
     let assertion_v: Option<Verified<'_, '_>> = if has_sig(assertion) {
         Some(
-            verify_enveloped(assertion, &idp.certs, &policy)
+            verify_enveloped_unique(assertion, &idp.certs, &policy, &unique_ids)
                 .map_err(|e| E::Signature(Signed::Assertion, e))?,
         )
     } else {
