@@ -40,11 +40,13 @@ class Forms(html.parser.HTMLParser):
             self.forms[-1]["fields"][a["name"]] = a.get("value", "")
 
 
-def form(page: str):
+def form(page: str, action_contains: str = ""):
+    """The first form (whose action contains `action_contains`, when given)."""
     p = Forms()
     p.feed(page)
-    assert p.forms, page[:500]
-    return p.forms[0]
+    matching = [f for f in p.forms if action_contains in (f["action"] or "")]
+    assert matching, page[:500]
+    return matching[0]
 
 
 class Idp:
@@ -380,3 +382,61 @@ def test_groups_and_client_access_through_the_rest_api(env):
     events = " | ".join(e["details"] for e in api.get(f"{base}/events", params={"type": "ADMIN"}, timeout=10).json())
     for what in ["created group /sales/emea", "added zoe to group /sales/emea", "assigned to group /sales", "unassigned from group /sales"]:
         assert what in events, what
+
+
+def test_seed_guide_through_the_admin_console(env):
+    idp, _ = env
+    idp.cli("realm", "create", "master")
+    idp.cli("user", "add", "--realm", "master", "admin", "--password-stdin", stdin="admin password 1\n")
+    s = requests.Session()
+    r = s.get(f"{idp.base}/admin/", timeout=10)
+    assert r.url.endswith("/admin/login") and "Symbolon administration" in r.text
+    f = form(r.text, "/admin/login")
+    bad = s.post(f"{idp.base}/admin/login", data={**f["fields"], "username": "admin", "password": "wrong"}, timeout=10)
+    assert bad.status_code == 401 and "Invalid username or password." in bad.text
+    ok = s.post(f"{idp.base}/admin/login", data={**f["fields"], "username": "admin", "password": "admin password 1"}, timeout=10)
+    assert ok.status_code == 200 and "Choose a realm" in ok.text and "/admin/console/acme/clients" in ok.text
+    assert "SameSite=Strict" in ok.history[0].headers["Set-Cookie"]
+
+    # Clients > Import a Client, with the SP's metadata file.
+    page = s.get(f"{idp.base}/admin/console/acme/clients/import", timeout=10)
+    csrf = form(page.text, "/clients/import")["fields"]["csrf"]
+    sp_md = subprocess.run([symbolon_bin(), "saml", "metadata", "sp", "--entity-id", "https://vision.trend.test/saml",
+                            "--acs-url", "https://vision.trend.test/saml/acs"], capture_output=True, check=True).stdout
+    empty = s.post(f"{idp.base}/admin/console/acme/clients/import", files={"csrf": (None, csrf), "metadata": (None, "")}, timeout=10)
+    assert "Choose a metadata file" in empty.text
+    garbage = s.post(f"{idp.base}/admin/console/acme/clients/import", files={"csrf": (None, csrf), "metadata": (None, "<not metadata/>")}, timeout=10)
+    assert "not usable SAML metadata" in garbage.text and "&#60;not metadata/&#62;" in garbage.text, "the pasted input is kept, escaped"
+    imported = s.post(f"{idp.base}/admin/console/acme/clients/import", files={"csrf": (None, csrf), "file": ("trend.xml", sp_md, "application/xml")}, timeout=10)
+    assert imported.status_code == 200 and "Imported client https://vision.trend.test/saml" in imported.text
+    action = form(imported.text, "/admin/console/acme/clients/")["action"]
+
+    # Home URL and IDP-Initiated SSO URL Name, Save; a wrong value is reported next to its field.
+    fields = form(imported.text, "/admin/console/acme/clients/")["fields"]
+    home = f"{idp.base}/realms/acme/protocol/saml/clients/visionone"
+    data = {**fields, "home_url": home, "url_name": "visionone", "name_id_format": "email", "sign_documents": "on", "sign_assertions": "on", "enabled": "on", "lifespan": "abc"}
+    wrong = s.post(f"{idp.base}{action}" if action.startswith("/") else action, data=data, timeout=10)
+    assert wrong.status_code == 400 and "between 10 and 86400" in wrong.text and 'value="visionone"' in wrong.text
+    data["lifespan"] = ""
+    saved = s.post(f"{idp.base}{action}" if action.startswith("/") else action, data=data, timeout=10)
+    assert saved.status_code == 200 and "Saved." in saved.text
+    assert "visionone" in s.get(f"{idp.base}/admin/console/acme/clients", timeout=10).text
+    # The Home URL now signs users in to it.
+    login = requests.get(home, timeout=10)
+    assert login.status_code == 200 and "Sign in to Acme Corp" in login.text
+
+    # Realm Settings > SAML 2.0 Identity Provider Metadata.
+    settings = s.get(f"{idp.base}/admin/console/acme/settings", timeout=10).text
+    assert "SAML 2.0 Identity Provider Metadata" in settings
+    assert f'href="{idp.base}/realms/acme/protocol/saml/descriptor"' in settings
+    # Keys, users, events (filtered), all behind the session.
+    assert "active" in s.get(f"{idp.base}/admin/console/acme/keys", timeout=10).text
+    assert "alice" in s.get(f"{idp.base}/admin/console/acme/users", params={"sort": "0"}, timeout=10).text
+    ev = s.get(f"{idp.base}/admin/console/acme/events", params={"type": "ADMIN"}, timeout=10).text
+    assert "imported client https://vision.trend.test/saml" in ev and "settings (console)" in ev
+    # Without the CSRF token a change is refused; without the session, the console redirects.
+    assert s.post(f"{idp.base}{action}" if action.startswith("/") else action, data={**data, "csrf": "x"}, timeout=10).status_code == 403
+    assert requests.get(f"{idp.base}/admin/console/acme/clients", timeout=10).url.endswith("/admin/login")
+    out = s.post(f"{idp.base}/admin/logout", data={"csrf": fields["csrf"]}, timeout=10)
+    assert out.url.endswith("/admin/login")
+    assert s.get(f"{idp.base}/admin/console/", timeout=10).url.endswith("/admin/login")

@@ -91,6 +91,7 @@ struct Failures {
 
 #[derive(Debug, Default)]
 struct Memory {
+    admin_sessions: Mutex<HashMap<String, crate::console::AdminSession>>,
     flows: Mutex<HashMap<String, Flow>>,
     sessions: Mutex<HashMap<String, SsoSession>>,
     failures: Mutex<HashMap<(String, String), Failures>>,
@@ -108,6 +109,85 @@ impl<S> AppState<S> {
     pub fn store(&self) -> &S {
         &self.store
     }
+
+    pub fn config(&self) -> &WebConfig {
+        &self.cfg
+    }
+
+    pub(crate) fn admin_session(&self, id: &str) -> Option<crate::console::AdminSession> {
+        let now = OffsetDateTime::now_utc();
+        self.mem
+            .admin_sessions
+            .lock()
+            .ok()?
+            .get(id)
+            .filter(|s| s.expires > now)
+            .cloned()
+    }
+
+    pub(crate) fn put_admin_session(&self, id: &str, s: crate::console::AdminSession) {
+        if let Ok(mut m) = self.mem.admin_sessions.lock() {
+            let now = OffsetDateTime::now_utc();
+            m.retain(|_, v| v.expires > now);
+            m.insert(id.to_string(), s);
+        }
+    }
+
+    pub(crate) fn drop_admin_session(&self, id: &str) {
+        if let Ok(mut m) = self.mem.admin_sessions.lock() {
+            m.remove(id);
+        }
+    }
+
+    /// Whether sign-in for this user of this realm is temporarily locked.
+    pub(crate) fn locked(&self, realm: &str, username: &str) -> bool {
+        let now = OffsetDateTime::now_utc();
+        self.mem
+            .failures
+            .lock()
+            .ok()
+            .and_then(|m| {
+                m.get(&(realm.to_string(), username.to_string()))
+                    .and_then(|f| f.locked_until)
+            })
+            .is_some_and(|t| t > now)
+    }
+
+    /// Count a failed sign-in; lock after the configured number.
+    pub(crate) fn record_failure(&self, realm: &str, username: &str) {
+        if let Ok(mut m) = self.mem.failures.lock() {
+            let e = m
+                .entry((realm.to_string(), username.to_string()))
+                .or_default();
+            e.count += 1;
+            if e.count >= self.cfg.max_login_failures {
+                e.locked_until = Some(OffsetDateTime::now_utc() + self.cfg.lockout);
+                e.count = 0;
+            }
+        }
+    }
+}
+
+/// An HTML page with the console's security headers.
+pub(crate) fn html_page(status: StatusCode, body: String) -> Response {
+    html(status, body)
+}
+
+/// Record an event; a failure to record is logged, never shown.
+pub(crate) async fn record_event<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    kind: &str,
+    actor: Option<&str>,
+    client: Option<&str>,
+    detail: String,
+) {
+    event(st, realm, kind, actor, client, detail).await
+}
+
+/// Whether an `Origin` header (if any) matches the base URL's origin.
+pub(crate) fn same_origin_as(base_url: &str, headers: &HeaderMap) -> bool {
+    same_origin(&WebConfig::new(base_url), headers)
 }
 
 /// An error page: status, title, message safe to show to anyone.
@@ -135,6 +215,15 @@ impl WebError {
             "This sign-in request cannot be accepted",
             message,
         )
+    }
+    pub(crate) fn internal_error() -> Self {
+        Self::internal()
+    }
+    pub(crate) fn forbidden(title: &'static str, message: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, title, message)
+    }
+    pub(crate) fn not_found_page(message: String) -> Self {
+        Self::not_found(message)
     }
     fn internal() -> Self {
         Self::new(
@@ -246,6 +335,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
             post(authenticate::<S>),
         )
         .merge(crate::admin_api::routes::<S>())
+        .merge(crate::console::routes::<S>())
         .with_state(state)
 }
 
@@ -505,7 +595,7 @@ fn cookie_name(realm: &str) -> String {
     )
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -519,7 +609,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
-fn random_token() -> Result<String, WebError> {
+pub(crate) fn random_token() -> Result<String, WebError> {
     let mut b = [0u8; 32];
     SystemRandom::new()
         .fill(&mut b)
@@ -724,14 +814,7 @@ async fn authenticate<S: IdpStore>(
         check_password(&st.store, &realm, &username, &password).await?
     };
     let Some(user) = user else {
-        if let Ok(mut m) = st.mem.failures.lock() {
-            let e = m.entry(key).or_default();
-            e.count += 1;
-            if e.count >= st.cfg.max_login_failures {
-                e.locked_until = Some(now + st.cfg.lockout);
-                e.count = 0;
-            }
-        }
+        st.record_failure(&realm, &username);
         event(
             &st,
             &realm,

@@ -10,6 +10,7 @@
 //!   or used again.
 
 pub mod admin_api;
+pub mod console;
 pub mod http;
 
 use symbolon_dsig::{SecureRandom, SignOptions, SigningKey, SystemRandom};
@@ -1030,4 +1031,9 @@ pub async fn client_access_summary<S: IdpStore>(store: &S, client: &Client) -> R
             ),
         })
         .collect())
+}
+
+/// Check a name (realm, URL name): 1-64 letters, digits, '-', '_' or '.'.
+pub fn valid_name_pub(s: &str) -> Result<()> {
+    valid_name(s, "name")
 }

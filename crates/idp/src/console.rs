@@ -1,0 +1,1031 @@
+//! The admin console at `/admin/`: server-rendered pages for master-realm administrators, organised
+//! like Keycloak's (realm picker, Clients with "Import client", Users, Realm settings with the
+//! metadata link, Keys, Events). Every form carries a CSRF token; the session cookie is
+//! `SameSite=Strict`; every change goes through the domain and is recorded as an event.
+
+// Handlers return `Result<_, Response>`: the error is the page (or redirect) to send.
+#![allow(clippy::result_large_err)]
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use symbolon_saml::messages::{
+    NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
+};
+use symbolon_store::{Client, IdpStore};
+use time::OffsetDateTime;
+
+use crate::http::{AppState, WebError};
+use crate::{Actor, IdpError};
+
+/// The realm whose users administer everything.
+pub const MASTER_REALM: &str = "master";
+const SESSION_COOKIE: &str = "SYMBOLON_ADMIN";
+const LOGIN_CSRF_COOKIE: &str = "SYMBOLON_ADMIN_CSRF";
+
+/// A signed-in administrator.
+#[derive(Debug, Clone)]
+pub struct AdminSession {
+    pub username: String,
+    pub csrf: String,
+    pub expires: OffsetDateTime,
+}
+
+pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/admin", get(|| async { Redirect::to("/admin/console/") }))
+        .route("/admin/", get(|| async { Redirect::to("/admin/console/") }))
+        .route("/admin/login", get(login_form::<S>).post(login::<S>))
+        .route("/admin/logout", post(logout::<S>))
+        .route("/resources/console.css", get(css))
+        .route("/admin/console/", get(realms::<S>))
+        .route("/admin/console/{realm}/clients", get(clients::<S>))
+        .route(
+            "/admin/console/{realm}/clients/import",
+            get(import_form::<S>).post(import::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}",
+            get(client_page::<S>).post(save_client::<S>),
+        )
+        .route("/admin/console/{realm}/settings", get(settings::<S>))
+        .route("/admin/console/{realm}/keys", get(keys::<S>))
+        .route("/admin/console/{realm}/users", get(users::<S>))
+        .route("/admin/console/{realm}/events", get(events::<S>))
+}
+
+async fn css() -> Response {
+    let mut r = include_str!("../static/console.css").into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r
+}
+
+fn page(body: Result<String, askama::Error>) -> Response {
+    match body {
+        Ok(b) => crate::http::html_page(StatusCode::OK, b),
+        Err(_) => WebError::internal_error().into_response(),
+    }
+}
+
+fn cookie_attrs<S>(st: &AppState<S>) -> &'static str {
+    if st.config().base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// The administrator behind this request, or a redirect to the sign-in page.
+fn admin<S>(st: &AppState<S>, headers: &HeaderMap) -> Result<AdminSession, Response> {
+    let id = crate::http::cookie(headers, SESSION_COOKIE);
+    let session = id.and_then(|id| st.admin_session(&id));
+    session.ok_or_else(|| Redirect::to("/admin/login").into_response())
+}
+
+fn check_csrf(
+    session: &AdminSession,
+    presented: Option<&str>,
+    headers: &HeaderMap,
+    st_base: &str,
+) -> Result<(), Response> {
+    let ok = presented.is_some_and(|p| {
+        p.len() == session.csrf.len()
+            && symbolon_dsig::sha256(p.as_bytes()) == symbolon_dsig::sha256(session.csrf.as_bytes())
+    });
+    if ok && crate::http::same_origin_as(st_base, headers) {
+        Ok(())
+    } else {
+        Err(WebError::forbidden(
+            "Invalid form submission",
+            "The form could not be verified. Reload the page and try again.",
+        )
+        .into_response())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage<'a> {
+    csrf: &'a str,
+    username: &'a str,
+    error: Option<&'a str>,
+}
+
+async fn login_form<S: IdpStore>(State(st): State<AppState<S>>) -> Response {
+    let Ok(token) = crate::http::random_token() else {
+        return WebError::internal_error().into_response();
+    };
+    let mut r = page(
+        LoginPage {
+            csrf: &token,
+            username: "",
+            error: None,
+        }
+        .render(),
+    );
+    let c = format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict{}",
+        cookie_attrs(&st)
+    );
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+async fn login<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let cookie = crate::http::cookie(&headers, LOGIN_CSRF_COOKIE);
+    let csrf = f.csrf.unwrap_or_default();
+    if cookie.as_deref() != Some(csrf.as_str())
+        || csrf.is_empty()
+        || !crate::http::same_origin_as(&st.config().base_url, &headers)
+    {
+        return WebError::forbidden(
+            "Invalid form submission",
+            "Reload the sign-in page and try again.",
+        )
+        .into_response();
+    }
+    let username = crate::normalize_username(f.username.as_deref().unwrap_or(""));
+    let password = f.password.unwrap_or_default();
+    let again = |msg: &str, status: StatusCode| {
+        let mut r = page(
+            LoginPage {
+                csrf: &csrf,
+                username: &username,
+                error: Some(msg),
+            }
+            .render(),
+        );
+        *r.status_mut() = status;
+        r
+    };
+    if st.locked(MASTER_REALM, &username) {
+        return again(
+            "Too many failed attempts. Try again in a few minutes.",
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let user = match crate::check_password(st.store(), MASTER_REALM, &username, &password).await {
+        Ok(u) => u,
+        Err(_) => return WebError::internal_error().into_response(),
+    };
+    let Some(user) = user.filter(|_| !password.is_empty()) else {
+        st.record_failure(MASTER_REALM, &username);
+        crate::http::record_event(
+            &st,
+            MASTER_REALM,
+            "LOGIN_ERROR",
+            Some(&username),
+            None,
+            "admin console: invalid username or password".into(),
+        )
+        .await;
+        return again("Invalid username or password.", StatusCode::UNAUTHORIZED);
+    };
+    let Ok(id) = crate::http::random_token() else {
+        return WebError::internal_error().into_response();
+    };
+    let Ok(token) = crate::http::random_token() else {
+        return WebError::internal_error().into_response();
+    };
+    st.put_admin_session(
+        &id,
+        AdminSession {
+            username: user.username.clone(),
+            csrf: token,
+            expires: OffsetDateTime::now_utc() + time::Duration::hours(8),
+        },
+    );
+    crate::http::record_event(
+        &st,
+        MASTER_REALM,
+        "LOGIN",
+        Some(&user.username),
+        None,
+        "admin console".into(),
+    )
+    .await;
+    let mut r = Redirect::to("/admin/console/").into_response();
+    let c = format!(
+        "{SESSION_COOKIE}={id}; Path=/admin; HttpOnly; SameSite=Strict{}",
+        cookie_attrs(&st)
+    );
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn logout<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let session = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&session, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    if let Some(id) = crate::http::cookie(&headers, SESSION_COOKIE) {
+        st.drop_admin_session(&id);
+    }
+    let mut r = Redirect::to("/admin/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/admin; Max-Age=0; HttpOnly; SameSite=Strict"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Template)]
+#[template(path = "console/realms.html")]
+struct RealmsPage<'a> {
+    realm: Option<&'a str>,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    realms: Vec<(String, String)>,
+}
+
+async fn realms<S: IdpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let realms = match st.store().realms().await {
+        Ok(r) => r.into_iter().map(|r| (r.name, r.display_name)).collect(),
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    page(
+        RealmsPage {
+            realm: None,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            realms,
+        }
+        .render(),
+    )
+}
+
+async fn realm_or_404<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+) -> Result<symbolon_store::Realm, Response> {
+    match st.store().realm(realm).await {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => {
+            Err(WebError::not_found_page(format!("There is no realm {realm:?}.")).into_response())
+        }
+        Err(e) => Err(WebError::from(e).into_response()),
+    }
+}
+
+struct ClientRow {
+    id: String,
+    client_id: String,
+    name: String,
+    url_name: String,
+    access: String,
+    enabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/clients.html")]
+struct ClientsPage<'a> {
+    realm: Option<&'a str>,
+    realm_name: &'a str,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    clients: Vec<ClientRow>,
+}
+
+#[derive(Deserialize)]
+struct SortQuery {
+    sort: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+async fn clients<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<SortQuery>,
+) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = realm_or_404(&st, &realm).await {
+        return r;
+    }
+    let list = match st.store().clients(&realm).await {
+        Ok(l) => l,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let mut rows: Vec<ClientRow> = list
+        .into_iter()
+        .map(|c| ClientRow {
+            access: if c.restricted {
+                "assigned users and groups".into()
+            } else {
+                "everyone".into()
+            },
+            id: c.id,
+            client_id: c.client_id,
+            name: c.name.unwrap_or_default(),
+            url_name: c.idp_initiated_url_name.unwrap_or_default(),
+            enabled: c.enabled,
+        })
+        .collect();
+    match q.sort.as_deref() {
+        Some("name") => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        Some("url") => rows.sort_by(|a, b| a.url_name.cmp(&b.url_name)),
+        _ => rows.sort_by(|a, b| a.client_id.cmp(&b.client_id)),
+    }
+    page(
+        ClientsPage {
+            realm: Some(&realm),
+            realm_name: &realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            clients: rows,
+        }
+        .render(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "console/import.html")]
+struct ImportPage<'a> {
+    realm: Option<&'a str>,
+    realm_name: &'a str,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    pasted: &'a str,
+    error: Option<String>,
+}
+
+async fn import_form<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = realm_or_404(&st, &realm).await {
+        return r;
+    }
+    page(
+        ImportPage {
+            realm: Some(&realm),
+            realm_name: &realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            pasted: "",
+            error: None,
+        }
+        .render(),
+    )
+}
+
+async fn import<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    mut mp: Multipart,
+) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = realm_or_404(&st, &realm).await {
+        return r;
+    }
+    let (mut csrf, mut file, mut pasted) = (None, Vec::new(), String::new());
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or("").to_string();
+        let Ok(bytes) = field.bytes().await else {
+            break;
+        };
+        match name.as_str() {
+            "csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "file" => file = bytes.to_vec(),
+            "metadata" => pasted = String::from_utf8_lossy(&bytes).into_owned(),
+            _ => {}
+        }
+    }
+    if let Err(r) = check_csrf(&s, csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let metadata = if !file.is_empty() {
+        file
+    } else {
+        pasted.clone().into_bytes()
+    };
+    let fail = |msg: String| {
+        page(
+            ImportPage {
+                realm: Some(&realm),
+                realm_name: &realm,
+                csrf: &s.csrf,
+                admin: &s.username,
+                notice: None,
+                pasted: &pasted,
+                error: Some(msg),
+            }
+            .render(),
+        )
+    };
+    if metadata.iter().all(u8::is_ascii_whitespace) {
+        return fail("Choose a metadata file or paste the metadata XML.".into());
+    }
+    let actor = Actor(s.username.clone());
+    match crate::import_client(
+        st.store(),
+        &actor,
+        &realm,
+        &metadata,
+        None,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok((c, findings)) => {
+            let findings = findings
+                .iter()
+                .map(|f| {
+                    (
+                        format!("{:?}", f.severity).to_lowercase(),
+                        f.message.clone(),
+                    )
+                })
+                .collect();
+            render_client(
+                &st,
+                &s,
+                &realm,
+                &c,
+                ClientForm::from(&c),
+                Errors::default(),
+                findings,
+                Some(format!(
+                    "Imported client {}. Review its settings and save.",
+                    c.client_id
+                )),
+            )
+            .await
+        }
+        Err(e) => fail(match e {
+            IdpError::Invalid(m) => m,
+            IdpError::Metadata(m) => format!("This is not usable SAML metadata: {m}"),
+            other => other.to_string(),
+        }),
+    }
+}
+
+/// The client form's values, as typed (kept when something is wrong).
+#[derive(Debug, Default, Clone)]
+struct ClientForm {
+    name: String,
+    description: String,
+    home_url: String,
+    url_name: String,
+    relay_state: String,
+    lifespan: String,
+    name_id_format: String,
+}
+
+impl From<&Client> for ClientForm {
+    fn from(c: &Client) -> Self {
+        ClientForm {
+            name: c.name.clone().unwrap_or_default(),
+            description: c.description.clone().unwrap_or_default(),
+            home_url: c.home_url.clone().unwrap_or_default(),
+            url_name: c.idp_initiated_url_name.clone().unwrap_or_default(),
+            relay_state: c.idp_initiated_relay_state.clone().unwrap_or_default(),
+            lifespan: c
+                .assertion_lifespan_secs
+                .map(|l| l.to_string())
+                .unwrap_or_default(),
+            name_id_format: name_id_keyword(&c.name_id_format).into(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Errors {
+    home_url: Option<String>,
+    url_name: Option<String>,
+    lifespan: Option<String>,
+}
+
+fn name_id_keyword(f: &str) -> &'static str {
+    match f {
+        NAMEID_EMAIL => "email",
+        NAMEID_PERSISTENT => "persistent",
+        NAMEID_TRANSIENT => "transient",
+        _ => "username",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/client.html")]
+struct ClientPage<'a> {
+    realm: Option<&'a str>,
+    realm_name: &'a str,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    c: &'a Client,
+    findings: Vec<(String, String)>,
+    f_name: &'a str,
+    f_description: &'a str,
+    f_home_url: &'a str,
+    f_url_name: &'a str,
+    f_relay_state: &'a str,
+    f_lifespan: &'a str,
+    err_home_url: Option<String>,
+    err_url_name: Option<String>,
+    err_lifespan: Option<String>,
+    formats: Vec<(&'static str, bool)>,
+    sso_base: String,
+    access: Vec<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_client<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    realm: &str,
+    c: &Client,
+    f: ClientForm,
+    e: Errors,
+    findings: Vec<(String, String)>,
+    notice: Option<String>,
+) -> Response {
+    let access = crate::client_access_summary(st.store(), c)
+        .await
+        .unwrap_or_default();
+    let formats = ["email", "persistent", "transient", "username"]
+        .into_iter()
+        .map(|k| (k, k == f.name_id_format))
+        .collect();
+    let status = if e.home_url.is_some() || e.url_name.is_some() || e.lifespan.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = ClientPage {
+        realm: Some(realm),
+        realm_name: realm,
+        csrf: &s.csrf,
+        admin: &s.username,
+        notice,
+        c,
+        findings,
+        f_name: &f.name,
+        f_description: &f.description,
+        f_home_url: &f.home_url,
+        f_url_name: &f.url_name,
+        f_relay_state: &f.relay_state,
+        f_lifespan: &f.lifespan,
+        err_home_url: e.home_url,
+        err_url_name: e.url_name,
+        err_lifespan: e.lifespan,
+        formats,
+        sso_base: format!(
+            "{}/realms/{realm}/protocol/saml/clients",
+            st.config().base_url
+        ),
+        access,
+    }
+    .render();
+    let mut r = page(body);
+    *r.status_mut() = status;
+    r
+}
+
+async fn find_client<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    id: &str,
+) -> Result<Client, Response> {
+    match st.store().clients(realm).await {
+        Ok(list) => list.into_iter().find(|c| c.id == id).ok_or_else(|| {
+            WebError::not_found_page("There is no such client.".into()).into_response()
+        }),
+        Err(e) => Err(WebError::from(e).into_response()),
+    }
+}
+
+async fn client_page<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = match find_client(&st, &realm, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    render_client(
+        &st,
+        &s,
+        &realm,
+        &c,
+        ClientForm::from(&c),
+        Errors::default(),
+        vec![],
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct SaveForm {
+    csrf: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    enabled: Option<String>,
+    home_url: Option<String>,
+    url_name: Option<String>,
+    relay_state: Option<String>,
+    name_id_format: Option<String>,
+    sign_documents: Option<String>,
+    sign_assertions: Option<String>,
+    client_signature_required: Option<String>,
+    lifespan: Option<String>,
+}
+
+async fn save_client<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+    Form(f): Form<SaveForm>,
+) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let mut c = match find_client(&st, &realm, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let t = |o: &Option<String>| o.as_deref().unwrap_or("").trim().to_string();
+    let form = ClientForm {
+        name: t(&f.name),
+        description: t(&f.description),
+        home_url: t(&f.home_url),
+        url_name: t(&f.url_name),
+        relay_state: t(&f.relay_state),
+        lifespan: t(&f.lifespan),
+        name_id_format: t(&f.name_id_format),
+    };
+    let mut e = Errors::default();
+    let home_ok = form.home_url.is_empty()
+        || form.home_url.starts_with("https://")
+        || form.home_url.starts_with("http://");
+    if !home_ok {
+        e.home_url =
+            Some("The Home URL must start with https:// (or http:// for local testing).".into());
+    }
+    if !form.url_name.is_empty() && crate::valid_name_pub(&form.url_name).is_err() {
+        e.url_name = Some("Use letters, digits, '-', '_' or '.' (1-64 characters).".into());
+    }
+    let lifespan = if form.lifespan.is_empty() {
+        None
+    } else {
+        match form.lifespan.parse::<i64>() {
+            Ok(v) if (10..=86_400).contains(&v) => Some(v),
+            _ => {
+                e.lifespan = Some(
+                    "Enter a number of seconds between 10 and 86400, or leave it empty.".into(),
+                );
+                None
+            }
+        }
+    };
+    if e.home_url.is_none() && e.url_name.is_none() && e.lifespan.is_none() {
+        c.name = Some(form.name.clone()).filter(|v| !v.is_empty());
+        c.description = Some(form.description.clone()).filter(|v| !v.is_empty());
+        c.enabled = f.enabled.is_some();
+        c.home_url = Some(form.home_url.clone()).filter(|v| !v.is_empty());
+        c.idp_initiated_url_name = Some(form.url_name.clone()).filter(|v| !v.is_empty());
+        c.idp_initiated_relay_state = Some(form.relay_state.clone()).filter(|v| !v.is_empty());
+        c.name_id_format = match form.name_id_format.as_str() {
+            "email" => NAMEID_EMAIL,
+            "persistent" => NAMEID_PERSISTENT,
+            "transient" => NAMEID_TRANSIENT,
+            _ => NAMEID_UNSPECIFIED,
+        }
+        .into();
+        c.sign_documents = f.sign_documents.is_some();
+        c.sign_assertions = f.sign_assertions.is_some();
+        c.client_signature_required = f.client_signature_required.is_some();
+        c.assertion_lifespan_secs = lifespan;
+        match crate::update_client(
+            st.store(),
+            &Actor(s.username.clone()),
+            &c,
+            "settings (console)",
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        {
+            Ok(()) => {
+                return render_client(
+                    &st,
+                    &s,
+                    &realm,
+                    &c,
+                    ClientForm::from(&c),
+                    Errors::default(),
+                    vec![],
+                    Some("Saved.".into()),
+                )
+                .await;
+            }
+            Err(IdpError::Invalid(m)) if m.contains("URL name") => e.url_name = Some(m),
+            Err(other) => return WebError::from(other).into_response(),
+        }
+    }
+    render_client(&st, &s, &realm, &c, form, e, vec![], None).await
+}
+
+#[derive(Template)]
+#[template(path = "console/settings.html")]
+struct SettingsPage<'a> {
+    realm: Option<&'a str>,
+    realm_name: &'a str,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    display_name: &'a str,
+    entity_id: String,
+    endpoint: String,
+    descriptor: String,
+}
+
+async fn settings<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let r = match realm_or_404(&st, &realm).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let base = &st.config().base_url;
+    page(
+        SettingsPage {
+            realm: Some(&realm),
+            realm_name: &realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            display_name: &r.display_name,
+            entity_id: crate::entity_id(base, &realm),
+            endpoint: crate::saml_endpoint(base, &realm),
+            descriptor: format!("{}/descriptor", crate::saml_endpoint(base, &realm)),
+        }
+        .render(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "console/list.html")]
+struct ListPage<'a> {
+    realm: Option<&'a str>,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    heading: &'a str,
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    filters: Vec<(&'static str, bool)>,
+    keep: String,
+}
+
+fn sorted(mut rows: Vec<Vec<String>>, sort: Option<&str>) -> Vec<Vec<String>> {
+    if let Some(i) = sort.and_then(|s| s.parse::<usize>().ok()) {
+        rows.sort_by(|a, b| a.get(i).cmp(&b.get(i)));
+    }
+    rows
+}
+
+#[allow(clippy::too_many_arguments)]
+fn list_page(
+    realm: &str,
+    s: &AdminSession,
+    heading: &str,
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    filters: Vec<(&'static str, bool)>,
+    keep: String,
+) -> Response {
+    page(
+        ListPage {
+            realm: Some(realm),
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            heading,
+            headers,
+            rows,
+            filters,
+            keep,
+        }
+        .render(),
+    )
+}
+
+async fn keys<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<SortQuery>,
+) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = realm_or_404(&st, &realm).await {
+        return r;
+    }
+    let keys = match st.store().keys(&realm).await {
+        Ok(k) => k,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let rows = keys
+        .iter()
+        .map(|k| {
+            let until = symbolon_dsig::describe_certificate(&k.certificate_der)
+                .ok()
+                .and_then(|c| OffsetDateTime::from_unix_timestamp(c.not_after).ok())
+                .map(symbolon_saml::time::format_instant)
+                .unwrap_or_default();
+            vec![
+                k.kid.clone(),
+                k.status.as_str().into(),
+                k.algorithm.clone(),
+                until,
+            ]
+        })
+        .collect();
+    list_page(
+        &realm,
+        &s,
+        "Keys",
+        vec!["Key ID", "Status", "Algorithm", "Certificate valid until"],
+        sorted(rows, q.sort.as_deref()),
+        vec![],
+        String::new(),
+    )
+}
+
+async fn users<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<SortQuery>,
+) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = realm_or_404(&st, &realm).await {
+        return r;
+    }
+    let users = match st.store().users(&realm).await {
+        Ok(u) => u,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let mut rows = Vec::new();
+    for u in &users {
+        let groups = crate::user_group_paths(st.store(), u)
+            .await
+            .unwrap_or_default()
+            .join(", ");
+        let name = [u.first_name.as_deref(), u.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push(vec![
+            u.username.clone(),
+            u.email.clone().unwrap_or_default(),
+            name,
+            groups,
+            if u.enabled { "yes".into() } else { "no".into() },
+        ]);
+    }
+    list_page(
+        &realm,
+        &s,
+        "Users",
+        vec!["Username", "Email", "Name", "Groups", "Enabled"],
+        sorted(rows, q.sort.as_deref()),
+        vec![],
+        String::new(),
+    )
+}
+
+async fn events<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<SortQuery>,
+) -> Response {
+    let s = match admin(&st, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = realm_or_404(&st, &realm).await {
+        return r;
+    }
+    const KINDS: [&str; 5] = [
+        "LOGIN",
+        "LOGIN_ERROR",
+        "SAML_RESPONSE",
+        "AUTHN_REQUEST_ERROR",
+        "ADMIN",
+    ];
+    let kind = q.kind.as_deref().filter(|k| KINDS.contains(k));
+    let evs = match st.store().events(&realm, kind, 500).await {
+        Ok(e) => e,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let rows = evs
+        .iter()
+        .map(|e| {
+            vec![
+                symbolon_saml::time::format_instant(e.at),
+                e.kind.clone(),
+                e.actor.clone().unwrap_or_default(),
+                e.client_id.clone().unwrap_or_default(),
+                e.detail.clone(),
+            ]
+        })
+        .collect();
+    let rows = if q.sort.is_some() {
+        sorted(rows, q.sort.as_deref())
+    } else {
+        rows
+    };
+    let keep = kind.map(|k| format!("&type={k}")).unwrap_or_default();
+    let filters = KINDS.iter().map(|k| (*k, Some(*k) == kind)).collect();
+    list_page(
+        &realm,
+        &s,
+        "Events",
+        vec!["Time", "Type", "Who", "Client", "Details"],
+        rows,
+        filters,
+        keep,
+    )
+}
