@@ -440,3 +440,45 @@ def test_seed_guide_through_the_admin_console(env):
     out = s.post(f"{idp.base}/admin/logout", data={"csrf": fields["csrf"]}, timeout=10)
     assert out.url.endswith("/admin/login")
     assert s.get(f"{idp.base}/admin/console/", timeout=10).url.endswith("/admin/login")
+
+
+def test_disabled_users_and_clients_get_no_assertion(env):
+    idp, clients = env
+    idp.cli("user", "add", "--realm", "acme", "dora", "--email", "dora@acme.test", "--password-stdin", stdin=PASSWORD + "\n")
+    s = requests.Session()
+    login = s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)
+    saml_response(sign_in(s, login, username="dora"))  # works while enabled, and opens an SSO session
+    idp.cli("user", "disable", "--realm", "acme", "dora")
+    # The existing SSO session is not honoured: back to the login page, and the login is refused.
+    again = s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)
+    assert again.status_code == 200 and "SAMLResponse" not in again.text
+    refused = sign_in(s, again, username="dora", expect=401)
+    assert "SAMLResponse" not in refused.text
+    idp.cli("user", "enable", "--realm", "acme", "dora")
+    assert "disabled user dora" in idp.events("acme") and "enabled user dora" in idp.events("acme")
+
+    # A disabled client: IdP-initiated gets a page, SP-initiated a 400 page; no assertion either way.
+    token = idp.cli("token", "create", "--name", "disable").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    rep = api.get(f"{idp.base}/admin/realms/acme/clients", params={"clientId": "https://plain.test/metadata"}, timeout=10).json()[0]
+    rep["enabled"] = False
+    assert api.put(f"{idp.base}/admin/realms/acme/clients/{rep['id']}", json=rep, timeout=10).status_code == 204
+    try:
+        r = requests.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)
+        assert r.status_code == 403 and "disabled" in r.text
+        _, info = clients["plain"].prepare_for_authenticate(entityid=f"{idp.base}/realms/acme", binding=BINDING_HTTP_REDIRECT)
+        r = requests.get(dict(info["headers"])["Location"], allow_redirects=False, timeout=30)
+        assert r.status_code == 400 and "Location" not in r.headers
+        assert "the client is disabled" in idp.events("acme")
+    finally:
+        rep["enabled"] = True
+        api.put(f"{idp.base}/admin/realms/acme/clients/{rep['id']}", json=rep, timeout=10)
+    # The user API: update the profile, the username cannot change.
+    users = api.get(f"{idp.base}/admin/realms/acme/users", params={"username": "dora"}, timeout=10).json()
+    dora = users[0]
+    dora["firstName"] = "Dora"
+    assert api.put(f"{idp.base}/admin/realms/acme/users/{dora['id']}", json=dora, timeout=10).status_code == 204
+    assert api.get(f"{idp.base}/admin/realms/acme/users/{dora['id']}", timeout=10).json()["firstName"] == "Dora"
+    dora["username"] = "someone-else"
+    assert api.put(f"{idp.base}/admin/realms/acme/users/{dora['id']}", json=dora, timeout=10).status_code == 400

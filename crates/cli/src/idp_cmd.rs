@@ -122,6 +122,17 @@ pub enum UserCmd {
         #[arg(long)]
         realm: String,
     },
+    /// Disable a user: no sign-in, existing sessions not honoured.
+    Disable {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
+    Enable {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -357,6 +368,18 @@ async fn run_async(a: IdpArgs) -> Result<(), String> {
                 .await
                 .map_err(e)?;
             println!("password set for {username}");
+        }
+        IdpCommand::User(UserCmd::Disable { realm, username }) => {
+            symbolon_idp::set_user_enabled(s, &actor, &realm, &username, false, now)
+                .await
+                .map_err(e)?;
+            println!("user {username} disabled");
+        }
+        IdpCommand::User(UserCmd::Enable { realm, username }) => {
+            symbolon_idp::set_user_enabled(s, &actor, &realm, &username, true, now)
+                .await
+                .map_err(e)?;
+            println!("user {username} enabled");
         }
         IdpCommand::User(UserCmd::List { realm }) => {
             for u in s.users(&realm).await.map_err(st)? {

@@ -391,6 +391,10 @@ pub fn routes<S: IdpStore>() -> Router<crate::http::AppState<S>> {
             get(list_users::<S>).post(create_user::<S>),
         )
         .route(
+            "/admin/realms/{realm}/users/{id}",
+            get(get_user::<S>).put(put_user::<S>),
+        )
+        .route(
             "/admin/realms/{realm}/users/{id}/reset-password",
             put(reset_password::<S>),
         )
@@ -1011,5 +1015,42 @@ async fn unassign<S: IdpStore>(
         OffsetDateTime::now_utc(),
     )
     .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_user<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<UserRep>> {
+    caller(st.store(), &h).await?;
+    Ok(Json(user_rep(&find_user(&st, &realm, &id).await?)))
+}
+
+/// Update email, names, enabled and attributes (the username cannot change).
+async fn put_user<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+    Json(rep): Json<UserRep>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(st.store(), &h).await?;
+    let mut u = find_user(&st, &realm, &id).await?;
+    if crate::normalize_username(&rep.username) != u.username {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "the username cannot be changed".into(),
+        ));
+    }
+    u.email = rep.email.filter(|e| !e.trim().is_empty());
+    u.first_name = rep.first_name;
+    u.last_name = rep.last_name;
+    u.enabled = rep.enabled;
+    u.attributes = rep
+        .attributes
+        .into_iter()
+        .flat_map(|(k, vs)| vs.into_iter().map(move |v| (k.clone(), v)))
+        .collect();
+    crate::update_user(st.store(), &actor, &u, OffsetDateTime::now_utc()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1037,3 +1037,50 @@ pub async fn client_access_summary<S: IdpStore>(store: &S, client: &Client) -> R
 pub fn valid_name_pub(s: &str) -> Result<()> {
     valid_name(s, "name")
 }
+
+/// Enable or disable a user. A disabled user cannot sign in, and an existing SSO session of
+/// theirs is not honoured.
+pub async fn set_user_enabled<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    username: &str,
+    enabled: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let mut u = user_or_error(store, realm, username).await?;
+    u.enabled = enabled;
+    store.update_user(&u).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!(
+            "{} user {}",
+            if enabled { "enabled" } else { "disabled" },
+            u.username
+        ),
+        now,
+    )
+    .await
+}
+
+/// Save an edited user profile (recorded as an admin change).
+pub async fn update_user<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    user: &User,
+    now: OffsetDateTime,
+) -> Result<()> {
+    store.update_user(user).await?;
+    audit(
+        store,
+        &user.realm,
+        actor,
+        None,
+        format!("updated user {}", user.username),
+        now,
+    )
+    .await
+}

@@ -277,6 +277,26 @@ impl UserStore for SqliteStore {
         Ok(())
     }
 
+    async fn update_user(&self, u: &User) -> Result<()> {
+        let attrs =
+            serde_json::to_string(&u.attributes).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let done = sqlx::query("UPDATE users SET email = ?, first_name = ?, last_name = ?, enabled = ?, attributes = ? WHERE realm = ? AND id = ?")
+            .bind(&u.email)
+            .bind(&u.first_name)
+            .bind(&u.last_name)
+            .bind(u.enabled)
+            .bind(attrs)
+            .bind(&u.realm)
+            .bind(&u.id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user", u.id.clone()));
+        }
+        Ok(())
+    }
+
     async fn password_hash(&self, realm: &str, user_id: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT password_hash FROM users WHERE realm = ? AND id = ?")
             .bind(realm)

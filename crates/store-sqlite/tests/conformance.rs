@@ -165,6 +165,26 @@ async fn conformance<S: IdpStore>(s: S) {
         "users belong to a realm"
     );
 
+    let changed_user = User {
+        email: None,
+        enabled: false,
+        attributes: vec![],
+        ..u.clone()
+    };
+    s.update_user(&changed_user).await.unwrap();
+    assert_eq!(
+        s.user_by_username("r", "alice").await.unwrap().unwrap(),
+        changed_user
+    );
+    assert!(matches!(
+        s.update_user(&User {
+            id: "zz".into(),
+            ..u.clone()
+        })
+        .await,
+        Err(StoreError::NotFound(..))
+    ));
+
     // Clients.
     let c = Client {
         id: "c1".into(),

@@ -236,6 +236,8 @@ pub trait UserStore {
         realm: &str,
         user_id: &str,
     ) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// Replace a user's profile (email, names, enabled, attributes); the username and ID stay.
+    fn update_user(&self, user: &User) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Clients.
