@@ -482,3 +482,27 @@ def test_disabled_users_and_clients_get_no_assertion(env):
     assert api.get(f"{idp.base}/admin/realms/acme/users/{dora['id']}", timeout=10).json()["firstName"] == "Dora"
     dora["username"] = "someone-else"
     assert api.put(f"{idp.base}/admin/realms/acme/users/{dora['id']}", json=dora, timeout=10).status_code == 400
+
+
+def test_persistent_name_id_is_stable_and_opaque(env):
+    idp, _ = env
+    token = idp.cli("token", "create", "--name", "persistent").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    rep = api.get(f"{idp.base}/admin/realms/acme/clients", params={"clientId": "https://plain.test/metadata"}, timeout=10).json()[0]
+    old = rep["attributes"]["saml_name_id_format"]
+    rep["attributes"]["saml_name_id_format"] = "persistent"
+    assert api.put(f"{idp.base}/admin/realms/acme/clients/{rep['id']}", json=rep, timeout=10).status_code == 204
+    try:
+        values = []
+        for _ in range(2):
+            s = requests.Session()
+            login = s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)
+            _, b64, _ = saml_response(sign_in(s, login))
+            xml = base64.b64decode(b64).decode()
+            assert 'Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"' in xml
+            values.append(xml.split('nameid-format:persistent">')[1].split("<")[0])
+        assert values[0] == values[1] and "alice" not in values[0] and len(values[0]) == 41
+    finally:
+        rep["attributes"]["saml_name_id_format"] = old
+        api.put(f"{idp.base}/admin/realms/acme/clients/{rep['id']}", json=rep, timeout=10)

@@ -894,10 +894,8 @@ fn name_id(client: &Client, user: &User) -> Result<(String, String), WebError> {
     let f = client.name_id_format.as_str();
     let v = match f {
         NAMEID_EMAIL => user.email.clone().ok_or_else(|| WebError::new(StatusCode::FORBIDDEN, "Email address required", "This application identifies you by email address, and your account has none. Contact your administrator."))?,
-        NAMEID_PERSISTENT => {
-            let d = symbolon_dsig::sha256(format!("{}|{}|{}", user.realm, client.client_id, user.id).as_bytes());
-            format!("_{}", d.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>())
-        }
+        // Stored per user and client (see `issue`); never derived here.
+        NAMEID_PERSISTENT => return Err(WebError::internal()),
         NAMEID_TRANSIENT => format!("_{}", &random_token()?[..40]),
         _ => user.username.clone(),
     };
@@ -979,7 +977,14 @@ async fn issue<S: IdpStore>(
     let (_, key) = active_key(&st.store, &realm.name).await?;
     let rng = SystemRandom::new();
     let id = || new_id(&rng).map_err(|_| WebError::internal());
-    let (name_id, format) = name_id(client, user)?;
+    let (name_id, format) = if client.name_id_format == NAMEID_PERSISTENT {
+        (
+            crate::persistent_name_id(&st.store, client, user, OffsetDateTime::now_utc()).await?,
+            NAMEID_PERSISTENT.to_string(),
+        )
+    } else {
+        name_id(client, user)?
+    };
     let now = OffsetDateTime::now_utc();
     let params = ResponseParams {
         response_id: id()?,
@@ -1144,16 +1149,6 @@ mod tests {
             .0,
             "alice"
         );
-        // Persistent: stable for a user and client, different across clients.
-        let p1 = name_id(&client(NAMEID_PERSISTENT, vec![]), &u).unwrap().0;
-        assert_eq!(
-            p1,
-            name_id(&client(NAMEID_PERSISTENT, vec![]), &u).unwrap().0
-        );
-        let mut other = client(NAMEID_PERSISTENT, vec![]);
-        other.client_id = "https://other.test".into();
-        assert_ne!(p1, name_id(&other, &u).unwrap().0);
-        assert!(!p1.contains("alice"));
         // Transient: new every time.
         let t = client(NAMEID_TRANSIENT, vec![]);
         assert_ne!(name_id(&t, &u).unwrap().0, name_id(&t, &u).unwrap().0);

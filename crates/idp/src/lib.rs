@@ -1084,3 +1084,30 @@ pub async fn update_user<S: IdpStore>(
     )
     .await
 }
+
+/// The persistent pairwise NameID of a user for a client: random and opaque (160 bits), stored
+/// the first time and the same ever after; different for every client.
+pub async fn persistent_name_id<S: IdpStore>(
+    store: &S,
+    client: &Client,
+    user: &User,
+    now: OffsetDateTime,
+) -> Result<String> {
+    let mut raw = [0u8; 20];
+    SystemRandom::new()
+        .fill(&mut raw)
+        .map_err(|_| IdpError::Crypto("no randomness".into()))?;
+    let candidate = format!(
+        "_{}",
+        raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    Ok(store
+        .persistent_id(
+            &client.realm,
+            &client.client_id,
+            &user.id,
+            &candidate,
+            second(now),
+        )
+        .await?)
+}

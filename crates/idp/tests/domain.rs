@@ -508,3 +508,65 @@ async fn groups_and_client_access() {
         "/engineering is not under /eng"
     );
 }
+
+#[tokio::test]
+async fn persistent_name_ids_are_stored_random_and_pairwise() {
+    let (s, _dir) = store().await;
+    create_realm(&s, &cli(), "acme", None, KeyAlgorithm::Rsa2048, now())
+        .await
+        .unwrap();
+    let u = add_user(
+        &s,
+        &cli(),
+        "acme",
+        NewUser {
+            username: "alice".into(),
+            ..Default::default()
+        },
+        None,
+        now(),
+    )
+    .await
+    .unwrap();
+    let a = import_client(
+        &s,
+        &cli(),
+        "acme",
+        &std::fs::read(corpus("sp/samael/metadata.xml")).unwrap(),
+        None,
+        now(),
+    )
+    .await
+    .unwrap()
+    .0;
+    let b = import_client(
+        &s,
+        &cli(),
+        "acme",
+        &std::fs::read(corpus("sp/jenkins/metadata.xml")).unwrap(),
+        None,
+        now(),
+    )
+    .await
+    .unwrap()
+    .0;
+    let first = persistent_name_id(&s, &a, &u, now()).await.unwrap();
+    assert_eq!(
+        first,
+        persistent_name_id(&s, &a, &u, now()).await.unwrap(),
+        "stable"
+    );
+    assert_ne!(
+        first,
+        persistent_name_id(&s, &b, &u, now()).await.unwrap(),
+        "pairwise"
+    );
+    assert_eq!(first.len(), 41);
+    assert!(!first.contains("alice") && !first.contains(&u.id), "opaque");
+    // Stable across a reopened store.
+    let again = SqliteStore::open_dir(_dir.path()).await.unwrap();
+    assert_eq!(
+        first,
+        persistent_name_id(&again, &a, &u, now()).await.unwrap()
+    );
+}

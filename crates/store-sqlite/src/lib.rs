@@ -15,8 +15,8 @@ use sqlx::sqlite::{
 };
 use symbolon_store::{
     AccessStore, AdminToken, AdminTokenStore, Assignment, Client, ClientEndpoint, ClientStore,
-    Event, EventStore, Group, GroupStore, KeyStatus, KeyStore, Mapper, Realm, RealmKey, RealmStore,
-    Result, Secret, StoreError, User, UserStore,
+    Event, EventStore, Group, GroupStore, KeyStatus, KeyStore, Mapper, PersistentIdStore, Realm,
+    RealmKey, RealmStore, Result, Secret, StoreError, User, UserStore,
 };
 use time::OffsetDateTime;
 
@@ -648,5 +648,36 @@ impl AccessStore for SqliteStore {
                 })
             })
             .collect()
+    }
+}
+
+impl PersistentIdStore for SqliteStore {
+    async fn persistent_id(
+        &self,
+        realm: &str,
+        client_id: &str,
+        user_id: &str,
+        candidate: &str,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        sqlx::query("INSERT OR IGNORE INTO persistent_ids (realm, client_id, user_id, value, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(realm)
+            .bind(client_id)
+            .bind(user_id)
+            .bind(candidate)
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let row = sqlx::query(
+            "SELECT value FROM persistent_ids WHERE realm = ? AND client_id = ? AND user_id = ?",
+        )
+        .bind(realm)
+        .bind(client_id)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.try_get("value").map_err(map_err)
     }
 }

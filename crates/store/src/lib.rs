@@ -323,6 +323,20 @@ pub struct AdminToken {
     pub revoked: bool,
 }
 
+/// Persistent pairwise NameIDs.
+pub trait PersistentIdStore {
+    /// The stored value for (realm, client, user), or store `candidate` and return it. Atomic: two
+    /// concurrent callers get the same value.
+    fn persistent_id(
+        &self,
+        realm: &str,
+        client_id: &str,
+        user_id: &str,
+        candidate: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<String>> + Send;
+}
+
 /// Admin API tokens.
 pub trait AdminTokenStore {
     fn create_token(&self, token: &AdminToken) -> impl Future<Output = Result<()>> + Send;
@@ -344,6 +358,7 @@ pub trait IdpStore:
     + AdminTokenStore
     + GroupStore
     + AccessStore
+    + PersistentIdStore
     + Clone
     + Send
     + Sync
@@ -359,6 +374,7 @@ impl<T> IdpStore for T where
         + AdminTokenStore
         + GroupStore
         + AccessStore
+        + PersistentIdStore
         + Clone
         + Send
         + Sync
