@@ -308,6 +308,17 @@ async fn realm_or_404<S: IdpStore>(
     }
 }
 
+/// The signed-in administrator, for a realm that exists.
+async fn realm_admin<S: IdpStore>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+    realm: &str,
+) -> Result<AdminSession, Response> {
+    let s = admin(st, headers)?;
+    realm_or_404(st, realm).await?;
+    Ok(s)
+}
+
 struct ClientRow {
     id: String,
     client_id: String,
@@ -341,13 +352,10 @@ async fn clients<S: IdpStore>(
     Path(realm): Path<String>,
     Query(q): Query<SortQuery>,
 ) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match realm_admin(&st, &headers, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = realm_or_404(&st, &realm).await {
-        return r;
-    }
     let list = match st.store().clients(&realm).await {
         Ok(l) => l,
         Err(e) => return WebError::from(e).into_response(),
@@ -402,13 +410,10 @@ async fn import_form<S: IdpStore>(
     headers: HeaderMap,
     Path(realm): Path<String>,
 ) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match realm_admin(&st, &headers, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = realm_or_404(&st, &realm).await {
-        return r;
-    }
     page(
         ImportPage {
             realm: Some(&realm),
@@ -429,13 +434,10 @@ async fn import<S: IdpStore>(
     Path(realm): Path<String>,
     mut mp: Multipart,
 ) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match realm_admin(&st, &headers, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = realm_or_404(&st, &realm).await {
-        return r;
-    }
     let (mut csrf, mut file, mut pasted) = (None, Vec::new(), String::new());
     while let Ok(Some(field)) = mp.next_field().await {
         let name = field.name().unwrap_or("").to_string();
@@ -890,13 +892,10 @@ async fn keys<S: IdpStore>(
     Path(realm): Path<String>,
     Query(q): Query<SortQuery>,
 ) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match realm_admin(&st, &headers, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = realm_or_404(&st, &realm).await {
-        return r;
-    }
     let keys = match st.store().keys(&realm).await {
         Ok(k) => k,
         Err(e) => return WebError::from(e).into_response(),
@@ -934,13 +933,10 @@ async fn users<S: IdpStore>(
     Path(realm): Path<String>,
     Query(q): Query<SortQuery>,
 ) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match realm_admin(&st, &headers, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = realm_or_404(&st, &realm).await {
-        return r;
-    }
     let users = match st.store().users(&realm).await {
         Ok(u) => u,
         Err(e) => return WebError::from(e).into_response(),
@@ -981,13 +977,10 @@ async fn events<S: IdpStore>(
     Path(realm): Path<String>,
     Query(q): Query<SortQuery>,
 ) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match realm_admin(&st, &headers, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = realm_or_404(&st, &realm).await {
-        return r;
-    }
     const KINDS: [&str; 5] = [
         "LOGIN",
         "LOGIN_ERROR",
