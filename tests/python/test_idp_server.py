@@ -506,3 +506,54 @@ def test_persistent_name_id_is_stable_and_opaque(env):
     finally:
         rep["attributes"]["saml_name_id_format"] = old
         api.put(f"{idp.base}/admin/realms/acme/clients/{rep['id']}", json=rep, timeout=10)
+
+
+def console_session(idp):
+    """A signed-in console session (the master realm and its admin are created when missing)."""
+    for args, stdin in ((["realm", "create", "master"], None),
+                        (["user", "add", "--realm", "master", "admin", "--password-stdin"], "admin password 1\n")):
+        subprocess.run([symbolon_bin(), "idp", "--data-dir", str(idp.dir), *args], input=stdin, capture_output=True, text=True)
+    s = requests.Session()
+    f = form(s.get(f"{idp.base}/admin/login", timeout=10).text, "/admin/login")
+    r = s.post(f"{idp.base}/admin/login", data={**f["fields"], "username": "admin", "password": "admin password 1"}, timeout=10)
+    assert r.status_code == 200 and "Choose a realm" in r.text
+    return s
+
+
+def test_console_users_and_groups(env):
+    idp, _ = env
+    s = console_session(idp)
+    base = f"{idp.base}/admin/console/acme"
+    users = s.get(f"{base}/users", timeout=10)
+    add = form(users.text, "/users")
+    # Errors next to the field, input kept.
+    r = s.post(f"{idp.base}{add['action']}", data={**add["fields"], "username": "", "email": "x@acme.test"}, timeout=10)
+    assert r.status_code == 400 and "Enter a username." in r.text and 'value="x@acme.test"' in r.text
+    r = s.post(f"{idp.base}{add['action']}", data={**add["fields"], "username": "erin", "password": "short"}, timeout=10)
+    assert r.status_code == 400 and "at least 8 characters" in r.text and 'value="erin"' in r.text
+    r = s.post(f"{idp.base}{add['action']}", data={**add["fields"], "username": "alice"}, timeout=10)
+    assert r.status_code == 400 and "already exists" in r.text
+    r = s.post(f"{idp.base}{add['action']}", data={**add["fields"], "username": "Erin", "email": "erin@acme.test", "first_name": "Erin", "password": PASSWORD}, timeout=10)
+    assert r.status_code == 200 and "Added user erin." in r.text
+    # Groups page.
+    g = form(s.get(f"{base}/groups", timeout=10).text, "/groups")
+    r = s.post(f"{idp.base}{g['action']}", data={**g["fields"], "path": "//"}, timeout=10)
+    assert r.status_code == 400 and "must look like" in r.text
+    r = s.post(f"{idp.base}{g['action']}", data={**g["fields"], "path": "/support/tier1"}, timeout=10)
+    assert "Group /support/tier1 exists." in r.text and "/support" in r.text
+    # The user's page: profile, password, group.
+    page = s.get(f"{base}/users/erin", timeout=10)
+    prof = form(page.text, "/users/erin")
+    unchecked = {k: v for k, v in prof["fields"].items() if k != "enabled"}
+    r = s.post(f"{idp.base}{prof['action']}", data={**unchecked, "action": "profile", "email": "erin@acme.test", "last_name": "Example"}, timeout=10)
+    assert "Saved." in r.text and 'value="Example"' in r.text
+    import re
+    row = re.search(r"<tr><td><a [^>]*>erin</a></td>.*?</tr>", s.get(f"{base}/users", timeout=10).text)
+    assert row and row.group(0).endswith("<td>no</td></tr>"), "enabled left unchecked: disabled"
+    r = s.post(f"{idp.base}{prof['action']}", data={"csrf": prof["fields"]["csrf"], "action": "password", "password": "short"}, timeout=10)
+    assert r.status_code == 400 and "at least 8 characters" in r.text
+    r = s.post(f"{idp.base}{prof['action']}", data={"csrf": prof["fields"]["csrf"], "action": "join", "group": "/support/tier1"}, timeout=10)
+    assert "Added to /support/tier1." in r.text
+    assert "/support/tier1" in s.get(f"{base}/users", timeout=10).text
+    events = idp.events("acme")
+    assert "\tADMIN\tadmin\t\tcreated user erin" in events and "added erin to group /support/tier1" in events

@@ -54,7 +54,18 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         )
         .route("/admin/console/{realm}/settings", get(settings::<S>))
         .route("/admin/console/{realm}/keys", get(keys::<S>))
-        .route("/admin/console/{realm}/users", get(users::<S>))
+        .route(
+            "/admin/console/{realm}/users",
+            get(users::<S>).post(add_user::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/users/{username}",
+            get(user_page::<S>).post(user_action::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/groups",
+            get(groups::<S>).post(add_group::<S>),
+        )
         .route("/admin/console/{realm}/events", get(events::<S>))
 }
 
@@ -927,50 +938,6 @@ async fn keys<S: IdpStore>(
     )
 }
 
-async fn users<S: IdpStore>(
-    State(st): State<AppState<S>>,
-    headers: HeaderMap,
-    Path(realm): Path<String>,
-    Query(q): Query<SortQuery>,
-) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let users = match st.store().users(&realm).await {
-        Ok(u) => u,
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    let mut rows = Vec::new();
-    for u in &users {
-        let groups = crate::user_group_paths(st.store(), u)
-            .await
-            .unwrap_or_default()
-            .join(", ");
-        let name = [u.first_name.as_deref(), u.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        rows.push(vec![
-            u.username.clone(),
-            u.email.clone().unwrap_or_default(),
-            name,
-            groups,
-            if u.enabled { "yes".into() } else { "no".into() },
-        ]);
-    }
-    list_page(
-        &realm,
-        &s,
-        "Users",
-        vec!["Username", "Email", "Name", "Groups", "Enabled"],
-        sorted(rows, q.sort.as_deref()),
-        vec![],
-        String::new(),
-    )
-}
-
 async fn events<S: IdpStore>(
     State(st): State<AppState<S>>,
     headers: HeaderMap,
@@ -1021,4 +988,483 @@ async fn events<S: IdpStore>(
         filters,
         keep,
     )
+}
+
+#[derive(Template)]
+#[template(path = "console/users.html")]
+struct UsersPage<'a> {
+    realm: Option<&'a str>,
+    realm_name: &'a str,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    users: Vec<(String, String, String, String, String)>,
+    f_username: &'a str,
+    f_email: &'a str,
+    f_first: &'a str,
+    f_last: &'a str,
+    err_username: Option<String>,
+    err_password: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AddUserForm {
+    csrf: Option<String>,
+    username: Option<String>,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    password: Option<String>,
+}
+
+async fn user_rows<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    sort: Option<&str>,
+) -> Result<Vec<(String, String, String, String, String)>, Response> {
+    let users = st
+        .store()
+        .users(realm)
+        .await
+        .map_err(|e| WebError::from(e).into_response())?;
+    let mut rows = Vec::new();
+    for u in &users {
+        let groups = crate::user_group_paths(st.store(), u)
+            .await
+            .unwrap_or_default()
+            .join(", ");
+        let name = [u.first_name.as_deref(), u.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push((
+            u.username.clone(),
+            u.email.clone().unwrap_or_default(),
+            name,
+            groups,
+            if u.enabled {
+                "yes".to_string()
+            } else {
+                "no".to_string()
+            },
+        ));
+    }
+    match sort {
+        Some("1") => rows.sort_by(|a, b| a.1.cmp(&b.1)),
+        Some("2") => rows.sort_by(|a, b| a.2.cmp(&b.2)),
+        Some("3") => rows.sort_by(|a, b| a.3.cmp(&b.3)),
+        Some("4") => rows.sort_by(|a, b| a.4.cmp(&b.4)),
+        _ => rows.sort_by(|a, b| a.0.cmp(&b.0)),
+    }
+    Ok(rows)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_users<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    realm: &str,
+    sort: Option<&str>,
+    f: &AddUserForm,
+    err_username: Option<String>,
+    err_password: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let rows = match user_rows(st, realm, sort).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let bad = err_username.is_some() || err_password.is_some();
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (username, email, first, last) = if bad {
+        (
+            o(&f.username),
+            o(&f.email),
+            o(&f.first_name),
+            o(&f.last_name),
+        )
+    } else {
+        Default::default()
+    };
+    let mut r = page(
+        UsersPage {
+            realm: Some(realm),
+            realm_name: realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice,
+            users: rows,
+            f_username: &username,
+            f_email: &email,
+            f_first: &first,
+            f_last: &last,
+            err_username,
+            err_password,
+        }
+        .render(),
+    );
+    if bad {
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    r
+}
+
+async fn users<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<SortQuery>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    render_users(
+        &st,
+        &s,
+        &realm,
+        q.sort.as_deref(),
+        &AddUserForm::default(),
+        None,
+        None,
+        None,
+    )
+    .await
+}
+
+async fn add_user<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Form(f): Form<AddUserForm>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let username = f.username.clone().unwrap_or_default();
+    if username.trim().is_empty() {
+        return render_users(
+            &st,
+            &s,
+            &realm,
+            None,
+            &f,
+            Some("Enter a username.".into()),
+            None,
+            None,
+        )
+        .await;
+    }
+    let password = f.password.clone().filter(|p| !p.is_empty());
+    if password.as_ref().is_some_and(|p| p.chars().count() < 8) {
+        return render_users(
+            &st,
+            &s,
+            &realm,
+            None,
+            &f,
+            None,
+            Some("The password must have at least 8 characters.".into()),
+            None,
+        )
+        .await;
+    }
+    let new = crate::NewUser {
+        username: username.clone(),
+        email: f.email.clone(),
+        first_name: f.first_name.clone().filter(|v| !v.is_empty()),
+        last_name: f.last_name.clone().filter(|v| !v.is_empty()),
+        attributes: vec![],
+    };
+    match crate::add_user(
+        st.store(),
+        &Actor(s.username.clone()),
+        &realm,
+        new,
+        password.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(u) => {
+            render_users(
+                &st,
+                &s,
+                &realm,
+                None,
+                &AddUserForm::default(),
+                None,
+                None,
+                Some(format!("Added user {}.", u.username)),
+            )
+            .await
+        }
+        Err(IdpError::Invalid(m)) => {
+            render_users(&st, &s, &realm, None, &f, Some(m), None, None).await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/user.html")]
+struct UserPage<'a> {
+    realm: Option<&'a str>,
+    realm_name: &'a str,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    u: &'a symbolon_store::User,
+    err_password: Option<String>,
+    member_of: Vec<String>,
+    groups: Vec<String>,
+}
+
+async fn render_user<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    realm: &str,
+    username: &str,
+    err_password: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let u = match st.store().user_by_username(realm, username).await {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            return WebError::not_found_page(format!("There is no user {username:?}."))
+                .into_response();
+        }
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let member_of = crate::user_group_paths(st.store(), &u)
+        .await
+        .unwrap_or_default();
+    let groups = st
+        .store()
+        .groups(realm)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| g.path)
+        .filter(|p| !member_of.contains(p))
+        .collect();
+    let bad = err_password.is_some();
+    let mut r = page(
+        UserPage {
+            realm: Some(realm),
+            realm_name: realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice,
+            u: &u,
+            err_password,
+            member_of,
+            groups,
+        }
+        .render(),
+    );
+    if bad {
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    r
+}
+
+async fn user_page<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, username)): Path<(String, String)>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    render_user(&st, &s, &realm, &username, None, None).await
+}
+
+#[derive(Deserialize)]
+struct UserActionForm {
+    csrf: Option<String>,
+    action: Option<String>,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    enabled: Option<String>,
+    password: Option<String>,
+    group: Option<String>,
+}
+
+async fn user_action<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, username)): Path<(String, String)>,
+    Form(f): Form<UserActionForm>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let actor = Actor(s.username.clone());
+    let now = OffsetDateTime::now_utc();
+    let result = match f.action.as_deref() {
+        Some("profile") => {
+            let mut u = match st.store().user_by_username(&realm, &username).await {
+                Ok(Some(u)) => u,
+                Ok(None) => {
+                    return WebError::not_found_page(format!("There is no user {username:?}."))
+                        .into_response();
+                }
+                Err(e) => return WebError::from(e).into_response(),
+            };
+            u.email = f.email.filter(|v| !v.trim().is_empty());
+            u.first_name = f.first_name.filter(|v| !v.is_empty());
+            u.last_name = f.last_name.filter(|v| !v.is_empty());
+            u.enabled = f.enabled.is_some();
+            crate::update_user(st.store(), &actor, &u, now)
+                .await
+                .map(|()| "Saved.".to_string())
+        }
+        Some("password") => {
+            let pw = f.password.unwrap_or_default();
+            if pw.chars().count() < 8 {
+                return render_user(
+                    &st,
+                    &s,
+                    &realm,
+                    &username,
+                    Some("The password must have at least 8 characters.".into()),
+                    None,
+                )
+                .await;
+            }
+            crate::set_password(st.store(), &actor, &realm, &username, &pw, now)
+                .await
+                .map(|()| "Password set.".to_string())
+        }
+        Some("join") => {
+            let g = f.group.unwrap_or_default();
+            crate::join_group(st.store(), &actor, &realm, &username, &g, now)
+                .await
+                .map(|()| format!("Added to {g}."))
+        }
+        _ => return WebError::bad_request_page("Unknown action.").into_response(),
+    };
+    match result {
+        Ok(msg) => render_user(&st, &s, &realm, &username, None, Some(msg)).await,
+        Err(IdpError::Invalid(m)) => render_user(&st, &s, &realm, &username, None, Some(m)).await,
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/groups.html")]
+struct GroupsPage<'a> {
+    realm: Option<&'a str>,
+    realm_name: &'a str,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    groups: Vec<String>,
+    f_path: &'a str,
+    err_path: Option<String>,
+}
+
+async fn render_groups<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    realm: &str,
+    f_path: &str,
+    err_path: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let groups = st
+        .store()
+        .groups(realm)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| g.path)
+        .collect();
+    let bad = err_path.is_some();
+    let mut r = page(
+        GroupsPage {
+            realm: Some(realm),
+            realm_name: realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice,
+            groups,
+            f_path,
+            err_path,
+        }
+        .render(),
+    );
+    if bad {
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    r
+}
+
+async fn groups<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    render_groups(&st, &s, &realm, "", None, None).await
+}
+
+#[derive(Deserialize)]
+struct GroupForm {
+    csrf: Option<String>,
+    path: Option<String>,
+}
+
+async fn add_group<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Form(f): Form<GroupForm>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let path = f.path.unwrap_or_default();
+    match crate::add_group(
+        st.store(),
+        &Actor(s.username.clone()),
+        &realm,
+        &path,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(g) => {
+            render_groups(
+                &st,
+                &s,
+                &realm,
+                "",
+                None,
+                Some(format!("Group {} exists.", g.path)),
+            )
+            .await
+        }
+        Err(IdpError::Invalid(m)) => render_groups(&st, &s, &realm, &path, Some(m), None).await,
+        Err(e) => WebError::from(e).into_response(),
+    }
 }

@@ -225,6 +225,9 @@ impl WebError {
     pub(crate) fn not_found_page(message: String) -> Self {
         Self::not_found(message)
     }
+    pub(crate) fn bad_request_page(message: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Bad request", message)
+    }
     fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
