@@ -557,3 +557,34 @@ def test_console_users_and_groups(env):
     assert "/support/tier1" in s.get(f"{base}/users", timeout=10).text
     events = idp.events("acme")
     assert "\tADMIN\tadmin\t\tcreated user erin" in events and "added erin to group /support/tier1" in events
+
+
+def test_console_key_rollover_with_confirmation(env):
+    idp, _ = env
+    import re
+    s = console_session(idp)
+    idp.cli("realm", "create", "rollover")
+    base = f"{idp.base}/admin/console/rollover/keys"
+    published = lambda: requests.get(f"{idp.base}/realms/rollover/protocol/saml/descriptor", timeout=10).text.count("<ds:X509Certificate>") - 1  # one is in the signature
+    page = s.get(base, timeout=10)
+    csrf = form(page.text, "/keys/next")["fields"]["csrf"]
+    old_kid = re.search(r"<code>([0-9a-f]+)</code></td><td>active", page.text).group(1)
+    r = s.post(f"{base}/next", data={"csrf": csrf, "alg": "ec-p256"}, timeout=10)
+    assert "Added next key" in r.text and published() == 2
+    new_kid = re.search(r"<code>([0-9a-f]+)</code></td><td>next", r.text).group(1)
+    r = s.post(f"{base}/{new_kid}/promote", data={"csrf": csrf}, timeout=10)
+    assert "now signs" in r.text and f"<code>{old_kid}</code></td><td>passive" in r.text
+    # Retiring asks first; a POST without the confirmation only shows the question.
+    confirm = s.get(f"{base}/{old_kid}/retire", timeout=10)
+    assert f"Retire key {old_kid}?" in confirm.text and "cannot be undone" in confirm.text and ">Cancel<" in confirm.text
+    r = s.post(f"{base}/{old_kid}/retire", data={"csrf": csrf}, timeout=10)
+    assert f"Retire key {old_kid}?" in r.text and published() == 2
+    r = s.post(f"{base}/{old_kid}/retire", data={"csrf": csrf, "confirm": "yes"}, timeout=10)
+    assert f"Key {old_kid} retired." in r.text and published() == 1
+    # The active key has no retire action, and refuses one posted directly.
+    r = s.post(f"{base}/{new_kid}/retire", data={"csrf": csrf, "confirm": "yes"}, timeout=10)
+    assert "cannot be retired" in r.text
+    assert s.post(f"{base}/{new_kid}/promote", data={"csrf": "wrong"}, timeout=10).status_code == 403
+    events = idp.events("rollover")
+    for what in ["added next key", "promoted key", "retired key"]:
+        assert what in events, what

@@ -54,6 +54,15 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         )
         .route("/admin/console/{realm}/settings", get(settings::<S>))
         .route("/admin/console/{realm}/keys", get(keys::<S>))
+        .route("/admin/console/{realm}/keys/next", post(add_next_key::<S>))
+        .route(
+            "/admin/console/{realm}/keys/{kid}/promote",
+            post(promote_key::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/keys/{kid}/retire",
+            get(confirm_retire::<S>).post(retire_key::<S>),
+        )
         .route(
             "/admin/console/{realm}/users",
             get(users::<S>).post(add_user::<S>),
@@ -897,47 +906,6 @@ fn list_page(
     )
 }
 
-async fn keys<S: IdpStore>(
-    State(st): State<AppState<S>>,
-    headers: HeaderMap,
-    Path(realm): Path<String>,
-    Query(q): Query<SortQuery>,
-) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let keys = match st.store().keys(&realm).await {
-        Ok(k) => k,
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    let rows = keys
-        .iter()
-        .map(|k| {
-            let until = symbolon_dsig::describe_certificate(&k.certificate_der)
-                .ok()
-                .and_then(|c| OffsetDateTime::from_unix_timestamp(c.not_after).ok())
-                .map(symbolon_saml::time::format_instant)
-                .unwrap_or_default();
-            vec![
-                k.kid.clone(),
-                k.status.as_str().into(),
-                k.algorithm.clone(),
-                until,
-            ]
-        })
-        .collect();
-    list_page(
-        &realm,
-        &s,
-        "Keys",
-        vec!["Key ID", "Status", "Algorithm", "Certificate valid until"],
-        sorted(rows, q.sort.as_deref()),
-        vec![],
-        String::new(),
-    )
-}
-
 async fn events<S: IdpStore>(
     State(st): State<AppState<S>>,
     headers: HeaderMap,
@@ -1465,6 +1433,234 @@ async fn add_group<S: IdpStore>(
             .await
         }
         Err(IdpError::Invalid(m)) => render_groups(&st, &s, &realm, &path, Some(m), None).await,
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+struct KeyRow {
+    kid: String,
+    status: &'static str,
+    algorithm: String,
+    valid_until: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/keys.html")]
+struct KeysPage<'a> {
+    realm: Option<&'a str>,
+    realm_name: &'a str,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    keys: Vec<KeyRow>,
+}
+
+async fn render_keys<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    realm: &str,
+    notice: Option<String>,
+) -> Response {
+    let keys = match st.store().keys(realm).await {
+        Ok(k) => k,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let rows = keys
+        .iter()
+        .map(|k| KeyRow {
+            kid: k.kid.clone(),
+            status: k.status.as_str(),
+            algorithm: k.algorithm.clone(),
+            valid_until: symbolon_dsig::describe_certificate(&k.certificate_der)
+                .ok()
+                .and_then(|c| OffsetDateTime::from_unix_timestamp(c.not_after).ok())
+                .map(symbolon_saml::time::format_instant)
+                .unwrap_or_default(),
+        })
+        .collect();
+    page(
+        KeysPage {
+            realm: Some(realm),
+            realm_name: realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice,
+            keys: rows,
+        }
+        .render(),
+    )
+}
+
+async fn keys<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    render_keys(&st, &s, &realm, None).await
+}
+
+#[derive(Deserialize)]
+struct KeyForm {
+    csrf: Option<String>,
+    alg: Option<String>,
+    confirm: Option<String>,
+}
+
+/// The admin behind a POST on a realm page, with its CSRF token checked.
+async fn realm_admin_post<S: IdpStore>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+    realm: &str,
+    csrf: Option<&str>,
+) -> Result<AdminSession, Response> {
+    let s = realm_admin(st, headers, realm).await?;
+    check_csrf(&s, csrf, headers, &st.config().base_url)?;
+    Ok(s)
+}
+
+async fn add_next_key<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Form(f): Form<KeyForm>,
+) -> Response {
+    let s = match realm_admin_post(&st, &headers, &realm, f.csrf.as_deref()).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let alg = f
+        .alg
+        .as_deref()
+        .and_then(crate::KeyAlgorithm::parse)
+        .unwrap_or(crate::KeyAlgorithm::Rsa2048);
+    match crate::add_next_key(
+        st.store(),
+        &Actor(s.username.clone()),
+        &realm,
+        alg,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(kid) => {
+            render_keys(
+                &st,
+                &s,
+                &realm,
+                Some(format!(
+                    "Added next key {kid}: published in the metadata, not signing yet."
+                )),
+            )
+            .await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+async fn promote_key<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, kid)): Path<(String, String)>,
+    Form(f): Form<KeyForm>,
+) -> Response {
+    let s = match realm_admin_post(&st, &headers, &realm, f.csrf.as_deref()).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match crate::promote_key(
+        st.store(),
+        &Actor(s.username.clone()),
+        &realm,
+        &kid,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(()) => {
+            render_keys(
+                &st,
+                &s,
+                &realm,
+                Some(format!(
+                    "Key {kid} now signs; the previous key stays published as passive."
+                )),
+            )
+            .await
+        }
+        Err(IdpError::Store(symbolon_store::StoreError::Conflict(m))) => {
+            render_keys(&st, &s, &realm, Some(m)).await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/confirm.html")]
+struct ConfirmPage<'a> {
+    realm: Option<&'a str>,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    question: String,
+    consequence: &'a str,
+    verb: &'a str,
+    action: String,
+    cancel: String,
+}
+
+async fn confirm_retire<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, kid)): Path<(String, String)>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    page(
+        ConfirmPage {
+            realm: Some(&realm),
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            question: format!("Retire key {kid}?"),
+            consequence: "It will no longer be published in the realm's metadata. Service providers that still trust only this key will reject responses from this realm. This cannot be undone.",
+            verb: "Retire key",
+            action: format!("/admin/console/{realm}/keys/{kid}/retire"),
+            cancel: format!("/admin/console/{realm}/keys"),
+        }
+        .render(),
+    )
+}
+
+async fn retire_key<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, kid)): Path<(String, String)>,
+    Form(f): Form<KeyForm>,
+) -> Response {
+    let s = match realm_admin_post(&st, &headers, &realm, f.csrf.as_deref()).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if f.confirm.as_deref() != Some("yes") {
+        return Redirect::to(&format!("/admin/console/{realm}/keys/{kid}/retire")).into_response();
+    }
+    match crate::retire_key(
+        st.store(),
+        &Actor(s.username.clone()),
+        &realm,
+        &kid,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(()) => render_keys(&st, &s, &realm, Some(format!("Key {kid} retired."))).await,
+        Err(IdpError::Invalid(m)) => render_keys(&st, &s, &realm, Some(m)).await,
         Err(e) => WebError::from(e).into_response(),
     }
 }
