@@ -979,39 +979,36 @@ async fn subject<S: IdpStore>(
 async fn assign<S: IdpStore>(
     State(st): St<S>,
     h: HeaderMap,
-    Path((realm, id, kind, who)): Path<(String, String, String, String)>,
+    Path(p): Path<(String, String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let actor = caller(st.store(), &h).await?;
-    let c = find_client(&st, &realm, &id).await?;
-    let s = subject(&st, &realm, &kind, &who).await?;
-    crate::assign_client(
-        st.store(),
-        &actor,
-        &realm,
-        &c.client_id,
-        &s,
-        true,
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    assignment(&st, &h, p, true).await
 }
 
 async fn unassign<S: IdpStore>(
     State(st): St<S>,
     h: HeaderMap,
-    Path((realm, id, kind, who)): Path<(String, String, String, String)>,
+    Path(p): Path<(String, String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let actor = caller(st.store(), &h).await?;
-    let c = find_client(&st, &realm, &id).await?;
-    let s = subject(&st, &realm, &kind, &who).await?;
+    assignment(&st, &h, p, false).await
+}
+
+/// Grant (`true`) or revoke a client assignment for a user or group.
+async fn assignment<S: IdpStore>(
+    st: &crate::http::AppState<S>,
+    h: &HeaderMap,
+    (realm, id, kind, who): (String, String, String, String),
+    grant: bool,
+) -> ApiResult<StatusCode> {
+    let actor = caller(st.store(), h).await?;
+    let c = find_client(st, &realm, &id).await?;
+    let s = subject(st, &realm, &kind, &who).await?;
     crate::assign_client(
         st.store(),
         &actor,
         &realm,
         &c.client_id,
         &s,
-        false,
+        grant,
         OffsetDateTime::now_utc(),
     )
     .await?;

@@ -88,9 +88,23 @@ async fn css() -> Response {
 }
 
 fn page(body: Result<String, askama::Error>) -> Response {
+    page_status(StatusCode::OK, body)
+}
+
+/// A rendered page with this status (400 for a form that says what is wrong);
+/// a template failure is always a 500.
+fn page_status(status: StatusCode, body: Result<String, askama::Error>) -> Response {
     match body {
-        Ok(b) => crate::http::html_page(StatusCode::OK, b),
+        Ok(b) => crate::http::html_page(status, b),
         Err(_) => WebError::internal_error().into_response(),
+    }
+}
+
+fn form_status(bad: bool) -> StatusCode {
+    if bad {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
     }
 }
 
@@ -187,16 +201,15 @@ async fn login<S: IdpStore>(
     let username = crate::normalize_username(f.username.as_deref().unwrap_or(""));
     let password = f.password.unwrap_or_default();
     let again = |msg: &str, status: StatusCode| {
-        let mut r = page(
+        page_status(
+            status,
             LoginPage {
                 csrf: &csrf,
                 username: &username,
                 error: Some(msg),
             }
             .render(),
-        );
-        *r.status_mut() = status;
-        r
+        )
     };
     if st.locked(MASTER_REALM, &username) {
         return again(
@@ -657,9 +670,7 @@ async fn render_client<S: IdpStore>(
         access,
     }
     .render();
-    let mut r = page(body);
-    *r.status_mut() = status;
-    r
+    page_status(status, body)
 }
 
 async fn find_client<S: IdpStore>(
@@ -1055,7 +1066,8 @@ async fn render_users<S: IdpStore>(
     } else {
         Default::default()
     };
-    let mut r = page(
+    page_status(
+        form_status(bad),
         UsersPage {
             realm: Some(realm),
             realm_name: realm,
@@ -1071,11 +1083,7 @@ async fn render_users<S: IdpStore>(
             err_password,
         }
         .render(),
-    );
-    if bad {
-        *r.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    r
+    )
 }
 
 async fn users<S: IdpStore>(
@@ -1222,7 +1230,8 @@ async fn render_user<S: IdpStore>(
         .filter(|p| !member_of.contains(p))
         .collect();
     let bad = err_password.is_some();
-    let mut r = page(
+    page_status(
+        form_status(bad),
         UserPage {
             realm: Some(realm),
             realm_name: realm,
@@ -1235,11 +1244,7 @@ async fn render_user<S: IdpStore>(
             groups,
         }
         .render(),
-    );
-    if bad {
-        *r.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    r
+    )
 }
 
 async fn user_page<S: IdpStore>(
@@ -1361,7 +1366,8 @@ async fn render_groups<S: IdpStore>(
         .map(|g| g.path)
         .collect();
     let bad = err_path.is_some();
-    let mut r = page(
+    page_status(
+        form_status(bad),
         GroupsPage {
             realm: Some(realm),
             realm_name: realm,
@@ -1373,11 +1379,7 @@ async fn render_groups<S: IdpStore>(
             err_path,
         }
         .render(),
-    );
-    if bad {
-        *r.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    r
+    )
 }
 
 async fn groups<S: IdpStore>(

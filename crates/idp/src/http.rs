@@ -139,8 +139,8 @@ impl<S> AppState<S> {
         }
     }
 
-    /// Whether sign-in for this user of this realm is temporarily locked.
-    pub(crate) fn locked(&self, realm: &str, username: &str) -> bool {
+    /// Until when sign-in for this user of this realm is locked, if it is now.
+    pub(crate) fn locked_until(&self, realm: &str, username: &str) -> Option<OffsetDateTime> {
         let now = OffsetDateTime::now_utc();
         self.mem
             .failures
@@ -150,7 +150,19 @@ impl<S> AppState<S> {
                 m.get(&(realm.to_string(), username.to_string()))
                     .and_then(|f| f.locked_until)
             })
-            .is_some_and(|t| t > now)
+            .filter(|t| *t > now)
+    }
+
+    /// Whether sign-in for this user of this realm is temporarily locked.
+    pub(crate) fn locked(&self, realm: &str, username: &str) -> bool {
+        self.locked_until(realm, username).is_some()
+    }
+
+    /// Forget the failed sign-ins of this user (after a successful one).
+    pub(crate) fn clear_failures(&self, realm: &str, username: &str) {
+        if let Ok(mut m) = self.mem.failures.lock() {
+            m.remove(&(realm.to_string(), username.to_string()));
+        }
     }
 
     /// Count a failed sign-in; lock after the configured number.
@@ -780,15 +792,7 @@ async fn authenticate<S: IdpStore>(
     let username = normalize_username(f.username.as_deref().unwrap_or(""));
     let password = f.password.unwrap_or_default();
     let now = OffsetDateTime::now_utc();
-    let key = (realm.clone(), username.clone());
-    let locked_until = st
-        .mem
-        .failures
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&key).and_then(|x| x.locked_until))
-        .filter(|t| *t > now);
-    if let Some(until) = locked_until {
+    if let Some(until) = st.locked_until(&realm, &username) {
         event(
             &st,
             &realm,
@@ -838,9 +842,7 @@ async fn authenticate<S: IdpStore>(
             StatusCode::UNAUTHORIZED,
         );
     };
-    if let Ok(mut m) = st.mem.failures.lock() {
-        m.remove(&key);
-    }
+    st.clear_failures(&realm, &username);
     if let Ok(mut m) = st.mem.flows.lock() {
         m.remove(&flow_id);
     }
