@@ -520,6 +520,25 @@ def console_session(idp):
     return s
 
 
+def test_console_sign_in_success_clears_failed_attempts(env):
+    idp, _ = env
+    console_session(idp)  # the master realm exists
+    subprocess.run([symbolon_bin(), "idp", "--data-dir", str(idp.dir), "user", "add", "--realm", "master", "ops", "--password-stdin"],
+                   input="ops password 1\n", capture_output=True, text=True, check=True)
+    s = requests.Session()
+
+    def attempt(password):
+        f = form(s.get(f"{idp.base}/admin/login", timeout=10).text, "/admin/login")
+        return s.post(f"{idp.base}/admin/login", data={**f["fields"], "username": "ops", "password": password}, timeout=10).status_code
+
+    for _ in range(2):
+        assert [attempt("wrong") for _ in range(4)] == [401] * 4
+        # Four typos and then the right password: signed in, and the count starts again.
+        assert attempt("ops password 1") == 200
+    assert [attempt("wrong") for _ in range(5)] == [401] * 5
+    assert attempt("ops password 1") == 429
+
+
 def test_console_users_and_groups(env):
     idp, _ = env
     s = console_session(idp)

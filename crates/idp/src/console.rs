@@ -234,6 +234,7 @@ async fn login<S: IdpStore>(
         .await;
         return again("Invalid username or password.", StatusCode::UNAUTHORIZED);
     };
+    st.clear_failures(MASTER_REALM, &username);
     let Ok(id) = crate::http::random_token() else {
         return WebError::internal_error().into_response();
     };
