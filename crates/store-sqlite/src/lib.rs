@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 use symbolon_store::{
     AccessStore, AdminToken, AdminTokenStore, Assignment, Client, ClientEndpoint, ClientStore,
     Event, EventStore, Group, GroupStore, KeyStatus, KeyStore, Mapper, PersistentIdStore, Realm,
-    RealmKey, RealmStore, Result, Secret, StoreError, User, UserStore,
+    RealmKey, RealmStore, Result, Role, RoleStore, Secret, StoreError, User, UserStore,
 };
 use time::OffsetDateTime;
 
@@ -248,6 +248,16 @@ impl UserStore for SqliteStore {
         let row = sqlx::query("SELECT * FROM users WHERE realm = ? AND username = ?")
             .bind(realm)
             .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn user_by_id(&self, realm: &str, id: &str) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE realm = ? AND id = ?")
+            .bind(realm)
+            .bind(id)
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
@@ -641,11 +651,7 @@ impl AccessStore for SqliteStore {
             .map(|r| {
                 let kind: String = r.try_get("kind").map_err(map_err)?;
                 let id: String = r.try_get("subject_id").map_err(map_err)?;
-                Ok(if kind == "user" {
-                    Assignment::User(id)
-                } else {
-                    Assignment::Group(id)
-                })
+                Ok(assignment_of(&kind, id))
             })
             .collect()
     }
@@ -679,5 +685,101 @@ impl PersistentIdStore for SqliteStore {
         .await
         .map_err(map_err)?;
         row.try_get("value").map_err(map_err)
+    }
+}
+
+fn assignment_of(kind: &str, id: String) -> Assignment {
+    if kind == "user" {
+        Assignment::User(id)
+    } else {
+        Assignment::Group(id)
+    }
+}
+
+impl RoleStore for SqliteStore {
+    async fn create_role(&self, r: &Role) -> Result<()> {
+        sqlx::query("INSERT INTO roles (id, realm, name, description) VALUES (?, ?, ?, ?)")
+            .bind(&r.id)
+            .bind(&r.realm)
+            .bind(&r.name)
+            .bind(&r.description)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn roles(&self, realm: &str) -> Result<Vec<Role>> {
+        let rows = sqlx::query("SELECT * FROM roles WHERE realm = ? ORDER BY name")
+            .bind(realm)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Role {
+                    id: r.try_get("id").map_err(map_err)?,
+                    realm: r.try_get("realm").map_err(map_err)?,
+                    name: r.try_get("name").map_err(map_err)?,
+                    description: r.try_get("description").map_err(map_err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_role(&self, realm: &str, name: &str) -> Result<()> {
+        // Grants go with the role (ON DELETE CASCADE), in the same statement.
+        let done = sqlx::query("DELETE FROM roles WHERE realm = ? AND name = ?")
+            .bind(realm)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("role", name.into()));
+        }
+        Ok(())
+    }
+
+    async fn grant_role(&self, role_id: &str, to: &Assignment) -> Result<()> {
+        let (kind, id) = assignment_parts(to);
+        sqlx::query(
+            "INSERT OR IGNORE INTO role_grants (role_id, kind, subject_id) VALUES (?, ?, ?)",
+        )
+        .bind(role_id)
+        .bind(kind)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn revoke_role(&self, role_id: &str, from: &Assignment) -> Result<()> {
+        let (kind, id) = assignment_parts(from);
+        sqlx::query("DELETE FROM role_grants WHERE role_id = ? AND kind = ? AND subject_id = ?")
+            .bind(role_id)
+            .bind(kind)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn role_grants(&self, realm: &str) -> Result<Vec<(String, Assignment)>> {
+        let rows = sqlx::query("SELECT r.name, g.kind, g.subject_id FROM role_grants g JOIN roles r ON r.id = g.role_id WHERE r.realm = ? ORDER BY r.name, g.kind, g.subject_id")
+            .bind(realm)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let name: String = r.try_get("name").map_err(map_err)?;
+                let kind: String = r.try_get("kind").map_err(map_err)?;
+                let id: String = r.try_get("subject_id").map_err(map_err)?;
+                Ok((name, assignment_of(&kind, id)))
+            })
+            .collect()
     }
 }

@@ -315,6 +315,68 @@ async fn conformance<S: IdpStore>(s: S) {
         vec![Assignment::Group("g1".into())]
     );
 
+    // Users by ID, within their realm only.
+    assert_eq!(s.user_by_id("r", "u1").await.unwrap().unwrap().id, "u1");
+    assert!(s.user_by_id("a", "u1").await.unwrap().is_none());
+    assert!(s.user_by_id("r", "nope").await.unwrap().is_none());
+
+    // Roles and grants.
+    let role = |id: &str, realm: &str, name: &str| Role {
+        id: id.into(),
+        realm: realm.into(),
+        name: name.into(),
+        description: None,
+    };
+    s.create_role(&role("ro1", "r", "admin")).await.unwrap();
+    s.create_role(&role("ro2", "r", "auditor")).await.unwrap();
+    s.create_role(&role("ro3", "a", "admin")).await.unwrap();
+    assert!(
+        matches!(
+            s.create_role(&role("ro4", "r", "admin")).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "role names unique per realm"
+    );
+    assert_eq!(
+        s.roles("r")
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>(),
+        ["admin", "auditor"]
+    );
+    s.grant_role("ro1", &Assignment::User("u1".into()))
+        .await
+        .unwrap();
+    s.grant_role("ro1", &Assignment::User("u1".into()))
+        .await
+        .unwrap();
+    s.grant_role("ro2", &Assignment::Group("g1".into()))
+        .await
+        .unwrap();
+    s.grant_role("ro3", &Assignment::Group("g3".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.role_grants("r").await.unwrap(),
+        vec![
+            ("admin".to_string(), Assignment::User("u1".into())),
+            ("auditor".to_string(), Assignment::Group("g1".into())),
+        ],
+        "grants are idempotent and per realm"
+    );
+    s.revoke_role("ro1", &Assignment::User("u1".into()))
+        .await
+        .unwrap();
+    s.delete_role("r", "auditor").await.unwrap();
+    assert!(s.role_grants("r").await.unwrap().is_empty());
+    assert!(matches!(
+        s.delete_role("r", "auditor").await,
+        Err(StoreError::NotFound(..))
+    ));
+    assert_eq!(s.role_grants("a").await.unwrap().len(), 1);
+
     // Events: newest first, filtered by kind, limited.
     for i in 0..5 {
         let kind = if i % 2 == 0 { "LOGIN" } else { "ADMIN" };

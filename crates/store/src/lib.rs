@@ -225,6 +225,11 @@ pub trait UserStore {
         username: &str,
     ) -> impl Future<Output = Result<Option<User>>> + Send;
     fn users(&self, realm: &str) -> impl Future<Output = Result<Vec<User>>> + Send;
+    fn user_by_id(
+        &self,
+        realm: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<User>>> + Send;
     fn set_password_hash(
         &self,
         realm: &str,
@@ -337,6 +342,35 @@ pub trait PersistentIdStore {
     ) -> impl Future<Output = Result<String>> + Send;
 }
 
+/// A realm role (Keycloak's realm-level role).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub id: String,
+    pub realm: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// Realm roles and who holds them.
+pub trait RoleStore {
+    fn create_role(&self, role: &Role) -> impl Future<Output = Result<()>> + Send;
+    fn roles(&self, realm: &str) -> impl Future<Output = Result<Vec<Role>>> + Send;
+    /// Delete a role and every grant of it. Atomic.
+    fn delete_role(&self, realm: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn grant_role(&self, role_id: &str, to: &Assignment)
+    -> impl Future<Output = Result<()>> + Send;
+    fn revoke_role(
+        &self,
+        role_id: &str,
+        from: &Assignment,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Every grant in the realm: (role name, holder).
+    fn role_grants(
+        &self,
+        realm: &str,
+    ) -> impl Future<Output = Result<Vec<(String, Assignment)>>> + Send;
+}
+
 /// Admin API tokens.
 pub trait AdminTokenStore {
     fn create_token(&self, token: &AdminToken) -> impl Future<Output = Result<()>> + Send;
@@ -359,6 +393,7 @@ pub trait IdpStore:
     + GroupStore
     + AccessStore
     + PersistentIdStore
+    + RoleStore
     + Clone
     + Send
     + Sync
@@ -375,6 +410,7 @@ impl<T> IdpStore for T where
         + GroupStore
         + AccessStore
         + PersistentIdStore
+        + RoleStore
         + Clone
         + Send
         + Sync
