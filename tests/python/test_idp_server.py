@@ -607,3 +607,152 @@ def test_console_key_rollover_with_confirmation(env):
     events = idp.events("rollover")
     for what in ["added next key", "promoted key", "retired key"]:
         assert what in events, what
+
+
+def test_console_client_access_mappers_and_roles(env, tmp_path):
+    """Client access assignments, mappers and realm roles through the console; the role-list
+    mapper then carries the user's roles (direct and through a parent group) into the assertion."""
+    import re
+    idp, _ = env
+    client = sp(tmp_path, idp, "rolesapp")
+    cid = "https://rolesapp.test/metadata"
+    idp.cli("group", "add", "--realm", "acme", "/audit/emea")
+    idp.cli("user", "add", "--realm", "acme", "rita", "--email", "rita@acme.test", "--password-stdin", stdin=PASSWORD + "\n")
+    idp.cli("group", "join", "--realm", "acme", "/audit/emea", "rita")
+    s = console_session(idp)
+    base = f"{idp.base}/admin/console/acme"
+    clients = s.get(f"{base}/clients", timeout=10).text
+    row_id = re.search(r'href="/admin/console/acme/clients/([^"]+)">' + re.escape(cid), clients).group(1)
+    page = s.get(f"{base}/clients/{row_id}", timeout=10).text
+    csrf = form(page, f"/clients/{row_id}")["fields"]["csrf"]
+    access = f"{base}/clients/{row_id}/access"
+    mappers = f"{base}/clients/{row_id}/mappers"
+
+    # Restrict, assign a group; a bad subject is reported next to the field.
+    r = s.post(access, data={"csrf": csrf, "action": "restrict"}, timeout=10)
+    assert "Only assigned users and groups" in r.text and "Nobody is assigned yet" in r.text
+    r = s.post(access, data={"csrf": csrf, "action": "assign", "who": "group:/nowhere"}, timeout=10)
+    assert r.status_code == 400 and 'id="who-error"' in r.text and "no group /nowhere" in r.text
+    r = s.post(access, data={"csrf": csrf, "action": "assign", "who": "group:/audit"}, timeout=10)
+    assert "Assigned group /audit." in r.text and "Group /audit (and subgroups)" in r.text
+    r = s.post(access, data={"csrf": csrf, "action": "assign", "who": "user:alice"}, timeout=10)
+    assert "User alice" in r.text
+    # Removing an assignment asks first; only the confirmed request changes anything.
+    r = s.post(access, data={"csrf": csrf, "action": "unassign", "who": "user:alice"}, timeout=10)
+    assert "Remove user alice from" in r.text and ">Cancel<" in r.text
+    confirm = form(r.text, "/access")
+    assert confirm["fields"]["who"] == "user:alice" and confirm["fields"]["confirm"] == "yes"
+    assert "user alice" in idp.cli("client", "access", "--realm", "acme", cid)
+    r = s.post(f"{idp.base}{confirm['action']}", data=confirm["fields"], timeout=10)
+    assert "Removed user alice." in r.text
+    assert "user alice" not in idp.cli("client", "access", "--realm", "acme", cid)
+    assert s.post(access, data={"csrf": "forged", "action": "open"}, timeout=10).status_code == 403
+
+    # Mappers: errors next to the field with the input kept; then a role list and a property.
+    r = s.post(mappers, data={"csrf": csrf, "action": "add", "attribute": "dept", "kind": "user-attribute", "param": ""}, timeout=10)
+    assert r.status_code == 400 and 'id="mapper-error"' in r.text and "needs a user attribute name" in r.text and 'value="dept"' in r.text
+    r = s.post(mappers, data={"csrf": csrf, "action": "add", "attribute": "x", "kind": "user-property", "param": "password"}, timeout=10)
+    assert r.status_code == 400 and "unknown user property" in r.text
+    r = s.post(mappers, data={"csrf": csrf, "action": "add", "attribute": "roles", "kind": "role-list", "name_format": "basic"}, timeout=10)
+    assert "Mapper roles added." in r.text
+    r = s.post(mappers, data={"csrf": csrf, "action": "add", "attribute": "roles", "kind": "group-list"}, timeout=10)
+    assert r.status_code == 400 and "already has a mapper" in r.text
+    r = s.post(mappers, data={"csrf": csrf, "action": "add", "attribute": "mail", "kind": "user-property", "param": "email"}, timeout=10)
+    assert "Mapper mail added." in r.text
+    r = s.post(mappers, data={"csrf": csrf, "action": "delete", "name": "mail"}, timeout=10)
+    assert "Delete mapper mail?" in r.text
+    r = s.post(mappers, data={"csrf": csrf, "action": "delete", "name": "mail", "confirm": "yes"}, timeout=10)
+    assert "Mapper mail deleted." in r.text and "<td>mail</td>" not in r.text
+
+    # Signature algorithm: a listed one is saved, anything else is refused next to the field.
+    settings = form(s.get(f"{base}/clients/{row_id}", timeout=10).text, f"/clients/{row_id}")["fields"]
+    r = s.post(f"{base}/clients/{row_id}", data={**settings, "sig_alg": "rsa-sha1"}, timeout=10)
+    assert r.status_code == 400 and 'id="sig_alg-error"' in r.text
+    r = s.post(f"{base}/clients/{row_id}", data={**settings, "sig_alg": "rsa-sha512", "enabled": "on", "sign_documents": "on", "sign_assertions": "on"}, timeout=10)
+    assert "Saved." in r.text and '<option value="rsa-sha512" selected>' in r.text
+
+    # Roles: add (empty name refused next to the field), grant to a parent group and to a user.
+    roles = f"{base}/roles"
+    r = s.post(roles, data={"csrf": csrf, "action": "add", "name": "", "description": "x"}, timeout=10)
+    assert r.status_code == 400 and 'id="name-error"' in r.text and 'value="x"' in r.text
+    for name in ("auditor", "viewer", "temp"):
+        assert f"Role {name} created." in s.post(roles, data={"csrf": csrf, "action": "add", "name": name}, timeout=10).text
+    assert "already exists" in s.post(roles, data={"csrf": csrf, "action": "add", "name": "auditor"}, timeout=10).text
+    assert "Granted auditor to group /audit." in s.post(roles, data={"csrf": csrf, "action": "grant", "role": "auditor", "who": "group:/audit"}, timeout=10).text
+    assert "Granted viewer to user rita." in s.post(roles, data={"csrf": csrf, "action": "grant", "role": "viewer", "who": "user:rita"}, timeout=10).text
+    assert "Granted temp to user rita." in s.post(roles, data={"csrf": csrf, "action": "grant", "role": "temp", "who": "user:rita"}, timeout=10).text
+    r = s.post(roles, data={"csrf": csrf, "action": "grant", "role": "viewer", "who": "user:nobody"}, timeout=10)
+    assert r.status_code == 400 and 'id="who-error"' in r.text
+    r = s.post(roles, data={"csrf": csrf, "action": "delete", "role": "temp"}, timeout=10)
+    assert "Delete role temp?" in r.text
+    assert "Role temp deleted." in s.post(roles, data={"csrf": csrf, "action": "delete", "role": "temp", "confirm": "yes"}, timeout=10).text
+    assert "auditor, viewer (directly or through a group)" in s.get(f"{base}/users/rita", timeout=10).text
+
+    # rita is in /audit/emea (assigned through /audit): admitted, her roles in the assertion.
+    b = requests.Session()
+    login = b.get(f"{idp.base}/realms/acme/protocol/saml/clients/rolesapp", timeout=30)
+    _, b64, _ = saml_response(sign_in(b, login, username="rita"))
+    xml = base64.b64decode(b64)
+    assert b"rsa-sha512" in xml
+    identity = client.parse_authn_request_response(b64, BINDING_HTTP_POST).get_identity()
+    assert identity["roles"] == ["auditor", "viewer"]
+    # alice is not assigned any more.
+    b = requests.Session()
+    login = b.get(f"{idp.base}/realms/acme/protocol/saml/clients/rolesapp", timeout=30)
+    assert "SAMLResponse" not in sign_in(b, login, expect=403).text
+    events = idp.events("acme")
+    for what in ["assigned to group /audit", "unassigned from user alice", "added mapper roles", "removed mapper mail",
+                 "created role auditor", "granted role auditor to group /audit", "deleted role temp"]:
+        assert what in events, what
+
+
+def test_rest_api_with_the_console_session_and_csrf(env):
+    """The admin REST API also takes the console session, with its CSRF token in X-CSRF-Token;
+    roles, role mappings and protocol mappers in Keycloak's shapes."""
+    import re
+    idp, _ = env
+    s = console_session(idp)
+    page = s.get(f"{idp.base}/admin/console/acme/clients", timeout=10).text
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
+    api = f"{idp.base}/admin/realms/acme"
+    # The session alone is not enough, nor a wrong token, nor another origin.
+    assert s.get(f"{api}/roles", timeout=10).status_code == 403
+    assert s.get(f"{api}/roles", headers={"X-CSRF-Token": "x" * len(csrf)}, timeout=10).status_code == 403
+    assert s.post(f"{api}/roles", json={"name": "evil"}, headers={"X-CSRF-Token": csrf, "Origin": "https://evil.test"}, timeout=10).status_code == 403
+    assert requests.get(f"{api}/roles", headers={"X-CSRF-Token": csrf}, timeout=10).status_code == 401
+    s.headers["X-CSRF-Token"] = csrf
+    r = s.post(f"{api}/roles", json={"name": "billing", "description": "Invoices"}, timeout=10)
+    assert r.status_code == 201 and r.headers["Location"].endswith("/roles/billing")
+    assert s.post(f"{api}/roles", json={"name": "billing"}, timeout=10).status_code == 409
+    assert s.post(f"{api}/roles", json={"name": "bad name!"}, timeout=10).status_code == 400
+    assert s.get(f"{api}/roles/billing", timeout=10).json()["description"] == "Invoices"
+    # Role mappings for a user and a group.
+    mallory = s.get(f"{api}/users", params={"username": "mallory"}, timeout=10).json()[0]
+    mappings = f"{api}/users/{mallory['id']}/role-mappings/realm"
+    assert s.post(mappings, json=[{"name": "billing"}], timeout=10).status_code == 204
+    assert [r["name"] for r in s.get(mappings, timeout=10).json()] == ["billing"]
+    assert s.post(mappings, json=[{"name": "billing"}, {"name": "nope"}], timeout=10).status_code == 404
+    assert s.delete(mappings, json=[{"name": "billing"}], timeout=10).status_code == 204
+    assert s.get(mappings, timeout=10).json() == []
+    assert s.get(f"{api}/teams/x/role-mappings/realm", timeout=10).status_code == 404
+    # Protocol mappers of a client.
+    client = s.get(f"{api}/clients", params={"clientId": "https://plain.test/metadata"}, timeout=10).json()[0]
+    models = f"{api}/clients/{client['id']}/protocol-mappers/models"
+    rep = {"name": "role list", "protocol": "saml", "protocolMapper": "saml-role-list-mapper",
+           "config": {"attribute.name": "Role", "attribute.nameformat": "URI Reference"}}
+    r = s.post(models, json=rep, timeout=10)
+    assert r.status_code == 201, r.text
+    got = s.get(f"{idp.base}{r.headers['Location']}", timeout=10).json()
+    assert got["protocolMapper"] == "saml-role-list-mapper" and got["config"]["attribute.nameformat"] == "URI Reference"
+    assert s.post(models, json=rep, timeout=10).status_code == 409
+    bad = s.post(models, json={**rep, "name": "x", "protocolMapper": "oidc-thing"}, timeout=10)
+    assert bad.status_code == 400 and "not supported" in bad.json()["error_description"]
+    bad = s.post(models, json={**rep, "name": "y", "config": {"attribute.name": "Y", "attribute.nameformat": "weird"}}, timeout=10)
+    assert bad.status_code == 400
+    assert "role list" in [m["name"] for m in s.get(models, timeout=10).json()]
+    assert s.delete(f"{models}/role%20list", timeout=10).status_code == 204
+    assert s.delete(f"{models}/role%20list", timeout=10).status_code == 404
+    assert s.delete(f"{api}/roles/billing", timeout=10).status_code == 204
+    assert s.delete(f"{api}/roles/billing", timeout=10).status_code == 404
+    events = idp.events("acme")
+    assert "\tADMIN\tadmin\t\tcreated role billing" in events and "revoked role billing from user mallory" in events

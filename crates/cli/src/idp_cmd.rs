@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use symbolon_idp::{Actor, KeyAlgorithm, NewUser};
 use symbolon_store::{
-    AdminTokenStore, ClientStore, EventStore, GroupStore, KeyStore, RealmStore, UserStore,
+    AdminTokenStore, ClientStore, EventStore, GroupStore, KeyStore, RealmStore, RoleStore,
+    UserStore,
 };
 
 use symbolon_store_sqlite::SqliteStore;
@@ -48,6 +49,9 @@ pub enum IdpCommand {
     /// Groups (hierarchical, by full path) and membership.
     #[command(subcommand)]
     Group(GroupCmd),
+    /// Realm roles, granted to users and groups (the role-list mapper sends them).
+    #[command(subcommand)]
+    Role(RoleCmd),
     /// Write the realm's "SAML 2.0 Identity Provider Metadata" (signed).
     Descriptor {
         realm: String,
@@ -185,8 +189,8 @@ pub enum ClientCmd {
         realm: String,
         client_id: String,
     },
-    /// Add a protocol mapper. --source user-attribute:NAME | property:username|email|firstName|lastName
-    /// | group-list | group-list-full | hardcoded:VALUE
+    /// Add a protocol mapper. --source user-attribute:NAME | user-property:username|email|firstName|lastName
+    /// | group-list | group-list-full | role-list | hardcoded:VALUE
     AddMapper {
         #[arg(long)]
         realm: String,
@@ -196,8 +200,53 @@ pub enum ClientCmd {
         attribute: String,
         #[arg(long)]
         source: String,
+        /// basic, uri or unspecified (or the full URI).
         #[arg(long)]
         name_format: Option<String>,
+    },
+    /// Remove a protocol mapper by name.
+    RemoveMapper {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RoleCmd {
+    /// Create a realm role.
+    Add {
+        #[arg(long)]
+        realm: String,
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// The realm's roles and who holds them.
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Delete a role and every grant of it.
+    Delete {
+        #[arg(long)]
+        realm: String,
+        name: String,
+    },
+    /// Grant a role to user:NAME or group:/PATH (members of subgroups hold it too).
+    Grant {
+        #[arg(long)]
+        realm: String,
+        role: String,
+        who: String,
+    },
+    /// Take a role back from user:NAME or group:/PATH.
+    Revoke {
+        #[arg(long)]
+        realm: String,
+        role: String,
+        who: String,
     },
 }
 
@@ -439,6 +488,64 @@ async fn run_async(a: IdpArgs) -> Result<(), String> {
                 println!("{}", g.path);
             }
         }
+        IdpCommand::Client(ClientCmd::RemoveMapper {
+            realm,
+            client_id,
+            name,
+        }) => {
+            symbolon_idp::roles::remove_mapper(s, &actor, &realm, &client_id, &name, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id}: mapper {name} removed");
+        }
+        IdpCommand::Role(RoleCmd::Add {
+            realm,
+            name,
+            description,
+        }) => {
+            symbolon_idp::roles::add_role(s, &actor, &realm, &name, description.as_deref(), now)
+                .await
+                .map_err(e)?;
+            println!("role {name} created in {realm}");
+        }
+        IdpCommand::Role(RoleCmd::List { realm }) => {
+            let holders = symbolon_idp::roles::role_holders(s, &realm)
+                .await
+                .map_err(e)?;
+            for r in s.roles(&realm).await.map_err(st)? {
+                let who: Vec<&str> = holders
+                    .iter()
+                    .filter(|(n, _)| *n == r.name)
+                    .map(|(_, w)| w.as_str())
+                    .collect();
+                println!(
+                    "{}\t{}\t{}",
+                    r.name,
+                    r.description.as_deref().unwrap_or(""),
+                    who.join(", ")
+                );
+            }
+        }
+        IdpCommand::Role(RoleCmd::Delete { realm, name }) => {
+            symbolon_idp::roles::delete_role(s, &actor, &realm, &name, now)
+                .await
+                .map_err(e)?;
+            println!("role {name} deleted from {realm}");
+        }
+        IdpCommand::Role(RoleCmd::Grant { realm, role, who }) => {
+            let subject = symbolon_idp::Subject::parse(&who).map_err(e)?;
+            symbolon_idp::roles::grant_role(s, &actor, &realm, &role, &subject, true, now)
+                .await
+                .map_err(e)?;
+            println!("role {role} granted to {who}");
+        }
+        IdpCommand::Role(RoleCmd::Revoke { realm, role, who }) => {
+            let subject = symbolon_idp::Subject::parse(&who).map_err(e)?;
+            symbolon_idp::roles::grant_role(s, &actor, &realm, &role, &subject, false, now)
+                .await
+                .map_err(e)?;
+            println!("role {role} revoked from {who}");
+        }
         IdpCommand::Group(GroupCmd::Join {
             realm,
             path,
@@ -503,34 +610,21 @@ async fn run_async(a: IdpArgs) -> Result<(), String> {
             source,
             name_format,
         }) => {
-            use symbolon_store::MapperSource as M;
-            let src = match source.split_once(':') {
-                Some(("user-attribute", a)) => M::UserAttribute {
-                    attribute: a.into(),
-                },
-                Some(("property", p))
-                    if ["username", "email", "firstName", "lastName"].contains(&p) =>
-                {
-                    M::UserProperty { property: p.into() }
-                }
-                Some(("hardcoded", v)) => M::Hardcoded { value: v.into() },
-                None if source == "group-list" => M::GroupList { full_path: false },
-                None if source == "group-list-full" => M::GroupList { full_path: true },
-                _ => return Err(format!("unknown mapper source {source:?}")),
+            let (kind, param) = source.split_once(':').unwrap_or((source.as_str(), ""));
+            let kind = if kind == "property" {
+                "user-property"
+            } else {
+                kind
             };
-            let mut c = s
-                .client(&realm, &client_id)
-                .await
-                .map_err(st)?
-                .ok_or_else(|| format!("no client {client_id:?} in realm {realm}"))?;
-            c.mappers.push(symbolon_store::Mapper {
+            let mapper = symbolon_store::Mapper {
                 name: attribute.clone(),
                 saml_attribute: attribute.clone(),
-                name_format,
+                name_format: symbolon_idp::roles::name_format(name_format.as_deref().unwrap_or(""))
+                    .map_err(e)?,
                 friendly_name: None,
-                source: src,
-            });
-            symbolon_idp::update_client(s, &actor, &c, &format!("added mapper {attribute}"), now)
+                source: symbolon_idp::roles::mapper_source(kind, param).map_err(e)?,
+            };
+            symbolon_idp::roles::add_mapper(s, &actor, &realm, &client_id, mapper, now)
                 .await
                 .map_err(e)?;
             println!("{client_id}: mapper {attribute} added");

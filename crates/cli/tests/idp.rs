@@ -179,3 +179,151 @@ fn seed_guide_idp_steps_through_the_cli() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
 }
+
+#[test]
+fn roles_and_mappers_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(d, &["realm", "create", "r"], None);
+    ok(
+        d,
+        &["user", "add", "--realm", "r", "bob", "--password-stdin"],
+        Some("long enough password\n"),
+    );
+    ok(d, &["group", "add", "--realm", "r", "/ops/night"], None);
+    ok(
+        d,
+        &["group", "join", "--realm", "r", "/ops/night", "bob"],
+        None,
+    );
+    ok(
+        d,
+        &[
+            "role",
+            "add",
+            "--realm",
+            "r",
+            "operator",
+            "--description",
+            "Runs things",
+        ],
+        None,
+    );
+    ok(
+        d,
+        &["role", "grant", "--realm", "r", "operator", "group:/ops"],
+        None,
+    );
+    let list = ok(d, &["role", "list", "--realm", "r"], None);
+    assert!(list.contains("operator\tRuns things\tgroup /ops"), "{list}");
+    // Errors are clear and change nothing.
+    let dup = run(d, &["role", "add", "--realm", "r", "operator"], None);
+    assert_eq!(dup.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let bad = run(
+        d,
+        &["role", "grant", "--realm", "r", "nope", "user:bob"],
+        None,
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no role \"nope\""));
+
+    let md = d.join("sp.xml");
+    let out = Command::new(env!("CARGO_BIN_EXE_symbolon"))
+        .args([
+            "saml",
+            "metadata",
+            "sp",
+            "--entity-id",
+            "https://sp.test/md",
+            "--acs-url",
+            "https://sp.test/acs",
+        ])
+        .output()
+        .unwrap();
+    std::fs::write(&md, out.stdout).unwrap();
+    ok(
+        d,
+        &["client", "import", "--realm", "r", md.to_str().unwrap()],
+        None,
+    );
+    ok(
+        d,
+        &[
+            "client",
+            "add-mapper",
+            "--realm",
+            "r",
+            "https://sp.test/md",
+            "--attribute",
+            "Role",
+            "--source",
+            "role-list",
+            "--name-format",
+            "uri",
+        ],
+        None,
+    );
+    let again = run(
+        d,
+        &[
+            "client",
+            "add-mapper",
+            "--realm",
+            "r",
+            "https://sp.test/md",
+            "--attribute",
+            "Role",
+            "--source",
+            "group-list",
+        ],
+        None,
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has a mapper"));
+    let weird = run(
+        d,
+        &[
+            "client",
+            "add-mapper",
+            "--realm",
+            "r",
+            "https://sp.test/md",
+            "--attribute",
+            "X",
+            "--source",
+            "role-list",
+            "--name-format",
+            "odd",
+        ],
+        None,
+    );
+    assert!(String::from_utf8_lossy(&weird.stderr).contains("unknown NameFormat"));
+    ok(
+        d,
+        &[
+            "client",
+            "remove-mapper",
+            "--realm",
+            "r",
+            "https://sp.test/md",
+            "Role",
+        ],
+        None,
+    );
+    ok(
+        d,
+        &["role", "revoke", "--realm", "r", "operator", "group:/ops"],
+        None,
+    );
+    ok(d, &["role", "delete", "--realm", "r", "operator"], None);
+    assert!(ok(d, &["role", "list", "--realm", "r"], None).is_empty());
+    let events = ok(d, &["events", "r"], None);
+    for what in [
+        "created role operator",
+        "granted role operator to group /ops",
+        "added mapper Role",
+        "removed mapper Role",
+        "deleted role operator",
+    ] {
+        assert!(events.contains(what), "{what}: {events}");
+    }
+}

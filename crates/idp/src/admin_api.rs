@@ -30,6 +30,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = match self.0 {
             StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
             StatusCode::NOT_FOUND => "not_found",
             StatusCode::CONFLICT => "conflict",
             StatusCode::SERVICE_UNAVAILABLE => "unavailable",
@@ -88,25 +89,48 @@ impl From<StoreError> for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-async fn caller<S: IdpStore>(store: &S, headers: &HeaderMap) -> ApiResult<Actor> {
+/// Who is calling: a bearer token (`Authorization: Bearer ...`), or a signed-in console
+/// administrator whose request carries the session's CSRF token in `X-CSRF-Token` and, when the
+/// browser sends one, an `Origin` of this server.
+async fn caller<S: IdpStore>(
+    st: &crate::http::AppState<S>,
+    headers: &HeaderMap,
+) -> ApiResult<Actor> {
     let unauthorized = || {
         ApiError(
             StatusCode::UNAUTHORIZED,
-            "a valid bearer token is required".into(),
+            "a valid bearer token, or the console session with its X-CSRF-Token, is required"
+                .into(),
         )
     };
-    let value = headers
-        .get(header::AUTHORIZATION)
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(unauthorized)?
+            .trim();
+        let t = crate::authenticate_admin_token(st.store(), token)
+            .await?
+            .ok_or_else(unauthorized)?;
+        return Ok(Actor(format!("token:{}", t.name)));
+    }
+    let session = crate::http::cookie(headers, crate::console::SESSION_COOKIE)
+        .and_then(|id| st.admin_session(&id))
+        .ok_or_else(unauthorized)?;
+    let presented = headers
+        .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(unauthorized)?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .ok_or_else(unauthorized)?
-        .trim();
-    let t = crate::authenticate_admin_token(store, token)
-        .await?
-        .ok_or_else(unauthorized)?;
-    Ok(Actor(format!("token:{}", t.name)))
+        .unwrap_or("");
+    if !crate::console::csrf_matches(&session, presented)
+        || !crate::http::same_origin_as(&st.config().base_url, headers)
+    {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "the X-CSRF-Token header must carry the console session's CSRF token".into(),
+        ));
+    }
+    Ok(Actor(session.username))
 }
 
 /// `RealmRepresentation`.
@@ -431,6 +455,28 @@ pub fn routes<S: IdpStore>() -> Router<crate::http::AppState<S>> {
             "/admin/realms/{realm}/clients/{id}/access/{kind}/{subject}",
             put(assign::<S>).delete(unassign::<S>),
         )
+        .route(
+            "/admin/realms/{realm}/roles",
+            get(list_roles::<S>).post(create_role::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/roles/{name}",
+            get(get_role::<S>).delete(delete_role::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/{kind}/{id}/role-mappings/realm",
+            get(role_mappings::<S>)
+                .post(add_role_mappings::<S>)
+                .delete(remove_role_mappings::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients/{id}/protocol-mappers/models",
+            get(list_mappers::<S>).post(create_mapper::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients/{id}/protocol-mappers/models/{name}",
+            get(get_mapper::<S>).delete(delete_mapper::<S>),
+        )
         .route("/admin/realms/{realm}/events", get(events::<S>))
 }
 
@@ -440,7 +486,7 @@ async fn list_realms<S: IdpStore>(
     State(st): St<S>,
     h: HeaderMap,
 ) -> ApiResult<Json<Vec<RealmRep>>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     let realms = st.store().realms().await?;
     Ok(Json(
         realms
@@ -459,7 +505,7 @@ async fn create_realm<S: IdpStore>(
     h: HeaderMap,
     Json(rep): Json<RealmRep>,
 ) -> ApiResult<Response> {
-    let actor = caller(st.store(), &h).await?;
+    let actor = caller(&st, &h).await?;
     let r = crate::create_realm(
         st.store(),
         &actor,
@@ -477,7 +523,7 @@ async fn get_realm<S: IdpStore>(
     h: HeaderMap,
     Path(realm): Path<String>,
 ) -> ApiResult<Json<RealmRep>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     let r = st
         .store()
         .realm(&realm)
@@ -509,7 +555,7 @@ async fn list_users<S: IdpStore>(
     Path(realm): Path<String>,
     Query(q): Query<UserQuery>,
 ) -> ApiResult<Json<Vec<UserRep>>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
     let wanted = q.username.as_deref().map(crate::normalize_username);
     let users = st.store().users(&realm).await?;
@@ -528,7 +574,7 @@ async fn create_user<S: IdpStore>(
     Path(realm): Path<String>,
     Json(rep): Json<UserRep>,
 ) -> ApiResult<Response> {
-    let actor = caller(st.store(), &h).await?;
+    let actor = caller(&st, &h).await?;
     let password = match rep.credentials.as_slice() {
         [] => None,
         [c] if c.kind == "password" => Some(c.value.clone()),
@@ -569,7 +615,7 @@ async fn reset_password<S: IdpStore>(
     Path((realm, id)): Path<(String, String)>,
     Json(c): Json<CredentialRep>,
 ) -> ApiResult<StatusCode> {
-    let actor = caller(st.store(), &h).await?;
+    let actor = caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
     if c.kind != "password" {
         return Err(ApiError(
@@ -608,7 +654,7 @@ async fn list_clients<S: IdpStore>(
     Path(realm): Path<String>,
     Query(q): Query<ClientQuery>,
 ) -> ApiResult<Json<Vec<ClientRep>>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
     let clients = st.store().clients(&realm).await?;
     Ok(Json(
@@ -638,7 +684,7 @@ async fn get_client<S: IdpStore>(
     h: HeaderMap,
     Path((realm, id)): Path<(String, String)>,
 ) -> ApiResult<Json<ClientRep>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     Ok(Json(client_rep(&find_client(&st, &realm, &id).await?)))
 }
 
@@ -648,7 +694,7 @@ async fn create_client<S: IdpStore>(
     Path(realm): Path<String>,
     Json(rep): Json<ClientRep>,
 ) -> ApiResult<Response> {
-    let actor = caller(st.store(), &h).await?;
+    let actor = caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
     if st.store().client(&realm, &rep.client_id).await?.is_some() {
         return Err(ApiError(
@@ -715,7 +761,7 @@ async fn update_client<S: IdpStore>(
     Path((realm, id)): Path<(String, String)>,
     Json(rep): Json<ClientRep>,
 ) -> ApiResult<StatusCode> {
-    let actor = caller(st.store(), &h).await?;
+    let actor = caller(&st, &h).await?;
     let mut c = find_client(&st, &realm, &id).await?;
     apply(&rep, &mut c)?;
     crate::update_client(
@@ -736,7 +782,7 @@ async fn convert<S: IdpStore>(
     Path(realm): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
     let (c, findings) = crate::client_from_metadata(&realm, &body, OffsetDateTime::now_utc())?;
     let mut rep = serde_json::to_value(client_rep(&Client {
@@ -759,7 +805,7 @@ async fn keys<S: IdpStore>(
     h: HeaderMap,
     Path(realm): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
     let keys: Vec<serde_json::Value> = st
         .store()
@@ -784,7 +830,7 @@ async fn events<S: IdpStore>(
     Path(realm): Path<String>,
     Query(q): Query<EventQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
     let evs = st
         .store()
@@ -821,7 +867,7 @@ async fn list_groups<S: IdpStore>(
     h: HeaderMap,
     Path(realm): Path<String>,
 ) -> ApiResult<Json<Vec<GroupRep>>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
     Ok(Json(
         st.store()
@@ -839,7 +885,7 @@ async fn create_group<S: IdpStore>(
     Path(realm): Path<String>,
     Json(rep): Json<GroupRep>,
 ) -> ApiResult<Response> {
-    let actor = caller(st.store(), &h).await?;
+    let actor = caller(&st, &h).await?;
     let path = rep
         .path
         .or(rep.name.map(|n| format!("/{n}")))
@@ -860,10 +906,8 @@ async fn find_user<S: IdpStore>(
 ) -> ApiResult<symbolon_store::User> {
     realm_exists(st, realm).await?;
     st.store()
-        .users(realm)
+        .user_by_id(realm, id)
         .await?
-        .into_iter()
-        .find(|u| u.id == id)
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("user {id:?} not found")))
 }
 
@@ -885,7 +929,7 @@ async fn user_groups<S: IdpStore>(
     h: HeaderMap,
     Path((realm, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<GroupRep>>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     let u = find_user(&st, &realm, &id).await?;
     Ok(Json(
         st.store()
@@ -902,7 +946,7 @@ async fn join_group<S: IdpStore>(
     h: HeaderMap,
     Path((realm, id, group)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let actor = caller(st.store(), &h).await?;
+    let actor = caller(&st, &h).await?;
     let u = find_user(&st, &realm, &id).await?;
     let g = find_group(&st, &realm, &group).await?;
     crate::join_group(
@@ -930,7 +974,7 @@ async fn client_access<S: IdpStore>(
     h: HeaderMap,
     Path((realm, id)): Path<(String, String)>,
 ) -> ApiResult<Json<AccessRep>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     let c = find_client(&st, &realm, &id).await?;
     Ok(Json(AccessRep {
         restricted: c.restricted,
@@ -944,7 +988,7 @@ async fn set_access<S: IdpStore>(
     Path((realm, id)): Path<(String, String)>,
     Json(rep): Json<AccessRep>,
 ) -> ApiResult<StatusCode> {
-    let actor = caller(st.store(), &h).await?;
+    let actor = caller(&st, &h).await?;
     let c = find_client(&st, &realm, &id).await?;
     crate::set_client_restricted(
         st.store(),
@@ -999,7 +1043,7 @@ async fn assignment<S: IdpStore>(
     (realm, id, kind, who): (String, String, String, String),
     grant: bool,
 ) -> ApiResult<StatusCode> {
-    let actor = caller(st.store(), h).await?;
+    let actor = caller(st, h).await?;
     let c = find_client(st, &realm, &id).await?;
     let s = subject(st, &realm, &kind, &who).await?;
     crate::assign_client(
@@ -1020,7 +1064,7 @@ async fn get_user<S: IdpStore>(
     h: HeaderMap,
     Path((realm, id)): Path<(String, String)>,
 ) -> ApiResult<Json<UserRep>> {
-    caller(st.store(), &h).await?;
+    caller(&st, &h).await?;
     Ok(Json(user_rep(&find_user(&st, &realm, &id).await?)))
 }
 
@@ -1031,7 +1075,7 @@ async fn put_user<S: IdpStore>(
     Path((realm, id)): Path<(String, String)>,
     Json(rep): Json<UserRep>,
 ) -> ApiResult<StatusCode> {
-    let actor = caller(st.store(), &h).await?;
+    let actor = caller(&st, &h).await?;
     let mut u = find_user(&st, &realm, &id).await?;
     if crate::normalize_username(&rep.username) != u.username {
         return Err(ApiError(
@@ -1049,5 +1093,386 @@ async fn put_user<S: IdpStore>(
         .flat_map(|(k, vs)| vs.into_iter().map(move |v| (k.clone(), v)))
         .collect();
     crate::update_user(st.store(), &actor, &u, OffsetDateTime::now_utc()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `RoleRepresentation` (realm roles).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleRep {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+fn role_rep(r: &symbolon_store::Role) -> RoleRep {
+    RoleRep {
+        id: Some(r.id.clone()),
+        name: r.name.clone(),
+        description: r.description.clone(),
+    }
+}
+
+async fn list_roles<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+) -> ApiResult<Json<Vec<RoleRep>>> {
+    caller(&st, &h).await?;
+    realm_exists(&st, &realm).await?;
+    Ok(Json(
+        st.store()
+            .roles(&realm)
+            .await?
+            .iter()
+            .map(role_rep)
+            .collect(),
+    ))
+}
+
+async fn find_role<S: IdpStore>(
+    st: &crate::http::AppState<S>,
+    realm: &str,
+    name: &str,
+) -> ApiResult<symbolon_store::Role> {
+    realm_exists(st, realm).await?;
+    st.store()
+        .roles(realm)
+        .await?
+        .into_iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("role {name:?} not found")))
+}
+
+async fn get_role<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, name)): Path<(String, String)>,
+) -> ApiResult<Json<RoleRep>> {
+    caller(&st, &h).await?;
+    Ok(Json(role_rep(&find_role(&st, &realm, &name).await?)))
+}
+
+async fn create_role<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+    Json(rep): Json<RoleRep>,
+) -> ApiResult<Response> {
+    let actor = caller(&st, &h).await?;
+    let r = crate::roles::add_role(
+        st.store(),
+        &actor,
+        &realm,
+        &rep.name,
+        rep.description.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(created(format!("/admin/realms/{realm}/roles/{}", r.name)))
+}
+
+async fn delete_role<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, name)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(&st, &h).await?;
+    find_role(&st, &realm, &name).await?;
+    crate::roles::delete_role(st.store(), &actor, &realm, &name, OffsetDateTime::now_utc()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The realm roles granted directly to a user or a group (`kind` is `users` or `groups`).
+async fn role_mappings<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, kind, id)): Path<(String, String, String)>,
+) -> ApiResult<Json<Vec<RoleRep>>> {
+    caller(&st, &h).await?;
+    realm_exists(&st, &realm).await?;
+    let holder = match kind.as_str() {
+        "users" => symbolon_store::Assignment::User(find_user(&st, &realm, &id).await?.id),
+        "groups" => symbolon_store::Assignment::Group(find_group(&st, &realm, &id).await?.id),
+        _ => {
+            return Err(ApiError(
+                StatusCode::NOT_FOUND,
+                format!("no such role holder kind {kind:?} (users or groups)"),
+            ));
+        }
+    };
+    let names: Vec<String> = st
+        .store()
+        .role_grants(&realm)
+        .await?
+        .into_iter()
+        .filter(|(_, a)| *a == holder)
+        .map(|(n, _)| n)
+        .collect();
+    Ok(Json(
+        st.store()
+            .roles(&realm)
+            .await?
+            .iter()
+            .filter(|r| names.contains(&r.name))
+            .map(role_rep)
+            .collect(),
+    ))
+}
+
+async fn add_role_mappings<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(p): Path<(String, String, String)>,
+    Json(reps): Json<Vec<RoleRep>>,
+) -> ApiResult<StatusCode> {
+    change_role_mappings(&st, &h, p, reps, true).await
+}
+
+async fn remove_role_mappings<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(p): Path<(String, String, String)>,
+    Json(reps): Json<Vec<RoleRep>>,
+) -> ApiResult<StatusCode> {
+    change_role_mappings(&st, &h, p, reps, false).await
+}
+
+/// Grant (`true`) or revoke realm roles for a user or a group. Every role is checked before
+/// any change is made.
+async fn change_role_mappings<S: IdpStore>(
+    st: &crate::http::AppState<S>,
+    h: &HeaderMap,
+    (realm, kind, id): (String, String, String),
+    reps: Vec<RoleRep>,
+    grant: bool,
+) -> ApiResult<StatusCode> {
+    let actor = caller(st, h).await?;
+    let who = subject(st, &realm, &kind, &id).await?;
+    for r in &reps {
+        find_role(st, &realm, &r.name).await?;
+    }
+    for r in &reps {
+        crate::roles::grant_role(
+            st.store(),
+            &actor,
+            &realm,
+            &r.name,
+            &who,
+            grant,
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `ProtocolMapperRepresentation` for SAML mappers, with Keycloak's mapper types and config keys.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MapperRep {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default = "saml")]
+    pub protocol: String,
+    pub protocol_mapper: String,
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+}
+
+const NAME_FORMAT_WORDS: [(&str, &str); 3] = [
+    ("Basic", "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"),
+    (
+        "URI Reference",
+        "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
+    ),
+    (
+        "Unspecified",
+        "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified",
+    ),
+];
+
+fn mapper_rep(m: &symbolon_store::Mapper) -> MapperRep {
+    use symbolon_store::MapperSource as M;
+    let mut config = BTreeMap::new();
+    config.insert("attribute.name".to_string(), m.saml_attribute.clone());
+    if let Some(f) = &m.name_format {
+        let word = NAME_FORMAT_WORDS
+            .iter()
+            .find(|(_, u)| u == f)
+            .map_or(f.as_str(), |(w, _)| w);
+        config.insert("attribute.nameformat".into(), word.into());
+    }
+    if let Some(f) = &m.friendly_name {
+        config.insert("friendly.name".into(), f.clone());
+    }
+    let kind = match &m.source {
+        M::UserAttribute { attribute } => {
+            config.insert("user.attribute".into(), attribute.clone());
+            "saml-user-attribute-mapper"
+        }
+        M::UserProperty { property } => {
+            config.insert("user.attribute".into(), property.clone());
+            "saml-user-property-mapper"
+        }
+        M::GroupList { full_path } => {
+            config.insert("full.path".into(), full_path.to_string());
+            config.insert("single".into(), "true".into());
+            "saml-group-membership-mapper"
+        }
+        M::RoleList => {
+            config.insert("single".into(), "true".into());
+            "saml-role-list-mapper"
+        }
+        M::Hardcoded { value } => {
+            config.insert("attribute.value".into(), value.clone());
+            "saml-hardcode-attribute-mapper"
+        }
+    };
+    MapperRep {
+        id: Some(m.name.clone()),
+        name: m.name.clone(),
+        protocol: "saml".into(),
+        protocol_mapper: kind.into(),
+        config,
+    }
+}
+
+fn mapper_from_rep(rep: &MapperRep) -> ApiResult<symbolon_store::Mapper> {
+    let bad = |m: String| ApiError(StatusCode::BAD_REQUEST, m);
+    if rep.protocol != "saml" {
+        return Err(bad(format!(
+            "protocol {:?} is not supported (saml only)",
+            rep.protocol
+        )));
+    }
+    let get = |k: &str| rep.config.get(k).map(String::as_str).unwrap_or("");
+    let (kind, param) = match rep.protocol_mapper.as_str() {
+        "saml-user-attribute-mapper" => ("user-attribute", get("user.attribute")),
+        "saml-user-property-mapper" => ("user-property", get("user.attribute")),
+        "saml-group-membership-mapper" => match get("full.path") {
+            "true" | "" => ("group-list-full", ""),
+            "false" => ("group-list", ""),
+            v => {
+                return Err(bad(format!(
+                    "full.path must be \"true\" or \"false\", not {v:?}"
+                )));
+            }
+        },
+        "saml-role-list-mapper" => ("role-list", ""),
+        "saml-hardcode-attribute-mapper" => ("hardcoded", get("attribute.value")),
+        other => {
+            return Err(bad(format!(
+                "protocolMapper {other:?} is not supported (saml-user-attribute-mapper, \
+                 saml-user-property-mapper, saml-group-membership-mapper, saml-role-list-mapper, \
+                 saml-hardcode-attribute-mapper)"
+            )));
+        }
+    };
+    let source = crate::roles::mapper_source(kind, param)?;
+    let name_format = match rep.config.get("attribute.nameformat") {
+        None => None,
+        Some(w) => Some(
+            NAME_FORMAT_WORDS
+                .iter()
+                .find(|(word, uri)| w == word || w == uri)
+                .map(|(_, uri)| uri.to_string())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "attribute.nameformat {w:?} is not one of Basic, URI Reference, Unspecified"
+                    ))
+                })?,
+        ),
+    };
+    Ok(symbolon_store::Mapper {
+        name: rep.name.clone(),
+        saml_attribute: get("attribute.name").to_string(),
+        name_format,
+        friendly_name: rep
+            .config
+            .get("friendly.name")
+            .cloned()
+            .filter(|f| !f.is_empty()),
+        source,
+    })
+}
+
+async fn list_mappers<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<MapperRep>>> {
+    caller(&st, &h).await?;
+    let c = find_client(&st, &realm, &id).await?;
+    Ok(Json(c.mappers.iter().map(mapper_rep).collect()))
+}
+
+async fn get_mapper<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id, name)): Path<(String, String, String)>,
+) -> ApiResult<Json<MapperRep>> {
+    caller(&st, &h).await?;
+    let c = find_client(&st, &realm, &id).await?;
+    c.mappers
+        .iter()
+        .find(|m| m.name == name)
+        .map(|m| Json(mapper_rep(m)))
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("mapper {name:?} not found")))
+}
+
+async fn create_mapper<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+    Json(rep): Json<MapperRep>,
+) -> ApiResult<Response> {
+    let actor = caller(&st, &h).await?;
+    let c = find_client(&st, &realm, &id).await?;
+    let m = mapper_from_rep(&rep)?;
+    let name = if m.name.trim().is_empty() {
+        m.saml_attribute.trim().to_string()
+    } else {
+        m.name.trim().to_string()
+    };
+    crate::roles::add_mapper(
+        st.store(),
+        &actor,
+        &realm,
+        &c.client_id,
+        m,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(created(format!(
+        "/admin/realms/{realm}/clients/{id}/protocol-mappers/models/{name}"
+    )))
+}
+
+async fn delete_mapper<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id, name)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(&st, &h).await?;
+    let c = find_client(&st, &realm, &id).await?;
+    if !c.mappers.iter().any(|m| m.name == name) {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("mapper {name:?} not found"),
+        ));
+    }
+    crate::roles::remove_mapper(
+        st.store(),
+        &actor,
+        &realm,
+        &c.client_id,
+        &name,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

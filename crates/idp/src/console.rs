@@ -24,7 +24,9 @@ use crate::{Actor, IdpError};
 
 /// The realm whose users administer everything.
 pub const MASTER_REALM: &str = "master";
-const SESSION_COOKIE: &str = "SYMBOLON_ADMIN";
+mod access;
+
+pub(crate) const SESSION_COOKIE: &str = "SYMBOLON_ADMIN";
 const LOGIN_CSRF_COOKIE: &str = "SYMBOLON_ADMIN_CSRF";
 
 /// A signed-in administrator.
@@ -76,6 +78,18 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
             get(groups::<S>).post(add_group::<S>),
         )
         .route("/admin/console/{realm}/events", get(events::<S>))
+        .route(
+            "/admin/console/{realm}/clients/{id}/access",
+            post(access::client_access::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}/mappers",
+            post(access::client_mappers::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/roles",
+            get(access::roles::<S>).post(access::roles_action::<S>),
+        )
 }
 
 async fn css() -> Response {
@@ -123,16 +137,21 @@ fn admin<S>(st: &AppState<S>, headers: &HeaderMap) -> Result<AdminSession, Respo
     session.ok_or_else(|| Redirect::to("/admin/login").into_response())
 }
 
+/// Whether `presented` is the session's CSRF token (compared through SHA-256, so the time taken
+/// says nothing about the token).
+pub(crate) fn csrf_matches(session: &AdminSession, presented: &str) -> bool {
+    !presented.is_empty()
+        && symbolon_dsig::sha256(presented.as_bytes())
+            == symbolon_dsig::sha256(session.csrf.as_bytes())
+}
+
 fn check_csrf(
     session: &AdminSession,
     presented: Option<&str>,
     headers: &HeaderMap,
     st_base: &str,
 ) -> Result<(), Response> {
-    let ok = presented.is_some_and(|p| {
-        p.len() == session.csrf.len()
-            && symbolon_dsig::sha256(p.as_bytes()) == symbolon_dsig::sha256(session.csrf.as_bytes())
-    });
+    let ok = presented.is_some_and(|p| csrf_matches(session, p));
     if ok && crate::http::same_origin_as(st_base, headers) {
         Ok(())
     } else {
@@ -564,6 +583,13 @@ struct ClientForm {
     relay_state: String,
     lifespan: String,
     name_id_format: String,
+    sig_alg: String,
+    /// The add-mapper and assign forms.
+    m_attribute: String,
+    m_kind: String,
+    m_param: String,
+    m_format: String,
+    who: String,
 }
 
 impl From<&Client> for ClientForm {
@@ -579,6 +605,8 @@ impl From<&Client> for ClientForm {
                 .map(|l| l.to_string())
                 .unwrap_or_default(),
             name_id_format: name_id_keyword(&c.name_id_format).into(),
+            sig_alg: c.signature_algorithm.clone(),
+            ..ClientForm::default()
         }
     }
 }
@@ -588,6 +616,51 @@ struct Errors {
     home_url: Option<String>,
     url_name: Option<String>,
     lifespan: Option<String>,
+    sig_alg: Option<String>,
+    mapper: Option<String>,
+    who: Option<String>,
+}
+
+impl Errors {
+    fn any(&self) -> bool {
+        self.home_url.is_some()
+            || self.url_name.is_some()
+            || self.lifespan.is_some()
+            || self.sig_alg.is_some()
+            || self.mapper.is_some()
+            || self.who.is_some()
+    }
+}
+
+/// Signature algorithms a client may ask for (never SHA-1).
+const SIGNATURE_ALGORITHMS: [&str; 6] = [
+    "rsa-sha256",
+    "rsa-sha384",
+    "rsa-sha512",
+    "ecdsa-sha256",
+    "ecdsa-sha384",
+    "ecdsa-sha512",
+];
+
+/// Mapper types as the console offers them: (kind, label).
+const MAPPER_KINDS: [(&str, &str); 6] = [
+    ("user-attribute", "User attribute"),
+    (
+        "user-property",
+        "User property (username, email, firstName, lastName)",
+    ),
+    ("group-list", "Group list (last path segment)"),
+    ("group-list-full", "Group list (full path)"),
+    ("role-list", "Role list"),
+    ("hardcoded", "Hardcoded value"),
+];
+
+struct MapperRow {
+    name: String,
+    attribute: String,
+    kind: &'static str,
+    param: String,
+    format: String,
 }
 
 fn name_id_keyword(f: &str) -> &'static str {
@@ -621,6 +694,18 @@ struct ClientPage<'a> {
     formats: Vec<(&'static str, bool)>,
     sso_base: String,
     access: Vec<String>,
+    algs: Vec<(&'static str, bool)>,
+    err_sig_alg: Option<String>,
+    assigned: Vec<(String, String)>,
+    /// (value, label, selected)
+    candidates: Vec<(String, String, bool)>,
+    err_who: Option<String>,
+    mappers: Vec<MapperRow>,
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    name_formats: Vec<(&'static str, bool)>,
+    f_m_attribute: &'a str,
+    f_m_param: &'a str,
+    err_mapper: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -641,11 +726,31 @@ async fn render_client<S: IdpStore>(
         .into_iter()
         .map(|k| (k, k == f.name_id_format))
         .collect();
-    let status = if e.home_url.is_some() || e.url_name.is_some() || e.lifespan.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let algs = SIGNATURE_ALGORITHMS
+        .into_iter()
+        .map(|a| (a, a == f.sig_alg))
+        .collect();
+    let (assigned, candidates) = access::assignment_choices(st, c).await;
+    let mappers = c
+        .mappers
+        .iter()
+        .map(|m| {
+            let (kind, param) = crate::roles::mapper_kind(&m.source);
+            MapperRow {
+                name: m.name.clone(),
+                attribute: m.saml_attribute.clone(),
+                kind,
+                param,
+                format: m
+                    .name_format
+                    .as_deref()
+                    .and_then(|u| u.rsplit(':').next())
+                    .unwrap_or("")
+                    .to_string(),
+            }
+        })
+        .collect();
+    let status = form_status(e.any());
     let body = ClientPage {
         realm: Some(realm),
         realm_name: realm,
@@ -663,6 +768,29 @@ async fn render_client<S: IdpStore>(
         err_home_url: e.home_url,
         err_url_name: e.url_name,
         err_lifespan: e.lifespan,
+        err_sig_alg: e.sig_alg,
+        err_who: e.who,
+        err_mapper: e.mapper,
+        algs,
+        assigned,
+        candidates: candidates
+            .into_iter()
+            .map(|(v, l)| {
+                let sel = v == f.who;
+                (v, l, sel)
+            })
+            .collect(),
+        mappers,
+        kinds: MAPPER_KINDS
+            .into_iter()
+            .map(|(k, l)| (k, l, k == f.m_kind))
+            .collect(),
+        name_formats: ["", "basic", "uri", "unspecified"]
+            .into_iter()
+            .map(|n| (n, n == f.m_format))
+            .collect(),
+        f_m_attribute: &f.m_attribute,
+        f_m_param: &f.m_param,
         formats,
         sso_base: format!(
             "{}/realms/{realm}/protocol/saml/clients",
@@ -727,6 +855,7 @@ struct SaveForm {
     sign_assertions: Option<String>,
     client_signature_required: Option<String>,
     lifespan: Option<String>,
+    sig_alg: Option<String>,
 }
 
 async fn save_client<S: IdpStore>(
@@ -755,6 +884,8 @@ async fn save_client<S: IdpStore>(
         relay_state: t(&f.relay_state),
         lifespan: t(&f.lifespan),
         name_id_format: t(&f.name_id_format),
+        sig_alg: t(&f.sig_alg),
+        ..ClientForm::default()
     };
     let mut e = Errors::default();
     let home_ok = form.home_url.is_empty()
@@ -780,7 +911,16 @@ async fn save_client<S: IdpStore>(
             }
         }
     };
-    if e.home_url.is_none() && e.url_name.is_none() && e.lifespan.is_none() {
+    let sig_alg = if form.sig_alg.is_empty() {
+        c.signature_algorithm.clone()
+    } else if SIGNATURE_ALGORITHMS.contains(&form.sig_alg.as_str()) {
+        form.sig_alg.clone()
+    } else {
+        e.sig_alg = Some("Choose one of the listed algorithms.".into());
+        c.signature_algorithm.clone()
+    };
+    if !e.any() {
+        c.signature_algorithm = sig_alg;
         c.name = Some(form.name.clone()).filter(|v| !v.is_empty());
         c.description = Some(form.description.clone()).filter(|v| !v.is_empty());
         c.enabled = f.enabled.is_some();
@@ -1200,6 +1340,7 @@ struct UserPage<'a> {
     err_password: Option<String>,
     member_of: Vec<String>,
     groups: Vec<String>,
+    roles: Vec<String>,
 }
 
 async fn render_user<S: IdpStore>(
@@ -1230,10 +1371,14 @@ async fn render_user<S: IdpStore>(
         .map(|g| g.path)
         .filter(|p| !member_of.contains(p))
         .collect();
+    let roles = crate::roles::user_roles(st.store(), &u)
+        .await
+        .unwrap_or_default();
     let bad = err_password.is_some();
     page_status(
         form_status(bad),
         UserPage {
+            roles,
             realm: Some(realm),
             realm_name: realm,
             csrf: &s.csrf,
@@ -1609,10 +1754,12 @@ struct ConfirmPage<'a> {
     admin: &'a str,
     notice: Option<String>,
     question: String,
-    consequence: &'a str,
+    consequence: String,
     verb: &'a str,
     action: String,
     cancel: String,
+    /// Form fields carried through to the confirmed request.
+    hidden: Vec<(&'static str, String)>,
 }
 
 async fn confirm_retire<S: IdpStore>(
@@ -1631,10 +1778,11 @@ async fn confirm_retire<S: IdpStore>(
             admin: &s.username,
             notice: None,
             question: format!("Retire key {kid}?"),
-            consequence: "It will no longer be published in the realm's metadata. Service providers that still trust only this key will reject responses from this realm. This cannot be undone.",
+            consequence: "It will no longer be published in the realm's metadata. Service providers that still trust only this key will reject responses from this realm. This cannot be undone.".into(),
             verb: "Retire key",
             action: format!("/admin/console/{realm}/keys/{kid}/retire"),
             cancel: format!("/admin/console/{realm}/keys"),
+            hidden: vec![],
         }
         .render(),
     )

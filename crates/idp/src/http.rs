@@ -907,7 +907,12 @@ fn name_id(client: &Client, user: &User) -> Result<(String, String), WebError> {
     Ok((v, f.to_string()))
 }
 
-fn attributes(client: &Client, user: &User, groups: &[String]) -> Vec<OutAttribute> {
+fn attributes(
+    client: &Client,
+    user: &User,
+    groups: &[String],
+    roles: &[String],
+) -> Vec<OutAttribute> {
     let mut out: Vec<OutAttribute> = Vec::new();
     for m in &client.mappers {
         let values: Vec<String> = match &m.source {
@@ -935,7 +940,7 @@ fn attributes(client: &Client, user: &User, groups: &[String]) -> Vec<OutAttribu
                     }
                 })
                 .collect(),
-            MapperSource::RoleList => vec![],
+            MapperSource::RoleList => roles.to_vec(),
         };
         if values.is_empty() {
             continue;
@@ -979,6 +984,15 @@ async fn issue<S: IdpStore>(
         ));
     }
     let groups = crate::user_group_paths(&st.store, user).await?;
+    let roles = if client
+        .mappers
+        .iter()
+        .any(|m| m.source == MapperSource::RoleList)
+    {
+        crate::roles::user_roles(&st.store, user).await?
+    } else {
+        vec![]
+    };
     let (_, key) = active_key(&st.store, &realm.name).await?;
     let rng = SystemRandom::new();
     let id = || new_id(&rng).map_err(|_| WebError::internal());
@@ -1012,7 +1026,7 @@ async fn issue<S: IdpStore>(
         session_not_on_or_after: Some(session.expires),
         authn_instant: session.authn_instant,
         authn_context_class_ref: AC_PASSWORD_PROTECTED.into(),
-        attributes: attributes(client, user, &groups),
+        attributes: attributes(client, user, &groups, &roles),
     };
     let parts = SignParts {
         response: client.sign_documents,
@@ -1208,13 +1222,19 @@ mod tests {
                 ),
                 m("groups", MapperSource::GroupList { full_path: true }),
                 m("teams", MapperSource::GroupList { full_path: false }),
+                m("roles", MapperSource::RoleList),
             ],
         );
         let groups = ["/eng/platform".to_string(), "/ops".to_string()];
-        let got: Vec<(String, Vec<String>)> = attributes(&c, &user(), &groups)
-            .into_iter()
-            .map(|a| (a.name, a.values))
-            .collect();
+        let got: Vec<(String, Vec<String>)> = attributes(
+            &c,
+            &user(),
+            &groups,
+            &["admin".to_string(), "viewer".to_string()],
+        )
+        .into_iter()
+        .map(|a| (a.name, a.values))
+        .collect();
         assert_eq!(
             got,
             vec![
@@ -1223,6 +1243,7 @@ mod tests {
                 ("tenant".into(), vec!["acme".into()]),
                 ("groups".into(), vec!["/eng/platform".into(), "/ops".into()]),
                 ("teams".into(), vec!["platform".into(), "ops".into()]),
+                ("roles".into(), vec!["admin".into(), "viewer".into()]),
             ],
             "multi-valued in order; empty values leave the attribute out"
         );

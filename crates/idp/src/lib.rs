@@ -12,6 +12,7 @@
 pub mod admin_api;
 pub mod console;
 pub mod http;
+pub mod roles;
 
 use symbolon_dsig::{SecureRandom, SignOptions, SigningKey, SystemRandom};
 use symbolon_saml::lint::{Finding, lint_entity};
