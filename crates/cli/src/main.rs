@@ -1,4 +1,4 @@
-//! `symbolon`: the one binary. Subcommands: `saml` tools, `idp` administration.
+//! `symbolon`: the one binary. Subcommands: `saml` tools, `idp` and `sp` administration and servers.
 
 use std::process::ExitCode;
 
@@ -8,6 +8,7 @@ mod idp_cmd;
 mod saml_cmd;
 mod saml_idp_tools;
 mod saml_tools;
+mod sp_cmd;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,6 +28,9 @@ enum Command {
     Saml(saml_cmd::SamlCommand),
     /// Identity provider administration: realms, users, clients, keys, descriptor, events.
     Idp(idp_cmd::IdpArgs),
+    /// Service provider administration and server: accounts, roles, users, identity providers,
+    /// SAML users, audit log.
+    Sp(sp_cmd::SpArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,5 +38,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Saml(cmd) => saml_cmd::run(cmd),
         Command::Idp(args) => idp_cmd::run(args),
+        Command::Sp(args) => sp_cmd::run(args),
     }
 }

@@ -354,8 +354,11 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .with_state(state)
 }
 
+/// The shared stylesheet (also served by the SP).
+pub const STYLESHEET: &str = include_str!("../static/symbolon.css");
+
 async fn css() -> Response {
-    let mut r = include_str!("../static/symbolon.css").into_response();
+    let mut r = STYLESHEET.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/css; charset=utf-8"),

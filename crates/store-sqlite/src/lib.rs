@@ -4,6 +4,8 @@
 //! Invariants: only this crate speaks SQL for SQLite; every multi-statement write is one
 //! transaction; unique violations surface as `StoreError::Conflict`.
 
+mod sp;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -23,10 +25,10 @@ use time::OffsetDateTime;
 /// A SQLite-backed store. Cheap to clone (a pool).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
-fn map_err(e: sqlx::Error) -> StoreError {
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             StoreError::Conflict(d.message().to_string())
@@ -41,11 +43,11 @@ fn map_err(e: sqlx::Error) -> StoreError {
     }
 }
 
-fn ts(t: OffsetDateTime) -> i64 {
+pub(crate) fn ts(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }
 
-fn from_ts(t: i64) -> OffsetDateTime {
+pub(crate) fn from_ts(t: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 

@@ -6,6 +6,8 @@
 //! - A private key is held as [`Secret`]: its `Debug` never prints it.
 //! - Every write is one transaction: a failed call changes nothing.
 
+pub mod sp;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

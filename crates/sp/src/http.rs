@@ -1,0 +1,523 @@
+//! The service provider's HTTP face: SP metadata, the ACS (one response fanned out to every
+//! account that validated it), the account/role picker, and the signed-in landing page.
+//! Sessions are held in memory here (one instance); issue 7 moves them to the database.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use symbolon_dsig::{SecureRandom, SystemRandom};
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+use crate::{AcsError, Pair, SignIn};
+
+const SESSION_COOKIE: &str = "SYMBOLON_SP_SESSION";
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct SpConfig {
+    /// Public base URL, e.g. `https://sp.example.com`.
+    pub base_url: String,
+    pub session_lifetime: time::Duration,
+}
+
+impl SpConfig {
+    pub fn new(base_url: &str) -> Self {
+        SpConfig {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            session_lifetime: time::Duration::hours(8),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Session {
+    sign_in: SignIn,
+    current: Option<usize>,
+    csrf: String,
+    signed_in_at: OffsetDateTime,
+    expires: OffsetDateTime,
+}
+
+#[derive(Clone)]
+struct AppState<S> {
+    store: S,
+    cfg: Arc<SpConfig>,
+    sessions: Arc<Mutex<HashMap<String, Session>>>,
+}
+
+/// The router.
+pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
+    let st = AppState {
+        store,
+        cfg: Arc::new(cfg),
+        sessions: Arc::new(Mutex::new(HashMap::new())),
+    };
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/resources/symbolon.css", get(css))
+        .route("/saml/metadata", get(metadata::<S>))
+        .route("/saml/acs", post(acs::<S>))
+        .route("/pick", get(pick_page::<S>).post(pick::<S>))
+        .route("/", get(home::<S>))
+        .with_state(st)
+}
+
+/// Serve until Ctrl-C.
+pub async fn serve<S: SpStore>(
+    store: S,
+    cfg: SpConfig,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(store, cfg))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+async fn css() -> Response {
+    let mut r = symbolon_idp::http::STYLESHEET.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// UI text in English or Japanese.
+#[derive(Debug, Clone, Copy)]
+struct Text {
+    choose: &'static str,
+    signed_in_as: &'static str,
+    not_offered: &'static str,
+    welcome: &'static str,
+    account: &'static str,
+    role: &'static str,
+    signed_in_at: &'static str,
+    switch: &'static str,
+    no_access: &'static str,
+    no_access_msg: &'static str,
+}
+
+const EN: Text = Text {
+    choose: "Choose an account and role",
+    signed_in_as: "Signed in as",
+    not_offered: "Not available through single sign-on",
+    welcome: "Welcome",
+    account: "Account",
+    role: "Role",
+    signed_in_at: "Signed in at",
+    switch: "Switch account or role",
+    no_access: "No access",
+    no_access_msg: "Your identity provider signed you in, but no account here gives you a role. Ask your administrator to map one of your groups to a role or to add you as a SAML account.",
+};
+
+const JA: Text = Text {
+    choose: "アカウントと役割を選択してください",
+    signed_in_as: "サインイン中のユーザー:",
+    not_offered: "シングルサインオンでは利用できません",
+    welcome: "ようこそ",
+    account: "アカウント",
+    role: "役割",
+    signed_in_at: "サインイン日時",
+    switch: "アカウントまたは役割を切り替える",
+    no_access: "アクセス権がありません",
+    no_access_msg: "IDプロバイダーでの認証は成功しましたが、役割が割り当てられているアカウントがありません。管理者に連絡してください。",
+};
+
+fn text(locale: Option<&str>) -> (Text, &'static str) {
+    match locale.map(|l| l.to_ascii_lowercase()) {
+        Some(l) if l == "ja" || l.starts_with("ja-") || l.starts_with("ja_") => (JA, "ja"),
+        _ => (EN, "en"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    lang: &'a str,
+    title: &'a str,
+    message: &'a str,
+    details: Vec<(String, String)>,
+}
+
+fn message(status: StatusCode, title: &str, msg: &str, details: Vec<(String, String)>) -> Response {
+    match (MessagePage {
+        lang: "en",
+        title,
+        message: msg,
+        details,
+    })
+    .render()
+    {
+        Ok(b) => html(status, b),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
+async fn metadata<S: SpStore>(State(st): State<AppState<S>>) -> Response {
+    match crate::sp_metadata(&st.store, &st.cfg.base_url, OffsetDateTime::now_utc()).await {
+        Ok(xml) => {
+            let mut r = xml.into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/samlmetadata+xml"),
+            );
+            r.headers_mut().insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"symbolon-sp-metadata.xml\""),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::error!("SP metadata: {e}");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Error",
+                "The metadata could not be produced.",
+                vec![],
+            )
+        }
+    }
+}
+
+fn random_token() -> Option<String> {
+    let mut b = [0u8; 32];
+    SystemRandom::new().fill(&mut b).ok()?;
+    Some(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            kv.trim()
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('='))
+                .map(str::to_string)
+        })
+}
+
+#[derive(Deserialize)]
+struct AcsForm {
+    #[serde(rename = "SAMLResponse")]
+    saml_response: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+async fn acs<S: SpStore>(
+    State(st): State<AppState<S>>,
+    form: Result<Form<AcsForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = form else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Sign-in failed",
+            "The ACS expects an HTML form post (HTTP-POST binding) with a SAMLResponse.",
+            vec![],
+        );
+    };
+    let _ = f.relay_state;
+    let Some(b64) = f.saml_response else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Sign-in failed",
+            "The request carries no SAMLResponse.",
+            vec![],
+        );
+    };
+    let xml = match symbolon_saml::binding::decode_post(b64.as_bytes()) {
+        Ok(x) => x,
+        Err(e) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                &format!("The SAMLResponse could not be decoded: {e}."),
+                vec![],
+            );
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    let sp = crate::sp_settings(&st.cfg.base_url);
+    let sign_in = match crate::consume_response(&st.store, &sp, &xml, None, now, false).await {
+        Ok(s) => s,
+        Err(AcsError::Store(e)) => {
+            tracing::error!("ACS: {e}");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in failed",
+                "The service is unavailable. Try again shortly.",
+                vec![],
+            );
+        }
+        Err(e) => {
+            return message(
+                StatusCode::FORBIDDEN,
+                "Sign-in failed",
+                &format!(
+                    "Your sign-in could not be accepted: {e}. Your administrator can see the details in the audit log."
+                ),
+                vec![],
+            );
+        }
+    };
+    if sign_in.pairs.is_empty() {
+        let (t, _) = text(sign_in.locale.as_deref());
+        return message(
+            StatusCode::FORBIDDEN,
+            t.no_access,
+            t.no_access_msg,
+            sign_in.refused.clone(),
+        );
+    }
+    let Some(id) = random_token() else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let Some(csrf) = random_token() else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let single = sign_in.pairs.len() == 1;
+    if single
+        && let Some(p) = sign_in.pairs.first()
+        && let Err(e) = crate::record_sign_in(&st.store, &sign_in.name_id, p, "SignIn", now).await
+    {
+        tracing::error!("recording a sign-in: {e}");
+        return message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sign-in failed",
+            "The service is unavailable. Try again shortly.",
+            vec![],
+        );
+    }
+    let session = Session {
+        sign_in,
+        current: if single { Some(0) } else { None },
+        csrf,
+        signed_in_at: now,
+        expires: now + st.cfg.session_lifetime,
+    };
+    if let Ok(mut m) = st.sessions.lock() {
+        m.retain(|_, s| s.expires > now);
+        m.insert(id.clone(), session);
+    }
+    let secure = if st.cfg.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let mut r = Redirect::to(if single { "/" } else { "/pick" }).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+fn session<S>(st: &AppState<S>, headers: &HeaderMap) -> Option<(String, Session)> {
+    let id = cookie(headers, SESSION_COOKIE)?;
+    let m = st.sessions.lock().ok()?;
+    m.get(&id)
+        .filter(|s| s.expires > OffsetDateTime::now_utc())
+        .cloned()
+        .map(|s| (id, s))
+}
+
+#[derive(Template)]
+#[template(path = "pick.html")]
+struct PickPage<'a> {
+    lang: &'a str,
+    t: Text,
+    who: &'a str,
+    csrf: &'a str,
+    pairs: &'a [Pair],
+    refused: &'a [(String, String)],
+}
+
+async fn pick_page<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
+    let Some((_, s)) = session(&st, &headers) else {
+        return message(
+            StatusCode::UNAUTHORIZED,
+            "Not signed in",
+            "Sign in through your identity provider first.",
+            vec![],
+        );
+    };
+    let (t, lang) = text(s.sign_in.locale.as_deref());
+    let who = s
+        .sign_in
+        .display_name
+        .as_deref()
+        .unwrap_or(&s.sign_in.name_id);
+    match (PickPage {
+        lang,
+        t,
+        who,
+        csrf: &s.csrf,
+        pairs: &s.sign_in.pairs,
+        refused: &s.sign_in.refused,
+    })
+    .render()
+    {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct PickForm {
+    csrf: Option<String>,
+    pair: Option<usize>,
+}
+
+async fn pick<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(f): Form<PickForm>,
+) -> Response {
+    let Some((id, s)) = session(&st, &headers) else {
+        return message(
+            StatusCode::UNAUTHORIZED,
+            "Not signed in",
+            "Sign in through your identity provider first.",
+            vec![],
+        );
+    };
+    if f.csrf.as_deref() != Some(s.csrf.as_str()) {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Invalid form submission",
+            "Reload the page and try again.",
+            vec![],
+        );
+    }
+    let Some(p) = f
+        .pair
+        .and_then(|i| s.sign_in.pairs.get(i).map(|p| (i, p.clone())))
+    else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Choose an account",
+            "That choice is not available.",
+            vec![],
+        );
+    };
+    let action = if s.current.is_some() {
+        "SwitchRole"
+    } else {
+        "SignIn"
+    };
+    if let Err(e) = crate::record_sign_in(
+        &st.store,
+        &s.sign_in.name_id,
+        &p.1,
+        action,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        tracing::error!("recording a sign-in: {e}");
+        return message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sign-in failed",
+            "The service is unavailable. Try again shortly.",
+            vec![],
+        );
+    }
+    if let Ok(mut m) = st.sessions.lock()
+        && let Some(live) = m.get_mut(&id)
+    {
+        live.current = Some(p.0);
+    }
+    Redirect::to("/").into_response()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    lang: &'a str,
+    t: Text,
+    who: &'a str,
+    account: &'a str,
+    role: &'a str,
+    signed_in_at: String,
+    switchable: bool,
+}
+
+async fn home<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
+    let Some((_, s)) = session(&st, &headers) else {
+        return message(
+            StatusCode::UNAUTHORIZED,
+            "Not signed in",
+            "Sign in through your identity provider.",
+            vec![],
+        );
+    };
+    let Some(p) = s.current.and_then(|i| s.sign_in.pairs.get(i)) else {
+        return Redirect::to("/pick").into_response();
+    };
+    let (t, lang) = text(s.sign_in.locale.as_deref());
+    let fmt =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    match (HomePage {
+        lang,
+        t,
+        who: s
+            .sign_in
+            .display_name
+            .as_deref()
+            .unwrap_or(&s.sign_in.name_id),
+        account: &p.account_name,
+        role: &p.role,
+        signed_in_at: s.signed_in_at.format(fmt).unwrap_or_default(),
+        switchable: s.sign_in.pairs.len() > 1,
+    })
+    .render()
+    {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}

@@ -1,0 +1,847 @@
+//! The multi-tenant service provider's domain: accounts with roles, native users and SAML
+//! accounts; per-account identity-provider configurations from IdP metadata with group -> role
+//! mappings; and sign-in through the ACS, where one response fans out to every account whose
+//! own configuration validates it. Generic over the store traits; no HTTP, no SQL.
+//!
+//! Invariants:
+//! - An account takes part in a sign-in only if its own configuration (its pinned certificates,
+//!   its settings) validated the response. A matching Issuer alone is never enough.
+//! - An assertion is consumed once (replay cache in the store, across restarts and instances).
+//! - An assertion never grants master rights, and a master administrator of an account is never
+//!   signed in to that account through SSO.
+//! - Every admin change and every sign-in (or refusal) is in the account's audit log.
+
+pub mod http;
+
+use std::collections::BTreeSet;
+
+use symbolon_saml::lint::lint_entity;
+use symbolon_saml::metadata::{BINDING_REDIRECT, IdpTrust, parse_metadata, select_entity};
+use symbolon_saml::sp::{
+    Expectation, IdpSettings, SpSettings, ValidatedAssertion, ValidationError,
+};
+use symbolon_store::StoreError;
+use symbolon_store::sp::{
+    Account, AccountRole, AuditEntry, GroupMapping, IdpConfig, NativeUser, SamlAccount, SpKey,
+    SpStore,
+};
+use time::OffsetDateTime;
+
+/// Roles every account starts with.
+pub const BUILTIN_ROLES: [&str; 3] = ["Full Access", "Read Only", "Auditor"];
+
+/// Why an operation failed. Messages are safe to show to an administrator.
+#[derive(Debug, thiserror::Error)]
+pub enum SpError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("metadata: {0}")]
+    Metadata(#[from] symbolon_saml::MetadataError),
+    #[error("{0}")]
+    Crypto(String),
+}
+
+pub type Result<T> = std::result::Result<T, SpError>;
+
+/// Who did it, as an audit principal URN.
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+impl Actor {
+    /// An operator using the CLI.
+    pub fn cli() -> Self {
+        Actor("urn:symbolon:identity:operator/cli".into())
+    }
+}
+
+/// The principal URN of a SAML user of an account.
+pub fn saml_principal(account_id: &str, saml_user_id: &str) -> String {
+    format!("urn:symbolon:identity:{account_id}:saml-user/{saml_user_id}")
+}
+
+/// The principal URN of a native user of an account.
+pub fn user_principal(account_id: &str, user_id: &str) -> String {
+    format!("urn:symbolon:identity:{account_id}:user/{user_id}")
+}
+
+fn second(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+async fn audit<S: SpStore>(
+    store: &S,
+    account_id: &str,
+    principal: &str,
+    action: &str,
+    detail: String,
+    now: OffsetDateTime,
+) -> Result<()> {
+    store
+        .audit(&AuditEntry {
+            account_id: account_id.into(),
+            at: second(now),
+            principal: principal.into(),
+            action: action.into(),
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
+fn non_empty(what: &str, v: &str, max: usize) -> Result<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(SpError::Invalid(format!("{what} is required")));
+    }
+    if v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(SpError::Invalid(format!(
+            "{what} must be at most {max} printable characters"
+        )));
+    }
+    Ok(v.to_string())
+}
+
+/// Create an account with the built-in roles.
+pub async fn create_account<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<Account> {
+    let name = non_empty("the account name", name, 100)?;
+    let account = Account {
+        id: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
+        name: name.clone(),
+        created_at: second(now),
+    };
+    let roles: Vec<AccountRole> = BUILTIN_ROLES
+        .iter()
+        .map(|r| AccountRole {
+            id: uuid::Uuid::new_v4().to_string(),
+            account_id: account.id.clone(),
+            name: (*r).into(),
+            builtin: true,
+        })
+        .collect();
+    store.create_account(&account, &roles).await?;
+    audit(
+        store,
+        &account.id,
+        &actor.0,
+        "Admin",
+        format!("created account {name}"),
+        now,
+    )
+    .await?;
+    Ok(account)
+}
+
+/// An account by ID.
+pub async fn account<S: SpStore>(store: &S, id: &str) -> Result<Account> {
+    store
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| SpError::Invalid(format!("no account {id:?}")))
+}
+
+async fn role_named<S: SpStore>(store: &S, account_id: &str, name: &str) -> Result<AccountRole> {
+    store
+        .account_roles(account_id)
+        .await?
+        .into_iter()
+        .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| SpError::Invalid(format!("the account has no role {name:?}")))
+}
+
+/// Add a custom role.
+pub async fn add_role<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<AccountRole> {
+    account(store, account_id).await?;
+    let name = non_empty("the role name", name, 100)?;
+    if role_named(store, account_id, &name).await.is_ok() {
+        return Err(SpError::Invalid(format!(
+            "the account already has a role {name:?}"
+        )));
+    }
+    let role = AccountRole {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account_id.into(),
+        name: name.clone(),
+        builtin: false,
+    };
+    store.create_account_role(&role).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("created role {name}"),
+        now,
+    )
+    .await?;
+    Ok(role)
+}
+
+/// Delete a role. Group mappings to it stay, marked as pointing at a deleted role.
+pub async fn delete_role<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let role = role_named(store, account_id, name).await?;
+    store.delete_account_role(account_id, &role.id).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("deleted role {}", role.name),
+        now,
+    )
+    .await
+}
+
+/// Add a native user (email + password). A master administrator is never signed in to this
+/// account through SSO.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_native_user<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    email: &str,
+    display_name: Option<&str>,
+    password: &str,
+    master: bool,
+    role: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<NativeUser> {
+    account(store, account_id).await?;
+    let email = non_empty("the email address", email, 254)?.to_lowercase();
+    if !email.contains('@') {
+        return Err(SpError::Invalid(format!(
+            "{email:?} is not an email address"
+        )));
+    }
+    let role_id = match role {
+        Some(r) => Some(role_named(store, account_id, r).await?.id),
+        None => None,
+    };
+    let hash =
+        symbolon_idp::hash_password(password).map_err(|e| SpError::Invalid(e.to_string()))?;
+    let user = NativeUser {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account_id.into(),
+        email: email.clone(),
+        display_name: display_name
+            .map(str::to_string)
+            .filter(|d| !d.trim().is_empty()),
+        master,
+        role_id,
+        created_at: second(now),
+    };
+    store
+        .create_native_user(&user, &hash)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                SpError::Invalid(format!("the account already has a user {email}"))
+            }
+            other => other.into(),
+        })?;
+    let kind = if master {
+        "master administrator"
+    } else {
+        "user"
+    };
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("added {kind} {email}"),
+        now,
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Pre-register a SAML account: this NameID may sign in through SSO with this role.
+pub async fn add_saml_account<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    role: &str,
+    description: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    account(store, account_id).await?;
+    let name = non_empty("the account name (email or username)", name, 254)?.to_lowercase();
+    let r = role_named(store, account_id, role).await?;
+    store
+        .add_saml_account(&SamlAccount {
+            account_id: account_id.into(),
+            name: name.clone(),
+            role_id: r.id,
+            description: description
+                .map(str::to_string)
+                .filter(|d| !d.trim().is_empty()),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                SpError::Invalid(format!("{name} is already a SAML account here"))
+            }
+            other => other.into(),
+        })?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("added SAML account {name} with role {}", r.name),
+        now,
+    )
+    .await
+}
+
+/// What an administrator sees after adding an IdP: the parsed metadata and the findings.
+#[derive(Debug, Clone)]
+pub struct IdpSummary {
+    pub config: IdpConfig,
+    /// (severity, message)
+    pub findings: Vec<(String, String)>,
+    /// One line per pinned certificate: subject and expiry, with a warning within 30 days.
+    pub certificates: Vec<String>,
+}
+
+/// Certificate lines for an administrator (expiry warnings within 30 days).
+pub fn describe_certs(certs: &[Vec<u8>], now: OffsetDateTime) -> Vec<String> {
+    certs
+        .iter()
+        .map(|der| match symbolon_dsig::describe_certificate(der) {
+            Ok(c) => {
+                let until = OffsetDateTime::from_unix_timestamp(c.not_after)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                let left = until - now;
+                let warn = if left.is_negative() {
+                    " (EXPIRED)".to_string()
+                } else if left < time::Duration::days(30) {
+                    format!(" (expires in {} days)", left.whole_days())
+                } else {
+                    String::new()
+                };
+                format!("{}, valid until {}{warn}", c.subject, until.date())
+            }
+            Err(e) => format!("unreadable certificate: {e}"),
+        })
+        .collect()
+}
+
+/// "Add Identity Provider": name, description and the IdP's metadata XML.
+pub async fn add_idp<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    description: Option<&str>,
+    metadata_xml: &[u8],
+    now: OffsetDateTime,
+) -> Result<IdpSummary> {
+    account(store, account_id).await?;
+    let name = non_empty("the name", name, 100)?;
+    let entities = parse_metadata(metadata_xml)?;
+    let entity = select_entity(entities, None)?;
+    let trust = IdpTrust::from_entity(&entity)?;
+    let sso_url = entity
+        .idp
+        .as_ref()
+        .and_then(|i| i.sso(BINDING_REDIRECT))
+        .map(|e| e.location.clone());
+    let certs: Vec<Vec<u8>> = entity
+        .idp
+        .as_ref()
+        .map(|i| i.signing_certificates().map(<[u8]>::to_vec).collect())
+        .unwrap_or_default();
+    let mut unique: Vec<Vec<u8>> = Vec::new();
+    for c in certs {
+        if !unique.contains(&c) {
+            unique.push(c);
+        }
+    }
+    let config = IdpConfig {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account_id.into(),
+        name: name.clone(),
+        description: description
+            .map(str::to_string)
+            .filter(|d| !d.trim().is_empty()),
+        entity_id: trust.entity_id.clone(),
+        certs: unique,
+        sso_url,
+        metadata_xml: String::from_utf8_lossy(metadata_xml).into_owned(),
+        name_attribute: None,
+        locale_attribute: None,
+        timezone_attribute: None,
+        role_attribute: None,
+        sp_initiated: false,
+        created_at: second(now),
+    };
+    store.create_idp(&config).await.map_err(|e| match e {
+        StoreError::Conflict(_) => SpError::Invalid(format!(
+            "the account already has an identity provider named {name:?}"
+        )),
+        other => other.into(),
+    })?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("added identity provider {name} ({})", config.entity_id),
+        now,
+    )
+    .await?;
+    let findings = lint_entity(&entity, now)
+        .into_iter()
+        .map(|f| (format!("{:?}", f.severity).to_lowercase(), f.message))
+        .chain(
+            trust
+                .skipped
+                .iter()
+                .map(|s| ("warning".to_string(), format!("certificate left out: {s}"))),
+        )
+        .collect();
+    Ok(IdpSummary {
+        certificates: describe_certs(&config.certs, now),
+        config,
+        findings,
+    })
+}
+
+/// An account's IdP configuration by name.
+pub async fn idp_named<S: SpStore>(store: &S, account_id: &str, name: &str) -> Result<IdpConfig> {
+    store
+        .idps(account_id)
+        .await?
+        .into_iter()
+        .find(|i| i.name == name)
+        .ok_or_else(|| {
+            SpError::Invalid(format!(
+                "the account has no identity provider named {name:?}"
+            ))
+        })
+}
+
+/// The mapping profile: which attributes carry the name, locale, time zone and groups.
+#[derive(Debug, Clone, Default)]
+pub struct MappingProfile {
+    pub name: Option<String>,
+    pub locale: Option<String>,
+    pub timezone: Option<String>,
+    pub role: Option<String>,
+    pub sp_initiated: bool,
+}
+
+/// Save an IdP's mapping profile and SSO mode.
+pub async fn set_profile<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    p: &MappingProfile,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let mut c = idp_named(store, account_id, idp_name).await?;
+    let clean = |v: &Option<String>| {
+        v.as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    c.name_attribute = clean(&p.name);
+    c.locale_attribute = clean(&p.locale);
+    c.timezone_attribute = clean(&p.timezone);
+    c.role_attribute = clean(&p.role);
+    c.sp_initiated = p.sp_initiated;
+    store.update_idp(&c).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("updated the mapping profile of {}", c.name),
+        now,
+    )
+    .await
+}
+
+/// Map a group (as the IdP sends it in the role attribute) to a role. A group maps to at most
+/// one role per account.
+pub async fn map_group<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    group: &str,
+    role: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let c = idp_named(store, account_id, idp_name).await?;
+    let group = non_empty("the group", group, 256)?;
+    let r = role_named(store, account_id, role).await?;
+    store
+        .add_mapping(&GroupMapping {
+            idp_id: c.id.clone(),
+            account_id: account_id.into(),
+            group: group.clone(),
+            role_id: r.id,
+            role_name: r.name.clone(),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => SpError::Invalid(format!(
+                "the group {group:?} is already mapped to a role in this account; a group maps to at most one role"
+            )),
+            other => other.into(),
+        })?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("mapped group {group} to role {} ({})", r.name, c.name),
+        now,
+    )
+    .await
+}
+
+/// One account + role a signed-in person may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    pub account_id: String,
+    pub account_name: String,
+    pub role: String,
+    /// The IdP configuration (of that account) that validated the response.
+    pub idp_id: String,
+}
+
+/// The outcome of a response at the ACS.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub issuer: String,
+    pub name_id: String,
+    pub display_name: Option<String>,
+    pub locale: Option<String>,
+    pub timezone: Option<String>,
+    /// Every account + role this person may use now.
+    pub pairs: Vec<Pair>,
+    /// Accounts that validated the response but are not offered: (account name, why).
+    pub refused: Vec<(String, String)>,
+    /// The validated attributes (for the test sign-in page).
+    pub attributes: Vec<(String, Vec<String>)>,
+}
+
+/// Why a response was not accepted at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AcsError {
+    #[error("the SAMLResponse could not be read: {0}")]
+    Malformed(String),
+    #[error("no account trusts the identity provider {0:?}")]
+    UnknownIssuer(String),
+    #[error("the response was rejected: {0}")]
+    Rejected(String),
+    #[error("this response was already used")]
+    Replay,
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+fn attr_first(a: &ValidatedAssertion, name: &Option<String>) -> Option<String> {
+    name.as_deref()
+        .and_then(|n| a.attribute(n))
+        .and_then(|v| v.first())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Consume a response posted to the ACS: validate it against every configuration whose entity
+/// ID equals its Issuer (each with its own pinned keys), consume the assertion once, then work out
+/// the account + role pairs. Rejections are recorded in the audit log of each account whose
+/// configuration refused it, with the precise reason. `test_only` validates without consuming or
+/// recording (the administrator's "test sign-in").
+pub async fn consume_response<S: SpStore>(
+    store: &S,
+    sp: &SpSettings,
+    xml: &[u8],
+    in_response_to: Option<&str>,
+    now: OffsetDateTime,
+    test_only: bool,
+) -> std::result::Result<SignIn, AcsError> {
+    let doc = symbolon_xml::parse_bytes(xml, &symbolon_xml::Limits::default())
+        .map_err(|e| AcsError::Malformed(e.to_string()))?;
+    let issuer = symbolon_saml::sp::issuer_hint(&doc)
+        .ok_or_else(|| AcsError::Malformed("the response names no Issuer".into()))?;
+    let configs = store.idps_by_entity_id(&issuer).await?;
+    if configs.is_empty() {
+        return Err(AcsError::UnknownIssuer(issuer));
+    }
+    let mut accepted: Vec<(IdpConfig, ValidatedAssertion)> = Vec::new();
+    let mut reasons: Vec<(IdpConfig, ValidationError)> = Vec::new();
+    for c in configs {
+        let (certs, _) =
+            symbolon_saml::metadata::pin_certificates(c.certs.iter().map(Vec::as_slice));
+        let mut settings = IdpSettings::new(c.entity_id.clone(), certs);
+        settings.allow_idp_initiated = !c.sp_initiated;
+        let expect = Expectation {
+            in_response_to: if c.sp_initiated { in_response_to } else { None },
+            ..Expectation::at(now)
+        };
+        match symbolon_saml::sp::validate_response(&doc, &settings, sp, &expect) {
+            Ok(v) => accepted.push((c, v)),
+            Err(e) => reasons.push((c, e)),
+        }
+    }
+    if !test_only {
+        for (c, e) in &reasons {
+            let _ = audit(
+                store,
+                &c.account_id,
+                &format!("urn:symbolon:identity:{}:idp/{}", c.account_id, c.id),
+                "SignInFailed",
+                format!(
+                    "response from {} rejected by {}: {} [{}]",
+                    issuer,
+                    c.name,
+                    e,
+                    e.code()
+                ),
+                now,
+            )
+            .await;
+        }
+    }
+    let Some((profile, first)) = accepted.first() else {
+        let why = reasons
+            .first()
+            .map(|(_, e)| e.to_string())
+            .unwrap_or_else(|| "no configuration accepted it".into());
+        return Err(AcsError::Rejected(why));
+    };
+    let (profile, first) = (profile.clone(), first.clone());
+    if !test_only {
+        let k = first.replay_key();
+        if !store
+            .consume_assertion(&k.issuer, &k.assertion_id, k.until, now)
+            .await?
+        {
+            for (c, _) in &accepted {
+                let _ = audit(
+                    store,
+                    &c.account_id,
+                    &format!("urn:symbolon:identity:{}:idp/{}", c.account_id, c.id),
+                    "SignInFailed",
+                    format!("replayed assertion {} from {issuer}", k.assertion_id),
+                    now,
+                )
+                .await;
+            }
+            return Err(AcsError::Replay);
+        }
+    }
+    let name_id = first.name_id.clone();
+    let lower = name_id.to_lowercase();
+    let masters: Vec<String> = store
+        .native_users_by_email(&lower)
+        .await?
+        .into_iter()
+        .filter(|(u, _)| u.master)
+        .map(|(u, _)| u.account_id)
+        .collect();
+    let accounts = store.accounts().await?;
+    let mut pairs: Vec<Pair> = Vec::new();
+    let mut refused = Vec::new();
+    for (c, v) in &accepted {
+        let account_name = accounts
+            .iter()
+            .find(|a| a.id == c.account_id)
+            .map_or(c.account_id.clone(), |a| a.name.clone());
+        if masters.contains(&c.account_id) {
+            refused.push((account_name, "Master Administrators cannot use SSO. Sign in to this account with your email address and password.".to_string()));
+            continue;
+        }
+        let roles = store.account_roles(&c.account_id).await?;
+        let groups: BTreeSet<&str> = c
+            .role_attribute
+            .as_deref()
+            .and_then(|n| v.attribute(n))
+            .map(|vals| vals.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut deleted: Vec<String> = Vec::new();
+        for m in store.mappings(&c.id).await? {
+            if groups.contains(m.group.as_str()) {
+                match roles.iter().find(|r| r.id == m.role_id) {
+                    Some(r) => {
+                        names.insert(r.name.clone());
+                    }
+                    None => deleted.push(format!("{} -> {}", m.group, m.role_name)),
+                }
+            }
+        }
+        for sa in store.saml_accounts(&c.account_id).await? {
+            if sa.name == lower
+                && let Some(r) = roles.iter().find(|r| r.id == sa.role_id)
+            {
+                names.insert(r.name.clone());
+            }
+        }
+        if names.is_empty() {
+            if !deleted.is_empty() {
+                refused.push((account_name, format!("Your groups map only to roles that were deleted ({}). Ask the account administrator to map them again.", deleted.join(", "))));
+            }
+            continue;
+        }
+        for role in names {
+            pairs.push(Pair {
+                account_id: c.account_id.clone(),
+                account_name: account_name.clone(),
+                role,
+                idp_id: c.id.clone(),
+            });
+        }
+    }
+    Ok(SignIn {
+        issuer,
+        display_name: attr_first(&first, &profile.name_attribute),
+        locale: attr_first(&first, &profile.locale_attribute),
+        timezone: attr_first(&first, &profile.timezone_attribute),
+        attributes: first
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.values.clone()))
+            .collect(),
+        name_id,
+        pairs,
+        refused,
+    })
+}
+
+/// Record that a SAML user now uses a pair: the SAML Users tab and the audit log.
+pub async fn record_sign_in<S: SpStore>(
+    store: &S,
+    name_id: &str,
+    pair: &Pair,
+    action: &str,
+    now: OffsetDateTime,
+) -> Result<String> {
+    let id = store
+        .saml_user_seen(
+            &pair.account_id,
+            name_id,
+            &pair.role,
+            &uuid::Uuid::new_v4().simple().to_string()[..16],
+            second(now),
+        )
+        .await?;
+    audit(
+        store,
+        &pair.account_id,
+        &saml_principal(&pair.account_id, &id),
+        action,
+        format!("{name_id} as {}", pair.role),
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Drop SAML users not seen for 365 days (the scheduler calls this with the current time).
+pub async fn prune_saml_users<S: SpStore>(store: &S, now: OffsetDateTime) -> Result<u64> {
+    Ok(store
+        .prune_saml_users(now - time::Duration::days(365))
+        .await?)
+}
+
+/// The SP's signing key, generated on first use.
+pub async fn sp_key<S: SpStore>(store: &S, base_url: &str, now: OffsetDateTime) -> Result<SpKey> {
+    if let Some(k) = store.sp_key().await? {
+        return Ok(k);
+    }
+    let (pem, der) = symbolon_idp::generate_key(
+        symbolon_idp::KeyAlgorithm::Rsa2048,
+        &format!("Symbolon SP {base_url}"),
+        now,
+    )
+    .map_err(|e| SpError::Crypto(e.to_string()))?;
+    let kid = symbolon_dsig::sha256(&der)
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(store
+        .init_sp_key(&SpKey {
+            kid,
+            private_key_pem: pem,
+            certificate_der: der,
+            created_at: second(now),
+        })
+        .await?)
+}
+
+/// The SP's entity ID and ACS URL, from the public base URL.
+pub fn sp_settings(base_url: &str) -> SpSettings {
+    let base = base_url.trim_end_matches('/');
+    SpSettings {
+        entity_id: format!("{base}/saml/metadata"),
+        acs_url: format!("{base}/saml/acs"),
+    }
+}
+
+/// The SP metadata document.
+pub async fn sp_metadata<S: SpStore>(
+    store: &S,
+    base_url: &str,
+    now: OffsetDateTime,
+) -> Result<String> {
+    use symbolon_saml::metadata::{BINDING_POST, Endpoint};
+    use symbolon_saml::metadata_gen::{PublishedKey, SpMetadataParams};
+    let key = sp_key(store, base_url, now).await?;
+    let s = sp_settings(base_url);
+    symbolon_saml::metadata_gen::sp_metadata(&SpMetadataParams {
+        entity_id: s.entity_id,
+        id: None,
+        valid_until: None,
+        authn_requests_signed: false,
+        want_assertions_signed: true,
+        keys: vec![PublishedKey {
+            der: key.certificate_der,
+            key_use: Some("signing"),
+        }],
+        single_logout: vec![],
+        name_id_formats: vec![
+            symbolon_saml::messages::NAMEID_EMAIL.into(),
+            symbolon_saml::messages::NAMEID_UNSPECIFIED.into(),
+        ],
+        assertion_consumer: vec![Endpoint {
+            binding: BINDING_POST.into(),
+            location: s.acs_url,
+            response_location: None,
+            index: Some(0),
+            is_default: Some(true),
+        }],
+        requested_attributes: vec![],
+        service_name: Some("Symbolon".into()),
+    })
+    .ok_or_else(|| SpError::Crypto("the SP metadata could not be written".into()))
+}

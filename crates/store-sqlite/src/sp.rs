@@ -1,0 +1,475 @@
+//! SQLite implementation of the service provider's store traits (migration 0006).
+
+use base64::Engine as _;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use symbolon_store::sp::{
+    Account, AccountRole, AccountStore, AuditEntry, GroupMapping, IdpConfig, NativeUser,
+    SamlAccount, SamlUser, SpActivityStore, SpIdpStore, SpKey, SpKeyStore,
+};
+use symbolon_store::{Result, Secret, StoreError};
+use time::OffsetDateTime;
+
+use crate::{SqliteStore, from_ts, map_err, ts};
+
+fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
+    r: &'r SqliteRow,
+    col: &str,
+) -> Result<T> {
+    r.try_get(col).map_err(map_err)
+}
+
+fn role_row(r: &SqliteRow) -> Result<AccountRole> {
+    Ok(AccountRole {
+        id: get(r, "id")?,
+        account_id: get(r, "account_id")?,
+        name: get(r, "name")?,
+        builtin: get::<i64>(r, "builtin")? != 0,
+    })
+}
+
+fn user_row(r: &SqliteRow) -> Result<NativeUser> {
+    Ok(NativeUser {
+        id: get(r, "id")?,
+        account_id: get(r, "account_id")?,
+        email: get(r, "email")?,
+        display_name: get(r, "display_name")?,
+        master: get::<i64>(r, "master")? != 0,
+        role_id: get(r, "role_id")?,
+        created_at: from_ts(get(r, "created_at")?),
+    })
+}
+
+fn certs_text(certs: &[Vec<u8>]) -> Result<String> {
+    let b64: Vec<String> = certs
+        .iter()
+        .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
+        .collect();
+    serde_json::to_string(&b64).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn certs_of(text: &str) -> Result<Vec<Vec<u8>>> {
+    let b64: Vec<String> =
+        serde_json::from_str(text).map_err(|e| StoreError::Backend(e.to_string()))?;
+    b64.iter()
+        .map(|c| {
+            base64::engine::general_purpose::STANDARD
+                .decode(c)
+                .map_err(|e| StoreError::Backend(e.to_string()))
+        })
+        .collect()
+}
+
+fn idp_row(r: &SqliteRow) -> Result<IdpConfig> {
+    Ok(IdpConfig {
+        id: get(r, "id")?,
+        account_id: get(r, "account_id")?,
+        name: get(r, "name")?,
+        description: get(r, "description")?,
+        entity_id: get(r, "entity_id")?,
+        certs: certs_of(&get::<String>(r, "certs")?)?,
+        sso_url: get(r, "sso_url")?,
+        metadata_xml: get(r, "metadata_xml")?,
+        name_attribute: get(r, "name_attribute")?,
+        locale_attribute: get(r, "locale_attribute")?,
+        timezone_attribute: get(r, "timezone_attribute")?,
+        role_attribute: get(r, "role_attribute")?,
+        sp_initiated: get::<i64>(r, "sp_initiated")? != 0,
+        created_at: from_ts(get(r, "created_at")?),
+    })
+}
+
+impl AccountStore for SqliteStore {
+    async fn create_account(&self, a: &Account, roles: &[AccountRole]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("INSERT INTO sp_accounts (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(&a.id)
+            .bind(&a.name)
+            .bind(ts(a.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        for r in roles {
+            sqlx::query("INSERT INTO sp_roles (id, account_id, name, builtin) VALUES (?, ?, ?, ?)")
+                .bind(&r.id)
+                .bind(&r.account_id)
+                .bind(&r.name)
+                .bind(i64::from(r.builtin))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        let rows = sqlx::query("SELECT * FROM sp_accounts ORDER BY name, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Account {
+                    id: get(r, "id")?,
+                    name: get(r, "name")?,
+                    created_at: from_ts(get(r, "created_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn create_account_role(&self, r: &AccountRole) -> Result<()> {
+        sqlx::query("INSERT INTO sp_roles (id, account_id, name, builtin) VALUES (?, ?, ?, ?)")
+            .bind(&r.id)
+            .bind(&r.account_id)
+            .bind(&r.name)
+            .bind(i64::from(r.builtin))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn account_roles(&self, account_id: &str) -> Result<Vec<AccountRole>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_roles WHERE account_id = ? ORDER BY builtin DESC, name")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter().map(role_row).collect()
+    }
+
+    async fn delete_account_role(&self, account_id: &str, role_id: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sp_roles WHERE account_id = ? AND id = ?")
+            .bind(account_id)
+            .bind(role_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("role", role_id.into()));
+        }
+        Ok(())
+    }
+
+    async fn create_native_user(&self, u: &NativeUser, password_hash: &str) -> Result<()> {
+        sqlx::query("INSERT INTO sp_users (id, account_id, email, display_name, master, role_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&u.id)
+            .bind(&u.account_id)
+            .bind(&u.email)
+            .bind(&u.display_name)
+            .bind(i64::from(u.master))
+            .bind(&u.role_id)
+            .bind(password_hash)
+            .bind(ts(u.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn native_users_by_email(&self, email: &str) -> Result<Vec<(NativeUser, String)>> {
+        let rows = sqlx::query("SELECT * FROM sp_users WHERE email = ? ORDER BY account_id")
+            .bind(email)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| Ok((user_row(r)?, get(r, "password_hash")?)))
+            .collect()
+    }
+
+    async fn add_saml_account(&self, a: &SamlAccount) -> Result<()> {
+        sqlx::query("INSERT INTO sp_saml_accounts (account_id, name, role_id, description) VALUES (?, ?, ?, ?)")
+            .bind(&a.account_id)
+            .bind(&a.name)
+            .bind(&a.role_id)
+            .bind(&a.description)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn saml_accounts(&self, account_id: &str) -> Result<Vec<SamlAccount>> {
+        let rows = sqlx::query("SELECT * FROM sp_saml_accounts WHERE account_id = ? ORDER BY name")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SamlAccount {
+                    account_id: get(r, "account_id")?,
+                    name: get(r, "name")?,
+                    role_id: get(r, "role_id")?,
+                    description: get(r, "description")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl SpIdpStore for SqliteStore {
+    async fn create_idp(&self, i: &IdpConfig) -> Result<()> {
+        sqlx::query("INSERT INTO sp_idps (id, account_id, name, description, entity_id, certs, sso_url, metadata_xml, name_attribute, locale_attribute, timezone_attribute, role_attribute, sp_initiated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(&i.id)
+            .bind(&i.account_id)
+            .bind(&i.name)
+            .bind(&i.description)
+            .bind(&i.entity_id)
+            .bind(certs_text(&i.certs)?)
+            .bind(&i.sso_url)
+            .bind(&i.metadata_xml)
+            .bind(&i.name_attribute)
+            .bind(&i.locale_attribute)
+            .bind(&i.timezone_attribute)
+            .bind(&i.role_attribute)
+            .bind(i64::from(i.sp_initiated))
+            .bind(ts(i.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_idp(&self, i: &IdpConfig) -> Result<()> {
+        let done = sqlx::query("UPDATE sp_idps SET name = ?, description = ?, entity_id = ?, certs = ?, sso_url = ?, metadata_xml = ?, name_attribute = ?, locale_attribute = ?, timezone_attribute = ?, role_attribute = ?, sp_initiated = ? WHERE id = ? AND account_id = ?")
+            .bind(&i.name)
+            .bind(&i.description)
+            .bind(&i.entity_id)
+            .bind(certs_text(&i.certs)?)
+            .bind(&i.sso_url)
+            .bind(&i.metadata_xml)
+            .bind(&i.name_attribute)
+            .bind(&i.locale_attribute)
+            .bind(&i.timezone_attribute)
+            .bind(&i.role_attribute)
+            .bind(i64::from(i.sp_initiated))
+            .bind(&i.id)
+            .bind(&i.account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("identity provider", i.id.clone()));
+        }
+        Ok(())
+    }
+
+    async fn delete_idp(&self, account_id: &str, id: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sp_idps WHERE account_id = ? AND id = ?")
+            .bind(account_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("identity provider", id.into()));
+        }
+        Ok(())
+    }
+
+    async fn idps(&self, account_id: &str) -> Result<Vec<IdpConfig>> {
+        let rows = sqlx::query("SELECT * FROM sp_idps WHERE account_id = ? ORDER BY name")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(idp_row).collect()
+    }
+
+    async fn idps_by_entity_id(&self, entity_id: &str) -> Result<Vec<IdpConfig>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_idps WHERE entity_id = ? ORDER BY account_id, name")
+                .bind(entity_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter().map(idp_row).collect()
+    }
+
+    async fn add_mapping(&self, m: &GroupMapping) -> Result<()> {
+        sqlx::query("INSERT INTO sp_group_mappings (idp_id, account_id, group_name, role_id, role_name) VALUES (?, ?, ?, ?, ?)")
+            .bind(&m.idp_id)
+            .bind(&m.account_id)
+            .bind(&m.group)
+            .bind(&m.role_id)
+            .bind(&m.role_name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn remove_mapping(&self, account_id: &str, group: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sp_group_mappings WHERE account_id = ? AND group_name = ?")
+            .bind(account_id)
+            .bind(group)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn mappings(&self, idp_id: &str) -> Result<Vec<GroupMapping>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_group_mappings WHERE idp_id = ? ORDER BY group_name")
+                .bind(idp_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(GroupMapping {
+                    idp_id: get(r, "idp_id")?,
+                    account_id: get(r, "account_id")?,
+                    group: get(r, "group_name")?,
+                    role_id: get(r, "role_id")?,
+                    role_name: get(r, "role_name")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl SpActivityStore for SqliteStore {
+    async fn saml_user_seen(
+        &self,
+        account_id: &str,
+        name_id: &str,
+        role: &str,
+        new_id: &str,
+        at: OffsetDateTime,
+    ) -> Result<String> {
+        let row = sqlx::query("INSERT INTO sp_saml_users (id, account_id, name_id, last_role, last_logon) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, name_id) DO UPDATE SET last_role = excluded.last_role, last_logon = excluded.last_logon RETURNING id")
+            .bind(new_id)
+            .bind(account_id)
+            .bind(name_id)
+            .bind(role)
+            .bind(ts(at))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        get(&row, "id")
+    }
+
+    async fn saml_users(&self, account_id: &str) -> Result<Vec<SamlUser>> {
+        let rows = sqlx::query("SELECT * FROM sp_saml_users WHERE account_id = ? ORDER BY name_id")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SamlUser {
+                    id: get(r, "id")?,
+                    account_id: get(r, "account_id")?,
+                    name_id: get(r, "name_id")?,
+                    last_role: get(r, "last_role")?,
+                    last_logon: from_ts(get(r, "last_logon")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn prune_saml_users(&self, cutoff: OffsetDateTime) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sp_saml_users WHERE last_logon < ?")
+            .bind(ts(cutoff))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn audit(&self, e: &AuditEntry) -> Result<()> {
+        sqlx::query("INSERT INTO sp_audit (account_id, at, principal, action, detail) VALUES (?, ?, ?, ?, ?)")
+            .bind(&e.account_id)
+            .bind(ts(e.at))
+            .bind(&e.principal)
+            .bind(&e.action)
+            .bind(&e.detail)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, account_id: &str) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM sp_audit WHERE account_id = ? ORDER BY seq")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    account_id: get(r, "account_id")?,
+                    at: from_ts(get(r, "at")?),
+                    principal: get(r, "principal")?,
+                    action: get(r, "action")?,
+                    detail: get(r, "detail")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn consume_assertion(
+        &self,
+        issuer: &str,
+        assertion_id: &str,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        sqlx::query("DELETE FROM sp_consumed_assertions WHERE until <= ?")
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        // One statement: the primary key makes the second of two racing inserts a no-op.
+        let done = sqlx::query("INSERT OR IGNORE INTO sp_consumed_assertions (issuer, assertion_id, until) VALUES (?, ?, ?)")
+            .bind(issuer)
+            .bind(assertion_id)
+            .bind(ts(until))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+impl SpKeyStore for SqliteStore {
+    async fn sp_key(&self) -> Result<Option<SpKey>> {
+        let row = sqlx::query("SELECT * FROM sp_keys ORDER BY created_at, kid LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(SpKey {
+                kid: get(&r, "kid")?,
+                private_key_pem: Secret(get(&r, "private_key_pem")?),
+                certificate_der: get(&r, "certificate_der")?,
+                created_at: from_ts(get(&r, "created_at")?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn init_sp_key(&self, k: &SpKey) -> Result<SpKey> {
+        if let Some(existing) = self.sp_key().await? {
+            return Ok(existing);
+        }
+        sqlx::query("INSERT OR IGNORE INTO sp_keys (kid, private_key_pem, certificate_der, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&k.kid)
+            .bind(&k.private_key_pem.0)
+            .bind(&k.certificate_der)
+            .bind(ts(k.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        self.sp_key()
+            .await?
+            .ok_or_else(|| StoreError::Backend("the SP key was not stored".into()))
+    }
+}

@@ -1,0 +1,206 @@
+"""The multi-tenant service provider, end to end over HTTP on 127.0.0.1: our IdP signs users in,
+one response fans out to every account that trusts the IdP (with the account/role picker), and
+an account that registered the same entity ID with a key of its own is never offered another
+IdP's users. Administration through `symbolon sp ...` on the same store while the server runs.
+"""
+import base64
+import html
+import json
+import re
+import subprocess
+
+import pytest
+import requests
+
+from conftest import KEYS, symbolon_bin
+from test_idp_server import Idp, form, saml_response, sign_in, PASSWORD
+
+
+class Sp:
+    def __init__(self, tmp):
+        self.dir = tmp / "sp-data"
+        self.proc = subprocess.Popen([symbolon_bin(), "sp", "--data-dir", str(self.dir), "serve", "--listen", "127.0.0.1:0"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("listening on "), line + self.proc.stderr.read()
+        self.base = line.split()[2]
+
+    def cli(self, *args, stdin=None, ok=True):
+        out = subprocess.run([symbolon_bin(), "sp", "--data-dir", str(self.dir), *args], input=stdin, capture_output=True, text=True, timeout=60)
+        if ok:
+            assert out.returncode == 0, out.stderr
+            return out.stdout
+        return out
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sp")
+    idp = Idp(tmp)
+    sp = Sp(tmp)
+    # IdP side (the seed's MPAS steps): realm, users with groups, the SP imported from its metadata.
+    idp.cli("realm", "create", "mpas", "--display-name", "Multi-Pass")
+    for user, attrs in [("alice", ["--first-name", "Alice", "--attr", "locale=ja"]), ("bob", []), ("carol", []), ("dave", [])]:
+        idp.cli("user", "add", "--realm", "mpas", user, "--email", f"{user}@corp.test", *attrs, "--password-stdin", stdin=PASSWORD + "\n")
+    idp.cli("group", "add", "--realm", "mpas", "/eng")
+    idp.cli("group", "add", "--realm", "mpas", "/ops")
+    idp.cli("group", "join", "--realm", "mpas", "/eng", "alice")
+    idp.cli("group", "join", "--realm", "mpas", "/ops", "dave")
+    sp_md = tmp / "sp-metadata.xml"
+    sp_md.write_bytes(requests.get(f"{sp.base}/saml/metadata", timeout=10).content)
+    idp.cli("client", "import", "--realm", "mpas", str(sp_md), "--url-name", "trend")
+    cid = f"{sp.base}/saml/metadata"
+    idp_client = lambda *a: idp.cli("client", *a)
+    for attr, source in [("groups", "group-list-full"), ("displayName", "user-property:firstName"), ("locale", "user-attribute:locale")]:
+        idp_client("add-mapper", "--realm", "mpas", cid, "--attribute", attr, "--source", source)
+    # Email NameID: through the REST API's client representation.
+    token = idp.cli("token", "create", "--name", "sp-test").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    rep = api.get(f"{idp.base}/admin/realms/mpas/clients", params={"clientId": cid}, timeout=10).json()[0]
+    rep["attributes"]["saml_name_id_format"] = "email"
+    assert api.put(f"{idp.base}/admin/realms/mpas/clients/{rep['id']}", json=rep, timeout=10).status_code == 204
+    idp_md = tmp / "idp-metadata.xml"
+    idp_md.write_bytes(requests.get(f"{idp.base}/realms/mpas/protocol/saml/descriptor", timeout=10).content)
+
+    # SP side: three accounts. Prod and Dev trust the IdP; Evil registered the same entity ID with its own key.
+    ids = {name: sp.cli("account", "create", name).strip() for name in ("Acme Prod", "Acme Dev", "Evil Co")}
+    for acc in ("Acme Prod", "Acme Dev"):
+        out = sp.cli("idp", "add", "--account", acc, "--metadata", str(idp_md), "--name", "Multi-Pass", "--description", "MPAS Identity Provider")
+        assert f"{idp.base}/realms/mpas" in out and "certificate:" in out
+        sp.cli("idp", "profile", "--account", acc, "Multi-Pass", "--role-attribute", "groups", "--name-attribute", "displayName", "--locale-attribute", "locale")
+    sp.cli("idp", "map-group", "--account", "Acme Prod", "Multi-Pass", "/eng", "Full Access")
+    sp.cli("idp", "map-group", "--account", "Acme Dev", "Multi-Pass", "/eng", "Read Only")
+    sp.cli("role", "add", "--account", "Acme Dev", "Night shift")
+    sp.cli("idp", "map-group", "--account", "Acme Dev", "Multi-Pass", "/ops", "Night shift")
+    evil_md = tmp / "evil-idp.xml"
+    evil_md.write_bytes(subprocess.run([symbolon_bin(), "saml", "metadata", "idp", "--entity-id", f"{idp.base}/realms/mpas",
+                                        "--sso-url", "https://evil.test/sso", "--cert", str(KEYS / "attacker-rsa.crt.pem")],
+                                       capture_output=True, check=True).stdout)
+    sp.cli("idp", "add", "--account", "Evil Co", "--metadata", str(evil_md), "--name", "Multi-Pass")
+    sp.cli("idp", "profile", "--account", "Evil Co", "Multi-Pass", "--role-attribute", "groups")
+    sp.cli("idp", "map-group", "--account", "Evil Co", "Multi-Pass", "/eng", "Full Access")
+    # carol: Master Administrator of Prod (native), SAML account in Dev.
+    sp.cli("user", "add", "--account", "Acme Prod", "carol@corp.test", "--master", "--password-stdin", stdin="carol native pw\n")
+    sp.cli("saml-account", "add", "--account", "Acme Prod", "carol@corp.test", "--role", "Full Access")
+    sp.cli("saml-account", "add", "--account", "Acme Dev", "carol@corp.test", "--role", "Auditor", "--description", "audits dev")
+    yield idp, sp, ids, tmp
+    sp.stop()
+    idp.stop()
+
+
+def idp_sign_in(idp, user):
+    """IdP-initiated sign-in at the Home URL; returns (ACS URL, SAMLResponse)."""
+    s = requests.Session()
+    login = s.get(f"{idp.base}/realms/mpas/protocol/saml/clients/trend", timeout=30)
+    action, b64, _ = saml_response(sign_in(s, login, username=user))
+    return action, b64
+
+
+def test_group_mapping_rules_are_enforced(env):
+    _, sp, _, _ = env
+    out = sp.cli("idp", "map-group", "--account", "Acme Prod", "Multi-Pass", "/eng", "Read Only", ok=False)
+    assert out.returncode == 1 and "at most one role" in out.stderr
+    out = sp.cli("idp", "map-group", "--account", "Acme Prod", "Multi-Pass", "/x", "No Such Role", ok=False)
+    assert out.returncode == 1 and "no role" in out.stderr
+    out = sp.cli("idp", "add", "--account", "Acme Prod", "--metadata", "/dev/null", "--name", "Broken", ok=False)
+    assert out.returncode == 1 and "metadata" in out.stderr
+
+
+def test_fan_out_with_picker_and_role_switch(env):
+    idp, sp, ids, _ = env
+    action, b64 = idp_sign_in(idp, "alice")
+    assert action == f"{sp.base}/saml/acs"
+    b = requests.Session()
+    r = b.post(action, data={"SAMLResponse": b64}, timeout=30)
+    # Two accounts trust the IdP; Evil Co's key did not validate the response: not offered.
+    assert r.status_code == 200 and r.url.endswith("/pick"), r.text[:500]
+    assert 'lang="ja"' in r.text and "アカウントと役割を選択してください" in r.text
+    assert "Acme Prod · Full Access" in r.text and "Acme Dev · Read Only" in r.text
+    assert "Evil Co" not in r.text
+    picks = re.findall(r'name="pair" value="(\d+)"><button type="submit">([^<]+)</button>', r.text)
+    csrf = form(r.text, "/pick")["fields"]["csrf"]
+    dev = next(i for i, label in picks if label.startswith("Acme Dev"))
+    prod = next(i for i, label in picks if label.startswith("Acme Prod"))
+    assert b.post(f"{sp.base}/pick", data={"csrf": "forged", "pair": dev}, timeout=10).status_code == 403
+    home = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": dev}, timeout=10)
+    assert '<dd id="account">Acme Dev</dd>' in home.text and '<dd id="role">Read Only</dd>' in home.text
+    assert "ようこそ, Alice" in home.text
+    # Switch to the other pair from the same sign-in, without signing in again.
+    home = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": prod}, timeout=10)
+    assert '<dd id="account">Acme Prod</dd>' in home.text and '<dd id="role">Full Access</dd>' in home.text
+    # The same response again: a replay, refused.
+    again = requests.post(action, data={"SAMLResponse": b64}, timeout=30)
+    assert again.status_code == 403 and "already used" in again.text
+    # SAML Users and audit log, with principal URNs that match the SAML Users IDs.
+    users = sp.cli("saml-users", "list", "--account", "Acme Prod").splitlines()
+    assert len(users) == 1 and users[0].startswith("alice@corp.test\tFull Access\t")
+    uid = users[0].split("\t")[3]
+    audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", ids["Acme Prod"]).splitlines()]
+    signins = [a for a in audit if a["action"] == "SwitchRole"]
+    assert signins and signins[-1]["principal"] == f"urn:symbolon:identity:{ids['Acme Prod']}:saml-user/{uid}"
+    dev_audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", "Acme Dev").splitlines()]
+    assert any(a["action"] == "SignIn" and "alice@corp.test as Read Only" in a["detail"] for a in dev_audit)
+    # Evil Co recorded the rejection with the precise reason.
+    evil = [json.loads(l) for l in sp.cli("audit", "export", "--account", "Evil Co").splitlines()]
+    assert any(a["action"] == "SignInFailed" and "signature" in a["detail"].lower() for a in evil), evil
+
+
+def test_response_signed_with_another_accounts_key_reaches_only_that_account(env, tmp_path):
+    idp, sp, ids, tmp = env
+    sp_md = tmp / "sp-metadata.xml"
+    b64 = subprocess.run([symbolon_bin(), "saml", "issue-response", "--key", str(KEYS / "attacker-rsa.key.pem"),
+                          "--cert", str(KEYS / "attacker-rsa.crt.pem"), "--idp-entity-id", f"{idp.base}/realms/mpas",
+                          "--sp-metadata", str(sp_md), "--name-id", "mallory@corp.test", "--attr", "groups=/eng", "--base64"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    b = requests.Session()
+    r = b.post(f"{sp.base}/saml/acs", data={"SAMLResponse": b64}, timeout=30)
+    assert r.status_code == 200 and r.url == f"{sp.base}/", r.text[:400]
+    assert '<dd id="account">Evil Co</dd>' in r.text, "only the account whose own key validated it"
+    assert "Acme" not in r.text
+    prod = [json.loads(l) for l in sp.cli("audit", "export", "--account", "Acme Prod").splitlines()]
+    assert any(a["action"] == "SignInFailed" and "mallory" not in a["detail"] for a in prod)
+    assert "mallory" not in sp.cli("saml-users", "list", "--account", "Acme Prod")
+
+
+def test_master_administrator_is_refused_through_sso(env):
+    idp, sp, _, _ = env
+    action, b64 = idp_sign_in(idp, "carol")
+    b = requests.Session()
+    r = b.post(action, data={"SAMLResponse": b64}, timeout=30)
+    # Prod is left out (master administrator there); Dev, where carol is a SAML account, is offered.
+    assert '<dd id="account">Acme Dev</dd>' in r.text and '<dd id="role">Auditor</dd>' in r.text
+    assert "carol@corp.test" not in sp.cli("saml-users", "list", "--account", "Acme Prod")
+
+
+def test_no_access_and_deleted_roles(env):
+    idp, sp, _, _ = env
+    action, b64 = idp_sign_in(idp, "bob")
+    r = requests.post(action, data={"SAMLResponse": b64}, timeout=30)
+    assert r.status_code == 403 and "No access" in r.text
+    # dave's only group maps to a role that is then deleted: refused, and told why.
+    sp.cli("role", "delete", "--account", "Acme Dev", "Night shift")
+    action, b64 = idp_sign_in(idp, "dave")
+    r = requests.post(action, data={"SAMLResponse": b64}, timeout=30)
+    assert r.status_code == 403 and "roles that were deleted" in r.text and "/ops -> Night shift" in html.unescape(r.text)
+
+
+def test_bad_input_is_a_clear_error(env):
+    _, sp, _, _ = env
+    acs = f"{sp.base}/saml/acs"
+    assert requests.post(acs, data={}, timeout=10).status_code == 400
+    assert requests.post(acs, data={"SAMLResponse": "not base64!"}, timeout=10).status_code == 400
+    doctype = base64.b64encode(b'<!DOCTYPE x [<!ENTITY a "b">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>').decode()
+    r = requests.post(acs, data={"SAMLResponse": doctype}, timeout=10)
+    assert r.status_code == 403 and "could not be accepted" in r.text
+    unknown = base64.b64encode(b'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Issuer>https://nobody.test</saml:Issuer></samlp:Response>').decode()
+    r = requests.post(acs, data={"SAMLResponse": unknown}, timeout=10)
+    assert r.status_code == 403 and "no account trusts" in r.text
+    assert requests.get(f"{sp.base}/", timeout=10).status_code == 401
+    md = requests.get(f"{sp.base}/saml/metadata", timeout=10)
+    assert md.status_code == 200 and f'entityID="{sp.base}/saml/metadata"' in md.text and f'Location="{sp.base}/saml/acs"' in md.text
+    assert "X509Certificate" in md.text
