@@ -204,3 +204,19 @@ def test_bad_input_is_a_clear_error(env):
     md = requests.get(f"{sp.base}/saml/metadata", timeout=10)
     assert md.status_code == 200 and f'entityID="{sp.base}/saml/metadata"' in md.text and f'Location="{sp.base}/saml/acs"' in md.text
     assert "X509Certificate" in md.text
+
+
+def test_unsolicited_response_refused_when_only_sp_initiated_is_on(env):
+    idp, sp, _, tmp = env
+    sp.cli("idp", "profile", "--account", "Evil Co", "Multi-Pass", "--role-attribute", "groups", "--sp-initiated")
+    try:
+        b64 = subprocess.run([symbolon_bin(), "saml", "issue-response", "--key", str(KEYS / "attacker-rsa.key.pem"),
+                              "--cert", str(KEYS / "attacker-rsa.crt.pem"), "--idp-entity-id", f"{idp.base}/realms/mpas",
+                              "--sp-metadata", str(tmp / "sp-metadata.xml"), "--name-id", "eve@corp.test", "--attr", "groups=/eng", "--base64"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": b64}, timeout=30)
+        assert r.status_code == 403 and "could not be accepted" in r.text
+        evil = [json.loads(l) for l in sp.cli("audit", "export", "--account", "Evil Co").splitlines()]
+        assert any(a["action"] == "SignInFailed" and "unsolicited" in a["detail"].lower() for a in evil), evil[-1]
+    finally:
+        sp.cli("idp", "profile", "--account", "Evil Co", "Multi-Pass", "--role-attribute", "groups")

@@ -76,11 +76,24 @@ pub async fn serve<S: SpStore>(
     cfg: SpConfig,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
+    tokio::spawn(prune_daily(store.clone()));
     axum::serve(listener, router(store, cfg))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+/// The scheduler's job: drop SAML users not seen for 365 days, at start and then daily.
+async fn prune_daily<S: SpStore>(store: S) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        every.tick().await;
+        match crate::prune_saml_users(&store, OffsetDateTime::now_utc()).await {
+            Ok(n) => tracing::info!(removed = n, "pruned SAML users not seen for 365 days"),
+            Err(e) => tracing::warn!("pruning SAML users failed: {e}"),
+        }
+    }
 }
 
 async fn css() -> Response {
