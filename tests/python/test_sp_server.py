@@ -220,3 +220,62 @@ def test_unsolicited_response_refused_when_only_sp_initiated_is_on(env):
         assert any(a["action"] == "SignInFailed" and "unsolicited" in a["detail"].lower() for a in evil), evil[-1]
     finally:
         sp.cli("idp", "profile", "--account", "Evil Co", "Multi-Pass", "--role-attribute", "groups")
+
+
+def pysaml2_idp(tmp, sp_md):
+    """A pysaml2 identity provider that trusts our SP's metadata; returns (server, its metadata path)."""
+    import shutil
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.config import IdPConfig
+    from saml2.metadata import create_metadata_string
+    from saml2.server import Server
+    entity = "https://idp.pysaml2.test/metadata"
+    conf = {
+        "entityid": entity,
+        "service": {"idp": {
+            "endpoints": {"single_sign_on_service": [("https://idp.pysaml2.test/sso", BINDING_HTTP_REDIRECT)]},
+            "policy": {"default": {"lifetime": {"minutes": 5}, "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"}},
+        }},
+        "metadata": {"local": [str(sp_md)]},
+        "key_file": str(KEYS / "idp-rsa.key.pem"),
+        "cert_file": str(KEYS / "idp-rsa.crt.pem"),
+        "xmlsec_binary": shutil.which("xmlsec1"),
+    }
+    cfg = IdPConfig()
+    cfg.load(conf)
+    md = tmp / "pysaml2-idp.xml"
+    out = create_metadata_string(None, config=cfg, sign=False)
+    md.write_bytes(out if isinstance(out, bytes) else out.encode())
+    return Server(config=cfg), md, entity
+
+
+def test_pysaml2_idp_signs_in_through_our_acs(env, tmp_path):
+    from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
+    from saml2.saml import AUTHN_PASSWORD_PROTECTED
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+    _, sp, ids, tmp = env
+    server, md, entity = pysaml2_idp(tmp_path, tmp / "sp-metadata.xml")
+    acc = sp.cli("account", "create", "Partner Co").strip()
+    sp.cli("idp", "add", "--account", acc, "--metadata", str(md), "--name", "pysaml2")
+    sp.cli("idp", "profile", "--account", acc, "pysaml2", "--role-attribute", "memberOf", "--name-attribute", "displayName")
+    sp.cli("idp", "map-group", "--account", acc, "pysaml2", "partners", "Read Only")
+    xml = server.create_authn_response(
+        identity={"memberOf": ["partners"], "displayName": ["Pat Partner"]},
+        in_response_to=None, destination=f"{sp.base}/saml/acs", sp_entity_id=f"{sp.base}/saml/metadata",
+        name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text="pat@partner.test"),
+        authn={"class_ref": AUTHN_PASSWORD_PROTECTED}, sign_response=True, sign_assertion=True,
+        sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+    b64 = base64.b64encode(str(xml).encode()).decode()
+    b = requests.Session()
+    r = b.post(f"{sp.base}/saml/acs", data={"SAMLResponse": b64}, timeout=30)
+    assert r.status_code == 200, r.text[:600]
+    assert '<dd id="account">Partner Co</dd>' in r.text and '<dd id="role">Read Only</dd>' in r.text
+    assert "Welcome, Pat Partner" in r.text, "matched by FriendlyName (pysaml2 sends urn:mace:dir:attribute-def:displayName)"
+    assert sp.cli("saml-users", "list", "--account", acc).startswith("pat@partner.test\tRead Only\t")
+    # pysaml2's default, RSA-SHA1, is refused with the reason (security.md: no SHA-1 unless allowed).
+    sha1 = server.create_authn_response(
+        identity={"memberOf": ["partners"]}, in_response_to=None, destination=f"{sp.base}/saml/acs",
+        sp_entity_id=f"{sp.base}/saml/metadata", name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text="pat@partner.test"),
+        authn={"class_ref": AUTHN_PASSWORD_PROTECTED}, sign_response=True, sign_assertion=True)
+    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": base64.b64encode(str(sha1).encode()).decode()}, timeout=30)
+    assert r.status_code == 403 and "SHA-1" in r.text

@@ -567,9 +567,20 @@ pub enum AcsError {
     Store(#[from] StoreError),
 }
 
+/// An attribute's values by its Name or, failing that, its FriendlyName (IdPs such as pysaml2
+/// send `urn:mace:dir:attribute-def:displayName` with FriendlyName `displayName`).
+fn attr_values<'a>(a: &'a ValidatedAssertion, name: &str) -> Option<&'a [String]> {
+    a.attribute(name).or_else(|| {
+        a.attributes
+            .iter()
+            .find(|x| x.friendly_name.as_deref() == Some(name))
+            .map(|x| x.values.as_slice())
+    })
+}
+
 fn attr_first(a: &ValidatedAssertion, name: &Option<String>) -> Option<String> {
     name.as_deref()
-        .and_then(|n| a.attribute(n))
+        .and_then(|n| attr_values(a, n))
         .and_then(|v| v.first())
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
@@ -684,7 +695,7 @@ pub async fn consume_response<S: SpStore>(
         let groups: BTreeSet<&str> = c
             .role_attribute
             .as_deref()
-            .and_then(|n| v.attribute(n))
+            .and_then(|n| attr_values(v, n))
             .map(|vals| vals.iter().map(String::as_str).collect())
             .unwrap_or_default();
         let mut names: BTreeSet<String> = BTreeSet::new();
