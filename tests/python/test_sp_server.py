@@ -44,7 +44,7 @@ def env(tmp_path_factory):
     sp = Sp(tmp)
     # IdP side (the seed's MPAS steps): realm, users with groups, the SP imported from its metadata.
     idp.cli("realm", "create", "mpas", "--display-name", "Multi-Pass")
-    for user, attrs in [("alice", ["--first-name", "Alice", "--attr", "locale=ja"]), ("bob", []), ("carol", []), ("dave", [])]:
+    for user, attrs in [("alice", ["--first-name", "Alice", "--attr", "locale=ja", "--attr", "tz=Asia/Tokyo"]), ("bob", []), ("carol", []), ("dave", [])]:
         idp.cli("user", "add", "--realm", "mpas", user, "--email", f"{user}@corp.test", *attrs, "--password-stdin", stdin=PASSWORD + "\n")
     idp.cli("group", "add", "--realm", "mpas", "/eng")
     idp.cli("group", "add", "--realm", "mpas", "/ops")
@@ -55,7 +55,7 @@ def env(tmp_path_factory):
     idp.cli("client", "import", "--realm", "mpas", str(sp_md), "--url-name", "trend")
     cid = f"{sp.base}/saml/metadata"
     idp_client = lambda *a: idp.cli("client", *a)
-    for attr, source in [("groups", "group-list-full"), ("displayName", "user-property:firstName"), ("locale", "user-attribute:locale")]:
+    for attr, source in [("groups", "group-list-full"), ("displayName", "user-property:firstName"), ("locale", "user-attribute:locale"), ("timezone", "user-attribute:tz")]:
         idp_client("add-mapper", "--realm", "mpas", cid, "--attribute", attr, "--source", source)
     # Email NameID: through the REST API's client representation.
     token = idp.cli("token", "create", "--name", "sp-test").strip()
@@ -72,7 +72,8 @@ def env(tmp_path_factory):
     for acc in ("Acme Prod", "Acme Dev"):
         out = sp.cli("idp", "add", "--account", acc, "--metadata", str(idp_md), "--name", "Multi-Pass", "--description", "MPAS Identity Provider")
         assert f"{idp.base}/realms/mpas" in out and "certificate:" in out
-        sp.cli("idp", "profile", "--account", acc, "Multi-Pass", "--role-attribute", "groups", "--name-attribute", "displayName", "--locale-attribute", "locale")
+        sp.cli("idp", "profile", "--account", acc, "Multi-Pass", "--role-attribute", "groups", "--name-attribute", "displayName", "--locale-attribute", "locale",
+               "--timezone-attribute", "timezone")
     sp.cli("idp", "map-group", "--account", "Acme Prod", "Multi-Pass", "/eng", "Full Access")
     sp.cli("idp", "map-group", "--account", "Acme Dev", "Multi-Pass", "/eng", "Read Only")
     sp.cli("role", "add", "--account", "Acme Dev", "Night shift")
@@ -130,6 +131,7 @@ def test_fan_out_with_picker_and_role_switch(env):
     home = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": dev}, timeout=10)
     assert '<dd id="account">Acme Dev</dd>' in home.text and '<dd id="role">Read Only</dd>' in home.text
     assert "ようこそ, Alice" in home.text
+    assert re.search(r'<dd id="signed-in-at">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST</dd>', home.text), "shown in her time zone"
     # Switch to the other pair from the same sign-in, without signing in again.
     home = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": prod}, timeout=10)
     assert '<dd id="account">Acme Prod</dd>' in home.text and '<dd id="role">Full Access</dd>' in home.text
@@ -279,3 +281,28 @@ def test_pysaml2_idp_signs_in_through_our_acs(env, tmp_path):
         authn={"class_ref": AUTHN_PASSWORD_PROTECTED}, sign_response=True, sign_assertion=True)
     r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": base64.b64encode(str(sha1).encode()).decode()}, timeout=30)
     assert r.status_code == 403 and "SHA-1" in r.text
+
+
+def test_native_sign_on_for_master_administrators_with_lockout(env):
+    _, sp, ids, _ = env
+    s = requests.Session()
+
+    def attempt(password, email="carol@corp.test"):
+        f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+        return s.post(f"{sp.base}/login", data={**f["fields"], "email": email, "password": password}, timeout=30)
+
+    # The master administrator refused through SSO signs in natively.
+    r = attempt("carol native pw")
+    assert r.status_code == 200 and '<dd id="account">Acme Prod</dd>' in r.text and '<dd id="role">Master Administrator</dd>' in r.text
+    # CSRF and wrong passwords; five failures lock the address for a while.
+    f = form(requests.get(f"{sp.base}/login", timeout=10).text, "/login")
+    assert requests.post(f"{sp.base}/login", data={**f["fields"], "email": "carol@corp.test", "password": "x"}, timeout=10).status_code == 403
+    s = requests.Session()
+    r = attempt("wrong")
+    assert r.status_code == 401 and "Wrong email address or password." in r.text and 'value="carol@corp.test"' in r.text
+    assert [attempt("wrong").status_code for _ in range(4)] == [401] * 4
+    assert attempt("carol native pw").status_code == 429
+    audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", ids["Acme Prod"]).splitlines()]
+    native = [a for a in audit if "(native)" in a["detail"]]
+    assert any(a["action"] == "SignIn" for a in native) and any(a["action"] == "SignInFailed" for a in native)
+    assert all(a["principal"].startswith(f"urn:symbolon:identity:{ids['Acme Prod']}:user/") for a in native)

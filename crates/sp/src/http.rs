@@ -51,7 +51,13 @@ struct AppState<S> {
     store: S,
     cfg: Arc<SpConfig>,
     sessions: Arc<Mutex<HashMap<String, Session>>>,
+    /// Failed native sign-ins per email: (count, locked until).
+    failures: Arc<Mutex<HashMap<String, (u32, Option<OffsetDateTime>)>>>,
 }
+
+/// Failed native sign-ins before a temporary lockout, and its length.
+const MAX_FAILURES: u32 = 5;
+const LOCKOUT: time::Duration = time::Duration::minutes(5);
 
 /// The router.
 pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
@@ -59,6 +65,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         store,
         cfg: Arc::new(cfg),
         sessions: Arc::new(Mutex::new(HashMap::new())),
+        failures: Arc::new(Mutex::new(HashMap::new())),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -67,6 +74,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .route("/saml/acs", post(acs::<S>))
         .route("/pick", get(pick_page::<S>).post(pick::<S>))
         .route("/", get(home::<S>))
+        .route("/login", get(login_form::<S>).post(login::<S>))
         .with_state(st)
 }
 
@@ -345,6 +353,18 @@ async fn acs<S: SpStore>(
             vec![],
         );
     }
+    start_session(&st, id, csrf, sign_in, now)
+}
+
+/// Store a new session and send the browser on: straight in with one pair, else to the picker.
+fn start_session<S>(
+    st: &AppState<S>,
+    id: String,
+    csrf: String,
+    sign_in: SignIn,
+    now: OffsetDateTime,
+) -> Response {
+    let single = sign_in.pairs.len() == 1;
     let session = Session {
         sign_in,
         current: if single { Some(0) } else { None },
@@ -513,8 +533,6 @@ async fn home<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> 
         return Redirect::to("/pick").into_response();
     };
     let (t, lang) = text(s.sign_in.locale.as_deref());
-    let fmt =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     match (HomePage {
         lang,
         t,
@@ -525,7 +543,7 @@ async fn home<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> 
             .unwrap_or(&s.sign_in.name_id),
         account: &p.account_name,
         role: &p.role,
-        signed_in_at: s.signed_in_at.format(fmt).unwrap_or_default(),
+        signed_in_at: crate::format_in_zone(s.signed_in_at, s.sign_in.timezone.as_deref()),
         switchable: s.sign_in.pairs.len() > 1,
     })
     .render()
@@ -533,4 +551,183 @@ async fn home<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> 
         Ok(b) => html(StatusCode::OK, b),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }
+}
+
+const LOGIN_CSRF_COOKIE: &str = "SYMBOLON_SP_LOGIN";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    lang: &'a str,
+    csrf: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+}
+
+fn login_page<S>(
+    st: &AppState<S>,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+) -> Response {
+    let Some(token) = random_token() else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let body = LoginPage {
+        lang: "en",
+        csrf: &token,
+        email,
+        error,
+    }
+    .render();
+    let mut r = match body {
+        Ok(b) => html(status, b),
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    };
+    let secure = if st.cfg.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn login_form<S: SpStore>(State(st): State<AppState<S>>) -> Response {
+    login_page(&st, StatusCode::OK, "", None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+}
+
+/// Whether an `Origin` header, when present, is this server's origin.
+fn same_origin(base_url: &str, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(o) => {
+            let base = base_url.trim_end_matches('/');
+            let origin_of_base = base
+                .find("://")
+                .and_then(|i| base[i + 3..].find('/').map(|j| &base[..i + 3 + j]))
+                .unwrap_or(base);
+            o == origin_of_base
+        }
+    }
+}
+
+async fn login<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = form else {
+        return login_page(
+            &st,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some("Enter your email address and password."),
+        );
+    };
+    let csrf = f.csrf.unwrap_or_default();
+    if csrf.is_empty()
+        || cookie(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(csrf.as_str())
+        || !same_origin(&st.cfg.base_url, &headers)
+    {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Invalid form submission",
+            "Reload the sign-in page and try again.",
+            vec![],
+        );
+    }
+    let email = f.email.unwrap_or_default().trim().to_lowercase();
+    let password = f.password.unwrap_or_default();
+    if email.is_empty() || password.is_empty() {
+        return login_page(
+            &st,
+            StatusCode::BAD_REQUEST,
+            &email,
+            Some("Enter your email address and password."),
+        );
+    }
+    let now = OffsetDateTime::now_utc();
+    let locked = st
+        .failures
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&email).and_then(|(_, until)| *until))
+        .is_some_and(|until| until > now);
+    if locked {
+        let _ = crate::native_sign_in_failed(&st.store, &email, "temporarily locked", now).await;
+        return login_page(
+            &st,
+            StatusCode::TOO_MANY_REQUESTS,
+            &email,
+            Some("Too many failed attempts. Try again in a few minutes."),
+        );
+    }
+    let pairs = match crate::native_sign_in(&st.store, &email, &password, now).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("native sign-in: {e}");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in failed",
+                "The service is unavailable. Try again shortly.",
+                vec![],
+            );
+        }
+    };
+    if pairs.is_empty() {
+        if let Ok(mut m) = st.failures.lock() {
+            let e = m.entry(email.clone()).or_insert((0, None));
+            e.0 += 1;
+            if e.0 >= MAX_FAILURES {
+                *e = (0, Some(now + LOCKOUT));
+            }
+        }
+        let _ =
+            crate::native_sign_in_failed(&st.store, &email, "wrong email or password", now).await;
+        return login_page(
+            &st,
+            StatusCode::UNAUTHORIZED,
+            &email,
+            Some("Wrong email address or password."),
+        );
+    }
+    if let Ok(mut m) = st.failures.lock() {
+        m.remove(&email);
+    }
+    let (Some(id), Some(csrf)) = (random_token(), random_token()) else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let sign_in = SignIn {
+        issuer: String::new(),
+        name_id: email,
+        display_name: None,
+        locale: None,
+        timezone: None,
+        pairs,
+        refused: vec![],
+        attributes: vec![],
+    };
+    start_session(&st, id, csrf, sign_in, now)
 }

@@ -532,8 +532,20 @@ pub struct Pair {
     pub account_id: String,
     pub account_name: String,
     pub role: String,
-    /// The IdP configuration (of that account) that validated the response.
+    /// The IdP configuration (of that account) that validated the response; empty for a
+    /// native sign-in.
     pub idp_id: String,
+    /// A master administrator signed in natively. Never true for a SAML sign-in.
+    pub master: bool,
+    /// The native user's ID (for the audit principal); empty for SAML.
+    pub user_id: String,
+}
+
+impl Pair {
+    /// Whether this pair may administer its account (master administrators and Full Access).
+    pub fn may_administer(&self) -> bool {
+        self.master || self.role == "Full Access"
+    }
 }
 
 /// The outcome of a response at the ACS.
@@ -729,6 +741,8 @@ pub async fn consume_response<S: SpStore>(
                 account_name: account_name.clone(),
                 role,
                 idp_id: c.id.clone(),
+                master: false,
+                user_id: String::new(),
             });
         }
     }
@@ -748,7 +762,103 @@ pub async fn consume_response<S: SpStore>(
     })
 }
 
-/// Record that a SAML user now uses a pair: the SAML Users tab and the audit log.
+/// The master role's label.
+pub const MASTER_ROLE: &str = "Master Administrator";
+
+/// Native sign-on: every account where this email has a user whose password matches. The same
+/// person may be a user of several accounts; each record's own password is checked.
+pub async fn native_sign_in<S: SpStore>(
+    store: &S,
+    email: &str,
+    password: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<Pair>> {
+    let email = email.trim().to_lowercase();
+    let accounts = store.accounts().await?;
+    let mut pairs = Vec::new();
+    for (u, hash) in store.native_users_by_email(&email).await? {
+        if !symbolon_idp::verify_password(password, &hash) {
+            continue;
+        }
+        let roles = store.account_roles(&u.account_id).await?;
+        let role = if u.master {
+            MASTER_ROLE.to_string()
+        } else {
+            match u
+                .role_id
+                .as_ref()
+                .and_then(|id| roles.iter().find(|r| r.id == *id))
+            {
+                Some(r) => r.name.clone(),
+                None => continue,
+            }
+        };
+        let account_name = accounts
+            .iter()
+            .find(|a| a.id == u.account_id)
+            .map_or(u.account_id.clone(), |a| a.name.clone());
+        audit(
+            store,
+            &u.account_id,
+            &user_principal(&u.account_id, &u.id),
+            "SignIn",
+            format!("{email} as {role} (native)"),
+            now,
+        )
+        .await?;
+        pairs.push(Pair {
+            account_id: u.account_id.clone(),
+            account_name,
+            role,
+            idp_id: String::new(),
+            master: u.master,
+            user_id: u.id.clone(),
+        });
+    }
+    Ok(pairs)
+}
+
+/// Record a failed native sign-in in the audit log of every account that has this email.
+pub async fn native_sign_in_failed<S: SpStore>(
+    store: &S,
+    email: &str,
+    why: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let email = email.trim().to_lowercase();
+    for (u, _) in store.native_users_by_email(&email).await? {
+        audit(
+            store,
+            &u.account_id,
+            &user_principal(&u.account_id, &u.id),
+            "SignInFailed",
+            format!("{email}: {why} (native)"),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A time shown in a time zone (IANA name, e.g. `Asia/Tokyo`); UTC when the zone is unknown.
+pub fn format_in_zone(t: OffsetDateTime, zone: Option<&str>) -> String {
+    let utc = || {
+        let fmt =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+        t.format(fmt).unwrap_or_default()
+    };
+    let Some(zone) = zone else { return utc() };
+    let Ok(ts) = jiff::Timestamp::from_second(t.unix_timestamp()) else {
+        return utc();
+    };
+    match jiff::tz::TimeZone::get(zone) {
+        Ok(tz) => ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M:%S %Z").to_string(),
+        Err(_) => utc(),
+    }
+}
+
+/// Record that a person now uses a pair: for a SAML user, the SAML Users tab (role last assumed,
+/// last logon) and the audit log; for a native user, the audit log.
 pub async fn record_sign_in<S: SpStore>(
     store: &S,
     name_id: &str,
@@ -756,6 +866,18 @@ pub async fn record_sign_in<S: SpStore>(
     action: &str,
     now: OffsetDateTime,
 ) -> Result<String> {
+    if !pair.user_id.is_empty() {
+        audit(
+            store,
+            &pair.account_id,
+            &user_principal(&pair.account_id, &pair.user_id),
+            action,
+            format!("{name_id} as {} (native)", pair.role),
+            now,
+        )
+        .await?;
+        return Ok(pair.user_id.clone());
+    }
     let id = store
         .saml_user_seen(
             &pair.account_id,
