@@ -52,8 +52,11 @@ struct AppState<S> {
     cfg: Arc<SpConfig>,
     sessions: Arc<Mutex<HashMap<String, Session>>>,
     /// Failed native sign-ins per email: (count, locked until).
-    failures: Arc<Mutex<HashMap<String, (u32, Option<OffsetDateTime>)>>>,
+    failures: Arc<Mutex<HashMap<String, Failures>>>,
 }
+
+/// Failed native sign-ins of one email: (count, locked until).
+type Failures = (u32, Option<OffsetDateTime>);
 
 /// Failed native sign-ins before a temporary lockout, and its length.
 const MAX_FAILURES: u32 = 5;
