@@ -306,3 +306,72 @@ def test_native_sign_on_for_master_administrators_with_lockout(env):
     native = [a for a in audit if "(native)" in a["detail"]]
     assert any(a["action"] == "SignIn" for a in native) and any(a["action"] == "SignInFailed" for a in native)
     assert all(a["principal"].startswith(f"urn:symbolon:identity:{ids['Acme Prod']}:user/") for a in native)
+
+
+def test_account_console_seed_steps(env, tmp_path):
+    """Administration > Identity Provider through the web console, as the seed guides describe it:
+    download the SP metadata, Add Identity Provider (upload), mapping profile and group -> role
+    pairs, SAML accounts, the read-only SAML Users tab, the audit log with its export, and a test
+    sign-in that creates no session."""
+    idp, sp, ids, tmp = env
+    sp.cli("user", "add", "--account", "Acme Prod", "admin@prod.test", "--master", "--password-stdin", stdin="prod admin pw 1\n")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    r = s.post(f"{sp.base}/login", data={**f["fields"], "email": "admin@prod.test", "password": "prod admin pw 1"}, timeout=30)
+    assert '<dd id="role">Master Administrator</dd>' in r.text
+    page = s.get(f"{sp.base}/account/idps", timeout=10)
+    assert page.status_code == 200 and 'href="/saml/metadata"' in page.text and "Multi-Pass" in page.text
+    csrf = form(page.text, "/account/idps")["fields"]["csrf"]
+    md = requests.get(f"{idp.base}/realms/mpas/protocol/saml/descriptor", timeout=10).content
+    post = lambda files: s.post(f"{sp.base}/account/idps", files=files, timeout=30)
+    # Errors next to the field, input kept.
+    r = post({"csrf": (None, csrf), "name": (None, ""), "description": (None, "MPAS Identity Provider"), "metadata": (None, "")})
+    assert r.status_code == 400 and 'id="name-error"' in r.text and 'id="metadata-error"' in r.text and 'value="MPAS Identity Provider"' in r.text
+    r = post({"csrf": (None, csrf), "name": (None, "Broken"), "metadata": (None, "<not metadata")})
+    assert r.status_code == 400 and "This metadata cannot be used" in r.text
+    assert ">&#60;not metadata</textarea>" in r.text, "kept, escaped"
+    assert post({"csrf": (None, "forged"), "name": (None, "X"), "metadata_file": ("m.xml", md)}).status_code == 403
+    # The seed's step: name "Multi-Pass 2", description, upload the XML, Save; the entry is listed.
+    r = post({"csrf": (None, csrf), "name": (None, "Multi-Pass 2"), "description": (None, "MPAS Identity Provider"), "metadata_file": ("idp.xml", md, "text/xml")})
+    assert r.status_code == 200 and "Identity provider Multi-Pass 2 added." in r.text, r.text[:800]
+    assert f"{idp.base}/realms/mpas" in r.text and "valid until" in r.text
+    new_id = re.search(r'href="/account/idps/([^"]+)">Multi-Pass 2<', r.text).group(1)
+    base = f"{sp.base}/account/idps/{new_id}"
+    r = s.post(base, data={"csrf": csrf, "action": "profile", "role_attribute": "groups", "name_attribute": "displayName"}, timeout=10)
+    assert "Mapping profile saved." in r.text and 'value="groups"' in r.text
+    r = s.post(base, data={"csrf": csrf, "action": "map", "group": "/eng", "role": "Auditor"}, timeout=10)
+    assert r.status_code == 400 and 'id="group-error"' in r.text and "at most one role" in r.text and 'value="/eng"' in r.text
+    sp.cli("role", "add", "--account", "Acme Prod", "Temp")
+    r = s.post(base, data={"csrf": csrf, "action": "map", "group": "/ops", "role": "Temp"}, timeout=10)
+    assert "/ops now maps to Temp." in r.text
+    # Roles: deleting asks first; the mapping stays, marked.
+    r = s.post(f"{sp.base}/account/roles/delete", data={"csrf": csrf, "name": "Temp"}, timeout=10)
+    assert "Delete role Temp?" in r.text and ">Cancel<" in r.text
+    r = s.post(f"{sp.base}/account/roles/delete", data={"csrf": csrf, "name": "Temp", "confirm": "yes"}, timeout=10)
+    assert "Role Temp deleted." in r.text
+    assert "⚠ Temp (deleted)" in s.get(base, timeout=10).text
+    # SAML accounts.
+    r = s.post(f"{sp.base}/account/saml-accounts", data={"csrf": csrf, "name": "", "role": "Read Only"}, timeout=10)
+    assert r.status_code == 400 and 'id="name-error"' in r.text
+    r = s.post(f"{sp.base}/account/saml-accounts", data={"csrf": csrf, "name": "Zed@Corp.test", "role": "Read Only", "description": "contractor"}, timeout=10)
+    assert "SAML account zed@corp.test added." in r.text and "<td>contractor</td>" in r.text
+    # Test sign-in: alice's response validated and explained, no session, nothing consumed.
+    _, b64 = idp_sign_in(idp, "alice")
+    r = s.post(base, data={"csrf": csrf, "action": "test", "response": b64}, timeout=30)
+    assert 'id="test-result"' in r.text and "Accepted for <strong>alice@corp.test</strong>" in r.text
+    assert "Acme Prod · Full Access" in r.text and "groups: /eng" in r.text
+    assert requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": b64}, timeout=30).status_code == 200, "not consumed by the test"
+    # Users > SAML (read-only) and the audit log.
+    users = s.get(f"{sp.base}/account/saml-users", timeout=10).text
+    assert "<td>alice@corp.test</td>" in users and "<form method=\"post\"" not in users.split("</h1>", 1)[1]
+    audit = s.get(f"{sp.base}/account/audit", params={"action": "Admin"}, timeout=10).text
+    assert "added identity provider Multi-Pass 2" in audit and "SignIn</td>" not in audit
+    export = s.get(f"{sp.base}/account/audit.jsonl", timeout=10)
+    lines = [json.loads(l) for l in export.text.splitlines()]
+    admin_id = next(l for l in lines if "added identity provider Multi-Pass 2" in l["detail"])["principal"]
+    assert re.fullmatch(rf"urn:symbolon:identity:{ids['Acme Prod']}:user/[0-9a-f-]+", admin_id)
+    # Someone whose role does not administer gets no console.
+    b = requests.Session()
+    action, b64 = idp_sign_in(idp, "carol")
+    b.post(action, data={"SAMLResponse": b64}, timeout=30)
+    assert b.get(f"{sp.base}/account/idps", timeout=10).status_code == 403

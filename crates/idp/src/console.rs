@@ -92,8 +92,11 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         )
 }
 
+/// The console stylesheet (also served by the SP's account console).
+pub const CONSOLE_STYLESHEET: &str = include_str!("../static/console.css");
+
 async fn css() -> Response {
-    let mut r = include_str!("../static/console.css").into_response();
+    let mut r = CONSOLE_STYLESHEET.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/css; charset=utf-8"),

@@ -38,18 +38,18 @@ impl SpConfig {
 }
 
 #[derive(Debug, Clone)]
-struct Session {
-    sign_in: SignIn,
-    current: Option<usize>,
-    csrf: String,
+pub(crate) struct Session {
+    pub(crate) sign_in: SignIn,
+    pub(crate) current: Option<usize>,
+    pub(crate) csrf: String,
     signed_in_at: OffsetDateTime,
     expires: OffsetDateTime,
 }
 
 #[derive(Clone)]
-struct AppState<S> {
-    store: S,
-    cfg: Arc<SpConfig>,
+pub(crate) struct AppState<S> {
+    pub(crate) store: S,
+    pub(crate) cfg: Arc<SpConfig>,
     sessions: Arc<Mutex<HashMap<String, Session>>>,
     /// Failed native sign-ins per email: (count, locked until).
     failures: Arc<Mutex<HashMap<String, Failures>>>,
@@ -78,6 +78,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .route("/pick", get(pick_page::<S>).post(pick::<S>))
         .route("/", get(home::<S>))
         .route("/login", get(login_form::<S>).post(login::<S>))
+        .merge(crate::console::routes::<S>())
         .with_state(st)
 }
 
@@ -116,7 +117,7 @@ async fn css() -> Response {
     r
 }
 
-fn html(status: StatusCode, body: String) -> Response {
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -194,7 +195,12 @@ struct MessagePage<'a> {
     details: Vec<(String, String)>,
 }
 
-fn message(status: StatusCode, title: &str, msg: &str, details: Vec<(String, String)>) -> Response {
+pub(crate) fn message(
+    status: StatusCode,
+    title: &str,
+    msg: &str,
+    details: Vec<(String, String)>,
+) -> Response {
     match (MessagePage {
         lang: "en",
         title,
@@ -393,7 +399,7 @@ fn start_session<S>(
     r
 }
 
-fn session<S>(st: &AppState<S>, headers: &HeaderMap) -> Option<(String, Session)> {
+pub(crate) fn session_of<S>(st: &AppState<S>, headers: &HeaderMap) -> Option<(String, Session)> {
     let id = cookie(headers, SESSION_COOKIE)?;
     let m = st.sessions.lock().ok()?;
     m.get(&id)
@@ -414,7 +420,7 @@ struct PickPage<'a> {
 }
 
 async fn pick_page<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let Some((_, s)) = session(&st, &headers) else {
+    let Some((_, s)) = session_of(&st, &headers) else {
         return message(
             StatusCode::UNAUTHORIZED,
             "Not signed in",
@@ -454,7 +460,7 @@ async fn pick<S: SpStore>(
     headers: HeaderMap,
     Form(f): Form<PickForm>,
 ) -> Response {
-    let Some((id, s)) = session(&st, &headers) else {
+    let Some((id, s)) = session_of(&st, &headers) else {
         return message(
             StatusCode::UNAUTHORIZED,
             "Not signed in",
@@ -524,7 +530,7 @@ struct HomePage<'a> {
 }
 
 async fn home<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let Some((_, s)) = session(&st, &headers) else {
+    let Some((_, s)) = session_of(&st, &headers) else {
         return message(
             StatusCode::UNAUTHORIZED,
             "Not signed in",

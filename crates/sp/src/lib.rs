@@ -11,6 +11,7 @@
 //!   signed in to that account through SSO.
 //! - Every admin change and every sign-in (or refusal) is in the account's audit log.
 
+mod console;
 pub mod http;
 
 use std::collections::BTreeSet;
