@@ -375,3 +375,41 @@ def test_account_console_seed_steps(env, tmp_path):
     action, b64 = idp_sign_in(idp, "carol")
     b.post(action, data={"SAMLResponse": b64}, timeout=30)
     assert b.get(f"{sp.base}/account/idps", timeout=10).status_code == 403
+
+
+def test_sp_initiated_sign_in_tracks_the_request_per_browser(env):
+    idp, sp, _, _ = env
+    dev_id = next(l.split("\t")[0] for l in sp.cli("idp", "list", "--account", "Acme Dev").splitlines() if "\tMulti-Pass\t" in l)
+    profile = ["idp", "profile", "--account", "Acme Dev", "Multi-Pass", "--role-attribute", "groups", "--name-attribute", "displayName",
+               "--locale-attribute", "locale", "--timezone-attribute", "timezone"]
+    sp.cli(*profile, "--sp-initiated")
+    try:
+        # Unsolicited: Dev (SP-initiated only) refuses it; Prod still takes it, straight in.
+        action, b64 = idp_sign_in(idp, "alice")
+        r = requests.Session().post(action, data={"SAMLResponse": b64}, timeout=30)
+        assert '<dd id="account">Acme Prod</dd>' in r.text
+        # SP-initiated: AuthnRequest by Redirect, the IdP signs alice in, the response answers it.
+        b = requests.Session()
+        start = b.get(f"{sp.base}/saml/login", params={"idp": dev_id}, allow_redirects=False, timeout=10)
+        assert start.status_code == 303 and start.headers["Location"].startswith(f"{idp.base}/realms/mpas/protocol/saml?SAMLRequest=")
+        assert "SYMBOLON_SP_AUTHN=" in start.headers["Set-Cookie"] and "HttpOnly" in start.headers["Set-Cookie"]
+        login = b.get(start.headers["Location"], timeout=30)
+        acs_form = form(sign_in(b, login, username="alice").text)
+        relay = acs_form["fields"]["RelayState"]
+        assert relay and acs_form["action"] == f"{sp.base}/saml/acs"
+        r = b.post(acs_form["action"], data=acs_form["fields"], timeout=30)
+        assert r.url.endswith("/pick") and "Acme Dev" in r.text and "Acme Prod" in r.text
+        # The same RelayState cannot be used twice, and another browser's cookie does not match.
+        again = requests.post(acs_form["action"], data=acs_form["fields"], timeout=30)
+        assert again.status_code == 403
+        start = b.get(f"{sp.base}/saml/login", params={"idp": dev_id}, allow_redirects=False, timeout=10)
+        # alice's IdP session is reused: the IdP answers with the auto-submitting form at once.
+        acs_form = form(b.get(start.headers["Location"], timeout=30).text)
+        assert "SAMLResponse" in acs_form["fields"]
+        other = requests.Session()
+        other.cookies.set("SYMBOLON_SP_AUTHN", "someone-elses", path="/saml")
+        r = other.post(acs_form["action"], data=acs_form["fields"], timeout=30)
+        assert r.status_code == 403 and "another browser" in r.text
+        assert requests.get(f"{sp.base}/saml/login", params={"idp": "nope"}, timeout=10).status_code == 404
+    finally:
+        sp.cli(*profile)

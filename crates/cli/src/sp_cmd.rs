@@ -355,7 +355,8 @@ async fn run_async(a: SpArgs) -> Result<(), String> {
             let id = account_id(s, &account).await?;
             for i in s.idps(&id).await.map_err(st)? {
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
+                    i.id,
                     i.name,
                     i.entity_id,
                     if i.sp_initiated {

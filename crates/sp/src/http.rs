@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -51,6 +51,8 @@ pub(crate) struct AppState<S> {
     pub(crate) store: S,
     pub(crate) cfg: Arc<SpConfig>,
     sessions: Arc<Mutex<HashMap<String, Session>>>,
+    /// Outstanding SP-initiated requests by RelayState: (AuthnRequest ID, expiry).
+    pending: Arc<Mutex<HashMap<String, (String, OffsetDateTime)>>>,
     /// Failed native sign-ins per email: (count, locked until).
     failures: Arc<Mutex<HashMap<String, Failures>>>,
 }
@@ -69,12 +71,14 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         cfg: Arc::new(cfg),
         sessions: Arc::new(Mutex::new(HashMap::new())),
         failures: Arc::new(Mutex::new(HashMap::new())),
+        pending: Arc::new(Mutex::new(HashMap::new())),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/resources/symbolon.css", get(css))
         .route("/saml/metadata", get(metadata::<S>))
         .route("/saml/acs", post(acs::<S>))
+        .route("/saml/login", get(sp_initiated::<S>))
         .route("/pick", get(pick_page::<S>).post(pick::<S>))
         .route("/", get(home::<S>))
         .route("/login", get(login_form::<S>).post(login::<S>))
@@ -270,6 +274,7 @@ struct AcsForm {
 
 async fn acs<S: SpStore>(
     State(st): State<AppState<S>>,
+    headers: HeaderMap,
     form: Result<Form<AcsForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(f)) = form else {
@@ -280,7 +285,28 @@ async fn acs<S: SpStore>(
             vec![],
         );
     };
-    let _ = f.relay_state;
+    // SP-initiated: the RelayState names the outstanding request (single use, 10 minutes), and
+    // the browser that started it must be the one posting (its cookie, when the browser sends it
+    // on this cross-site POST, must agree).
+    let mut in_response_to = None;
+    if let Some(rs) = f.relay_state.as_deref().filter(|r| !r.is_empty()) {
+        let now = OffsetDateTime::now_utc();
+        let found = st.pending.lock().ok().and_then(|mut m| {
+            m.retain(|_, (_, exp)| *exp > now);
+            m.remove(rs)
+        });
+        if let Some((id, _)) = found {
+            if cookie(&headers, AUTHN_COOKIE).is_some_and(|c| c != rs) {
+                return message(
+                    StatusCode::FORBIDDEN,
+                    "Sign-in failed",
+                    "This sign-in was started in another browser. Start again.",
+                    vec![],
+                );
+            }
+            in_response_to = Some(id);
+        }
+    }
     let Some(b64) = f.saml_response else {
         return message(
             StatusCode::BAD_REQUEST,
@@ -302,7 +328,16 @@ async fn acs<S: SpStore>(
     };
     let now = OffsetDateTime::now_utc();
     let sp = crate::sp_settings(&st.cfg.base_url);
-    let sign_in = match crate::consume_response(&st.store, &sp, &xml, None, now, false).await {
+    let sign_in = match crate::consume_response(
+        &st.store,
+        &sp,
+        &xml,
+        in_response_to.as_deref(),
+        now,
+        false,
+    )
+    .await
+    {
         Ok(s) => s,
         Err(AcsError::Store(e)) => {
             tracing::error!("ACS: {e}");
@@ -739,4 +774,89 @@ async fn login<S: SpStore>(
         attributes: vec![],
     };
     start_session(&st, id, csrf, sign_in, now)
+}
+
+const AUTHN_COOKIE: &str = "SYMBOLON_SP_AUTHN";
+
+#[derive(Deserialize)]
+struct StartQuery {
+    idp: Option<String>,
+}
+
+/// SP-initiated sign-in: send the browser to the IdP with an AuthnRequest (Redirect binding). The
+/// request ID is remembered under a random RelayState; a cookie ties it to this browser
+/// (`SameSite=None; Secure` over HTTPS so that it survives the IdP's cross-site POST).
+async fn sp_initiated<S: SpStore>(
+    State(st): State<AppState<S>>,
+    Query(q): Query<StartQuery>,
+) -> Response {
+    let Some(id) = q.idp.filter(|i| !i.is_empty()) else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Sign-in failed",
+            "Say which identity provider to use (?idp=...).",
+            vec![],
+        );
+    };
+    let cfg = match st.store.idp_by_id(&id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return message(
+                StatusCode::NOT_FOUND,
+                "Sign-in failed",
+                "There is no such identity provider.",
+                vec![],
+            );
+        }
+        Err(e) => {
+            tracing::error!("SP-initiated: {e}");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in failed",
+                "The service is unavailable. Try again shortly.",
+                vec![],
+            );
+        }
+    };
+    let rng = SystemRandom::new();
+    let (Ok(request_id), Some(state)) = (symbolon_saml::messages::new_id(&rng), random_token())
+    else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let now = OffsetDateTime::now_utc();
+    let url = match crate::authn_request_url(&st.cfg.base_url, &cfg, &request_id, &state, now) {
+        Ok(u) => u,
+        Err(e) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                &e.to_string(),
+                vec![],
+            );
+        }
+    };
+    if let Ok(mut m) = st.pending.lock() {
+        m.retain(|_, (_, exp)| *exp > now);
+        m.insert(
+            state.clone(),
+            (request_id, now + time::Duration::minutes(10)),
+        );
+    }
+    let attrs = if st.cfg.base_url.starts_with("https://") {
+        "; SameSite=None; Secure"
+    } else {
+        "; SameSite=Lax"
+    };
+    let mut r = Redirect::to(&url).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{AUTHN_COOKIE}={state}; Path=/saml; HttpOnly; Max-Age=600{attrs}"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
 }

@@ -628,7 +628,7 @@ pub async fn consume_response<S: SpStore>(
         let mut settings = IdpSettings::new(c.entity_id.clone(), certs);
         settings.allow_idp_initiated = !c.sp_initiated;
         let expect = Expectation {
-            in_response_to: if c.sp_initiated { in_response_to } else { None },
+            in_response_to,
             ..Expectation::at(now)
         };
         match symbolon_saml::sp::validate_response(&doc, &settings, sp, &expect) {
@@ -931,6 +931,39 @@ pub async fn sp_key<S: SpStore>(store: &S, base_url: &str, now: OffsetDateTime) 
             created_at: second(now),
         })
         .await?)
+}
+
+/// Start an SP-initiated sign-in with an IdP configuration: the AuthnRequest's ID and the
+/// Redirect-binding URL to send the browser to (carrying `relay_state`).
+pub fn authn_request_url(
+    base_url: &str,
+    idp: &IdpConfig,
+    request_id: &str,
+    relay_state: &str,
+    now: OffsetDateTime,
+) -> Result<String> {
+    let Some(sso) = idp.sso_url.as_deref() else {
+        return Err(SpError::Invalid(format!(
+            "the identity provider {} publishes no HTTP-Redirect sign-in endpoint",
+            idp.name
+        )));
+    };
+    let s = sp_settings(base_url);
+    let req = symbolon_saml::messages::AuthnRequest::new(
+        request_id.into(),
+        second(now),
+        &s.entity_id,
+        sso,
+        &s.acs_url,
+    );
+    symbolon_saml::binding::encode_redirect(
+        sso,
+        symbolon_saml::binding::MessageKind::Request,
+        req.to_xml().as_bytes(),
+        Some(relay_state),
+        None,
+    )
+    .map_err(|e| SpError::Crypto(e.to_string()))
 }
 
 /// The SP's entity ID and ACS URL, from the public base URL.

@@ -280,6 +280,15 @@ impl SpIdpStore for SqliteStore {
         rows.iter().map(idp_row).collect()
     }
 
+    async fn idp_by_id(&self, id: &str) -> Result<Option<IdpConfig>> {
+        let row = sqlx::query("SELECT * FROM sp_idps WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| idp_row(&r)).transpose()
+    }
+
     async fn idps_by_entity_id(&self, entity_id: &str) -> Result<Vec<IdpConfig>> {
         let rows =
             sqlx::query("SELECT * FROM sp_idps WHERE entity_id = ? ORDER BY account_id, name")

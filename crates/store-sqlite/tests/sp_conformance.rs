@@ -156,6 +156,8 @@ async fn conformance<S: SpStore>(s: S) {
         ["i1", "i2"]
     );
     assert_eq!(both[0], i1, "certificates and settings round-trip");
+    assert_eq!(s.idp_by_id("i1").await.unwrap(), Some(i1.clone()));
+    assert!(s.idp_by_id("nope").await.unwrap().is_none());
     let changed = IdpConfig {
         sp_initiated: true,
         certs: vec![vec![7]],

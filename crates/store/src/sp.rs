@@ -157,6 +157,7 @@ pub trait SpIdpStore {
     fn update_idp(&self, idp: &IdpConfig) -> impl Future<Output = Result<()>> + Send;
     fn delete_idp(&self, account_id: &str, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn idps(&self, account_id: &str) -> impl Future<Output = Result<Vec<IdpConfig>>> + Send;
+    fn idp_by_id(&self, id: &str) -> impl Future<Output = Result<Option<IdpConfig>>> + Send;
     /// Every configuration, in every account, whose entity ID is this.
     fn idps_by_entity_id(
         &self,
