@@ -370,6 +370,19 @@ def test_account_console_seed_steps(env, tmp_path):
     lines = [json.loads(l) for l in export.text.splitlines()]
     admin_id = next(l for l in lines if "added identity provider Multi-Pass 2" in l["detail"])["principal"]
     assert re.fullmatch(rf"urn:symbolon:identity:{ids['Acme Prod']}:user/[0-9a-f-]+", admin_id)
+    # Replace the metadata (same entity ID only), then delete the IdP after a confirmation.
+    other_md = subprocess.run([symbolon_bin(), "saml", "metadata", "idp", "--entity-id", "https://someone-else.test",
+                               "--sso-url", "https://someone-else.test/sso", "--cert", str(KEYS / "idp-rsa.crt.pem")],
+                              capture_output=True, text=True, check=True).stdout
+    r = s.post(base, data={"csrf": csrf, "action": "replace", "metadata": other_md}, timeout=10)
+    assert r.status_code == 400 and 'id="metadata-error"' in r.text and "add it as another identity provider" in r.text
+    r = s.post(base, data={"csrf": csrf, "action": "replace", "metadata": md.decode()}, timeout=10)
+    assert "Metadata replaced: 1 signing certificate(s)." in r.text
+    r = s.post(base, data={"csrf": csrf, "action": "delete"}, timeout=10)
+    assert "Delete identity provider Multi-Pass 2?" in r.text and ">Cancel<" in r.text
+    r = s.post(base, data={"csrf": csrf, "action": "delete", "confirm": "yes"}, timeout=10)
+    assert ">Multi-Pass 2<" not in r.text and ">Multi-Pass<" in r.text
+    assert s.get(base, timeout=10).status_code == 404
     # Someone whose role does not administer gets no console.
     b = requests.Session()
     action, b64 = idp_sign_in(idp, "carol")

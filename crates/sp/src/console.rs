@@ -363,7 +363,15 @@ struct IdpPage<'a> {
     roles: Vec<String>,
     f_group: &'a str,
     err_group: Option<String>,
+    err_metadata: Option<String>,
     test: Option<TestResult>,
+}
+
+/// Errors next to the IdP page's fields.
+#[derive(Default)]
+struct IdpErrors {
+    group: Option<String>,
+    metadata: Option<String>,
 }
 
 async fn render_idp<S: SpStore>(
@@ -372,7 +380,7 @@ async fn render_idp<S: SpStore>(
     id: &str,
     notice: Option<String>,
     f_group: &str,
-    err_group: Option<String>,
+    errors: IdpErrors,
     test: Option<TestResult>,
 ) -> Response {
     let store = &st.store;
@@ -413,7 +421,7 @@ async fn render_idp<S: SpStore>(
     );
     let description = o(&i.description);
     page(
-        status_for(err_group.is_some()),
+        status_for(errors.group.is_some() || errors.metadata.is_some()),
         IdpPage {
             account: &a.pair.account_name,
             csrf: &a.session.csrf,
@@ -429,7 +437,8 @@ async fn render_idp<S: SpStore>(
             mappings,
             roles: roles.into_iter().map(|r| r.name).collect(),
             f_group,
-            err_group,
+            err_metadata: errors.metadata,
+            err_group: errors.group,
             test,
         }
         .render(),
@@ -442,7 +451,7 @@ async fn idp<S: SpStore>(
     Path(id): Path<String>,
 ) -> Response {
     match admin(&st, &headers).await {
-        Ok(a) => render_idp(&st, &a, &id, None, "", None, None).await,
+        Ok(a) => render_idp(&st, &a, &id, None, "", IdpErrors::default(), None).await,
         Err(r) => r,
     }
 }
@@ -459,6 +468,8 @@ struct IdpForm {
     group: Option<String>,
     role: Option<String>,
     response: Option<String>,
+    metadata: Option<String>,
+    confirm: Option<String>,
 }
 
 async fn idp_action<S: SpStore>(
@@ -509,7 +520,7 @@ async fn idp_action<S: SpStore>(
                         &id,
                         Some("Mapping profile saved.".into()),
                         "",
-                        None,
+                        IdpErrors::default(),
                         None,
                     )
                     .await
@@ -538,13 +549,13 @@ async fn idp_action<S: SpStore>(
                         &id,
                         Some(format!("{group} now maps to {role}.")),
                         "",
-                        None,
+                        IdpErrors::default(),
                         None,
                     )
                     .await
                 }
                 Err(SpError::Invalid(m)) => {
-                    render_idp(&st, &a, &id, None, &group, Some(m), None).await
+                    render_idp(&st, &a, &id, None, &group, IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -554,6 +565,36 @@ async fn idp_action<S: SpStore>(
                 ),
             }
         }
+        Some("replace") => {
+            let xml = f.metadata.unwrap_or_default();
+            match crate::replace_idp_metadata(&st.store, &a.actor, &a.pair.account_id, &cfg.name, xml.trim().as_bytes(), now).await {
+                Ok(sum) => render_idp(&st, &a, &id, Some(format!("Metadata replaced: {} signing certificate(s).", sum.certificates.len())), "", IdpErrors::default(), None).await,
+                Err(e @ (SpError::Invalid(_) | SpError::Metadata(_))) => {
+                    let errors = IdpErrors { metadata: Some(format!("{e}. Nothing was changed.")), ..IdpErrors::default() };
+                    render_idp(&st, &a, &id, None, "", errors, None).await
+                }
+                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+            }
+        }
+        Some("delete") if f.confirm.as_deref() != Some("yes") => page(
+            StatusCode::OK,
+            ConfirmPage {
+                account: &a.pair.account_name,
+                csrf: &a.session.csrf,
+                notice: None,
+                question: format!("Delete identity provider {}?", cfg.name),
+                consequence: "Its group mappings go with it, and nobody can sign in to this account through it any more. Native sign-on is not affected.",
+                verb: "Delete identity provider",
+                action: &format!("/account/idps/{id}"),
+                cancel: &format!("/account/idps/{id}"),
+                hidden: vec![("action", "delete".into())],
+            }
+            .render(),
+        ),
+        Some("delete") => match crate::delete_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, now).await {
+            Ok(()) => render_idps(&st, &a, IdpInput::default(), None).await,
+            Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+        },
         Some("test") => {
             let raw = f.response.unwrap_or_default();
             let result = match symbolon_saml::binding::xml_or_base64(raw.trim().as_bytes()) {
@@ -594,7 +635,7 @@ async fn idp_action<S: SpStore>(
                     }
                 }
             };
-            render_idp(&st, &a, &id, None, "", None, Some(result)).await
+            render_idp(&st, &a, &id, None, "", IdpErrors::default(), Some(result)).await
         }
         _ => message(
             StatusCode::BAD_REQUEST,

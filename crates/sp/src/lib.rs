@@ -362,25 +362,7 @@ pub async fn add_idp<S: SpStore>(
 ) -> Result<IdpSummary> {
     account(store, account_id).await?;
     let name = non_empty("the name", name, 100)?;
-    let entities = parse_metadata(metadata_xml)?;
-    let entity = select_entity(entities, None)?;
-    let trust = IdpTrust::from_entity(&entity)?;
-    let sso_url = entity
-        .idp
-        .as_ref()
-        .and_then(|i| i.sso(BINDING_REDIRECT))
-        .map(|e| e.location.clone());
-    let certs: Vec<Vec<u8>> = entity
-        .idp
-        .as_ref()
-        .map(|i| i.signing_certificates().map(<[u8]>::to_vec).collect())
-        .unwrap_or_default();
-    let mut unique: Vec<Vec<u8>> = Vec::new();
-    for c in certs {
-        if !unique.contains(&c) {
-            unique.push(c);
-        }
-    }
+    let parsed = parse_idp_metadata(metadata_xml, now)?;
     let config = IdpConfig {
         id: uuid::Uuid::new_v4().to_string(),
         account_id: account_id.into(),
@@ -388,9 +370,9 @@ pub async fn add_idp<S: SpStore>(
         description: description
             .map(str::to_string)
             .filter(|d| !d.trim().is_empty()),
-        entity_id: trust.entity_id.clone(),
-        certs: unique,
-        sso_url,
+        entity_id: parsed.entity_id,
+        certs: parsed.certs,
+        sso_url: parsed.sso_url,
         metadata_xml: String::from_utf8_lossy(metadata_xml).into_owned(),
         name_attribute: None,
         locale_attribute: None,
@@ -414,6 +396,35 @@ pub async fn add_idp<S: SpStore>(
         now,
     )
     .await?;
+    Ok(IdpSummary {
+        certificates: describe_certs(&config.certs, now),
+        config,
+        findings: parsed.findings,
+    })
+}
+
+/// What an IdP's metadata gives a configuration.
+struct ParsedIdp {
+    entity_id: String,
+    certs: Vec<Vec<u8>>,
+    sso_url: Option<String>,
+    findings: Vec<(String, String)>,
+}
+
+fn parse_idp_metadata(metadata_xml: &[u8], now: OffsetDateTime) -> Result<ParsedIdp> {
+    let entities = parse_metadata(metadata_xml)?;
+    let entity = select_entity(entities, None)?;
+    let trust = IdpTrust::from_entity(&entity)?;
+    let idp = entity.idp.as_ref();
+    let sso_url = idp
+        .and_then(|i| i.sso(BINDING_REDIRECT))
+        .map(|e| e.location.clone());
+    let mut certs: Vec<Vec<u8>> = Vec::new();
+    for c in idp.into_iter().flat_map(|i| i.signing_certificates()) {
+        if !certs.iter().any(|x| x.as_slice() == c) {
+            certs.push(c.to_vec());
+        }
+    }
     let findings = lint_entity(&entity, now)
         .into_iter()
         .map(|f| (format!("{:?}", f.severity).to_lowercase(), f.message))
@@ -424,11 +435,75 @@ pub async fn add_idp<S: SpStore>(
                 .map(|s| ("warning".to_string(), format!("certificate left out: {s}"))),
         )
         .collect();
-    Ok(IdpSummary {
-        certificates: describe_certs(&config.certs, now),
-        config,
+    Ok(ParsedIdp {
+        entity_id: trust.entity_id,
+        certs,
+        sso_url,
         findings,
     })
+}
+
+/// Replace an IdP configuration's metadata (a rollover, a moved endpoint). Mappings and the
+/// mapping profile stay. The entity ID may not change: that is another identity provider.
+pub async fn replace_idp_metadata<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    metadata_xml: &[u8],
+    now: OffsetDateTime,
+) -> Result<IdpSummary> {
+    let mut c = idp_named(store, account_id, idp_name).await?;
+    let parsed = parse_idp_metadata(metadata_xml, now)?;
+    if parsed.entity_id != c.entity_id {
+        return Err(SpError::Invalid(format!(
+            "this metadata is for {:?}, not {:?}; add it as another identity provider",
+            parsed.entity_id, c.entity_id
+        )));
+    }
+    c.certs = parsed.certs;
+    c.sso_url = parsed.sso_url;
+    c.metadata_xml = String::from_utf8_lossy(metadata_xml).into_owned();
+    store.update_idp(&c).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!(
+            "replaced the metadata of {} ({} signing certificates)",
+            c.name,
+            c.certs.len()
+        ),
+        now,
+    )
+    .await?;
+    Ok(IdpSummary {
+        certificates: describe_certs(&c.certs, now),
+        config: c,
+        findings: parsed.findings,
+    })
+}
+
+/// Delete an IdP configuration and its mappings.
+pub async fn delete_idp<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let c = idp_named(store, account_id, idp_name).await?;
+    store.delete_idp(account_id, &c.id).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("deleted identity provider {} ({})", c.name, c.entity_id),
+        now,
+    )
+    .await
 }
 
 /// An account's IdP configuration by name.
