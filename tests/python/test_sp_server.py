@@ -383,6 +383,11 @@ def test_account_console_seed_steps(env, tmp_path):
     r = s.post(base, data={"csrf": csrf, "action": "delete", "confirm": "yes"}, timeout=10)
     assert ">Multi-Pass 2<" not in r.text and ">Multi-Pass<" in r.text
     assert s.get(base, timeout=10).status_code == 404
+    # Failed sign-ins: the attacker-signed response of an earlier test, with the precise reason
+    # and the decoded message, signature values elided.
+    failed = s.get(f"{sp.base}/account/failed-sign-ins", timeout=10).text
+    assert "<details>" in failed and "…(elided)…" in failed and "SignatureValue" in failed
+    assert "mallory@corp.test" in failed
     # Someone whose role does not administer gets no console.
     b = requests.Session()
     action, b64 = idp_sign_in(idp, "carol")
@@ -426,3 +431,45 @@ def test_sp_initiated_sign_in_tracks_the_request_per_browser(env):
         assert requests.get(f"{sp.base}/saml/login", params={"idp": "nope"}, timeout=10).status_code == 404
     finally:
         sp.cli(*profile)
+
+
+def test_rest_api_with_per_account_keys(env):
+    idp, sp, ids, _ = env
+    key = sp.cli("api-key", "create", "--account", "Acme Dev", "--name", "automation").strip()
+    assert key.startswith("spk_") and len(key) == 68
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {key}"
+    base = f"{sp.base}/api/v1"
+    assert requests.get(f"{base}/account", timeout=10).status_code == 401
+    assert requests.get(f"{base}/account", headers={"Authorization": "Bearer spk_" + "0" * 64}, timeout=10).status_code == 401
+    assert api.get(f"{base}/account", timeout=10).json() == {"id": ids["Acme Dev"], "name": "Acme Dev"}
+    # The key sees its own account only.
+    idps = api.get(f"{base}/identity-providers", timeout=10).json()
+    assert [i["name"] for i in idps] == ["Multi-Pass"] and idps[0]["roleAttribute"] == "groups"
+    prod_idp = next(l.split("\t")[0] for l in sp.cli("idp", "list", "--account", "Acme Prod").splitlines() if "\tMulti-Pass\t" in l)
+    assert api.get(f"{base}/identity-providers/{prod_idp}/mappings", timeout=10).status_code == 404
+    md = requests.get(f"{idp.base}/realms/mpas/protocol/saml/descriptor", timeout=10).text
+    r = api.post(f"{base}/identity-providers", json={"name": "MPAS staging", "description": "via API", "metadata": md, "roleAttribute": "groups"}, timeout=10)
+    assert r.status_code == 201, r.text
+    new = r.json()
+    assert new["entityId"] == f"{idp.base}/realms/mpas" and new["roleAttribute"] == "groups" and len(new["certificates"]) == 1
+    assert api.post(f"{base}/identity-providers", json={"name": "MPAS staging", "metadata": md}, timeout=10).status_code == 409
+    bad = api.post(f"{base}/identity-providers", json={"name": "Bad", "metadata": "<x/>"}, timeout=10)
+    assert bad.status_code == 400 and "metadata" in bad.json()["error_description"]
+    maps = f"{base}/identity-providers/{new['id']}/mappings"
+    assert api.post(maps, json={"group": "/qa", "role": "Auditor"}, timeout=10).status_code == 201
+    assert api.post(maps, json={"group": "/qa", "role": "Read Only"}, timeout=10).status_code == 409
+    assert api.get(maps, timeout=10).json() == [{"group": "/qa", "role": "Auditor", "roleDeleted": False}]
+    assert api.post(f"{base}/saml-accounts", json={"name": "bot@corp.test", "role": "Read Only"}, timeout=10).status_code == 201
+    assert {"name": "bot@corp.test", "role": "Read Only", "description": None} in api.get(f"{base}/saml-accounts", timeout=10).json()
+    assert any(u["name"] == "alice@corp.test" for u in api.get(f"{base}/saml-users", timeout=10).json())
+    audit = api.get(f"{base}/audit", timeout=10).json()
+    key_id = sp.cli("api-key", "list", "--account", "Acme Dev").split("\t")[0]
+    assert any(a["principal"] == f"urn:symbolon:identity:{ids['Acme Dev']}:api-key/{key_id}" and "MPAS staging" in a["detail"] for a in audit)
+    sp.cli("api-key", "revoke", "--account", "Acme Dev", key_id)
+    assert api.get(f"{base}/account", timeout=10).status_code == 401
+    # Failed sign-ins through the API, for the account that rejected them.
+    evil_key = sp.cli("api-key", "create", "--account", "Acme Prod", "--name", "traces").strip()
+    traces = requests.get(f"{base}/failed-sign-ins", headers={"Authorization": f"Bearer {evil_key}"}, timeout=10).json()
+    assert traces and all("…(elided)…" in t["message"] for t in traces if "SignatureValue" in t["message"])
+    assert any(t["code"] for t in traces)

@@ -51,6 +51,9 @@ pub enum SpCommand {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// API keys for the REST API (one account each).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCmd),
     /// Write the SP metadata.
     Metadata {
         #[arg(long, default_value = "http://localhost:8081")]
@@ -180,6 +183,26 @@ pub enum SamlUsersCmd {
     },
     /// Drop SAML users not seen for 365 days (the server does this daily).
     Prune,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCmd {
+    /// Create a key (printed once; only its SHA-256 is stored).
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
+    Revoke {
+        #[arg(long)]
+        account: String,
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -424,6 +447,32 @@ async fn run_async(a: SpArgs) -> Result<(), String> {
                 });
                 println!("{line}");
             }
+        }
+        SpCommand::ApiKey(ApiKeyCmd::Create { account, name }) => {
+            let id = account_id(s, &account).await?;
+            let (_, key) = symbolon_sp::create_api_key(s, &actor, &id, &name, now)
+                .await
+                .map_err(e)?;
+            println!("{key}");
+        }
+        SpCommand::ApiKey(ApiKeyCmd::List { account }) => {
+            let id = account_id(s, &account).await?;
+            for k in s.api_keys(&id).await.map_err(st)? {
+                println!(
+                    "{}\t{}\t{}",
+                    k.id,
+                    k.name,
+                    if k.revoked { "revoked" } else { "active" }
+                );
+            }
+        }
+        SpCommand::ApiKey(ApiKeyCmd::Revoke {
+            account,
+            id: key_id,
+        }) => {
+            let id = account_id(s, &account).await?;
+            s.revoke_api_key(&id, &key_id).await.map_err(st)?;
+            println!("API key {key_id} revoked");
         }
         SpCommand::Metadata { base_url } => {
             print!(

@@ -31,6 +31,7 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         )
         .route("/account/saml-users", get(saml_users::<S>))
         .route("/account/audit", get(audit::<S>))
+        .route("/account/failed-sign-ins", get(failed::<S>))
         .route("/account/audit.jsonl", get(audit_export::<S>))
 }
 
@@ -1175,4 +1176,52 @@ async fn audit_export<S: SpStore>(State(st): State<AppState<S>>, headers: Header
         HeaderValue::from_static("attachment; filename=\"audit.jsonl\""),
     );
     r
+}
+
+struct TraceRow {
+    at: String,
+    idp: String,
+    code: String,
+    reason: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/failed.html")]
+struct FailedPage<'a> {
+    account: &'a str,
+    notice: Option<String>,
+    traces: Vec<TraceRow>,
+}
+
+/// Rejected responses with the precise reason and the decoded message (signatures elided).
+async fn failed<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
+    let a = match admin(&st, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let tz = a.session.sign_in.timezone.clone();
+    let traces = st
+        .store
+        .traces(&a.pair.account_id, 200)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| TraceRow {
+            at: crate::format_in_zone(t.at, tz.as_deref()),
+            idp: t.idp_name,
+            code: t.code,
+            reason: t.reason,
+            message: t.message,
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        FailedPage {
+            account: &a.pair.account_name,
+            notice: None,
+            traces,
+        }
+        .render(),
+    )
 }

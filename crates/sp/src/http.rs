@@ -83,6 +83,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .route("/", get(home::<S>))
         .route("/login", get(login_form::<S>).post(login::<S>))
         .merge(crate::console::routes::<S>())
+        .merge(crate::api::routes::<S>())
         .with_state(st)
 }
 

@@ -11,6 +11,7 @@
 //!   signed in to that account through SSO.
 //! - Every admin change and every sign-in (or refusal) is in the account's audit log.
 
+mod api;
 mod console;
 pub mod http;
 
@@ -712,7 +713,18 @@ pub async fn consume_response<S: SpStore>(
         }
     }
     if !test_only {
+        let message = elide_signatures(&String::from_utf8_lossy(xml));
         for (c, e) in &reasons {
+            let _ = store
+                .record_trace(&symbolon_store::sp::Trace {
+                    account_id: c.account_id.clone(),
+                    at: second(now),
+                    idp_name: c.name.clone(),
+                    code: e.code().into(),
+                    reason: e.to_string(),
+                    message: message.clone(),
+                })
+                .await;
             let _ = audit(
                 store,
                 &c.account_id,
@@ -933,6 +945,114 @@ pub fn format_in_zone(t: OffsetDateTime, zone: Option<&str>) -> String {
     }
 }
 
+/// The message as an administrator may see it: signature values and certificates elided, at most
+/// 64 KiB.
+pub fn elide_signatures(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len().min(65_536));
+    let mut rest = xml;
+    while let Some(lt) = rest.find('<') {
+        let (before, tag_on) = rest.split_at(lt);
+        out.push_str(before);
+        let Some(gt) = tag_on.find('>') else {
+            out.push_str(tag_on);
+            rest = "";
+            break;
+        };
+        let (tag, after) = tag_on.split_at(gt + 1);
+        out.push_str(tag);
+        rest = after;
+        // An opening tag whose local name carries a secret-looking value.
+        let name = tag
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        let local = name.rsplit(':').next().unwrap_or(name);
+        if !name.starts_with('/')
+            && (local == "SignatureValue" || local == "X509Certificate")
+            && let Some(close) = rest.find("</")
+        {
+            out.push_str("…(elided)…");
+            rest = rest.get(close..).unwrap_or("");
+        }
+    }
+    out.push_str(rest);
+    if out.len() > 65_536 {
+        let mut cut = 65_536;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push_str("\n…(truncated)");
+    }
+    out
+}
+
+/// A new API key for an account: (its ID, the key itself, shown once). Only a SHA-256 of the
+/// key is stored.
+pub async fn create_api_key<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<(String, String)> {
+    use symbolon_dsig::SecureRandom as _;
+    account(store, account_id).await?;
+    let name = non_empty("the key name", name, 100)?;
+    let mut b = [0u8; 32];
+    symbolon_dsig::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| SpError::Crypto("no randomness".into()))?;
+    let key = format!(
+        "spk_{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    );
+    let id = uuid::Uuid::new_v4().to_string();
+    store
+        .create_api_key(&symbolon_store::sp::ApiKey {
+            id: id.clone(),
+            account_id: account_id.into(),
+            name: name.clone(),
+            key_sha256: hex_sha256(&key),
+            created_at: second(now),
+            revoked: false,
+        })
+        .await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("created API key {name}"),
+        now,
+    )
+    .await?;
+    Ok((id, key))
+}
+
+fn hex_sha256(s: &str) -> String {
+    symbolon_dsig::sha256(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The live API key this bearer value names, if any.
+pub async fn authenticate_api_key<S: SpStore>(
+    store: &S,
+    presented: &str,
+) -> Result<Option<symbolon_store::sp::ApiKey>> {
+    if !presented.starts_with("spk_") || presented.len() != 68 {
+        return Ok(None);
+    }
+    Ok(store
+        .api_key_by_hash(&hex_sha256(presented))
+        .await?
+        .filter(|k| !k.revoked))
+}
+
 /// Record that a person now uses a pair: for a SAML user, the SAML Users tab (role last assumed,
 /// last logon) and the audit log; for a native user, the audit log.
 pub async fn record_sign_in<S: SpStore>(
@@ -1086,4 +1206,39 @@ pub async fn sp_metadata<S: SpStore>(
         service_name: Some("Symbolon".into()),
     })
     .ok_or_else(|| SpError::Crypto("the SP metadata could not be written".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn signatures_and_certificates_are_elided() {
+        let xml = "<r><ds:SignatureValue>AAAA</ds:SignatureValue><ds:X509Certificate>MIIB\nxyz</ds:X509Certificate><SignatureValue Id=\"s\">BB</SignatureValue><x>keep</x></r>";
+        assert_eq!(
+            elide_signatures(xml),
+            "<r><ds:SignatureValue>…(elided)…</ds:SignatureValue><ds:X509Certificate>…(elided)…</ds:X509Certificate><SignatureValue Id=\"s\">…(elided)…</SignatureValue><x>keep</x></r>"
+        );
+        assert_eq!(
+            elide_signatures("<a:SignatureValue>unclosed"),
+            "<a:SignatureValue>unclosed"
+        );
+        let big = "é".repeat(40_000);
+        assert!(elide_signatures(&big).ends_with("…(truncated)"));
+    }
+
+    #[test]
+    fn time_zones() {
+        let t = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        assert_eq!(format_in_zone(t, None), "2023-11-14 22:13:20 UTC");
+        assert_eq!(
+            format_in_zone(t, Some("Asia/Tokyo")),
+            "2023-11-15 07:13:20 JST"
+        );
+        assert_eq!(
+            format_in_zone(t, Some("Not/AZone")),
+            "2023-11-14 22:13:20 UTC"
+        );
+    }
 }

@@ -4,8 +4,8 @@ use base64::Engine as _;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use symbolon_store::sp::{
-    Account, AccountRole, AccountStore, AuditEntry, GroupMapping, IdpConfig, NativeUser,
-    SamlAccount, SamlUser, SpActivityStore, SpIdpStore, SpKey, SpKeyStore,
+    Account, AccountRole, AccountStore, ApiKey, AuditEntry, GroupMapping, IdpConfig, NativeUser,
+    SamlAccount, SamlUser, SpActivityStore, SpIdpStore, SpKey, SpKeyStore, Trace,
 };
 use symbolon_store::{Result, Secret, StoreError};
 use time::OffsetDateTime;
@@ -76,6 +76,17 @@ fn idp_row(r: &SqliteRow) -> Result<IdpConfig> {
         role_attribute: get(r, "role_attribute")?,
         sp_initiated: get::<i64>(r, "sp_initiated")? != 0,
         created_at: from_ts(get(r, "created_at")?),
+    })
+}
+
+fn api_key_row(r: &SqliteRow) -> Result<ApiKey> {
+    Ok(ApiKey {
+        id: get(r, "id")?,
+        account_id: get(r, "account_id")?,
+        name: get(r, "name")?,
+        key_sha256: get(r, "key_sha256")?,
+        created_at: from_ts(get(r, "created_at")?),
+        revoked: get::<i64>(r, "revoked")? != 0,
     })
 }
 
@@ -422,6 +433,89 @@ impl SpActivityStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn record_trace(&self, t: &Trace) -> Result<()> {
+        sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&t.account_id)
+            .bind(ts(t.at))
+            .bind(&t.idp_name)
+            .bind(&t.code)
+            .bind(&t.reason)
+            .bind(&t.message)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn traces(&self, account_id: &str, limit: u32) -> Result<Vec<Trace>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_traces WHERE account_id = ? ORDER BY seq DESC LIMIT ?")
+                .bind(account_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Trace {
+                    account_id: get(r, "account_id")?,
+                    at: from_ts(get(r, "at")?),
+                    idp_name: get(r, "idp_name")?,
+                    code: get(r, "code")?,
+                    reason: get(r, "reason")?,
+                    message: get(r, "message")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_api_key(&self, k: &ApiKey) -> Result<()> {
+        sqlx::query("INSERT INTO sp_api_keys (id, account_id, name, key_sha256, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&k.id)
+            .bind(&k.account_id)
+            .bind(&k.name)
+            .bind(&k.key_sha256)
+            .bind(ts(k.created_at))
+            .bind(i64::from(k.revoked))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn api_key_by_hash(&self, sha256_hex: &str) -> Result<Option<ApiKey>> {
+        let row = sqlx::query("SELECT * FROM sp_api_keys WHERE key_sha256 = ?")
+            .bind(sha256_hex)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| api_key_row(&r)).transpose()
+    }
+
+    async fn api_keys(&self, account_id: &str) -> Result<Vec<ApiKey>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_api_keys WHERE account_id = ? ORDER BY created_at, id")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter().map(api_key_row).collect()
+    }
+
+    async fn revoke_api_key(&self, account_id: &str, id: &str) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE sp_api_keys SET revoked = 1 WHERE account_id = ? AND id = ?")
+                .bind(account_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("API key", id.into()));
+        }
+        Ok(())
     }
 
     async fn consume_assertion(

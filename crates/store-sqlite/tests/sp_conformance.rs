@@ -285,6 +285,45 @@ async fn conformance<S: SpStore>(s: S) {
         "forgotten after its expiry"
     );
 
+    // Traces: newest first, limited, per account.
+    for i in 0..3 {
+        s.record_trace(&Trace {
+            account_id: "a".into(),
+            at: t(i),
+            idp_name: "idp-i1".into(),
+            code: "bad_signature".into(),
+            reason: format!("r{i}"),
+            message: "<samlp:Response/>".into(),
+        })
+        .await
+        .unwrap();
+    }
+    let tr = s.traces("a", 2).await.unwrap();
+    assert_eq!(
+        tr.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>(),
+        ["r2", "r1"]
+    );
+    assert!(s.traces("b", 10).await.unwrap().is_empty());
+
+    // API keys: found by hash, revoked within their account only.
+    let key = ApiKey {
+        id: "k1".into(),
+        account_id: "a".into(),
+        name: "ci".into(),
+        key_sha256: "ab".repeat(32),
+        created_at: t(0),
+        revoked: false,
+    };
+    s.create_api_key(&key).await.unwrap();
+    assert_eq!(
+        s.api_key_by_hash(&"ab".repeat(32)).await.unwrap(),
+        Some(key.clone())
+    );
+    assert!(s.api_key_by_hash(&"cd".repeat(32)).await.unwrap().is_none());
+    assert!(s.revoke_api_key("b", "k1").await.is_err());
+    s.revoke_api_key("a", "k1").await.unwrap();
+    assert!(s.api_keys("a").await.unwrap()[0].revoked);
+
     // The SP key: the first one stored stays.
     assert!(s.sp_key().await.unwrap().is_none());
     let k = SpKey {

@@ -105,6 +105,30 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// A rejected response, for the account's administrators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    pub account_id: String,
+    pub at: OffsetDateTime,
+    pub idp_name: String,
+    /// The core's stable error code.
+    pub code: String,
+    pub reason: String,
+    /// The decoded message, signature values elided.
+    pub message: String,
+}
+
+/// A per-account API key (only its SHA-256 is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub key_sha256: String,
+    pub created_at: OffsetDateTime,
+    pub revoked: bool,
+}
+
 /// The SP's signing key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpKey {
@@ -191,6 +215,21 @@ pub trait SpActivityStore {
     fn audit(&self, e: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     /// Oldest first.
     fn audit_log(&self, account_id: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+    fn record_trace(&self, t: &Trace) -> impl Future<Output = Result<()>> + Send;
+    /// Newest first, at most `limit`.
+    fn traces(
+        &self,
+        account_id: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Trace>>> + Send;
+    fn create_api_key(&self, k: &ApiKey) -> impl Future<Output = Result<()>> + Send;
+    fn api_key_by_hash(
+        &self,
+        sha256_hex: &str,
+    ) -> impl Future<Output = Result<Option<ApiKey>>> + Send;
+    fn api_keys(&self, account_id: &str) -> impl Future<Output = Result<Vec<ApiKey>>> + Send;
+    fn revoke_api_key(&self, account_id: &str, id: &str)
+    -> impl Future<Output = Result<()>> + Send;
     /// Remember a consumed assertion until `until`: `true` the first time, `false` for a replay.
     /// Atomic across concurrent callers and instances; expired entries are dropped.
     fn consume_assertion(

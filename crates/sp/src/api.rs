@@ -1,0 +1,410 @@
+//! The service provider's JSON REST API under `/api/v1`, for one account per API key
+//! (`Authorization: Bearer spk_...`, created with `symbolon sp api-key create`). Every change
+//! goes through the domain and lands in the account's audit log with the principal
+//! `urn:symbolon:identity:{account}:api-key/{id}`. `docs/sp-api.md` documents each endpoint.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+use crate::http::AppState;
+use crate::{Actor, SpError};
+
+pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/api/v1/account", get(account::<S>))
+        .route("/api/v1/roles", get(roles::<S>).post(add_role::<S>))
+        .route(
+            "/api/v1/identity-providers",
+            get(idps::<S>).post(add_idp::<S>),
+        )
+        .route(
+            "/api/v1/identity-providers/{id}/mappings",
+            get(mappings::<S>).post(add_mapping::<S>),
+        )
+        .route(
+            "/api/v1/saml-accounts",
+            get(saml_accounts::<S>).post(add_saml_account::<S>),
+        )
+        .route("/api/v1/saml-users", get(saml_users::<S>))
+        .route("/api/v1/audit", get(audit::<S>))
+        .route("/api/v1/failed-sign-ins", get(traces::<S>))
+}
+
+/// An API error: status and `{"error", "error_description"}`.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = match self.0 {
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            _ => "invalid_request",
+        };
+        let mut r = (
+            self.0,
+            Json(json!({"error": code, "error_description": self.1})),
+        )
+            .into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"symbolon-sp\""),
+            );
+        }
+        r
+    }
+}
+
+impl From<SpError> for ApiError {
+    fn from(e: SpError) -> Self {
+        match e {
+            SpError::Invalid(m) if m.contains("already") => ApiError(StatusCode::CONFLICT, m),
+            SpError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
+            SpError::Metadata(m) => ApiError(StatusCode::BAD_REQUEST, format!("metadata: {m}")),
+            SpError::Store(_) | SpError::Crypto(_) => {
+                tracing::error!("SP API: {e}");
+                ApiError(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the service is unavailable".into(),
+                )
+            }
+        }
+    }
+}
+
+impl From<symbolon_store::StoreError> for ApiError {
+    fn from(e: symbolon_store::StoreError) -> Self {
+        SpError::Store(e).into()
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The account and actor behind the bearer key.
+async fn caller<S: SpStore>(st: &AppState<S>, h: &HeaderMap) -> ApiResult<(String, Actor)> {
+    let unauthorized = || {
+        ApiError(
+            StatusCode::UNAUTHORIZED,
+            "a valid API key is required (Authorization: Bearer spk_...)".into(),
+        )
+    };
+    let key = h
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(unauthorized)?;
+    let k = crate::authenticate_api_key(&st.store, key.trim())
+        .await?
+        .ok_or_else(unauthorized)?;
+    let actor = Actor(format!(
+        "urn:symbolon:identity:{}:api-key/{}",
+        k.account_id, k.id
+    ));
+    Ok((k.account_id, actor))
+}
+
+async fn account<S: SpStore>(
+    State(st): State<AppState<S>>,
+    h: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let (acc, _) = caller(&st, &h).await?;
+    let a = crate::account(&st.store, &acc).await?;
+    Ok(Json(json!({"id": a.id, "name": a.name})))
+}
+
+async fn roles<S: SpStore>(State(st): State<AppState<S>>, h: HeaderMap) -> ApiResult<Json<Value>> {
+    let (acc, _) = caller(&st, &h).await?;
+    let roles: Vec<Value> = st
+        .store
+        .account_roles(&acc)
+        .await?
+        .into_iter()
+        .map(|r| json!({"id": r.id, "name": r.name, "builtin": r.builtin}))
+        .collect();
+    Ok(Json(Value::Array(roles)))
+}
+
+#[derive(Deserialize)]
+struct NameRep {
+    name: String,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+async fn add_role<S: SpStore>(
+    State(st): State<AppState<S>>,
+    h: HeaderMap,
+    Json(rep): Json<NameRep>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (acc, actor) = caller(&st, &h).await?;
+    let r = crate::add_role(
+        &st.store,
+        &actor,
+        &acc,
+        &rep.name,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": r.id, "name": r.name, "builtin": false})),
+    ))
+}
+
+fn idp_json(i: &symbolon_store::sp::IdpConfig, now: OffsetDateTime) -> Value {
+    json!({
+        "id": i.id,
+        "name": i.name,
+        "description": i.description,
+        "entityId": i.entity_id,
+        "ssoUrl": i.sso_url,
+        "certificates": crate::describe_certs(&i.certs, now),
+        "nameAttribute": i.name_attribute,
+        "localeAttribute": i.locale_attribute,
+        "timezoneAttribute": i.timezone_attribute,
+        "roleAttribute": i.role_attribute,
+        "spInitiated": i.sp_initiated,
+    })
+}
+
+async fn idps<S: SpStore>(State(st): State<AppState<S>>, h: HeaderMap) -> ApiResult<Json<Value>> {
+    let (acc, _) = caller(&st, &h).await?;
+    let now = OffsetDateTime::now_utc();
+    Ok(Json(Value::Array(
+        st.store
+            .idps(&acc)
+            .await?
+            .iter()
+            .map(|i| idp_json(i, now))
+            .collect(),
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IdpRep {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    /// The IdP's metadata XML.
+    metadata: String,
+    #[serde(default)]
+    name_attribute: Option<String>,
+    #[serde(default)]
+    locale_attribute: Option<String>,
+    #[serde(default)]
+    timezone_attribute: Option<String>,
+    #[serde(default)]
+    role_attribute: Option<String>,
+    #[serde(default)]
+    sp_initiated: bool,
+}
+
+/// Add Identity Provider, with its mapping profile.
+async fn add_idp<S: SpStore>(
+    State(st): State<AppState<S>>,
+    h: HeaderMap,
+    Json(rep): Json<IdpRep>,
+) -> ApiResult<Response> {
+    let (acc, actor) = caller(&st, &h).await?;
+    let now = OffsetDateTime::now_utc();
+    let summary = crate::add_idp(
+        &st.store,
+        &actor,
+        &acc,
+        &rep.name,
+        rep.description.as_deref(),
+        rep.metadata.as_bytes(),
+        now,
+    )
+    .await?;
+    let profile = crate::MappingProfile {
+        name: rep.name_attribute,
+        locale: rep.locale_attribute,
+        timezone: rep.timezone_attribute,
+        role: rep.role_attribute,
+        sp_initiated: rep.sp_initiated,
+    };
+    crate::set_profile(&st.store, &actor, &acc, &summary.config.name, &profile, now).await?;
+    let saved = st
+        .store
+        .idp_by_id(&summary.config.id)
+        .await?
+        .ok_or_else(|| ApiError(StatusCode::SERVICE_UNAVAILABLE, "not saved".into()))?;
+    let mut body = idp_json(&saved, now);
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert(
+            "findings".into(),
+            json!(
+                summary
+                    .findings
+                    .iter()
+                    .map(|(sev, msg)| json!({"severity": sev, "message": msg}))
+                    .collect::<Vec<_>>()
+            ),
+        );
+    }
+    let mut r = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/identity-providers/{}", saved.id)) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(r)
+}
+
+async fn idp_of<S: SpStore>(
+    st: &AppState<S>,
+    acc: &str,
+    id: &str,
+) -> ApiResult<symbolon_store::sp::IdpConfig> {
+    st.store
+        .idp_by_id(id)
+        .await?
+        .filter(|i| i.account_id == acc)
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                format!("identity provider {id:?} not found"),
+            )
+        })
+}
+
+async fn mappings<S: SpStore>(
+    State(st): State<AppState<S>>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (acc, _) = caller(&st, &h).await?;
+    let i = idp_of(&st, &acc, &id).await?;
+    let roles = st.store.account_roles(&acc).await?;
+    Ok(Json(Value::Array(
+        st.store
+            .mappings(&i.id)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let deleted = !roles.iter().any(|r| r.id == m.role_id);
+                json!({"group": m.group, "role": m.role_name, "roleDeleted": deleted})
+            })
+            .collect(),
+    )))
+}
+
+#[derive(Deserialize)]
+struct MappingRep {
+    group: String,
+    role: String,
+}
+
+async fn add_mapping<S: SpStore>(
+    State(st): State<AppState<S>>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Json(rep): Json<MappingRep>,
+) -> ApiResult<StatusCode> {
+    let (acc, actor) = caller(&st, &h).await?;
+    let i = idp_of(&st, &acc, &id).await?;
+    crate::map_group(
+        &st.store,
+        &actor,
+        &acc,
+        &i.name,
+        &rep.group,
+        &rep.role,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::CREATED)
+}
+
+async fn saml_accounts<S: SpStore>(
+    State(st): State<AppState<S>>,
+    h: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let (acc, _) = caller(&st, &h).await?;
+    let roles = st.store.account_roles(&acc).await?;
+    Ok(Json(Value::Array(
+        st.store
+            .saml_accounts(&acc)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let role = roles
+                    .iter()
+                    .find(|r| r.id == s.role_id)
+                    .map(|r| r.name.clone());
+                json!({"name": s.name, "role": role, "description": s.description})
+            })
+            .collect(),
+    )))
+}
+
+async fn add_saml_account<S: SpStore>(
+    State(st): State<AppState<S>>,
+    h: HeaderMap,
+    Json(rep): Json<NameRep>,
+) -> ApiResult<StatusCode> {
+    let (acc, actor) = caller(&st, &h).await?;
+    let role = rep.role.unwrap_or_default();
+    crate::add_saml_account(
+        &st.store,
+        &actor,
+        &acc,
+        &rep.name,
+        &role,
+        rep.description.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::CREATED)
+}
+
+async fn saml_users<S: SpStore>(
+    State(st): State<AppState<S>>,
+    h: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let (acc, _) = caller(&st, &h).await?;
+    Ok(Json(Value::Array(
+        st.store
+            .saml_users(&acc)
+            .await?
+            .into_iter()
+            .map(|u| json!({"id": u.id, "name": u.name_id, "role": u.last_role, "lastLogon": u.last_logon.unix_timestamp()}))
+            .collect(),
+    )))
+}
+
+async fn audit<S: SpStore>(State(st): State<AppState<S>>, h: HeaderMap) -> ApiResult<Json<Value>> {
+    let (acc, _) = caller(&st, &h).await?;
+    Ok(Json(Value::Array(
+        st.store
+            .audit_log(&acc)
+            .await?
+            .into_iter()
+            .map(|e| json!({"time": e.at.unix_timestamp(), "principal": e.principal, "action": e.action, "detail": e.detail}))
+            .collect(),
+    )))
+}
+
+async fn traces<S: SpStore>(State(st): State<AppState<S>>, h: HeaderMap) -> ApiResult<Json<Value>> {
+    let (acc, _) = caller(&st, &h).await?;
+    Ok(Json(Value::Array(
+        st.store
+            .traces(&acc, 200)
+            .await?
+            .into_iter()
+            .map(|t| json!({"time": t.at.unix_timestamp(), "identityProvider": t.idp_name, "code": t.code, "reason": t.reason, "message": t.message}))
+            .collect(),
+    )))
+}
