@@ -1,0 +1,148 @@
+//! Domain rules of the service provider on a real (in-memory) SQLite store, with time injected.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use symbolon_sp::*;
+use symbolon_store::sp::{AccountStore, SpActivityStore};
+use symbolon_store_sqlite::SqliteStore;
+use time::{Duration, OffsetDateTime};
+
+fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_750_000_000).unwrap()
+}
+
+#[tokio::test]
+async fn saml_users_not_seen_for_365_days_drop_off() {
+    let s = SqliteStore::open("sqlite::memory:").await.unwrap();
+    let actor = Actor::cli();
+    let acc = create_account(&s, &actor, "Acme", t0()).await.unwrap();
+    let pair = |role: &str| Pair {
+        account_id: acc.id.clone(),
+        account_name: acc.name.clone(),
+        role: role.into(),
+        idp_id: "i".into(),
+        master: false,
+        user_id: String::new(),
+    };
+    let old = record_sign_in(&s, "old@corp.test", &pair("Read Only"), "SignIn", t0())
+        .await
+        .unwrap();
+    let recent = record_sign_in(
+        &s,
+        "new@corp.test",
+        &pair("Auditor"),
+        "SignIn",
+        t0() + Duration::days(200),
+    )
+    .await
+    .unwrap();
+    // The same person again keeps the same ID and updates the role last assumed.
+    let again = record_sign_in(
+        &s,
+        "new@corp.test",
+        &pair("Full Access"),
+        "SwitchRole",
+        t0() + Duration::days(201),
+    )
+    .await
+    .unwrap();
+    assert_eq!(recent, again);
+    assert_ne!(old, recent);
+
+    assert_eq!(
+        prune_saml_users(&s, t0() + Duration::days(364))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(s.saml_users(&acc.id).await.unwrap().len(), 2);
+    assert_eq!(
+        prune_saml_users(&s, t0() + Duration::days(366))
+            .await
+            .unwrap(),
+        1
+    );
+    let left = s.saml_users(&acc.id).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        (left[0].name_id.as_str(), left[0].last_role.as_str()),
+        ("new@corp.test", "Full Access")
+    );
+
+    // The audit principals carry the stable IDs.
+    let log = s.audit_log(&acc.id).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.principal == saml_principal(&acc.id, &recent) && e.action == "SwitchRole")
+    );
+}
+
+#[tokio::test]
+async fn accounts_roles_and_mappings_refuse_bad_input_without_writing() {
+    let s = SqliteStore::open("sqlite::memory:").await.unwrap();
+    let actor = Actor::cli();
+    assert!(create_account(&s, &actor, "  ", t0()).await.is_err());
+    assert!(s.accounts().await.unwrap().is_empty());
+    let acc = create_account(&s, &actor, "Acme", t0()).await.unwrap();
+    let mut roles: Vec<String> = s
+        .account_roles(&acc.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    roles.sort();
+    let mut builtin = BUILTIN_ROLES.to_vec();
+    builtin.sort();
+    assert_eq!(roles, builtin);
+    assert!(
+        add_role(&s, &actor, &acc.id, "read only", t0())
+            .await
+            .is_err(),
+        "names compare case-insensitively"
+    );
+    assert!(
+        add_native_user(
+            &s,
+            &actor,
+            &acc.id,
+            "not-an-email",
+            None,
+            "long password",
+            false,
+            None,
+            t0()
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        add_native_user(
+            &s,
+            &actor,
+            &acc.id,
+            "a@b.test",
+            None,
+            "short",
+            false,
+            None,
+            t0()
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        add_idp(&s, &actor, &acc.id, "X", None, b"<!DOCTYPE x><x/>", t0())
+            .await
+            .is_err()
+    );
+    assert!(
+        add_idp(&s, &actor, "nope", "X", None, b"<x/>", t0())
+            .await
+            .is_err()
+    );
+    assert!(matches!(
+        add_saml_account(&s, &actor, &acc.id, "x@y.test", "No Such Role", None, t0()).await,
+        Err(SpError::Invalid(_))
+    ));
+    assert!(s.saml_accounts(&acc.id).await.unwrap().is_empty());
+}
