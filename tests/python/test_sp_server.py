@@ -337,8 +337,11 @@ def test_account_console_seed_steps(env, tmp_path):
     assert f"{idp.base}/realms/mpas" in r.text and "valid until" in r.text
     new_id = re.search(r'href="/account/idps/([^"]+)">Multi-Pass 2<', r.text).group(1)
     base = f"{sp.base}/account/idps/{new_id}"
-    r = s.post(base, data={"csrf": csrf, "action": "profile", "role_attribute": "groups", "name_attribute": "displayName"}, timeout=10)
-    assert "Mapping profile saved." in r.text and 'value="groups"' in r.text
+    r = s.post(base, data={"csrf": csrf, "action": "profile", "idp_name": "Multi-Pass", "role_attribute": "groups"}, timeout=10)
+    assert r.status_code == 400 and 'id="idp_name-error"' in r.text and "already has an identity provider" in r.text
+    r = s.post(base, data={"csrf": csrf, "action": "profile", "idp_name": "Multi-Pass 2", "idp_description": "MPAS (staging)",
+                           "role_attribute": "groups", "name_attribute": "displayName"}, timeout=10)
+    assert "Mapping profile saved." in r.text and 'value="groups"' in r.text and 'value="MPAS (staging)"' in r.text
     r = s.post(base, data={"csrf": csrf, "action": "map", "group": "/eng", "role": "Auditor"}, timeout=10)
     assert r.status_code == 400 and 'id="group-error"' in r.text and "at most one role" in r.text and 'value="/eng"' in r.text
     sp.cli("role", "add", "--account", "Acme Prod", "Temp")

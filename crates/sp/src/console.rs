@@ -365,6 +365,7 @@ struct IdpPage<'a> {
     f_group: &'a str,
     err_group: Option<String>,
     err_metadata: Option<String>,
+    err_name: Option<String>,
     test: Option<TestResult>,
 }
 
@@ -373,6 +374,7 @@ struct IdpPage<'a> {
 struct IdpErrors {
     group: Option<String>,
     metadata: Option<String>,
+    name: Option<String>,
 }
 
 async fn render_idp<S: SpStore>(
@@ -422,7 +424,7 @@ async fn render_idp<S: SpStore>(
     );
     let description = o(&i.description);
     page(
-        status_for(errors.group.is_some() || errors.metadata.is_some()),
+        status_for(errors.group.is_some() || errors.metadata.is_some() || errors.name.is_some()),
         IdpPage {
             account: &a.pair.account_name,
             csrf: &a.session.csrf,
@@ -439,6 +441,7 @@ async fn render_idp<S: SpStore>(
             roles: roles.into_iter().map(|r| r.name).collect(),
             f_group,
             err_metadata: errors.metadata,
+            err_name: errors.name,
             err_group: errors.group,
             test,
         }
@@ -471,6 +474,8 @@ struct IdpForm {
     response: Option<String>,
     metadata: Option<String>,
     confirm: Option<String>,
+    idp_name: Option<String>,
+    idp_description: Option<String>,
 }
 
 async fn idp_action<S: SpStore>(
@@ -504,6 +509,17 @@ async fn idp_action<S: SpStore>(
     let now = OffsetDateTime::now_utc();
     match f.action.as_deref() {
         Some("profile") => {
+            let mut name = cfg.name.clone();
+            if let Some(new_name) = f.idp_name.as_deref() {
+                match crate::rename_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, new_name, f.idp_description.as_deref(), now).await {
+                    Ok(c) => name = c.name,
+                    Err(SpError::Invalid(m)) => {
+                        let errors = IdpErrors { name: Some(m), ..IdpErrors::default() };
+                        return render_idp(&st, &a, &id, None, "", errors, None).await;
+                    }
+                    Err(e) => return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                }
+            }
             let p = MappingProfile {
                 name: f.name_attribute,
                 locale: f.locale_attribute,
@@ -511,7 +527,7 @@ async fn idp_action<S: SpStore>(
                 role: f.role_attribute,
                 sp_initiated: f.sp_initiated.is_some(),
             };
-            match crate::set_profile(&st.store, &a.actor, &a.pair.account_id, &cfg.name, &p, now)
+            match crate::set_profile(&st.store, &a.actor, &a.pair.account_id, &name, &p, now)
                 .await
             {
                 Ok(()) => {

@@ -486,6 +486,44 @@ pub async fn replace_idp_metadata<S: SpStore>(
     })
 }
 
+/// Rename an IdP configuration or change its description.
+pub async fn rename_idp<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    new_name: &str,
+    description: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<IdpConfig> {
+    let mut c = idp_named(store, account_id, idp_name).await?;
+    let new_name = non_empty("the name", new_name, 100)?;
+    if new_name != c.name && idp_named(store, account_id, &new_name).await.is_ok() {
+        return Err(SpError::Invalid(format!(
+            "the account already has an identity provider named {new_name:?}"
+        )));
+    }
+    let old = std::mem::replace(&mut c.name, new_name);
+    c.description = description
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_string);
+    store.update_idp(&c).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!(
+            "renamed identity provider {old} to {} / description updated",
+            c.name
+        ),
+        now,
+    )
+    .await?;
+    Ok(c)
+}
+
 /// Delete an IdP configuration and its mappings.
 pub async fn delete_idp<S: SpStore>(
     store: &S,
