@@ -613,7 +613,8 @@ fn cookie_name(realm: &str) -> String {
     )
 }
 
-pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The value of the cookie `name` (exact name, not a prefix), if the request carries it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

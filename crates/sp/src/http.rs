@@ -252,17 +252,7 @@ fn random_token() -> Option<String> {
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            kv.trim()
-                .strip_prefix(name)
-                .and_then(|r| r.strip_prefix('='))
-                .map(str::to_string)
-        })
+    symbolon_idp::http::cookie(headers, name)
 }
 
 #[derive(Deserialize)]
