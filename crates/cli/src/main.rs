@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod demo_cmd;
 mod idp_cmd;
 mod saml_cmd;
 mod saml_idp_tools;
@@ -31,6 +32,9 @@ enum Command {
     /// Service provider administration and server: accounts, roles, users, identity providers,
     /// SAML users, audit log.
     Sp(sp_cmd::SpArgs),
+    /// Start a demo: the IdP (localhost:8080) and the SP (127.0.0.1:8081) on embedded SQLite,
+    /// already trusting each other, with users, accounts and group mappings.
+    Demo(demo_cmd::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,5 +43,6 @@ fn main() -> ExitCode {
         Command::Saml(cmd) => saml_cmd::run(cmd),
         Command::Idp(args) => idp_cmd::run(args),
         Command::Sp(args) => sp_cmd::run(args),
+        Command::Demo(args) => demo_cmd::run(args),
     }
 }
