@@ -79,3 +79,42 @@ def test_demo_works_and_restarts_without_duplicates(tmp_path):
     finally:
         p.terminate()
         p.wait(timeout=10)
+
+
+def test_serve_from_a_config_file_with_both_roles(tmp_path):
+    idp_port, sp_port = free_port(), free_port()
+    cfg = tmp_path / "symbolon.toml"
+    cfg.write_text(f"""[server]
+database_url = "sqlite://{tmp_path}/data/symbolon.db"
+log_format = "json"
+[idp]
+listen = "127.0.0.1:{idp_port}"
+base_url = "http://localhost:{idp_port}"
+[sp]
+listen = "127.0.0.1:{sp_port}"
+base_url = "http://127.0.0.1:{sp_port}"
+""")
+    ok = subprocess.run([symbolon_bin(), "config", "check", str(cfg)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "roles: idp, sp" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text(cfg.read_text() + "colour = 1\n")
+    out = subprocess.run([symbolon_bin(), "config", "check", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 1 and "colour" in out.stderr
+    sample = subprocess.run([symbolon_bin(), "config", "check", "symbolon.sample.toml"], capture_output=True, text=True,
+                            cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert sample.returncode == 0, sample.stderr
+    # An environment override wins over the file.
+    env = {**__import__("os").environ, "SYMBOLON_SP_BASE_URL": f"http://127.0.0.1:{sp_port}/"}
+    p = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = [p.stdout.readline(), p.stdout.readline()]
+        assert lines[0].startswith("idp listening") and lines[1].startswith("sp listening"), lines + [p.stderr.read()]
+        for port in (idp_port, sp_port):
+            assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).text == "ok"
+            assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).text == "ready"
+        md = requests.get(f"http://127.0.0.1:{sp_port}/saml/metadata", timeout=10).text
+        assert f'entityID="http://127.0.0.1:{sp_port}/saml/metadata"' in md
+        assert requests.get(f"http://127.0.0.1:{idp_port}/realms/none/protocol/saml/descriptor", timeout=10).status_code == 404
+    finally:
+        p.terminate()
+        p.wait(timeout=10)

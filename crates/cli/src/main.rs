@@ -9,6 +9,7 @@ mod idp_cmd;
 mod saml_cmd;
 mod saml_idp_tools;
 mod saml_tools;
+mod serve_cmd;
 mod sp_cmd;
 
 #[derive(Parser, Debug)]
@@ -35,6 +36,17 @@ enum Command {
     /// Start a demo: the IdP (localhost:8080) and the SP (127.0.0.1:8081) on embedded SQLite,
     /// already trusting each other, with users, accounts and group mappings.
     Demo(demo_cmd::DemoArgs),
+    /// Run the identity provider, the service provider, or both, from a configuration file.
+    Serve(serve_cmd::ServeArgs),
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Check a configuration file (with the environment's overrides applied).
+    Check(serve_cmd::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,5 +56,7 @@ fn main() -> ExitCode {
         Command::Idp(args) => idp_cmd::run(args),
         Command::Sp(args) => sp_cmd::run(args),
         Command::Demo(args) => demo_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
+        Command::Config(ConfigCommand::Check(args)) => serve_cmd::check_cmd(args),
     }
 }

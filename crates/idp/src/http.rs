@@ -333,6 +333,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
     Router::new()
         .route("/resources/symbolon.css", get(css))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz::<S>))
         .route(
             "/realms/{realm}/protocol/saml/descriptor",
             get(realm_descriptor::<S>),
@@ -352,6 +353,18 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .merge(crate::admin_api::routes::<S>())
         .merge(crate::console::routes::<S>())
         .with_state(state)
+}
+
+/// Ready when the database answers.
+async fn readyz<S: IdpStore>(State(st): State<AppState<S>>) -> Response {
+    match st.store.realms().await {
+        Ok(_) => "ready".into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is unavailable",
+        )
+            .into_response(),
+    }
 }
 
 /// The shared stylesheet (also served by the SP).

@@ -75,6 +75,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz::<S>))
         .route("/resources/symbolon.css", get(css))
         .route("/saml/metadata", get(metadata::<S>))
         .route("/saml/acs", post(acs::<S>))
@@ -99,6 +100,18 @@ pub async fn serve<S: SpStore>(
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+/// Ready when the database answers.
+async fn readyz<S: SpStore>(State(st): State<AppState<S>>) -> Response {
+    match st.store.accounts().await {
+        Ok(_) => "ready".into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is unavailable",
+        )
+            .into_response(),
+    }
 }
 
 /// The scheduler's job: drop SAML users not seen for 365 days, at start and then daily.

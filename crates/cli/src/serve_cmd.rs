@@ -1,0 +1,317 @@
+//! `symbolon serve --config FILE` (the identity provider, the service provider, or both in one
+//! process) and `symbolon config check FILE`. The configuration is TOML; every key can be
+//! overridden by an environment variable `SYMBOLON_{SECTION}_{KEY}` (e.g. `SYMBOLON_IDP_BASE_URL`);
+//! unknown keys are errors that name the key.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Deserialize;
+use symbolon_store_sqlite::SqliteStore;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The configuration file (TOML). See `symbolon.sample.toml`.
+    #[arg(long)]
+    config: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The configuration file to check.
+    file: PathBuf,
+}
+
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerSection,
+    pub idp: Option<RoleSection>,
+    pub sp: Option<RoleSection>,
+}
+
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// `sqlite://PATH` (created if missing).
+    #[serde(default = "default_db")]
+    pub database_url: String,
+    /// `text` or `json`.
+    #[serde(default = "default_log")]
+    pub log_format: String,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            database_url: default_db(),
+            log_format: default_log(),
+        }
+    }
+}
+
+fn default_db() -> String {
+    "sqlite://symbolon-data/symbolon.db".into()
+}
+
+fn default_log() -> String {
+    "text".into()
+}
+
+/// One role's listener and public URL.
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSection {
+    /// Address to listen on, e.g. `127.0.0.1:8080`.
+    pub listen: String,
+    /// The public base URL users and peers see, e.g. `https://idp.example.com` (behind a reverse
+    /// proxy that terminates TLS).
+    pub base_url: String,
+}
+
+/// Read, apply environment overrides, and check a configuration.
+pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut value: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("{}: {}", path.display(), e.message()))?;
+    for (k, v) in env {
+        let Some(rest) = k.strip_prefix("SYMBOLON_") else {
+            continue;
+        };
+        let lower = rest.to_ascii_lowercase();
+        let Some((section, key)) = ["server", "idp", "sp"].iter().find_map(|s| {
+            lower
+                .strip_prefix(&format!("{s}_"))
+                .map(|k| (*s, k.to_string()))
+        }) else {
+            continue;
+        };
+        if matches!(key.as_str(), "data_dir" | "database_url") && section != "server" {
+            continue;
+        }
+        let table = value
+            .entry(section.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if let toml::Value::Table(t) = table {
+            t.insert(key, toml::Value::String(v.clone()));
+        }
+    }
+    let cfg: Config = toml::Value::Table(value)
+        .try_into()
+        .map_err(|e: toml::de::Error| format!("{}: {}", path.display(), e.message()))?;
+    check(&cfg)?;
+    Ok(cfg)
+}
+
+fn check(cfg: &Config) -> Result<(), String> {
+    if cfg.idp.is_none() && cfg.sp.is_none() {
+        return Err(
+            "the configuration has neither an [idp] nor an [sp] section: nothing to serve".into(),
+        );
+    }
+    if !cfg.server.database_url.starts_with("sqlite:") {
+        return Err(format!(
+            "server.database_url {:?}: only sqlite:// URLs are supported so far",
+            cfg.server.database_url
+        ));
+    }
+    if !matches!(cfg.server.log_format.as_str(), "text" | "json") {
+        return Err(format!(
+            "server.log_format {:?} must be \"text\" or \"json\"",
+            cfg.server.log_format
+        ));
+    }
+    for (name, s) in [("idp", &cfg.idp), ("sp", &cfg.sp)] {
+        if let Some(s) = s {
+            if s.listen.parse::<std::net::SocketAddr>().is_err() {
+                return Err(format!(
+                    "{name}.listen {:?} must be an address and port, e.g. 127.0.0.1:8080",
+                    s.listen
+                ));
+            }
+            if !(s.base_url.starts_with("https://") || s.base_url.starts_with("http://")) {
+                return Err(format!(
+                    "{name}.base_url {:?} must start with https:// (or http:// for local testing)",
+                    s.base_url
+                ));
+            }
+        }
+    }
+    if let (Some(i), Some(s)) = (&cfg.idp, &cfg.sp)
+        && i.listen == s.listen
+    {
+        return Err("idp.listen and sp.listen must differ".into());
+    }
+    Ok(())
+}
+
+fn env_vars() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with("SYMBOLON_"))
+        .collect()
+}
+
+pub fn check_cmd(a: CheckArgs) -> ExitCode {
+    match load(&a.file, &env_vars()) {
+        Ok(cfg) => {
+            let roles: Vec<&str> = [
+                cfg.idp.as_ref().map(|_| "idp"),
+                cfg.sp.as_ref().map(|_| "sp"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            println!("{}: OK (roles: {})", a.file.display(), roles.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(a: ServeArgs) -> ExitCode {
+    let cfg = match load(&a.config, &env_vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let subscriber = tracing_subscriber::fmt().with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+    );
+    let _ = if cfg.server.log_format == "json" {
+        subscriber.json().try_init()
+    } else {
+        subscriber.try_init()
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(serve(cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn serve(cfg: Config) -> Result<(), String> {
+    if let Some(path) = cfg.server.database_url.strip_prefix("sqlite://")
+        && let Some(dir) = Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let store = SqliteStore::open(&cfg.server.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut tasks = Vec::new();
+    if let Some(i) = &cfg.idp {
+        let l = tokio::net::TcpListener::bind(&i.listen)
+            .await
+            .map_err(|e| format!("idp.listen {}: {e}", i.listen))?;
+        println!(
+            "idp listening on http://{} (base URL {})",
+            i.listen, i.base_url
+        );
+        let (st, wc) = (
+            store.clone(),
+            symbolon_idp::http::WebConfig::new(&i.base_url),
+        );
+        tasks.push(tokio::spawn(async move {
+            symbolon_idp::http::serve(st, wc, l).await
+        }));
+    }
+    if let Some(s) = &cfg.sp {
+        let l = tokio::net::TcpListener::bind(&s.listen)
+            .await
+            .map_err(|e| format!("sp.listen {}: {e}", s.listen))?;
+        symbolon_sp::sp_key(&store, &s.base_url, time::OffsetDateTime::now_utc())
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "sp listening on http://{} (base URL {})",
+            s.listen, s.base_url
+        );
+        let (st, sc) = (store.clone(), symbolon_sp::http::SpConfig::new(&s.base_url));
+        tasks.push(tokio::spawn(async move {
+            symbolon_sp::http::serve(st, sc, l).await
+        }));
+    }
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    for t in tasks {
+        t.await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("c.toml");
+        std::fs::write(&p, text).unwrap();
+        (d, p)
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let (_d, p) = write(
+            "[idp]\nlisten = \"127.0.0.1:1\"\nbase_url = \"https://idp\"\ncolour = \"red\"\n",
+        );
+        assert!(load(&p, &[]).unwrap_err().contains("colour"));
+        let (_d, p) = write(
+            "[server]\nlog_format = \"xml\"\n[sp]\nlisten = \"127.0.0.1:1\"\nbase_url = \"https://sp\"\n",
+        );
+        assert!(load(&p, &[]).unwrap_err().contains("log_format"));
+        let (_d, p) = write("[server]\n");
+        assert!(load(&p, &[]).unwrap_err().contains("nothing to serve"));
+        let (_d, p) = write("[sp]\nlisten = \"nowhere\"\nbase_url = \"https://sp\"\n");
+        assert!(load(&p, &[]).unwrap_err().contains("sp.listen"));
+    }
+
+    #[test]
+    fn environment_overrides_keys() {
+        let (_d, p) = write("[idp]\nlisten = \"127.0.0.1:1\"\nbase_url = \"https://idp\"\n");
+        let env = vec![
+            (
+                "SYMBOLON_IDP_BASE_URL".to_string(),
+                "https://login.example.com".to_string(),
+            ),
+            (
+                "SYMBOLON_SERVER_DATABASE_URL".to_string(),
+                "sqlite://x.db".to_string(),
+            ),
+            ("OTHER".to_string(), "x".to_string()),
+        ];
+        let c = load(&p, &env).unwrap();
+        assert_eq!(c.idp.unwrap().base_url, "https://login.example.com");
+        assert_eq!(c.server.database_url, "sqlite://x.db");
+        let bad = vec![("SYMBOLON_SP_PORT".to_string(), "1".to_string())];
+        assert!(
+            load(&p, &bad).unwrap_err().contains("port"),
+            "an unknown key from the environment is named too"
+        );
+    }
+}
