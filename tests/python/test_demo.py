@@ -115,6 +115,10 @@ base_url = "http://127.0.0.1:{sp_port}"
         md = requests.get(f"http://127.0.0.1:{sp_port}/saml/metadata", timeout=10).text
         assert f'entityID="http://127.0.0.1:{sp_port}/saml/metadata"' in md
         assert requests.get(f"http://127.0.0.1:{idp_port}/realms/none/protocol/saml/descriptor", timeout=10).status_code == 404
-    finally:
+        # SIGTERM (what process managers send) is a graceful shutdown: exit status 0.
         p.terminate()
-        p.wait(timeout=10)
+        assert p.wait(timeout=10) == 0, p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=10)

@@ -355,6 +355,30 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .with_state(state)
 }
 
+/// Resolves on Ctrl-C or SIGTERM (what process managers send): the server then stops taking
+/// connections and finishes the requests in flight.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// Ready when the database answers.
 async fn readyz<S: IdpStore>(State(st): State<AppState<S>>) -> Response {
     match st.store.realms().await {
@@ -1114,9 +1138,7 @@ pub async fn serve<S: IdpStore>(
 ) -> std::io::Result<()> {
     let app = router(store, cfg);
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await
 }
 

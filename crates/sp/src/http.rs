@@ -96,9 +96,7 @@ pub async fn serve<S: SpStore>(
 ) -> std::io::Result<()> {
     tokio::spawn(prune_daily(store.clone()));
     axum::serve(listener, router(store, cfg))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(symbolon_idp::http::shutdown_signal())
         .await
 }
 
