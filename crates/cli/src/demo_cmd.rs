@@ -53,23 +53,7 @@ const USERS: [(&str, &str, &str, &str); 3] = [
 ];
 
 pub fn run(a: DemoArgs) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match rt.block_on(run_async(a)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("{msg}");
-            ExitCode::from(1)
-        }
-    }
+    crate::block_on(true, run_async(a))
 }
 
 async fn seed(s: &SqliteStore, idp_base: &str, sp_base: &str) -> Result<(), String> {

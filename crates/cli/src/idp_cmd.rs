@@ -320,23 +320,7 @@ fn read_secret() -> Result<String, String> {
 }
 
 pub fn run(a: IdpArgs) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match rt.block_on(run_async(a)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("{msg}");
-            ExitCode::from(1)
-        }
-    }
+    crate::block_on(false, run_async(a))
 }
 
 async fn run_async(a: IdpArgs) -> Result<(), String> {

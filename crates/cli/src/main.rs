@@ -49,6 +49,36 @@ enum ConfigCommand {
     Check(serve_cmd::CheckArgs),
 }
 
+/// Run an async command on a fresh runtime: exit 0, or 1 with its message on stderr.
+pub(crate) fn block_on(
+    multi_thread: bool,
+    fut: impl std::future::Future<Output = Result<(), String>>,
+) -> ExitCode {
+    let rt = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
+    let rt = match rt {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(fut) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("{msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

@@ -191,23 +191,7 @@ pub fn run(a: ServeArgs) -> ExitCode {
     } else {
         subscriber.try_init()
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match rt.block_on(serve(cfg)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::from(1)
-        }
-    }
+    crate::block_on(true, serve(cfg))
 }
 
 async fn serve(cfg: Config) -> Result<(), String> {

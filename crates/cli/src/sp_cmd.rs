@@ -215,23 +215,7 @@ pub enum AuditCmd {
 }
 
 pub fn run(a: SpArgs) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match rt.block_on(run_async(a)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("{msg}");
-            ExitCode::from(1)
-        }
-    }
+    crate::block_on(false, run_async(a))
 }
 
 /// An account by ID or by (unique) name.

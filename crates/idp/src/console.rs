@@ -143,9 +143,7 @@ fn admin<S>(st: &AppState<S>, headers: &HeaderMap) -> Result<AdminSession, Respo
 /// Whether `presented` is the session's CSRF token (compared through SHA-256, so the time taken
 /// says nothing about the token).
 pub(crate) fn csrf_matches(session: &AdminSession, presented: &str) -> bool {
-    !presented.is_empty()
-        && symbolon_dsig::sha256(presented.as_bytes())
-            == symbolon_dsig::sha256(session.csrf.as_bytes())
+    crate::http::secret_eq(presented, &session.csrf)
 }
 
 fn check_csrf(

@@ -198,7 +198,7 @@ pub(crate) async fn record_event<S: IdpStore>(
 }
 
 /// Whether an `Origin` header (if any) matches the base URL's origin.
-pub(crate) fn same_origin_as(base_url: &str, headers: &HeaderMap) -> bool {
+pub fn same_origin_as(base_url: &str, headers: &HeaderMap) -> bool {
     same_origin(&WebConfig::new(base_url), headers)
 }
 
@@ -666,11 +666,22 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 pub(crate) fn random_token() -> Result<String, WebError> {
+    random_hex().ok_or_else(WebError::internal)
+}
+
+/// 256 random bits as hex (session IDs, CSRF tokens), or `None` when the system has no
+/// randomness to give.
+pub fn random_hex() -> Option<String> {
     let mut b = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut b)
-        .map_err(|_| WebError::internal())?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    SystemRandom::new().fill(&mut b).ok()?;
+    Some(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// Whether a presented secret (CSRF token, state) equals the expected one: compared through
+/// SHA-256, so the time taken says nothing about the secret. An empty value never matches.
+pub fn secret_eq(presented: &str, expected: &str) -> bool {
+    !presented.is_empty()
+        && symbolon_dsig::sha256(presented.as_bytes()) == symbolon_dsig::sha256(expected.as_bytes())
 }
 
 fn live_session<S>(st: &AppState<S>, realm: &str, headers: &HeaderMap) -> Option<SsoSession> {

@@ -101,7 +101,7 @@ async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admi
 }
 
 fn check_csrf(a: &Admin, csrf: Option<&str>) -> Result<(), Response> {
-    if csrf.is_some_and(|c| !c.is_empty() && c == a.session.csrf) {
+    if symbolon_idp::http::secret_eq(csrf.unwrap_or(""), &a.session.csrf) {
         Ok(())
     } else {
         Err(message(
@@ -700,6 +700,13 @@ struct TableQuery {
     action: Option<String>,
 }
 
+/// Sort table rows by the column a header link asked for (ignored when out of range).
+fn sort_rows(rows: &mut [Vec<String>], sort: Option<usize>, columns: usize) {
+    if let Some(c) = sort.filter(|c| *c < columns) {
+        rows.sort_by(|x, y| x.get(c).cmp(&y.get(c)));
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn table(
     a: &Admin,
@@ -712,9 +719,7 @@ fn table(
     form: Option<FormSpec>,
     notice: Option<String>,
 ) -> Response {
-    if let Some(c) = sort.filter(|c| *c < columns.len()) {
-        rows.sort_by(|x, y| x.get(c).cmp(&y.get(c)));
-    }
+    sort_rows(&mut rows, sort, columns.len());
     page(
         status,
         TablePage {
@@ -778,9 +783,7 @@ async fn render_roles<S: SpStore>(
         }],
     };
     let mut rows = rows;
-    if let Some(c) = sort.filter(|c| *c < 2) {
-        rows.sort_by(|x, y| x.get(c).cmp(&y.get(c)));
-    }
+    sort_rows(&mut rows, sort, 2);
     page(
         status_for(bad),
         TablePage {
@@ -1139,9 +1142,7 @@ async fn audit<S: SpStore>(
         })
         .collect();
     let mut rows = rows;
-    if let Some(c) = q.sort.filter(|c| *c < 4) {
-        rows.sort_by(|x, y| x.get(c).cmp(&y.get(c)));
-    }
+    sort_rows(&mut rows, q.sort, 4);
     page(
         StatusCode::OK,
         TablePage {

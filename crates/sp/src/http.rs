@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use symbolon_dsig::{SecureRandom, SystemRandom};
+use symbolon_dsig::SystemRandom;
 use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
 
@@ -257,9 +257,7 @@ async fn metadata<S: SpStore>(State(st): State<AppState<S>>) -> Response {
 }
 
 fn random_token() -> Option<String> {
-    let mut b = [0u8; 32];
-    SystemRandom::new().fill(&mut b).ok()?;
-    Some(b.iter().map(|x| format!("{x:02x}")).collect())
+    symbolon_idp::http::random_hex()
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -505,7 +503,7 @@ async fn pick<S: SpStore>(
             vec![],
         );
     };
-    if f.csrf.as_deref() != Some(s.csrf.as_str()) {
+    if !symbolon_idp::http::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
         return message(
             StatusCode::FORBIDDEN,
             "Invalid form submission",
@@ -659,21 +657,6 @@ struct LoginForm {
     password: Option<String>,
 }
 
-/// Whether an `Origin` header, when present, is this server's origin.
-fn same_origin(base_url: &str, headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        None => true,
-        Some(o) => {
-            let base = base_url.trim_end_matches('/');
-            let origin_of_base = base
-                .find("://")
-                .and_then(|i| base[i + 3..].find('/').map(|j| &base[..i + 3 + j]))
-                .unwrap_or(base);
-            o == origin_of_base
-        }
-    }
-}
-
 async fn login<S: SpStore>(
     State(st): State<AppState<S>>,
     headers: HeaderMap,
@@ -688,9 +671,10 @@ async fn login<S: SpStore>(
         );
     };
     let csrf = f.csrf.unwrap_or_default();
-    if csrf.is_empty()
-        || cookie(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(csrf.as_str())
-        || !same_origin(&st.cfg.base_url, &headers)
+    if !symbolon_idp::http::secret_eq(
+        &csrf,
+        &cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default(),
+    ) || !symbolon_idp::http::same_origin_as(&st.cfg.base_url, &headers)
     {
         return message(
             StatusCode::FORBIDDEN,
@@ -766,7 +750,6 @@ async fn login<S: SpStore>(
         );
     };
     let sign_in = SignIn {
-        issuer: String::new(),
         name_id: email,
         display_name: None,
         locale: None,

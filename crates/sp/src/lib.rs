@@ -647,9 +647,6 @@ pub struct Pair {
     pub account_id: String,
     pub account_name: String,
     pub role: String,
-    /// The IdP configuration (of that account) that validated the response; empty for a
-    /// native sign-in.
-    pub idp_id: String,
     /// A master administrator signed in natively. Never true for a SAML sign-in.
     pub master: bool,
     /// The native user's ID (for the audit principal); empty for SAML.
@@ -666,7 +663,6 @@ impl Pair {
 /// The outcome of a response at the ACS.
 #[derive(Debug, Clone)]
 pub struct SignIn {
-    pub issuer: String,
     pub name_id: String,
     pub display_name: Option<String>,
     pub locale: Option<String>,
@@ -866,14 +862,12 @@ pub async fn consume_response<S: SpStore>(
                 account_id: c.account_id.clone(),
                 account_name: account_name.clone(),
                 role,
-                idp_id: c.id.clone(),
                 master: false,
                 user_id: String::new(),
             });
         }
     }
     Ok(SignIn {
-        issuer,
         display_name: attr_first(&first, &profile.name_attribute),
         locale: attr_first(&first, &profile.locale_attribute),
         timezone: attr_first(&first, &profile.timezone_attribute),
@@ -936,7 +930,6 @@ pub async fn native_sign_in<S: SpStore>(
             account_id: u.account_id.clone(),
             account_name,
             role,
-            idp_id: String::new(),
             master: u.master,
             user_id: u.id.clone(),
         });

@@ -19,7 +19,6 @@ async fn saml_users_not_seen_for_365_days_drop_off() {
         account_id: acc.id.clone(),
         account_name: acc.name.clone(),
         role: role.into(),
-        idp_id: "i".into(),
         master: false,
         user_id: String::new(),
     };
