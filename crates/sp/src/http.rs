@@ -102,7 +102,7 @@ pub async fn serve<S: SpStore>(
 
 /// Ready when the database answers.
 async fn readyz<S: SpStore>(State(st): State<AppState<S>>) -> Response {
-    match st.store.accounts().await {
+    match st.store.account("").await {
         Ok(_) => "ready".into_response(),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,

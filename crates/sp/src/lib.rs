@@ -140,13 +140,19 @@ pub async fn create_account<S: SpStore>(
     Ok(account)
 }
 
+/// An account's name (its ID when the account is gone), for pages and pairs.
+async fn account_name<S: SpStore>(store: &S, id: &str) -> std::result::Result<String, StoreError> {
+    Ok(store
+        .account(id)
+        .await?
+        .map_or_else(|| id.to_string(), |a| a.name))
+}
+
 /// An account by ID.
 pub async fn account<S: SpStore>(store: &S, id: &str) -> Result<Account> {
     store
-        .accounts()
+        .account(id)
         .await?
-        .into_iter()
-        .find(|a| a.id == id)
         .ok_or_else(|| SpError::Invalid(format!("no account {id:?}")))
 }
 
@@ -813,14 +819,10 @@ pub async fn consume_response<S: SpStore>(
         .filter(|(u, _)| u.master)
         .map(|(u, _)| u.account_id)
         .collect();
-    let accounts = store.accounts().await?;
     let mut pairs: Vec<Pair> = Vec::new();
     let mut refused = Vec::new();
     for (c, v) in &accepted {
-        let account_name = accounts
-            .iter()
-            .find(|a| a.id == c.account_id)
-            .map_or(c.account_id.clone(), |a| a.name.clone());
+        let account_name = account_name(store, &c.account_id).await?;
         if masters.contains(&c.account_id) {
             refused.push((account_name, "Master Administrators cannot use SSO. Sign in to this account with your email address and password.".to_string()));
             continue;
@@ -894,7 +896,6 @@ pub async fn native_sign_in<S: SpStore>(
     now: OffsetDateTime,
 ) -> Result<Vec<Pair>> {
     let email = email.trim().to_lowercase();
-    let accounts = store.accounts().await?;
     let mut pairs = Vec::new();
     for (u, hash) in store.native_users_by_email(&email).await? {
         if !symbolon_idp::verify_password(password, &hash) {
@@ -913,10 +914,7 @@ pub async fn native_sign_in<S: SpStore>(
                 None => continue,
             }
         };
-        let account_name = accounts
-            .iter()
-            .find(|a| a.id == u.account_id)
-            .map_or(u.account_id.clone(), |a| a.name.clone());
+        let account_name = account_name(store, &u.account_id).await?;
         audit(
             store,
             &u.account_id,

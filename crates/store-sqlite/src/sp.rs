@@ -129,6 +129,22 @@ impl AccountStore for SqliteStore {
             .collect()
     }
 
+    async fn account(&self, id: &str) -> Result<Option<Account>> {
+        let row = sqlx::query("SELECT * FROM sp_accounts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(Account {
+                id: get(&r, "id")?,
+                name: get(&r, "name")?,
+                created_at: from_ts(get(&r, "created_at")?),
+            })
+        })
+        .transpose()
+    }
+
     async fn create_account_role(&self, r: &AccountRole) -> Result<()> {
         sqlx::query("INSERT INTO sp_roles (id, account_id, name, builtin) VALUES (?, ?, ?, ?)")
             .bind(&r.id)

@@ -68,6 +68,11 @@ async fn conformance<S: SpStore>(s: S) {
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(s.accounts().await.unwrap(), vec![a.clone()]);
+    assert_eq!(s.account("a").await.unwrap(), Some(a.clone()));
+    assert!(
+        s.account("b").await.unwrap().is_none(),
+        "nothing of the failed account"
+    );
     s.create_account(&b, &[]).await.unwrap();
     s.create_account_role(&role("r5", "b", "Full Access"))
         .await

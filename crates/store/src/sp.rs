@@ -147,6 +147,7 @@ pub trait AccountStore {
         roles: &[AccountRole],
     ) -> impl Future<Output = Result<()>> + Send;
     fn accounts(&self) -> impl Future<Output = Result<Vec<Account>>> + Send;
+    fn account(&self, id: &str) -> impl Future<Output = Result<Option<Account>>> + Send;
     fn create_account_role(&self, role: &AccountRole) -> impl Future<Output = Result<()>> + Send;
     fn account_roles(
         &self,
