@@ -11,12 +11,18 @@ step() { printf '\n==> %s\n' "$*"; }
 step "System packages"
 need=()
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
+# Headless Chromium for the seed walkthrough (driven by Playwright from the venv).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# A Japanese font, so that the walkthrough's screenshots of the Japanese UI are legible.
+[ -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 xmlsec1 --version
+chromium --version
 
 step "Python venv (.venv) with pinned peers"
 if [ ! -x .venv/bin/python ]; then

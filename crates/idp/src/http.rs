@@ -282,9 +282,12 @@ fn html(status: StatusCode, body: String) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Not `no-referrer`: under it browsers send `Origin: null` even on same-origin form posts,
+    // and the Origin check would refuse every sign-in. `same-origin` still sends nothing to
+    // other sites (the SP's ACS included).
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     r
 }

@@ -937,7 +937,7 @@ async fn render_saml_accounts<S: SpStore>(
     st: &AppState<S>,
     a: &Admin,
     sort: Option<usize>,
-    f: (&str, &str),
+    f: (&str, &str, &str),
     err: Option<String>,
     notice: Option<String>,
 ) -> Response {
@@ -963,7 +963,7 @@ async fn render_saml_accounts<S: SpStore>(
     let bad = err.is_some();
     let form = FormSpec {
         action: "/account/saml-accounts",
-        title: "Add SAML account",
+        title: "Add User Account: SAML Account",
         submit: "Add",
         fields: vec![
             Field {
@@ -976,7 +976,7 @@ async fn render_saml_accounts<S: SpStore>(
             Field {
                 name: "role",
                 label: "Role",
-                value: String::new(),
+                value: f.2.into(),
                 error: None,
                 options: roles.iter().map(|r| r.name.clone()).collect(),
             },
@@ -992,9 +992,9 @@ async fn render_saml_accounts<S: SpStore>(
     table(
         a,
         status_for(bad),
-        "SAML accounts",
+        "User Accounts",
         Some(
-            "A SAML account may sign in through single sign-on with its role, in addition to any group mappings.",
+            "SAML accounts of this account. A SAML account may sign in through single sign-on with its role, in addition to any group mappings.",
         ),
         vec!["Account name", "Role", "Description"],
         rows,
@@ -1010,7 +1010,7 @@ async fn saml_accounts<S: SpStore>(
     Query(q): Query<TableQuery>,
 ) -> Response {
     match admin(&st, &headers).await {
-        Ok(a) => render_saml_accounts(&st, &a, q.sort, ("", ""), None, None).await,
+        Ok(a) => render_saml_accounts(&st, &a, q.sort, ("", "", ""), None, None).await,
         Err(r) => r,
     }
 }
@@ -1047,7 +1047,7 @@ async fn add_saml_account<S: SpStore>(
                 &st,
                 &a,
                 None,
-                ("", ""),
+                ("", "", ""),
                 None,
                 Some(format!(
                     "SAML account {} added.",
@@ -1057,7 +1057,7 @@ async fn add_saml_account<S: SpStore>(
             .await
         }
         Err(SpError::Invalid(m)) => {
-            render_saml_accounts(&st, &a, None, (&name, &desc), Some(m), None).await
+            render_saml_accounts(&st, &a, None, (&name, &desc, &role), Some(m), None).await
         }
         Err(e) => message(
             StatusCode::SERVICE_UNAVAILABLE,

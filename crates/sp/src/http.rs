@@ -83,6 +83,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .route("/pick", get(pick_page::<S>).post(pick::<S>))
         .route("/", get(home::<S>))
         .route("/login", get(login_form::<S>).post(login::<S>))
+        .route("/logout", post(logout::<S>))
         .merge(crate::console::routes::<S>())
         .merge(crate::api::routes::<S>())
         .with_state(st)
@@ -167,6 +168,9 @@ struct Text {
     switch: &'static str,
     no_access: &'static str,
     no_access_msg: &'static str,
+    administration: &'static str,
+    sign_out: &'static str,
+    native_sign_on: &'static str,
 }
 
 const EN: Text = Text {
@@ -180,6 +184,9 @@ const EN: Text = Text {
     switch: "Switch account or role",
     no_access: "No access",
     no_access_msg: "Your identity provider signed you in, but no account here gives you a role. Ask your administrator to map one of your groups to a role or to add you as a SAML account.",
+    administration: "Administration",
+    sign_out: "Sign out",
+    native_sign_on: "Sign in with your email address and password",
 };
 
 const JA: Text = Text {
@@ -193,6 +200,9 @@ const JA: Text = Text {
     switch: "アカウントまたは役割を切り替える",
     no_access: "アクセス権がありません",
     no_access_msg: "IDプロバイダーでの認証は成功しましたが、役割が割り当てられているアカウントがありません。管理者に連絡してください。",
+    administration: "管理",
+    sign_out: "サインアウト",
+    native_sign_on: "メールアドレスとパスワードでサインイン",
 };
 
 fn text(locale: Option<&str>) -> (Text, &'static str) {
@@ -209,6 +219,8 @@ struct MessagePage<'a> {
     title: &'a str,
     message: &'a str,
     details: Vec<(String, String)>,
+    /// A link to native sign-on, for master administrators refused at SSO: (href, text).
+    native: Option<(&'a str, &'a str)>,
 }
 
 pub(crate) fn message(
@@ -222,6 +234,7 @@ pub(crate) fn message(
         title,
         message: msg,
         details,
+        native: None,
     })
     .render()
     {
@@ -360,13 +373,22 @@ async fn acs<S: SpStore>(
         }
     };
     if sign_in.pairs.is_empty() {
-        let (t, _) = text(sign_in.locale.as_deref());
-        return message(
-            StatusCode::FORBIDDEN,
-            t.no_access,
-            t.no_access_msg,
-            sign_in.refused.clone(),
-        );
+        let (t, lang) = text(sign_in.locale.as_deref());
+        let page = MessagePage {
+            lang,
+            title: t.no_access,
+            message: t.no_access_msg,
+            details: sign_in.refused.clone(),
+            native: sign_in
+                .refused
+                .iter()
+                .any(|r| r.1.starts_with(crate::MASTER_REFUSED))
+                .then_some(("/login", t.native_sign_on)),
+        };
+        return match page.render() {
+            Ok(b) => html(StatusCode::FORBIDDEN, b),
+            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        };
     }
     let Some(id) = random_token() else {
         return message(
@@ -562,6 +584,47 @@ struct HomePage<'a> {
     role: &'a str,
     signed_in_at: String,
     switchable: bool,
+    may_administer: bool,
+    csrf: &'a str,
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: Option<String>,
+}
+
+/// Sign out: the session ends here (the identity provider's own session is the IdP's business).
+async fn logout<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(f): Form<LogoutForm>,
+) -> Response {
+    let Some((id, s)) = session_of(&st, &headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    if !symbolon_idp::http::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Invalid form submission",
+            "Reload the page and try again.",
+            vec![],
+        );
+    }
+    if let Ok(mut m) = st.sessions.lock() {
+        m.remove(&id);
+    }
+    let mut r = message(
+        StatusCode::OK,
+        "Signed out",
+        "You are signed out. Sign in again through your identity provider, or at /login with a password.",
+        vec![],
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
 }
 
 async fn home<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
@@ -589,6 +652,8 @@ async fn home<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> 
         role: &p.role,
         signed_in_at: crate::format_in_zone(s.signed_in_at, s.sign_in.timezone.as_deref()),
         switchable: s.sign_in.pairs.len() > 1,
+        may_administer: p.may_administer(),
+        csrf: &s.csrf,
     })
     .render()
     {

@@ -59,6 +59,9 @@ impl Actor {
 }
 
 /// The principal URN of a SAML user of an account.
+/// Why a master administrator's account is left out of a SAML sign-in (the seed's rule).
+pub const MASTER_REFUSED: &str = "Master Administrators cannot use SSO. Sign in to this account with your email address and password.";
+
 pub fn saml_principal(account_id: &str, saml_user_id: &str) -> String {
     format!("urn:symbolon:identity:{account_id}:saml-user/{saml_user_id}")
 }
@@ -824,7 +827,7 @@ pub async fn consume_response<S: SpStore>(
     for (c, v) in &accepted {
         let account_name = account_name(store, &c.account_id).await?;
         if masters.contains(&c.account_id) {
-            refused.push((account_name, "Master Administrators cannot use SSO. Sign in to this account with your email address and password.".to_string()));
+            refused.push((account_name, MASTER_REFUSED.to_string()));
             continue;
         }
         let roles = store.account_roles(&c.account_id).await?;

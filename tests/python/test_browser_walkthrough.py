@@ -1,0 +1,317 @@
+"""Both seed guides, step by step, in a real headless Chromium (Debian's /usr/bin/chromium driven by
+Playwright) against `symbolon serve --config` on a fresh data directory: the SP administrator and
+the IdP administrator exchange metadata through the web consoles, a user signs in at the Home URL,
+meets the account/role picker and lands in the SP in their locale and time zone; the SAML Users
+tab and the audit log show them; a master administrator is refused at SSO and signs in natively;
+deleting a mapped role warns and locks out the user mapped only to it.
+
+Screenshots of the key screens go to $SYMBOLON_SCREENSHOTS (default: target/screenshots); the
+ones in docs/images were taken by this test.
+"""
+import os
+import pathlib
+import re
+import socket
+import subprocess
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from conftest import symbolon_bin
+
+CHROMIUM = os.environ.get("SYMBOLON_CHROMIUM", "/usr/bin/chromium")
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SHOTS = pathlib.Path(os.environ.get("SYMBOLON_SCREENSHOTS", REPO / "target" / "screenshots"))
+PASSWORD = "walkthrough password 1"
+SP_ADMIN, SP_ADMIN_PASSWORD = "admin@acme.test", "sp master password"
+IDP_ADMIN, IDP_ADMIN_PASSWORD = "admin", "idp admin password"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Install:
+    """A fresh `symbolon serve` with both roles, and the operator's first-run commands."""
+
+    def __init__(self, tmp):
+        self.data = tmp / "data"
+        idp_port, sp_port = free_port(), free_port()
+        # Different host names, so the browser keeps the IdP's and the SP's cookies apart.
+        self.idp = f"http://localhost:{idp_port}"
+        self.sp = f"http://127.0.0.1:{sp_port}"
+        cfg = tmp / "symbolon.toml"
+        cfg.write_text(f"""[server]
+database_url = "sqlite://{self.data}/symbolon.db"
+[idp]
+listen = "127.0.0.1:{idp_port}"
+base_url = "{self.idp}"
+[sp]
+listen = "127.0.0.1:{sp_port}"
+base_url = "{self.sp}"
+""")
+        self.proc = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = []
+        while len([l for l in seen if " listening on " in l]) < 2:
+            line = self.proc.stdout.readline()
+            assert line, "".join(seen) + self.proc.stderr.read()
+            seen.append(line)
+
+    def cli(self, side, *args, stdin=None):
+        out = subprocess.run([symbolon_bin(), side, "--data-dir", str(self.data), *args], input=stdin, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def install(tmp_path_factory):
+    assert pathlib.Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium"
+    tmp = tmp_path_factory.mktemp("walkthrough")
+    i = Install(tmp)
+    # First run, as the deployment guide says: the IdP's administrator, the SP account and its master administrator.
+    i.cli("idp", "realm", "create", "master")
+    i.cli("idp", "user", "add", "--realm", "master", IDP_ADMIN, "--password-stdin", stdin=IDP_ADMIN_PASSWORD + "\n")
+    i.cli("sp", "account", "create", "Acme")
+    i.cli("sp", "user", "add", "--account", "Acme", SP_ADMIN, "--master", "--password-stdin", stdin=SP_ADMIN_PASSWORD + "\n")
+    # The seed's prerequisite: the users are registered in the IdP.
+    i.cli("idp", "realm", "create", "mpas", "--display-name", "Multi-Pass")
+    for user, first, attrs in [("alice", "Alice", ["--attr", "locale=ja", "--attr", "tz=Asia/Tokyo"]),
+                               ("bob", "Bob", ["--attr", "locale=en", "--attr", "tz=America/New_York"]),
+                               ("dave", "Dave", []),
+                               ("root", "Root", [])]:
+        email = SP_ADMIN if user == "root" else f"{user}@corp.test"
+        i.cli("idp", "user", "add", "--realm", "mpas", user, "--email", email, "--first-name", first, *attrs, "--password-stdin", stdin=PASSWORD + "\n")
+    for g in ("/eng", "/ops"):
+        i.cli("idp", "group", "add", "--realm", "mpas", g)
+    for g, u in [("/eng", "alice"), ("/eng", "bob"), ("/eng", "root"), ("/ops", "dave")]:
+        i.cli("idp", "group", "join", "--realm", "mpas", g, u)
+    yield i, tmp
+    i.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+def shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sso(browser, home_url, username):
+    """A user opens the Home URL, signs in at the IdP; the POST binding carries them to the SP."""
+    ctx = browser.new_context(locale="en-US")
+    ctx.set_default_timeout(10000)
+    page = ctx.new_page()
+    page.goto(home_url)
+    expect(page.locator("h1")).to_have_text("Sign in to Multi-Pass")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/"))
+    page.wait_for_load_state()
+    return ctx, page
+
+
+def test_seed_walkthrough_in_chromium(install, browser, tmp_path):
+    inst, _ = install
+    # Step 1 (SP admin): Administration > Identity Provider; download the SP metadata; the Add
+    # Identity Provider form stays open.
+    spa = browser.new_context(accept_downloads=True)
+    spa.set_default_timeout(10000)
+    sp_page = spa.new_page()
+    sp_page.goto(f"{inst.sp}/login")
+    sp_page.get_by_label("Email address").fill(SP_ADMIN)
+    sp_page.get_by_label("Password").fill(SP_ADMIN_PASSWORD)
+    sp_page.get_by_role("button", name="Sign in").click()
+    expect(sp_page.locator("#role")).to_have_text("Master Administrator")
+    sp_page.get_by_role("link", name="Administration").click()
+    expect(sp_page.get_by_role("navigation", name="Administration").get_by_role("link", name="Identity Provider")).to_be_visible()
+    sp_page.get_by_role("navigation", name="Administration").get_by_role("link", name="Identity Provider").click()
+    with sp_page.expect_download() as dl:
+        sp_page.get_by_role("link", name="Download service provider metadata").click()
+    sp_md = tmp_path / "sp-metadata.xml"
+    dl.value.save_as(sp_md)
+    assert f'entityID="{inst.sp}/saml/metadata"' in sp_md.read_text()
+    expect(sp_page.get_by_role("heading", name="Add Identity Provider")).to_be_visible()
+    shot(sp_page, "sp-01-identity-provider")
+
+    # Step 2 (IdP admin): Clients > Import a Client with that file; Home URL and IdP-initiated SSO
+    # URL name; Save; the attribute mappers the SP's profile will name; Realm Settings > SAML 2.0
+    # Identity Provider Metadata, saved as XML.
+    idpa = browser.new_context()
+    idpa.set_default_timeout(10000)
+    idp_page = idpa.new_page()
+    idp_page.goto(f"{inst.idp}/admin/")
+    idp_page.get_by_label("Username").fill(IDP_ADMIN)
+    idp_page.get_by_label("Password").fill(IDP_ADMIN_PASSWORD)
+    idp_page.get_by_role("button", name="Sign in").click()
+    idp_page.get_by_role("link", name="mpas", exact=True).click()
+    expect(idp_page.get_by_role("heading", name="Clients")).to_be_visible()
+    idp_page.get_by_role("link", name="Import client").click()
+    idp_page.get_by_label("Metadata file").set_input_files(str(sp_md))
+    shot(idp_page, "idp-01-import-client")
+    idp_page.get_by_role("button", name="Import").click()
+    expect(idp_page.locator(".notice")).to_contain_text(f"Imported client {inst.sp}/saml/metadata")
+    home_url = f"{inst.idp}/realms/mpas/protocol/saml/clients/trendmicro"
+    idp_page.get_by_label("Name", exact=True).fill("Acme on Symbolon SP")
+    idp_page.get_by_label("Home URL").fill(home_url)
+    idp_page.get_by_label("IDP-Initiated SSO URL Name").fill("trendmicro")
+    idp_page.get_by_label("Name ID format").select_option("email")
+    idp_page.get_by_role("button", name="Save", exact=True).click()
+    expect(idp_page.locator(".notice")).to_contain_text("Saved.")
+    shot(idp_page, "idp-02-client-settings")
+    for attribute, kind, param in [("groups", "group-list-full", ""), ("displayName", "user-property", "firstName"),
+                                   ("locale", "user-attribute", "locale"), ("timezone", "user-attribute", "tz")]:
+        idp_page.get_by_label("SAML attribute name").fill(attribute)
+        idp_page.get_by_label("Type", exact=True).select_option(kind)
+        idp_page.get_by_label("User attribute, property or value").fill(param)
+        idp_page.get_by_role("button", name="Add mapper").click()
+        expect(idp_page.locator("tbody tr", has=idp_page.get_by_role("cell", name=attribute, exact=True))).to_have_count(1)
+    idp_page.get_by_role("link", name="Realm settings").click()
+    descriptor = f"{inst.idp}/realms/mpas/protocol/saml/descriptor"
+    with idpa.expect_event("response", predicate=lambda r: r.url == descriptor) as resp, idpa.expect_page() as popup:
+        idp_page.get_by_role("link", name="SAML 2.0 Identity Provider Metadata").click()
+    idp_md = tmp_path / "mpas-idp-metadata.xml"
+    idp_md.write_bytes(resp.value.body())
+    popup.value.close()
+    assert f'entityID="{inst.idp}/realms/mpas"' in idp_md.read_text()
+    shot(idp_page, "idp-03-realm-settings")
+
+    # Step 3 (SP admin): name, description, upload the XML, Save; the entry is listed. Then the
+    # mapping profile, group -> role pairs, and a SAML account for a user.
+    sp_page.get_by_label("Name", exact=True).fill("Multi-Pass")
+    sp_page.get_by_label("Description").fill("MPAS Identity Provider")
+    sp_page.get_by_label("Identity provider metadata (XML file)").set_input_files(str(idp_md))
+    sp_page.get_by_role("button", name="Save").click()
+    row = sp_page.locator("tbody tr").filter(has_text="Multi-Pass")
+    expect(row).to_contain_text("MPAS Identity Provider")
+    expect(row).to_contain_text(f"{inst.idp}/realms/mpas")
+    expect(sp_page.get_by_role("heading", name="Added Multi-Pass")).to_be_visible()
+    shot(sp_page, "sp-02-identity-provider-added")
+    row.get_by_role("link", name="Multi-Pass").click()
+    sp_page.get_by_label("Name attribute").fill("displayName")
+    sp_page.get_by_label("Locale attribute").fill("locale")
+    sp_page.get_by_label("Time zone attribute").fill("timezone")
+    sp_page.get_by_label("Role attribute").fill("groups")
+    sp_page.get_by_role("button", name="Save profile").click()
+    expect(sp_page.locator(".notice")).to_be_visible()
+    # A custom role for the night shift, then the group mappings.
+    admin_nav = sp_page.get_by_role("navigation", name="Administration")
+    admin_nav.get_by_role("link", name="Roles").click()
+    sp_page.get_by_label("Role name").fill("Night shift")
+    sp_page.get_by_role("button", name="Add role").click()
+    expect(sp_page.locator("tbody")).to_contain_text("Night shift")
+    admin_nav.get_by_role("link", name="Identity Provider").click()
+    sp_page.get_by_role("link", name="Multi-Pass").click()
+    for group, role in [("/eng", "Full Access"), ("/ops", "Night shift")]:
+        sp_page.get_by_label("Group (as the identity provider sends it)").fill(group)
+        sp_page.get_by_label("Role", exact=True).select_option(role)
+        sp_page.get_by_role("button", name="Add mapping").click()
+        expect(sp_page.locator("section", has_text="Group to role mappings").locator("tbody")).to_contain_text(group)
+    # A mistake is reported next to the field and the input is kept.
+    sp_page.get_by_label("Group (as the identity provider sends it)").fill("/eng")
+    sp_page.get_by_label("Role", exact=True).select_option("Read Only")
+    sp_page.get_by_role("button", name="Add mapping").click()
+    expect(sp_page.locator("#group-error")).to_contain_text("at most one role")
+    expect(sp_page.get_by_label("Group (as the identity provider sends it)")).to_have_value("/eng")
+    shot(sp_page, "sp-03-mapping-profile")
+    # Administration > User Account > Add User Account > SAML Account.
+    admin_nav.get_by_role("link", name="User Accounts").click()
+    sp_page.get_by_label("Account name").fill("alice@corp.test")
+    sp_page.get_by_label("Role", exact=True).select_option("Auditor")
+    sp_page.get_by_label("Description (optional)").fill("audits Acme")
+    sp_page.get_by_role("button", name="Add").click()
+    expect(sp_page.locator(".notice")).to_contain_text("SAML account alice@corp.test added.")
+    expect(sp_page.locator("tbody")).to_contain_text("Auditor")
+    shot(sp_page, "sp-04-saml-account")
+
+    # Step 4 (the user): the Home URL, sign in at the IdP, the picker (a group mapping and a SAML
+    # account give two pairs), then the SP in Japanese and Tokyo time.
+    actx, alice = sso(browser, home_url, "alice")
+    expect(alice.locator("h1")).to_have_text("アカウントと役割を選択してください")
+    expect(alice.locator("html")).to_have_attribute("lang", "ja")
+    shot(alice, "user-01-picker")
+    alice.get_by_role("button", name="Acme · Auditor").click()
+    expect(alice.locator("h1")).to_have_text("ようこそ, Alice")
+    expect(alice.locator("#role")).to_have_text("Auditor")
+    expect(alice.locator("#signed-in-at")).to_contain_text("JST")
+    shot(alice, "user-02-signed-in")
+    # Switching to the other pair from the same sign-in.
+    alice.get_by_role("link", name="アカウントまたは役割を切り替える").click()
+    alice.get_by_role("button", name="Acme · Full Access").click()
+    expect(alice.locator("#role")).to_have_text("Full Access")
+    actx.close()
+    # bob has one pair: straight in, in English and New York time.
+    bctx, bob = sso(browser, home_url, "bob")
+    expect(bob.locator("h1")).to_have_text("Welcome, Bob")
+    expect(bob.locator("#account")).to_have_text("Acme")
+    expect(bob.locator("#signed-in-at")).to_contain_text(re.compile("E[SD]T"))
+    bob.get_by_role("button", name="Sign out").click()
+    expect(bob.locator("h1")).to_have_text("Signed out")
+    assert requests.get(f"{inst.sp}/", cookies={c["name"]: c["value"] for c in bctx.cookies(inst.sp)}, timeout=10).status_code == 401
+    bctx.close()
+
+    # The SAML Users tab and the audit log show them.
+    admin_nav.get_by_role("link", name="Users > SAML").click()
+    users = sp_page.locator("tbody")
+    expect(users).to_contain_text("alice@corp.test")
+    expect(users).to_contain_text("bob@corp.test")
+    expect(sp_page.locator("tbody tr").filter(has_text="alice@corp.test")).to_contain_text("Full Access")
+    shot(sp_page, "sp-05-saml-users")
+    admin_nav.get_by_role("link", name="Audit log").click()
+    log = sp_page.locator("tbody")
+    expect(log).to_contain_text("SwitchRole")
+    expect(log).to_contain_text(re.compile(r"urn:symbolon:identity:[^:]+:saml-user/"))
+    sp_page.get_by_label("Action").select_option("SignIn")
+    sp_page.get_by_role("button", name="Filter").click()
+    expect(sp_page.locator("tbody")).not_to_contain_text("SwitchRole")
+    expect(sp_page.locator("tbody")).to_contain_text("bob@corp.test")
+    shot(sp_page, "sp-06-audit-log")
+
+    # Step 5: the master administrator at SSO is refused with the message that sends them to
+    # native sign-on, and signs in natively instead.
+    rctx, root = sso(browser, home_url, "root")
+    expect(root.locator("h1")).to_have_text("No access")
+    expect(root.locator("main")).to_contain_text("Master Administrators cannot use SSO")
+    shot(root, "user-03-master-refused")
+    root.get_by_role("link", name="Sign in with your email address and password").click()
+    root.get_by_label("Email address").fill(SP_ADMIN)
+    root.get_by_label("Password").fill(SP_ADMIN_PASSWORD)
+    root.get_by_role("button", name="Sign in").click()
+    expect(root.locator("#role")).to_have_text("Master Administrator")
+    rctx.close()
+
+    # dave (only /ops -> Night shift) gets in; then the role is deleted (with confirmation): the
+    # mapping shows the warning and dave is locked out with the reason.
+    dctx, dave = sso(browser, home_url, "dave")
+    expect(dave.locator("#role")).to_have_text("Night shift")
+    dctx.close()
+    admin_nav.get_by_role("link", name="Roles").click()
+    sp_page.get_by_label("Role", exact=True).select_option("Night shift")
+    sp_page.get_by_role("button", name="Delete…").click()
+    expect(sp_page.locator("h1")).to_contain_text("Night shift")
+    sp_page.get_by_role("button", name="Delete role").click()
+    expect(sp_page.locator("tbody")).not_to_contain_text("Night shift")
+    admin_nav.get_by_role("link", name="Identity Provider").click()
+    sp_page.get_by_role("link", name="Multi-Pass").click()
+    expect(sp_page.locator("section", has_text="Group to role mappings")).to_contain_text("⚠ Night shift (deleted)")
+    shot(sp_page, "sp-07-deleted-role-warning")
+    dctx, dave = sso(browser, home_url, "dave")
+    expect(dave.locator("h1")).to_have_text("No access")
+    expect(dave.locator("main")).to_contain_text("Night shift")
+    shot(dave, "user-04-deleted-role-no-access")
+    dctx.close()
+    spa.close()
+    idpa.close()
