@@ -53,11 +53,13 @@ base_url = "{self.idp}"
 listen = "127.0.0.1:{sp_port}"
 base_url = "{self.sp}"
 """)
-        self.proc = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # The access log goes to a file: an undrained pipe would fill up and stall the server.
+        self.log = open(tmp / "serve.log", "w")
+        self.proc = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=self.log, text=True)
         seen = []
         while len([l for l in seen if " listening on " in l]) < 2:
             line = self.proc.stdout.readline()
-            assert line, "".join(seen) + self.proc.stderr.read()
+            assert line, "".join(seen) + (tmp / "serve.log").read_text()
             seen.append(line)
 
     def cli(self, side, *args, stdin=None):
@@ -68,6 +70,7 @@ base_url = "{self.sp}"
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)
+        self.log.close()
 
 
 @pytest.fixture(scope="module")

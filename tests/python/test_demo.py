@@ -4,6 +4,7 @@ import json
 import socket
 import subprocess
 
+import pytest
 import requests
 
 from conftest import symbolon_bin
@@ -104,7 +105,8 @@ base_url = "http://127.0.0.1:{sp_port}"
                             cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
     assert sample.returncode == 0, sample.stderr
     # An environment override wins over the file.
-    env = {**__import__("os").environ, "SYMBOLON_SP_BASE_URL": f"http://127.0.0.1:{sp_port}/"}
+    env = {**__import__("os").environ, "SYMBOLON_SP_BASE_URL": f"http://127.0.0.1:{sp_port}/",
+           "SYMBOLON_SERVER_LOG_FORMAT": "json", "SYMBOLON_SERVER_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}
     p = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         lines = [p.stdout.readline(), p.stdout.readline()]
@@ -115,10 +117,94 @@ base_url = "http://127.0.0.1:{sp_port}"
         md = requests.get(f"http://127.0.0.1:{sp_port}/saml/metadata", timeout=10).text
         assert f'entityID="http://127.0.0.1:{sp_port}/saml/metadata"' in md
         assert requests.get(f"http://127.0.0.1:{idp_port}/realms/none/protocol/saml/descriptor", timeout=10).status_code == 404
+        # Behind a trusted proxy the access log names the client from X-Forwarded-For (the
+        # rightmost address that is not a trusted proxy), never the query string.
+        requests.get(f"http://127.0.0.1:{sp_port}/healthz?SAMLRequest=secret", headers={"X-Forwarded-For": "1.2.3.4, 198.51.100.7, 10.9.9.9"}, timeout=10)
         # SIGTERM (what process managers send) is a graceful shutdown: exit status 0.
         p.terminate()
         assert p.wait(timeout=10) == 0, p.stderr.read()
+        logs = [json.loads(l) for l in p.stderr.read().splitlines() if l.startswith("{")]
+        access = [l["fields"] for l in logs if l.get("target") == "symbolon::access"]
+        assert {"client": "198.51.100.7", "method": "GET", "path": "/healthz", "status": 200} in [
+            {k: a[k] for k in ("client", "method", "path", "status")} for a in access], access
+        assert not any("secret" in json.dumps(l) for l in logs)
     finally:
         if p.poll() is None:
             p.kill()
             p.wait(timeout=10)
+
+
+def self_signed(tmp_path, host="localhost"):
+    """A certificate for `host` (SAN) and its key, as PEM files."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    c, k = tmp_path / "tls.crt", tmp_path / "tls.key"
+    c.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    k.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return c, k
+
+
+def test_serve_over_tls(tmp_path):
+    """`tls_cert`/`tls_key` make a role serve HTTPS itself (rustls); the IdP's metadata and
+    endpoints carry the https base URL; a mismatched configuration is refused by name."""
+    cert, key = self_signed(tmp_path)
+    idp_port, sp_port = free_port(), free_port()
+    cfg = tmp_path / "tls.toml"
+    cfg.write_text(f"""[server]
+database_url = "sqlite://{tmp_path}/data/symbolon.db"
+[idp]
+listen = "127.0.0.1:{idp_port}"
+base_url = "https://localhost:{idp_port}"
+tls_cert = "{cert}"
+tls_key = "{key}"
+[sp]
+listen = "127.0.0.1:{sp_port}"
+base_url = "http://127.0.0.1:{sp_port}"
+""")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(cfg.read_text().replace(f'tls_key = "{key}"\n', ""))
+    out = subprocess.run([symbolon_bin(), "config", "check", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 1 and "idp.tls_cert and idp.tls_key go together" in out.stderr
+    bad.write_text(cfg.read_text().replace(f'tls_key = "{key}"', f'tls_key = "{cert}"'))
+    out = subprocess.run([symbolon_bin(), "config", "check", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 1 and "no usable PEM private key" in out.stderr
+    bad.write_text(cfg.read_text().replace(f"https://localhost:{idp_port}", f"http://localhost:{idp_port}"))
+    out = subprocess.run([symbolon_bin(), "config", "check", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 1 and "must start with https://" in out.stderr
+    log = open(tmp_path / "serve.log", "w")
+    p = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        assert p.stdout.readline().startswith(f"idp listening on https://127.0.0.1:{idp_port}")
+        p.stdout.readline()
+        subprocess.run([symbolon_bin(), "idp", "--data-dir", str(tmp_path / "data"), "realm", "create", "acme"], check=True, capture_output=True)
+        r = requests.get(f"https://localhost:{idp_port}/realms/acme/protocol/saml/descriptor", verify=str(cert), timeout=10)
+        assert r.status_code == 200 and f'Location="https://localhost:{idp_port}/realms/acme/protocol/saml"' in r.text
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(f"https://localhost:{idp_port}/healthz", timeout=10)  # not a trusted certificate
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(f"http://127.0.0.1:{idp_port}/healthz", timeout=10)  # plain HTTP gets no answer
+        # A client that never finishes its handshake does not hold up the others.
+        with socket.create_connection(("127.0.0.1", idp_port)):
+            assert requests.get(f"https://localhost:{idp_port}/healthz", verify=str(cert), timeout=10).text == "ok"
+        assert requests.get(f"http://127.0.0.1:{sp_port}/healthz", timeout=10).text == "ok"
+        p.terminate()
+        assert p.wait(timeout=10) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=10)
+        log.close()

@@ -11,6 +11,7 @@ mod saml_idp_tools;
 mod saml_tools;
 mod serve_cmd;
 mod sp_cmd;
+mod tls;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -41,6 +41,9 @@ pub struct ServerSection {
     /// `text` or `json`.
     #[serde(default = "default_log")]
     pub log_format: String,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerSection {
@@ -48,6 +51,7 @@ impl Default for ServerSection {
         ServerSection {
             database_url: default_db(),
             log_format: default_log(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -66,9 +70,12 @@ fn default_log() -> String {
 pub struct RoleSection {
     /// Address to listen on, e.g. `127.0.0.1:8080`.
     pub listen: String,
-    /// The public base URL users and peers see, e.g. `https://idp.example.com` (behind a reverse
-    /// proxy that terminates TLS).
+    /// The public base URL users and peers see, e.g. `https://idp.example.com`.
     pub base_url: String,
+    /// PEM certificate chain and private key: serve HTTPS here (rustls) instead of plain HTTP
+    /// behind a reverse proxy that terminates TLS.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Read, apply environment overrides, and check a configuration.
@@ -96,7 +103,18 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, String> {
             .entry(section.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         if let toml::Value::Table(t) = table {
-            t.insert(key, toml::Value::String(v.clone()));
+            let value = if key == "trusted_proxies" {
+                toml::Value::Array(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| toml::Value::String(s.to_string()))
+                        .collect(),
+                )
+            } else {
+                toml::Value::String(v.clone())
+            };
+            t.insert(key, value);
         }
     }
     let cfg: Config = toml::Value::Table(value)
@@ -145,7 +163,38 @@ fn check(cfg: &Config) -> Result<(), String> {
     {
         return Err("idp.listen and sp.listen must differ".into());
     }
+    symbolon_idp::front::TrustedProxies::parse(&cfg.server.trusted_proxies)
+        .map_err(|e| format!("server.trusted_proxies: {e}"))?;
+    for (name, s) in [("idp", &cfg.idp), ("sp", &cfg.sp)] {
+        if let Some(s) = s {
+            tls_of(name, s)?;
+        }
+    }
     Ok(())
+}
+
+/// The role's TLS configuration, if it serves HTTPS itself; checks both files now.
+fn tls_of(
+    name: &str,
+    s: &RoleSection,
+) -> Result<Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>, String> {
+    match (&s.tls_cert, &s.tls_key) {
+        (None, None) => Ok(None),
+        (Some(c), Some(k)) => {
+            if !s.base_url.starts_with("https://") {
+                return Err(format!(
+                    "{name}.base_url {:?} must start with https:// when {name}.tls_cert is set",
+                    s.base_url
+                ));
+            }
+            crate::tls::server_config(c, k)
+                .map(Some)
+                .map_err(|e| format!("{name}.tls_cert/tls_key: {e}"))
+        }
+        _ => Err(format!(
+            "{name}.tls_cert and {name}.tls_key go together: set both or neither"
+        )),
+    }
 }
 
 fn env_vars() -> Vec<(String, String)> {
@@ -182,10 +231,13 @@ pub fn run(a: ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let subscriber = tracing_subscriber::fmt().with_env_filter(
-        tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-    );
+    // Logs go to standard error; standard output carries only the "listening on" lines.
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        );
     let _ = if cfg.server.log_format == "json" {
         subscriber.json().try_init()
     } else {
@@ -205,23 +257,31 @@ async fn serve(cfg: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let mut tasks = Vec::new();
+    let trusted = symbolon_idp::front::TrustedProxies::parse(&cfg.server.trusted_proxies)?;
     if let Some(i) = &cfg.idp {
+        let tls = tls_of("idp", i)?;
         let l = tokio::net::TcpListener::bind(&i.listen)
             .await
             .map_err(|e| format!("idp.listen {}: {e}", i.listen))?;
         println!(
-            "idp listening on http://{} (base URL {})",
-            i.listen, i.base_url
+            "idp listening on {}://{} (base URL {})",
+            if tls.is_some() { "https" } else { "http" },
+            i.listen,
+            i.base_url
         );
-        let (st, wc) = (
-            store.clone(),
-            symbolon_idp::http::WebConfig::new(&i.base_url),
-        );
-        tasks.push(tokio::spawn(async move {
-            symbolon_idp::http::serve(st, wc, l).await
-        }));
+        let st = store.clone();
+        let mut wc = symbolon_idp::http::WebConfig::new(&i.base_url);
+        wc.trusted_proxies = trusted.clone();
+        tasks.push(match tls {
+            Some(t) => {
+                let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;
+                tokio::spawn(async move { symbolon_idp::http::serve(st, wc, l).await })
+            }
+            None => tokio::spawn(async move { symbolon_idp::http::serve(st, wc, l).await }),
+        });
     }
     if let Some(s) = &cfg.sp {
+        let tls = tls_of("sp", s)?;
         let l = tokio::net::TcpListener::bind(&s.listen)
             .await
             .map_err(|e| format!("sp.listen {}: {e}", s.listen))?;
@@ -229,13 +289,21 @@ async fn serve(cfg: Config) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         println!(
-            "sp listening on http://{} (base URL {})",
-            s.listen, s.base_url
+            "sp listening on {}://{} (base URL {})",
+            if tls.is_some() { "https" } else { "http" },
+            s.listen,
+            s.base_url
         );
-        let (st, sc) = (store.clone(), symbolon_sp::http::SpConfig::new(&s.base_url));
-        tasks.push(tokio::spawn(async move {
-            symbolon_sp::http::serve(st, sc, l).await
-        }));
+        let st = store.clone();
+        let mut sc = symbolon_sp::http::SpConfig::new(&s.base_url);
+        sc.trusted_proxies = trusted.clone();
+        tasks.push(match tls {
+            Some(t) => {
+                let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;
+                tokio::spawn(async move { symbolon_sp::http::serve(st, sc, l).await })
+            }
+            None => tokio::spawn(async move { symbolon_sp::http::serve(st, sc, l).await }),
+        });
     }
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
@@ -292,6 +360,24 @@ mod tests {
         let c = load(&p, &env).unwrap();
         assert_eq!(c.idp.unwrap().base_url, "https://login.example.com");
         assert_eq!(c.server.database_url, "sqlite://x.db");
+        let proxies = vec![(
+            "SYMBOLON_SERVER_TRUSTED_PROXIES".to_string(),
+            "10.0.0.0/8, ::1".to_string(),
+        )];
+        assert_eq!(
+            load(&p, &proxies).unwrap().server.trusted_proxies,
+            vec!["10.0.0.0/8", "::1"],
+            "a list from the environment is comma-separated"
+        );
+        let bad_proxy = vec![(
+            "SYMBOLON_SERVER_TRUSTED_PROXIES".to_string(),
+            "10.0.0.0/99".to_string(),
+        )];
+        assert!(
+            load(&p, &bad_proxy)
+                .unwrap_err()
+                .contains("server.trusted_proxies")
+        );
         let bad = vec![("SYMBOLON_SP_PORT".to_string(), "1".to_string())];
         assert!(
             load(&p, &bad).unwrap_err().contains("port"),

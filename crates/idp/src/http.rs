@@ -44,6 +44,8 @@ pub struct WebConfig {
     pub sso_session_lifetime: Duration,
     pub login_flow_lifetime: Duration,
     pub clock_skew: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (access log).
+    pub trusted_proxies: crate::front::TrustedProxies,
 }
 
 impl WebConfig {
@@ -55,6 +57,7 @@ impl WebConfig {
             sso_session_lifetime: Duration::hours(10),
             login_flow_lifetime: Duration::minutes(30),
             clock_skew: Duration::seconds(120),
+            trusted_proxies: crate::front::TrustedProxies::default(),
         }
     }
     fn secure_cookies(&self) -> bool {
@@ -1145,15 +1148,20 @@ fn csp_source(url: &str) -> String {
 }
 
 /// Serve until Ctrl-C (or SIGTERM) arrives.
-pub async fn serve<S: IdpStore>(
-    store: S,
-    cfg: WebConfig,
-    listener: tokio::net::TcpListener,
-) -> std::io::Result<()> {
-    let app = router(store, cfg);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+/// Serve on a listener (plain TCP, or TLS from the caller) until SIGTERM or Ctrl-C.
+pub async fn serve<S, L>(store: S, cfg: WebConfig, listener: L) -> std::io::Result<()>
+where
+    S: IdpStore,
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+{
+    let trusted = cfg.trusted_proxies.clone();
+    let app = crate::front::with_access_log(router(store, cfg), trusted);
+    axum::serve(
+        crate::front::PeerListener(listener),
+        app.into_make_service_with_connect_info::<crate::front::Peer>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 #[cfg(test)]

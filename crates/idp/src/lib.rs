@@ -11,6 +11,7 @@
 
 pub mod admin_api;
 pub mod console;
+pub mod front;
 pub mod http;
 pub mod roles;
 

@@ -26,6 +26,8 @@ pub struct SpConfig {
     /// Public base URL, e.g. `https://sp.example.com`.
     pub base_url: String,
     pub session_lifetime: time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (access log).
+    pub trusted_proxies: symbolon_idp::front::TrustedProxies,
 }
 
 impl SpConfig {
@@ -33,6 +35,7 @@ impl SpConfig {
         SpConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
             session_lifetime: time::Duration::hours(8),
+            trusted_proxies: symbolon_idp::front::TrustedProxies::default(),
         }
     }
 }
@@ -90,15 +93,21 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
 }
 
 /// Serve until Ctrl-C.
-pub async fn serve<S: SpStore>(
-    store: S,
-    cfg: SpConfig,
-    listener: tokio::net::TcpListener,
-) -> std::io::Result<()> {
+/// Serve on a listener (plain TCP, or TLS from the caller) until SIGTERM or Ctrl-C.
+pub async fn serve<S, L>(store: S, cfg: SpConfig, listener: L) -> std::io::Result<()>
+where
+    S: SpStore,
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+{
     tokio::spawn(prune_daily(store.clone()));
-    axum::serve(listener, router(store, cfg))
-        .with_graceful_shutdown(symbolon_idp::http::shutdown_signal())
-        .await
+    let trusted = cfg.trusted_proxies.clone();
+    let app = symbolon_idp::front::with_access_log(router(store, cfg), trusted);
+    axum::serve(
+        symbolon_idp::front::PeerListener(listener),
+        app.into_make_service_with_connect_info::<symbolon_idp::front::Peer>(),
+    )
+    .with_graceful_shutdown(symbolon_idp::http::shutdown_signal())
+    .await
 }
 
 /// Ready when the database answers.

@@ -1,0 +1,258 @@
+//! The front door both servers share: which reverse proxies are trusted, the client address a
+//! request came from, and one access-log line per request.
+//!
+//! Public URLs never come from request headers: entity IDs, endpoints, cookie flags and the
+//! Origin checks use the configured base URL only, so `Host`, `X-Forwarded-Host` and
+//! `X-Forwarded-Proto` cannot steer them (no host-header injection). `X-Forwarded-For` is read
+//! only when the TCP peer is a configured proxy, and then only up to the first address that is
+//! not itself a trusted proxy.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// An address block such as `10.0.0.0/8`, `::1/128` or a single address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// Parse `ADDR` or `ADDR/PREFIX`.
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let net: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IP address or CIDR block"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix length must be 0 to {max}"))?,
+        };
+        Ok(Cidr {
+            net: net.to_canonical(),
+            prefix,
+        })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.net, ip.to_canonical()) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The reverse proxies whose `X-Forwarded-For` is believed. Empty: no header is believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<Cidr>);
+
+impl TrustedProxies {
+    pub fn parse<T: AsRef<str>>(list: &[T]) -> Result<Self, String> {
+        list.iter()
+            .map(|s| Cidr::parse(s.as_ref()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(TrustedProxies)
+    }
+
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|c| c.contains(ip))
+    }
+
+    /// The client's address: the TCP peer, or, when the peer is a trusted proxy, the rightmost
+    /// `X-Forwarded-For` entry that is not a trusted proxy (entries further left were written by
+    /// whoever sent the request and prove nothing).
+    pub fn client_addr(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let mut client = peer.to_canonical();
+        if !self.trusts(client) {
+            return client;
+        }
+        let hops = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        for hop in hops.into_iter().rev() {
+            let ip = hop
+                .parse::<IpAddr>()
+                .ok()
+                .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()));
+            let Some(ip) = ip.map(|i| i.to_canonical()) else {
+                break;
+            };
+            client = ip;
+            if !self.trusts(ip) {
+                break;
+            }
+        }
+        client
+    }
+}
+
+/// The TCP peer of a connection, for any listener that yields socket addresses (plain or TLS).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub SocketAddr);
+
+/// A listener whose connections carry their [`Peer`] (wrap a `TcpListener` or a TLS listener).
+#[derive(Debug)]
+pub struct PeerListener<L>(pub L);
+
+impl<L> axum::serve::Listener for PeerListener<L>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    type Io = L::Io;
+    type Addr = SocketAddr;
+
+    fn accept(&mut self) -> impl std::future::Future<Output = (Self::Io, Self::Addr)> + Send {
+        self.0.accept()
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+impl<L> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, PeerListener<L>>>
+    for Peer
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, PeerListener<L>>) -> Self {
+        Peer(*stream.remote_addr())
+    }
+}
+
+/// One access-log line per request: method, path (without the query, which may carry a
+/// SAMLRequest), status, duration and the client address.
+pub async fn access_log(trusted: Arc<TrustedProxies>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<Peer>>()
+        .map(|c| c.0.0.ip());
+    let client = peer.map(|p| trusted.client_addr(p, req.headers()));
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    tracing::info!(
+        target: "symbolon::access",
+        client = client.map(|c| c.to_string()).unwrap_or_default(),
+        %method,
+        path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    res
+}
+
+/// Wrap a router with the access log; serve the result with
+/// `into_make_service_with_connect_info::<Peer>()` so that the peer is known.
+pub fn with_access_log(router: axum::Router, trusted: TrustedProxies) -> axum::Router {
+    let trusted = Arc::new(trusted);
+    router.layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| {
+            let t = trusted.clone();
+            access_log(t, req, next)
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn xff(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn cidr_blocks() {
+        let c = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(c.contains(ip("10.200.1.2")) && !c.contains(ip("11.0.0.1")));
+        assert!(
+            c.contains(ip("::ffff:10.1.1.1")),
+            "IPv4-mapped addresses count"
+        );
+        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
+        assert!(Cidr::parse("::1").unwrap().contains(ip("::1")));
+        assert!(
+            Cidr::parse("fd00::/8")
+                .unwrap()
+                .contains(ip("fd12:3456::1"))
+        );
+        assert!(!Cidr::parse("fd00::/8").unwrap().contains(ip("10.0.0.1")));
+        for bad in ["10.0.0.0/33", "nonsense", "10.0.0.0/x", "::/129", ""] {
+            assert!(Cidr::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let t = TrustedProxies::parse(&["127.0.0.1", "10.0.0.0/8"]).unwrap();
+        // A direct client cannot claim another address.
+        assert_eq!(
+            t.client_addr(ip("203.0.113.9"), &xff("198.51.100.1")),
+            ip("203.0.113.9")
+        );
+        // Through the proxy: the rightmost untrusted hop, not what the client wrote on the left.
+        assert_eq!(
+            t.client_addr(ip("127.0.0.1"), &xff("1.2.3.4, 198.51.100.7, 10.1.1.1")),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            t.client_addr(ip("127.0.0.1"), &HeaderMap::new()),
+            ip("127.0.0.1")
+        );
+        // Garbage stops the walk at the last address a trusted hop vouched for.
+        assert_eq!(
+            t.client_addr(ip("127.0.0.1"), &xff("198.51.100.7, garbage")),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            t.client_addr(ip("127.0.0.1"), &xff("198.51.100.7:4711")),
+            ip("198.51.100.7")
+        );
+        // Nobody trusted: headers are ignored.
+        assert_eq!(
+            TrustedProxies::default().client_addr(ip("127.0.0.1"), &xff("1.2.3.4")),
+            ip("127.0.0.1")
+        );
+    }
+}
