@@ -40,6 +40,9 @@ def sign_in_at_sp(info, user):
 def test_demo_works_and_restarts_without_duplicates(tmp_path):
     data = tmp_path / "demo-data"
     idp_port, sp_port = free_port(), free_port()
+    # What an interrupted first start leaves: a half-seeded staging database, never the real one.
+    (data / ".demo-seeding").mkdir(parents=True)
+    (data / ".demo-seeding" / "symbolon.db").write_bytes(b"half-written")
     p, out = start(data, idp_port, sp_port)
     try:
         assert "new data" in out and "alice" in out
@@ -67,6 +70,10 @@ def test_demo_works_and_restarts_without_duplicates(tmp_path):
     finally:
         p.terminate()
         p.wait(timeout=10)
+    other = subprocess.run([symbolon_bin(), "demo", "--data-dir", str(data), "--idp-port", str(free_port()), "--sp-port", str(sp_port)],
+                           capture_output=True, text=True, timeout=60)
+    assert other.returncode == 1 and "same --idp-port and --sp-port" in other.stderr
+    assert not (data / ".demo-seeding").exists()
     p, out = start(data, idp_port, sp_port)
     try:
         assert "existing data kept" in out

@@ -231,21 +231,65 @@ async fn seed(s: &SqliteStore, idp_base: &str, sp_base: &str) -> Result<(), Stri
     Ok(())
 }
 
+/// The demo's trust was set up for the URLs in `demo.json` (entity IDs and endpoints carry the
+/// ports): other ports would give an IdP and an SP that no longer recognise each other.
+fn same_urls(info: &std::path::Path, idp_base: &str, sp_base: &str) -> Result<(), String> {
+    let Ok(text) = std::fs::read_to_string(info) else {
+        return Ok(());
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let was = (
+        v.pointer("/idp/url").and_then(|u| u.as_str()),
+        v.pointer("/sp/url").and_then(|u| u.as_str()),
+    );
+    match was {
+        (Some(i), Some(s)) if i != idp_base || s != sp_base => Err(format!(
+            "this data directory's demo was set up for {i} and {s}; start it with the same \
+             --idp-port and --sp-port, or use another --data-dir for other ports"
+        )),
+        _ => Ok(()),
+    }
+}
+
 async fn run_async(a: DemoArgs) -> Result<(), String> {
-    let store = SqliteStore::open_dir(&a.data_dir)
-        .await
-        .map_err(|e| e.to_string())?;
     // The IdP as `localhost` (a valid WebAuthn relying-party ID), the SP as 127.0.0.1: two
     // hosts, so the two servers' cookies never meet.
     let idp_base = format!("http://localhost:{}", a.idp_port);
     let sp_base = format!("http://127.0.0.1:{}", a.sp_port);
-    let fresh = store
-        .realm(REALM)
+    let db = a.data_dir.join("symbolon.db");
+    let new_file = !db.exists();
+    if new_file {
+        // Seeded aside and moved into place in one rename: an interrupted first start leaves
+        // no half-seeded database behind, and the next start seeds again from scratch.
+        let staging = a.data_dir.join(".demo-seeding");
+        let _ = std::fs::remove_dir_all(&staging);
+        let s = SqliteStore::open_dir(&staging)
+            .await
+            .map_err(|e| e.to_string())?;
+        seed(&s, &idp_base, &sp_base).await?;
+        s.close().await;
+        for suffix in ["", "-wal"] {
+            let from = staging.join(format!("symbolon.db{suffix}"));
+            if from.exists() {
+                std::fs::rename(&from, a.data_dir.join(format!("symbolon.db{suffix}")))
+                    .map_err(|e| format!("{}: {e}", from.display()))?;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    let store = SqliteStore::open_dir(&a.data_dir)
         .await
-        .map_err(|e| e.to_string())?
-        .is_none();
-    if fresh {
+        .map_err(|e| e.to_string())?;
+    let fresh = new_file
+        || store
+            .realm(REALM)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_none();
+    if fresh && !new_file {
         seed(&store, &idp_base, &sp_base).await?;
+    } else if !fresh {
+        same_urls(&a.data_dir.join("demo.json"), &idp_base, &sp_base)?;
     }
     let idp_listener = tokio::net::TcpListener::bind(("127.0.0.1", a.idp_port))
         .await

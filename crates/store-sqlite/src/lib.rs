@@ -80,6 +80,11 @@ impl SqliteStore {
         let path = dir.join("symbolon.db");
         Self::open(&format!("sqlite://{}", path.display())).await
     }
+
+    /// Close every connection (the WAL is checkpointed into the database file).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
 }
 
 impl RealmStore for SqliteStore {
