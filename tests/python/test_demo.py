@@ -215,3 +215,16 @@ base_url = "http://127.0.0.1:{sp_port}"
             p.kill()
             p.wait(timeout=10)
         log.close()
+
+
+def test_cli_reference_is_current():
+    """docs/cli.md is the binary's own --help, command by command (scripts/cli-reference.py)."""
+    import importlib.util
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("cli_reference", root / "scripts" / "cli-reference.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert (root / "docs" / "cli.md").read_text() == mod.reference(symbolon_bin()), \
+        "docs/cli.md is out of date: run scripts/cli-reference.py target/debug/symbolon > docs/cli.md"
