@@ -228,3 +228,29 @@ def test_cli_reference_is_current():
     spec.loader.exec_module(mod)
     assert (root / "docs" / "cli.md").read_text() == mod.reference(symbolon_bin()), \
         "docs/cli.md is out of date: run scripts/cli-reference.py target/debug/symbolon > docs/cli.md"
+
+
+def test_sessions_survive_a_restart(tmp_path):
+    """Browser state lives in the database, not in the process: after a restart the SP session
+    still signs the browser in, and the IdP's SSO session answers without a login page."""
+    data = tmp_path / "demo-data"
+    idp_port, sp_port = free_port(), free_port()
+    p, _ = start(data, idp_port, sp_port)
+    try:
+        info = json.loads((data / "demo.json").read_text())
+        s = requests.Session()
+        login = s.get(info["idpInitiatedUrl"], timeout=30)
+        action, b64, _ = saml_response(sign_in(s, login, username="bob", password=info["users"][1]["password"]))
+        r = s.post(action, data={"SAMLResponse": b64}, timeout=30)
+        assert "Welcome, Bob" in r.text
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+    p, _ = start(data, idp_port, sp_port)
+    try:
+        assert "Welcome, Bob" in s.get(f"{info['sp']['url']}/", timeout=10).text
+        again = s.get(info["idpInitiatedUrl"], timeout=30)
+        assert 'name="SAMLResponse"' in again.text and 'name="password"' not in again.text
+    finally:
+        p.terminate()
+        p.wait(timeout=10)

@@ -44,6 +44,9 @@ pub struct ServerSection {
     /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// How often expired sessions, flows and counters are purged (seconds; one instance does it).
+    #[serde(default = "default_purge")]
+    pub purge_interval_secs: u64,
 }
 
 impl Default for ServerSection {
@@ -52,12 +55,17 @@ impl Default for ServerSection {
             database_url: default_db(),
             log_format: default_log(),
             trusted_proxies: Vec::new(),
+            purge_interval_secs: default_purge(),
         }
     }
 }
 
 fn default_db() -> String {
     "sqlite://symbolon-data/symbolon.db".into()
+}
+
+fn default_purge() -> u64 {
+    600
 }
 
 fn default_log() -> String {
@@ -111,6 +119,10 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, String> {
                         .map(|s| toml::Value::String(s.to_string()))
                         .collect(),
                 )
+            } else if let Ok(n) = v.parse::<i64>()
+                && key.ends_with("_secs")
+            {
+                toml::Value::Integer(n)
             } else {
                 toml::Value::String(v.clone())
             };
@@ -165,6 +177,9 @@ fn check(cfg: &Config) -> Result<(), String> {
     }
     symbolon_idp::front::TrustedProxies::parse(&cfg.server.trusted_proxies)
         .map_err(|e| format!("server.trusted_proxies: {e}"))?;
+    if cfg.server.purge_interval_secs == 0 {
+        return Err("server.purge_interval_secs must be at least 1".into());
+    }
     for (name, s) in [("idp", &cfg.idp), ("sp", &cfg.sp)] {
         if let Some(s) = s {
             tls_of(name, s)?;
@@ -272,6 +287,7 @@ async fn serve(cfg: Config) -> Result<(), String> {
         let st = store.clone();
         let mut wc = symbolon_idp::http::WebConfig::new(&i.base_url);
         wc.trusted_proxies = trusted.clone();
+        wc.purge_every = std::time::Duration::from_secs(cfg.server.purge_interval_secs);
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;
@@ -297,6 +313,7 @@ async fn serve(cfg: Config) -> Result<(), String> {
         let st = store.clone();
         let mut sc = symbolon_sp::http::SpConfig::new(&s.base_url);
         sc.trusted_proxies = trusted.clone();
+        sc.purge_every = std::time::Duration::from_secs(cfg.server.purge_interval_secs);
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;

@@ -115,8 +115,12 @@ async fn caller<S: IdpStore>(
             .ok_or_else(unauthorized)?;
         return Ok(Actor(format!("token:{}", t.name)));
     }
-    let session = crate::http::cookie(headers, crate::console::SESSION_COOKIE)
-        .and_then(|id| st.admin_session(&id))
+    let id =
+        crate::http::cookie(headers, crate::console::SESSION_COOKIE).ok_or_else(unauthorized)?;
+    let session = st
+        .admin_session(&id)
+        .await
+        .map_err(ApiError::from)?
         .ok_or_else(unauthorized)?;
     let presented = headers
         .get("x-csrf-token")

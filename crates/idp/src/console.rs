@@ -30,7 +30,7 @@ pub(crate) const SESSION_COOKIE: &str = "SYMBOLON_ADMIN";
 const LOGIN_CSRF_COOKIE: &str = "SYMBOLON_ADMIN_CSRF";
 
 /// A signed-in administrator.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AdminSession {
     pub username: String,
     pub csrf: String,
@@ -134,10 +134,18 @@ fn cookie_attrs<S>(st: &AppState<S>) -> &'static str {
 }
 
 /// The administrator behind this request, or a redirect to the sign-in page.
-fn admin<S>(st: &AppState<S>, headers: &HeaderMap) -> Result<AdminSession, Response> {
-    let id = crate::http::cookie(headers, SESSION_COOKIE);
-    let session = id.and_then(|id| st.admin_session(&id));
-    session.ok_or_else(|| Redirect::to("/admin/login").into_response())
+async fn admin<S: IdpStore>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<AdminSession, Response> {
+    let Some(id) = crate::http::cookie(headers, SESSION_COOKIE) else {
+        return Err(Redirect::to("/admin/login").into_response());
+    };
+    match st.admin_session(&id).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(Redirect::to("/admin/login").into_response()),
+        Err(e) => Err(WebError::from(e).into_response()),
+    }
 }
 
 /// Whether `presented` is the session's CSRF token (compared through SHA-256, so the time taken
@@ -231,7 +239,11 @@ async fn login<S: IdpStore>(
             .render(),
         )
     };
-    if st.locked(MASTER_REALM, &username) {
+    let locked = match st.locked_until(MASTER_REALM, &username).await {
+        Ok(l) => l.is_some(),
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    if locked {
         return again(
             "Too many failed attempts. Try again in a few minutes.",
             StatusCode::TOO_MANY_REQUESTS,
@@ -242,7 +254,9 @@ async fn login<S: IdpStore>(
         Err(_) => return WebError::internal_error().into_response(),
     };
     let Some(user) = user.filter(|_| !password.is_empty()) else {
-        st.record_failure(MASTER_REALM, &username);
+        if let Err(e) = st.record_failure(MASTER_REALM, &username).await {
+            return WebError::from(e).into_response();
+        }
         crate::http::record_event(
             &st,
             MASTER_REALM,
@@ -254,21 +268,28 @@ async fn login<S: IdpStore>(
         .await;
         return again("Invalid username or password.", StatusCode::UNAUTHORIZED);
     };
-    st.clear_failures(MASTER_REALM, &username);
+    if let Err(e) = st.clear_failures(MASTER_REALM, &username).await {
+        return WebError::from(e).into_response();
+    }
     let Ok(id) = crate::http::random_token() else {
         return WebError::internal_error().into_response();
     };
     let Ok(token) = crate::http::random_token() else {
         return WebError::internal_error().into_response();
     };
-    st.put_admin_session(
-        &id,
-        AdminSession {
-            username: user.username.clone(),
-            csrf: token,
-            expires: OffsetDateTime::now_utc() + time::Duration::hours(8),
-        },
-    );
+    if let Err(e) = st
+        .put_admin_session(
+            &id,
+            AdminSession {
+                username: user.username.clone(),
+                csrf: token,
+                expires: OffsetDateTime::now_utc() + time::Duration::hours(8),
+            },
+        )
+        .await
+    {
+        return WebError::from(e).into_response();
+    }
     crate::http::record_event(
         &st,
         MASTER_REALM,
@@ -299,15 +320,17 @@ async fn logout<S: IdpStore>(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let session = match admin(&st, &headers) {
+    let session = match admin(&st, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     if let Err(r) = check_csrf(&session, f.csrf.as_deref(), &headers, &st.config().base_url) {
         return r;
     }
-    if let Some(id) = crate::http::cookie(&headers, SESSION_COOKIE) {
-        st.drop_admin_session(&id);
+    if let Some(id) = crate::http::cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = st.drop_admin_session(&id).await
+    {
+        return WebError::from(e).into_response();
     }
     let mut r = Redirect::to("/admin/login").into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
@@ -329,7 +352,7 @@ struct RealmsPage<'a> {
 }
 
 async fn realms<S: IdpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match admin(&st, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -368,7 +391,7 @@ async fn realm_admin<S: IdpStore>(
     headers: &HeaderMap,
     realm: &str,
 ) -> Result<AdminSession, Response> {
-    let s = admin(st, headers)?;
+    let s = admin(st, headers).await?;
     realm_or_404(st, realm).await?;
     Ok(s)
 }
@@ -821,7 +844,7 @@ async fn client_page<S: IdpStore>(
     headers: HeaderMap,
     Path((realm, id)): Path<(String, String)>,
 ) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match admin(&st, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -865,7 +888,7 @@ async fn save_client<S: IdpStore>(
     Path((realm, id)): Path<(String, String)>,
     Form(f): Form<SaveForm>,
 ) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match admin(&st, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -987,7 +1010,7 @@ async fn settings<S: IdpStore>(
     headers: HeaderMap,
     Path(realm): Path<String>,
 ) -> Response {
-    let s = match admin(&st, &headers) {
+    let s = match admin(&st, &headers).await {
         Ok(s) => s,
         Err(r) => return r,
     };

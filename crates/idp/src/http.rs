@@ -1,12 +1,11 @@
 //! The identity provider's HTTP face: realm descriptor, SP- and IdP-initiated SSO, the login page.
 //!
 //! Thin handlers over the domain and the SAML core; one error type ([`WebError`]) becomes an HTML
-//! page with the right status at the boundary. Browser state (login flows, SSO sessions,
-//! failed-login counters) is held in memory by this first version: one instance only (the
-//! database-backed version, for several instances, is issue 7's).
+//! page with the right status at the boundary. Browser state (login flows, SSO sessions, admin
+//! sessions, failed-login counters and lockouts) lives in the store's `StateStore`, so that any
+//! instance can serve any request and a restart signs no one out.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -14,7 +13,7 @@ use axum::extract::{Form, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use symbolon_dsig::{SecureRandom, SignOptions, SystemRandom};
 use symbolon_saml::binding::{
     MessageKind, decode_post, decode_redirect, post_form, post_form_script_csp_hash,
@@ -27,7 +26,7 @@ use symbolon_saml::messages::{
     AuthnRequest, NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, new_id,
 };
 use symbolon_saml::metadata::pin_certificates;
-use symbolon_store::{Client, Event, IdpStore, MapperSource, Realm, User};
+use symbolon_store::{Client, Event, IdpStore, MapperSource, Realm, StoreError, User};
 use symbolon_xml::Limits;
 use time::{Duration, OffsetDateTime};
 
@@ -46,6 +45,8 @@ pub struct WebConfig {
     pub clock_skew: Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client (access log).
     pub trusted_proxies: crate::front::TrustedProxies,
+    /// How often expired state is purged (by one instance).
+    pub purge_every: std::time::Duration,
 }
 
 impl WebConfig {
@@ -58,6 +59,7 @@ impl WebConfig {
             login_flow_lifetime: Duration::minutes(30),
             clock_skew: Duration::seconds(120),
             trusted_proxies: crate::front::TrustedProxies::default(),
+            purge_every: std::time::Duration::from_secs(600),
         }
     }
     fn secure_cookies(&self) -> bool {
@@ -65,7 +67,7 @@ impl WebConfig {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Flow {
     realm: String,
     client_id: String,
@@ -76,7 +78,7 @@ struct Flow {
     expires: OffsetDateTime,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct SsoSession {
     realm: String,
     user_id: String,
@@ -86,26 +88,45 @@ struct SsoSession {
     expires: OffsetDateTime,
 }
 
-#[derive(Debug, Default)]
-struct Failures {
-    count: u32,
-    locked_until: Option<OffsetDateTime>,
-}
+/// Kinds of short-lived state in the store (see `StateStore`), shared by every instance.
+const ADMIN_SESSION: &str = "idp-admin-session";
+const FLOW: &str = "idp-login-flow";
+const SSO_SESSION: &str = "idp-sso-session";
+const LOCKOUT: &str = "idp-lockout";
 
-#[derive(Debug, Default)]
-struct Memory {
-    admin_sessions: Mutex<HashMap<String, crate::console::AdminSession>>,
-    flows: Mutex<HashMap<String, Flow>>,
-    sessions: Mutex<HashMap<String, SsoSession>>,
-    failures: Mutex<HashMap<(String, String), Failures>>,
-}
-
-/// Shared state of the IdP server.
+/// Shared state of the IdP server. Browser state lives in the store, so that any instance can
+/// serve any request.
 #[derive(Debug, Clone)]
 pub struct AppState<S> {
     store: S,
     cfg: Arc<WebConfig>,
-    mem: Arc<Memory>,
+}
+
+/// Read a JSON value from the state store; a value that no longer parses counts as absent.
+pub(crate) async fn get_state<S: IdpStore, T: serde::de::DeserializeOwned>(
+    store: &S,
+    kind: &str,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    Ok(store
+        .state(kind, key, OffsetDateTime::now_utc())
+        .await?
+        .and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+pub(crate) async fn put_state<S: IdpStore, T: Serialize>(
+    store: &S,
+    kind: &str,
+    key: &str,
+    value: &T,
+    expires: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let v = serde_json::to_string(value).map_err(|e| StoreError::Backend(e.to_string()))?;
+    store.put_state(kind, key, &v, expires).await
+}
+
+fn failure_key(realm: &str, username: &str) -> String {
+    format!("idp-login:{realm}:{username}")
 }
 
 impl<S> AppState<S> {
@@ -116,70 +137,69 @@ impl<S> AppState<S> {
     pub fn config(&self) -> &WebConfig {
         &self.cfg
     }
+}
 
-    pub(crate) fn admin_session(&self, id: &str) -> Option<crate::console::AdminSession> {
-        let now = OffsetDateTime::now_utc();
-        self.mem
-            .admin_sessions
-            .lock()
-            .ok()?
-            .get(id)
-            .filter(|s| s.expires > now)
-            .cloned()
+impl<S: IdpStore> AppState<S> {
+    pub(crate) async fn admin_session(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::console::AdminSession>, StoreError> {
+        get_state(&self.store, ADMIN_SESSION, id).await
     }
 
-    pub(crate) fn put_admin_session(&self, id: &str, s: crate::console::AdminSession) {
-        if let Ok(mut m) = self.mem.admin_sessions.lock() {
-            let now = OffsetDateTime::now_utc();
-            m.retain(|_, v| v.expires > now);
-            m.insert(id.to_string(), s);
-        }
+    pub(crate) async fn put_admin_session(
+        &self,
+        id: &str,
+        s: crate::console::AdminSession,
+    ) -> Result<(), StoreError> {
+        put_state(&self.store, ADMIN_SESSION, id, &s, s.expires).await
     }
 
-    pub(crate) fn drop_admin_session(&self, id: &str) {
-        if let Ok(mut m) = self.mem.admin_sessions.lock() {
-            m.remove(id);
-        }
+    pub(crate) async fn drop_admin_session(&self, id: &str) -> Result<(), StoreError> {
+        self.store.delete_state(ADMIN_SESSION, id).await
     }
 
     /// Until when sign-in for this user of this realm is locked, if it is now.
-    pub(crate) fn locked_until(&self, realm: &str, username: &str) -> Option<OffsetDateTime> {
-        let now = OffsetDateTime::now_utc();
-        self.mem
-            .failures
-            .lock()
-            .ok()
-            .and_then(|m| {
-                m.get(&(realm.to_string(), username.to_string()))
-                    .and_then(|f| f.locked_until)
-            })
-            .filter(|t| *t > now)
-    }
-
-    /// Whether sign-in for this user of this realm is temporarily locked.
-    pub(crate) fn locked(&self, realm: &str, username: &str) -> bool {
-        self.locked_until(realm, username).is_some()
+    pub(crate) async fn locked_until(
+        &self,
+        realm: &str,
+        username: &str,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let until: Option<i64> =
+            get_state(&self.store, LOCKOUT, &failure_key(realm, username)).await?;
+        Ok(until.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()))
     }
 
     /// Forget the failed sign-ins of this user (after a successful one).
-    pub(crate) fn clear_failures(&self, realm: &str, username: &str) {
-        if let Ok(mut m) = self.mem.failures.lock() {
-            m.remove(&(realm.to_string(), username.to_string()));
-        }
+    pub(crate) async fn clear_failures(
+        &self,
+        realm: &str,
+        username: &str,
+    ) -> Result<(), StoreError> {
+        self.store
+            .clear_failures(&failure_key(realm, username))
+            .await
     }
 
-    /// Count a failed sign-in; lock after the configured number.
-    pub(crate) fn record_failure(&self, realm: &str, username: &str) {
-        if let Ok(mut m) = self.mem.failures.lock() {
-            let e = m
-                .entry((realm.to_string(), username.to_string()))
-                .or_default();
-            e.count += 1;
-            if e.count >= self.cfg.max_login_failures {
-                e.locked_until = Some(OffsetDateTime::now_utc() + self.cfg.lockout);
-                e.count = 0;
-            }
+    /// Count a failed sign-in (atomically, across instances); lock after the configured
+    /// number within the lockout period.
+    pub(crate) async fn record_failure(
+        &self,
+        realm: &str,
+        username: &str,
+    ) -> Result<(), StoreError> {
+        let key = failure_key(realm, username);
+        let now = OffsetDateTime::now_utc();
+        let n = self
+            .store
+            .count_failure(&key, now, now + self.cfg.lockout)
+            .await?;
+        if n >= self.cfg.max_login_failures {
+            let until = now + self.cfg.lockout;
+            put_state(&self.store, LOCKOUT, &key, &until.unix_timestamp(), until).await?;
+            self.store.clear_failures(&key).await?;
         }
+        Ok(())
     }
 }
 
@@ -334,7 +354,6 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
     let state = AppState {
         store,
         cfg: Arc::new(cfg),
-        mem: Arc::new(Memory::default()),
     };
     Router::new()
         .route("/resources/symbolon.css", get(css))
@@ -690,13 +709,16 @@ pub fn secret_eq(presented: &str, expected: &str) -> bool {
         && symbolon_dsig::sha256(presented.as_bytes()) == symbolon_dsig::sha256(expected.as_bytes())
 }
 
-fn live_session<S>(st: &AppState<S>, realm: &str, headers: &HeaderMap) -> Option<SsoSession> {
-    let id = cookie(headers, &cookie_name(realm))?;
-    let sessions = st.mem.sessions.lock().ok()?;
-    sessions
-        .get(&id)
-        .filter(|s| s.realm == realm && s.expires > OffsetDateTime::now_utc())
-        .cloned()
+async fn live_session<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    headers: &HeaderMap,
+) -> Result<Option<SsoSession>, StoreError> {
+    let Some(id) = cookie(headers, &cookie_name(realm)) else {
+        return Ok(None);
+    };
+    let s: Option<SsoSession> = get_state(&st.store, SSO_SESSION, &id).await?;
+    Ok(s.filter(|s| s.realm == realm && s.expires > OffsetDateTime::now_utc()))
 }
 
 /// Either answer at once from an existing SSO session, or show the login page for a new flow.
@@ -712,7 +734,7 @@ async fn start<S: IdpStore>(
     headers: &HeaderMap,
 ) -> Result<Response, WebError> {
     if !force_authn
-        && let Some(session) = live_session(st, &realm.name, headers)
+        && let Some(session) = live_session(st, &realm.name, headers).await?
         && let Some(user) = st
             .store
             .user_by_username(&realm.name, &session.username)
@@ -742,11 +764,7 @@ async fn start<S: IdpStore>(
         csrf: csrf.clone(),
         expires: OffsetDateTime::now_utc() + st.cfg.login_flow_lifetime,
     };
-    if let Ok(mut flows) = st.mem.flows.lock() {
-        let now = OffsetDateTime::now_utc();
-        flows.retain(|_, f| f.expires > now);
-        flows.insert(flow_id.clone(), flow);
-    }
+    put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
     login_page(st, realm, client, &flow_id, &csrf, "", None, StatusCode::OK)
 }
 
@@ -814,13 +832,9 @@ async fn authenticate<S: IdpStore>(
         )
     };
     let flow_id = f.flow.ok_or_else(expired)?;
-    let flow = st
-        .mem
-        .flows
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&flow_id).cloned())
-        .filter(|fl| fl.realm == realm && fl.expires > OffsetDateTime::now_utc())
+    let flow: Flow = get_state(&st.store, FLOW, &flow_id)
+        .await?
+        .filter(|fl: &Flow| fl.realm == realm && fl.expires > OffsetDateTime::now_utc())
         .ok_or_else(expired)?;
     let csrf_ok = f.csrf.as_deref().is_some_and(|c| {
         c.len() == flow.csrf.len()
@@ -850,7 +864,7 @@ async fn authenticate<S: IdpStore>(
     let username = normalize_username(f.username.as_deref().unwrap_or(""));
     let password = f.password.unwrap_or_default();
     let now = OffsetDateTime::now_utc();
-    if let Some(until) = st.locked_until(&realm, &username) {
+    if let Some(until) = st.locked_until(&realm, &username).await? {
         event(
             &st,
             &realm,
@@ -879,7 +893,7 @@ async fn authenticate<S: IdpStore>(
         check_password(&st.store, &realm, &username, &password).await?
     };
     let Some(user) = user else {
-        st.record_failure(&realm, &username);
+        st.record_failure(&realm, &username).await?;
         event(
             &st,
             &realm,
@@ -900,9 +914,15 @@ async fn authenticate<S: IdpStore>(
             StatusCode::UNAUTHORIZED,
         );
     };
-    st.clear_failures(&realm, &username);
-    if let Ok(mut m) = st.mem.flows.lock() {
-        m.remove(&flow_id);
+    st.clear_failures(&realm, &username).await?;
+    // The flow is used once: of two concurrent posts of the same form, one signs in.
+    if st
+        .store
+        .take_state(FLOW, &flow_id, OffsetDateTime::now_utc())
+        .await?
+        .is_none()
+    {
+        return Err(expired());
     }
     let session_id = random_token()?;
     let session = SsoSession {
@@ -913,10 +933,14 @@ async fn authenticate<S: IdpStore>(
         authn_instant: now,
         expires: now + st.cfg.sso_session_lifetime,
     };
-    if let Ok(mut m) = st.mem.sessions.lock() {
-        m.retain(|_, s| s.expires > now);
-        m.insert(session_id.clone(), session.clone());
-    }
+    put_state(
+        &st.store,
+        SSO_SESSION,
+        &session_id,
+        &session,
+        session.expires,
+    )
+    .await?;
     event(
         &st,
         &realm,
@@ -1155,6 +1179,13 @@ where
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
     let trusted = cfg.trusted_proxies.clone();
+    tokio::spawn(crate::jobs::every(
+        store.clone(),
+        crate::jobs::instance_id(),
+        "idp:purge-state",
+        cfg.purge_every,
+        crate::jobs::purge_state,
+    ));
     let app = crate::front::with_access_log(router(store, cfg), trusted);
     axum::serve(
         crate::front::PeerListener(listener),

@@ -13,6 +13,7 @@ pub mod admin_api;
 pub mod console;
 pub mod front;
 pub mod http;
+pub mod jobs;
 pub mod roles;
 
 use symbolon_dsig::{SecureRandom, SignOptions, SigningKey, SystemRandom};

@@ -52,7 +52,7 @@ struct Admin {
 }
 
 async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admin, Response> {
-    let Some((_, s)) = session_of(st, headers) else {
+    let Some((_, s)) = session_of(st, headers).await? else {
         return Err(message(
             StatusCode::UNAUTHORIZED,
             "Not signed in",

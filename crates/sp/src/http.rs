@@ -2,8 +2,7 @@
 //! account that validated it), the account/role picker, and the signed-in landing page.
 //! Sessions are held in memory here (one instance); issue 7 moves them to the database.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -11,7 +10,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use symbolon_dsig::SystemRandom;
 use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
@@ -28,6 +27,8 @@ pub struct SpConfig {
     pub session_lifetime: time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client (access log).
     pub trusted_proxies: symbolon_idp::front::TrustedProxies,
+    /// How often expired state is purged (by one instance).
+    pub purge_every: std::time::Duration,
 }
 
 impl SpConfig {
@@ -36,11 +37,12 @@ impl SpConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
             session_lifetime: time::Duration::hours(8),
             trusted_proxies: symbolon_idp::front::TrustedProxies::default(),
+            purge_every: std::time::Duration::from_secs(600),
         }
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Session {
     pub(crate) sign_in: SignIn,
     pub(crate) current: Option<usize>,
@@ -49,32 +51,45 @@ pub(crate) struct Session {
     expires: OffsetDateTime,
 }
 
+/// Kinds of short-lived state in the store, shared by every instance.
+const SESSION: &str = "sp-session";
+/// Outstanding SP-initiated requests by RelayState: the AuthnRequest ID (single use).
+const PENDING: &str = "sp-authn-request";
+const LOCKED: &str = "sp-lockout";
+
 #[derive(Clone)]
 pub(crate) struct AppState<S> {
     pub(crate) store: S,
     pub(crate) cfg: Arc<SpConfig>,
-    sessions: Arc<Mutex<HashMap<String, Session>>>,
-    /// Outstanding SP-initiated requests by RelayState: (AuthnRequest ID, expiry).
-    pending: Arc<Mutex<HashMap<String, (String, OffsetDateTime)>>>,
-    /// Failed native sign-ins per email: (count, locked until).
-    failures: Arc<Mutex<HashMap<String, Failures>>>,
 }
-
-/// Failed native sign-ins of one email: (count, locked until).
-type Failures = (u32, Option<OffsetDateTime>);
 
 /// Failed native sign-ins before a temporary lockout, and its length.
 const MAX_FAILURES: u32 = 5;
 const LOCKOUT: time::Duration = time::Duration::minutes(5);
+
+fn unavailable(e: impl std::fmt::Display) -> Response {
+    tracing::error!("store: {e}");
+    message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "The service is temporarily unavailable. Try again in a moment.",
+        vec![],
+    )
+}
+
+async fn save_session<S: SpStore>(st: &AppState<S>, id: &str, s: &Session) -> Result<(), Response> {
+    let v = serde_json::to_string(s).map_err(unavailable)?;
+    st.store
+        .put_state(SESSION, id, &v, s.expires)
+        .await
+        .map_err(unavailable)
+}
 
 /// The router.
 pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
     let st = AppState {
         store,
         cfg: Arc::new(cfg),
-        sessions: Arc::new(Mutex::new(HashMap::new())),
-        failures: Arc::new(Mutex::new(HashMap::new())),
-        pending: Arc::new(Mutex::new(HashMap::new())),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -99,7 +114,26 @@ where
     S: SpStore,
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
-    tokio::spawn(prune_daily(store.clone()));
+    let holder = symbolon_idp::jobs::instance_id();
+    tokio::spawn(symbolon_idp::jobs::every(
+        store.clone(),
+        holder.clone(),
+        "sp:prune-saml-users",
+        std::time::Duration::from_secs(24 * 3600),
+        |s: S, now| async move {
+            crate::prune_saml_users(&s, now)
+                .await
+                .map(|n| format!("removed {n} SAML users not seen for 365 days"))
+                .map_err(|e| e.to_string())
+        },
+    ));
+    tokio::spawn(symbolon_idp::jobs::every(
+        store.clone(),
+        holder,
+        "sp:purge-state",
+        cfg.purge_every,
+        symbolon_idp::jobs::purge_state,
+    ));
     let trusted = cfg.trusted_proxies.clone();
     let app = symbolon_idp::front::with_access_log(router(store, cfg), trusted);
     axum::serve(
@@ -119,18 +153,6 @@ async fn readyz<S: SpStore>(State(st): State<AppState<S>>) -> Response {
             "the database is unavailable",
         )
             .into_response(),
-    }
-}
-
-/// The scheduler's job: drop SAML users not seen for 365 days, at start and then daily.
-async fn prune_daily<S: SpStore>(store: S) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
-    loop {
-        every.tick().await;
-        match crate::prune_saml_users(&store, OffsetDateTime::now_utc()).await {
-            Ok(n) => tracing::info!(removed = n, "pruned SAML users not seen for 365 days"),
-            Err(e) => tracing::warn!("pruning SAML users failed: {e}"),
-        }
     }
 }
 
@@ -313,11 +335,11 @@ async fn acs<S: SpStore>(
     let mut in_response_to = None;
     if let Some(rs) = f.relay_state.as_deref().filter(|r| !r.is_empty()) {
         let now = OffsetDateTime::now_utc();
-        let found = st.pending.lock().ok().and_then(|mut m| {
-            m.retain(|_, (_, exp)| *exp > now);
-            m.remove(rs)
-        });
-        if let Some((id, _)) = found {
+        let found = match st.store.take_state(PENDING, rs, now).await {
+            Ok(f) => f,
+            Err(e) => return unavailable(e),
+        };
+        if let Some(id) = found {
             if cookie(&headers, AUTHN_COOKIE).is_some_and(|c| c != rs) {
                 return message(
                     StatusCode::FORBIDDEN,
@@ -428,11 +450,11 @@ async fn acs<S: SpStore>(
             vec![],
         );
     }
-    start_session(&st, id, csrf, sign_in, now)
+    start_session(&st, id, csrf, sign_in, now).await
 }
 
 /// Store a new session and send the browser on: straight in with one pair, else to the picker.
-fn start_session<S>(
+async fn start_session<S: SpStore>(
     st: &AppState<S>,
     id: String,
     csrf: String,
@@ -447,9 +469,8 @@ fn start_session<S>(
         signed_in_at: now,
         expires: now + st.cfg.session_lifetime,
     };
-    if let Ok(mut m) = st.sessions.lock() {
-        m.retain(|_, s| s.expires > now);
-        m.insert(id.clone(), session);
+    if let Err(r) = save_session(st, &id, &session).await {
+        return r;
     }
     let secure = if st.cfg.base_url.starts_with("https://") {
         "; Secure"
@@ -465,13 +486,22 @@ fn start_session<S>(
     r
 }
 
-pub(crate) fn session_of<S>(st: &AppState<S>, headers: &HeaderMap) -> Option<(String, Session)> {
-    let id = cookie(headers, SESSION_COOKIE)?;
-    let m = st.sessions.lock().ok()?;
-    m.get(&id)
+/// The browser's live session, if any; a store failure is a ready 503 page.
+pub(crate) async fn session_of<S: SpStore>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<Option<(String, Session)>, Response> {
+    let Some(id) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let v = st
+        .store
+        .state(SESSION, &id, OffsetDateTime::now_utc())
+        .await
+        .map_err(unavailable)?;
+    Ok(v.and_then(|v| serde_json::from_str::<Session>(&v).ok())
         .filter(|s| s.expires > OffsetDateTime::now_utc())
-        .cloned()
-        .map(|s| (id, s))
+        .map(|s| (id, s)))
 }
 
 #[derive(Template)]
@@ -486,7 +516,11 @@ struct PickPage<'a> {
 }
 
 async fn pick_page<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let Some((_, s)) = session_of(&st, &headers) else {
+    let found = match session_of(&st, &headers).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((_, s)) = found else {
         return message(
             StatusCode::UNAUTHORIZED,
             "Not signed in",
@@ -526,7 +560,11 @@ async fn pick<S: SpStore>(
     headers: HeaderMap,
     Form(f): Form<PickForm>,
 ) -> Response {
-    let Some((id, s)) = session_of(&st, &headers) else {
+    let found = match session_of(&st, &headers).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((id, s)) = found else {
         return message(
             StatusCode::UNAUTHORIZED,
             "Not signed in",
@@ -575,10 +613,10 @@ async fn pick<S: SpStore>(
             vec![],
         );
     }
-    if let Ok(mut m) = st.sessions.lock()
-        && let Some(live) = m.get_mut(&id)
-    {
-        live.current = Some(p.0);
+    let mut live = s;
+    live.current = Some(p.0);
+    if let Err(r) = save_session(&st, &id, &live).await {
+        return r;
     }
     Redirect::to("/").into_response()
 }
@@ -608,7 +646,11 @@ async fn logout<S: SpStore>(
     headers: HeaderMap,
     Form(f): Form<LogoutForm>,
 ) -> Response {
-    let Some((id, s)) = session_of(&st, &headers) else {
+    let found = match session_of(&st, &headers).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((id, s)) = found else {
         return Redirect::to("/login").into_response();
     };
     if !symbolon_idp::http::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
@@ -619,8 +661,8 @@ async fn logout<S: SpStore>(
             vec![],
         );
     }
-    if let Ok(mut m) = st.sessions.lock() {
-        m.remove(&id);
+    if let Err(e) = st.store.delete_state(SESSION, &id).await {
+        return unavailable(e);
     }
     let mut r = message(
         StatusCode::OK,
@@ -637,7 +679,11 @@ async fn logout<S: SpStore>(
 }
 
 async fn home<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
-    let Some((_, s)) = session_of(&st, &headers) else {
+    let found = match session_of(&st, &headers).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((_, s)) = found else {
         return message(
             StatusCode::UNAUTHORIZED,
             "Not signed in",
@@ -768,12 +814,11 @@ async fn login<S: SpStore>(
         );
     }
     let now = OffsetDateTime::now_utc();
-    let locked = st
-        .failures
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&email).and_then(|(_, until)| *until))
-        .is_some_and(|until| until > now);
+    let failure_key = format!("sp-login:{email}");
+    let locked = match st.store.state(LOCKED, &failure_key, now).await {
+        Ok(l) => l.is_some(),
+        Err(e) => return unavailable(e),
+    };
     if locked {
         let _ = crate::native_sign_in_failed(&st.store, &email, "temporarily locked", now).await;
         return login_page(
@@ -796,12 +841,24 @@ async fn login<S: SpStore>(
         }
     };
     if pairs.is_empty() {
-        if let Ok(mut m) = st.failures.lock() {
-            let e = m.entry(email.clone()).or_insert((0, None));
-            e.0 += 1;
-            if e.0 >= MAX_FAILURES {
-                *e = (0, Some(now + LOCKOUT));
+        // Counted in the store, atomically: every instance sees the same count.
+        match st
+            .store
+            .count_failure(&failure_key, now, now + LOCKOUT)
+            .await
+        {
+            Ok(n) if n >= MAX_FAILURES => {
+                let locked = st
+                    .store
+                    .put_state(LOCKED, &failure_key, "", now + LOCKOUT)
+                    .await;
+                let cleared = st.store.clear_failures(&failure_key).await;
+                if let Err(e) = locked.and(cleared) {
+                    return unavailable(e);
+                }
             }
+            Ok(_) => {}
+            Err(e) => return unavailable(e),
         }
         let _ =
             crate::native_sign_in_failed(&st.store, &email, "wrong email or password", now).await;
@@ -812,8 +869,8 @@ async fn login<S: SpStore>(
             Some("Wrong email address or password."),
         );
     }
-    if let Ok(mut m) = st.failures.lock() {
-        m.remove(&email);
+    if let Err(e) = st.store.clear_failures(&failure_key).await {
+        return unavailable(e);
     }
     let (Some(id), Some(csrf)) = (random_token(), random_token()) else {
         return message(
@@ -832,7 +889,7 @@ async fn login<S: SpStore>(
         refused: vec![],
         attributes: vec![],
     };
-    start_session(&st, id, csrf, sign_in, now)
+    start_session(&st, id, csrf, sign_in, now).await
 }
 
 const AUTHN_COOKIE: &str = "SYMBOLON_SP_AUTHN";
@@ -899,12 +956,17 @@ async fn sp_initiated<S: SpStore>(
             );
         }
     };
-    if let Ok(mut m) = st.pending.lock() {
-        m.retain(|_, (_, exp)| *exp > now);
-        m.insert(
-            state.clone(),
-            (request_id, now + time::Duration::minutes(10)),
-        );
+    if let Err(e) = st
+        .store
+        .put_state(
+            PENDING,
+            &state,
+            &request_id,
+            now + time::Duration::minutes(10),
+        )
+        .await
+    {
+        return unavailable(e);
     }
     let attrs = if st.cfg.base_url.starts_with("https://") {
         "; SameSite=None; Secure"

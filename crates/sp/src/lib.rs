@@ -651,7 +651,7 @@ pub async fn map_group<S: SpStore>(
 }
 
 /// One account + role a signed-in person may use.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pair {
     pub account_id: String,
     pub account_name: String,
@@ -670,7 +670,7 @@ impl Pair {
 }
 
 /// The outcome of a response at the ACS.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SignIn {
     pub name_id: String,
     pub display_name: Option<String>,

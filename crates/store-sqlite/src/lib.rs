@@ -790,3 +790,129 @@ impl RoleStore for SqliteStore {
             .collect()
     }
 }
+
+impl symbolon_store::StateStore for SqliteStore {
+    async fn put_state(
+        &self,
+        kind: &str,
+        key: &str,
+        value: &str,
+        expires: OffsetDateTime,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO state (kind, key, value, expires) VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, expires = excluded.expires")
+            .bind(kind)
+            .bind(key)
+            .bind(value)
+            .bind(ts(expires))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn state(&self, kind: &str, key: &str, now: OffsetDateTime) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM state WHERE kind = ? AND key = ? AND expires > ?")
+            .bind(kind)
+            .bind(key)
+            .bind(ts(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| r.try_get("value").map_err(map_err)).transpose()
+    }
+
+    async fn take_state(
+        &self,
+        kind: &str,
+        key: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>> {
+        let row =
+            sqlx::query("DELETE FROM state WHERE kind = ? AND key = ? RETURNING value, expires")
+                .bind(kind)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+        let Some(r) = row else { return Ok(None) };
+        let expires: i64 = r.try_get("expires").map_err(map_err)?;
+        if expires <= ts(now) {
+            return Ok(None);
+        }
+        r.try_get("value").map(Some).map_err(map_err)
+    }
+
+    async fn delete_state(&self, kind: &str, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM state WHERE kind = ? AND key = ?")
+            .bind(kind)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn purge_state(&self, now: OffsetDateTime) -> Result<u64> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut n = 0;
+        for q in [
+            "DELETE FROM state WHERE expires <= ?",
+            "DELETE FROM failures WHERE window_ends <= ?",
+            "DELETE FROM leases WHERE until <= ?",
+        ] {
+            n += sqlx::query(q)
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(n)
+    }
+
+    async fn count_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window_ends: OffsetDateTime,
+    ) -> Result<u32> {
+        let row = sqlx::query("INSERT INTO failures (key, count, window_ends) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET count = CASE WHEN failures.window_ends <= ? THEN 1 ELSE failures.count + 1 END, window_ends = CASE WHEN failures.window_ends <= ? THEN excluded.window_ends ELSE failures.window_ends END RETURNING count")
+            .bind(key)
+            .bind(ts(window_ends))
+            .bind(ts(now))
+            .bind(ts(now))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let n: i64 = row.try_get("count").map_err(map_err)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn clear_failures(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM failures WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool> {
+        let done = sqlx::query("INSERT INTO leases (name, holder, until) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE leases.until <= ? OR leases.holder = excluded.holder")
+            .bind(name)
+            .bind(holder)
+            .bind(ts(until))
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -384,6 +384,55 @@ pub trait AdminTokenStore {
     fn revoke_token(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// Short-lived state that every instance must see alike: browser sessions, sign-in flows,
+/// outstanding requests (single use), failure counters and job leases. Values are opaque text
+/// (JSON) to the store. Expired entries are invisible at once and purged later.
+pub trait StateStore {
+    /// Insert or replace the value under (`kind`, `key`) until `expires`.
+    fn put_state(
+        &self,
+        kind: &str,
+        key: &str,
+        value: &str,
+        expires: OffsetDateTime,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The value, unless it is missing or expired at `now`.
+    fn state(
+        &self,
+        kind: &str,
+        key: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// Remove the value and return it in one step: of concurrent callers, one gets it.
+    fn take_state(
+        &self,
+        kind: &str,
+        key: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+    fn delete_state(&self, kind: &str, key: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Drop what expired before `now` (state, failure windows, leases); returns how many rows.
+    fn purge_state(&self, now: OffsetDateTime) -> impl Future<Output = Result<u64>> + Send;
+    /// Count one failure under `key` and return the count, atomically. A count whose window
+    /// ended before `now` starts again at 1 with a window ending at `window_ends`.
+    fn count_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window_ends: OffsetDateTime,
+    ) -> impl Future<Output = Result<u32>> + Send;
+    fn clear_failures(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Take or renew the lease on job `name` for `holder` until `until`. False when another
+    /// holder's lease is still running at `now`: then the job is not this instance's to run.
+    fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
+
 /// Everything the identity provider needs.
 pub trait IdpStore:
     RealmStore
@@ -396,6 +445,7 @@ pub trait IdpStore:
     + AccessStore
     + PersistentIdStore
     + RoleStore
+    + StateStore
     + Clone
     + Send
     + Sync
@@ -413,6 +463,7 @@ impl<T> IdpStore for T where
         + AccessStore
         + PersistentIdStore
         + RoleStore
+        + StateStore
         + Clone
         + Send
         + Sync

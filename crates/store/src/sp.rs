@@ -252,10 +252,26 @@ pub trait SpKeyStore {
 
 /// Everything the service provider needs.
 pub trait SpStore:
-    AccountStore + SpIdpStore + SpActivityStore + SpKeyStore + Clone + Send + Sync + 'static
+    AccountStore
+    + SpIdpStore
+    + SpActivityStore
+    + SpKeyStore
+    + crate::StateStore
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
 }
 impl<T> SpStore for T where
-    T: AccountStore + SpIdpStore + SpActivityStore + SpKeyStore + Clone + Send + Sync + 'static
+    T: AccountStore
+        + SpIdpStore
+        + SpActivityStore
+        + SpKeyStore
+        + crate::StateStore
+        + Clone
+        + Send
+        + Sync
+        + 'static
 {
 }

@@ -1,0 +1,16 @@
+//! What every store must do, written against the traits only. Each backend's tests run these
+//! functions on a fresh store: `store-sqlite` on SQLite, `store-postgres` on PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod idp;
+mod sp;
+mod state;
+
+pub use idp::idp;
+pub use sp::{concurrent_consume, sp};
+pub use state::{concurrent_state, state};
