@@ -24,6 +24,14 @@ fi
 xmlsec1 --version
 chromium --version
 
+step "PostgreSQL on 127.0.0.1:5432 (the PostgreSQL store's tests and the server suites on PostgreSQL)"
+command -v psql >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq --no-install-recommends postgresql; }
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  (service postgresql start || pg_ctlcluster --skip-systemctl-redirect 15 main start) >/dev/null 2>&1 || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+
 step "Python venv (.venv) with pinned peers"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
@@ -36,5 +44,9 @@ cargo build --workspace --all-targets --locked
 step "Rust tests"
 cargo test --workspace --all-targets --locked --no-fail-fast
 
-step "Python interop tests"
+step "Python interop and server tests (SQLite)"
 SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
+
+step "The server suites again on PostgreSQL, and scale-out"
+SYMBOLON_TEST_BACKEND=postgres SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider \
+  tests/python/test_idp_server.py tests/python/test_sp_server.py tests/python/test_browser_walkthrough.py

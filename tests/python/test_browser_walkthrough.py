@@ -18,7 +18,7 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import symbolon_bin
+from conftest import database_url, symbolon_bin
 
 CHROMIUM = os.environ.get("SYMBOLON_CHROMIUM", "/usr/bin/chromium")
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -39,13 +39,14 @@ class Install:
 
     def __init__(self, tmp):
         self.data = tmp / "data"
+        self.url = database_url(self.data)
         idp_port, sp_port = free_port(), free_port()
         # Different host names, so the browser keeps the IdP's and the SP's cookies apart.
         self.idp = f"http://localhost:{idp_port}"
         self.sp = f"http://127.0.0.1:{sp_port}"
         cfg = tmp / "symbolon.toml"
         cfg.write_text(f"""[server]
-database_url = "sqlite://{self.data}/symbolon.db"
+database_url = "{self.url}"
 [idp]
 listen = "127.0.0.1:{idp_port}"
 base_url = "{self.idp}"
@@ -63,7 +64,7 @@ base_url = "{self.sp}"
             seen.append(line)
 
     def cli(self, side, *args, stdin=None):
-        out = subprocess.run([symbolon_bin(), side, "--data-dir", str(self.data), *args], input=stdin, capture_output=True, text=True, timeout=60)
+        out = subprocess.run([symbolon_bin(), side, "--database-url", self.url, *args], input=stdin, capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         return out.stdout
 

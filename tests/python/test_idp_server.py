@@ -20,7 +20,7 @@ from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.xmldsig import SIG_RSA_SHA256
 
-from conftest import KEYS, symbolon_bin
+from conftest import database_url, KEYS, symbolon_bin
 
 PASSWORD = "correct horse battery"
 
@@ -52,14 +52,15 @@ def form(page: str, action_contains: str = ""):
 class Idp:
     def __init__(self, tmp):
         self.dir = tmp / "data"
-        self.proc = subprocess.Popen([symbolon_bin(), "idp", "--data-dir", str(self.dir), "serve", "--listen", "127.0.0.1:0"],
+        self.db = ["--database-url", database_url(self.dir)]
+        self.proc = subprocess.Popen([symbolon_bin(), "idp", *self.db, "serve", "--listen", "127.0.0.1:0"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         assert line.startswith("listening on "), line + self.proc.stderr.read()
         self.base = line.split()[2]
 
     def cli(self, *args, stdin=None):
-        out = subprocess.run([symbolon_bin(), "idp", "--data-dir", str(self.dir), *args], input=stdin, capture_output=True, text=True, timeout=60)
+        out = subprocess.run([symbolon_bin(), "idp", *self.db, *args], input=stdin, capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         return out.stdout
 
@@ -512,7 +513,7 @@ def console_session(idp):
     """A signed-in console session (the master realm and its admin are created when missing)."""
     for args, stdin in ((["realm", "create", "master"], None),
                         (["user", "add", "--realm", "master", "admin", "--password-stdin"], "admin password 1\n")):
-        subprocess.run([symbolon_bin(), "idp", "--data-dir", str(idp.dir), *args], input=stdin, capture_output=True, text=True)
+        subprocess.run([symbolon_bin(), "idp", *idp.db, *args], input=stdin, capture_output=True, text=True)
     s = requests.Session()
     f = form(s.get(f"{idp.base}/admin/login", timeout=10).text, "/admin/login")
     r = s.post(f"{idp.base}/admin/login", data={**f["fields"], "username": "admin", "password": "admin password 1"}, timeout=10)
@@ -523,7 +524,7 @@ def console_session(idp):
 def test_console_sign_in_success_clears_failed_attempts(env):
     idp, _ = env
     console_session(idp)  # the master realm exists
-    subprocess.run([symbolon_bin(), "idp", "--data-dir", str(idp.dir), "user", "add", "--realm", "master", "ops", "--password-stdin"],
+    subprocess.run([symbolon_bin(), "idp", *idp.db, "user", "add", "--realm", "master", "ops", "--password-stdin"],
                    input="ops password 1\n", capture_output=True, text=True, check=True)
     s = requests.Session()
 

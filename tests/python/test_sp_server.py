@@ -12,21 +12,22 @@ import subprocess
 import pytest
 import requests
 
-from conftest import KEYS, symbolon_bin
+from conftest import database_url, KEYS, symbolon_bin
 from test_idp_server import Idp, form, saml_response, sign_in, PASSWORD
 
 
 class Sp:
     def __init__(self, tmp):
         self.dir = tmp / "sp-data"
-        self.proc = subprocess.Popen([symbolon_bin(), "sp", "--data-dir", str(self.dir), "serve", "--listen", "127.0.0.1:0"],
+        self.db = ["--database-url", database_url(self.dir)]
+        self.proc = subprocess.Popen([symbolon_bin(), "sp", *self.db, "serve", "--listen", "127.0.0.1:0"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         assert line.startswith("listening on "), line + self.proc.stderr.read()
         self.base = line.split()[2]
 
     def cli(self, *args, stdin=None, ok=True):
-        out = subprocess.run([symbolon_bin(), "sp", "--data-dir", str(self.dir), *args], input=stdin, capture_output=True, text=True, timeout=60)
+        out = subprocess.run([symbolon_bin(), "sp", *self.db, *args], input=stdin, capture_output=True, text=True, timeout=60)
         if ok:
             assert out.returncode == 0, out.stderr
             return out.stdout

@@ -7,12 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use symbolon_idp::{Actor, KeyAlgorithm, NewUser};
-use symbolon_store::{
-    AdminTokenStore, ClientStore, EventStore, GroupStore, KeyStore, RealmStore, RoleStore,
-    UserStore,
-};
 
-use symbolon_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
 
 #[derive(Args, Debug)]
@@ -324,11 +319,11 @@ pub fn run(a: IdpArgs) -> ExitCode {
 }
 
 async fn run_async(a: IdpArgs) -> Result<(), String> {
-    let store = match &a.database_url {
-        Some(url) => SqliteStore::open(url).await,
-        None => SqliteStore::open_dir(&a.data_dir).await,
-    }
-    .map_err(|e| e.to_string())?;
+    let db = crate::db::open(a.database_url.as_deref(), &a.data_dir).await?;
+    crate::db::with_db!(db, store => run_with(store, a).await)
+}
+
+async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(), String> {
     let actor = Actor("cli".into());
     let now = OffsetDateTime::now_utc();
     let s = &store;

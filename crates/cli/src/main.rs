@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod db;
 mod demo_cmd;
 mod idp_cmd;
 mod saml_cmd;
@@ -42,6 +43,8 @@ enum Command {
     /// Configuration tools.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Apply the database migrations that are not applied yet, and say which version it is at.
+    Migrate(serve_cmd::MigrateArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -89,5 +92,6 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Config(ConfigCommand::Check(args)) => serve_cmd::check_cmd(args),
+        Command::Migrate(args) => serve_cmd::migrate_cmd(args),
     }
 }

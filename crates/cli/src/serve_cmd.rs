@@ -8,13 +8,26 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde::Deserialize;
-use symbolon_store_sqlite::SqliteStore;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// The configuration file (TOML). See `symbolon.sample.toml`.
     #[arg(long)]
     config: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// The configuration file whose `server.database_url` to migrate...
+    #[arg(
+        long,
+        conflicts_with = "database_url",
+        required_unless_present = "database_url"
+    )]
+    config: Option<PathBuf>,
+    /// ...or the database URL itself (`sqlite://PATH` or `postgres://...`).
+    #[arg(long)]
+    database_url: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -35,9 +48,18 @@ pub struct Config {
 #[derive(Debug, Deserialize, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSection {
-    /// `sqlite://PATH` (created if missing).
+    /// `sqlite://PATH` (created if missing) or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
     #[serde(default = "default_db")]
     pub database_url: String,
+    /// PostgreSQL: connections per instance.
+    #[serde(default = "default_pool")]
+    pub pool_size: u32,
+    /// PostgreSQL: how long a request waits for a connection before a 503.
+    #[serde(default = "default_acquire")]
+    pub acquire_timeout_secs: u64,
+    /// PostgreSQL: `statement_timeout` for every statement.
+    #[serde(default = "default_statement")]
+    pub statement_timeout_secs: u64,
     /// `text` or `json`.
     #[serde(default = "default_log")]
     pub log_format: String,
@@ -53,6 +75,9 @@ impl Default for ServerSection {
     fn default() -> Self {
         ServerSection {
             database_url: default_db(),
+            pool_size: default_pool(),
+            acquire_timeout_secs: default_acquire(),
+            statement_timeout_secs: default_statement(),
             log_format: default_log(),
             trusted_proxies: Vec::new(),
             purge_interval_secs: default_purge(),
@@ -62,6 +87,18 @@ impl Default for ServerSection {
 
 fn default_db() -> String {
     "sqlite://symbolon-data/symbolon.db".into()
+}
+
+fn default_pool() -> u32 {
+    16
+}
+
+fn default_acquire() -> u64 {
+    5
+}
+
+fn default_statement() -> u64 {
+    10
 }
 
 fn default_purge() -> u64 {
@@ -120,7 +157,7 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, String> {
                         .collect(),
                 )
             } else if let Ok(n) = v.parse::<i64>()
-                && key.ends_with("_secs")
+                && (key.ends_with("_secs") || key == "pool_size")
             {
                 toml::Value::Integer(n)
             } else {
@@ -142,11 +179,22 @@ fn check(cfg: &Config) -> Result<(), String> {
             "the configuration has neither an [idp] nor an [sp] section: nothing to serve".into(),
         );
     }
-    if !cfg.server.database_url.starts_with("sqlite:") {
+    if !cfg.server.database_url.starts_with("sqlite:")
+        && !crate::db::is_postgres(&cfg.server.database_url)
+    {
         return Err(format!(
-            "server.database_url {:?}: only sqlite:// URLs are supported so far",
-            cfg.server.database_url
+            "server.database_url {:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE",
+            crate::db::redact(&cfg.server.database_url)
         ));
+    }
+    for (k, v) in [
+        ("pool_size", u64::from(cfg.server.pool_size)),
+        ("acquire_timeout_secs", cfg.server.acquire_timeout_secs),
+        ("statement_timeout_secs", cfg.server.statement_timeout_secs),
+    ] {
+        if v == 0 {
+            return Err(format!("server.{k} must be at least 1"));
+        }
     }
     if !matches!(cfg.server.log_format.as_str(), "text" | "json") {
         return Err(format!(
@@ -218,6 +266,30 @@ fn env_vars() -> Vec<(String, String)> {
         .collect()
 }
 
+pub fn migrate_cmd(a: MigrateArgs) -> ExitCode {
+    let url = match (&a.config, a.database_url) {
+        (_, Some(u)) => u,
+        (Some(path), None) => match load(path, &env_vars()) {
+            Ok(c) => c.server.database_url,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(1);
+            }
+        },
+        (None, None) => {
+            eprintln!("give --config FILE or --database-url URL");
+            return ExitCode::from(2);
+        }
+    };
+    crate::block_on(false, async move {
+        // Opening applies what is missing (in order, each in a transaction; on PostgreSQL under
+        // an advisory lock, so instances starting at once do not race).
+        crate::db::open_url(&url, symbolon_store_postgres::PgSettings::default()).await?;
+        println!("{}: migrations applied", crate::db::redact(&url));
+        Ok(())
+    })
+}
+
 pub fn check_cmd(a: CheckArgs) -> ExitCode {
     match load(&a.file, &env_vars()) {
         Ok(cfg) => {
@@ -262,15 +334,19 @@ pub fn run(a: ServeArgs) -> ExitCode {
 }
 
 async fn serve(cfg: Config) -> Result<(), String> {
-    if let Some(path) = cfg.server.database_url.strip_prefix("sqlite://")
-        && let Some(dir) = Path::new(path).parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let store = SqliteStore::open(&cfg.server.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let pg = symbolon_store_postgres::PgSettings {
+        max_connections: cfg.server.pool_size,
+        acquire_timeout: std::time::Duration::from_secs(cfg.server.acquire_timeout_secs),
+        statement_timeout: std::time::Duration::from_secs(cfg.server.statement_timeout_secs),
+    };
+    let db = crate::db::open_url(&cfg.server.database_url, pg).await?;
+    crate::db::with_db!(db, store => serve_with(store, cfg).await)
+}
+
+async fn serve_with<S>(store: S, cfg: Config) -> Result<(), String>
+where
+    S: symbolon_store::IdpStore + symbolon_store::sp::SpStore,
+{
     let mut tasks = Vec::new();
     let trusted = symbolon_idp::front::TrustedProxies::parse(&cfg.server.trusted_proxies)?;
     if let Some(i) = &cfg.idp {

@@ -7,8 +7,6 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use symbolon_sp::{Actor, MappingProfile};
-use symbolon_store::sp::{AccountStore, SpActivityStore, SpIdpStore};
-use symbolon_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
 
 #[derive(Args, Debug)]
@@ -219,7 +217,7 @@ pub fn run(a: SpArgs) -> ExitCode {
 }
 
 /// An account by ID or by (unique) name.
-async fn account_id(s: &SqliteStore, which: &str) -> Result<String, String> {
+async fn account_id<S: symbolon_store::sp::SpStore>(s: &S, which: &str) -> Result<String, String> {
     let all = s.accounts().await.map_err(|e| e.to_string())?;
     if let Some(a) = all.iter().find(|a| a.id == which) {
         return Ok(a.id.clone());
@@ -235,11 +233,11 @@ async fn account_id(s: &SqliteStore, which: &str) -> Result<String, String> {
 }
 
 async fn run_async(a: SpArgs) -> Result<(), String> {
-    let store = match &a.database_url {
-        Some(url) => SqliteStore::open(url).await,
-        None => SqliteStore::open_dir(&a.data_dir).await,
-    }
-    .map_err(|e| e.to_string())?;
+    let db = crate::db::open(a.database_url.as_deref(), &a.data_dir).await?;
+    crate::db::with_db!(db, store => run_with(store, a).await)
+}
+
+async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result<(), String> {
     let s = &store;
     let actor = Actor::cli();
     let now = OffsetDateTime::now_utc();

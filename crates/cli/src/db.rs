@@ -1,0 +1,96 @@
+//! The composition root's one choice of backend: a database URL opens the embedded SQLite store
+//! (`sqlite://PATH`, or a data directory) or the PostgreSQL store (`postgres://...`). Everything
+//! past this point is generic over the store traits; no handler or domain code branches on it.
+
+use std::path::Path;
+
+use symbolon_store_postgres::{PgSettings, PgStore};
+use symbolon_store_sqlite::SqliteStore;
+
+/// An open store of either kind.
+#[derive(Debug)]
+pub enum Db {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Run `$body` with `$s` bound to the concrete store, whichever it is.
+macro_rules! with_db {
+    ($db:expr, $s:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($s) => $body,
+            $crate::db::Db::Postgres($s) => $body,
+        }
+    };
+}
+pub(crate) use with_db;
+
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Open (and migrate) the store at `url`; a `sqlite://` file's directory is created if missing.
+pub async fn open_url(url: &str, pg: PgSettings) -> Result<Db, String> {
+    if is_postgres(url) {
+        return PgStore::open_with(url, pg)
+            .await
+            .map(Db::Postgres)
+            .map_err(|e| format!("{}: {e}", redact(url)));
+    }
+    if !url.starts_with("sqlite:") {
+        return Err(format!(
+            "database URL {:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE",
+            redact(url)
+        ));
+    }
+    if let Some(path) = url.strip_prefix("sqlite://")
+        && let Some(dir) = Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    SqliteStore::open(url)
+        .await
+        .map(Db::Sqlite)
+        .map_err(|e| e.to_string())
+}
+
+/// The administration commands' store: `--database-url`, else `DIR/symbolon.db`.
+pub async fn open(url: Option<&str>, data_dir: &Path) -> Result<Db, String> {
+    match url {
+        Some(u) => open_url(u, PgSettings::default()).await,
+        None => SqliteStore::open_dir(data_dir)
+            .await
+            .map(Db::Sqlite)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// A URL fit for messages and logs: the password, if any, replaced.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/symbolon"),
+            "postgres://app:***@db:5432/symbolon"
+        );
+        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

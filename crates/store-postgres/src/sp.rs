@@ -1,0 +1,598 @@
+//! PostgreSQL implementation of the service provider's store traits.
+
+use base64::Engine as _;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use symbolon_store::sp::{
+    Account, AccountRole, AccountStore, ApiKey, AuditEntry, GroupMapping, IdpConfig, NativeUser,
+    SamlAccount, SamlUser, SpActivityStore, SpIdpStore, SpKey, SpKeyStore, Trace,
+};
+use symbolon_store::{Result, Secret, StoreError};
+use time::OffsetDateTime;
+
+use crate::{PgStore, from_ts, map_err, ts};
+
+fn get<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>>(
+    r: &'r PgRow,
+    col: &str,
+) -> Result<T> {
+    r.try_get(col).map_err(map_err)
+}
+
+fn role_row(r: &PgRow) -> Result<AccountRole> {
+    Ok(AccountRole {
+        id: get(r, "id")?,
+        account_id: get(r, "account_id")?,
+        name: get(r, "name")?,
+        builtin: get::<bool>(r, "builtin")?,
+    })
+}
+
+fn user_row(r: &PgRow) -> Result<NativeUser> {
+    Ok(NativeUser {
+        id: get(r, "id")?,
+        account_id: get(r, "account_id")?,
+        email: get(r, "email")?,
+        display_name: get(r, "display_name")?,
+        master: get::<bool>(r, "master")?,
+        role_id: get(r, "role_id")?,
+        created_at: from_ts(get(r, "created_at")?),
+    })
+}
+
+fn certs_text(certs: &[Vec<u8>]) -> Result<String> {
+    let b64: Vec<String> = certs
+        .iter()
+        .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
+        .collect();
+    serde_json::to_string(&b64).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn certs_of(text: &str) -> Result<Vec<Vec<u8>>> {
+    let b64: Vec<String> =
+        serde_json::from_str(text).map_err(|e| StoreError::Backend(e.to_string()))?;
+    b64.iter()
+        .map(|c| {
+            base64::engine::general_purpose::STANDARD
+                .decode(c)
+                .map_err(|e| StoreError::Backend(e.to_string()))
+        })
+        .collect()
+}
+
+fn idp_row(r: &PgRow) -> Result<IdpConfig> {
+    Ok(IdpConfig {
+        id: get(r, "id")?,
+        account_id: get(r, "account_id")?,
+        name: get(r, "name")?,
+        description: get(r, "description")?,
+        entity_id: get(r, "entity_id")?,
+        certs: certs_of(&get::<String>(r, "certs")?)?,
+        sso_url: get(r, "sso_url")?,
+        metadata_xml: get(r, "metadata_xml")?,
+        name_attribute: get(r, "name_attribute")?,
+        locale_attribute: get(r, "locale_attribute")?,
+        timezone_attribute: get(r, "timezone_attribute")?,
+        role_attribute: get(r, "role_attribute")?,
+        sp_initiated: get::<bool>(r, "sp_initiated")?,
+        created_at: from_ts(get(r, "created_at")?),
+    })
+}
+
+fn api_key_row(r: &PgRow) -> Result<ApiKey> {
+    Ok(ApiKey {
+        id: get(r, "id")?,
+        account_id: get(r, "account_id")?,
+        name: get(r, "name")?,
+        key_sha256: get(r, "key_sha256")?,
+        created_at: from_ts(get(r, "created_at")?),
+        revoked: get::<bool>(r, "revoked")?,
+    })
+}
+
+impl AccountStore for PgStore {
+    async fn create_account(&self, a: &Account, roles: &[AccountRole]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("INSERT INTO sp_accounts (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(&a.id)
+            .bind(&a.name)
+            .bind(ts(a.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        for r in roles {
+            sqlx::query(
+                "INSERT INTO sp_roles (id, account_id, name, builtin) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&r.id)
+            .bind(&r.account_id)
+            .bind(&r.name)
+            .bind(r.builtin)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        let rows = sqlx::query("SELECT * FROM sp_accounts ORDER BY name, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Account {
+                    id: get(r, "id")?,
+                    name: get(r, "name")?,
+                    created_at: from_ts(get(r, "created_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn account(&self, id: &str) -> Result<Option<Account>> {
+        let row = sqlx::query("SELECT * FROM sp_accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(Account {
+                id: get(&r, "id")?,
+                name: get(&r, "name")?,
+                created_at: from_ts(get(&r, "created_at")?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_account_role(&self, r: &AccountRole) -> Result<()> {
+        sqlx::query("INSERT INTO sp_roles (id, account_id, name, builtin) VALUES ($1, $2, $3, $4)")
+            .bind(&r.id)
+            .bind(&r.account_id)
+            .bind(&r.name)
+            .bind(r.builtin)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn account_roles(&self, account_id: &str) -> Result<Vec<AccountRole>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_roles WHERE account_id = $1 ORDER BY builtin DESC, name")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter().map(role_row).collect()
+    }
+
+    async fn delete_account_role(&self, account_id: &str, role_id: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sp_roles WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(role_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("role", role_id.into()));
+        }
+        Ok(())
+    }
+
+    async fn create_native_user(&self, u: &NativeUser, password_hash: &str) -> Result<()> {
+        sqlx::query("INSERT INTO sp_users (id, account_id, email, display_name, master, role_id, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(&u.id)
+            .bind(&u.account_id)
+            .bind(&u.email)
+            .bind(&u.display_name)
+            .bind(u.master)
+            .bind(&u.role_id)
+            .bind(password_hash)
+            .bind(ts(u.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn native_users_by_email(&self, email: &str) -> Result<Vec<(NativeUser, String)>> {
+        let rows = sqlx::query("SELECT * FROM sp_users WHERE email = $1 ORDER BY account_id")
+            .bind(email)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| Ok((user_row(r)?, get(r, "password_hash")?)))
+            .collect()
+    }
+
+    async fn add_saml_account(&self, a: &SamlAccount) -> Result<()> {
+        sqlx::query("INSERT INTO sp_saml_accounts (account_id, name, role_id, description) VALUES ($1, $2, $3, $4)")
+            .bind(&a.account_id)
+            .bind(&a.name)
+            .bind(&a.role_id)
+            .bind(&a.description)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn saml_accounts(&self, account_id: &str) -> Result<Vec<SamlAccount>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_saml_accounts WHERE account_id = $1 ORDER BY name")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SamlAccount {
+                    account_id: get(r, "account_id")?,
+                    name: get(r, "name")?,
+                    role_id: get(r, "role_id")?,
+                    description: get(r, "description")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl SpIdpStore for PgStore {
+    async fn create_idp(&self, i: &IdpConfig) -> Result<()> {
+        sqlx::query("INSERT INTO sp_idps (id, account_id, name, description, entity_id, certs, sso_url, metadata_xml, name_attribute, locale_attribute, timezone_attribute, role_attribute, sp_initiated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+            .bind(&i.id)
+            .bind(&i.account_id)
+            .bind(&i.name)
+            .bind(&i.description)
+            .bind(&i.entity_id)
+            .bind(certs_text(&i.certs)?)
+            .bind(&i.sso_url)
+            .bind(&i.metadata_xml)
+            .bind(&i.name_attribute)
+            .bind(&i.locale_attribute)
+            .bind(&i.timezone_attribute)
+            .bind(&i.role_attribute)
+            .bind(i.sp_initiated)
+            .bind(ts(i.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_idp(&self, i: &IdpConfig) -> Result<()> {
+        let done = sqlx::query("UPDATE sp_idps SET name = $1, description = $2, entity_id = $3, certs = $4, sso_url = $5, metadata_xml = $6, name_attribute = $7, locale_attribute = $8, timezone_attribute = $9, role_attribute = $10, sp_initiated = $11 WHERE id = $12 AND account_id = $13")
+            .bind(&i.name)
+            .bind(&i.description)
+            .bind(&i.entity_id)
+            .bind(certs_text(&i.certs)?)
+            .bind(&i.sso_url)
+            .bind(&i.metadata_xml)
+            .bind(&i.name_attribute)
+            .bind(&i.locale_attribute)
+            .bind(&i.timezone_attribute)
+            .bind(&i.role_attribute)
+            .bind(i.sp_initiated)
+            .bind(&i.id)
+            .bind(&i.account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("identity provider", i.id.clone()));
+        }
+        Ok(())
+    }
+
+    async fn delete_idp(&self, account_id: &str, id: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sp_idps WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("identity provider", id.into()));
+        }
+        Ok(())
+    }
+
+    async fn idps(&self, account_id: &str) -> Result<Vec<IdpConfig>> {
+        let rows = sqlx::query("SELECT * FROM sp_idps WHERE account_id = $1 ORDER BY name")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(idp_row).collect()
+    }
+
+    async fn idp_by_id(&self, id: &str) -> Result<Option<IdpConfig>> {
+        let row = sqlx::query("SELECT * FROM sp_idps WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| idp_row(&r)).transpose()
+    }
+
+    async fn idps_by_entity_id(&self, entity_id: &str) -> Result<Vec<IdpConfig>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_idps WHERE entity_id = $1 ORDER BY account_id, name")
+                .bind(entity_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter().map(idp_row).collect()
+    }
+
+    async fn add_mapping(&self, m: &GroupMapping) -> Result<()> {
+        sqlx::query("INSERT INTO sp_group_mappings (idp_id, account_id, group_name, role_id, role_name) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&m.idp_id)
+            .bind(&m.account_id)
+            .bind(&m.group)
+            .bind(&m.role_id)
+            .bind(&m.role_name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn remove_mapping(&self, account_id: &str, group: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sp_group_mappings WHERE account_id = $1 AND group_name = $2")
+            .bind(account_id)
+            .bind(group)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn mappings(&self, idp_id: &str) -> Result<Vec<GroupMapping>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_group_mappings WHERE idp_id = $1 ORDER BY group_name")
+                .bind(idp_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(GroupMapping {
+                    idp_id: get(r, "idp_id")?,
+                    account_id: get(r, "account_id")?,
+                    group: get(r, "group_name")?,
+                    role_id: get(r, "role_id")?,
+                    role_name: get(r, "role_name")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl SpActivityStore for PgStore {
+    async fn saml_user_seen(
+        &self,
+        account_id: &str,
+        name_id: &str,
+        role: &str,
+        new_id: &str,
+        at: OffsetDateTime,
+    ) -> Result<String> {
+        let row = sqlx::query("INSERT INTO sp_saml_users (id, account_id, name_id, last_role, last_logon) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, name_id) DO UPDATE SET last_role = excluded.last_role, last_logon = excluded.last_logon RETURNING id")
+            .bind(new_id)
+            .bind(account_id)
+            .bind(name_id)
+            .bind(role)
+            .bind(ts(at))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        get(&row, "id")
+    }
+
+    async fn saml_users(&self, account_id: &str) -> Result<Vec<SamlUser>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_saml_users WHERE account_id = $1 ORDER BY name_id")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SamlUser {
+                    id: get(r, "id")?,
+                    account_id: get(r, "account_id")?,
+                    name_id: get(r, "name_id")?,
+                    last_role: get(r, "last_role")?,
+                    last_logon: from_ts(get(r, "last_logon")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn prune_saml_users(&self, cutoff: OffsetDateTime) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sp_saml_users WHERE last_logon < $1")
+            .bind(ts(cutoff))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn audit(&self, e: &AuditEntry) -> Result<()> {
+        sqlx::query("INSERT INTO sp_audit (account_id, at, principal, action, detail) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&e.account_id)
+            .bind(ts(e.at))
+            .bind(&e.principal)
+            .bind(&e.action)
+            .bind(&e.detail)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, account_id: &str) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM sp_audit WHERE account_id = $1 ORDER BY seq")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    account_id: get(r, "account_id")?,
+                    at: from_ts(get(r, "at")?),
+                    principal: get(r, "principal")?,
+                    action: get(r, "action")?,
+                    detail: get(r, "detail")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_trace(&self, t: &Trace) -> Result<()> {
+        sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&t.account_id)
+            .bind(ts(t.at))
+            .bind(&t.idp_name)
+            .bind(&t.code)
+            .bind(&t.reason)
+            .bind(&t.message)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn traces(&self, account_id: &str, limit: u32) -> Result<Vec<Trace>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_traces WHERE account_id = $1 ORDER BY seq DESC LIMIT $2")
+                .bind(account_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Trace {
+                    account_id: get(r, "account_id")?,
+                    at: from_ts(get(r, "at")?),
+                    idp_name: get(r, "idp_name")?,
+                    code: get(r, "code")?,
+                    reason: get(r, "reason")?,
+                    message: get(r, "message")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_api_key(&self, k: &ApiKey) -> Result<()> {
+        sqlx::query("INSERT INTO sp_api_keys (id, account_id, name, key_sha256, created_at, revoked) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&k.id)
+            .bind(&k.account_id)
+            .bind(&k.name)
+            .bind(&k.key_sha256)
+            .bind(ts(k.created_at))
+            .bind(k.revoked)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn api_key_by_hash(&self, sha256_hex: &str) -> Result<Option<ApiKey>> {
+        let row = sqlx::query("SELECT * FROM sp_api_keys WHERE key_sha256 = $1")
+            .bind(sha256_hex)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| api_key_row(&r)).transpose()
+    }
+
+    async fn api_keys(&self, account_id: &str) -> Result<Vec<ApiKey>> {
+        let rows =
+            sqlx::query("SELECT * FROM sp_api_keys WHERE account_id = $1 ORDER BY created_at, id")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.iter().map(api_key_row).collect()
+    }
+
+    async fn revoke_api_key(&self, account_id: &str, id: &str) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE sp_api_keys SET revoked = TRUE WHERE account_id = $1 AND id = $2")
+                .bind(account_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("API key", id.into()));
+        }
+        Ok(())
+    }
+
+    async fn consume_assertion(
+        &self,
+        issuer: &str,
+        assertion_id: &str,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        sqlx::query("DELETE FROM sp_consumed_assertions WHERE until <= $1")
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        // One statement: the primary key makes the second of two racing inserts a no-op.
+        let done = sqlx::query("INSERT INTO sp_consumed_assertions (issuer, assertion_id, until) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(issuer)
+            .bind(assertion_id)
+            .bind(ts(until))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+impl SpKeyStore for PgStore {
+    async fn sp_key(&self) -> Result<Option<SpKey>> {
+        let row = sqlx::query("SELECT * FROM sp_keys ORDER BY created_at, kid LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(SpKey {
+                kid: get(&r, "kid")?,
+                private_key_pem: Secret(get(&r, "private_key_pem")?),
+                certificate_der: get(&r, "certificate_der")?,
+                created_at: from_ts(get(&r, "created_at")?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn init_sp_key(&self, k: &SpKey) -> Result<SpKey> {
+        if let Some(existing) = self.sp_key().await? {
+            return Ok(existing);
+        }
+        sqlx::query("INSERT INTO sp_keys (kid, private_key_pem, certificate_der, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .bind(&k.kid)
+            .bind(&k.private_key_pem.0)
+            .bind(&k.certificate_der)
+            .bind(ts(k.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        self.sp_key()
+            .await?
+            .ok_or_else(|| StoreError::Backend("the SP key was not stored".into()))
+    }
+}

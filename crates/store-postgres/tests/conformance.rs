@@ -1,0 +1,115 @@
+//! The shared conformance suite (`symbolon-store-conformance`) on PostgreSQL. Each test gets a
+//! database of its own on the server named by `SYMBOLON_TEST_POSTGRES` (default: the local
+//! server with trust authentication), dropped afterwards. No server is a failure, not a skip:
+//! `scripts/test.sh` starts PostgreSQL when it is not running.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Connection as _;
+use symbolon_store::{RealmStore, StoreError};
+use symbolon_store_postgres::{PgSettings, PgStore};
+
+fn admin_url() -> String {
+    std::env::var("SYMBOLON_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A new, empty database; dropped when the guard goes.
+struct TestDb {
+    name: String,
+    url: String,
+}
+
+static N: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    async fn new() -> TestDb {
+        let name = format!(
+            "symbolon_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000
+        );
+        let mut c = sqlx::PgConnection::connect(&admin_url())
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {} is needed: {e}", admin_url()));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        let base = admin_url();
+        let url = match base.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("bad SYMBOLON_TEST_POSTGRES"),
+        };
+        TestDb { name, url }
+    }
+
+    async fn drop_db(self) {
+        let mut c = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.name
+        )))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn postgres_conforms_for_the_identity_provider_and_keeps_data() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::idp(PgStore::open(&db.url).await.unwrap()).await;
+    let again = PgStore::open(&db.url).await.unwrap();
+    assert_eq!(
+        again.realms().await.unwrap().len(),
+        2,
+        "migrations are idempotent and data persists"
+    );
+    again.close().await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn postgres_conforms_for_the_service_provider() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::sp(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn postgres_conforms_for_shared_state() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::state(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_consumers_accept_an_assertion_once() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::concurrent_consume(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_state_takes_counts_and_leases() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::concurrent_state(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_unavailable_not_a_crash() {
+    // Nothing listens on port 1: connecting lazily succeeds, every call is `Unavailable`.
+    let settings = PgSettings {
+        acquire_timeout: std::time::Duration::from_millis(500),
+        ..PgSettings::default()
+    };
+    let s = PgStore::connect("postgres://postgres@127.0.0.1:1/none", settings)
+        .await
+        .unwrap();
+    assert!(matches!(s.realms().await, Err(StoreError::Unavailable(_))));
+    assert!(PgStore::open("mysql://nope").await.is_err());
+}
