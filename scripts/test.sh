@@ -44,9 +44,9 @@ cargo build --workspace --all-targets --locked
 step "Rust tests"
 cargo test --workspace --all-targets --locked --no-fail-fast
 
-step "Python interop and server tests (SQLite)"
+step "Python interop and server tests (SQLite; scale-out and PostgreSQL restart always on PostgreSQL)"
 SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
 
-step "The server suites again on PostgreSQL, and scale-out"
+step "The server suites again on PostgreSQL"
 SYMBOLON_TEST_BACKEND=postgres SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider \
   tests/python/test_idp_server.py tests/python/test_sp_server.py tests/python/test_browser_walkthrough.py

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod db;
 mod demo_cmd;
 mod idp_cmd;
+mod jobs_cmd;
 mod saml_cmd;
 mod saml_idp_tools;
 mod saml_tools;
@@ -45,6 +46,8 @@ enum Command {
     Config(ConfigCommand),
     /// Apply the database migrations that are not applied yet, and say which version it is at.
     Migrate(serve_cmd::MigrateArgs),
+    /// The scheduled jobs (state purge, SAML-user pruning): last run, instance, outcome.
+    Jobs(jobs_cmd::JobsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -93,5 +96,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve_cmd::run(args),
         Command::Config(ConfigCommand::Check(args)) => serve_cmd::check_cmd(args),
         Command::Migrate(args) => serve_cmd::migrate_cmd(args),
+        Command::Jobs(args) => jobs_cmd::run(args),
     }
 }

@@ -1,0 +1,53 @@
+//! `symbolon jobs`: what the servers' scheduled jobs last did, on which instance, how often.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+/// The jobs the servers schedule (see `symbolon_idp::jobs`).
+pub const JOBS: [&str; 3] = ["idp:purge-state", "sp:purge-state", "sp:prune-saml-users"];
+
+#[derive(Args, Debug)]
+pub struct JobsArgs {
+    /// Data directory holding `symbolon.db` (ignored when --database-url is given).
+    #[arg(long, default_value = "symbolon-data")]
+    data_dir: PathBuf,
+    /// The database (`sqlite://PATH` or `postgres://...`).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// One JSON object per job instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: JobsArgs) -> ExitCode {
+    crate::block_on(false, async move {
+        let db = crate::db::open(a.database_url.as_deref(), &a.data_dir).await?;
+        crate::db::with_db!(db, s => list(&s, a.json).await)
+    })
+}
+
+async fn list<S: symbolon_store::StateStore>(s: &S, json: bool) -> Result<(), String> {
+    for name in JOBS {
+        let st = symbolon_idp::jobs::job_status(s, name)
+            .await
+            .map_err(|e| e.to_string())?;
+        match (st, json) {
+            (Some(st), true) => {
+                println!("{}", serde_json::to_string(&st).map_err(|e| e.to_string())?)
+            }
+            (Some(st), false) => println!(
+                "{name}\t{}\truns={}\tlast={}\tholder={}\t{}",
+                if st.ok { "ok" } else { "FAILED" },
+                st.runs,
+                st.last_run,
+                st.holder,
+                st.outcome
+            ),
+            (None, true) => println!("{}", serde_json::json!({"name": name, "runs": 0})),
+            (None, false) => println!("{name}\tnever run"),
+        }
+    }
+    Ok(())
+}
