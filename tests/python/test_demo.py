@@ -254,3 +254,50 @@ def test_sessions_survive_a_restart(tmp_path):
     finally:
         p.terminate()
         p.wait(timeout=10)
+
+
+def test_move_a_deployment_from_sqlite_to_postgres(tmp_path):
+    """`symbolon export` from the demo's SQLite file, `symbolon import` into an empty PostgreSQL
+    database, then `serve` on PostgreSQL: the same keys, users and trust, so bob signs in as
+    before; the PostgreSQL export equals the SQLite one; an import never merges."""
+    from conftest import fresh_pg_database
+
+    data = tmp_path / "demo-data"
+    idp_port, sp_port = free_port(), free_port()
+    p, _ = start(data, idp_port, sp_port)
+    p.terminate()
+    p.wait(timeout=10)
+    info = json.loads((data / "demo.json").read_text())
+    sqlite_url = f"sqlite://{data}/symbolon.db"
+    dump = tmp_path / "export.jsonl"
+    subprocess.run([symbolon_bin(), "export", "--database-url", sqlite_url, "--out", str(dump)], check=True, capture_output=True)
+    assert oct(dump.stat().st_mode & 0o777) == "0o600", "the export holds private keys"
+    pg = fresh_pg_database()
+    out = subprocess.run([symbolon_bin(), "import", "--database-url", pg, str(dump)], capture_output=True, text=True)
+    assert out.returncode == 0 and "imported" in out.stdout, out.stderr
+    again = subprocess.run([symbolon_bin(), "import", "--database-url", pg, str(dump)], capture_output=True, text=True)
+    assert again.returncode == 1 and "already holds data" in again.stderr
+    back = subprocess.run([symbolon_bin(), "export", "--database-url", pg], check=True, capture_output=True, text=True).stdout
+    assert back == dump.read_text(), "PostgreSQL holds exactly what SQLite held"
+    cfg = tmp_path / "pg.toml"
+    cfg.write_text(f"""[server]
+database_url = "{pg}"
+[idp]
+listen = "127.0.0.1:{idp_port}"
+base_url = "{info['idp']['url']}"
+[sp]
+listen = "127.0.0.1:{sp_port}"
+base_url = "{info['sp']['url']}"
+""")
+    log = open(tmp_path / "serve.log", "w")
+    s = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        s.stdout.readline()
+        s.stdout.readline()
+        users = {u["username"]: u for u in info["users"]}
+        r = sign_in_at_sp(info, users["bob"])
+        assert '<dd id="account">Acme Production</dd>' in r.text and "Welcome, Bob" in r.text
+    finally:
+        s.terminate()
+        s.wait(timeout=10)
+        log.close()

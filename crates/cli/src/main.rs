@@ -14,6 +14,7 @@ mod saml_tools;
 mod serve_cmd;
 mod sp_cmd;
 mod tls;
+mod transfer_cmd;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -48,6 +49,10 @@ enum Command {
     Migrate(serve_cmd::MigrateArgs),
     /// The scheduled jobs (state purge, SAML-user pruning): last run, instance, outcome.
     Jobs(jobs_cmd::JobsArgs),
+    /// Write a whole deployment (keys, users, clients, accounts, history) as JSON lines.
+    Export(transfer_cmd::ExportArgs),
+    /// Fill an empty database from an export (e.g. move from SQLite to PostgreSQL).
+    Import(transfer_cmd::ImportArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -97,5 +102,7 @@ fn main() -> ExitCode {
         Command::Config(ConfigCommand::Check(args)) => serve_cmd::check_cmd(args),
         Command::Migrate(args) => serve_cmd::migrate_cmd(args),
         Command::Jobs(args) => jobs_cmd::run(args),
+        Command::Export(args) => transfer_cmd::export(args),
+        Command::Import(args) => transfer_cmd::import(args),
     }
 }

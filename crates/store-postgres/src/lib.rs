@@ -7,6 +7,7 @@
 //! serialised by the database (upserts, `DELETE ... RETURNING`), never by process memory.
 
 mod sp;
+pub mod transfer;
 
 use std::str::FromStr;
 use std::time::Duration;

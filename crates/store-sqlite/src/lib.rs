@@ -5,6 +5,7 @@
 //! transaction; unique violations surface as `StoreError::Conflict`.
 
 mod sp;
+pub mod transfer;
 
 use std::str::FromStr;
 use std::time::Duration;
