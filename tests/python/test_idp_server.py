@@ -757,3 +757,31 @@ def test_rest_api_with_the_console_session_and_csrf(env):
     assert s.delete(f"{api}/roles/billing", timeout=10).status_code == 404
     events = idp.events("acme")
     assert "\tADMIN\tadmin\t\tcreated role billing" in events and "revoked role billing from user mallory" in events
+
+
+def test_requested_authn_context_that_cannot_be_met_gets_no_authn_context(env):
+    """A password IdP asked for MFA or a passkey answers the SAML status NoAuthnContext (signed,
+    at the ACS, no assertion), never a silently weaker sign-in; what it can meet signs in."""
+    import xml.etree.ElementTree as ET
+
+    idp, _ = env
+
+    def with_context(comparison, *classes):
+        refs = "".join(f"<saml:AuthnContextClassRef>{c}</saml:AuthnContextClassRef>" for c in classes)
+        return authn_request(idp).replace("</samlp:AuthnRequest>", f'<samlp:RequestedAuthnContext Comparison="{comparison}">{refs}</samlp:RequestedAuthnContext></samlp:AuthnRequest>')
+
+    for comparison, classes in [("exact", ["https://refeds.org/profile/mfa"]), ("minimum", ["urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO"]),
+                                ("better", ["urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"])]:
+        r = requests.get(redirect_request(idp, with_context(comparison, *classes), relay="keep"), timeout=30)
+        action, b64, relay = saml_response(r)
+        assert action == "https://plain.test/acs" and relay == "keep"
+        doc = ET.fromstring(base64.b64decode(b64))
+        ns = {"samlp": "urn:oasis:names:tc:SAML:2.0:protocol", "saml": "urn:oasis:names:tc:SAML:2.0:assertion"}
+        codes = [c.get("Value") for c in doc.iter("{urn:oasis:names:tc:SAML:2.0:protocol}StatusCode")]
+        assert codes == ["urn:oasis:names:tc:SAML:2.0:status:Responder", "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"], codes
+        assert doc.get("InResponseTo") == "_r1" and doc.find("saml:Assertion", ns) is None
+        assert doc.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None, "the status is signed"
+    # What a password sign-in meets goes to the login page as usual.
+    ok = with_context("minimum", "urn:oasis:names:tc:SAML:2.0:ac:classes:Password")
+    assert 'name="password"' in requests.get(redirect_request(idp, ok), timeout=30).text
+    assert "cannot be met: NoAuthnContext" in idp.events("acme")

@@ -616,6 +616,36 @@ async fn sso<S: IdpStore>(
         Ok(a) => a,
         Err(e) => return Err(reject(st, &realm.name, Some(&issuer), e.to_string()).await),
     };
+    // This IdP signs users in with a password (PasswordProtectedTransport). A request for more
+    // gets the SAML status NoAuthnContext at its ACS, never a silently weaker assertion.
+    if let Some(req) = &accepted.request.requested_authn_context
+        && !symbolon_saml::idp::satisfies(req, AC_PASSWORD_PROTECTED)
+    {
+        event(
+            st,
+            &realm.name,
+            "LOGIN_ERROR",
+            None,
+            Some(&client.client_id),
+            format!(
+                "requested authentication context ({} {}) cannot be met: NoAuthnContext",
+                req.comparison.as_str(),
+                req.class_refs.join(" ")
+            ),
+        )
+        .await;
+        return error_response(
+            st,
+            realm,
+            &client,
+            &accepted.acs_url,
+            &accepted.request.id,
+            relay_state,
+            symbolon_saml::idp::STATUS_NO_AUTHN_CONTEXT,
+            "The requested authentication context cannot be provided.",
+        )
+        .await;
+    }
     let force = accepted.request.force_authn;
     start(
         st,
@@ -1114,16 +1144,7 @@ async fn issue<S: IdpStore>(
         response: client.sign_documents,
         assertion: client.sign_assertions || !client.sign_documents,
     };
-    let mut opts = SignOptions::for_key(&key);
-    if let Some(alg) = symbolon_dsig::SignatureAlgorithm::from_name(&client.signature_algorithm)
-        && alg.is_rsa() == opts.algorithm.is_rsa()
-        && !alg.is_sha1()
-    {
-        opts = SignOptions {
-            algorithm: alg,
-            digest: symbolon_dsig::DigestAlgorithm::matching(alg),
-        };
-    }
+    let opts = sign_options(client, &key);
     let xml =
         build_response(&params, parts, &key, &opts, &rng).map_err(|_| WebError::internal())?;
     event(
@@ -1141,12 +1162,60 @@ async fn issue<S: IdpStore>(
         ),
     )
     .await;
-    let body = post_form(
+    Ok(deliver(acs_url, &xml, relay_state.as_deref()))
+}
+
+/// The client's signature options: its algorithm when it fits the realm key, else the key's own.
+fn sign_options(client: &Client, key: &symbolon_dsig::SigningKey) -> SignOptions {
+    let mut opts = SignOptions::for_key(key);
+    if let Some(alg) = symbolon_dsig::SignatureAlgorithm::from_name(&client.signature_algorithm)
+        && alg.is_rsa() == opts.algorithm.is_rsa()
+        && !alg.is_sha1()
+    {
+        opts = SignOptions {
+            algorithm: alg,
+            digest: symbolon_dsig::DigestAlgorithm::matching(alg),
+        };
+    }
+    opts
+}
+
+/// A signed Response with an error status (Responder + `sub_code`) and no assertion, delivered
+/// to the ACS like any response.
+#[allow(clippy::too_many_arguments)]
+async fn error_response<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    client: &Client,
+    acs_url: &str,
+    in_response_to: &str,
+    relay_state: Option<String>,
+    sub_code: &str,
+    message: &str,
+) -> Result<Response, WebError> {
+    let (_, key) = active_key(&st.store, &realm.name).await?;
+    let rng = SystemRandom::new();
+    let id = new_id(&rng).map_err(|_| WebError::internal())?;
+    let xml = symbolon_saml::idp::build_error_response(
+        &id,
+        OffsetDateTime::now_utc(),
+        &crate::entity_id(&st.cfg.base_url, &realm.name),
         acs_url,
-        "SAMLResponse",
-        xml.as_bytes(),
-        relay_state.as_deref(),
-    );
+        Some(in_response_to),
+        symbolon_saml::idp::STATUS_RESPONDER,
+        Some(sub_code),
+        Some(message),
+        &key,
+        &sign_options(client, &key),
+        &rng,
+    )
+    .map_err(|_| WebError::internal())?;
+    Ok(deliver(acs_url, &xml, relay_state.as_deref()))
+}
+
+/// The auto-submitting POST form that carries a response to the ACS, with its own CSP.
+fn deliver(acs_url: &str, xml: &str, relay_state: Option<&str>) -> Response {
+    let body = post_form(acs_url, "SAMLResponse", xml.as_bytes(), relay_state);
     let mut r = (StatusCode::OK, Html(body)).into_response();
     let csp = format!(
         "default-src 'none'; script-src {}; form-action {}; frame-ancestors 'none'; base-uri 'none'",
@@ -1158,7 +1227,7 @@ async fn issue<S: IdpStore>(
     }
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
+    r
 }
 
 /// The origin of a URL, for CSP `form-action`.

@@ -10,13 +10,18 @@ use symbolon_xml::{Document, ns};
 use time::{Duration, OffsetDateTime};
 
 use crate::binding::{BindingError, RedirectMessage};
-use crate::messages::{AuthnRequest, MessageError};
+use crate::messages::{AuthnRequest, Comparison, MessageError, RequestedAuthnContext};
 use crate::metadata::{BINDING_POST, Endpoint, default_post_acs};
 use crate::sp::{CM_BEARER, STATUS_SUCCESS};
 use crate::time::format_instant;
 
 pub const AC_PASSWORD_PROTECTED: &str =
     "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+/// REFEDS multi-factor authentication (password + second factor, or a user-verified passkey).
+pub const AC_REFEDS_MFA: &str = "https://refeds.org/profile/mfa";
+/// A FIDO authenticator (a passkey alone satisfies it).
+pub const AC_FIDO: &str = "urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO";
+pub const AC_PASSWORD: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password";
 pub const STATUS_REQUESTER: &str = "urn:oasis:names:tc:SAML:2.0:status:Requester";
 pub const STATUS_RESPONDER: &str = "urn:oasis:names:tc:SAML:2.0:status:Responder";
 pub const STATUS_NO_AUTHN_CONTEXT: &str = "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext";
@@ -174,6 +179,41 @@ pub fn build_response(
         xml = sign_enveloped(&xml, &p.response_id, key, opts, rng)?;
     }
     Ok(xml)
+}
+
+/// How strong an authentication context class is, for `minimum`, `better` and `maximum`
+/// comparisons: password < password + second factor = passkey. Classes this IdP does not rank
+/// have no strength and only ever match themselves (`exact`).
+pub fn class_strength(class: &str) -> Option<u8> {
+    match class {
+        AC_PASSWORD | AC_PASSWORD_PROTECTED => Some(1),
+        AC_REFEDS_MFA | AC_FIDO => Some(2),
+        _ => None,
+    }
+}
+
+/// Whether a sign-in whose context is `achieved` meets the SP's RequestedAuthnContext (SAML
+/// core 3.3.2.2.1). Fails closed: an unknown class never meets a ranked comparison, so a request
+/// the IdP cannot judge is answered NoAuthnContext, never with a silent downgrade.
+pub fn satisfies(requested: &RequestedAuthnContext, achieved: &str) -> bool {
+    let have = class_strength(achieved);
+    requested
+        .class_refs
+        .iter()
+        .any(|want| match requested.comparison {
+            Comparison::Exact => want == achieved,
+            Comparison::Minimum => {
+                want == achieved
+                    || matches!((have, class_strength(want)), (Some(h), Some(w)) if h >= w)
+            }
+            Comparison::Better => {
+                matches!((have, class_strength(want)), (Some(h), Some(w)) if h > w)
+            }
+            Comparison::Maximum => {
+                want == achieved
+                    || matches!((have, class_strength(want)), (Some(h), Some(w)) if h <= w)
+            }
+        })
 }
 
 /// A Response that carries an error status and no assertion (signed, so the SP can trust the

@@ -695,3 +695,82 @@ fn issuer_hint_reads_the_unverified_issuer_for_selection_only() {
     let doc = symbolon_xml::parse(&xml, &Default::default()).unwrap();
     assert_eq!(symbolon_saml::issuer_hint(&doc).as_deref(), Some(IDP));
 }
+
+#[test]
+fn requested_authn_context_is_never_silently_downgraded() {
+    use symbolon_saml::idp::{
+        AC_FIDO, AC_PASSWORD, AC_PASSWORD_PROTECTED, AC_REFEDS_MFA, class_strength, satisfies,
+    };
+    use symbolon_saml::messages::{Comparison, RequestedAuthnContext};
+    let req = |comparison, refs: &[&str]| RequestedAuthnContext {
+        comparison,
+        class_refs: refs.iter().map(|s| s.to_string()).collect(),
+    };
+    // exact: only the classes named.
+    assert!(satisfies(
+        &req(Comparison::Exact, &[AC_PASSWORD_PROTECTED]),
+        AC_PASSWORD_PROTECTED
+    ));
+    assert!(!satisfies(
+        &req(Comparison::Exact, &[AC_REFEDS_MFA]),
+        AC_PASSWORD_PROTECTED
+    ));
+    assert!(!satisfies(
+        &req(Comparison::Exact, &[AC_FIDO]),
+        AC_REFEDS_MFA
+    ));
+    // minimum: at least as strong.
+    assert!(satisfies(
+        &req(Comparison::Minimum, &[AC_PASSWORD]),
+        AC_PASSWORD_PROTECTED
+    ));
+    assert!(satisfies(
+        &req(Comparison::Minimum, &[AC_PASSWORD_PROTECTED]),
+        AC_REFEDS_MFA
+    ));
+    assert!(!satisfies(
+        &req(Comparison::Minimum, &[AC_REFEDS_MFA]),
+        AC_PASSWORD_PROTECTED
+    ));
+    // better: strictly stronger than one of them.
+    assert!(satisfies(
+        &req(Comparison::Better, &[AC_PASSWORD_PROTECTED]),
+        AC_REFEDS_MFA
+    ));
+    assert!(!satisfies(
+        &req(Comparison::Better, &[AC_PASSWORD_PROTECTED]),
+        AC_PASSWORD_PROTECTED
+    ));
+    assert!(!satisfies(
+        &req(Comparison::Better, &[AC_REFEDS_MFA]),
+        AC_FIDO
+    ));
+    // maximum: no stronger than one of them.
+    assert!(satisfies(
+        &req(Comparison::Maximum, &[AC_REFEDS_MFA]),
+        AC_PASSWORD_PROTECTED
+    ));
+    assert!(!satisfies(
+        &req(Comparison::Maximum, &[AC_PASSWORD]),
+        AC_REFEDS_MFA
+    ));
+    // Classes the IdP does not rank match only themselves; never a ranked comparison.
+    let smartcard = "urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard";
+    assert_eq!(class_strength(smartcard), None);
+    assert!(!satisfies(
+        &req(Comparison::Minimum, &[smartcard]),
+        AC_REFEDS_MFA
+    ));
+    assert!(!satisfies(
+        &req(Comparison::Better, &[smartcard]),
+        AC_REFEDS_MFA
+    ));
+    assert!(satisfies(
+        &req(Comparison::Exact, &[smartcard, AC_PASSWORD_PROTECTED]),
+        AC_PASSWORD_PROTECTED
+    ));
+    assert!(
+        !satisfies(&req(Comparison::Minimum, &[]), AC_PASSWORD_PROTECTED),
+        "nothing requested matches nothing"
+    );
+}
