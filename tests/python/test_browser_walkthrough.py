@@ -161,6 +161,9 @@ def test_seed_walkthrough_in_chromium(install, browser, tmp_path):
     idp_page.get_by_label("Username").fill(IDP_ADMIN)
     idp_page.get_by_label("Password").fill(IDP_ADMIN_PASSWORD)
     idp_page.get_by_role("button", name="Sign in").click()
+    # The servers' own scheduled jobs are visible to administrators.
+    expect(idp_page.locator("#jobs")).to_contain_text("idp:purge-state")
+    expect(idp_page.locator("#jobs tr", has_text="idp:purge-state")).to_contain_text("purged")
     idp_page.get_by_role("link", name="mpas", exact=True).click()
     expect(idp_page.get_by_role("heading", name="Clients")).to_be_visible()
     idp_page.get_by_role("link", name="Import client").click()

@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-/// The jobs the servers schedule (see `symbolon_idp::jobs`).
-pub const JOBS: [&str; 3] = ["idp:purge-state", "sp:purge-state", "sp:prune-saml-users"];
+use symbolon_idp::jobs::JOBS;
 
 #[derive(Args, Debug)]
 pub struct JobsArgs {

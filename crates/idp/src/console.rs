@@ -349,6 +349,7 @@ struct RealmsPage<'a> {
     admin: &'a str,
     notice: Option<String>,
     realms: Vec<(String, String)>,
+    jobs: Vec<[String; 5]>,
 }
 
 async fn realms<S: IdpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> Response {
@@ -360,6 +361,29 @@ async fn realms<S: IdpStore>(State(st): State<AppState<S>>, headers: HeaderMap) 
         Ok(r) => r.into_iter().map(|r| (r.name, r.display_name)).collect(),
         Err(e) => return WebError::from(e).into_response(),
     };
+    let mut jobs = Vec::new();
+    for name in crate::jobs::JOBS {
+        let row = match crate::jobs::job_status(st.store(), name).await {
+            Ok(Some(j)) => [
+                name.to_string(),
+                j.last_run
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                j.holder,
+                j.runs.to_string(),
+                format!("{}{}", if j.ok { "" } else { "FAILED: " }, j.outcome),
+            ],
+            Ok(None) => [
+                name.to_string(),
+                "never".into(),
+                String::new(),
+                "0".into(),
+                "not run yet (it runs where that server role runs)".into(),
+            ],
+            Err(e) => return WebError::from(e).into_response(),
+        };
+        jobs.push(row);
+    }
     page(
         RealmsPage {
             realm: None,
@@ -367,6 +391,7 @@ async fn realms<S: IdpStore>(State(st): State<AppState<S>>, headers: HeaderMap) 
             admin: &s.username,
             notice: None,
             realms,
+            jobs,
         }
         .render(),
     )
