@@ -1,43 +1,12 @@
 //! Whole-deployment export and import, in the JSON-lines format the SQLite store writes (see
 //! `symbolon_store_sqlite::transfer`): the way a deployment moves from SQLite to PostgreSQL.
 
-use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use sqlx::Row;
+use symbolon_store::export::{TABLES, bytes_of, bytes_value, check_header, header, parse_row};
 use symbolon_store::{Result, StoreError};
 
 use crate::{PgStore, map_err};
-
-/// Every table, parents before children (the same list as the SQLite store's).
-pub const TABLES: [&str; 27] = [
-    "realms",
-    "realm_keys",
-    "users",
-    "clients",
-    "events",
-    "admin_tokens",
-    "groups",
-    "user_groups",
-    "client_access",
-    "persistent_ids",
-    "roles",
-    "role_grants",
-    "sp_accounts",
-    "sp_roles",
-    "sp_users",
-    "sp_saml_accounts",
-    "sp_idps",
-    "sp_group_mappings",
-    "sp_saml_users",
-    "sp_audit",
-    "sp_consumed_assertions",
-    "sp_keys",
-    "sp_traces",
-    "sp_api_keys",
-    "state",
-    "failures",
-    "leases",
-];
 
 fn bad(msg: impl Into<String>) -> StoreError {
     StoreError::Backend(msg.into())
@@ -69,7 +38,7 @@ impl PgStore {
         for t in TABLES {
             types.push((t, columns(self, t).await?));
         }
-        writeln!(out, "{}", json!({"symbolon-export": 1, "tables": TABLES})).map_err(io)?;
+        writeln!(out, "{}", header()).map_err(io)?;
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
@@ -95,10 +64,10 @@ impl PgStore {
                             .try_get::<Option<bool>, _>(c)
                             .map_err(map_err)?
                             .map_or(Value::Null, |b| Value::from(i64::from(b))),
-                        "bytea" => r.try_get::<Option<Vec<u8>>, _>(c).map_err(map_err)?.map_or(
-                            Value::Null,
-                            |b| json!({"b64": base64::engine::general_purpose::STANDARD.encode(b)}),
-                        ),
+                        "bytea" => r
+                            .try_get::<Option<Vec<u8>>, _>(c)
+                            .map_err(map_err)?
+                            .map_or(Value::Null, |b| bytes_value(&b)),
                         _ => r
                             .try_get::<Option<String>, _>(c)
                             .map_err(map_err)?
@@ -117,12 +86,7 @@ impl PgStore {
     /// Read an export into this database, all or nothing, in one transaction; the database must
     /// hold no realm and no account yet. Identity sequences continue after the imported rows.
     pub async fn import(&self, lines: &mut dyn Iterator<Item = String>) -> Result<u64> {
-        let first = lines.next().ok_or_else(|| bad("the export is empty"))?;
-        let head: Value =
-            serde_json::from_str(&first).map_err(|e| bad(format!("not an export: {e}")))?;
-        if head.get("symbolon-export").and_then(Value::as_i64) != Some(1) {
-            return Err(bad("not a Symbolon export (version 1) header"));
-        }
+        check_header(&lines.next().ok_or_else(|| bad("the export is empty"))?)?;
         let mut types = std::collections::HashMap::new();
         for t in TABLES {
             types.insert(t, columns(self, t).await?);
@@ -143,17 +107,11 @@ impl PgStore {
         }
         let mut n = 0;
         for line in lines.filter(|l| !l.trim().is_empty()) {
-            let v: Value =
-                serde_json::from_str(&line).map_err(|e| bad(format!("bad export line: {e}")))?;
-            let table = v
-                .get("table")
-                .and_then(Value::as_str)
-                .and_then(|t| TABLES.iter().find(|x| **x == t))
-                .ok_or_else(|| bad("an export line names no known table"))?;
-            let row = v
-                .get("row")
-                .and_then(Value::as_object)
-                .ok_or_else(|| bad("an export line has no row"))?;
+            let (table, row) = parse_row(&line)?;
+            let table = TABLES
+                .iter()
+                .find(|t| **t == table)
+                .ok_or_else(|| bad("unknown table"))?;
             let cols = types.get(table).ok_or_else(|| bad("unknown table"))?;
             let present: Vec<_> = cols.iter().filter(|c| row.contains_key(&c.0)).collect();
             let identity = present.iter().any(|c| c.2);
@@ -187,14 +145,7 @@ impl PgStore {
                         q.bind(x.as_i64().ok_or_else(what)?)
                     }
                     ("bytea", Value::Null) => q.bind(None::<Vec<u8>>),
-                    ("bytea", Value::Object(o)) => {
-                        let s = o.get("b64").and_then(Value::as_str).ok_or_else(what)?;
-                        q.bind(
-                            base64::engine::general_purpose::STANDARD
-                                .decode(s)
-                                .map_err(|e| bad(e.to_string()))?,
-                        )
-                    }
+                    ("bytea", Value::Object(_)) => q.bind(bytes_of(val)?),
                     (_, Value::Null) => q.bind(None::<String>),
                     (_, Value::String(s)) => q.bind(s.clone()),
                     _ => return Err(what()),

@@ -118,7 +118,7 @@ async fn an_unreachable_database_is_unavailable_not_a_crash() {
 async fn export_covers_every_table_and_imports_from_sqlite_format() {
     let db = TestDb::new().await;
     let s = PgStore::open(&db.url).await.unwrap();
-    let mut tables = symbolon_store_postgres::transfer::TABLES.to_vec();
+    let mut tables = symbolon_store::export::TABLES.to_vec();
     tables.sort_unstable();
     assert_eq!(
         s.table_names().await.unwrap(),

@@ -3,92 +3,15 @@
 //! `{"b64": ...}` for bytes. The same format is read and written by the PostgreSQL store, so a
 //! deployment moves from SQLite to PostgreSQL (or back) with its keys, users and history.
 
-use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use sqlx::Row;
+use symbolon_store::export::{TABLES, bytes_of, bytes_value, check_header, header, parse_row};
 use symbolon_store::{Result, StoreError};
 
 use crate::{SqliteStore, map_err};
 
-/// Every table, parents before children. A test checks that none is missing.
-pub const TABLES: [&str; 27] = [
-    "realms",
-    "realm_keys",
-    "users",
-    "clients",
-    "events",
-    "admin_tokens",
-    "groups",
-    "user_groups",
-    "client_access",
-    "persistent_ids",
-    "roles",
-    "role_grants",
-    "sp_accounts",
-    "sp_roles",
-    "sp_users",
-    "sp_saml_accounts",
-    "sp_idps",
-    "sp_group_mappings",
-    "sp_saml_users",
-    "sp_audit",
-    "sp_consumed_assertions",
-    "sp_keys",
-    "sp_traces",
-    "sp_api_keys",
-    "state",
-    "failures",
-    "leases",
-];
-
-/// The export format's first line.
-pub fn header() -> Value {
-    json!({"symbolon-export": 1, "tables": TABLES})
-}
-
 fn bad(msg: impl Into<String>) -> StoreError {
     StoreError::Backend(msg.into())
-}
-
-/// Check an export's first line.
-pub fn check_header(line: &str) -> Result<()> {
-    let v: Value = serde_json::from_str(line).map_err(|e| bad(format!("not an export: {e}")))?;
-    match v.get("symbolon-export").and_then(Value::as_i64) {
-        Some(1) => Ok(()),
-        _ => Err(bad("not a Symbolon export (version 1) header")),
-    }
-}
-
-/// One row of the export: (table, column -> value).
-pub fn parse_row(line: &str) -> Result<(String, Map<String, Value>)> {
-    let v: Value = serde_json::from_str(line).map_err(|e| bad(format!("bad export line: {e}")))?;
-    let table = v
-        .get("table")
-        .and_then(Value::as_str)
-        .filter(|t| TABLES.contains(t))
-        .ok_or_else(|| bad("an export line names no known table"))?
-        .to_string();
-    let row = v
-        .get("row")
-        .and_then(Value::as_object)
-        .cloned()
-        .ok_or_else(|| bad("an export line has no row"))?;
-    Ok((table, row))
-}
-
-/// Bytes from an export value (`{"b64": ...}`).
-pub fn bytes_of(v: &Value) -> Result<Vec<u8>> {
-    let s = v
-        .get("b64")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("expected {\"b64\": ...} for a binary column"))?;
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .map_err(|e| bad(e.to_string()))
-}
-
-pub fn bytes_value(b: &[u8]) -> Value {
-    json!({"b64": base64::engine::general_purpose::STANDARD.encode(b)})
 }
 
 async fn columns(s: &SqliteStore, table: &str) -> Result<Vec<(String, String)>> {

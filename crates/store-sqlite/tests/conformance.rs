@@ -60,7 +60,7 @@ async fn bad_urls_are_clear_errors() {
 #[tokio::test]
 async fn export_covers_every_table_and_round_trips() {
     let s = SqliteStore::open("sqlite::memory:").await.unwrap();
-    let mut tables = symbolon_store_sqlite::transfer::TABLES.to_vec();
+    let mut tables = symbolon_store::export::TABLES.to_vec();
     tables.sort_unstable();
     assert_eq!(
         s.table_names().await.unwrap(),

@@ -1,11 +1,12 @@
 //! Storage for Symbolon: domain records and narrow store traits. No SQL here: each database has
-//! its own crate (`symbolon-store-sqlite`, later PostgreSQL) implementing these traits with its
+//! its own crate (`symbolon-store-sqlite`, `symbolon-store-postgres`) implementing these traits with its
 //! own migrations. Handlers and domain code depend on the traits only.
 //!
 //! Invariants:
 //! - A private key is held as [`Secret`]: its `Debug` never prints it.
 //! - Every write is one transaction: a failed call changes nothing.
 
+pub mod export;
 pub mod sp;
 
 use std::fmt;
