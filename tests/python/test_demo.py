@@ -301,3 +301,48 @@ base_url = "{info['sp']['url']}"
         s.terminate()
         s.wait(timeout=10)
         log.close()
+
+
+def test_private_keys_sealed_with_the_key_encryption_secret(tmp_path):
+    """With a key encryption secret every private key is sealed in the database (no PEM on disk),
+    the servers sign with them, and without the secret the keys are refused by name."""
+    import os
+    import sqlite3
+
+    secret = "k" * 16 + "0123456789abcdefXYZ"
+    env = {**os.environ, "SYMBOLON_SERVER_KEY_ENCRYPTION_SECRET": secret}
+    idp_port, sp_port = free_port(), free_port()
+    db = tmp_path / "data" / "symbolon.db"
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(f"""[server]
+database_url = "sqlite://{db}"
+[idp]
+listen = "127.0.0.1:{idp_port}"
+base_url = "http://localhost:{idp_port}"
+[sp]
+listen = "127.0.0.1:{sp_port}"
+base_url = "http://127.0.0.1:{sp_port}"
+""")
+    short = subprocess.run([symbolon_bin(), "config", "check", str(cfg)], capture_output=True, text=True,
+                           env={**env, "SYMBOLON_SERVER_KEY_ENCRYPTION_SECRET": "too short"})
+    assert short.returncode == 1 and "at least 32 characters" in short.stderr
+    log = open(tmp_path / "serve.log", "w")
+    p = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=log, text=True, env=env)
+    try:
+        p.stdout.readline()
+        p.stdout.readline()
+        subprocess.run([symbolon_bin(), "idp", "--database-url", f"sqlite://{db}", "realm", "create", "acme"], check=True, capture_output=True, env=env)
+        md = requests.get(f"http://127.0.0.1:{idp_port}/realms/acme/protocol/saml/descriptor", timeout=10)
+        assert md.status_code == 200 and "SignatureValue" in md.text, "signed with the sealed realm key"
+        assert "EntityDescriptor" in requests.get(f"http://127.0.0.1:{sp_port}/saml/metadata", timeout=10).text
+        with sqlite3.connect(db) as c:
+            stored = [r[0] for r in c.execute("SELECT private_key_pem FROM realm_keys UNION ALL SELECT private_key_pem FROM sp_keys")]
+        assert len(stored) == 2 and all(s.startswith("sealed:v1:") and "PRIVATE KEY" not in s for s in stored)
+        plain_env = {k: v for k, v in os.environ.items() if k != "SYMBOLON_SERVER_KEY_ENCRYPTION_SECRET"}
+        out = subprocess.run([symbolon_bin(), "idp", "--database-url", f"sqlite://{db}", "descriptor", "acme", "--base-url", "http://x"],
+                             capture_output=True, text=True, env=plain_env)
+        assert out.returncode == 1 and "key_encryption_secret" in out.stderr
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+        log.close()

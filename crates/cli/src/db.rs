@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use symbolon_store::seal::KeyCipher;
 use symbolon_store_postgres::{PgSettings, PgStore};
 use symbolon_store_sqlite::SqliteStore;
 
@@ -27,6 +28,45 @@ pub(crate) use with_db;
 
 pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The environment variable (and `serve`'s `server.key_encryption_secret` override) that seals
+/// private keys at rest.
+pub const SECRET_ENV: &str = "SYMBOLON_SERVER_KEY_ENCRYPTION_SECRET";
+
+/// The key cipher for a configured secret; none when the secret is unset or empty.
+pub fn cipher(secret: Option<&str>) -> Result<Option<KeyCipher>, String> {
+    match secret.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => KeyCipher::from_secret(s)
+            .map(Some)
+            .map_err(|e| format!("server.key_encryption_secret: {e}")),
+    }
+}
+
+/// The administration commands' secret: from the environment, as `serve` reads it too.
+pub fn env_secret() -> Option<String> {
+    std::env::var(SECRET_ENV).ok()
+}
+
+/// Open (and migrate) the store at `url`, sealing keys when `secret` is set; a `sqlite://`
+/// file's directory is created if missing.
+pub async fn open_url_sealed(
+    url: &str,
+    pg: PgSettings,
+    secret: Option<&str>,
+) -> Result<Db, String> {
+    let c = cipher(secret)?;
+    Ok(match open_url(url, pg).await? {
+        Db::Sqlite(s) => Db::Sqlite(match c {
+            Some(c) => s.with_key_cipher(c),
+            None => s,
+        }),
+        Db::Postgres(s) => Db::Postgres(match c {
+            Some(c) => s.with_key_cipher(c),
+            None => s,
+        }),
+    })
 }
 
 /// Open (and migrate) the store at `url`; a `sqlite://` file's directory is created if missing.
@@ -55,14 +95,21 @@ pub async fn open_url(url: &str, pg: PgSettings) -> Result<Db, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The administration commands' store: `--database-url`, else `DIR/symbolon.db`.
+/// The administration commands' store: `--database-url`, else `DIR/symbolon.db`; private keys
+/// sealed with the secret in the environment, if any.
 pub async fn open(url: Option<&str>, data_dir: &Path) -> Result<Db, String> {
+    let secret = env_secret();
     match url {
-        Some(u) => open_url(u, PgSettings::default()).await,
-        None => SqliteStore::open_dir(data_dir)
-            .await
-            .map(Db::Sqlite)
-            .map_err(|e| e.to_string()),
+        Some(u) => open_url_sealed(u, PgSettings::default(), secret.as_deref()).await,
+        None => {
+            let s = SqliteStore::open_dir(data_dir)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Db::Sqlite(match cipher(secret.as_deref())? {
+                Some(c) => s.with_key_cipher(c),
+                None => s,
+            }))
+        }
     }
 }
 

@@ -66,6 +66,11 @@ pub struct ServerSection {
     /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// Seals the private keys in the database (AES-256-GCM under a key derived from it); at
+    /// least 32 characters of random data. Best given in the environment
+    /// (`SYMBOLON_SERVER_KEY_ENCRYPTION_SECRET`); every instance and admin command needs it.
+    #[serde(default)]
+    pub key_encryption_secret: Option<String>,
     /// How often expired sessions, flows and counters are purged (seconds; one instance does it).
     #[serde(default = "default_purge")]
     pub purge_interval_secs: u64,
@@ -81,6 +86,7 @@ impl Default for ServerSection {
             log_format: default_log(),
             trusted_proxies: Vec::new(),
             purge_interval_secs: default_purge(),
+            key_encryption_secret: None,
         }
     }
 }
@@ -225,6 +231,7 @@ fn check(cfg: &Config) -> Result<(), String> {
     }
     symbolon_idp::front::TrustedProxies::parse(&cfg.server.trusted_proxies)
         .map_err(|e| format!("server.trusted_proxies: {e}"))?;
+    crate::db::cipher(cfg.server.key_encryption_secret.as_deref())?;
     if cfg.server.purge_interval_secs == 0 {
         return Err("server.purge_interval_secs must be at least 1".into());
     }
@@ -339,7 +346,12 @@ async fn serve(cfg: Config) -> Result<(), String> {
         acquire_timeout: std::time::Duration::from_secs(cfg.server.acquire_timeout_secs),
         statement_timeout: std::time::Duration::from_secs(cfg.server.statement_timeout_secs),
     };
-    let db = crate::db::open_url(&cfg.server.database_url, pg).await?;
+    let db = crate::db::open_url_sealed(
+        &cfg.server.database_url,
+        pg,
+        cfg.server.key_encryption_secret.as_deref(),
+    )
+    .await?;
     crate::db::with_db!(db, store => serve_with(store, cfg).await)
 }
 

@@ -26,6 +26,8 @@ use time::OffsetDateTime;
 /// A PostgreSQL-backed store. Cheap to clone (a pool).
 #[derive(Debug, Clone)]
 pub struct PgStore {
+    /// Seals private keys at rest when the deployment sets a key encryption secret.
+    pub(crate) cipher: Option<std::sync::Arc<symbolon_store::seal::KeyCipher>>,
     pub(crate) pool: PgPool,
 }
 
@@ -87,6 +89,20 @@ pub(crate) fn from_ts(t: i64) -> OffsetDateTime {
 }
 
 impl PgStore {
+    /// Seal private keys written from now on, and open sealed ones, with this cipher.
+    pub fn with_key_cipher(mut self, cipher: symbolon_store::seal::KeyCipher) -> Self {
+        self.cipher = Some(std::sync::Arc::new(cipher));
+        self
+    }
+
+    pub(crate) fn seal_key(&self, kid: &str, pem: &str) -> Result<String> {
+        symbolon_store::seal::seal_for_store(self.cipher.as_deref(), kid, pem)
+    }
+
+    pub(crate) fn open_key(&self, kid: &str, stored: &str) -> Result<String> {
+        symbolon_store::seal::open_from_store(self.cipher.as_deref(), kid, stored)
+    }
+
     /// Connect to `postgres://...` and apply the migrations.
     pub async fn open(url: &str) -> Result<Self> {
         Self::open_with(url, PgSettings::default()).await
@@ -113,7 +129,7 @@ impl PgStore {
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .connect_lazy_with(opts);
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, cipher: None })
     }
 
     /// Apply the migrations that are not applied yet (each in a transaction; concurrent
@@ -191,7 +207,7 @@ impl KeyStore for PgStore {
             .bind(&k.realm)
             .bind(k.status.as_str())
             .bind(&k.algorithm)
-            .bind(&k.private_key_pem.0)
+            .bind(self.seal_key(&k.kid, &k.private_key_pem.0)?)
             .bind(&k.certificate_der)
             .bind(ts(k.created_at))
             .execute(&self.pool)
@@ -210,13 +226,15 @@ impl KeyStore for PgStore {
         rows.iter()
             .map(|r| {
                 let status: String = r.try_get("status").map_err(map_err)?;
+                let kid: String = r.try_get("kid").map_err(map_err)?;
+                let stored: String = r.try_get("private_key_pem").map_err(map_err)?;
                 Ok(RealmKey {
-                    kid: r.try_get("kid").map_err(map_err)?,
+                    private_key_pem: Secret(self.open_key(&kid, &stored)?),
+                    kid,
                     realm: r.try_get("realm").map_err(map_err)?,
                     status: KeyStatus::parse(&status)
                         .ok_or_else(|| StoreError::Backend(format!("bad key status {status:?}")))?,
                     algorithm: r.try_get("algorithm").map_err(map_err)?,
-                    private_key_pem: Secret(r.try_get("private_key_pem").map_err(map_err)?),
                     certificate_der: r.try_get("certificate_der").map_err(map_err)?,
                     created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
                 })

@@ -569,9 +569,11 @@ impl SpKeyStore for PgStore {
             .await
             .map_err(map_err)?;
         row.map(|r| {
+            let kid: String = get(&r, "kid")?;
+            let stored: String = get(&r, "private_key_pem")?;
             Ok(SpKey {
-                kid: get(&r, "kid")?,
-                private_key_pem: Secret(get(&r, "private_key_pem")?),
+                private_key_pem: Secret(self.open_key(&kid, &stored)?),
+                kid,
                 certificate_der: get(&r, "certificate_der")?,
                 created_at: from_ts(get(&r, "created_at")?),
             })
@@ -585,7 +587,7 @@ impl SpKeyStore for PgStore {
         }
         sqlx::query("INSERT INTO sp_keys (kid, private_key_pem, certificate_der, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
             .bind(&k.kid)
-            .bind(&k.private_key_pem.0)
+            .bind(self.seal_key(&k.kid, &k.private_key_pem.0)?)
             .bind(&k.certificate_der)
             .bind(ts(k.created_at))
             .execute(&self.pool)

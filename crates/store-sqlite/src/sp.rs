@@ -565,9 +565,11 @@ impl SpKeyStore for SqliteStore {
             .await
             .map_err(map_err)?;
         row.map(|r| {
+            let kid: String = get(&r, "kid")?;
+            let stored: String = get(&r, "private_key_pem")?;
             Ok(SpKey {
-                kid: get(&r, "kid")?,
-                private_key_pem: Secret(get(&r, "private_key_pem")?),
+                private_key_pem: Secret(self.open_key(&kid, &stored)?),
+                kid,
                 certificate_der: get(&r, "certificate_der")?,
                 created_at: from_ts(get(&r, "created_at")?),
             })
@@ -581,7 +583,7 @@ impl SpKeyStore for SqliteStore {
         }
         sqlx::query("INSERT OR IGNORE INTO sp_keys (kid, private_key_pem, certificate_der, created_at) VALUES (?, ?, ?, ?)")
             .bind(&k.kid)
-            .bind(&k.private_key_pem.0)
+            .bind(self.seal_key(&k.kid, &k.private_key_pem.0)?)
             .bind(&k.certificate_der)
             .bind(ts(k.created_at))
             .execute(&self.pool)

@@ -7,6 +7,7 @@
 //! - Every write is one transaction: a failed call changes nothing.
 
 pub mod export;
+pub mod seal;
 pub mod sp;
 
 use std::fmt;
