@@ -5,6 +5,7 @@
 //! sessions, failed-login counters and lockouts) lives in the store's `StateStore`, so that any
 //! instance can serve any request and a restart signs no one out.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -30,7 +31,7 @@ use symbolon_store::{Client, Event, IdpStore, MapperSource, Realm, StoreError, U
 use symbolon_xml::Limits;
 use time::{Duration, OffsetDateTime};
 
-use crate::{active_key, check_password, descriptor, normalize_username, saml_endpoint};
+use crate::{check_password, descriptor, normalize_username, saml_endpoint};
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -100,6 +101,9 @@ const LOCKOUT: &str = "idp-lockout";
 pub struct AppState<S> {
     store: S,
     cfg: Arc<WebConfig>,
+    /// Parsed signing keys by key ID (a key ID's private key never changes, so a parsed key
+    /// stays right; which key is active is read from the store on every response).
+    signing_keys: Arc<std::sync::Mutex<HashMap<String, Arc<symbolon_dsig::SigningKey>>>>,
 }
 
 /// Read a JSON value from the state store; a value that no longer parses counts as absent.
@@ -140,6 +144,37 @@ impl<S> AppState<S> {
 }
 
 impl<S: IdpStore> AppState<S> {
+    /// The realm's active signing key, parsed once per key ID.
+    pub(crate) async fn signing_key(
+        &self,
+        realm: &str,
+    ) -> Result<Arc<symbolon_dsig::SigningKey>, WebError> {
+        let key = self
+            .store
+            .keys(realm)
+            .await?
+            .into_iter()
+            .find(|k| k.status == symbolon_store::KeyStatus::Active)
+            .ok_or_else(WebError::internal)?;
+        if let Some(k) = self
+            .signing_keys
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key.kid).cloned())
+        {
+            return Ok(k);
+        }
+        let parsed = Arc::new(
+            symbolon_dsig::SigningKey::from_pem(&key.private_key_pem.0, None)
+                .map_err(|_| WebError::internal())?
+                .with_certificate(key.certificate_der.clone()),
+        );
+        if let Ok(mut m) = self.signing_keys.lock() {
+            m.insert(key.kid, parsed.clone());
+        }
+        Ok(parsed)
+    }
+
     pub(crate) async fn admin_session(
         &self,
         id: &str,
@@ -354,6 +389,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
     let state = AppState {
         store,
         cfg: Arc::new(cfg),
+        signing_keys: Arc::default(),
     };
     Router::new()
         .route("/resources/symbolon.css", get(css))
@@ -1105,7 +1141,7 @@ async fn issue<S: IdpStore>(
     } else {
         vec![]
     };
-    let (_, key) = active_key(&st.store, &realm.name).await?;
+    let key = st.signing_key(&realm.name).await?;
     let rng = SystemRandom::new();
     let id = || new_id(&rng).map_err(|_| WebError::internal());
     let (name_id, format) = if client.name_id_format == NAMEID_PERSISTENT {
@@ -1193,7 +1229,7 @@ async fn error_response<S: IdpStore>(
     sub_code: &str,
     message: &str,
 ) -> Result<Response, WebError> {
-    let (_, key) = active_key(&st.store, &realm.name).await?;
+    let key = st.signing_key(&realm.name).await?;
     let rng = SystemRandom::new();
     let id = new_id(&rng).map_err(|_| WebError::internal())?;
     let xml = symbolon_saml::idp::build_error_response(
