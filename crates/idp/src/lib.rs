@@ -15,6 +15,7 @@ pub mod front;
 pub mod http;
 pub mod jobs;
 pub mod roles;
+pub mod totp;
 
 use symbolon_dsig::{SecureRandom, SignOptions, SigningKey, SystemRandom};
 use symbolon_saml::lint::{Finding, lint_entity};

@@ -393,3 +393,62 @@ pub async fn idp<S: IdpStore>(s: S) {
     assert_eq!(s.events("r", None, 2).await.unwrap().len(), 2);
     assert!(s.events("a", None, 10).await.unwrap().is_empty());
 }
+
+/// Second-factor credentials: TOTP with its last used step, recovery codes used once.
+pub async fn credentials<S: IdpStore>(s: S) {
+    s.create_realm(&realm("c")).await.unwrap();
+    let u = User {
+        id: "cu".into(),
+        realm: "c".into(),
+        username: "carol".into(),
+        email: None,
+        first_name: None,
+        last_name: None,
+        enabled: true,
+        attributes: vec![],
+        created_at: t(0),
+    };
+    s.create_user(&u, None).await.unwrap();
+    assert_eq!(s.totp("cu").await.unwrap(), None);
+    let cred = TotpCredential {
+        secret: Secret("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
+        last_step: None,
+        created_at: t(1),
+    };
+    s.set_totp("cu", &cred, &["h1".into(), "h2".into()])
+        .await
+        .unwrap();
+    assert_eq!(s.totp("cu").await.unwrap().unwrap(), cred);
+    assert!(s.use_totp_step("cu", 10).await.unwrap());
+    assert!(
+        !s.use_totp_step("cu", 10).await.unwrap(),
+        "a step is used once"
+    );
+    assert!(
+        !s.use_totp_step("cu", 9).await.unwrap(),
+        "never an older step"
+    );
+    assert!(s.use_totp_step("cu", 11).await.unwrap());
+    assert_eq!(s.totp("cu").await.unwrap().unwrap().last_step, Some(11));
+    assert!(!s.use_totp_step("nobody", 1).await.unwrap());
+    assert_eq!(s.recovery_codes_left("cu").await.unwrap(), 2);
+    assert!(s.use_recovery_code("cu", "h1").await.unwrap());
+    assert!(
+        !s.use_recovery_code("cu", "h1").await.unwrap(),
+        "a code is used once"
+    );
+    assert!(!s.use_recovery_code("cu", "nope").await.unwrap());
+    assert_eq!(s.recovery_codes_left("cu").await.unwrap(), 1);
+    // Enrolling again replaces the secret and the codes.
+    let again = TotpCredential {
+        secret: Secret("MFRGGZDFMZTWQ2LK".into()),
+        ..cred.clone()
+    };
+    s.set_totp("cu", &again, &["h3".into()]).await.unwrap();
+    assert_eq!(s.totp("cu").await.unwrap().unwrap(), again);
+    assert!(!s.use_recovery_code("cu", "h2").await.unwrap());
+    assert!(s.use_recovery_code("cu", "h3").await.unwrap());
+    s.remove_totp("cu").await.unwrap();
+    assert_eq!(s.totp("cu").await.unwrap(), None);
+    assert_eq!(s.recovery_codes_left("cu").await.unwrap(), 0);
+}

@@ -11,6 +11,6 @@ mod idp;
 mod sp;
 mod state;
 
-pub use idp::idp;
+pub use idp::{credentials, idp};
 pub use sp::{concurrent_consume, sp};
 pub use state::{concurrent_state, state};

@@ -993,3 +993,107 @@ impl symbolon_store::StateStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 }
+
+impl symbolon_store::CredentialStore for PgStore {
+    async fn totp(&self, user_id: &str) -> Result<Option<symbolon_store::TotpCredential>> {
+        let row =
+            sqlx::query("SELECT secret, last_step, created_at FROM user_totp WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+        let Some(r) = row else { return Ok(None) };
+        let stored: String = r.try_get("secret").map_err(map_err)?;
+        Ok(Some(symbolon_store::TotpCredential {
+            secret: Secret(self.open_key(&format!("totp:{user_id}"), &stored)?),
+            last_step: r.try_get("last_step").map_err(map_err)?,
+            created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
+        }))
+    }
+
+    async fn set_totp(
+        &self,
+        user_id: &str,
+        cred: &symbolon_store::TotpCredential,
+        recovery_sha256: &[String],
+    ) -> Result<()> {
+        let sealed = self.seal_key(&format!("totp:{user_id}"), &cred.secret.0)?;
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("DELETE FROM user_totp WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("DELETE FROM user_recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("INSERT INTO user_totp (user_id, secret, last_step, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(user_id)
+            .bind(sealed)
+            .bind(cred.last_step)
+            .bind(ts(cred.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        for h in recovery_sha256 {
+            sqlx::query("INSERT INTO user_recovery_codes (user_id, code_sha256) VALUES ($1, $2)")
+                .bind(user_id)
+                .bind(h)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn remove_totp(&self, user_id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        for sql in [
+            "DELETE FROM user_totp WHERE user_id = $1",
+            "DELETE FROM user_recovery_codes WHERE user_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn use_totp_step(&self, user_id: &str, step: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE user_totp SET last_step = $1 WHERE user_id = $2 AND (last_step IS NULL OR last_step < $3)")
+            .bind(step)
+            .bind(user_id)
+            .bind(step)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn use_recovery_code(&self, user_id: &str, sha256: &str) -> Result<bool> {
+        let done =
+            sqlx::query("DELETE FROM user_recovery_codes WHERE user_id = $1 AND code_sha256 = $2")
+                .bind(user_id)
+                .bind(sha256)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn recovery_codes_left(&self, user_id: &str) -> Result<u32> {
+        let n: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM user_recovery_codes WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?
+                .try_get("n")
+                .map_err(map_err)?;
+        Ok(u32::try_from(n).unwrap_or(0))
+    }
+}

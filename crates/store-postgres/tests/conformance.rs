@@ -160,3 +160,18 @@ async fn export_covers_every_table_and_imports_from_sqlite_format() {
     db.drop_db().await;
     db2.drop_db().await;
 }
+
+#[tokio::test]
+async fn postgres_conforms_for_second_factors() {
+    let db = TestDb::new().await;
+    let cipher =
+        symbolon_store::seal::KeyCipher::from_secret("0123456789abcdef0123456789abcdef!").unwrap();
+    symbolon_store_conformance::credentials(
+        PgStore::open(&db.url)
+            .await
+            .unwrap()
+            .with_key_cipher(cipher),
+    )
+    .await;
+    db.drop_db().await;
+}

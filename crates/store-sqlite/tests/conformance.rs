@@ -89,3 +89,18 @@ async fn export_covers_every_table_and_round_trips() {
         Err(symbolon_store::StoreError::Conflict(_))
     ));
 }
+
+#[tokio::test]
+async fn sqlite_conforms_for_second_factors_sealed_and_plain() {
+    symbolon_store_conformance::credentials(SqliteStore::open("sqlite::memory:").await.unwrap())
+        .await;
+    let cipher =
+        symbolon_store::seal::KeyCipher::from_secret("0123456789abcdef0123456789abcdef!").unwrap();
+    symbolon_store_conformance::credentials(
+        SqliteStore::open("sqlite::memory:")
+            .await
+            .unwrap()
+            .with_key_cipher(cipher),
+    )
+    .await;
+}

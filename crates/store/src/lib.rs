@@ -386,6 +386,39 @@ pub trait AdminTokenStore {
     fn revoke_token(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// A user's TOTP second factor: the secret (base32) and the last step a code was accepted for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpCredential {
+    pub secret: Secret,
+    pub last_step: Option<i64>,
+    pub created_at: OffsetDateTime,
+}
+
+/// Second-factor credentials of IdP users.
+pub trait CredentialStore {
+    fn totp(&self, user_id: &str) -> impl Future<Output = Result<Option<TotpCredential>>> + Send;
+    /// Enrol (replacing any earlier TOTP and recovery codes) in one transaction. Recovery codes
+    /// are given as SHA-256 hex of their normalised text.
+    fn set_totp(
+        &self,
+        user_id: &str,
+        cred: &TotpCredential,
+        recovery_sha256: &[String],
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Remove the TOTP credential and the recovery codes.
+    fn remove_totp(&self, user_id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Record `step` as used when it is later than the last used one: true when this call took
+    /// it (of concurrent callers with the same code, one).
+    fn use_totp_step(&self, user_id: &str, step: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// Consume a recovery code: true once.
+    fn use_recovery_code(
+        &self,
+        user_id: &str,
+        sha256: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    fn recovery_codes_left(&self, user_id: &str) -> impl Future<Output = Result<u32>> + Send;
+}
+
 /// Short-lived state that every instance must see alike: browser sessions, sign-in flows,
 /// outstanding requests (single use), failure counters and job leases. Values are opaque text
 /// (JSON) to the store. Expired entries are invisible at once and purged later.
@@ -448,6 +481,7 @@ pub trait IdpStore:
     + PersistentIdStore
     + RoleStore
     + StateStore
+    + CredentialStore
     + Clone
     + Send
     + Sync
@@ -466,6 +500,7 @@ impl<T> IdpStore for T where
         + PersistentIdStore
         + RoleStore
         + StateStore
+        + CredentialStore
         + Clone
         + Send
         + Sync
