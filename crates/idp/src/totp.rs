@@ -48,12 +48,8 @@ pub fn hotp(secret: &[u8], counter: u64) -> String {
     let offset = usize::from(mac.last().copied().unwrap_or(0) & 0x0f);
     let word = mac
         .get(offset..offset + 4)
-        .map(|b| {
-            (u32::from(b[0] & 0x7f) << 24)
-                | (u32::from(b[1]) << 16)
-                | (u32::from(b[2]) << 8)
-                | u32::from(b[3])
-        })
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(|b| u32::from_be_bytes(b) & 0x7fff_ffff)
         .unwrap_or(0);
     format!("{:0width$}", word % 1_000_000, width = DIGITS)
 }
