@@ -70,7 +70,7 @@ pub struct ServerSection {
     /// least 32 characters of random data. Best given in the environment
     /// (`SYMBOLON_SERVER_KEY_ENCRYPTION_SECRET`); every instance and admin command needs it.
     #[serde(default)]
-    pub key_encryption_secret: Option<String>,
+    pub key_encryption_secret: Option<Redacted>,
     /// How often expired sessions, flows and counters are purged (seconds; one instance does it).
     #[serde(default = "default_purge")]
     pub purge_interval_secs: u64,
@@ -113,6 +113,23 @@ fn default_purge() -> u64 {
 
 fn default_log() -> String {
     "text".into()
+}
+
+/// A secret from the configuration: never shown by `Debug`.
+#[derive(Deserialize, Clone, PartialEq)]
+#[serde(transparent)]
+pub struct Redacted(String);
+
+impl Redacted {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
 }
 
 /// One role's listener and public URL.
@@ -231,7 +248,12 @@ fn check(cfg: &Config) -> Result<(), String> {
     }
     symbolon_idp::front::TrustedProxies::parse(&cfg.server.trusted_proxies)
         .map_err(|e| format!("server.trusted_proxies: {e}"))?;
-    crate::db::cipher(cfg.server.key_encryption_secret.as_deref())?;
+    crate::db::cipher(
+        cfg.server
+            .key_encryption_secret
+            .as_ref()
+            .map(Redacted::expose),
+    )?;
     if cfg.server.purge_interval_secs == 0 {
         return Err("server.purge_interval_secs must be at least 1".into());
     }
@@ -349,7 +371,10 @@ async fn serve(cfg: Config) -> Result<(), String> {
     let db = crate::db::open_url_sealed(
         &cfg.server.database_url,
         pg,
-        cfg.server.key_encryption_secret.as_deref(),
+        cfg.server
+            .key_encryption_secret
+            .as_ref()
+            .map(Redacted::expose),
     )
     .await?;
     crate::db::with_db!(db, store => serve_with(store, cfg).await)
@@ -446,6 +471,24 @@ mod tests {
         assert!(load(&p, &[]).unwrap_err().contains("nothing to serve"));
         let (_d, p) = write("[sp]\nlisten = \"nowhere\"\nbase_url = \"https://sp\"\n");
         assert!(load(&p, &[]).unwrap_err().contains("sp.listen"));
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let (_d, p) = write("[idp]\nlisten = \"127.0.0.1:1\"\nbase_url = \"https://idp\"\n");
+        let env = vec![(
+            "SYMBOLON_SERVER_KEY_ENCRYPTION_SECRET".to_string(),
+            "0123456789abcdef0123456789abcdef-very-secret".to_string(),
+        )];
+        let c = load(&p, &env).unwrap();
+        assert_eq!(
+            c.server
+                .key_encryption_secret
+                .as_ref()
+                .map(Redacted::expose),
+            Some("0123456789abcdef0123456789abcdef-very-secret")
+        );
+        assert!(!format!("{c:?}").contains("very-secret"));
     }
 
     #[test]
