@@ -760,8 +760,9 @@ def test_rest_api_with_the_console_session_and_csrf(env):
 
 
 def test_requested_authn_context_that_cannot_be_met_gets_no_authn_context(env):
-    """A password IdP asked for MFA or a passkey answers the SAML status NoAuthnContext (signed,
-    at the ACS, no assertion), never a silently weaker sign-in; what it can meet signs in."""
+    """Asked for what it cannot give (a passkey, an unknown class, better than MFA), the IdP answers
+    the SAML status NoAuthnContext (signed, at the ACS, no assertion), never a silently weaker
+    sign-in; what it can meet goes to the login page (MFA: see the TOTP test)."""
     import xml.etree.ElementTree as ET
 
     idp, _ = env
@@ -770,8 +771,10 @@ def test_requested_authn_context_that_cannot_be_met_gets_no_authn_context(env):
         refs = "".join(f"<saml:AuthnContextClassRef>{c}</saml:AuthnContextClassRef>" for c in classes)
         return authn_request(idp).replace("</samlp:AuthnRequest>", f'<samlp:RequestedAuthnContext Comparison="{comparison}">{refs}</samlp:RequestedAuthnContext></samlp:AuthnRequest>')
 
-    for comparison, classes in [("exact", ["https://refeds.org/profile/mfa"]), ("minimum", ["urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO"]),
-                                ("better", ["urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"])]:
+    # Neither a password nor password + TOTP meets these (passkeys are not offered yet).
+    for comparison, classes in [("exact", ["urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO"]),
+                                ("exact", ["urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard"]),
+                                ("better", ["https://refeds.org/profile/mfa"])]:
         r = requests.get(redirect_request(idp, with_context(comparison, *classes), relay="keep"), timeout=30)
         action, b64, relay = saml_response(r)
         assert action == "https://plain.test/acs" and relay == "keep"
@@ -785,3 +788,91 @@ def test_requested_authn_context_that_cannot_be_met_gets_no_authn_context(env):
     ok = with_context("minimum", "urn:oasis:names:tc:SAML:2.0:ac:classes:Password")
     assert 'name="password"' in requests.get(redirect_request(idp, ok), timeout=30).text
     assert "cannot be met: NoAuthnContext" in idp.events("acme")
+
+
+def totp_code(secret_b32, at=None, step_offset=0):
+    import hashlib
+    import hmac
+    import time
+
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int((at or time.time()) // 30) + step_offset
+    mac = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
+    o = mac[-1] & 0x0F
+    return f"{(int.from_bytes(mac[o:o + 4], 'big') & 0x7FFFFFFF) % 1000000:06d}"
+
+
+def second_factor(session, page, code, expect=200):
+    f = form(page.text, "/login-actions/second-factor")
+    r = session.post(f["action"], data={**f["fields"], "code": code}, timeout=30)
+    assert r.status_code == expect, r.text[:300]
+    return r
+
+
+def authn_class(page):
+    import xml.etree.ElementTree as ET
+
+    _, b64, _ = saml_response(page)
+    doc = ET.fromstring(base64.b64decode(b64))
+    refs = [e.text for e in doc.iter("{urn:oasis:names:tc:SAML:2.0:assertion}AuthnContextClassRef")]
+    codes = [c.get("Value") for c in doc.iter("{urn:oasis:names:tc:SAML:2.0:protocol}StatusCode")]
+    return refs, codes
+
+
+def test_totp_second_factor_and_step_up(env):
+    """Password + TOTP gives REFEDS MFA; a code is used once; recovery codes are single-use;
+    wrong codes lock the second factor; an SP asking for MFA gets it from a user with a second
+    factor and NoAuthnContext from one without, never a password-only assertion."""
+    idp, _ = env
+    idp.cli("user", "add", "--realm", "acme", "tina", "--email", "tina@acme.test", "--password-stdin", stdin=PASSWORD + "\n")
+    out = idp.cli("user", "totp-enrol", "--realm", "acme", "tina")
+    fields = [l.split("\t", 1) for l in out.splitlines()]
+    secret = next(v for k, v in fields if k == "secret")
+    recovery = [v for k, v in fields if k == "recovery"]
+    assert len(recovery) == 10 and next(v for k, v in fields if k == "uri").startswith("otpauth://totp/")
+    mfa = "https://refeds.org/profile/mfa"
+
+    # Password, then the second step; a wrong code is refused and the page stays.
+    s = requests.Session()
+    page = sign_in(s, s.get(redirect_request(idp, authn_request(idp)), timeout=30), username="tina")
+    assert "Verify it" in page.text and 'name="SAMLResponse"' not in page.text
+    wrong = second_factor(s, page, "000000" if totp_code(secret) != "000000" else "111111", expect=401)
+    assert "not right" in wrong.text
+    code = totp_code(secret)
+    done = second_factor(s, wrong, code)
+    refs, codes = authn_class(done)
+    assert refs == [mfa] and codes == ["urn:oasis:names:tc:SAML:2.0:status:Success"]
+
+    # The same code cannot be used again, even within its 30 seconds.
+    s2 = requests.Session()
+    page = sign_in(s2, s2.get(redirect_request(idp, authn_request(idp)), timeout=30), username="tina")
+    second_factor(s2, page, code, expect=401)
+    # A recovery code works once.
+    page = sign_in(s2, s2.get(redirect_request(idp, authn_request(idp)), timeout=30), username="tina")
+    assert authn_class(second_factor(s2, page, recovery[0].upper()))[0] == [mfa]
+    s3 = requests.Session()
+    page = sign_in(s3, s3.get(redirect_request(idp, authn_request(idp)), timeout=30), username="tina")
+    second_factor(s3, page, recovery[0], expect=401)
+
+    # An SP asking for MFA: tina's MFA session answers at once; alice (password only) gets
+    # NoAuthnContext after her password; alice's password session is not reused for it.
+    wants_mfa = authn_request(idp).replace("</samlp:AuthnRequest>", f'<samlp:RequestedAuthnContext Comparison="exact"><saml:AuthnContextClassRef>{mfa}</saml:AuthnContextClassRef></samlp:RequestedAuthnContext></samlp:AuthnRequest>')
+    assert authn_class(s.get(redirect_request(idp, wants_mfa), timeout=30))[0] == [mfa]
+    a = requests.Session()
+    sign_in(a, a.get(redirect_request(idp, authn_request(idp)), timeout=30))
+    again = a.get(redirect_request(idp, wants_mfa), timeout=30)
+    assert 'name="password"' in again.text, "step-up: the password-only session is not enough"
+    refs, codes = authn_class(sign_in(a, again))
+    assert refs == [] and codes[-1] == "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"
+
+    # Five failures in a row within the lockout period (the reused recovery code above, four
+    # more here; a success clears the count) lock the second factor: then even the right code
+    # is refused.
+    s4 = requests.Session()
+    page = sign_in(s4, s4.get(redirect_request(idp, authn_request(idp)), timeout=30), username="tina")
+    for _ in range(4):
+        page = second_factor(s4, page, "999999" if totp_code(secret) != "999999" else "888888", expect=401)
+    locked = second_factor(s4, page, totp_code(secret, step_offset=1), expect=429)
+    assert "Too many wrong codes" in locked.text
+    events = idp.events("acme")
+    assert "password+totp" in events and "password+recovery-code" in events and "enrolled a TOTP second factor for tina" in events

@@ -121,6 +121,19 @@ pub enum UserCmd {
         #[arg(long)]
         realm: String,
     },
+    /// Give a user a TOTP second factor (replacing any): prints the otpauth URI, the secret and
+    /// ten one-time recovery codes, once.
+    TotpEnrol {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
+    /// Remove a user's TOTP second factor and recovery codes.
+    TotpRemove {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
     /// Disable a user: no sign-in, existing sessions not honoured.
     Disable {
         #[arg(long)]
@@ -396,6 +409,22 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
                 .await
                 .map_err(e)?;
             println!("password set for {username}");
+        }
+        IdpCommand::User(UserCmd::TotpEnrol { realm, username }) => {
+            let en = symbolon_idp::enrol_totp(s, &actor, &realm, &username, now)
+                .await
+                .map_err(e)?;
+            println!("uri\t{}", en.uri);
+            println!("secret\t{}", en.secret_base32);
+            for c in en.recovery_codes {
+                println!("recovery\t{c}");
+            }
+        }
+        IdpCommand::User(UserCmd::TotpRemove { realm, username }) => {
+            symbolon_idp::remove_totp(s, &actor, &realm, &username, now)
+                .await
+                .map_err(e)?;
+            println!("second factor removed for {username}");
         }
         IdpCommand::User(UserCmd::Disable { realm, username }) => {
             symbolon_idp::set_user_enabled(s, &actor, &realm, &username, false, now)

@@ -77,6 +77,17 @@ struct Flow {
     relay_state: Option<String>,
     csrf: String,
     expires: OffsetDateTime,
+    /// The SP asked for more than a password (RequestedAuthnContext): a second factor is
+    /// required, or the answer is NoAuthnContext.
+    #[serde(default)]
+    needs_mfa: bool,
+    /// The user whose password was right, while the second factor is pending.
+    #[serde(default)]
+    password_ok: Option<String>,
+}
+
+fn password_class() -> String {
+    AC_PASSWORD_PROTECTED.to_string()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +98,9 @@ struct SsoSession {
     session_index: String,
     authn_instant: OffsetDateTime,
     expires: OffsetDateTime,
+    /// How the user signed in: the AuthnContextClassRef the assertions carry.
+    #[serde(default = "password_class")]
+    class: String,
 }
 
 /// Kinds of short-lived state in the store (see `StateStore`), shared by every instance.
@@ -200,9 +214,7 @@ impl<S: IdpStore> AppState<S> {
         realm: &str,
         username: &str,
     ) -> Result<Option<OffsetDateTime>, StoreError> {
-        let until: Option<i64> =
-            get_state(&self.store, LOCKOUT, &failure_key(realm, username)).await?;
-        Ok(until.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()))
+        self.locked_until_key(&failure_key(realm, username)).await
     }
 
     /// Forget the failed sign-ins of this user (after a successful one).
@@ -223,19 +235,32 @@ impl<S: IdpStore> AppState<S> {
         realm: &str,
         username: &str,
     ) -> Result<(), StoreError> {
-        let key = failure_key(realm, username);
+        self.record_failure_key(&failure_key(realm, username)).await
+    }
+
+    async fn locked_until_key(&self, key: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        let until: Option<i64> = get_state(&self.store, LOCKOUT, key).await?;
+        Ok(until.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()))
+    }
+
+    async fn record_failure_key(&self, key: &str) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
         let n = self
             .store
-            .count_failure(&key, now, now + self.cfg.lockout)
+            .count_failure(key, now, now + self.cfg.lockout)
             .await?;
         if n >= self.cfg.max_login_failures {
             let until = now + self.cfg.lockout;
-            put_state(&self.store, LOCKOUT, &key, &until.unix_timestamp(), until).await?;
-            self.store.clear_failures(&key).await?;
+            put_state(&self.store, LOCKOUT, key, &until.unix_timestamp(), until).await?;
+            self.store.clear_failures(key).await?;
         }
         Ok(())
     }
+}
+
+/// The failure counter of a user's second factor (apart from the password's).
+fn second_factor_key(realm: &str, user_id: &str) -> String {
+    format!("idp-2fa:{realm}:{user_id}")
 }
 
 /// An HTML page with the console's security headers.
@@ -410,6 +435,10 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .route(
             "/realms/{realm}/login-actions/authenticate",
             post(authenticate::<S>),
+        )
+        .route(
+            "/realms/{realm}/login-actions/second-factor",
+            post(second_factor::<S>),
         )
         .merge(crate::admin_api::routes::<S>())
         .merge(crate::console::routes::<S>())
@@ -652,35 +681,41 @@ async fn sso<S: IdpStore>(
         Ok(a) => a,
         Err(e) => return Err(reject(st, &realm.name, Some(&issuer), e.to_string()).await),
     };
-    // This IdP signs users in with a password (PasswordProtectedTransport). A request for more
-    // gets the SAML status NoAuthnContext at its ACS, never a silently weaker assertion.
+    // A password gives PasswordProtectedTransport; a password and a second factor give REFEDS
+    // MFA. A request that even MFA cannot meet gets the SAML status NoAuthnContext at its ACS,
+    // never a silently weaker assertion; one that needs MFA makes the second factor required.
+    let mut needs_mfa = false;
     if let Some(req) = &accepted.request.requested_authn_context
         && !symbolon_saml::idp::satisfies(req, AC_PASSWORD_PROTECTED)
     {
-        event(
-            st,
-            &realm.name,
-            "LOGIN_ERROR",
-            None,
-            Some(&client.client_id),
-            format!(
-                "requested authentication context ({} {}) cannot be met: NoAuthnContext",
-                req.comparison.as_str(),
-                req.class_refs.join(" ")
-            ),
-        )
-        .await;
-        return error_response(
-            st,
-            realm,
-            &client,
-            &accepted.acs_url,
-            &accepted.request.id,
-            relay_state,
-            symbolon_saml::idp::STATUS_NO_AUTHN_CONTEXT,
-            "The requested authentication context cannot be provided.",
-        )
-        .await;
+        if symbolon_saml::idp::satisfies(req, symbolon_saml::idp::AC_REFEDS_MFA) {
+            needs_mfa = true;
+        } else {
+            event(
+                st,
+                &realm.name,
+                "LOGIN_ERROR",
+                None,
+                Some(&client.client_id),
+                format!(
+                    "requested authentication context ({} {}) cannot be met: NoAuthnContext",
+                    req.comparison.as_str(),
+                    req.class_refs.join(" ")
+                ),
+            )
+            .await;
+            return error_response(
+                st,
+                realm,
+                &client,
+                &accepted.acs_url,
+                &accepted.request.id,
+                relay_state,
+                symbolon_saml::idp::STATUS_NO_AUTHN_CONTEXT,
+                "The requested authentication context cannot be provided.",
+            )
+            .await;
+        }
     }
     let force = accepted.request.force_authn;
     start(
@@ -690,7 +725,7 @@ async fn sso<S: IdpStore>(
         accepted.acs_url,
         Some(accepted.request.id),
         relay_state,
-        force,
+        Start { force, needs_mfa },
         headers,
     )
     .await
@@ -731,7 +766,17 @@ async fn idp_initiated<S: IdpStore>(
     {
         return Err(WebError::bad_request("The RelayState is too long."));
     }
-    start(&st, &r, &client, acs, None, relay, false, &headers).await
+    start(
+        &st,
+        &r,
+        &client,
+        acs,
+        None,
+        relay,
+        Start::default(),
+        &headers,
+    )
+    .await
 }
 
 fn cookie_name(realm: &str) -> String {
@@ -787,6 +832,13 @@ async fn live_session<S: IdpStore>(
     Ok(s.filter(|s| s.realm == realm && s.expires > OffsetDateTime::now_utc()))
 }
 
+/// How a sign-in must go: re-authenticate (ForceAuthn), and whether a second factor is required.
+#[derive(Debug, Clone, Copy, Default)]
+struct Start {
+    force: bool,
+    needs_mfa: bool,
+}
+
 /// Either answer at once from an existing SSO session, or show the login page for a new flow.
 #[allow(clippy::too_many_arguments)]
 async fn start<S: IdpStore>(
@@ -796,11 +848,12 @@ async fn start<S: IdpStore>(
     acs_url: String,
     in_response_to: Option<String>,
     relay_state: Option<String>,
-    force_authn: bool,
+    how: Start,
     headers: &HeaderMap,
 ) -> Result<Response, WebError> {
-    if !force_authn
+    if !how.force
         && let Some(session) = live_session(st, &realm.name, headers).await?
+        && (!how.needs_mfa || session.class == symbolon_saml::idp::AC_REFEDS_MFA)
         && let Some(user) = st
             .store
             .user_by_username(&realm.name, &session.username)
@@ -829,6 +882,8 @@ async fn start<S: IdpStore>(
         relay_state,
         csrf: csrf.clone(),
         expires: OffsetDateTime::now_utc() + st.cfg.login_flow_lifetime,
+        needs_mfa: how.needs_mfa,
+        password_ok: None,
     };
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
     login_page(st, realm, client, &flow_id, &csrf, "", None, StatusCode::OK)
@@ -981,23 +1036,89 @@ async fn authenticate<S: IdpStore>(
         );
     };
     st.clear_failures(&realm, &username).await?;
-    // The flow is used once: of two concurrent posts of the same form, one signs in.
-    if st
-        .store
-        .take_state(FLOW, &flow_id, OffsetDateTime::now_utc())
-        .await?
-        .is_none()
-    {
-        return Err(expired());
+    // A second factor, when the user has one: the flow remembers whose password was right.
+    if st.store.totp(&user.id).await?.is_some() {
+        let mut pending = flow.clone();
+        pending.password_ok = Some(user.id.clone());
+        put_state(&st.store, FLOW, &flow_id, &pending, pending.expires).await?;
+        return second_factor_page(&st, &r, &flow_id, &flow.csrf, None, StatusCode::OK);
+    }
+    if flow.needs_mfa {
+        // Asked for MFA, and this user has no second factor: no weaker assertion.
+        if st
+            .store
+            .take_state(FLOW, &flow_id, OffsetDateTime::now_utc())
+            .await?
+            .is_none()
+        {
+            return Err(expired());
+        }
+        event(
+            &st,
+            &realm,
+            "LOGIN_ERROR",
+            Some(&user.username),
+            Some(&client.client_id),
+            "the application asked for MFA and the user has no second factor: NoAuthnContext"
+                .into(),
+        )
+        .await;
+        return error_response(
+            &st,
+            &r,
+            &client,
+            &flow.acs_url,
+            flow.in_response_to.as_deref().unwrap_or_default(),
+            flow.relay_state,
+            symbolon_saml::idp::STATUS_NO_AUTHN_CONTEXT,
+            "The requested authentication context cannot be provided.",
+        )
+        .await;
+    }
+    finish_sign_in(
+        &st,
+        &r,
+        &client,
+        &user,
+        flow_id,
+        flow,
+        AC_PASSWORD_PROTECTED,
+        "password",
+    )
+    .await
+}
+
+/// The sign-in succeeded: take the flow (once: of two concurrent posts of the same form, one
+/// signs in), start the SSO session with its authentication class, answer the SP.
+#[allow(clippy::too_many_arguments)]
+async fn finish_sign_in<S: IdpStore>(
+    st: &AppState<S>,
+    r: &Realm,
+    client: &Client,
+    user: &User,
+    flow_id: String,
+    flow: Flow,
+    class: &str,
+    method: &str,
+) -> Result<Response, WebError> {
+    let realm = &r.name;
+    let now = OffsetDateTime::now_utc();
+    if st.store.take_state(FLOW, &flow_id, now).await?.is_none() {
+        return Err(WebError::new(
+            StatusCode::BAD_REQUEST,
+            "Sign-in expired",
+            "This sign-in page has expired. Go back to the application and start again.",
+        ));
     }
     let session_id = random_token()?;
     let session = SsoSession {
         realm: realm.clone(),
         user_id: user.id.clone(),
         username: user.username.clone(),
-        session_index: format!("_{}", &session_id[..32]),
+        session_index: format!("_{}", session_id.get(..32).unwrap_or(&session_id)),
         authn_instant: now,
         expires: now + st.cfg.sso_session_lifetime,
+        class: class.to_string(),
     };
     put_state(
         &st.store,
@@ -1008,19 +1129,19 @@ async fn authenticate<S: IdpStore>(
     )
     .await?;
     event(
-        &st,
-        &realm,
+        st,
+        realm,
         "LOGIN",
         Some(&user.username),
         Some(&client.client_id),
-        "password".into(),
+        method.into(),
     )
     .await;
     let mut resp = issue(
-        &st,
-        &r,
-        &client,
-        &user,
+        st,
+        r,
+        client,
+        user,
         &session,
         &flow.acs_url,
         flow.in_response_to,
@@ -1034,13 +1155,169 @@ async fn authenticate<S: IdpStore>(
     };
     let set = format!(
         "{}={session_id}; Path=/realms/{}/; HttpOnly; SameSite=Lax{secure}",
-        cookie_name(&realm),
+        cookie_name(realm),
         realm
     );
     if let Ok(v) = HeaderValue::from_str(&set) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage<'a> {
+    realm_display: &'a str,
+    error: Option<&'a str>,
+    action: &'a str,
+    flow: &'a str,
+    csrf: &'a str,
+}
+
+fn second_factor_page<S>(
+    st: &AppState<S>,
+    realm: &Realm,
+    flow: &str,
+    csrf: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let action = format!(
+        "{}/realms/{}/login-actions/second-factor",
+        st.cfg.base_url, realm.name
+    );
+    let page = SecondFactorPage {
+        realm_display: &realm.display_name,
+        error,
+        action: &action,
+        flow,
+        csrf,
+    };
+    Ok(html(
+        status,
+        page.render().map_err(|_| WebError::internal())?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct SecondFactorForm {
+    flow: Option<String>,
+    csrf: Option<String>,
+    code: Option<String>,
+}
+
+/// The second step: a code from the authenticator app, or a one-time recovery code. Failures
+/// count towards a lockout of the second factor (across instances); a code is accepted once.
+async fn second_factor<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<SecondFactorForm>,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let expired = || {
+        WebError::new(
+            StatusCode::BAD_REQUEST,
+            "Sign-in expired",
+            "This sign-in page has expired. Go back to the application and start again.",
+        )
+    };
+    let flow_id = f.flow.ok_or_else(expired)?;
+    let flow: Flow = get_state(&st.store, FLOW, &flow_id)
+        .await?
+        .filter(|fl: &Flow| fl.realm == realm && fl.expires > OffsetDateTime::now_utc())
+        .ok_or_else(expired)?;
+    if !secret_eq(f.csrf.as_deref().unwrap_or(""), &flow.csrf) || !same_origin(&st.cfg, &headers) {
+        return Err(WebError::new(
+            StatusCode::FORBIDDEN,
+            "Invalid form submission",
+            "The form could not be verified. Go back to the application and start again.",
+        ));
+    }
+    let user_id = flow.password_ok.clone().ok_or_else(expired)?;
+    let user = st
+        .store
+        .user_by_id(&realm, &user_id)
+        .await?
+        .filter(|u| u.enabled)
+        .ok_or_else(expired)?;
+    let client = st
+        .store
+        .client(&realm, &flow.client_id)
+        .await?
+        .ok_or_else(expired)?;
+    let key = second_factor_key(&realm, &user_id);
+    if let Some(until) = st.locked_until_key(&key).await? {
+        let minutes = ((until - OffsetDateTime::now_utc()).whole_seconds() + 59) / 60;
+        return second_factor_page(
+            &st,
+            &r,
+            &flow_id,
+            &flow.csrf,
+            Some(&format!(
+                "Too many wrong codes. Try again in {minutes} minute(s)."
+            )),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let code = f.code.unwrap_or_default();
+    let now = OffsetDateTime::now_utc();
+    let method = match st.store.totp(&user_id).await? {
+        Some(t) => {
+            let secret = crate::totp::from_base32(&t.secret.0).ok_or_else(WebError::internal)?;
+            match crate::totp::verify(&secret, &code, now.unix_timestamp(), t.last_step) {
+                Some(step) if st.store.use_totp_step(&user_id, step).await? => {
+                    Some("password+totp")
+                }
+                _ => {
+                    let normal = crate::totp::normalise_recovery_code(&code);
+                    let hash = hex(&symbolon_dsig::sha256(normal.as_bytes()));
+                    if normal.len() == 12 && st.store.use_recovery_code(&user_id, &hash).await? {
+                        Some("password+recovery-code")
+                    } else {
+                        None
+                    }
+                }
+            }
+        }
+        None => None,
+    };
+    let Some(method) = method else {
+        st.record_failure_key(&key).await?;
+        event(
+            &st,
+            &realm,
+            "LOGIN_ERROR",
+            Some(&user.username),
+            Some(&flow.client_id),
+            "invalid second-factor code".into(),
+        )
+        .await;
+        return second_factor_page(
+            &st,
+            &r,
+            &flow_id,
+            &flow.csrf,
+            Some("That code is not right, or was already used."),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    st.store.clear_failures(&key).await?;
+    finish_sign_in(
+        &st,
+        &r,
+        &client,
+        &user,
+        flow_id,
+        flow,
+        symbolon_saml::idp::AC_REFEDS_MFA,
+        method,
+    )
+    .await
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn name_id(client: &Client, user: &User) -> Result<(String, String), WebError> {
@@ -1173,7 +1450,7 @@ async fn issue<S: IdpStore>(
         session_index: Some(session.session_index.clone()),
         session_not_on_or_after: Some(session.expires),
         authn_instant: session.authn_instant,
-        authn_context_class_ref: AC_PASSWORD_PROTECTED.into(),
+        authn_context_class_ref: session.class.clone(),
         attributes: attributes(client, user, &groups, &roles),
     };
     let parts = SignParts {

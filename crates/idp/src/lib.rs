@@ -485,6 +485,89 @@ pub async fn set_password<S: IdpStore>(
     .await
 }
 
+/// What a user needs to set up an authenticator app: shown once.
+#[derive(Debug)]
+pub struct TotpEnrolment {
+    /// The `otpauth://` URI (what a QR code carries).
+    pub uri: String,
+    pub secret_base32: String,
+    /// One-time recovery codes; only their SHA-256 is stored.
+    pub recovery_codes: Vec<String>,
+}
+
+/// Give a user a (new) TOTP second factor and ten recovery codes, replacing any earlier ones.
+pub async fn enrol_totp<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    username: &str,
+    now: OffsetDateTime,
+) -> Result<TotpEnrolment> {
+    let r = realm_or_404(store, realm).await?;
+    let user = store
+        .user_by_username(realm, &normalize_username(username))
+        .await?
+        .ok_or_else(|| IdpError::Invalid(format!("no user {username:?} in realm {realm}")))?;
+    let rng = SystemRandom::new();
+    let secret = totp::new_secret(&rng).ok_or_else(|| IdpError::Crypto("no randomness".into()))?;
+    let codes =
+        totp::recovery_codes(&rng, 10).ok_or_else(|| IdpError::Crypto("no randomness".into()))?;
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| {
+            symbolon_dsig::sha256(totp::normalise_recovery_code(c).as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect();
+    let cred = symbolon_store::TotpCredential {
+        secret: Secret(totp::to_base32(&secret)),
+        last_step: None,
+        created_at: now,
+    };
+    store.set_totp(&user.id, &cred, &hashes).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!("enrolled a TOTP second factor for {}", user.username),
+        now,
+    )
+    .await?;
+    let account = user.email.clone().unwrap_or_else(|| user.username.clone());
+    Ok(TotpEnrolment {
+        uri: totp::otpauth_uri(&r.display_name, &account, &secret),
+        secret_base32: cred.secret.0,
+        recovery_codes: codes,
+    })
+}
+
+/// Remove a user's TOTP second factor and recovery codes.
+pub async fn remove_totp<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    username: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let user = store
+        .user_by_username(realm, &normalize_username(username))
+        .await?
+        .ok_or_else(|| IdpError::Invalid(format!("no user {username:?} in realm {realm}")))?;
+    store.remove_totp(&user.id).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!("removed the TOTP second factor of {}", user.username),
+        now,
+    )
+    .await
+}
+
 /// Check a username and password. `None` when either is wrong or the user is disabled (callers
 /// do not learn which).
 pub async fn check_password<S: IdpStore>(
