@@ -7,6 +7,7 @@ import base64
 import html.parser
 import json
 import os
+import re
 import shutil
 import subprocess
 import urllib.parse
@@ -876,3 +877,45 @@ def test_totp_second_factor_and_step_up(env):
     assert "Too many wrong codes" in locked.text
     events = idp.events("acme")
     assert "password+totp" in events and "password+recovery-code" in events and "enrolled a TOTP second factor for tina" in events
+
+
+def test_account_console_self_service_totp(env):
+    """The user's own account console: sign in there with the realm's login, set up an
+    authenticator app (server-rendered QR code, the app proven by a code), get recovery codes once,
+    then application sign-ins need the second factor; turning it off asks first."""
+    idp, _ = env
+    idp.cli("user", "add", "--realm", "acme", "una", "--email", "una@acme.test", "--first-name", "Una", "--password-stdin", stdin=PASSWORD + "\n")
+    s = requests.Session()
+    login = s.get(f"{idp.base}/realms/acme/account", timeout=30)
+    assert "Sign in to Acme Corp" in login.text and "to continue to" not in login.text
+    page = sign_in(s, login, username="una")
+    assert page.url.endswith("/realms/acme/account") and "Your account" in page.text and 'id="mfa-status">Off' in page.text
+    f = form(page.text, "/account/totp")
+    # Without the session the console only offers the login.
+    assert 'name="password"' in requests.post(f"{idp.base}/realms/acme/account/totp", data={**f["fields"], "action": "setup"}, timeout=30).text
+    setup = s.post(f"{idp.base}/realms/acme/account/totp", data={**f["fields"], "action": "setup"}, timeout=30)
+    assert "<svg" in setup.text and 'aria-label="QR code' in setup.text
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', setup.text).group(1)
+    cf = form(setup.text, "/account/totp")
+    wrong = s.post(f"{idp.base}/realms/acme/account/totp", data={**cf["fields"], "code": "000000" if totp_code(secret) != "000000" else "111111"}, timeout=30)
+    assert wrong.status_code == 400 and "not right" in wrong.text and "<svg" in wrong.text
+    on = s.post(f"{idp.base}/realms/acme/account/totp", data={**cf["fields"], "code": totp_code(secret)}, timeout=30)
+    codes = re.findall(r"<li><code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code></li>", on.text)
+    assert on.status_code == 200 and "Two-factor authentication is on." in on.text and len(codes) == 10
+    assert "10 recovery code(s) left" in s.get(f"{idp.base}/realms/acme/account", timeout=30).text
+    # Without the form token nothing changes.
+    assert s.post(f"{idp.base}/realms/acme/account/totp", data={"action": "remove", "confirm": "yes", "csrf": "x"}, timeout=30).status_code == 403
+    # Application sign-ins now ask for the second factor (the set-up code was used: a recovery code here).
+    b = requests.Session()
+    step = sign_in(b, b.get(redirect_request(idp, authn_request(idp)), timeout=30), username="una")
+    assert "Verify it" in step.text
+    assert authn_class(second_factor(b, step, codes[0]))[0] == ["https://refeds.org/profile/mfa"]
+    # Turning it off asks first.
+    page = s.get(f"{idp.base}/realms/acme/account", timeout=30)
+    assert "9 recovery code(s) left" in page.text
+    rf = form(page.text, "/account/totp")
+    ask = s.post(f"{idp.base}/realms/acme/account/totp", data={**rf["fields"]}, timeout=30)
+    assert "Turn off two-factor authentication?" in ask.text
+    off = s.post(f"{idp.base}/realms/acme/account/totp", data={**form(ask.text, "/account/totp")["fields"]}, timeout=30)
+    assert "Two-factor authentication is off." in off.text and 'id="mfa-status">Off' in off.text
+    assert "una enrolled a TOTP second factor" in idp.events("acme")

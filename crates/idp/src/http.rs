@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use symbolon_dsig::{SecureRandom, SignOptions, SystemRandom};
@@ -84,6 +84,9 @@ struct Flow {
     /// The user whose password was right, while the second factor is pending.
     #[serde(default)]
     password_ok: Option<String>,
+    /// A sign-in to the user's own account console, not to an application.
+    #[serde(default)]
+    account: bool,
 }
 
 fn password_class() -> String {
@@ -101,6 +104,9 @@ struct SsoSession {
     /// How the user signed in: the AuthnContextClassRef the assertions carry.
     #[serde(default = "password_class")]
     class: String,
+    /// The account console's form token for this session.
+    #[serde(default)]
+    csrf: String,
 }
 
 /// Kinds of short-lived state in the store (see `StateStore`), shared by every instance.
@@ -304,7 +310,7 @@ impl WebError {
     fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "Not found", message)
     }
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             "This sign-in request cannot be accepted",
@@ -323,7 +329,7 @@ impl WebError {
     pub(crate) fn bad_request_page(message: &str) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Bad request", message)
     }
-    fn internal() -> Self {
+    pub(crate) fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Something went wrong",
@@ -440,6 +446,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
             "/realms/{realm}/login-actions/second-factor",
             post(second_factor::<S>),
         )
+        .merge(crate::account::routes::<S>())
         .merge(crate::admin_api::routes::<S>())
         .merge(crate::console::routes::<S>())
         .with_state(state)
@@ -493,7 +500,10 @@ async fn css() -> Response {
     r
 }
 
-async fn realm_or_404<S: IdpStore>(st: &AppState<S>, realm: &str) -> Result<Realm, WebError> {
+pub(crate) async fn realm_or_404<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+) -> Result<Realm, WebError> {
     match st.store.realm(realm).await? {
         Some(r) if r.enabled => Ok(r),
         _ => Err(WebError::not_found(format!(
@@ -832,6 +842,46 @@ async fn live_session<S: IdpStore>(
     Ok(s.filter(|s| s.realm == realm && s.expires > OffsetDateTime::now_utc()))
 }
 
+/// The account console's session: (session ID, user ID, form token), from the realm's SSO
+/// cookie.
+pub(crate) async fn account_session<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    headers: &HeaderMap,
+) -> Result<Option<(String, String, String)>, WebError> {
+    let Some(id) = cookie(headers, &cookie_name(realm)) else {
+        return Ok(None);
+    };
+    let s: Option<SsoSession> = get_state(&st.store, SSO_SESSION, &id).await?;
+    Ok(
+        s.filter(|s| s.realm == realm && s.expires > OffsetDateTime::now_utc())
+            .map(|s| (id, s.user_id, s.csrf)),
+    )
+}
+
+/// The realm's login page for the user's own account console (no application).
+pub(crate) async fn account_login<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+) -> Result<Response, WebError> {
+    let flow_id = random_token()?;
+    let csrf = random_token()?;
+    let flow = Flow {
+        realm: realm.name.clone(),
+        client_id: String::new(),
+        acs_url: String::new(),
+        in_response_to: None,
+        relay_state: None,
+        csrf: csrf.clone(),
+        expires: OffsetDateTime::now_utc() + st.cfg.login_flow_lifetime,
+        needs_mfa: false,
+        password_ok: None,
+        account: true,
+    };
+    put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
+    login_page(st, realm, None, &flow_id, &csrf, "", None, StatusCode::OK)
+}
+
 /// How a sign-in must go: re-authenticate (ForceAuthn), and whether a second factor is required.
 #[derive(Debug, Clone, Copy, Default)]
 struct Start {
@@ -884,16 +934,26 @@ async fn start<S: IdpStore>(
         expires: OffsetDateTime::now_utc() + st.cfg.login_flow_lifetime,
         needs_mfa: how.needs_mfa,
         password_ok: None,
+        account: false,
     };
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
-    login_page(st, realm, client, &flow_id, &csrf, "", None, StatusCode::OK)
+    login_page(
+        st,
+        realm,
+        Some(client),
+        &flow_id,
+        &csrf,
+        "",
+        None,
+        StatusCode::OK,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
 fn login_page<S>(
     st: &AppState<S>,
     realm: &Realm,
-    client: &Client,
+    client: Option<&Client>,
     flow: &str,
     csrf: &str,
     username: &str,
@@ -906,7 +966,7 @@ fn login_page<S>(
     );
     let page = LoginPage {
         realm_display: &realm.display_name,
-        client_name: Some(client.name.as_deref().unwrap_or(&client.client_id)),
+        client_name: client.map(|c| c.name.as_deref().unwrap_or(&c.client_id)),
         error,
         action: &action,
         flow,
@@ -977,11 +1037,16 @@ async fn authenticate<S: IdpStore>(
             "The form could not be verified. Go back to the application and start again.",
         ));
     }
-    let client = st
-        .store
-        .client(&realm, &flow.client_id)
-        .await?
-        .ok_or_else(expired)?;
+    let client = if flow.account {
+        None
+    } else {
+        Some(
+            st.store
+                .client(&realm, &flow.client_id)
+                .await?
+                .ok_or_else(expired)?,
+        )
+    };
     let username = normalize_username(f.username.as_deref().unwrap_or(""));
     let password = f.password.unwrap_or_default();
     let now = OffsetDateTime::now_utc();
@@ -1000,7 +1065,7 @@ async fn authenticate<S: IdpStore>(
         return login_page(
             &st,
             &r,
-            &client,
+            client.as_ref(),
             &flow_id,
             &flow.csrf,
             &username,
@@ -1027,7 +1092,7 @@ async fn authenticate<S: IdpStore>(
         return login_page(
             &st,
             &r,
-            &client,
+            client.as_ref(),
             &flow_id,
             &flow.csrf,
             &username,
@@ -1043,7 +1108,9 @@ async fn authenticate<S: IdpStore>(
         put_state(&st.store, FLOW, &flow_id, &pending, pending.expires).await?;
         return second_factor_page(&st, &r, &flow_id, &flow.csrf, None, StatusCode::OK);
     }
-    if flow.needs_mfa {
+    if flow.needs_mfa
+        && let Some(client) = &client
+    {
         // Asked for MFA, and this user has no second factor: no weaker assertion.
         if st
             .store
@@ -1058,7 +1125,7 @@ async fn authenticate<S: IdpStore>(
             &realm,
             "LOGIN_ERROR",
             Some(&user.username),
-            Some(&client.client_id),
+            Some(&flow.client_id),
             "the application asked for MFA and the user has no second factor: NoAuthnContext"
                 .into(),
         )
@@ -1066,7 +1133,7 @@ async fn authenticate<S: IdpStore>(
         return error_response(
             &st,
             &r,
-            &client,
+            client,
             &flow.acs_url,
             flow.in_response_to.as_deref().unwrap_or_default(),
             flow.relay_state,
@@ -1078,7 +1145,7 @@ async fn authenticate<S: IdpStore>(
     finish_sign_in(
         &st,
         &r,
-        &client,
+        client.as_ref(),
         &user,
         flow_id,
         flow,
@@ -1094,7 +1161,7 @@ async fn authenticate<S: IdpStore>(
 async fn finish_sign_in<S: IdpStore>(
     st: &AppState<S>,
     r: &Realm,
-    client: &Client,
+    client: Option<&Client>,
     user: &User,
     flow_id: String,
     flow: Flow,
@@ -1119,6 +1186,7 @@ async fn finish_sign_in<S: IdpStore>(
         authn_instant: now,
         expires: now + st.cfg.sso_session_lifetime,
         class: class.to_string(),
+        csrf: random_token()?,
     };
     put_state(
         &st.store,
@@ -1133,21 +1201,26 @@ async fn finish_sign_in<S: IdpStore>(
         realm,
         "LOGIN",
         Some(&user.username),
-        Some(&client.client_id),
+        client.map(|c| c.client_id.as_str()),
         method.into(),
     )
     .await;
-    let mut resp = issue(
-        st,
-        r,
-        client,
-        user,
-        &session,
-        &flow.acs_url,
-        flow.in_response_to,
-        flow.relay_state,
-    )
-    .await?;
+    let mut resp = match client {
+        Some(client) => {
+            issue(
+                st,
+                r,
+                client,
+                user,
+                &session,
+                &flow.acs_url,
+                flow.in_response_to,
+                flow.relay_state,
+            )
+            .await?
+        }
+        None => Redirect::to(&format!("/realms/{realm}/account")).into_response(),
+    };
     let secure = if st.cfg.secure_cookies() {
         "; Secure"
     } else {
@@ -1241,11 +1314,16 @@ async fn second_factor<S: IdpStore>(
         .await?
         .filter(|u| u.enabled)
         .ok_or_else(expired)?;
-    let client = st
-        .store
-        .client(&realm, &flow.client_id)
-        .await?
-        .ok_or_else(expired)?;
+    let client = if flow.account {
+        None
+    } else {
+        Some(
+            st.store
+                .client(&realm, &flow.client_id)
+                .await?
+                .ok_or_else(expired)?,
+        )
+    };
     let key = second_factor_key(&realm, &user_id);
     if let Some(until) = st.locked_until_key(&key).await? {
         let minutes = ((until - OffsetDateTime::now_utc()).whole_seconds() + 59) / 60;
@@ -1271,7 +1349,7 @@ async fn second_factor<S: IdpStore>(
                 }
                 _ => {
                     let normal = crate::totp::normalise_recovery_code(&code);
-                    let hash = hex(&symbolon_dsig::sha256(normal.as_bytes()));
+                    let hash = crate::hex_sha256(&normal);
                     if normal.len() == 12 && st.store.use_recovery_code(&user_id, &hash).await? {
                         Some("password+recovery-code")
                     } else {
@@ -1306,7 +1384,7 @@ async fn second_factor<S: IdpStore>(
     finish_sign_in(
         &st,
         &r,
-        &client,
+        client.as_ref(),
         &user,
         flow_id,
         flow,
@@ -1314,10 +1392,6 @@ async fn second_factor<S: IdpStore>(
         method,
     )
     .await
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn name_id(client: &Client, user: &User) -> Result<(String, String), WebError> {

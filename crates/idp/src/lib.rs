@@ -9,6 +9,7 @@
 //! - A realm always has exactly one active key once created; a retired key is never published
 //!   or used again.
 
+mod account;
 pub mod admin_api;
 pub mod console;
 pub mod front;
@@ -485,6 +486,14 @@ pub async fn set_password<S: IdpStore>(
     .await
 }
 
+/// SHA-256 of a text, as lowercase hex (how recovery codes are stored).
+pub(crate) fn hex_sha256(text: &str) -> String {
+    symbolon_dsig::sha256(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// What a user needs to set up an authenticator app: shown once.
 #[derive(Debug)]
 pub struct TotpEnrolment {
@@ -514,12 +523,7 @@ pub async fn enrol_totp<S: IdpStore>(
         totp::recovery_codes(&rng, 10).ok_or_else(|| IdpError::Crypto("no randomness".into()))?;
     let hashes: Vec<String> = codes
         .iter()
-        .map(|c| {
-            symbolon_dsig::sha256(totp::normalise_recovery_code(c).as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        })
+        .map(|c| hex_sha256(&totp::normalise_recovery_code(c)))
         .collect();
     let cred = symbolon_store::TotpCredential {
         secret: Secret(totp::to_base32(&secret)),

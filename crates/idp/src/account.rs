@@ -1,0 +1,281 @@
+//! The user's own account console, `/realms/{realm}/account`: profile, the second factor
+//! (self-service TOTP enrolment with a QR code rendered here, recovery codes shown once,
+//! removal), and the applications to launch (clients with a Home URL). Signed in by the realm's
+//! own login (password, then the second factor when the user has one).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use symbolon_store::{IdpStore, Realm, Secret, TotpCredential, User};
+use time::OffsetDateTime;
+
+use crate::http::{AppState, WebError};
+
+const TOTP_SETUP: &str = "idp-totp-setup";
+
+pub(crate) fn routes<S: IdpStore>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/realms/{realm}/account", get(account::<S>))
+        .route("/realms/{realm}/account/totp", post(totp::<S>))
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    realm: &'a str,
+    realm_display: &'a str,
+    user: &'a User,
+    csrf: &'a str,
+    enrolled: bool,
+    codes_left: u32,
+    /// Set-up in progress: (QR code SVG, secret in base32).
+    setup: Option<(String, String)>,
+    /// Recovery codes, shown once right after enrolment.
+    new_codes: Vec<String>,
+    confirm_remove: bool,
+    notice: Option<&'a str>,
+    error: Option<&'a str>,
+    apps: Vec<(String, String)>,
+}
+
+struct Signed {
+    realm: Realm,
+    user: User,
+    session_id: String,
+    csrf: String,
+}
+
+async fn signed_in<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    headers: &HeaderMap,
+) -> Result<Result<Signed, Response>, WebError> {
+    let r = crate::http::realm_or_404(st, realm).await?;
+    match crate::http::account_session(st, realm, headers).await? {
+        Some((session_id, user_id, csrf)) => {
+            match st
+                .store()
+                .user_by_id(realm, &user_id)
+                .await?
+                .filter(|u| u.enabled)
+            {
+                Some(user) => Ok(Ok(Signed {
+                    realm: r,
+                    user,
+                    session_id,
+                    csrf,
+                })),
+                None => Ok(Err(crate::http::account_login(st, &r).await?)),
+            }
+        }
+        None => Ok(Err(crate::http::account_login(st, &r).await?)),
+    }
+}
+
+#[derive(Default)]
+struct View {
+    setup: Option<(String, String)>,
+    new_codes: Vec<String>,
+    confirm_remove: bool,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+async fn render<S: IdpStore>(
+    st: &AppState<S>,
+    s: &Signed,
+    v: View,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let enrolled = st.store().totp(&s.user.id).await?.is_some();
+    let codes_left = st.store().recovery_codes_left(&s.user.id).await?;
+    let mut apps = Vec::new();
+    for c in st.store().clients(&s.realm.name).await? {
+        if c.enabled
+            && let Some(home) = c.home_url.clone()
+            && crate::may_use(st.store(), &c, &s.user).await?
+        {
+            apps.push((c.name.clone().unwrap_or_else(|| c.client_id.clone()), home));
+        }
+    }
+    let page = AccountPage {
+        realm: &s.realm.name,
+        realm_display: &s.realm.display_name,
+        user: &s.user,
+        csrf: &s.csrf,
+        enrolled,
+        codes_left,
+        setup: v.setup,
+        new_codes: v.new_codes,
+        confirm_remove: v.confirm_remove,
+        notice: v.notice,
+        error: v.error,
+        apps,
+    };
+    Ok(crate::http::html_page(
+        status,
+        page.render().map_err(|_| WebError::internal())?,
+    ))
+}
+
+async fn account<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    match signed_in(&st, &realm, &headers).await? {
+        Ok(s) => render(&st, &s, View::default(), StatusCode::OK).await,
+        Err(login) => Ok(login),
+    }
+}
+
+#[derive(Deserialize)]
+struct TotpForm {
+    csrf: Option<String>,
+    action: Option<String>,
+    code: Option<String>,
+    confirm: Option<String>,
+}
+
+fn qr_svg(uri: &str) -> Result<String, WebError> {
+    let code = qrcode::QrCode::new(uri.as_bytes()).map_err(|_| WebError::internal())?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
+}
+
+async fn totp<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<TotpForm>,
+) -> Result<Response, WebError> {
+    let s = match signed_in(&st, &realm, &headers).await? {
+        Ok(s) => s,
+        Err(login) => return Ok(login),
+    };
+    if !crate::http::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf)
+        || !crate::http::same_origin_as(&st.config().base_url, &headers)
+    {
+        return Err(WebError::forbidden(
+            "Invalid form submission",
+            "Reload the page and try again.",
+        ));
+    }
+    let now = OffsetDateTime::now_utc();
+    let actor = crate::Actor(format!("{} (account console)", s.user.username));
+    match f.action.as_deref() {
+        Some("setup") => {
+            let rng = symbolon_dsig::SystemRandom::new();
+            let secret = crate::totp::new_secret(&rng).ok_or_else(WebError::internal)?;
+            let b32 = crate::totp::to_base32(&secret);
+            // Kept for ten minutes under this session until the user proves the app has it.
+            st.store()
+                .put_state(
+                    TOTP_SETUP,
+                    &s.session_id,
+                    &b32,
+                    now + time::Duration::minutes(10),
+                )
+                .await?;
+            let account = s
+                .user
+                .email
+                .clone()
+                .unwrap_or_else(|| s.user.username.clone());
+            let uri = crate::totp::otpauth_uri(&s.realm.display_name, &account, &secret);
+            let view = View {
+                setup: Some((qr_svg(&uri)?, b32)),
+                ..View::default()
+            };
+            render(&st, &s, view, StatusCode::OK).await
+        }
+        Some("confirm") => {
+            let Some(b32) = st.store().state(TOTP_SETUP, &s.session_id, now).await? else {
+                let view = View {
+                    error: Some("The set-up expired. Start again."),
+                    ..View::default()
+                };
+                return render(&st, &s, view, StatusCode::BAD_REQUEST).await;
+            };
+            let secret = crate::totp::from_base32(&b32).ok_or_else(WebError::internal)?;
+            let code = f.code.unwrap_or_default();
+            let Some(step) = crate::totp::verify(&secret, &code, now.unix_timestamp(), None) else {
+                let account = s
+                    .user
+                    .email
+                    .clone()
+                    .unwrap_or_else(|| s.user.username.clone());
+                let uri = crate::totp::otpauth_uri(&s.realm.display_name, &account, &secret);
+                let view = View {
+                    setup: Some((qr_svg(&uri)?, b32)),
+                    error: Some(
+                        "That code is not right. Check the app's clock and try the current code.",
+                    ),
+                    ..View::default()
+                };
+                return render(&st, &s, view, StatusCode::BAD_REQUEST).await;
+            };
+            let rng = symbolon_dsig::SystemRandom::new();
+            let codes = crate::totp::recovery_codes(&rng, 10).ok_or_else(WebError::internal)?;
+            let hashes: Vec<String> = codes
+                .iter()
+                .map(|c| crate::hex_sha256(&crate::totp::normalise_recovery_code(c)))
+                .collect();
+            let cred = TotpCredential {
+                secret: Secret(b32),
+                // The code just shown proves the app; it cannot sign in again.
+                last_step: Some(step),
+                created_at: now,
+            };
+            st.store().set_totp(&s.user.id, &cred, &hashes).await?;
+            st.store().delete_state(TOTP_SETUP, &s.session_id).await?;
+            crate::http::record_event(
+                &st,
+                &realm,
+                "CREDENTIAL",
+                Some(&actor.0),
+                None,
+                format!("{} enrolled a TOTP second factor", s.user.username),
+            )
+            .await;
+            let view = View {
+                new_codes: codes,
+                notice: Some("Two-factor authentication is on."),
+                ..View::default()
+            };
+            render(&st, &s, view, StatusCode::OK).await
+        }
+        Some("remove") if f.confirm.as_deref() == Some("yes") => {
+            st.store().remove_totp(&s.user.id).await?;
+            crate::http::record_event(
+                &st,
+                &realm,
+                "CREDENTIAL",
+                Some(&actor.0),
+                None,
+                format!("{} removed their TOTP second factor", s.user.username),
+            )
+            .await;
+            let view = View {
+                notice: Some("Two-factor authentication is off."),
+                ..View::default()
+            };
+            render(&st, &s, view, StatusCode::OK).await
+        }
+        Some("remove") => {
+            let view = View {
+                confirm_remove: true,
+                ..View::default()
+            };
+            render(&st, &s, view, StatusCode::OK).await
+        }
+        _ => Err(WebError::bad_request("Unknown action.")),
+    }
+}
