@@ -919,3 +919,36 @@ def test_account_console_self_service_totp(env):
     off = s.post(f"{idp.base}/realms/acme/account/totp", data={**form(ask.text, "/account/totp")["fields"]}, timeout=30)
     assert "Two-factor authentication is off." in off.text and 'id="mfa-status">Off' in off.text
     assert "una enrolled a TOTP second factor" in idp.events("acme")
+
+
+def test_realm_requiring_a_second_factor(env):
+    """With the realm's policy at "second factor required", a user without one gets no assertion
+    and is sent to the account console to set one up; a password-only session (from the account
+    console) is never reused for an application; with TOTP the user signs in with MFA. The policy
+    is set in the console (CSRF) or the CLI and recorded."""
+    idp, _ = env
+    idp.cli("user", "add", "--realm", "acme", "vic", "--password-stdin", stdin=PASSWORD + "\n")
+    admin = console_session(idp)
+    page = admin.get(f"{idp.base}/admin/console/acme/settings", timeout=10)
+    f = form(page.text, "/admin/console/acme/settings")
+    assert admin.post(f"{idp.base}/admin/console/acme/settings", data={**f["fields"], "policy": "second-factor", "csrf": "x"}, timeout=10).status_code == 403
+    saved = admin.post(f"{idp.base}/admin/console/acme/settings", data={**f["fields"], "policy": "second-factor"}, timeout=10)
+    assert "Sign-in policy: Password and a second factor, required." in saved.text
+    try:
+        assert idp.cli("realm", "policy", "acme").strip() == "second-factor"
+        b = requests.Session()
+        refused = sign_in(b, b.get(redirect_request(idp, authn_request(idp)), timeout=30), username="vic", expect=403)
+        assert "Two-factor authentication required" in refused.text and 'href="/realms/acme/account"' in refused.text
+        assert 'name="SAMLResponse"' not in refused.text
+        # The account console stays open with the password alone...
+        console = sign_in(b, b.get(f"{idp.base}/realms/acme/account", timeout=30), username="vic")
+        assert "Your account" in console.text
+        # ...but that password-only session does not open an application.
+        again = b.get(redirect_request(idp, authn_request(idp)), timeout=30)
+        assert 'name="password"' in again.text and 'name="SAMLResponse"' not in again.text
+        secret = next(l.split("\t")[1] for l in idp.cli("user", "totp-enrol", "--realm", "acme", "vic").splitlines() if l.startswith("secret\t"))
+        step = sign_in(b, again, username="vic")
+        assert authn_class(second_factor(b, step, totp_code(secret)))[0] == ["https://refeds.org/profile/mfa"]
+        assert "set the sign-in policy to second-factor" in idp.events("acme")
+    finally:
+        assert idp.cli("realm", "policy", "acme", "password").strip() == "password"

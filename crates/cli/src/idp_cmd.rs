@@ -90,6 +90,12 @@ pub enum RealmCmd {
         key_alg: String,
     },
     List,
+    /// Show or set the realm's sign-in policy: `password`, or `second-factor` (required).
+    Policy {
+        name: String,
+        #[arg(value_parser = ["password", "second-factor"])]
+        policy: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -353,6 +359,15 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
                 .await
                 .map_err(e)?;
             println!("created realm {} ({})", r.name, r.display_name);
+        }
+        IdpCommand::Realm(RealmCmd::Policy { name, policy }) => {
+            if let Some(p) = policy.as_deref().and_then(symbolon_idp::AuthPolicy::parse) {
+                symbolon_idp::set_auth_policy(s, &actor, &name, p, now)
+                    .await
+                    .map_err(e)?;
+            }
+            let p = symbolon_idp::auth_policy(s, &name).await.map_err(e)?;
+            println!("{}", p.as_str());
         }
         IdpCommand::Realm(RealmCmd::List) => {
             for r in s.realms().await.map_err(st)? {

@@ -54,7 +54,10 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
             "/admin/console/{realm}/clients/{id}",
             get(client_page::<S>).post(save_client::<S>),
         )
-        .route("/admin/console/{realm}/settings", get(settings::<S>))
+        .route(
+            "/admin/console/{realm}/settings",
+            get(settings::<S>).post(set_policy::<S>),
+        )
         .route("/admin/console/{realm}/keys", get(keys::<S>))
         .route("/admin/console/{realm}/keys/next", post(add_next_key::<S>))
         .route(
@@ -1028,6 +1031,8 @@ struct SettingsPage<'a> {
     entity_id: String,
     endpoint: String,
     descriptor: String,
+    /// (value, label, current)
+    policies: Vec<(&'static str, &'static str, bool)>,
 }
 
 async fn settings<S: IdpStore>(
@@ -1043,21 +1048,86 @@ async fn settings<S: IdpStore>(
         Ok(r) => r,
         Err(resp) => return resp,
     };
+    settings_page(&st, &s, &r, None).await
+}
+
+async fn settings_page<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    r: &symbolon_store::Realm,
+    notice: Option<String>,
+) -> Response {
+    let realm = &r.name;
+    let policy = match crate::auth_policy(st.store(), realm).await {
+        Ok(p) => p,
+        Err(e) => return WebError::from(e).into_response(),
+    };
     let base = &st.config().base_url;
     page(
         SettingsPage {
-            realm: Some(&realm),
-            realm_name: &realm,
+            realm: Some(realm),
+            realm_name: realm,
             csrf: &s.csrf,
             admin: &s.username,
-            notice: None,
+            notice,
             display_name: &r.display_name,
-            entity_id: crate::entity_id(base, &realm),
-            endpoint: crate::saml_endpoint(base, &realm),
-            descriptor: format!("{}/descriptor", crate::saml_endpoint(base, &realm)),
+            entity_id: crate::entity_id(base, realm),
+            endpoint: crate::saml_endpoint(base, realm),
+            descriptor: format!("{}/descriptor", crate::saml_endpoint(base, realm)),
+            policies: [crate::AuthPolicy::Password, crate::AuthPolicy::SecondFactor]
+                .into_iter()
+                .map(|p| (p.as_str(), p.label(), p == policy))
+                .collect(),
         }
         .render(),
     )
+}
+
+#[derive(Deserialize)]
+struct PolicyForm {
+    csrf: Option<String>,
+    policy: Option<String>,
+}
+
+async fn set_policy<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Form(f): Form<PolicyForm>,
+) -> Response {
+    let s = match admin(&st, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let r = match realm_or_404(&st, &realm).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let Some(policy) = f.policy.as_deref().and_then(crate::AuthPolicy::parse) else {
+        return WebError::bad_request("Choose a sign-in policy.").into_response();
+    };
+    let actor = crate::Actor(s.username.clone());
+    if let Err(e) = crate::set_auth_policy(
+        st.store(),
+        &actor,
+        &realm,
+        policy,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        return WebError::from(e).into_response();
+    }
+    settings_page(
+        &st,
+        &s,
+        &r,
+        Some(format!("Sign-in policy: {}.", policy.label())),
+    )
+    .await
 }
 
 #[derive(Template)]

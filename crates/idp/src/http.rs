@@ -901,9 +901,13 @@ async fn start<S: IdpStore>(
     how: Start,
     headers: &HeaderMap,
 ) -> Result<Response, WebError> {
+    // A password-only session serves neither an SP that asked for MFA nor a realm that requires
+    // a second factor (it may come from the account console, or from before the policy).
+    let needs_mfa = how.needs_mfa
+        || crate::auth_policy(&st.store, &realm.name).await? == crate::AuthPolicy::SecondFactor;
     if !how.force
         && let Some(session) = live_session(st, &realm.name, headers).await?
-        && (!how.needs_mfa || session.class == symbolon_saml::idp::AC_REFEDS_MFA)
+        && (!needs_mfa || session.class == symbolon_saml::idp::AC_REFEDS_MFA)
         && let Some(user) = st
             .store
             .user_by_username(&realm.name, &session.username)
@@ -1108,6 +1112,33 @@ async fn authenticate<S: IdpStore>(
         put_state(&st.store, FLOW, &flow_id, &pending, pending.expires).await?;
         return second_factor_page(&st, &r, &flow_id, &flow.csrf, None, StatusCode::OK);
     }
+    // The realm requires a second factor and this user has none: not into an application; the
+    // account console (where it is set up) stays open.
+    if !flow.account
+        && crate::auth_policy(&st.store, &realm).await? == crate::AuthPolicy::SecondFactor
+    {
+        st.store
+            .take_state(FLOW, &flow_id, OffsetDateTime::now_utc())
+            .await?;
+        event(
+            &st,
+            &realm,
+            "LOGIN_ERROR",
+            Some(&user.username),
+            Some(&flow.client_id),
+            "the realm requires a second factor and the user has none".into(),
+        )
+        .await;
+        return Ok(html(
+            StatusCode::FORBIDDEN,
+            SetUpSecondFactorPage {
+                realm_display: &r.display_name,
+                account: &format!("/realms/{realm}/account"),
+            }
+            .render()
+            .map_err(|_| WebError::internal())?,
+        ));
+    }
     if flow.needs_mfa
         && let Some(client) = &client
     {
@@ -1235,6 +1266,13 @@ async fn finish_sign_in<S: IdpStore>(
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "set_up_second_factor.html")]
+struct SetUpSecondFactorPage<'a> {
+    realm_display: &'a str,
+    account: &'a str,
 }
 
 #[derive(Template)]

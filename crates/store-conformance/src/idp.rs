@@ -394,9 +394,21 @@ pub async fn idp<S: IdpStore>(s: S) {
     assert!(s.events("a", None, 10).await.unwrap().is_empty());
 }
 
-/// Second-factor credentials: TOTP with its last used step, recovery codes used once.
+/// Second-factor credentials: TOTP with its last used step, recovery codes used once; the
+/// realm's sign-in policy.
 pub async fn credentials<S: IdpStore>(s: S) {
     s.create_realm(&realm("c")).await.unwrap();
+    assert_eq!(s.auth_policy("c").await.unwrap(), "password", "the default");
+    s.set_auth_policy("c", "second-factor").await.unwrap();
+    assert_eq!(s.auth_policy("c").await.unwrap(), "second-factor");
+    assert!(matches!(
+        s.set_auth_policy("nope", "password").await,
+        Err(StoreError::NotFound(..))
+    ));
+    assert!(matches!(
+        s.auth_policy("nope").await,
+        Err(StoreError::NotFound(..))
+    ));
     let u = User {
         id: "cu".into(),
         realm: "c".into(),

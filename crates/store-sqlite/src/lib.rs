@@ -134,6 +134,31 @@ impl RealmStore for SqliteStore {
             .map_err(map_err)?;
         rows.iter().map(realm_row).collect()
     }
+
+    async fn auth_policy(&self, realm: &str) -> Result<String> {
+        let row = sqlx::query("SELECT auth_policy FROM realms WHERE name = ?")
+            .bind(realm)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        match row {
+            Some(r) => r.try_get("auth_policy").map_err(map_err),
+            None => Err(StoreError::NotFound("realm", realm.to_string())),
+        }
+    }
+
+    async fn set_auth_policy(&self, realm: &str, policy: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE realms SET auth_policy = ? WHERE name = ?")
+            .bind(policy)
+            .bind(realm)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("realm", realm.to_string()));
+        }
+        Ok(())
+    }
 }
 
 fn realm_row(r: &SqliteRow) -> Result<Realm> {

@@ -200,6 +200,10 @@ pub trait RealmStore {
     fn create_realm(&self, realm: &Realm) -> impl Future<Output = Result<()>> + Send;
     fn realm(&self, name: &str) -> impl Future<Output = Result<Option<Realm>>> + Send;
     fn realms(&self) -> impl Future<Output = Result<Vec<Realm>>> + Send;
+    /// The realm's sign-in policy (`password` or `second-factor`).
+    fn auth_policy(&self, realm: &str) -> impl Future<Output = Result<String>> + Send;
+    fn set_auth_policy(&self, realm: &str, policy: &str)
+    -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Realm signing keys.
