@@ -952,3 +952,27 @@ def test_realm_requiring_a_second_factor(env):
         assert "set the sign-in policy to second-factor" in idp.events("acme")
     finally:
         assert idp.cli("realm", "policy", "acme", "password").strip() == "password"
+
+
+def test_account_console_lists_and_signs_out_sessions(env):
+    """The account console lists the user's own sessions (never their IDs) and signs one out:
+    that browser's SSO session is no longer honoured; a session that is not the user's cannot be
+    signed out."""
+    idp, _ = env
+    idp.cli("user", "add", "--realm", "acme", "wes", "--password-stdin", stdin=PASSWORD + "\n")
+    phone, laptop = requests.Session(), requests.Session()
+    sign_in(phone, phone.get(redirect_request(idp, authn_request(idp)), timeout=30), username="wes")
+    page = sign_in(laptop, laptop.get(f"{idp.base}/realms/acme/account", timeout=30), username="wes")
+    rows = re.findall(r'name="session" value="([0-9a-f]+)"', page.text)
+    assert len(rows) == 2 and "(this session)" in page.text
+    phone_cookie = next(c.value for c in phone.cookies if c.name.startswith("SYMBOLON_IDP_SESSION"))
+    assert phone_cookie not in page.text, "session IDs are bearer secrets: never on the page"
+    csrf = form(page.text, "/account/sessions")["fields"]["csrf"]
+    # Sign out the phone: the row that is not "this session".
+    this_row = re.search(r'<tr><td>[^<]*</td><td>[^<]*\(this session\)</td><td><form[^>]*><input type="hidden" name="csrf" value="[0-9a-f]+"><input type="hidden" name="session" value="([0-9a-f]+)"', page.text).group(1)
+    other = next(h for h in rows if h != this_row)
+    assert laptop.post(f"{idp.base}/realms/acme/account/sessions", data={"csrf": csrf, "session": "f" * 32}, timeout=30).status_code == 400
+    done = laptop.post(f"{idp.base}/realms/acme/account/sessions", data={"csrf": csrf, "session": other}, timeout=30)
+    assert "That session is signed out." in done.text and len(re.findall(r'name="session" value=', done.text)) == 1
+    again = phone.get(redirect_request(idp, authn_request(idp)), timeout=30)
+    assert 'name="password"' in again.text, "the phone's SSO session is gone"

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use symbolon_store::{IdpStore, Realm, Secret, TotpCredential, User};
@@ -21,6 +21,7 @@ pub(crate) fn routes<S: IdpStore>() -> Router<AppState<S>> {
     Router::new()
         .route("/realms/{realm}/account", get(account::<S>))
         .route("/realms/{realm}/account/totp", post(totp::<S>))
+        .route("/realms/{realm}/account/sessions", post(sign_out::<S>))
 }
 
 #[derive(Template)]
@@ -40,6 +41,8 @@ struct AccountPage<'a> {
     notice: Option<&'a str>,
     error: Option<&'a str>,
     apps: Vec<(String, String)>,
+    /// (handle: a hash of the session ID, never the ID itself; started (UTC); method; this one)
+    sessions: Vec<(String, String, String, bool)>,
 }
 
 struct Signed {
@@ -102,6 +105,28 @@ async fn render<S: IdpStore>(
             apps.push((c.name.clone().unwrap_or_else(|| c.client_id.clone()), home));
         }
     }
+    let mut sessions = Vec::new();
+    for (_, v) in st
+        .store()
+        .list_state(
+            crate::http::USER_SESSION,
+            &format!("{}:", s.user.id),
+            OffsetDateTime::now_utc(),
+        )
+        .await?
+    {
+        if let Ok(u) = serde_json::from_str::<crate::http::UserSession>(&v) {
+            let started = OffsetDateTime::from_unix_timestamp(u.started)
+                .ok()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_default();
+            let current = u.session_id == s.session_id;
+            sessions.push((handle(&u.session_id), started, u.method, current));
+        }
+    }
     let page = AccountPage {
         realm: &s.realm.name,
         realm_display: &s.realm.display_name,
@@ -115,6 +140,7 @@ async fn render<S: IdpStore>(
         notice: v.notice,
         error: v.error,
         apps,
+        sessions,
     };
     Ok(crate::http::html_page(
         status,
@@ -278,4 +304,81 @@ async fn totp<S: IdpStore>(
         }
         _ => Err(WebError::bad_request("Unknown action.")),
     }
+}
+
+#[derive(Deserialize)]
+struct SignOutForm {
+    csrf: Option<String>,
+    session: Option<String>,
+}
+
+/// Sign out one of the user's own sessions (here or on another device).
+async fn sign_out<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<SignOutForm>,
+) -> Result<Response, WebError> {
+    let s = match signed_in(&st, &realm, &headers).await? {
+        Ok(s) => s,
+        Err(login) => return Ok(login),
+    };
+    if !crate::http::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf)
+        || !crate::http::same_origin_as(&st.config().base_url, &headers)
+    {
+        return Err(WebError::forbidden(
+            "Invalid form submission",
+            "Reload the page and try again.",
+        ));
+    }
+    let wanted = f.session.unwrap_or_default();
+    // Only a session in this user's own list: nobody signs out someone else's.
+    let mine = st
+        .store()
+        .list_state(
+            crate::http::USER_SESSION,
+            &format!("{}:", s.user.id),
+            OffsetDateTime::now_utc(),
+        )
+        .await?
+        .into_iter()
+        .filter_map(|(k, v)| {
+            serde_json::from_str::<crate::http::UserSession>(&v)
+                .ok()
+                .map(|u| (k, u.session_id))
+        })
+        .find(|(_, id)| !wanted.is_empty() && crate::http::secret_eq(&wanted, &handle(id)));
+    let Some((index, target)) = mine else {
+        return Err(WebError::bad_request("That session is not one of yours."));
+    };
+    st.store()
+        .delete_state(crate::http::SSO_SESSION_KIND, &target)
+        .await?;
+    st.store()
+        .delete_state(crate::http::USER_SESSION, &index)
+        .await?;
+    crate::http::record_event(
+        &st,
+        &realm,
+        "LOGOUT",
+        Some(&s.user.username),
+        None,
+        "signed out a session from the account console".into(),
+    )
+    .await;
+    if target == s.session_id {
+        return Ok(
+            axum::response::Redirect::to(&format!("/realms/{realm}/account")).into_response(),
+        );
+    }
+    let view = View {
+        notice: Some("That session is signed out."),
+        ..View::default()
+    };
+    render(&st, &s, view, StatusCode::OK).await
+}
+
+/// What the page shows for a session: a hash of its ID (the ID is a bearer secret).
+fn handle(session_id: &str) -> String {
+    crate::hex_sha256(session_id).chars().take(32).collect()
 }

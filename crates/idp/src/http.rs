@@ -114,6 +114,17 @@ const ADMIN_SESSION: &str = "idp-admin-session";
 const FLOW: &str = "idp-login-flow";
 const SSO_SESSION: &str = "idp-sso-session";
 const LOCKOUT: &str = "idp-lockout";
+/// Index of a user's SSO sessions: key `{user_id}:{session_id}`.
+pub(crate) const USER_SESSION: &str = "idp-user-session";
+pub(crate) const SSO_SESSION_KIND: &str = SSO_SESSION;
+
+/// One entry of a user's session list.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct UserSession {
+    pub(crate) session_id: String,
+    pub(crate) started: i64,
+    pub(crate) method: String,
+}
 
 /// Shared state of the IdP server. Browser state lives in the store, so that any instance can
 /// serve any request.
@@ -1224,6 +1235,19 @@ async fn finish_sign_in<S: IdpStore>(
         SSO_SESSION,
         &session_id,
         &session,
+        session.expires,
+    )
+    .await?;
+    // The user's list of sessions, for the account console (sign out elsewhere).
+    put_state(
+        &st.store,
+        USER_SESSION,
+        &format!("{}:{session_id}", user.id),
+        &UserSession {
+            session_id: session_id.clone(),
+            started: now.unix_timestamp(),
+            method: method.to_string(),
+        },
         session.expires,
     )
     .await?;

@@ -54,6 +54,33 @@ pub async fn state<S: StateStore>(s: S) {
     s.delete_state("k", "d").await.unwrap();
     s.delete_state("k", "never").await.unwrap();
     assert_eq!(s.state("k", "d", t(0)).await.unwrap(), None);
+    // Listing by key prefix: only unexpired, only that kind, by key; `%` and `_` are literal.
+    s.put_state("sess", "u1:b", "2", t(100)).await.unwrap();
+    s.put_state("sess", "u1:a", "1", t(100)).await.unwrap();
+    s.put_state("sess", "u1:old", "x", t(5)).await.unwrap();
+    s.put_state("sess", "u10:a", "other user", t(100))
+        .await
+        .unwrap();
+    s.put_state("sess", "u%:a", "literal", t(100))
+        .await
+        .unwrap();
+    s.put_state("other", "u1:c", "other kind", t(100))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.list_state("sess", "u1:", t(10)).await.unwrap(),
+        vec![
+            ("u1:a".to_string(), "1".to_string()),
+            ("u1:b".to_string(), "2".to_string())
+        ]
+    );
+    assert_eq!(s.list_state("sess", "u%:", t(10)).await.unwrap().len(), 1);
+    assert!(
+        s.list_state("sess", "nobody:", t(10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Failure windows.
     assert_eq!(s.count_failure("u", t(0), t(60)).await.unwrap(), 1);
     assert_eq!(s.count_failure("u", t(1), t(61)).await.unwrap(), 2);

@@ -896,6 +896,30 @@ impl symbolon_store::StateStore for SqliteStore {
         Ok(())
     }
 
+    async fn list_state(
+        &self,
+        kind: &str,
+        key_prefix: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT key, value FROM state WHERE kind = ? AND substr(key, 1, length(?)) = ? AND expires > ? ORDER BY key")
+            .bind(kind)
+            .bind(key_prefix)
+            .bind(key_prefix)
+            .bind(ts(now))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("key").map_err(map_err)?,
+                    r.try_get("value").map_err(map_err)?,
+                ))
+            })
+            .collect()
+    }
+
     async fn purge_state(&self, now: OffsetDateTime) -> Result<u64> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let mut n = 0;

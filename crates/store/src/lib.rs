@@ -450,6 +450,13 @@ pub trait StateStore {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<Option<String>>> + Send;
     fn delete_state(&self, kind: &str, key: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The unexpired (key, value) pairs of `kind` whose key starts with `key_prefix`, by key.
+    fn list_state(
+        &self,
+        kind: &str,
+        key_prefix: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
     /// Drop what expired before `now` (state, failure windows, leases); returns how many rows.
     fn purge_state(&self, now: OffsetDateTime) -> impl Future<Output = Result<u64>> + Send;
     /// Count one failure under `key` and return the count, atomically. A count whose window
