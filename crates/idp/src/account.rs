@@ -79,6 +79,25 @@ async fn signed_in<S: IdpStore>(
     }
 }
 
+/// A post of one of this session's forms, from our own origin.
+fn check_form<S>(
+    st: &AppState<S>,
+    s: &Signed,
+    csrf: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(), WebError> {
+    if crate::http::secret_eq(csrf.unwrap_or(""), &s.csrf)
+        && crate::http::same_origin_as(&st.config().base_url, headers)
+    {
+        Ok(())
+    } else {
+        Err(WebError::forbidden(
+            "Invalid form submission",
+            "Reload the page and try again.",
+        ))
+    }
+}
+
 #[derive(Default)]
 struct View {
     setup: Option<(String, String)>,
@@ -186,14 +205,7 @@ async fn totp<S: IdpStore>(
         Ok(s) => s,
         Err(login) => return Ok(login),
     };
-    if !crate::http::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf)
-        || !crate::http::same_origin_as(&st.config().base_url, &headers)
-    {
-        return Err(WebError::forbidden(
-            "Invalid form submission",
-            "Reload the page and try again.",
-        ));
-    }
+    check_form(&st, &s, f.csrf.as_deref(), &headers)?;
     let now = OffsetDateTime::now_utc();
     let actor = crate::Actor(format!("{} (account console)", s.user.username));
     match f.action.as_deref() {
@@ -323,14 +335,7 @@ async fn sign_out<S: IdpStore>(
         Ok(s) => s,
         Err(login) => return Ok(login),
     };
-    if !crate::http::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf)
-        || !crate::http::same_origin_as(&st.config().base_url, &headers)
-    {
-        return Err(WebError::forbidden(
-            "Invalid form submission",
-            "Reload the page and try again.",
-        ));
-    }
+    check_form(&st, &s, f.csrf.as_deref(), &headers)?;
     let wanted = f.session.unwrap_or_default();
     // Only a session in this user's own list: nobody signs out someone else's.
     let mine = st

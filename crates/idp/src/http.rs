@@ -195,11 +195,7 @@ impl<S: IdpStore> AppState<S> {
         {
             return Ok(k);
         }
-        let parsed = Arc::new(
-            symbolon_dsig::SigningKey::from_pem(&key.private_key_pem.0, None)
-                .map_err(|_| WebError::internal())?
-                .with_certificate(key.certificate_der.clone()),
-        );
+        let parsed = Arc::new(crate::signing_key(&key).map_err(|_| WebError::internal())?);
         if let Ok(mut m) = self.signing_keys.lock() {
             m.insert(key.kid, parsed.clone());
         }
@@ -914,11 +910,13 @@ async fn start<S: IdpStore>(
 ) -> Result<Response, WebError> {
     // A password-only session serves neither an SP that asked for MFA nor a realm that requires
     // a second factor (it may come from the account console, or from before the policy).
-    let needs_mfa = how.needs_mfa
-        || crate::auth_policy(&st.store, &realm.name).await? == crate::AuthPolicy::SecondFactor;
+    // The policy is read only for a password-only session about to be reused.
     if !how.force
         && let Some(session) = live_session(st, &realm.name, headers).await?
-        && (!needs_mfa || session.class == symbolon_saml::idp::AC_REFEDS_MFA)
+        && (session.class == symbolon_saml::idp::AC_REFEDS_MFA
+            || (!how.needs_mfa
+                && crate::auth_policy(&st.store, &realm.name).await?
+                    != crate::AuthPolicy::SecondFactor))
         && let Some(user) = st
             .store
             .user_by_username(&realm.name, &session.username)
@@ -1013,33 +1011,32 @@ fn same_origin(cfg: &WebConfig, headers: &HeaderMap) -> bool {
     }
 }
 
-async fn authenticate<S: IdpStore>(
-    State(st): State<AppState<S>>,
-    Path(realm): Path<String>,
-    headers: HeaderMap,
-    Form(f): Form<LoginForm>,
-) -> Result<Response, WebError> {
-    let r = realm_or_404(&st, &realm).await?;
-    let expired = || {
-        WebError::new(
-            StatusCode::BAD_REQUEST,
-            "Sign-in expired",
-            "This sign-in page has expired. Go back to the application and start again.",
-        )
-    };
-    let flow_id = f.flow.ok_or_else(expired)?;
+fn expired() -> WebError {
+    WebError::new(
+        StatusCode::BAD_REQUEST,
+        "Sign-in expired",
+        "This sign-in page has expired. Go back to the application and start again.",
+    )
+}
+
+/// The sign-in flow a login form (password or second step) was posted for: live, of this
+/// realm, and the post carries its token from our own origin (a failure is an event).
+async fn posted_flow<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    flow_id: Option<String>,
+    csrf: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(String, Flow), WebError> {
+    let flow_id = flow_id.ok_or_else(expired)?;
     let flow: Flow = get_state(&st.store, FLOW, &flow_id)
         .await?
         .filter(|fl: &Flow| fl.realm == realm && fl.expires > OffsetDateTime::now_utc())
         .ok_or_else(expired)?;
-    let csrf_ok = f.csrf.as_deref().is_some_and(|c| {
-        c.len() == flow.csrf.len()
-            && symbolon_dsig::sha256(c.as_bytes()) == symbolon_dsig::sha256(flow.csrf.as_bytes())
-    });
-    if !csrf_ok || !same_origin(&st.cfg, &headers) {
+    if !secret_eq(csrf.unwrap_or(""), &flow.csrf) || !same_origin(&st.cfg, headers) {
         event(
-            &st,
-            &realm,
+            st,
+            realm,
             "LOGIN_ERROR",
             None,
             Some(&flow.client_id),
@@ -1052,16 +1049,33 @@ async fn authenticate<S: IdpStore>(
             "The form could not be verified. Go back to the application and start again.",
         ));
     }
-    let client = if flow.account {
-        None
-    } else {
-        Some(
-            st.store
-                .client(&realm, &flow.client_id)
-                .await?
-                .ok_or_else(expired)?,
-        )
-    };
+    Ok((flow_id, flow))
+}
+
+/// The application a flow signs in to; none for the account console.
+async fn flow_client<S: IdpStore>(
+    st: &AppState<S>,
+    flow: &Flow,
+) -> Result<Option<Client>, WebError> {
+    if flow.account {
+        return Ok(None);
+    }
+    st.store
+        .client(&flow.realm, &flow.client_id)
+        .await?
+        .map(Some)
+        .ok_or_else(expired)
+}
+
+async fn authenticate<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let (flow_id, flow) = posted_flow(&st, &realm, f.flow, f.csrf.as_deref(), &headers).await?;
+    let client = flow_client(&st, &flow).await?;
     let username = normalize_username(f.username.as_deref().unwrap_or(""));
     let password = f.password.unwrap_or_default();
     let now = OffsetDateTime::now_utc();
@@ -1213,11 +1227,7 @@ async fn finish_sign_in<S: IdpStore>(
     let realm = &r.name;
     let now = OffsetDateTime::now_utc();
     if st.store.take_state(FLOW, &flow_id, now).await?.is_none() {
-        return Err(WebError::new(
-            StatusCode::BAD_REQUEST,
-            "Sign-in expired",
-            "This sign-in page has expired. Go back to the application and start again.",
-        ));
+        return Err(expired());
     }
     let session_id = random_token()?;
     let session = SsoSession {
@@ -1350,25 +1360,7 @@ async fn second_factor<S: IdpStore>(
     Form(f): Form<SecondFactorForm>,
 ) -> Result<Response, WebError> {
     let r = realm_or_404(&st, &realm).await?;
-    let expired = || {
-        WebError::new(
-            StatusCode::BAD_REQUEST,
-            "Sign-in expired",
-            "This sign-in page has expired. Go back to the application and start again.",
-        )
-    };
-    let flow_id = f.flow.ok_or_else(expired)?;
-    let flow: Flow = get_state(&st.store, FLOW, &flow_id)
-        .await?
-        .filter(|fl: &Flow| fl.realm == realm && fl.expires > OffsetDateTime::now_utc())
-        .ok_or_else(expired)?;
-    if !secret_eq(f.csrf.as_deref().unwrap_or(""), &flow.csrf) || !same_origin(&st.cfg, &headers) {
-        return Err(WebError::new(
-            StatusCode::FORBIDDEN,
-            "Invalid form submission",
-            "The form could not be verified. Go back to the application and start again.",
-        ));
-    }
+    let (flow_id, flow) = posted_flow(&st, &realm, f.flow, f.csrf.as_deref(), &headers).await?;
     let user_id = flow.password_ok.clone().ok_or_else(expired)?;
     let user = st
         .store
@@ -1376,16 +1368,7 @@ async fn second_factor<S: IdpStore>(
         .await?
         .filter(|u| u.enabled)
         .ok_or_else(expired)?;
-    let client = if flow.account {
-        None
-    } else {
-        Some(
-            st.store
-                .client(&realm, &flow.client_id)
-                .await?
-                .ok_or_else(expired)?,
-        )
-    };
+    let client = flow_client(&st, &flow).await?;
     let key = second_factor_key(&realm, &user_id);
     if let Some(until) = st.locked_until_key(&key).await? {
         let minutes = ((until - OffsetDateTime::now_utc()).whole_seconds() + 59) / 60;

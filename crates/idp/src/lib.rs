@@ -291,10 +291,15 @@ pub async fn active_key<S: IdpStore>(store: &S, realm: &str) -> Result<(RealmKey
         .into_iter()
         .find(|k| k.status == KeyStatus::Active)
         .ok_or_else(|| IdpError::Invalid(format!("realm {realm} has no active key")))?;
-    let signing = SigningKey::from_pem(&key.private_key_pem.0, None)
-        .map_err(|e| IdpError::Crypto(e.to_string()))?
-        .with_certificate(key.certificate_der.clone());
+    let signing = signing_key(&key)?;
     Ok((key, signing))
+}
+
+/// A stored realm key, parsed for signing (with its certificate).
+pub fn signing_key(key: &RealmKey) -> Result<SigningKey> {
+    Ok(SigningKey::from_pem(&key.private_key_pem.0, None)
+        .map_err(|e| IdpError::Crypto(e.to_string()))?
+        .with_certificate(key.certificate_der.clone()))
 }
 
 /// The realm's entity ID.
