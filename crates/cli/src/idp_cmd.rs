@@ -90,10 +90,12 @@ pub enum RealmCmd {
         key_alg: String,
     },
     List,
-    /// Show or set the realm's sign-in policy: `password`, or `second-factor` (required).
+    /// Show or set the realm's sign-in policy: `password`, `second-factor` (password and a
+    /// second factor, required), `passkey-or-password`, or `passkey-only` (password sign-in
+    /// disabled; a password only registers a user's first passkey).
     Policy {
         name: String,
-        #[arg(value_parser = ["password", "second-factor"])]
+        #[arg(value_parser = ["password", "second-factor", "passkey-or-password", "passkey-only"])]
         policy: Option<String>,
     },
 }
@@ -139,6 +141,27 @@ pub enum UserCmd {
         #[arg(long)]
         realm: String,
         username: String,
+    },
+    /// List a user's sign-in methods: password, authenticator app, passkeys.
+    Credentials {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
+    /// Remove a user's second factor and every passkey, and sign out their sessions (a lost
+    /// device). The password stays.
+    ResetCredentials {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
+    /// Require the user to register a passkey at the next sign-in (`--off` to stop).
+    RequirePasskey {
+        #[arg(long)]
+        realm: String,
+        username: String,
+        #[arg(long)]
+        off: bool,
     },
     /// Disable a user: no sign-in, existing sessions not honoured.
     Disable {
@@ -440,6 +463,61 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
                 .await
                 .map_err(e)?;
             println!("second factor removed for {username}");
+        }
+        IdpCommand::User(UserCmd::Credentials { realm, username }) => {
+            let u = s
+                .user_by_username(&realm, &symbolon_idp::normalize_username(&username))
+                .await
+                .map_err(st)?
+                .ok_or_else(|| format!("no user {username:?} in realm {realm}"))?;
+            let m = symbolon_idp::user_methods(s, &u).await.map_err(e)?;
+            println!("password\t{}", if m.password { "set" } else { "none" });
+            if m.totp {
+                println!("totp\ton\t{} recovery code(s) left", m.recovery_codes_left);
+            } else {
+                println!("totp\toff");
+            }
+            for p in &m.passkeys {
+                println!(
+                    "passkey\t{}\t{}\tcounter {}\t{}",
+                    p.id,
+                    p.name,
+                    p.sign_count,
+                    if p.backup_state { "synced" } else { "device-bound" }
+                );
+            }
+            if m.passkey_required {
+                println!("required-action\tregister-passkey");
+            }
+        }
+        IdpCommand::User(UserCmd::ResetCredentials { realm, username }) => {
+            let n = symbolon_idp::reset_credentials(s, &actor, &realm, &username, now)
+                .await
+                .map_err(e)?;
+            let u = s
+                .user_by_username(&realm, &symbolon_idp::normalize_username(&username))
+                .await
+                .map_err(st)?;
+            let signed_out = match u {
+                Some(u) => symbolon_idp::http::sign_out_everywhere(s, &u.id).await.map_err(st)?,
+                None => 0,
+            };
+            println!(
+                "reset {username}: second factor and {n} passkey(s) removed, {signed_out} session(s) signed out"
+            );
+        }
+        IdpCommand::User(UserCmd::RequirePasskey {
+            realm,
+            username,
+            off,
+        }) => {
+            symbolon_idp::require_passkey(s, &actor, &realm, &username, !off, now)
+                .await
+                .map_err(e)?;
+            println!(
+                "{username} {} register a passkey at the next sign-in",
+                if off { "need not" } else { "must" }
+            );
         }
         IdpCommand::User(UserCmd::Disable { realm, username }) => {
             symbolon_idp::set_user_enabled(s, &actor, &realm, &username, false, now)

@@ -22,6 +22,7 @@ pub(crate) fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route("/realms/{realm}/account", get(account::<S>))
         .route("/realms/{realm}/account/totp", post(totp::<S>))
         .route("/realms/{realm}/account/sessions", post(sign_out::<S>))
+        .route("/realms/{realm}/account/passkeys", post(passkeys::<S>))
 }
 
 #[derive(Template)]
@@ -43,6 +44,25 @@ struct AccountPage<'a> {
     apps: Vec<(String, String)>,
     /// (handle: a hash of the session ID, never the ID itself; started (UTC); method; this one)
     sessions: Vec<(String, String, String, bool)>,
+    /// Passkeys are offered in this realm: the registration challenge's options (JSON).
+    passkey_options: Option<String>,
+    passkeys: Vec<PasskeyRow>,
+    /// A passkey whose removal awaits confirmation: (ID, name).
+    confirm_passkey: Option<(String, String)>,
+    /// The name typed for a new passkey (kept after an error).
+    passkey_name: String,
+    passkey_error: Option<String>,
+    /// The realm accepts passkeys only (removing the last one needs the password to register anew).
+    passkey_only: bool,
+}
+
+/// A passkey as the account console lists it.
+struct PasskeyRow {
+    id: String,
+    name: String,
+    created: String,
+    last_used: String,
+    synced: bool,
 }
 
 struct Signed {
@@ -105,6 +125,16 @@ struct View {
     confirm_remove: bool,
     notice: Option<&'static str>,
     error: Option<&'static str>,
+    confirm_passkey: Option<(String, String)>,
+    passkey_name: String,
+    passkey_error: Option<String>,
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 async fn render<S: IdpStore>(
@@ -146,6 +176,37 @@ async fn render<S: IdpStore>(
             sessions.push((handle(&u.session_id), started, u.method, current));
         }
     }
+    let policy = crate::auth_policy(st.store(), &s.realm.name).await?;
+    let mut passkey_options = None;
+    let mut passkeys = Vec::new();
+    if policy.passkeys()
+        && let Some(rp) = crate::http::relying_party(st.config(), &s.realm)
+    {
+        let existing = st.store().passkeys(&s.user.id).await?;
+        // A fresh registration challenge for this page, kept under the session (taken once).
+        let challenge = rp
+            .start_registration(&s.user, &existing)
+            .map_err(|_| WebError::internal())?;
+        st.store()
+            .put_state(
+                crate::http::PASSKEY_REG,
+                &format!("account:{}", s.session_id),
+                &challenge.state,
+                OffsetDateTime::now_utc() + time::Duration::minutes(10),
+            )
+            .await?;
+        passkey_options = Some(challenge.options);
+        passkeys = existing
+            .into_iter()
+            .map(|p| PasskeyRow {
+                id: p.id,
+                name: p.name,
+                created: rfc3339(p.created_at),
+                last_used: p.last_used.map(rfc3339).unwrap_or_else(|| "never".into()),
+                synced: p.backup_state,
+            })
+            .collect();
+    }
     let page = AccountPage {
         realm: &s.realm.name,
         realm_display: &s.realm.display_name,
@@ -160,6 +221,12 @@ async fn render<S: IdpStore>(
         error: v.error,
         apps,
         sessions,
+        passkey_options,
+        passkeys,
+        confirm_passkey: v.confirm_passkey,
+        passkey_name: v.passkey_name,
+        passkey_error: v.passkey_error,
+        passkey_only: policy == crate::AuthPolicy::PasskeyOnly,
     };
     Ok(crate::http::html_page(
         status,
@@ -386,4 +453,177 @@ async fn sign_out<S: IdpStore>(
 /// What the page shows for a session: a hash of its ID (the ID is a bearer secret).
 fn handle(session_id: &str) -> String {
     crate::hex_sha256(session_id).chars().take(32).collect()
+}
+
+#[derive(Deserialize)]
+struct PasskeyForm {
+    csrf: Option<String>,
+    action: Option<String>,
+    id: Option<String>,
+    name: Option<String>,
+    credential: Option<String>,
+    confirm: Option<String>,
+}
+
+/// The user's passkeys: register (the browser's answer to this page's challenge, taken once),
+/// rename, remove (after a confirmation).
+async fn passkeys<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<PasskeyForm>,
+) -> Result<Response, WebError> {
+    let s = match signed_in(&st, &realm, &headers).await? {
+        Ok(s) => s,
+        Err(login) => return Ok(login),
+    };
+    check_form(&st, &s, f.csrf.as_deref(), &headers)?;
+    let policy = crate::auth_policy(st.store(), &realm).await?;
+    let Some(rp) = crate::http::relying_party(st.config(), &s.realm).filter(|_| policy.passkeys())
+    else {
+        return Err(WebError::bad_request_page(
+            "Passkeys are not used in this realm.",
+        ));
+    };
+    let now = OffsetDateTime::now_utc();
+    let actor = format!("{} (account console)", s.user.username);
+    let id = f.id.unwrap_or_default();
+    let name_of = |list: &[symbolon_store::PasskeyRecord]| {
+        list.iter().find(|p| p.id == id).map(|p| p.name.clone())
+    };
+    match f.action.as_deref() {
+        Some("register") => {
+            let typed = f.name.unwrap_or_default();
+            let state = st
+                .store()
+                .take_state(
+                    crate::http::PASSKEY_REG,
+                    &format!("account:{}", s.session_id),
+                    now,
+                )
+                .await?;
+            let added = match state {
+                None => Err(crate::passkey::PasskeyError::WrongChallenge),
+                Some(state) => match rp.finish_registration(
+                    &s.user,
+                    f.credential.as_deref().unwrap_or(""),
+                    &state,
+                    &typed,
+                    uuid::Uuid::new_v4().to_string(),
+                    now,
+                ) {
+                    Ok(rec) => crate::passkey::add_passkey(st.store(), &rec)
+                        .await
+                        .map(|()| rec),
+                    Err(e) => Err(e),
+                },
+            };
+            match added {
+                Ok(rec) => {
+                    st.store()
+                        .set_required_action(
+                            &s.user.id,
+                            symbolon_store::ACTION_REGISTER_PASSKEY,
+                            false,
+                        )
+                        .await?;
+                    crate::http::record_event(
+                        &st,
+                        &realm,
+                        "CREDENTIAL",
+                        Some(&actor),
+                        None,
+                        format!("{} registered a passkey {:?}", s.user.username, rec.name),
+                    )
+                    .await;
+                    let view = View {
+                        notice: Some("Passkey added."),
+                        ..View::default()
+                    };
+                    render(&st, &s, view, StatusCode::OK).await
+                }
+                Err(crate::passkey::PasskeyError::Store(e)) => Err(e.into()),
+                Err(e) => {
+                    crate::http::record_event(
+                        &st,
+                        &realm,
+                        "CREDENTIAL_ERROR",
+                        Some(&actor),
+                        None,
+                        format!("passkey registration refused ({}): {e}", e.code()),
+                    )
+                    .await;
+                    let view = View {
+                        passkey_name: typed,
+                        passkey_error: Some(format!("The passkey could not be added: {e}.")),
+                        ..View::default()
+                    };
+                    render(&st, &s, view, StatusCode::BAD_REQUEST).await
+                }
+            }
+        }
+        Some("rename") => {
+            let name = match crate::passkey::check_name(f.name.as_deref().unwrap_or("")) {
+                Ok(n) => n,
+                Err(e) => {
+                    let view = View {
+                        passkey_error: Some(e.to_string()),
+                        ..View::default()
+                    };
+                    return render(&st, &s, view, StatusCode::BAD_REQUEST).await;
+                }
+            };
+            match st.store().rename_passkey(&s.user.id, &id, &name).await {
+                Err(symbolon_store::StoreError::NotFound(..)) => {
+                    Err(WebError::bad_request_page("That passkey is not one of yours."))
+                }
+                Err(e) => Err(e.into()),
+                Ok(()) => {
+                    crate::http::record_event(
+                        &st,
+                        &realm,
+                        "CREDENTIAL",
+                        Some(&actor),
+                        None,
+                        format!("{} renamed a passkey to {name:?}", s.user.username),
+                    )
+                    .await;
+                    let view = View {
+                        notice: Some("Passkey renamed."),
+                        ..View::default()
+                    };
+                    render(&st, &s, view, StatusCode::OK).await
+                }
+            }
+        }
+        Some("remove") => {
+            let mine = st.store().passkeys(&s.user.id).await?;
+            let Some(name) = name_of(&mine) else {
+                return Err(WebError::bad_request_page("That passkey is not one of yours."));
+            };
+            if f.confirm.as_deref() != Some("yes") {
+                let view = View {
+                    confirm_passkey: Some((id, name)),
+                    ..View::default()
+                };
+                return render(&st, &s, view, StatusCode::OK).await;
+            }
+            st.store().remove_passkey(&s.user.id, &id).await?;
+            crate::http::record_event(
+                &st,
+                &realm,
+                "CREDENTIAL",
+                Some(&actor),
+                None,
+                format!("{} removed the passkey {name:?}", s.user.username),
+            )
+            .await;
+            let view = View {
+                notice: Some("Passkey removed."),
+                ..View::default()
+            };
+            render(&st, &s, view, StatusCode::OK).await
+        }
+        _ => Err(WebError::bad_request("Unknown action.")),
+    }
 }

@@ -427,6 +427,26 @@ pub fn routes<S: IdpStore>() -> Router<crate::http::AppState<S>> {
             put(reset_password::<S>),
         )
         .route(
+            "/admin/realms/{realm}/authentication-policy",
+            get(get_policy::<S>).put(put_policy::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/users/{id}/credentials",
+            get(credentials::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/users/{id}/credentials/{cred}",
+            axum::routing::delete(delete_credential::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/users/{id}/reset-credentials",
+            post(reset_credentials::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/users/{id}/required-actions",
+            get(get_required_actions::<S>).put(put_required_actions::<S>),
+        )
+        .route(
             "/admin/realms/{realm}/clients",
             get(list_clients::<S>).post(create_client::<S>),
         )
@@ -1475,6 +1495,207 @@ async fn delete_mapper<S: IdpStore>(
         &realm,
         &c.client_id,
         &name,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The realm's sign-in policy: `{"policy": "password" | "second-factor" |
+/// "passkey-or-password" | "passkey-only"}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PolicyRep {
+    pub policy: String,
+}
+
+async fn get_policy<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+) -> ApiResult<Json<PolicyRep>> {
+    caller(&st, &h).await?;
+    let p = crate::auth_policy(st.store(), &realm).await?;
+    Ok(Json(PolicyRep {
+        policy: p.as_str().into(),
+    }))
+}
+
+async fn put_policy<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path(realm): Path<String>,
+    Json(rep): Json<PolicyRep>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(&st, &h).await?;
+    let policy = crate::AuthPolicy::parse(&rep.policy).ok_or_else(|| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "unknown policy {:?} (one of password, second-factor, passkey-or-password, passkey-only)",
+                rep.policy
+            ),
+        )
+    })?;
+    crate::set_auth_policy(st.store(), &actor, &realm, policy, OffsetDateTime::now_utc()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A user's credential as Keycloak's `CredentialInforesentation` names it (`password`, `otp`,
+/// `webauthn-passwordless`); never a secret.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialInfo {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub user_label: Option<String>,
+    /// Milliseconds since the epoch.
+    #[serde(default)]
+    pub created_date: Option<i64>,
+    #[serde(default)]
+    pub last_used_date: Option<i64>,
+    #[serde(default)]
+    pub sign_count: Option<u32>,
+    #[serde(default)]
+    pub backed_up: Option<bool>,
+    #[serde(default)]
+    pub recovery_codes_left: Option<u32>,
+}
+
+fn millis(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+async fn credentials<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<CredentialInfo>>> {
+    caller(&st, &h).await?;
+    let u = find_user(&st, &realm, &id).await?;
+    let m = crate::user_methods(st.store(), &u).await?;
+    let mut out = Vec::new();
+    let blank = |id: &str, kind: &str| CredentialInfo {
+        id: id.into(),
+        kind: kind.into(),
+        user_label: None,
+        created_date: None,
+        last_used_date: None,
+        sign_count: None,
+        backed_up: None,
+        recovery_codes_left: None,
+    };
+    if m.password {
+        out.push(blank("password", "password"));
+    }
+    if let Some(t) = st.store().totp(&u.id).await? {
+        out.push(CredentialInfo {
+            created_date: Some(millis(t.created_at)),
+            recovery_codes_left: Some(m.recovery_codes_left),
+            ..blank("otp", "otp")
+        });
+    }
+    for p in m.passkeys {
+        out.push(CredentialInfo {
+            user_label: Some(p.name),
+            created_date: Some(millis(p.created_at)),
+            last_used_date: p.last_used.map(millis),
+            sign_count: Some(p.sign_count),
+            backed_up: Some(p.backup_state),
+            ..blank(&p.id, "webauthn-passwordless")
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Remove one credential: `otp` (the authenticator app and its recovery codes) or a passkey by
+/// its ID. The password is changed with reset-password, not removed here.
+async fn delete_credential<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id, cred)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(&st, &h).await?;
+    let u = find_user(&st, &realm, &id).await?;
+    let now = OffsetDateTime::now_utc();
+    match cred.as_str() {
+        "otp" => crate::remove_totp(st.store(), &actor, &realm, &u.username, now).await?,
+        "password" => {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                "the password is changed with reset-password".into(),
+            ));
+        }
+        passkey => {
+            crate::remove_user_passkey(st.store(), &actor, &realm, &u.username, passkey, now)
+                .await
+                .map_err(|e| match e {
+                    IdpError::Invalid(m) => ApiError(StatusCode::NOT_FOUND, m),
+                    other => other.into(),
+                })?
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove the user's second factor and passkeys and sign out their sessions (a lost device).
+async fn reset_credentials<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let actor = caller(&st, &h).await?;
+    let u = find_user(&st, &realm, &id).await?;
+    let n = crate::reset_credentials(
+        st.store(),
+        &actor,
+        &realm,
+        &u.username,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    let sessions = crate::http::sign_out_everywhere(st.store(), &u.id).await?;
+    Ok(Json(
+        json!({"passkeysRemoved": n, "sessionsSignedOut": sessions}),
+    ))
+}
+
+async fn get_required_actions<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<String>>> {
+    caller(&st, &h).await?;
+    let u = find_user(&st, &realm, &id).await?;
+    Ok(Json(st.store().required_actions(&u.id).await?))
+}
+
+/// Set the user's required actions: `[]` or `["register-passkey"]`.
+async fn put_required_actions<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+    Json(actions): Json<Vec<String>>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(&st, &h).await?;
+    let u = find_user(&st, &realm, &id).await?;
+    if let Some(bad) = actions
+        .iter()
+        .find(|a| a.as_str() != symbolon_store::ACTION_REGISTER_PASSKEY)
+    {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("unknown required action {bad:?} (known: register-passkey)"),
+        ));
+    }
+    let on = !actions.is_empty();
+    crate::require_passkey(
+        st.store(),
+        &actor,
+        &realm,
+        &u.username,
+        on,
         OffsetDateTime::now_utc(),
     )
     .await?;

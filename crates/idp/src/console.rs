@@ -1074,7 +1074,7 @@ async fn settings_page<S: IdpStore>(
             entity_id: crate::entity_id(base, realm),
             endpoint: crate::saml_endpoint(base, realm),
             descriptor: format!("{}/descriptor", crate::saml_endpoint(base, realm)),
-            policies: [crate::AuthPolicy::Password, crate::AuthPolicy::SecondFactor]
+            policies: crate::AuthPolicy::ALL
                 .into_iter()
                 .map(|p| (p.as_str(), p.label(), p == policy))
                 .collect(),
@@ -1460,6 +1460,19 @@ struct UserPage<'a> {
     member_of: Vec<String>,
     groups: Vec<String>,
     roles: Vec<String>,
+    methods: crate::UserMethods,
+    /// (name, added, last used, counter, synced) per passkey.
+    passkey_rows: Vec<(String, String, String, u32, &'static str)>,
+    /// The realm's policy offers passkeys.
+    passkey_realm: bool,
+}
+
+/// A time as the console shows it (UTC, to the second).
+fn utc(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 async fn render_user<S: IdpStore>(
@@ -1493,6 +1506,14 @@ async fn render_user<S: IdpStore>(
     let roles = crate::roles::user_roles(st.store(), &u)
         .await
         .unwrap_or_default();
+    let methods = match crate::user_methods(st.store(), &u).await {
+        Ok(m) => m,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let passkey_realm = match crate::auth_policy(st.store(), realm).await {
+        Ok(p) => p.passkeys(),
+        Err(e) => return WebError::from(e).into_response(),
+    };
     let bad = err_password.is_some();
     page_status(
         form_status(bad),
@@ -1507,6 +1528,27 @@ async fn render_user<S: IdpStore>(
             err_password,
             member_of,
             groups,
+            passkey_rows: methods
+                .passkeys
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        utc(p.created_at),
+                        p.last_used.map(utc).unwrap_or_else(|| "never".into()),
+                        p.sign_count,
+                        if p.backup_state {
+                            "yes"
+                        } else if p.backup_eligible {
+                            "can be"
+                        } else {
+                            "no (device-bound)"
+                        },
+                    )
+                })
+                .collect(),
+            methods,
+            passkey_realm,
         }
         .render(),
     )
@@ -1534,6 +1576,8 @@ struct UserActionForm {
     enabled: Option<String>,
     password: Option<String>,
     group: Option<String>,
+    on: Option<String>,
+    confirm: Option<String>,
 }
 
 async fn user_action<S: IdpStore>(
@@ -1585,6 +1629,51 @@ async fn user_action<S: IdpStore>(
             crate::set_password(st.store(), &actor, &realm, &username, &pw, now)
                 .await
                 .map(|()| "Password set.".to_string())
+        }
+        Some("require-passkey") => {
+            let on = f.on.as_deref() == Some("yes");
+            crate::require_passkey(st.store(), &actor, &realm, &username, on, now)
+                .await
+                .map(|()| {
+                    if on {
+                        "The user must register a passkey at the next sign-in.".to_string()
+                    } else {
+                        "Passkey registration is no longer required.".to_string()
+                    }
+                })
+        }
+        Some("reset-credentials") if f.confirm.as_deref() != Some("yes") => {
+            return page(
+                ConfirmPage {
+                    realm: Some(&realm),
+                    csrf: &s.csrf,
+                    admin: &s.username,
+                    notice: None,
+                    question: format!("Reset the sign-in methods of {username}?"),
+                    consequence: "Their authenticator app, recovery codes and every passkey are removed, and all their sessions are signed out. Their password stays. In a passkey-only realm they then register a new passkey at the next sign-in with their password.".into(),
+                    verb: "Reset sign-in methods",
+                    action: format!("/admin/console/{realm}/users/{username}"),
+                    cancel: format!("/admin/console/{realm}/users/{username}"),
+                    hidden: vec![("action", "reset-credentials".into())],
+                }
+                .render(),
+            );
+        }
+        Some("reset-credentials") => {
+            match crate::reset_credentials(st.store(), &actor, &realm, &username, now).await {
+                Ok(n) => {
+                    let signed_out = match st.store().user_by_username(&realm, &username).await {
+                        Ok(Some(u)) => crate::http::sign_out_everywhere(st.store(), &u.id)
+                            .await
+                            .unwrap_or(0),
+                        _ => 0,
+                    };
+                    Ok(format!(
+                        "Sign-in methods reset: the second factor and {n} passkey(s) removed, {signed_out} session(s) signed out."
+                    ))
+                }
+                Err(e) => Err(e),
+            }
         }
         Some("join") => {
             let g = f.group.unwrap_or_default();

@@ -20,11 +20,12 @@ use symbolon_saml::binding::{
     MessageKind, decode_post, decode_redirect, post_form, post_form_script_csp_hash,
 };
 use symbolon_saml::idp::{
-    AC_PASSWORD_PROTECTED, Arrival, OutAttribute, ResponseParams, SignParts, SpRegistration,
-    build_response, check_authn_request,
+    AC_PASSWORD_PROTECTED, AC_REFEDS_MFA, Arrival, OutAttribute, ResponseParams, SignInMethod,
+    SignParts, SpRegistration, build_response, check_authn_request, choose_class,
 };
 use symbolon_saml::messages::{
-    AuthnRequest, NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, new_id,
+    AuthnRequest, Comparison, NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT,
+    RequestedAuthnContext, new_id,
 };
 use symbolon_saml::metadata::pin_certificates;
 use symbolon_store::{Client, Event, IdpStore, MapperSource, Realm, StoreError, User};
@@ -87,6 +88,55 @@ struct Flow {
     /// A sign-in to the user's own account console, not to an application.
     #[serde(default)]
     account: bool,
+    /// The SP's RequestedAuthnContext, to choose the class the assertion says.
+    #[serde(default)]
+    requested: Option<Requested>,
+    /// Only a passkey meets the request (FIDO): no password form.
+    #[serde(default)]
+    needs_passkey: bool,
+    /// The user must register a passkey before the sign-in goes on (a required action, or the
+    /// first sign-in in a passkey-only realm).
+    #[serde(default)]
+    enrol: Option<Enrol>,
+}
+
+/// A RequestedAuthnContext as a flow keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Requested {
+    comparison: String,
+    class_refs: Vec<String>,
+}
+
+impl Requested {
+    fn of(r: &RequestedAuthnContext) -> Self {
+        Requested {
+            comparison: r.comparison.as_str().to_string(),
+            class_refs: r.class_refs.clone(),
+        }
+    }
+    /// Back to the SAML type; a value that no longer parses asks for the impossible (fails
+    /// closed: NoAuthnContext, never a weaker assertion).
+    fn context(&self) -> RequestedAuthnContext {
+        match Comparison::parse(&self.comparison) {
+            Some(comparison) => RequestedAuthnContext {
+                comparison,
+                class_refs: self.class_refs.clone(),
+            },
+            None => RequestedAuthnContext {
+                comparison: Comparison::Exact,
+                class_refs: vec![],
+            },
+        }
+    }
+}
+
+/// A sign-in waiting for the user to register a passkey: who, and how they signed in so far.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Enrol {
+    user_id: String,
+    /// `password` or `password+totp`...
+    method: String,
+    second_factor: bool,
 }
 
 fn password_class() -> String {
@@ -107,6 +157,21 @@ struct SsoSession {
     /// The account console's form token for this session.
     #[serde(default)]
     csrf: String,
+    /// Signed in with a passkey (user verified): may also claim FIDO.
+    #[serde(default)]
+    passkey: bool,
+}
+
+impl SsoSession {
+    fn method(&self) -> SignInMethod {
+        if self.passkey {
+            SignInMethod::Passkey
+        } else if self.class == AC_REFEDS_MFA {
+            SignInMethod::PasswordAndSecondFactor
+        } else {
+            SignInMethod::Password
+        }
+    }
 }
 
 /// Kinds of short-lived state in the store (see `StateStore`), shared by every instance.
@@ -114,6 +179,11 @@ const ADMIN_SESSION: &str = "idp-admin-session";
 const FLOW: &str = "idp-login-flow";
 const SSO_SESSION: &str = "idp-sso-session";
 const LOCKOUT: &str = "idp-lockout";
+/// A passkey sign-in's challenge state, under the login flow's ID (taken once).
+const PASSKEY_AUTH: &str = "idp-passkey-auth";
+/// A passkey registration's challenge state (taken once): `flow:{flow}` during a sign-in,
+/// `account:{session}` in the account console.
+pub(crate) const PASSKEY_REG: &str = "idp-passkey-reg";
 /// Index of a user's SSO sessions: key `{user_id}:{session_id}`.
 pub(crate) const USER_SESSION: &str = "idp-user-session";
 pub(crate) const SSO_SESSION_KIND: &str = SSO_SESSION;
@@ -271,6 +341,25 @@ impl<S: IdpStore> AppState<S> {
     }
 }
 
+/// Sign out every SSO session of a user (after an administrator reset their credentials).
+/// Returns how many.
+pub async fn sign_out_everywhere<S: IdpStore>(
+    store: &S,
+    user_id: &str,
+) -> Result<usize, StoreError> {
+    let list = store
+        .list_state(USER_SESSION, &format!("{user_id}:"), OffsetDateTime::now_utc())
+        .await?;
+    let n = list.len();
+    for (key, v) in list {
+        if let Ok(u) = serde_json::from_str::<UserSession>(&v) {
+            store.delete_state(SSO_SESSION, &u.session_id).await?;
+        }
+        store.delete_state(USER_SESSION, &key).await?;
+    }
+    Ok(n)
+}
+
 /// The failure counter of a user's second factor (apart from the password's).
 fn second_factor_key(realm: &str, user_id: &str) -> String {
     format!("idp-2fa:{realm}:{user_id}")
@@ -358,13 +447,20 @@ struct LoginPage<'a> {
     realm_display: &'a str,
     client_name: Option<&'a str>,
     error: Option<&'a str>,
+    notice: Option<&'a str>,
     action: &'a str,
+    passkey_action: &'a str,
     flow: &'a str,
     csrf: &'a str,
     username: &'a str,
+    /// The passkey challenge's options (JSON) when the realm uses passkeys.
+    passkey_options: Option<&'a str>,
+    password_form: bool,
+    /// A passkey-only realm: the password serves only to register a first passkey.
+    password_only_to_enrol: bool,
 }
 
-const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn html(status: StatusCode, body: String) -> Response {
     let mut r = (status, Html(body)).into_response();
@@ -453,6 +549,15 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
             "/realms/{realm}/login-actions/second-factor",
             post(second_factor::<S>),
         )
+        .route(
+            "/realms/{realm}/login-actions/passkey",
+            post(passkey_sign_in::<S>),
+        )
+        .route(
+            "/realms/{realm}/login-actions/register-passkey",
+            post(register_passkey::<S>),
+        )
+        .route("/resources/passkey.js", get(passkey_js))
         .merge(crate::account::routes::<S>())
         .merge(crate::admin_api::routes::<S>())
         .merge(crate::console::routes::<S>())
@@ -497,6 +602,18 @@ async fn readyz<S: IdpStore>(State(st): State<AppState<S>>) -> Response {
 
 /// The shared stylesheet (also served by the SP).
 pub const STYLESHEET: &str = include_str!("../static/symbolon.css");
+
+/// The one script of the login and account pages: the WebAuthn ceremonies.
+pub const PASSKEY_JS: &str = include_str!("../static/passkey.js");
+
+async fn passkey_js() -> Response {
+    let mut r = PASSKEY_JS.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    r
+}
 
 async fn css() -> Response {
     let mut r = STYLESHEET.into_response();
@@ -699,14 +816,22 @@ async fn sso<S: IdpStore>(
         Err(e) => return Err(reject(st, &realm.name, Some(&issuer), e.to_string()).await),
     };
     // A password gives PasswordProtectedTransport; a password and a second factor give REFEDS
-    // MFA. A request that even MFA cannot meet gets the SAML status NoAuthnContext at its ACS,
-    // never a silently weaker assertion; one that needs MFA makes the second factor required.
+    // MFA; a passkey gives MFA or FIDO. A request that nothing this realm offers can meet gets
+    // the SAML status NoAuthnContext at its ACS, never a silently weaker assertion; one that
+    // needs MFA makes a second factor (or a passkey) required, one that needs FIDO a passkey.
     let mut needs_mfa = false;
+    let mut needs_passkey = false;
     if let Some(req) = &accepted.request.requested_authn_context
         && !symbolon_saml::idp::satisfies(req, AC_PASSWORD_PROTECTED)
     {
-        if symbolon_saml::idp::satisfies(req, symbolon_saml::idp::AC_REFEDS_MFA) {
+        if symbolon_saml::idp::satisfies(req, AC_REFEDS_MFA) {
             needs_mfa = true;
+        } else if choose_class(SignInMethod::Passkey, Some(req)).is_some()
+            && crate::auth_policy(&st.store, &realm.name)
+                .await?
+                .passkeys()
+        {
+            needs_passkey = true;
         } else {
             event(
                 st,
@@ -734,7 +859,16 @@ async fn sso<S: IdpStore>(
             .await;
         }
     }
-    let force = accepted.request.force_authn;
+    let how = Start {
+        force: accepted.request.force_authn,
+        needs_mfa,
+        needs_passkey,
+        requested: accepted
+            .request
+            .requested_authn_context
+            .as_ref()
+            .map(Requested::of),
+    };
     start(
         st,
         realm,
@@ -742,7 +876,7 @@ async fn sso<S: IdpStore>(
         accepted.acs_url,
         Some(accepted.request.id),
         relay_state,
-        Start { force, needs_mfa },
+        how,
         headers,
     )
     .await
@@ -872,28 +1006,42 @@ pub(crate) async fn account_login<S: IdpStore>(
     realm: &Realm,
 ) -> Result<Response, WebError> {
     let flow_id = random_token()?;
-    let csrf = random_token()?;
     let flow = Flow {
         realm: realm.name.clone(),
         client_id: String::new(),
         acs_url: String::new(),
         in_response_to: None,
         relay_state: None,
-        csrf: csrf.clone(),
+        csrf: random_token()?,
         expires: OffsetDateTime::now_utc() + st.cfg.login_flow_lifetime,
         needs_mfa: false,
         password_ok: None,
         account: true,
+        requested: None,
+        needs_passkey: false,
+        enrol: None,
     };
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
-    login_page(st, realm, None, &flow_id, &csrf, "", None, StatusCode::OK)
+    login_page(st, realm, None, &flow_id, &flow, LoginView::default()).await
 }
 
-/// How a sign-in must go: re-authenticate (ForceAuthn), and whether a second factor is required.
-#[derive(Debug, Clone, Copy, Default)]
+/// How a sign-in must go: re-authenticate (ForceAuthn), whether a second factor or a passkey is
+/// required, and what the SP asked for.
+#[derive(Debug, Clone, Default)]
 struct Start {
     force: bool,
     needs_mfa: bool,
+    needs_passkey: bool,
+    requested: Option<Requested>,
+}
+
+/// Whether the realm's policy lets a session signed in by `method` into an application.
+fn policy_admits(policy: crate::AuthPolicy, method: SignInMethod) -> bool {
+    match policy {
+        crate::AuthPolicy::Password | crate::AuthPolicy::PasskeyOrPassword => true,
+        crate::AuthPolicy::SecondFactor => method != SignInMethod::Password,
+        crate::AuthPolicy::PasskeyOnly => method == SignInMethod::Passkey,
+    }
 }
 
 /// Either answer at once from an existing SSO session, or show the login page for a new flow.
@@ -908,21 +1056,29 @@ async fn start<S: IdpStore>(
     how: Start,
     headers: &HeaderMap,
 ) -> Result<Response, WebError> {
-    // A password-only session serves neither an SP that asked for MFA nor a realm that requires
-    // a second factor (it may come from the account console, or from before the policy).
-    // The policy is read only for a password-only session about to be reused.
+    // A session is reused only when its method can claim a class that meets the request, and
+    // the realm's policy admits that method (a password-only session from the account console
+    // serves no application in a realm that requires more). The policy is read only for a
+    // session that is not a passkey's (a passkey meets every policy).
+    let requested = how.requested.as_ref().map(Requested::context);
     if !how.force
         && let Some(session) = live_session(st, &realm.name, headers).await?
-        && (session.class == symbolon_saml::idp::AC_REFEDS_MFA
-            || (!how.needs_mfa
-                && crate::auth_policy(&st.store, &realm.name).await?
-                    != crate::AuthPolicy::SecondFactor))
+        && let Some(class) = choose_class(session.method(), requested.as_ref())
+        && (session.passkey
+            || policy_admits(
+                crate::auth_policy(&st.store, &realm.name).await?,
+                session.method(),
+            ))
         && let Some(user) = st
             .store
             .user_by_username(&realm.name, &session.username)
             .await?
             .filter(|u| u.enabled && u.id == session.user_id)
     {
+        let session = SsoSession {
+            class: class.to_string(),
+            ..session
+        };
         return issue(
             st,
             realm,
@@ -936,58 +1092,90 @@ async fn start<S: IdpStore>(
         .await;
     }
     let flow_id = random_token()?;
-    let csrf = random_token()?;
     let flow = Flow {
         realm: realm.name.clone(),
         client_id: client.client_id.clone(),
         acs_url,
         in_response_to,
         relay_state,
-        csrf: csrf.clone(),
+        csrf: random_token()?,
         expires: OffsetDateTime::now_utc() + st.cfg.login_flow_lifetime,
         needs_mfa: how.needs_mfa,
         password_ok: None,
         account: false,
+        requested: how.requested,
+        needs_passkey: how.needs_passkey,
+        enrol: None,
     };
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
-    login_page(
-        st,
-        realm,
-        Some(client),
-        &flow_id,
-        &csrf,
-        "",
-        None,
-        StatusCode::OK,
-    )
+    login_page(st, realm, Some(client), &flow_id, &flow, LoginView::default()).await
 }
 
-#[allow(clippy::too_many_arguments)]
-fn login_page<S>(
+/// What the login page says besides the form: the username typed, an error or a notice, the
+/// status.
+#[derive(Debug, Default)]
+struct LoginView<'a> {
+    username: &'a str,
+    error: Option<&'a str>,
+    notice: Option<&'a str>,
+    status: Option<StatusCode>,
+}
+
+/// The relying party (this IdP) for a realm's passkeys, or `None` when the base URL names no
+/// host (an IP address): then passkeys are not offered.
+pub(crate) fn relying_party(
+    cfg: &WebConfig,
+    realm: &Realm,
+) -> Option<crate::passkey::RelyingParty> {
+    crate::passkey::RelyingParty::new(&cfg.base_url, &realm.display_name).ok()
+}
+
+/// The login page of a flow: the password form (unless only a passkey will do), and in realms
+/// that use passkeys a fresh passkey challenge (its state kept under the flow, taken once).
+async fn login_page<S: IdpStore>(
     st: &AppState<S>,
     realm: &Realm,
     client: Option<&Client>,
-    flow: &str,
-    csrf: &str,
-    username: &str,
-    error: Option<&str>,
-    status: StatusCode,
+    flow_id: &str,
+    flow: &Flow,
+    view: LoginView<'_>,
 ) -> Result<Response, WebError> {
-    let action = format!(
-        "{}/realms/{}/login-actions/authenticate",
-        st.cfg.base_url, realm.name
-    );
+    let policy = crate::auth_policy(&st.store, &realm.name).await?;
+    let mut passkey_options = None;
+    if policy.passkeys()
+        && let Some(rp) = relying_party(&st.cfg, realm)
+    {
+        let challenge = rp
+            .start_sign_in()
+            .map_err(|_| WebError::internal())?;
+        st.store
+            .put_state(PASSKEY_AUTH, flow_id, &challenge.state, flow.expires)
+            .await?;
+        passkey_options = Some(challenge.options);
+    }
+    let base = &st.cfg.base_url;
     let page = LoginPage {
         realm_display: &realm.display_name,
         client_name: client.map(|c| c.name.as_deref().unwrap_or(&c.client_id)),
-        error,
-        action: &action,
-        flow,
-        csrf,
-        username,
+        error: view.error,
+        notice: view.notice.or(if flow.needs_passkey {
+            Some("This application asks for a passkey.")
+        } else if flow.needs_mfa && passkey_options.is_some() {
+            Some("This application asks for more than a password: use your passkey, or your password and second factor.")
+        } else {
+            None
+        }),
+        action: &format!("{base}/realms/{}/login-actions/authenticate", realm.name),
+        passkey_action: &format!("{base}/realms/{}/login-actions/passkey", realm.name),
+        flow: flow_id,
+        csrf: &flow.csrf,
+        username: view.username,
+        passkey_options: passkey_options.as_deref(),
+        password_form: !(flow.needs_passkey && passkey_options.is_some()),
+        password_only_to_enrol: policy == crate::AuthPolicy::PasskeyOnly,
     };
     Ok(html(
-        status,
+        view.status.unwrap_or(StatusCode::OK),
         page.render().map_err(|_| WebError::internal())?,
     ))
 }
@@ -1079,6 +1267,23 @@ async fn authenticate<S: IdpStore>(
     let username = normalize_username(f.username.as_deref().unwrap_or(""));
     let password = f.password.unwrap_or_default();
     let now = OffsetDateTime::now_utc();
+    let page = |error, status| LoginView {
+        username: &username,
+        error: Some(error),
+        notice: None,
+        status: Some(status),
+    };
+    if flow.needs_passkey {
+        return login_page(
+            &st,
+            &r,
+            client.as_ref(),
+            &flow_id,
+            &flow,
+            page("This application asks for a passkey; a password cannot be used.", StatusCode::FORBIDDEN),
+        )
+        .await;
+    }
     if let Some(until) = st.locked_until(&realm, &username).await? {
         event(
             &st,
@@ -1096,11 +1301,10 @@ async fn authenticate<S: IdpStore>(
             &r,
             client.as_ref(),
             &flow_id,
-            &flow.csrf,
-            &username,
-            Some(&msg),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+            &flow,
+            page(&msg, StatusCode::TOO_MANY_REQUESTS),
+        )
+        .await;
     }
     let user = if username.is_empty() || password.is_empty() {
         None
@@ -1123,13 +1327,39 @@ async fn authenticate<S: IdpStore>(
             &r,
             client.as_ref(),
             &flow_id,
-            &flow.csrf,
-            &username,
-            Some("Invalid username or password."),
-            StatusCode::UNAUTHORIZED,
-        );
+            &flow,
+            page("Invalid username or password.", StatusCode::UNAUTHORIZED),
+        )
+        .await;
     };
     st.clear_failures(&realm, &username).await?;
+    let policy = crate::auth_policy(&st.store, &realm).await?;
+    // A passkey-only realm: the password serves only a user who has no passkey yet, to register
+    // one (then they sign in with it).
+    if policy == crate::AuthPolicy::PasskeyOnly && !st.store.passkeys(&user.id).await?.is_empty()
+    {
+        event(
+            &st,
+            &realm,
+            "LOGIN_ERROR",
+            Some(&user.username),
+            Some(&flow.client_id),
+            "password sign-in is disabled in this realm (passkey only)".into(),
+        )
+        .await;
+        return login_page(
+            &st,
+            &r,
+            client.as_ref(),
+            &flow_id,
+            &flow,
+            page(
+                "This realm accepts passkeys only: sign in with your passkey.",
+                StatusCode::FORBIDDEN,
+            ),
+        )
+        .await;
+    }
     // A second factor, when the user has one: the flow remembers whose password was right.
     if st.store.totp(&user.id).await?.is_some() {
         let mut pending = flow.clone();
@@ -1139,9 +1369,7 @@ async fn authenticate<S: IdpStore>(
     }
     // The realm requires a second factor and this user has none: not into an application; the
     // account console (where it is set up) stays open.
-    if !flow.account
-        && crate::auth_policy(&st.store, &realm).await? == crate::AuthPolicy::SecondFactor
-    {
+    if !flow.account && policy == crate::AuthPolicy::SecondFactor {
         st.store
             .take_state(FLOW, &flow_id, OffsetDateTime::now_utc())
             .await?;
@@ -1164,40 +1392,6 @@ async fn authenticate<S: IdpStore>(
             .map_err(|_| WebError::internal())?,
         ));
     }
-    if flow.needs_mfa
-        && let Some(client) = &client
-    {
-        // Asked for MFA, and this user has no second factor: no weaker assertion.
-        if st
-            .store
-            .take_state(FLOW, &flow_id, OffsetDateTime::now_utc())
-            .await?
-            .is_none()
-        {
-            return Err(expired());
-        }
-        event(
-            &st,
-            &realm,
-            "LOGIN_ERROR",
-            Some(&user.username),
-            Some(&flow.client_id),
-            "the application asked for MFA and the user has no second factor: NoAuthnContext"
-                .into(),
-        )
-        .await;
-        return error_response(
-            &st,
-            &r,
-            client,
-            &flow.acs_url,
-            flow.in_response_to.as_deref().unwrap_or_default(),
-            flow.relay_state,
-            symbolon_saml::idp::STATUS_NO_AUTHN_CONTEXT,
-            "The requested authentication context cannot be provided.",
-        )
-        .await;
-    }
     finish_sign_in(
         &st,
         &r,
@@ -1205,14 +1399,41 @@ async fn authenticate<S: IdpStore>(
         &user,
         flow_id,
         flow,
-        AC_PASSWORD_PROTECTED,
+        SignInMethod::Password,
         "password",
     )
     .await
 }
 
-/// The sign-in succeeded: take the flow (once: of two concurrent posts of the same form, one
-/// signs in), start the SSO session with its authentication class, answer the SP.
+/// Whether this sign-in must first register a passkey: the user has the required action, or
+/// the realm accepts passkeys only and they have none. Never for a passkey sign-in.
+async fn must_enrol<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    user: &User,
+    method: SignInMethod,
+) -> Result<bool, WebError> {
+    if method == SignInMethod::Passkey {
+        return Ok(false);
+    }
+    let policy = crate::auth_policy(&st.store, realm).await?;
+    if !policy.passkeys() {
+        return Ok(false);
+    }
+    Ok(st
+        .store
+        .required_actions(&user.id)
+        .await?
+        .iter()
+        .any(|a| a == symbolon_store::ACTION_REGISTER_PASSKEY)
+        || (policy == crate::AuthPolicy::PasskeyOnly
+            && st.store.passkeys(&user.id).await?.is_empty()))
+}
+
+/// The sign-in succeeded: register a passkey first when required; check the method meets the
+/// realm's policy and the SP's request (else NoAuthnContext, never a weaker assertion); take
+/// the flow (once: of two concurrent posts of the same form, one signs in), start the SSO
+/// session with its class, answer the SP.
 #[allow(clippy::too_many_arguments)]
 async fn finish_sign_in<S: IdpStore>(
     st: &AppState<S>,
@@ -1221,11 +1442,60 @@ async fn finish_sign_in<S: IdpStore>(
     user: &User,
     flow_id: String,
     flow: Flow,
-    class: &str,
-    method: &str,
+    method: SignInMethod,
+    label: &str,
 ) -> Result<Response, WebError> {
     let realm = &r.name;
     let now = OffsetDateTime::now_utc();
+    if must_enrol(st, realm, user, method).await? {
+        let mut pending = flow.clone();
+        pending.password_ok = None;
+        pending.enrol = Some(Enrol {
+            user_id: user.id.clone(),
+            method: label.to_string(),
+            second_factor: method == SignInMethod::PasswordAndSecondFactor,
+        });
+        put_state(&st.store, FLOW, &flow_id, &pending, pending.expires).await?;
+        return enrol_page(st, r, user, &flow_id, &pending, None, StatusCode::OK).await;
+    }
+    let policy_ok = method == SignInMethod::Passkey
+        || flow.account
+        || policy_admits(crate::auth_policy(&st.store, realm).await?, method);
+    let requested = flow.requested.as_ref().map(Requested::context);
+    let class = choose_class(method, requested.as_ref()).filter(|_| policy_ok);
+    let Some(class) = class else {
+        if st.store.take_state(FLOW, &flow_id, now).await?.is_none() {
+            return Err(expired());
+        }
+        event(
+            st,
+            realm,
+            "LOGIN_ERROR",
+            Some(&user.username),
+            Some(&flow.client_id),
+            format!("a sign-in by {label} does not meet the requested authentication context or the realm's policy: NoAuthnContext"),
+        )
+        .await;
+        return match client {
+            Some(client) => {
+                error_response(
+                    st,
+                    r,
+                    client,
+                    &flow.acs_url,
+                    flow.in_response_to.as_deref().unwrap_or_default(),
+                    flow.relay_state,
+                    symbolon_saml::idp::STATUS_NO_AUTHN_CONTEXT,
+                    "The requested authentication context cannot be provided.",
+                )
+                .await
+            }
+            None => Err(WebError::forbidden(
+                "Sign-in refused",
+                "This way of signing in is not accepted here.",
+            )),
+        };
+    };
     if st.store.take_state(FLOW, &flow_id, now).await?.is_none() {
         return Err(expired());
     }
@@ -1237,8 +1507,13 @@ async fn finish_sign_in<S: IdpStore>(
         session_index: format!("_{}", session_id.get(..32).unwrap_or(&session_id)),
         authn_instant: now,
         expires: now + st.cfg.sso_session_lifetime,
-        class: class.to_string(),
+        // The session keeps its method's own class; each assertion says the class chosen for
+        // its request.
+        class: choose_class(method, None)
+            .unwrap_or(AC_PASSWORD_PROTECTED)
+            .to_string(),
         csrf: random_token()?,
+        passkey: method == SignInMethod::Passkey,
     };
     put_state(
         &st.store,
@@ -1256,7 +1531,7 @@ async fn finish_sign_in<S: IdpStore>(
         &UserSession {
             session_id: session_id.clone(),
             started: now.unix_timestamp(),
-            method: method.to_string(),
+            method: label.to_string(),
         },
         session.expires,
     )
@@ -1267,17 +1542,21 @@ async fn finish_sign_in<S: IdpStore>(
         "LOGIN",
         Some(&user.username),
         client.map(|c| c.client_id.as_str()),
-        method.into(),
+        label.into(),
     )
     .await;
     let mut resp = match client {
         Some(client) => {
+            let for_this = SsoSession {
+                class: class.to_string(),
+                ..session.clone()
+            };
             issue(
                 st,
                 r,
                 client,
                 user,
-                &session,
+                &for_this,
                 &flow.acs_url,
                 flow.in_response_to,
                 flow.relay_state,
@@ -1300,6 +1579,266 @@ async fn finish_sign_in<S: IdpStore>(
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "enrol_passkey.html")]
+struct EnrolPage<'a> {
+    realm_display: &'a str,
+    username: &'a str,
+    error: Option<&'a str>,
+    action: &'a str,
+    flow: &'a str,
+    csrf: &'a str,
+    options: &'a str,
+    name: &'a str,
+}
+
+/// The required action's page: register a passkey before going on (a fresh registration
+/// challenge, kept under the flow and taken once).
+async fn enrol_page<S: IdpStore>(
+    st: &AppState<S>,
+    r: &Realm,
+    user: &User,
+    flow_id: &str,
+    flow: &Flow,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let rp = relying_party(&st.cfg, r).ok_or_else(WebError::internal)?;
+    let existing = st.store.passkeys(&user.id).await?;
+    let challenge = rp
+        .start_registration(user, &existing)
+        .map_err(|_| WebError::internal())?;
+    st.store
+        .put_state(
+            PASSKEY_REG,
+            &format!("flow:{flow_id}"),
+            &challenge.state,
+            flow.expires,
+        )
+        .await?;
+    let page = EnrolPage {
+        realm_display: &r.display_name,
+        username: &user.username,
+        error,
+        action: &format!(
+            "{}/realms/{}/login-actions/register-passkey",
+            st.cfg.base_url, r.name
+        ),
+        flow: flow_id,
+        csrf: &flow.csrf,
+        options: &challenge.options,
+        name: "",
+    };
+    Ok(html(
+        status,
+        page.render().map_err(|_| WebError::internal())?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct PasskeyForm {
+    flow: Option<String>,
+    csrf: Option<String>,
+    credential: Option<String>,
+    name: Option<String>,
+}
+
+/// Passwordless sign-in: the browser's answer to the flow's passkey challenge (taken once, so
+/// an answer is never accepted twice).
+async fn passkey_sign_in<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<PasskeyForm>,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let (flow_id, flow) = posted_flow(&st, &realm, f.flow, f.csrf.as_deref(), &headers).await?;
+    let client = flow_client(&st, &flow).await?;
+    let rp = match relying_party(&st.cfg, &r) {
+        Some(rp) if crate::auth_policy(&st.store, &realm).await?.passkeys() => rp,
+        _ => {
+            return Err(WebError::bad_request_page(
+                "Passkeys are not used in this realm.",
+            ));
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    let state = st.store.take_state(PASSKEY_AUTH, &flow_id, now).await?;
+    let outcome = match state {
+        None => Err(crate::passkey::PasskeyError::WrongChallenge),
+        Some(state) => {
+            rp.finish_sign_in(
+                &st.store,
+                &realm,
+                f.credential.as_deref().unwrap_or(""),
+                &state,
+                now,
+            )
+            .await
+        }
+    };
+    match outcome {
+        Ok(signed) => {
+            let label = format!("passkey ({})", signed.passkey.name);
+            finish_sign_in(
+                &st,
+                &r,
+                client.as_ref(),
+                &signed.user,
+                flow_id,
+                flow,
+                SignInMethod::Passkey,
+                &label,
+            )
+            .await
+        }
+        Err(crate::passkey::PasskeyError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            event(
+                &st,
+                &realm,
+                "LOGIN_ERROR",
+                None,
+                Some(&flow.client_id),
+                format!("passkey refused ({}): {e}", e.code()),
+            )
+            .await;
+            let msg = format!("That passkey could not be used: {e}.");
+            login_page(
+                &st,
+                &r,
+                client.as_ref(),
+                &flow_id,
+                &flow,
+                LoginView {
+                    error: Some(&msg),
+                    status: Some(StatusCode::UNAUTHORIZED),
+                    ..LoginView::default()
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// The required action: register a passkey, then go on (or, in a passkey-only realm, sign in
+/// with it).
+async fn register_passkey<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<PasskeyForm>,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let (flow_id, mut flow) =
+        posted_flow(&st, &realm, f.flow, f.csrf.as_deref(), &headers).await?;
+    let enrol = flow.enrol.clone().ok_or_else(expired)?;
+    let user = st
+        .store
+        .user_by_id(&realm, &enrol.user_id)
+        .await?
+        .filter(|u| u.enabled)
+        .ok_or_else(expired)?;
+    let client = flow_client(&st, &flow).await?;
+    let rp = relying_party(&st.cfg, &r).ok_or_else(expired)?;
+    let now = OffsetDateTime::now_utc();
+    let state = st
+        .store
+        .take_state(PASSKEY_REG, &format!("flow:{flow_id}"), now)
+        .await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let added = match state {
+        None => Err(crate::passkey::PasskeyError::WrongChallenge),
+        Some(state) => match rp.finish_registration(
+            &user,
+            f.credential.as_deref().unwrap_or(""),
+            &state,
+            f.name.as_deref().unwrap_or(""),
+            id,
+            now,
+        ) {
+            Ok(rec) => crate::passkey::add_passkey(&st.store, &rec)
+                .await
+                .map(|()| rec),
+            Err(e) => Err(e),
+        },
+    };
+    let rec = match added {
+        Ok(rec) => rec,
+        Err(crate::passkey::PasskeyError::Store(e)) => return Err(e.into()),
+        Err(e) => {
+            event(
+                &st,
+                &realm,
+                "CREDENTIAL_ERROR",
+                Some(&user.username),
+                None,
+                format!("passkey registration refused ({}): {e}", e.code()),
+            )
+            .await;
+            let msg = format!("The passkey could not be registered: {e}.");
+            return enrol_page(
+                &st,
+                &r,
+                &user,
+                &flow_id,
+                &flow,
+                Some(&msg),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    st.store
+        .set_required_action(&user.id, symbolon_store::ACTION_REGISTER_PASSKEY, false)
+        .await?;
+    event(
+        &st,
+        &realm,
+        "CREDENTIAL",
+        Some(&user.username),
+        None,
+        format!(
+            "{} registered a passkey {:?} at sign-in (required action)",
+            user.username, rec.name
+        ),
+    )
+    .await;
+    flow.enrol = None;
+    if crate::auth_policy(&st.store, &realm).await? == crate::AuthPolicy::PasskeyOnly {
+        // The password only served to register: now the passkey signs in.
+        put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
+        return login_page(
+            &st,
+            &r,
+            client.as_ref(),
+            &flow_id,
+            &flow,
+            LoginView {
+                notice: Some("Your passkey is registered. Now sign in with it."),
+                ..LoginView::default()
+            },
+        )
+        .await;
+    }
+    let method = if enrol.second_factor {
+        SignInMethod::PasswordAndSecondFactor
+    } else {
+        SignInMethod::Password
+    };
+    finish_sign_in(
+        &st,
+        &r,
+        client.as_ref(),
+        &user,
+        flow_id,
+        flow,
+        method,
+        &enrol.method,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -1433,7 +1972,7 @@ async fn second_factor<S: IdpStore>(
         &user,
         flow_id,
         flow,
-        symbolon_saml::idp::AC_REFEDS_MFA,
+        SignInMethod::PasswordAndSecondFactor,
         method,
     )
     .await

@@ -15,6 +15,7 @@ pub mod console;
 pub mod front;
 pub mod http;
 pub mod jobs;
+pub mod passkey;
 pub mod roles;
 pub mod totp;
 
@@ -498,29 +499,49 @@ pub enum AuthPolicy {
     Password,
     /// A password and a second factor, always: users without one are sent to set it up.
     SecondFactor,
+    /// A passkey, or a password (and the user's second factor): passkeys are offered and may be
+    /// required of a user (required action).
+    PasskeyOrPassword,
+    /// Passkeys only ("phishing-resistant"): password sign-in is disabled; a user without a
+    /// passkey yet signs in with the password only to register one, then signs in with it.
+    PasskeyOnly,
 }
 
 impl AuthPolicy {
+    pub const ALL: [AuthPolicy; 4] = [
+        AuthPolicy::Password,
+        AuthPolicy::SecondFactor,
+        AuthPolicy::PasskeyOrPassword,
+        AuthPolicy::PasskeyOnly,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuthPolicy::Password => "password",
             AuthPolicy::SecondFactor => "second-factor",
+            AuthPolicy::PasskeyOrPassword => "passkey-or-password",
+            AuthPolicy::PasskeyOnly => "passkey-only",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "password" => Some(AuthPolicy::Password),
-            "second-factor" => Some(AuthPolicy::SecondFactor),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
         match self {
             AuthPolicy::Password => "Password (plus the second factor of users who set one up)",
             AuthPolicy::SecondFactor => "Password and a second factor, required",
+            AuthPolicy::PasskeyOrPassword => "Passkey or password",
+            AuthPolicy::PasskeyOnly => {
+                "Passkey only (phishing-resistant; passwords only to register a first passkey)"
+            }
         }
+    }
+
+    /// Whether passkeys are offered (sign-in, account console, required actions).
+    pub fn passkeys(self) -> bool {
+        matches!(self, AuthPolicy::PasskeyOrPassword | AuthPolicy::PasskeyOnly)
     }
 }
 
@@ -632,6 +653,117 @@ pub async fn remove_totp<S: IdpStore>(
         actor,
         None,
         format!("removed the TOTP second factor of {}", user.username),
+        now,
+    )
+    .await
+}
+
+/// How a user can sign in, for administrators (never a secret).
+#[derive(Debug, Clone)]
+pub struct UserMethods {
+    pub password: bool,
+    pub totp: bool,
+    pub recovery_codes_left: u32,
+    pub passkeys: Vec<symbolon_store::PasskeyRecord>,
+    /// The user must register a passkey at the next sign-in.
+    pub passkey_required: bool,
+}
+
+pub async fn user_methods<S: IdpStore>(store: &S, user: &User) -> Result<UserMethods> {
+    Ok(UserMethods {
+        password: store.password_hash(&user.realm, &user.id).await?.is_some(),
+        totp: store.totp(&user.id).await?.is_some(),
+        recovery_codes_left: store.recovery_codes_left(&user.id).await?,
+        passkeys: store.passkeys(&user.id).await?,
+        passkey_required: store
+            .required_actions(&user.id)
+            .await?
+            .iter()
+            .any(|a| a == symbolon_store::ACTION_REGISTER_PASSKEY),
+    })
+}
+
+/// Reset a user's sign-in methods besides the password (a lost or stolen device): the
+/// authenticator app with its recovery codes, and every passkey. Returns how many passkeys
+/// went. (The caller also signs out the user's sessions.)
+pub async fn reset_credentials<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    username: &str,
+    now: OffsetDateTime,
+) -> Result<u64> {
+    let user = user_or_error(store, realm, username).await?;
+    store.remove_totp(&user.id).await?;
+    let n = store.remove_passkeys(&user.id).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!(
+            "reset the credentials of {} (second factor and {n} passkey(s) removed)",
+            user.username
+        ),
+        now,
+    )
+    .await?;
+    Ok(n)
+}
+
+/// Remove one passkey of a user.
+pub async fn remove_user_passkey<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    username: &str,
+    passkey_id: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let user = user_or_error(store, realm, username).await?;
+    match store.remove_passkey(&user.id, passkey_id).await {
+        Err(symbolon_store::StoreError::NotFound(..)) => {
+            return Err(IdpError::Invalid(format!(
+                "{} has no passkey {passkey_id:?}",
+                user.username
+            )));
+        }
+        other => other?,
+    }
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!("removed the passkey {passkey_id} of {}", user.username),
+        now,
+    )
+    .await
+}
+
+/// Require (or stop requiring) that a user register a passkey at the next sign-in.
+pub async fn require_passkey<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    username: &str,
+    on: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let user = user_or_error(store, realm, username).await?;
+    store
+        .set_required_action(&user.id, symbolon_store::ACTION_REGISTER_PASSKEY, on)
+        .await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!(
+            "{} passkey registration at the next sign-in of {}",
+            if on { "required" } else { "stopped requiring" },
+            user.username
+        ),
         now,
     )
     .await

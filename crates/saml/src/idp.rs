@@ -182,13 +182,50 @@ pub fn build_response(
 }
 
 /// How strong an authentication context class is, for `minimum`, `better` and `maximum`
-/// comparisons: password < password + second factor = passkey. Classes this IdP does not rank
-/// have no strength and only ever match themselves (`exact`).
+/// comparisons: password < multi-factor (REFEDS MFA) < FIDO (a phishing-resistant passkey, which
+/// is also multi-factor). FIDO ranks above MFA so that a password and a one-time code never meet
+/// a request for `minimum` FIDO. Classes this IdP does not rank have no strength and only ever
+/// match themselves (`exact`).
 pub fn class_strength(class: &str) -> Option<u8> {
     match class {
         AC_PASSWORD | AC_PASSWORD_PROTECTED => Some(1),
-        AC_REFEDS_MFA | AC_FIDO => Some(2),
+        AC_REFEDS_MFA => Some(2),
+        AC_FIDO => Some(3),
         _ => None,
+    }
+}
+
+/// The classes a sign-in may truthfully claim, the one to say by default first: a password gives
+/// PasswordProtectedTransport; a password and a second factor give REFEDS MFA (and were a
+/// password); a user-verified passkey gives REFEDS MFA and FIDO.
+pub fn claimable_classes(method: SignInMethod) -> &'static [&'static str] {
+    match method {
+        SignInMethod::Password => &[AC_PASSWORD_PROTECTED],
+        SignInMethod::PasswordAndSecondFactor => &[AC_REFEDS_MFA, AC_PASSWORD_PROTECTED],
+        SignInMethod::Passkey => &[AC_REFEDS_MFA, AC_FIDO],
+    }
+}
+
+/// How a user signed in, as far as the authentication context goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    Password,
+    PasswordAndSecondFactor,
+    /// A passkey with user verification.
+    Passkey,
+}
+
+/// The AuthnContextClassRef an assertion carries for a sign-in by `method`: with no request,
+/// the method's own class; with one, the first class the method may claim that meets it, or
+/// `None` (then the sign-in does not meet the request: step up, or NoAuthnContext).
+pub fn choose_class(
+    method: SignInMethod,
+    requested: Option<&RequestedAuthnContext>,
+) -> Option<&'static str> {
+    let classes = claimable_classes(method);
+    match requested {
+        None => classes.first().copied(),
+        Some(req) => classes.iter().copied().find(|c| satisfies(req, c)),
     }
 }
 

@@ -741,10 +741,18 @@ fn requested_authn_context_is_never_silently_downgraded() {
         &req(Comparison::Better, &[AC_PASSWORD_PROTECTED]),
         AC_PASSWORD_PROTECTED
     ));
+    // FIDO (a passkey) ranks above MFA: better than MFA is a passkey, and a password with a
+    // one-time code never meets minimum FIDO.
+    assert!(satisfies(&req(Comparison::Better, &[AC_REFEDS_MFA]), AC_FIDO));
     assert!(!satisfies(
         &req(Comparison::Better, &[AC_REFEDS_MFA]),
-        AC_FIDO
+        AC_REFEDS_MFA
     ));
+    assert!(!satisfies(
+        &req(Comparison::Minimum, &[AC_FIDO]),
+        AC_REFEDS_MFA
+    ));
+    assert!(satisfies(&req(Comparison::Minimum, &[AC_REFEDS_MFA]), AC_FIDO));
     // maximum: no stronger than one of them.
     assert!(satisfies(
         &req(Comparison::Maximum, &[AC_REFEDS_MFA]),
@@ -773,4 +781,50 @@ fn requested_authn_context_is_never_silently_downgraded() {
         !satisfies(&req(Comparison::Minimum, &[]), AC_PASSWORD_PROTECTED),
         "nothing requested matches nothing"
     );
+}
+
+#[test]
+fn the_assertion_claims_only_what_the_sign_in_method_was() {
+    use symbolon_saml::idp::{
+        AC_FIDO, AC_PASSWORD_PROTECTED, AC_REFEDS_MFA, SignInMethod, choose_class,
+    };
+    use symbolon_saml::messages::{Comparison, RequestedAuthnContext};
+    let req = |comparison, refs: &[&str]| RequestedAuthnContext {
+        comparison,
+        class_refs: refs.iter().map(|s| s.to_string()).collect(),
+    };
+    let (pw, totp, pk) = (
+        SignInMethod::Password,
+        SignInMethod::PasswordAndSecondFactor,
+        SignInMethod::Passkey,
+    );
+    // No request: the method's own class. A passkey with user verification says MFA.
+    assert_eq!(choose_class(pw, None), Some(AC_PASSWORD_PROTECTED));
+    assert_eq!(choose_class(totp, None), Some(AC_REFEDS_MFA));
+    assert_eq!(choose_class(pk, None), Some(AC_REFEDS_MFA));
+    // FIDO is honoured by a passkey alone.
+    let fido = req(Comparison::Exact, &[AC_FIDO]);
+    assert_eq!(choose_class(pk, Some(&fido)), Some(AC_FIDO));
+    assert_eq!(choose_class(totp, Some(&fido)), None);
+    assert_eq!(choose_class(pw, Some(&fido)), None);
+    let min_fido = req(Comparison::Minimum, &[AC_FIDO]);
+    assert_eq!(choose_class(totp, Some(&min_fido)), None);
+    assert_eq!(choose_class(pk, Some(&min_fido)), Some(AC_FIDO));
+    // MFA: a second factor or a passkey.
+    let mfa = req(Comparison::Exact, &[AC_REFEDS_MFA]);
+    assert_eq!(choose_class(pw, Some(&mfa)), None);
+    assert_eq!(choose_class(totp, Some(&mfa)), Some(AC_REFEDS_MFA));
+    assert_eq!(choose_class(pk, Some(&mfa)), Some(AC_REFEDS_MFA));
+    let better_mfa = req(Comparison::Better, &[AC_REFEDS_MFA]);
+    assert_eq!(choose_class(totp, Some(&better_mfa)), None);
+    assert_eq!(choose_class(pk, Some(&better_mfa)), Some(AC_FIDO));
+    // exact PasswordProtectedTransport: a password and a code were a password too; a passkey
+    // was not, so it does not claim it.
+    let ppt = req(Comparison::Exact, &[AC_PASSWORD_PROTECTED]);
+    assert_eq!(choose_class(pw, Some(&ppt)), Some(AC_PASSWORD_PROTECTED));
+    assert_eq!(choose_class(totp, Some(&ppt)), Some(AC_PASSWORD_PROTECTED));
+    assert_eq!(choose_class(pk, Some(&ppt)), None);
+    // maximum MFA: a passkey may say MFA.
+    let max_mfa = req(Comparison::Maximum, &[AC_REFEDS_MFA]);
+    assert_eq!(choose_class(pk, Some(&max_mfa)), Some(AC_REFEDS_MFA));
 }

@@ -463,4 +463,101 @@ pub async fn credentials<S: IdpStore>(s: S) {
     s.remove_totp("cu").await.unwrap();
     assert_eq!(s.totp("cu").await.unwrap(), None);
     assert_eq!(s.recovery_codes_left("cu").await.unwrap(), 0);
+    passkeys(&s).await;
+}
+
+/// Passkeys: unique credential IDs, renaming and removal only by their owner, a use recorded
+/// only when the counter moves forward (or stays at zero: an authenticator without a counter);
+/// required actions.
+async fn passkeys<S: IdpStore>(s: &S) {
+    let other = User {
+        id: "cv".into(),
+        username: "victor".into(),
+        ..s.user_by_id("c", "cu").await.unwrap().unwrap()
+    };
+    s.create_user(&other, None).await.unwrap();
+    let p = PasskeyRecord {
+        id: "pk1".into(),
+        user_id: "cu".into(),
+        credential_id: "Y3JlZA".into(),
+        name: "Laptop".into(),
+        passkey: "{}".into(),
+        sign_count: 5,
+        backup_eligible: true,
+        backup_state: false,
+        created_at: t(1),
+        last_used: None,
+    };
+    assert!(s.passkeys("cu").await.unwrap().is_empty());
+    s.add_passkey(&p).await.unwrap();
+    assert_eq!(s.passkeys("cu").await.unwrap(), vec![p.clone()]);
+    assert_eq!(
+        s.passkey_by_credential_id("Y3JlZA").await.unwrap(),
+        Some(p.clone())
+    );
+    assert_eq!(s.passkey_by_credential_id("nope").await.unwrap(), None);
+    let stolen = PasskeyRecord {
+        id: "pk2".into(),
+        user_id: "cv".into(),
+        ..p.clone()
+    };
+    assert!(
+        matches!(s.add_passkey(&stolen).await, Err(StoreError::Conflict(..))),
+        "a credential ID belongs to one user"
+    );
+    let zero = PasskeyRecord {
+        id: "pk3".into(),
+        credential_id: "emVybw".into(),
+        name: "Phone".into(),
+        sign_count: 0,
+        created_at: t(2),
+        ..p.clone()
+    };
+    s.add_passkey(&zero).await.unwrap();
+    assert_eq!(s.passkeys("cu").await.unwrap().len(), 2);
+    // Counters: forward only.
+    let use_at = |n: u32, backup: bool| PasskeyUse {
+        passkey: "{\"n\":1}",
+        sign_count: n,
+        backup_state: backup,
+        at: t(10),
+    };
+    assert!(!s.use_passkey("pk1", &use_at(5, false)).await.unwrap(), "same counter");
+    assert!(!s.use_passkey("pk1", &use_at(4, false)).await.unwrap(), "counter went back");
+    assert!(!s.use_passkey("pk1", &use_at(0, false)).await.unwrap(), "counter reset");
+    assert!(s.use_passkey("pk1", &use_at(6, true)).await.unwrap());
+    let used = s.passkey_by_credential_id("Y3JlZA").await.unwrap().unwrap();
+    assert_eq!(
+        (used.sign_count, used.backup_state, used.last_used, used.passkey.as_str()),
+        (6, true, Some(t(10)), "{\"n\":1}")
+    );
+    assert!(s.use_passkey("pk3", &use_at(0, false)).await.unwrap(), "no counter");
+    assert!(s.use_passkey("pk3", &use_at(0, false)).await.unwrap());
+    assert!(!s.use_passkey("nope", &use_at(9, false)).await.unwrap());
+    // Only the owner renames or removes.
+    assert!(matches!(
+        s.rename_passkey("cv", "pk1", "Mine").await,
+        Err(StoreError::NotFound(..))
+    ));
+    s.rename_passkey("cu", "pk1", "Work laptop").await.unwrap();
+    assert_eq!(s.passkeys("cu").await.unwrap()[0].name, "Work laptop");
+    assert!(matches!(
+        s.remove_passkey("cv", "pk1").await,
+        Err(StoreError::NotFound(..))
+    ));
+    s.remove_passkey("cu", "pk1").await.unwrap();
+    assert_eq!(s.passkeys("cu").await.unwrap(), vec![zero]);
+    assert_eq!(s.remove_passkeys("cu").await.unwrap(), 1);
+    assert!(s.passkeys("cu").await.unwrap().is_empty());
+    // Required actions.
+    assert!(s.required_actions("cu").await.unwrap().is_empty());
+    s.set_required_action("cu", ACTION_REGISTER_PASSKEY, true).await.unwrap();
+    s.set_required_action("cu", ACTION_REGISTER_PASSKEY, true).await.unwrap();
+    assert_eq!(
+        s.required_actions("cu").await.unwrap(),
+        vec![ACTION_REGISTER_PASSKEY.to_string()]
+    );
+    assert!(s.required_actions("cv").await.unwrap().is_empty());
+    s.set_required_action("cu", ACTION_REGISTER_PASSKEY, false).await.unwrap();
+    assert!(s.required_actions("cu").await.unwrap().is_empty());
 }

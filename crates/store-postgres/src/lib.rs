@@ -1144,4 +1144,137 @@ impl symbolon_store::CredentialStore for PgStore {
                 .map_err(map_err)?;
         Ok(u32::try_from(n).unwrap_or(0))
     }
+    async fn passkeys(&self, user_id: &str) -> Result<Vec<symbolon_store::PasskeyRecord>> {
+        let rows = sqlx::query("SELECT * FROM user_passkeys WHERE user_id = $1 ORDER BY created_at, id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(passkey_row).collect()
+    }
+
+    async fn passkey_by_credential_id(
+        &self,
+        credential_id: &str,
+    ) -> Result<Option<symbolon_store::PasskeyRecord>> {
+        let row = sqlx::query("SELECT * FROM user_passkeys WHERE credential_id = $1")
+            .bind(credential_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(passkey_row).transpose()
+    }
+
+    async fn add_passkey(&self, p: &symbolon_store::PasskeyRecord) -> Result<()> {
+        sqlx::query("INSERT INTO user_passkeys (id, user_id, credential_id, name, passkey, sign_count, backup_eligible, backup_state, created_at, last_used) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(&p.id)
+            .bind(&p.user_id)
+            .bind(&p.credential_id)
+            .bind(&p.name)
+            .bind(&p.passkey)
+            .bind(i64::from(p.sign_count))
+            .bind(p.backup_eligible)
+            .bind(p.backup_state)
+            .bind(ts(p.created_at))
+            .bind(p.last_used.map(ts))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn rename_passkey(&self, user_id: &str, id: &str, name: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE user_passkeys SET name = $1 WHERE user_id = $2 AND id = $3")
+            .bind(name)
+            .bind(user_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("passkey", id.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn remove_passkey(&self, user_id: &str, id: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM user_passkeys WHERE user_id = $1 AND id = $2")
+            .bind(user_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("passkey", id.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn remove_passkeys(&self, user_id: &str) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM user_passkeys WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn use_passkey(&self, id: &str, used: &symbolon_store::PasskeyUse<'_>) -> Result<bool> {
+        let n = i64::from(used.sign_count);
+        let done = sqlx::query("UPDATE user_passkeys SET passkey = $1, sign_count = $2, backup_state = $3, last_used = $4 WHERE id = $5 AND (sign_count < $6 OR (sign_count = 0 AND $7 = 0))")
+            .bind(used.passkey)
+            .bind(n)
+            .bind(used.backup_state)
+            .bind(ts(used.at))
+            .bind(id)
+            .bind(n)
+            .bind(n)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn required_actions(&self, user_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT action FROM user_required_actions WHERE user_id = $1 ORDER BY action")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| r.try_get("action").map_err(map_err))
+            .collect()
+    }
+
+    async fn set_required_action(&self, user_id: &str, action: &str, on: bool) -> Result<()> {
+        let sql = if on {
+            "INSERT INTO user_required_actions (user_id, action) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM user_required_actions WHERE user_id = $1 AND action = $2"
+        };
+        sqlx::query(sql)
+            .bind(user_id)
+            .bind(action)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}
+
+fn passkey_row(r: &sqlx::postgres::PgRow) -> Result<symbolon_store::PasskeyRecord> {
+    let n: i64 = r.try_get("sign_count").map_err(map_err)?;
+    let last: Option<i64> = r.try_get("last_used").map_err(map_err)?;
+    Ok(symbolon_store::PasskeyRecord {
+        id: r.try_get("id").map_err(map_err)?,
+        user_id: r.try_get("user_id").map_err(map_err)?,
+        credential_id: r.try_get("credential_id").map_err(map_err)?,
+        name: r.try_get("name").map_err(map_err)?,
+        passkey: r.try_get("passkey").map_err(map_err)?,
+        sign_count: u32::try_from(n).unwrap_or(u32::MAX),
+        backup_eligible: r.try_get("backup_eligible").map_err(map_err)?,
+        backup_state: r.try_get("backup_state").map_err(map_err)?,
+        created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
+        last_used: last.map(from_ts),
+    })
 }

@@ -8,12 +8,14 @@ use serde_json::{Map, Value, json};
 use crate::{Result, StoreError};
 
 /// Every table, parents before children. A test checks that none is missing.
-pub const TABLES: [&str; 29] = [
+pub const TABLES: [&str; 31] = [
     "realms",
     "realm_keys",
     "users",
     "user_totp",
     "user_recovery_codes",
+    "user_passkeys",
+    "user_required_actions",
     "clients",
     "events",
     "admin_tokens",

@@ -398,7 +398,43 @@ pub struct TotpCredential {
     pub created_at: OffsetDateTime,
 }
 
-/// Second-factor credentials of IdP users.
+/// A user's passkey (a WebAuthn credential). The public key, counter and flags are kept in the
+/// WebAuthn library's own serialised form (`passkey`); the counter and flags are also columns,
+/// so that a use can be recorded atomically (compare and set) and shown to administrators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyRecord {
+    /// Symbolon's ID of this passkey (what pages and the API name).
+    pub id: String,
+    pub user_id: String,
+    /// The credential ID, base64url without padding; unique across the deployment.
+    pub credential_id: String,
+    /// The name the user gave it ("Work laptop").
+    pub name: String,
+    /// The library's serialised credential (JSON): public key, algorithm, counter, flags.
+    pub passkey: String,
+    pub sign_count: u32,
+    /// Whether the credential may be synced (fixed at registration).
+    pub backup_eligible: bool,
+    /// Whether it is backed up now (may change).
+    pub backup_state: bool,
+    pub created_at: OffsetDateTime,
+    pub last_used: Option<OffsetDateTime>,
+}
+
+/// A recorded use of a passkey: the new serialised credential, counter and backup state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyUse<'a> {
+    pub passkey: &'a str,
+    pub sign_count: u32,
+    pub backup_state: bool,
+    pub at: OffsetDateTime,
+}
+
+/// A required action that a user must complete at the next sign-in.
+pub const ACTION_REGISTER_PASSKEY: &str = "register-passkey";
+
+/// Credentials of IdP users besides the password: TOTP with recovery codes, passkeys, and the
+/// required actions an administrator set.
 pub trait CredentialStore {
     fn totp(&self, user_id: &str) -> impl Future<Output = Result<Option<TotpCredential>>> + Send;
     /// Enrol (replacing any earlier TOTP and recovery codes) in one transaction. Recovery codes
@@ -421,6 +457,42 @@ pub trait CredentialStore {
         sha256: &str,
     ) -> impl Future<Output = Result<bool>> + Send;
     fn recovery_codes_left(&self, user_id: &str) -> impl Future<Output = Result<u32>> + Send;
+    /// The user's passkeys, oldest first.
+    fn passkeys(&self, user_id: &str) -> impl Future<Output = Result<Vec<PasskeyRecord>>> + Send;
+    fn passkey_by_credential_id(
+        &self,
+        credential_id: &str,
+    ) -> impl Future<Output = Result<Option<PasskeyRecord>>> + Send;
+    /// Add a passkey; `Conflict` when its credential ID is registered already (to anyone).
+    fn add_passkey(&self, p: &PasskeyRecord) -> impl Future<Output = Result<()>> + Send;
+    /// Rename one of the user's passkeys; `NotFound` when it is not theirs.
+    fn rename_passkey(
+        &self,
+        user_id: &str,
+        id: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Remove one of the user's passkeys; `NotFound` when it is not theirs.
+    fn remove_passkey(&self, user_id: &str, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Remove all of the user's passkeys; returns how many.
+    fn remove_passkeys(&self, user_id: &str) -> impl Future<Output = Result<u64>> + Send;
+    /// Record a use of passkey `id`, only if its counter moved forward (or both the stored and
+    /// the new counter are zero: an authenticator without a counter). True when this call
+    /// recorded it: of two uses with the same counter, one.
+    fn use_passkey(
+        &self,
+        id: &str,
+        used: &PasskeyUse<'_>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The user's required actions (e.g. [`ACTION_REGISTER_PASSKEY`]).
+    fn required_actions(&self, user_id: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Add (`on`) or clear a required action of the user.
+    fn set_required_action(
+        &self,
+        user_id: &str,
+        action: &str,
+        on: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Short-lived state that every instance must see alike: browser sessions, sign-in flows,
