@@ -8,11 +8,14 @@ deleting a mapped role warns and locks out the user mapped only to it.
 Screenshots of the key screens go to $SYMBOLON_SCREENSHOTS (default: target/screenshots); the
 ones in docs/images were taken by this test.
 """
+import base64
+import zlib
 import os
 import pathlib
 import re
 import socket
 import subprocess
+import urllib.parse
 
 import pytest
 import requests
@@ -89,12 +92,13 @@ def install(tmp_path_factory):
     for user, first, attrs in [("alice", "Alice", ["--attr", "locale=ja", "--attr", "tz=Asia/Tokyo"]),
                                ("bob", "Bob", ["--attr", "locale=en", "--attr", "tz=America/New_York"]),
                                ("dave", "Dave", []),
+                               ("erin", "Erin", []),
                                ("root", "Root", [])]:
         email = SP_ADMIN if user == "root" else f"{user}@corp.test"
         i.cli("idp", "user", "add", "--realm", "mpas", user, "--email", email, "--first-name", first, *attrs, "--password-stdin", stdin=PASSWORD + "\n")
     for g in ("/eng", "/ops"):
         i.cli("idp", "group", "add", "--realm", "mpas", g)
-    for g, u in [("/eng", "alice"), ("/eng", "bob"), ("/eng", "root"), ("/ops", "dave")]:
+    for g, u in [("/eng", "alice"), ("/eng", "bob"), ("/eng", "erin"), ("/eng", "root"), ("/ops", "dave")]:
         i.cli("idp", "group", "join", "--realm", "mpas", g, u)
     yield i, tmp
     i.stop()
@@ -122,7 +126,7 @@ def sso(browser, home_url, username):
     expect(page.locator("h1")).to_have_text("Sign in to Multi-Pass")
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/"))
     page.wait_for_load_state()
     return ctx, page
@@ -321,4 +325,182 @@ def test_seed_walkthrough_in_chromium(install, browser, tmp_path):
     shot(dave, "user-04-deleted-role-no-access")
     dctx.close()
     spa.close()
+    idpa.close()
+
+
+def virtual_authenticator(ctx, page):
+    """A platform authenticator with resident keys and user verification (DevTools protocol)."""
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    a = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True, "automaticPresenceSimulation": True}})
+    return cdp, a["authenticatorId"]
+
+
+def posted_response(page, action):
+    """Do `action`, and return the SAML Response (XML) the browser then posts to the SP's ACS."""
+    with page.expect_request(lambda r: r.url.endswith("/saml/acs") and r.method == "POST") as req:
+        action()
+    form = urllib.parse.parse_qs(req.value.post_data)
+    return base64.b64decode(form["SAMLResponse"][0]).decode()
+
+
+def fido_request_url(inst):
+    """An unsigned SP-initiated AuthnRequest (Redirect binding) from the SP, asking for FIDO."""
+    from datetime import datetime, timezone
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    xml = (f'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+           f'ID="_fido1" Version="2.0" IssueInstant="{now}" AssertionConsumerServiceURL="{inst.sp}/saml/acs">'
+           f'<saml:Issuer>{inst.sp}/saml/metadata</saml:Issuer><samlp:RequestedAuthnContext Comparison="exact">'
+           '<saml:AuthnContextClassRef>urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO</saml:AuthnContextClassRef>'
+           '</samlp:RequestedAuthnContext></samlp:AuthnRequest>')
+    q = urllib.parse.urlencode({"SAMLRequest": base64.b64encode(zlib.compress(xml.encode())[2:-4]).decode()})
+    return f"{inst.idp}/realms/mpas/protocol/saml?{q}"
+
+
+def class_refs(xml):
+    return re.findall(r"AuthnContextClassRef>([^<]+)<", xml)
+
+
+def test_passkeys_in_chromium(install, browser):
+    """Multi-Pass is passwordless: the IdP administrator turns passkeys on; bob registers one in
+    his account console and signs in to the SP with it through IdP-initiated SSO (the assertion
+    says REFEDS MFA); under "passkey only" his password is refused, and erin, who has none yet,
+    registers her first passkey with her password and then signs in with it; the administrator
+    sees her methods and resets them after a confirmation."""
+    inst, _ = install
+    home_url = f"{inst.idp}/realms/mpas/protocol/saml/clients/trendmicro"
+    idpa = browser.new_context()
+    idpa.set_default_timeout(10000)
+    admin = idpa.new_page()
+    admin.goto(f"{inst.idp}/admin/")
+    admin.get_by_label("Username").fill(IDP_ADMIN)
+    admin.get_by_label("Password").fill(IDP_ADMIN_PASSWORD)
+    admin.get_by_role("button", name="Sign in").click()
+    admin.goto(f"{inst.idp}/admin/console/mpas/settings")
+    admin.get_by_label("Users of this realm sign in to applications with").select_option("passkey-or-password")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.locator(".notice")).to_contain_text("Passkey or password")
+
+    # bob signs in to his account console with his password and adds a passkey.
+    ctx = browser.new_context(locale="en-US")
+    ctx.set_default_timeout(10000)
+    page = ctx.new_page()
+    cdp, authenticator = virtual_authenticator(ctx, page)
+    page.goto(f"{inst.idp}/realms/mpas/account")
+    expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_visible()
+    expect(page.get_by_label("Username or email")).to_have_attribute("autocomplete", "username webauthn")
+    page.get_by_label("Username or email").fill("bob")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator("#username")).to_have_text("bob")
+    expect(page.locator("#passkey-status-line")).to_have_text("No passkey yet.")
+    page.get_by_label("Name for a new passkey").fill("Bob's laptop")
+    page.get_by_role("button", name="Add a passkey").click()
+    expect(page.locator(".notice")).to_have_text("Passkey added.")
+    expect(page.locator("#passkeys")).to_contain_text("Bob's laptop")
+    creds = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    assert len(creds) == 1 and creds[0]["isResidentCredential"], creds
+    shot(page, "user-05-passkey-added")
+    # Signed out, the login page offers his passkey in the username field's autofill (conditional
+    # UI; the virtual authenticator answers it as a user picking it would): he is back in with no
+    # username and no password.
+    page.locator("#sessions tr", has_text="(this session)").get_by_role("button", name="Sign out").click()
+    expect(page.locator("h1")).to_have_text("Your account")
+    expect(page.locator("#sessions tr", has_text="(this session)")).to_contain_text("passkey (Bob's laptop)")
+    passkey = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"][0]
+    ctx.close()
+
+    devices = {}
+
+    def device(credential):
+        """A fresh browser (no cookies) whose platform authenticator holds `credential`."""
+        c = browser.new_context(locale="en-US")
+        c.set_default_timeout(10000)
+        p = c.new_page()
+        d, a = virtual_authenticator(c, p)
+        if credential:
+            d.send("WebAuthn.addCredential", {"authenticatorId": a, "credential": credential})
+        devices[p] = (d, a)
+        return c, p
+
+    def held(p):
+        """The passkey as that browser's authenticator holds it now (its counter moved on)."""
+        d, a = devices[p]
+        return d.send("WebAuthn.getCredentials", {"authenticatorId": a})["credentials"][0]
+
+    # The Home URL on another device: IdP-initiated SSO to the SP with the passkey.
+    ctx, page = device(passkey)
+    xml = posted_response(page, lambda: page.goto(home_url))
+    assert class_refs(xml) == ["https://refeds.org/profile/mfa"], class_refs(xml)
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/"))
+    expect(page.locator("h1")).to_have_text("Welcome, Bob")
+    stale, passkey = passkey, held(page)
+    assert passkey["signCount"] > stale["signCount"]
+    ctx.close()
+    methods = inst.cli("idp", "user", "credentials", "--realm", "mpas", "bob")
+    assert f"Bob's laptop\tcounter {passkey['signCount']}" in methods, methods
+    assert "passkey (Bob's laptop)" in inst.cli("idp", "events", "mpas")
+
+    # An application that asks for FIDO (phishing-resistant) gets it from a passkey alone: the
+    # login page offers only the passkey, through its button.
+    ctx, page = device(passkey)
+    page.goto(fido_request_url(inst))
+    expect(page.locator("#login-notice")).to_have_text("This application asks for a passkey.")
+    expect(page.get_by_label("Password")).to_have_count(0)
+    shot(page, "user-06-sign-in-with-a-passkey")
+    xml = posted_response(page, lambda: page.get_by_role("button", name="Sign in with a passkey").click())
+    assert class_refs(xml) == ["urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO"], class_refs(xml)
+    assert 'InResponseTo="_fido1"' in xml
+    ctx.close()
+
+    # A copy of the passkey that has counted less (a cloned authenticator) is refused.
+    ctx, page = device(stale)
+    page.goto(fido_request_url(inst))
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.locator("#login-error")).to_contain_text("signature counter did not move forward")
+    ctx.close()
+    assert "passkey refused (counter-not-forward)" in inst.cli("idp", "events", "mpas")
+
+    # Phishing-resistant: passkeys only.
+    admin.goto(f"{inst.idp}/admin/console/mpas/settings")
+    admin.get_by_label("Users of this realm sign in to applications with").select_option("passkey-only")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.locator(".notice")).to_contain_text("Passkey only")
+    # bob's password no longer signs him in (a device without his passkey).
+    other, p2 = device(None)
+    p2.goto(home_url)
+    p2.get_by_text("No passkey yet? Sign in with your password to register one").click()
+    p2.get_by_label("Username or email").fill("bob")
+    p2.get_by_label("Password").fill(PASSWORD)
+    p2.get_by_role("button", name="Sign in", exact=True).click()
+    expect(p2.locator("#login-error")).to_contain_text("accepts passkeys only")
+    # erin has no passkey: her password leads to registering one, and then the passkey signs her
+    # in (the login page's autofill offers it at once). The password form stays open after an error.
+    p2.get_by_label("Username or email").fill("erin")
+    p2.get_by_label("Password").fill(PASSWORD)
+    p2.get_by_role("button", name="Sign in", exact=True).click()
+    expect(p2.locator("h1")).to_have_text("Register a passkey")
+    shot(p2, "user-07-register-a-passkey")
+    p2.get_by_label("Name for this passkey").fill("Erin's phone")
+    xml = posted_response(p2, lambda: p2.get_by_role("button", name="Register a passkey").click())
+    assert class_refs(xml) == ["https://refeds.org/profile/mfa"], class_refs(xml)
+    expect(p2.locator("h1")).to_have_text("Welcome, Erin")
+    events = inst.cli("idp", "events", "mpas")
+    assert "erin registered a passkey \"Erin's phone\" at sign-in (required action)" in events
+    assert "password sign-in is disabled in this realm (passkey only)" in events
+    other.close()
+
+    # The administrator sees erin's methods and resets them (lost phone), after a confirmation.
+    admin.goto(f"{inst.idp}/admin/console/mpas/users/erin")
+    expect(admin.locator("#methods")).to_contain_text("Passkeys")
+    expect(admin.locator("#user-passkeys")).to_contain_text("Erin's phone")
+    shot(admin, "idp-04-user-sign-in-methods")
+    admin.get_by_role("button", name="Reset sign-in methods…").click()
+    expect(admin.locator("h1")).to_have_text("Reset the sign-in methods of erin?")
+    admin.get_by_role("button", name="Reset sign-in methods").click()
+    expect(admin.locator(".notice")).to_contain_text("1 passkey(s) removed, 1 session(s) signed out")
+    assert "passkey\t" not in inst.cli("idp", "user", "credentials", "--realm", "mpas", "erin")
+    inst.cli("idp", "realm", "policy", "mpas", "password")
     idpa.close()

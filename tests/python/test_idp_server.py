@@ -109,7 +109,7 @@ def env(tmp_path_factory):
 
 
 def sign_in(session, page, username="alice", password=PASSWORD, expect=200):
-    f = form(page.text)
+    f = form(page.text, "/login-actions/authenticate")
     assert f["fields"]["flow"] and f["fields"]["csrf"]
     r = session.post(f["action"], data={**f["fields"], "username": username, "password": password}, timeout=30)
     assert r.status_code == expect, r.text[:300]
@@ -772,7 +772,7 @@ def test_requested_authn_context_that_cannot_be_met_gets_no_authn_context(env):
         refs = "".join(f"<saml:AuthnContextClassRef>{c}</saml:AuthnContextClassRef>" for c in classes)
         return authn_request(idp).replace("</samlp:AuthnRequest>", f'<samlp:RequestedAuthnContext Comparison="{comparison}">{refs}</samlp:RequestedAuthnContext></samlp:AuthnRequest>')
 
-    # Neither a password nor password + TOTP meets these (passkeys are not offered yet).
+    # Neither a password nor password + TOTP meets these (this realm's policy offers no passkeys).
     for comparison, classes in [("exact", ["urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO"]),
                                 ("exact", ["urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard"]),
                                 ("better", ["https://refeds.org/profile/mfa"])]:

@@ -98,6 +98,17 @@ async fn seed(s: &SqliteStore, idp_base: &str, sp_base: &str) -> Result<(), Stri
     )
     .await
     .map_err(e)?;
+    // Multi-Pass is passwordless: the demo realm offers passkeys (registered in the account
+    // console) beside the demo passwords.
+    symbolon_idp::set_auth_policy(
+        s,
+        &actor,
+        REALM,
+        symbolon_idp::AuthPolicy::PasskeyOrPassword,
+        now,
+    )
+    .await
+    .map_err(e)?;
     for (user, first, group, _) in USERS {
         let new = NewUser {
             username: user.into(),
@@ -331,6 +342,9 @@ async fn run_async(a: DemoArgs) -> Result<(), String> {
     for (u, _, _, what) in USERS {
         println!("    {u} / {PASSWORD:?}: {what}");
     }
+    println!(
+        "  Passkeys: sign in to {idp_base}/realms/{REALM}/account and add one; then \"Sign in with a passkey\""
+    );
     println!("  IdP admin console: {idp_base}/admin/  (admin / {IDP_ADMIN_PASSWORD:?})");
     println!(
         "  SP administrator:  {sp_base}/login  ({SP_ADMIN} / {SP_ADMIN_PASSWORD:?}), then {sp_base}/account/idps"

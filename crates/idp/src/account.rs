@@ -228,10 +228,13 @@ async fn render<S: IdpStore>(
         passkey_error: v.passkey_error,
         passkey_only: policy == crate::AuthPolicy::PasskeyOnly,
     };
-    Ok(crate::http::html_page(
-        status,
-        page.render().map_err(|_| WebError::internal())?,
-    ))
+    let scripted = page.passkey_options.is_some();
+    let body = page.render().map_err(|_| WebError::internal())?;
+    Ok(if scripted {
+        crate::http::scripted_html(status, body)
+    } else {
+        crate::http::html_page(status, body)
+    })
 }
 
 async fn account<S: IdpStore>(

@@ -460,14 +460,26 @@ struct LoginPage<'a> {
     password_only_to_enrol: bool,
 }
 
-const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Pages with a passkey ceremony may run this server's own script (`/resources/passkey.js`),
+/// and nothing else.
+const SCRIPTED_PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn html(status: StatusCode, body: String) -> Response {
+    page_with_csp(status, body, PAGE_CSP)
+}
+
+/// A page that runs the passkey script.
+pub(crate) fn scripted_html(status: StatusCode, body: String) -> Response {
+    page_with_csp(status, body, SCRIPTED_PAGE_CSP)
+}
+
+fn page_with_csp(status: StatusCode, body: String, csp: &'static str) -> Response {
     let mut r = (status, Html(body)).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_CSP),
+        HeaderValue::from_static(csp),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
@@ -1174,10 +1186,13 @@ async fn login_page<S: IdpStore>(
         password_form: !(flow.needs_passkey && passkey_options.is_some()),
         password_only_to_enrol: policy == crate::AuthPolicy::PasskeyOnly,
     };
-    Ok(html(
-        view.status.unwrap_or(StatusCode::OK),
-        page.render().map_err(|_| WebError::internal())?,
-    ))
+    let body = page.render().map_err(|_| WebError::internal())?;
+    let status = view.status.unwrap_or(StatusCode::OK);
+    Ok(if passkey_options.is_some() {
+        scripted_html(status, body)
+    } else {
+        html(status, body)
+    })
 }
 
 #[derive(Deserialize)]
@@ -1631,7 +1646,7 @@ async fn enrol_page<S: IdpStore>(
         options: &challenge.options,
         name: "",
     };
-    Ok(html(
+    Ok(scripted_html(
         status,
         page.render().map_err(|_| WebError::internal())?,
     ))
