@@ -483,7 +483,11 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
                     p.id,
                     p.name,
                     p.sign_count,
-                    if p.backup_state { "synced" } else { "device-bound" }
+                    if p.backup_state {
+                        "synced"
+                    } else {
+                        "device-bound"
+                    }
                 );
             }
             if m.passkey_required {
@@ -499,7 +503,9 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
                 .await
                 .map_err(st)?;
             let signed_out = match u {
-                Some(u) => symbolon_idp::http::sign_out_everywhere(s, &u.id).await.map_err(st)?,
+                Some(u) => symbolon_idp::http::sign_out_everywhere(s, &u.id)
+                    .await
+                    .map_err(st)?,
                 None => 0,
             };
             println!(

@@ -577,9 +577,9 @@ async fn passkeys<S: IdpStore>(
                 }
             };
             match st.store().rename_passkey(&s.user.id, &id, &name).await {
-                Err(symbolon_store::StoreError::NotFound(..)) => {
-                    Err(WebError::bad_request_page("That passkey is not one of yours."))
-                }
+                Err(symbolon_store::StoreError::NotFound(..)) => Err(WebError::bad_request_page(
+                    "That passkey is not one of yours.",
+                )),
                 Err(e) => Err(e.into()),
                 Ok(()) => {
                     crate::http::record_event(
@@ -602,7 +602,9 @@ async fn passkeys<S: IdpStore>(
         Some("remove") => {
             let mine = st.store().passkeys(&s.user.id).await?;
             let Some(name) = name_of(&mine) else {
-                return Err(WebError::bad_request_page("That passkey is not one of yours."));
+                return Err(WebError::bad_request_page(
+                    "That passkey is not one of yours.",
+                ));
             };
             if f.confirm.as_deref() != Some("yes") {
                 let view = View {

@@ -1536,7 +1536,14 @@ async fn put_policy<S: IdpStore>(
             ),
         )
     })?;
-    crate::set_auth_policy(st.store(), &actor, &realm, policy, OffsetDateTime::now_utc()).await?;
+    crate::set_auth_policy(
+        st.store(),
+        &actor,
+        &realm,
+        policy,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -348,7 +348,11 @@ pub async fn sign_out_everywhere<S: IdpStore>(
     user_id: &str,
 ) -> Result<usize, StoreError> {
     let list = store
-        .list_state(USER_SESSION, &format!("{user_id}:"), OffsetDateTime::now_utc())
+        .list_state(
+            USER_SESSION,
+            &format!("{user_id}:"),
+            OffsetDateTime::now_utc(),
+        )
         .await?;
     let n = list.len();
     for (key, v) in list {
@@ -839,9 +843,7 @@ async fn sso<S: IdpStore>(
         if symbolon_saml::idp::satisfies(req, AC_REFEDS_MFA) {
             needs_mfa = true;
         } else if choose_class(SignInMethod::Passkey, Some(req)).is_some()
-            && crate::auth_policy(&st.store, &realm.name)
-                .await?
-                .passkeys()
+            && crate::auth_policy(&st.store, &realm.name).await?.passkeys()
         {
             needs_passkey = true;
         } else {
@@ -1120,7 +1122,15 @@ async fn start<S: IdpStore>(
         enrol: None,
     };
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
-    login_page(st, realm, Some(client), &flow_id, &flow, LoginView::default()).await
+    login_page(
+        st,
+        realm,
+        Some(client),
+        &flow_id,
+        &flow,
+        LoginView::default(),
+    )
+    .await
 }
 
 /// What the login page says besides the form: the username typed, an error or a notice, the
@@ -1157,9 +1167,7 @@ async fn login_page<S: IdpStore>(
     if policy.passkeys()
         && let Some(rp) = relying_party(&st.cfg, realm)
     {
-        let challenge = rp
-            .start_sign_in()
-            .map_err(|_| WebError::internal())?;
+        let challenge = rp.start_sign_in().map_err(|_| WebError::internal())?;
         st.store
             .put_state(PASSKEY_AUTH, flow_id, &challenge.state, flow.expires)
             .await?;
@@ -1295,7 +1303,10 @@ async fn authenticate<S: IdpStore>(
             client.as_ref(),
             &flow_id,
             &flow,
-            page("This application asks for a passkey; a password cannot be used.", StatusCode::FORBIDDEN),
+            page(
+                "This application asks for a passkey; a password cannot be used.",
+                StatusCode::FORBIDDEN,
+            ),
         )
         .await;
     }
@@ -1351,8 +1362,7 @@ async fn authenticate<S: IdpStore>(
     let policy = crate::auth_policy(&st.store, &realm).await?;
     // A passkey-only realm: the password serves only a user who has no passkey yet, to register
     // one (then they sign in with it).
-    if policy == crate::AuthPolicy::PasskeyOnly && !st.store.passkeys(&user.id).await?.is_empty()
-    {
+    if policy == crate::AuthPolicy::PasskeyOnly && !st.store.passkeys(&user.id).await?.is_empty() {
         event(
             &st,
             &realm,
@@ -1747,8 +1757,7 @@ async fn register_passkey<S: IdpStore>(
     Form(f): Form<PasskeyForm>,
 ) -> Result<Response, WebError> {
     let r = realm_or_404(&st, &realm).await?;
-    let (flow_id, mut flow) =
-        posted_flow(&st, &realm, f.flow, f.csrf.as_deref(), &headers).await?;
+    let (flow_id, mut flow) = posted_flow(&st, &realm, f.flow, f.csrf.as_deref(), &headers).await?;
     let enrol = flow.enrol.clone().ok_or_else(expired)?;
     let user = st
         .store

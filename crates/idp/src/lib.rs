@@ -541,7 +541,10 @@ impl AuthPolicy {
 
     /// Whether passkeys are offered (sign-in, account console, required actions).
     pub fn passkeys(self) -> bool {
-        matches!(self, AuthPolicy::PasskeyOrPassword | AuthPolicy::PasskeyOnly)
+        matches!(
+            self,
+            AuthPolicy::PasskeyOrPassword | AuthPolicy::PasskeyOnly
+        )
     }
 }
 

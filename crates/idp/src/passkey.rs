@@ -153,7 +153,9 @@ pub fn check_name(name: &str) -> Result<String, PasskeyError> {
         return Err(PasskeyError::BadName("Give the passkey a name."));
     }
     if n.chars().count() > MAX_NAME {
-        return Err(PasskeyError::BadName("The name is too long (64 characters at most)."));
+        return Err(PasskeyError::BadName(
+            "The name is too long (64 characters at most).",
+        ));
     }
     if n.chars().any(char::is_control) {
         return Err(PasskeyError::BadName("The name has control characters."));
@@ -193,7 +195,6 @@ impl RelyingParty {
         let exclude: Vec<_> = existing
             .iter()
             .filter_map(|p| BASE64URL_NOPAD.decode(p.credential_id.as_bytes()).ok())
-            .map(Into::into)
             .collect();
         let display = match (&user.first_name, &user.last_name) {
             (Some(f), Some(l)) => format!("{f} {l}"),
@@ -211,7 +212,8 @@ impl RelyingParty {
             .map_err(refused)?;
         // A passkey must be discoverable: ask for a resident key (the finish does not depend on
         // this request; it is what makes username-less sign-in possible).
-        let mut options = serde_json::to_value(&ccr).map_err(|e| PasskeyError::Refused(e.to_string()))?;
+        let mut options =
+            serde_json::to_value(&ccr).map_err(|e| PasskeyError::Refused(e.to_string()))?;
         if let Some(sel) = options
             .pointer_mut("/publicKey/authenticatorSelection")
             .and_then(Value::as_object_mut)
@@ -243,7 +245,8 @@ impl RelyingParty {
             .webauthn
             .finish_passkey_registration(&reg, &state)
             .map_err(refused)?;
-        let json = serde_json::to_value(&passkey).map_err(|e| PasskeyError::Refused(e.to_string()))?;
+        let json =
+            serde_json::to_value(&passkey).map_err(|e| PasskeyError::Refused(e.to_string()))?;
         let flag = |k: &str| {
             json.pointer(&format!("/cred/{k}"))
                 .and_then(Value::as_bool)
@@ -361,7 +364,10 @@ impl RelyingParty {
 
 /// Register a finished passkey for the user: at most [`MAX_PER_USER`], a credential ID never
 /// registered before (to anyone).
-pub async fn add_passkey<S: IdpStore>(store: &S, record: &PasskeyRecord) -> Result<(), PasskeyError> {
+pub async fn add_passkey<S: IdpStore>(
+    store: &S,
+    record: &PasskeyRecord,
+) -> Result<(), PasskeyError> {
     if store.passkeys(&record.user_id).await?.len() >= MAX_PER_USER {
         return Err(PasskeyError::TooMany);
     }

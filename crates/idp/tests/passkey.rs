@@ -98,7 +98,8 @@ impl Authenticator {
     fn new(user_handle: &[u8]) -> Self {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+        let key =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
         let mut cred_id = vec![0u8; 32];
         aws_lc_rs::rand::fill(&mut cred_id).unwrap();
         Authenticator {
@@ -176,7 +177,11 @@ impl Authenticator {
     }
 
     fn assert_with_counter(&self, options: &str, counter: u32) -> String {
-        let auth = Authenticator { counter, ..self.clone_shallow() }.auth_data(self.flags, None);
+        let auth = Authenticator {
+            counter,
+            ..self.clone_shallow()
+        }
+        .auth_data(self.flags, None);
         let cd = self.client_data("webauthn.get", options);
         let mut signed = auth.clone();
         signed.extend(sha256(&cd));
@@ -272,7 +277,11 @@ impl Env {
         rec
     }
 
-    async fn sign_in(&self, realm: &str, mut answer: impl FnMut(&str) -> String) -> std::result::Result<passkey::PasskeySignIn, PasskeyError> {
+    async fn sign_in(
+        &self,
+        realm: &str,
+        mut answer: impl FnMut(&str) -> String,
+    ) -> std::result::Result<passkey::PasskeySignIn, PasskeyError> {
         let c = self.rp.start_sign_in().unwrap();
         self.rp
             .finish_sign_in(&self.store, realm, &answer(&c.options), &c.state, now())
@@ -288,12 +297,21 @@ async fn a_registered_passkey_signs_in_and_its_use_is_recorded() {
     let mut a = Authenticator::new(&handle(&e.user));
     let rec = e.register(&a).await;
     assert_eq!(rec.credential_id, B64.encode(&a.cred_id));
-    assert_eq!((rec.sign_count, rec.backup_eligible, rec.name.as_str()), (0, false, "Laptop"));
+    assert_eq!(
+        (rec.sign_count, rec.backup_eligible, rec.name.as_str()),
+        (0, false, "Laptop")
+    );
     // The options ask for a discoverable credential with user verification.
-    let c = e.rp.start_registration(&e.user, &[rec.clone()]).unwrap();
+    let c = e.rp.start_registration(&e.user, std::slice::from_ref(&rec)).unwrap();
     let o: Value = serde_json::from_str(&c.options).unwrap();
     let sel = &o["publicKey"]["authenticatorSelection"];
-    assert_eq!((sel["residentKey"].as_str(), sel["userVerification"].as_str()), (Some("required"), Some("required")));
+    assert_eq!(
+        (
+            sel["residentKey"].as_str(),
+            sel["userVerification"].as_str()
+        ),
+        (Some("required"), Some("required"))
+    );
     assert_eq!(o["publicKey"]["rp"]["id"], "localhost");
     assert_eq!(
         o["publicKey"]["excludeCredentials"][0]["id"].as_str(),
@@ -305,7 +323,10 @@ async fn a_registered_passkey_signs_in_and_its_use_is_recorded() {
     for _ in 0..2 {
         let c = e.rp.start_sign_in().unwrap();
         let answer = a.assert(&c.options);
-        let ok = e.rp.finish_sign_in(&e.store, "mpas", &answer, &c.state, now()).await.unwrap();
+        let ok =
+            e.rp.finish_sign_in(&e.store, "mpas", &answer, &c.state, now())
+                .await
+                .unwrap();
         assert_eq!(ok.user.id, e.user.id);
         assert_eq!(ok.passkey.sign_count, a.counter);
         answers.push((answer, c.state));
@@ -316,13 +337,27 @@ async fn a_registered_passkey_signs_in_and_its_use_is_recorded() {
 
     // Replay: the same answer with its own (already used) state; the counter did not move.
     let (answer, state) = &answers[1];
-    let again = e.rp.finish_sign_in(&e.store, "mpas", answer, state, now()).await;
-    assert!(matches!(again, Err(PasskeyError::CounterNotForward)), "{again:?}");
+    let again =
+        e.rp.finish_sign_in(&e.store, "mpas", answer, state, now())
+            .await;
+    assert!(
+        matches!(again, Err(PasskeyError::CounterNotForward)),
+        "{again:?}"
+    );
     // A recorded answer against a new challenge.
     let fresh = e.rp.start_sign_in().unwrap();
-    let foreign = e.rp.finish_sign_in(&e.store, "mpas", answer, &fresh.state, now()).await;
-    assert!(matches!(foreign, Err(PasskeyError::WrongChallenge)), "{foreign:?}");
-    assert_eq!(e.store.passkeys(&e.user.id).await.unwrap()[0].sign_count, 2, "nothing recorded");
+    let foreign =
+        e.rp.finish_sign_in(&e.store, "mpas", answer, &fresh.state, now())
+            .await;
+    assert!(
+        matches!(foreign, Err(PasskeyError::WrongChallenge)),
+        "{foreign:?}"
+    );
+    assert_eq!(
+        e.store.passkeys(&e.user.id).await.unwrap()[0].sign_count,
+        2,
+        "nothing recorded"
+    );
 }
 
 #[tokio::test]
@@ -336,9 +371,15 @@ async fn a_cloned_authenticator_is_refused() {
     // A copy of the key that has counted less, or as far.
     for n in [3, 5] {
         let r = e.sign_in("mpas", |o| a.assert_with_counter(o, n)).await;
-        assert!(matches!(r, Err(PasskeyError::CounterNotForward)), "counter {n}: {r:?}");
+        assert!(
+            matches!(r, Err(PasskeyError::CounterNotForward)),
+            "counter {n}: {r:?}"
+        );
     }
-    assert_eq!(PasskeyError::CounterNotForward.code(), "counter-not-forward");
+    assert_eq!(
+        PasskeyError::CounterNotForward.code(),
+        "counter-not-forward"
+    );
     // The real one goes on.
     e.sign_in("mpas", |o| a.assert(o)).await.unwrap();
 }
@@ -351,28 +392,49 @@ async fn wrong_origin_and_wrong_rp_id_are_refused() {
 
     let mut phished = a.clone_shallow();
     phished.origin = "http://localhost.evil.test:8080".into();
-    let r = e.sign_in("mpas", |o| phished.assert_with_counter(o, 10)).await;
+    let r = e
+        .sign_in("mpas", |o| phished.assert_with_counter(o, 10))
+        .await;
     assert!(matches!(r, Err(PasskeyError::WrongOrigin)), "{r:?}");
     let mut port = a.clone_shallow();
     port.origin = "http://localhost:9999".into();
     let r = e.sign_in("mpas", |o| port.assert_with_counter(o, 11)).await;
-    assert!(matches!(r, Err(PasskeyError::WrongOrigin)), "another port: {r:?}");
+    assert!(
+        matches!(r, Err(PasskeyError::WrongOrigin)),
+        "another port: {r:?}"
+    );
 
     let mut other_site = a.clone_shallow();
     other_site.rp_id = "evil.test".into();
-    let r = e.sign_in("mpas", |o| other_site.assert_with_counter(o, 12)).await;
+    let r = e
+        .sign_in("mpas", |o| other_site.assert_with_counter(o, 12))
+        .await;
     assert!(matches!(r, Err(PasskeyError::WrongRpId)), "{r:?}");
 
     // Registration is held to the same rules.
     let mut b = Authenticator::new(&handle(&e.user));
     b.origin = "https://evil.test".into();
     let c = e.rp.start_registration(&e.user, &[]).unwrap();
-    let r = e.rp.finish_registration(&e.user, &b.register(&c.options), &c.state, "x", "id".into(), now());
+    let r = e.rp.finish_registration(
+        &e.user,
+        &b.register(&c.options),
+        &c.state,
+        "x",
+        "id".into(),
+        now(),
+    );
     assert!(matches!(r, Err(PasskeyError::WrongOrigin)), "{r:?}");
     let mut b = Authenticator::new(&handle(&e.user));
     b.rp_id = "evil.test".into();
     let c = e.rp.start_registration(&e.user, &[]).unwrap();
-    let r = e.rp.finish_registration(&e.user, &b.register(&c.options), &c.state, "x", "id".into(), now());
+    let r = e.rp.finish_registration(
+        &e.user,
+        &b.register(&c.options),
+        &c.state,
+        "x",
+        "id".into(),
+        now(),
+    );
     assert!(matches!(r, Err(PasskeyError::WrongRpId)), "{r:?}");
     assert_eq!(e.store.passkeys(&e.user.id).await.unwrap().len(), 1);
     // Nothing was recorded by the refused sign-ins.
@@ -393,7 +455,14 @@ async fn user_verification_is_required() {
     let mut b = Authenticator::new(&handle(&e.user));
     b.flags = UP;
     let c = e.rp.start_registration(&e.user, &[]).unwrap();
-    let r = e.rp.finish_registration(&e.user, &b.register(&c.options), &c.state, "x", "id".into(), now());
+    let r = e.rp.finish_registration(
+        &e.user,
+        &b.register(&c.options),
+        &c.state,
+        "x",
+        "id".into(),
+        now(),
+    );
     assert!(matches!(r, Err(PasskeyError::UserNotVerified)), "{r:?}");
 }
 
@@ -435,9 +504,16 @@ async fn unknown_foreign_and_misattributed_credentials_are_refused() {
     assert!(matches!(r, Err(PasskeyError::WrongUser)), "{r:?}");
 
     // A disabled user.
-    set_user_enabled(&e.store, &Actor("cli".into()), "mpas", "alice", false, now())
-        .await
-        .unwrap();
+    set_user_enabled(
+        &e.store,
+        &Actor("cli".into()),
+        "mpas",
+        "alice",
+        false,
+        now(),
+    )
+    .await
+    .unwrap();
     let r = e.sign_in("mpas", |o| a.assert(o)).await;
     assert!(matches!(r, Err(PasskeyError::UserDisabled)), "{r:?}");
 
@@ -445,9 +521,15 @@ async fn unknown_foreign_and_misattributed_credentials_are_refused() {
     let c = e.rp.start_registration(&bob, &[]).unwrap();
     let mut same_id = Authenticator::new(&handle(&bob));
     same_id.cred_id = a.cred_id.clone();
-    let rec = e
-        .rp
-        .finish_registration(&bob, &same_id.register(&c.options), &c.state, "Bob", "b1".into(), now())
+    let rec =
+        e.rp.finish_registration(
+            &bob,
+            &same_id.register(&c.options),
+            &c.state,
+            "Bob",
+            "b1".into(),
+            now(),
+        )
         .unwrap();
     let r = passkey::add_passkey(&e.store, &rec).await;
     assert!(matches!(r, Err(PasskeyError::AlreadyRegistered)), "{r:?}");
@@ -461,7 +543,9 @@ async fn bad_signatures_and_garbage_are_refused_without_a_panic() {
     let r = e
         .sign_in("mpas", |o| {
             let mut v: Value = serde_json::from_str(&a.assert(o)).unwrap();
-            let sig = B64.decode(v["response"]["signature"].as_str().unwrap().as_bytes()).unwrap();
+            let sig = B64
+                .decode(v["response"]["signature"].as_str().unwrap().as_bytes())
+                .unwrap();
             let mut sig = sig.clone();
             let n = sig.len() - 3;
             sig[n] ^= 1;
@@ -469,26 +553,54 @@ async fn bad_signatures_and_garbage_are_refused_without_a_panic() {
             v.to_string()
         })
         .await;
-    assert!(matches!(r, Err(PasskeyError::BadSignature | PasskeyError::Refused(_))), "{r:?}");
-    for garbage in ["", "{}", "null", "[1,2]", "{\"id\":\"x\"}", &"x".repeat(70_000)] {
+    assert!(
+        matches!(
+            r,
+            Err(PasskeyError::BadSignature | PasskeyError::Refused(_))
+        ),
+        "{r:?}"
+    );
+    for garbage in [
+        "",
+        "{}",
+        "null",
+        "[1,2]",
+        "{\"id\":\"x\"}",
+        &"x".repeat(70_000),
+    ] {
         let r = e.sign_in("mpas", |_| garbage.to_string()).await;
-        assert!(matches!(r, Err(PasskeyError::BadResponse(_))), "{garbage:.20}: {r:?}");
+        assert!(
+            matches!(r, Err(PasskeyError::BadResponse(_))),
+            "{garbage:.20}: {r:?}"
+        );
         let c = e.rp.start_registration(&e.user, &[]).unwrap();
-        let r = e.rp.finish_registration(&e.user, garbage, &c.state, "x", "id".into(), now());
-        assert!(matches!(r, Err(PasskeyError::BadResponse(_))), "{garbage:.20}: {r:?}");
+        let r =
+            e.rp.finish_registration(&e.user, garbage, &c.state, "x", "id".into(), now());
+        assert!(
+            matches!(r, Err(PasskeyError::BadResponse(_))),
+            "{garbage:.20}: {r:?}"
+        );
     }
     // A state that is not ours.
     let c = e.rp.start_sign_in().unwrap();
-    let r = e
-        .rp
-        .finish_sign_in(&e.store, "mpas", &a.assert(&c.options), "{\"not\":\"state\"}", now())
+    let r =
+        e.rp.finish_sign_in(
+            &e.store,
+            "mpas",
+            &a.assert(&c.options),
+            "{\"not\":\"state\"}",
+            now(),
+        )
         .await;
     assert!(matches!(r, Err(PasskeyError::BadResponse(_))), "{r:?}");
 }
 
 #[tokio::test]
 async fn names_are_checked_and_an_ip_base_url_has_no_passkeys() {
-    assert_eq!(passkey::check_name("  Work laptop ").unwrap(), "Work laptop");
+    assert_eq!(
+        passkey::check_name("  Work laptop ").unwrap(),
+        "Work laptop"
+    );
     assert!(passkey::check_name("   ").is_err());
     assert!(passkey::check_name(&"x".repeat(65)).is_err());
     assert!(passkey::check_name("a\u{7}b").is_err());
@@ -508,9 +620,18 @@ async fn at_most_twenty_passkeys_per_user() {
     }
     let a = Authenticator::new(&handle(&e.user));
     let c = e.rp.start_registration(&e.user, &[]).unwrap();
-    let rec = e
-        .rp
-        .finish_registration(&e.user, &a.register(&c.options), &c.state, "one more", "x".into(), now())
+    let rec =
+        e.rp.finish_registration(
+            &e.user,
+            &a.register(&c.options),
+            &c.state,
+            "one more",
+            "x".into(),
+            now(),
+        )
         .unwrap();
-    assert!(matches!(passkey::add_passkey(&e.store, &rec).await, Err(PasskeyError::TooMany)));
+    assert!(matches!(
+        passkey::add_passkey(&e.store, &rec).await,
+        Err(PasskeyError::TooMany)
+    ));
 }

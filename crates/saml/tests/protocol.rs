@@ -743,7 +743,10 @@ fn requested_authn_context_is_never_silently_downgraded() {
     ));
     // FIDO (a passkey) ranks above MFA: better than MFA is a passkey, and a password with a
     // one-time code never meets minimum FIDO.
-    assert!(satisfies(&req(Comparison::Better, &[AC_REFEDS_MFA]), AC_FIDO));
+    assert!(satisfies(
+        &req(Comparison::Better, &[AC_REFEDS_MFA]),
+        AC_FIDO
+    ));
     assert!(!satisfies(
         &req(Comparison::Better, &[AC_REFEDS_MFA]),
         AC_REFEDS_MFA
@@ -752,7 +755,10 @@ fn requested_authn_context_is_never_silently_downgraded() {
         &req(Comparison::Minimum, &[AC_FIDO]),
         AC_REFEDS_MFA
     ));
-    assert!(satisfies(&req(Comparison::Minimum, &[AC_REFEDS_MFA]), AC_FIDO));
+    assert!(satisfies(
+        &req(Comparison::Minimum, &[AC_REFEDS_MFA]),
+        AC_FIDO
+    ));
     // maximum: no stronger than one of them.
     assert!(satisfies(
         &req(Comparison::Maximum, &[AC_REFEDS_MFA]),

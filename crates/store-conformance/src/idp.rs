@@ -522,16 +522,33 @@ async fn passkeys<S: IdpStore>(s: &S) {
         backup_state: backup,
         at: t(10),
     };
-    assert!(!s.use_passkey("pk1", &use_at(5, false)).await.unwrap(), "same counter");
-    assert!(!s.use_passkey("pk1", &use_at(4, false)).await.unwrap(), "counter went back");
-    assert!(!s.use_passkey("pk1", &use_at(0, false)).await.unwrap(), "counter reset");
+    assert!(
+        !s.use_passkey("pk1", &use_at(5, false)).await.unwrap(),
+        "same counter"
+    );
+    assert!(
+        !s.use_passkey("pk1", &use_at(4, false)).await.unwrap(),
+        "counter went back"
+    );
+    assert!(
+        !s.use_passkey("pk1", &use_at(0, false)).await.unwrap(),
+        "counter reset"
+    );
     assert!(s.use_passkey("pk1", &use_at(6, true)).await.unwrap());
     let used = s.passkey_by_credential_id("Y3JlZA").await.unwrap().unwrap();
     assert_eq!(
-        (used.sign_count, used.backup_state, used.last_used, used.passkey.as_str()),
+        (
+            used.sign_count,
+            used.backup_state,
+            used.last_used,
+            used.passkey.as_str()
+        ),
         (6, true, Some(t(10)), "{\"n\":1}")
     );
-    assert!(s.use_passkey("pk3", &use_at(0, false)).await.unwrap(), "no counter");
+    assert!(
+        s.use_passkey("pk3", &use_at(0, false)).await.unwrap(),
+        "no counter"
+    );
     assert!(s.use_passkey("pk3", &use_at(0, false)).await.unwrap());
     assert!(!s.use_passkey("nope", &use_at(9, false)).await.unwrap());
     // Only the owner renames or removes.
@@ -546,19 +563,31 @@ async fn passkeys<S: IdpStore>(s: &S) {
         Err(StoreError::NotFound(..))
     ));
     s.remove_passkey("cu", "pk1").await.unwrap();
-    let left: Vec<String> = s.passkeys("cu").await.unwrap().into_iter().map(|p| p.id).collect();
+    let left: Vec<String> = s
+        .passkeys("cu")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
     assert_eq!(left, vec![zero.id]);
     assert_eq!(s.remove_passkeys("cu").await.unwrap(), 1);
     assert!(s.passkeys("cu").await.unwrap().is_empty());
     // Required actions.
     assert!(s.required_actions("cu").await.unwrap().is_empty());
-    s.set_required_action("cu", ACTION_REGISTER_PASSKEY, true).await.unwrap();
-    s.set_required_action("cu", ACTION_REGISTER_PASSKEY, true).await.unwrap();
+    s.set_required_action("cu", ACTION_REGISTER_PASSKEY, true)
+        .await
+        .unwrap();
+    s.set_required_action("cu", ACTION_REGISTER_PASSKEY, true)
+        .await
+        .unwrap();
     assert_eq!(
         s.required_actions("cu").await.unwrap(),
         vec![ACTION_REGISTER_PASSKEY.to_string()]
     );
     assert!(s.required_actions("cv").await.unwrap().is_empty());
-    s.set_required_action("cu", ACTION_REGISTER_PASSKEY, false).await.unwrap();
+    s.set_required_action("cu", ACTION_REGISTER_PASSKEY, false)
+        .await
+        .unwrap();
     assert!(s.required_actions("cu").await.unwrap().is_empty());
 }

@@ -1145,11 +1145,12 @@ impl symbolon_store::CredentialStore for PgStore {
         Ok(u32::try_from(n).unwrap_or(0))
     }
     async fn passkeys(&self, user_id: &str) -> Result<Vec<symbolon_store::PasskeyRecord>> {
-        let rows = sqlx::query("SELECT * FROM user_passkeys WHERE user_id = $1 ORDER BY created_at, id")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows =
+            sqlx::query("SELECT * FROM user_passkeys WHERE user_id = $1 ORDER BY created_at, id")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
         rows.iter().map(passkey_row).collect()
     }
 
@@ -1236,11 +1237,13 @@ impl symbolon_store::CredentialStore for PgStore {
     }
 
     async fn required_actions(&self, user_id: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT action FROM user_required_actions WHERE user_id = $1 ORDER BY action")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(
+            "SELECT action FROM user_required_actions WHERE user_id = $1 ORDER BY action",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter()
             .map(|r| r.try_get("action").map_err(map_err))
             .collect()

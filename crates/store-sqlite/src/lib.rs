@@ -1090,11 +1090,12 @@ impl symbolon_store::CredentialStore for SqliteStore {
     }
 
     async fn passkeys(&self, user_id: &str) -> Result<Vec<symbolon_store::PasskeyRecord>> {
-        let rows = sqlx::query("SELECT * FROM user_passkeys WHERE user_id = ? ORDER BY created_at, id")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows =
+            sqlx::query("SELECT * FROM user_passkeys WHERE user_id = ? ORDER BY created_at, id")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
         rows.iter().map(passkey_row).collect()
     }
 
@@ -1181,11 +1182,13 @@ impl symbolon_store::CredentialStore for SqliteStore {
     }
 
     async fn required_actions(&self, user_id: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT action FROM user_required_actions WHERE user_id = ? ORDER BY action")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlx::query(
+            "SELECT action FROM user_required_actions WHERE user_id = ? ORDER BY action",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter()
             .map(|r| r.try_get("action").map_err(map_err))
             .collect()
