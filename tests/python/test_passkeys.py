@@ -394,10 +394,53 @@ def test_required_action_and_the_administrators_api(env):
 
 def test_a_password_realm_offers_no_passkeys(env):
     idp, _ = env
-    idp.cli("realm", "create", "plain")
+    if "plain\t" not in idp.cli("realm", "list"):
+        idp.cli("realm", "create", "plain")
     s = requests.Session()
     page = s.get(f"{idp.base}/realms/plain/account", timeout=30)
     assert "passkey" not in page.text.lower() and "script-src" not in page.headers["Content-Security-Policy"]
     f = form(page.text, "/login-actions/authenticate")
     r = s.post(f"{idp.base}/realms/plain/login-actions/passkey", data={**f["fields"], "credential": "{}"}, timeout=30)
     assert r.status_code == 400 and "Passkeys are not used in this realm." in r.text
+
+
+def test_a_registration_link_gives_a_user_without_a_password_a_passkey(env):
+    """Passwords are optional: uma has none. The administrator's one-time link lets her register
+    a passkey (opening it does not use it up; a failed attempt does not either; a registration
+    does), and then the passkey signs her in."""
+    idp, _ = env
+    idp.cli("user", "add", "--realm", "pk", "uma", "--email", "uma@pk.test")
+    token = idp.cli("token", "create", "--name", "links").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    uid = next(u["id"] for u in api.get(f"{idp.base}/admin/realms/pk/users", params={"username": "uma"}, timeout=10).json())
+    link = api.post(f"{idp.base}/admin/realms/pk/users/{uid}/registration-link", timeout=10).json()
+    assert link["url"].startswith(f"{idp.base}/realms/pk/login-actions/register?token=") and link["expiresAt"] > 0
+    # A link previewer fetching it first uses nothing up.
+    assert requests.get(link["url"], timeout=30).status_code == 200
+    s = requests.Session()
+    page = s.get(link["url"], timeout=30)
+    assert page.status_code == 200 and "Register a passkey" in page.text and "uma" in page.text
+    key = SoftPasskey(idp.base)
+    f = form(page.text, "/login-actions/register-passkey")
+    # A failed attempt (an answer to another challenge) leaves the link usable.
+    other = requests.get(link["url"], timeout=30)
+    failed = s.post(f["action"], data={**f["fields"], "name": "Uma's key", "credential": key.create(options_of(other.text, "passkey-register"))}, timeout=30)
+    assert failed.status_code == 400 and "another challenge" in failed.text
+    f = form(failed.text, "/login-actions/register-passkey")
+    done = s.post(f["action"], data={**f["fields"], "name": "Uma's key", "credential": key.create(options_of(failed.text, "passkey-register"))}, timeout=30)
+    assert done.status_code == 200 and "Your passkey is registered. Now sign in with it." in done.text, done.text[:600]
+    # The passkey signs her in to her account console (the link was not an application's).
+    console = passkey_sign_in(s, done, key)
+    assert "Your account" in console.text and "uma" in console.text
+    # Used once: the link is gone; a made-up token is refused alike.
+    assert requests.get(link["url"], timeout=30).status_code == 410
+    assert requests.get(f"{idp.base}/realms/pk/login-actions/register?token=nope", timeout=30).status_code == 410
+    assert 'uma registered a passkey "Uma\'s key" with a registration link' in events(idp)
+    # And from the CLI; refused where the realm does not use passkeys.
+    assert idp.cli("user", "registration-link", "--realm", "pk", "uma", "--base-url", idp.base).startswith(f"{idp.base}/realms/pk/login-actions/register?token=")
+    if "plain\t" not in idp.cli("realm", "list"):
+        idp.cli("realm", "create", "plain")
+    idp.cli("user", "add", "--realm", "plain", "vic")
+    out = subprocess.run([symbolon_bin(), "idp", *idp.db, "user", "registration-link", "--realm", "plain", "vic", "--base-url", idp.base], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "does not use passkeys" in out.stderr

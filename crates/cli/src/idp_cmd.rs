@@ -155,6 +155,16 @@ pub enum UserCmd {
         realm: String,
         username: String,
     },
+    /// Print a one-time link (valid 24 hours) with which the user registers a passkey without a
+    /// password: for users who have none, or who lost every device.
+    RegistrationLink {
+        #[arg(long)]
+        realm: String,
+        username: String,
+        /// The IdP's public base URL (as in its configuration), e.g. https://idp.example.com
+        #[arg(long)]
+        base_url: String,
+    },
     /// Require the user to register a passkey at the next sign-in (`--off` to stop).
     RequirePasskey {
         #[arg(long)]
@@ -511,6 +521,18 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
             println!(
                 "reset {username}: second factor and {n} passkey(s) removed, {signed_out} session(s) signed out"
             );
+        }
+        IdpCommand::User(UserCmd::RegistrationLink {
+            realm,
+            username,
+            base_url,
+        }) => {
+            let l = symbolon_idp::create_registration_link(
+                s, &actor, &base_url, &realm, &username, now,
+            )
+            .await
+            .map_err(e)?;
+            println!("{}", l.url);
         }
         IdpCommand::User(UserCmd::RequirePasskey {
             realm,

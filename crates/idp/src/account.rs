@@ -505,31 +505,18 @@ async fn passkeys<S: IdpStore>(
                     now,
                 )
                 .await?;
-            let added = match state {
-                None => Err(crate::passkey::PasskeyError::WrongChallenge),
-                Some(state) => match rp.finish_registration(
+            let added = rp
+                .register(
+                    st.store(),
                     &s.user,
                     f.credential.as_deref().unwrap_or(""),
-                    &state,
+                    state,
                     &typed,
-                    uuid::Uuid::new_v4().to_string(),
                     now,
-                ) {
-                    Ok(rec) => crate::passkey::add_passkey(st.store(), &rec)
-                        .await
-                        .map(|()| rec),
-                    Err(e) => Err(e),
-                },
-            };
+                )
+                .await;
             match added {
                 Ok(rec) => {
-                    st.store()
-                        .set_required_action(
-                            &s.user.id,
-                            symbolon_store::ACTION_REGISTER_PASSKEY,
-                            false,
-                        )
-                        .await?;
                     crate::http::record_event(
                         &st,
                         &realm,

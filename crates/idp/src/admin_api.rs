@@ -447,6 +447,10 @@ pub fn routes<S: IdpStore>() -> Router<crate::http::AppState<S>> {
             get(get_required_actions::<S>).put(put_required_actions::<S>),
         )
         .route(
+            "/admin/realms/{realm}/users/{id}/registration-link",
+            post(registration_link::<S>),
+        )
+        .route(
             "/admin/realms/{realm}/clients",
             get(list_clients::<S>).post(create_client::<S>),
         )
@@ -1707,4 +1711,25 @@ async fn put_required_actions<S: IdpStore>(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A one-time link (24 hours) with which the user registers a passkey without a password:
+/// `{"url", "expiresAt"}` (milliseconds). Shown once; only its hash is kept.
+async fn registration_link<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let actor = caller(&st, &h).await?;
+    let u = find_user(&st, &realm, &id).await?;
+    let l = crate::create_registration_link(
+        st.store(),
+        &actor,
+        &st.config().base_url,
+        &realm,
+        &u.username,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(Json(json!({"url": l.url, "expiresAt": millis(l.expires)})))
 }

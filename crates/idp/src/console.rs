@@ -1642,6 +1642,22 @@ async fn user_action<S: IdpStore>(
                     }
                 })
         }
+        Some("registration-link") => crate::create_registration_link(
+            st.store(),
+            &actor,
+            &st.config().base_url,
+            &realm,
+            &username,
+            now,
+        )
+        .await
+        .map(|l| {
+            format!(
+                "Send {username} this link over a trusted channel. It registers a passkey without a password, works once, and expires at {} UTC: {}",
+                utc(l.expires),
+                l.url
+            )
+        }),
         Some("reset-credentials") if f.confirm.as_deref() != Some("yes") => {
             return page(
                 ConfirmPage {

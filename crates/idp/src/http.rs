@@ -137,6 +137,10 @@ struct Enrol {
     /// `password` or `password+totp`...
     method: String,
     second_factor: bool,
+    /// Opened from a registration link (the SHA-256 of its token, taken when the passkey is
+    /// registered): no password was used, so the new passkey must then sign in.
+    #[serde(default)]
+    link: Option<String>,
 }
 
 fn password_class() -> String {
@@ -572,6 +576,10 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .route(
             "/realms/{realm}/login-actions/register-passkey",
             post(register_passkey::<S>),
+        )
+        .route(
+            "/realms/{realm}/login-actions/register",
+            get(registration_link::<S>),
         )
         .route("/resources/passkey.js", get(passkey_js))
         .merge(crate::account::routes::<S>())
@@ -1479,6 +1487,7 @@ async fn finish_sign_in<S: IdpStore>(
             user_id: user.id.clone(),
             method: label.to_string(),
             second_factor: method == SignInMethod::PasswordAndSecondFactor,
+            link: None,
         });
         put_state(&st.store, FLOW, &flow_id, &pending, pending.expires).await?;
         return enrol_page(st, r, user, &flow_id, &pending, None, StatusCode::OK).await;
@@ -1772,24 +1781,38 @@ async fn register_passkey<S: IdpStore>(
         .store
         .take_state(PASSKEY_REG, &format!("flow:{flow_id}"), now)
         .await?;
-    let id = uuid::Uuid::new_v4().to_string();
-    let added = match state {
-        None => Err(crate::passkey::PasskeyError::WrongChallenge),
-        Some(state) => match rp.finish_registration(
+    // A registration link works once: taken now, put back if this attempt fails.
+    let link = match &enrol.link {
+        Some(hash) => match st
+            .store
+            .take_state(crate::REGISTRATION_LINK, hash, now)
+            .await?
+        {
+            Some(v) => Some((hash.clone(), v)),
+            None => return Err(link_used()),
+        },
+        None => None,
+    };
+    let registered = rp
+        .register(
+            &st.store,
             &user,
             f.credential.as_deref().unwrap_or(""),
-            &state,
+            state,
             f.name.as_deref().unwrap_or(""),
-            id,
             now,
-        ) {
-            Ok(rec) => crate::passkey::add_passkey(&st.store, &rec)
-                .await
-                .map(|()| rec),
-            Err(e) => Err(e),
-        },
-    };
-    let rec = match added {
+        )
+        .await;
+    if registered.is_err()
+        && let Some((hash, v)) = &link
+        && let Ok(target) = serde_json::from_str::<crate::RegistrationLinkFor>(v)
+        && let Ok(until) = OffsetDateTime::from_unix_timestamp(target.expires)
+    {
+        st.store
+            .put_state(crate::REGISTRATION_LINK, hash, v, until)
+            .await?;
+    }
+    let rec = match registered {
         Ok(rec) => rec,
         Err(crate::passkey::PasskeyError::Store(e)) => return Err(e.into()),
         Err(e) => {
@@ -1815,9 +1838,6 @@ async fn register_passkey<S: IdpStore>(
             .await;
         }
     };
-    st.store
-        .set_required_action(&user.id, symbolon_store::ACTION_REGISTER_PASSKEY, false)
-        .await?;
     event(
         &st,
         &realm,
@@ -1825,14 +1845,22 @@ async fn register_passkey<S: IdpStore>(
         Some(&user.username),
         None,
         format!(
-            "{} registered a passkey {:?} at sign-in (required action)",
-            user.username, rec.name
+            "{} registered a passkey {:?} {}",
+            user.username,
+            rec.name,
+            if link.is_some() {
+                "with a registration link"
+            } else {
+                "at sign-in (required action)"
+            }
         ),
     )
     .await;
     flow.enrol = None;
-    if crate::auth_policy(&st.store, &realm).await? == crate::AuthPolicy::PasskeyOnly {
-        // The password only served to register: now the passkey signs in.
+    if link.is_some()
+        || crate::auth_policy(&st.store, &realm).await? == crate::AuthPolicy::PasskeyOnly
+    {
+        // No password was used (a link), or it only served to register: the passkey signs in.
         put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
         return login_page(
             &st,
@@ -2437,4 +2465,83 @@ mod tests {
         );
         assert_eq!(csp_source("https://sp.test';script-src *;x/acs"), "'none'");
     }
+}
+
+fn link_used() -> WebError {
+    WebError::new(
+        StatusCode::GONE,
+        "Link used or expired",
+        "This registration link was already used or has expired. Ask your administrator for a new one.",
+    )
+}
+
+#[derive(Deserialize)]
+struct LinkQuery {
+    token: Option<String>,
+}
+
+/// A registration link: the page to register a passkey for the link's user, with no password.
+/// Opening it does not use it up (link previewers fetch links); registering a passkey does.
+async fn registration_link<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    Query(q): Query<LinkQuery>,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let token = q.token.unwrap_or_default();
+    if token.is_empty() {
+        return Err(link_used());
+    }
+    let hash = crate::hex_sha256(&token);
+    let now = OffsetDateTime::now_utc();
+    let target: Option<crate::RegistrationLinkFor> =
+        get_state(&st.store, crate::REGISTRATION_LINK, &hash).await?;
+    let Some(target) = target.filter(|t| t.realm == realm) else {
+        event(
+            &st,
+            &realm,
+            "LOGIN_ERROR",
+            None,
+            None,
+            "a registration link was used or has expired".into(),
+        )
+        .await;
+        return Err(link_used());
+    };
+    let user = st
+        .store
+        .user_by_id(&realm, &target.user_id)
+        .await?
+        .filter(|u| u.enabled)
+        .ok_or_else(link_used)?;
+    if !crate::auth_policy(&st.store, &realm).await?.passkeys()
+        || relying_party(&st.cfg, &r).is_none()
+    {
+        return Err(WebError::bad_request_page(
+            "Passkeys are not used in this realm.",
+        ));
+    }
+    let flow_id = random_token()?;
+    let flow = Flow {
+        realm: realm.clone(),
+        client_id: String::new(),
+        acs_url: String::new(),
+        in_response_to: None,
+        relay_state: None,
+        csrf: random_token()?,
+        expires: now + st.cfg.login_flow_lifetime,
+        needs_mfa: false,
+        password_ok: None,
+        account: true,
+        requested: None,
+        needs_passkey: false,
+        enrol: Some(Enrol {
+            user_id: user.id.clone(),
+            method: "registration link".into(),
+            second_factor: false,
+            link: Some(hash),
+        }),
+    };
+    put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
+    enrol_page(&st, &r, &user, &flow_id, &flow, None, StatusCode::OK).await
 }

@@ -744,6 +744,85 @@ pub async fn remove_user_passkey<S: IdpStore>(
     .await
 }
 
+/// State kind of one-time passkey registration links (key: SHA-256 of the token).
+pub const REGISTRATION_LINK: &str = "idp-registration-link";
+/// How long a registration link works.
+pub const REGISTRATION_LINK_HOURS: i64 = 24;
+
+/// A one-time link that lets a user register a passkey without a password.
+#[derive(Debug, Clone)]
+pub struct RegistrationLink {
+    pub url: String,
+    pub expires: OffsetDateTime,
+}
+
+/// Whom a registration link is for (what the state store keeps under the token's hash).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RegistrationLinkFor {
+    pub realm: String,
+    pub user_id: String,
+    /// Unix seconds (to restore the link when a registration attempt fails).
+    pub expires: i64,
+}
+
+/// Create a one-time link (valid [`REGISTRATION_LINK_HOURS`]) with which the user registers a
+/// passkey without signing in: how users without a password get their first passkey, and how
+/// a user who lost every device gets a new one. Only the token's SHA-256 is stored; the link is
+/// shown once. The realm's policy must use passkeys.
+pub async fn create_registration_link<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    base_url: &str,
+    realm: &str,
+    username: &str,
+    now: OffsetDateTime,
+) -> Result<RegistrationLink> {
+    realm_or_404(store, realm).await?;
+    if !auth_policy(store, realm).await?.passkeys() {
+        return Err(IdpError::Invalid(format!(
+            "the sign-in policy of realm {realm} does not use passkeys"
+        )));
+    }
+    let user = user_or_error(store, realm, username).await?;
+    if !user.enabled {
+        return Err(IdpError::Invalid(format!("{} is disabled", user.username)));
+    }
+    let mut raw = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut raw)
+        .map_err(|_| IdpError::Crypto("no randomness".into()))?;
+    let token = data_encoding::BASE64URL_NOPAD.encode(&raw);
+    let expires = now + time::Duration::hours(REGISTRATION_LINK_HOURS);
+    let value = serde_json::to_string(&RegistrationLinkFor {
+        realm: realm.into(),
+        user_id: user.id.clone(),
+        expires: expires.unix_timestamp(),
+    })
+    .map_err(|e| IdpError::Invalid(e.to_string()))?;
+    store
+        .put_state(REGISTRATION_LINK, &hex_sha256(&token), &value, expires)
+        .await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!(
+            "created a passkey registration link for {} (valid {REGISTRATION_LINK_HOURS} hours, once)",
+            user.username
+        ),
+        now,
+    )
+    .await?;
+    Ok(RegistrationLink {
+        url: format!(
+            "{}/realms/{realm}/login-actions/register?token={token}",
+            base_url.trim_end_matches('/')
+        ),
+        expires,
+    })
+}
+
 /// Require (or stop requiring) that a user register a passkey at the next sign-in.
 pub async fn require_passkey<S: IdpStore>(
     store: &S,

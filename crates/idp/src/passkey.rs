@@ -362,6 +362,30 @@ impl RelyingParty {
     }
 }
 
+impl RelyingParty {
+    /// Finish a registration and store the passkey: the browser's answer against the state the
+    /// caller took from the store (`None`: it was used or expired), then [`add_passkey`]; the
+    /// user's `register-passkey` required action is done.
+    pub async fn register<S: IdpStore>(
+        &self,
+        store: &S,
+        user: &User,
+        response: &str,
+        state: Option<String>,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<PasskeyRecord, PasskeyError> {
+        let state = state.ok_or(PasskeyError::WrongChallenge)?;
+        let id = Uuid::new_v4().to_string();
+        let rec = self.finish_registration(user, response, &state, name, id, now)?;
+        add_passkey(store, &rec).await?;
+        store
+            .set_required_action(&user.id, symbolon_store::ACTION_REGISTER_PASSKEY, false)
+            .await?;
+        Ok(rec)
+    }
+}
+
 /// Register a finished passkey for the user: at most [`MAX_PER_USER`], a credential ID never
 /// registered before (to anyone).
 pub async fn add_passkey<S: IdpStore>(

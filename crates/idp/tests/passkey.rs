@@ -302,7 +302,9 @@ async fn a_registered_passkey_signs_in_and_its_use_is_recorded() {
         (0, false, "Laptop")
     );
     // The options ask for a discoverable credential with user verification.
-    let c = e.rp.start_registration(&e.user, std::slice::from_ref(&rec)).unwrap();
+    let c =
+        e.rp.start_registration(&e.user, std::slice::from_ref(&rec))
+            .unwrap();
     let o: Value = serde_json::from_str(&c.options).unwrap();
     let sel = &o["publicKey"]["authenticatorSelection"];
     assert_eq!(
