@@ -444,3 +444,34 @@ def test_a_registration_link_gives_a_user_without_a_password_a_passkey(env):
     idp.cli("user", "add", "--realm", "plain", "vic")
     out = subprocess.run([symbolon_bin(), "idp", *idp.db, "user", "registration-link", "--realm", "plain", "vic", "--base-url", idp.base], capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "does not use passkeys" in out.stderr
+
+
+def test_account_console_renames_and_removes_passkeys_of_its_own_user_only(env):
+    idp, _ = env
+    idp.cli("user", "add", "--realm", "pk", "wes", "--password-stdin", stdin=PASSWORD + "\n")
+    key, s = register_in_account_console(idp, "wes", "Old name")
+    page = s.get(f"{idp.base}/realms/pk/account", timeout=30)
+    csrf = form(page.text, "/account/passkeys")["fields"]["csrf"]
+    pid = re.search(r'name="id" value="([^"]+)"', page.text).group(1)
+    url = f"{idp.base}/realms/pk/account/passkeys"
+    # Rename: checked, then saved.
+    bad = s.post(url, data={"csrf": csrf, "action": "rename", "id": pid, "name": "x" * 65}, timeout=30)
+    assert bad.status_code == 400 and "too long" in bad.text
+    ok = s.post(url, data={"csrf": csrf, "action": "rename", "id": pid, "name": "Desk key"}, timeout=30)
+    assert ok.status_code == 200 and "Passkey renamed." in ok.text and "Desk key" in ok.text
+    # Another user's passkey is out of reach; a forged form is refused.
+    other, s2 = register_in_account_console(idp, "pat", "Pat's second")
+    csrf2 = form(s2.get(f"{idp.base}/realms/pk/account", timeout=30).text, "/account/passkeys")["fields"]["csrf"]
+    assert s2.post(url, data={"csrf": csrf2, "action": "rename", "id": pid, "name": "mine"}, timeout=30).status_code == 400
+    assert s2.post(url, data={"csrf": csrf2, "action": "remove", "id": pid, "confirm": "yes"}, timeout=30).status_code == 400
+    assert s.post(url, data={"csrf": "forged", "action": "remove", "id": pid, "confirm": "yes"}, timeout=30).status_code == 403
+    # Remove asks first, then removes; the passkey no longer signs in.
+    ask = s.post(url, data={"csrf": csrf, "action": "remove", "id": pid}, timeout=30)
+    assert ask.status_code == 200 and "Remove the passkey <strong>Desk key</strong>?" in ask.text
+    assert "Desk key" in idp.cli("user", "credentials", "--realm", "pk", "wes")
+    gone = s.post(url, data={"csrf": csrf, "action": "remove", "id": pid, "confirm": "yes"}, timeout=30)
+    assert gone.status_code == 200 and "Passkey removed." in gone.text and "No passkey yet." in gone.text
+    s3, login = fresh_login(idp)
+    assert "unknown passkey" in passkey_sign_in(s3, login, key, expect=401).text
+    ev = events(idp)
+    assert 'wes renamed a passkey to "Desk key"' in ev and 'wes removed the passkey "Desk key"' in ev
