@@ -976,3 +976,18 @@ def test_account_console_lists_and_signs_out_sessions(env):
     assert "That session is signed out." in done.text and len(re.findall(r'name="session" value=', done.text)) == 1
     again = phone.get(redirect_request(idp, authn_request(idp)), timeout=30)
     assert 'name="password"' in again.text, "the phone's SSO session is gone"
+
+
+def test_a_passkey_realm_under_an_ip_address_says_why_it_cannot_work(env):
+    """This server's base URL is an IP address, which WebAuthn cannot use as a relying party ID:
+    a passkey realm offers no passkey there, and a sign-in that needs one says why (never a
+    password-only assertion, never a bare 500)."""
+    idp, _ = env
+    idp.cli("realm", "create", "ipkeys")
+    idp.cli("realm", "policy", "ipkeys", "passkey-only")
+    idp.cli("user", "add", "--realm", "ipkeys", "ivy", "--password-stdin", stdin=PASSWORD + "\n")
+    s = requests.Session()
+    login = s.get(f"{idp.base}/realms/ipkeys/account", timeout=30)
+    assert login.status_code == 200 and "Sign in with a passkey" not in login.text
+    r = sign_in(s, login, username="ivy", expect=503)
+    assert "passkeys cannot be used at this address" in r.text and "SAMLResponse" not in r.text

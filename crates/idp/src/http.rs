@@ -1639,7 +1639,7 @@ async fn enrol_page<S: IdpStore>(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let rp = relying_party(&st.cfg, r).ok_or_else(WebError::internal)?;
+    let rp = relying_party(&st.cfg, r).ok_or_else(no_passkeys_here)?;
     let existing = st.store.passkeys(&user.id).await?;
     let challenge = rp
         .start_registration(user, &existing)
@@ -1775,7 +1775,7 @@ async fn register_passkey<S: IdpStore>(
         .filter(|u| u.enabled)
         .ok_or_else(expired)?;
     let client = flow_client(&st, &flow).await?;
-    let rp = relying_party(&st.cfg, &r).ok_or_else(expired)?;
+    let rp = relying_party(&st.cfg, &r).ok_or_else(no_passkeys_here)?;
     let now = OffsetDateTime::now_utc();
     let state = st
         .store
@@ -2544,4 +2544,15 @@ async fn registration_link<S: IdpStore>(
     };
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
     enrol_page(&st, &r, &user, &flow_id, &flow, None, StatusCode::OK).await
+}
+
+/// A realm whose policy uses passkeys, served under a base URL that names no host (an IP
+/// address): WebAuthn has no relying party ID there.
+fn no_passkeys_here() -> WebError {
+    tracing::warn!("a realm uses passkeys, but base_url names no host: passkeys need a host name");
+    WebError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Passkeys are not available",
+        "This sign-in needs a passkey, and passkeys cannot be used at this address. Contact your administrator (the identity provider's base URL must name a host).",
+    )
 }
