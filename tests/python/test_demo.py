@@ -346,3 +346,15 @@ base_url = "http://127.0.0.1:{sp_port}"
         p.terminate()
         p.wait(timeout=10)
         log.close()
+
+
+def test_sigterm_right_after_listening_stops_both_servers_gracefully(tmp_path):
+    """The signal handlers are in place before "listening on" is printed, and both servers of the
+    process share them: a SIGTERM at once never kills the process outright (status -15) nor
+    stops one server and leaves the other running (a hang). Both used to happen under load."""
+    data = tmp_path / "demo-data"
+    idp_port, sp_port = free_port(), free_port()
+    for _ in range(5):
+        p, _ = start(data, idp_port, sp_port)
+        p.terminate()
+        assert p.wait(timeout=15) == 0

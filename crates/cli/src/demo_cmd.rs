@@ -350,6 +350,7 @@ async fn run_async(a: DemoArgs) -> Result<(), String> {
         "  SP administrator:  {sp_base}/login  ({SP_ADMIN} / {SP_ADMIN_PASSWORD:?}), then {sp_base}/account/idps"
     );
     println!("  Everything above is also in {}", path.display());
+    symbolon_idp::http::listen_for_shutdown();
     println!("listening on {idp_base} and {sp_base}");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();

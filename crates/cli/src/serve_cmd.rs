@@ -386,6 +386,8 @@ where
 {
     let mut tasks = Vec::new();
     let trusted = symbolon_idp::front::TrustedProxies::parse(&cfg.server.trusted_proxies)?;
+    // Before any "listening on" line: a SIGTERM from then on stops every server gracefully.
+    symbolon_idp::http::listen_for_shutdown();
     if let Some(i) = &cfg.idp {
         let tls = tls_of("idp", i)?;
         let l = tokio::net::TcpListener::bind(&i.listen)

@@ -472,6 +472,7 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
             let base = base_url.unwrap_or_else(|| format!("http://{addr}"));
             // The key exists before the first request.
             symbolon_sp::sp_key(s, &base, now).await.map_err(e)?;
+            symbolon_idp::http::listen_for_shutdown();
             println!("listening on http://{addr} (base URL {base})");
             use std::io::Write as _;
             let _ = std::io::stdout().flush();

@@ -29,8 +29,15 @@ fn bench(c: &mut Criterion) {
     let now = OffsetDateTime::now_utc();
     let store = rt.block_on(SqliteStore::open("sqlite::memory:")).unwrap();
     let cli = Actor("bench".into());
-    rt.block_on(create_realm(&store, &cli, "mpas", None, KeyAlgorithm::EcP256, now))
-        .unwrap();
+    rt.block_on(create_realm(
+        &store,
+        &cli,
+        "mpas",
+        None,
+        KeyAlgorithm::EcP256,
+        now,
+    ))
+    .unwrap();
     let user = rt
         .block_on(add_user(
             &store,
@@ -51,8 +58,15 @@ fn bench(c: &mut Criterion) {
     let handle = uuid::Uuid::parse_str(&user.id).unwrap().as_bytes().to_vec();
     let mut a = Authenticator::new(&handle);
     let reg = rp.start_registration(&user, &[]).unwrap();
-    rt.block_on(rp.register(&store, &user, &a.register(&reg.options), Some(reg.state), "key", now))
-        .unwrap();
+    rt.block_on(rp.register(
+        &store,
+        &user,
+        &a.register(&reg.options),
+        Some(reg.state),
+        "key",
+        now,
+    ))
+    .unwrap();
 
     let mut g = c.benchmark_group("passkey");
     g.bench_function("start_sign_in", |b| b.iter(|| rp.start_sign_in().unwrap()));
