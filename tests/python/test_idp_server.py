@@ -73,10 +73,10 @@ class Idp:
         self.proc.wait(timeout=10)
 
 
-def sp(tmp, idp, name, signed=False):
+def sp(tmp, idp, name, signed=False, realm="acme"):
     entity = f"https://{name}.test/metadata"
     md = tmp / f"idp-{name}.xml"
-    md.write_bytes(requests.get(f"{idp.base}/realms/acme/protocol/saml/descriptor", timeout=10).content)
+    md.write_bytes(requests.get(f"{idp.base}/realms/{realm}/protocol/saml/descriptor", timeout=10).content)
     conf = {
         "entityid": entity,
         "service": {"sp": {
@@ -92,7 +92,7 @@ def sp(tmp, idp, name, signed=False):
     cfg.load(conf)
     sp_md = tmp / f"sp-{name}.xml"
     sp_md.write_bytes(create_metadata_string(None, config=cfg, sign=False))
-    idp.cli("client", "import", "--realm", "acme", str(sp_md), "--url-name", name)
+    idp.cli("client", "import", "--realm", realm, str(sp_md), "--url-name", name)
     return Saml2Client(config=cfg)
 
 

@@ -23,10 +23,11 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_POST
 
 from conftest import database_url, symbolon_bin
 from test_idp_server import authn_class, form, saml_response, sign_in, PASSWORD
+from test_idp_server import sp as pysaml2_sp
 
 MFA = "https://refeds.org/profile/mfa"
 FIDO = "urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO"
@@ -133,31 +134,6 @@ class Idp:
         self.proc.wait(timeout=10)
 
 
-def pysaml2_sp(tmp, idp, realm):
-    import shutil
-    from saml2.client import Saml2Client
-    from saml2.config import SPConfig
-    from saml2.metadata import create_metadata_string
-    from conftest import KEYS
-
-    md = tmp / f"idp-{realm}.xml"
-    md.write_bytes(requests.get(f"{idp.base}/realms/{realm}/protocol/saml/descriptor", timeout=10).content)
-    conf = {
-        "entityid": "https://app.test/metadata",
-        "service": {"sp": {"endpoints": {"assertion_consumer_service": [("https://app.test/acs", BINDING_HTTP_POST)]},
-                           "allow_unsolicited": True, "want_assertions_signed": True, "want_response_signed": True}},
-        "metadata": {"local": [str(md)]},
-        "key_file": str(KEYS / "idp-rsa-next.key.pem"), "cert_file": str(KEYS / "idp-rsa-next.crt.pem"),
-        "xmlsec_binary": shutil.which("xmlsec1"), "allow_unknown_attributes": True, "accepted_time_diff": 60,
-    }
-    cfg = SPConfig()
-    cfg.load(conf)
-    sp_md = tmp / f"sp-{realm}.xml"
-    sp_md.write_bytes(create_metadata_string(None, config=cfg, sign=False))
-    idp.cli("client", "import", "--realm", realm, str(sp_md), "--url-name", "app")
-    return Saml2Client(config=cfg)
-
-
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("passkeys")
@@ -166,7 +142,7 @@ def env(tmp_path_factory):
     idp.cli("realm", "policy", "pk", "passkey-or-password")
     for u in ("pat", "quinn", "rae", "sam"):
         idp.cli("user", "add", "--realm", "pk", u, "--email", f"{u}@pk.test", "--password-stdin", stdin=PASSWORD + "\n")
-    sp = pysaml2_sp(tmp, idp, "pk")
+    sp = pysaml2_sp(tmp, idp, "app", realm="pk")
     yield idp, sp
     idp.stop()
 
