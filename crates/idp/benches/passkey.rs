@@ -88,12 +88,35 @@ fn bench(c: &mut Criterion) {
     // credential. (Last: use_passkey moves the stored counter far ahead.)
     use symbolon_store::{CredentialStore, UserStore};
     let cid = data_encoding::BASE64URL_NOPAD.encode(&a.cred_id);
-    g.bench_function("lookup_credential", |b| b.iter(|| rt.block_on(store.passkey_by_credential_id(&cid)).unwrap()));
-    g.bench_function("lookup_user", |b| b.iter(|| rt.block_on(store.user_by_id("mpas", &user.id)).unwrap()));
-    let rec = rt.block_on(store.passkey_by_credential_id(&cid)).unwrap().unwrap();
-    g.bench_function("parse_passkey", |b| b.iter(|| serde_json::from_str::<webauthn_rs::prelude::Passkey>(&rec.passkey).unwrap()));
+    g.bench_function("lookup_credential", |b| {
+        b.iter(|| rt.block_on(store.passkey_by_credential_id(&cid)).unwrap())
+    });
+    g.bench_function("lookup_user", |b| {
+        b.iter(|| rt.block_on(store.user_by_id("mpas", &user.id)).unwrap())
+    });
+    let rec = rt
+        .block_on(store.passkey_by_credential_id(&cid))
+        .unwrap()
+        .unwrap();
+    g.bench_function("parse_passkey", |b| {
+        b.iter(|| serde_json::from_str::<webauthn_rs::prelude::Passkey>(&rec.passkey).unwrap())
+    });
     let mut n = 1_000_000u32;
-    g.bench_function("use_passkey", |b| b.iter(|| { n += 1; rt.block_on(store.use_passkey(&rec.id, &symbolon_store::PasskeyUse { passkey: &rec.passkey, sign_count: n, backup_state: false, at: now })).unwrap() }));
+    g.bench_function("use_passkey", |b| {
+        b.iter(|| {
+            n += 1;
+            rt.block_on(store.use_passkey(
+                &rec.id,
+                &symbolon_store::PasskeyUse {
+                    passkey: &rec.passkey,
+                    sign_count: n,
+                    backup_state: false,
+                    at: now,
+                },
+            ))
+            .unwrap()
+        })
+    });
     g.finish();
 }
 
