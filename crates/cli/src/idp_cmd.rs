@@ -482,7 +482,7 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
                 .ok_or_else(|| format!("no user {username:?} in realm {realm}"))?;
             let m = symbolon_idp::user_methods(s, &u).await.map_err(e)?;
             println!("password\t{}", if m.password { "set" } else { "none" });
-            if m.totp {
+            if m.totp.is_some() {
                 println!("totp\ton\t{} recovery code(s) left", m.recovery_codes_left);
             } else {
                 println!("totp\toff");
@@ -505,21 +505,12 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
             }
         }
         IdpCommand::User(UserCmd::ResetCredentials { realm, username }) => {
-            let n = symbolon_idp::reset_credentials(s, &actor, &realm, &username, now)
+            let r = symbolon_idp::reset_credentials(s, &actor, &realm, &username, now)
                 .await
                 .map_err(e)?;
-            let u = s
-                .user_by_username(&realm, &symbolon_idp::normalize_username(&username))
-                .await
-                .map_err(st)?;
-            let signed_out = match u {
-                Some(u) => symbolon_idp::http::sign_out_everywhere(s, &u.id)
-                    .await
-                    .map_err(st)?,
-                None => 0,
-            };
             println!(
-                "reset {username}: second factor and {n} passkey(s) removed, {signed_out} session(s) signed out"
+                "reset {username}: second factor and {} passkey(s) removed, {} session(s) signed out",
+                r.passkeys_removed, r.sessions_signed_out
             );
         }
         IdpCommand::User(UserCmd::RegistrationLink {

@@ -130,13 +130,6 @@ struct View {
     passkey_error: Option<String>,
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 async fn render<S: IdpStore>(
     st: &AppState<S>,
     s: &Signed,
@@ -166,11 +159,7 @@ async fn render<S: IdpStore>(
     {
         if let Ok(u) = serde_json::from_str::<crate::http::UserSession>(&v) {
             let started = OffsetDateTime::from_unix_timestamp(u.started)
-                .ok()
-                .and_then(|t| {
-                    t.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
+                .map(crate::utc_text)
                 .unwrap_or_default();
             let current = u.session_id == s.session_id;
             sessions.push((handle(&u.session_id), started, u.method, current));
@@ -201,8 +190,11 @@ async fn render<S: IdpStore>(
             .map(|p| PasskeyRow {
                 id: p.id,
                 name: p.name,
-                created: rfc3339(p.created_at),
-                last_used: p.last_used.map(rfc3339).unwrap_or_else(|| "never".into()),
+                created: crate::utc_text(p.created_at),
+                last_used: p
+                    .last_used
+                    .map(crate::utc_text)
+                    .unwrap_or_else(|| "never".into()),
                 synced: p.backup_state,
             })
             .collect();

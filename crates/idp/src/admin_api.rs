@@ -1600,9 +1600,9 @@ async fn credentials<S: IdpStore>(
     if m.password {
         out.push(blank("password", "password"));
     }
-    if let Some(t) = st.store().totp(&u.id).await? {
+    if let Some(enrolled) = m.totp {
         out.push(CredentialInfo {
-            created_date: Some(millis(t.created_at)),
+            created_date: Some(millis(enrolled)),
             recovery_codes_left: Some(m.recovery_codes_left),
             ..blank("otp", "otp")
         });
@@ -1658,7 +1658,7 @@ async fn reset_credentials<S: IdpStore>(
 ) -> ApiResult<Json<serde_json::Value>> {
     let actor = caller(&st, &h).await?;
     let u = find_user(&st, &realm, &id).await?;
-    let n = crate::reset_credentials(
+    let r = crate::reset_credentials(
         st.store(),
         &actor,
         &realm,
@@ -1666,9 +1666,8 @@ async fn reset_credentials<S: IdpStore>(
         OffsetDateTime::now_utc(),
     )
     .await?;
-    let sessions = crate::http::sign_out_everywhere(st.store(), &u.id).await?;
     Ok(Json(
-        json!({"passkeysRemoved": n, "sessionsSignedOut": sessions}),
+        json!({"passkeysRemoved": r.passkeys_removed, "sessionsSignedOut": r.sessions_signed_out}),
     ))
 }
 

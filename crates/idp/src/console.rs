@@ -369,9 +369,7 @@ async fn realms<S: IdpStore>(State(st): State<AppState<S>>, headers: HeaderMap) 
         let row = match crate::jobs::job_status(st.store(), name).await {
             Ok(Some(j)) => [
                 name.to_string(),
-                j.last_run
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default(),
+                crate::utc_text(j.last_run),
                 j.holder,
                 j.runs.to_string(),
                 format!("{}{}", if j.ok { "" } else { "FAILED: " }, j.outcome),
@@ -1467,14 +1465,6 @@ struct UserPage<'a> {
     passkey_realm: bool,
 }
 
-/// A time as the console shows it (UTC, to the second).
-fn utc(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 async fn render_user<S: IdpStore>(
     st: &AppState<S>,
     s: &AdminSession,
@@ -1534,8 +1524,10 @@ async fn render_user<S: IdpStore>(
                 .map(|p| {
                     (
                         p.name.clone(),
-                        utc(p.created_at),
-                        p.last_used.map(utc).unwrap_or_else(|| "never".into()),
+                        crate::utc_text(p.created_at),
+                        p.last_used
+                            .map(crate::utc_text)
+                            .unwrap_or_else(|| "never".into()),
                         p.sign_count,
                         if p.backup_state {
                             "yes"
@@ -1654,7 +1646,7 @@ async fn user_action<S: IdpStore>(
         .map(|l| {
             format!(
                 "Send {username} this link over a trusted channel. It registers a passkey without a password, works once, and expires at {} UTC: {}",
-                utc(l.expires),
+                crate::utc_text(l.expires),
                 l.url
             )
         }),
@@ -1676,20 +1668,14 @@ async fn user_action<S: IdpStore>(
             );
         }
         Some("reset-credentials") => {
-            match crate::reset_credentials(st.store(), &actor, &realm, &username, now).await {
-                Ok(n) => {
-                    let signed_out = match st.store().user_by_username(&realm, &username).await {
-                        Ok(Some(u)) => crate::http::sign_out_everywhere(st.store(), &u.id)
-                            .await
-                            .unwrap_or(0),
-                        _ => 0,
-                    };
-                    Ok(format!(
-                        "Sign-in methods reset: the second factor and {n} passkey(s) removed, {signed_out} session(s) signed out."
-                    ))
-                }
-                Err(e) => Err(e),
-            }
+            crate::reset_credentials(st.store(), &actor, &realm, &username, now)
+                .await
+                .map(|r| {
+                    format!(
+                        "Sign-in methods reset: the second factor and {} passkey(s) removed, {} session(s) signed out.",
+                        r.passkeys_removed, r.sessions_signed_out
+                    )
+                })
         }
         Some("join") => {
             let g = f.group.unwrap_or_default();

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use symbolon_dsig::{SecureRandom, SignOptions, SystemRandom};
+use symbolon_dsig::{SignOptions, SystemRandom};
 use symbolon_saml::binding::{
     MessageKind, decode_post, decode_redirect, post_form, post_form_script_csp_hash,
 };
@@ -347,7 +347,7 @@ impl<S: IdpStore> AppState<S> {
 
 /// Sign out every SSO session of a user (after an administrator reset their credentials).
 /// Returns how many.
-pub async fn sign_out_everywhere<S: IdpStore>(
+pub(crate) async fn sign_out_everywhere<S: IdpStore>(
     store: &S,
     user_id: &str,
 ) -> Result<usize, StoreError> {
@@ -1012,13 +1012,8 @@ pub(crate) fn random_token() -> Result<String, WebError> {
     random_hex().ok_or_else(WebError::internal)
 }
 
-/// 256 random bits as hex (session IDs, CSRF tokens), or `None` when the system has no
-/// randomness to give.
-pub fn random_hex() -> Option<String> {
-    let mut b = [0u8; 32];
-    SystemRandom::new().fill(&mut b).ok()?;
-    Some(b.iter().map(|x| format!("{x:02x}")).collect())
-}
+/// 256 random bits as hex (also used by the SP).
+pub use crate::random_hex;
 
 /// Whether a presented secret (CSRF token, state) equals the expected one: compared through
 /// SHA-256, so the time taken says nothing about the secret. An empty value never matches.
@@ -1056,27 +1051,34 @@ pub(crate) async fn account_session<S: IdpStore>(
     )
 }
 
+impl Flow {
+    /// A sign-in to the user's own account console (no application), with a fresh form token.
+    fn account_console(realm: &str, lifetime: Duration) -> Result<Flow, WebError> {
+        Ok(Flow {
+            realm: realm.to_string(),
+            client_id: String::new(),
+            acs_url: String::new(),
+            in_response_to: None,
+            relay_state: None,
+            csrf: random_token()?,
+            expires: OffsetDateTime::now_utc() + lifetime,
+            needs_mfa: false,
+            password_ok: None,
+            account: true,
+            requested: None,
+            needs_passkey: false,
+            enrol: None,
+        })
+    }
+}
+
 /// The realm's login page for the user's own account console (no application).
 pub(crate) async fn account_login<S: IdpStore>(
     st: &AppState<S>,
     realm: &Realm,
 ) -> Result<Response, WebError> {
     let flow_id = random_token()?;
-    let flow = Flow {
-        realm: realm.name.clone(),
-        client_id: String::new(),
-        acs_url: String::new(),
-        in_response_to: None,
-        relay_state: None,
-        csrf: random_token()?,
-        expires: OffsetDateTime::now_utc() + st.cfg.login_flow_lifetime,
-        needs_mfa: false,
-        password_ok: None,
-        account: true,
-        requested: None,
-        needs_passkey: false,
-        enrol: None,
-    };
+    let flow = Flow::account_console(&realm.name, st.cfg.login_flow_lifetime)?;
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
     login_page(st, realm, None, &flow_id, &flow, LoginView::default()).await
 }
@@ -1472,18 +1474,13 @@ async fn authenticate<S: IdpStore>(
     .await
 }
 
-/// Whether this sign-in must first register a passkey: the user has the required action, or
-/// the realm accepts passkeys only and they have none. Never for a passkey sign-in.
+/// Whether a sign-in that was not a passkey's must first register one: the user has the
+/// required action, or the realm accepts passkeys only and they have none.
 async fn must_enrol<S: IdpStore>(
     st: &AppState<S>,
-    realm: &str,
+    policy: crate::AuthPolicy,
     user: &User,
-    method: SignInMethod,
 ) -> Result<bool, WebError> {
-    if method == SignInMethod::Passkey {
-        return Ok(false);
-    }
-    let policy = crate::auth_policy(&st.store, realm).await?;
     if !policy.passkeys() {
         return Ok(false);
     }
@@ -1514,7 +1511,14 @@ async fn finish_sign_in<S: IdpStore>(
 ) -> Result<Response, WebError> {
     let realm = &r.name;
     let now = OffsetDateTime::now_utc();
-    if must_enrol(st, realm, user, method).await? {
+    // A passkey meets every policy; other methods are judged by the realm's (read once).
+    let policy = match method {
+        SignInMethod::Passkey => None,
+        _ => Some(crate::auth_policy(&st.store, realm).await?),
+    };
+    if let Some(policy) = policy
+        && must_enrol(st, policy, user).await?
+    {
         let mut pending = flow.clone();
         pending.password_ok = None;
         pending.enrol = Some(Enrol {
@@ -1526,9 +1530,7 @@ async fn finish_sign_in<S: IdpStore>(
         put_state(&st.store, FLOW, &flow_id, &pending, pending.expires).await?;
         return enrol_page(st, r, user, &flow_id, &pending, None, StatusCode::OK).await;
     }
-    let policy_ok = method == SignInMethod::Passkey
-        || flow.account
-        || policy_admits(crate::auth_policy(&st.store, realm).await?, method);
+    let policy_ok = flow.account || policy.is_none_or(|p| policy_admits(p, method));
     let requested = flow.requested.as_ref().map(Requested::context);
     let class = choose_class(method, requested.as_ref()).filter(|_| policy_ok);
     let Some(class) = class else {
@@ -2321,6 +2323,84 @@ where
     .await
 }
 
+fn link_used() -> WebError {
+    WebError::new(
+        StatusCode::GONE,
+        "Link used or expired",
+        "This registration link was already used or has expired. Ask your administrator for a new one.",
+    )
+}
+
+#[derive(Deserialize)]
+struct LinkQuery {
+    token: Option<String>,
+}
+
+/// A registration link: the page to register a passkey for the link's user, with no password.
+/// Opening it does not use it up (link previewers fetch links); registering a passkey does.
+async fn registration_link<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    Query(q): Query<LinkQuery>,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let token = q.token.unwrap_or_default();
+    if token.is_empty() {
+        return Err(link_used());
+    }
+    let hash = crate::hex_sha256(&token);
+    let target: Option<crate::RegistrationLinkFor> =
+        get_state(&st.store, crate::REGISTRATION_LINK, &hash).await?;
+    let Some(target) = target.filter(|t| t.realm == realm) else {
+        event(
+            &st,
+            &realm,
+            "LOGIN_ERROR",
+            None,
+            None,
+            "a registration link was used or has expired".into(),
+        )
+        .await;
+        return Err(link_used());
+    };
+    let user = st
+        .store
+        .user_by_id(&realm, &target.user_id)
+        .await?
+        .filter(|u| u.enabled)
+        .ok_or_else(link_used)?;
+    if !crate::auth_policy(&st.store, &realm).await?.passkeys()
+        || relying_party(&st.cfg, &r).is_none()
+    {
+        return Err(WebError::bad_request_page(
+            "Passkeys are not used in this realm.",
+        ));
+    }
+    let flow_id = random_token()?;
+    let flow = Flow {
+        enrol: Some(Enrol {
+            user_id: user.id.clone(),
+            method: "registration link".into(),
+            second_factor: false,
+            link: Some(hash),
+        }),
+        ..Flow::account_console(&realm, st.cfg.login_flow_lifetime)?
+    };
+    put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
+    enrol_page(&st, &r, &user, &flow_id, &flow, None, StatusCode::OK).await
+}
+
+/// A realm whose policy uses passkeys, served under a base URL that names no host (an IP
+/// address): WebAuthn has no relying party ID there.
+fn no_passkeys_here() -> WebError {
+    tracing::warn!("a realm uses passkeys, but base_url names no host: passkeys need a host name");
+    WebError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Passkeys are not available",
+        "This sign-in needs a passkey, and passkeys cannot be used at this address. Contact your administrator (the identity provider's base URL must name a host).",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2468,6 +2548,33 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_requested_context_that_no_longer_parses_is_met_by_nothing() {
+        let bad = Requested {
+            comparison: "bogus".into(),
+            class_refs: vec![AC_PASSWORD_PROTECTED.into(), AC_REFEDS_MFA.into()],
+        };
+        for m in [
+            SignInMethod::Password,
+            SignInMethod::PasswordAndSecondFactor,
+            SignInMethod::Passkey,
+        ] {
+            assert_eq!(choose_class(m, Some(&bad.context())), None, "{m:?}");
+        }
+        let good = Requested::of(&RequestedAuthnContext {
+            comparison: Comparison::Minimum,
+            class_refs: vec![AC_REFEDS_MFA.into()],
+        });
+        assert_eq!(
+            choose_class(SignInMethod::Passkey, Some(&good.context())),
+            Some(AC_REFEDS_MFA)
+        );
+        assert_eq!(
+            choose_class(SignInMethod::Password, Some(&good.context())),
+            None
+        );
+    }
+
+    #[test]
     fn cookies_and_origins() {
         let mut h = HeaderMap::new();
         h.insert(
@@ -2499,94 +2606,4 @@ mod tests {
         );
         assert_eq!(csp_source("https://sp.test';script-src *;x/acs"), "'none'");
     }
-}
-
-fn link_used() -> WebError {
-    WebError::new(
-        StatusCode::GONE,
-        "Link used or expired",
-        "This registration link was already used or has expired. Ask your administrator for a new one.",
-    )
-}
-
-#[derive(Deserialize)]
-struct LinkQuery {
-    token: Option<String>,
-}
-
-/// A registration link: the page to register a passkey for the link's user, with no password.
-/// Opening it does not use it up (link previewers fetch links); registering a passkey does.
-async fn registration_link<S: IdpStore>(
-    State(st): State<AppState<S>>,
-    Path(realm): Path<String>,
-    Query(q): Query<LinkQuery>,
-) -> Result<Response, WebError> {
-    let r = realm_or_404(&st, &realm).await?;
-    let token = q.token.unwrap_or_default();
-    if token.is_empty() {
-        return Err(link_used());
-    }
-    let hash = crate::hex_sha256(&token);
-    let now = OffsetDateTime::now_utc();
-    let target: Option<crate::RegistrationLinkFor> =
-        get_state(&st.store, crate::REGISTRATION_LINK, &hash).await?;
-    let Some(target) = target.filter(|t| t.realm == realm) else {
-        event(
-            &st,
-            &realm,
-            "LOGIN_ERROR",
-            None,
-            None,
-            "a registration link was used or has expired".into(),
-        )
-        .await;
-        return Err(link_used());
-    };
-    let user = st
-        .store
-        .user_by_id(&realm, &target.user_id)
-        .await?
-        .filter(|u| u.enabled)
-        .ok_or_else(link_used)?;
-    if !crate::auth_policy(&st.store, &realm).await?.passkeys()
-        || relying_party(&st.cfg, &r).is_none()
-    {
-        return Err(WebError::bad_request_page(
-            "Passkeys are not used in this realm.",
-        ));
-    }
-    let flow_id = random_token()?;
-    let flow = Flow {
-        realm: realm.clone(),
-        client_id: String::new(),
-        acs_url: String::new(),
-        in_response_to: None,
-        relay_state: None,
-        csrf: random_token()?,
-        expires: now + st.cfg.login_flow_lifetime,
-        needs_mfa: false,
-        password_ok: None,
-        account: true,
-        requested: None,
-        needs_passkey: false,
-        enrol: Some(Enrol {
-            user_id: user.id.clone(),
-            method: "registration link".into(),
-            second_factor: false,
-            link: Some(hash),
-        }),
-    };
-    put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
-    enrol_page(&st, &r, &user, &flow_id, &flow, None, StatusCode::OK).await
-}
-
-/// A realm whose policy uses passkeys, served under a base URL that names no host (an IP
-/// address): WebAuthn has no relying party ID there.
-fn no_passkeys_here() -> WebError {
-    tracing::warn!("a realm uses passkeys, but base_url names no host: passkeys need a host name");
-    WebError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Passkeys are not available",
-        "This sign-in needs a passkey, and passkeys cannot be used at this address. Contact your administrator (the identity provider's base URL must name a host).",
-    )
 }

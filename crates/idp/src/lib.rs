@@ -575,7 +575,24 @@ pub async fn set_auth_policy<S: IdpStore>(
     .await
 }
 
-/// SHA-256 of a text, as lowercase hex (how recovery codes are stored).
+/// 256 random bits as hex (session IDs, CSRF tokens, admin tokens, registration links), or
+/// `None` when the system has no randomness to give.
+pub fn random_hex() -> Option<String> {
+    let mut b = [0u8; 32];
+    SystemRandom::new().fill(&mut b).ok()?;
+    Some(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// A time as pages show it: RFC 3339 in UTC, to the second.
+pub(crate) fn utc_text(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// SHA-256 of a text, as lowercase hex (how recovery codes, admin tokens and registration links
+/// are stored).
 pub(crate) fn hex_sha256(text: &str) -> String {
     symbolon_dsig::sha256(text.as_bytes())
         .iter()
@@ -665,7 +682,8 @@ pub async fn remove_totp<S: IdpStore>(
 #[derive(Debug, Clone)]
 pub struct UserMethods {
     pub password: bool,
-    pub totp: bool,
+    /// When the authenticator app was enrolled, if it is.
+    pub totp: Option<OffsetDateTime>,
     pub recovery_codes_left: u32,
     pub passkeys: Vec<symbolon_store::PasskeyRecord>,
     /// The user must register a passkey at the next sign-in.
@@ -675,7 +693,7 @@ pub struct UserMethods {
 pub async fn user_methods<S: IdpStore>(store: &S, user: &User) -> Result<UserMethods> {
     Ok(UserMethods {
         password: store.password_hash(&user.realm, &user.id).await?.is_some(),
-        totp: store.totp(&user.id).await?.is_some(),
+        totp: store.totp(&user.id).await?.map(|t| t.created_at),
         recovery_codes_left: store.recovery_codes_left(&user.id).await?,
         passkeys: store.passkeys(&user.id).await?,
         passkey_required: store
@@ -686,32 +704,42 @@ pub async fn user_methods<S: IdpStore>(store: &S, user: &User) -> Result<UserMet
     })
 }
 
+/// What a credential reset removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reset {
+    pub passkeys_removed: u64,
+    pub sessions_signed_out: usize,
+}
+
 /// Reset a user's sign-in methods besides the password (a lost or stolen device): the
-/// authenticator app with its recovery codes, and every passkey. Returns how many passkeys
-/// went. (The caller also signs out the user's sessions.)
+/// authenticator app with its recovery codes, every passkey, and every signed-in session.
 pub async fn reset_credentials<S: IdpStore>(
     store: &S,
     actor: &Actor,
     realm: &str,
     username: &str,
     now: OffsetDateTime,
-) -> Result<u64> {
+) -> Result<Reset> {
     let user = user_or_error(store, realm, username).await?;
     store.remove_totp(&user.id).await?;
     let n = store.remove_passkeys(&user.id).await?;
+    let sessions = http::sign_out_everywhere(store, &user.id).await?;
     audit(
         store,
         realm,
         actor,
         None,
         format!(
-            "reset the credentials of {} (second factor and {n} passkey(s) removed)",
+            "reset the credentials of {} (second factor and {n} passkey(s) removed, {sessions} session(s) signed out)",
             user.username
         ),
         now,
     )
     .await?;
-    Ok(n)
+    Ok(Reset {
+        passkeys_removed: n,
+        sessions_signed_out: sessions,
+    })
 }
 
 /// Remove one passkey of a user.
@@ -787,11 +815,7 @@ pub async fn create_registration_link<S: IdpStore>(
     if !user.enabled {
         return Err(IdpError::Invalid(format!("{} is disabled", user.username)));
     }
-    let mut raw = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut raw)
-        .map_err(|_| IdpError::Crypto("no randomness".into()))?;
-    let token = data_encoding::BASE64URL_NOPAD.encode(&raw);
+    let token = random_hex().ok_or_else(|| IdpError::Crypto("no randomness".into()))?;
     let expires = now + time::Duration::hours(REGISTRATION_LINK_HOURS);
     let value = serde_json::to_string(&RegistrationLinkFor {
         realm: realm.into(),
@@ -1072,32 +1096,21 @@ pub async fn create_admin_token<S: IdpStore>(
             "a token needs a name of 1-100 characters".into(),
         ));
     }
-    let mut raw = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut raw)
-        .map_err(|_| IdpError::Crypto("no randomness".into()))?;
     let token = format!(
         "sym_{}",
-        raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        random_hex().ok_or_else(|| IdpError::Crypto("no randomness".into()))?
     );
     let id = uuid::Uuid::new_v4().to_string();
     store
         .create_token(&symbolon_store::AdminToken {
             id: id.clone(),
             name: name.trim().into(),
-            token_sha256: token_hash(&token),
+            token_sha256: hex_sha256(&token),
             created_at: second(now),
             revoked: false,
         })
         .await?;
     Ok((id, token))
-}
-
-fn token_hash(token: &str) -> String {
-    symbolon_dsig::sha256(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The live token a bearer value names, if any.
@@ -1109,7 +1122,7 @@ pub async fn authenticate_admin_token<S: IdpStore>(
         return Ok(None);
     }
     Ok(store
-        .token_by_hash(&token_hash(presented))
+        .token_by_hash(&hex_sha256(presented))
         .await?
         .filter(|t| !t.revoked))
 }

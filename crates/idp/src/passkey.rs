@@ -321,18 +321,14 @@ impl RelyingParty {
             .webauthn
             .finish_discoverable_authentication_v2(&cred, state, &passkey)
             .map_err(refused)?;
+        // webauthn-rs has checked user verification (required), that the backup-eligible flag
+        // is unchanged, and that the counter moved forward against the stored credential; the
+        // MFA claim rests on the first, so it is asserted here too. The store's compare-and-set
+        // below decides between concurrent uses of the same counter (on any instance).
         if !result.user_verified() {
             return Err(PasskeyError::UserNotVerified);
         }
-        if result.backup_eligible() != record.backup_eligible {
-            return Err(PasskeyError::Refused(
-                "the backup-eligible flag changed since registration".into(),
-            ));
-        }
         let counter = result.counter();
-        if (counter > 0 || record.sign_count > 0) && counter <= record.sign_count {
-            return Err(PasskeyError::CounterNotForward);
-        }
         passkey.update_credential(&result);
         let json = to_json(&passkey)?;
         let recorded = store
@@ -360,9 +356,7 @@ impl RelyingParty {
             },
         })
     }
-}
 
-impl RelyingParty {
     /// Finish a registration and store the passkey: the browser's answer against the state the
     /// caller took from the store (`None`: it was used or expired), then [`add_passkey`]; the
     /// user's `register-passkey` required action is done.
