@@ -86,6 +86,10 @@ pub struct VerifyArgs {
     /// Clock skew in seconds (default 120, at most 300).
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u16).range(0..=300))]
     clock_skew: u16,
+    /// Accept the assertion at most this many seconds after its IssueInstant, whatever its
+    /// NotOnOrAfter says (the clock skew comes on top; at most 86400).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    max_assertion_lifetime: u32,
     /// The SAMLResponse: XML, or the base64 a browser posts. `-` reads standard input.
     #[arg(value_name = "FILE|-")]
     input: String,
@@ -125,7 +129,9 @@ pub struct C14nArgs {
 }
 
 pub(crate) fn parse_now(s: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| format!("not an RFC 3339 instant: {e}"))
+    let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|e| format!("not an RFC 3339 instant: {e}"))?;
+    t.checked_to_offset(time::UtcOffset::UTC)
+        .ok_or_else(|| "the instant lies outside the years 0000-9999 in UTC".to_string())
 }
 
 fn parse_alg(s: &str) -> Result<SignatureAlgorithm, String> {
@@ -236,6 +242,7 @@ fn verify_response(a: VerifyArgs) -> Result<(), Failure> {
         now,
         clock_skew: time::Duration::seconds(i64::from(a.clock_skew)),
         in_response_to: a.in_response_to.as_deref(),
+        max_assertion_lifetime: time::Duration::seconds(i64::from(a.max_assertion_lifetime)),
     };
     let v = sp::validate_response(&doc, &idp, &sp_settings, &expect)
         .map_err(|e| reject(e.to_string()))?;
@@ -348,6 +355,7 @@ fn bench_validate(a: BenchArgs) -> Result<(), Failure> {
         now: v.now.unwrap_or_else(OffsetDateTime::now_utc),
         clock_skew: time::Duration::seconds(i64::from(v.clock_skew)),
         in_response_to: v.in_response_to.as_deref(),
+        max_assertion_lifetime: sp::DEFAULT_MAX_ASSERTION_LIFETIME,
     };
     let limits = Limits::default();
     let run = || -> Result<(), Failure> {

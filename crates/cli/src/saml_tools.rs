@@ -139,7 +139,10 @@ pub fn keygen(a: KeygenArgs) -> Result<(), Failure> {
         .push(rcgen::DnType::CommonName, a.cn.clone());
     let now = OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::minutes(5);
-    params.not_after = now + time::Duration::days(i64::from(a.days));
+    params.not_after = now
+        .checked_add(time::Duration::days(i64::from(a.days)))
+        .filter(|t| t.year() <= 9999)
+        .ok_or_else(|| Failure(2, format!("--days {} reaches past the year 9999", a.days)))?;
     let cert = params
         .self_signed(&key)
         .map_err(|e| Failure(1, format!("certificate failed: {e}")))?;

@@ -144,6 +144,11 @@ pub struct RoleSection {
     /// behind a reverse proxy that terminates TLS.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// SP only: accept an assertion at most this many seconds after its IssueInstant (plus the
+    /// clock skew), whatever its NotOnOrAfter says (default 300, at most 86400).
+    pub max_assertion_lifetime_secs: Option<u64>,
+    /// SP only: how long traces of rejected responses are kept, in seconds (default 7 days).
+    pub trace_retention_secs: Option<u64>,
 }
 
 /// Read, apply environment overrides, and check a configuration.
@@ -239,6 +244,29 @@ fn check(cfg: &Config) -> Result<(), String> {
                     s.base_url
                 ));
             }
+        }
+    }
+    if let Some(i) = &cfg.idp
+        && (i.max_assertion_lifetime_secs.is_some() || i.trace_retention_secs.is_some())
+    {
+        return Err(
+            "max_assertion_lifetime_secs and trace_retention_secs belong in [sp], not [idp]".into(),
+        );
+    }
+    if let Some(s) = &cfg.sp {
+        if let Some(v) = s.max_assertion_lifetime_secs
+            && !(1..=86_400).contains(&v)
+        {
+            return Err(format!(
+                "sp.max_assertion_lifetime_secs {v} must be between 1 and 86400"
+            ));
+        }
+        if let Some(v) = s.trace_retention_secs
+            && !(3_600..=366 * 86_400).contains(&v)
+        {
+            return Err(format!(
+                "sp.trace_retention_secs {v} must be between 3600 (an hour) and 31622400 (366 days)"
+            ));
         }
     }
     if let (Some(i), Some(s)) = (&cfg.idp, &cfg.sp)
@@ -429,6 +457,12 @@ where
         let mut sc = symbolon_sp::http::SpConfig::new(&s.base_url);
         sc.trusted_proxies = trusted.clone();
         sc.purge_every = std::time::Duration::from_secs(cfg.server.purge_interval_secs);
+        if let Some(secs) = s.max_assertion_lifetime_secs {
+            sc.acs.max_assertion_lifetime = time::Duration::seconds(secs as i64);
+        }
+        if let Some(secs) = s.trace_retention_secs {
+            sc.trace_retention = time::Duration::seconds(secs as i64);
+        }
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;

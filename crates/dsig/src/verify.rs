@@ -1,7 +1,7 @@
 //! The narrow XML-DSig verifier: one enveloped signature, as SAML uses it, checked against pinned
 //! keys. It returns the verified element; the caller reads nothing else.
 
-use symbolon_xml::{C14nOptions, Node, NodeId, canonicalize, ns};
+use symbolon_xml::{C14nOptions, MAX_INCLUSIVE_PREFIXES, Node, NodeId, canonicalize, ns};
 
 use crate::alg::{
     DigestAlgorithm, ENVELOPED, EXC_C14N, EXC_C14N_WITH_COMMENTS, SignatureAlgorithm,
@@ -21,6 +21,8 @@ pub struct VerifyPolicy {
 pub enum DsigError {
     #[error("the signed element has no ID attribute")]
     MissingId,
+    #[error("the signed element's ID {0:?} is not an NCName (xs:ID)")]
+    BadId(String),
     #[error("ID {0:?} appears more than once in the document")]
     DuplicateId(String),
     #[error("the element carries no ds:Signature")]
@@ -215,11 +217,34 @@ fn prefix_list<'a>(method: Node<'a, '_>) -> Result<Vec<&'a str>, DsigError> {
             if !prefixes.is_empty() {
                 return Err(DsigError::Malformed("more than one InclusiveNamespaces"));
             }
-            prefixes.extend(
-                c.attribute("PrefixList")
-                    .unwrap_or("")
-                    .split_ascii_whitespace(),
-            );
+            // Bounded before any canonicalisation: at most MAX_INCLUSIVE_PREFIXES distinct
+            // prefixes (and four times as many tokens), each an NCName or `#default`.
+            let mut tokens = 0usize;
+            for p in c
+                .attribute("PrefixList")
+                .unwrap_or("")
+                .split_ascii_whitespace()
+            {
+                tokens += 1;
+                if tokens > 4 * MAX_INCLUSIVE_PREFIXES {
+                    return Err(DsigError::Malformed(
+                        "InclusiveNamespaces PrefixList is too long",
+                    ));
+                }
+                if p != "#default" && !symbolon_xml::is_ncname(p) {
+                    return Err(DsigError::Malformed(
+                        "InclusiveNamespaces PrefixList names something that is not a prefix",
+                    ));
+                }
+                if !prefixes.contains(&p) {
+                    if prefixes.len() == MAX_INCLUSIVE_PREFIXES {
+                        return Err(DsigError::Malformed(
+                            "InclusiveNamespaces PrefixList names too many prefixes",
+                        ));
+                    }
+                    prefixes.push(p);
+                }
+            }
             if prefixes.is_empty() {
                 prefixes.push("");
             }
@@ -273,6 +298,9 @@ pub fn verify_enveloped_unique<'a, 'i>(
         .attribute("ID")
         .filter(|v| !v.is_empty())
         .ok_or(DsigError::MissingId)?;
+    if !symbolon_xml::is_ncname(id) {
+        return Err(DsigError::BadId(id.to_string()));
+    }
     if !ids.covers(element) {
         UniqueIds::check(element.document())?;
     }

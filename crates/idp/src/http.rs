@@ -98,6 +98,9 @@ struct Flow {
     /// first sign-in in a passkey-only realm).
     #[serde(default)]
     enrol: Option<Enrol>,
+    /// The NameID format the SP's NameIDPolicy asked for (`None`: the client's own).
+    #[serde(default)]
+    name_id_format: Option<String>,
 }
 
 /// A RequestedAuthnContext as a flow keeps it.
@@ -915,7 +918,35 @@ async fn sso<S: IdpStore>(
             .await;
         }
     }
+    // NameIDPolicy: exactly the format asked for, or InvalidNameIDPolicy (SAML Core 3.4.1.1).
+    let name_id_format =
+        match symbolon_saml::idp::name_id_format_for(&accepted.request, &client.name_id_format) {
+            Ok(f) => (f != client.name_id_format).then_some(f),
+            Err(why) => {
+                event(
+                    st,
+                    &realm.name,
+                    "LOGIN_ERROR",
+                    None,
+                    Some(&client.client_id),
+                    format!("{why}: InvalidNameIDPolicy"),
+                )
+                .await;
+                return error_response(
+                    st,
+                    realm,
+                    &client,
+                    &accepted.acs_url,
+                    &accepted.request.id,
+                    relay_state,
+                    symbolon_saml::idp::STATUS_INVALID_NAMEID_POLICY,
+                    "The requested name identifier format cannot be provided.",
+                )
+                .await;
+            }
+        };
     let how = Start {
+        name_id_format,
         force: accepted.request.force_authn,
         needs_mfa,
         needs_passkey,
@@ -1068,6 +1099,7 @@ impl Flow {
             requested: None,
             needs_passkey: false,
             enrol: None,
+            name_id_format: None,
         })
     }
 }
@@ -1091,6 +1123,8 @@ struct Start {
     needs_mfa: bool,
     needs_passkey: bool,
     requested: Option<Requested>,
+    /// The NameID format the request's NameIDPolicy asked for (`None`: the client's own).
+    name_id_format: Option<String>,
 }
 
 /// Whether the realm's policy lets a session signed in by `method` into an application.
@@ -1146,6 +1180,7 @@ async fn start<S: IdpStore>(
             &acs_url,
             in_response_to,
             relay_state,
+            how.name_id_format.as_deref(),
         )
         .await;
     }
@@ -1164,6 +1199,7 @@ async fn start<S: IdpStore>(
         requested: how.requested,
         needs_passkey: how.needs_passkey,
         enrol: None,
+        name_id_format: how.name_id_format,
     };
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
     login_page(
@@ -1630,6 +1666,7 @@ async fn finish_sign_in<S: IdpStore>(
                 &flow.acs_url,
                 flow.in_response_to,
                 flow.relay_state,
+                flow.name_id_format.as_deref(),
             )
             .await?
         }
@@ -2066,8 +2103,7 @@ async fn second_factor<S: IdpStore>(
     .await
 }
 
-fn name_id(client: &Client, user: &User) -> Result<(String, String), WebError> {
-    let f = client.name_id_format.as_str();
+fn name_id(f: &str, user: &User) -> Result<(String, String), WebError> {
     let v = match f {
         NAMEID_EMAIL => user.email.clone().ok_or_else(|| WebError::new(StatusCode::FORBIDDEN, "Email address required", "This application identifies you by email address, and your account has none. Contact your administrator."))?,
         // Stored per user and client (see `issue`); never derived here.
@@ -2137,6 +2173,7 @@ async fn issue<S: IdpStore>(
     acs_url: &str,
     in_response_to: Option<String>,
     relay_state: Option<String>,
+    requested_format: Option<&str>,
 ) -> Result<Response, WebError> {
     if !crate::may_use(&st.store, client, user).await? {
         event(
@@ -2167,13 +2204,37 @@ async fn issue<S: IdpStore>(
     let key = st.signing_key(&realm.name).await?;
     let rng = SystemRandom::new();
     let id = || new_id(&rng).map_err(|_| WebError::internal());
-    let (name_id, format) = if client.name_id_format == NAMEID_PERSISTENT {
+    let format = requested_format.unwrap_or(&client.name_id_format);
+    let (name_id, format) = if format == NAMEID_PERSISTENT {
         (
             crate::persistent_name_id(&st.store, client, user, OffsetDateTime::now_utc()).await?,
             NAMEID_PERSISTENT.to_string(),
         )
+    } else if format == NAMEID_EMAIL && user.email.is_none() && requested_format.is_some() {
+        // The SP asked for an email address this user does not have: say so in SAML terms.
+        event(
+            st,
+            &realm.name,
+            "LOGIN_ERROR",
+            Some(&user.username),
+            Some(&client.client_id),
+            "NameIDPolicy asks for an email address and the user has none: InvalidNameIDPolicy"
+                .into(),
+        )
+        .await;
+        return error_response(
+            st,
+            realm,
+            client,
+            acs_url,
+            in_response_to.as_deref().unwrap_or_default(),
+            relay_state,
+            symbolon_saml::idp::STATUS_INVALID_NAMEID_POLICY,
+            "The requested name identifier format cannot be provided for this user.",
+        )
+        .await;
     } else {
-        name_id(client, user)?
+        name_id(format, user)?
     };
     let now = OffsetDateTime::now_utc();
     let params = ResponseParams {
@@ -2454,12 +2515,12 @@ mod tests {
     fn name_id_per_client_format() {
         let u = user();
         assert_eq!(
-            name_id(&client(NAMEID_EMAIL, vec![]), &u).unwrap().0,
+            name_id(&client(NAMEID_EMAIL, vec![]).name_id_format, &u).unwrap().0,
             "alice@acme.test"
         );
         assert_eq!(
             name_id(
-                &client(symbolon_saml::messages::NAMEID_UNSPECIFIED, vec![]),
+                &client(symbolon_saml::messages::NAMEID_UNSPECIFIED, vec![]).name_id_format,
                 &u
             )
             .unwrap()
@@ -2468,14 +2529,17 @@ mod tests {
         );
         // Transient: new every time.
         let t = client(NAMEID_TRANSIENT, vec![]);
-        assert_ne!(name_id(&t, &u).unwrap().0, name_id(&t, &u).unwrap().0);
+        assert_ne!(
+            name_id(&t.name_id_format, &u).unwrap().0,
+            name_id(&t.name_id_format, &u).unwrap().0
+        );
         // Email format without an email: refused with a clear page.
         let no_mail = User {
             email: None,
             ..user()
         };
         assert_eq!(
-            name_id(&client(NAMEID_EMAIL, vec![]), &no_mail)
+            name_id(&client(NAMEID_EMAIL, vec![]).name_id_format, &no_mail)
                 .unwrap_err()
                 .status,
             StatusCode::FORBIDDEN

@@ -12,7 +12,12 @@ use time::OffsetDateTime;
 const STATUS: &str = "job-status";
 
 /// Every job the servers schedule, for the console and `symbolon jobs`.
-pub const JOBS: [&str; 3] = ["idp:purge-state", "sp:purge-state", "sp:prune-saml-users"];
+pub const JOBS: [&str; 4] = [
+    "idp:purge-state",
+    "sp:purge-state",
+    "sp:prune-saml-users",
+    "sp:prune-traces",
+];
 
 /// What the last run of a job did, and how many runs there were.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -353,7 +353,8 @@ pub async fn descriptor<S: IdpStore>(store: &S, realm: &str, base_url: &str) -> 
                 key_use: Some("signing"),
             })
             .collect(),
-        single_logout: both.clone(),
+        // No SingleLogoutService until single logout exists: metadata promises only what works.
+        single_logout: vec![],
         name_id_formats: vec![
             NAMEID_PERSISTENT.into(),
             NAMEID_TRANSIENT.into(),
@@ -975,7 +976,10 @@ pub fn client_from_metadata(
         idp_initiated_relay_state: None,
         name_id_format,
         sign_documents: true,
-        sign_assertions: sp.want_assertions_signed == Some(true),
+        // Assertions are signed too by default (as SimpleSAMLphp and pysaml2 do): SP libraries
+        // that insist on a signed assertion (node-saml, pysaml2's want_assertions_signed) then
+        // accept it whatever their metadata says. The client setting still switches it off.
+        sign_assertions: true,
         signature_algorithm: "rsa-sha256".into(),
         client_signature_required: sp.authn_requests_signed == Some(true),
         assertion_lifespan_secs: None,

@@ -13,7 +13,7 @@ use crate::binding::{BindingError, RedirectMessage};
 use crate::messages::{AuthnRequest, Comparison, MessageError, RequestedAuthnContext};
 use crate::metadata::{BINDING_POST, Endpoint, default_post_acs};
 use crate::sp::{CM_BEARER, STATUS_SUCCESS};
-use crate::time::format_instant;
+use crate::time::{at_least, at_most, format_instant};
 
 pub const AC_PASSWORD_PROTECTED: &str =
     "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
@@ -27,6 +27,42 @@ pub const STATUS_RESPONDER: &str = "urn:oasis:names:tc:SAML:2.0:status:Responder
 pub const STATUS_NO_AUTHN_CONTEXT: &str = "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext";
 pub const STATUS_REQUEST_DENIED: &str = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied";
 pub const STATUS_NO_PASSIVE: &str = "urn:oasis:names:tc:SAML:2.0:status:NoPassive";
+pub const STATUS_INVALID_NAMEID_POLICY: &str =
+    "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy";
+
+/// The NameID formats this identity provider can issue.
+pub const ISSUABLE_NAMEID_FORMATS: [&str; 4] = [
+    crate::messages::NAMEID_EMAIL,
+    crate::messages::NAMEID_PERSISTENT,
+    crate::messages::NAMEID_TRANSIENT,
+    crate::messages::NAMEID_UNSPECIFIED,
+];
+
+/// The NameID format to issue for an AuthnRequest's NameIDPolicy (SAML Core 3.4.1.1): the
+/// client's own format when the request names none or `unspecified`, else exactly the format
+/// requested. `Err` (with the reason for the administrator) when the requested format is not
+/// one this identity provider issues, or when SPNameQualifier names another entity than the
+/// requester (no affiliations here): the answer is then the status `InvalidNameIDPolicy`,
+/// never another format than the one asked for.
+pub fn name_id_format_for(
+    request: &AuthnRequest,
+    client_format: &str,
+) -> Result<String, String> {
+    if let Some(q) = &request.sp_name_qualifier
+        && *q != request.issuer
+    {
+        return Err(format!(
+            "NameIDPolicy SPNameQualifier {q:?} is not the requester; affiliations are not supported"
+        ));
+    }
+    match request.name_id_format.as_deref() {
+        None | Some(crate::messages::NAMEID_UNSPECIFIED) => Ok(client_format.to_string()),
+        Some(f) if ISSUABLE_NAMEID_FORMATS.contains(&f) => Ok(f.to_string()),
+        Some(f) => Err(format!(
+            "NameIDPolicy Format {f:?} cannot be issued (email, persistent, transient or unspecified)"
+        )),
+    }
+}
 pub const ATTRNAME_BASIC: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic";
 pub const ATTRNAME_URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
 
@@ -89,7 +125,7 @@ fn status(w: &mut XmlWriter, code: &str, sub: Option<&str>, message: Option<&str
 /// The unsigned Response XML.
 pub fn response_xml(p: &ResponseParams) -> Option<String> {
     let now = format_instant(p.now);
-    let not_on_or_after = format_instant(p.now + p.lifespan);
+    let not_on_or_after = format_instant(at_most(p.now, p.lifespan));
     let mut w = XmlWriter::new();
     w.start("samlp:Response")
         .attr("xmlns:samlp", ns::SAMLP)
@@ -124,7 +160,7 @@ pub fn response_xml(p: &ResponseParams) -> Option<String> {
         .end()
         .end()
         .start("saml:Conditions")
-        .attr("NotBefore", &format_instant(p.now - p.not_before_slack))
+        .attr("NotBefore", &format_instant(at_least(p.now, p.not_before_slack)))
         .attr("NotOnOrAfter", &not_on_or_after)
         .start("saml:AudienceRestriction")
         .leaf("saml:Audience", &p.audience)
@@ -388,8 +424,8 @@ pub fn check_authn_request(
             expected: sso_urls.first().copied().unwrap_or_default().to_string(),
         });
     }
-    if req.issue_instant > now + clock_skew
-        || req.issue_instant < now - clock_skew - Duration::minutes(5)
+    if req.issue_instant > at_most(now, clock_skew)
+        || req.issue_instant < at_least(now, clock_skew + Duration::minutes(5))
     {
         return Err(RequestError::IssueInstantOutOfRange(format_instant(
             req.issue_instant,

@@ -42,6 +42,8 @@ pub enum MessageError {
     Version(&'static str),
     #[error("{0} has no ID")]
     MissingId(&'static str),
+    #[error("{0} ID {1:?} is not an NCName (xs:ID)")]
+    BadId(&'static str, String),
     #[error("{0} IssueInstant is missing or invalid")]
     BadIssueInstant(&'static str),
     #[error("{0} has no Issuer")]
@@ -77,6 +79,9 @@ fn header<'a, 'i>(
         .attribute("ID")
         .filter(|s| !s.is_empty())
         .ok_or(MessageError::MissingId(what))?;
+    if !symbolon_xml::is_ncname(id) {
+        return Err(MessageError::BadId(what, id.to_string()));
+    }
     let issue_instant = root
         .attribute("IssueInstant")
         .and_then(parse_instant)

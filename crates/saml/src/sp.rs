@@ -11,13 +11,18 @@ use symbolon_xml::{Document, Limits, Node, children_named, is_element, ns, text_
 use time::{Duration, OffsetDateTime};
 
 use crate::replay::ReplayKey;
-use crate::time::{format_instant, parse_instant};
+use crate::time::{at_least, at_most, checked_after, format_instant, parse_instant};
 
 pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 pub const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 /// The default clock skew, and the most that may be configured.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::seconds(120);
 pub const MAX_CLOCK_SKEW: Duration = Duration::seconds(300);
+/// How long after its IssueInstant an assertion is accepted by default, whatever its
+/// NotOnOrAfter says (the clock skew comes on top). Bounds how long a replay-cache entry lives.
+pub const DEFAULT_MAX_ASSERTION_LIFETIME: Duration = Duration::minutes(5);
+/// The most that may be configured for the assertion lifetime.
+pub const MAX_ASSERTION_LIFETIME: Duration = Duration::hours(24);
 
 /// What the SP knows about one IdP (one tenant's configuration of it).
 #[derive(Debug, Clone)]
@@ -62,6 +67,9 @@ pub struct Expectation<'a> {
     pub clock_skew: Duration,
     /// The ID of the AuthnRequest this browser has outstanding, or `None` for IdP-initiated.
     pub in_response_to: Option<&'a str>,
+    /// An assertion is accepted until the earlier of its NotOnOrAfter and its IssueInstant plus
+    /// this (plus the clock skew); at most [`MAX_ASSERTION_LIFETIME`].
+    pub max_assertion_lifetime: Duration,
 }
 
 impl<'a> Expectation<'a> {
@@ -70,6 +78,7 @@ impl<'a> Expectation<'a> {
             now,
             clock_skew: DEFAULT_CLOCK_SKEW,
             in_response_to: None,
+            max_assertion_lifetime: DEFAULT_MAX_ASSERTION_LIFETIME,
         }
     }
 }
@@ -101,6 +110,8 @@ pub enum ValidationError {
     NotAResponse(String),
     #[error("clock skew {0} s is over the maximum of 300 s")]
     ClockSkewTooLarge(i64),
+    #[error("maximum assertion lifetime {0} s is not between 1 s and 24 h")]
+    LifetimeOutOfRange(i64),
     #[error(
         "the identity provider configuration has no signing certificate; nothing can be accepted"
     )]
@@ -123,7 +134,9 @@ pub enum ValidationError {
     SignatureMisplaced(Signed),
     #[error("neither the Response nor the Assertion is signed")]
     Unsigned,
-    #[error("the Assertion is not signed, and this identity provider is set to require it")]
+    #[error(
+        "the Assertion is not signed, and signed assertions are required (the service provider's metadata says WantAssertionsSigned): at the identity provider, switch on assertion signing for this service provider"
+    )]
     AssertionNotSigned,
     #[error("{0} signature rejected: {1}")]
     Signature(Signed, DsigError),
@@ -131,6 +144,8 @@ pub enum ValidationError {
     Version(Signed, String),
     #[error("{0} has no ID")]
     MissingId(Signed),
+    #[error("{0} ID {1:?} is not an NCName (xs:ID)")]
+    BadId(Signed, String),
     #[error("{0} IssueInstant is missing or not a valid dateTime")]
     BadIssueInstant(Signed),
     #[error("{0} was issued in the future ({1})")]
@@ -208,6 +223,10 @@ pub enum ValidationError {
     NotYetValid(String),
     #[error("Assertion expired at {0}")]
     Expired(String),
+    #[error(
+        "Assertion was issued at {issued}, more than {max_secs} s ago (the most this service provider accepts, whatever NotOnOrAfter says)"
+    )]
+    TooOld { issued: String, max_secs: i64 },
     #[error("Conditions have no AudienceRestriction")]
     NoAudienceRestriction,
     #[error("AudienceRestriction {found:?} does not include our entity ID {expected:?}")]
@@ -232,6 +251,33 @@ pub enum ValidationError {
 }
 
 impl ValidationError {
+    /// Whether a signature made with a pinned key had verified when this check failed: the
+    /// document then comes from the identity provider (or a party holding its key) and failed a
+    /// protocol check. `false` for everything refused before or by signature verification, where
+    /// the document may come from anyone (callers keep only a bounded excerpt of those).
+    pub fn authenticated(&self) -> bool {
+        use ValidationError::*;
+        !matches!(
+            self,
+            Xml(_)
+                | NotBase64
+                | NotAResponse(_)
+                | ClockSkewTooLarge(_)
+                | LifetimeOutOfRange(_)
+                | NoSigningKeys
+                | NoAssertion
+                | MultipleAssertions(_)
+                | EncryptedAssertion
+                | AssertionMisplaced
+                | DuplicateId(_)
+                | UnexpectedSignature
+                | SignatureMisplaced(_)
+                | Unsigned
+                | Signature(..)
+                | AssertionIssuerMissing
+        )
+    }
+
     /// A stable short code, for logs, traces and tests.
     pub fn code(&self) -> &'static str {
         use ValidationError::*;
@@ -240,6 +286,7 @@ impl ValidationError {
             NotBase64 => "not_base64",
             NotAResponse(_) => "not_a_response",
             ClockSkewTooLarge(_) => "clock_skew_too_large",
+            LifetimeOutOfRange(_) => "lifetime_out_of_range",
             NoSigningKeys => "no_signing_keys",
             NoAssertion => "no_assertion",
             MultipleAssertions(_) => "multiple_assertions",
@@ -253,6 +300,7 @@ impl ValidationError {
             Signature(..) => "signature",
             Version(..) => "version",
             MissingId(_) => "missing_id",
+            BadId(..) => "bad_id",
             BadIssueInstant(_) => "bad_issue_instant",
             IssuedInFuture(..) => "issued_in_future",
             MissingStatus => "missing_status",
@@ -282,6 +330,7 @@ impl ValidationError {
             BadTime(_) => "bad_time",
             NotYetValid(_) => "not_yet_valid",
             Expired(_) => "expired",
+            TooOld { .. } => "too_old",
             NoAudienceRestriction => "no_audience_restriction",
             AudienceMismatch { .. } => "audience_mismatch",
             UnknownCondition(_) => "unknown_condition",
@@ -318,7 +367,8 @@ pub struct ValidatedAssertion {
     pub assertion_id: String,
     pub response_id: String,
     pub in_response_to: Option<String>,
-    /// The earlier of the Conditions and SubjectConfirmationData NotOnOrAfter.
+    /// The earliest of the Conditions and SubjectConfirmationData NotOnOrAfter and the
+    /// assertion's IssueInstant plus the configured maximum lifetime.
     pub not_on_or_after: OffsetDateTime,
     pub one_time_use: bool,
     pub attributes: Vec<Attribute>,
@@ -339,7 +389,7 @@ impl ValidatedAssertion {
         ReplayKey {
             issuer: self.issuer.clone(),
             assertion_id: self.assertion_id.clone(),
-            until: self.not_on_or_after + self.clock_skew,
+            until: at_most(self.not_on_or_after, self.clock_skew),
         }
     }
 
@@ -381,11 +431,11 @@ pub fn validate_response_xml(
 }
 
 fn check_not_before(t: OffsetDateTime, e: &Expectation<'_>) -> bool {
-    e.now + e.clock_skew >= t
+    at_most(e.now, e.clock_skew) >= t
 }
 
 fn check_not_on_or_after(t: OffsetDateTime, e: &Expectation<'_>) -> bool {
-    e.now - e.clock_skew < t
+    at_least(e.now, e.clock_skew) < t
 }
 
 fn time_attr(
@@ -411,6 +461,13 @@ pub fn validate_response(
 
     if expect.clock_skew > MAX_CLOCK_SKEW || expect.clock_skew.is_negative() {
         return Err(E::ClockSkewTooLarge(expect.clock_skew.whole_seconds()));
+    }
+    if expect.max_assertion_lifetime > MAX_ASSERTION_LIFETIME
+        || expect.max_assertion_lifetime < Duration::seconds(1)
+    {
+        return Err(E::LifetimeOutOfRange(
+            expect.max_assertion_lifetime.whole_seconds(),
+        ));
     }
     if idp.certs.is_empty() {
         return Err(E::NoSigningKeys);
@@ -540,6 +597,9 @@ pub fn validate_response(
         .attribute("ID")
         .filter(|s| !s.is_empty())
         .ok_or(E::MissingId(Signed::Response))?;
+    if !symbolon_xml::is_ncname(response_id) {
+        return Err(E::BadId(Signed::Response, response_id.to_string()));
+    }
     let r_issue = root
         .attribute("IssueInstant")
         .and_then(parse_instant)
@@ -603,6 +663,9 @@ pub fn validate_response(
         .attribute("ID")
         .filter(|s| !s.is_empty())
         .ok_or(E::MissingId(Signed::Assertion))?;
+    if !symbolon_xml::is_ncname(assertion_id) {
+        return Err(E::BadId(Signed::Assertion, assertion_id.to_string()));
+    }
     let a_issue = a
         .attribute("IssueInstant")
         .and_then(parse_instant)
@@ -786,10 +849,23 @@ pub fn validate_response(
         }
     }
 
-    let not_on_or_after = match c_not_on_or_after {
+    let mut not_on_or_after = match c_not_on_or_after {
         Some(c) if c < scd_not_on_or_after => c,
         _ => scd_not_on_or_after,
     };
+    // The accepted lifetime is capped from the IssueInstant (which is not in the future, checked
+    // above), so that no replay-cache entry has to outlive it, whatever NotOnOrAfter says.
+    let cap = checked_after(a_issue, expect.max_assertion_lifetime)
+        .ok_or(E::BadIssueInstant(Signed::Assertion))?;
+    if cap < not_on_or_after {
+        if !check_not_on_or_after(cap, expect) {
+            return Err(E::TooOld {
+                issued: format_instant(a_issue),
+                max_secs: expect.max_assertion_lifetime.whole_seconds(),
+            });
+        }
+        not_on_or_after = cap;
+    }
 
     let mut warnings = Vec::new();
     if let Some(cert) = idp.certs.get(cert_index) {

@@ -785,3 +785,70 @@ fn an_untrusted_idp_configuration_never_accepts() {
         .is_err()
     );
 }
+
+// ---- Review findings (issue 14) ----
+
+/// xs:ID values only: an ID the verifier relies on that is not an NCName is refused, signed or
+/// not, on the Assertion and on the Response.
+#[test]
+fn ids_that_are_not_ncnames_are_refused() {
+    let bad = "_x' or '1'='1";
+    let xml = Fixture::default()
+        .xml()
+        .replace(r#"ID="_assertion-1""#, &format!(r#"ID="{bad}""#));
+    // Signed over the odd ID (our signer does not care; the verifier must).
+    let signed = sign(&xml, bad, "idp-rsa");
+    assert!(matches!(
+        check(&signed),
+        Err(E::Signature(Signed::Assertion, DsigError::BadId(id))) if id == bad
+    ));
+    for id in ["1", "1abc", "a:b", "a b"] {
+        let xml = Fixture::default()
+            .xml()
+            .replace(r#"ID="_response-1""#, &format!(r#"ID="{id}""#));
+        let signed = sign(&xml, "_assertion-1", "idp-rsa");
+        assert_eq!(
+            check(&signed).unwrap_err(),
+            E::BadId(Signed::Response, id.to_string()),
+            "{id}"
+        );
+    }
+}
+
+fn with_prefix_list(list: &str) -> String {
+    let signed = Fixture::default().signed_assertion();
+    let marker = r#"Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>"#;
+    assert!(signed.contains(marker));
+    signed.replacen(
+        marker,
+        &format!(
+            r#"Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"><ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="{list}"/></ds:CanonicalizationMethod>"#
+        ),
+        1,
+    )
+}
+
+/// An InclusiveNamespaces PrefixList is bounded before any canonicalisation: more than 32
+/// distinct prefixes, more than 128 tokens, or a token that is no prefix is malformed.
+#[test]
+fn prefix_lists_are_bounded_before_any_work() {
+    let many: Vec<String> = (0..33).map(|i| format!("p{i}")).collect();
+    let repeated = vec!["xs"; 129].join(" ");
+    for list in [many.join(" "), repeated, "a:b".into(), "#other".into()] {
+        let xml = with_prefix_list(&list);
+        assert!(
+            matches!(
+                check(&xml),
+                Err(E::Signature(Signed::Assertion, DsigError::Malformed(m))) if m.contains("PrefixList")
+            ),
+            "{list}: {:?}",
+            check(&xml)
+        );
+    }
+    // A normal list still reaches the signature check (and fails it: SignedInfo changed).
+    let xml = with_prefix_list("xs #default");
+    assert!(matches!(
+        check(&xml),
+        Err(E::Signature(Signed::Assertion, DsigError::SignatureInvalid))
+    ));
+}

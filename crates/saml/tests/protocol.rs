@@ -499,6 +499,8 @@ fn clock_skew_boundaries() {
                 now: NOW + d,
                 clock_skew: skew,
                 in_response_to: None,
+                // The lifetime cap is tested on its own; here NotOnOrAfter is the limit.
+                max_assertion_lifetime: Duration::hours(1),
             },
         )
     };
@@ -529,6 +531,7 @@ fn clock_skew_boundaries() {
         now: NOW + Duration::seconds(300),
         clock_skew: Duration::ZERO,
         in_response_to: None,
+        max_assertion_lifetime: Duration::hours(1),
     };
     assert!(matches!(
         check_with(&xml, &idp(), &zero),

@@ -623,7 +623,19 @@ async fn idp_action<S: SpStore>(
                 },
                 Ok(xml) => {
                     let sp = crate::sp_settings(&st.cfg.base_url);
-                    match crate::consume_response(&st.store, &sp, &xml, None, now, true).await {
+                    match crate::consume_response(
+                        &st.store,
+                        &sp,
+                        &xml,
+                        None,
+                        now,
+                        crate::AcsMode::Test {
+                            account_id: &a.pair.account_id,
+                        },
+                        &st.cfg.acs,
+                    )
+                    .await
+                    {
                         Ok(s) => TestResult {
                             error: None,
                             name_id: s.name_id.clone(),
@@ -1209,6 +1221,9 @@ struct FailedPage<'a> {
     account: &'a str,
     notice: Option<String>,
     traces: Vec<TraceRow>,
+    /// Rejections counted but not recorded in the last seven days (rate limit).
+    not_kept: u32,
+    retention_days: i64,
 }
 
 /// Rejected responses with the precise reason and the decoded message (signatures elided).
@@ -1232,12 +1247,18 @@ async fn failed<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -
             message: t.message,
         })
         .collect();
+    let not_kept =
+        crate::traces_not_kept(&st.store, &a.pair.account_id, OffsetDateTime::now_utc())
+            .await
+            .unwrap_or(0);
     page(
         StatusCode::OK,
         FailedPage {
             account: &a.pair.account_name,
             notice: None,
             traces,
+            not_kept,
+            retention_days: st.cfg.trace_retention.whole_days(),
         }
         .render(),
     )

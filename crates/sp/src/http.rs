@@ -29,6 +29,10 @@ pub struct SpConfig {
     pub trusted_proxies: symbolon_idp::front::TrustedProxies,
     /// How often expired state is purged (by one instance).
     pub purge_every: std::time::Duration,
+    /// Assertion lifetime cap and the bounds on recording rejections.
+    pub acs: crate::AcsPolicy,
+    /// How long traces of rejected responses are kept (pruned daily by one instance).
+    pub trace_retention: time::Duration,
 }
 
 impl SpConfig {
@@ -38,6 +42,8 @@ impl SpConfig {
             session_lifetime: time::Duration::hours(8),
             trusted_proxies: symbolon_idp::front::TrustedProxies::default(),
             purge_every: std::time::Duration::from_secs(600),
+            acs: crate::AcsPolicy::default(),
+            trace_retention: time::Duration::days(7),
         }
     }
 }
@@ -124,6 +130,24 @@ where
             crate::prune_saml_users(&s, now)
                 .await
                 .map(|n| format!("removed {n} SAML users not seen for 365 days"))
+                .map_err(|e| e.to_string())
+        },
+    ));
+    let retention = cfg.trace_retention;
+    tokio::spawn(symbolon_idp::jobs::every(
+        store.clone(),
+        holder.clone(),
+        "sp:prune-traces",
+        std::time::Duration::from_secs(24 * 3600),
+        move |s: S, now| async move {
+            crate::prune_traces(&s, now, retention)
+                .await
+                .map(|n| {
+                    format!(
+                        "removed {n} traces of rejected responses older than {} days",
+                        retention.whole_days()
+                    )
+                })
                 .map_err(|e| e.to_string())
         },
     ));
@@ -378,7 +402,8 @@ async fn acs<S: SpStore>(
         &xml,
         in_response_to.as_deref(),
         now,
-        false,
+        crate::AcsMode::SignIn,
+        &st.cfg.acs,
     )
     .await
     {

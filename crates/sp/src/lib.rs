@@ -718,24 +718,108 @@ fn attr_first(a: &ValidatedAssertion, name: &Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// How the ACS evaluates a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcsMode<'a> {
+    /// A real sign-in: every account that trusts the issuer takes part; the assertion is
+    /// consumed; rejections are recorded (bounded, see [`AcsPolicy`]).
+    SignIn,
+    /// An administrator's "test sign-in": only this account's configurations are evaluated
+    /// (nothing of another account is ever shown), nothing is consumed or recorded.
+    Test { account_id: &'a str },
+}
+
+/// The service provider's acceptance and recording policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcsPolicy {
+    /// An assertion is accepted at most this long after its IssueInstant (plus the clock skew),
+    /// whatever its NotOnOrAfter says; bounds how long a replay-cache entry lives.
+    pub max_assertion_lifetime: time::Duration,
+    /// Rejections recorded (trace and audit entry) per identity provider configuration and
+    /// window; further ones are only counted.
+    pub trace_burst: u32,
+    pub trace_window: time::Duration,
+    /// Traces kept per account and identity provider (the newest).
+    pub traces_kept: u32,
+}
+
+impl Default for AcsPolicy {
+    fn default() -> Self {
+        AcsPolicy {
+            max_assertion_lifetime: symbolon_saml::sp::DEFAULT_MAX_ASSERTION_LIFETIME,
+            trace_burst: 20,
+            trace_window: time::Duration::minutes(10),
+            traces_kept: 100,
+        }
+    }
+}
+
+/// What a trace keeps of a document that failed before any signature verified (it may come
+/// from anyone): this many bytes. A document that verified and failed a protocol check is kept
+/// up to [`TRACE_MAX_BYTES`].
+pub const TRACE_EXCERPT_BYTES: usize = 2048;
+pub const TRACE_MAX_BYTES: usize = 65_536;
+
+/// State-store keys of the trace rate limit and of the count of rejections not recorded.
+fn trace_rate_key(idp_id: &str) -> String {
+    format!("sp-trace-rate:{idp_id}")
+}
+fn traces_dropped_key(account_id: &str) -> String {
+    format!("sp-traces-dropped:{account_id}")
+}
+
+/// How many rejections of this account were counted but not recorded in the last seven days.
+pub async fn traces_not_kept<S: SpStore>(
+    store: &S,
+    account_id: &str,
+    now: OffsetDateTime,
+) -> Result<u32> {
+    Ok(store
+        .state(DROPPED_KIND, &traces_dropped_key(account_id), now)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+const DROPPED_KIND: &str = "sp-traces-dropped";
+
+/// `text` cut to at most `max` bytes on a character boundary, saying how much was left out.
+fn excerpt(text: &str, max: usize, why: &str) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n…({} more bytes not kept: {why})",
+        text.get(..end).unwrap_or_default(),
+        text.len() - end
+    )
+}
+
 /// Consume a response posted to the ACS: validate it against every configuration whose entity
 /// ID equals its Issuer (each with its own pinned keys), consume the assertion once, then work out
 /// the account + role pairs. Rejections are recorded in the audit log of each account whose
-/// configuration refused it, with the precise reason. `test_only` validates without consuming or
-/// recording (the administrator's "test sign-in").
+/// configuration refused it, with the precise reason, within the policy's bounds.
 pub async fn consume_response<S: SpStore>(
     store: &S,
     sp: &SpSettings,
     xml: &[u8],
     in_response_to: Option<&str>,
     now: OffsetDateTime,
-    test_only: bool,
+    mode: AcsMode<'_>,
+    policy: &AcsPolicy,
 ) -> std::result::Result<SignIn, AcsError> {
+    let test_only = matches!(mode, AcsMode::Test { .. });
     let doc = symbolon_xml::parse_bytes(xml, &symbolon_xml::Limits::default())
         .map_err(|e| AcsError::Malformed(e.to_string()))?;
     let issuer = symbolon_saml::sp::issuer_hint(&doc)
         .ok_or_else(|| AcsError::Malformed("the response names no Issuer".into()))?;
-    let configs = store.idps_by_entity_id(&issuer).await?;
+    let mut configs = store.idps_by_entity_id(&issuer).await?;
+    if let AcsMode::Test { account_id } = mode {
+        configs.retain(|c| c.account_id == account_id);
+    }
     if configs.is_empty() {
         return Err(AcsError::UnknownIssuer(issuer));
     }
@@ -746,8 +830,11 @@ pub async fn consume_response<S: SpStore>(
             symbolon_saml::metadata::pin_certificates(c.certs.iter().map(Vec::as_slice));
         let mut settings = IdpSettings::new(c.entity_id.clone(), certs);
         settings.allow_idp_initiated = !c.sp_initiated;
+        // The SP metadata says WantAssertionsSigned="true": that promise is kept.
+        settings.require_signed_assertion = true;
         let expect = Expectation {
             in_response_to,
+            max_assertion_lifetime: policy.max_assertion_lifetime,
             ..Expectation::at(now)
         };
         match symbolon_saml::sp::validate_response(&doc, &settings, sp, &expect) {
@@ -755,18 +842,71 @@ pub async fn consume_response<S: SpStore>(
             Err(e) => reasons.push((c, e)),
         }
     }
-    if !test_only {
-        let message = elide_signatures(&String::from_utf8_lossy(xml));
+    if !test_only && !reasons.is_empty() {
+        // Rejections may come from anyone: what they write is bounded per identity provider
+        // configuration (a burst per window, then only a count) and in size (an excerpt of
+        // documents that no signature vouched for), and traces are pruned on a schedule.
+        let text = String::from_utf8_lossy(xml);
+        let head = excerpt(
+            &text,
+            TRACE_EXCERPT_BYTES * 4,
+            "no signature verified",
+        );
+        let unverified = excerpt(
+            &elide_signatures(&head),
+            TRACE_EXCERPT_BYTES,
+            "no signature verified",
+        );
+        let mut verified: Option<String> = None;
         for (c, e) in &reasons {
+            let burst = store
+                .count_failure(
+                    &trace_rate_key(&c.id),
+                    now,
+                    now + policy.trace_window,
+                )
+                .await
+                .unwrap_or(u32::MAX);
+            if burst > policy.trace_burst {
+                let dropped = traces_not_kept(store, &c.account_id, now)
+                    .await
+                    .unwrap_or(0)
+                    .saturating_add(1);
+                let _ = store
+                    .put_state(
+                        DROPPED_KIND,
+                        &traces_dropped_key(&c.account_id),
+                        &dropped.to_string(),
+                        now + time::Duration::days(7),
+                    )
+                    .await;
+                continue;
+            }
+            let message = if e.authenticated() {
+                verified
+                    .get_or_insert_with(|| {
+                        excerpt(
+                            &elide_signatures(&text),
+                            TRACE_MAX_BYTES,
+                            "over the size kept",
+                        )
+                    })
+                    .clone()
+            } else {
+                unverified.clone()
+            };
             let _ = store
-                .record_trace(&symbolon_store::sp::Trace {
-                    account_id: c.account_id.clone(),
-                    at: second(now),
-                    idp_name: c.name.clone(),
-                    code: e.code().into(),
-                    reason: e.to_string(),
-                    message: message.clone(),
-                })
+                .record_trace(
+                    &symbolon_store::sp::Trace {
+                        account_id: c.account_id.clone(),
+                        at: second(now),
+                        idp_name: c.name.clone(),
+                        code: e.code().into(),
+                        reason: e.to_string(),
+                        message,
+                    },
+                    policy.traces_kept,
+                )
                 .await;
             let _ = audit(
                 store,
@@ -1132,6 +1272,15 @@ pub async fn prune_saml_users<S: SpStore>(store: &S, now: OffsetDateTime) -> Res
     Ok(store
         .prune_saml_users(now - time::Duration::days(365))
         .await?)
+}
+
+/// Drop traces of rejected responses older than `retention` (the scheduler calls this daily).
+pub async fn prune_traces<S: SpStore>(
+    store: &S,
+    now: OffsetDateTime,
+    retention: time::Duration,
+) -> Result<u64> {
+    Ok(store.prune_traces(now - retention).await?)
 }
 
 /// The SP's signing key, generated on first use.

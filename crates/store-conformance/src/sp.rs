@@ -292,7 +292,7 @@ pub async fn sp<S: SpStore>(s: S) {
             code: "bad_signature".into(),
             reason: format!("r{i}"),
             message: "<samlp:Response/>".into(),
-        })
+        }, 100)
         .await
         .unwrap();
     }
@@ -302,6 +302,28 @@ pub async fn sp<S: SpStore>(s: S) {
         ["r2", "r1"]
     );
     assert!(s.traces("b", 10).await.unwrap().is_empty());
+
+    // Bounded: only the newest `keep` per account and identity provider stay; other identity
+    // providers of the account are not touched. Pruned by age.
+    for i in 3..10 {
+        s.record_trace(&Trace {
+            account_id: "a".into(),
+            at: t(i),
+            idp_name: "idp-i2".into(),
+            code: "bad_signature".into(),
+            reason: format!("q{i}"),
+            message: "<samlp:Response/>".into(),
+        }, 4)
+        .await
+        .unwrap();
+    }
+    let all = s.traces("a", 100).await.unwrap();
+    assert_eq!(
+        all.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>(),
+        ["q9", "q8", "q7", "q6", "r2", "r1", "r0"]
+    );
+    assert_eq!(s.prune_traces(t(2)).await.unwrap(), 2);
+    assert_eq!(s.traces("a", 100).await.unwrap().len(), 5);
 
     // API keys: found by hash, revoked within their account only.
     let key = ApiKey {

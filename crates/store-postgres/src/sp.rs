@@ -455,7 +455,8 @@ impl SpActivityStore for PgStore {
             .collect()
     }
 
-    async fn record_trace(&self, t: &Trace) -> Result<()> {
+    async fn record_trace(&self, t: &Trace, keep: u32) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&t.account_id)
             .bind(ts(t.at))
@@ -463,10 +464,27 @@ impl SpActivityStore for PgStore {
             .bind(&t.code)
             .bind(&t.reason)
             .bind(&t.message)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("DELETE FROM sp_traces WHERE account_id = $1 AND idp_name = $2 AND seq < (SELECT seq FROM sp_traces WHERE account_id = $1 AND idp_name = $2 ORDER BY seq DESC LIMIT 1 OFFSET $3)")
+            .bind(&t.account_id)
+            .bind(&t.idp_name)
+            .bind(i64::from(keep.max(1)) - 1)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn prune_traces(&self, cutoff: OffsetDateTime) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sp_traces WHERE at < $1")
+            .bind(ts(cutoff))
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
-        Ok(())
+        Ok(done.rows_affected())
     }
 
     async fn traces(&self, account_id: &str, limit: u32) -> Result<Vec<Trace>> {

@@ -451,7 +451,8 @@ impl SpActivityStore for SqliteStore {
             .collect()
     }
 
-    async fn record_trace(&self, t: &Trace) -> Result<()> {
+    async fn record_trace(&self, t: &Trace, keep: u32) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(&t.account_id)
             .bind(ts(t.at))
@@ -459,10 +460,29 @@ impl SpActivityStore for SqliteStore {
             .bind(&t.code)
             .bind(&t.reason)
             .bind(&t.message)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("DELETE FROM sp_traces WHERE account_id = ? AND idp_name = ? AND seq < (SELECT seq FROM sp_traces WHERE account_id = ? AND idp_name = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)")
+            .bind(&t.account_id)
+            .bind(&t.idp_name)
+            .bind(&t.account_id)
+            .bind(&t.idp_name)
+            .bind(i64::from(keep.max(1)) - 1)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn prune_traces(&self, cutoff: OffsetDateTime) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sp_traces WHERE at < ?")
+            .bind(ts(cutoff))
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
-        Ok(())
+        Ok(done.rows_affected())
     }
 
     async fn traces(&self, account_id: &str, limit: u32) -> Result<Vec<Trace>> {

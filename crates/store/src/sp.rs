@@ -216,7 +216,11 @@ pub trait SpActivityStore {
     fn audit(&self, e: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     /// Oldest first.
     fn audit_log(&self, account_id: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
-    fn record_trace(&self, t: &Trace) -> impl Future<Output = Result<()>> + Send;
+    /// Record a rejected response, then keep only the newest `keep` traces of that account and
+    /// identity provider (by name), in one step.
+    fn record_trace(&self, t: &Trace, keep: u32) -> impl Future<Output = Result<()>> + Send;
+    /// Drop traces recorded before `cutoff`; returns how many.
+    fn prune_traces(&self, cutoff: OffsetDateTime) -> impl Future<Output = Result<u64>> + Send;
     /// Newest first, at most `limit`.
     fn traces(
         &self,

@@ -7,13 +7,19 @@ use roxmltree::{Document, Node, NodeId, NodeType};
 
 use crate::parse::{attribute_prefix, element_prefix};
 
+/// The most distinct prefixes an InclusiveNamespaces PrefixList may name. Real signers name a
+/// handful (`xs`, `xsi`, `#default`); verifiers refuse longer lists before any work is done.
+pub const MAX_INCLUSIVE_PREFIXES: usize = 32;
+
 /// What to canonicalise and how.
 #[derive(Debug, Clone, Default)]
 pub struct C14nOptions<'a> {
     /// Keep comments (`xml-exc-c14n#WithComments`).
     pub with_comments: bool,
     /// InclusiveNamespaces PrefixList: prefixes handled by the inclusive rules; `#default`
-    /// names the default namespace.
+    /// names the default namespace. Duplicates are harmless: the list is sorted and deduplicated
+    /// once per call, and each element costs at most one look-up per namespace it declares, so
+    /// the work stays linear in the input whatever the list says.
     pub inclusive_prefixes: &'a [&'a str],
     /// A descendant element whose whole subtree is left out (the enveloped signature).
     pub exclude: Option<NodeId>,
@@ -21,14 +27,23 @@ pub struct C14nOptions<'a> {
 
 /// Canonicalise `node` (an element) and its descendants, appending to `out`.
 pub fn canonicalize(node: Node<'_, '_>, opts: &C14nOptions<'_>, out: &mut Vec<u8>) {
-    let mut state = State::default();
+    let mut state = State::new(opts);
+    state.subtree(node, opts, out);
+}
+
+/// [`canonicalize`] as the specification words it: the namespaces in scope are looked at on
+/// every element. Quadratic in the worst case; only for differential tests and fuzzing.
+#[doc(hidden)]
+pub fn canonicalize_reference(node: Node<'_, '_>, opts: &C14nOptions<'_>, out: &mut Vec<u8>) {
+    let mut state = State::new(opts);
+    state.full_scan = true;
     state.subtree(node, opts, out);
 }
 
 /// Canonicalise a whole document: comments and processing instructions around the document
 /// element are kept (comments only `with_comments`), separated from it by line feeds.
 pub fn canonicalize_document(doc: &Document<'_>, opts: &C14nOptions<'_>, out: &mut Vec<u8>) {
-    let mut state = State::default();
+    let mut state = State::new(opts);
     let mut seen_root = false;
     for child in doc.root().children() {
         match child.node_type() {
@@ -53,8 +68,13 @@ pub fn canonicalize_document(doc: &Document<'_>, opts: &C14nOptions<'_>, out: &m
     }
 }
 
-#[derive(Default)]
-struct State<'a> {
+struct State<'a, 'o> {
+    /// The PrefixList, sorted and deduplicated, without `#default`.
+    listed: Vec<&'o str>,
+    /// `#default` is in the PrefixList.
+    default_listed: bool,
+    /// Look at the namespaces in scope on every element (the reference behaviour).
+    full_scan: bool,
     /// Namespace declarations in scope in the output: (prefix, URI); "" is the default namespace.
     rendered: Vec<(&'a str, &'a str)>,
     /// For each open element: the length of `rendered` when it started, and its qualified name.
@@ -64,15 +84,35 @@ struct State<'a> {
     attrs: Vec<(&'a str, &'a str, Option<&'a str>, &'a str)>,
 }
 
-impl<'a> State<'a> {
+impl<'a, 'o> State<'a, 'o> {
+    fn new(opts: &C14nOptions<'o>) -> Self {
+        let mut listed: Vec<&'o str> = opts
+            .inclusive_prefixes
+            .iter()
+            .copied()
+            .filter(|p| !p.is_empty() && *p != "#default")
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        State {
+            default_listed: opts.inclusive_prefixes.contains(&"#default"),
+            listed,
+            full_scan: false,
+            rendered: Vec::new(),
+            marks: Vec::new(),
+            candidates: Vec::new(),
+            attrs: Vec::new(),
+        }
+    }
+
     fn subtree(&mut self, root: Node<'a, '_>, opts: &C14nOptions<'_>, out: &mut Vec<u8>) {
         // Iterative walk: depth is bounded by the parser's limits, but the stack never is at risk.
         let mut n = root;
-        let mut descend = self.enter(n, opts, out);
+        let mut descend = self.enter(n, true, opts, out);
         loop {
             if descend && let Some(c) = n.first_child() {
                 n = c;
-                descend = self.enter(n, opts, out);
+                descend = self.enter(n, false, opts, out);
                 continue;
             }
             loop {
@@ -82,7 +122,7 @@ impl<'a> State<'a> {
                 }
                 if let Some(s) = n.next_sibling() {
                     n = s;
-                    descend = self.enter(n, opts, out);
+                    descend = self.enter(n, false, opts, out);
                     break;
                 }
                 match n.parent() {
@@ -94,13 +134,20 @@ impl<'a> State<'a> {
     }
 
     /// Writes the start of `n`; returns whether its children are to be visited.
-    fn enter(&mut self, n: Node<'a, '_>, opts: &C14nOptions<'_>, out: &mut Vec<u8>) -> bool {
+    /// `apex`: the first element of the output, where every namespace in scope counts.
+    fn enter(
+        &mut self,
+        n: Node<'a, '_>,
+        apex: bool,
+        opts: &C14nOptions<'_>,
+        out: &mut Vec<u8>,
+    ) -> bool {
         if Some(n.id()) == opts.exclude {
             return false;
         }
         match n.node_type() {
             NodeType::Element => {
-                self.open(n, opts, out);
+                self.open(n, apex, out);
                 true
             }
             NodeType::Text => {
@@ -140,7 +187,7 @@ impl<'a> State<'a> {
             .map_or("", |(_, u)| *u)
     }
 
-    fn open(&mut self, n: Node<'a, '_>, opts: &C14nOptions<'_>, out: &mut Vec<u8>) {
+    fn open(&mut self, n: Node<'a, '_>, apex: bool, out: &mut Vec<u8>) {
         let prefix = element_prefix(n);
         out.push(b'<');
         write_qname(prefix, n.tag_name().name(), out);
@@ -165,24 +212,25 @@ impl<'a> State<'a> {
                 self.candidates.push((p, uri));
             }
         }
-        if !opts.inclusive_prefixes.is_empty() {
-            let mut default_listed = false;
-            for p in opts.inclusive_prefixes {
-                if *p == "#default" {
-                    default_listed = true;
-                }
-            }
+        // A listed prefix can only change value where a namespace is declared: below the apex,
+        // elements that declare nothing inherit what their parent already rendered, so the
+        // namespaces in scope are looked at only at the apex and where declarations are.
+        if (!self.listed.is_empty() || self.default_listed) && (apex || self.full_scan || declares_namespaces(n))
+        {
+            let mut default_in_scope = false;
             for ns in n.namespaces() {
-                let key = ns.name().unwrap_or("");
                 let listed = match ns.name() {
-                    None => default_listed,
-                    Some(name) => opts.inclusive_prefixes.contains(&name),
+                    None => {
+                        default_in_scope = true;
+                        self.default_listed
+                    }
+                    Some(name) => self.listed.binary_search(&name).is_ok(),
                 };
                 if listed {
-                    self.candidates.push((key, ns.uri()));
+                    self.candidates.push((ns.name().unwrap_or(""), ns.uri()));
                 }
             }
-            if default_listed && n.namespaces().all(|ns| ns.name().is_some()) {
+            if self.default_listed && !default_in_scope {
                 self.candidates.push(("", ""));
             }
         }
@@ -219,6 +267,50 @@ impl<'a> State<'a> {
             out.push(b'"');
         }
         out.push(b'>');
+    }
+}
+
+/// Whether the start tag of `n` declares a namespace (`xmlns` or `xmlns:p`). Reads the start tag
+/// once, so its cost is that of the tag's own bytes.
+fn declares_namespaces(n: Node<'_, '_>) -> bool {
+    let bytes = n.document().input_text().as_bytes();
+    let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let mut i = n.range().start + 1;
+    while bytes.get(i).is_some_and(|c| !is_ws(*c) && *c != b'>' && *c != b'/') {
+        i += 1;
+    }
+    loop {
+        while bytes.get(i).is_some_and(|c| is_ws(*c)) {
+            i += 1;
+        }
+        match bytes.get(i) {
+            None | Some(b'>') | Some(b'/') => return false,
+            Some(_) => {}
+        }
+        let start = i;
+        while bytes
+            .get(i)
+            .is_some_and(|c| !is_ws(*c) && *c != b'=' && *c != b'>' && *c != b'/')
+        {
+            i += 1;
+        }
+        let name = bytes.get(start..i).unwrap_or_default();
+        if name == b"xmlns" || name.starts_with(b"xmlns:") {
+            return true;
+        }
+        while bytes.get(i).is_some_and(|c| is_ws(*c) || *c == b'=') {
+            i += 1;
+        }
+        match bytes.get(i) {
+            Some(q @ (b'"' | b'\'')) => {
+                let q = *q;
+                match bytes.get(i + 1..).and_then(|r| memchr::memchr(q, r)) {
+                    Some(close) => i += close + 2,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        }
     }
 }
 

@@ -11,10 +11,14 @@
 mod c14n;
 #[doc(hidden)]
 pub mod fuzzing;
+mod names;
 mod parse;
 pub mod writer;
 
-pub use c14n::{C14nOptions, canonicalize, canonicalize_document};
+pub use c14n::{
+    C14nOptions, MAX_INCLUSIVE_PREFIXES, canonicalize, canonicalize_document, canonicalize_reference,
+};
+pub use names::is_ncname;
 pub use parse::{Document, Limits, XmlError, decode_document, parse, parse_bytes};
 pub use roxmltree::{Node, NodeId};
 
