@@ -42,6 +42,12 @@ impl IntoResponse for ApiError {
             Json(json!({"error": code, "error_description": self.1})),
         )
             .into_response();
+        if self.0 == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::hashing::RETRY_AFTER_SECS),
+            );
+        }
         if self.0 == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -62,9 +68,11 @@ impl From<IdpError> for ApiError {
             IdpError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
             IdpError::Metadata(m) => ApiError(StatusCode::BAD_REQUEST, format!("metadata: {m}")),
             IdpError::Store(s) => s.into(),
-            IdpError::Crypto(_) => {
+            IdpError::Crypto(cause) => {
+                tracing::error!(%cause, "admin API answered 500");
                 ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
             }
+            IdpError::Busy(b) => ApiError(StatusCode::SERVICE_UNAVAILABLE, b.to_string()),
         }
     }
 }
@@ -76,11 +84,15 @@ impl From<StoreError> for ApiError {
                 ApiError(StatusCode::NOT_FOUND, format!("{what} {id:?} not found"))
             }
             StoreError::Conflict(m) => ApiError(StatusCode::CONFLICT, m),
-            StoreError::Unavailable(_) => ApiError(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is unavailable".into(),
-            ),
-            StoreError::Backend(_) => {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "admin API answered 503: the store is unavailable");
+                ApiError(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the database is unavailable".into(),
+                )
+            }
+            StoreError::Backend(cause) => {
+                tracing::error!(%cause, "admin API answered 500");
                 ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
             }
         }

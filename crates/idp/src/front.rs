@@ -186,6 +186,104 @@ pub fn with_access_log(router: axum::Router, trusted: TrustedProxies) -> axum::R
     ))
 }
 
+/// Renders the product's error page for a status; the second argument is a reference the
+/// administrator can look up in the log (a panic's), if any.
+pub type ErrorPageFn =
+    Arc<dyn Fn(axum::http::StatusCode, Option<&str>) -> Response + Send + Sync + 'static>;
+
+/// The longest request target and the most header bytes a request may carry; beyond them the
+/// answer is 414 or 431 with the product's page. (Beyond hyper's own limits, 64 KiB of request
+/// line and about 400 KiB of headers, hyper answers with an empty 414 or 431 itself.)
+pub const MAX_URI_BYTES: usize = 32 * 1024;
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// The statuses the framework answers with an empty body, and what the product's page says.
+pub fn status_text(status: axum::http::StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        404 => ("Page not found", "There is nothing at this address. Check the link, or start again from the home page."),
+        405 => ("Not allowed", "This address does not accept that kind of request."),
+        413 => ("Request too large", "What was sent is larger than this service accepts."),
+        414 => ("Address too long", "The address of this request is longer than this service accepts."),
+        431 => ("Request headers too large", "The request carries more headers (or larger cookies) than this service accepts. Clearing this site's cookies may help."),
+        500 => ("Something went wrong", "An unexpected error occurred. If it happens again, give the reference below to your administrator."),
+        _ => ("Request refused", "This request cannot be answered."),
+    }
+}
+
+/// Product pages for what would otherwise be answered with an empty body: request targets and
+/// headers over the limits (414, 431), and framework answers without content (404, 405, 413).
+async fn error_pages(page: ErrorPageFn, req: Request, next: Next) -> Response {
+    use axum::http::StatusCode;
+    let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri_len > MAX_URI_BYTES {
+        return page(StatusCode::URI_TOO_LONG, None);
+    }
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len().saturating_add(v.len()))
+        .fold(0usize, usize::saturating_add);
+    if header_bytes > MAX_HEADER_BYTES {
+        return page(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, None);
+    }
+    let res = next.run(req).await;
+    let empty = !res.headers().contains_key(axum::http::header::CONTENT_TYPE);
+    if empty
+        && matches!(
+            res.status(),
+            StatusCode::NOT_FOUND
+                | StatusCode::METHOD_NOT_ALLOWED
+                | StatusCode::PAYLOAD_TOO_LARGE
+                | StatusCode::URI_TOO_LONG
+                | StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+        )
+    {
+        let mut out = page(res.status(), None);
+        if let Some(allow) = res.headers().get(axum::http::header::ALLOW) {
+            out.headers_mut()
+                .insert(axum::http::header::ALLOW, allow.clone());
+        }
+        return out;
+    }
+    res
+}
+
+/// A panic's message, from its payload.
+fn panic_message(err: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = err.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = err.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".into()
+    }
+}
+
+/// The last lines of defence both servers share: a handler that panics is answered with a 500
+/// page carrying a reference, and the panic is logged with it (the connection is never dropped
+/// silently); statuses the framework answers with an empty body get the product's page.
+pub fn harden(router: axum::Router, page: ErrorPageFn) -> axum::Router {
+    let for_panics = page.clone();
+    router
+        .layer(axum::middleware::from_fn(move |req: Request, next: Next| {
+            let p = page.clone();
+            error_pages(p, req, next)
+        }))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            move |err: Box<dyn std::any::Any + Send + 'static>| {
+                let mut bytes = [0u8; 6];
+                let _ = aws_lc_rs::rand::fill(&mut bytes);
+                let reference: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                tracing::error!(
+                    reference = %reference,
+                    panic = %panic_message(err.as_ref()),
+                    "a request handler panicked; answered 500"
+                );
+                for_panics(axum::http::StatusCode::INTERNAL_SERVER_ERROR, Some(&reference))
+            },
+        ))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -515,7 +515,14 @@ impl IntoResponse for WebError {
         }
         .render()
         .unwrap_or_else(|_| self.message.clone());
-        html(self.status, body)
+        let mut res = html(self.status, body);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from(crate::hashing::RETRY_AFTER_SECS),
+            );
+        }
+        res
     }
 }
 
@@ -525,12 +532,23 @@ impl From<crate::IdpError> for WebError {
             crate::IdpError::NoRealm(r) => {
                 WebError::not_found(format!("There is no realm {r:?} here."))
             }
-            crate::IdpError::Store(symbolon_store::StoreError::Unavailable(_)) => WebError::new(
+            crate::IdpError::Busy(_) => WebError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Temporarily unavailable",
-                "The service is temporarily unavailable. Try again in a moment.",
+                "Busy",
+                "Too many people are signing in right now. Try again in a moment.",
             ),
-            _ => WebError::internal(),
+            crate::IdpError::Store(symbolon_store::StoreError::Unavailable(cause)) => {
+                tracing::warn!(%cause, "answered 503: the store is unavailable");
+                WebError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Temporarily unavailable",
+                    "The service is temporarily unavailable. Try again in a moment.",
+                )
+            }
+            other => {
+                tracing::error!(cause = %other, "answered 500");
+                WebError::internal()
+            }
         }
     }
 }
@@ -548,7 +566,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         cfg: Arc::new(cfg),
         signing_keys: Arc::default(),
     };
-    Router::new()
+    let router = Router::new()
         .route("/resources/symbolon.css", get(css))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
@@ -588,7 +606,18 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .merge(crate::account::routes::<S>())
         .merge(crate::admin_api::routes::<S>())
         .merge(crate::console::routes::<S>())
-        .with_state(state)
+        .with_state(state);
+    crate::front::harden(router, Arc::new(error_page))
+}
+
+/// The IdP's page for statuses answered outside a handler (and for a handler's panic).
+fn error_page(status: StatusCode, reference: Option<&str>) -> Response {
+    let (title, text) = crate::front::status_text(status);
+    let message = match reference {
+        Some(r) => format!("{text} Reference: {r}."),
+        None => text.to_string(),
+    };
+    WebError::new(status, title, message).into_response()
 }
 
 /// The process-wide stop notice: set once Ctrl-C or SIGTERM arrives.

@@ -13,6 +13,7 @@ mod account;
 pub mod admin_api;
 pub mod console;
 pub mod front;
+pub mod hashing;
 pub mod http;
 pub mod jobs;
 pub mod passkey;
@@ -45,6 +46,8 @@ pub enum IdpError {
     Metadata(#[from] symbolon_saml::MetadataError),
     #[error("key generation or signing failed: {0}")]
     Crypto(String),
+    #[error(transparent)]
+    Busy(#[from] hashing::Busy),
 }
 
 pub type Result<T> = std::result::Result<T, IdpError>;
@@ -439,7 +442,10 @@ pub async fn add_user<S: IdpStore>(
             "user {username:?} already exists in realm {realm}"
         )));
     }
-    let hash = password.map(hash_password).transpose()?;
+    let hash = match password {
+        Some(p) => Some(hashing::hash(p).await??),
+        None => None,
+    };
     let now = second(now);
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
@@ -480,7 +486,7 @@ pub async fn set_password<S: IdpStore>(
         .user_by_username(realm, &normalize_username(username))
         .await?
         .ok_or_else(|| IdpError::Invalid(format!("no user {username:?} in realm {realm}")))?;
-    let hash = hash_password(password)?;
+    let hash = hashing::hash(password).await??;
     store.set_password_hash(realm, &user.id, &hash).await?;
     audit(
         store,
@@ -889,16 +895,17 @@ pub async fn check_password<S: IdpStore>(
         .await?
     else {
         // Spend the same effort as a real check.
-        let _ = verify_password(
+        let _ = hashing::verify(
             password,
             "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        );
+        )
+        .await?;
         return Ok(None);
     };
     let Some(hash) = store.password_hash(realm, &user.id).await? else {
         return Ok(None);
     };
-    Ok((user.enabled && verify_password(password, &hash)).then_some(user))
+    Ok((user.enabled && hashing::verify(password, &hash).await?).then_some(user))
 }
 
 /// Turn SP metadata into a client representation without saving it (Keycloak's

@@ -71,7 +71,7 @@ impl From<SpError> for ApiError {
             SpError::Invalid(m) if m.contains("already") => ApiError(StatusCode::CONFLICT, m),
             SpError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
             SpError::Metadata(m) => ApiError(StatusCode::BAD_REQUEST, format!("metadata: {m}")),
-            SpError::Store(_) | SpError::Crypto(_) => {
+            SpError::Store(_) | SpError::Crypto(_) | SpError::Busy(_) => {
                 tracing::error!("SP API: {e}");
                 ApiError(
                     StatusCode::SERVICE_UNAVAILABLE,

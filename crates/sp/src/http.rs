@@ -97,7 +97,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         store,
         cfg: Arc::new(cfg),
     };
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
         .route("/resources/symbolon.css", get(css))
@@ -110,7 +110,17 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .route("/logout", post(logout::<S>))
         .merge(crate::console::routes::<S>())
         .merge(crate::api::routes::<S>())
-        .with_state(st)
+        .with_state(st);
+    symbolon_idp::front::harden(router, Arc::new(error_page))
+}
+
+/// The SP's page for statuses answered outside a handler (and for a handler's panic).
+fn error_page(status: StatusCode, reference: Option<&str>) -> Response {
+    let (title, text) = symbolon_idp::front::status_text(status);
+    let details = reference
+        .map(|r| vec![("Reference".to_string(), r.to_string())])
+        .unwrap_or_default();
+    message(status, title, text, details)
 }
 
 /// Serve until Ctrl-C.
@@ -293,7 +303,16 @@ pub(crate) fn message(
     })
     .render()
     {
-        Ok(b) => html(status, b),
+        Ok(b) => {
+            let mut res = html(status, b);
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                res.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(symbolon_idp::hashing::RETRY_AFTER_SECS),
+                );
+            }
+            res
+        }
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }
 }
@@ -311,6 +330,9 @@ async fn metadata<S: SpStore>(State(st): State<AppState<S>>) -> Response {
                 HeaderValue::from_static("attachment; filename=\"symbolon-sp-metadata.xml\""),
             );
             r
+        }
+        Err(crate::SpError::Store(symbolon_store::StoreError::Unavailable(cause))) => {
+            unavailable(cause)
         }
         Err(e) => {
             tracing::error!("SP metadata: {e}");
@@ -345,13 +367,25 @@ async fn acs<S: SpStore>(
     headers: HeaderMap,
     form: Result<Form<AcsForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Ok(Form(f)) = form else {
-        return message(
-            StatusCode::BAD_REQUEST,
-            "Sign-in failed",
-            "The ACS expects an HTML form post (HTTP-POST binding) with a SAMLResponse.",
-            vec![],
-        );
+    let f = match form {
+        Ok(Form(f)) => f,
+        // Too large a body is 413 with its own page, whatever else is wrong with it.
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Sign-in failed",
+                "The sign-in message is too large to be accepted. If this keeps happening, ask your identity provider's administrator to send fewer or shorter attributes.",
+                vec![],
+            );
+        }
+        Err(_) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                "The ACS expects an HTML form post (HTTP-POST binding) with a SAMLResponse.",
+                vec![],
+            );
+        }
     };
     // SP-initiated: the RelayState names the outstanding request (single use, 10 minutes), and
     // the browser that started it must be the one posting (its cookie, when the browser sends it

@@ -43,6 +43,8 @@ pub enum SpError {
     Metadata(#[from] symbolon_saml::MetadataError),
     #[error("{0}")]
     Crypto(String),
+    #[error(transparent)]
+    Busy(#[from] symbolon_idp::hashing::Busy),
 }
 
 pub type Result<T> = std::result::Result<T, SpError>;
@@ -248,8 +250,9 @@ pub async fn add_native_user<S: SpStore>(
         Some(r) => Some(role_named(store, account_id, r).await?.id),
         None => None,
     };
-    let hash =
-        symbolon_idp::hash_password(password).map_err(|e| SpError::Invalid(e.to_string()))?;
+    let hash = symbolon_idp::hashing::hash(password)
+        .await?
+        .map_err(|e| SpError::Invalid(e.to_string()))?;
     let user = NativeUser {
         id: uuid::Uuid::new_v4().to_string(),
         account_id: account_id.into(),
@@ -1041,7 +1044,7 @@ pub async fn native_sign_in<S: SpStore>(
     let email = email.trim().to_lowercase();
     let mut pairs = Vec::new();
     for (u, hash) in store.native_users_by_email(&email).await? {
-        if !symbolon_idp::verify_password(password, &hash) {
+        if !symbolon_idp::hashing::verify(password, &hash).await? {
             continue;
         }
         let roles = store.account_roles(&u.account_id).await?;

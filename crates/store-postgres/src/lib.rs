@@ -88,7 +88,32 @@ pub(crate) fn from_ts(t: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// Whatever goes wrong while a connection is acquired (refused, timed out, the database not
+/// accepting connections during maintenance, SQLSTATE 55000, authentication, a missing
+/// database...) means the database is unavailable now: HTTP 503, never a 500.
+pub(crate) fn map_acquire_err(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Database(d) => StoreError::Unavailable(format!(
+            "cannot connect to the database ({}): {}",
+            d.code().unwrap_or_default(),
+            d.message()
+        )),
+        other => StoreError::Unavailable(format!("cannot connect to the database: {other}")),
+    }
+}
+
 impl PgStore {
+    /// A pooled connection; any failure to get one is [`StoreError::Unavailable`].
+    pub(crate) async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
+        self.pool.acquire().await.map_err(map_acquire_err)
+    }
+
+    /// A transaction on a pooled connection; failing to get one is `Unavailable`.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        // Acquiring and BEGIN: nothing here can fail but the connection.
+        self.pool.begin().await.map_err(map_acquire_err)
+    }
+
     /// Seal private keys written from now on, and open sealed ones, with this cipher.
     pub fn with_key_cipher(mut self, cipher: symbolon_store::seal::KeyCipher) -> Self {
         self.cipher = Some(std::sync::Arc::new(cipher));
@@ -136,7 +161,7 @@ impl PgStore {
     /// instances wait on sqlx's advisory lock).
     pub async fn migrate(&self) -> Result<()> {
         sqlx::migrate!("./migrations")
-            .run(&self.pool)
+            .run(&mut *self.conn().await?)
             .await
             .map_err(|e| match e {
                 sqlx::migrate::MigrateError::Execute(e) => map_err(e),
@@ -147,7 +172,7 @@ impl PgStore {
     /// Whether the database answers (readiness).
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -166,7 +191,7 @@ impl RealmStore for PgStore {
             .bind(r.enabled)
             .bind(r.assertion_lifespan_secs)
             .bind(ts(r.created_at))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -175,7 +200,7 @@ impl RealmStore for PgStore {
     async fn realm(&self, name: &str) -> Result<Option<Realm>> {
         let row = sqlx::query("SELECT * FROM realms WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| realm_row(&r)).transpose()
@@ -183,7 +208,7 @@ impl RealmStore for PgStore {
 
     async fn realms(&self) -> Result<Vec<Realm>> {
         let rows = sqlx::query("SELECT * FROM realms ORDER BY name")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(realm_row).collect()
@@ -192,7 +217,7 @@ impl RealmStore for PgStore {
     async fn auth_policy(&self, realm: &str) -> Result<String> {
         let row = sqlx::query("SELECT auth_policy FROM realms WHERE name = $1")
             .bind(realm)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         match row {
@@ -205,7 +230,7 @@ impl RealmStore for PgStore {
         let done = sqlx::query("UPDATE realms SET auth_policy = $1 WHERE name = $2")
             .bind(policy)
             .bind(realm)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -235,7 +260,7 @@ impl KeyStore for PgStore {
             .bind(self.seal_key(&k.kid, &k.private_key_pem.0)?)
             .bind(&k.certificate_der)
             .bind(ts(k.created_at))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -245,7 +270,7 @@ impl KeyStore for PgStore {
         let rows =
             sqlx::query("SELECT * FROM realm_keys WHERE realm = $1 ORDER BY created_at, kid")
                 .bind(realm)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.iter()
@@ -268,7 +293,7 @@ impl KeyStore for PgStore {
     }
 
     async fn promote_key(&self, realm: &str, kid: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin().await?;
         let exists = sqlx::query("SELECT status FROM realm_keys WHERE realm = $1 AND kid = $2")
             .bind(realm)
             .bind(kid)
@@ -304,7 +329,7 @@ impl KeyStore for PgStore {
             .bind(status.as_str())
             .bind(realm)
             .bind(kid)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -344,7 +369,7 @@ impl UserStore for PgStore {
             .bind(attrs)
             .bind(password_hash)
             .bind(ts(u.created_at))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -354,7 +379,7 @@ impl UserStore for PgStore {
         let row = sqlx::query("SELECT * FROM users WHERE realm = $1 AND username = $2")
             .bind(realm)
             .bind(username)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| user_row(&r)).transpose()
@@ -364,7 +389,7 @@ impl UserStore for PgStore {
         let row = sqlx::query("SELECT * FROM users WHERE realm = $1 AND id = $2")
             .bind(realm)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| user_row(&r)).transpose()
@@ -373,7 +398,7 @@ impl UserStore for PgStore {
     async fn users(&self, realm: &str) -> Result<Vec<User>> {
         let rows = sqlx::query("SELECT * FROM users WHERE realm = $1 ORDER BY username")
             .bind(realm)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(user_row).collect()
@@ -384,7 +409,7 @@ impl UserStore for PgStore {
             .bind(hash)
             .bind(realm)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -404,7 +429,7 @@ impl UserStore for PgStore {
             .bind(attrs)
             .bind(&u.realm)
             .bind(&u.id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -417,7 +442,7 @@ impl UserStore for PgStore {
         let row = sqlx::query("SELECT password_hash FROM users WHERE realm = $1 AND id = $2")
             .bind(realm)
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         match row {
@@ -517,7 +542,7 @@ impl ClientStore for PgStore {
             .bind(&c.idp_initiated_url_name)
             .bind(client_data(c)?)
             .bind(ts(c.created_at))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -532,7 +557,7 @@ impl ClientStore for PgStore {
         .bind(client_data(c)?)
         .bind(&c.realm)
         .bind(&c.id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -545,7 +570,7 @@ impl ClientStore for PgStore {
         let row = sqlx::query("SELECT * FROM clients WHERE realm = $1 AND client_id = $2")
             .bind(realm)
             .bind(client_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| client_row(&r)).transpose()
@@ -555,7 +580,7 @@ impl ClientStore for PgStore {
         let row = sqlx::query("SELECT * FROM clients WHERE realm = $1 AND url_name = $2")
             .bind(realm)
             .bind(url_name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| client_row(&r)).transpose()
@@ -564,7 +589,7 @@ impl ClientStore for PgStore {
     async fn clients(&self, realm: &str) -> Result<Vec<Client>> {
         let rows = sqlx::query("SELECT * FROM clients WHERE realm = $1 ORDER BY client_id")
             .bind(realm)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(client_row).collect()
@@ -580,7 +605,7 @@ impl EventStore for PgStore {
             .bind(&e.actor)
             .bind(&e.client_id)
             .bind(&e.detail)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -592,7 +617,7 @@ impl EventStore for PgStore {
             .bind(kind)
             .bind(kind)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -618,7 +643,7 @@ impl AdminTokenStore for PgStore {
             .bind(&t.token_sha256)
             .bind(ts(t.created_at))
             .bind(t.revoked)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -627,7 +652,7 @@ impl AdminTokenStore for PgStore {
     async fn token_by_hash(&self, sha256_hex: &str) -> Result<Option<AdminToken>> {
         let row = sqlx::query("SELECT * FROM admin_tokens WHERE token_sha256 = $1")
             .bind(sha256_hex)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| token_row(&r)).transpose()
@@ -635,7 +660,7 @@ impl AdminTokenStore for PgStore {
 
     async fn tokens(&self) -> Result<Vec<AdminToken>> {
         let rows = sqlx::query("SELECT * FROM admin_tokens ORDER BY created_at, id")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(token_row).collect()
@@ -644,7 +669,7 @@ impl AdminTokenStore for PgStore {
     async fn revoke_token(&self, id: &str) -> Result<()> {
         let done = sqlx::query("UPDATE admin_tokens SET revoked = TRUE WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -670,7 +695,7 @@ impl GroupStore for PgStore {
             .bind(&g.id)
             .bind(&g.realm)
             .bind(&g.path)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -679,7 +704,7 @@ impl GroupStore for PgStore {
     async fn groups(&self, realm: &str) -> Result<Vec<Group>> {
         let rows = sqlx::query("SELECT * FROM groups WHERE realm = $1 ORDER BY path")
             .bind(realm)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(group_row).collect()
@@ -691,7 +716,7 @@ impl GroupStore for PgStore {
         )
         .bind(user_id)
         .bind(group_id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -700,7 +725,7 @@ impl GroupStore for PgStore {
     async fn user_groups(&self, user_id: &str) -> Result<Vec<Group>> {
         let rows = sqlx::query("SELECT g.* FROM groups g JOIN user_groups ug ON ug.group_id = g.id WHERE ug.user_id = $1 ORDER BY g.path")
             .bind(user_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(group_row).collect()
@@ -729,7 +754,7 @@ impl AccessStore for PgStore {
             .bind(client_row_id)
             .bind(kind)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -743,7 +768,7 @@ impl AccessStore for PgStore {
         .bind(client_row_id)
         .bind(kind)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -752,7 +777,7 @@ impl AccessStore for PgStore {
     async fn assignments(&self, client_row_id: &str) -> Result<Vec<Assignment>> {
         let rows = sqlx::query("SELECT kind, subject_id FROM client_access WHERE client_row_id = $1 ORDER BY kind, subject_id")
             .bind(client_row_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -780,7 +805,7 @@ impl PersistentIdStore for PgStore {
             .bind(user_id)
             .bind(candidate)
             .bind(ts(now))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         let row = sqlx::query(
@@ -789,7 +814,7 @@ impl PersistentIdStore for PgStore {
         .bind(realm)
         .bind(client_id)
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         row.try_get("value").map_err(map_err)
@@ -811,7 +836,7 @@ impl RoleStore for PgStore {
             .bind(&r.realm)
             .bind(&r.name)
             .bind(&r.description)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -820,7 +845,7 @@ impl RoleStore for PgStore {
     async fn roles(&self, realm: &str) -> Result<Vec<Role>> {
         let rows = sqlx::query("SELECT * FROM roles WHERE realm = $1 ORDER BY name")
             .bind(realm)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -840,7 +865,7 @@ impl RoleStore for PgStore {
         let done = sqlx::query("DELETE FROM roles WHERE realm = $1 AND name = $2")
             .bind(realm)
             .bind(name)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -857,7 +882,7 @@ impl RoleStore for PgStore {
         .bind(role_id)
         .bind(kind)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -869,7 +894,7 @@ impl RoleStore for PgStore {
             .bind(role_id)
             .bind(kind)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -878,7 +903,7 @@ impl RoleStore for PgStore {
     async fn role_grants(&self, realm: &str) -> Result<Vec<(String, Assignment)>> {
         let rows = sqlx::query("SELECT r.name, g.kind, g.subject_id FROM role_grants g JOIN roles r ON r.id = g.role_id WHERE r.realm = $1 ORDER BY r.name, g.kind, g.subject_id")
             .bind(realm)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -905,7 +930,7 @@ impl symbolon_store::StateStore for PgStore {
             .bind(key)
             .bind(value)
             .bind(ts(expires))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -917,7 +942,7 @@ impl symbolon_store::StateStore for PgStore {
                 .bind(kind)
                 .bind(key)
                 .bind(ts(now))
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         row.map(|r| r.try_get("value").map_err(map_err)).transpose()
@@ -933,7 +958,7 @@ impl symbolon_store::StateStore for PgStore {
             sqlx::query("DELETE FROM state WHERE kind = $1 AND key = $2 RETURNING value, expires")
                 .bind(kind)
                 .bind(key)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         let Some(r) = row else { return Ok(None) };
@@ -948,7 +973,7 @@ impl symbolon_store::StateStore for PgStore {
         sqlx::query("DELETE FROM state WHERE kind = $1 AND key = $2")
             .bind(kind)
             .bind(key)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -964,7 +989,7 @@ impl symbolon_store::StateStore for PgStore {
             .bind(kind)
             .bind(key_prefix)
             .bind(ts(now))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -978,7 +1003,7 @@ impl symbolon_store::StateStore for PgStore {
     }
 
     async fn purge_state(&self, now: OffsetDateTime) -> Result<u64> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin().await?;
         let mut n = 0;
         for q in [
             "DELETE FROM state WHERE expires <= $1",
@@ -1007,7 +1032,7 @@ impl symbolon_store::StateStore for PgStore {
             .bind(ts(window_ends))
             .bind(ts(now))
             .bind(ts(now))
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         let n: i64 = row.try_get("count").map_err(map_err)?;
@@ -1017,7 +1042,7 @@ impl symbolon_store::StateStore for PgStore {
     async fn clear_failures(&self, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM failures WHERE key = $1")
             .bind(key)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -1035,7 +1060,7 @@ impl symbolon_store::StateStore for PgStore {
             .bind(holder)
             .bind(ts(until))
             .bind(ts(now))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
@@ -1047,7 +1072,7 @@ impl symbolon_store::CredentialStore for PgStore {
         let row =
             sqlx::query("SELECT secret, last_step, created_at FROM user_totp WHERE user_id = $1")
                 .bind(user_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         let Some(r) = row else { return Ok(None) };
@@ -1066,7 +1091,7 @@ impl symbolon_store::CredentialStore for PgStore {
         recovery_sha256: &[String],
     ) -> Result<()> {
         let sealed = self.seal_key(&format!("totp:{user_id}"), &cred.secret.0)?;
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM user_totp WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
@@ -1097,7 +1122,7 @@ impl symbolon_store::CredentialStore for PgStore {
     }
 
     async fn remove_totp(&self, user_id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin().await?;
         for sql in [
             "DELETE FROM user_totp WHERE user_id = $1",
             "DELETE FROM user_recovery_codes WHERE user_id = $1",
@@ -1116,7 +1141,7 @@ impl symbolon_store::CredentialStore for PgStore {
             .bind(step)
             .bind(user_id)
             .bind(step)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
@@ -1127,7 +1152,7 @@ impl symbolon_store::CredentialStore for PgStore {
             sqlx::query("DELETE FROM user_recovery_codes WHERE user_id = $1 AND code_sha256 = $2")
                 .bind(user_id)
                 .bind(sha256)
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
@@ -1137,7 +1162,7 @@ impl symbolon_store::CredentialStore for PgStore {
         let n: i64 =
             sqlx::query("SELECT COUNT(*) AS n FROM user_recovery_codes WHERE user_id = $1")
                 .bind(user_id)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?
                 .try_get("n")
@@ -1148,7 +1173,7 @@ impl symbolon_store::CredentialStore for PgStore {
         let rows =
             sqlx::query("SELECT * FROM user_passkeys WHERE user_id = $1 ORDER BY created_at, id")
                 .bind(user_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.iter().map(passkey_row).collect()
@@ -1160,7 +1185,7 @@ impl symbolon_store::CredentialStore for PgStore {
     ) -> Result<Option<symbolon_store::PasskeyRecord>> {
         let row = sqlx::query("SELECT * FROM user_passkeys WHERE credential_id = $1")
             .bind(credential_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.as_ref().map(passkey_row).transpose()
@@ -1178,7 +1203,7 @@ impl symbolon_store::CredentialStore for PgStore {
             .bind(p.backup_state)
             .bind(ts(p.created_at))
             .bind(p.last_used.map(ts))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -1189,7 +1214,7 @@ impl symbolon_store::CredentialStore for PgStore {
             .bind(name)
             .bind(user_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -1202,7 +1227,7 @@ impl symbolon_store::CredentialStore for PgStore {
         let done = sqlx::query("DELETE FROM user_passkeys WHERE user_id = $1 AND id = $2")
             .bind(user_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -1214,7 +1239,7 @@ impl symbolon_store::CredentialStore for PgStore {
     async fn remove_passkeys(&self, user_id: &str) -> Result<u64> {
         let done = sqlx::query("DELETE FROM user_passkeys WHERE user_id = $1")
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected())
@@ -1230,7 +1255,7 @@ impl symbolon_store::CredentialStore for PgStore {
             .bind(id)
             .bind(n)
             .bind(n)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
@@ -1241,7 +1266,7 @@ impl symbolon_store::CredentialStore for PgStore {
             "SELECT action FROM user_required_actions WHERE user_id = $1 ORDER BY action",
         )
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         rows.iter()
@@ -1258,7 +1283,7 @@ impl symbolon_store::CredentialStore for PgStore {
         sqlx::query(sql)
             .bind(user_id)
             .bind(action)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())

@@ -92,7 +92,7 @@ fn api_key_row(r: &PgRow) -> Result<ApiKey> {
 
 impl AccountStore for PgStore {
     async fn create_account(&self, a: &Account, roles: &[AccountRole]) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO sp_accounts (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(&a.id)
             .bind(&a.name)
@@ -117,7 +117,7 @@ impl AccountStore for PgStore {
 
     async fn accounts(&self) -> Result<Vec<Account>> {
         let rows = sqlx::query("SELECT * FROM sp_accounts ORDER BY name, id")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -134,7 +134,7 @@ impl AccountStore for PgStore {
     async fn account(&self, id: &str) -> Result<Option<Account>> {
         let row = sqlx::query("SELECT * FROM sp_accounts WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| {
@@ -153,7 +153,7 @@ impl AccountStore for PgStore {
             .bind(&r.account_id)
             .bind(&r.name)
             .bind(r.builtin)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -163,7 +163,7 @@ impl AccountStore for PgStore {
         let rows =
             sqlx::query("SELECT * FROM sp_roles WHERE account_id = $1 ORDER BY builtin DESC, name")
                 .bind(account_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.iter().map(role_row).collect()
@@ -173,7 +173,7 @@ impl AccountStore for PgStore {
         let done = sqlx::query("DELETE FROM sp_roles WHERE account_id = $1 AND id = $2")
             .bind(account_id)
             .bind(role_id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -192,7 +192,7 @@ impl AccountStore for PgStore {
             .bind(&u.role_id)
             .bind(password_hash)
             .bind(ts(u.created_at))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -201,7 +201,7 @@ impl AccountStore for PgStore {
     async fn native_users_by_email(&self, email: &str) -> Result<Vec<(NativeUser, String)>> {
         let rows = sqlx::query("SELECT * FROM sp_users WHERE email = $1 ORDER BY account_id")
             .bind(email)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -215,7 +215,7 @@ impl AccountStore for PgStore {
             .bind(&a.name)
             .bind(&a.role_id)
             .bind(&a.description)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -225,7 +225,7 @@ impl AccountStore for PgStore {
         let rows =
             sqlx::query("SELECT * FROM sp_saml_accounts WHERE account_id = $1 ORDER BY name")
                 .bind(account_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.iter()
@@ -258,7 +258,7 @@ impl SpIdpStore for PgStore {
             .bind(&i.role_attribute)
             .bind(i.sp_initiated)
             .bind(ts(i.created_at))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -279,7 +279,7 @@ impl SpIdpStore for PgStore {
             .bind(i.sp_initiated)
             .bind(&i.id)
             .bind(&i.account_id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -292,7 +292,7 @@ impl SpIdpStore for PgStore {
         let done = sqlx::query("DELETE FROM sp_idps WHERE account_id = $1 AND id = $2")
             .bind(account_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -304,7 +304,7 @@ impl SpIdpStore for PgStore {
     async fn idps(&self, account_id: &str) -> Result<Vec<IdpConfig>> {
         let rows = sqlx::query("SELECT * FROM sp_idps WHERE account_id = $1 ORDER BY name")
             .bind(account_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(idp_row).collect()
@@ -313,7 +313,7 @@ impl SpIdpStore for PgStore {
     async fn idp_by_id(&self, id: &str) -> Result<Option<IdpConfig>> {
         let row = sqlx::query("SELECT * FROM sp_idps WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| idp_row(&r)).transpose()
@@ -323,7 +323,7 @@ impl SpIdpStore for PgStore {
         let rows =
             sqlx::query("SELECT * FROM sp_idps WHERE entity_id = $1 ORDER BY account_id, name")
                 .bind(entity_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.iter().map(idp_row).collect()
@@ -336,7 +336,7 @@ impl SpIdpStore for PgStore {
             .bind(&m.group)
             .bind(&m.role_id)
             .bind(&m.role_name)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -346,7 +346,7 @@ impl SpIdpStore for PgStore {
         sqlx::query("DELETE FROM sp_group_mappings WHERE account_id = $1 AND group_name = $2")
             .bind(account_id)
             .bind(group)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -356,7 +356,7 @@ impl SpIdpStore for PgStore {
         let rows =
             sqlx::query("SELECT * FROM sp_group_mappings WHERE idp_id = $1 ORDER BY group_name")
                 .bind(idp_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.iter()
@@ -388,7 +388,7 @@ impl SpActivityStore for PgStore {
             .bind(name_id)
             .bind(role)
             .bind(ts(at))
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         get(&row, "id")
@@ -398,7 +398,7 @@ impl SpActivityStore for PgStore {
         let rows =
             sqlx::query("SELECT * FROM sp_saml_users WHERE account_id = $1 ORDER BY name_id")
                 .bind(account_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.iter()
@@ -417,7 +417,7 @@ impl SpActivityStore for PgStore {
     async fn prune_saml_users(&self, cutoff: OffsetDateTime) -> Result<u64> {
         let done = sqlx::query("DELETE FROM sp_saml_users WHERE last_logon < $1")
             .bind(ts(cutoff))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected())
@@ -430,7 +430,7 @@ impl SpActivityStore for PgStore {
             .bind(&e.principal)
             .bind(&e.action)
             .bind(&e.detail)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -439,7 +439,7 @@ impl SpActivityStore for PgStore {
     async fn audit_log(&self, account_id: &str) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query("SELECT * FROM sp_audit WHERE account_id = $1 ORDER BY seq")
             .bind(account_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -456,7 +456,7 @@ impl SpActivityStore for PgStore {
     }
 
     async fn record_trace(&self, t: &Trace, keep: u32) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&t.account_id)
             .bind(ts(t.at))
@@ -481,7 +481,7 @@ impl SpActivityStore for PgStore {
     async fn prune_traces(&self, cutoff: OffsetDateTime) -> Result<u64> {
         let done = sqlx::query("DELETE FROM sp_traces WHERE at < $1")
             .bind(ts(cutoff))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected())
@@ -492,7 +492,7 @@ impl SpActivityStore for PgStore {
             sqlx::query("SELECT * FROM sp_traces WHERE account_id = $1 ORDER BY seq DESC LIMIT $2")
                 .bind(account_id)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.iter()
@@ -517,7 +517,7 @@ impl SpActivityStore for PgStore {
             .bind(&k.key_sha256)
             .bind(ts(k.created_at))
             .bind(k.revoked)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -526,7 +526,7 @@ impl SpActivityStore for PgStore {
     async fn api_key_by_hash(&self, sha256_hex: &str) -> Result<Option<ApiKey>> {
         let row = sqlx::query("SELECT * FROM sp_api_keys WHERE key_sha256 = $1")
             .bind(sha256_hex)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| api_key_row(&r)).transpose()
@@ -536,7 +536,7 @@ impl SpActivityStore for PgStore {
         let rows =
             sqlx::query("SELECT * FROM sp_api_keys WHERE account_id = $1 ORDER BY created_at, id")
                 .bind(account_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.iter().map(api_key_row).collect()
@@ -547,7 +547,7 @@ impl SpActivityStore for PgStore {
             sqlx::query("UPDATE sp_api_keys SET revoked = TRUE WHERE account_id = $1 AND id = $2")
                 .bind(account_id)
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         if done.rows_affected() == 0 {
@@ -565,7 +565,7 @@ impl SpActivityStore for PgStore {
     ) -> Result<bool> {
         sqlx::query("DELETE FROM sp_consumed_assertions WHERE until <= $1")
             .bind(ts(now))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         // One statement: the primary key makes the second of two racing inserts a no-op.
@@ -573,7 +573,7 @@ impl SpActivityStore for PgStore {
             .bind(issuer)
             .bind(assertion_id)
             .bind(ts(until))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
@@ -583,7 +583,7 @@ impl SpActivityStore for PgStore {
 impl SpKeyStore for PgStore {
     async fn sp_key(&self) -> Result<Option<SpKey>> {
         let row = sqlx::query("SELECT * FROM sp_keys ORDER BY created_at, kid LIMIT 1")
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(|r| {
@@ -608,7 +608,7 @@ impl SpKeyStore for PgStore {
             .bind(self.seal_key(&k.kid, &k.private_key_pem.0)?)
             .bind(&k.certificate_der)
             .bind(ts(k.created_at))
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         self.sp_key()

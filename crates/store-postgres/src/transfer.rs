@@ -39,7 +39,7 @@ impl PgStore {
             types.push((t, columns(self, t).await?));
         }
         writeln!(out, "{}", header()).map_err(io)?;
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
             .await
@@ -91,7 +91,7 @@ impl PgStore {
         for t in TABLES {
             types.insert(t, columns(self, t).await?);
         }
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin().await?;
         let used: i64 = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM realms) + (SELECT COUNT(*) FROM sp_accounts) AS n",
         )
@@ -173,7 +173,7 @@ impl PgStore {
     /// The tables this database has (to check `TABLES` is complete).
     pub async fn table_names(&self) -> Result<Vec<String>> {
         let rows = sqlx::query("SELECT table_name::TEXT AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%' ORDER BY table_name")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
