@@ -991,3 +991,80 @@ def test_a_passkey_realm_under_an_ip_address_says_why_it_cannot_work(env):
     assert login.status_code == 200 and "Sign in with a passkey" not in login.text
     r = sign_in(s, login, username="ivy", expect=503)
     assert "passkeys cannot be used at this address" in r.text and "SAMLResponse" not in r.text
+
+
+# ---- Security review (issue 14) ----
+
+def test_issue_instant_past_year_9999_is_refused_not_a_dropped_connection(env):
+    """A valid xs:dateTime past year 9999 in UTC used to panic the SSO handler before any lookup
+    (connection dropped, no event). Now: an error page and an event, by both bindings."""
+    idp, _ = env
+    for issuer in ("https://stranger.test", "https://plain.test/metadata"):
+        xml = re.sub(r'IssueInstant="[^"]+"', 'IssueInstant="9999-12-31T23:59:59-01:00"', authn_request(idp, issuer=issuer))
+        r = requests.get(redirect_request(idp, xml), allow_redirects=False, timeout=30)
+        assert r.status_code == 400 and "text/html" in r.headers["Content-Type"], r.status_code
+        r = requests.post(f"{idp.base}/realms/acme/protocol/saml", data={"SAMLRequest": base64.b64encode(xml.encode()).decode()}, timeout=30)
+        assert r.status_code == 400
+    assert "IssueInstant is missing or invalid" in idp.events("acme")
+    # Request IDs must be xs:ID (NCName).
+    bad_id = authn_request(idp).replace('ID="_r1"', "ID=\"_x' or '1'='1\"")
+    assert requests.get(redirect_request(idp, bad_id), timeout=30).status_code == 400
+    assert "is not an NCName" in idp.events("acme")
+
+
+def test_name_id_policy_is_honoured_or_invalid_name_id_policy(env):
+    """SAML Core 3.4.1.1: the NameID has the requested format, or the answer is the status
+    InvalidNameIDPolicy (signed, at the ACS), never silently another format."""
+    import xml.etree.ElementTree as ET
+
+    idp, clients = env
+    c = clients["plain"]
+    s = requests.Session()
+    sign_in(s, s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30))
+    for fmt, expect in [("urn:oasis:names:tc:SAML:2.0:nameid-format:transient", None),
+                        ("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", "alice@acme.test"),
+                        ("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", None)]:
+        req_id, info = c.prepare_for_authenticate(entityid=f"{idp.base}/realms/acme", binding=BINDING_HTTP_REDIRECT, nameid_format=fmt)
+        _, b64, _ = saml_response(s.get(dict(info["headers"])["Location"], timeout=30))
+        resp = c.parse_authn_request_response(b64, BINDING_HTTP_POST, outstanding={req_id: "/"})
+        assert resp.name_id.format == fmt, (fmt, resp.name_id.format)
+        if expect:
+            assert resp.name_id.text == expect
+        else:
+            assert resp.name_id.text not in ("alice", "alice@acme.test")
+    # A format this IdP cannot issue: InvalidNameIDPolicy at the ACS, no assertion.
+    xml = authn_request(idp).replace("</samlp:AuthnRequest>", '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"/></samlp:AuthnRequest>')
+    action, b64, _ = saml_response(requests.get(redirect_request(idp, xml), timeout=30))
+    doc = ET.fromstring(base64.b64decode(b64))
+    codes = [x.get("Value") for x in doc.iter("{urn:oasis:names:tc:SAML:2.0:protocol}StatusCode")]
+    assert action == "https://plain.test/acs" and codes[-1] == "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy", codes
+    assert doc.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion") is None
+    assert doc.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
+    assert "InvalidNameIDPolicy" in idp.events("acme")
+
+
+def test_descriptor_advertises_no_logout_and_assertions_are_signed_by_default(env):
+    import xml.etree.ElementTree as ET
+
+    idp, clients = env
+    md = requests.get(f"{idp.base}/realms/acme/protocol/saml/descriptor", timeout=10).text
+    assert "SingleLogoutService" not in md, "no SLO endpoint until single logout exists"
+    # A new client (its metadata does not ask for signed assertions) gets them signed too.
+    s = requests.Session()
+    _, b64, _ = saml_response(sign_in(s, s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)))
+    doc = ET.fromstring(base64.b64decode(b64))
+    a = doc.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
+    assert a.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
+    assert doc.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None
+
+
+def test_framework_statuses_get_the_product_page(env):
+    idp, _ = env
+    r = requests.delete(f"{idp.base}/realms/acme/protocol/saml", timeout=10)
+    assert r.status_code == 405 and "Not allowed" in r.text and "text/html" in r.headers["Content-Type"]
+    r = requests.get(f"{idp.base}/no/such/page", timeout=10)
+    assert r.status_code == 404 and "Page not found" in r.text
+    r = requests.get(f"{idp.base}/realms/acme/protocol/saml?x=" + "a" * 40_000, timeout=10)
+    assert r.status_code == 414 and "Address too long" in r.text
+    r = requests.get(f"{idp.base}/healthz", headers={"X-Big": "b" * 70_000}, timeout=10)
+    assert r.status_code == 431 and "headers too large" in r.text

@@ -364,6 +364,9 @@ def test_account_console_seed_steps(env, tmp_path):
     r = s.post(base, data={"csrf": csrf, "action": "test", "response": b64}, timeout=30)
     assert 'id="test-result"' in r.text and "Accepted for <strong>alice@corp.test</strong>" in r.text
     assert "Acme Prod · Full Access" in r.text and "groups: /eng" in r.text
+    # Only this administrator's account is evaluated: Acme Dev also trusts the IdP and maps /eng,
+    # and nothing of it may show here (issue 14, item 5).
+    assert "Acme Dev" not in r.text and "Evil Co" not in r.text
     assert requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": b64}, timeout=30).status_code == 200, "not consumed by the test"
     # Users > SAML (read-only) and the audit log.
     users = s.get(f"{sp.base}/account/saml-users", timeout=10).text
@@ -391,7 +394,8 @@ def test_account_console_seed_steps(env, tmp_path):
     # and the decoded message, signature values elided.
     failed = s.get(f"{sp.base}/account/failed-sign-ins", timeout=10).text
     assert "<details>" in failed and "…(elided)…" in failed and "SignatureValue" in failed
-    assert "mallory@corp.test" in failed
+    # No pinned key vouched for it: only an excerpt is kept (issue 14, item 4).
+    assert "not kept: no signature verified" in failed
     # Someone whose role does not administer gets no console.
     b = requests.Session()
     action, b64 = idp_sign_in(idp, "carol")
@@ -477,3 +481,70 @@ def test_rest_api_with_per_account_keys(env):
     traces = requests.get(f"{base}/failed-sign-ins", headers={"Authorization": f"Bearer {evil_key}"}, timeout=10).json()
     assert traces and all("…(elided)…" in t["message"] for t in traces if "SignatureValue" in t["message"])
     assert any(t["code"] for t in traces)
+
+
+# ---- Security review (issue 14) ----
+
+def test_envelope_time_past_year_9999_and_oversized_bodies(env):
+    """An unsigned Response envelope with an IssueInstant past year 9999 in UTC, around a validly
+    signed assertion, used to kill the ACS handler; a 20 MB body got 400. Now: 403 and 413 pages."""
+    idp, sp, _, _ = env
+    _, b64 = idp_sign_in(idp, "bob")
+    xml = base64.b64decode(b64).decode()
+    tampered = re.sub(r'(<samlp:Response[^>]*IssueInstant=")[^"]+"', r'\g<1>9999-12-31T23:59:59-01:00"', xml, count=1)
+    assert tampered != xml
+    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": base64.b64encode(tampered.encode()).decode()}, timeout=30)
+    assert r.status_code == 403 and "could not be accepted" in r.text
+    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": "A" * 20_000_000}, timeout=60)
+    assert r.status_code == 413 and "too large" in r.text
+    r = requests.put(f"{sp.base}/saml/acs", timeout=10)
+    assert r.status_code == 405 and "Not allowed" in r.text
+
+
+def test_want_assertions_signed_is_kept(env, tmp_path):
+    """The SP metadata says WantAssertionsSigned="true"; a response signed only at the Response
+    level is refused with the reason, and the same IdP's signed assertion is accepted."""
+    idp, sp, _, _ = env
+    md = requests.get(f"{sp.base}/saml/metadata", timeout=10).text
+    assert 'WantAssertionsSigned="true"' in md
+    entity = "https://resp-only.test"
+    idp_md = tmp_path / "idp.xml"
+    idp_md.write_bytes(subprocess.run([symbolon_bin(), "saml", "metadata", "idp", "--entity-id", entity, "--sso-url", f"{entity}/sso",
+                                       "--cert", str(KEYS / "idp-rsa-next.crt.pem")], check=True, capture_output=True).stdout)
+    sp.cli("account", "create", "RespOnly")
+    sp.cli("idp", "add", "--account", "RespOnly", "--metadata", str(idp_md), "--name", "R")
+    sp.cli("saml-account", "add", "--account", "RespOnly", "someone@corp.test", "--role", "Read Only")
+    sp_md = tmp_path / "sp.xml"
+    sp_md.write_text(md)
+
+    def issue(sign):
+        return subprocess.run([symbolon_bin(), "saml", "issue-response", "--sp-metadata", str(sp_md), "--idp-entity-id", entity,
+                               "--key", str(KEYS / "idp-rsa-next.key.pem"), "--cert", str(KEYS / "idp-rsa-next.crt.pem"),
+                               "--name-id", "someone@corp.test", "--sign", sign, "--base64"], capture_output=True, text=True, check=True).stdout.strip()
+    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": issue("response")}, timeout=30)
+    assert r.status_code == 403
+    assert "assertion_not_signed" in sp.cli("audit", "export", "--account", "RespOnly")
+    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": issue("assertion")}, timeout=30)
+    assert r.status_code == 200, r.text[:500]
+
+
+def test_rejections_write_bounded_traces(env):
+    """Unauthenticated rejections whose Issuer names a configured IdP write at most a burst of
+    traces and audit rows per IdP configuration, then are only counted; what is kept of a document
+    no signature vouched for is a short excerpt."""
+    idp, sp, ids, _ = env
+    forged = ('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+              'ID="_f" Version="2.0" IssueInstant="2025-01-01T00:00:00Z">'
+              f'<saml:Issuer>{idp.base}/realms/mpas</saml:Issuer><!-- {"x" * 60_000} --></samlp:Response>')
+    b64 = base64.b64encode(forged.encode()).decode()
+    for _ in range(30):
+        assert requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": b64}, timeout=30).status_code == 403
+    audit = sp.cli("audit", "export", "--account", "Acme Dev")
+    # Per identity provider configuration (Acme Dev may have more than one for this entity ID).
+    rejected = [l for l in audit.splitlines() if "SignInFailed" in l and "[no_assertion]" in l and "rejected by Multi-Pass:" in l]
+    assert 1 <= len(rejected) <= 20, len(rejected)
+    key = sp.cli("api-key", "create", "--account", "Acme Dev", "--name", "bounded-traces").strip()
+    traces = requests.get(f"{sp.base}/api/v1/failed-sign-ins", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
+    forged_traces = [t for t in traces if t["code"] == "no_assertion" and t["identityProvider"] == "Multi-Pass"]
+    assert 1 <= len(forged_traces) <= 20
+    assert all(len(t["message"]) < 3_000 and "not kept: no signature verified" in t["message"] for t in forged_traces)
