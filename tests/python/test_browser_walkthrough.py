@@ -462,6 +462,13 @@ def test_passkeys_in_chromium(install, browser):
     expect(page.locator("#login-error")).to_contain_text("signature counter did not move forward")
     ctx.close()
     assert "passkey refused (counter-not-forward)" in inst.cli("idp", "events", "mpas")
+    # The passkey is now suspended (a possible clone); the administrator sees it and clears it
+    # after checking with bob (issue 14, item 11).
+    admin.goto(f"{inst.idp}/admin/console/mpas/users/bob")
+    expect(admin.locator("#user-passkeys")).to_contain_text("Suspended since")
+    admin.get_by_role("button", name="Clear the flag of Bob's laptop").click()
+    expect(admin.locator(".notice")).to_contain_text("signs in again")
+    expect(admin.locator("#user-passkeys")).not_to_contain_text("Suspended since")
 
     # Phishing-resistant: passkeys only.
     admin.goto(f"{inst.idp}/admin/console/mpas/settings")

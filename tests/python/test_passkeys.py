@@ -207,6 +207,23 @@ def test_register_then_passwordless_sign_in_and_every_refusal(env):
     s, login = fresh_login(idp)
     r = passkey_sign_in(s, login, key, expect=401, counter=key.counter)
     assert "signature counter did not move forward" in r.text
+    # From then on the passkey is suspended, even for an answer whose counter moved past the
+    # stored one (the clone's next try, or the real key): until the flag is cleared (issue 14).
+    s, login = fresh_login(idp)
+    r = passkey_sign_in(s, login, key, expect=401, counter=key.counter + 10)
+    assert "suspended" in r.text
+    token = idp.cli("token", "create", "--name", "clone-flag").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    base = f"{idp.base}/admin/realms/pk"
+    uid = next(u["id"] for u in api.get(f"{base}/users", timeout=10).json() if u["username"] == "pat")
+    flagged = [c for c in api.get(f"{base}/users/{uid}/credentials", timeout=10).json() if c.get("flaggedDate")]
+    assert len(flagged) == 1
+    assert api.post(f"{base}/users/{uid}/credentials/nope/clear-flag", timeout=10).status_code == 404
+    assert api.post(f"{base}/users/{uid}/credentials/{flagged[0]['id']}/clear-flag", timeout=10).status_code == 204
+    assert not any(c.get("flaggedDate") for c in api.get(f"{base}/users/{uid}/credentials", timeout=10).json())
+    assert "cleared the possible-clone flag" in events(idp)
+    key.counter += 20
     # A phishing site's origin; an authenticator that skipped user verification.
     phished = SoftPasskey("http://localhost.evil.test")
     phished.key, phished.cred_id, phished.user_handle, phished.counter = key.key, key.cred_id, key.user_handle, key.counter

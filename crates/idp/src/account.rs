@@ -63,6 +63,8 @@ struct PasskeyRow {
     created: String,
     last_used: String,
     synced: bool,
+    /// Suspended since (a use that looked like a clone), until the user clears it.
+    flagged: Option<String>,
 }
 
 struct Signed {
@@ -196,6 +198,7 @@ async fn render<S: IdpStore>(
                     .map(crate::utc_text)
                     .unwrap_or_else(|| "never".into()),
                 synced: p.backup_state,
+                flagged: p.flagged_at.map(crate::utc_text),
             })
             .collect();
     }
@@ -544,6 +547,31 @@ async fn passkeys<S: IdpStore>(
                 }
             }
         }
+        Some("clear-flag") => match st.store().clear_passkey_flag(&s.user.id, &id).await {
+            Err(symbolon_store::StoreError::NotFound(..)) => Err(WebError::bad_request_page(
+                "That passkey is not one of yours.",
+            )),
+            Err(e) => Err(e.into()),
+            Ok(()) => {
+                crate::http::record_event(
+                    &st,
+                    &realm,
+                    "CREDENTIAL",
+                    Some(&actor),
+                    None,
+                    format!(
+                        "{} cleared the possible-clone flag of a passkey",
+                        s.user.username
+                    ),
+                )
+                .await;
+                let view = View {
+                    notice: Some("The passkey signs in again."),
+                    ..View::default()
+                };
+                render(&st, &s, view, StatusCode::OK).await
+            }
+        },
         Some("rename") => {
             let name = match crate::passkey::check_name(f.name.as_deref().unwrap_or("")) {
                 Ok(n) => n,

@@ -451,6 +451,10 @@ pub fn routes<S: IdpStore>() -> Router<crate::http::AppState<S>> {
             axum::routing::delete(delete_credential::<S>),
         )
         .route(
+            "/admin/realms/{realm}/users/{id}/credentials/{cred}/clear-flag",
+            post(clear_credential_flag::<S>),
+        )
+        .route(
             "/admin/realms/{realm}/users/{id}/reset-credentials",
             post(reset_credentials::<S>),
         )
@@ -1584,6 +1588,9 @@ pub struct CredentialInfo {
     pub backed_up: Option<bool>,
     #[serde(default)]
     pub recovery_codes_left: Option<u32>,
+    /// A passkey suspended as a possible clone since then (milliseconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged_date: Option<i64>,
 }
 
 fn millis(t: OffsetDateTime) -> i64 {
@@ -1608,6 +1615,7 @@ async fn credentials<S: IdpStore>(
         sign_count: None,
         backed_up: None,
         recovery_codes_left: None,
+        flagged_date: None,
     };
     if m.password {
         out.push(blank("password", "password"));
@@ -1626,6 +1634,7 @@ async fn credentials<S: IdpStore>(
             last_used_date: p.last_used.map(millis),
             sign_count: Some(p.sign_count),
             backed_up: Some(p.backup_state),
+            flagged_date: p.flagged_at.map(millis),
             ..blank(&p.id, "webauthn-passwordless")
         });
     }
@@ -1659,6 +1668,30 @@ async fn delete_credential<S: IdpStore>(
                 })?
         }
     }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Clear a passkey's possible-clone flag (204; 404 when the user has no such passkey).
+async fn clear_credential_flag<S: IdpStore>(
+    State(st): St<S>,
+    h: HeaderMap,
+    Path((realm, id, cred)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let actor = caller(&st, &h).await?;
+    let u = find_user(&st, &realm, &id).await?;
+    crate::clear_passkey_flag(
+        st.store(),
+        &actor,
+        &realm,
+        &u.username,
+        &cred,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .map_err(|e| match e {
+        IdpError::Invalid(m) => ApiError(StatusCode::NOT_FOUND, m),
+        other => other.into(),
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }
 

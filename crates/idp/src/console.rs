@@ -1459,8 +1459,8 @@ struct UserPage<'a> {
     groups: Vec<String>,
     roles: Vec<String>,
     methods: crate::UserMethods,
-    /// (name, added, last used, counter, synced) per passkey.
-    passkey_rows: Vec<(String, String, String, u32, &'static str)>,
+    /// (name, added, last used, counter, synced, ID, flagged since) per passkey.
+    passkey_rows: Vec<(String, String, String, u32, &'static str, String, Option<String>)>,
     /// The realm's policy offers passkeys.
     passkey_realm: bool,
 }
@@ -1536,6 +1536,8 @@ async fn render_user<S: IdpStore>(
                         } else {
                             "no (device-bound)"
                         },
+                        p.id.clone(),
+                        p.flagged_at.map(crate::utc_text),
                     )
                 })
                 .collect(),
@@ -1570,6 +1572,7 @@ struct UserActionForm {
     group: Option<String>,
     on: Option<String>,
     confirm: Option<String>,
+    passkey: Option<String>,
 }
 
 async fn user_action<S: IdpStore>(
@@ -1622,6 +1625,16 @@ async fn user_action<S: IdpStore>(
                 .await
                 .map(|()| "Password set.".to_string())
         }
+        Some("clear-passkey-flag") => crate::clear_passkey_flag(
+            st.store(),
+            &actor,
+            &realm,
+            &username,
+            f.passkey.as_deref().unwrap_or_default(),
+            now,
+        )
+        .await
+        .map(|()| "The passkey's flag is cleared: it signs in again.".to_string()),
         Some("require-passkey") => {
             let on = f.on.as_deref() == Some("yes");
             crate::require_passkey(st.store(), &actor, &realm, &username, on, now)

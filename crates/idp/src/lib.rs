@@ -882,6 +882,47 @@ pub async fn require_passkey<S: IdpStore>(
     .await
 }
 
+/// Clear the possible-clone flag of one of the user's passkeys (an administrator who checked with
+/// the user that the authenticator is theirs and not copied). Nothing is logged when the passkey
+/// was not flagged.
+pub async fn clear_passkey_flag<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    username: &str,
+    passkey_id: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let user = user_or_error(store, realm, username).await?;
+    let Some(p) = store
+        .passkeys(&user.id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == passkey_id)
+    else {
+        return Err(IdpError::Invalid(format!(
+            "{} has no passkey {passkey_id:?}",
+            user.username
+        )));
+    };
+    if p.flagged_at.is_none() {
+        return Ok(());
+    }
+    store.clear_passkey_flag(&user.id, passkey_id).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!(
+            "cleared the possible-clone flag of passkey {:?} of {}",
+            p.name, user.username
+        ),
+        now,
+    )
+    .await
+}
+
 /// Check a username and password. `None` when either is wrong or the user is disabled (callers
 /// do not learn which).
 pub async fn check_password<S: IdpStore>(

@@ -56,6 +56,10 @@ pub enum PasskeyError {
         "the authenticator's signature counter did not move forward: a cloned or replayed credential"
     )]
     CounterNotForward,
+    #[error(
+        "this passkey is suspended: an earlier use showed a signature counter that did not move forward (a possible clone); the user or an administrator must clear the flag"
+    )]
+    Flagged,
     #[error("the signature does not verify")]
     BadSignature,
     #[error("this passkey is registered already")]
@@ -84,6 +88,7 @@ impl PasskeyError {
             PasskeyError::WrongChallenge => "wrong-challenge",
             PasskeyError::UserNotVerified => "user-not-verified",
             PasskeyError::CounterNotForward => "counter-not-forward",
+            PasskeyError::Flagged => "flagged",
             PasskeyError::BadSignature => "bad-signature",
             PasskeyError::AlreadyRegistered => "already-registered",
             PasskeyError::TooMany => "too-many",
@@ -268,6 +273,7 @@ impl RelyingParty {
             backup_state: flag("backup_state"),
             created_at: now,
             last_used: None,
+            flagged_at: None,
         })
     }
 
@@ -317,10 +323,23 @@ impl RelyingParty {
             return Err(PasskeyError::UserDisabled);
         }
         let mut passkey: Passkey = parse(&record.passkey, "the stored passkey")?;
-        let result = self
+        let result = match self
             .webauthn
             .finish_discoverable_authentication_v2(&cred, state, &passkey)
-            .map_err(refused)?;
+            .map_err(refused)
+        {
+            Ok(r) => r,
+            Err(PasskeyError::CounterNotForward) => {
+                // A clone (or a replay): refused now and from now on, until the flag is cleared.
+                store.flag_passkey(&record.id, now).await?;
+                return Err(PasskeyError::CounterNotForward);
+            }
+            Err(e) => return Err(e),
+        };
+        // Genuine and fresh, but suspended since a use that looked like a clone.
+        if record.flagged_at.is_some() {
+            return Err(PasskeyError::Flagged);
+        }
         // webauthn-rs has checked user verification (required), that the backup-eligible flag
         // is unchanged, and that the counter moved forward against the stored credential; the
         // MFA claim rests on the first, so it is asserted here too. The store's compare-and-set
@@ -343,6 +362,7 @@ impl RelyingParty {
             )
             .await?;
         if !recorded {
+            store.flag_passkey(&record.id, now).await?;
             return Err(PasskeyError::CounterNotForward);
         }
         Ok(PasskeySignIn {

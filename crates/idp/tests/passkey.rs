@@ -199,7 +199,21 @@ async fn a_cloned_authenticator_is_refused() {
         PasskeyError::CounterNotForward.code(),
         "counter-not-forward"
     );
-    // The real one goes on.
+    // The passkey is flagged from the first refusal: the clone is not accepted on a later try
+    // when its counter has moved past the stored one, and neither is the real one, until the
+    // flag is cleared (issue 14, item 11).
+    let flagged = e.store.passkeys(&e.user.id).await.unwrap()[0].clone();
+    assert!(flagged.flagged_at.is_some());
+    let r = e.sign_in("mpas", |o| a.assert_with_counter(o, 50)).await;
+    assert!(matches!(r, Err(PasskeyError::Flagged)), "{r:?}");
+    let r = e.sign_in("mpas", |o| a.assert(o)).await;
+    assert!(matches!(r, Err(PasskeyError::Flagged)), "{r:?}");
+    e.store
+        .clear_passkey_flag(&e.user.id, &flagged.id)
+        .await
+        .unwrap();
+    // Cleared: the real one goes on (its counter is ahead of the clone's last try).
+    a.counter = 60;
     e.sign_in("mpas", |o| a.assert(o)).await.unwrap();
 }
 

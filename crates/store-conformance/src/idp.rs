@@ -487,6 +487,7 @@ async fn passkeys<S: IdpStore>(s: &S) {
         backup_state: false,
         created_at: t(1),
         last_used: None,
+        flagged_at: None,
     };
     assert!(s.passkeys("cu").await.unwrap().is_empty());
     s.add_passkey(&p).await.unwrap();
@@ -551,6 +552,22 @@ async fn passkeys<S: IdpStore>(s: &S) {
     );
     assert!(s.use_passkey("pk3", &use_at(0, false)).await.unwrap());
     assert!(!s.use_passkey("nope", &use_at(9, false)).await.unwrap());
+    // A flag (possible clone) stays until the owner clears it; the first time is kept.
+    s.flag_passkey("pk1", t(20)).await.unwrap();
+    s.flag_passkey("pk1", t(30)).await.unwrap();
+    assert_eq!(
+        s.passkey_by_credential_id("Y3JlZA").await.unwrap().unwrap().flagged_at,
+        Some(t(20))
+    );
+    assert!(matches!(
+        s.clear_passkey_flag("cv", "pk1").await,
+        Err(StoreError::NotFound(..))
+    ));
+    s.clear_passkey_flag("cu", "pk1").await.unwrap();
+    assert_eq!(
+        s.passkey_by_credential_id("Y3JlZA").await.unwrap().unwrap().flagged_at,
+        None
+    );
     // Only the owner renames or removes.
     assert!(matches!(
         s.rename_passkey("cv", "pk1", "Mine").await,

@@ -1236,6 +1236,29 @@ impl symbolon_store::CredentialStore for PgStore {
         Ok(())
     }
 
+    async fn flag_passkey(&self, id: &str, at: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE user_passkeys SET flagged_at = $1 WHERE id = $2 AND flagged_at IS NULL")
+            .bind(ts(at))
+            .bind(id)
+            .execute(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn clear_passkey_flag(&self, user_id: &str, id: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE user_passkeys SET flagged_at = NULL WHERE user_id = $1 AND id = $2")
+            .bind(user_id)
+            .bind(id)
+            .execute(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("passkey", id.to_string()));
+        }
+        Ok(())
+    }
+
     async fn remove_passkeys(&self, user_id: &str) -> Result<u64> {
         let done = sqlx::query("DELETE FROM user_passkeys WHERE user_id = $1")
             .bind(user_id)
@@ -1304,5 +1327,9 @@ fn passkey_row(r: &sqlx::postgres::PgRow) -> Result<symbolon_store::PasskeyRecor
         backup_state: r.try_get("backup_state").map_err(map_err)?,
         created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
         last_used: last.map(from_ts),
+        flagged_at: r
+            .try_get::<Option<i64>, _>("flagged_at")
+            .map_err(map_err)?
+            .map(from_ts),
     })
 }

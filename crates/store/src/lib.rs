@@ -419,6 +419,10 @@ pub struct PasskeyRecord {
     pub backup_state: bool,
     pub created_at: OffsetDateTime,
     pub last_used: Option<OffsetDateTime>,
+    /// Set when a use presented a signature counter that did not move forward (a cloned
+    /// authenticator, or a replay): the passkey is refused until the user or an administrator
+    /// clears the flag.
+    pub flagged_at: Option<OffsetDateTime>,
 }
 
 /// A recorded use of a passkey: the new serialised credential, counter and backup state.
@@ -484,6 +488,14 @@ pub trait CredentialStore {
         id: &str,
         used: &PasskeyUse<'_>,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Flag passkey `id` as possibly cloned (kept until cleared).
+    fn flag_passkey(&self, id: &str, at: OffsetDateTime) -> impl Future<Output = Result<()>> + Send;
+    /// Clear the flag of one of the user's passkeys; `NotFound` when it is not theirs.
+    fn clear_passkey_flag(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// The user's required actions (e.g. [`ACTION_REGISTER_PASSKEY`]).
     fn required_actions(&self, user_id: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Add (`on`) or clear a required action of the user.

@@ -1,0 +1,3 @@
+-- A passkey whose signature counter did not move forward (a cloned authenticator or a replay)
+-- is flagged and refused until the user or an administrator clears the flag (SQLite 0012).
+ALTER TABLE user_passkeys ADD COLUMN flagged_at BIGINT;
