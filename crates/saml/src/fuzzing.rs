@@ -70,3 +70,95 @@ pub fn authn_request(data: &[u8], keys: &[symbolon_dsig::PinnedCert]) {
         time::Duration::seconds(120),
     );
 }
+
+/// An instant from input through the parser, formatting, every comparison the validators make,
+/// and as the unsigned envelope's IssueInstant of `signed_response` (a response whose assertion
+/// is validly signed for `idp`), validated at the fixed `now` and at the ends of time. Must never
+/// panic.
+pub fn timestamp(data: &[u8], signed_response: &str, idp: &IdpSettings) {
+    use crate::time::{at_least, at_most, checked_after, checked_before, format_instant};
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(t) = crate::time::parse_instant(s) {
+        let again = crate::time::parse_instant(&format_instant(t));
+        assert!(again == Some(t), "an accepted instant formats back to itself");
+        for d in [
+            time::Duration::ZERO,
+            time::Duration::seconds(300),
+            time::Duration::hours(24),
+            time::Duration::MAX,
+            time::Duration::MIN,
+        ] {
+            let _ = (checked_after(t, d), checked_before(t, d));
+            let _ = (at_most(t, d), at_least(t, d));
+        }
+    }
+    if s.contains(['"', '<', '&']) || s.len() > 256 {
+        return;
+    }
+    let Some(start) = signed_response.find("IssueInstant=\"") else {
+        return;
+    };
+    let value_start = start + "IssueInstant=\"".len();
+    let Some(len) = signed_response.get(value_start..).and_then(|r| r.find('"')) else {
+        return;
+    };
+    let doc = format!(
+        "{}{s}{}",
+        signed_response.get(..value_start).unwrap_or_default(),
+        signed_response.get(value_start + len..).unwrap_or_default()
+    );
+    let sp = SpSettings {
+        entity_id: "https://sp.example.test/saml/metadata".into(),
+        acs_url: "https://sp.example.test/saml/acs".into(),
+    };
+    let ends = [
+        datetime!(2025-01-01 12:00:00 UTC),
+        time::OffsetDateTime::new_utc(time::Date::MAX, time::Time::MAX),
+        time::OffsetDateTime::new_utc(time::Date::MIN, time::Time::MIDNIGHT),
+    ];
+    for now in ends {
+        if let Ok(v) =
+            validate_response_xml(doc.as_bytes(), &Limits::default(), idp, &sp, &Expectation::at(now))
+        {
+            let _ = v.replay_key();
+        }
+    }
+}
+
+/// What a metadata refresh does with a fetched document: decode, parse (aggregates too), select
+/// each entity by its ID, lint it, take an IdP's trust from it, compare validUntil. Must never
+/// panic.
+pub fn metadata_refresh(data: &[u8]) {
+    let Ok(entities) = crate::metadata::parse_metadata(data) else {
+        return;
+    };
+    let now = datetime!(2025-01-01 12:00:00 UTC);
+    let ids: Vec<String> = entities.iter().map(|e| e.entity_id.clone()).take(16).collect();
+    for e in &entities {
+        let _ = crate::lint::lint_entity(e, now);
+        let _ = crate::metadata::IdpTrust::from_entity(e);
+        let _ = e.valid_until.map(|t| t < now);
+    }
+    for id in ids {
+        let _ = crate::metadata::select_entity(entities.clone(), Some(&id));
+    }
+    let _ = crate::metadata::select_entity(entities, None);
+}
+
+/// A Redirect-binding LogoutRequest (or any message) as a query string: decode, inflate with
+/// caps, verify the query signature, parse the LogoutRequest. Must never panic.
+pub fn logout_redirect(data: &[u8], keys: &[symbolon_dsig::PinnedCert]) {
+    let Ok(q) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(m) = crate::binding::decode_redirect(q) else {
+        return;
+    };
+    let _ = m.verify_signature(keys, false);
+    if let Ok(doc) = symbolon_xml::parse_bytes(&m.xml, &Limits::default()) {
+        let _ = crate::messages::LogoutRequest::from_document(&doc);
+        let _ = crate::messages::LogoutResponse::from_document(&doc);
+    }
+}

@@ -30,7 +30,11 @@ fn files(folder: &str, target: &str) -> Vec<(String, Vec<u8>)> {
 
 fn all(target: &str) -> Vec<(String, Vec<u8>)> {
     let mut v = files("seeds", target);
-    v.extend(files("corpus", target));
+    // A target's corpus grows from its seeds; a new target may not have one yet.
+    let corpus = common::repo().join("fuzz/corpus").join(target);
+    if std::fs::read_dir(&corpus).is_ok_and(|mut d| d.next().is_some()) {
+        v.extend(files("corpus", target));
+    }
     v
 }
 
@@ -70,5 +74,36 @@ fn replay_saml_redirect_and_authn_request() {
     }
     for (_, data) in all("saml_authn_request") {
         symbolon_saml::fuzzing::authn_request(&data, &keys);
+    }
+}
+
+#[test]
+fn replay_saml_time() {
+    let idp = common::idp();
+    let signed = String::from_utf8(
+        files("seeds", "saml_validate")
+            .into_iter()
+            .find(|(n, _)| n == "fixture-signed-assertion.xml")
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    for (_, data) in all("saml_time") {
+        symbolon_saml::fuzzing::timestamp(&data, &signed, &idp);
+    }
+}
+
+#[test]
+fn replay_saml_metadata_refresh() {
+    for (_, data) in all("saml_metadata_refresh") {
+        symbolon_saml::fuzzing::metadata_refresh(&data);
+    }
+}
+
+#[test]
+fn replay_saml_logout_redirect() {
+    let keys = [common::pinned("idp-rsa")];
+    for (_, data) in all("saml_logout_redirect") {
+        symbolon_saml::fuzzing::logout_redirect(&data, &keys);
     }
 }

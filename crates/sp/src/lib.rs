@@ -13,6 +13,8 @@
 
 mod api;
 mod console;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 
 use std::collections::BTreeSet;
