@@ -113,3 +113,63 @@ base_url = "http://127.0.0.1:{port}"
         p.terminate()
         p.wait(timeout=10)
         log.close()
+
+
+def test_database_not_accepting_connections_is_503_everywhere(cluster, tmp_path):
+    """During maintenance (`ALTER DATABASE ... ALLOW_CONNECTIONS false`, SQLSTATE 55000 on connect)
+    the IdP pages, the admin REST API and the SP metadata answered 500 with no log line of the
+    cause. Any failure to get a connection is unavailability: 503 with Retry-After, logged."""
+    idp_port, sp_port = free_port(), free_port()
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(f"""[server]
+database_url = "{cluster.url}"
+acquire_timeout_secs = 1
+[idp]
+listen = "127.0.0.1:{idp_port}"
+base_url = "http://127.0.0.1:{idp_port}"
+[sp]
+listen = "127.0.0.1:{sp_port}"
+base_url = "http://127.0.0.1:{sp_port}"
+""")
+    log_path = tmp_path / "serve.log"
+    log = open(log_path, "w")
+    p = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=log, text=True)
+    psql = lambda sql: as_postgres(f"{cluster.bin}/psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-d", "postgres", "-c", sql)
+    try:
+        assert "listening" in p.stdout.readline()
+        subprocess.run([symbolon_bin(), "idp", "--database-url", cluster.url, "realm", "create", "acme"], check=True, capture_output=True)
+        token = subprocess.run([symbolon_bin(), "idp", "--database-url", cluster.url, "token", "create", "--name", "t"],
+                               check=True, capture_output=True, text=True).stdout.strip()
+        api = requests.Session()
+        api.headers["Authorization"] = f"Bearer {token}"
+        idp, sp = f"http://127.0.0.1:{idp_port}", f"http://127.0.0.1:{sp_port}"
+        urls = [(None, f"{idp}/realms/acme/protocol/saml/descriptor"), (None, f"{idp}/realms/acme/account"),
+                (api, f"{idp}/admin/realms/acme/users"), (None, f"{sp}/saml/metadata")]
+        for s, u in urls:
+            assert (s or requests).get(u, timeout=10).status_code == 200, u
+
+        out = psql("ALTER DATABASE symbolon ALLOW_CONNECTIONS false")
+        assert out.returncode == 0, out.stderr
+        out = psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'symbolon'")
+        assert out.returncode == 0, out.stderr
+        for _ in range(2):
+            for s, u in urls:
+                r = (s or requests).get(u, timeout=15)
+                assert r.status_code == 503, (u, r.status_code, r.text[:200])
+                assert "Retry-After" in r.headers, u
+        assert p.poll() is None
+        log.flush()
+        text = log_path.read_text()
+        assert "55000" in text or "not currently accepting connections" in text, text[-2000:]
+
+        out = psql("ALTER DATABASE symbolon ALLOW_CONNECTIONS true")
+        assert out.returncode == 0, out.stderr
+        deadline = time.monotonic() + 30
+        while requests.get(urls[0][1], timeout=15).status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        for s, u in urls:
+            assert (s or requests).get(u, timeout=10).status_code == 200, u
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+        log.close()
