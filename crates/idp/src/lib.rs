@@ -411,6 +411,10 @@ pub fn hash_password(password: &str) -> Result<String> {
 pub fn verify_password(password: &str, phc: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     PasswordHash::new(phc).is_ok_and(|h| {
+        // Never allocate what a stored hash asks for beyond 64 MiB (the library would abort).
+        if argon2::Params::try_from(&h).map_or(true, |p| p.block_count() > 64 * 1024) {
+            return false;
+        }
         argon2::Argon2::default()
             .verify_password(password.as_bytes(), &h)
             .is_ok()
