@@ -129,7 +129,8 @@ pub struct C14nArgs {
 }
 
 pub(crate) fn parse_now(s: &str) -> Result<OffsetDateTime, String> {
-    let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|e| format!("not an RFC 3339 instant: {e}"))?;
+    let t =
+        OffsetDateTime::parse(s, &Rfc3339).map_err(|e| format!("not an RFC 3339 instant: {e}"))?;
     t.checked_to_offset(time::UtcOffset::UTC)
         .ok_or_else(|| "the instant lies outside the years 0000-9999 in UTC".to_string())
 }

@@ -323,3 +323,65 @@ fn aggregate_metadata_picks_the_issuer_entity() {
         Some(0)
     );
 }
+
+/// Issue 14: on the review's inputs (instants past year 9999 in UTC in the envelope, in
+/// NotOnOrAfter, in `--now`, in metadata validUntil; non-NCName IDs; bounded PrefixLists) the
+/// tool exits 0, 1 or 2, never 101 (a panic).
+#[test]
+fn extreme_inputs_exit_0_1_or_2() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = std::env::temp_dir().join(format!("symbolon-extreme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let md = |valid_until: &str| {
+        let pem = std::fs::read_to_string(root.join("testdata/keys/idp-rsa.crt.pem")).unwrap();
+        let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let p = dir.join(format!("md-{}.xml", valid_until.len()));
+        std::fs::write(
+            &p,
+            format!(
+                r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.example.test/realms/acme"{valid_until}><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let metadata = [md(""), md(r#" validUntil="9999-12-31T23:59:59-01:00""#)];
+    let mut inputs: Vec<PathBuf> = ["saml_validate", "sp_acs"]
+        .iter()
+        .flat_map(|t| std::fs::read_dir(root.join("fuzz/seeds").join(t)).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect();
+    inputs.sort();
+    for m in &metadata {
+        for input in &inputs {
+            for now in [
+                "2025-01-01T12:00:00Z",
+                "9999-12-31T23:59:59Z",
+                "9999-12-31T23:59:59-01:00",
+            ] {
+                let out = Command::new(env!("CARGO_BIN_EXE_symbolon"))
+                    .args(["saml", "verify-response", "--idp-metadata"])
+                    .arg(m)
+                    .args([
+                        "--sp-entity-id",
+                        "https://sp.example.test/saml/metadata",
+                        "--acs-url",
+                        "https://sp.example.test/saml/acs",
+                        "--now",
+                        now,
+                    ])
+                    .arg(input)
+                    .output()
+                    .unwrap();
+                let code = out.status.code();
+                assert!(
+                    matches!(code, Some(0..=2)),
+                    "{} at {now}: {code:?} {}",
+                    input.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

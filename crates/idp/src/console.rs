@@ -1460,7 +1460,15 @@ struct UserPage<'a> {
     roles: Vec<String>,
     methods: crate::UserMethods,
     /// (name, added, last used, counter, synced, ID, flagged since) per passkey.
-    passkey_rows: Vec<(String, String, String, u32, &'static str, String, Option<String>)>,
+    passkey_rows: Vec<(
+        String,
+        String,
+        String,
+        u32,
+        &'static str,
+        String,
+        Option<String>,
+    )>,
     /// The realm's policy offers passkeys.
     passkey_realm: bool,
 }

@@ -200,12 +200,30 @@ pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// The statuses the framework answers with an empty body, and what the product's page says.
 pub fn status_text(status: axum::http::StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
-        404 => ("Page not found", "There is nothing at this address. Check the link, or start again from the home page."),
-        405 => ("Not allowed", "This address does not accept that kind of request."),
-        413 => ("Request too large", "What was sent is larger than this service accepts."),
-        414 => ("Address too long", "The address of this request is longer than this service accepts."),
-        431 => ("Request headers too large", "The request carries more headers (or larger cookies) than this service accepts. Clearing this site's cookies may help."),
-        500 => ("Something went wrong", "An unexpected error occurred. If it happens again, give the reference below to your administrator."),
+        404 => (
+            "Page not found",
+            "There is nothing at this address. Check the link, or start again from the home page.",
+        ),
+        405 => (
+            "Not allowed",
+            "This address does not accept that kind of request.",
+        ),
+        413 => (
+            "Request too large",
+            "What was sent is larger than this service accepts.",
+        ),
+        414 => (
+            "Address too long",
+            "The address of this request is longer than this service accepts.",
+        ),
+        431 => (
+            "Request headers too large",
+            "The request carries more headers (or larger cookies) than this service accepts. Clearing this site's cookies may help.",
+        ),
+        500 => (
+            "Something went wrong",
+            "An unexpected error occurred. If it happens again, give the reference below to your administrator.",
+        ),
         _ => ("Request refused", "This request cannot be answered."),
     }
 }
@@ -265,10 +283,12 @@ fn panic_message(err: &(dyn std::any::Any + Send)) -> String {
 pub fn harden(router: axum::Router, page: ErrorPageFn) -> axum::Router {
     let for_panics = page.clone();
     router
-        .layer(axum::middleware::from_fn(move |req: Request, next: Next| {
-            let p = page.clone();
-            error_pages(p, req, next)
-        }))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| {
+                let p = page.clone();
+                error_pages(p, req, next)
+            },
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             move |err: Box<dyn std::any::Any + Send + 'static>| {
                 let mut bytes = [0u8; 6];
@@ -279,7 +299,10 @@ pub fn harden(router: axum::Router, page: ErrorPageFn) -> axum::Router {
                     panic = %panic_message(err.as_ref()),
                     "a request handler panicked; answered 500"
                 );
-                for_panics(axum::http::StatusCode::INTERNAL_SERVER_ERROR, Some(&reference))
+                for_panics(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    Some(&reference),
+                )
             },
         ))
 }

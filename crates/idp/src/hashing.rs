@@ -185,7 +185,10 @@ mod tests {
             ("correct horse", phc.as_str()),
             ("x", phc.as_str()),
             ("a", "not a phc string"),
-            ("a", "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            (
+                "a",
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ),
         ] {
             assert_eq!(
                 verify(pw, stored).await.unwrap(),

@@ -2544,7 +2544,9 @@ mod tests {
     fn name_id_per_client_format() {
         let u = user();
         assert_eq!(
-            name_id(&client(NAMEID_EMAIL, vec![]).name_id_format, &u).unwrap().0,
+            name_id(&client(NAMEID_EMAIL, vec![]).name_id_format, &u)
+                .unwrap()
+                .0,
             "alice@acme.test"
         );
         assert_eq!(

@@ -64,7 +64,9 @@ fn cases() -> Vec<(&'static str, String)> {
             )
         }
     };
-    let decls: String = (0..60).map(|i| format!(r#" xmlns:n{i}="urn:n:{i}""#)).collect();
+    let decls: String = (0..60)
+        .map(|i| format!(r#" xmlns:n{i}="urn:n:{i}""#))
+        .collect();
     let listed: Vec<String> = (0..32).map(|i| format!("n{i}")).collect();
     let many_ns = {
         let decls = decls.clone();
@@ -102,26 +104,46 @@ fn cases() -> Vec<(&'static str, String)> {
             hostile(|s| s.to_string(), "<eeeeee ID=\"_xxxxxxx\"/>")
                 .split("_xxxxxxx")
                 .enumerate()
-                .map(|(i, part)| if i == 0 { part.to_string() } else { format!("_{i:07}{part}") })
+                .map(|(i, part)| {
+                    if i == 0 {
+                        part.to_string()
+                    } else {
+                        format!("_{i:07}{part}")
+                    }
+                })
                 .collect(),
         ),
         (
             "elements with 250 attributes each",
             hostile(
                 |s| s.to_string(),
-                &format!("<e {}/>", (0..250).map(|i| format!("a{i}=\"\"")).collect::<Vec<_>>().join(" ")),
+                &format!(
+                    "<e {}/>",
+                    (0..250)
+                        .map(|i| format!("a{i}=\"\""))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
             ),
         ),
         (
             "nesting 128 deep, repeated",
-            hostile(|s| s.to_string(), &format!("{}{}", "<d>".repeat(120), "</d>".repeat(120))),
+            hostile(
+                |s| s.to_string(),
+                &format!("{}{}", "<d>".repeat(120), "</d>".repeat(120)),
+            ),
         ),
         (
             "2 MiB SignatureValue (base64 decoded before the check)",
             hostile(
                 |s| {
                     let a = s.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len();
-                    format!("{}{}{}", &s[..a], "QUFB".repeat(TARGET / 4 - 2_000), &s[a..])
+                    format!(
+                        "{}{}{}",
+                        &s[..a],
+                        "QUFB".repeat(TARGET / 4 - 2_000),
+                        &s[a..]
+                    )
                 },
                 "",
             ),
@@ -150,7 +172,10 @@ fn main() {
         let _ = run(doc);
     }
     if !timing {
-        println!("presig: {} hostile documents validated without panic, control accepted", cases.len());
+        println!(
+            "presig: {} hostile documents validated without panic, control accepted",
+            cases.len()
+        );
         return;
     }
     let rounds = 7;
@@ -181,5 +206,8 @@ fn main() {
             h as f64 / c.max(1) as f64
         );
     }
-    println!("control: {} KiB, validly signed, fully validated", control.len() / 1024);
+    println!(
+        "control: {} KiB, validly signed, fully validated",
+        control.len() / 1024
+    );
 }

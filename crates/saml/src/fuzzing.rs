@@ -82,7 +82,10 @@ pub fn timestamp(data: &[u8], signed_response: &str, idp: &IdpSettings) {
     };
     if let Some(t) = crate::time::parse_instant(s) {
         let again = crate::time::parse_instant(&format_instant(t));
-        assert!(again == Some(t), "an accepted instant formats back to itself");
+        assert!(
+            again == Some(t),
+            "an accepted instant formats back to itself"
+        );
         for d in [
             time::Duration::ZERO,
             time::Duration::seconds(300),
@@ -119,9 +122,13 @@ pub fn timestamp(data: &[u8], signed_response: &str, idp: &IdpSettings) {
         time::OffsetDateTime::new_utc(time::Date::MIN, time::Time::MIDNIGHT),
     ];
     for now in ends {
-        if let Ok(v) =
-            validate_response_xml(doc.as_bytes(), &Limits::default(), idp, &sp, &Expectation::at(now))
-        {
+        if let Ok(v) = validate_response_xml(
+            doc.as_bytes(),
+            &Limits::default(),
+            idp,
+            &sp,
+            &Expectation::at(now),
+        ) {
             let _ = v.replay_key();
         }
     }
@@ -135,7 +142,11 @@ pub fn metadata_refresh(data: &[u8]) {
         return;
     };
     let now = datetime!(2025-01-01 12:00:00 UTC);
-    let ids: Vec<String> = entities.iter().map(|e| e.entity_id.clone()).take(16).collect();
+    let ids: Vec<String> = entities
+        .iter()
+        .map(|e| e.entity_id.clone())
+        .take(16)
+        .collect();
     for e in &entities {
         let _ = crate::lint::lint_entity(e, now);
         let _ = crate::metadata::IdpTrust::from_entity(e);

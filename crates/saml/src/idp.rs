@@ -44,10 +44,7 @@ pub const ISSUABLE_NAMEID_FORMATS: [&str; 4] = [
 /// one this identity provider issues, or when SPNameQualifier names another entity than the
 /// requester (no affiliations here): the answer is then the status `InvalidNameIDPolicy`,
 /// never another format than the one asked for.
-pub fn name_id_format_for(
-    request: &AuthnRequest,
-    client_format: &str,
-) -> Result<String, String> {
+pub fn name_id_format_for(request: &AuthnRequest, client_format: &str) -> Result<String, String> {
     if let Some(q) = &request.sp_name_qualifier
         && *q != request.issuer
     {
@@ -160,7 +157,10 @@ pub fn response_xml(p: &ResponseParams) -> Option<String> {
         .end()
         .end()
         .start("saml:Conditions")
-        .attr("NotBefore", &format_instant(at_least(p.now, p.not_before_slack)))
+        .attr(
+            "NotBefore",
+            &format_instant(at_least(p.now, p.not_before_slack)),
+        )
         .attr("NotOnOrAfter", &not_on_or_after)
         .start("saml:AudienceRestriction")
         .leaf("saml:Audience", &p.audience)

@@ -43,8 +43,16 @@ fn instant(g: &mut Gen) -> String {
         3 => 10_000 + g.below(90_000),
         _ => g.below(10_000),
     };
-    let month = if g.below(10) == 0 { g.below(14) } else { 1 + g.below(12) };
-    let day = if g.below(10) == 0 { g.below(33) } else { 1 + g.below(28) };
+    let month = if g.below(10) == 0 {
+        g.below(14)
+    } else {
+        1 + g.below(12)
+    };
+    let day = if g.below(10) == 0 {
+        g.below(33)
+    } else {
+        1 + g.below(28)
+    };
     let (hour, minute, second) = match g.below(8) {
         0 => (23, 59, 60),
         1 => (23, 59, 59),
@@ -55,7 +63,11 @@ fn instant(g: &mut Gen) -> String {
     let frac = g.pick(&["", ".5", ".999999999", ".0000000001", ".123"]);
     let zone = match g.below(5) {
         0 => "Z".to_string(),
-        1 => g.pick(&["+23:59", "-23:59", "+24:00", "-00:00", "+14:00", "-12:00", "+05:45"]).to_string(),
+        1 => g
+            .pick(&[
+                "+23:59", "-23:59", "+24:00", "-00:00", "+14:00", "-12:00", "+05:45",
+            ])
+            .to_string(),
         _ => {
             let sign = if g.below(2) == 0 { '+' } else { '-' };
             format!("{sign}{:02}:{:02}", g.below(24), g.below(60))
@@ -72,7 +84,12 @@ fn the_extremes_named_in_the_review() {
     let max = parse_instant("9999-12-31T23:59:59Z").unwrap();
     assert_eq!(checked_after(max, Duration::seconds(120)), None);
     assert!(at_most(max, Duration::seconds(120)) >= max);
-    assert!(at_least(parse_instant("0000-01-01T00:00:00Z").unwrap(), Duration::DAY) <= max);
+    assert!(
+        at_least(
+            parse_instant("0000-01-01T00:00:00Z").unwrap(),
+            Duration::DAY
+        ) <= max
+    );
 }
 
 #[test]
@@ -103,7 +120,10 @@ fn property_every_parser_and_comparison_over_the_whole_range() {
             }
         }
     }
-    assert!(accepted > 50_000, "the generator must mostly produce valid values: {accepted}");
+    assert!(
+        accepted > 50_000,
+        "the generator must mostly produce valid values: {accepted}"
+    );
 }
 
 /// Every time attribute of a signed Response, and the validator's `now`, at extreme values:
@@ -131,10 +151,22 @@ fn validation_with_extreme_times_never_panics() {
     ];
     for v in &values {
         let cases = [
-            Fixture { issue_instant: v.clone(), ..Fixture::default() },
-            Fixture { not_before: v.clone(), ..Fixture::default() },
-            Fixture { not_on_or_after: v.clone(), ..Fixture::default() },
-            Fixture { scd_not_on_or_after: v.clone(), ..Fixture::default() },
+            Fixture {
+                issue_instant: v.clone(),
+                ..Fixture::default()
+            },
+            Fixture {
+                not_before: v.clone(),
+                ..Fixture::default()
+            },
+            Fixture {
+                not_on_or_after: v.clone(),
+                ..Fixture::default()
+            },
+            Fixture {
+                scd_not_on_or_after: v.clone(),
+                ..Fixture::default()
+            },
             Fixture {
                 issue_instant: v.clone(),
                 not_before: v.clone(),
@@ -149,7 +181,11 @@ fn validation_with_extreme_times_never_panics() {
                 if let Ok(ok) = check_with(&xml, &idp(), &Expectation::at(now)) {
                     // Accepted: the replay entry ends soon after now, never years later.
                     let k = ok.replay_key();
-                    assert!(k.until <= at_most(now, Duration::minutes(10)), "{v}: {}", k.until);
+                    assert!(
+                        k.until <= at_most(now, Duration::minutes(10)),
+                        "{v}: {}",
+                        k.until
+                    );
                 }
             }
         }
@@ -177,10 +213,19 @@ fn not_on_or_after_at_the_end_of_time_is_capped_by_the_lifetime() {
         Err(E::TooOld { max_secs: 300, .. })
     ));
     // The cap is configurable, within 1 s..24 h.
-    let long = Expectation { max_assertion_lifetime: Duration::hours(1), ..Expectation::at(later) };
+    let long = Expectation {
+        max_assertion_lifetime: Duration::hours(1),
+        ..Expectation::at(later)
+    };
     assert!(check_with(&xml, &idp(), &long).is_ok());
-    let silly = Expectation { max_assertion_lifetime: Duration::days(365), ..Expectation::at(NOW) };
-    assert_eq!(check_with(&xml, &idp(), &silly).unwrap_err(), E::LifetimeOutOfRange(365 * 86_400));
+    let silly = Expectation {
+        max_assertion_lifetime: Duration::days(365),
+        ..Expectation::at(NOW)
+    };
+    assert_eq!(
+        check_with(&xml, &idp(), &silly).unwrap_err(),
+        E::LifetimeOutOfRange(365 * 86_400)
+    );
 }
 
 /// AuthnRequest IssueInstant and metadata validUntil at the extremes: refused or accepted,
@@ -212,7 +257,10 @@ fn requests_and_metadata_with_extreme_times() {
             r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="{v}"><saml:Issuer>{SP}</saml:Issuer></samlp:AuthnRequest>"#
         );
         let doc = symbolon_xml::parse(&req, &symbolon_xml::Limits::default()).unwrap();
-        for now in [NOW, OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT)] {
+        for now in [
+            NOW,
+            OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT),
+        ] {
             let r = check_authn_request(&doc, Arrival::Post, &sp, &[], now, Duration::seconds(120));
             assert!(r.is_err() || v.starts_with("2016"), "{v}: {r:?}");
         }

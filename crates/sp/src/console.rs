@@ -1247,10 +1247,9 @@ async fn failed<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -
             message: t.message,
         })
         .collect();
-    let not_kept =
-        crate::traces_not_kept(&st.store, &a.pair.account_id, OffsetDateTime::now_utc())
-            .await
-            .unwrap_or(0);
+    let not_kept = crate::traces_not_kept(&st.store, &a.pair.account_id, OffsetDateTime::now_utc())
+        .await
+        .unwrap_or(0);
     page(
         StatusCode::OK,
         FailedPage {

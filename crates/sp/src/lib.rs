@@ -852,11 +852,7 @@ pub async fn consume_response<S: SpStore>(
         // configuration (a burst per window, then only a count) and in size (an excerpt of
         // documents that no signature vouched for), and traces are pruned on a schedule.
         let text = String::from_utf8_lossy(xml);
-        let head = excerpt(
-            &text,
-            TRACE_EXCERPT_BYTES * 4,
-            "no signature verified",
-        );
+        let head = excerpt(&text, TRACE_EXCERPT_BYTES * 4, "no signature verified");
         let unverified = excerpt(
             &elide_signatures(&head),
             TRACE_EXCERPT_BYTES,
@@ -865,11 +861,7 @@ pub async fn consume_response<S: SpStore>(
         let mut verified: Option<String> = None;
         for (c, e) in &reasons {
             let burst = store
-                .count_failure(
-                    &trace_rate_key(&c.id),
-                    now,
-                    now + policy.trace_window,
-                )
+                .count_failure(&trace_rate_key(&c.id), now, now + policy.trace_window)
                 .await
                 .unwrap_or(u32::MAX);
             if burst > policy.trace_burst {

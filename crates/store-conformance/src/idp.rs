@@ -556,7 +556,11 @@ async fn passkeys<S: IdpStore>(s: &S) {
     s.flag_passkey("pk1", t(20)).await.unwrap();
     s.flag_passkey("pk1", t(30)).await.unwrap();
     assert_eq!(
-        s.passkey_by_credential_id("Y3JlZA").await.unwrap().unwrap().flagged_at,
+        s.passkey_by_credential_id("Y3JlZA")
+            .await
+            .unwrap()
+            .unwrap()
+            .flagged_at,
         Some(t(20))
     );
     assert!(matches!(
@@ -565,7 +569,11 @@ async fn passkeys<S: IdpStore>(s: &S) {
     ));
     s.clear_passkey_flag("cu", "pk1").await.unwrap();
     assert_eq!(
-        s.passkey_by_credential_id("Y3JlZA").await.unwrap().unwrap().flagged_at,
+        s.passkey_by_credential_id("Y3JlZA")
+            .await
+            .unwrap()
+            .unwrap()
+            .flagged_at,
         None
     );
     // Only the owner renames or removes.

@@ -285,14 +285,17 @@ pub async fn sp<S: SpStore>(s: S) {
 
     // Traces: newest first, limited, per account.
     for i in 0..3 {
-        s.record_trace(&Trace {
-            account_id: "a".into(),
-            at: t(i),
-            idp_name: "idp-i1".into(),
-            code: "bad_signature".into(),
-            reason: format!("r{i}"),
-            message: "<samlp:Response/>".into(),
-        }, 100)
+        s.record_trace(
+            &Trace {
+                account_id: "a".into(),
+                at: t(i),
+                idp_name: "idp-i1".into(),
+                code: "bad_signature".into(),
+                reason: format!("r{i}"),
+                message: "<samlp:Response/>".into(),
+            },
+            100,
+        )
         .await
         .unwrap();
     }
@@ -306,14 +309,17 @@ pub async fn sp<S: SpStore>(s: S) {
     // Bounded: only the newest `keep` per account and identity provider stay; other identity
     // providers of the account are not touched. Pruned by age.
     for i in 3..10 {
-        s.record_trace(&Trace {
-            account_id: "a".into(),
-            at: t(i),
-            idp_name: "idp-i2".into(),
-            code: "bad_signature".into(),
-            reason: format!("q{i}"),
-            message: "<samlp:Response/>".into(),
-        }, 4)
+        s.record_trace(
+            &Trace {
+                account_id: "a".into(),
+                at: t(i),
+                idp_name: "idp-i2".into(),
+                code: "bad_signature".into(),
+                reason: format!("q{i}"),
+                message: "<samlp:Response/>".into(),
+            },
+            4,
+        )
         .await
         .unwrap();
     }

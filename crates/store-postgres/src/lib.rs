@@ -1237,22 +1237,26 @@ impl symbolon_store::CredentialStore for PgStore {
     }
 
     async fn flag_passkey(&self, id: &str, at: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE user_passkeys SET flagged_at = $1 WHERE id = $2 AND flagged_at IS NULL")
-            .bind(ts(at))
-            .bind(id)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "UPDATE user_passkeys SET flagged_at = $1 WHERE id = $2 AND flagged_at IS NULL",
+        )
+        .bind(ts(at))
+        .bind(id)
+        .execute(&mut *self.conn().await?)
+        .await
+        .map_err(map_err)?;
         Ok(())
     }
 
     async fn clear_passkey_flag(&self, user_id: &str, id: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE user_passkeys SET flagged_at = NULL WHERE user_id = $1 AND id = $2")
-            .bind(user_id)
-            .bind(id)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
+        let done = sqlx::query(
+            "UPDATE user_passkeys SET flagged_at = NULL WHERE user_id = $1 AND id = $2",
+        )
+        .bind(user_id)
+        .bind(id)
+        .execute(&mut *self.conn().await?)
+        .await
+        .map_err(map_err)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("passkey", id.to_string()));
         }

@@ -1167,12 +1167,13 @@ impl symbolon_store::CredentialStore for SqliteStore {
     }
 
     async fn clear_passkey_flag(&self, user_id: &str, id: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE user_passkeys SET flagged_at = NULL WHERE user_id = ? AND id = ?")
-            .bind(user_id)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let done =
+            sqlx::query("UPDATE user_passkeys SET flagged_at = NULL WHERE user_id = ? AND id = ?")
+                .bind(user_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("passkey", id.to_string()));
         }

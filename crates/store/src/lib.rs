@@ -489,7 +489,8 @@ pub trait CredentialStore {
         used: &PasskeyUse<'_>,
     ) -> impl Future<Output = Result<bool>> + Send;
     /// Flag passkey `id` as possibly cloned (kept until cleared).
-    fn flag_passkey(&self, id: &str, at: OffsetDateTime) -> impl Future<Output = Result<()>> + Send;
+    fn flag_passkey(&self, id: &str, at: OffsetDateTime)
+    -> impl Future<Output = Result<()>> + Send;
     /// Clear the flag of one of the user's passkeys; `NotFound` when it is not theirs.
     fn clear_passkey_flag(
         &self,

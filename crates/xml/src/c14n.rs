@@ -215,7 +215,8 @@ impl<'a, 'o> State<'a, 'o> {
         // A listed prefix can only change value where a namespace is declared: below the apex,
         // elements that declare nothing inherit what their parent already rendered, so the
         // namespaces in scope are looked at only at the apex and where declarations are.
-        if (!self.listed.is_empty() || self.default_listed) && (apex || self.full_scan || declares_namespaces(n))
+        if (!self.listed.is_empty() || self.default_listed)
+            && (apex || self.full_scan || declares_namespaces(n))
         {
             let mut default_in_scope = false;
             for ns in n.namespaces() {
@@ -276,7 +277,10 @@ fn declares_namespaces(n: Node<'_, '_>) -> bool {
     let bytes = n.document().input_text().as_bytes();
     let is_ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
     let mut i = n.range().start + 1;
-    while bytes.get(i).is_some_and(|c| !is_ws(*c) && *c != b'>' && *c != b'/') {
+    while bytes
+        .get(i)
+        .is_some_and(|c| !is_ws(*c) && *c != b'>' && *c != b'/')
+    {
         i += 1;
     }
     loop {

@@ -19,7 +19,9 @@ pub fn parse_and_canonicalize(data: &[u8]) {
         canonicalize_document(&doc, &opts, &mut out);
         out.clear();
     }
-    let prefixes = ["#default", "a", "b", "p", "ds", "saml", "samlp", "xs", "xsi"];
+    let prefixes = [
+        "#default", "a", "b", "p", "ds", "saml", "samlp", "xs", "xsi",
+    ];
     for (i, node) in doc
         .descendants()
         .filter(|n| n.is_element())

@@ -16,7 +16,8 @@ mod parse;
 pub mod writer;
 
 pub use c14n::{
-    C14nOptions, MAX_INCLUSIVE_PREFIXES, canonicalize, canonicalize_document, canonicalize_reference,
+    C14nOptions, MAX_INCLUSIVE_PREFIXES, canonicalize, canonicalize_document,
+    canonicalize_reference,
 };
 pub use names::is_ncname;
 pub use parse::{Document, Limits, XmlError, decode_document, parse, parse_bytes};

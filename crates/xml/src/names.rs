@@ -37,8 +37,19 @@ mod tests {
             assert!(is_ncname(ok), "{ok}");
         }
         for bad in [
-            "", "1", "1abc", "-a", ".a", "a:b", "_x' or '1'='1", "a b", "a\tb", "#a", "a/b",
-            "\u{B7}a", "a\u{0}",
+            "",
+            "1",
+            "1abc",
+            "-a",
+            ".a",
+            "a:b",
+            "_x' or '1'='1",
+            "a b",
+            "a\tb",
+            "#a",
+            "a/b",
+            "\u{B7}a",
+            "a\u{0}",
         ] {
             assert!(!is_ncname(bad), "{bad:?}");
         }
