@@ -1460,18 +1460,21 @@ struct UserPage<'a> {
     roles: Vec<String>,
     methods: crate::UserMethods,
     /// (name, added, last used, counter, synced, ID, flagged since) per passkey.
-    passkey_rows: Vec<(
-        String,
-        String,
-        String,
-        u32,
-        &'static str,
-        String,
-        Option<String>,
-    )>,
+    passkey_rows: Vec<PasskeyRowView>,
     /// The realm's policy offers passkeys.
     passkey_realm: bool,
 }
+
+/// (name, added, last used, counter, synced, ID, flagged since) of one passkey.
+type PasskeyRowView = (
+    String,
+    String,
+    String,
+    u32,
+    &'static str,
+    String,
+    Option<String>,
+);
 
 async fn render_user<S: IdpStore>(
     st: &AppState<S>,

@@ -17,33 +17,12 @@ fn repo() -> std::path::PathBuf {
 fn idp_metadata(cert: &str) -> Vec<u8> {
     let pem =
         std::fs::read_to_string(repo().join(format!("testdata/keys/{cert}.crt.pem"))).unwrap();
-    let der = symbolon_dsig::PinnedCert::from_pem(&pem)
-        .unwrap()
-        .der()
-        .to_vec();
-    let b64 = base64_encode(&der);
+    // The PEM body is the certificate's base64 already.
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     format!(
         r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{IDP}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{IDP}/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
     )
     .into_bytes()
-}
-
-fn base64_encode(b: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in b.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                s.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
 }
 
 fn now() -> OffsetDateTime {
