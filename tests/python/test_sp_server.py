@@ -548,3 +548,50 @@ def test_rejections_write_bounded_traces(env):
     forged_traces = [t for t in traces if t["code"] == "no_assertion" and t["identityProvider"] == "Multi-Pass"]
     assert 1 <= len(forged_traces) <= 20
     assert all(len(t["message"]) < 3_000 and "not kept: no signature verified" in t["message"] for t in forged_traces)
+
+
+def test_no_route_shows_one_account_anything_of_another(env):
+    """security.md rule 17, route by route: with Acme Prod's API key and Acme Prod's administrator
+    session, nothing of Acme Dev (its ID, name, roles, SAML accounts, users, audit, traces, its
+    identity provider configuration) appears on any page or API answer, although both accounts
+    trust the same identity provider and see the same users sign in."""
+    idp, sp, ids, _ = env
+    dev = ids["Acme Dev"]
+    sp.cli("role", "add", "--account", "Acme Dev", "DevOnlyRole")
+    sp.cli("saml-account", "add", "--account", "Acme Dev", "dev-only-marker@corp.test", "--role", "DevOnlyRole")
+    # Activity in Dev: a sign-in (alice reaches both accounts) and a rejection.
+    _, b64 = idp_sign_in(idp, "alice")
+    requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": b64}, timeout=30)
+    dev_key = sp.cli("api-key", "create", "--account", "Acme Dev", "--name", "dev").strip()
+    dev_idps = requests.get(f"{sp.base}/api/v1/identity-providers", headers={"Authorization": f"Bearer {dev_key}"}, timeout=10).json()
+    dev_idp_ids = [i["id"] for i in dev_idps]
+    assert dev_idp_ids
+    secrets = [dev, "Acme Dev", "DevOnlyRole", "dev-only-marker", dev_key, *dev_idp_ids]
+
+    prod_key = sp.cli("api-key", "create", "--account", "Acme Prod", "--name", "isolation").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {prod_key}"
+    base = f"{sp.base}/api/v1"
+    for path in ["/account", "/roles", "/identity-providers", "/saml-accounts", "/saml-users", "/audit", "/failed-sign-ins"]:
+        r = api.get(base + path, timeout=10)
+        assert r.status_code == 200, path
+        for s in secrets:
+            assert s not in r.text, (path, s)
+    for i in dev_idp_ids:
+        r = api.get(f"{base}/identity-providers/{i}/mappings", timeout=10)
+        assert r.status_code == 404, r.text
+        assert api.post(f"{base}/identity-providers/{i}/mappings", json={"group": "/x", "role": "Full Access"}, timeout=10).status_code == 404
+
+    sp.cli("user", "add", "--account", "Acme Prod", "iso@prod.test", "--master", "--password-stdin", stdin="iso admin pw 1\n")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    s.post(f"{sp.base}/login", data={**f["fields"], "email": "iso@prod.test", "password": "iso admin pw 1"}, timeout=30)
+    pages = ["/account/idps", "/account/roles", "/account/saml-accounts", "/account/users", "/account/saml-users",
+             "/account/audit", "/account/audit.jsonl", "/account/failed-sign-ins", "/pick", "/"]
+    for path in pages:
+        r = s.get(sp.base + path, timeout=10)
+        assert r.status_code in (200, 404), (path, r.status_code)
+        for sec in secrets:
+            assert sec not in r.text, (path, sec)
+    for i in dev_idp_ids:
+        assert s.get(f"{sp.base}/account/idps/{i}", timeout=10).status_code == 404
