@@ -921,28 +921,22 @@ async fn sso<S: IdpStore>(
         {
             needs_passkey = true;
         } else {
-            event(
-                st,
-                &realm.name,
-                "LOGIN_ERROR",
-                None,
-                Some(&client.client_id),
-                format!(
-                    "requested authentication context ({} {}) cannot be met: NoAuthnContext",
-                    req.comparison.as_str(),
-                    req.class_refs.join(" ")
-                ),
-            )
-            .await;
-            return error_response(
+            let why = format!(
+                "requested authentication context ({} {}) cannot be met: NoAuthnContext",
+                req.comparison.as_str(),
+                req.class_refs.join(" ")
+            );
+            return refuse_request(
                 st,
                 realm,
                 &client,
+                None,
                 &accepted.acs_url,
                 &accepted.request.id,
                 relay_state,
                 symbolon_saml::idp::STATUS_NO_AUTHN_CONTEXT,
                 "The requested authentication context cannot be provided.",
+                why,
             )
             .await;
         }
@@ -952,24 +946,17 @@ async fn sso<S: IdpStore>(
         match symbolon_saml::idp::name_id_format_for(&accepted.request, &client.name_id_format) {
             Ok(f) => (f != client.name_id_format).then_some(f),
             Err(why) => {
-                event(
-                    st,
-                    &realm.name,
-                    "LOGIN_ERROR",
-                    None,
-                    Some(&client.client_id),
-                    format!("{why}: InvalidNameIDPolicy"),
-                )
-                .await;
-                return error_response(
+                return refuse_request(
                     st,
                     realm,
                     &client,
+                    None,
                     &accepted.acs_url,
                     &accepted.request.id,
                     relay_state,
                     symbolon_saml::idp::STATUS_INVALID_NAMEID_POLICY,
                     "The requested name identifier format cannot be provided.",
+                    format!("{why}: InvalidNameIDPolicy"),
                 )
                 .await;
             }
@@ -2241,25 +2228,18 @@ async fn issue<S: IdpStore>(
         )
     } else if format == NAMEID_EMAIL && user.email.is_none() && requested_format.is_some() {
         // The SP asked for an email address this user does not have: say so in SAML terms.
-        event(
-            st,
-            &realm.name,
-            "LOGIN_ERROR",
-            Some(&user.username),
-            Some(&client.client_id),
-            "NameIDPolicy asks for an email address and the user has none: InvalidNameIDPolicy"
-                .into(),
-        )
-        .await;
-        return error_response(
+        return refuse_request(
             st,
             realm,
             client,
+            Some(&user.username),
             acs_url,
             in_response_to.as_deref().unwrap_or_default(),
             relay_state,
             symbolon_saml::idp::STATUS_INVALID_NAMEID_POLICY,
             "The requested name identifier format cannot be provided for this user.",
+            "NameIDPolicy asks for an email address and the user has none: InvalidNameIDPolicy"
+                .into(),
         )
         .await;
     } else {
@@ -2327,6 +2307,43 @@ fn sign_options(client: &Client, key: &symbolon_dsig::SigningKey) -> SignOptions
         };
     }
     opts
+}
+
+/// A request this IdP refuses in SAML terms: a `LOGIN_ERROR` event saying `why`, then the signed
+/// error status at the ACS ([`error_response`]).
+#[allow(clippy::too_many_arguments)]
+async fn refuse_request<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    client: &Client,
+    username: Option<&str>,
+    acs_url: &str,
+    in_response_to: &str,
+    relay_state: Option<String>,
+    sub_code: &str,
+    message: &str,
+    why: String,
+) -> Result<Response, WebError> {
+    event(
+        st,
+        &realm.name,
+        "LOGIN_ERROR",
+        username,
+        Some(&client.client_id),
+        why,
+    )
+    .await;
+    error_response(
+        st,
+        realm,
+        client,
+        acs_url,
+        in_response_to,
+        relay_state,
+        sub_code,
+        message,
+    )
+    .await
 }
 
 /// A signed Response with an error status (Responder + `sub_code`) and no assertion, delivered
