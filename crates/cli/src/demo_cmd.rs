@@ -350,18 +350,18 @@ async fn run_async(a: DemoArgs) -> Result<(), String> {
         "  SP administrator:  {sp_base}/login  ({SP_ADMIN} / {SP_ADMIN_PASSWORD:?}), then {sp_base}/account/idps"
     );
     println!("  Everything above is also in {}", path.display());
-    symbolon_idp::http::listen_for_shutdown();
+    symbolon_web::shutdown::listen_for_shutdown();
     println!("listening on {idp_base} and {sp_base}");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    let idp = symbolon_idp::http::serve(
+    let idp = symbolon_idp_web::http::serve(
         store.clone(),
-        symbolon_idp::http::WebConfig::new(&idp_base),
+        symbolon_idp_web::http::WebConfig::new(&idp_base),
         idp_listener,
     );
-    let sp = symbolon_sp::http::serve(
+    let sp = symbolon_sp_web::http::serve(
         store,
-        symbolon_sp::http::SpConfig::new(&sp_base),
+        symbolon_sp_web::http::SpConfig::new(&sp_base),
         sp_listener,
     );
     let (a, b) = tokio::join!(idp, sp);

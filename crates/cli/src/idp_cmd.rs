@@ -823,13 +823,17 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
             let base = base_url.unwrap_or_else(|| format!("http://{addr}"));
-            symbolon_idp::http::listen_for_shutdown();
+            symbolon_web::shutdown::listen_for_shutdown();
             println!("listening on http://{addr} (base URL {base})");
             use std::io::Write as _;
             let _ = std::io::stdout().flush();
-            symbolon_idp::http::serve(store, symbolon_idp::http::WebConfig::new(&base), listener)
-                .await
-                .map_err(|e| e.to_string())?;
+            symbolon_idp_web::http::serve(
+                store,
+                symbolon_idp_web::http::WebConfig::new(&base),
+                listener,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
         }
         IdpCommand::Events { realm, kind, limit } => {
             for ev in s.events(&realm, kind.as_deref(), limit).await.map_err(st)? {

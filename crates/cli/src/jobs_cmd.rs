@@ -5,7 +5,14 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use symbolon_idp::jobs::JOBS;
+/// Every job the binary's servers schedule: the IdP's, then the SP's.
+pub fn all_jobs() -> Vec<&'static str> {
+    symbolon_idp::JOBS
+        .iter()
+        .chain(symbolon_sp::JOBS.iter())
+        .copied()
+        .collect()
+}
 
 #[derive(Args, Debug)]
 pub struct JobsArgs {
@@ -28,8 +35,8 @@ pub fn run(a: JobsArgs) -> ExitCode {
 }
 
 async fn list<S: symbolon_store::StateStore>(s: &S, json: bool) -> Result<(), String> {
-    for name in JOBS {
-        let st = symbolon_idp::jobs::job_status(s, name)
+    for name in all_jobs() {
+        let st = symbolon_web::jobs::job_status(s, name)
             .await
             .map_err(|e| e.to_string())?;
         match (st, json) {

@@ -274,7 +274,7 @@ fn check(cfg: &Config) -> Result<(), String> {
     {
         return Err("idp.listen and sp.listen must differ".into());
     }
-    symbolon_idp::front::TrustedProxies::parse(&cfg.server.trusted_proxies)
+    symbolon_web::front::TrustedProxies::parse(&cfg.server.trusted_proxies)
         .map_err(|e| format!("server.trusted_proxies: {e}"))?;
     crate::db::cipher(
         cfg.server
@@ -413,9 +413,9 @@ where
     S: symbolon_store::IdpStore + symbolon_store::sp::SpStore,
 {
     let mut tasks = Vec::new();
-    let trusted = symbolon_idp::front::TrustedProxies::parse(&cfg.server.trusted_proxies)?;
+    let trusted = symbolon_web::front::TrustedProxies::parse(&cfg.server.trusted_proxies)?;
     // Before any "listening on" line: a SIGTERM from then on stops every server gracefully.
-    symbolon_idp::http::listen_for_shutdown();
+    symbolon_web::shutdown::listen_for_shutdown();
     if let Some(i) = &cfg.idp {
         let tls = tls_of("idp", i)?;
         let l = tokio::net::TcpListener::bind(&i.listen)
@@ -428,15 +428,16 @@ where
             i.base_url
         );
         let st = store.clone();
-        let mut wc = symbolon_idp::http::WebConfig::new(&i.base_url);
+        let mut wc = symbolon_idp_web::http::WebConfig::new(&i.base_url);
+        wc.shown_jobs = crate::jobs_cmd::all_jobs();
         wc.trusted_proxies = trusted.clone();
         wc.purge_every = std::time::Duration::from_secs(cfg.server.purge_interval_secs);
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;
-                tokio::spawn(async move { symbolon_idp::http::serve(st, wc, l).await })
+                tokio::spawn(async move { symbolon_idp_web::http::serve(st, wc, l).await })
             }
-            None => tokio::spawn(async move { symbolon_idp::http::serve(st, wc, l).await }),
+            None => tokio::spawn(async move { symbolon_idp_web::http::serve(st, wc, l).await }),
         });
     }
     if let Some(s) = &cfg.sp {
@@ -454,7 +455,7 @@ where
             s.base_url
         );
         let st = store.clone();
-        let mut sc = symbolon_sp::http::SpConfig::new(&s.base_url);
+        let mut sc = symbolon_sp_web::http::SpConfig::new(&s.base_url);
         sc.trusted_proxies = trusted.clone();
         sc.purge_every = std::time::Duration::from_secs(cfg.server.purge_interval_secs);
         if let Some(secs) = s.max_assertion_lifetime_secs {
@@ -466,9 +467,9 @@ where
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;
-                tokio::spawn(async move { symbolon_sp::http::serve(st, sc, l).await })
+                tokio::spawn(async move { symbolon_sp_web::http::serve(st, sc, l).await })
             }
-            None => tokio::spawn(async move { symbolon_sp::http::serve(st, sc, l).await }),
+            None => tokio::spawn(async move { symbolon_sp_web::http::serve(st, sc, l).await }),
         });
     }
     use std::io::Write as _;

@@ -472,13 +472,17 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
             let base = base_url.unwrap_or_else(|| format!("http://{addr}"));
             // The key exists before the first request.
             symbolon_sp::sp_key(s, &base, now).await.map_err(e)?;
-            symbolon_idp::http::listen_for_shutdown();
+            symbolon_web::shutdown::listen_for_shutdown();
             println!("listening on http://{addr} (base URL {base})");
             use std::io::Write as _;
             let _ = std::io::stdout().flush();
-            symbolon_sp::http::serve(store, symbolon_sp::http::SpConfig::new(&base), listener)
-                .await
-                .map_err(|e| e.to_string())?;
+            symbolon_sp_web::http::serve(
+                store,
+                symbolon_sp_web::http::SpConfig::new(&base),
+                listener,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
         }
     }
     Ok(())

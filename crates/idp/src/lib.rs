@@ -9,15 +9,10 @@
 //! - A realm always has exactly one active key once created; a retired key is never published
 //!   or used again.
 
-mod account;
-pub mod admin_api;
-pub mod console;
-pub mod front;
-pub mod hashing;
-pub mod http;
-pub mod jobs;
 pub mod passkey;
 pub mod roles;
+pub mod sessions;
+pub mod signin;
 pub mod totp;
 
 use symbolon_dsig::{SecureRandom, SignOptions, SigningKey, SystemRandom};
@@ -32,6 +27,9 @@ use symbolon_store::{
     Secret, StoreError, User,
 };
 use time::OffsetDateTime;
+
+/// The jobs the IdP schedules (see `symbolon_web::jobs`).
+pub const JOBS: [&str; 1] = ["idp:purge-state"];
 
 /// Why an operation failed. Messages are safe to show to an administrator.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +46,15 @@ pub enum IdpError {
     Crypto(String),
     #[error(transparent)]
     Busy(#[from] hashing::Busy),
+}
+
+impl From<symbolon_secret::SecretError> for IdpError {
+    fn from(e: symbolon_secret::SecretError) -> Self {
+        match e {
+            symbolon_secret::SecretError::PasswordTooShort => IdpError::Invalid(e.to_string()),
+            symbolon_secret::SecretError::Crypto(m) => IdpError::Crypto(m),
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, IdpError>;
@@ -91,31 +98,7 @@ fn valid_name(s: &str, what: &str) -> Result<()> {
     }
 }
 
-/// Key algorithms a realm can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyAlgorithm {
-    Rsa2048,
-    Rsa3072,
-    EcP256,
-}
-
-impl KeyAlgorithm {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyAlgorithm::Rsa2048 => "rsa2048",
-            KeyAlgorithm::Rsa3072 => "rsa3072",
-            KeyAlgorithm::EcP256 => "ec-p256",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "rsa2048" => Some(KeyAlgorithm::Rsa2048),
-            "rsa3072" => Some(KeyAlgorithm::Rsa3072),
-            "ec-p256" => Some(KeyAlgorithm::EcP256),
-            _ => None,
-        }
-    }
-}
+pub use symbolon_secret::{KeyAlgorithm, hashing, random_hex, verify_password};
 
 /// Generate a key pair and a self-signed certificate (valid three years).
 pub fn generate_key(
@@ -123,26 +106,8 @@ pub fn generate_key(
     common_name: &str,
     now: OffsetDateTime,
 ) -> Result<(Secret, Vec<u8>)> {
-    let crypto = |e: rcgen::Error| IdpError::Crypto(e.to_string());
-    let key = match alg {
-        KeyAlgorithm::Rsa2048 => {
-            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
-        }
-        KeyAlgorithm::Rsa3072 => {
-            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_3072)
-        }
-        KeyAlgorithm::EcP256 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
-    }
-    .map_err(crypto)?;
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(crypto)?;
-    params.distinguished_name = rcgen::DistinguishedName::new();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, common_name);
-    params.not_before = now - time::Duration::minutes(5);
-    params.not_after = now + time::Duration::days(3 * 365);
-    let cert = params.self_signed(&key).map_err(crypto)?;
-    Ok((Secret(key.serialize_pem()), cert.der().to_vec()))
+    let (pem, der) = symbolon_secret::generate_key(alg, common_name, now)?;
+    Ok((Secret(pem), der))
 }
 
 /// Stored times have whole-second precision; records are created with it so that a record
@@ -390,35 +355,7 @@ pub struct NewUser {
 
 /// Argon2id (OWASP parameters: 19 MiB, 2 passes) with a salt from the system RNG.
 pub fn hash_password(password: &str) -> Result<String> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    if password.chars().count() < 8 {
-        return Err(IdpError::Invalid(
-            "the password must have at least 8 characters".into(),
-        ));
-    }
-    let mut salt = [0u8; 16];
-    SystemRandom::new()
-        .fill(&mut salt)
-        .map_err(|_| IdpError::Crypto("no randomness".into()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| IdpError::Crypto(e.to_string()))?;
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| IdpError::Crypto(e.to_string()))
-}
-
-/// Check a password against a stored PHC string (constant time in the password).
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(phc).is_ok_and(|h| {
-        // Never allocate what a stored hash asks for beyond 64 MiB (the library would abort).
-        if argon2::Params::try_from(&h).map_or(true, |p| p.block_count() > 64 * 1024) {
-            return false;
-        }
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    Ok(symbolon_secret::hash_password(password)?)
 }
 
 /// Usernames compare case-insensitively (stored lower-case), as in Keycloak.
@@ -586,30 +523,15 @@ pub async fn set_auth_policy<S: IdpStore>(
     .await
 }
 
-/// 256 random bits as hex (session IDs, CSRF tokens, admin tokens, registration links), or
-/// `None` when the system has no randomness to give.
-pub fn random_hex() -> Option<String> {
-    let mut b = [0u8; 32];
-    SystemRandom::new().fill(&mut b).ok()?;
-    Some(b.iter().map(|x| format!("{x:02x}")).collect())
-}
-
 /// A time as pages show it: RFC 3339 in UTC, to the second.
-pub(crate) fn utc_text(t: OffsetDateTime) -> String {
+pub fn utc_text(t: OffsetDateTime) -> String {
     t.replace_nanosecond(0)
         .unwrap_or(t)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
-/// SHA-256 of a text, as lowercase hex (how recovery codes, admin tokens and registration links
-/// are stored).
-pub(crate) fn hex_sha256(text: &str) -> String {
-    symbolon_dsig::sha256(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use symbolon_secret::hex_sha256;
 
 /// What a user needs to set up an authenticator app: shown once.
 #[derive(Debug)]
@@ -734,7 +656,7 @@ pub async fn reset_credentials<S: IdpStore>(
     let user = user_or_error(store, realm, username).await?;
     store.remove_totp(&user.id).await?;
     let n = store.remove_passkeys(&user.id).await?;
-    let sessions = http::sign_out_everywhere(store, &user.id).await?;
+    let sessions = sessions::sign_out_everywhere(store, &user.id, now).await?;
     audit(
         store,
         realm,

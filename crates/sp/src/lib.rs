@@ -12,11 +12,8 @@
 //! - Every admin change and every sign-in (or refusal) is in the account's audit log.
 
 mod acs;
-mod api;
-mod console;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod http;
 
 pub use acs::{
     AcsError, AcsMode, AcsPolicy, Pair, SignIn, TRACE_EXCERPT_BYTES, TRACE_MAX_BYTES,
@@ -33,6 +30,9 @@ use symbolon_store::sp::{
 };
 use time::OffsetDateTime;
 
+/// The jobs the SP schedules (see `symbolon_web::jobs`).
+pub const JOBS: [&str; 3] = ["sp:purge-state", "sp:prune-saml-users", "sp:prune-traces"];
+
 /// Roles every account starts with.
 pub const BUILTIN_ROLES: [&str; 3] = ["Full Access", "Read Only", "Auditor"];
 
@@ -48,7 +48,7 @@ pub enum SpError {
     #[error("{0}")]
     Crypto(String),
     #[error(transparent)]
-    Busy(#[from] symbolon_idp::hashing::Busy),
+    Busy(#[from] symbolon_secret::hashing::Busy),
 }
 
 pub type Result<T> = std::result::Result<T, SpError>;
@@ -254,7 +254,7 @@ pub async fn add_native_user<S: SpStore>(
         Some(r) => Some(role_named(store, account_id, r).await?.id),
         None => None,
     };
-    let hash = symbolon_idp::hashing::hash(password)
+    let hash = symbolon_secret::hashing::hash(password)
         .await?
         .map_err(|e| SpError::Invalid(e.to_string()))?;
     let user = NativeUser {
@@ -671,7 +671,7 @@ pub async fn native_sign_in<S: SpStore>(
     let email = email.trim().to_lowercase();
     let mut pairs = Vec::new();
     for (u, hash) in store.native_users_by_email(&email).await? {
-        if !symbolon_idp::hashing::verify(password, &hash).await? {
+        if !symbolon_secret::hashing::verify(password, &hash).await? {
             continue;
         }
         let roles = store.account_roles(&u.account_id).await?;
@@ -790,12 +790,7 @@ pub async fn create_api_key<S: SpStore>(
     Ok((id, key))
 }
 
-fn hex_sha256(s: &str) -> String {
-    symbolon_dsig::sha256(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+use symbolon_secret::hex_sha256;
 
 /// The live API key this bearer value names, if any.
 pub async fn authenticate_api_key<S: SpStore>(
@@ -874,12 +869,13 @@ pub async fn sp_key<S: SpStore>(store: &S, base_url: &str, now: OffsetDateTime) 
     if let Some(k) = store.sp_key().await? {
         return Ok(k);
     }
-    let (pem, der) = symbolon_idp::generate_key(
-        symbolon_idp::KeyAlgorithm::Rsa2048,
+    let (pem, der) = symbolon_secret::generate_key(
+        symbolon_secret::KeyAlgorithm::Rsa2048,
         &format!("Symbolon SP {base_url}"),
         now,
     )
     .map_err(|e| SpError::Crypto(e.to_string()))?;
+    let pem = symbolon_store::Secret(pem);
     let kid = symbolon_dsig::sha256(&der)
         .iter()
         .take(12)

@@ -140,7 +140,7 @@ pub async fn verify(password: &str, phc: &str) -> Result<bool, Busy> {
 }
 
 /// [`crate::hash_password`] on a worker.
-pub async fn hash(password: &str) -> Result<crate::Result<String>, Busy> {
+pub async fn hash(password: &str) -> Result<Result<String, crate::SecretError>, Busy> {
     let password = password.to_string();
     run(move || crate::hash_password(&password)).await
 }

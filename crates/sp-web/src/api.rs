@@ -15,7 +15,7 @@ use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
 
 use crate::http::AppState;
-use crate::{Actor, SpError};
+use symbolon_sp::{Actor, SpError};
 
 pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
     Router::new()
@@ -103,7 +103,7 @@ async fn caller<S: SpStore>(st: &AppState<S>, h: &HeaderMap) -> ApiResult<(Strin
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(unauthorized)?;
-    let k = crate::authenticate_api_key(&st.store, key.trim())
+    let k = symbolon_sp::authenticate_api_key(&st.store, key.trim())
         .await?
         .ok_or_else(unauthorized)?;
     let actor = Actor(format!(
@@ -118,7 +118,7 @@ async fn account<S: SpStore>(
     h: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let (acc, _) = caller(&st, &h).await?;
-    let a = crate::account(&st.store, &acc).await?;
+    let a = symbolon_sp::account(&st.store, &acc).await?;
     Ok(Json(json!({"id": a.id, "name": a.name})))
 }
 
@@ -149,7 +149,7 @@ async fn add_role<S: SpStore>(
     Json(rep): Json<NameRep>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let (acc, actor) = caller(&st, &h).await?;
-    let r = crate::add_role(
+    let r = symbolon_sp::add_role(
         &st.store,
         &actor,
         &acc,
@@ -170,7 +170,7 @@ fn idp_json(i: &symbolon_store::sp::IdpConfig, now: OffsetDateTime) -> Value {
         "description": i.description,
         "entityId": i.entity_id,
         "ssoUrl": i.sso_url,
-        "certificates": crate::describe_certs(&i.certs, now),
+        "certificates": symbolon_sp::describe_certs(&i.certs, now),
         "nameAttribute": i.name_attribute,
         "localeAttribute": i.locale_attribute,
         "timezoneAttribute": i.timezone_attribute,
@@ -220,7 +220,7 @@ async fn add_idp<S: SpStore>(
 ) -> ApiResult<Response> {
     let (acc, actor) = caller(&st, &h).await?;
     let now = OffsetDateTime::now_utc();
-    let summary = crate::add_idp(
+    let summary = symbolon_sp::add_idp(
         &st.store,
         &actor,
         &acc,
@@ -230,14 +230,14 @@ async fn add_idp<S: SpStore>(
         now,
     )
     .await?;
-    let profile = crate::MappingProfile {
+    let profile = symbolon_sp::MappingProfile {
         name: rep.name_attribute,
         locale: rep.locale_attribute,
         timezone: rep.timezone_attribute,
         role: rep.role_attribute,
         sp_initiated: rep.sp_initiated,
     };
-    crate::set_profile(&st.store, &actor, &acc, &summary.config.name, &profile, now).await?;
+    symbolon_sp::set_profile(&st.store, &actor, &acc, &summary.config.name, &profile, now).await?;
     let saved = st
         .store
         .idp_by_id(&summary.config.id)
@@ -315,7 +315,7 @@ async fn add_mapping<S: SpStore>(
 ) -> ApiResult<StatusCode> {
     let (acc, actor) = caller(&st, &h).await?;
     let i = idp_of(&st, &acc, &id).await?;
-    crate::map_group(
+    symbolon_sp::map_group(
         &st.store,
         &actor,
         &acc,
@@ -357,7 +357,7 @@ async fn add_saml_account<S: SpStore>(
 ) -> ApiResult<StatusCode> {
     let (acc, actor) = caller(&st, &h).await?;
     let role = rep.role.unwrap_or_default();
-    crate::add_saml_account(
+    symbolon_sp::add_saml_account(
         &st.store,
         &actor,
         &acc,

@@ -144,7 +144,7 @@ async fn render<S: IdpStore>(
     for c in st.store().clients(&s.realm.name).await? {
         if c.enabled
             && let Some(home) = c.home_url.clone()
-            && crate::may_use(st.store(), &c, &s.user).await?
+            && symbolon_idp::may_use(st.store(), &c, &s.user).await?
         {
             apps.push((c.name.clone().unwrap_or_else(|| c.client_id.clone()), home));
         }
@@ -153,21 +153,21 @@ async fn render<S: IdpStore>(
     for (_, v) in st
         .store()
         .list_state(
-            crate::http::USER_SESSION,
+            symbolon_idp::sessions::USER_SESSION,
             &format!("{}:", s.user.id),
             OffsetDateTime::now_utc(),
         )
         .await?
     {
-        if let Ok(u) = serde_json::from_str::<crate::http::UserSession>(&v) {
+        if let Ok(u) = serde_json::from_str::<symbolon_idp::sessions::UserSession>(&v) {
             let started = OffsetDateTime::from_unix_timestamp(u.started)
-                .map(crate::utc_text)
+                .map(symbolon_idp::utc_text)
                 .unwrap_or_default();
             let current = u.session_id == s.session_id;
             sessions.push((handle(&u.session_id), started, u.method, current));
         }
     }
-    let policy = crate::auth_policy(st.store(), &s.realm.name).await?;
+    let policy = symbolon_idp::auth_policy(st.store(), &s.realm.name).await?;
     let mut passkey_options = None;
     let mut passkeys = Vec::new();
     if policy.passkeys()
@@ -180,7 +180,7 @@ async fn render<S: IdpStore>(
             .map_err(|_| WebError::internal())?;
         st.store()
             .put_state(
-                crate::http::PASSKEY_REG,
+                symbolon_idp::sessions::PASSKEY_REG,
                 &format!("account:{}", s.session_id),
                 &challenge.state,
                 OffsetDateTime::now_utc() + time::Duration::minutes(10),
@@ -192,13 +192,13 @@ async fn render<S: IdpStore>(
             .map(|p| PasskeyRow {
                 id: p.id,
                 name: p.name,
-                created: crate::utc_text(p.created_at),
+                created: symbolon_idp::utc_text(p.created_at),
                 last_used: p
                     .last_used
-                    .map(crate::utc_text)
+                    .map(symbolon_idp::utc_text)
                     .unwrap_or_else(|| "never".into()),
                 synced: p.backup_state,
-                flagged: p.flagged_at.map(crate::utc_text),
+                flagged: p.flagged_at.map(symbolon_idp::utc_text),
             })
             .collect();
     }
@@ -221,7 +221,7 @@ async fn render<S: IdpStore>(
         confirm_passkey: v.confirm_passkey,
         passkey_name: v.passkey_name,
         passkey_error: v.passkey_error,
-        passkey_only: policy == crate::AuthPolicy::PasskeyOnly,
+        passkey_only: policy == symbolon_idp::AuthPolicy::PasskeyOnly,
     };
     let scripted = page.passkey_options.is_some();
     let body = page.render().map_err(|_| WebError::internal())?;
@@ -272,12 +272,12 @@ async fn totp<S: IdpStore>(
     };
     check_form(&st, &s, f.csrf.as_deref(), &headers)?;
     let now = OffsetDateTime::now_utc();
-    let actor = crate::Actor(format!("{} (account console)", s.user.username));
+    let actor = symbolon_idp::Actor(format!("{} (account console)", s.user.username));
     match f.action.as_deref() {
         Some("setup") => {
             let rng = symbolon_dsig::SystemRandom::new();
-            let secret = crate::totp::new_secret(&rng).ok_or_else(WebError::internal)?;
-            let b32 = crate::totp::to_base32(&secret);
+            let secret = symbolon_idp::totp::new_secret(&rng).ok_or_else(WebError::internal)?;
+            let b32 = symbolon_idp::totp::to_base32(&secret);
             // Kept for ten minutes under this session until the user proves the app has it.
             st.store()
                 .put_state(
@@ -292,7 +292,7 @@ async fn totp<S: IdpStore>(
                 .email
                 .clone()
                 .unwrap_or_else(|| s.user.username.clone());
-            let uri = crate::totp::otpauth_uri(&s.realm.display_name, &account, &secret);
+            let uri = symbolon_idp::totp::otpauth_uri(&s.realm.display_name, &account, &secret);
             let view = View {
                 setup: Some((qr_svg(&uri)?, b32)),
                 ..View::default()
@@ -307,15 +307,16 @@ async fn totp<S: IdpStore>(
                 };
                 return render(&st, &s, view, StatusCode::BAD_REQUEST).await;
             };
-            let secret = crate::totp::from_base32(&b32).ok_or_else(WebError::internal)?;
+            let secret = symbolon_idp::totp::from_base32(&b32).ok_or_else(WebError::internal)?;
             let code = f.code.unwrap_or_default();
-            let Some(step) = crate::totp::verify(&secret, &code, now.unix_timestamp(), None) else {
+            let Some(step) = symbolon_idp::totp::verify(&secret, &code, now.unix_timestamp(), None)
+            else {
                 let account = s
                     .user
                     .email
                     .clone()
                     .unwrap_or_else(|| s.user.username.clone());
-                let uri = crate::totp::otpauth_uri(&s.realm.display_name, &account, &secret);
+                let uri = symbolon_idp::totp::otpauth_uri(&s.realm.display_name, &account, &secret);
                 let view = View {
                     setup: Some((qr_svg(&uri)?, b32)),
                     error: Some(
@@ -326,10 +327,11 @@ async fn totp<S: IdpStore>(
                 return render(&st, &s, view, StatusCode::BAD_REQUEST).await;
             };
             let rng = symbolon_dsig::SystemRandom::new();
-            let codes = crate::totp::recovery_codes(&rng, 10).ok_or_else(WebError::internal)?;
+            let codes =
+                symbolon_idp::totp::recovery_codes(&rng, 10).ok_or_else(WebError::internal)?;
             let hashes: Vec<String> = codes
                 .iter()
-                .map(|c| crate::hex_sha256(&crate::totp::normalise_recovery_code(c)))
+                .map(|c| symbolon_idp::hex_sha256(&symbolon_idp::totp::normalise_recovery_code(c)))
                 .collect();
             let cred = TotpCredential {
                 secret: Secret(b32),
@@ -406,14 +408,14 @@ async fn sign_out<S: IdpStore>(
     let mine = st
         .store()
         .list_state(
-            crate::http::USER_SESSION,
+            symbolon_idp::sessions::USER_SESSION,
             &format!("{}:", s.user.id),
             OffsetDateTime::now_utc(),
         )
         .await?
         .into_iter()
         .filter_map(|(k, v)| {
-            serde_json::from_str::<crate::http::UserSession>(&v)
+            serde_json::from_str::<symbolon_idp::sessions::UserSession>(&v)
                 .ok()
                 .map(|u| (k, u.session_id))
         })
@@ -422,10 +424,10 @@ async fn sign_out<S: IdpStore>(
         return Err(WebError::bad_request("That session is not one of yours."));
     };
     st.store()
-        .delete_state(crate::http::SSO_SESSION_KIND, &target)
+        .delete_state(symbolon_idp::sessions::SSO_SESSION, &target)
         .await?;
     st.store()
-        .delete_state(crate::http::USER_SESSION, &index)
+        .delete_state(symbolon_idp::sessions::USER_SESSION, &index)
         .await?;
     crate::http::record_event(
         &st,
@@ -450,7 +452,10 @@ async fn sign_out<S: IdpStore>(
 
 /// What the page shows for a session: a hash of its ID (the ID is a bearer secret).
 fn handle(session_id: &str) -> String {
-    crate::hex_sha256(session_id).chars().take(32).collect()
+    symbolon_idp::hex_sha256(session_id)
+        .chars()
+        .take(32)
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -476,7 +481,7 @@ async fn passkeys<S: IdpStore>(
         Err(login) => return Ok(login),
     };
     check_form(&st, &s, f.csrf.as_deref(), &headers)?;
-    let policy = crate::auth_policy(st.store(), &realm).await?;
+    let policy = symbolon_idp::auth_policy(st.store(), &realm).await?;
     let Some(rp) = crate::http::relying_party(st.config(), &s.realm).filter(|_| policy.passkeys())
     else {
         return Err(WebError::bad_request_page(
@@ -495,7 +500,7 @@ async fn passkeys<S: IdpStore>(
             let state = st
                 .store()
                 .take_state(
-                    crate::http::PASSKEY_REG,
+                    symbolon_idp::sessions::PASSKEY_REG,
                     &format!("account:{}", s.session_id),
                     now,
                 )
@@ -527,7 +532,7 @@ async fn passkeys<S: IdpStore>(
                     };
                     render(&st, &s, view, StatusCode::OK).await
                 }
-                Err(crate::passkey::PasskeyError::Store(e)) => Err(e.into()),
+                Err(symbolon_idp::passkey::PasskeyError::Store(e)) => Err(e.into()),
                 Err(e) => {
                     crate::http::record_event(
                         &st,
@@ -573,7 +578,7 @@ async fn passkeys<S: IdpStore>(
             }
         },
         Some("rename") => {
-            let name = match crate::passkey::check_name(f.name.as_deref().unwrap_or("")) {
+            let name = match symbolon_idp::passkey::check_name(f.name.as_deref().unwrap_or("")) {
                 Ok(n) => n,
                 Err(e) => {
                     let view = View {

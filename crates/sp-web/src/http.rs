@@ -15,7 +15,7 @@ use symbolon_dsig::SystemRandom;
 use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
 
-use crate::{AcsError, Pair, SignIn};
+use symbolon_sp::{AcsError, Pair, SignIn};
 
 const SESSION_COOKIE: &str = "SYMBOLON_SP_SESSION";
 
@@ -26,11 +26,11 @@ pub struct SpConfig {
     pub base_url: String,
     pub session_lifetime: time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client (access log).
-    pub trusted_proxies: symbolon_idp::front::TrustedProxies,
+    pub trusted_proxies: symbolon_web::front::TrustedProxies,
     /// How often expired state is purged (by one instance).
     pub purge_every: std::time::Duration,
     /// Assertion lifetime cap and the bounds on recording rejections.
-    pub acs: crate::AcsPolicy,
+    pub acs: symbolon_sp::AcsPolicy,
     /// How long traces of rejected responses are kept (pruned daily by one instance).
     pub trace_retention: time::Duration,
 }
@@ -40,9 +40,9 @@ impl SpConfig {
         SpConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
             session_lifetime: time::Duration::hours(8),
-            trusted_proxies: symbolon_idp::front::TrustedProxies::default(),
+            trusted_proxies: symbolon_web::front::TrustedProxies::default(),
             purge_every: std::time::Duration::from_secs(600),
-            acs: crate::AcsPolicy::default(),
+            acs: symbolon_sp::AcsPolicy::default(),
             trace_retention: time::Duration::days(7),
         }
     }
@@ -111,12 +111,12 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .merge(crate::console::routes::<S>())
         .merge(crate::api::routes::<S>())
         .with_state(st);
-    symbolon_idp::front::harden(router, Arc::new(error_page))
+    symbolon_web::front::harden(router, Arc::new(error_page))
 }
 
 /// The SP's page for statuses answered outside a handler (and for a handler's panic).
 fn error_page(status: StatusCode, reference: Option<&str>) -> Response {
-    let (title, text) = symbolon_idp::front::status_text(status);
+    let (title, text) = symbolon_web::front::status_text(status);
     let details = reference
         .map(|r| vec![("Reference".to_string(), r.to_string())])
         .unwrap_or_default();
@@ -130,27 +130,27 @@ where
     S: SpStore,
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
-    let holder = symbolon_idp::jobs::instance_id();
-    tokio::spawn(symbolon_idp::jobs::every(
+    let holder = symbolon_web::jobs::instance_id();
+    tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
         holder.clone(),
         "sp:prune-saml-users",
         std::time::Duration::from_secs(24 * 3600),
         |s: S, now| async move {
-            crate::prune_saml_users(&s, now)
+            symbolon_sp::prune_saml_users(&s, now)
                 .await
                 .map(|n| format!("removed {n} SAML users not seen for 365 days"))
                 .map_err(|e| e.to_string())
         },
     ));
     let retention = cfg.trace_retention;
-    tokio::spawn(symbolon_idp::jobs::every(
+    tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
         holder.clone(),
         "sp:prune-traces",
         std::time::Duration::from_secs(24 * 3600),
         move |s: S, now| async move {
-            crate::prune_traces(&s, now, retention)
+            symbolon_sp::prune_traces(&s, now, retention)
                 .await
                 .map(|n| {
                     format!(
@@ -161,20 +161,20 @@ where
                 .map_err(|e| e.to_string())
         },
     ));
-    tokio::spawn(symbolon_idp::jobs::every(
+    tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
         holder,
         "sp:purge-state",
         cfg.purge_every,
-        symbolon_idp::jobs::purge_state,
+        symbolon_web::jobs::purge_state,
     ));
     let trusted = cfg.trusted_proxies.clone();
-    let app = symbolon_idp::front::with_access_log(router(store, cfg), trusted);
+    let app = symbolon_web::front::with_access_log(router(store, cfg), trusted);
     axum::serve(
-        symbolon_idp::front::PeerListener(listener),
-        app.into_make_service_with_connect_info::<symbolon_idp::front::Peer>(),
+        symbolon_web::front::PeerListener(listener),
+        app.into_make_service_with_connect_info::<symbolon_web::front::Peer>(),
     )
-    .with_graceful_shutdown(symbolon_idp::http::shutdown_signal())
+    .with_graceful_shutdown(symbolon_web::shutdown::shutdown_signal())
     .await
 }
 
@@ -191,7 +191,7 @@ async fn readyz<S: SpStore>(State(st): State<AppState<S>>) -> Response {
 }
 
 async fn css() -> Response {
-    let mut r = symbolon_idp::http::STYLESHEET.into_response();
+    let mut r = symbolon_web::page::STYLESHEET.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/css; charset=utf-8"),
@@ -308,7 +308,7 @@ pub(crate) fn message(
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 res.headers_mut().insert(
                     header::RETRY_AFTER,
-                    HeaderValue::from(symbolon_idp::hashing::RETRY_AFTER_SECS),
+                    HeaderValue::from(symbolon_secret::hashing::RETRY_AFTER_SECS),
                 );
             }
             res
@@ -318,7 +318,7 @@ pub(crate) fn message(
 }
 
 async fn metadata<S: SpStore>(State(st): State<AppState<S>>) -> Response {
-    match crate::sp_metadata(&st.store, &st.cfg.base_url, OffsetDateTime::now_utc()).await {
+    match symbolon_sp::sp_metadata(&st.store, &st.cfg.base_url, OffsetDateTime::now_utc()).await {
         Ok(xml) => {
             let mut r = xml.into_response();
             r.headers_mut().insert(
@@ -331,7 +331,7 @@ async fn metadata<S: SpStore>(State(st): State<AppState<S>>) -> Response {
             );
             r
         }
-        Err(crate::SpError::Store(symbolon_store::StoreError::Unavailable(cause))) => {
+        Err(symbolon_sp::SpError::Store(symbolon_store::StoreError::Unavailable(cause))) => {
             unavailable(cause)
         }
         Err(e) => {
@@ -347,11 +347,11 @@ async fn metadata<S: SpStore>(State(st): State<AppState<S>>) -> Response {
 }
 
 fn random_token() -> Option<String> {
-    symbolon_idp::http::random_hex()
+    symbolon_web::random_hex()
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    symbolon_idp::http::cookie(headers, name)
+    symbolon_web::request::cookie(headers, name)
 }
 
 #[derive(Deserialize)]
@@ -429,14 +429,14 @@ async fn acs<S: SpStore>(
         }
     };
     let now = OffsetDateTime::now_utc();
-    let sp = crate::sp_settings(&st.cfg.base_url);
-    let sign_in = match crate::consume_response(
+    let sp = symbolon_sp::sp_settings(&st.cfg.base_url);
+    let sign_in = match symbolon_sp::consume_response(
         &st.store,
         &sp,
         &xml,
         in_response_to.as_deref(),
         now,
-        crate::AcsMode::SignIn,
+        symbolon_sp::AcsMode::SignIn,
         &st.cfg.acs,
     )
     .await
@@ -472,7 +472,7 @@ async fn acs<S: SpStore>(
             native: sign_in
                 .refused
                 .iter()
-                .any(|r| r.1.starts_with(crate::MASTER_REFUSED))
+                .any(|r| r.1.starts_with(symbolon_sp::MASTER_REFUSED))
                 .then_some(("/login", t.native_sign_on)),
         };
         return match page.render() {
@@ -499,7 +499,8 @@ async fn acs<S: SpStore>(
     let single = sign_in.pairs.len() == 1;
     if single
         && let Some(p) = sign_in.pairs.first()
-        && let Err(e) = crate::record_sign_in(&st.store, &sign_in.name_id, p, "SignIn", now).await
+        && let Err(e) =
+            symbolon_sp::record_sign_in(&st.store, &sign_in.name_id, p, "SignIn", now).await
     {
         tracing::error!("recording a sign-in: {e}");
         return message(
@@ -631,7 +632,7 @@ async fn pick<S: SpStore>(
             vec![],
         );
     };
-    if !symbolon_idp::http::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
+    if !symbolon_web::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
         return message(
             StatusCode::FORBIDDEN,
             "Invalid form submission",
@@ -655,7 +656,7 @@ async fn pick<S: SpStore>(
     } else {
         "SignIn"
     };
-    if let Err(e) = crate::record_sign_in(
+    if let Err(e) = symbolon_sp::record_sign_in(
         &st.store,
         &s.sign_in.name_id,
         &p.1,
@@ -712,7 +713,7 @@ async fn logout<S: SpStore>(
     let Some((id, s)) = found else {
         return Redirect::to("/login").into_response();
     };
-    if !symbolon_idp::http::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
+    if !symbolon_web::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
         return message(
             StatusCode::FORBIDDEN,
             "Invalid form submission",
@@ -764,7 +765,7 @@ async fn home<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -> 
             .unwrap_or(&s.sign_in.name_id),
         account: &p.account_name,
         role: &p.role,
-        signed_in_at: crate::format_in_zone(s.signed_in_at, s.sign_in.timezone.as_deref()),
+        signed_in_at: symbolon_sp::format_in_zone(s.signed_in_at, s.sign_in.timezone.as_deref()),
         switchable: s.sign_in.pairs.len() > 1,
         may_administer: p.may_administer(),
         csrf: &s.csrf,
@@ -850,10 +851,10 @@ async fn login<S: SpStore>(
         );
     };
     let csrf = f.csrf.unwrap_or_default();
-    if !symbolon_idp::http::secret_eq(
+    if !symbolon_web::secret_eq(
         &csrf,
         &cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default(),
-    ) || !symbolon_idp::http::same_origin_as(&st.cfg.base_url, &headers)
+    ) || !symbolon_web::request::same_origin_as(&st.cfg.base_url, &headers)
     {
         return message(
             StatusCode::FORBIDDEN,
@@ -879,7 +880,8 @@ async fn login<S: SpStore>(
         Err(e) => return unavailable(e),
     };
     if locked {
-        let _ = crate::native_sign_in_failed(&st.store, &email, "temporarily locked", now).await;
+        let _ =
+            symbolon_sp::native_sign_in_failed(&st.store, &email, "temporarily locked", now).await;
         return login_page(
             &st,
             StatusCode::TOO_MANY_REQUESTS,
@@ -887,7 +889,7 @@ async fn login<S: SpStore>(
             Some("Too many failed attempts. Try again in a few minutes."),
         );
     }
-    let pairs = match crate::native_sign_in(&st.store, &email, &password, now).await {
+    let pairs = match symbolon_sp::native_sign_in(&st.store, &email, &password, now).await {
         Ok(p) => p,
         Err(e) => {
             tracing::error!("native sign-in: {e}");
@@ -920,7 +922,8 @@ async fn login<S: SpStore>(
             Err(e) => return unavailable(e),
         }
         let _ =
-            crate::native_sign_in_failed(&st.store, &email, "wrong email or password", now).await;
+            symbolon_sp::native_sign_in_failed(&st.store, &email, "wrong email or password", now)
+                .await;
         return login_page(
             &st,
             StatusCode::UNAUTHORIZED,
@@ -1004,7 +1007,8 @@ async fn sp_initiated<S: SpStore>(
         );
     };
     let now = OffsetDateTime::now_utc();
-    let url = match crate::authn_request_url(&st.cfg.base_url, &cfg, &request_id, &state, now) {
+    let url = match symbolon_sp::authn_request_url(&st.cfg.base_url, &cfg, &request_id, &state, now)
+    {
         Ok(u) => u,
         Err(e) => {
             return message(

@@ -20,7 +20,7 @@ use symbolon_store::{Client, IdpStore};
 use time::OffsetDateTime;
 
 use crate::http::{AppState, WebError};
-use crate::{Actor, IdpError};
+use symbolon_idp::{Actor, IdpError};
 
 /// The realm whose users administer everything.
 pub const MASTER_REALM: &str = "master";
@@ -96,7 +96,7 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
 }
 
 /// The console stylesheet (also served by the SP's account console).
-pub const CONSOLE_STYLESHEET: &str = include_str!("../static/console.css");
+pub use symbolon_web::page::CONSOLE_STYLESHEET;
 
 async fn css() -> Response {
     let mut r = CONSOLE_STYLESHEET.into_response();
@@ -229,7 +229,7 @@ async fn login<S: IdpStore>(
         )
         .into_response();
     }
-    let username = crate::normalize_username(f.username.as_deref().unwrap_or(""));
+    let username = symbolon_idp::normalize_username(f.username.as_deref().unwrap_or(""));
     let password = f.password.unwrap_or_default();
     let again = |msg: &str, status: StatusCode| {
         page_status(
@@ -252,10 +252,11 @@ async fn login<S: IdpStore>(
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
-    let user = match crate::check_password(st.store(), MASTER_REALM, &username, &password).await {
-        Ok(u) => u,
-        Err(_) => return WebError::internal_error().into_response(),
-    };
+    let user =
+        match symbolon_idp::check_password(st.store(), MASTER_REALM, &username, &password).await {
+            Ok(u) => u,
+            Err(_) => return WebError::internal_error().into_response(),
+        };
     let Some(user) = user.filter(|_| !password.is_empty()) else {
         if let Err(e) = st.record_failure(MASTER_REALM, &username).await {
             return WebError::from(e).into_response();
@@ -365,11 +366,11 @@ async fn realms<S: IdpStore>(State(st): State<AppState<S>>, headers: HeaderMap) 
         Err(e) => return WebError::from(e).into_response(),
     };
     let mut jobs = Vec::new();
-    for name in crate::jobs::JOBS {
-        let row = match crate::jobs::job_status(st.store(), name).await {
+    for name in st.config().shown_jobs.iter().copied() {
+        let row = match symbolon_web::jobs::job_status(st.store(), name).await {
             Ok(Some(j)) => [
                 name.to_string(),
-                crate::utc_text(j.last_run),
+                symbolon_idp::utc_text(j.last_run),
                 j.holder,
                 j.runs.to_string(),
                 format!("{}{}", if j.ok { "" } else { "FAILED: " }, j.outcome),
@@ -580,7 +581,7 @@ async fn import<S: IdpStore>(
         return fail("Choose a metadata file or paste the metadata XML.".into());
     }
     let actor = Actor(s.username.clone());
-    match crate::import_client(
+    match symbolon_idp::import_client(
         st.store(),
         &actor,
         &realm,
@@ -769,7 +770,7 @@ async fn render_client<S: IdpStore>(
     findings: Vec<(String, String)>,
     notice: Option<String>,
 ) -> Response {
-    let access = crate::client_access_summary(st.store(), c)
+    let access = symbolon_idp::client_access_summary(st.store(), c)
         .await
         .unwrap_or_default();
     let formats = ["email", "persistent", "transient", "username"]
@@ -785,7 +786,7 @@ async fn render_client<S: IdpStore>(
         .mappers
         .iter()
         .map(|m| {
-            let (kind, param) = crate::roles::mapper_kind(&m.source);
+            let (kind, param) = symbolon_idp::roles::mapper_kind(&m.source);
             MapperRow {
                 name: m.name.clone(),
                 attribute: m.saml_attribute.clone(),
@@ -945,7 +946,7 @@ async fn save_client<S: IdpStore>(
         e.home_url =
             Some("The Home URL must start with https:// (or http:// for local testing).".into());
     }
-    if !form.url_name.is_empty() && crate::valid_name_pub(&form.url_name).is_err() {
+    if !form.url_name.is_empty() && symbolon_idp::valid_name_pub(&form.url_name).is_err() {
         e.url_name = Some("Use letters, digits, '-', '_' or '.' (1-64 characters).".into());
     }
     let lifespan = if form.lifespan.is_empty() {
@@ -988,7 +989,7 @@ async fn save_client<S: IdpStore>(
         c.sign_assertions = f.sign_assertions.is_some();
         c.client_signature_required = f.client_signature_required.is_some();
         c.assertion_lifespan_secs = lifespan;
-        match crate::update_client(
+        match symbolon_idp::update_client(
             st.store(),
             &Actor(s.username.clone()),
             &c,
@@ -1056,7 +1057,7 @@ async fn settings_page<S: IdpStore>(
     notice: Option<String>,
 ) -> Response {
     let realm = &r.name;
-    let policy = match crate::auth_policy(st.store(), realm).await {
+    let policy = match symbolon_idp::auth_policy(st.store(), realm).await {
         Ok(p) => p,
         Err(e) => return WebError::from(e).into_response(),
     };
@@ -1069,10 +1070,10 @@ async fn settings_page<S: IdpStore>(
             admin: &s.username,
             notice,
             display_name: &r.display_name,
-            entity_id: crate::entity_id(base, realm),
-            endpoint: crate::saml_endpoint(base, realm),
-            descriptor: format!("{}/descriptor", crate::saml_endpoint(base, realm)),
-            policies: crate::AuthPolicy::ALL
+            entity_id: symbolon_idp::entity_id(base, realm),
+            endpoint: symbolon_idp::saml_endpoint(base, realm),
+            descriptor: format!("{}/descriptor", symbolon_idp::saml_endpoint(base, realm)),
+            policies: symbolon_idp::AuthPolicy::ALL
                 .into_iter()
                 .map(|p| (p.as_str(), p.label(), p == policy))
                 .collect(),
@@ -1104,11 +1105,15 @@ async fn set_policy<S: IdpStore>(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let Some(policy) = f.policy.as_deref().and_then(crate::AuthPolicy::parse) else {
+    let Some(policy) = f
+        .policy
+        .as_deref()
+        .and_then(symbolon_idp::AuthPolicy::parse)
+    else {
         return WebError::bad_request("Choose a sign-in policy.").into_response();
     };
-    let actor = crate::Actor(s.username.clone());
-    if let Err(e) = crate::set_auth_policy(
+    let actor = symbolon_idp::Actor(s.username.clone());
+    if let Err(e) = symbolon_idp::set_auth_policy(
         st.store(),
         &actor,
         &realm,
@@ -1266,7 +1271,7 @@ async fn user_rows<S: IdpStore>(
         .map_err(|e| WebError::from(e).into_response())?;
     let mut rows = Vec::new();
     for u in &users {
-        let groups = crate::user_group_paths(st.store(), u)
+        let groups = symbolon_idp::user_group_paths(st.store(), u)
             .await
             .unwrap_or_default()
             .join(", ");
@@ -1408,14 +1413,14 @@ async fn add_user<S: IdpStore>(
         )
         .await;
     }
-    let new = crate::NewUser {
+    let new = symbolon_idp::NewUser {
         username: username.clone(),
         email: f.email.clone(),
         first_name: f.first_name.clone().filter(|v| !v.is_empty()),
         last_name: f.last_name.clone().filter(|v| !v.is_empty()),
         attributes: vec![],
     };
-    match crate::add_user(
+    match symbolon_idp::add_user(
         st.store(),
         &Actor(s.username.clone()),
         &realm,
@@ -1458,7 +1463,7 @@ struct UserPage<'a> {
     member_of: Vec<String>,
     groups: Vec<String>,
     roles: Vec<String>,
-    methods: crate::UserMethods,
+    methods: symbolon_idp::UserMethods,
     /// (name, added, last used, counter, synced, ID, flagged since) per passkey.
     passkey_rows: Vec<PasskeyRowView>,
     /// The realm's policy offers passkeys.
@@ -1492,7 +1497,7 @@ async fn render_user<S: IdpStore>(
         }
         Err(e) => return WebError::from(e).into_response(),
     };
-    let member_of = crate::user_group_paths(st.store(), &u)
+    let member_of = symbolon_idp::user_group_paths(st.store(), &u)
         .await
         .unwrap_or_default();
     let groups = st
@@ -1504,14 +1509,14 @@ async fn render_user<S: IdpStore>(
         .map(|g| g.path)
         .filter(|p| !member_of.contains(p))
         .collect();
-    let roles = crate::roles::user_roles(st.store(), &u)
+    let roles = symbolon_idp::roles::user_roles(st.store(), &u)
         .await
         .unwrap_or_default();
-    let methods = match crate::user_methods(st.store(), &u).await {
+    let methods = match symbolon_idp::user_methods(st.store(), &u).await {
         Ok(m) => m,
         Err(e) => return WebError::from(e).into_response(),
     };
-    let passkey_realm = match crate::auth_policy(st.store(), realm).await {
+    let passkey_realm = match symbolon_idp::auth_policy(st.store(), realm).await {
         Ok(p) => p.passkeys(),
         Err(e) => return WebError::from(e).into_response(),
     };
@@ -1535,9 +1540,9 @@ async fn render_user<S: IdpStore>(
                 .map(|p| {
                     (
                         p.name.clone(),
-                        crate::utc_text(p.created_at),
+                        symbolon_idp::utc_text(p.created_at),
                         p.last_used
-                            .map(crate::utc_text)
+                            .map(symbolon_idp::utc_text)
                             .unwrap_or_else(|| "never".into()),
                         p.sign_count,
                         if p.backup_state {
@@ -1548,7 +1553,7 @@ async fn render_user<S: IdpStore>(
                             "no (device-bound)"
                         },
                         p.id.clone(),
-                        p.flagged_at.map(crate::utc_text),
+                        p.flagged_at.map(symbolon_idp::utc_text),
                     )
                 })
                 .collect(),
@@ -1615,7 +1620,7 @@ async fn user_action<S: IdpStore>(
             u.first_name = f.first_name.filter(|v| !v.is_empty());
             u.last_name = f.last_name.filter(|v| !v.is_empty());
             u.enabled = f.enabled.is_some();
-            crate::update_user(st.store(), &actor, &u, now)
+            symbolon_idp::update_user(st.store(), &actor, &u, now)
                 .await
                 .map(|()| "Saved.".to_string())
         }
@@ -1632,11 +1637,11 @@ async fn user_action<S: IdpStore>(
                 )
                 .await;
             }
-            crate::set_password(st.store(), &actor, &realm, &username, &pw, now)
+            symbolon_idp::set_password(st.store(), &actor, &realm, &username, &pw, now)
                 .await
                 .map(|()| "Password set.".to_string())
         }
-        Some("clear-passkey-flag") => crate::clear_passkey_flag(
+        Some("clear-passkey-flag") => symbolon_idp::clear_passkey_flag(
             st.store(),
             &actor,
             &realm,
@@ -1648,7 +1653,7 @@ async fn user_action<S: IdpStore>(
         .map(|()| "The passkey's flag is cleared: it signs in again.".to_string()),
         Some("require-passkey") => {
             let on = f.on.as_deref() == Some("yes");
-            crate::require_passkey(st.store(), &actor, &realm, &username, on, now)
+            symbolon_idp::require_passkey(st.store(), &actor, &realm, &username, on, now)
                 .await
                 .map(|()| {
                     if on {
@@ -1658,7 +1663,7 @@ async fn user_action<S: IdpStore>(
                     }
                 })
         }
-        Some("registration-link") => crate::create_registration_link(
+        Some("registration-link") => symbolon_idp::create_registration_link(
             st.store(),
             &actor,
             &st.config().base_url,
@@ -1670,7 +1675,7 @@ async fn user_action<S: IdpStore>(
         .map(|l| {
             format!(
                 "Send {username} this link over a trusted channel. It registers a passkey without a password, works once, and expires at {} UTC: {}",
-                crate::utc_text(l.expires),
+                symbolon_idp::utc_text(l.expires),
                 l.url
             )
         }),
@@ -1692,7 +1697,7 @@ async fn user_action<S: IdpStore>(
             );
         }
         Some("reset-credentials") => {
-            crate::reset_credentials(st.store(), &actor, &realm, &username, now)
+            symbolon_idp::reset_credentials(st.store(), &actor, &realm, &username, now)
                 .await
                 .map(|r| {
                     format!(
@@ -1703,7 +1708,7 @@ async fn user_action<S: IdpStore>(
         }
         Some("join") => {
             let g = f.group.unwrap_or_default();
-            crate::join_group(st.store(), &actor, &realm, &username, &g, now)
+            symbolon_idp::join_group(st.store(), &actor, &realm, &username, &g, now)
                 .await
                 .map(|()| format!("Added to {g}."))
         }
@@ -1794,7 +1799,7 @@ async fn add_group<S: IdpStore>(
         return r;
     }
     let path = f.path.unwrap_or_default();
-    match crate::add_group(
+    match symbolon_idp::add_group(
         st.store(),
         &Actor(s.username.clone()),
         &realm,
@@ -1917,9 +1922,9 @@ async fn add_next_key<S: IdpStore>(
     let alg = f
         .alg
         .as_deref()
-        .and_then(crate::KeyAlgorithm::parse)
-        .unwrap_or(crate::KeyAlgorithm::Rsa2048);
-    match crate::add_next_key(
+        .and_then(symbolon_idp::KeyAlgorithm::parse)
+        .unwrap_or(symbolon_idp::KeyAlgorithm::Rsa2048);
+    match symbolon_idp::add_next_key(
         st.store(),
         &Actor(s.username.clone()),
         &realm,
@@ -1953,7 +1958,7 @@ async fn promote_key<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    match crate::promote_key(
+    match symbolon_idp::promote_key(
         st.store(),
         &Actor(s.username.clone()),
         &realm,
@@ -2035,7 +2040,7 @@ async fn retire_key<S: IdpStore>(
     if f.confirm.as_deref() != Some("yes") {
         return Redirect::to(&format!("/admin/console/{realm}/keys/{kid}/retire")).into_response();
     }
-    match crate::retire_key(
+    match symbolon_idp::retire_key(
         st.store(),
         &Actor(s.username.clone()),
         &realm,

@@ -14,25 +14,26 @@ use axum::extract::{Form, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use symbolon_dsig::{SignOptions, SystemRandom};
 use symbolon_saml::binding::{
     MessageKind, decode_post, decode_redirect, post_form, post_form_script_csp_hash,
 };
 use symbolon_saml::idp::{
-    AC_PASSWORD_PROTECTED, AC_REFEDS_MFA, Arrival, OutAttribute, ResponseParams, SignInMethod,
-    SignParts, SpRegistration, build_response, check_authn_request, choose_class,
+    AC_PASSWORD_PROTECTED, AC_REFEDS_MFA, Arrival, ResponseParams, SignInMethod, SignParts,
+    SpRegistration, build_response, check_authn_request, choose_class,
 };
-use symbolon_saml::messages::{
-    AuthnRequest, Comparison, NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT,
-    RequestedAuthnContext, new_id,
-};
+use symbolon_saml::messages::{AuthnRequest, NAMEID_EMAIL, NAMEID_PERSISTENT, new_id};
 use symbolon_saml::metadata::pin_certificates;
 use symbolon_store::{Client, Event, IdpStore, MapperSource, Realm, StoreError, User};
 use symbolon_xml::Limits;
 use time::{Duration, OffsetDateTime};
 
-use crate::{check_password, descriptor, normalize_username, saml_endpoint};
+use symbolon_idp::sessions::{
+    ADMIN_SESSION, Enrol, FLOW, Flow, LOCKOUT, PASSKEY_AUTH, PASSKEY_REG, Requested, SSO_SESSION,
+    SsoSession, USER_SESSION, UserSession, get_state, put_state,
+};
+use symbolon_idp::{check_password, descriptor, normalize_username, saml_endpoint};
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -46,9 +47,12 @@ pub struct WebConfig {
     pub login_flow_lifetime: Duration,
     pub clock_skew: Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client (access log).
-    pub trusted_proxies: crate::front::TrustedProxies,
+    pub trusted_proxies: symbolon_web::front::TrustedProxies,
     /// How often expired state is purged (by one instance).
     pub purge_every: std::time::Duration,
+    /// The jobs whose last runs the console shows: the IdP's own, and those of the servers
+    /// that share its database (the CLI adds the SP's when it runs both).
+    pub shown_jobs: Vec<&'static str>,
 }
 
 impl WebConfig {
@@ -60,147 +64,14 @@ impl WebConfig {
             sso_session_lifetime: Duration::hours(10),
             login_flow_lifetime: Duration::minutes(30),
             clock_skew: Duration::seconds(120),
-            trusted_proxies: crate::front::TrustedProxies::default(),
+            trusted_proxies: symbolon_web::front::TrustedProxies::default(),
             purge_every: std::time::Duration::from_secs(600),
+            shown_jobs: symbolon_idp::JOBS.to_vec(),
         }
     }
     fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Flow {
-    realm: String,
-    client_id: String,
-    acs_url: String,
-    in_response_to: Option<String>,
-    relay_state: Option<String>,
-    csrf: String,
-    expires: OffsetDateTime,
-    /// The SP asked for more than a password (RequestedAuthnContext): a second factor is
-    /// required, or the answer is NoAuthnContext.
-    #[serde(default)]
-    needs_mfa: bool,
-    /// The user whose password was right, while the second factor is pending.
-    #[serde(default)]
-    password_ok: Option<String>,
-    /// A sign-in to the user's own account console, not to an application.
-    #[serde(default)]
-    account: bool,
-    /// The SP's RequestedAuthnContext, to choose the class the assertion says.
-    #[serde(default)]
-    requested: Option<Requested>,
-    /// Only a passkey meets the request (FIDO): no password form.
-    #[serde(default)]
-    needs_passkey: bool,
-    /// The user must register a passkey before the sign-in goes on (a required action, or the
-    /// first sign-in in a passkey-only realm).
-    #[serde(default)]
-    enrol: Option<Enrol>,
-    /// The NameID format the SP's NameIDPolicy asked for (`None`: the client's own).
-    #[serde(default)]
-    name_id_format: Option<String>,
-}
-
-/// A RequestedAuthnContext as a flow keeps it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Requested {
-    comparison: String,
-    class_refs: Vec<String>,
-}
-
-impl Requested {
-    fn of(r: &RequestedAuthnContext) -> Self {
-        Requested {
-            comparison: r.comparison.as_str().to_string(),
-            class_refs: r.class_refs.clone(),
-        }
-    }
-    /// Back to the SAML type; a value that no longer parses asks for the impossible (fails
-    /// closed: NoAuthnContext, never a weaker assertion).
-    fn context(&self) -> RequestedAuthnContext {
-        match Comparison::parse(&self.comparison) {
-            Some(comparison) => RequestedAuthnContext {
-                comparison,
-                class_refs: self.class_refs.clone(),
-            },
-            None => RequestedAuthnContext {
-                comparison: Comparison::Exact,
-                class_refs: vec![],
-            },
-        }
-    }
-}
-
-/// A sign-in waiting for the user to register a passkey: who, and how they signed in so far.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Enrol {
-    user_id: String,
-    /// `password` or `password+totp`...
-    method: String,
-    second_factor: bool,
-    /// Opened from a registration link (the SHA-256 of its token, taken when the passkey is
-    /// registered): no password was used, so the new passkey must then sign in.
-    #[serde(default)]
-    link: Option<String>,
-}
-
-fn password_class() -> String {
-    AC_PASSWORD_PROTECTED.to_string()
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct SsoSession {
-    realm: String,
-    user_id: String,
-    username: String,
-    session_index: String,
-    authn_instant: OffsetDateTime,
-    expires: OffsetDateTime,
-    /// How the user signed in: the AuthnContextClassRef the assertions carry.
-    #[serde(default = "password_class")]
-    class: String,
-    /// The account console's form token for this session.
-    #[serde(default)]
-    csrf: String,
-    /// Signed in with a passkey (user verified): may also claim FIDO.
-    #[serde(default)]
-    passkey: bool,
-}
-
-impl SsoSession {
-    fn method(&self) -> SignInMethod {
-        if self.passkey {
-            SignInMethod::Passkey
-        } else if self.class == AC_REFEDS_MFA {
-            SignInMethod::PasswordAndSecondFactor
-        } else {
-            SignInMethod::Password
-        }
-    }
-}
-
-/// Kinds of short-lived state in the store (see `StateStore`), shared by every instance.
-const ADMIN_SESSION: &str = "idp-admin-session";
-const FLOW: &str = "idp-login-flow";
-const SSO_SESSION: &str = "idp-sso-session";
-const LOCKOUT: &str = "idp-lockout";
-/// A passkey sign-in's challenge state, under the login flow's ID (taken once).
-const PASSKEY_AUTH: &str = "idp-passkey-auth";
-/// A passkey registration's challenge state (taken once): `flow:{flow}` during a sign-in,
-/// `account:{session}` in the account console.
-pub(crate) const PASSKEY_REG: &str = "idp-passkey-reg";
-/// Index of a user's SSO sessions: key `{user_id}:{session_id}`.
-pub(crate) const USER_SESSION: &str = "idp-user-session";
-pub(crate) const SSO_SESSION_KIND: &str = SSO_SESSION;
-
-/// One entry of a user's session list.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct UserSession {
-    pub(crate) session_id: String,
-    pub(crate) started: i64,
-    pub(crate) method: String,
 }
 
 /// Shared state of the IdP server. Browser state lives in the store, so that any instance can
@@ -212,29 +83,6 @@ pub struct AppState<S> {
     /// Parsed signing keys by key ID (a key ID's private key never changes, so a parsed key
     /// stays right; which key is active is read from the store on every response).
     signing_keys: Arc<std::sync::Mutex<HashMap<String, Arc<symbolon_dsig::SigningKey>>>>,
-}
-
-/// Read a JSON value from the state store; a value that no longer parses counts as absent.
-pub(crate) async fn get_state<S: IdpStore, T: serde::de::DeserializeOwned>(
-    store: &S,
-    kind: &str,
-    key: &str,
-) -> Result<Option<T>, StoreError> {
-    Ok(store
-        .state(kind, key, OffsetDateTime::now_utc())
-        .await?
-        .and_then(|v| serde_json::from_str(&v).ok()))
-}
-
-pub(crate) async fn put_state<S: IdpStore, T: Serialize>(
-    store: &S,
-    kind: &str,
-    key: &str,
-    value: &T,
-    expires: OffsetDateTime,
-) -> Result<(), StoreError> {
-    let v = serde_json::to_string(value).map_err(|e| StoreError::Backend(e.to_string()))?;
-    store.put_state(kind, key, &v, expires).await
 }
 
 fn failure_key(realm: &str, username: &str) -> String {
@@ -272,7 +120,7 @@ impl<S: IdpStore> AppState<S> {
         {
             return Ok(k);
         }
-        let parsed = Arc::new(crate::signing_key(&key).map_err(|_| WebError::internal())?);
+        let parsed = Arc::new(symbolon_idp::signing_key(&key).map_err(|_| WebError::internal())?);
         if let Ok(mut m) = self.signing_keys.lock() {
             m.insert(key.kid, parsed.clone());
         }
@@ -346,29 +194,6 @@ impl<S: IdpStore> AppState<S> {
         }
         Ok(())
     }
-}
-
-/// Sign out every SSO session of a user (after an administrator reset their credentials).
-/// Returns how many.
-pub(crate) async fn sign_out_everywhere<S: IdpStore>(
-    store: &S,
-    user_id: &str,
-) -> Result<usize, StoreError> {
-    let list = store
-        .list_state(
-            USER_SESSION,
-            &format!("{user_id}:"),
-            OffsetDateTime::now_utc(),
-        )
-        .await?;
-    let n = list.len();
-    for (key, v) in list {
-        if let Ok(u) = serde_json::from_str::<UserSession>(&v) {
-            store.delete_state(SSO_SESSION, &u.session_id).await?;
-        }
-        store.delete_state(USER_SESSION, &key).await?;
-    }
-    Ok(n)
 }
 
 /// The failure counter of a user's second factor (apart from the password's).
@@ -519,25 +344,25 @@ impl IntoResponse for WebError {
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut().insert(
                 header::RETRY_AFTER,
-                axum::http::HeaderValue::from(crate::hashing::RETRY_AFTER_SECS),
+                axum::http::HeaderValue::from(symbolon_idp::hashing::RETRY_AFTER_SECS),
             );
         }
         res
     }
 }
 
-impl From<crate::IdpError> for WebError {
-    fn from(e: crate::IdpError) -> Self {
+impl From<symbolon_idp::IdpError> for WebError {
+    fn from(e: symbolon_idp::IdpError) -> Self {
         match e {
-            crate::IdpError::NoRealm(r) => {
+            symbolon_idp::IdpError::NoRealm(r) => {
                 WebError::not_found(format!("There is no realm {r:?} here."))
             }
-            crate::IdpError::Busy(_) => WebError::new(
+            symbolon_idp::IdpError::Busy(_) => WebError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Busy",
                 "Too many people are signing in right now. Try again in a moment.",
             ),
-            crate::IdpError::Store(symbolon_store::StoreError::Unavailable(cause)) => {
+            symbolon_idp::IdpError::Store(symbolon_store::StoreError::Unavailable(cause)) => {
                 tracing::warn!(%cause, "answered 503: the store is unavailable");
                 WebError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -555,7 +380,7 @@ impl From<crate::IdpError> for WebError {
 
 impl From<symbolon_store::StoreError> for WebError {
     fn from(e: symbolon_store::StoreError) -> Self {
-        crate::IdpError::Store(e).into()
+        symbolon_idp::IdpError::Store(e).into()
     }
 }
 
@@ -607,75 +432,17 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .merge(crate::admin_api::routes::<S>())
         .merge(crate::console::routes::<S>())
         .with_state(state);
-    crate::front::harden(router, Arc::new(error_page))
+    symbolon_web::front::harden(router, Arc::new(error_page))
 }
 
 /// The IdP's page for statuses answered outside a handler (and for a handler's panic).
 fn error_page(status: StatusCode, reference: Option<&str>) -> Response {
-    let (title, text) = crate::front::status_text(status);
+    let (title, text) = symbolon_web::front::status_text(status);
     let message = match reference {
         Some(r) => format!("{text} Reference: {r}."),
         None => text.to_string(),
     };
     WebError::new(status, title, message).into_response()
-}
-
-/// The process-wide stop notice: set once Ctrl-C or SIGTERM arrives.
-static STOP: std::sync::OnceLock<tokio::sync::watch::Sender<bool>> = std::sync::OnceLock::new();
-
-/// Install the Ctrl-C and SIGTERM handlers for the whole process, once (later calls do
-/// nothing). Call it inside the runtime before announcing that a server listens: from then on a
-/// signal is never lost, whichever server is already waiting for it, and the process never dies
-/// of the signal's default action. `serve` calls it too.
-pub fn listen_for_shutdown() {
-    STOP.get_or_init(|| {
-        let (tx, _) = tokio::sync::watch::channel(false);
-        let notify = tx.clone();
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            // Registered here, synchronously: the handlers are in place when this returns.
-            let term = signal(SignalKind::terminate()).ok();
-            let int = signal(SignalKind::interrupt()).ok();
-            tokio::spawn(async move {
-                let wait = |s: Option<tokio::signal::unix::Signal>| async move {
-                    match s {
-                        Some(mut s) => {
-                            s.recv().await;
-                        }
-                        None => std::future::pending::<()>().await,
-                    }
-                };
-                tokio::select! {
-                    () = wait(term) => {}
-                    () = wait(int) => {}
-                }
-                notify.send_replace(true);
-            });
-        }
-        #[cfg(not(unix))]
-        tokio::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            notify.send_replace(true);
-        });
-        tx
-    });
-}
-
-/// Resolves on Ctrl-C or SIGTERM (what process managers send): the server then stops taking
-/// connections and finishes the requests in flight. Every server of the process sees the same
-/// signal (see [`listen_for_shutdown`]).
-pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
-    listen_for_shutdown();
-    let rx = STOP.get().map(tokio::sync::watch::Sender::subscribe);
-    async move {
-        match rx {
-            Some(mut rx) => {
-                let _ = rx.wait_for(|stop| *stop).await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    }
 }
 
 /// Ready when the database answers.
@@ -691,7 +458,7 @@ async fn readyz<S: IdpStore>(State(st): State<AppState<S>>) -> Response {
 }
 
 /// The shared stylesheet (also served by the SP).
-pub const STYLESHEET: &str = include_str!("../static/symbolon.css");
+pub use symbolon_web::page::STYLESHEET;
 
 /// The one script of the login and account pages: the WebAuthn ceremonies.
 pub const PASSKEY_JS: &str = include_str!("../static/passkey.js");
@@ -762,7 +529,7 @@ async fn event<S: IdpStore>(
 }
 
 fn registration(c: &Client) -> SpRegistration {
-    let acs = crate::client_acs(c);
+    let acs = symbolon_idp::client_acs(c);
     SpRegistration {
         entity_id: c.client_id.clone(),
         acs,
@@ -917,7 +684,9 @@ async fn sso<S: IdpStore>(
         if symbolon_saml::idp::satisfies(req, AC_REFEDS_MFA) {
             needs_mfa = true;
         } else if choose_class(SignInMethod::Passkey, Some(req)).is_some()
-            && crate::auth_policy(&st.store, &realm.name).await?.passkeys()
+            && symbolon_idp::auth_policy(&st.store, &realm.name)
+                .await?
+                .passkeys()
         {
             needs_passkey = true;
         } else {
@@ -1010,7 +779,7 @@ async fn idp_initiated<S: IdpStore>(
             "This application is disabled. Contact your administrator.",
         ));
     }
-    let acs = crate::default_post_acs_of(&client).ok_or_else(WebError::internal)?;
+    let acs = symbolon_idp::default_post_acs_of(&client).ok_or_else(WebError::internal)?;
     let relay = q
         .relay_state
         .or_else(|| client.idp_initiated_relay_state.clone());
@@ -1060,7 +829,7 @@ pub(crate) fn random_token() -> Result<String, WebError> {
 }
 
 /// 256 random bits as hex (also used by the SP).
-pub use crate::random_hex;
+pub use symbolon_idp::random_hex;
 
 /// Whether a presented secret (CSRF token, state) equals the expected one: compared through
 /// SHA-256, so the time taken says nothing about the secret. An empty value never matches.
@@ -1098,7 +867,10 @@ pub(crate) async fn account_session<S: IdpStore>(
     )
 }
 
-impl Flow {
+/// A login flow for the user's own account console.
+struct AccountFlow;
+
+impl AccountFlow {
     /// A sign-in to the user's own account console (no application), with a fresh form token.
     fn account_console(realm: &str, lifetime: Duration) -> Result<Flow, WebError> {
         Ok(Flow {
@@ -1126,7 +898,7 @@ pub(crate) async fn account_login<S: IdpStore>(
     realm: &Realm,
 ) -> Result<Response, WebError> {
     let flow_id = random_token()?;
-    let flow = Flow::account_console(&realm.name, st.cfg.login_flow_lifetime)?;
+    let flow = AccountFlow::account_console(&realm.name, st.cfg.login_flow_lifetime)?;
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
     login_page(st, realm, None, &flow_id, &flow, LoginView::default()).await
 }
@@ -1144,14 +916,6 @@ struct Start {
 }
 
 /// Whether the realm's policy lets a session signed in by `method` into an application.
-fn policy_admits(policy: crate::AuthPolicy, method: SignInMethod) -> bool {
-    match policy {
-        crate::AuthPolicy::Password | crate::AuthPolicy::PasskeyOrPassword => true,
-        crate::AuthPolicy::SecondFactor => method != SignInMethod::Password,
-        crate::AuthPolicy::PasskeyOnly => method == SignInMethod::Passkey,
-    }
-}
-
 /// Either answer at once from an existing SSO session, or show the login page for a new flow.
 #[allow(clippy::too_many_arguments)]
 async fn start<S: IdpStore>(
@@ -1173,8 +937,8 @@ async fn start<S: IdpStore>(
         && let Some(session) = live_session(st, &realm.name, headers).await?
         && let Some(class) = choose_class(session.method(), requested.as_ref())
         && (session.passkey
-            || policy_admits(
-                crate::auth_policy(&st.store, &realm.name).await?,
+            || symbolon_idp::signin::policy_admits(
+                symbolon_idp::auth_policy(&st.store, &realm.name).await?,
                 session.method(),
             ))
         && let Some(user) = st
@@ -1244,8 +1008,8 @@ struct LoginView<'a> {
 pub(crate) fn relying_party(
     cfg: &WebConfig,
     realm: &Realm,
-) -> Option<crate::passkey::RelyingParty> {
-    crate::passkey::RelyingParty::new(&cfg.base_url, &realm.display_name).ok()
+) -> Option<symbolon_idp::passkey::RelyingParty> {
+    symbolon_idp::passkey::RelyingParty::new(&cfg.base_url, &realm.display_name).ok()
 }
 
 /// The login page of a flow: the password form (unless only a passkey will do), and in realms
@@ -1258,7 +1022,7 @@ async fn login_page<S: IdpStore>(
     flow: &Flow,
     view: LoginView<'_>,
 ) -> Result<Response, WebError> {
-    let policy = crate::auth_policy(&st.store, &realm.name).await?;
+    let policy = symbolon_idp::auth_policy(&st.store, &realm.name).await?;
     let mut passkey_options = None;
     if policy.passkeys()
         && let Some(rp) = relying_party(&st.cfg, realm)
@@ -1288,7 +1052,7 @@ async fn login_page<S: IdpStore>(
         username: view.username,
         passkey_options: passkey_options.as_deref(),
         password_form: !(flow.needs_passkey && passkey_options.is_some()),
-        password_only_to_enrol: policy == crate::AuthPolicy::PasskeyOnly,
+        password_only_to_enrol: policy == symbolon_idp::AuthPolicy::PasskeyOnly,
     };
     let body = page.render().map_err(|_| WebError::internal())?;
     let status = view.status.unwrap_or(StatusCode::OK);
@@ -1455,10 +1219,12 @@ async fn authenticate<S: IdpStore>(
         .await;
     };
     st.clear_failures(&realm, &username).await?;
-    let policy = crate::auth_policy(&st.store, &realm).await?;
+    let policy = symbolon_idp::auth_policy(&st.store, &realm).await?;
     // A passkey-only realm: the password serves only a user who has no passkey yet, to register
     // one (then they sign in with it).
-    if policy == crate::AuthPolicy::PasskeyOnly && !st.store.passkeys(&user.id).await?.is_empty() {
+    if policy == symbolon_idp::AuthPolicy::PasskeyOnly
+        && !st.store.passkeys(&user.id).await?.is_empty()
+    {
         event(
             &st,
             &realm,
@@ -1490,7 +1256,7 @@ async fn authenticate<S: IdpStore>(
     }
     // The realm requires a second factor and this user has none: not into an application; the
     // account console (where it is set up) stays open.
-    if !flow.account && policy == crate::AuthPolicy::SecondFactor {
+    if !flow.account && policy == symbolon_idp::AuthPolicy::SecondFactor {
         st.store
             .take_state(FLOW, &flow_id, OffsetDateTime::now_utc())
             .await?;
@@ -1530,7 +1296,7 @@ async fn authenticate<S: IdpStore>(
 /// required action, or the realm accepts passkeys only and they have none.
 async fn must_enrol<S: IdpStore>(
     st: &AppState<S>,
-    policy: crate::AuthPolicy,
+    policy: symbolon_idp::AuthPolicy,
     user: &User,
 ) -> Result<bool, WebError> {
     if !policy.passkeys() {
@@ -1542,7 +1308,7 @@ async fn must_enrol<S: IdpStore>(
         .await?
         .iter()
         .any(|a| a == symbolon_store::ACTION_REGISTER_PASSKEY)
-        || (policy == crate::AuthPolicy::PasskeyOnly
+        || (policy == symbolon_idp::AuthPolicy::PasskeyOnly
             && st.store.passkeys(&user.id).await?.is_empty()))
 }
 
@@ -1566,7 +1332,7 @@ async fn finish_sign_in<S: IdpStore>(
     // A passkey meets every policy; other methods are judged by the realm's (read once).
     let policy = match method {
         SignInMethod::Passkey => None,
-        _ => Some(crate::auth_policy(&st.store, realm).await?),
+        _ => Some(symbolon_idp::auth_policy(&st.store, realm).await?),
     };
     if let Some(policy) = policy
         && must_enrol(st, policy, user).await?
@@ -1582,7 +1348,8 @@ async fn finish_sign_in<S: IdpStore>(
         put_state(&st.store, FLOW, &flow_id, &pending, pending.expires).await?;
         return enrol_page(st, r, user, &flow_id, &pending, None, StatusCode::OK).await;
     }
-    let policy_ok = flow.account || policy.is_none_or(|p| policy_admits(p, method));
+    let policy_ok =
+        flow.account || policy.is_none_or(|p| symbolon_idp::signin::policy_admits(p, method));
     let requested = flow.requested.as_ref().map(Requested::context);
     let class = choose_class(method, requested.as_ref()).filter(|_| policy_ok);
     let Some(class) = class else {
@@ -1780,7 +1547,13 @@ async fn passkey_sign_in<S: IdpStore>(
     let (flow_id, flow) = posted_flow(&st, &realm, f.flow, f.csrf.as_deref(), &headers).await?;
     let client = flow_client(&st, &flow).await?;
     let rp = match relying_party(&st.cfg, &r) {
-        Some(rp) if crate::auth_policy(&st.store, &realm).await?.passkeys() => rp,
+        Some(rp)
+            if symbolon_idp::auth_policy(&st.store, &realm)
+                .await?
+                .passkeys() =>
+        {
+            rp
+        }
         _ => {
             return Err(WebError::bad_request_page(
                 "Passkeys are not used in this realm.",
@@ -1790,7 +1563,7 @@ async fn passkey_sign_in<S: IdpStore>(
     let now = OffsetDateTime::now_utc();
     let state = st.store.take_state(PASSKEY_AUTH, &flow_id, now).await?;
     let outcome = match state {
-        None => Err(crate::passkey::PasskeyError::WrongChallenge),
+        None => Err(symbolon_idp::passkey::PasskeyError::WrongChallenge),
         Some(state) => {
             rp.finish_sign_in(
                 &st.store,
@@ -1817,7 +1590,7 @@ async fn passkey_sign_in<S: IdpStore>(
             )
             .await
         }
-        Err(crate::passkey::PasskeyError::Store(e)) => Err(e.into()),
+        Err(symbolon_idp::passkey::PasskeyError::Store(e)) => Err(e.into()),
         Err(e) => {
             event(
                 &st,
@@ -1874,7 +1647,7 @@ async fn register_passkey<S: IdpStore>(
     let link = match &enrol.link {
         Some(hash) => match st
             .store
-            .take_state(crate::REGISTRATION_LINK, hash, now)
+            .take_state(symbolon_idp::REGISTRATION_LINK, hash, now)
             .await?
         {
             Some(v) => Some((hash.clone(), v)),
@@ -1894,16 +1667,16 @@ async fn register_passkey<S: IdpStore>(
         .await;
     if registered.is_err()
         && let Some((hash, v)) = &link
-        && let Ok(target) = serde_json::from_str::<crate::RegistrationLinkFor>(v)
+        && let Ok(target) = serde_json::from_str::<symbolon_idp::RegistrationLinkFor>(v)
         && let Ok(until) = OffsetDateTime::from_unix_timestamp(target.expires)
     {
         st.store
-            .put_state(crate::REGISTRATION_LINK, hash, v, until)
+            .put_state(symbolon_idp::REGISTRATION_LINK, hash, v, until)
             .await?;
     }
     let rec = match registered {
         Ok(rec) => rec,
-        Err(crate::passkey::PasskeyError::Store(e)) => return Err(e.into()),
+        Err(symbolon_idp::passkey::PasskeyError::Store(e)) => return Err(e.into()),
         Err(e) => {
             event(
                 &st,
@@ -1947,7 +1720,8 @@ async fn register_passkey<S: IdpStore>(
     .await;
     flow.enrol = None;
     if link.is_some()
-        || crate::auth_policy(&st.store, &realm).await? == crate::AuthPolicy::PasskeyOnly
+        || symbolon_idp::auth_policy(&st.store, &realm).await?
+            == symbolon_idp::AuthPolicy::PasskeyOnly
     {
         // No password was used (a link), or it only served to register: the passkey signs in.
         put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
@@ -2067,14 +1841,15 @@ async fn second_factor<S: IdpStore>(
     let now = OffsetDateTime::now_utc();
     let method = match st.store.totp(&user_id).await? {
         Some(t) => {
-            let secret = crate::totp::from_base32(&t.secret.0).ok_or_else(WebError::internal)?;
-            match crate::totp::verify(&secret, &code, now.unix_timestamp(), t.last_step) {
+            let secret =
+                symbolon_idp::totp::from_base32(&t.secret.0).ok_or_else(WebError::internal)?;
+            match symbolon_idp::totp::verify(&secret, &code, now.unix_timestamp(), t.last_step) {
                 Some(step) if st.store.use_totp_step(&user_id, step).await? => {
                     Some("password+totp")
                 }
                 _ => {
-                    let normal = crate::totp::normalise_recovery_code(&code);
-                    let hash = crate::hex_sha256(&normal);
+                    let normal = symbolon_idp::totp::normalise_recovery_code(&code);
+                    let hash = symbolon_idp::hex_sha256(&normal);
                     if normal.len() == 12 && st.store.use_recovery_code(&user_id, &hash).await? {
                         Some("password+recovery-code")
                     } else {
@@ -2119,65 +1894,6 @@ async fn second_factor<S: IdpStore>(
     .await
 }
 
-fn name_id(f: &str, user: &User) -> Result<(String, String), WebError> {
-    let v = match f {
-        NAMEID_EMAIL => user.email.clone().ok_or_else(|| WebError::new(StatusCode::FORBIDDEN, "Email address required", "This application identifies you by email address, and your account has none. Contact your administrator."))?,
-        // Stored per user and client (see `issue`); never derived here.
-        NAMEID_PERSISTENT => return Err(WebError::internal()),
-        NAMEID_TRANSIENT => format!("_{}", &random_token()?[..40]),
-        _ => user.username.clone(),
-    };
-    Ok((v, f.to_string()))
-}
-
-fn attributes(
-    client: &Client,
-    user: &User,
-    groups: &[String],
-    roles: &[String],
-) -> Vec<OutAttribute> {
-    let mut out: Vec<OutAttribute> = Vec::new();
-    for m in &client.mappers {
-        let values: Vec<String> = match &m.source {
-            MapperSource::UserAttribute { attribute } => user
-                .attributes
-                .iter()
-                .filter(|(k, _)| k == attribute)
-                .map(|(_, v)| v.clone())
-                .collect(),
-            MapperSource::UserProperty { property } => match property.as_str() {
-                "username" => vec![user.username.clone()],
-                "email" => user.email.iter().cloned().collect(),
-                "firstName" => user.first_name.iter().cloned().collect(),
-                "lastName" => user.last_name.iter().cloned().collect(),
-                _ => vec![],
-            },
-            MapperSource::Hardcoded { value } => vec![value.clone()],
-            MapperSource::GroupList { full_path } => groups
-                .iter()
-                .map(|g| {
-                    if *full_path {
-                        g.clone()
-                    } else {
-                        g.rsplit('/').next().unwrap_or(g).to_string()
-                    }
-                })
-                .collect(),
-            MapperSource::RoleList => roles.to_vec(),
-        };
-        if values.is_empty() {
-            continue;
-        }
-        out.push(OutAttribute {
-            name: m.saml_attribute.clone(),
-            name_format: m.name_format.clone(),
-            friendly_name: m.friendly_name.clone(),
-            values,
-        });
-    }
-    out
-}
-
 /// Build, sign and deliver the Response through an auto-submitting form.
 #[allow(clippy::too_many_arguments)]
 async fn issue<S: IdpStore>(
@@ -2191,7 +1907,7 @@ async fn issue<S: IdpStore>(
     relay_state: Option<String>,
     requested_format: Option<&str>,
 ) -> Result<Response, WebError> {
-    if !crate::may_use(&st.store, client, user).await? {
+    if !symbolon_idp::may_use(&st.store, client, user).await? {
         event(
             st,
             &realm.name,
@@ -2207,13 +1923,13 @@ async fn issue<S: IdpStore>(
             "Your account is not allowed to use this application. Contact your administrator if you need access.",
         ));
     }
-    let groups = crate::user_group_paths(&st.store, user).await?;
+    let groups = symbolon_idp::user_group_paths(&st.store, user).await?;
     let roles = if client
         .mappers
         .iter()
         .any(|m| m.source == MapperSource::RoleList)
     {
-        crate::roles::user_roles(&st.store, user).await?
+        symbolon_idp::roles::user_roles(&st.store, user).await?
     } else {
         vec![]
     };
@@ -2223,7 +1939,8 @@ async fn issue<S: IdpStore>(
     let format = requested_format.unwrap_or(&client.name_id_format);
     let (name_id, format) = if format == NAMEID_PERSISTENT {
         (
-            crate::persistent_name_id(&st.store, client, user, OffsetDateTime::now_utc()).await?,
+            symbolon_idp::persistent_name_id(&st.store, client, user, OffsetDateTime::now_utc())
+                .await?,
             NAMEID_PERSISTENT.to_string(),
         )
     } else if format == NAMEID_EMAIL && user.email.is_none() && requested_format.is_some() {
@@ -2243,14 +1960,23 @@ async fn issue<S: IdpStore>(
         )
         .await;
     } else {
-        name_id(format, user)?
+        {
+            let transient = random_token()?;
+            symbolon_idp::signin::name_id(format, user, &transient).map_err(|_| {
+            WebError::new(
+                StatusCode::FORBIDDEN,
+                "Email address required",
+                "This application identifies you by email address, and your account has none. Contact your administrator.",
+            )
+        })?
+        }
     };
     let now = OffsetDateTime::now_utc();
     let params = ResponseParams {
         response_id: id()?,
         assertion_id: id()?,
         now,
-        idp_entity_id: crate::entity_id(&st.cfg.base_url, &realm.name),
+        idp_entity_id: symbolon_idp::entity_id(&st.cfg.base_url, &realm.name),
         destination: acs_url.to_string(),
         in_response_to: in_response_to.clone(),
         audience: client.client_id.clone(),
@@ -2267,7 +1993,7 @@ async fn issue<S: IdpStore>(
         session_not_on_or_after: Some(session.expires),
         authn_instant: session.authn_instant,
         authn_context_class_ref: session.class.clone(),
-        attributes: attributes(client, user, &groups, &roles),
+        attributes: symbolon_idp::signin::attributes(client, user, &groups, &roles),
     };
     let parts = SignParts {
         response: client.sign_documents,
@@ -2365,7 +2091,7 @@ async fn error_response<S: IdpStore>(
     let xml = symbolon_saml::idp::build_error_response(
         &id,
         OffsetDateTime::now_utc(),
-        &crate::entity_id(&st.cfg.base_url, &realm.name),
+        &symbolon_idp::entity_id(&st.cfg.base_url, &realm.name),
         acs_url,
         Some(in_response_to),
         symbolon_saml::idp::STATUS_RESPONDER,
@@ -2406,28 +2132,22 @@ fn csp_source(url: &str) -> String {
     }
 }
 
-/// Serve until Ctrl-C (or SIGTERM) arrives.
-/// Serve on a listener (plain TCP, or TLS from the caller) until SIGTERM or Ctrl-C.
+/// Serve on a listener (plain TCP, or TLS from the caller) until SIGTERM or Ctrl-C, running the
+/// IdP's jobs.
 pub async fn serve<S, L>(store: S, cfg: WebConfig, listener: L) -> std::io::Result<()>
 where
     S: IdpStore,
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
     let trusted = cfg.trusted_proxies.clone();
-    tokio::spawn(crate::jobs::every(
+    tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
-        crate::jobs::instance_id(),
+        symbolon_web::jobs::instance_id(),
         "idp:purge-state",
         cfg.purge_every,
-        crate::jobs::purge_state,
+        symbolon_web::jobs::purge_state,
     ));
-    let app = crate::front::with_access_log(router(store, cfg), trusted);
-    axum::serve(
-        crate::front::PeerListener(listener),
-        app.into_make_service_with_connect_info::<crate::front::Peer>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    symbolon_web::serve(router(store, cfg), trusted, listener).await
 }
 
 fn link_used() -> WebError {
@@ -2455,9 +2175,9 @@ async fn registration_link<S: IdpStore>(
     if token.is_empty() {
         return Err(link_used());
     }
-    let hash = crate::hex_sha256(&token);
-    let target: Option<crate::RegistrationLinkFor> =
-        get_state(&st.store, crate::REGISTRATION_LINK, &hash).await?;
+    let hash = symbolon_idp::hex_sha256(&token);
+    let target: Option<symbolon_idp::RegistrationLinkFor> =
+        get_state(&st.store, symbolon_idp::REGISTRATION_LINK, &hash).await?;
     let Some(target) = target.filter(|t| t.realm == realm) else {
         event(
             &st,
@@ -2476,7 +2196,9 @@ async fn registration_link<S: IdpStore>(
         .await?
         .filter(|u| u.enabled)
         .ok_or_else(link_used)?;
-    if !crate::auth_policy(&st.store, &realm).await?.passkeys()
+    if !symbolon_idp::auth_policy(&st.store, &realm)
+        .await?
+        .passkeys()
         || relying_party(&st.cfg, &r).is_none()
     {
         return Err(WebError::bad_request_page(
@@ -2491,7 +2213,7 @@ async fn registration_link<S: IdpStore>(
             second_factor: false,
             link: Some(hash),
         }),
-        ..Flow::account_console(&realm, st.cfg.login_flow_lifetime)?
+        ..AccountFlow::account_console(&realm, st.cfg.login_flow_lifetime)?
     };
     put_state(&st.store, FLOW, &flow_id, &flow, flow.expires).await?;
     enrol_page(&st, &r, &user, &flow_id, &flow, None, StatusCode::OK).await
@@ -2511,180 +2233,6 @@ fn no_passkeys_here() -> WebError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use symbolon_store::Mapper;
-
-    fn user() -> User {
-        User {
-            id: "u-1".into(),
-            realm: "acme".into(),
-            username: "alice".into(),
-            email: Some("alice@acme.test".into()),
-            first_name: Some("Alice".into()),
-            last_name: None,
-            enabled: true,
-            attributes: vec![
-                ("dept".into(), "eng".into()),
-                ("other".into(), "x".into()),
-                ("dept".into(), "ops".into()),
-            ],
-            created_at: OffsetDateTime::UNIX_EPOCH,
-        }
-    }
-
-    fn client(format: &str, mappers: Vec<Mapper>) -> Client {
-        Client {
-            id: "c-1".into(),
-            realm: "acme".into(),
-            client_id: "https://sp.test".into(),
-            name: None,
-            description: None,
-            enabled: true,
-            home_url: None,
-            idp_initiated_url_name: None,
-            idp_initiated_relay_state: None,
-            name_id_format: format.into(),
-            sign_documents: true,
-            sign_assertions: true,
-            signature_algorithm: "rsa-sha256".into(),
-            client_signature_required: false,
-            assertion_lifespan_secs: None,
-            acs: vec![],
-            slo: vec![],
-            signing_certs: vec![],
-            mappers,
-            restricted: false,
-            created_at: OffsetDateTime::UNIX_EPOCH,
-        }
-    }
-
-    #[test]
-    fn name_id_per_client_format() {
-        let u = user();
-        assert_eq!(
-            name_id(&client(NAMEID_EMAIL, vec![]).name_id_format, &u)
-                .unwrap()
-                .0,
-            "alice@acme.test"
-        );
-        assert_eq!(
-            name_id(
-                &client(symbolon_saml::messages::NAMEID_UNSPECIFIED, vec![]).name_id_format,
-                &u
-            )
-            .unwrap()
-            .0,
-            "alice"
-        );
-        // Transient: new every time.
-        let t = client(NAMEID_TRANSIENT, vec![]);
-        assert_ne!(
-            name_id(&t.name_id_format, &u).unwrap().0,
-            name_id(&t.name_id_format, &u).unwrap().0
-        );
-        // Email format without an email: refused with a clear page.
-        let no_mail = User {
-            email: None,
-            ..user()
-        };
-        assert_eq!(
-            name_id(&client(NAMEID_EMAIL, vec![]).name_id_format, &no_mail)
-                .unwrap_err()
-                .status,
-            StatusCode::FORBIDDEN
-        );
-    }
-
-    #[test]
-    fn mappers_build_the_attribute_statement() {
-        let m = |name: &str, source: MapperSource| Mapper {
-            name: name.into(),
-            saml_attribute: name.into(),
-            name_format: None,
-            friendly_name: None,
-            source,
-        };
-        let c = client(
-            NAMEID_EMAIL,
-            vec![
-                m(
-                    "dept",
-                    MapperSource::UserAttribute {
-                        attribute: "dept".into(),
-                    },
-                ),
-                m(
-                    "mail",
-                    MapperSource::UserProperty {
-                        property: "email".into(),
-                    },
-                ),
-                m(
-                    "last",
-                    MapperSource::UserProperty {
-                        property: "lastName".into(),
-                    },
-                ),
-                m(
-                    "tenant",
-                    MapperSource::Hardcoded {
-                        value: "acme".into(),
-                    },
-                ),
-                m("groups", MapperSource::GroupList { full_path: true }),
-                m("teams", MapperSource::GroupList { full_path: false }),
-                m("roles", MapperSource::RoleList),
-            ],
-        );
-        let groups = ["/eng/platform".to_string(), "/ops".to_string()];
-        let got: Vec<(String, Vec<String>)> = attributes(
-            &c,
-            &user(),
-            &groups,
-            &["admin".to_string(), "viewer".to_string()],
-        )
-        .into_iter()
-        .map(|a| (a.name, a.values))
-        .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("dept".into(), vec!["eng".into(), "ops".into()]),
-                ("mail".into(), vec!["alice@acme.test".into()]),
-                ("tenant".into(), vec!["acme".into()]),
-                ("groups".into(), vec!["/eng/platform".into(), "/ops".into()]),
-                ("teams".into(), vec!["platform".into(), "ops".into()]),
-                ("roles".into(), vec!["admin".into(), "viewer".into()]),
-            ],
-            "multi-valued in order; empty values leave the attribute out"
-        );
-    }
-
-    #[test]
-    fn a_stored_requested_context_that_no_longer_parses_is_met_by_nothing() {
-        let bad = Requested {
-            comparison: "bogus".into(),
-            class_refs: vec![AC_PASSWORD_PROTECTED.into(), AC_REFEDS_MFA.into()],
-        };
-        for m in [
-            SignInMethod::Password,
-            SignInMethod::PasswordAndSecondFactor,
-            SignInMethod::Passkey,
-        ] {
-            assert_eq!(choose_class(m, Some(&bad.context())), None, "{m:?}");
-        }
-        let good = Requested::of(&RequestedAuthnContext {
-            comparison: Comparison::Minimum,
-            class_refs: vec![AC_REFEDS_MFA.into()],
-        });
-        assert_eq!(
-            choose_class(SignInMethod::Passkey, Some(&good.context())),
-            Some(AC_REFEDS_MFA)
-        );
-        assert_eq!(
-            choose_class(SignInMethod::Password, Some(&good.context())),
-            None
-        );
-    }
 
     #[test]
     fn cookies_and_origins() {

@@ -1,4 +1,4 @@
-//! The servers' own scheduler: periodic jobs (purging expired state, pruning SAML users) that
+//! The servers' own scheduler (each server registers its own jobs and names them): periodic jobs (purging expired state, pruning SAML users) that
 //! run on exactly one instance at a time, the holder of the job's lease in the store. Each run
 //! leaves its outcome in the store (`job_status`) for administrators to see.
 
@@ -10,14 +10,6 @@ use symbolon_store::StateStore;
 use time::OffsetDateTime;
 
 const STATUS: &str = "job-status";
-
-/// Every job the servers schedule, for the console and `symbolon jobs`.
-pub const JOBS: [&str; 4] = [
-    "idp:purge-state",
-    "sp:purge-state",
-    "sp:prune-saml-users",
-    "sp:prune-traces",
-];
 
 /// What the last run of a job did, and how many runs there were.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -45,7 +37,7 @@ pub async fn job_status<S: StateStore>(
 
 /// A random name for this process among the instances.
 pub fn instance_id() -> String {
-    crate::http::random_hex()
+    symbolon_secret::random_hex()
         .map(|h| h.chars().take(16).collect())
         .unwrap_or_else(|| format!("pid-{}", std::process::id()))
 }

@@ -20,7 +20,7 @@ use symbolon_saml::metadata::BINDING_POST;
 use symbolon_store::{Client, ClientEndpoint, IdpStore, StoreError};
 use time::OffsetDateTime;
 
-use crate::{Actor, IdpError, KeyAlgorithm, NewUser};
+use symbolon_idp::{Actor, IdpError, KeyAlgorithm, NewUser};
 
 /// An API error: status and a JSON body `{"error", "error_description"}`.
 #[derive(Debug)]
@@ -45,7 +45,7 @@ impl IntoResponse for ApiError {
         if self.0 == StatusCode::SERVICE_UNAVAILABLE {
             r.headers_mut().insert(
                 header::RETRY_AFTER,
-                HeaderValue::from(crate::hashing::RETRY_AFTER_SECS),
+                HeaderValue::from(symbolon_idp::hashing::RETRY_AFTER_SECS),
             );
         }
         if self.0 == StatusCode::UNAUTHORIZED {
@@ -122,7 +122,7 @@ async fn caller<S: IdpStore>(
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(unauthorized)?
             .trim();
-        let t = crate::authenticate_admin_token(st.store(), token)
+        let t = symbolon_idp::authenticate_admin_token(st.store(), token)
             .await?
             .ok_or_else(unauthorized)?;
         return Ok(Actor(format!("token:{}", t.name)));
@@ -277,7 +277,7 @@ fn client_rep(c: &Client) -> ClientRep {
     if let Some(l) = c.assertion_lifespan_secs {
         a.insert("saml.assertion.lifespan".into(), l.to_string());
     }
-    if let Some(acs) = crate::default_post_acs_of(c) {
+    if let Some(acs) = symbolon_idp::default_post_acs_of(c) {
         a.insert("saml_assertion_consumer_url_post".into(), acs);
     }
     if let Some(cert) = c.signing_certs.first() {
@@ -550,7 +550,7 @@ async fn create_realm<S: IdpStore>(
     Json(rep): Json<RealmRep>,
 ) -> ApiResult<Response> {
     let actor = caller(&st, &h).await?;
-    let r = crate::create_realm(
+    let r = symbolon_idp::create_realm(
         st.store(),
         &actor,
         &rep.realm,
@@ -601,7 +601,7 @@ async fn list_users<S: IdpStore>(
 ) -> ApiResult<Json<Vec<UserRep>>> {
     caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
-    let wanted = q.username.as_deref().map(crate::normalize_username);
+    let wanted = q.username.as_deref().map(symbolon_idp::normalize_username);
     let users = st.store().users(&realm).await?;
     Ok(Json(
         users
@@ -641,7 +641,7 @@ async fn create_user<S: IdpStore>(
         last_name: rep.last_name,
         attributes,
     };
-    let u = crate::add_user(
+    let u = symbolon_idp::add_user(
         st.store(),
         &actor,
         &realm,
@@ -674,7 +674,7 @@ async fn reset_password<S: IdpStore>(
         .into_iter()
         .find(|u| u.id == id)
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("user {id:?} not found")))?;
-    crate::set_password(
+    symbolon_idp::set_password(
         st.store(),
         &actor,
         &realm,
@@ -787,7 +787,7 @@ async fn create_client<S: IdpStore>(
         ));
     }
     st.store().create_client(&c).await?;
-    crate::record_admin(
+    symbolon_idp::record_admin(
         st.store(),
         &realm,
         &actor,
@@ -808,7 +808,7 @@ async fn update_client<S: IdpStore>(
     let actor = caller(&st, &h).await?;
     let mut c = find_client(&st, &realm, &id).await?;
     apply(&rep, &mut c)?;
-    crate::update_client(
+    symbolon_idp::update_client(
         st.store(),
         &actor,
         &c,
@@ -828,7 +828,8 @@ async fn convert<S: IdpStore>(
 ) -> ApiResult<Json<serde_json::Value>> {
     caller(&st, &h).await?;
     realm_exists(&st, &realm).await?;
-    let (c, findings) = crate::client_from_metadata(&realm, &body, OffsetDateTime::now_utc())?;
+    let (c, findings) =
+        symbolon_idp::client_from_metadata(&realm, &body, OffsetDateTime::now_utc())?;
     let mut rep = serde_json::to_value(client_rep(&Client {
         id: String::new(),
         ..c
@@ -939,7 +940,8 @@ async fn create_group<S: IdpStore>(
                 "a group needs a path or a name".into(),
             )
         })?;
-    let g = crate::add_group(st.store(), &actor, &realm, &path, OffsetDateTime::now_utc()).await?;
+    let g = symbolon_idp::add_group(st.store(), &actor, &realm, &path, OffsetDateTime::now_utc())
+        .await?;
     Ok(created(format!("/admin/realms/{realm}/groups/{}", g.id)))
 }
 
@@ -993,7 +995,7 @@ async fn join_group<S: IdpStore>(
     let actor = caller(&st, &h).await?;
     let u = find_user(&st, &realm, &id).await?;
     let g = find_group(&st, &realm, &group).await?;
-    crate::join_group(
+    symbolon_idp::join_group(
         st.store(),
         &actor,
         &realm,
@@ -1022,7 +1024,7 @@ async fn client_access<S: IdpStore>(
     let c = find_client(&st, &realm, &id).await?;
     Ok(Json(AccessRep {
         restricted: c.restricted,
-        summary: crate::client_access_summary(st.store(), &c).await?,
+        summary: symbolon_idp::client_access_summary(st.store(), &c).await?,
     }))
 }
 
@@ -1034,7 +1036,7 @@ async fn set_access<S: IdpStore>(
 ) -> ApiResult<StatusCode> {
     let actor = caller(&st, &h).await?;
     let c = find_client(&st, &realm, &id).await?;
-    crate::set_client_restricted(
+    symbolon_idp::set_client_restricted(
         st.store(),
         &actor,
         &realm,
@@ -1051,12 +1053,14 @@ async fn subject<S: IdpStore>(
     realm: &str,
     kind: &str,
     id: &str,
-) -> ApiResult<crate::Subject> {
+) -> ApiResult<symbolon_idp::Subject> {
     match kind {
-        "users" => Ok(crate::Subject::User(
+        "users" => Ok(symbolon_idp::Subject::User(
             find_user(st, realm, id).await?.username,
         )),
-        "groups" => Ok(crate::Subject::Group(find_group(st, realm, id).await?.path)),
+        "groups" => Ok(symbolon_idp::Subject::Group(
+            find_group(st, realm, id).await?.path,
+        )),
         _ => Err(ApiError(
             StatusCode::NOT_FOUND,
             format!("no such assignment kind {kind:?} (users or groups)"),
@@ -1090,7 +1094,7 @@ async fn assignment<S: IdpStore>(
     let actor = caller(st, h).await?;
     let c = find_client(st, &realm, &id).await?;
     let s = subject(st, &realm, &kind, &who).await?;
-    crate::assign_client(
+    symbolon_idp::assign_client(
         st.store(),
         &actor,
         &realm,
@@ -1121,7 +1125,7 @@ async fn put_user<S: IdpStore>(
 ) -> ApiResult<StatusCode> {
     let actor = caller(&st, &h).await?;
     let mut u = find_user(&st, &realm, &id).await?;
-    if crate::normalize_username(&rep.username) != u.username {
+    if symbolon_idp::normalize_username(&rep.username) != u.username {
         return Err(ApiError(
             StatusCode::BAD_REQUEST,
             "the username cannot be changed".into(),
@@ -1136,7 +1140,7 @@ async fn put_user<S: IdpStore>(
         .into_iter()
         .flat_map(|(k, vs)| vs.into_iter().map(move |v| (k.clone(), v)))
         .collect();
-    crate::update_user(st.store(), &actor, &u, OffsetDateTime::now_utc()).await?;
+    symbolon_idp::update_user(st.store(), &actor, &u, OffsetDateTime::now_utc()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -1206,7 +1210,7 @@ async fn create_role<S: IdpStore>(
     Json(rep): Json<RoleRep>,
 ) -> ApiResult<Response> {
     let actor = caller(&st, &h).await?;
-    let r = crate::roles::add_role(
+    let r = symbolon_idp::roles::add_role(
         st.store(),
         &actor,
         &realm,
@@ -1225,7 +1229,8 @@ async fn delete_role<S: IdpStore>(
 ) -> ApiResult<StatusCode> {
     let actor = caller(&st, &h).await?;
     find_role(&st, &realm, &name).await?;
-    crate::roles::delete_role(st.store(), &actor, &realm, &name, OffsetDateTime::now_utc()).await?;
+    symbolon_idp::roles::delete_role(st.store(), &actor, &realm, &name, OffsetDateTime::now_utc())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -1299,7 +1304,7 @@ async fn change_role_mappings<S: IdpStore>(
         find_role(st, &realm, &r.name).await?;
     }
     for r in &reps {
-        crate::roles::grant_role(
+        symbolon_idp::roles::grant_role(
             st.store(),
             &actor,
             &realm,
@@ -1416,7 +1421,7 @@ fn mapper_from_rep(rep: &MapperRep) -> ApiResult<symbolon_store::Mapper> {
             )));
         }
     };
-    let source = crate::roles::mapper_source(kind, param)?;
+    let source = symbolon_idp::roles::mapper_source(kind, param)?;
     let name_format = match rep.config.get("attribute.nameformat") {
         None => None,
         Some(w) => Some(
@@ -1482,7 +1487,7 @@ async fn create_mapper<S: IdpStore>(
     } else {
         m.name.trim().to_string()
     };
-    crate::roles::add_mapper(
+    symbolon_idp::roles::add_mapper(
         st.store(),
         &actor,
         &realm,
@@ -1509,7 +1514,7 @@ async fn delete_mapper<S: IdpStore>(
             format!("mapper {name:?} not found"),
         ));
     }
-    crate::roles::remove_mapper(
+    symbolon_idp::roles::remove_mapper(
         st.store(),
         &actor,
         &realm,
@@ -1534,7 +1539,7 @@ async fn get_policy<S: IdpStore>(
     Path(realm): Path<String>,
 ) -> ApiResult<Json<PolicyRep>> {
     caller(&st, &h).await?;
-    let p = crate::auth_policy(st.store(), &realm).await?;
+    let p = symbolon_idp::auth_policy(st.store(), &realm).await?;
     Ok(Json(PolicyRep {
         policy: p.as_str().into(),
     }))
@@ -1547,7 +1552,7 @@ async fn put_policy<S: IdpStore>(
     Json(rep): Json<PolicyRep>,
 ) -> ApiResult<StatusCode> {
     let actor = caller(&st, &h).await?;
-    let policy = crate::AuthPolicy::parse(&rep.policy).ok_or_else(|| {
+    let policy = symbolon_idp::AuthPolicy::parse(&rep.policy).ok_or_else(|| {
         ApiError(
             StatusCode::BAD_REQUEST,
             format!(
@@ -1556,7 +1561,7 @@ async fn put_policy<S: IdpStore>(
             ),
         )
     })?;
-    crate::set_auth_policy(
+    symbolon_idp::set_auth_policy(
         st.store(),
         &actor,
         &realm,
@@ -1604,7 +1609,7 @@ async fn credentials<S: IdpStore>(
 ) -> ApiResult<Json<Vec<CredentialInfo>>> {
     caller(&st, &h).await?;
     let u = find_user(&st, &realm, &id).await?;
-    let m = crate::user_methods(st.store(), &u).await?;
+    let m = symbolon_idp::user_methods(st.store(), &u).await?;
     let mut out = Vec::new();
     let blank = |id: &str, kind: &str| CredentialInfo {
         id: id.into(),
@@ -1652,7 +1657,7 @@ async fn delete_credential<S: IdpStore>(
     let u = find_user(&st, &realm, &id).await?;
     let now = OffsetDateTime::now_utc();
     match cred.as_str() {
-        "otp" => crate::remove_totp(st.store(), &actor, &realm, &u.username, now).await?,
+        "otp" => symbolon_idp::remove_totp(st.store(), &actor, &realm, &u.username, now).await?,
         "password" => {
             return Err(ApiError(
                 StatusCode::BAD_REQUEST,
@@ -1660,7 +1665,7 @@ async fn delete_credential<S: IdpStore>(
             ));
         }
         passkey => {
-            crate::remove_user_passkey(st.store(), &actor, &realm, &u.username, passkey, now)
+            symbolon_idp::remove_user_passkey(st.store(), &actor, &realm, &u.username, passkey, now)
                 .await
                 .map_err(|e| match e {
                     IdpError::Invalid(m) => ApiError(StatusCode::NOT_FOUND, m),
@@ -1679,7 +1684,7 @@ async fn clear_credential_flag<S: IdpStore>(
 ) -> ApiResult<StatusCode> {
     let actor = caller(&st, &h).await?;
     let u = find_user(&st, &realm, &id).await?;
-    crate::clear_passkey_flag(
+    symbolon_idp::clear_passkey_flag(
         st.store(),
         &actor,
         &realm,
@@ -1703,7 +1708,7 @@ async fn reset_credentials<S: IdpStore>(
 ) -> ApiResult<Json<serde_json::Value>> {
     let actor = caller(&st, &h).await?;
     let u = find_user(&st, &realm, &id).await?;
-    let r = crate::reset_credentials(
+    let r = symbolon_idp::reset_credentials(
         st.store(),
         &actor,
         &realm,
@@ -1745,7 +1750,7 @@ async fn put_required_actions<S: IdpStore>(
         ));
     }
     let on = !actions.is_empty();
-    crate::require_passkey(
+    symbolon_idp::require_passkey(
         st.store(),
         &actor,
         &realm,
@@ -1766,7 +1771,7 @@ async fn registration_link<S: IdpStore>(
 ) -> ApiResult<Json<serde_json::Value>> {
     let actor = caller(&st, &h).await?;
     let u = find_user(&st, &realm, &id).await?;
-    let l = crate::create_registration_link(
+    let l = symbolon_idp::create_registration_link(
         st.store(),
         &actor,
         &st.config().base_url,

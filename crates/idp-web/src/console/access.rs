@@ -15,7 +15,7 @@ use super::{
     realm_admin, realm_admin_post, render_client,
 };
 use crate::http::{AppState, WebError};
-use crate::{Actor, IdpError, Subject};
+use symbolon_idp::{Actor, IdpError, Subject};
 
 /// A client's current assignments as (`user:NAME` / `group:/PATH`, label), and the users and
 /// groups that could be assigned, in the same form.
@@ -100,21 +100,27 @@ pub(super) async fn client_access<S: IdpStore>(
     let store = st.store();
     let result = match f.action.as_deref() {
         Some("restrict") => {
-            crate::set_client_restricted(store, &actor, &realm, &c.client_id, true, now)
+            symbolon_idp::set_client_restricted(store, &actor, &realm, &c.client_id, true, now)
                 .await
                 .map(|()| "Only assigned users and groups can use this client now.".to_string())
         }
         Some("open") => {
-            crate::set_client_restricted(store, &actor, &realm, &c.client_id, false, now)
+            symbolon_idp::set_client_restricted(store, &actor, &realm, &c.client_id, false, now)
                 .await
                 .map(|()| "Every user of the realm can use this client now.".to_string())
         }
         Some("assign") => match Subject::parse(&who) {
-            Ok(subject) => {
-                crate::assign_client(store, &actor, &realm, &c.client_id, &subject, true, now)
-                    .await
-                    .map(|()| format!("Assigned {}.", who.replacen(':', " ", 1)))
-            }
+            Ok(subject) => symbolon_idp::assign_client(
+                store,
+                &actor,
+                &realm,
+                &c.client_id,
+                &subject,
+                true,
+                now,
+            )
+            .await
+            .map(|()| format!("Assigned {}.", who.replacen(':', " ", 1))),
             Err(e) => Err(e),
         },
         Some("unassign") if f.confirm.as_deref() != Some("yes") => {
@@ -130,11 +136,17 @@ pub(super) async fn client_access<S: IdpStore>(
             );
         }
         Some("unassign") => match Subject::parse(&who) {
-            Ok(subject) => {
-                crate::assign_client(store, &actor, &realm, &c.client_id, &subject, false, now)
-                    .await
-                    .map(|()| format!("Removed {}.", who.replacen(':', " ", 1)))
-            }
+            Ok(subject) => symbolon_idp::assign_client(
+                store,
+                &actor,
+                &realm,
+                &c.client_id,
+                &subject,
+                false,
+                now,
+            )
+            .await
+            .map(|()| format!("Removed {}.", who.replacen(':', " ", 1))),
             Err(e) => Err(e),
         },
         _ => return WebError::bad_request_page("Unknown action.").into_response(),
@@ -239,20 +251,28 @@ pub(super) async fn client_mappers<S: IdpStore>(
     };
     let result = match f.action.as_deref() {
         Some("add") => {
-            let mapper =
-                crate::roles::mapper_source(&form.m_kind, &form.m_param).and_then(|source| {
+            let mapper = symbolon_idp::roles::mapper_source(&form.m_kind, &form.m_param).and_then(
+                |source| {
                     Ok(symbolon_store::Mapper {
                         name: form.m_attribute.clone(),
                         saml_attribute: form.m_attribute.clone(),
-                        name_format: crate::roles::name_format(&form.m_format)?,
+                        name_format: symbolon_idp::roles::name_format(&form.m_format)?,
                         friendly_name: None,
                         source,
                     })
-                });
+                },
+            );
             match mapper {
-                Ok(m) => crate::roles::add_mapper(st.store(), &actor, &realm, &c.client_id, m, now)
-                    .await
-                    .map(|()| format!("Mapper {} added.", form.m_attribute)),
+                Ok(m) => symbolon_idp::roles::add_mapper(
+                    st.store(),
+                    &actor,
+                    &realm,
+                    &c.client_id,
+                    m,
+                    now,
+                )
+                .await
+                .map(|()| format!("Mapper {} added.", form.m_attribute)),
                 Err(e) => Err(e),
             }
         }
@@ -273,7 +293,7 @@ pub(super) async fn client_mappers<S: IdpStore>(
                     vec![("action", "delete".into()), ("name", name)],
                 );
             }
-            crate::roles::remove_mapper(st.store(), &actor, &realm, &c.client_id, &name, now)
+            symbolon_idp::roles::remove_mapper(st.store(), &actor, &realm, &c.client_id, &name, now)
                 .await
                 .map(|()| format!("Mapper {name} deleted."))
         }
@@ -456,7 +476,7 @@ pub(super) async fn roles_action<S: IdpStore>(
     match f.action.as_deref() {
         Some("add") => {
             let desc = Some(input.description.as_str()).filter(|d| !d.is_empty());
-            match crate::roles::add_role(store, &actor, &realm, &input.name, desc, now).await {
+            match symbolon_idp::roles::add_role(store, &actor, &realm, &input.name, desc, now).await {
                 Ok(r) => render_roles(&st, &s, &realm, RolesInput::default(), Some(format!("Role {} created.", r.name))).await,
                 Err(IdpError::Invalid(m)) => {
                     input.err_name = Some(m);
@@ -475,7 +495,7 @@ pub(super) async fn roles_action<S: IdpStore>(
             format!("/admin/console/{realm}/roles"),
             vec![("action", "delete".into()), ("role", input.role.clone())],
         ),
-        Some("delete") => match crate::roles::delete_role(store, &actor, &realm, &input.role, now).await {
+        Some("delete") => match symbolon_idp::roles::delete_role(store, &actor, &realm, &input.role, now).await {
             Ok(()) => render_roles(&st, &s, &realm, RolesInput::default(), Some(format!("Role {} deleted.", input.role))).await,
             Err(IdpError::Invalid(m)) => render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await,
             Err(e) => WebError::from(e).into_response(),
@@ -510,7 +530,7 @@ async fn grant_or_revoke<S: IdpStore>(
     who: &str,
     grant: bool,
     now: OffsetDateTime,
-) -> crate::Result<()> {
+) -> symbolon_idp::Result<()> {
     let subject = Subject::parse(who)?;
-    crate::roles::grant_role(store, actor, realm, role, &subject, grant, now).await
+    symbolon_idp::roles::grant_role(store, actor, realm, role, &subject, grant, now).await
 }

@@ -16,7 +16,7 @@ use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
 
 use crate::http::{AppState, Session, html, message, session_of};
-use crate::{Actor, MappingProfile, Pair, SpError};
+use symbolon_sp::{Actor, MappingProfile, Pair, SpError};
 
 pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
     Router::new()
@@ -36,7 +36,7 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
 }
 
 async fn css() -> Response {
-    let mut r = symbolon_idp::console::CONSOLE_STYLESHEET.into_response();
+    let mut r = symbolon_web::page::CONSOLE_STYLESHEET.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/css; charset=utf-8"),
@@ -89,9 +89,9 @@ async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admi
                     .map(|u| u.id)
             })
             .unwrap_or_default();
-        Actor(crate::saml_principal(&p.account_id, &id))
+        Actor(symbolon_sp::saml_principal(&p.account_id, &id))
     } else {
-        Actor(crate::user_principal(&p.account_id, &p.user_id))
+        Actor(symbolon_sp::user_principal(&p.account_id, &p.user_id))
     };
     Ok(Admin {
         session: s,
@@ -101,7 +101,7 @@ async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admi
 }
 
 fn check_csrf(a: &Admin, csrf: Option<&str>) -> Result<(), Response> {
-    if symbolon_idp::http::secret_eq(csrf.unwrap_or(""), &a.session.csrf) {
+    if symbolon_web::secret_eq(csrf.unwrap_or(""), &a.session.csrf) {
         Ok(())
     } else {
         Err(message(
@@ -183,7 +183,7 @@ async fn render_idps<S: SpStore>(
         .unwrap_or_default()
         .into_iter()
         .map(|i| IdpRow {
-            certs: crate::describe_certs(&i.certs, now),
+            certs: symbolon_sp::describe_certs(&i.certs, now),
             mode: if i.sp_initiated {
                 "SP-initiated"
             } else {
@@ -296,7 +296,7 @@ async fn add_idp<S: SpStore>(
         return render_idps(&st, &a, input, None).await;
     }
     let desc = Some(input.description.as_str()).filter(|d| !d.is_empty());
-    match crate::add_idp(
+    match symbolon_sp::add_idp(
         &st.store,
         &a.actor,
         &a.pair.account_id,
@@ -429,7 +429,7 @@ async fn render_idp<S: SpStore>(
             account: &a.pair.account_name,
             csrf: &a.session.csrf,
             notice,
-            certs: crate::describe_certs(&i.certs, OffsetDateTime::now_utc()),
+            certs: symbolon_sp::describe_certs(&i.certs, OffsetDateTime::now_utc()),
             sp_login: format!("{}/saml/login?idp={}", st.cfg.base_url, i.id),
             i: &i,
             description: &description,
@@ -511,7 +511,7 @@ async fn idp_action<S: SpStore>(
         Some("profile") => {
             let mut name = cfg.name.clone();
             if let Some(new_name) = f.idp_name.as_deref() {
-                match crate::rename_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, new_name, f.idp_description.as_deref(), now).await {
+                match symbolon_sp::rename_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, new_name, f.idp_description.as_deref(), now).await {
                     Ok(c) => name = c.name,
                     Err(SpError::Invalid(m)) => {
                         let errors = IdpErrors { name: Some(m), ..IdpErrors::default() };
@@ -527,7 +527,7 @@ async fn idp_action<S: SpStore>(
                 role: f.role_attribute,
                 sp_initiated: f.sp_initiated.is_some(),
             };
-            match crate::set_profile(&st.store, &a.actor, &a.pair.account_id, &name, &p, now)
+            match symbolon_sp::set_profile(&st.store, &a.actor, &a.pair.account_id, &name, &p, now)
                 .await
             {
                 Ok(()) => {
@@ -548,7 +548,7 @@ async fn idp_action<S: SpStore>(
         Some("map") => {
             let group = f.group.unwrap_or_default();
             let role = f.role.unwrap_or_default();
-            match crate::map_group(
+            match symbolon_sp::map_group(
                 &st.store,
                 &a.actor,
                 &a.pair.account_id,
@@ -584,7 +584,7 @@ async fn idp_action<S: SpStore>(
         }
         Some("replace") => {
             let xml = f.metadata.unwrap_or_default();
-            match crate::replace_idp_metadata(&st.store, &a.actor, &a.pair.account_id, &cfg.name, xml.trim().as_bytes(), now).await {
+            match symbolon_sp::replace_idp_metadata(&st.store, &a.actor, &a.pair.account_id, &cfg.name, xml.trim().as_bytes(), now).await {
                 Ok(sum) => render_idp(&st, &a, &id, Some(format!("Metadata replaced: {} signing certificate(s).", sum.certificates.len())), "", IdpErrors::default(), None).await,
                 Err(e @ (SpError::Invalid(_) | SpError::Metadata(_))) => {
                     let errors = IdpErrors { metadata: Some(format!("{e}. Nothing was changed.")), ..IdpErrors::default() };
@@ -608,7 +608,7 @@ async fn idp_action<S: SpStore>(
             }
             .render(),
         ),
-        Some("delete") => match crate::delete_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, now).await {
+        Some("delete") => match symbolon_sp::delete_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, now).await {
             Ok(()) => render_idps(&st, &a, IdpInput::default(), None).await,
             Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
         },
@@ -622,14 +622,14 @@ async fn idp_action<S: SpStore>(
                     pairs: vec![],
                 },
                 Ok(xml) => {
-                    let sp = crate::sp_settings(&st.cfg.base_url);
-                    match crate::consume_response(
+                    let sp = symbolon_sp::sp_settings(&st.cfg.base_url);
+                    match symbolon_sp::consume_response(
                         &st.store,
                         &sp,
                         &xml,
                         None,
                         now,
-                        crate::AcsMode::Test {
+                        symbolon_sp::AcsMode::Test {
                             account_id: &a.pair.account_id,
                         },
                         &st.cfg.acs,
@@ -847,7 +847,7 @@ async fn add_role<S: SpStore>(
         return r;
     }
     let name = f.name.unwrap_or_default();
-    match crate::add_role(
+    match symbolon_sp::add_role(
         &st.store,
         &a.actor,
         &a.pair.account_id,
@@ -921,7 +921,7 @@ async fn delete_role<S: SpStore>(
             .render(),
         );
     }
-    match crate::delete_role(
+    match symbolon_sp::delete_role(
         &st.store,
         &a.actor,
         &a.pair.account_id,
@@ -1043,7 +1043,7 @@ async fn add_saml_account<S: SpStore>(
     let desc = f.description.unwrap_or_default();
     let role = f.role.unwrap_or_default();
     let d = Some(desc.as_str()).filter(|d| !d.trim().is_empty());
-    match crate::add_saml_account(
+    match symbolon_sp::add_saml_account(
         &st.store,
         &a.actor,
         &a.pair.account_id,
@@ -1101,7 +1101,7 @@ async fn saml_users<S: SpStore>(
             vec![
                 u.name_id,
                 u.last_role,
-                crate::format_in_zone(u.last_logon, tz.as_deref()),
+                symbolon_sp::format_in_zone(u.last_logon, tz.as_deref()),
                 u.id,
             ]
         })
@@ -1146,7 +1146,7 @@ async fn audit<S: SpStore>(
         .filter(|e| want.as_ref().is_none_or(|w| *w == e.action))
         .map(|e| {
             vec![
-                crate::format_in_zone(e.at, tz.as_deref()),
+                symbolon_sp::format_in_zone(e.at, tz.as_deref()),
                 e.action,
                 e.principal,
                 e.detail,
@@ -1240,16 +1240,17 @@ async fn failed<S: SpStore>(State(st): State<AppState<S>>, headers: HeaderMap) -
         .unwrap_or_default()
         .into_iter()
         .map(|t| TraceRow {
-            at: crate::format_in_zone(t.at, tz.as_deref()),
+            at: symbolon_sp::format_in_zone(t.at, tz.as_deref()),
             idp: t.idp_name,
             code: t.code,
             reason: t.reason,
             message: t.message,
         })
         .collect();
-    let not_kept = crate::traces_not_kept(&st.store, &a.pair.account_id, OffsetDateTime::now_utc())
-        .await
-        .unwrap_or(0);
+    let not_kept =
+        symbolon_sp::traces_not_kept(&st.store, &a.pair.account_id, OffsetDateTime::now_utc())
+            .await
+            .unwrap_or(0);
     page(
         StatusCode::OK,
         FailedPage {

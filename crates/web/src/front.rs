@@ -291,9 +291,9 @@ pub fn harden(router: axum::Router, page: ErrorPageFn) -> axum::Router {
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             move |err: Box<dyn std::any::Any + Send + 'static>| {
-                let mut bytes = [0u8; 6];
-                let _ = aws_lc_rs::rand::fill(&mut bytes);
-                let reference: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let reference: String = symbolon_secret::random_hex()
+                    .map(|h| h.chars().take(12).collect())
+                    .unwrap_or_default();
                 tracing::error!(
                     reference = %reference,
                     panic = %panic_message(err.as_ref()),

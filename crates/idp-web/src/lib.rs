@@ -1,0 +1,11 @@
+//! The identity provider's HTTP face over the domain crate `symbolon-idp`: the router and its
+//! state, the SAML endpoints, the login pages that render the sign-in steps, the account
+//! console, the admin console and the admin REST API. Handlers are thin: decode, call the
+//! domain, render.
+
+mod account;
+pub mod admin_api;
+pub mod console;
+pub mod http;
+
+pub use http::{WebConfig, router, serve};

@@ -1,0 +1,166 @@
+//! Secrets without HTTP, shared by both servers' domains and their web layers: Argon2id password
+//! hashing (and its bounded worker pool, [`hashing`]), random tokens, constant-time comparison,
+//! SHA-256 hex digests, and key-pair plus self-signed certificate generation.
+//!
+//! Invariants:
+//! - Passwords are only ever hashed with Argon2id (OWASP parameters); a stored hash that asks for
+//!   more than 64 MiB is refused, never allocated.
+//! - Secret comparisons take a time independent of the secret; an empty value never matches.
+//! - No function panics; a system without randomness yields an error or `None`.
+
+pub mod hashing;
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use time::OffsetDateTime;
+
+/// Why a secret could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    /// The password is shorter than the minimum (8 characters).
+    #[error("the password must have at least 8 characters")]
+    PasswordTooShort,
+    /// Randomness, hashing or key generation failed.
+    #[error("{0}")]
+    Crypto(String),
+}
+
+/// The fewest characters a password may have.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// Argon2id (OWASP parameters: 19 MiB, 2 passes) with a salt from the system RNG.
+pub fn hash_password(password: &str) -> Result<String, SecretError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(SecretError::PasswordTooShort);
+    }
+    let mut salt = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut salt)
+        .map_err(|_| SecretError::Crypto("no randomness".into()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| SecretError::Crypto(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| SecretError::Crypto(e.to_string()))
+}
+
+/// Check a password against a stored PHC string (constant time in the password).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(phc).is_ok_and(|h| {
+        // Never allocate what a stored hash asks for beyond 64 MiB (the library would abort).
+        if argon2::Params::try_from(&h).map_or(true, |p| p.block_count() > 64 * 1024) {
+            return false;
+        }
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// 256 random bits as hex (session IDs, CSRF tokens, admin tokens, registration links), or
+/// `None` when the system has no randomness to give.
+pub fn random_hex() -> Option<String> {
+    let mut b = [0u8; 32];
+    SystemRandom::new().fill(&mut b).ok()?;
+    Some(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// SHA-256 of a text, as lowercase hex (how recovery codes, admin tokens, API keys and
+/// registration links are stored).
+pub fn hex_sha256(text: &str) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether a presented secret (CSRF token, state) equals the expected one: compared through
+/// SHA-256, so the time taken says nothing about the secret. An empty value never matches.
+pub fn secret_eq(presented: &str, expected: &str) -> bool {
+    let digest = |s: &str| aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, s.as_bytes());
+    !presented.is_empty()
+        && aws_lc_rs::constant_time::verify_slices_are_equal(
+            digest(presented).as_ref(),
+            digest(expected).as_ref(),
+        )
+        .is_ok()
+}
+
+/// Key algorithms a signing key can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    Rsa2048,
+    Rsa3072,
+    EcP256,
+}
+
+impl KeyAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyAlgorithm::Rsa2048 => "rsa2048",
+            KeyAlgorithm::Rsa3072 => "rsa3072",
+            KeyAlgorithm::EcP256 => "ec-p256",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "rsa2048" => Some(KeyAlgorithm::Rsa2048),
+            "rsa3072" => Some(KeyAlgorithm::Rsa3072),
+            "ec-p256" => Some(KeyAlgorithm::EcP256),
+            _ => None,
+        }
+    }
+}
+
+/// A fresh key pair (PKCS#8 PEM) and its self-signed certificate (DER), valid from five minutes
+/// before `now` for three years.
+pub fn generate_key(
+    alg: KeyAlgorithm,
+    common_name: &str,
+    now: OffsetDateTime,
+) -> Result<(String, Vec<u8>), SecretError> {
+    let crypto = |e: rcgen::Error| SecretError::Crypto(e.to_string());
+    let key = match alg {
+        KeyAlgorithm::Rsa2048 => {
+            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+        }
+        KeyAlgorithm::Rsa3072 => {
+            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_3072)
+        }
+        KeyAlgorithm::EcP256 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+    }
+    .map_err(crypto)?;
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(crypto)?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
+    params.not_before = now - time::Duration::minutes(5);
+    params.not_after = now + time::Duration::days(3 * 365);
+    let cert = params.self_signed(&key).map_err(crypto)?;
+    Ok((key.serialize_pem(), cert.der().to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_by_value_and_empty_never_matches() {
+        assert!(secret_eq("abc", "abc"));
+        assert!(!secret_eq("abc", "abd"));
+        assert!(!secret_eq("", ""));
+        assert_eq!(
+            hex_sha256("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(random_hex().map(|h| h.len()), Some(64));
+    }
+
+    #[test]
+    fn short_passwords_are_refused_before_hashing() {
+        assert_eq!(hash_password("1234567"), Err(SecretError::PasswordTooShort));
+    }
+}

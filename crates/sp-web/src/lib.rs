@@ -1,0 +1,9 @@
+//! The service provider's HTTP face over the domain crate `symbolon-sp`: the router and its
+//! state, the ACS handler (decode, consume, start a session), the account picker, native
+//! sign-on, the console and the REST API. Handlers are thin: decode, call the domain, render.
+
+mod api;
+mod console;
+pub mod http;
+
+pub use http::{SpConfig, router, serve};

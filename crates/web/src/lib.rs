@@ -1,0 +1,41 @@
+//! Web plumbing both servers share and that knows no domain.
+//!
+//! - [`page`]: HTML responses with the security headers every page carries (CSP, no caching,
+//!   `nosniff`, `same-origin` referrers), the shared stylesheets.
+//! - [`request`]: cookies, the `Set-Cookie` builder, the Origin check, CSRF comparison.
+//! - [`error`]: the kinds of failure both domains report, mapped to HTTP statuses once.
+//! - [`front`]: trusted proxies, the access log, product pages for statuses answered outside a
+//!   handler, panics caught.
+//! - [`jobs`]: the leased scheduler each server registers its own jobs with.
+//! - [`shutdown`] and [`serve`]: listen, serve with the access log, stop gracefully on SIGTERM.
+//!
+//! Invariants: no page leaves without its CSP; public URLs come from configuration, never from
+//! request headers; nothing here names a realm, an account or any other domain object.
+
+pub mod error;
+pub mod front;
+pub mod jobs;
+pub mod page;
+pub mod request;
+pub mod shutdown;
+
+pub use symbolon_secret::{random_hex, secret_eq};
+
+/// Serve `app` on a listener (plain TCP, or TLS from the caller) with the access log, until
+/// SIGTERM or Ctrl-C; requests in flight are finished.
+pub async fn serve<L>(
+    app: axum::Router,
+    trusted: front::TrustedProxies,
+    listener: L,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+{
+    let app = front::with_access_log(app, trusted);
+    axum::serve(
+        front::PeerListener(listener),
+        app.into_make_service_with_connect_info::<front::Peer>(),
+    )
+    .with_graceful_shutdown(shutdown::shutdown_signal())
+    .await
+}

@@ -1,0 +1,91 @@
+//! HTML responses and the static assets both servers serve.
+//!
+//! Every page goes out with a Content-Security-Policy (no script unless the page is one of the
+//! few that run this server's own script), `Cache-Control: no-store`, `nosniff` and a referrer
+//! policy that sends nothing to other sites.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+/// The policy of a page without script.
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Pages with a ceremony in script may run this server's own scripts, and nothing else.
+pub const SCRIPTED_PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The shared stylesheet of sign-in and product pages (`/resources/symbolon.css`).
+pub const STYLESHEET: &str = include_str!("../static/symbolon.css");
+/// The shared stylesheet of both consoles.
+pub const CONSOLE_STYLESHEET: &str = include_str!("../static/console.css");
+
+/// A page without script.
+pub fn html(status: StatusCode, body: String) -> Response {
+    with_csp(status, body, PAGE_CSP)
+}
+
+/// A page that runs this server's own script.
+pub fn scripted_html(status: StatusCode, body: String) -> Response {
+    with_csp(status, body, SCRIPTED_PAGE_CSP)
+}
+
+/// A page under the given policy, with the other headers every page has.
+pub fn with_csp(status: StatusCode, body: String, csp: &'static str) -> Response {
+    let mut r = (status, Html(body)).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // Not `no-referrer`: under it browsers send `Origin: null` even on same-origin form posts,
+    // and the Origin check would refuse every sign-in. `same-origin` still sends nothing to
+    // other sites.
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    r
+}
+
+/// A rendered template as a page with this status; a template failure is a plain 500.
+pub fn rendered(status: StatusCode, body: Result<String, impl std::fmt::Display>) -> Response {
+    match body {
+        Ok(b) => html(status, b),
+        Err(e) => {
+            tracing::error!("rendering a page: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A static asset with its content type.
+pub fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// `GET /resources/symbolon.css`.
+pub async fn stylesheet() -> Response {
+    asset(STYLESHEET, "text/css; charset=utf-8")
+}
+
+/// `GET /…/console.css`.
+pub async fn console_stylesheet() -> Response {
+    asset(CONSOLE_STYLESHEET, "text/css; charset=utf-8")
+}
+
+/// Ask the client to come back: `Retry-After` on a 503.
+pub fn retry_after(mut r: Response) -> Response {
+    if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(symbolon_secret::hashing::RETRY_AFTER_SECS),
+        );
+    }
+    r
+}
