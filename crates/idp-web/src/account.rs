@@ -13,7 +13,8 @@ use serde::Deserialize;
 use symbolon_store::{IdpStore, Realm, Secret, TotpCredential, User};
 use time::OffsetDateTime;
 
-use crate::http::{AppState, WebError};
+use crate::error::WebError;
+use crate::state::AppState;
 
 const TOTP_SETUP: &str = "idp-totp-setup";
 
@@ -79,8 +80,8 @@ async fn signed_in<S: IdpStore>(
     realm: &str,
     headers: &HeaderMap,
 ) -> Result<Result<Signed, Response>, WebError> {
-    let r = crate::http::realm_or_404(st, realm).await?;
-    match crate::http::account_session(st, realm, headers).await? {
+    let r = crate::state::realm_or_404(st, realm).await?;
+    match crate::state::account_session(st, realm, headers).await? {
         Some((session_id, user_id, csrf)) => {
             match st
                 .store()
@@ -94,10 +95,10 @@ async fn signed_in<S: IdpStore>(
                     session_id,
                     csrf,
                 })),
-                None => Ok(Err(crate::http::account_login(st, &r).await?)),
+                None => Ok(Err(crate::login::account_login(st, &r).await?)),
             }
         }
-        None => Ok(Err(crate::http::account_login(st, &r).await?)),
+        None => Ok(Err(crate::login::account_login(st, &r).await?)),
     }
 }
 
@@ -108,8 +109,8 @@ fn check_form<S>(
     csrf: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<(), WebError> {
-    if crate::http::secret_eq(csrf.unwrap_or(""), &s.csrf)
-        && crate::http::same_origin_as(&st.config().base_url, headers)
+    if crate::state::secret_eq(csrf.unwrap_or(""), &s.csrf)
+        && crate::state::same_origin_as(&st.config().base_url, headers)
     {
         Ok(())
     } else {
@@ -171,7 +172,7 @@ async fn render<S: IdpStore>(
     let mut passkey_options = None;
     let mut passkeys = Vec::new();
     if policy.passkeys()
-        && let Some(rp) = crate::http::relying_party(st.config(), &s.realm)
+        && let Some(rp) = crate::login::relying_party(st.config(), &s.realm)
     {
         let existing = st.store().passkeys(&s.user.id).await?;
         // A fresh registration challenge for this page, kept under the session (taken once).
@@ -226,9 +227,9 @@ async fn render<S: IdpStore>(
     let scripted = page.passkey_options.is_some();
     let body = page.render().map_err(|_| WebError::internal())?;
     Ok(if scripted {
-        crate::http::scripted_html(status, body)
+        crate::error::scripted_html(status, body)
     } else {
-        crate::http::html_page(status, body)
+        crate::error::html_page(status, body)
     })
 }
 
@@ -341,7 +342,7 @@ async fn totp<S: IdpStore>(
             };
             st.store().set_totp(&s.user.id, &cred, &hashes).await?;
             st.store().delete_state(TOTP_SETUP, &s.session_id).await?;
-            crate::http::record_event(
+            crate::state::record_event(
                 &st,
                 &realm,
                 "CREDENTIAL",
@@ -359,7 +360,7 @@ async fn totp<S: IdpStore>(
         }
         Some("remove") if f.confirm.as_deref() == Some("yes") => {
             st.store().remove_totp(&s.user.id).await?;
-            crate::http::record_event(
+            crate::state::record_event(
                 &st,
                 &realm,
                 "CREDENTIAL",
@@ -419,7 +420,7 @@ async fn sign_out<S: IdpStore>(
                 .ok()
                 .map(|u| (k, u.session_id))
         })
-        .find(|(_, id)| !wanted.is_empty() && crate::http::secret_eq(&wanted, &handle(id)));
+        .find(|(_, id)| !wanted.is_empty() && crate::state::secret_eq(&wanted, &handle(id)));
     let Some((index, target)) = mine else {
         return Err(WebError::bad_request("That session is not one of yours."));
     };
@@ -429,7 +430,7 @@ async fn sign_out<S: IdpStore>(
     st.store()
         .delete_state(symbolon_idp::sessions::USER_SESSION, &index)
         .await?;
-    crate::http::record_event(
+    crate::state::record_event(
         &st,
         &realm,
         "LOGOUT",
@@ -482,7 +483,7 @@ async fn passkeys<S: IdpStore>(
     };
     check_form(&st, &s, f.csrf.as_deref(), &headers)?;
     let policy = symbolon_idp::auth_policy(st.store(), &realm).await?;
-    let Some(rp) = crate::http::relying_party(st.config(), &s.realm).filter(|_| policy.passkeys())
+    let Some(rp) = crate::login::relying_party(st.config(), &s.realm).filter(|_| policy.passkeys())
     else {
         return Err(WebError::bad_request_page(
             "Passkeys are not used in this realm.",
@@ -517,7 +518,7 @@ async fn passkeys<S: IdpStore>(
                 .await;
             match added {
                 Ok(rec) => {
-                    crate::http::record_event(
+                    crate::state::record_event(
                         &st,
                         &realm,
                         "CREDENTIAL",
@@ -534,7 +535,7 @@ async fn passkeys<S: IdpStore>(
                 }
                 Err(symbolon_idp::passkey::PasskeyError::Store(e)) => Err(e.into()),
                 Err(e) => {
-                    crate::http::record_event(
+                    crate::state::record_event(
                         &st,
                         &realm,
                         "CREDENTIAL_ERROR",
@@ -558,7 +559,7 @@ async fn passkeys<S: IdpStore>(
             )),
             Err(e) => Err(e.into()),
             Ok(()) => {
-                crate::http::record_event(
+                crate::state::record_event(
                     &st,
                     &realm,
                     "CREDENTIAL",
@@ -594,7 +595,7 @@ async fn passkeys<S: IdpStore>(
                 )),
                 Err(e) => Err(e.into()),
                 Ok(()) => {
-                    crate::http::record_event(
+                    crate::state::record_event(
                         &st,
                         &realm,
                         "CREDENTIAL",
@@ -626,7 +627,7 @@ async fn passkeys<S: IdpStore>(
                 return render(&st, &s, view, StatusCode::OK).await;
             }
             st.store().remove_passkey(&s.user.id, &id).await?;
-            crate::http::record_event(
+            crate::state::record_event(
                 &st,
                 &realm,
                 "CREDENTIAL",

@@ -6,6 +6,13 @@
 mod account;
 pub mod admin_api;
 pub mod console;
+mod error;
 pub mod http;
+mod login;
+mod passkeys;
+mod respond;
+mod sso;
+mod state;
 
-pub use http::{WebConfig, router, serve};
+pub use http::{router, serve};
+pub use state::{AppState, WebConfig};

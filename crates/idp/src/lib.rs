@@ -40,12 +40,29 @@ pub enum IdpError {
     NoRealm(String),
     #[error("{0}")]
     Invalid(String),
+    /// The change collides with what exists (a name taken).
+    #[error("{0}")]
+    Conflict(String),
     #[error("metadata: {0}")]
     Metadata(#[from] symbolon_saml::MetadataError),
     #[error("key generation or signing failed: {0}")]
     Crypto(String),
     #[error(transparent)]
     Busy(#[from] hashing::Busy),
+}
+
+impl symbolon_store::Classify for IdpError {
+    fn kind(&self) -> symbolon_store::ErrorKind {
+        use symbolon_store::ErrorKind;
+        match self {
+            IdpError::Store(e) => e.kind(),
+            IdpError::NoRealm(_) => ErrorKind::NotFound,
+            IdpError::Invalid(_) | IdpError::Metadata(_) => ErrorKind::Invalid,
+            IdpError::Conflict(_) => ErrorKind::Conflict,
+            IdpError::Crypto(_) => ErrorKind::Internal,
+            IdpError::Busy(_) => ErrorKind::Unavailable,
+        }
+    }
 }
 
 impl From<symbolon_secret::SecretError> for IdpError {
@@ -158,7 +175,7 @@ pub async fn create_realm<S: IdpStore>(
 ) -> Result<Realm> {
     valid_name(name, "realm name")?;
     if store.realm(name).await?.is_some() {
-        return Err(IdpError::Invalid(format!("realm {name:?} already exists")));
+        return Err(IdpError::Conflict(format!("realm {name:?} already exists")));
     }
     let now = second(now);
     let realm = Realm {
@@ -379,7 +396,7 @@ pub async fn add_user<S: IdpStore>(
         ));
     }
     if store.user_by_username(realm, &username).await?.is_some() {
-        return Err(IdpError::Invalid(format!(
+        return Err(IdpError::Conflict(format!(
             "user {username:?} already exists in realm {realm}"
         )));
     }
@@ -981,14 +998,14 @@ pub async fn import_client<S: IdpStore>(
     if let Some(u) = url_name {
         valid_name(u, "IdP-initiated SSO URL name")?;
         if store.client_by_url_name(realm, u).await?.is_some() {
-            return Err(IdpError::Invalid(format!(
+            return Err(IdpError::Conflict(format!(
                 "another client already uses the IdP-initiated SSO URL name {u:?}"
             )));
         }
         client.idp_initiated_url_name = Some(u.into());
     }
     if store.client(realm, &client.client_id).await?.is_some() {
-        return Err(IdpError::Invalid(format!(
+        return Err(IdpError::Conflict(format!(
             "client {:?} already exists in realm {realm}",
             client.client_id
         )));
@@ -1025,7 +1042,7 @@ pub async fn update_client<S: IdpStore>(
         if let Some(other) = store.client_by_url_name(&client.realm, u).await?
             && other.id != client.id
         {
-            return Err(IdpError::Invalid(format!(
+            return Err(IdpError::Conflict(format!(
                 "another client already uses the IdP-initiated SSO URL name {u:?}"
             )));
         }

@@ -24,7 +24,7 @@ pub async fn add_role<S: IdpStore>(
     realm_or_404(store, realm).await?;
     valid_name(name, "role name")?;
     if store.roles(realm).await?.iter().any(|r| r.name == name) {
-        return Err(IdpError::Invalid(format!(
+        return Err(IdpError::Conflict(format!(
             "a role named {name:?} already exists in realm {realm}"
         )));
     }
@@ -275,7 +275,7 @@ pub async fn add_mapper<S: IdpStore>(
         )));
     }
     if c.mappers.iter().any(|m| m.saml_attribute == attr) {
-        return Err(IdpError::Invalid(format!(
+        return Err(IdpError::Conflict(format!(
             "the client already has a mapper for the SAML attribute {attr:?}"
         )));
     }
@@ -285,7 +285,7 @@ pub async fn add_mapper<S: IdpStore>(
         mapper.name.trim().to_string()
     };
     if c.mappers.iter().any(|m| m.name == name) {
-        return Err(IdpError::Invalid(format!(
+        return Err(IdpError::Conflict(format!(
             "the client already has a mapper named {name:?}"
         )));
     }

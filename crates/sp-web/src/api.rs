@@ -12,6 +12,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use symbolon_store::sp::SpStore;
+use symbolon_web::error::Kind;
 use time::OffsetDateTime;
 
 use crate::http::AppState;
@@ -38,64 +39,72 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         .route("/api/v1/failed-sign-ins", get(traces::<S>))
 }
 
-/// An API error: status and `{"error", "error_description"}`.
-struct ApiError(StatusCode, String);
+/// An API error: a kind and a message, answered by `symbolon_web` as a status and a JSON body
+/// `{"error", "error_description"}`.
+struct ApiError(symbolon_web::error::ApiError);
+
+impl ApiError {
+    fn new(kind: Kind, message: impl Into<String>) -> Self {
+        ApiError(match kind {
+            Kind::Unauthorized => {
+                symbolon_web::error::ApiError::unauthorized(message, "Bearer realm=\"symbolon-sp\"")
+            }
+            kind => symbolon_web::error::ApiError::new(kind, message),
+        })
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let code = match self.0 {
-            StatusCode::UNAUTHORIZED => "unauthorized",
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::CONFLICT => "conflict",
-            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-            _ => "invalid_request",
-        };
-        let mut r = (
-            self.0,
-            Json(json!({"error": code, "error_description": self.1})),
-        )
-            .into_response();
-        if self.0 == StatusCode::UNAUTHORIZED {
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"symbolon-sp\""),
-            );
-        }
-        r
+        self.0.into_response()
     }
 }
 
 impl From<SpError> for ApiError {
     fn from(e: SpError) -> Self {
         match e {
-            SpError::Invalid(m) if m.contains("already") => ApiError(StatusCode::CONFLICT, m),
-            SpError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
-            SpError::Metadata(m) => ApiError(StatusCode::BAD_REQUEST, format!("metadata: {m}")),
-            SpError::Store(_) | SpError::Crypto(_) | SpError::Busy(_) => {
-                tracing::error!("SP API: {e}");
-                ApiError(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the service is unavailable".into(),
-                )
-            }
+            SpError::Store(s) => s.into(),
+            e => ApiError(symbolon_web::error::ApiError::classified(
+                &e,
+                "the service is unavailable",
+            )),
         }
     }
 }
 
 impl From<symbolon_store::StoreError> for ApiError {
     fn from(e: symbolon_store::StoreError) -> Self {
-        SpError::Store(e).into()
+        ApiError(e.into())
     }
 }
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// The caller of the SP API: the account and actor behind a live bearer key. Every handler
+/// names it in its signature, so none can forget authentication.
+struct ApiKey {
+    account: String,
+    actor: Actor,
+}
+
+impl<S: SpStore> axum::extract::FromRequestParts<AppState<S>> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState<S>,
+    ) -> Result<Self, Self::Rejection> {
+        let (account, actor) = caller(st, &parts.headers).await?;
+        Ok(ApiKey { account, actor })
+    }
+}
+
 /// The account and actor behind the bearer key.
 async fn caller<S: SpStore>(st: &AppState<S>, h: &HeaderMap) -> ApiResult<(String, Actor)> {
     let unauthorized = || {
-        ApiError(
-            StatusCode::UNAUTHORIZED,
-            "a valid API key is required (Authorization: Bearer spk_...)".into(),
+        ApiError::new(
+            Kind::Unauthorized,
+            "a valid API key is required (Authorization: Bearer spk_...)",
         )
     };
     let key = h
@@ -115,15 +124,16 @@ async fn caller<S: SpStore>(st: &AppState<S>, h: &HeaderMap) -> ApiResult<(Strin
 
 async fn account<S: SpStore>(
     State(st): State<AppState<S>>,
-    h: HeaderMap,
+    ApiKey { account: acc, .. }: ApiKey,
 ) -> ApiResult<Json<Value>> {
-    let (acc, _) = caller(&st, &h).await?;
     let a = symbolon_sp::account(&st.store, &acc).await?;
     Ok(Json(json!({"id": a.id, "name": a.name})))
 }
 
-async fn roles<S: SpStore>(State(st): State<AppState<S>>, h: HeaderMap) -> ApiResult<Json<Value>> {
-    let (acc, _) = caller(&st, &h).await?;
+async fn roles<S: SpStore>(
+    State(st): State<AppState<S>>,
+    ApiKey { account: acc, .. }: ApiKey,
+) -> ApiResult<Json<Value>> {
     let roles: Vec<Value> = st
         .store
         .account_roles(&acc)
@@ -145,10 +155,12 @@ struct NameRep {
 
 async fn add_role<S: SpStore>(
     State(st): State<AppState<S>>,
-    h: HeaderMap,
+    ApiKey {
+        account: acc,
+        actor,
+    }: ApiKey,
     Json(rep): Json<NameRep>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (acc, actor) = caller(&st, &h).await?;
     let r = symbolon_sp::add_role(
         &st.store,
         &actor,
@@ -179,8 +191,10 @@ fn idp_json(i: &symbolon_store::sp::IdpConfig, now: OffsetDateTime) -> Value {
     })
 }
 
-async fn idps<S: SpStore>(State(st): State<AppState<S>>, h: HeaderMap) -> ApiResult<Json<Value>> {
-    let (acc, _) = caller(&st, &h).await?;
+async fn idps<S: SpStore>(
+    State(st): State<AppState<S>>,
+    ApiKey { account: acc, .. }: ApiKey,
+) -> ApiResult<Json<Value>> {
     let now = OffsetDateTime::now_utc();
     Ok(Json(Value::Array(
         st.store
@@ -215,10 +229,12 @@ struct IdpRep {
 /// Add Identity Provider, with its mapping profile.
 async fn add_idp<S: SpStore>(
     State(st): State<AppState<S>>,
-    h: HeaderMap,
+    ApiKey {
+        account: acc,
+        actor,
+    }: ApiKey,
     Json(rep): Json<IdpRep>,
 ) -> ApiResult<Response> {
-    let (acc, actor) = caller(&st, &h).await?;
     let now = OffsetDateTime::now_utc();
     let summary = symbolon_sp::add_idp(
         &st.store,
@@ -242,7 +258,7 @@ async fn add_idp<S: SpStore>(
         .store
         .idp_by_id(&summary.config.id)
         .await?
-        .ok_or_else(|| ApiError(StatusCode::SERVICE_UNAVAILABLE, "not saved".into()))?;
+        .ok_or_else(|| ApiError::new(Kind::Unavailable, "not saved"))?;
     let mut body = idp_json(&saved, now);
     if let Some(obj) = body.as_object_mut() {
         obj.insert(
@@ -273,8 +289,8 @@ async fn idp_of<S: SpStore>(
         .await?
         .filter(|i| i.account_id == acc)
         .ok_or_else(|| {
-            ApiError(
-                StatusCode::NOT_FOUND,
+            ApiError::new(
+                Kind::NotFound,
                 format!("identity provider {id:?} not found"),
             )
         })
@@ -282,10 +298,9 @@ async fn idp_of<S: SpStore>(
 
 async fn mappings<S: SpStore>(
     State(st): State<AppState<S>>,
-    h: HeaderMap,
+    ApiKey { account: acc, .. }: ApiKey,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let (acc, _) = caller(&st, &h).await?;
     let i = idp_of(&st, &acc, &id).await?;
     let roles = st.store.account_roles(&acc).await?;
     Ok(Json(Value::Array(
@@ -309,11 +324,13 @@ struct MappingRep {
 
 async fn add_mapping<S: SpStore>(
     State(st): State<AppState<S>>,
-    h: HeaderMap,
+    ApiKey {
+        account: acc,
+        actor,
+    }: ApiKey,
     Path(id): Path<String>,
     Json(rep): Json<MappingRep>,
 ) -> ApiResult<StatusCode> {
-    let (acc, actor) = caller(&st, &h).await?;
     let i = idp_of(&st, &acc, &id).await?;
     symbolon_sp::map_group(
         &st.store,
@@ -330,9 +347,8 @@ async fn add_mapping<S: SpStore>(
 
 async fn saml_accounts<S: SpStore>(
     State(st): State<AppState<S>>,
-    h: HeaderMap,
+    ApiKey { account: acc, .. }: ApiKey,
 ) -> ApiResult<Json<Value>> {
-    let (acc, _) = caller(&st, &h).await?;
     let roles = st.store.account_roles(&acc).await?;
     Ok(Json(Value::Array(
         st.store
@@ -352,10 +368,12 @@ async fn saml_accounts<S: SpStore>(
 
 async fn add_saml_account<S: SpStore>(
     State(st): State<AppState<S>>,
-    h: HeaderMap,
+    ApiKey {
+        account: acc,
+        actor,
+    }: ApiKey,
     Json(rep): Json<NameRep>,
 ) -> ApiResult<StatusCode> {
-    let (acc, actor) = caller(&st, &h).await?;
     let role = rep.role.unwrap_or_default();
     symbolon_sp::add_saml_account(
         &st.store,
@@ -372,9 +390,8 @@ async fn add_saml_account<S: SpStore>(
 
 async fn saml_users<S: SpStore>(
     State(st): State<AppState<S>>,
-    h: HeaderMap,
+    ApiKey { account: acc, .. }: ApiKey,
 ) -> ApiResult<Json<Value>> {
-    let (acc, _) = caller(&st, &h).await?;
     Ok(Json(Value::Array(
         st.store
             .saml_users(&acc)
@@ -385,8 +402,10 @@ async fn saml_users<S: SpStore>(
     )))
 }
 
-async fn audit<S: SpStore>(State(st): State<AppState<S>>, h: HeaderMap) -> ApiResult<Json<Value>> {
-    let (acc, _) = caller(&st, &h).await?;
+async fn audit<S: SpStore>(
+    State(st): State<AppState<S>>,
+    ApiKey { account: acc, .. }: ApiKey,
+) -> ApiResult<Json<Value>> {
     Ok(Json(Value::Array(
         st.store
             .audit_log(&acc)
@@ -397,8 +416,10 @@ async fn audit<S: SpStore>(State(st): State<AppState<S>>, h: HeaderMap) -> ApiRe
     )))
 }
 
-async fn traces<S: SpStore>(State(st): State<AppState<S>>, h: HeaderMap) -> ApiResult<Json<Value>> {
-    let (acc, _) = caller(&st, &h).await?;
+async fn traces<S: SpStore>(
+    State(st): State<AppState<S>>,
+    ApiKey { account: acc, .. }: ApiKey,
+) -> ApiResult<Json<Value>> {
     Ok(Json(Value::Array(
         st.store
             .traces(&acc, 200)

@@ -321,7 +321,7 @@ async fn add_idp<S: SpStore>(
             };
             render_idps(&st, &a, IdpInput::default(), Some(added)).await
         }
-        Err(SpError::Invalid(m)) => {
+        Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
             input.err_name = Some(m);
             render_idps(&st, &a, input, None).await
         }
@@ -513,7 +513,7 @@ async fn idp_action<S: SpStore>(
             if let Some(new_name) = f.idp_name.as_deref() {
                 match symbolon_sp::rename_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, new_name, f.idp_description.as_deref(), now).await {
                     Ok(c) => name = c.name,
-                    Err(SpError::Invalid(m)) => {
+                    Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
                         let errors = IdpErrors { name: Some(m), ..IdpErrors::default() };
                         return render_idp(&st, &a, &id, None, "", errors, None).await;
                     }
@@ -571,7 +571,7 @@ async fn idp_action<S: SpStore>(
                     )
                     .await
                 }
-                Err(SpError::Invalid(m)) => {
+                Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
                     render_idp(&st, &a, &id, None, &group, IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
                 }
                 Err(e) => message(
@@ -586,7 +586,7 @@ async fn idp_action<S: SpStore>(
             let xml = f.metadata.unwrap_or_default();
             match symbolon_sp::replace_idp_metadata(&st.store, &a.actor, &a.pair.account_id, &cfg.name, xml.trim().as_bytes(), now).await {
                 Ok(sum) => render_idp(&st, &a, &id, Some(format!("Metadata replaced: {} signing certificate(s).", sum.certificates.len())), "", IdpErrors::default(), None).await,
-                Err(e @ (SpError::Invalid(_) | SpError::Metadata(_))) => {
+                Err(e @ (SpError::Invalid(_) | SpError::Conflict(_) | SpError::Metadata(_))) => {
                     let errors = IdpErrors { metadata: Some(format!("{e}. Nothing was changed.")), ..IdpErrors::default() };
                     render_idp(&st, &a, &id, None, "", errors, None).await
                 }
@@ -867,7 +867,9 @@ async fn add_role<S: SpStore>(
             )
             .await
         }
-        Err(SpError::Invalid(m)) => render_roles(&st, &a, None, &name, Some(m), None).await,
+        Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+            render_roles(&st, &a, None, &name, Some(m), None).await
+        }
         Err(e) => message(
             StatusCode::SERVICE_UNAVAILABLE,
             "Error",
@@ -1068,7 +1070,7 @@ async fn add_saml_account<S: SpStore>(
             )
             .await
         }
-        Err(SpError::Invalid(m)) => {
+        Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
             render_saml_accounts(&st, &a, None, (&name, &desc, &role), Some(m), None).await
         }
         Err(e) => message(

@@ -43,6 +43,9 @@ pub enum SpError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Invalid(String),
+    /// The change collides with what exists (a name taken).
+    #[error("{0}")]
+    Conflict(String),
     #[error("metadata: {0}")]
     Metadata(#[from] symbolon_saml::MetadataError),
     #[error("{0}")]
@@ -52,6 +55,19 @@ pub enum SpError {
 }
 
 pub type Result<T> = std::result::Result<T, SpError>;
+
+impl symbolon_store::Classify for SpError {
+    fn kind(&self) -> symbolon_store::ErrorKind {
+        use symbolon_store::ErrorKind;
+        match self {
+            SpError::Store(e) => e.kind(),
+            SpError::Invalid(_) | SpError::Metadata(_) => ErrorKind::Invalid,
+            SpError::Conflict(_) => ErrorKind::Conflict,
+            SpError::Crypto(_) => ErrorKind::Internal,
+            SpError::Busy(_) => ErrorKind::Unavailable,
+        }
+    }
+}
 
 /// Who did it, as an audit principal URN.
 #[derive(Debug, Clone)]
@@ -185,7 +201,7 @@ pub async fn add_role<S: SpStore>(
     account(store, account_id).await?;
     let name = non_empty("the role name", name, 100)?;
     if role_named(store, account_id, &name).await.is_ok() {
-        return Err(SpError::Invalid(format!(
+        return Err(SpError::Conflict(format!(
             "the account already has a role {name:?}"
         )));
     }
@@ -273,7 +289,7 @@ pub async fn add_native_user<S: SpStore>(
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => {
-                SpError::Invalid(format!("the account already has a user {email}"))
+                SpError::Conflict(format!("the account already has a user {email}"))
             }
             other => other.into(),
         })?;
@@ -319,7 +335,7 @@ pub async fn add_saml_account<S: SpStore>(
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => {
-                SpError::Invalid(format!("{name} is already a SAML account here"))
+                SpError::Conflict(format!("{name} is already a SAML account here"))
             }
             other => other.into(),
         })?;
@@ -399,7 +415,7 @@ pub async fn add_idp<S: SpStore>(
         created_at: second(now),
     };
     store.create_idp(&config).await.map_err(|e| match e {
-        StoreError::Conflict(_) => SpError::Invalid(format!(
+        StoreError::Conflict(_) => SpError::Conflict(format!(
             "the account already has an identity provider named {name:?}"
         )),
         other => other.into(),
@@ -515,7 +531,7 @@ pub async fn rename_idp<S: SpStore>(
     let mut c = idp_named(store, account_id, idp_name).await?;
     let new_name = non_empty("the name", new_name, 100)?;
     if new_name != c.name && idp_named(store, account_id, &new_name).await.is_ok() {
-        return Err(SpError::Invalid(format!(
+        return Err(SpError::Conflict(format!(
             "the account already has an identity provider named {new_name:?}"
         )));
     }
@@ -641,7 +657,7 @@ pub async fn map_group<S: SpStore>(
         })
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(_) => SpError::Invalid(format!(
+            StoreError::Conflict(_) => SpError::Conflict(format!(
                 "the group {group:?} is already mapped to a role in this account; a group maps to at most one role"
             )),
             other => other.into(),

@@ -7,8 +7,11 @@
 //! - Every write is one transaction: a failed call changes nothing.
 
 pub mod export;
+mod kind;
 pub mod seal;
 pub mod sp;
+
+pub use kind::{Classify, ErrorKind};
 
 use std::fmt;
 

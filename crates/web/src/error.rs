@@ -9,28 +9,17 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// What kind of failure: the only thing HTTP needs to know of a domain error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// The input is wrong; the message says how (400).
-    Invalid,
-    /// The named object does not exist (404).
-    NotFound,
-    /// The change collides with what exists (409).
-    Conflict,
-    /// The caller is known but may not do this (403).
-    Forbidden,
-    /// The caller is not known (401).
-    Unauthorized,
-    /// A dependency (the database, the hashing workers) cannot serve now; try again (503).
-    Unavailable,
-    /// A fault of ours; the message is logged, never shown (500).
-    Internal,
+pub use symbolon_store::{Classify, ErrorKind as Kind};
+
+/// The status and API code of each kind.
+pub trait KindStatus {
+    fn status(self) -> StatusCode;
+    fn code(self) -> &'static str;
 }
 
-impl Kind {
+impl KindStatus for Kind {
     /// The status of this kind, the same for every server and every page.
-    pub fn status(self) -> StatusCode {
+    fn status(self) -> StatusCode {
         match self {
             Kind::Invalid => StatusCode::BAD_REQUEST,
             Kind::NotFound => StatusCode::NOT_FOUND,
@@ -43,7 +32,7 @@ impl Kind {
     }
 
     /// The API's `error` code of this kind.
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             Kind::Invalid => "invalid_request",
             Kind::NotFound => "not_found",
@@ -52,22 +41,6 @@ impl Kind {
             Kind::Unauthorized => "unauthorized",
             Kind::Unavailable => "unavailable",
             Kind::Internal => "server_error",
-        }
-    }
-}
-
-/// A domain error that knows its kind.
-pub trait Classify {
-    fn kind(&self) -> Kind;
-}
-
-impl Classify for symbolon_store::StoreError {
-    fn kind(&self) -> Kind {
-        match self {
-            symbolon_store::StoreError::NotFound(..) => Kind::NotFound,
-            symbolon_store::StoreError::Conflict(_) => Kind::Conflict,
-            symbolon_store::StoreError::Unavailable(_) => Kind::Unavailable,
-            symbolon_store::StoreError::Backend(_) => Kind::Internal,
         }
     }
 }

@@ -7,69 +7,17 @@ use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use symbolon_store::{Assignment, Client, IdpStore};
+use symbolon_store::{Assignment, IdpStore};
 use time::OffsetDateTime;
 
-use super::{
-    AdminSession, ClientForm, ConfirmPage, Errors, find_client, form_status, page, page_status,
-    realm_admin, realm_admin_post, render_client,
+use super::clients::{ClientForm, find_client, holder_choices, render_client};
+use super::common::{
+    ConfirmPage, Errors, form_status, page, page_status, realm_admin, realm_admin_post,
 };
-use crate::http::{AppState, WebError};
+use crate::error::WebError;
+use crate::state::AdminSession;
+use crate::state::AppState;
 use symbolon_idp::{Actor, IdpError, Subject};
-
-/// A client's current assignments as (`user:NAME` / `group:/PATH`, label), and the users and
-/// groups that could be assigned, in the same form.
-pub(super) async fn assignment_choices<S: IdpStore>(
-    st: &AppState<S>,
-    c: &Client,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
-    let users = st.store().users(&c.realm).await.unwrap_or_default();
-    let groups = st.store().groups(&c.realm).await.unwrap_or_default();
-    let current = st.store().assignments(&c.id).await.unwrap_or_default();
-    let mut assigned = Vec::new();
-    for a in &current {
-        match a {
-            Assignment::User(id) => {
-                if let Some(u) = users.iter().find(|u| u.id == *id) {
-                    assigned.push((
-                        format!("user:{}", u.username),
-                        format!("User {}", u.username),
-                    ));
-                }
-            }
-            Assignment::Group(id) => {
-                if let Some(g) = groups.iter().find(|g| g.id == *id) {
-                    assigned.push((
-                        format!("group:{}", g.path),
-                        format!("Group {} (and subgroups)", g.path),
-                    ));
-                }
-            }
-        }
-    }
-    let candidates = holder_choices(&users, &groups)
-        .into_iter()
-        .filter(|(v, _)| !assigned.iter().any(|(a, _)| a == v))
-        .collect();
-    (assigned, candidates)
-}
-
-/// Every user and group of a realm as (`user:NAME` / `group:/PATH`, label).
-fn holder_choices(
-    users: &[symbolon_store::User],
-    groups: &[symbolon_store::Group],
-) -> Vec<(String, String)> {
-    groups
-        .iter()
-        .map(|g| (format!("group:{}", g.path), format!("Group {}", g.path)))
-        .chain(users.iter().map(|u| {
-            (
-                format!("user:{}", u.username),
-                format!("User {}", u.username),
-            )
-        }))
-        .collect()
-}
 
 #[derive(Deserialize)]
 pub(super) struct AccessForm {
@@ -169,7 +117,7 @@ pub(super) async fn client_access<S: IdpStore>(
             )
             .await
         }
-        Err(IdpError::Invalid(m)) => {
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
             let form = ClientForm {
                 who,
                 ..ClientForm::from(&c)
@@ -317,7 +265,7 @@ pub(super) async fn client_mappers<S: IdpStore>(
             )
             .await
         }
-        Err(IdpError::Invalid(m)) => {
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
             let e = Errors {
                 mapper: Some(m),
                 ..Errors::default()
@@ -478,7 +426,7 @@ pub(super) async fn roles_action<S: IdpStore>(
             let desc = Some(input.description.as_str()).filter(|d| !d.is_empty());
             match symbolon_idp::roles::add_role(store, &actor, &realm, &input.name, desc, now).await {
                 Ok(r) => render_roles(&st, &s, &realm, RolesInput::default(), Some(format!("Role {} created.", r.name))).await,
-                Err(IdpError::Invalid(m)) => {
+                Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
                     input.err_name = Some(m);
                     render_roles(&st, &s, &realm, input, None).await
                 }
@@ -497,7 +445,7 @@ pub(super) async fn roles_action<S: IdpStore>(
         ),
         Some("delete") => match symbolon_idp::roles::delete_role(store, &actor, &realm, &input.role, now).await {
             Ok(()) => render_roles(&st, &s, &realm, RolesInput::default(), Some(format!("Role {} deleted.", input.role))).await,
-            Err(IdpError::Invalid(m)) => render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await,
+            Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await,
             Err(e) => WebError::from(e).into_response(),
         },
         Some(a @ ("grant" | "revoke")) => {
@@ -511,7 +459,7 @@ pub(super) async fn roles_action<S: IdpStore>(
                     };
                     render_roles(&st, &s, &realm, RolesInput::default(), Some(msg)).await
                 }
-                Err(IdpError::Invalid(m)) => {
+                Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
                     input.err_who = Some(m);
                     render_roles(&st, &s, &realm, input, None).await
                 }

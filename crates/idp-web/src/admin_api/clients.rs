@@ -1,0 +1,674 @@
+//! `/admin/realms/{realm}/clients`: clients (Keycloak's representation), import by
+//! converter, who may use a client, and protocol mappers.
+
+use crate::admin_api::common::{ApiCaller, ApiError, ApiResult, St, created, saml, yes};
+use crate::admin_api::groups::find_group;
+use crate::admin_api::realms::realm_exists;
+use crate::admin_api::users::find_user;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use symbolon_idp::Actor;
+use symbolon_saml::messages::{
+    NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
+};
+use symbolon_saml::metadata::BINDING_POST;
+use symbolon_store::{Client, ClientEndpoint, IdpStore};
+use symbolon_web::error::Kind;
+use time::OffsetDateTime;
+
+/// `ClientRepresentation` for SAML clients. `attributes` use Keycloak's keys;
+/// `assertionConsumerServices` (all of them, with binding and index) is Symbolon's addition.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientRep {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub client_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "saml")]
+    pub protocol: String,
+    /// Home URL.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub assertion_consumer_services: Vec<ClientEndpoint>,
+}
+
+pub(crate) fn name_id_keyword(format: &str) -> &'static str {
+    match format {
+        NAMEID_EMAIL => "email",
+        NAMEID_PERSISTENT => "persistent",
+        NAMEID_TRANSIENT => "transient",
+        _ => "username",
+    }
+}
+
+pub(crate) fn name_id_format(keyword: &str) -> Option<&'static str> {
+    match keyword {
+        "email" => Some(NAMEID_EMAIL),
+        "persistent" => Some(NAMEID_PERSISTENT),
+        "transient" => Some(NAMEID_TRANSIENT),
+        "username" | "unspecified" => Some(NAMEID_UNSPECIFIED),
+        _ => None,
+    }
+}
+
+pub(crate) fn sig_alg_keyword(name: &str) -> String {
+    name.to_uppercase().replace('-', "_")
+}
+
+pub(crate) fn client_rep(c: &Client) -> ClientRep {
+    let mut a = BTreeMap::new();
+    let b = |v: bool| {
+        if v {
+            "true".to_string()
+        } else {
+            "false".to_string()
+        }
+    };
+    if let Some(u) = &c.idp_initiated_url_name {
+        a.insert("saml_idp_initiated_sso_url_name".into(), u.clone());
+    }
+    if let Some(r) = &c.idp_initiated_relay_state {
+        a.insert("saml_idp_initiated_sso_relay_state".into(), r.clone());
+    }
+    a.insert(
+        "saml_name_id_format".into(),
+        name_id_keyword(&c.name_id_format).into(),
+    );
+    a.insert("saml.server.signature".into(), b(c.sign_documents));
+    a.insert("saml.assertion.signature".into(), b(c.sign_assertions));
+    a.insert(
+        "saml.signature.algorithm".into(),
+        sig_alg_keyword(&c.signature_algorithm),
+    );
+    a.insert(
+        "saml.client.signature".into(),
+        b(c.client_signature_required),
+    );
+    if let Some(l) = c.assertion_lifespan_secs {
+        a.insert("saml.assertion.lifespan".into(), l.to_string());
+    }
+    if let Some(acs) = symbolon_idp::default_post_acs_of(c) {
+        a.insert("saml_assertion_consumer_url_post".into(), acs);
+    }
+    if let Some(cert) = c.signing_certs.first() {
+        a.insert(
+            "saml.signing.certificate".into(),
+            symbolon_dsig::encode_base64(cert),
+        );
+    }
+    ClientRep {
+        id: Some(c.id.clone()),
+        client_id: c.client_id.clone(),
+        name: c.name.clone(),
+        description: c.description.clone(),
+        enabled: c.enabled,
+        protocol: "saml".into(),
+        base_url: c.home_url.clone(),
+        attributes: a,
+        assertion_consumer_services: c.acs.clone(),
+    }
+}
+
+/// Apply a representation's editable settings to a client.
+pub(crate) fn apply(rep: &ClientRep, c: &mut Client) -> ApiResult<()> {
+    let bad = |m: String| ApiError::new(Kind::Invalid, m);
+    if rep.protocol != "saml" {
+        return Err(bad(format!(
+            "protocol {:?} is not supported (saml only)",
+            rep.protocol
+        )));
+    }
+    let flag = |k: &str, cur: bool| -> ApiResult<bool> {
+        match rep.attributes.get(k).map(String::as_str) {
+            None => Ok(cur),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(v) => Err(ApiError::new(
+                Kind::Invalid,
+                format!("{k} must be \"true\" or \"false\", not {v:?}"),
+            )),
+        }
+    };
+    c.client_id = rep.client_id.clone();
+    c.name = rep.name.clone();
+    c.description = rep.description.clone();
+    c.enabled = rep.enabled;
+    c.home_url = rep.base_url.clone().filter(|u| !u.is_empty());
+    c.idp_initiated_url_name = rep
+        .attributes
+        .get("saml_idp_initiated_sso_url_name")
+        .cloned()
+        .filter(|u| !u.is_empty());
+    c.idp_initiated_relay_state = rep
+        .attributes
+        .get("saml_idp_initiated_sso_relay_state")
+        .cloned()
+        .filter(|u| !u.is_empty());
+    if let Some(k) = rep.attributes.get("saml_name_id_format") {
+        c.name_id_format = name_id_format(k)
+            .ok_or_else(|| {
+                bad(format!(
+                    "unknown saml_name_id_format {k:?} (email, persistent, transient, username)"
+                ))
+            })?
+            .into();
+    }
+    c.sign_documents = flag("saml.server.signature", c.sign_documents)?;
+    c.sign_assertions = flag("saml.assertion.signature", c.sign_assertions)?;
+    c.client_signature_required = flag("saml.client.signature", c.client_signature_required)?;
+    if let Some(alg) = rep.attributes.get("saml.signature.algorithm") {
+        let name = alg.to_lowercase().replace('_', "-");
+        match symbolon_dsig::SignatureAlgorithm::from_name(&name) {
+            Some(a) if !a.is_sha1() => c.signature_algorithm = name,
+            _ => {
+                return Err(bad(format!(
+                    "saml.signature.algorithm {alg:?} is not supported"
+                )));
+            }
+        }
+    }
+    if let Some(l) = rep.attributes.get("saml.assertion.lifespan") {
+        let secs: i64 = l.parse().map_err(|_| {
+            bad(format!(
+                "saml.assertion.lifespan {l:?} is not a number of seconds"
+            ))
+        })?;
+        if !(10..=86_400).contains(&secs) {
+            return Err(bad(
+                "saml.assertion.lifespan must be between 10 and 86400 seconds".into(),
+            ));
+        }
+        c.assertion_lifespan_secs = Some(secs);
+    }
+    if !rep.assertion_consumer_services.is_empty() {
+        c.acs = rep.assertion_consumer_services.clone();
+    } else if let Some(u) = rep.attributes.get("saml_assertion_consumer_url_post")
+        && !c
+            .acs
+            .iter()
+            .any(|e| e.location == *u && e.binding == BINDING_POST)
+    {
+        c.acs = vec![ClientEndpoint {
+            binding: BINDING_POST.into(),
+            location: u.clone(),
+            index: Some(0),
+            is_default: Some(true),
+        }];
+    }
+    if !c.acs.iter().any(|e| e.binding == BINDING_POST) {
+        return Err(bad(
+            "a SAML client needs an HTTP-POST assertion consumer service".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ClientQuery {
+    pub(crate) client_id: Option<String>,
+}
+
+pub(crate) async fn list_clients<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path(realm): Path<String>,
+    Query(q): Query<ClientQuery>,
+) -> ApiResult<Json<Vec<ClientRep>>> {
+    realm_exists(&st, &realm).await?;
+    let clients = st.store().clients(&realm).await?;
+    Ok(Json(
+        clients
+            .iter()
+            .filter(|c| q.client_id.as_ref().is_none_or(|w| *w == c.client_id))
+            .map(client_rep)
+            .collect(),
+    ))
+}
+
+pub(crate) async fn find_client<S: IdpStore>(
+    st: &crate::state::AppState<S>,
+    realm: &str,
+    id: &str,
+) -> ApiResult<Client> {
+    st.store()
+        .clients(realm)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| ApiError::new(Kind::NotFound, format!("client {id:?} not found")))
+}
+
+pub(crate) async fn get_client<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<ClientRep>> {
+    Ok(Json(client_rep(&find_client(&st, &realm, &id).await?)))
+}
+
+pub(crate) async fn create_client<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path(realm): Path<String>,
+    Json(rep): Json<ClientRep>,
+) -> ApiResult<Response> {
+    realm_exists(&st, &realm).await?;
+    if st.store().client(&realm, &rep.client_id).await?.is_some() {
+        return Err(ApiError::new(
+            Kind::Conflict,
+            format!("client {:?} already exists", rep.client_id),
+        ));
+    }
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let mut c = Client {
+        id: uuid::Uuid::new_v4().to_string(),
+        realm: realm.clone(),
+        client_id: rep.client_id.clone(),
+        name: None,
+        description: None,
+        enabled: true,
+        home_url: None,
+        idp_initiated_url_name: None,
+        idp_initiated_relay_state: None,
+        name_id_format: NAMEID_UNSPECIFIED.into(),
+        sign_documents: true,
+        sign_assertions: false,
+        signature_algorithm: "rsa-sha256".into(),
+        client_signature_required: false,
+        assertion_lifespan_secs: None,
+        acs: vec![],
+        slo: vec![],
+        signing_certs: rep
+            .attributes
+            .get("saml.signing.certificate")
+            .and_then(|b| symbolon_dsig::decode_base64(b))
+            .into_iter()
+            .collect(),
+        mappers: vec![],
+        restricted: false,
+        created_at: now,
+    };
+    apply(&rep, &mut c)?;
+    if let Some(u) = &c.idp_initiated_url_name
+        && st.store().client_by_url_name(&realm, u).await?.is_some()
+    {
+        return Err(ApiError::new(
+            Kind::Conflict,
+            format!("another client already uses the IdP-initiated SSO URL name {u:?}"),
+        ));
+    }
+    st.store().create_client(&c).await?;
+    symbolon_idp::record_admin(
+        st.store(),
+        &realm,
+        &actor,
+        Some(&c.client_id),
+        format!("created client {}", c.client_id),
+        now,
+    )
+    .await?;
+    Ok(created(format!("/admin/realms/{realm}/clients/{}", c.id)))
+}
+
+pub(crate) async fn update_client<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+    Json(rep): Json<ClientRep>,
+) -> ApiResult<StatusCode> {
+    let mut c = find_client(&st, &realm, &id).await?;
+    apply(&rep, &mut c)?;
+    symbolon_idp::update_client(
+        st.store(),
+        &actor,
+        &c,
+        "settings",
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turn SP metadata (the request body) into a client representation, without saving it.
+pub(crate) async fn convert<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path(realm): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    realm_exists(&st, &realm).await?;
+    let (c, findings) =
+        symbolon_idp::client_from_metadata(&realm, &body, OffsetDateTime::now_utc())?;
+    let mut rep = serde_json::to_value(client_rep(&Client {
+        id: String::new(),
+        ..c
+    }))
+    .map_err(|_| ApiError::new(Kind::Internal, "internal error"))?;
+    if let Some(o) = rep.as_object_mut() {
+        o.remove("id");
+        o.insert(
+            "findings".into(),
+            findings.iter().map(|f| json!({"severity": format!("{:?}", f.severity).to_lowercase(), "code": f.code, "message": f.message})).collect(),
+        );
+    }
+    Ok(Json(rep))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessRep {
+    pub restricted: bool,
+    /// Who can reach the client, in words (read-only).
+    #[serde(default, skip_deserializing)]
+    pub summary: Vec<String>,
+}
+
+pub(crate) async fn client_access<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<AccessRep>> {
+    let c = find_client(&st, &realm, &id).await?;
+    Ok(Json(AccessRep {
+        restricted: c.restricted,
+        summary: symbolon_idp::client_access_summary(st.store(), &c).await?,
+    }))
+}
+
+pub(crate) async fn set_access<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+    Json(rep): Json<AccessRep>,
+) -> ApiResult<StatusCode> {
+    let c = find_client(&st, &realm, &id).await?;
+    symbolon_idp::set_client_restricted(
+        st.store(),
+        &actor,
+        &realm,
+        &c.client_id,
+        rep.restricted,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn subject<S: IdpStore>(
+    st: &crate::state::AppState<S>,
+    realm: &str,
+    kind: &str,
+    id: &str,
+) -> ApiResult<symbolon_idp::Subject> {
+    match kind {
+        "users" => Ok(symbolon_idp::Subject::User(
+            find_user(st, realm, id).await?.username,
+        )),
+        "groups" => Ok(symbolon_idp::Subject::Group(
+            find_group(st, realm, id).await?.path,
+        )),
+        _ => Err(ApiError::new(
+            Kind::NotFound,
+            format!("no such assignment kind {kind:?} (users or groups)"),
+        )),
+    }
+}
+
+pub(crate) async fn assign<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path(p): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
+    assignment(&st, &actor, p, true).await
+}
+
+pub(crate) async fn unassign<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path(p): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
+    assignment(&st, &actor, p, false).await
+}
+
+/// Grant (`true`) or revoke a client assignment for a user or group.
+pub(crate) async fn assignment<S: IdpStore>(
+    st: &crate::state::AppState<S>,
+    actor: &Actor,
+    (realm, id, kind, who): (String, String, String, String),
+    grant: bool,
+) -> ApiResult<StatusCode> {
+    let c = find_client(st, &realm, &id).await?;
+    let s = subject(st, &realm, &kind, &who).await?;
+    symbolon_idp::assign_client(
+        st.store(),
+        actor,
+        &realm,
+        &c.client_id,
+        &s,
+        grant,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `ProtocolMapperRepresentation` for SAML mappers, with Keycloak's mapper types and config keys.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MapperRep {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default = "saml")]
+    pub protocol: String,
+    pub protocol_mapper: String,
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+}
+
+pub(crate) const NAME_FORMAT_WORDS: [(&str, &str); 3] = [
+    ("Basic", "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"),
+    (
+        "URI Reference",
+        "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
+    ),
+    (
+        "Unspecified",
+        "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified",
+    ),
+];
+
+pub(crate) fn mapper_rep(m: &symbolon_store::Mapper) -> MapperRep {
+    use symbolon_store::MapperSource as M;
+    let mut config = BTreeMap::new();
+    config.insert("attribute.name".to_string(), m.saml_attribute.clone());
+    if let Some(f) = &m.name_format {
+        let word = NAME_FORMAT_WORDS
+            .iter()
+            .find(|(_, u)| u == f)
+            .map_or(f.as_str(), |(w, _)| w);
+        config.insert("attribute.nameformat".into(), word.into());
+    }
+    if let Some(f) = &m.friendly_name {
+        config.insert("friendly.name".into(), f.clone());
+    }
+    let kind = match &m.source {
+        M::UserAttribute { attribute } => {
+            config.insert("user.attribute".into(), attribute.clone());
+            "saml-user-attribute-mapper"
+        }
+        M::UserProperty { property } => {
+            config.insert("user.attribute".into(), property.clone());
+            "saml-user-property-mapper"
+        }
+        M::GroupList { full_path } => {
+            config.insert("full.path".into(), full_path.to_string());
+            config.insert("single".into(), "true".into());
+            "saml-group-membership-mapper"
+        }
+        M::RoleList => {
+            config.insert("single".into(), "true".into());
+            "saml-role-list-mapper"
+        }
+        M::Hardcoded { value } => {
+            config.insert("attribute.value".into(), value.clone());
+            "saml-hardcode-attribute-mapper"
+        }
+    };
+    MapperRep {
+        id: Some(m.name.clone()),
+        name: m.name.clone(),
+        protocol: "saml".into(),
+        protocol_mapper: kind.into(),
+        config,
+    }
+}
+
+pub(crate) fn mapper_from_rep(rep: &MapperRep) -> ApiResult<symbolon_store::Mapper> {
+    let bad = |m: String| ApiError::new(Kind::Invalid, m);
+    if rep.protocol != "saml" {
+        return Err(bad(format!(
+            "protocol {:?} is not supported (saml only)",
+            rep.protocol
+        )));
+    }
+    let get = |k: &str| rep.config.get(k).map(String::as_str).unwrap_or("");
+    let (kind, param) = match rep.protocol_mapper.as_str() {
+        "saml-user-attribute-mapper" => ("user-attribute", get("user.attribute")),
+        "saml-user-property-mapper" => ("user-property", get("user.attribute")),
+        "saml-group-membership-mapper" => match get("full.path") {
+            "true" | "" => ("group-list-full", ""),
+            "false" => ("group-list", ""),
+            v => {
+                return Err(bad(format!(
+                    "full.path must be \"true\" or \"false\", not {v:?}"
+                )));
+            }
+        },
+        "saml-role-list-mapper" => ("role-list", ""),
+        "saml-hardcode-attribute-mapper" => ("hardcoded", get("attribute.value")),
+        other => {
+            return Err(bad(format!(
+                "protocolMapper {other:?} is not supported (saml-user-attribute-mapper, \
+                 saml-user-property-mapper, saml-group-membership-mapper, saml-role-list-mapper, \
+                 saml-hardcode-attribute-mapper)"
+            )));
+        }
+    };
+    let source = symbolon_idp::roles::mapper_source(kind, param)?;
+    let name_format = match rep.config.get("attribute.nameformat") {
+        None => None,
+        Some(w) => Some(
+            NAME_FORMAT_WORDS
+                .iter()
+                .find(|(word, uri)| w == word || w == uri)
+                .map(|(_, uri)| uri.to_string())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "attribute.nameformat {w:?} is not one of Basic, URI Reference, Unspecified"
+                    ))
+                })?,
+        ),
+    };
+    Ok(symbolon_store::Mapper {
+        name: rep.name.clone(),
+        saml_attribute: get("attribute.name").to_string(),
+        name_format,
+        friendly_name: rep
+            .config
+            .get("friendly.name")
+            .cloned()
+            .filter(|f| !f.is_empty()),
+        source,
+    })
+}
+
+pub(crate) async fn list_mappers<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<MapperRep>>> {
+    let c = find_client(&st, &realm, &id).await?;
+    Ok(Json(c.mappers.iter().map(mapper_rep).collect()))
+}
+
+pub(crate) async fn get_mapper<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path((realm, id, name)): Path<(String, String, String)>,
+) -> ApiResult<Json<MapperRep>> {
+    let c = find_client(&st, &realm, &id).await?;
+    c.mappers
+        .iter()
+        .find(|m| m.name == name)
+        .map(|m| Json(mapper_rep(m)))
+        .ok_or_else(|| ApiError::new(Kind::NotFound, format!("mapper {name:?} not found")))
+}
+
+pub(crate) async fn create_mapper<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+    Json(rep): Json<MapperRep>,
+) -> ApiResult<Response> {
+    let c = find_client(&st, &realm, &id).await?;
+    let m = mapper_from_rep(&rep)?;
+    let name = if m.name.trim().is_empty() {
+        m.saml_attribute.trim().to_string()
+    } else {
+        m.name.trim().to_string()
+    };
+    symbolon_idp::roles::add_mapper(
+        st.store(),
+        &actor,
+        &realm,
+        &c.client_id,
+        m,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(created(format!(
+        "/admin/realms/{realm}/clients/{id}/protocol-mappers/models/{name}"
+    )))
+}
+
+pub(crate) async fn delete_mapper<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id, name)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let c = find_client(&st, &realm, &id).await?;
+    if !c.mappers.iter().any(|m| m.name == name) {
+        return Err(ApiError::new(
+            Kind::NotFound,
+            format!("mapper {name:?} not found"),
+        ));
+    }
+    symbolon_idp::roles::remove_mapper(
+        st.store(),
+        &actor,
+        &realm,
+        &c.client_id,
+        &name,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

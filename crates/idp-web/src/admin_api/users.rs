@@ -1,0 +1,404 @@
+//! `/admin/realms/{realm}/users`: users, passwords, credentials, required actions and
+//! registration links.
+
+use crate::admin_api::common::{ApiCaller, ApiError, ApiResult, St, created, millis, yes};
+use crate::admin_api::realms::realm_exists;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use symbolon_idp::{IdpError, NewUser};
+use symbolon_store::IdpStore;
+use symbolon_web::error::Kind;
+use time::OffsetDateTime;
+
+/// `CredentialRepresentation` (password only).
+#[derive(Debug, Deserialize)]
+pub struct CredentialRep {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+}
+
+/// `UserRepresentation`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRep {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub username: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing)]
+    pub credentials: Vec<CredentialRep>,
+}
+
+pub(crate) fn user_rep(u: &symbolon_store::User) -> UserRep {
+    let mut attributes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in &u.attributes {
+        attributes.entry(k.clone()).or_default().push(v.clone());
+    }
+    UserRep {
+        id: Some(u.id.clone()),
+        username: u.username.clone(),
+        email: u.email.clone(),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        enabled: u.enabled,
+        attributes,
+        credentials: vec![],
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UserQuery {
+    pub(crate) username: Option<String>,
+}
+
+pub(crate) async fn list_users<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path(realm): Path<String>,
+    Query(q): Query<UserQuery>,
+) -> ApiResult<Json<Vec<UserRep>>> {
+    realm_exists(&st, &realm).await?;
+    let wanted = q.username.as_deref().map(symbolon_idp::normalize_username);
+    let users = st.store().users(&realm).await?;
+    Ok(Json(
+        users
+            .iter()
+            .filter(|u| wanted.as_ref().is_none_or(|w| *w == u.username))
+            .map(user_rep)
+            .collect(),
+    ))
+}
+
+pub(crate) async fn create_user<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path(realm): Path<String>,
+    Json(rep): Json<UserRep>,
+) -> ApiResult<Response> {
+    let password = match rep.credentials.as_slice() {
+        [] => None,
+        [c] if c.kind == "password" => Some(c.value.clone()),
+        _ => {
+            return Err(ApiError::new(
+                Kind::Invalid,
+                "credentials: at most one, of type \"password\"",
+            ));
+        }
+    };
+    let attributes = rep
+        .attributes
+        .into_iter()
+        .flat_map(|(k, vs)| vs.into_iter().map(move |v| (k.clone(), v)))
+        .collect();
+    let new = NewUser {
+        username: rep.username,
+        email: rep.email,
+        first_name: rep.first_name,
+        last_name: rep.last_name,
+        attributes,
+    };
+    let u = symbolon_idp::add_user(
+        st.store(),
+        &actor,
+        &realm,
+        new,
+        password.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(created(format!("/admin/realms/{realm}/users/{}", u.id)))
+}
+
+pub(crate) async fn reset_password<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+    Json(c): Json<CredentialRep>,
+) -> ApiResult<StatusCode> {
+    realm_exists(&st, &realm).await?;
+    if c.kind != "password" {
+        return Err(ApiError::new(
+            Kind::Invalid,
+            "only credentials of type \"password\" are supported",
+        ));
+    }
+    let user = st
+        .store()
+        .users(&realm)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| ApiError::new(Kind::NotFound, format!("user {id:?} not found")))?;
+    symbolon_idp::set_password(
+        st.store(),
+        &actor,
+        &realm,
+        &user.username,
+        &c.value,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn find_user<S: IdpStore>(
+    st: &crate::state::AppState<S>,
+    realm: &str,
+    id: &str,
+) -> ApiResult<symbolon_store::User> {
+    realm_exists(st, realm).await?;
+    st.store()
+        .user_by_id(realm, id)
+        .await?
+        .ok_or_else(|| ApiError::new(Kind::NotFound, format!("user {id:?} not found")))
+}
+
+pub(crate) async fn get_user<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<UserRep>> {
+    Ok(Json(user_rep(&find_user(&st, &realm, &id).await?)))
+}
+
+/// Update email, names, enabled and attributes (the username cannot change).
+pub(crate) async fn put_user<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+    Json(rep): Json<UserRep>,
+) -> ApiResult<StatusCode> {
+    let mut u = find_user(&st, &realm, &id).await?;
+    if symbolon_idp::normalize_username(&rep.username) != u.username {
+        return Err(ApiError::new(
+            Kind::Invalid,
+            "the username cannot be changed",
+        ));
+    }
+    u.email = rep.email.filter(|e| !e.trim().is_empty());
+    u.first_name = rep.first_name;
+    u.last_name = rep.last_name;
+    u.enabled = rep.enabled;
+    u.attributes = rep
+        .attributes
+        .into_iter()
+        .flat_map(|(k, vs)| vs.into_iter().map(move |v| (k.clone(), v)))
+        .collect();
+    symbolon_idp::update_user(st.store(), &actor, &u, OffsetDateTime::now_utc()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A user's credential as Keycloak's `CredentialInforesentation` names it (`password`, `otp`,
+/// `webauthn-passwordless`); never a secret.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialInfo {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub user_label: Option<String>,
+    /// Milliseconds since the epoch.
+    #[serde(default)]
+    pub created_date: Option<i64>,
+    #[serde(default)]
+    pub last_used_date: Option<i64>,
+    #[serde(default)]
+    pub sign_count: Option<u32>,
+    #[serde(default)]
+    pub backed_up: Option<bool>,
+    #[serde(default)]
+    pub recovery_codes_left: Option<u32>,
+    /// A passkey suspended as a possible clone since then (milliseconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged_date: Option<i64>,
+}
+
+pub(crate) async fn credentials<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<CredentialInfo>>> {
+    let u = find_user(&st, &realm, &id).await?;
+    let m = symbolon_idp::user_methods(st.store(), &u).await?;
+    let mut out = Vec::new();
+    let blank = |id: &str, kind: &str| CredentialInfo {
+        id: id.into(),
+        kind: kind.into(),
+        user_label: None,
+        created_date: None,
+        last_used_date: None,
+        sign_count: None,
+        backed_up: None,
+        recovery_codes_left: None,
+        flagged_date: None,
+    };
+    if m.password {
+        out.push(blank("password", "password"));
+    }
+    if let Some(enrolled) = m.totp {
+        out.push(CredentialInfo {
+            created_date: Some(millis(enrolled)),
+            recovery_codes_left: Some(m.recovery_codes_left),
+            ..blank("otp", "otp")
+        });
+    }
+    for p in m.passkeys {
+        out.push(CredentialInfo {
+            user_label: Some(p.name),
+            created_date: Some(millis(p.created_at)),
+            last_used_date: p.last_used.map(millis),
+            sign_count: Some(p.sign_count),
+            backed_up: Some(p.backup_state),
+            flagged_date: p.flagged_at.map(millis),
+            ..blank(&p.id, "webauthn-passwordless")
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Remove one credential: `otp` (the authenticator app and its recovery codes) or a passkey by
+/// its ID. The password is changed with reset-password, not removed here.
+pub(crate) async fn delete_credential<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id, cred)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let u = find_user(&st, &realm, &id).await?;
+    let now = OffsetDateTime::now_utc();
+    match cred.as_str() {
+        "otp" => symbolon_idp::remove_totp(st.store(), &actor, &realm, &u.username, now).await?,
+        "password" => {
+            return Err(ApiError::new(
+                Kind::Invalid,
+                "the password is changed with reset-password",
+            ));
+        }
+        passkey => {
+            symbolon_idp::remove_user_passkey(st.store(), &actor, &realm, &u.username, passkey, now)
+                .await
+                .map_err(|e| match e {
+                    IdpError::Invalid(m) => ApiError::new(Kind::NotFound, m),
+                    other => other.into(),
+                })?
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Clear a passkey's possible-clone flag (204; 404 when the user has no such passkey).
+pub(crate) async fn clear_credential_flag<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id, cred)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let u = find_user(&st, &realm, &id).await?;
+    symbolon_idp::clear_passkey_flag(
+        st.store(),
+        &actor,
+        &realm,
+        &u.username,
+        &cred,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .map_err(|e| match e {
+        IdpError::Invalid(m) => ApiError::new(Kind::NotFound, m),
+        other => other.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove the user's second factor and passkeys and sign out their sessions (a lost device).
+pub(crate) async fn reset_credentials<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let u = find_user(&st, &realm, &id).await?;
+    let r = symbolon_idp::reset_credentials(
+        st.store(),
+        &actor,
+        &realm,
+        &u.username,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(Json(
+        json!({"passkeysRemoved": r.passkeys_removed, "sessionsSignedOut": r.sessions_signed_out}),
+    ))
+}
+
+pub(crate) async fn get_required_actions<S: IdpStore>(
+    State(st): St<S>,
+    _caller: ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<String>>> {
+    let u = find_user(&st, &realm, &id).await?;
+    Ok(Json(st.store().required_actions(&u.id).await?))
+}
+
+/// Set the user's required actions: `[]` or `["register-passkey"]`.
+pub(crate) async fn put_required_actions<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+    Json(actions): Json<Vec<String>>,
+) -> ApiResult<StatusCode> {
+    let u = find_user(&st, &realm, &id).await?;
+    if let Some(bad) = actions
+        .iter()
+        .find(|a| a.as_str() != symbolon_store::ACTION_REGISTER_PASSKEY)
+    {
+        return Err(ApiError::new(
+            Kind::Invalid,
+            format!("unknown required action {bad:?} (known: register-passkey)"),
+        ));
+    }
+    let on = !actions.is_empty();
+    symbolon_idp::require_passkey(
+        st.store(),
+        &actor,
+        &realm,
+        &u.username,
+        on,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A one-time link (24 hours) with which the user registers a passkey without a password:
+/// `{"url", "expiresAt"}` (milliseconds). Shown once; only its hash is kept.
+pub(crate) async fn registration_link<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id)): Path<(String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let u = find_user(&st, &realm, &id).await?;
+    let l = symbolon_idp::create_registration_link(
+        st.store(),
+        &actor,
+        &st.config().base_url,
+        &realm,
+        &u.username,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(Json(json!({"url": l.url, "expiresAt": millis(l.expires)})))
+}

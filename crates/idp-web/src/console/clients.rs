@@ -1,0 +1,644 @@
+//! Clients: the list, import from SP metadata, and the client page (settings, endpoints,
+//! certificates, mappers, who may use it).
+
+#![allow(clippy::result_large_err)]
+
+use crate::console::common::{
+    Errors, SortQuery, admin, check_csrf, form_status, page, page_status, realm_admin,
+};
+use crate::error::WebError;
+use crate::state::{AdminSession, AppState};
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use symbolon_idp::{Actor, IdpError};
+use symbolon_saml::messages::{
+    NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
+};
+use symbolon_store::{Assignment, Client, IdpStore};
+use time::OffsetDateTime;
+
+pub(crate) struct ClientRow {
+    pub(crate) id: String,
+    pub(crate) client_id: String,
+    pub(crate) name: String,
+    pub(crate) url_name: String,
+    pub(crate) access: String,
+    pub(crate) enabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/clients.html")]
+pub(crate) struct ClientsPage<'a> {
+    pub(crate) realm: Option<&'a str>,
+    pub(crate) realm_name: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) admin: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) clients: Vec<ClientRow>,
+}
+
+pub(crate) async fn clients<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<SortQuery>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let list = match st.store().clients(&realm).await {
+        Ok(l) => l,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let mut rows: Vec<ClientRow> = list
+        .into_iter()
+        .map(|c| ClientRow {
+            access: if c.restricted {
+                "assigned users and groups".into()
+            } else {
+                "everyone".into()
+            },
+            id: c.id,
+            client_id: c.client_id,
+            name: c.name.unwrap_or_default(),
+            url_name: c.idp_initiated_url_name.unwrap_or_default(),
+            enabled: c.enabled,
+        })
+        .collect();
+    match q.sort.as_deref() {
+        Some("name") => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        Some("url") => rows.sort_by(|a, b| a.url_name.cmp(&b.url_name)),
+        _ => rows.sort_by(|a, b| a.client_id.cmp(&b.client_id)),
+    }
+    page(
+        ClientsPage {
+            realm: Some(&realm),
+            realm_name: &realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            clients: rows,
+        }
+        .render(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "console/import.html")]
+pub(crate) struct ImportPage<'a> {
+    pub(crate) realm: Option<&'a str>,
+    pub(crate) realm_name: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) admin: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) pasted: &'a str,
+    pub(crate) error: Option<String>,
+}
+
+pub(crate) async fn import_form<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    page(
+        ImportPage {
+            realm: Some(&realm),
+            realm_name: &realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            pasted: "",
+            error: None,
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn import<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    mut mp: Multipart,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (mut csrf, mut file, mut pasted) = (None, Vec::new(), String::new());
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or("").to_string();
+        let Ok(bytes) = field.bytes().await else {
+            break;
+        };
+        match name.as_str() {
+            "csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "file" => file = bytes.to_vec(),
+            "metadata" => pasted = String::from_utf8_lossy(&bytes).into_owned(),
+            _ => {}
+        }
+    }
+    if let Err(r) = check_csrf(&s, csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let metadata = if !file.is_empty() {
+        file
+    } else {
+        pasted.clone().into_bytes()
+    };
+    let fail = |msg: String| {
+        page(
+            ImportPage {
+                realm: Some(&realm),
+                realm_name: &realm,
+                csrf: &s.csrf,
+                admin: &s.username,
+                notice: None,
+                pasted: &pasted,
+                error: Some(msg),
+            }
+            .render(),
+        )
+    };
+    if metadata.iter().all(u8::is_ascii_whitespace) {
+        return fail("Choose a metadata file or paste the metadata XML.".into());
+    }
+    let actor = Actor(s.username.clone());
+    match symbolon_idp::import_client(
+        st.store(),
+        &actor,
+        &realm,
+        &metadata,
+        None,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok((c, findings)) => {
+            let findings = findings
+                .iter()
+                .map(|f| {
+                    (
+                        format!("{:?}", f.severity).to_lowercase(),
+                        f.message.clone(),
+                    )
+                })
+                .collect();
+            render_client(
+                &st,
+                &s,
+                &realm,
+                &c,
+                ClientForm::from(&c),
+                Errors::default(),
+                findings,
+                Some(format!(
+                    "Imported client {}. Review its settings and save.",
+                    c.client_id
+                )),
+            )
+            .await
+        }
+        Err(e) => fail(match e {
+            IdpError::Invalid(m) | IdpError::Conflict(m) => m,
+            IdpError::Metadata(m) => format!("This is not usable SAML metadata: {m}"),
+            other => other.to_string(),
+        }),
+    }
+}
+
+/// The client form's values, as typed (kept when something is wrong).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ClientForm {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) home_url: String,
+    pub(crate) url_name: String,
+    pub(crate) relay_state: String,
+    pub(crate) lifespan: String,
+    pub(crate) name_id_format: String,
+    pub(crate) sig_alg: String,
+    /// The add-mapper and assign forms.
+    pub(crate) m_attribute: String,
+    pub(crate) m_kind: String,
+    pub(crate) m_param: String,
+    pub(crate) m_format: String,
+    pub(crate) who: String,
+}
+
+impl From<&Client> for ClientForm {
+    fn from(c: &Client) -> Self {
+        ClientForm {
+            name: c.name.clone().unwrap_or_default(),
+            description: c.description.clone().unwrap_or_default(),
+            home_url: c.home_url.clone().unwrap_or_default(),
+            url_name: c.idp_initiated_url_name.clone().unwrap_or_default(),
+            relay_state: c.idp_initiated_relay_state.clone().unwrap_or_default(),
+            lifespan: c
+                .assertion_lifespan_secs
+                .map(|l| l.to_string())
+                .unwrap_or_default(),
+            name_id_format: name_id_keyword(&c.name_id_format).into(),
+            sig_alg: c.signature_algorithm.clone(),
+            ..ClientForm::default()
+        }
+    }
+}
+
+/// Signature algorithms a client may ask for (never SHA-1).
+pub(crate) const SIGNATURE_ALGORITHMS: [&str; 6] = [
+    "rsa-sha256",
+    "rsa-sha384",
+    "rsa-sha512",
+    "ecdsa-sha256",
+    "ecdsa-sha384",
+    "ecdsa-sha512",
+];
+
+/// Mapper types as the console offers them: (kind, label).
+pub(crate) const MAPPER_KINDS: [(&str, &str); 6] = [
+    ("user-attribute", "User attribute"),
+    (
+        "user-property",
+        "User property (username, email, firstName, lastName)",
+    ),
+    ("group-list", "Group list (last path segment)"),
+    ("group-list-full", "Group list (full path)"),
+    ("role-list", "Role list"),
+    ("hardcoded", "Hardcoded value"),
+];
+
+pub(crate) struct MapperRow {
+    pub(crate) name: String,
+    pub(crate) attribute: String,
+    pub(crate) kind: &'static str,
+    pub(crate) param: String,
+    pub(crate) format: String,
+}
+
+pub(crate) fn name_id_keyword(f: &str) -> &'static str {
+    match f {
+        NAMEID_EMAIL => "email",
+        NAMEID_PERSISTENT => "persistent",
+        NAMEID_TRANSIENT => "transient",
+        _ => "username",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/client.html")]
+pub(crate) struct ClientPage<'a> {
+    pub(crate) realm: Option<&'a str>,
+    pub(crate) realm_name: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) admin: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) c: &'a Client,
+    pub(crate) findings: Vec<(String, String)>,
+    pub(crate) f_name: &'a str,
+    pub(crate) f_description: &'a str,
+    pub(crate) f_home_url: &'a str,
+    pub(crate) f_url_name: &'a str,
+    pub(crate) f_relay_state: &'a str,
+    pub(crate) f_lifespan: &'a str,
+    pub(crate) err_home_url: Option<String>,
+    pub(crate) err_url_name: Option<String>,
+    pub(crate) err_lifespan: Option<String>,
+    pub(crate) formats: Vec<(&'static str, bool)>,
+    pub(crate) sso_base: String,
+    pub(crate) access: Vec<String>,
+    pub(crate) algs: Vec<(&'static str, bool)>,
+    pub(crate) err_sig_alg: Option<String>,
+    pub(crate) assigned: Vec<(String, String)>,
+    /// (value, label, selected)
+    pub(crate) candidates: Vec<(String, String, bool)>,
+    pub(crate) err_who: Option<String>,
+    pub(crate) mappers: Vec<MapperRow>,
+    pub(crate) kinds: Vec<(&'static str, &'static str, bool)>,
+    pub(crate) name_formats: Vec<(&'static str, bool)>,
+    pub(crate) f_m_attribute: &'a str,
+    pub(crate) f_m_param: &'a str,
+    pub(crate) err_mapper: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn render_client<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    realm: &str,
+    c: &Client,
+    f: ClientForm,
+    e: Errors,
+    findings: Vec<(String, String)>,
+    notice: Option<String>,
+) -> Response {
+    let access = symbolon_idp::client_access_summary(st.store(), c)
+        .await
+        .unwrap_or_default();
+    let formats = ["email", "persistent", "transient", "username"]
+        .into_iter()
+        .map(|k| (k, k == f.name_id_format))
+        .collect();
+    let algs = SIGNATURE_ALGORITHMS
+        .into_iter()
+        .map(|a| (a, a == f.sig_alg))
+        .collect();
+    let (assigned, candidates) = assignment_choices(st, c).await;
+    let mappers = c
+        .mappers
+        .iter()
+        .map(|m| {
+            let (kind, param) = symbolon_idp::roles::mapper_kind(&m.source);
+            MapperRow {
+                name: m.name.clone(),
+                attribute: m.saml_attribute.clone(),
+                kind,
+                param,
+                format: m
+                    .name_format
+                    .as_deref()
+                    .and_then(|u| u.rsplit(':').next())
+                    .unwrap_or("")
+                    .to_string(),
+            }
+        })
+        .collect();
+    let status = form_status(e.any());
+    let body = ClientPage {
+        realm: Some(realm),
+        realm_name: realm,
+        csrf: &s.csrf,
+        admin: &s.username,
+        notice,
+        c,
+        findings,
+        f_name: &f.name,
+        f_description: &f.description,
+        f_home_url: &f.home_url,
+        f_url_name: &f.url_name,
+        f_relay_state: &f.relay_state,
+        f_lifespan: &f.lifespan,
+        err_home_url: e.home_url,
+        err_url_name: e.url_name,
+        err_lifespan: e.lifespan,
+        err_sig_alg: e.sig_alg,
+        err_who: e.who,
+        err_mapper: e.mapper,
+        algs,
+        assigned,
+        candidates: candidates
+            .into_iter()
+            .map(|(v, l)| {
+                let sel = v == f.who;
+                (v, l, sel)
+            })
+            .collect(),
+        mappers,
+        kinds: MAPPER_KINDS
+            .into_iter()
+            .map(|(k, l)| (k, l, k == f.m_kind))
+            .collect(),
+        name_formats: ["", "basic", "uri", "unspecified"]
+            .into_iter()
+            .map(|n| (n, n == f.m_format))
+            .collect(),
+        f_m_attribute: &f.m_attribute,
+        f_m_param: &f.m_param,
+        formats,
+        sso_base: format!(
+            "{}/realms/{realm}/protocol/saml/clients",
+            st.config().base_url
+        ),
+        access,
+    }
+    .render();
+    page_status(status, body)
+}
+
+pub(crate) async fn find_client<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    id: &str,
+) -> Result<Client, Response> {
+    match st.store().clients(realm).await {
+        Ok(list) => list.into_iter().find(|c| c.id == id).ok_or_else(|| {
+            WebError::not_found_page("There is no such client.".into()).into_response()
+        }),
+        Err(e) => Err(WebError::from(e).into_response()),
+    }
+}
+
+pub(crate) async fn client_page<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> Response {
+    let s = match admin(&st, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = match find_client(&st, &realm, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    render_client(
+        &st,
+        &s,
+        &realm,
+        &c,
+        ClientForm::from(&c),
+        Errors::default(),
+        vec![],
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SaveForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) enabled: Option<String>,
+    pub(crate) home_url: Option<String>,
+    pub(crate) url_name: Option<String>,
+    pub(crate) relay_state: Option<String>,
+    pub(crate) name_id_format: Option<String>,
+    pub(crate) sign_documents: Option<String>,
+    pub(crate) sign_assertions: Option<String>,
+    pub(crate) client_signature_required: Option<String>,
+    pub(crate) lifespan: Option<String>,
+    pub(crate) sig_alg: Option<String>,
+}
+
+pub(crate) async fn save_client<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+    Form(f): Form<SaveForm>,
+) -> Response {
+    let s = match admin(&st, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let mut c = match find_client(&st, &realm, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let t = |o: &Option<String>| o.as_deref().unwrap_or("").trim().to_string();
+    let form = ClientForm {
+        name: t(&f.name),
+        description: t(&f.description),
+        home_url: t(&f.home_url),
+        url_name: t(&f.url_name),
+        relay_state: t(&f.relay_state),
+        lifespan: t(&f.lifespan),
+        name_id_format: t(&f.name_id_format),
+        sig_alg: t(&f.sig_alg),
+        ..ClientForm::default()
+    };
+    let mut e = Errors::default();
+    let home_ok = form.home_url.is_empty()
+        || form.home_url.starts_with("https://")
+        || form.home_url.starts_with("http://");
+    if !home_ok {
+        e.home_url =
+            Some("The Home URL must start with https:// (or http:// for local testing).".into());
+    }
+    if !form.url_name.is_empty() && symbolon_idp::valid_name_pub(&form.url_name).is_err() {
+        e.url_name = Some("Use letters, digits, '-', '_' or '.' (1-64 characters).".into());
+    }
+    let lifespan = if form.lifespan.is_empty() {
+        None
+    } else {
+        match form.lifespan.parse::<i64>() {
+            Ok(v) if (10..=86_400).contains(&v) => Some(v),
+            _ => {
+                e.lifespan = Some(
+                    "Enter a number of seconds between 10 and 86400, or leave it empty.".into(),
+                );
+                None
+            }
+        }
+    };
+    let sig_alg = if form.sig_alg.is_empty() {
+        c.signature_algorithm.clone()
+    } else if SIGNATURE_ALGORITHMS.contains(&form.sig_alg.as_str()) {
+        form.sig_alg.clone()
+    } else {
+        e.sig_alg = Some("Choose one of the listed algorithms.".into());
+        c.signature_algorithm.clone()
+    };
+    if !e.any() {
+        c.signature_algorithm = sig_alg;
+        c.name = Some(form.name.clone()).filter(|v| !v.is_empty());
+        c.description = Some(form.description.clone()).filter(|v| !v.is_empty());
+        c.enabled = f.enabled.is_some();
+        c.home_url = Some(form.home_url.clone()).filter(|v| !v.is_empty());
+        c.idp_initiated_url_name = Some(form.url_name.clone()).filter(|v| !v.is_empty());
+        c.idp_initiated_relay_state = Some(form.relay_state.clone()).filter(|v| !v.is_empty());
+        c.name_id_format = match form.name_id_format.as_str() {
+            "email" => NAMEID_EMAIL,
+            "persistent" => NAMEID_PERSISTENT,
+            "transient" => NAMEID_TRANSIENT,
+            _ => NAMEID_UNSPECIFIED,
+        }
+        .into();
+        c.sign_documents = f.sign_documents.is_some();
+        c.sign_assertions = f.sign_assertions.is_some();
+        c.client_signature_required = f.client_signature_required.is_some();
+        c.assertion_lifespan_secs = lifespan;
+        match symbolon_idp::update_client(
+            st.store(),
+            &Actor(s.username.clone()),
+            &c,
+            "settings (console)",
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        {
+            Ok(()) => {
+                return render_client(
+                    &st,
+                    &s,
+                    &realm,
+                    &c,
+                    ClientForm::from(&c),
+                    Errors::default(),
+                    vec![],
+                    Some("Saved.".into()),
+                )
+                .await;
+            }
+            Err(IdpError::Invalid(m) | IdpError::Conflict(m)) if m.contains("URL name") => {
+                e.url_name = Some(m)
+            }
+            Err(other) => return WebError::from(other).into_response(),
+        }
+    }
+    render_client(&st, &s, &realm, &c, form, e, vec![], None).await
+}
+
+/// A client's current assignments as (`user:NAME` / `group:/PATH`, label), and the users and
+/// groups that could be assigned, in the same form.
+pub(crate) async fn assignment_choices<S: IdpStore>(
+    st: &AppState<S>,
+    c: &Client,
+) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let users = st.store().users(&c.realm).await.unwrap_or_default();
+    let groups = st.store().groups(&c.realm).await.unwrap_or_default();
+    let current = st.store().assignments(&c.id).await.unwrap_or_default();
+    let mut assigned = Vec::new();
+    for a in &current {
+        match a {
+            Assignment::User(id) => {
+                if let Some(u) = users.iter().find(|u| u.id == *id) {
+                    assigned.push((
+                        format!("user:{}", u.username),
+                        format!("User {}", u.username),
+                    ));
+                }
+            }
+            Assignment::Group(id) => {
+                if let Some(g) = groups.iter().find(|g| g.id == *id) {
+                    assigned.push((
+                        format!("group:{}", g.path),
+                        format!("Group {} (and subgroups)", g.path),
+                    ));
+                }
+            }
+        }
+    }
+    let candidates = holder_choices(&users, &groups)
+        .into_iter()
+        .filter(|(v, _)| !assigned.iter().any(|(a, _)| a == v))
+        .collect();
+    (assigned, candidates)
+}
+
+/// Every user and group of a realm as (`user:NAME` / `group:/PATH`, label).
+pub(crate) fn holder_choices(
+    users: &[symbolon_store::User],
+    groups: &[symbolon_store::Group],
+) -> Vec<(String, String)> {
+    groups
+        .iter()
+        .map(|g| (format!("group:{}", g.path), format!("Group {}", g.path)))
+        .chain(users.iter().map(|u| {
+            (
+                format!("user:{}", u.username),
+                format!("User {}", u.username),
+            )
+        }))
+        .collect()
+}

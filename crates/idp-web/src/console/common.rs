@@ -1,0 +1,230 @@
+//! What every console page shares: the admin session cookie, page rendering, form status,
+//! the realm a page is about, lists and confirmations.
+
+#![allow(clippy::result_large_err)]
+
+use crate::error::WebError;
+use crate::state::{AdminSession, AppState};
+use askama::Template;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use symbolon_store::IdpStore;
+/// The console stylesheet (also served by the SP's account console).
+pub use symbolon_web::page::CONSOLE_STYLESHEET;
+
+/// The realm whose users administer everything.
+pub const MASTER_REALM: &str = "master";
+
+pub(crate) const SESSION_COOKIE: &str = "SYMBOLON_ADMIN";
+
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "SYMBOLON_ADMIN_CSRF";
+
+pub(crate) async fn css() -> Response {
+    let mut r = CONSOLE_STYLESHEET.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r
+}
+
+pub(crate) fn page(body: Result<String, askama::Error>) -> Response {
+    page_status(StatusCode::OK, body)
+}
+
+/// A rendered page with this status (400 for a form that says what is wrong);
+/// a template failure is always a 500.
+pub(crate) fn page_status(status: StatusCode, body: Result<String, askama::Error>) -> Response {
+    match body {
+        Ok(b) => crate::error::html_page(status, b),
+        Err(_) => WebError::internal_error().into_response(),
+    }
+}
+
+pub(crate) fn form_status(bad: bool) -> StatusCode {
+    if bad {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+pub(crate) fn cookie_attrs<S>(st: &AppState<S>) -> &'static str {
+    if st.config().base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// The administrator behind this request, or a redirect to the sign-in page.
+pub(crate) async fn admin<S: IdpStore>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<AdminSession, Response> {
+    let Some(id) = crate::state::cookie(headers, SESSION_COOKIE) else {
+        return Err(Redirect::to("/admin/login").into_response());
+    };
+    match st.admin_session(&id).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(Redirect::to("/admin/login").into_response()),
+        Err(e) => Err(WebError::from(e).into_response()),
+    }
+}
+
+/// Whether `presented` is the session's CSRF token (compared through SHA-256, so the time taken
+/// says nothing about the token).
+pub(crate) fn csrf_matches(session: &AdminSession, presented: &str) -> bool {
+    crate::state::secret_eq(presented, &session.csrf)
+}
+
+pub(crate) fn check_csrf(
+    session: &AdminSession,
+    presented: Option<&str>,
+    headers: &HeaderMap,
+    st_base: &str,
+) -> Result<(), Response> {
+    let ok = presented.is_some_and(|p| csrf_matches(session, p));
+    if ok && crate::state::same_origin_as(st_base, headers) {
+        Ok(())
+    } else {
+        Err(WebError::forbidden(
+            "Invalid form submission",
+            "The form could not be verified. Reload the page and try again.",
+        )
+        .into_response())
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    pub(crate) csrf: Option<String>,
+}
+
+pub(crate) async fn realm_or_404<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+) -> Result<symbolon_store::Realm, Response> {
+    match st.store().realm(realm).await {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => {
+            Err(WebError::not_found_page(format!("There is no realm {realm:?}.")).into_response())
+        }
+        Err(e) => Err(WebError::from(e).into_response()),
+    }
+}
+
+/// The signed-in administrator, for a realm that exists.
+pub(crate) async fn realm_admin<S: IdpStore>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+    realm: &str,
+) -> Result<AdminSession, Response> {
+    let s = admin(st, headers).await?;
+    realm_or_404(st, realm).await?;
+    Ok(s)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SortQuery {
+    pub(crate) sort: Option<String>,
+    #[serde(rename = "type")]
+    pub(crate) kind: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Errors {
+    pub(crate) home_url: Option<String>,
+    pub(crate) url_name: Option<String>,
+    pub(crate) lifespan: Option<String>,
+    pub(crate) sig_alg: Option<String>,
+    pub(crate) mapper: Option<String>,
+    pub(crate) who: Option<String>,
+}
+
+impl Errors {
+    pub(crate) fn any(&self) -> bool {
+        self.home_url.is_some()
+            || self.url_name.is_some()
+            || self.lifespan.is_some()
+            || self.sig_alg.is_some()
+            || self.mapper.is_some()
+            || self.who.is_some()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/list.html")]
+pub(crate) struct ListPage<'a> {
+    pub(crate) realm: Option<&'a str>,
+    pub(crate) csrf: &'a str,
+    pub(crate) admin: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) heading: &'a str,
+    pub(crate) headers: Vec<&'static str>,
+    pub(crate) rows: Vec<Vec<String>>,
+    pub(crate) filters: Vec<(&'static str, bool)>,
+    pub(crate) keep: String,
+}
+
+pub(crate) fn sorted(mut rows: Vec<Vec<String>>, sort: Option<&str>) -> Vec<Vec<String>> {
+    if let Some(i) = sort.and_then(|s| s.parse::<usize>().ok()) {
+        rows.sort_by(|a, b| a.get(i).cmp(&b.get(i)));
+    }
+    rows
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn list_page(
+    realm: &str,
+    s: &AdminSession,
+    heading: &str,
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    filters: Vec<(&'static str, bool)>,
+    keep: String,
+) -> Response {
+    page(
+        ListPage {
+            realm: Some(realm),
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            heading,
+            headers,
+            rows,
+            filters,
+            keep,
+        }
+        .render(),
+    )
+}
+
+/// The admin behind a POST on a realm page, with its CSRF token checked.
+pub(crate) async fn realm_admin_post<S: IdpStore>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+    realm: &str,
+    csrf: Option<&str>,
+) -> Result<AdminSession, Response> {
+    let s = realm_admin(st, headers, realm).await?;
+    check_csrf(&s, csrf, headers, &st.config().base_url)?;
+    Ok(s)
+}
+
+#[derive(Template)]
+#[template(path = "console/confirm.html")]
+pub(crate) struct ConfirmPage<'a> {
+    pub(crate) realm: Option<&'a str>,
+    pub(crate) csrf: &'a str,
+    pub(crate) admin: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) question: String,
+    pub(crate) consequence: String,
+    pub(crate) verb: &'a str,
+    pub(crate) action: String,
+    pub(crate) cancel: String,
+    /// Form fields carried through to the confirmed request.
+    pub(crate) hidden: Vec<(&'static str, String)>,
+}

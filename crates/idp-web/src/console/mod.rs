@@ -1,0 +1,85 @@
+//! The admin console, by resource; this module only routes.
+
+use crate::console::clients::{client_page, clients, import, import_form, save_client};
+use crate::console::common::css;
+use crate::console::groups::{add_group, groups};
+use crate::console::keys::{add_next_key, confirm_retire, keys, promote_key, retire_key};
+use crate::console::session::{login, login_form, logout, realms};
+use crate::console::settings::{events, set_policy, settings};
+use crate::console::users::{add_user, user_action, user_page, users};
+use crate::state::AppState;
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use symbolon_store::IdpStore;
+/// The console stylesheet (also served by the SP's account console).
+pub use symbolon_web::page::CONSOLE_STYLESHEET;
+
+mod access;
+mod clients;
+pub(crate) mod common;
+mod groups;
+mod keys;
+mod session;
+mod settings;
+mod users;
+
+pub use common::MASTER_REALM;
+
+pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/admin", get(|| async { Redirect::to("/admin/console/") }))
+        .route("/admin/", get(|| async { Redirect::to("/admin/console/") }))
+        .route("/admin/login", get(login_form::<S>).post(login::<S>))
+        .route("/admin/logout", post(logout::<S>))
+        .route("/resources/console.css", get(css))
+        .route("/admin/console/", get(realms::<S>))
+        .route("/admin/console/{realm}/clients", get(clients::<S>))
+        .route(
+            "/admin/console/{realm}/clients/import",
+            get(import_form::<S>).post(import::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}",
+            get(client_page::<S>).post(save_client::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/settings",
+            get(settings::<S>).post(set_policy::<S>),
+        )
+        .route("/admin/console/{realm}/keys", get(keys::<S>))
+        .route("/admin/console/{realm}/keys/next", post(add_next_key::<S>))
+        .route(
+            "/admin/console/{realm}/keys/{kid}/promote",
+            post(promote_key::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/keys/{kid}/retire",
+            get(confirm_retire::<S>).post(retire_key::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/users",
+            get(users::<S>).post(add_user::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/users/{username}",
+            get(user_page::<S>).post(user_action::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/groups",
+            get(groups::<S>).post(add_group::<S>),
+        )
+        .route("/admin/console/{realm}/events", get(events::<S>))
+        .route(
+            "/admin/console/{realm}/clients/{id}/access",
+            post(access::client_access::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}/mappers",
+            post(access::client_mappers::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/roles",
+            get(access::roles::<S>).post(access::roles_action::<S>),
+        )
+}

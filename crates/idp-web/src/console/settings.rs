@@ -1,0 +1,183 @@
+//! Realm settings (the sign-in policy) and the realm's events.
+
+#![allow(clippy::result_large_err)]
+
+use crate::console::common::{
+    SortQuery, admin, check_csrf, list_page, page, realm_admin, realm_or_404, sorted,
+};
+use crate::error::WebError;
+use crate::state::{AdminSession, AppState};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use symbolon_store::IdpStore;
+use time::OffsetDateTime;
+
+#[derive(Template)]
+#[template(path = "console/settings.html")]
+pub(crate) struct SettingsPage<'a> {
+    pub(crate) realm: Option<&'a str>,
+    pub(crate) realm_name: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) admin: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) display_name: &'a str,
+    pub(crate) entity_id: String,
+    pub(crate) endpoint: String,
+    pub(crate) descriptor: String,
+    /// (value, label, current)
+    pub(crate) policies: Vec<(&'static str, &'static str, bool)>,
+}
+
+pub(crate) async fn settings<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+) -> Response {
+    let s = match admin(&st, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let r = match realm_or_404(&st, &realm).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    settings_page(&st, &s, &r, None).await
+}
+
+pub(crate) async fn settings_page<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    r: &symbolon_store::Realm,
+    notice: Option<String>,
+) -> Response {
+    let realm = &r.name;
+    let policy = match symbolon_idp::auth_policy(st.store(), realm).await {
+        Ok(p) => p,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let base = &st.config().base_url;
+    page(
+        SettingsPage {
+            realm: Some(realm),
+            realm_name: realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice,
+            display_name: &r.display_name,
+            entity_id: symbolon_idp::entity_id(base, realm),
+            endpoint: symbolon_idp::saml_endpoint(base, realm),
+            descriptor: format!("{}/descriptor", symbolon_idp::saml_endpoint(base, realm)),
+            policies: symbolon_idp::AuthPolicy::ALL
+                .into_iter()
+                .map(|p| (p.as_str(), p.label(), p == policy))
+                .collect(),
+        }
+        .render(),
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PolicyForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) policy: Option<String>,
+}
+
+pub(crate) async fn set_policy<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Form(f): Form<PolicyForm>,
+) -> Response {
+    let s = match admin(&st, &headers).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let r = match realm_or_404(&st, &realm).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let Some(policy) = f
+        .policy
+        .as_deref()
+        .and_then(symbolon_idp::AuthPolicy::parse)
+    else {
+        return WebError::bad_request("Choose a sign-in policy.").into_response();
+    };
+    let actor = symbolon_idp::Actor(s.username.clone());
+    if let Err(e) = symbolon_idp::set_auth_policy(
+        st.store(),
+        &actor,
+        &realm,
+        policy,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        return WebError::from(e).into_response();
+    }
+    settings_page(
+        &st,
+        &s,
+        &r,
+        Some(format!("Sign-in policy: {}.", policy.label())),
+    )
+    .await
+}
+
+pub(crate) async fn events<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<SortQuery>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    const KINDS: [&str; 5] = [
+        "LOGIN",
+        "LOGIN_ERROR",
+        "SAML_RESPONSE",
+        "AUTHN_REQUEST_ERROR",
+        "ADMIN",
+    ];
+    let kind = q.kind.as_deref().filter(|k| KINDS.contains(k));
+    let evs = match st.store().events(&realm, kind, 500).await {
+        Ok(e) => e,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let rows = evs
+        .iter()
+        .map(|e| {
+            vec![
+                symbolon_saml::time::format_instant(e.at),
+                e.kind.clone(),
+                e.actor.clone().unwrap_or_default(),
+                e.client_id.clone().unwrap_or_default(),
+                e.detail.clone(),
+            ]
+        })
+        .collect();
+    let rows = if q.sort.is_some() {
+        sorted(rows, q.sort.as_deref())
+    } else {
+        rows
+    };
+    let keep = kind.map(|k| format!("&type={k}")).unwrap_or_default();
+    let filters = KINDS.iter().map(|k| (*k, Some(*k) == kind)).collect();
+    list_page(
+        &realm,
+        &s,
+        "Events",
+        vec!["Time", "Type", "Who", "Client", "Details"],
+        rows,
+        filters,
+        keep,
+    )
+}

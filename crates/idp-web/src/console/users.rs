@@ -1,0 +1,509 @@
+//! Users: the list, adding one, and the user page with its actions (enable, password,
+//! credentials, groups, roles, passkeys, registration links).
+
+#![allow(clippy::result_large_err)]
+
+use crate::console::common::{
+    ConfirmPage, SortQuery, check_csrf, form_status, page, page_status, realm_admin,
+};
+use crate::error::WebError;
+use crate::state::{AdminSession, AppState};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use symbolon_idp::{Actor, IdpError};
+use symbolon_store::IdpStore;
+use time::OffsetDateTime;
+
+#[derive(Template)]
+#[template(path = "console/users.html")]
+pub(crate) struct UsersPage<'a> {
+    pub(crate) realm: Option<&'a str>,
+    pub(crate) realm_name: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) admin: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) users: Vec<(String, String, String, String, String)>,
+    pub(crate) f_username: &'a str,
+    pub(crate) f_email: &'a str,
+    pub(crate) f_first: &'a str,
+    pub(crate) f_last: &'a str,
+    pub(crate) err_username: Option<String>,
+    pub(crate) err_password: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct AddUserForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) username: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) password: Option<String>,
+}
+
+pub(crate) async fn user_rows<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    sort: Option<&str>,
+) -> Result<Vec<(String, String, String, String, String)>, Response> {
+    let users = st
+        .store()
+        .users(realm)
+        .await
+        .map_err(|e| WebError::from(e).into_response())?;
+    let mut rows = Vec::new();
+    for u in &users {
+        let groups = symbolon_idp::user_group_paths(st.store(), u)
+            .await
+            .unwrap_or_default()
+            .join(", ");
+        let name = [u.first_name.as_deref(), u.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push((
+            u.username.clone(),
+            u.email.clone().unwrap_or_default(),
+            name,
+            groups,
+            if u.enabled {
+                "yes".to_string()
+            } else {
+                "no".to_string()
+            },
+        ));
+    }
+    match sort {
+        Some("1") => rows.sort_by(|a, b| a.1.cmp(&b.1)),
+        Some("2") => rows.sort_by(|a, b| a.2.cmp(&b.2)),
+        Some("3") => rows.sort_by(|a, b| a.3.cmp(&b.3)),
+        Some("4") => rows.sort_by(|a, b| a.4.cmp(&b.4)),
+        _ => rows.sort_by(|a, b| a.0.cmp(&b.0)),
+    }
+    Ok(rows)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn render_users<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    realm: &str,
+    sort: Option<&str>,
+    f: &AddUserForm,
+    err_username: Option<String>,
+    err_password: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let rows = match user_rows(st, realm, sort).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let bad = err_username.is_some() || err_password.is_some();
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (username, email, first, last) = if bad {
+        (
+            o(&f.username),
+            o(&f.email),
+            o(&f.first_name),
+            o(&f.last_name),
+        )
+    } else {
+        Default::default()
+    };
+    page_status(
+        form_status(bad),
+        UsersPage {
+            realm: Some(realm),
+            realm_name: realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice,
+            users: rows,
+            f_username: &username,
+            f_email: &email,
+            f_first: &first,
+            f_last: &last,
+            err_username,
+            err_password,
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn users<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Query(q): Query<SortQuery>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    render_users(
+        &st,
+        &s,
+        &realm,
+        q.sort.as_deref(),
+        &AddUserForm::default(),
+        None,
+        None,
+        None,
+    )
+    .await
+}
+
+pub(crate) async fn add_user<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Form(f): Form<AddUserForm>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let username = f.username.clone().unwrap_or_default();
+    if username.trim().is_empty() {
+        return render_users(
+            &st,
+            &s,
+            &realm,
+            None,
+            &f,
+            Some("Enter a username.".into()),
+            None,
+            None,
+        )
+        .await;
+    }
+    let password = f.password.clone().filter(|p| !p.is_empty());
+    if password.as_ref().is_some_and(|p| p.chars().count() < 8) {
+        return render_users(
+            &st,
+            &s,
+            &realm,
+            None,
+            &f,
+            None,
+            Some("The password must have at least 8 characters.".into()),
+            None,
+        )
+        .await;
+    }
+    let new = symbolon_idp::NewUser {
+        username: username.clone(),
+        email: f.email.clone(),
+        first_name: f.first_name.clone().filter(|v| !v.is_empty()),
+        last_name: f.last_name.clone().filter(|v| !v.is_empty()),
+        attributes: vec![],
+    };
+    match symbolon_idp::add_user(
+        st.store(),
+        &Actor(s.username.clone()),
+        &realm,
+        new,
+        password.as_deref(),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(u) => {
+            render_users(
+                &st,
+                &s,
+                &realm,
+                None,
+                &AddUserForm::default(),
+                None,
+                None,
+                Some(format!("Added user {}.", u.username)),
+            )
+            .await
+        }
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+            render_users(&st, &s, &realm, None, &f, Some(m), None, None).await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/user.html")]
+pub(crate) struct UserPage<'a> {
+    pub(crate) realm: Option<&'a str>,
+    pub(crate) realm_name: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) admin: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) u: &'a symbolon_store::User,
+    pub(crate) err_password: Option<String>,
+    pub(crate) member_of: Vec<String>,
+    pub(crate) groups: Vec<String>,
+    pub(crate) roles: Vec<String>,
+    pub(crate) methods: symbolon_idp::UserMethods,
+    /// (name, added, last used, counter, synced, ID, flagged since) per passkey.
+    pub(crate) passkey_rows: Vec<PasskeyRowView>,
+    /// The realm's policy offers passkeys.
+    pub(crate) passkey_realm: bool,
+}
+
+/// (name, added, last used, counter, synced, ID, flagged since) of one passkey.
+pub(crate) type PasskeyRowView = (
+    String,
+    String,
+    String,
+    u32,
+    &'static str,
+    String,
+    Option<String>,
+);
+
+pub(crate) async fn render_user<S: IdpStore>(
+    st: &AppState<S>,
+    s: &AdminSession,
+    realm: &str,
+    username: &str,
+    err_password: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let u = match st.store().user_by_username(realm, username).await {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            return WebError::not_found_page(format!("There is no user {username:?}."))
+                .into_response();
+        }
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let member_of = symbolon_idp::user_group_paths(st.store(), &u)
+        .await
+        .unwrap_or_default();
+    let groups = st
+        .store()
+        .groups(realm)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| g.path)
+        .filter(|p| !member_of.contains(p))
+        .collect();
+    let roles = symbolon_idp::roles::user_roles(st.store(), &u)
+        .await
+        .unwrap_or_default();
+    let methods = match symbolon_idp::user_methods(st.store(), &u).await {
+        Ok(m) => m,
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let passkey_realm = match symbolon_idp::auth_policy(st.store(), realm).await {
+        Ok(p) => p.passkeys(),
+        Err(e) => return WebError::from(e).into_response(),
+    };
+    let bad = err_password.is_some();
+    page_status(
+        form_status(bad),
+        UserPage {
+            roles,
+            realm: Some(realm),
+            realm_name: realm,
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice,
+            u: &u,
+            err_password,
+            member_of,
+            groups,
+            passkey_rows: methods
+                .passkeys
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        symbolon_idp::utc_text(p.created_at),
+                        p.last_used
+                            .map(symbolon_idp::utc_text)
+                            .unwrap_or_else(|| "never".into()),
+                        p.sign_count,
+                        if p.backup_state {
+                            "yes"
+                        } else if p.backup_eligible {
+                            "can be"
+                        } else {
+                            "no (device-bound)"
+                        },
+                        p.id.clone(),
+                        p.flagged_at.map(symbolon_idp::utc_text),
+                    )
+                })
+                .collect(),
+            methods,
+            passkey_realm,
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn user_page<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, username)): Path<(String, String)>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    render_user(&st, &s, &realm, &username, None, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UserActionForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) action: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) first_name: Option<String>,
+    pub(crate) last_name: Option<String>,
+    pub(crate) enabled: Option<String>,
+    pub(crate) password: Option<String>,
+    pub(crate) group: Option<String>,
+    pub(crate) on: Option<String>,
+    pub(crate) confirm: Option<String>,
+    pub(crate) passkey: Option<String>,
+}
+
+pub(crate) async fn user_action<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path((realm, username)): Path<(String, String)>,
+    Form(f): Form<UserActionForm>,
+) -> Response {
+    let s = match realm_admin(&st, &headers, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let actor = Actor(s.username.clone());
+    let now = OffsetDateTime::now_utc();
+    let result = match f.action.as_deref() {
+        Some("profile") => {
+            let mut u = match st.store().user_by_username(&realm, &username).await {
+                Ok(Some(u)) => u,
+                Ok(None) => {
+                    return WebError::not_found_page(format!("There is no user {username:?}."))
+                        .into_response();
+                }
+                Err(e) => return WebError::from(e).into_response(),
+            };
+            u.email = f.email.filter(|v| !v.trim().is_empty());
+            u.first_name = f.first_name.filter(|v| !v.is_empty());
+            u.last_name = f.last_name.filter(|v| !v.is_empty());
+            u.enabled = f.enabled.is_some();
+            symbolon_idp::update_user(st.store(), &actor, &u, now)
+                .await
+                .map(|()| "Saved.".to_string())
+        }
+        Some("password") => {
+            let pw = f.password.unwrap_or_default();
+            if pw.chars().count() < 8 {
+                return render_user(
+                    &st,
+                    &s,
+                    &realm,
+                    &username,
+                    Some("The password must have at least 8 characters.".into()),
+                    None,
+                )
+                .await;
+            }
+            symbolon_idp::set_password(st.store(), &actor, &realm, &username, &pw, now)
+                .await
+                .map(|()| "Password set.".to_string())
+        }
+        Some("clear-passkey-flag") => symbolon_idp::clear_passkey_flag(
+            st.store(),
+            &actor,
+            &realm,
+            &username,
+            f.passkey.as_deref().unwrap_or_default(),
+            now,
+        )
+        .await
+        .map(|()| "The passkey's flag is cleared: it signs in again.".to_string()),
+        Some("require-passkey") => {
+            let on = f.on.as_deref() == Some("yes");
+            symbolon_idp::require_passkey(st.store(), &actor, &realm, &username, on, now)
+                .await
+                .map(|()| {
+                    if on {
+                        "The user must register a passkey at the next sign-in.".to_string()
+                    } else {
+                        "Passkey registration is no longer required.".to_string()
+                    }
+                })
+        }
+        Some("registration-link") => symbolon_idp::create_registration_link(
+            st.store(),
+            &actor,
+            &st.config().base_url,
+            &realm,
+            &username,
+            now,
+        )
+        .await
+        .map(|l| {
+            format!(
+                "Send {username} this link over a trusted channel. It registers a passkey without a password, works once, and expires at {} UTC: {}",
+                symbolon_idp::utc_text(l.expires),
+                l.url
+            )
+        }),
+        Some("reset-credentials") if f.confirm.as_deref() != Some("yes") => {
+            return page(
+                ConfirmPage {
+                    realm: Some(&realm),
+                    csrf: &s.csrf,
+                    admin: &s.username,
+                    notice: None,
+                    question: format!("Reset the sign-in methods of {username}?"),
+                    consequence: "Their authenticator app, recovery codes and every passkey are removed, and all their sessions are signed out. Their password stays. In a passkey-only realm they then register a new passkey at the next sign-in with their password.".into(),
+                    verb: "Reset sign-in methods",
+                    action: format!("/admin/console/{realm}/users/{username}"),
+                    cancel: format!("/admin/console/{realm}/users/{username}"),
+                    hidden: vec![("action", "reset-credentials".into())],
+                }
+                .render(),
+            );
+        }
+        Some("reset-credentials") => {
+            symbolon_idp::reset_credentials(st.store(), &actor, &realm, &username, now)
+                .await
+                .map(|r| {
+                    format!(
+                        "Sign-in methods reset: the second factor and {} passkey(s) removed, {} session(s) signed out.",
+                        r.passkeys_removed, r.sessions_signed_out
+                    )
+                })
+        }
+        Some("join") => {
+            let g = f.group.unwrap_or_default();
+            symbolon_idp::join_group(st.store(), &actor, &realm, &username, &g, now)
+                .await
+                .map(|()| format!("Added to {g}."))
+        }
+        _ => return WebError::bad_request_page("Unknown action.").into_response(),
+    };
+    match result {
+        Ok(msg) => render_user(&st, &s, &realm, &username, None, Some(msg)).await,
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+            render_user(&st, &s, &realm, &username, None, Some(m)).await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}

@@ -1,0 +1,325 @@
+//! Answers to the service provider: the signed Response (or a signed error status) delivered
+//! to its ACS through an auto-submitting form.
+
+use crate::error::{WebError, random_token};
+use crate::state::{AppState, event};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use symbolon_dsig::{SignOptions, SystemRandom};
+use symbolon_idp::sessions::SsoSession;
+use symbolon_saml::binding::{post_form, post_form_script_csp_hash};
+use symbolon_saml::idp::{ResponseParams, SignParts, SpRegistration, build_response};
+use symbolon_saml::messages::{NAMEID_EMAIL, NAMEID_PERSISTENT, new_id};
+use symbolon_saml::metadata::pin_certificates;
+use symbolon_store::{Client, IdpStore, MapperSource, Realm, User};
+use time::{Duration, OffsetDateTime};
+
+pub(crate) fn registration(c: &Client) -> SpRegistration {
+    let acs = symbolon_idp::client_acs(c);
+    SpRegistration {
+        entity_id: c.client_id.clone(),
+        acs,
+        signing_certs: pin_certificates(c.signing_certs.iter().map(Vec::as_slice)).0,
+        require_signed_requests: c.client_signature_required,
+        allow_sha1: false,
+    }
+}
+
+/// Why a request was refused: recorded for the administrator, a short message for the user.
+pub(crate) async fn reject<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+    client: Option<&str>,
+    reason: String,
+) -> WebError {
+    event(
+        st,
+        realm,
+        "AUTHN_REQUEST_ERROR",
+        None,
+        client,
+        reason.clone(),
+    )
+    .await;
+    WebError::bad_request(format!(
+        "The application sent a sign-in request this identity provider does not accept ({reason}). Contact the application's administrator."
+    ))
+}
+
+/// Build, sign and deliver the Response through an auto-submitting form.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    client: &Client,
+    user: &User,
+    session: &SsoSession,
+    acs_url: &str,
+    in_response_to: Option<String>,
+    relay_state: Option<String>,
+    requested_format: Option<&str>,
+) -> Result<Response, WebError> {
+    if !symbolon_idp::may_use(&st.store, client, user).await? {
+        event(
+            st,
+            &realm.name,
+            "LOGIN_ERROR",
+            Some(&user.username),
+            Some(&client.client_id),
+            "user is not assigned to this client".into(),
+        )
+        .await;
+        return Err(WebError::new(
+            StatusCode::FORBIDDEN,
+            "Access denied",
+            "Your account is not allowed to use this application. Contact your administrator if you need access.",
+        ));
+    }
+    let groups = symbolon_idp::user_group_paths(&st.store, user).await?;
+    let roles = if client
+        .mappers
+        .iter()
+        .any(|m| m.source == MapperSource::RoleList)
+    {
+        symbolon_idp::roles::user_roles(&st.store, user).await?
+    } else {
+        vec![]
+    };
+    let key = st.signing_key(&realm.name).await?;
+    let rng = SystemRandom::new();
+    let id = || new_id(&rng).map_err(|_| WebError::internal());
+    let format = requested_format.unwrap_or(&client.name_id_format);
+    let (name_id, format) = if format == NAMEID_PERSISTENT {
+        (
+            symbolon_idp::persistent_name_id(&st.store, client, user, OffsetDateTime::now_utc())
+                .await?,
+            NAMEID_PERSISTENT.to_string(),
+        )
+    } else if format == NAMEID_EMAIL && user.email.is_none() && requested_format.is_some() {
+        // The SP asked for an email address this user does not have: say so in SAML terms.
+        return refuse_request(
+            st,
+            realm,
+            client,
+            Some(&user.username),
+            acs_url,
+            in_response_to.as_deref().unwrap_or_default(),
+            relay_state,
+            symbolon_saml::idp::STATUS_INVALID_NAMEID_POLICY,
+            "The requested name identifier format cannot be provided for this user.",
+            "NameIDPolicy asks for an email address and the user has none: InvalidNameIDPolicy"
+                .into(),
+        )
+        .await;
+    } else {
+        {
+            let transient = random_token()?;
+            symbolon_idp::signin::name_id(format, user, &transient).map_err(|_| {
+            WebError::new(
+                StatusCode::FORBIDDEN,
+                "Email address required",
+                "This application identifies you by email address, and your account has none. Contact your administrator.",
+            )
+        })?
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    let params = ResponseParams {
+        response_id: id()?,
+        assertion_id: id()?,
+        now,
+        idp_entity_id: symbolon_idp::entity_id(&st.cfg.base_url, &realm.name),
+        destination: acs_url.to_string(),
+        in_response_to: in_response_to.clone(),
+        audience: client.client_id.clone(),
+        name_id,
+        name_id_format: Some(format),
+        sp_name_qualifier: None,
+        lifespan: Duration::seconds(
+            client
+                .assertion_lifespan_secs
+                .unwrap_or(realm.assertion_lifespan_secs),
+        ),
+        not_before_slack: Duration::seconds(30),
+        session_index: Some(session.session_index.clone()),
+        session_not_on_or_after: Some(session.expires),
+        authn_instant: session.authn_instant,
+        authn_context_class_ref: session.class.clone(),
+        attributes: symbolon_idp::signin::attributes(client, user, &groups, &roles),
+    };
+    let parts = SignParts {
+        response: client.sign_documents,
+        assertion: client.sign_assertions || !client.sign_documents,
+    };
+    let opts = sign_options(client, &key);
+    let xml =
+        build_response(&params, parts, &key, &opts, &rng).map_err(|_| WebError::internal())?;
+    event(
+        st,
+        &realm.name,
+        "SAML_RESPONSE",
+        Some(&user.username),
+        Some(&client.client_id),
+        format!(
+            "session {}{}",
+            session.session_index,
+            in_response_to
+                .map(|r| format!(", in response to {r}"))
+                .unwrap_or_default()
+        ),
+    )
+    .await;
+    Ok(deliver(acs_url, &xml, relay_state.as_deref()))
+}
+
+/// The client's signature options: its algorithm when it fits the realm key, else the key's own.
+pub(crate) fn sign_options(client: &Client, key: &symbolon_dsig::SigningKey) -> SignOptions {
+    let mut opts = SignOptions::for_key(key);
+    if let Some(alg) = symbolon_dsig::SignatureAlgorithm::from_name(&client.signature_algorithm)
+        && alg.is_rsa() == opts.algorithm.is_rsa()
+        && !alg.is_sha1()
+    {
+        opts = SignOptions {
+            algorithm: alg,
+            digest: symbolon_dsig::DigestAlgorithm::matching(alg),
+        };
+    }
+    opts
+}
+
+/// A request this IdP refuses in SAML terms: a `LOGIN_ERROR` event saying `why`, then the signed
+/// error status at the ACS ([`error_response`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn refuse_request<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    client: &Client,
+    username: Option<&str>,
+    acs_url: &str,
+    in_response_to: &str,
+    relay_state: Option<String>,
+    sub_code: &str,
+    message: &str,
+    why: String,
+) -> Result<Response, WebError> {
+    event(
+        st,
+        &realm.name,
+        "LOGIN_ERROR",
+        username,
+        Some(&client.client_id),
+        why,
+    )
+    .await;
+    error_response(
+        st,
+        realm,
+        client,
+        acs_url,
+        in_response_to,
+        relay_state,
+        sub_code,
+        message,
+    )
+    .await
+}
+
+/// A signed Response with an error status (Responder + `sub_code`) and no assertion, delivered
+/// to the ACS like any response.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn error_response<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    client: &Client,
+    acs_url: &str,
+    in_response_to: &str,
+    relay_state: Option<String>,
+    sub_code: &str,
+    message: &str,
+) -> Result<Response, WebError> {
+    let key = st.signing_key(&realm.name).await?;
+    let rng = SystemRandom::new();
+    let id = new_id(&rng).map_err(|_| WebError::internal())?;
+    let xml = symbolon_saml::idp::build_error_response(
+        &id,
+        OffsetDateTime::now_utc(),
+        &symbolon_idp::entity_id(&st.cfg.base_url, &realm.name),
+        acs_url,
+        Some(in_response_to),
+        symbolon_saml::idp::STATUS_RESPONDER,
+        Some(sub_code),
+        Some(message),
+        &key,
+        &sign_options(client, &key),
+        &rng,
+    )
+    .map_err(|_| WebError::internal())?;
+    Ok(deliver(acs_url, &xml, relay_state.as_deref()))
+}
+
+/// The auto-submitting POST form that carries a response to the ACS, with its own CSP.
+pub(crate) fn deliver(acs_url: &str, xml: &str, relay_state: Option<&str>) -> Response {
+    let body = post_form(acs_url, "SAMLResponse", xml.as_bytes(), relay_state);
+    let mut r = (StatusCode::OK, Html(body)).into_response();
+    let csp = format!(
+        "default-src 'none'; script-src {}; form-action {}; frame-ancestors 'none'; base-uri 'none'",
+        post_form_script_csp_hash(),
+        csp_source(acs_url)
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The origin of a URL, for CSP `form-action`.
+pub(crate) fn csp_source(url: &str) -> String {
+    let origin = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    if origin.is_empty() || origin.contains(['\'', ';', ' ', ',']) {
+        "'none'".into()
+    } else {
+        origin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{WebConfig, cookie, cookie_name, same_origin};
+    use axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn cookies_and_origins() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; SYMBOLON_IDP_SESSION_acme=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, &cookie_name("acme")).as_deref(), Some("abc"));
+        assert_eq!(
+            cookie(&h, "SYMBOLON_IDP_SESSION_ac"),
+            None,
+            "no prefix match"
+        );
+        let cfg = WebConfig::new("https://idp.example.test/");
+        let mut h = HeaderMap::new();
+        assert!(same_origin(&cfg, &h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://idp.example.test"),
+        );
+        assert!(same_origin(&cfg, &h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.test"),
+        );
+        assert!(!same_origin(&cfg, &h));
+        assert_eq!(
+            csp_source("https://sp.test:8443/acs?x=1"),
+            "https://sp.test:8443"
+        );
+        assert_eq!(csp_source("https://sp.test';script-src *;x/acs"), "'none'");
+    }
+}
