@@ -566,7 +566,7 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
             url_name,
             home_url,
         }) => {
-            let bytes = crate::saml_cmd::read_input(&file).map_err(|f| f.1)?;
+            let bytes = crate::input::read_input(&file).map_err(|f| f.1)?;
             let (mut c, findings) =
                 symbolon_idp::import_client(s, &actor, &realm, &bytes, url_name.as_deref(), now)
                     .await
@@ -758,7 +758,7 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
                     k.kid,
                     k.status.as_str(),
                     k.algorithm,
-                    crate::saml_cmd::unix_to_rfc3339(c.not_after)
+                    crate::input::unix_to_rfc3339(c.not_after)
                 );
             }
         }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod db;
 mod demo_cmd;
 mod idp_cmd;
+mod input;
 mod jobs_cmd;
 mod saml_cmd;
 mod saml_idp_tools;

@@ -3,19 +3,18 @@
 //! Exit codes: 0 accepted / done, 1 rejected (one line on stderr naming the reason; anything
 //! wrong with the content of an input), 2 bad flags or an input that cannot be opened.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-
+use crate::input::{BenchSignArgs, Failure, one_line, parse_alg, parse_now, read_input, read_path};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
 use symbolon_dsig::{DigestAlgorithm, SignOptions, SignatureAlgorithm, SigningKey};
 use symbolon_saml::binding::xml_or_base64;
 use symbolon_saml::time::format_instant;
 use symbolon_saml::{Expectation, IdpSettings, IdpTrust, SpSettings, metadata, sp};
 use symbolon_xml::{C14nOptions, Limits};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 #[derive(Subcommand, Debug)]
 pub enum SamlCommand {
@@ -45,135 +44,77 @@ pub enum SamlCommand {
 }
 
 #[derive(Args, Debug)]
-pub struct BenchSignArgs {
-    /// Signing key (PEM).
-    #[arg(long)]
-    pub key: PathBuf,
-    /// How long to run, in seconds.
-    #[arg(long, default_value_t = 3.0)]
-    pub seconds: f64,
-}
-
-#[derive(Args, Debug)]
 pub struct BenchArgs {
     #[command(flatten)]
-    verify: VerifyArgs,
+    pub(crate) verify: VerifyArgs,
     /// How long to run, in seconds.
     #[arg(long, default_value_t = 3.0)]
-    seconds: f64,
+    pub(crate) seconds: f64,
 }
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
     /// The identity provider's metadata (EntityDescriptor or EntitiesDescriptor).
     #[arg(long, value_name = "IDP.xml")]
-    idp_metadata: PathBuf,
+    pub(crate) idp_metadata: PathBuf,
     /// Our (the SP's) entity ID: the expected Audience.
     #[arg(long, value_name = "SP_ID")]
-    sp_entity_id: String,
+    pub(crate) sp_entity_id: String,
     /// Our ACS URL: the expected Destination and Recipient.
     #[arg(long, value_name = "ACS_URL")]
-    acs_url: String,
+    pub(crate) acs_url: String,
     /// Validate at this instant (RFC 3339) instead of the system clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
-    now: Option<OffsetDateTime>,
+    pub(crate) now: Option<OffsetDateTime>,
     /// The AuthnRequest ID this response must answer; without it the response must be unsolicited.
     #[arg(long, value_name = "REQ_ID")]
-    in_response_to: Option<String>,
+    pub(crate) in_response_to: Option<String>,
     /// Accept RSA-SHA1 signatures and SHA-1 digests (reported as a warning).
     #[arg(long)]
-    allow_sha1: bool,
+    pub(crate) allow_sha1: bool,
     /// Clock skew in seconds (default 120, at most 300).
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u16).range(0..=300))]
-    clock_skew: u16,
+    pub(crate) clock_skew: u16,
     /// Accept the assertion at most this many seconds after its IssueInstant, whatever its
     /// NotOnOrAfter says (the clock skew comes on top; at most 86400).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=86_400))]
-    max_assertion_lifetime: u32,
+    pub(crate) max_assertion_lifetime: u32,
     /// The SAMLResponse: XML, or the base64 a browser posts. `-` reads standard input.
     #[arg(value_name = "FILE|-")]
-    input: String,
+    pub(crate) input: String,
 }
 
 #[derive(Args, Debug)]
 pub struct SignArgs {
     /// Private key, PEM (PKCS#8, PKCS#1 RSA or SEC1 EC).
     #[arg(long)]
-    key: PathBuf,
+    pub(crate) key: PathBuf,
     /// Certificate, PEM, placed in KeyInfo.
     #[arg(long)]
-    cert: Option<PathBuf>,
+    pub(crate) cert: Option<PathBuf>,
     /// ID of the element to sign; by default the Assertion's.
     #[arg(long)]
-    id: Option<String>,
+    pub(crate) id: Option<String>,
     /// rsa-sha256 (default for RSA), rsa-sha384, rsa-sha512, ecdsa-sha256, ecdsa-sha384, ecdsa-sha512.
     #[arg(long, value_parser = parse_alg)]
-    alg: Option<SignatureAlgorithm>,
+    pub(crate) alg: Option<SignatureAlgorithm>,
     #[arg(value_name = "FILE|-")]
-    input: String,
+    pub(crate) input: String,
 }
 
 #[derive(Args, Debug)]
 pub struct C14nArgs {
     /// Keep comments (xml-exc-c14n#WithComments).
     #[arg(long)]
-    with_comments: bool,
+    pub(crate) with_comments: bool,
     /// InclusiveNamespaces PrefixList (space separated; #default for the default namespace).
     #[arg(long, default_value = "")]
-    inclusive_prefixes: String,
+    pub(crate) inclusive_prefixes: String,
     /// Canonicalise only the element with this ID (default: the whole document).
     #[arg(long)]
-    id: Option<String>,
+    pub(crate) id: Option<String>,
     #[arg(value_name = "FILE|-")]
-    input: String,
-}
-
-pub(crate) fn parse_now(s: &str) -> Result<OffsetDateTime, String> {
-    let t =
-        OffsetDateTime::parse(s, &Rfc3339).map_err(|e| format!("not an RFC 3339 instant: {e}"))?;
-    t.checked_to_offset(time::UtcOffset::UTC)
-        .ok_or_else(|| "the instant lies outside the years 0000-9999 in UTC".to_string())
-}
-
-fn parse_alg(s: &str) -> Result<SignatureAlgorithm, String> {
-    SignatureAlgorithm::from_name(s).ok_or_else(|| format!("unknown algorithm {s:?}"))
-}
-
-/// A failure: the exit code and one line for stderr.
-pub(crate) struct Failure(pub u8, pub String);
-
-pub(crate) fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
-    if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| Failure(2, format!("cannot read standard input: {e}")))?;
-        return Ok(buf);
-    }
-    read_path(Path::new(path))
-}
-
-/// Like [`read_input`], but a value that plainly is a message (a URL, a query or POST body with
-/// `SAMLRequest=`/`SAMLResponse=`, or XML) is taken as it is rather than as a path.
-pub(crate) fn read_input_or_literal(value: &str) -> Result<Vec<u8>, Failure> {
-    let v = value.trim_start();
-    if v.starts_with('<')
-        || v.starts_with("http://")
-        || v.starts_with("https://")
-        || v.contains("SAMLRequest=")
-        || v.contains("SAMLResponse=")
-    {
-        return Ok(value.as_bytes().to_vec());
-    }
-    read_input(value)
-}
-
-pub(crate) fn read_path(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure(2, format!("cannot open {}: {e}", path.display())))
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    pub(crate) input: String,
 }
 
 pub fn run(cmd: SamlCommand) -> ExitCode {
@@ -203,7 +144,7 @@ pub fn run(cmd: SamlCommand) -> ExitCode {
     }
 }
 
-fn verify_response(a: VerifyArgs) -> Result<(), Failure> {
+pub(crate) fn verify_response(a: VerifyArgs) -> Result<(), Failure> {
     let metadata_bytes = read_path(&a.idp_metadata)?;
     let input = read_input(&a.input)?;
     let now = a.now.unwrap_or_else(OffsetDateTime::now_utc);
@@ -271,7 +212,7 @@ fn verify_response(a: VerifyArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn sign(a: SignArgs) -> Result<(), Failure> {
+pub(crate) fn sign(a: SignArgs) -> Result<(), Failure> {
     let key_pem = String::from_utf8(read_path(&a.key)?)
         .map_err(|_| Failure(1, "key is not PEM text".into()))?;
     let cert_pem = match &a.cert {
@@ -312,7 +253,7 @@ fn sign(a: SignArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn c14n(a: C14nArgs) -> Result<(), Failure> {
+pub(crate) fn c14n(a: C14nArgs) -> Result<(), Failure> {
     let input = read_input(&a.input)?;
     let doc = symbolon_xml::parse_bytes(&input, &Limits::default())
         .map_err(|e| Failure(1, e.to_string()))?;
@@ -341,7 +282,7 @@ fn c14n(a: C14nArgs) -> Result<(), Failure> {
 
 /// Each iteration does what a server does per POST: decode, parse, validate. Metadata is parsed
 /// once, as a server keeps its IdP configuration.
-fn bench_validate(a: BenchArgs) -> Result<(), Failure> {
+pub(crate) fn bench_validate(a: BenchArgs) -> Result<(), Failure> {
     let v = a.verify;
     let metadata_bytes = read_path(&v.idp_metadata)?;
     let input = read_input(&v.input)?;
@@ -380,11 +321,4 @@ fn bench_validate(a: BenchArgs) -> Result<(), Failure> {
         json!({ "iterations": n, "seconds": secs, "per_second": n as f64 / secs })
     );
     Ok(())
-}
-
-/// RFC 3339 for a Unix timestamp.
-pub(crate) fn unix_to_rfc3339(t: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(t)
-        .map(format_instant)
-        .unwrap_or_else(|_| t.to_string())
 }

@@ -15,7 +15,7 @@ use symbolon_saml::metadata::{parse_metadata_document, pin_certificates};
 use symbolon_xml::Limits;
 use time::{Duration, OffsetDateTime};
 
-use crate::saml_cmd::{Failure, parse_now, read_input_or_literal, read_path};
+use crate::input::{Failure, parse_now, read_input_or_literal, read_path};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum SignWhat {
@@ -247,7 +247,7 @@ pub fn check_request(a: CheckArgs) -> Result<(), Failure> {
 
 /// Each iteration builds a complete Response (IDs from the system RNG, eight attributes) and signs
 /// its Assertion: what the IdP does per sign-in.
-pub fn bench_sign(a: crate::saml_cmd::BenchSignArgs) -> Result<(), Failure> {
+pub fn bench_sign(a: crate::input::BenchSignArgs) -> Result<(), Failure> {
     let key_pem = String::from_utf8(read_path(&a.key)?)
         .map_err(|_| Failure(1, "key is not PEM text".into()))?;
     let key = SigningKey::from_pem(&key_pem, None).map_err(|e| Failure(1, e.to_string()))?;

@@ -11,7 +11,7 @@ use symbolon_saml::metadata::{IdpTrust, parse_metadata_document, pin_certificate
 use symbolon_xml::{Limits, Node, is_element, ns};
 use time::OffsetDateTime;
 
-use crate::saml_cmd::{Failure, read_input, read_input_or_literal, read_path};
+use crate::input::{Failure, read_input, read_input_or_literal, read_path};
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
@@ -116,7 +116,7 @@ pub struct LintArgs {
     #[arg(value_name = "FILE|-")]
     input: String,
     /// Judge dates at this instant (RFC 3339) instead of now.
-    #[arg(long, value_parser = crate::saml_cmd::parse_now)]
+    #[arg(long, value_parser = crate::input::parse_now)]
     now: Option<OffsetDateTime>,
 }
 
@@ -169,7 +169,7 @@ pub fn keygen(a: KeygenArgs) -> Result<(), Failure> {
     println!(
         "key: {}; certificate valid until {}",
         pinned.kind(),
-        crate::saml_cmd::unix_to_rfc3339(pinned.not_after())
+        crate::input::unix_to_rfc3339(pinned.not_after())
     );
     println!("SHA-256 fingerprint: {}", pinned.sha256_fingerprint());
     Ok(())
@@ -661,7 +661,7 @@ pub fn metadata_show(a: ShowArgs) -> Result<(), Failure> {
     let certs = |ders: Vec<&[u8]>| -> Value {
         ders.into_iter()
             .map(|d| match symbolon_dsig::describe_certificate(d) {
-                Ok(c) => json!({"subject": c.subject, "not_after": crate::saml_cmd::unix_to_rfc3339(c.not_after), "key": c.key, "sha256": c.sha256}),
+                Ok(c) => json!({"subject": c.subject, "not_after": crate::input::unix_to_rfc3339(c.not_after), "key": c.key, "sha256": c.sha256}),
                 Err(e) => json!({"error": e.to_string()}),
             })
             .collect()

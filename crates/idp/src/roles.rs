@@ -7,10 +7,11 @@ use std::collections::BTreeSet;
 use symbolon_store::{Assignment, IdpStore, Mapper, MapperSource, Role, User};
 use time::OffsetDateTime;
 
-use crate::{
-    Actor, IdpError, Result, Subject, audit, client_or_error, group_or_error, realm_or_404,
-    update_client, user_group_paths, user_or_error, valid_name,
-};
+use crate::clients::{Subject, client_or_error, update_client};
+use crate::common::{Actor, IdpError, Result, audit, valid_name};
+use crate::groups::{group_or_error, user_group_paths};
+use crate::realms::realm_or_404;
+use crate::users::user_or_error;
 
 /// Create a realm role.
 pub async fn add_role<S: IdpStore>(

@@ -5,7 +5,7 @@ use symbolon_saml::idp::{OutAttribute, SignInMethod};
 use symbolon_saml::messages::{NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT};
 use symbolon_store::{Client, MapperSource, User};
 
-use crate::AuthPolicy;
+use crate::realms::AuthPolicy;
 
 /// Why no assertion can be issued to this user for this client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

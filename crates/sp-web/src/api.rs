@@ -15,7 +15,7 @@ use symbolon_store::sp::SpStore;
 use symbolon_web::error::Kind;
 use time::OffsetDateTime;
 
-use crate::http::AppState;
+use crate::state::AppState;
 use symbolon_sp::{Actor, SpError};
 
 pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {

@@ -2,8 +2,14 @@
 //! state, the ACS handler (decode, consume, start a session), the account picker, native
 //! sign-on, the console and the REST API. Handlers are thin: decode, call the domain, render.
 
+mod acs;
 mod api;
 mod console;
 pub mod http;
+mod native;
+mod page;
+mod pick;
+mod state;
 
-pub use http::{SpConfig, router, serve};
+pub use http::{router, serve};
+pub use state::SpConfig;

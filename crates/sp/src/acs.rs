@@ -11,7 +11,7 @@ use symbolon_store::StoreError;
 use symbolon_store::sp::{IdpConfig, SpStore};
 use time::OffsetDateTime;
 
-use crate::{MASTER_REFUSED, Result, account_name, audit, second};
+use crate::common::{MASTER_REFUSED, Result, account_name, audit, second};
 
 /// One account + role a signed-in person may use.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -25,14 +25,3 @@ pub enum ErrorKind {
 pub trait Classify {
     fn kind(&self) -> ErrorKind;
 }
-
-impl Classify for crate::StoreError {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            crate::StoreError::NotFound(..) => ErrorKind::NotFound,
-            crate::StoreError::Conflict(_) => ErrorKind::Conflict,
-            crate::StoreError::Unavailable(_) => ErrorKind::Unavailable,
-            crate::StoreError::Backend(_) => ErrorKind::Internal,
-        }
-    }
-}

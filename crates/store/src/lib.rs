@@ -6,6 +6,7 @@
 //! - A private key is held as [`Secret`]: its `Debug` never prints it.
 //! - Every write is one transaction: a failed call changes nothing.
 
+pub mod codec;
 pub mod export;
 mod kind;
 pub mod seal;
@@ -605,4 +606,15 @@ impl<T> IdpStore for T where
         + Sync
         + 'static
 {
+}
+
+impl Classify for StoreError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            StoreError::NotFound(..) => ErrorKind::NotFound,
+            StoreError::Conflict(_) => ErrorKind::Conflict,
+            StoreError::Unavailable(_) => ErrorKind::Unavailable,
+            StoreError::Backend(_) => ErrorKind::Internal,
+        }
+    }
 }

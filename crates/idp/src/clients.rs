@@ -1,0 +1,393 @@
+//! Clients (service providers) imported from SP metadata, who may use them, and the
+//! persistent NameIDs issued to them.
+
+use crate::common::{Actor, IdpError, Result, audit, second, valid_name};
+use crate::groups::{group_or_error, group_path, user_group_paths};
+use crate::realms::realm_or_404;
+use crate::users::user_or_error;
+use symbolon_dsig::{SecureRandom, SystemRandom};
+use symbolon_saml::lint::{Finding, lint_entity};
+use symbolon_saml::messages::{
+    NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
+};
+use symbolon_saml::metadata::{BINDING_POST, Endpoint, parse_metadata_document};
+use symbolon_store::{Client, ClientEndpoint, IdpStore, Mapper, MapperSource, User};
+use time::OffsetDateTime;
+
+/// Turn SP metadata into a client representation without saving it (Keycloak's
+/// client-description-converter), with the metadata's lint findings.
+pub fn client_from_metadata(
+    realm: &str,
+    metadata: &[u8],
+    now: OffsetDateTime,
+) -> Result<(Client, Vec<Finding>)> {
+    let now = second(now);
+    let md = parse_metadata_document(metadata)?;
+    let mut sps: Vec<_> = md.entities.iter().filter(|e| e.sp.is_some()).collect();
+    if sps.len() > 1 {
+        sps.retain(|e| e.sp.as_ref().is_some_and(|s| s.is_saml2()));
+    }
+    let entity = match sps.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(IdpError::Invalid(
+                "the metadata has no SPSSODescriptor".into(),
+            ));
+        }
+        more => {
+            return Err(IdpError::Invalid(format!(
+                "the metadata describes {} service providers; import one at a time",
+                more.len()
+            )));
+        }
+    };
+    let sp = entity
+        .sp
+        .as_ref()
+        .ok_or_else(|| IdpError::Invalid("no SPSSODescriptor".into()))?;
+    let findings = lint_entity(entity, now);
+    let ep = |e: &Endpoint| ClientEndpoint {
+        binding: e.binding.clone(),
+        location: e.location.clone(),
+        index: e.index,
+        is_default: e.is_default,
+    };
+    let supported = [
+        NAMEID_EMAIL,
+        NAMEID_PERSISTENT,
+        NAMEID_TRANSIENT,
+        NAMEID_UNSPECIFIED,
+    ];
+    let name_id_format = sp
+        .name_id_formats
+        .iter()
+        .find(|f| supported.contains(&f.as_str()))
+        .cloned()
+        .unwrap_or_else(|| NAMEID_UNSPECIFIED.into());
+    let mappers = sp
+        .requested_attributes
+        .iter()
+        .map(|r| Mapper {
+            name: r.friendly_name.clone().unwrap_or_else(|| r.name.clone()),
+            saml_attribute: r.name.clone(),
+            name_format: r.name_format.clone(),
+            friendly_name: r.friendly_name.clone(),
+            source: MapperSource::UserAttribute {
+                attribute: r.friendly_name.clone().unwrap_or_else(|| r.name.clone()),
+            },
+        })
+        .collect();
+    let client = Client {
+        id: uuid::Uuid::new_v4().to_string(),
+        realm: realm.into(),
+        client_id: entity.entity_id.clone(),
+        name: None,
+        description: None,
+        enabled: true,
+        home_url: None,
+        idp_initiated_url_name: None,
+        idp_initiated_relay_state: None,
+        name_id_format,
+        sign_documents: true,
+        // Assertions are signed too by default (as SimpleSAMLphp and pysaml2 do): SP libraries
+        // that insist on a signed assertion (node-saml, pysaml2's want_assertions_signed) then
+        // accept it whatever their metadata says. The client setting still switches it off.
+        sign_assertions: true,
+        signature_algorithm: "rsa-sha256".into(),
+        client_signature_required: sp.authn_requests_signed == Some(true),
+        assertion_lifespan_secs: None,
+        acs: sp.assertion_consumer.iter().map(ep).collect(),
+        slo: sp.single_logout.iter().map(ep).collect(),
+        signing_certs: sp.signing_certificates().map(<[u8]>::to_vec).collect(),
+        mappers,
+        restricted: false,
+        created_at: now,
+    };
+    Ok((client, findings))
+}
+
+/// "Import a Client" from SP metadata, optionally with an IdP-initiated SSO URL name.
+pub async fn import_client<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    metadata: &[u8],
+    url_name: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(Client, Vec<Finding>)> {
+    realm_or_404(store, realm).await?;
+    let (mut client, findings) = client_from_metadata(realm, metadata, now)?;
+    if let Some(u) = url_name {
+        valid_name(u, "IdP-initiated SSO URL name")?;
+        if store.client_by_url_name(realm, u).await?.is_some() {
+            return Err(IdpError::Conflict(format!(
+                "another client already uses the IdP-initiated SSO URL name {u:?}"
+            )));
+        }
+        client.idp_initiated_url_name = Some(u.into());
+    }
+    if store.client(realm, &client.client_id).await?.is_some() {
+        return Err(IdpError::Conflict(format!(
+            "client {:?} already exists in realm {realm}",
+            client.client_id
+        )));
+    }
+    if !client.acs.iter().any(|a| a.binding == BINDING_POST) {
+        return Err(IdpError::Invalid(
+            "the SP has no HTTP-POST AssertionConsumerService: Symbolon answers by POST only"
+                .into(),
+        ));
+    }
+    store.create_client(&client).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        Some(&client.client_id),
+        format!("imported client {} from metadata", client.client_id),
+        now,
+    )
+    .await?;
+    Ok((client, findings))
+}
+
+/// Save an edited client (recorded as an admin change).
+pub async fn update_client<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    client: &Client,
+    what: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    if let Some(u) = &client.idp_initiated_url_name {
+        valid_name(u, "IdP-initiated SSO URL name")?;
+        if let Some(other) = store.client_by_url_name(&client.realm, u).await?
+            && other.id != client.id
+        {
+            return Err(IdpError::Conflict(format!(
+                "another client already uses the IdP-initiated SSO URL name {u:?}"
+            )));
+        }
+    }
+    store.update_client(client).await?;
+    audit(
+        store,
+        &client.realm,
+        actor,
+        Some(&client.client_id),
+        format!("updated client {}: {what}", client.client_id),
+        now,
+    )
+    .await
+}
+
+/// A client's ACS endpoints in the SAML core's form.
+pub fn client_acs(client: &Client) -> Vec<Endpoint> {
+    client
+        .acs
+        .iter()
+        .map(|e| Endpoint {
+            binding: e.binding.clone(),
+            location: e.location.clone(),
+            response_location: None,
+            index: e.index,
+            is_default: e.is_default,
+        })
+        .collect()
+}
+
+/// The default HTTP-POST ACS location of a client.
+pub fn default_post_acs_of(client: &Client) -> Option<String> {
+    symbolon_saml::metadata::default_post_acs(&client_acs(client)).map(|e| e.location.clone())
+}
+
+/// Who a client is assigned to, as `user:NAME` or `group:/path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    User(String),
+    Group(String),
+}
+
+impl Subject {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.split_once(':') {
+            Some(("user", u)) if !u.trim().is_empty() => Ok(Subject::User(u.trim().into())),
+            Some(("group", g)) => Ok(Subject::Group(group_path(g)?)),
+            _ => Err(IdpError::Invalid(format!(
+                "{s:?} must be user:NAME or group:/PATH"
+            ))),
+        }
+    }
+}
+
+pub(crate) async fn client_or_error<S: IdpStore>(
+    store: &S,
+    realm: &str,
+    client_id: &str,
+) -> Result<Client> {
+    store
+        .client(realm, client_id)
+        .await?
+        .ok_or_else(|| IdpError::Invalid(format!("no client {client_id:?} in realm {realm}")))
+}
+
+/// Open a client to every user of the realm, or restrict it to assigned users and groups.
+pub async fn set_client_restricted<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    client_id: &str,
+    restricted: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let mut c = client_or_error(store, realm, client_id).await?;
+    c.restricted = restricted;
+    update_client(
+        store,
+        actor,
+        &c,
+        if restricted {
+            "access restricted to assigned users and groups"
+        } else {
+            "access open to every user of the realm"
+        },
+        now,
+    )
+    .await
+}
+
+/// Assign a client to a user or a group (or take the assignment away).
+pub async fn assign_client<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    client_id: &str,
+    who: &Subject,
+    grant: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let c = client_or_error(store, realm, client_id).await?;
+    let (a, label) = match who {
+        Subject::User(u) => {
+            let user = user_or_error(store, realm, u).await?;
+            (
+                symbolon_store::Assignment::User(user.id),
+                format!("user {}", user.username),
+            )
+        }
+        Subject::Group(p) => {
+            let g = group_or_error(store, realm, p).await?;
+            (
+                symbolon_store::Assignment::Group(g.id),
+                format!("group {}", g.path),
+            )
+        }
+    };
+    if grant {
+        store.grant(&c.id, &a).await?;
+    } else {
+        store.revoke(&c.id, &a).await?;
+    }
+    let verb = if grant {
+        "assigned to"
+    } else {
+        "unassigned from"
+    };
+    audit(
+        store,
+        realm,
+        actor,
+        Some(&c.client_id),
+        format!("client {} {verb} {label}", c.client_id),
+        now,
+    )
+    .await
+}
+
+/// Whether a user may use a client: open clients admit everyone; restricted ones admit assigned
+/// users and members of assigned groups or of their subgroups.
+pub async fn may_use<S: IdpStore>(store: &S, client: &Client, user: &User) -> Result<bool> {
+    if !client.restricted {
+        return Ok(true);
+    }
+    let assignments = store.assignments(&client.id).await?;
+    if assignments
+        .iter()
+        .any(|a| *a == symbolon_store::Assignment::User(user.id.clone()))
+    {
+        return Ok(true);
+    }
+    let groups = store.groups(&client.realm).await?;
+    let assigned: Vec<&str> = assignments
+        .iter()
+        .filter_map(|a| match a {
+            symbolon_store::Assignment::Group(id) => {
+                groups.iter().find(|g| g.id == *id).map(|g| g.path.as_str())
+            }
+            symbolon_store::Assignment::User(_) => None,
+        })
+        .collect();
+    let mine = user_group_paths(store, user).await?;
+    Ok(mine.iter().any(|p| {
+        assigned
+            .iter()
+            .any(|a| p == a || p.starts_with(&format!("{a}/")))
+    }))
+}
+
+/// Who can reach a client, for the administrator: `everyone`, or the assigned users and groups.
+pub async fn client_access_summary<S: IdpStore>(store: &S, client: &Client) -> Result<Vec<String>> {
+    if !client.restricted {
+        return Ok(vec!["everyone in the realm".into()]);
+    }
+    let users = store.users(&client.realm).await?;
+    let groups = store.groups(&client.realm).await?;
+    Ok(store
+        .assignments(&client.id)
+        .await?
+        .into_iter()
+        .map(|a| match a {
+            symbolon_store::Assignment::User(id) => format!(
+                "user {}",
+                users
+                    .iter()
+                    .find(|u| u.id == id)
+                    .map_or(id.as_str(), |u| u.username.as_str())
+            ),
+            symbolon_store::Assignment::Group(id) => format!(
+                "group {} (and subgroups)",
+                groups
+                    .iter()
+                    .find(|g| g.id == id)
+                    .map_or(id.as_str(), |g| g.path.as_str())
+            ),
+        })
+        .collect())
+}
+
+/// The persistent pairwise NameID of a user for a client: random and opaque (160 bits), stored
+/// the first time and the same ever after; different for every client.
+pub async fn persistent_name_id<S: IdpStore>(
+    store: &S,
+    client: &Client,
+    user: &User,
+    now: OffsetDateTime,
+) -> Result<String> {
+    let mut raw = [0u8; 20];
+    SystemRandom::new()
+        .fill(&mut raw)
+        .map_err(|_| IdpError::Crypto("no randomness".into()))?;
+    let candidate = format!(
+        "_{}",
+        raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    Ok(store
+        .persistent_id(
+            &client.realm,
+            &client.client_id,
+            &user.id,
+            &candidate,
+            second(now),
+        )
+        .await?)
+}

@@ -1,0 +1,293 @@
+//! The SAML endpoints: SP metadata, SP-initiated sign-in, and the ACS handler (decode,
+//! consume in the domain, start a session) in one place.
+
+use crate::page::{MessagePage, html, message, text, unavailable};
+use crate::state::{AppState, PENDING, cookie, random_token, start_session};
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use symbolon_dsig::SystemRandom;
+use symbolon_sp::AcsError;
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+pub(crate) async fn metadata<S: SpStore>(State(st): State<AppState<S>>) -> Response {
+    match symbolon_sp::sp_metadata(&st.store, &st.cfg.base_url, OffsetDateTime::now_utc()).await {
+        Ok(xml) => {
+            let mut r = xml.into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/samlmetadata+xml"),
+            );
+            r.headers_mut().insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"symbolon-sp-metadata.xml\""),
+            );
+            r
+        }
+        Err(symbolon_sp::SpError::Store(symbolon_store::StoreError::Unavailable(cause))) => {
+            unavailable(cause)
+        }
+        Err(e) => {
+            tracing::error!("SP metadata: {e}");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Error",
+                "The metadata could not be produced.",
+                vec![],
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AcsForm {
+    #[serde(rename = "SAMLResponse")]
+    pub(crate) saml_response: Option<String>,
+    #[serde(rename = "RelayState")]
+    pub(crate) relay_state: Option<String>,
+}
+
+pub(crate) async fn acs<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    form: Result<Form<AcsForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let f = match form {
+        Ok(Form(f)) => f,
+        // Too large a body is 413 with its own page, whatever else is wrong with it.
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Sign-in failed",
+                "The sign-in message is too large to be accepted. If this keeps happening, ask your identity provider's administrator to send fewer or shorter attributes.",
+                vec![],
+            );
+        }
+        Err(_) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                "The ACS expects an HTML form post (HTTP-POST binding) with a SAMLResponse.",
+                vec![],
+            );
+        }
+    };
+    // SP-initiated: the RelayState names the outstanding request (single use, 10 minutes), and
+    // the browser that started it must be the one posting (its cookie, when the browser sends it
+    // on this cross-site POST, must agree).
+    let mut in_response_to = None;
+    if let Some(rs) = f.relay_state.as_deref().filter(|r| !r.is_empty()) {
+        let now = OffsetDateTime::now_utc();
+        let found = match st.store.take_state(PENDING, rs, now).await {
+            Ok(f) => f,
+            Err(e) => return unavailable(e),
+        };
+        if let Some(id) = found {
+            if cookie(&headers, AUTHN_COOKIE).is_some_and(|c| c != rs) {
+                return message(
+                    StatusCode::FORBIDDEN,
+                    "Sign-in failed",
+                    "This sign-in was started in another browser. Start again.",
+                    vec![],
+                );
+            }
+            in_response_to = Some(id);
+        }
+    }
+    let Some(b64) = f.saml_response else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Sign-in failed",
+            "The request carries no SAMLResponse.",
+            vec![],
+        );
+    };
+    let xml = match symbolon_saml::binding::decode_post(b64.as_bytes()) {
+        Ok(x) => x,
+        Err(e) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                &format!("The SAMLResponse could not be decoded: {e}."),
+                vec![],
+            );
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    let sp = symbolon_sp::sp_settings(&st.cfg.base_url);
+    let sign_in = match symbolon_sp::consume_response(
+        &st.store,
+        &sp,
+        &xml,
+        in_response_to.as_deref(),
+        now,
+        symbolon_sp::AcsMode::SignIn,
+        &st.cfg.acs,
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(AcsError::Store(e)) => {
+            tracing::error!("ACS: {e}");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in failed",
+                "The service is unavailable. Try again shortly.",
+                vec![],
+            );
+        }
+        Err(e) => {
+            return message(
+                StatusCode::FORBIDDEN,
+                "Sign-in failed",
+                &format!(
+                    "Your sign-in could not be accepted: {e}. Your administrator can see the details in the audit log."
+                ),
+                vec![],
+            );
+        }
+    };
+    if sign_in.pairs.is_empty() {
+        let (t, lang) = text(sign_in.locale.as_deref());
+        let page = MessagePage {
+            lang,
+            title: t.no_access,
+            message: t.no_access_msg,
+            details: sign_in.refused.clone(),
+            native: sign_in
+                .refused
+                .iter()
+                .any(|r| r.1.starts_with(symbolon_sp::MASTER_REFUSED))
+                .then_some(("/login", t.native_sign_on)),
+        };
+        return match page.render() {
+            Ok(b) => html(StatusCode::FORBIDDEN, b),
+            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+        };
+    }
+    let Some(id) = random_token() else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let Some(csrf) = random_token() else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let single = sign_in.pairs.len() == 1;
+    if single
+        && let Some(p) = sign_in.pairs.first()
+        && let Err(e) =
+            symbolon_sp::record_sign_in(&st.store, &sign_in.name_id, p, "SignIn", now).await
+    {
+        tracing::error!("recording a sign-in: {e}");
+        return message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sign-in failed",
+            "The service is unavailable. Try again shortly.",
+            vec![],
+        );
+    }
+    start_session(&st, id, csrf, sign_in, now).await
+}
+
+pub(crate) const AUTHN_COOKIE: &str = "SYMBOLON_SP_AUTHN";
+
+#[derive(Deserialize)]
+pub(crate) struct StartQuery {
+    pub(crate) idp: Option<String>,
+}
+
+/// SP-initiated sign-in: send the browser to the IdP with an AuthnRequest (Redirect binding). The
+/// request ID is remembered under a random RelayState; a cookie ties it to this browser
+/// (`SameSite=None; Secure` over HTTPS so that it survives the IdP's cross-site POST).
+pub(crate) async fn sp_initiated<S: SpStore>(
+    State(st): State<AppState<S>>,
+    Query(q): Query<StartQuery>,
+) -> Response {
+    let Some(id) = q.idp.filter(|i| !i.is_empty()) else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Sign-in failed",
+            "Say which identity provider to use (?idp=...).",
+            vec![],
+        );
+    };
+    let cfg = match st.store.idp_by_id(&id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return message(
+                StatusCode::NOT_FOUND,
+                "Sign-in failed",
+                "There is no such identity provider.",
+                vec![],
+            );
+        }
+        Err(e) => {
+            tracing::error!("SP-initiated: {e}");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in failed",
+                "The service is unavailable. Try again shortly.",
+                vec![],
+            );
+        }
+    };
+    let rng = SystemRandom::new();
+    let (Ok(request_id), Some(state)) = (symbolon_saml::messages::new_id(&rng), random_token())
+    else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let now = OffsetDateTime::now_utc();
+    let url = match symbolon_sp::authn_request_url(&st.cfg.base_url, &cfg, &request_id, &state, now)
+    {
+        Ok(u) => u,
+        Err(e) => {
+            return message(
+                StatusCode::BAD_REQUEST,
+                "Sign-in failed",
+                &e.to_string(),
+                vec![],
+            );
+        }
+    };
+    if let Err(e) = st
+        .store
+        .put_state(
+            PENDING,
+            &state,
+            &request_id,
+            now + time::Duration::minutes(10),
+        )
+        .await
+    {
+        return unavailable(e);
+    }
+    let attrs = if st.cfg.base_url.starts_with("https://") {
+        "; SameSite=None; Secure"
+    } else {
+        "; SameSite=Lax"
+    };
+    let mut r = Redirect::to(&url).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{AUTHN_COOKIE}={state}; Path=/saml; HttpOnly; Max-Age=600{attrs}"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}

@@ -1,0 +1,161 @@
+//! The audit log (and its export) and the failed sign-ins with their traces.
+
+#![allow(clippy::result_large_err)]
+
+use crate::console::common::{TablePage, TableQuery, admin, page, sort_rows};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+pub(crate) async fn audit<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Query(q): Query<TableQuery>,
+) -> Response {
+    let a = match admin(&st, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let tz = a.session.sign_in.timezone.clone();
+    let log = st
+        .store
+        .audit_log(&a.pair.account_id)
+        .await
+        .unwrap_or_default();
+    let mut actions: Vec<String> = log.iter().map(|e| e.action.clone()).collect();
+    actions.sort();
+    actions.dedup();
+    let want = q.action.clone().filter(|x| !x.is_empty());
+    let rows: Vec<Vec<String>> = log
+        .into_iter()
+        .rev()
+        .filter(|e| want.as_ref().is_none_or(|w| *w == e.action))
+        .map(|e| {
+            vec![
+                symbolon_sp::format_in_zone(e.at, tz.as_deref()),
+                e.action,
+                e.principal,
+                e.detail,
+            ]
+        })
+        .collect();
+    let mut rows = rows;
+    sort_rows(&mut rows, q.sort, 4);
+    page(
+        StatusCode::OK,
+        TablePage {
+            account: &a.pair.account_name,
+            csrf: &a.session.csrf,
+            notice: None,
+            heading: "Audit log",
+            hint: Some("Newest first. Principals are URNs: …:saml-user/ID matches the ID on the Users > SAML tab."),
+            filters: actions.into_iter().map(|x| { let sel = want.as_deref() == Some(x.as_str()); (x, sel) }).collect(),
+            columns: vec!["Time", "Action", "Principal", "Detail"],
+            rows,
+            form: None,
+            delete_roles: vec![],
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn audit_export<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Response {
+    let a = match admin(&st, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let mut out = String::new();
+    for e in st
+        .store
+        .audit_log(&a.pair.account_id)
+        .await
+        .unwrap_or_default()
+    {
+        let line = serde_json::json!({
+            "time": e.at.unix_timestamp(),
+            "account": e.account_id,
+            "principal": e.principal,
+            "action": e.action,
+            "detail": e.detail,
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    let mut r = out.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    r.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"audit.jsonl\""),
+    );
+    r
+}
+
+pub(crate) struct TraceRow {
+    pub(crate) at: String,
+    pub(crate) idp: String,
+    pub(crate) code: String,
+    pub(crate) reason: String,
+    pub(crate) message: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/failed.html")]
+pub(crate) struct FailedPage<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) traces: Vec<TraceRow>,
+    /// Rejections counted but not recorded in the last seven days (rate limit).
+    pub(crate) not_kept: u32,
+    pub(crate) retention_days: i64,
+}
+
+/// Rejected responses with the precise reason and the decoded message (signatures elided).
+pub(crate) async fn failed<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Response {
+    let a = match admin(&st, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let tz = a.session.sign_in.timezone.clone();
+    let traces = st
+        .store
+        .traces(&a.pair.account_id, 200)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| TraceRow {
+            at: symbolon_sp::format_in_zone(t.at, tz.as_deref()),
+            idp: t.idp_name,
+            code: t.code,
+            reason: t.reason,
+            message: t.message,
+        })
+        .collect();
+    let not_kept =
+        symbolon_sp::traces_not_kept(&st.store, &a.pair.account_id, OffsetDateTime::now_utc())
+            .await
+            .unwrap_or(0);
+    page(
+        StatusCode::OK,
+        FailedPage {
+            account: &a.pair.account_name,
+            notice: None,
+            traces,
+            not_kept,
+            retention_days: st.cfg.trace_retention.whole_days(),
+        }
+        .render(),
+    )
+}

@@ -1,0 +1,207 @@
+//! What every SP console page shares: the administrator of the session's current account,
+//! form checks, page rendering, sortable tables and confirmations.
+
+#![allow(clippy::result_large_err)]
+
+use crate::page::{html, message};
+use crate::state::{AppState, Session, session_of};
+use askama::Template;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use symbolon_sp::{Actor, Pair};
+use symbolon_store::sp::SpStore;
+
+pub(crate) async fn css() -> Response {
+    let mut r = symbolon_web::page::CONSOLE_STYLESHEET.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r
+}
+
+/// The administrator: the session's current pair, when it may administer its account.
+pub(crate) struct Admin {
+    pub(crate) session: Session,
+    pub(crate) pair: Pair,
+    pub(crate) actor: Actor,
+}
+
+pub(crate) async fn admin<S: SpStore>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<Admin, Response> {
+    let Some((_, s)) = session_of(st, headers).await? else {
+        return Err(message(
+            StatusCode::UNAUTHORIZED,
+            "Not signed in",
+            "Sign in first.",
+            vec![],
+        ));
+    };
+    let Some(p) = s.current.and_then(|i| s.sign_in.pairs.get(i)).cloned() else {
+        return Err(message(
+            StatusCode::FORBIDDEN,
+            "Choose an account",
+            "Choose an account and role first.",
+            vec![],
+        ));
+    };
+    if !p.may_administer() {
+        return Err(message(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "Your role does not allow administering this account.",
+            vec![],
+        ));
+    }
+    let actor = if p.user_id.is_empty() {
+        let id = st
+            .store
+            .saml_users(&p.account_id)
+            .await
+            .ok()
+            .and_then(|users| {
+                users
+                    .into_iter()
+                    .find(|u| u.name_id == s.sign_in.name_id)
+                    .map(|u| u.id)
+            })
+            .unwrap_or_default();
+        Actor(symbolon_sp::saml_principal(&p.account_id, &id))
+    } else {
+        Actor(symbolon_sp::user_principal(&p.account_id, &p.user_id))
+    };
+    Ok(Admin {
+        session: s,
+        pair: p,
+        actor,
+    })
+}
+
+pub(crate) fn check_csrf(a: &Admin, csrf: Option<&str>) -> Result<(), Response> {
+    if symbolon_web::secret_eq(csrf.unwrap_or(""), &a.session.csrf) {
+        Ok(())
+    } else {
+        Err(message(
+            StatusCode::FORBIDDEN,
+            "Invalid form submission",
+            "The form could not be verified. Reload the page and try again.",
+            vec![],
+        ))
+    }
+}
+
+pub(crate) fn page(status: StatusCode, body: Result<String, askama::Error>) -> Response {
+    match body {
+        Ok(b) => html(status, b),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
+pub(crate) fn status_for(bad: bool) -> StatusCode {
+    if bad {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+pub(crate) struct Field {
+    pub(crate) name: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) value: String,
+    pub(crate) error: Option<String>,
+    pub(crate) options: Vec<String>,
+}
+
+pub(crate) struct FormSpec {
+    pub(crate) action: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) submit: &'static str,
+    pub(crate) fields: Vec<Field>,
+}
+
+#[derive(Template)]
+#[template(path = "account/table.html")]
+pub(crate) struct TablePage<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) heading: &'a str,
+    pub(crate) hint: Option<&'a str>,
+    pub(crate) filters: Vec<(String, bool)>,
+    pub(crate) columns: Vec<&'static str>,
+    pub(crate) rows: Vec<Vec<String>>,
+    pub(crate) form: Option<FormSpec>,
+    /// Roles offered in the "Delete a role" form (the roles page only).
+    pub(crate) delete_roles: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct TableQuery {
+    pub(crate) sort: Option<usize>,
+    pub(crate) action: Option<String>,
+}
+
+/// Sort table rows by the column a header link asked for (ignored when out of range).
+pub(crate) fn sort_rows(rows: &mut [Vec<String>], sort: Option<usize>, columns: usize) {
+    if let Some(c) = sort.filter(|c| *c < columns) {
+        rows.sort_by(|x, y| x.get(c).cmp(&y.get(c)));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn table(
+    a: &Admin,
+    status: StatusCode,
+    heading: &str,
+    hint: Option<&str>,
+    columns: Vec<&'static str>,
+    mut rows: Vec<Vec<String>>,
+    sort: Option<usize>,
+    form: Option<FormSpec>,
+    notice: Option<String>,
+) -> Response {
+    sort_rows(&mut rows, sort, columns.len());
+    page(
+        status,
+        TablePage {
+            account: &a.pair.account_name,
+            csrf: &a.session.csrf,
+            notice,
+            heading,
+            hint,
+            filters: vec![],
+            columns,
+            rows,
+            form,
+            delete_roles: vec![],
+        }
+        .render(),
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NameForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) role: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) confirm: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account/confirm.html")]
+pub(crate) struct ConfirmPage<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) question: String,
+    pub(crate) consequence: &'a str,
+    pub(crate) verb: &'a str,
+    pub(crate) action: &'a str,
+    pub(crate) cancel: &'a str,
+    pub(crate) hidden: Vec<(&'static str, String)>,
+}

@@ -1,0 +1,566 @@
+//! Identity providers of an account: the list, adding one from metadata, and the page of one
+//! (settings, certificates, group mappings, test sign-in, rename, replace metadata, delete).
+
+#![allow(clippy::result_large_err)]
+
+use crate::console::common::{Admin, ConfirmPage, admin, check_csrf, page, status_for};
+use crate::page::message;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use symbolon_sp::{MappingProfile, SpError};
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+pub(crate) struct IdpRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) entity_id: String,
+    pub(crate) mode: &'static str,
+    pub(crate) certs: Vec<String>,
+}
+
+pub(crate) struct Added {
+    pub(crate) name: String,
+    pub(crate) entity_id: String,
+    pub(crate) sso: String,
+    pub(crate) certs: Vec<String>,
+    pub(crate) findings: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "account/idps.html")]
+pub(crate) struct IdpsPage<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) idps: Vec<IdpRow>,
+    pub(crate) added: Option<Added>,
+    pub(crate) f_name: &'a str,
+    pub(crate) f_description: &'a str,
+    pub(crate) f_metadata: &'a str,
+    pub(crate) err_name: Option<String>,
+    pub(crate) err_metadata: Option<String>,
+}
+
+#[derive(Default)]
+pub(crate) struct IdpInput {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) metadata: String,
+    pub(crate) err_name: Option<String>,
+    pub(crate) err_metadata: Option<String>,
+}
+
+pub(crate) async fn render_idps<S: SpStore>(
+    st: &AppState<S>,
+    a: &Admin,
+    input: IdpInput,
+    added: Option<Added>,
+) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let idps = st
+        .store
+        .idps(&a.pair.account_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| IdpRow {
+            certs: symbolon_sp::describe_certs(&i.certs, now),
+            mode: if i.sp_initiated {
+                "SP-initiated"
+            } else {
+                "IdP-initiated"
+            },
+            id: i.id,
+            name: i.name,
+            description: i.description.unwrap_or_default(),
+            entity_id: i.entity_id,
+        })
+        .collect();
+    let bad = input.err_name.is_some() || input.err_metadata.is_some();
+    page(
+        status_for(bad),
+        IdpsPage {
+            account: &a.pair.account_name,
+            csrf: &a.session.csrf,
+            notice: added
+                .as_ref()
+                .map(|x| format!("Identity provider {} added.", x.name)),
+            idps,
+            added,
+            f_name: &input.name,
+            f_description: &input.description,
+            f_metadata: &input.metadata,
+            err_name: input.err_name,
+            err_metadata: input.err_metadata,
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn idps<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Response {
+    match admin(&st, &headers).await {
+        Ok(a) => render_idps(&st, &a, IdpInput::default(), None).await,
+        Err(r) => r,
+    }
+}
+
+/// Add Identity Provider: name, description, and the metadata as a file or pasted.
+pub(crate) async fn add_idp<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    mut mp: Multipart,
+) -> Response {
+    let a = match admin(&st, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let mut csrf = String::new();
+    let mut input = IdpInput::default();
+    let mut file: Vec<u8> = Vec::new();
+    loop {
+        match mp.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or("").to_string();
+                let Ok(bytes) = f.bytes().await else {
+                    return message(
+                        StatusCode::BAD_REQUEST,
+                        "Upload failed",
+                        "The form could not be read.",
+                        vec![],
+                    );
+                };
+                if bytes.len() > 2 * 1024 * 1024 {
+                    return message(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "Too large",
+                        "Metadata is limited to 2 MiB.",
+                        vec![],
+                    );
+                }
+                let text = || String::from_utf8_lossy(&bytes).trim().to_string();
+                match name.as_str() {
+                    "csrf" => csrf = text(),
+                    "name" => input.name = text(),
+                    "description" => input.description = text(),
+                    "metadata" => input.metadata = text(),
+                    "metadata_file" => file = bytes.to_vec(),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                return message(
+                    StatusCode::BAD_REQUEST,
+                    "Upload failed",
+                    "The form could not be read.",
+                    vec![],
+                );
+            }
+        }
+    }
+    if let Err(r) = check_csrf(&a, Some(&csrf)) {
+        return r;
+    }
+    let xml: Vec<u8> = if file.iter().any(|b| !b.is_ascii_whitespace()) {
+        file
+    } else {
+        input.metadata.clone().into_bytes()
+    };
+    if input.name.is_empty() {
+        input.err_name = Some("Enter a name, e.g. Multi-Pass.".into());
+    }
+    if xml.is_empty() {
+        input.err_metadata =
+            Some("Upload the identity provider's metadata XML or paste it here.".into());
+    }
+    if input.err_name.is_some() || input.err_metadata.is_some() {
+        return render_idps(&st, &a, input, None).await;
+    }
+    let desc = Some(input.description.as_str()).filter(|d| !d.is_empty());
+    match symbolon_sp::add_idp(
+        &st.store,
+        &a.actor,
+        &a.pair.account_id,
+        &input.name,
+        desc,
+        &xml,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(summary) => {
+            let added = Added {
+                name: summary.config.name.clone(),
+                entity_id: summary.config.entity_id.clone(),
+                sso: summary
+                    .config
+                    .sso_url
+                    .clone()
+                    .unwrap_or_else(|| "(none for HTTP-Redirect)".into()),
+                certs: summary.certificates,
+                findings: summary.findings,
+            };
+            render_idps(&st, &a, IdpInput::default(), Some(added)).await
+        }
+        Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+            input.err_name = Some(m);
+            render_idps(&st, &a, input, None).await
+        }
+        Err(SpError::Metadata(m)) => {
+            input.err_metadata = Some(format!("This metadata cannot be used: {m}"));
+            render_idps(&st, &a, input, None).await
+        }
+        Err(e) => message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Error",
+            &e.to_string(),
+            vec![],
+        ),
+    }
+}
+
+pub(crate) struct TestResult {
+    pub(crate) error: Option<String>,
+    pub(crate) name_id: String,
+    pub(crate) attributes: Vec<(String, String)>,
+    pub(crate) pairs: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account/idp.html")]
+pub(crate) struct IdpPage<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) i: &'a symbolon_store::sp::IdpConfig,
+    pub(crate) description: &'a str,
+    pub(crate) certs: Vec<String>,
+    pub(crate) sp_login: String,
+    pub(crate) name_attr: &'a str,
+    pub(crate) locale_attr: &'a str,
+    pub(crate) tz_attr: &'a str,
+    pub(crate) role_attr: &'a str,
+    /// (group, role name, role still exists)
+    pub(crate) mappings: Vec<(String, String, bool)>,
+    pub(crate) roles: Vec<String>,
+    pub(crate) f_group: &'a str,
+    pub(crate) err_group: Option<String>,
+    pub(crate) err_metadata: Option<String>,
+    pub(crate) err_name: Option<String>,
+    pub(crate) test: Option<TestResult>,
+}
+
+/// Errors next to the IdP page's fields.
+#[derive(Default)]
+pub(crate) struct IdpErrors {
+    pub(crate) group: Option<String>,
+    pub(crate) metadata: Option<String>,
+    pub(crate) name: Option<String>,
+}
+
+pub(crate) async fn render_idp<S: SpStore>(
+    st: &AppState<S>,
+    a: &Admin,
+    id: &str,
+    notice: Option<String>,
+    f_group: &str,
+    errors: IdpErrors,
+    test: Option<TestResult>,
+) -> Response {
+    let store = &st.store;
+    let Some(i) = store
+        .idps(&a.pair.account_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|i| i.id == id)
+    else {
+        return message(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such identity provider in this account.",
+            vec![],
+        );
+    };
+    let roles = store
+        .account_roles(&a.pair.account_id)
+        .await
+        .unwrap_or_default();
+    let mappings = store
+        .mappings(&i.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            let live = roles.iter().any(|r| r.id == m.role_id);
+            (m.group, m.role_name, live)
+        })
+        .collect();
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (name_attr, locale_attr, tz_attr, role_attr) = (
+        o(&i.name_attribute),
+        o(&i.locale_attribute),
+        o(&i.timezone_attribute),
+        o(&i.role_attribute),
+    );
+    let description = o(&i.description);
+    page(
+        status_for(errors.group.is_some() || errors.metadata.is_some() || errors.name.is_some()),
+        IdpPage {
+            account: &a.pair.account_name,
+            csrf: &a.session.csrf,
+            notice,
+            certs: symbolon_sp::describe_certs(&i.certs, OffsetDateTime::now_utc()),
+            sp_login: format!("{}/saml/login?idp={}", st.cfg.base_url, i.id),
+            i: &i,
+            description: &description,
+            name_attr: &name_attr,
+            locale_attr: &locale_attr,
+            tz_attr: &tz_attr,
+            role_attr: &role_attr,
+            mappings,
+            roles: roles.into_iter().map(|r| r.name).collect(),
+            f_group,
+            err_metadata: errors.metadata,
+            err_name: errors.name,
+            err_group: errors.group,
+            test,
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn idp<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    match admin(&st, &headers).await {
+        Ok(a) => render_idp(&st, &a, &id, None, "", IdpErrors::default(), None).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct IdpForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) action: Option<String>,
+    pub(crate) name_attribute: Option<String>,
+    pub(crate) locale_attribute: Option<String>,
+    pub(crate) timezone_attribute: Option<String>,
+    pub(crate) role_attribute: Option<String>,
+    pub(crate) sp_initiated: Option<String>,
+    pub(crate) group: Option<String>,
+    pub(crate) role: Option<String>,
+    pub(crate) response: Option<String>,
+    pub(crate) metadata: Option<String>,
+    pub(crate) confirm: Option<String>,
+    pub(crate) idp_name: Option<String>,
+    pub(crate) idp_description: Option<String>,
+}
+
+pub(crate) async fn idp_action<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<IdpForm>,
+) -> Response {
+    let a = match admin(&st, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&a, f.csrf.as_deref()) {
+        return r;
+    }
+    let Some(cfg) = st
+        .store
+        .idps(&a.pair.account_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|i| i.id == id)
+    else {
+        return message(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such identity provider in this account.",
+            vec![],
+        );
+    };
+    let now = OffsetDateTime::now_utc();
+    match f.action.as_deref() {
+        Some("profile") => {
+            let mut name = cfg.name.clone();
+            if let Some(new_name) = f.idp_name.as_deref() {
+                match symbolon_sp::rename_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, new_name, f.idp_description.as_deref(), now).await {
+                    Ok(c) => name = c.name,
+                    Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+                        let errors = IdpErrors { name: Some(m), ..IdpErrors::default() };
+                        return render_idp(&st, &a, &id, None, "", errors, None).await;
+                    }
+                    Err(e) => return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                }
+            }
+            let p = MappingProfile {
+                name: f.name_attribute,
+                locale: f.locale_attribute,
+                timezone: f.timezone_attribute,
+                role: f.role_attribute,
+                sp_initiated: f.sp_initiated.is_some(),
+            };
+            match symbolon_sp::set_profile(&st.store, &a.actor, &a.pair.account_id, &name, &p, now)
+                .await
+            {
+                Ok(()) => {
+                    render_idp(
+                        &st,
+                        &a,
+                        &id,
+                        Some("Mapping profile saved.".into()),
+                        "",
+                        IdpErrors::default(),
+                        None,
+                    )
+                    .await
+                }
+                Err(e) => message(StatusCode::BAD_REQUEST, "Not saved", &e.to_string(), vec![]),
+            }
+        }
+        Some("map") => {
+            let group = f.group.unwrap_or_default();
+            let role = f.role.unwrap_or_default();
+            match symbolon_sp::map_group(
+                &st.store,
+                &a.actor,
+                &a.pair.account_id,
+                &cfg.name,
+                &group,
+                &role,
+                now,
+            )
+            .await
+            {
+                Ok(()) => {
+                    render_idp(
+                        &st,
+                        &a,
+                        &id,
+                        Some(format!("{group} now maps to {role}.")),
+                        "",
+                        IdpErrors::default(),
+                        None,
+                    )
+                    .await
+                }
+                Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+                    render_idp(&st, &a, &id, None, &group, IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
+                }
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
+            }
+        }
+        Some("replace") => {
+            let xml = f.metadata.unwrap_or_default();
+            match symbolon_sp::replace_idp_metadata(&st.store, &a.actor, &a.pair.account_id, &cfg.name, xml.trim().as_bytes(), now).await {
+                Ok(sum) => render_idp(&st, &a, &id, Some(format!("Metadata replaced: {} signing certificate(s).", sum.certificates.len())), "", IdpErrors::default(), None).await,
+                Err(e @ (SpError::Invalid(_) | SpError::Conflict(_) | SpError::Metadata(_))) => {
+                    let errors = IdpErrors { metadata: Some(format!("{e}. Nothing was changed.")), ..IdpErrors::default() };
+                    render_idp(&st, &a, &id, None, "", errors, None).await
+                }
+                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+            }
+        }
+        Some("delete") if f.confirm.as_deref() != Some("yes") => page(
+            StatusCode::OK,
+            ConfirmPage {
+                account: &a.pair.account_name,
+                csrf: &a.session.csrf,
+                notice: None,
+                question: format!("Delete identity provider {}?", cfg.name),
+                consequence: "Its group mappings go with it, and nobody can sign in to this account through it any more. Native sign-on is not affected.",
+                verb: "Delete identity provider",
+                action: &format!("/account/idps/{id}"),
+                cancel: &format!("/account/idps/{id}"),
+                hidden: vec![("action", "delete".into())],
+            }
+            .render(),
+        ),
+        Some("delete") => match symbolon_sp::delete_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, now).await {
+            Ok(()) => render_idps(&st, &a, IdpInput::default(), None).await,
+            Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+        },
+        Some("test") => {
+            let raw = f.response.unwrap_or_default();
+            let result = match symbolon_saml::binding::xml_or_base64(raw.trim().as_bytes()) {
+                Err(e) => TestResult {
+                    error: Some(format!("the SAMLResponse could not be decoded: {e}")),
+                    name_id: String::new(),
+                    attributes: vec![],
+                    pairs: vec![],
+                },
+                Ok(xml) => {
+                    let sp = symbolon_sp::sp_settings(&st.cfg.base_url);
+                    match symbolon_sp::consume_response(
+                        &st.store,
+                        &sp,
+                        &xml,
+                        None,
+                        now,
+                        symbolon_sp::AcsMode::Test {
+                            account_id: &a.pair.account_id,
+                        },
+                        &st.cfg.acs,
+                    )
+                    .await
+                    {
+                        Ok(s) => TestResult {
+                            error: None,
+                            name_id: s.name_id.clone(),
+                            attributes: s
+                                .attributes
+                                .iter()
+                                .map(|(n, v)| (n.clone(), v.join(", ")))
+                                .collect(),
+                            pairs: s
+                                .pairs
+                                .iter()
+                                .map(|p| format!("{} · {}", p.account_name, p.role))
+                                .chain(
+                                    s.refused
+                                        .iter()
+                                        .map(|(acc, why)| format!("{acc}: not offered ({why})")),
+                                )
+                                .collect(),
+                        },
+                        Err(e) => TestResult {
+                            error: Some(e.to_string()),
+                            name_id: String::new(),
+                            attributes: vec![],
+                            pairs: vec![],
+                        },
+                    }
+                }
+            };
+            render_idp(&st, &a, &id, None, "", IdpErrors::default(), Some(result)).await
+        }
+        _ => message(
+            StatusCode::BAD_REQUEST,
+            "Unknown action",
+            "Unknown action.",
+            vec![],
+        ),
+    }
+}

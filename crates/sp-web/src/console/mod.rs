@@ -1,0 +1,34 @@
+//! The SP's account console, by resource; this module only routes.
+
+use crate::console::accounts::{add_saml_account, saml_accounts, saml_users};
+use crate::console::audit::{audit, audit_export, failed};
+use crate::console::common::css;
+use crate::console::idps::{add_idp, idp, idp_action, idps};
+use crate::console::roles::{add_role, delete_role, roles};
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use symbolon_store::sp::SpStore;
+
+mod accounts;
+mod audit;
+mod common;
+mod idps;
+mod roles;
+
+pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/resources/console.css", get(css))
+        .route("/account/idps", get(idps::<S>).post(add_idp::<S>))
+        .route("/account/idps/{id}", get(idp::<S>).post(idp_action::<S>))
+        .route("/account/roles", get(roles::<S>).post(add_role::<S>))
+        .route("/account/roles/delete", post(delete_role::<S>))
+        .route(
+            "/account/saml-accounts",
+            get(saml_accounts::<S>).post(add_saml_account::<S>),
+        )
+        .route("/account/saml-users", get(saml_users::<S>))
+        .route("/account/audit", get(audit::<S>))
+        .route("/account/failed-sign-ins", get(failed::<S>))
+        .route("/account/audit.jsonl", get(audit_export::<S>))
+}

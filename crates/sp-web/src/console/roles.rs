@@ -1,0 +1,194 @@
+//! Roles of an account: the list, adding and deleting one (after a confirmation).
+
+#![allow(clippy::result_large_err)]
+
+use crate::console::common::{
+    Admin, ConfirmPage, Field, FormSpec, NameForm, TablePage, TableQuery, admin, check_csrf, page,
+    sort_rows, status_for,
+};
+use crate::page::message;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use symbolon_sp::SpError;
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+pub(crate) async fn role_rows<S: SpStore>(
+    st: &AppState<S>,
+    a: &Admin,
+) -> (Vec<Vec<String>>, Vec<String>) {
+    let roles = st
+        .store
+        .account_roles(&a.pair.account_id)
+        .await
+        .unwrap_or_default();
+    let rows = roles
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                if r.builtin {
+                    "built-in".into()
+                } else {
+                    "custom".into()
+                },
+            ]
+        })
+        .collect();
+    (rows, roles.into_iter().map(|r| r.name).collect())
+}
+
+pub(crate) async fn render_roles<S: SpStore>(
+    st: &AppState<S>,
+    a: &Admin,
+    sort: Option<usize>,
+    name: &str,
+    err: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let (rows, names) = role_rows(st, a).await;
+    let bad = err.is_some();
+    let form = FormSpec {
+        action: "/account/roles",
+        title: "Add role",
+        submit: "Add role",
+        fields: vec![Field {
+            name: "name",
+            label: "Role name",
+            value: name.into(),
+            error: err,
+            options: vec![],
+        }],
+    };
+    let mut rows = rows;
+    sort_rows(&mut rows, sort, 2);
+    page(
+        status_for(bad),
+        TablePage {
+            account: &a.pair.account_name,
+            csrf: &a.session.csrf,
+            notice,
+            heading: "Roles",
+            hint: Some("Built-in roles come with every account. Deleting a role leaves group mappings to it in place, marked, so that you can see what to fix."),
+            filters: vec![],
+            columns: vec!["Role", "Kind"],
+            rows,
+            form: Some(form),
+            delete_roles: names,
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn roles<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Query(q): Query<TableQuery>,
+) -> Response {
+    match admin(&st, &headers).await {
+        Ok(a) => render_roles(&st, &a, q.sort, "", None, None).await,
+        Err(r) => r,
+    }
+}
+
+pub(crate) async fn add_role<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(f): Form<NameForm>,
+) -> Response {
+    let a = match admin(&st, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&a, f.csrf.as_deref()) {
+        return r;
+    }
+    let name = f.name.unwrap_or_default();
+    match symbolon_sp::add_role(
+        &st.store,
+        &a.actor,
+        &a.pair.account_id,
+        &name,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(r) => {
+            render_roles(
+                &st,
+                &a,
+                None,
+                "",
+                None,
+                Some(format!("Role {} added.", r.name)),
+            )
+            .await
+        }
+        Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+            render_roles(&st, &a, None, &name, Some(m), None).await
+        }
+        Err(e) => message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Error",
+            &e.to_string(),
+            vec![],
+        ),
+    }
+}
+
+pub(crate) async fn delete_role<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(f): Form<NameForm>,
+) -> Response {
+    let a = match admin(&st, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&a, f.csrf.as_deref()) {
+        return r;
+    }
+    let name = f.name.unwrap_or_default();
+    if f.confirm.as_deref() != Some("yes") {
+        return page(
+            StatusCode::OK,
+            ConfirmPage {
+                account: &a.pair.account_name,
+                csrf: &a.session.csrf,
+                notice: None,
+                question: format!("Delete role {name}?"),
+                consequence: "Group mappings to it stay, marked as pointing at a deleted role. Users whose groups map only to deleted roles can no longer sign in through SSO.",
+                verb: "Delete role",
+                action: "/account/roles/delete",
+                cancel: "/account/roles",
+                hidden: vec![("name", name)],
+            }
+            .render(),
+        );
+    }
+    match symbolon_sp::delete_role(
+        &st.store,
+        &a.actor,
+        &a.pair.account_id,
+        &name,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(()) => {
+            render_roles(
+                &st,
+                &a,
+                None,
+                "",
+                None,
+                Some(format!("Role {name} deleted.")),
+            )
+            .await
+        }
+        Err(e) => render_roles(&st, &a, None, "", None, Some(e.to_string())).await,
+    }
+}

@@ -1,0 +1,189 @@
+//! Native sign-on for master administrators (email and password), with its lockout.
+
+use crate::page::{html, message, unavailable};
+use crate::state::{AppState, LOCKED, LOCKOUT, MAX_FAILURES, cookie, random_token, start_session};
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use symbolon_sp::SignIn;
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "SYMBOLON_SP_LOGIN";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub(crate) struct LoginPage<'a> {
+    pub(crate) lang: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) email: &'a str,
+    pub(crate) error: Option<&'a str>,
+}
+
+pub(crate) fn login_page<S>(
+    st: &AppState<S>,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+) -> Response {
+    let Some(token) = random_token() else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let body = LoginPage {
+        lang: "en",
+        csrf: &token,
+        email,
+        error,
+    }
+    .render();
+    let mut r = match body {
+        Ok(b) => html(status, b),
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    };
+    let secure = if st.cfg.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+pub(crate) async fn login_form<S: SpStore>(State(st): State<AppState<S>>) -> Response {
+    login_page(&st, StatusCode::OK, "", None)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) password: Option<String>,
+}
+
+pub(crate) async fn login<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(f)) = form else {
+        return login_page(
+            &st,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some("Enter your email address and password."),
+        );
+    };
+    let csrf = f.csrf.unwrap_or_default();
+    if !symbolon_web::secret_eq(
+        &csrf,
+        &cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default(),
+    ) || !symbolon_web::request::same_origin_as(&st.cfg.base_url, &headers)
+    {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Invalid form submission",
+            "Reload the sign-in page and try again.",
+            vec![],
+        );
+    }
+    let email = f.email.unwrap_or_default().trim().to_lowercase();
+    let password = f.password.unwrap_or_default();
+    if email.is_empty() || password.is_empty() {
+        return login_page(
+            &st,
+            StatusCode::BAD_REQUEST,
+            &email,
+            Some("Enter your email address and password."),
+        );
+    }
+    let now = OffsetDateTime::now_utc();
+    let failure_key = format!("sp-login:{email}");
+    let locked = match st.store.state(LOCKED, &failure_key, now).await {
+        Ok(l) => l.is_some(),
+        Err(e) => return unavailable(e),
+    };
+    if locked {
+        let _ =
+            symbolon_sp::native_sign_in_failed(&st.store, &email, "temporarily locked", now).await;
+        return login_page(
+            &st,
+            StatusCode::TOO_MANY_REQUESTS,
+            &email,
+            Some("Too many failed attempts. Try again in a few minutes."),
+        );
+    }
+    let pairs = match symbolon_sp::native_sign_in(&st.store, &email, &password, now).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("native sign-in: {e}");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in failed",
+                "The service is unavailable. Try again shortly.",
+                vec![],
+            );
+        }
+    };
+    if pairs.is_empty() {
+        // Counted in the store, atomically: every instance sees the same count.
+        match st
+            .store
+            .count_failure(&failure_key, now, now + LOCKOUT)
+            .await
+        {
+            Ok(n) if n >= MAX_FAILURES => {
+                let locked = st
+                    .store
+                    .put_state(LOCKED, &failure_key, "", now + LOCKOUT)
+                    .await;
+                let cleared = st.store.clear_failures(&failure_key).await;
+                if let Err(e) = locked.and(cleared) {
+                    return unavailable(e);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return unavailable(e),
+        }
+        let _ =
+            symbolon_sp::native_sign_in_failed(&st.store, &email, "wrong email or password", now)
+                .await;
+        return login_page(
+            &st,
+            StatusCode::UNAUTHORIZED,
+            &email,
+            Some("Wrong email address or password."),
+        );
+    }
+    if let Err(e) = st.store.clear_failures(&failure_key).await {
+        return unavailable(e);
+    }
+    let (Some(id), Some(csrf)) = (random_token(), random_token()) else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let sign_in = SignIn {
+        name_id: email,
+        display_name: None,
+        locale: None,
+        timezone: None,
+        pairs,
+        refused: vec![],
+        attributes: vec![],
+    };
+    start_session(&st, id, csrf, sign_in, now).await
+}

@@ -1,0 +1,152 @@
+//! The SP's pages: the message page (every error and notice), UI text in English and
+//! Japanese, and the headers every page carries.
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> Response {
+    tracing::error!("store: {e}");
+    message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "The service is temporarily unavailable. Try again in a moment.",
+        vec![],
+    )
+}
+
+/// The SP's page for statuses answered outside a handler (and for a handler's panic).
+pub(crate) fn error_page(status: StatusCode, reference: Option<&str>) -> Response {
+    let (title, text) = symbolon_web::front::status_text(status);
+    let details = reference
+        .map(|r| vec![("Reference".to_string(), r.to_string())])
+        .unwrap_or_default();
+    message(status, title, text, details)
+}
+
+pub(crate) async fn css() -> Response {
+    let mut r = symbolon_web::page::STYLESHEET.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r
+}
+
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// UI text in English or Japanese.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Text {
+    pub(crate) choose: &'static str,
+    pub(crate) signed_in_as: &'static str,
+    pub(crate) not_offered: &'static str,
+    pub(crate) welcome: &'static str,
+    pub(crate) account: &'static str,
+    pub(crate) role: &'static str,
+    pub(crate) signed_in_at: &'static str,
+    pub(crate) switch: &'static str,
+    pub(crate) no_access: &'static str,
+    pub(crate) no_access_msg: &'static str,
+    pub(crate) administration: &'static str,
+    pub(crate) sign_out: &'static str,
+    pub(crate) native_sign_on: &'static str,
+}
+
+pub(crate) const EN: Text = Text {
+    choose: "Choose an account and role",
+    signed_in_as: "Signed in as",
+    not_offered: "Not available through single sign-on",
+    welcome: "Welcome",
+    account: "Account",
+    role: "Role",
+    signed_in_at: "Signed in at",
+    switch: "Switch account or role",
+    no_access: "No access",
+    no_access_msg: "Your identity provider signed you in, but no account here gives you a role. Ask your administrator to map one of your groups to a role or to add you as a SAML account.",
+    administration: "Administration",
+    sign_out: "Sign out",
+    native_sign_on: "Sign in with your email address and password",
+};
+
+pub(crate) const JA: Text = Text {
+    choose: "アカウントと役割を選択してください",
+    signed_in_as: "サインイン中のユーザー:",
+    not_offered: "シングルサインオンでは利用できません",
+    welcome: "ようこそ",
+    account: "アカウント",
+    role: "役割",
+    signed_in_at: "サインイン日時",
+    switch: "アカウントまたは役割を切り替える",
+    no_access: "アクセス権がありません",
+    no_access_msg: "IDプロバイダーでの認証は成功しましたが、役割が割り当てられているアカウントがありません。管理者に連絡してください。",
+    administration: "管理",
+    sign_out: "サインアウト",
+    native_sign_on: "メールアドレスとパスワードでサインイン",
+};
+
+pub(crate) fn text(locale: Option<&str>) -> (Text, &'static str) {
+    match locale.map(|l| l.to_ascii_lowercase()) {
+        Some(l) if l == "ja" || l.starts_with("ja-") || l.starts_with("ja_") => (JA, "ja"),
+        _ => (EN, "en"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage<'a> {
+    pub(crate) lang: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) message: &'a str,
+    pub(crate) details: Vec<(String, String)>,
+    /// A link to native sign-on, for master administrators refused at SSO: (href, text).
+    pub(crate) native: Option<(&'a str, &'a str)>,
+}
+
+pub(crate) fn message(
+    status: StatusCode,
+    title: &str,
+    msg: &str,
+    details: Vec<(String, String)>,
+) -> Response {
+    match (MessagePage {
+        lang: "en",
+        title,
+        message: msg,
+        details,
+        native: None,
+    })
+    .render()
+    {
+        Ok(b) => {
+            let mut res = html(status, b);
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                res.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(symbolon_secret::hashing::RETRY_AFTER_SECS),
+                );
+            }
+            res
+        }
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}

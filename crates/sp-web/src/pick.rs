@@ -1,0 +1,231 @@
+//! After sign-in: the account/role picker, the home page and signing out.
+
+use crate::page::{Text, html, message, text, unavailable};
+use crate::state::{AppState, SESSION, SESSION_COOKIE, save_session, session_of};
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use symbolon_sp::Pair;
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+#[derive(Template)]
+#[template(path = "pick.html")]
+pub(crate) struct PickPage<'a> {
+    pub(crate) lang: &'a str,
+    pub(crate) t: Text,
+    pub(crate) who: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) pairs: &'a [Pair],
+    pub(crate) refused: &'a [(String, String)],
+}
+
+pub(crate) async fn pick_page<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Response {
+    let found = match session_of(&st, &headers).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((_, s)) = found else {
+        return message(
+            StatusCode::UNAUTHORIZED,
+            "Not signed in",
+            "Sign in through your identity provider first.",
+            vec![],
+        );
+    };
+    let (t, lang) = text(s.sign_in.locale.as_deref());
+    let who = s
+        .sign_in
+        .display_name
+        .as_deref()
+        .unwrap_or(&s.sign_in.name_id);
+    match (PickPage {
+        lang,
+        t,
+        who,
+        csrf: &s.csrf,
+        pairs: &s.sign_in.pairs,
+        refused: &s.sign_in.refused,
+    })
+    .render()
+    {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PickForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) pair: Option<usize>,
+}
+
+pub(crate) async fn pick<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(f): Form<PickForm>,
+) -> Response {
+    let found = match session_of(&st, &headers).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((id, s)) = found else {
+        return message(
+            StatusCode::UNAUTHORIZED,
+            "Not signed in",
+            "Sign in through your identity provider first.",
+            vec![],
+        );
+    };
+    if !symbolon_web::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Invalid form submission",
+            "Reload the page and try again.",
+            vec![],
+        );
+    }
+    let Some(p) = f
+        .pair
+        .and_then(|i| s.sign_in.pairs.get(i).map(|p| (i, p.clone())))
+    else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Choose an account",
+            "That choice is not available.",
+            vec![],
+        );
+    };
+    let action = if s.current.is_some() {
+        "SwitchRole"
+    } else {
+        "SignIn"
+    };
+    if let Err(e) = symbolon_sp::record_sign_in(
+        &st.store,
+        &s.sign_in.name_id,
+        &p.1,
+        action,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        tracing::error!("recording a sign-in: {e}");
+        return message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sign-in failed",
+            "The service is unavailable. Try again shortly.",
+            vec![],
+        );
+    }
+    let mut live = s;
+    live.current = Some(p.0);
+    if let Err(r) = save_session(&st, &id, &live).await {
+        return r;
+    }
+    Redirect::to("/").into_response()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub(crate) struct HomePage<'a> {
+    pub(crate) lang: &'a str,
+    pub(crate) t: Text,
+    pub(crate) who: &'a str,
+    pub(crate) account: &'a str,
+    pub(crate) role: &'a str,
+    pub(crate) signed_in_at: String,
+    pub(crate) switchable: bool,
+    pub(crate) may_administer: bool,
+    pub(crate) csrf: &'a str,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LogoutForm {
+    pub(crate) csrf: Option<String>,
+}
+
+/// Sign out: the session ends here (the identity provider's own session is the IdP's business).
+pub(crate) async fn logout<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+    Form(f): Form<LogoutForm>,
+) -> Response {
+    let found = match session_of(&st, &headers).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((id, s)) = found else {
+        return Redirect::to("/login").into_response();
+    };
+    if !symbolon_web::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Invalid form submission",
+            "Reload the page and try again.",
+            vec![],
+        );
+    }
+    if let Err(e) = st.store.delete_state(SESSION, &id).await {
+        return unavailable(e);
+    }
+    let mut r = message(
+        StatusCode::OK,
+        "Signed out",
+        "You are signed out. Sign in again through your identity provider, or at /login with a password.",
+        vec![],
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+pub(crate) async fn home<S: SpStore>(
+    State(st): State<AppState<S>>,
+    headers: HeaderMap,
+) -> Response {
+    let found = match session_of(&st, &headers).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((_, s)) = found else {
+        return message(
+            StatusCode::UNAUTHORIZED,
+            "Not signed in",
+            "Sign in through your identity provider.",
+            vec![],
+        );
+    };
+    let Some(p) = s.current.and_then(|i| s.sign_in.pairs.get(i)) else {
+        return Redirect::to("/pick").into_response();
+    };
+    let (t, lang) = text(s.sign_in.locale.as_deref());
+    match (HomePage {
+        lang,
+        t,
+        who: s
+            .sign_in
+            .display_name
+            .as_deref()
+            .unwrap_or(&s.sign_in.name_id),
+        account: &p.account_name,
+        role: &p.role,
+        signed_in_at: symbolon_sp::format_in_zone(s.signed_in_at, s.sign_in.timezone.as_deref()),
+        switchable: s.sign_in.pairs.len() > 1,
+        may_administer: p.may_administer(),
+        csrf: &s.csrf,
+    })
+    .render()
+    {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}

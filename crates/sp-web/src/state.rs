@@ -1,0 +1,141 @@
+//! The SP server's configuration and shared state, and the browser session (who signed in,
+//! the account/role pairs, the current one).
+
+use crate::page::unavailable;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use symbolon_sp::SignIn;
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+pub(crate) const SESSION_COOKIE: &str = "SYMBOLON_SP_SESSION";
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct SpConfig {
+    /// Public base URL, e.g. `https://sp.example.com`.
+    pub base_url: String,
+    pub session_lifetime: time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (access log).
+    pub trusted_proxies: symbolon_web::front::TrustedProxies,
+    /// How often expired state is purged (by one instance).
+    pub purge_every: std::time::Duration,
+    /// Assertion lifetime cap and the bounds on recording rejections.
+    pub acs: symbolon_sp::AcsPolicy,
+    /// How long traces of rejected responses are kept (pruned daily by one instance).
+    pub trace_retention: time::Duration,
+}
+
+impl SpConfig {
+    pub fn new(base_url: &str) -> Self {
+        SpConfig {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            session_lifetime: time::Duration::hours(8),
+            trusted_proxies: symbolon_web::front::TrustedProxies::default(),
+            purge_every: std::time::Duration::from_secs(600),
+            acs: symbolon_sp::AcsPolicy::default(),
+            trace_retention: time::Duration::days(7),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Session {
+    pub(crate) sign_in: SignIn,
+    pub(crate) current: Option<usize>,
+    pub(crate) csrf: String,
+    pub(crate) signed_in_at: OffsetDateTime,
+    pub(crate) expires: OffsetDateTime,
+}
+
+/// Kinds of short-lived state in the store, shared by every instance.
+pub(crate) const SESSION: &str = "sp-session";
+
+/// Outstanding SP-initiated requests by RelayState: the AuthnRequest ID (single use).
+pub(crate) const PENDING: &str = "sp-authn-request";
+
+pub(crate) const LOCKED: &str = "sp-lockout";
+
+#[derive(Clone)]
+pub(crate) struct AppState<S> {
+    pub(crate) store: S,
+    pub(crate) cfg: Arc<SpConfig>,
+}
+
+/// Failed native sign-ins before a temporary lockout, and its length.
+pub(crate) const MAX_FAILURES: u32 = 5;
+
+pub(crate) const LOCKOUT: time::Duration = time::Duration::minutes(5);
+
+pub(crate) async fn save_session<S: SpStore>(
+    st: &AppState<S>,
+    id: &str,
+    s: &Session,
+) -> Result<(), Response> {
+    let v = serde_json::to_string(s).map_err(unavailable)?;
+    st.store
+        .put_state(SESSION, id, &v, s.expires)
+        .await
+        .map_err(unavailable)
+}
+
+pub(crate) fn random_token() -> Option<String> {
+    symbolon_web::random_hex()
+}
+
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    symbolon_web::request::cookie(headers, name)
+}
+
+/// Store a new session and send the browser on: straight in with one pair, else to the picker.
+pub(crate) async fn start_session<S: SpStore>(
+    st: &AppState<S>,
+    id: String,
+    csrf: String,
+    sign_in: SignIn,
+    now: OffsetDateTime,
+) -> Response {
+    let single = sign_in.pairs.len() == 1;
+    let session = Session {
+        sign_in,
+        current: if single { Some(0) } else { None },
+        csrf,
+        signed_in_at: now,
+        expires: now + st.cfg.session_lifetime,
+    };
+    if let Err(r) = save_session(st, &id, &session).await {
+        return r;
+    }
+    let secure = if st.cfg.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let mut r = Redirect::to(if single { "/" } else { "/pick" }).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The browser's live session, if any; a store failure is a ready 503 page.
+pub(crate) async fn session_of<S: SpStore>(
+    st: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<Option<(String, Session)>, Response> {
+    let Some(id) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let v = st
+        .store
+        .state(SESSION, &id, OffsetDateTime::now_utc())
+        .await
+        .map_err(unavailable)?;
+    Ok(v.and_then(|v| serde_json::from_str::<Session>(&v).ok())
+        .filter(|s| s.expires > OffsetDateTime::now_utc())
+        .map(|s| (id, s)))
+}

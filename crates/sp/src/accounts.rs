@@ -1,0 +1,433 @@
+//! Accounts, their roles, native users and SAML accounts; native sign-on for master
+//! administrators; API keys; the sign-in record and the pruning jobs.
+
+use crate::acs::Pair;
+use crate::common::{
+    Actor, MASTER_ROLE, Result, SpError, account_name, audit, non_empty, saml_principal, second,
+    user_principal,
+};
+use symbolon_secret::hex_sha256;
+use symbolon_store::StoreError;
+use symbolon_store::sp::{Account, AccountRole, NativeUser, SamlAccount, SpStore};
+use time::OffsetDateTime;
+
+/// Roles every account starts with.
+pub const BUILTIN_ROLES: [&str; 3] = ["Full Access", "Read Only", "Auditor"];
+
+/// Create an account with the built-in roles.
+pub async fn create_account<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<Account> {
+    let name = non_empty("the account name", name, 100)?;
+    let account = Account {
+        id: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
+        name: name.clone(),
+        created_at: second(now),
+    };
+    let roles: Vec<AccountRole> = BUILTIN_ROLES
+        .iter()
+        .map(|r| AccountRole {
+            id: uuid::Uuid::new_v4().to_string(),
+            account_id: account.id.clone(),
+            name: (*r).into(),
+            builtin: true,
+        })
+        .collect();
+    store.create_account(&account, &roles).await?;
+    audit(
+        store,
+        &account.id,
+        &actor.0,
+        "Admin",
+        format!("created account {name}"),
+        now,
+    )
+    .await?;
+    Ok(account)
+}
+
+/// An account by ID.
+pub async fn account<S: SpStore>(store: &S, id: &str) -> Result<Account> {
+    store
+        .account(id)
+        .await?
+        .ok_or_else(|| SpError::Invalid(format!("no account {id:?}")))
+}
+
+pub(crate) async fn role_named<S: SpStore>(
+    store: &S,
+    account_id: &str,
+    name: &str,
+) -> Result<AccountRole> {
+    store
+        .account_roles(account_id)
+        .await?
+        .into_iter()
+        .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| SpError::Invalid(format!("the account has no role {name:?}")))
+}
+
+/// Add a custom role.
+pub async fn add_role<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<AccountRole> {
+    account(store, account_id).await?;
+    let name = non_empty("the role name", name, 100)?;
+    if role_named(store, account_id, &name).await.is_ok() {
+        return Err(SpError::Conflict(format!(
+            "the account already has a role {name:?}"
+        )));
+    }
+    let role = AccountRole {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account_id.into(),
+        name: name.clone(),
+        builtin: false,
+    };
+    store.create_account_role(&role).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("created role {name}"),
+        now,
+    )
+    .await?;
+    Ok(role)
+}
+
+/// Delete a role. Group mappings to it stay, marked as pointing at a deleted role.
+pub async fn delete_role<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let role = role_named(store, account_id, name).await?;
+    store.delete_account_role(account_id, &role.id).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("deleted role {}", role.name),
+        now,
+    )
+    .await
+}
+
+/// Add a native user (email + password). A master administrator is never signed in to this
+/// account through SSO.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_native_user<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    email: &str,
+    display_name: Option<&str>,
+    password: &str,
+    master: bool,
+    role: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<NativeUser> {
+    account(store, account_id).await?;
+    let email = non_empty("the email address", email, 254)?.to_lowercase();
+    if !email.contains('@') {
+        return Err(SpError::Invalid(format!(
+            "{email:?} is not an email address"
+        )));
+    }
+    let role_id = match role {
+        Some(r) => Some(role_named(store, account_id, r).await?.id),
+        None => None,
+    };
+    let hash = symbolon_secret::hashing::hash(password)
+        .await?
+        .map_err(|e| SpError::Invalid(e.to_string()))?;
+    let user = NativeUser {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account_id.into(),
+        email: email.clone(),
+        display_name: display_name
+            .map(str::to_string)
+            .filter(|d| !d.trim().is_empty()),
+        master,
+        role_id,
+        created_at: second(now),
+    };
+    store
+        .create_native_user(&user, &hash)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                SpError::Conflict(format!("the account already has a user {email}"))
+            }
+            other => other.into(),
+        })?;
+    let kind = if master {
+        "master administrator"
+    } else {
+        "user"
+    };
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("added {kind} {email}"),
+        now,
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Pre-register a SAML account: this NameID may sign in through SSO with this role.
+pub async fn add_saml_account<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    role: &str,
+    description: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    account(store, account_id).await?;
+    let name = non_empty("the account name (email or username)", name, 254)?.to_lowercase();
+    let r = role_named(store, account_id, role).await?;
+    store
+        .add_saml_account(&SamlAccount {
+            account_id: account_id.into(),
+            name: name.clone(),
+            role_id: r.id,
+            description: description
+                .map(str::to_string)
+                .filter(|d| !d.trim().is_empty()),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                SpError::Conflict(format!("{name} is already a SAML account here"))
+            }
+            other => other.into(),
+        })?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("added SAML account {name} with role {}", r.name),
+        now,
+    )
+    .await
+}
+
+/// Native sign-on: every account where this email has a user whose password matches. The same
+/// person may be a user of several accounts; each record's own password is checked.
+pub async fn native_sign_in<S: SpStore>(
+    store: &S,
+    email: &str,
+    password: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<Pair>> {
+    let email = email.trim().to_lowercase();
+    let mut pairs = Vec::new();
+    for (u, hash) in store.native_users_by_email(&email).await? {
+        if !symbolon_secret::hashing::verify(password, &hash).await? {
+            continue;
+        }
+        let roles = store.account_roles(&u.account_id).await?;
+        let role = if u.master {
+            MASTER_ROLE.to_string()
+        } else {
+            match u
+                .role_id
+                .as_ref()
+                .and_then(|id| roles.iter().find(|r| r.id == *id))
+            {
+                Some(r) => r.name.clone(),
+                None => continue,
+            }
+        };
+        let account_name = account_name(store, &u.account_id).await?;
+        audit(
+            store,
+            &u.account_id,
+            &user_principal(&u.account_id, &u.id),
+            "SignIn",
+            format!("{email} as {role} (native)"),
+            now,
+        )
+        .await?;
+        pairs.push(Pair {
+            account_id: u.account_id.clone(),
+            account_name,
+            role,
+            master: u.master,
+            user_id: u.id.clone(),
+        });
+    }
+    Ok(pairs)
+}
+
+/// Record a failed native sign-in in the audit log of every account that has this email.
+pub async fn native_sign_in_failed<S: SpStore>(
+    store: &S,
+    email: &str,
+    why: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let email = email.trim().to_lowercase();
+    for (u, _) in store.native_users_by_email(&email).await? {
+        audit(
+            store,
+            &u.account_id,
+            &user_principal(&u.account_id, &u.id),
+            "SignInFailed",
+            format!("{email}: {why} (native)"),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A time shown in a time zone (IANA name, e.g. `Asia/Tokyo`); UTC when the zone is unknown.
+pub fn format_in_zone(t: OffsetDateTime, zone: Option<&str>) -> String {
+    let utc = || {
+        let fmt =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+        t.format(fmt).unwrap_or_default()
+    };
+    let Some(zone) = zone else { return utc() };
+    let Ok(ts) = jiff::Timestamp::from_second(t.unix_timestamp()) else {
+        return utc();
+    };
+    match jiff::tz::TimeZone::get(zone) {
+        Ok(tz) => ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M:%S %Z").to_string(),
+        Err(_) => utc(),
+    }
+}
+
+/// A new API key for an account: (its ID, the key itself, shown once). Only a SHA-256 of the
+/// key is stored.
+pub async fn create_api_key<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<(String, String)> {
+    use symbolon_dsig::SecureRandom as _;
+    account(store, account_id).await?;
+    let name = non_empty("the key name", name, 100)?;
+    let mut b = [0u8; 32];
+    symbolon_dsig::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| SpError::Crypto("no randomness".into()))?;
+    let key = format!(
+        "spk_{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    );
+    let id = uuid::Uuid::new_v4().to_string();
+    store
+        .create_api_key(&symbolon_store::sp::ApiKey {
+            id: id.clone(),
+            account_id: account_id.into(),
+            name: name.clone(),
+            key_sha256: hex_sha256(&key),
+            created_at: second(now),
+            revoked: false,
+        })
+        .await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("created API key {name}"),
+        now,
+    )
+    .await?;
+    Ok((id, key))
+}
+
+/// The live API key this bearer value names, if any.
+pub async fn authenticate_api_key<S: SpStore>(
+    store: &S,
+    presented: &str,
+) -> Result<Option<symbolon_store::sp::ApiKey>> {
+    if !presented.starts_with("spk_") || presented.len() != 68 {
+        return Ok(None);
+    }
+    Ok(store
+        .api_key_by_hash(&hex_sha256(presented))
+        .await?
+        .filter(|k| !k.revoked))
+}
+
+/// Record that a person now uses a pair: for a SAML user, the SAML Users tab (role last assumed,
+/// last logon) and the audit log; for a native user, the audit log.
+pub async fn record_sign_in<S: SpStore>(
+    store: &S,
+    name_id: &str,
+    pair: &Pair,
+    action: &str,
+    now: OffsetDateTime,
+) -> Result<String> {
+    if !pair.user_id.is_empty() {
+        audit(
+            store,
+            &pair.account_id,
+            &user_principal(&pair.account_id, &pair.user_id),
+            action,
+            format!("{name_id} as {} (native)", pair.role),
+            now,
+        )
+        .await?;
+        return Ok(pair.user_id.clone());
+    }
+    let id = store
+        .saml_user_seen(
+            &pair.account_id,
+            name_id,
+            &pair.role,
+            &uuid::Uuid::new_v4().simple().to_string()[..16],
+            second(now),
+        )
+        .await?;
+    audit(
+        store,
+        &pair.account_id,
+        &saml_principal(&pair.account_id, &id),
+        action,
+        format!("{name_id} as {}", pair.role),
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Drop SAML users not seen for 365 days (the scheduler calls this with the current time).
+pub async fn prune_saml_users<S: SpStore>(store: &S, now: OffsetDateTime) -> Result<u64> {
+    Ok(store
+        .prune_saml_users(now - time::Duration::days(365))
+        .await?)
+}
+
+/// Drop traces of rejected responses older than `retention` (the scheduler calls this daily).
+pub async fn prune_traces<S: SpStore>(
+    store: &S,
+    now: OffsetDateTime,
+    retention: time::Duration,
+) -> Result<u64> {
+    Ok(store.prune_traces(now - retention).await?)
+}

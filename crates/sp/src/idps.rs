@@ -1,0 +1,333 @@
+//! Identity-provider configurations of an account: added from IdP metadata, renamed, their
+//! metadata replaced, removed; group-to-role mappings and the attribute profile.
+
+use crate::accounts::{account, role_named};
+use crate::common::{Actor, Result, SpError, audit, non_empty, second};
+use symbolon_saml::lint::lint_entity;
+use symbolon_saml::metadata::{BINDING_REDIRECT, IdpTrust, parse_metadata, select_entity};
+use symbolon_store::StoreError;
+use symbolon_store::sp::{GroupMapping, IdpConfig, SpStore};
+use time::OffsetDateTime;
+
+/// What an administrator sees after adding an IdP: the parsed metadata and the findings.
+#[derive(Debug, Clone)]
+pub struct IdpSummary {
+    pub config: IdpConfig,
+    /// (severity, message)
+    pub findings: Vec<(String, String)>,
+    /// One line per pinned certificate: subject and expiry, with a warning within 30 days.
+    pub certificates: Vec<String>,
+}
+
+/// Certificate lines for an administrator (expiry warnings within 30 days).
+pub fn describe_certs(certs: &[Vec<u8>], now: OffsetDateTime) -> Vec<String> {
+    certs
+        .iter()
+        .map(|der| match symbolon_dsig::describe_certificate(der) {
+            Ok(c) => {
+                let until = OffsetDateTime::from_unix_timestamp(c.not_after)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                let left = until - now;
+                let warn = if left.is_negative() {
+                    " (EXPIRED)".to_string()
+                } else if left < time::Duration::days(30) {
+                    format!(" (expires in {} days)", left.whole_days())
+                } else {
+                    String::new()
+                };
+                format!("{}, valid until {}{warn}", c.subject, until.date())
+            }
+            Err(e) => format!("unreadable certificate: {e}"),
+        })
+        .collect()
+}
+
+/// "Add Identity Provider": name, description and the IdP's metadata XML.
+pub async fn add_idp<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    description: Option<&str>,
+    metadata_xml: &[u8],
+    now: OffsetDateTime,
+) -> Result<IdpSummary> {
+    account(store, account_id).await?;
+    let name = non_empty("the name", name, 100)?;
+    let parsed = parse_idp_metadata(metadata_xml, now)?;
+    let config = IdpConfig {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account_id.into(),
+        name: name.clone(),
+        description: description
+            .map(str::to_string)
+            .filter(|d| !d.trim().is_empty()),
+        entity_id: parsed.entity_id,
+        certs: parsed.certs,
+        sso_url: parsed.sso_url,
+        metadata_xml: String::from_utf8_lossy(metadata_xml).into_owned(),
+        name_attribute: None,
+        locale_attribute: None,
+        timezone_attribute: None,
+        role_attribute: None,
+        sp_initiated: false,
+        created_at: second(now),
+    };
+    store.create_idp(&config).await.map_err(|e| match e {
+        StoreError::Conflict(_) => SpError::Conflict(format!(
+            "the account already has an identity provider named {name:?}"
+        )),
+        other => other.into(),
+    })?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("added identity provider {name} ({})", config.entity_id),
+        now,
+    )
+    .await?;
+    Ok(IdpSummary {
+        certificates: describe_certs(&config.certs, now),
+        config,
+        findings: parsed.findings,
+    })
+}
+
+/// What an IdP's metadata gives a configuration.
+pub(crate) struct ParsedIdp {
+    pub(crate) entity_id: String,
+    pub(crate) certs: Vec<Vec<u8>>,
+    pub(crate) sso_url: Option<String>,
+    pub(crate) findings: Vec<(String, String)>,
+}
+
+pub(crate) fn parse_idp_metadata(metadata_xml: &[u8], now: OffsetDateTime) -> Result<ParsedIdp> {
+    let entities = parse_metadata(metadata_xml)?;
+    let entity = select_entity(entities, None)?;
+    let trust = IdpTrust::from_entity(&entity)?;
+    let idp = entity.idp.as_ref();
+    let sso_url = idp
+        .and_then(|i| i.sso(BINDING_REDIRECT))
+        .map(|e| e.location.clone());
+    let mut certs: Vec<Vec<u8>> = Vec::new();
+    for c in idp.into_iter().flat_map(|i| i.signing_certificates()) {
+        if !certs.iter().any(|x| x.as_slice() == c) {
+            certs.push(c.to_vec());
+        }
+    }
+    let findings = lint_entity(&entity, now)
+        .into_iter()
+        .map(|f| (format!("{:?}", f.severity).to_lowercase(), f.message))
+        .chain(
+            trust
+                .skipped
+                .iter()
+                .map(|s| ("warning".to_string(), format!("certificate left out: {s}"))),
+        )
+        .collect();
+    Ok(ParsedIdp {
+        entity_id: trust.entity_id,
+        certs,
+        sso_url,
+        findings,
+    })
+}
+
+/// Replace an IdP configuration's metadata (a rollover, a moved endpoint). Mappings and the
+/// mapping profile stay. The entity ID may not change: that is another identity provider.
+pub async fn replace_idp_metadata<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    metadata_xml: &[u8],
+    now: OffsetDateTime,
+) -> Result<IdpSummary> {
+    let mut c = idp_named(store, account_id, idp_name).await?;
+    let parsed = parse_idp_metadata(metadata_xml, now)?;
+    if parsed.entity_id != c.entity_id {
+        return Err(SpError::Invalid(format!(
+            "this metadata is for {:?}, not {:?}; add it as another identity provider",
+            parsed.entity_id, c.entity_id
+        )));
+    }
+    c.certs = parsed.certs;
+    c.sso_url = parsed.sso_url;
+    c.metadata_xml = String::from_utf8_lossy(metadata_xml).into_owned();
+    store.update_idp(&c).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!(
+            "replaced the metadata of {} ({} signing certificates)",
+            c.name,
+            c.certs.len()
+        ),
+        now,
+    )
+    .await?;
+    Ok(IdpSummary {
+        certificates: describe_certs(&c.certs, now),
+        config: c,
+        findings: parsed.findings,
+    })
+}
+
+/// Rename an IdP configuration or change its description.
+pub async fn rename_idp<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    new_name: &str,
+    description: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<IdpConfig> {
+    let mut c = idp_named(store, account_id, idp_name).await?;
+    let new_name = non_empty("the name", new_name, 100)?;
+    if new_name != c.name && idp_named(store, account_id, &new_name).await.is_ok() {
+        return Err(SpError::Conflict(format!(
+            "the account already has an identity provider named {new_name:?}"
+        )));
+    }
+    let old = std::mem::replace(&mut c.name, new_name);
+    c.description = description
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_string);
+    store.update_idp(&c).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!(
+            "renamed identity provider {old} to {} / description updated",
+            c.name
+        ),
+        now,
+    )
+    .await?;
+    Ok(c)
+}
+
+/// Delete an IdP configuration and its mappings.
+pub async fn delete_idp<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let c = idp_named(store, account_id, idp_name).await?;
+    store.delete_idp(account_id, &c.id).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("deleted identity provider {} ({})", c.name, c.entity_id),
+        now,
+    )
+    .await
+}
+
+/// An account's IdP configuration by name.
+pub async fn idp_named<S: SpStore>(store: &S, account_id: &str, name: &str) -> Result<IdpConfig> {
+    store
+        .idps(account_id)
+        .await?
+        .into_iter()
+        .find(|i| i.name == name)
+        .ok_or_else(|| {
+            SpError::Invalid(format!(
+                "the account has no identity provider named {name:?}"
+            ))
+        })
+}
+
+/// The mapping profile: which attributes carry the name, locale, time zone and groups.
+#[derive(Debug, Clone, Default)]
+pub struct MappingProfile {
+    pub name: Option<String>,
+    pub locale: Option<String>,
+    pub timezone: Option<String>,
+    pub role: Option<String>,
+    pub sp_initiated: bool,
+}
+
+/// Save an IdP's mapping profile and SSO mode.
+pub async fn set_profile<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    p: &MappingProfile,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let mut c = idp_named(store, account_id, idp_name).await?;
+    let clean = |v: &Option<String>| {
+        v.as_ref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    c.name_attribute = clean(&p.name);
+    c.locale_attribute = clean(&p.locale);
+    c.timezone_attribute = clean(&p.timezone);
+    c.role_attribute = clean(&p.role);
+    c.sp_initiated = p.sp_initiated;
+    store.update_idp(&c).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("updated the mapping profile of {}", c.name),
+        now,
+    )
+    .await
+}
+
+/// Map a group (as the IdP sends it in the role attribute) to a role. A group maps to at most
+/// one role per account.
+pub async fn map_group<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    idp_name: &str,
+    group: &str,
+    role: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let c = idp_named(store, account_id, idp_name).await?;
+    let group = non_empty("the group", group, 256)?;
+    let r = role_named(store, account_id, role).await?;
+    store
+        .add_mapping(&GroupMapping {
+            idp_id: c.id.clone(),
+            account_id: account_id.into(),
+            group: group.clone(),
+            role_id: r.id,
+            role_name: r.name.clone(),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => SpError::Conflict(format!(
+                "the group {group:?} is already mapped to a role in this account; a group maps to at most one role"
+            )),
+            other => other.into(),
+        })?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("mapped group {group} to role {} ({})", r.name, c.name),
+        now,
+    )
+    .await
+}
