@@ -30,11 +30,12 @@ pub(super) struct AccessForm {
 /// Restrict or open a client, assign a user or group, or remove an assignment (confirmed).
 pub(super) async fn client_access<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path((realm, id)): Path<(String, String)>,
     Form(f): Form<AccessForm>,
 ) -> Response {
-    let s = match realm_admin_post(&st, &headers, &realm, f.csrf.as_deref()).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -175,11 +176,12 @@ pub(super) struct MapperForm {
 /// Add a mapper, or delete one (confirmed).
 pub(super) async fn client_mappers<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path((realm, id)): Path<(String, String)>,
     Form(f): Form<MapperForm>,
 ) -> Response {
-    let s = match realm_admin_post(&st, &headers, &realm, f.csrf.as_deref()).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -378,10 +380,10 @@ async fn render_roles<S: IdpStore>(
 
 pub(super) async fn roles<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path(realm): Path<String>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -402,11 +404,12 @@ pub(super) struct RolesForm {
 /// Add a role, delete one (confirmed), grant or revoke one.
 pub(super) async fn roles_action<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path(realm): Path<String>,
     Form(f): Form<RolesForm>,
 ) -> Response {
-    let s = match realm_admin_post(&st, &headers, &realm, f.csrf.as_deref()).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };

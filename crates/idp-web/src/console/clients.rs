@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    Errors, SortQuery, admin, check_csrf, form_status, page, page_status, realm_admin,
+    Errors, SortQuery, check_csrf, form_status, page, page_status, realm_admin,
 };
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
@@ -42,11 +42,11 @@ pub(crate) struct ClientsPage<'a> {
 
 pub(crate) async fn clients<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path(realm): Path<String>,
     Query(q): Query<SortQuery>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -101,10 +101,10 @@ pub(crate) struct ImportPage<'a> {
 
 pub(crate) async fn import_form<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path(realm): Path<String>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -124,11 +124,12 @@ pub(crate) async fn import_form<S: IdpStore>(
 
 pub(crate) async fn import<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path(realm): Path<String>,
     mut mp: Multipart,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -437,13 +438,10 @@ pub(crate) async fn find_client<S: IdpStore>(
 
 pub(crate) async fn client_page<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path((realm, id)): Path<(String, String)>,
 ) -> Response {
-    let s = match admin(&st, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = signed_in;
     let c = match find_client(&st, &realm, &id).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -480,14 +478,12 @@ pub(crate) struct SaveForm {
 
 pub(crate) async fn save_client<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path((realm, id)): Path<(String, String)>,
     Form(f): Form<SaveForm>,
 ) -> Response {
-    let s = match admin(&st, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = signed_in;
     if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
         return r;
     }

@@ -58,8 +58,22 @@ pub(crate) fn cookie_attrs<S>(st: &AppState<S>) -> &'static str {
     }
 }
 
+/// A handler that needs a signed-in administrator names [`AdminSession`] among its arguments;
+/// without a live session the request is redirected to the sign-in page before the handler
+/// runs.
+impl<S: IdpStore> axum::extract::FromRequestParts<AppState<S>> for AdminSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState<S>,
+    ) -> Result<Self, Self::Rejection> {
+        admin(st, &parts.headers).await
+    }
+}
+
 /// The administrator behind this request, or a redirect to the sign-in page.
-pub(crate) async fn admin<S: IdpStore>(
+async fn admin<S: IdpStore>(
     st: &AppState<S>,
     headers: &HeaderMap,
 ) -> Result<AdminSession, Response> {
@@ -118,10 +132,9 @@ pub(crate) async fn realm_or_404<S: IdpStore>(
 /// The signed-in administrator, for a realm that exists.
 pub(crate) async fn realm_admin<S: IdpStore>(
     st: &AppState<S>,
-    headers: &HeaderMap,
+    s: AdminSession,
     realm: &str,
 ) -> Result<AdminSession, Response> {
-    let s = admin(st, headers).await?;
     realm_or_404(st, realm).await?;
     Ok(s)
 }
@@ -204,11 +217,12 @@ pub(crate) fn list_page(
 /// The admin behind a POST on a realm page, with its CSRF token checked.
 pub(crate) async fn realm_admin_post<S: IdpStore>(
     st: &AppState<S>,
+    s: AdminSession,
     headers: &HeaderMap,
     realm: &str,
     csrf: Option<&str>,
 ) -> Result<AdminSession, Response> {
-    let s = realm_admin(st, headers, realm).await?;
+    let s = realm_admin(st, s, realm).await?;
     check_csrf(&s, csrf, headers, &st.config().base_url)?;
     Ok(s)
 }

@@ -62,10 +62,10 @@ pub(crate) async fn render_groups<S: IdpStore>(
 
 pub(crate) async fn groups<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path(realm): Path<String>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -80,11 +80,12 @@ pub(crate) struct GroupForm {
 
 pub(crate) async fn add_group<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path(realm): Path<String>,
     Form(f): Form<GroupForm>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };

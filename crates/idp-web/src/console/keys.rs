@@ -71,10 +71,10 @@ pub(crate) async fn render_keys<S: IdpStore>(
 
 pub(crate) async fn keys<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path(realm): Path<String>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -90,11 +90,12 @@ pub(crate) struct KeyForm {
 
 pub(crate) async fn add_next_key<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path(realm): Path<String>,
     Form(f): Form<KeyForm>,
 ) -> Response {
-    let s = match realm_admin_post(&st, &headers, &realm, f.csrf.as_deref()).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -129,11 +130,12 @@ pub(crate) async fn add_next_key<S: IdpStore>(
 
 pub(crate) async fn promote_key<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path((realm, kid)): Path<(String, String)>,
     Form(f): Form<KeyForm>,
 ) -> Response {
-    let s = match realm_admin_post(&st, &headers, &realm, f.csrf.as_deref()).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -166,10 +168,10 @@ pub(crate) async fn promote_key<S: IdpStore>(
 
 pub(crate) async fn confirm_retire<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path((realm, kid)): Path<(String, String)>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -192,11 +194,12 @@ pub(crate) async fn confirm_retire<S: IdpStore>(
 
 pub(crate) async fn retire_key<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path((realm, kid)): Path<(String, String)>,
     Form(f): Form<KeyForm>,
 ) -> Response {
-    let s = match realm_admin_post(&st, &headers, &realm, f.csrf.as_deref()).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };

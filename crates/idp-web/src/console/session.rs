@@ -3,8 +3,8 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    CsrfForm, LOGIN_CSRF_COOKIE, MASTER_REALM, SESSION_COOKIE, admin, check_csrf, cookie_attrs,
-    page, page_status,
+    CsrfForm, LOGIN_CSRF_COOKIE, MASTER_REALM, SESSION_COOKIE, check_csrf, cookie_attrs, page,
+    page_status,
 };
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
@@ -157,13 +157,11 @@ pub(crate) async fn login<S: IdpStore>(
 
 pub(crate) async fn logout<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let session = match admin(&st, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let session = signed_in;
     if let Err(r) = check_csrf(&session, f.csrf.as_deref(), &headers, &st.config().base_url) {
         return r;
     }
@@ -194,12 +192,9 @@ pub(crate) struct RealmsPage<'a> {
 
 pub(crate) async fn realms<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
 ) -> Response {
-    let s = match admin(&st, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = signed_in;
     let realms = match st.store().realms().await {
         Ok(r) => r.into_iter().map(|r| (r.name, r.display_name)).collect(),
         Err(e) => return WebError::from(e).into_response(),

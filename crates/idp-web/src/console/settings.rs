@@ -3,7 +3,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    SortQuery, admin, check_csrf, list_page, page, realm_admin, realm_or_404, sorted,
+    SortQuery, check_csrf, list_page, page, realm_admin, realm_or_404, sorted,
 };
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
@@ -33,13 +33,10 @@ pub(crate) struct SettingsPage<'a> {
 
 pub(crate) async fn settings<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path(realm): Path<String>,
 ) -> Response {
-    let s = match admin(&st, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = signed_in;
     let r = match realm_or_404(&st, &realm).await {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -87,14 +84,12 @@ pub(crate) struct PolicyForm {
 
 pub(crate) async fn set_policy<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path(realm): Path<String>,
     Form(f): Form<PolicyForm>,
 ) -> Response {
-    let s = match admin(&st, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let s = signed_in;
     if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
         return r;
     }
@@ -132,11 +127,11 @@ pub(crate) async fn set_policy<S: IdpStore>(
 
 pub(crate) async fn events<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path(realm): Path<String>,
     Query(q): Query<SortQuery>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -136,11 +136,11 @@ pub(crate) async fn render_users<S: IdpStore>(
 
 pub(crate) async fn users<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path(realm): Path<String>,
     Query(q): Query<SortQuery>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -159,11 +159,12 @@ pub(crate) async fn users<S: IdpStore>(
 
 pub(crate) async fn add_user<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path(realm): Path<String>,
     Form(f): Form<AddUserForm>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -351,10 +352,10 @@ pub(crate) async fn render_user<S: IdpStore>(
 
 pub(crate) async fn user_page<S: IdpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    signed_in: AdminSession,
     Path((realm, username)): Path<(String, String)>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -378,11 +379,12 @@ pub(crate) struct UserActionForm {
 
 pub(crate) async fn user_action<S: IdpStore>(
     State(st): State<AppState<S>>,
+    signed_in: AdminSession,
     headers: HeaderMap,
     Path((realm, username)): Path<(String, String)>,
     Form(f): Form<UserActionForm>,
 ) -> Response {
-    let s = match realm_admin(&st, &headers, &realm).await {
+    let s = match realm_admin(&st, signed_in, &realm).await {
         Ok(s) => s,
         Err(r) => return r,
     };

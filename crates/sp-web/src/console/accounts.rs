@@ -3,12 +3,12 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    Admin, Field, FormSpec, NameForm, TableQuery, admin, check_csrf, status_for, table,
+    Admin, Field, FormSpec, NameForm, TableQuery, check_csrf, status_for, table,
 };
 use crate::page::message;
 use crate::state::AppState;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use symbolon_sp::SpError;
 use symbolon_store::sp::SpStore;
@@ -87,24 +87,17 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
 
 pub(crate) async fn saml_accounts<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    match admin(&st, &headers).await {
-        Ok(a) => render_saml_accounts(&st, &a, q.sort, ("", "", ""), None, None).await,
-        Err(r) => r,
-    }
+    render_saml_accounts(&st, &a, q.sort, ("", "", ""), None, None).await
 }
 
 pub(crate) async fn add_saml_account<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     Form(f): Form<NameForm>,
 ) -> Response {
-    let a = match admin(&st, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     if let Err(r) = check_csrf(&a, f.csrf.as_deref()) {
         return r;
     }
@@ -152,13 +145,9 @@ pub(crate) async fn add_saml_account<S: SpStore>(
 /// Users > SAML: read-only.
 pub(crate) async fn saml_users<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    let a = match admin(&st, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     let tz = a.session.sign_in.timezone.clone();
     let rows = st
         .store

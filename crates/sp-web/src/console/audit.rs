@@ -2,24 +2,20 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::console::common::{TablePage, TableQuery, admin, page, sort_rows};
+use crate::console::common::{Admin, TablePage, TableQuery, page, sort_rows};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
 
 pub(crate) async fn audit<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    let a = match admin(&st, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     let tz = a.session.sign_in.timezone.clone();
     let log = st
         .store
@@ -63,14 +59,7 @@ pub(crate) async fn audit<S: SpStore>(
     )
 }
 
-pub(crate) async fn audit_export<S: SpStore>(
-    State(st): State<AppState<S>>,
-    headers: HeaderMap,
-) -> Response {
-    let a = match admin(&st, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub(crate) async fn audit_export<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
     let mut out = String::new();
     for e in st
         .store
@@ -120,14 +109,7 @@ pub(crate) struct FailedPage<'a> {
 }
 
 /// Rejected responses with the precise reason and the decoded message (signatures elided).
-pub(crate) async fn failed<S: SpStore>(
-    State(st): State<AppState<S>>,
-    headers: HeaderMap,
-) -> Response {
-    let a = match admin(&st, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub(crate) async fn failed<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
     let tz = a.session.sign_in.timezone.clone();
     let traces = st
         .store

@@ -28,10 +28,20 @@ pub(crate) struct Admin {
     pub(crate) actor: Actor,
 }
 
-pub(crate) async fn admin<S: SpStore>(
-    st: &AppState<S>,
-    headers: &HeaderMap,
-) -> Result<Admin, Response> {
+/// A handler that needs the administrator of the session's current account names [`Admin`]
+/// among its arguments; otherwise the request is refused (401 or 403) before the handler runs.
+impl<S: SpStore> axum::extract::FromRequestParts<AppState<S>> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState<S>,
+    ) -> Result<Self, Self::Rejection> {
+        admin(st, &parts.headers).await
+    }
+}
+
+async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admin, Response> {
     let Some((_, s)) = session_of(st, headers).await? else {
         return Err(message(
             StatusCode::UNAUTHORIZED,

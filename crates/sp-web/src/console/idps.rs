@@ -3,12 +3,12 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::console::common::{Admin, ConfirmPage, admin, check_csrf, page, status_for};
+use crate::console::common::{Admin, ConfirmPage, check_csrf, page, status_for};
 use crate::page::message;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use symbolon_sp::{MappingProfile, SpError};
@@ -103,26 +103,16 @@ pub(crate) async fn render_idps<S: SpStore>(
     )
 }
 
-pub(crate) async fn idps<S: SpStore>(
-    State(st): State<AppState<S>>,
-    headers: HeaderMap,
-) -> Response {
-    match admin(&st, &headers).await {
-        Ok(a) => render_idps(&st, &a, IdpInput::default(), None).await,
-        Err(r) => r,
-    }
+pub(crate) async fn idps<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
+    render_idps(&st, &a, IdpInput::default(), None).await
 }
 
 /// Add Identity Provider: name, description, and the metadata as a file or pasted.
 pub(crate) async fn add_idp<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     mut mp: Multipart,
 ) -> Response {
-    let a = match admin(&st, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     let mut csrf = String::new();
     let mut input = IdpInput::default();
     let mut file: Vec<u8> = Vec::new();
@@ -341,13 +331,10 @@ pub(crate) async fn render_idp<S: SpStore>(
 
 pub(crate) async fn idp<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     Path(id): Path<String>,
 ) -> Response {
-    match admin(&st, &headers).await {
-        Ok(a) => render_idp(&st, &a, &id, None, "", IdpErrors::default(), None).await,
-        Err(r) => r,
-    }
+    render_idp(&st, &a, &id, None, "", IdpErrors::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -370,14 +357,10 @@ pub(crate) struct IdpForm {
 
 pub(crate) async fn idp_action<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     Path(id): Path<String>,
     Form(f): Form<IdpForm>,
 ) -> Response {
-    let a = match admin(&st, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     if let Err(r) = check_csrf(&a, f.csrf.as_deref()) {
         return r;
     }

@@ -3,14 +3,14 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    Admin, ConfirmPage, Field, FormSpec, NameForm, TablePage, TableQuery, admin, check_csrf, page,
+    Admin, ConfirmPage, Field, FormSpec, NameForm, TablePage, TableQuery, check_csrf, page,
     sort_rows, status_for,
 };
 use crate::page::message;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use symbolon_sp::SpError;
 use symbolon_store::sp::SpStore;
@@ -85,24 +85,17 @@ pub(crate) async fn render_roles<S: SpStore>(
 
 pub(crate) async fn roles<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    match admin(&st, &headers).await {
-        Ok(a) => render_roles(&st, &a, q.sort, "", None, None).await,
-        Err(r) => r,
-    }
+    render_roles(&st, &a, q.sort, "", None, None).await
 }
 
 pub(crate) async fn add_role<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     Form(f): Form<NameForm>,
 ) -> Response {
-    let a = match admin(&st, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     if let Err(r) = check_csrf(&a, f.csrf.as_deref()) {
         return r;
     }
@@ -141,13 +134,9 @@ pub(crate) async fn add_role<S: SpStore>(
 
 pub(crate) async fn delete_role<S: SpStore>(
     State(st): State<AppState<S>>,
-    headers: HeaderMap,
+    a: Admin,
     Form(f): Form<NameForm>,
 ) -> Response {
-    let a = match admin(&st, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     if let Err(r) = check_csrf(&a, f.csrf.as_deref()) {
         return r;
     }
