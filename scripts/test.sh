@@ -44,6 +44,9 @@ cargo build --workspace --all-targets --locked
 step "Rust tests"
 cargo test --workspace --all-targets --locked --no-fail-fast
 
+step "Rust server tests (testkit) again on PostgreSQL"
+SYMBOLON_TEST_BACKEND=postgres cargo test -p symbolon-testkit --all-targets --locked
+
 step "Python interop and server tests (SQLite; scale-out and PostgreSQL restart always on PostgreSQL)"
 SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
 
