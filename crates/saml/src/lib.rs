@@ -20,7 +20,7 @@ pub mod sp;
 pub mod time;
 
 pub use metadata::{EntityDescriptor, IdpTrust, MetadataError, parse_metadata};
-pub use replay::{MemoryReplayCache, ReplayCache, ReplayKey};
+pub use replay::ReplayKey;
 pub use sp::{
     Attribute, Expectation, IdpSettings, Signed, SpSettings, ValidatedAssertion, ValidationError,
     issuer_hint, validate_response, validate_response_xml,

@@ -11,7 +11,7 @@ mod common;
 use common::*;
 use symbolon_dsig::DsigError;
 use symbolon_saml::{
-    Expectation, IdpSettings, MemoryReplayCache, ReplayCache, Signed, ValidationError as E,
+    Expectation, IdpSettings, Signed, ValidationError as E,
 };
 use time::Duration;
 
@@ -658,17 +658,25 @@ fn ecdsa_signatures_verify() {
     }
 }
 
-/// Rule 9: replay is the caller's, through the trait, keyed until NotOnOrAfter + skew.
+/// Rule 9: replay is the caller's (the SP's store, see `consume_assertion` and its conformance
+/// tests); the validator gives the key, kept until NotOnOrAfter + skew, after which the
+/// assertion could no longer be accepted anyway.
 #[test]
-fn replay_cache_accepts_an_assertion_once() {
+fn the_replay_key_lasts_until_the_assertion_expires_plus_skew() {
     let v = check(&Fixture::default().signed_assertion()).unwrap();
     let key = v.replay_key();
+    assert_eq!(key.issuer, IDP);
+    assert_eq!(key.assertion_id, "_assertion-1");
     assert_eq!(key.until, NOW + Duration::seconds(300 + 120));
-    let cache = MemoryReplayCache::default();
-    assert!(cache.remember(&key, NOW).unwrap());
-    assert!(!cache.remember(&key, NOW + Duration::seconds(10)).unwrap());
-    // Forgotten only after the assertion could no longer be accepted anyway.
-    assert!(cache.remember(&key, NOW + Duration::seconds(421)).unwrap());
+    assert!(
+        check_with(
+            &Fixture::default().signed_assertion(),
+            &IdpSettings::new(IDP, vec![pinned("idp-rsa")]),
+            &Expectation::at(key.until)
+        )
+        .is_err(),
+        "at `until` the assertion is no longer accepted, so forgetting it then is safe"
+    );
 }
 
 /// Rule 13: the same entity ID registered by two tenants with different keys: a response
