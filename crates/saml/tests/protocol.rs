@@ -10,9 +10,7 @@ mod common;
 
 use common::*;
 use symbolon_dsig::DsigError;
-use symbolon_saml::{
-    Expectation, IdpSettings, Signed, ValidationError as E,
-};
+use symbolon_saml::{Expectation, IdpSettings, Signed, ValidationError as E};
 use time::Duration;
 
 #[test]

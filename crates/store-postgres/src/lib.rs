@@ -241,13 +241,7 @@ impl RealmStore for PgStore {
 }
 
 fn realm_row(r: &PgRow) -> Result<Realm> {
-    Ok(Realm {
-        name: r.try_get("name").map_err(map_err)?,
-        display_name: r.try_get("display_name").map_err(map_err)?,
-        enabled: r.try_get("enabled").map_err(map_err)?,
-        assertion_lifespan_secs: r.try_get("assertion_lifespan_secs").map_err(map_err)?,
-        created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
-    })
+    symbolon_store::codec::realm_row(&crate::Cols(r))
 }
 
 impl KeyStore for PgStore {
@@ -340,18 +334,7 @@ impl KeyStore for PgStore {
 }
 
 fn user_row(r: &PgRow) -> Result<User> {
-    let attrs: String = r.try_get("attributes").map_err(map_err)?;
-    Ok(User {
-        id: r.try_get("id").map_err(map_err)?,
-        realm: r.try_get("realm").map_err(map_err)?,
-        username: r.try_get("username").map_err(map_err)?,
-        email: r.try_get("email").map_err(map_err)?,
-        first_name: r.try_get("first_name").map_err(map_err)?,
-        last_name: r.try_get("last_name").map_err(map_err)?,
-        enabled: r.try_get("enabled").map_err(map_err)?,
-        attributes: serde_json::from_str(&attrs).map_err(|e| StoreError::Backend(e.to_string()))?,
-        created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
-    })
+    symbolon_store::codec::user_row(&crate::Cols(r))
 }
 
 impl UserStore for PgStore {
@@ -453,17 +436,7 @@ impl UserStore for PgStore {
 }
 
 fn client_row(r: &PgRow) -> Result<Client> {
-    let data: String = r.try_get("data").map_err(map_err)?;
-    symbolon_store::codec::client_from_data(
-        symbolon_store::codec::ClientColumns {
-            id: r.try_get("id").map_err(map_err)?,
-            realm: r.try_get("realm").map_err(map_err)?,
-            client_id: r.try_get("client_id").map_err(map_err)?,
-            url_name: r.try_get("url_name").map_err(map_err)?,
-            created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
-        },
-        &data,
-    )
+    symbolon_store::codec::client_row(&crate::Cols(r))
 }
 
 impl ClientStore for PgStore {
@@ -613,13 +586,7 @@ impl AdminTokenStore for PgStore {
 }
 
 fn token_row(r: &PgRow) -> Result<AdminToken> {
-    Ok(AdminToken {
-        id: r.try_get("id").map_err(map_err)?,
-        name: r.try_get("name").map_err(map_err)?,
-        token_sha256: r.try_get("token_sha256").map_err(map_err)?,
-        created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
-        revoked: r.try_get("revoked").map_err(map_err)?,
-    })
+    symbolon_store::codec::token_row(&crate::Cols(r))
 }
 
 impl GroupStore for PgStore {
@@ -666,11 +633,7 @@ impl GroupStore for PgStore {
 }
 
 fn group_row(r: &PgRow) -> Result<Group> {
-    Ok(Group {
-        id: r.try_get("id").map_err(map_err)?,
-        realm: r.try_get("realm").map_err(map_err)?,
-        path: r.try_get("path").map_err(map_err)?,
-    })
+    symbolon_store::codec::group_row(&crate::Cols(r))
 }
 
 impl AccessStore for PgStore {
@@ -832,5 +795,27 @@ impl RoleStore for PgStore {
                 Ok((name, assignment_of(&kind, id)))
             })
             .collect()
+    }
+}
+
+/// A row as `symbolon_store::codec` reads it (flags as booleans, times as Unix seconds).
+pub(crate) struct Cols<'a>(pub(crate) &'a sqlx::postgres::PgRow);
+
+impl symbolon_store::codec::Columns for Cols<'_> {
+    fn text(&self, col: &str) -> Result<String> {
+        self.0.try_get(col).map_err(map_err)
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        self.0.try_get(col).map_err(map_err)
+    }
+    fn int(&self, col: &str) -> Result<i64> {
+        self.0.try_get(col).map_err(map_err)
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        self.0.try_get(col).map_err(map_err)
+    }
+    fn flag(&self, col: &str) -> Result<bool> {
+        let r = self.0;
+        r.try_get::<bool, _>(col).map_err(map_err)
     }
 }

@@ -408,22 +408,5 @@ impl symbolon_store::CredentialStore for PgStore {
 }
 
 fn passkey_row(r: &sqlx::postgres::PgRow) -> Result<symbolon_store::PasskeyRecord> {
-    let n: i64 = r.try_get("sign_count").map_err(map_err)?;
-    let last: Option<i64> = r.try_get("last_used").map_err(map_err)?;
-    Ok(symbolon_store::PasskeyRecord {
-        id: r.try_get("id").map_err(map_err)?,
-        user_id: r.try_get("user_id").map_err(map_err)?,
-        credential_id: r.try_get("credential_id").map_err(map_err)?,
-        name: r.try_get("name").map_err(map_err)?,
-        passkey: r.try_get("passkey").map_err(map_err)?,
-        sign_count: u32::try_from(n).unwrap_or(u32::MAX),
-        backup_eligible: r.try_get("backup_eligible").map_err(map_err)?,
-        backup_state: r.try_get("backup_state").map_err(map_err)?,
-        created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
-        last_used: last.map(from_ts),
-        flagged_at: r
-            .try_get::<Option<i64>, _>("flagged_at")
-            .map_err(map_err)?
-            .map(from_ts),
-    })
+    symbolon_store::codec::passkey_row(&crate::Cols(r))
 }

@@ -1,8 +1,8 @@
 //! SQLite implementation of the service provider's store traits (migration 0006).
 
-use base64::Engine as _;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use symbolon_store::codec::certs_text;
 use symbolon_store::sp::{
     Account, AccountRole, AccountStore, ApiKey, AuditEntry, GroupMapping, IdpConfig, NativeUser,
     SamlAccount, SamlUser, SpActivityStore, SpIdpStore, SpKey, SpKeyStore, Trace,
@@ -20,74 +20,19 @@ fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
 }
 
 fn role_row(r: &SqliteRow) -> Result<AccountRole> {
-    Ok(AccountRole {
-        id: get(r, "id")?,
-        account_id: get(r, "account_id")?,
-        name: get(r, "name")?,
-        builtin: get::<i64>(r, "builtin")? != 0,
-    })
+    symbolon_store::codec::role_row(&crate::Cols(r))
 }
 
 fn user_row(r: &SqliteRow) -> Result<NativeUser> {
-    Ok(NativeUser {
-        id: get(r, "id")?,
-        account_id: get(r, "account_id")?,
-        email: get(r, "email")?,
-        display_name: get(r, "display_name")?,
-        master: get::<i64>(r, "master")? != 0,
-        role_id: get(r, "role_id")?,
-        created_at: from_ts(get(r, "created_at")?),
-    })
-}
-
-fn certs_text(certs: &[Vec<u8>]) -> Result<String> {
-    let b64: Vec<String> = certs
-        .iter()
-        .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
-        .collect();
-    serde_json::to_string(&b64).map_err(|e| StoreError::Backend(e.to_string()))
-}
-
-fn certs_of(text: &str) -> Result<Vec<Vec<u8>>> {
-    let b64: Vec<String> =
-        serde_json::from_str(text).map_err(|e| StoreError::Backend(e.to_string()))?;
-    b64.iter()
-        .map(|c| {
-            base64::engine::general_purpose::STANDARD
-                .decode(c)
-                .map_err(|e| StoreError::Backend(e.to_string()))
-        })
-        .collect()
+    symbolon_store::codec::native_user_row(&crate::Cols(r))
 }
 
 fn idp_row(r: &SqliteRow) -> Result<IdpConfig> {
-    Ok(IdpConfig {
-        id: get(r, "id")?,
-        account_id: get(r, "account_id")?,
-        name: get(r, "name")?,
-        description: get(r, "description")?,
-        entity_id: get(r, "entity_id")?,
-        certs: certs_of(&get::<String>(r, "certs")?)?,
-        sso_url: get(r, "sso_url")?,
-        metadata_xml: get(r, "metadata_xml")?,
-        name_attribute: get(r, "name_attribute")?,
-        locale_attribute: get(r, "locale_attribute")?,
-        timezone_attribute: get(r, "timezone_attribute")?,
-        role_attribute: get(r, "role_attribute")?,
-        sp_initiated: get::<i64>(r, "sp_initiated")? != 0,
-        created_at: from_ts(get(r, "created_at")?),
-    })
+    symbolon_store::codec::idp_row(&crate::Cols(r))
 }
 
 fn api_key_row(r: &SqliteRow) -> Result<ApiKey> {
-    Ok(ApiKey {
-        id: get(r, "id")?,
-        account_id: get(r, "account_id")?,
-        name: get(r, "name")?,
-        key_sha256: get(r, "key_sha256")?,
-        created_at: from_ts(get(r, "created_at")?),
-        revoked: get::<i64>(r, "revoked")? != 0,
-    })
+    symbolon_store::codec::api_key_row(&crate::Cols(r))
 }
 
 impl AccountStore for SqliteStore {

@@ -5,7 +5,11 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{Assignment, Client, ClientEndpoint, Mapper, Result, StoreError};
+use crate::sp::{AccountRole, ApiKey, IdpConfig, NativeUser};
+use crate::{
+    AdminToken, Assignment, Client, ClientEndpoint, Group, Mapper, PasskeyRecord, Realm, Result,
+    StoreError, User,
+};
 
 /// The client's settings as stored in its JSON column.
 #[derive(Debug, Serialize, Deserialize)]
@@ -113,4 +117,174 @@ pub fn assignment_of(kind: &str, id: String) -> Assignment {
     } else {
         Assignment::Group(id)
     }
+}
+
+/// A row of either backend, read by column name. Each backend wraps its row type and says how
+/// it stores a flag (SQLite: an integer, PostgreSQL: a boolean); times are Unix seconds in both.
+pub trait Columns {
+    fn text(&self, col: &str) -> Result<String>;
+    fn opt_text(&self, col: &str) -> Result<Option<String>>;
+    fn int(&self, col: &str) -> Result<i64>;
+    fn opt_int(&self, col: &str) -> Result<Option<i64>>;
+    fn flag(&self, col: &str) -> Result<bool>;
+
+    /// A time stored as Unix seconds.
+    fn time(&self, col: &str) -> Result<OffsetDateTime> {
+        Ok(from_unix(self.int(col)?))
+    }
+    fn opt_time(&self, col: &str) -> Result<Option<OffsetDateTime>> {
+        Ok(self.opt_int(col)?.map(from_unix))
+    }
+}
+
+/// A stored Unix time (an impossible one reads as the epoch rather than failing the row).
+pub fn from_unix(t: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+pub fn realm_row(r: &impl Columns) -> Result<Realm> {
+    Ok(Realm {
+        name: r.text("name")?,
+        display_name: r.text("display_name")?,
+        enabled: r.flag("enabled")?,
+        assertion_lifespan_secs: r.int("assertion_lifespan_secs")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+pub fn user_row(r: &impl Columns) -> Result<User> {
+    Ok(User {
+        id: r.text("id")?,
+        realm: r.text("realm")?,
+        username: r.text("username")?,
+        email: r.opt_text("email")?,
+        first_name: r.opt_text("first_name")?,
+        last_name: r.opt_text("last_name")?,
+        enabled: r.flag("enabled")?,
+        attributes: serde_json::from_str(&r.text("attributes")?).map_err(json_err)?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+pub fn client_row(r: &impl Columns) -> Result<Client> {
+    client_from_data(
+        ClientColumns {
+            id: r.text("id")?,
+            realm: r.text("realm")?,
+            client_id: r.text("client_id")?,
+            url_name: r.opt_text("url_name")?,
+            created_at: r.time("created_at")?,
+        },
+        &r.text("data")?,
+    )
+}
+
+pub fn token_row(r: &impl Columns) -> Result<AdminToken> {
+    Ok(AdminToken {
+        id: r.text("id")?,
+        name: r.text("name")?,
+        token_sha256: r.text("token_sha256")?,
+        created_at: r.time("created_at")?,
+        revoked: r.flag("revoked")?,
+    })
+}
+
+pub fn group_row(r: &impl Columns) -> Result<Group> {
+    Ok(Group {
+        id: r.text("id")?,
+        realm: r.text("realm")?,
+        path: r.text("path")?,
+    })
+}
+
+pub fn passkey_row(r: &impl Columns) -> Result<PasskeyRecord> {
+    Ok(PasskeyRecord {
+        id: r.text("id")?,
+        user_id: r.text("user_id")?,
+        credential_id: r.text("credential_id")?,
+        name: r.text("name")?,
+        passkey: r.text("passkey")?,
+        sign_count: u32::try_from(r.int("sign_count")?).unwrap_or(u32::MAX),
+        backup_eligible: r.flag("backup_eligible")?,
+        backup_state: r.flag("backup_state")?,
+        created_at: r.time("created_at")?,
+        last_used: r.opt_time("last_used")?,
+        flagged_at: r.opt_time("flagged_at")?,
+    })
+}
+
+pub fn role_row(r: &impl Columns) -> Result<AccountRole> {
+    Ok(AccountRole {
+        id: r.text("id")?,
+        account_id: r.text("account_id")?,
+        name: r.text("name")?,
+        builtin: r.flag("builtin")?,
+    })
+}
+
+pub fn native_user_row(r: &impl Columns) -> Result<NativeUser> {
+    Ok(NativeUser {
+        id: r.text("id")?,
+        account_id: r.text("account_id")?,
+        email: r.text("email")?,
+        display_name: r.opt_text("display_name")?,
+        master: r.flag("master")?,
+        role_id: r.opt_text("role_id")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+/// Certificates (DER) as the JSON list of base64 strings an IdP configuration stores.
+pub fn certs_text(certs: &[Vec<u8>]) -> Result<String> {
+    let b64: Vec<String> = certs
+        .iter()
+        .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
+        .collect();
+    serde_json::to_string(&b64).map_err(json_err)
+}
+
+/// The certificates of [`certs_text`] back.
+pub fn certs_of(text: &str) -> Result<Vec<Vec<u8>>> {
+    let b64: Vec<String> = serde_json::from_str(text).map_err(json_err)?;
+    b64.iter()
+        .map(|c| {
+            base64::engine::general_purpose::STANDARD
+                .decode(c)
+                .map_err(|e| StoreError::Backend(e.to_string()))
+        })
+        .collect()
+}
+
+pub fn idp_row(r: &impl Columns) -> Result<IdpConfig> {
+    Ok(IdpConfig {
+        id: r.text("id")?,
+        account_id: r.text("account_id")?,
+        name: r.text("name")?,
+        description: r.opt_text("description")?,
+        entity_id: r.text("entity_id")?,
+        certs: certs_of(&r.text("certs")?)?,
+        sso_url: r.opt_text("sso_url")?,
+        metadata_xml: r.text("metadata_xml")?,
+        name_attribute: r.opt_text("name_attribute")?,
+        locale_attribute: r.opt_text("locale_attribute")?,
+        timezone_attribute: r.opt_text("timezone_attribute")?,
+        role_attribute: r.opt_text("role_attribute")?,
+        sp_initiated: r.flag("sp_initiated")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+pub fn api_key_row(r: &impl Columns) -> Result<ApiKey> {
+    Ok(ApiKey {
+        id: r.text("id")?,
+        account_id: r.text("account_id")?,
+        name: r.text("name")?,
+        key_sha256: r.text("key_sha256")?,
+        created_at: r.time("created_at")?,
+        revoked: r.flag("revoked")?,
+    })
 }
