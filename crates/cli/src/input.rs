@@ -73,3 +73,12 @@ pub(crate) fn unix_to_rfc3339(t: i64) -> String {
         .map(format_instant)
         .unwrap_or_else(|_| t.to_string())
 }
+
+/// A secret (a password) from standard input, without its line ending.
+pub(crate) fn read_secret() -> Result<String, String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_string())
+}

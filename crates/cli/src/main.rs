@@ -13,6 +13,7 @@ mod saml_cmd;
 mod saml_idp_tools;
 mod saml_tools;
 mod serve_cmd;
+mod sp_account;
 mod sp_cmd;
 mod tls;
 mod transfer_cmd;

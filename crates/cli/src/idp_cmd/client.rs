@@ -1,0 +1,209 @@
+//! `symbolon idp client ...`.
+
+use clap::Subcommand;
+use symbolon_idp::Actor;
+use time::OffsetDateTime;
+
+#[derive(Subcommand, Debug)]
+pub enum ClientCmd {
+    /// Import a client from SP metadata ("Import a Client").
+    Import {
+        #[arg(long)]
+        realm: String,
+        /// SP metadata file (`-` for standard input).
+        file: String,
+        /// IDP-Initiated SSO URL Name: /realms/{realm}/protocol/saml/clients/{name}
+        #[arg(long)]
+        url_name: Option<String>,
+        /// Home URL.
+        #[arg(long)]
+        home_url: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Limit the client to assigned users and groups.
+    Restrict {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// Open the client to every user of the realm.
+    Open {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// Assign the client to `user:NAME` or `group:/PATH` (members of subgroups included).
+    Assign {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        subject: String,
+    },
+    Unassign {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        subject: String,
+    },
+    /// Who can reach the client.
+    Access {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// Add a protocol mapper. --source user-attribute:NAME | user-property:username|email|firstName|lastName
+    /// | group-list | group-list-full | role-list | hardcoded:VALUE
+    AddMapper {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        /// The SAML attribute name.
+        #[arg(long)]
+        attribute: String,
+        #[arg(long)]
+        source: String,
+        /// basic, uri or unspecified (or the full URI).
+        #[arg(long)]
+        name_format: Option<String>,
+    },
+    /// Remove a protocol mapper by name.
+    RemoveMapper {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        name: String,
+    },
+}
+
+pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: ClientCmd) -> Result<(), String> {
+    let actor = Actor("cli".into());
+    let now = OffsetDateTime::now_utc();
+    let e = |e: symbolon_idp::IdpError| e.to_string();
+    let st = |e: symbolon_store::StoreError| e.to_string();
+    match cmd {
+        ClientCmd::Import {
+            realm,
+            file,
+            url_name,
+            home_url,
+        } => {
+            let bytes = crate::input::read_input(&file).map_err(|f| f.1)?;
+            let (mut c, findings) =
+                symbolon_idp::import_client(s, &actor, &realm, &bytes, url_name.as_deref(), now)
+                    .await
+                    .map_err(e)?;
+            if let Some(h) = home_url {
+                c.home_url = Some(h.clone());
+                symbolon_idp::update_client(s, &actor, &c, &format!("Home URL {h}"), now)
+                    .await
+                    .map_err(e)?;
+            }
+            println!(
+                "imported client {} ({} ACS endpoint(s), NameID format {})",
+                c.client_id,
+                c.acs.len(),
+                c.name_id_format
+            );
+            for f in findings {
+                println!("  {:?} {}: {}", f.severity, f.code, f.message);
+            }
+        }
+        ClientCmd::List { realm } => {
+            for c in s.clients(&realm).await.map_err(st)? {
+                println!(
+                    "{}\t{}\t{}",
+                    c.client_id,
+                    c.idp_initiated_url_name.unwrap_or_default(),
+                    if c.enabled { "enabled" } else { "disabled" }
+                );
+            }
+        }
+        ClientCmd::RemoveMapper {
+            realm,
+            client_id,
+            name,
+        } => {
+            symbolon_idp::roles::remove_mapper(s, &actor, &realm, &client_id, &name, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id}: mapper {name} removed");
+        }
+        ClientCmd::Restrict { realm, client_id } => {
+            symbolon_idp::set_client_restricted(s, &actor, &realm, &client_id, true, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id}: only assigned users and groups");
+        }
+        ClientCmd::Open { realm, client_id } => {
+            symbolon_idp::set_client_restricted(s, &actor, &realm, &client_id, false, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id}: open to every user of {realm}");
+        }
+        ClientCmd::Assign {
+            realm,
+            client_id,
+            subject,
+        } => {
+            let who = symbolon_idp::Subject::parse(&subject).map_err(e)?;
+            symbolon_idp::assign_client(s, &actor, &realm, &client_id, &who, true, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id} assigned to {subject}");
+        }
+        ClientCmd::Unassign {
+            realm,
+            client_id,
+            subject,
+        } => {
+            let who = symbolon_idp::Subject::parse(&subject).map_err(e)?;
+            symbolon_idp::assign_client(s, &actor, &realm, &client_id, &who, false, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id} unassigned from {subject}");
+        }
+        ClientCmd::Access { realm, client_id } => {
+            let c = s
+                .client(&realm, &client_id)
+                .await
+                .map_err(st)?
+                .ok_or_else(|| format!("no client {client_id:?} in realm {realm}"))?;
+            for line in symbolon_idp::client_access_summary(s, &c)
+                .await
+                .map_err(e)?
+            {
+                println!("{line}");
+            }
+        }
+        ClientCmd::AddMapper {
+            realm,
+            client_id,
+            attribute,
+            source,
+            name_format,
+        } => {
+            let (kind, param) = source.split_once(':').unwrap_or((source.as_str(), ""));
+            let kind = if kind == "property" {
+                "user-property"
+            } else {
+                kind
+            };
+            let mapper = symbolon_store::Mapper {
+                name: attribute.clone(),
+                saml_attribute: attribute.clone(),
+                name_format: symbolon_idp::roles::name_format(name_format.as_deref().unwrap_or(""))
+                    .map_err(e)?,
+                friendly_name: None,
+                source: symbolon_idp::roles::mapper_source(kind, param).map_err(e)?,
+            };
+            symbolon_idp::roles::add_mapper(s, &actor, &realm, &client_id, mapper, now)
+                .await
+                .map_err(e)?;
+            println!("{client_id}: mapper {attribute} added");
+        }
+    }
+    Ok(())
+}

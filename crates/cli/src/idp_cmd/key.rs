@@ -1,0 +1,74 @@
+//! `symbolon idp key ...`.
+
+use clap::Subcommand;
+use symbolon_idp::{Actor, KeyAlgorithm};
+use time::OffsetDateTime;
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCmd {
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Rollover step 1: add a next key (published, not yet signing).
+    AddNext {
+        #[arg(long)]
+        realm: String,
+        #[arg(long, default_value = "rsa2048", value_parser = ["rsa2048", "rsa3072", "ec-p256"])]
+        alg: String,
+    },
+    /// Rollover step 2: the key signs; the previous active key stays published as passive.
+    Promote {
+        #[arg(long)]
+        realm: String,
+        kid: String,
+    },
+    /// Rollover step 3: stop publishing a passive key.
+    Retire {
+        #[arg(long)]
+        realm: String,
+        kid: String,
+    },
+}
+
+pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: KeyCmd) -> Result<(), String> {
+    let actor = Actor("cli".into());
+    let now = OffsetDateTime::now_utc();
+    let e = |e: symbolon_idp::IdpError| e.to_string();
+    let st = |e: symbolon_store::StoreError| e.to_string();
+    match cmd {
+        KeyCmd::List { realm } => {
+            for k in s.keys(&realm).await.map_err(st)? {
+                let c = symbolon_dsig::describe_certificate(&k.certificate_der)
+                    .map_err(|e| e.to_string())?;
+                println!(
+                    "{}\t{}\t{}\tvalid until {}",
+                    k.kid,
+                    k.status.as_str(),
+                    k.algorithm,
+                    crate::input::unix_to_rfc3339(c.not_after)
+                );
+            }
+        }
+        KeyCmd::AddNext { realm, alg } => {
+            let alg = KeyAlgorithm::parse(&alg).unwrap_or(KeyAlgorithm::Rsa2048);
+            let kid = symbolon_idp::add_next_key(s, &actor, &realm, alg, now)
+                .await
+                .map_err(e)?;
+            println!("added next key {kid} (published, not signing)");
+        }
+        KeyCmd::Promote { realm, kid } => {
+            symbolon_idp::promote_key(s, &actor, &realm, &kid, now)
+                .await
+                .map_err(e)?;
+            println!("key {kid} now signs; the previous key stays published as passive");
+        }
+        KeyCmd::Retire { realm, kid } => {
+            symbolon_idp::retire_key(s, &actor, &realm, &kid, now)
+                .await
+                .map_err(e)?;
+            println!("key {kid} retired");
+        }
+    }
+    Ok(())
+}

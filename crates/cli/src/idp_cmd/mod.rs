@@ -1,0 +1,166 @@
+//! `symbolon idp ...`: administer the identity provider's store from the command line (works on
+//! the same database as a running server).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use symbolon_idp::Actor;
+
+use time::OffsetDateTime;
+
+mod client;
+mod group;
+mod key;
+mod realm;
+mod role;
+mod token;
+mod user;
+
+use client::ClientCmd;
+use group::GroupCmd;
+use key::KeyCmd;
+use realm::RealmCmd;
+use role::RoleCmd;
+use token::TokenCmd;
+use user::UserCmd;
+
+#[derive(Args, Debug)]
+pub struct IdpArgs {
+    /// Data directory holding `symbolon.db` (ignored when --database-url is given).
+    #[arg(
+        long,
+        global = true,
+        default_value = "symbolon-data",
+        env = "SYMBOLON_DATA_DIR"
+    )]
+    data_dir: PathBuf,
+    /// Database URL (`sqlite://path`).
+    #[arg(long, global = true, env = "SYMBOLON_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: IdpCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IdpCommand {
+    /// Realms.
+    #[command(subcommand)]
+    Realm(RealmCmd),
+    /// Users of a realm.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// SAML clients (service providers) of a realm.
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// Realm signing keys and their rollover.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Groups (hierarchical, by full path) and membership.
+    #[command(subcommand)]
+    Group(GroupCmd),
+    /// Realm roles, granted to users and groups (the role-list mapper sends them).
+    #[command(subcommand)]
+    Role(RoleCmd),
+    /// Write the realm's "SAML 2.0 Identity Provider Metadata" (signed).
+    Descriptor {
+        realm: String,
+        /// The server's public base URL, e.g. https://idp.example.com
+        #[arg(long, default_value = "http://localhost:8080")]
+        base_url: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Admin REST API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Run the identity provider's HTTP server on this store (single instance).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Public base URL (default: http:// and the bound address).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Recent events of a realm.
+    Events {
+        realm: String,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+pub fn run(a: IdpArgs) -> ExitCode {
+    crate::block_on(false, run_async(a))
+}
+
+async fn run_async(a: IdpArgs) -> Result<(), String> {
+    let db = crate::db::open(a.database_url.as_deref(), &a.data_dir).await?;
+    crate::db::with_db!(db, store => run_with(store, a).await)
+}
+
+async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(), String> {
+    let _actor = Actor("cli".into());
+    let _now = OffsetDateTime::now_utc();
+    let s = &store;
+    let e = |e: symbolon_idp::IdpError| e.to_string();
+    let st = |e: symbolon_store::StoreError| e.to_string();
+    match a.command {
+        IdpCommand::Realm(c) => realm::run(s, c).await?,
+        IdpCommand::User(c) => user::run(s, c).await?,
+        IdpCommand::Client(c) => client::run(s, c).await?,
+        IdpCommand::Group(c) => group::run(s, c).await?,
+        IdpCommand::Role(c) => role::run(s, c).await?,
+        IdpCommand::Key(c) => key::run(s, c).await?,
+        IdpCommand::Token(c) => token::run(s, c).await?,
+        IdpCommand::Descriptor {
+            realm,
+            base_url,
+            out,
+        } => {
+            let xml = symbolon_idp::descriptor(s, &realm, &base_url)
+                .await
+                .map_err(e)?;
+            match out {
+                Some(p) => std::fs::write(&p, xml)
+                    .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+                None => println!("{xml}"),
+            }
+        }
+        IdpCommand::Serve { listen, base_url } => {
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let base = base_url.unwrap_or_else(|| format!("http://{addr}"));
+            symbolon_web::shutdown::listen_for_shutdown();
+            println!("listening on http://{addr} (base URL {base})");
+            use std::io::Write as _;
+            let _ = std::io::stdout().flush();
+            symbolon_idp_web::http::serve(
+                store,
+                symbolon_idp_web::http::WebConfig::new(&base),
+                listener,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+        IdpCommand::Events { realm, kind, limit } => {
+            for ev in s.events(&realm, kind.as_deref(), limit).await.map_err(st)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    symbolon_saml::time::format_instant(ev.at),
+                    ev.kind,
+                    ev.actor.unwrap_or_default(),
+                    ev.client_id.unwrap_or_default(),
+                    ev.detail
+                );
+            }
+        }
+    }
+    Ok(())
+}

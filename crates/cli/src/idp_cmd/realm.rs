@@ -1,0 +1,66 @@
+//! `symbolon idp realm ...`.
+
+use clap::Subcommand;
+use symbolon_idp::{Actor, KeyAlgorithm};
+use time::OffsetDateTime;
+
+#[derive(Subcommand, Debug)]
+pub enum RealmCmd {
+    /// Create a realm (an active signing key is generated).
+    Create {
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, default_value = "rsa2048", value_parser = ["rsa2048", "rsa3072", "ec-p256"])]
+        key_alg: String,
+    },
+    List,
+    /// Show or set the realm's sign-in policy: `password`, `second-factor` (password and a
+    /// second factor, required), `passkey-or-password`, or `passkey-only` (password sign-in
+    /// disabled; a password only registers a user's first passkey).
+    Policy {
+        name: String,
+        #[arg(value_parser = ["password", "second-factor", "passkey-or-password", "passkey-only"])]
+        policy: Option<String>,
+    },
+}
+
+pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: RealmCmd) -> Result<(), String> {
+    let actor = Actor("cli".into());
+    let now = OffsetDateTime::now_utc();
+    let e = |e: symbolon_idp::IdpError| e.to_string();
+    let st = |e: symbolon_store::StoreError| e.to_string();
+    match cmd {
+        RealmCmd::Create {
+            name,
+            display_name,
+            key_alg,
+        } => {
+            let alg = KeyAlgorithm::parse(&key_alg).unwrap_or(KeyAlgorithm::Rsa2048);
+            let r = symbolon_idp::create_realm(s, &actor, &name, display_name.as_deref(), alg, now)
+                .await
+                .map_err(e)?;
+            println!("created realm {} ({})", r.name, r.display_name);
+        }
+        RealmCmd::Policy { name, policy } => {
+            if let Some(p) = policy.as_deref().and_then(symbolon_idp::AuthPolicy::parse) {
+                symbolon_idp::set_auth_policy(s, &actor, &name, p, now)
+                    .await
+                    .map_err(e)?;
+            }
+            let p = symbolon_idp::auth_policy(s, &name).await.map_err(e)?;
+            println!("{}", p.as_str());
+        }
+        RealmCmd::List => {
+            for r in s.realms().await.map_err(st)? {
+                println!(
+                    "{}\t{}\t{}",
+                    r.name,
+                    r.display_name,
+                    if r.enabled { "enabled" } else { "disabled" }
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! `symbolon sp ...`: the multi-tenant service provider's administration and server, on the same
+//! store as a running server.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use symbolon_sp::Actor;
+use time::OffsetDateTime;
+
+mod account;
+mod api_key;
+mod audit;
+mod idp;
+mod role;
+mod saml_account;
+mod saml_users;
+mod user;
+
+use account::AccountCmd;
+use api_key::ApiKeyCmd;
+use audit::AuditCmd;
+use idp::IdpCmd;
+use role::RoleCmd;
+use saml_account::SamlAccountCmd;
+use saml_users::SamlUsersCmd;
+use user::UserCmd;
+
+#[derive(Args, Debug)]
+pub struct SpArgs {
+    /// Data directory holding `symbolon.db` (ignored when --database-url is given).
+    #[arg(
+        long,
+        global = true,
+        default_value = "symbolon-data",
+        env = "SYMBOLON_DATA_DIR"
+    )]
+    data_dir: PathBuf,
+    /// Database URL (`sqlite://path`).
+    #[arg(long, global = true, env = "SYMBOLON_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: SpCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SpCommand {
+    /// Accounts (tenants).
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Roles of an account.
+    #[command(subcommand)]
+    Role(RoleCmd),
+    /// Native users (email + password) of an account.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Pre-registered SAML accounts (NameID + role).
+    #[command(subcommand)]
+    SamlAccount(SamlAccountCmd),
+    /// Identity providers of an account.
+    #[command(subcommand)]
+    Idp(IdpCmd),
+    /// The SAML users who reached an account (read-only).
+    #[command(subcommand)]
+    SamlUsers(SamlUsersCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// API keys for the REST API (one account each).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCmd),
+    /// Write the SP metadata.
+    Metadata {
+        #[arg(long, default_value = "http://localhost:8081")]
+        base_url: String,
+    },
+    /// Run the service provider.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: String,
+        /// Public base URL (default: http://LISTEN-ADDRESS).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+}
+
+pub fn run(a: SpArgs) -> ExitCode {
+    crate::block_on(false, run_async(a))
+}
+
+async fn run_async(a: SpArgs) -> Result<(), String> {
+    let db = crate::db::open(a.database_url.as_deref(), &a.data_dir).await?;
+    crate::db::with_db!(db, store => run_with(store, a).await)
+}
+
+async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result<(), String> {
+    let s = &store;
+    let _actor = Actor::cli();
+    let now = OffsetDateTime::now_utc();
+    let e = |e: symbolon_sp::SpError| e.to_string();
+    let _st = |e: symbolon_store::StoreError| e.to_string();
+    match a.command {
+        SpCommand::Account(c) => account::run(s, c).await?,
+        SpCommand::Role(c) => role::run(s, c).await?,
+        SpCommand::User(c) => user::run(s, c).await?,
+        SpCommand::SamlAccount(c) => saml_account::run(s, c).await?,
+        SpCommand::Idp(c) => idp::run(s, c).await?,
+        SpCommand::SamlUsers(c) => saml_users::run(s, c).await?,
+        SpCommand::Audit(c) => audit::run(s, c).await?,
+        SpCommand::ApiKey(c) => api_key::run(s, c).await?,
+        SpCommand::Metadata { base_url } => {
+            print!(
+                "{}",
+                symbolon_sp::sp_metadata(s, &base_url, now)
+                    .await
+                    .map_err(e)?
+            );
+        }
+        SpCommand::Serve { listen, base_url } => {
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let base = base_url.unwrap_or_else(|| format!("http://{addr}"));
+            // The key exists before the first request.
+            symbolon_sp::sp_key(s, &base, now).await.map_err(e)?;
+            symbolon_web::shutdown::listen_for_shutdown();
+            println!("listening on http://{addr} (base URL {base})");
+            use std::io::Write as _;
+            let _ = std::io::stdout().flush();
+            symbolon_sp_web::http::serve(
+                store,
+                symbolon_sp_web::http::SpConfig::new(&base),
+                listener,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
