@@ -113,7 +113,12 @@ pub(crate) async fn issue<S: IdpStore>(
         .await;
     } else {
         {
-            let transient = random_token()?;
+            // A fresh random value only where the format uses one.
+            let transient = if format == symbolon_saml::messages::NAMEID_TRANSIENT {
+                random_token()?
+            } else {
+                String::new()
+            };
             symbolon_idp::signin::name_id(format, user, &transient).map_err(|_| {
             WebError::new(
                 StatusCode::FORBIDDEN,
