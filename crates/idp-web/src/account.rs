@@ -229,7 +229,7 @@ async fn render<S: IdpStore>(
     Ok(if scripted {
         crate::error::scripted_html(status, body)
     } else {
-        crate::error::html_page(status, body)
+        crate::error::html(status, body)
     })
 }
 

@@ -2,15 +2,10 @@
 //! anyone, rendered as the IdP's error page; domain and store errors map to it by kind.
 
 use askama::Template;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 /// 256 random bits as hex (also used by the SP).
 pub use symbolon_idp::random_hex;
-
-/// An HTML page with the console's security headers.
-pub(crate) fn html_page(status: StatusCode, body: String) -> Response {
-    html(status, body)
-}
 
 /// An error page: status, title, message safe to show to anyone.
 #[derive(Debug)]
@@ -66,42 +61,7 @@ pub(crate) struct ErrorPage<'a> {
     pub(crate) message: &'a str,
 }
 
-pub(crate) const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/// Pages with a passkey ceremony may run this server's own script (`/resources/passkey.js`),
-/// and nothing else.
-pub(crate) const SCRIPTED_PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-pub(crate) fn html(status: StatusCode, body: String) -> Response {
-    page_with_csp(status, body, PAGE_CSP)
-}
-
-/// A page that runs the passkey script.
-pub(crate) fn scripted_html(status: StatusCode, body: String) -> Response {
-    page_with_csp(status, body, SCRIPTED_PAGE_CSP)
-}
-
-pub(crate) fn page_with_csp(status: StatusCode, body: String, csp: &'static str) -> Response {
-    let mut r = (status, Html(body)).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // Not `no-referrer`: under it browsers send `Origin: null` even on same-origin form posts,
-    // and the Origin check would refuse every sign-in. `same-origin` still sends nothing to
-    // other sites (the SP's ACS included).
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    r
-}
+pub(crate) use symbolon_web::page::{html, scripted_html};
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
@@ -111,14 +71,7 @@ impl IntoResponse for WebError {
         }
         .render()
         .unwrap_or_else(|_| self.message.clone());
-        let mut res = html(self.status, body);
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut().insert(
-                header::RETRY_AFTER,
-                axum::http::HeaderValue::from(symbolon_idp::hashing::RETRY_AFTER_SECS),
-            );
-        }
-        res
+        symbolon_web::page::retry_after(html(self.status, body))
     }
 }
 

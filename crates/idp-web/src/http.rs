@@ -9,15 +9,13 @@ use crate::state::AppState;
 pub use crate::state::WebConfig;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
 /// 256 random bits as hex (also used by the SP).
 pub use symbolon_idp::random_hex;
 use symbolon_store::IdpStore;
-/// The shared stylesheet (also served by the SP).
-pub use symbolon_web::page::STYLESHEET;
 
 /// The router. Paths follow Keycloak's (case-sensitive).
 pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
@@ -82,14 +80,7 @@ pub(crate) async fn readyz<S: IdpStore>(State(st): State<AppState<S>>) -> Respon
     }
 }
 
-pub(crate) async fn css() -> Response {
-    let mut r = STYLESHEET.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    r
-}
+pub(crate) use symbolon_web::page::stylesheet as css;
 
 /// Serve on a listener (plain TCP, or TLS from the caller) until SIGTERM or Ctrl-C, running the
 /// IdP's jobs.

@@ -8,8 +8,8 @@ use crate::login::{
 };
 use crate::state::{AppState, event, realm_or_404};
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::Deserialize;
 use symbolon_idp::sessions::{Enrol, FLOW, Flow, PASSKEY_AUTH, PASSKEY_REG, get_state, put_state};
 use symbolon_saml::idp::SignInMethod;
@@ -20,12 +20,7 @@ use time::OffsetDateTime;
 pub const PASSKEY_JS: &str = include_str!("../static/passkey.js");
 
 pub(crate) async fn passkey_js() -> Response {
-    let mut r = PASSKEY_JS.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    r
+    symbolon_web::page::asset(PASSKEY_JS, "text/javascript; charset=utf-8")
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,7 @@
 //! sessions, failed-login counters and lockouts, the SSO session a request carries.
 
 use crate::error::WebError;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 use symbolon_idp::sessions::{
@@ -189,10 +189,8 @@ pub(crate) async fn record_event<S: IdpStore>(
     event(st, realm, kind, actor, client, detail).await
 }
 
-/// Whether an `Origin` header (if any) matches the base URL's origin.
-pub fn same_origin_as(base_url: &str, headers: &HeaderMap) -> bool {
-    same_origin(&WebConfig::new(base_url), headers)
-}
+pub(crate) use symbolon_web::request::{cookie, same_origin_as};
+pub(crate) use symbolon_web::secret_eq;
 
 pub(crate) async fn realm_or_404<S: IdpStore>(
     st: &AppState<S>,
@@ -234,28 +232,6 @@ pub(crate) fn cookie_name(realm: &str) -> String {
     )
 }
 
-/// The value of the cookie `name` (exact name, not a prefix), if the request carries it.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            kv.trim()
-                .strip_prefix(name)
-                .and_then(|r| r.strip_prefix('='))
-                .map(str::to_string)
-        })
-}
-
-/// Whether a presented secret (CSRF token, state) equals the expected one: compared through
-/// SHA-256, so the time taken says nothing about the secret. An empty value never matches.
-pub fn secret_eq(presented: &str, expected: &str) -> bool {
-    !presented.is_empty()
-        && symbolon_dsig::sha256(presented.as_bytes()) == symbolon_dsig::sha256(expected.as_bytes())
-}
-
 pub(crate) async fn live_session<S: IdpStore>(
     st: &AppState<S>,
     realm: &str,
@@ -278,22 +254,14 @@ pub(crate) async fn account_session<S: IdpStore>(
     let Some(id) = cookie(headers, &cookie_name(realm)) else {
         return Ok(None);
     };
-    let s: Option<SsoSession> = get_state(&st.store, SSO_SESSION, &id).await?;
-    Ok(
-        s.filter(|s| s.realm == realm && s.expires > OffsetDateTime::now_utc())
-            .map(|s| (id, s.user_id, s.csrf)),
-    )
+    Ok(live_session(st, realm, headers)
+        .await?
+        .map(|s| (id, s.user_id, s.csrf)))
 }
 
+/// Whether the request's `Origin` (if any) is this server's.
 pub(crate) fn same_origin(cfg: &WebConfig, headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        None => true,
-        Some(o) => {
-            let base = cfg.base_url.as_str();
-            let origin_of_base = base.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
-            o == origin_of_base
-        }
-    }
+    same_origin_as(&cfg.base_url, headers)
 }
 
 /// A signed-in administrator.

@@ -2,7 +2,7 @@
 //! Japanese, and the headers every page carries.
 
 use askama::Template;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 pub(crate) fn unavailable(e: impl std::fmt::Display) -> Response {
@@ -24,35 +24,10 @@ pub(crate) fn error_page(status: StatusCode, reference: Option<&str>) -> Respons
     message(status, title, text, details)
 }
 
-pub(crate) async fn css() -> Response {
-    let mut r = symbolon_web::page::STYLESHEET.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    r
-}
+pub(crate) use symbolon_web::page::stylesheet as css;
 
-pub(crate) fn html(status: StatusCode, body: String) -> Response {
-    let mut r = (status, body).into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
+/// Every SP page goes out with the headers of `symbolon_web::page`.
+pub(crate) use symbolon_web::page::html;
 
 /// UI text in English or Japanese.
 #[derive(Debug, Clone, Copy)]
@@ -137,16 +112,7 @@ pub(crate) fn message(
     })
     .render()
     {
-        Ok(b) => {
-            let mut res = html(status, b);
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                res.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(symbolon_secret::hashing::RETRY_AFTER_SECS),
-                );
-            }
-            res
-        }
+        Ok(b) => symbolon_web::page::retry_after(html(status, b)),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }
 }

@@ -85,9 +85,7 @@ pub(crate) fn random_token() -> Option<String> {
     symbolon_web::random_hex()
 }
 
-pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    symbolon_web::request::cookie(headers, name)
-}
+pub(crate) use symbolon_web::request::cookie;
 
 /// Store a new session and send the browser on: straight in with one pair, else to the picker.
 pub(crate) async fn start_session<S: SpStore>(

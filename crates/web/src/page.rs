@@ -50,17 +50,6 @@ pub fn with_csp(status: StatusCode, body: String, csp: &'static str) -> Response
     r
 }
 
-/// A rendered template as a page with this status; a template failure is a plain 500.
-pub fn rendered(status: StatusCode, body: Result<String, impl std::fmt::Display>) -> Response {
-    match body {
-        Ok(b) => html(status, b),
-        Err(e) => {
-            tracing::error!("rendering a page: {e}");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
-}
-
 /// A static asset with its content type.
 pub fn asset(body: &'static str, content_type: &'static str) -> Response {
     let mut r = body.into_response();

@@ -1,5 +1,4 @@
-//! What a request carries: cookies, its Origin, form tokens; and the `Set-Cookie` a response
-//! sets.
+//! What a request carries: cookies and its Origin.
 
 use axum::http::{HeaderMap, header};
 
@@ -36,67 +35,6 @@ pub fn same_origin_as(base_url: &str, headers: &HeaderMap) -> bool {
     }
 }
 
-/// A `Set-Cookie` value: `HttpOnly`, `SameSite=Lax`, `Path=/` unless told otherwise, `Secure`
-/// when the server's base URL is https.
-#[derive(Debug, Clone)]
-pub struct SetCookie<'a> {
-    name: &'a str,
-    value: &'a str,
-    path: &'a str,
-    secure: bool,
-    max_age: Option<i64>,
-    same_site: &'static str,
-}
-
-impl<'a> SetCookie<'a> {
-    pub fn new(name: &'a str, value: &'a str, base_url: &str) -> Self {
-        SetCookie {
-            name,
-            value,
-            path: "/",
-            secure: base_url.starts_with("https://"),
-            max_age: None,
-            same_site: "Lax",
-        }
-    }
-    /// The cookie is sent only under this path.
-    pub fn path(mut self, path: &'a str) -> Self {
-        self.path = path;
-        self
-    }
-    /// Lifetime in seconds (0 removes the cookie).
-    pub fn max_age(mut self, secs: i64) -> Self {
-        self.max_age = Some(secs);
-        self
-    }
-    /// `SameSite=Strict`.
-    pub fn strict(mut self) -> Self {
-        self.same_site = "Strict";
-        self
-    }
-    /// A cookie that removes this one.
-    pub fn removal(name: &'a str, base_url: &str) -> Self {
-        SetCookie::new(name, "", base_url).max_age(0)
-    }
-}
-
-impl std::fmt::Display for SetCookie<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}={}; Path={}; HttpOnly; SameSite={}",
-            self.name, self.value, self.path, self.same_site
-        )?;
-        if self.secure {
-            f.write_str("; Secure")?;
-        }
-        if let Some(age) = self.max_age {
-            write!(f, "; Max-Age={age}")?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,11 +54,5 @@ mod tests {
         assert!(same_origin_as("https://idp.example:8443/", &h));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(!same_origin_as("https://idp.example:8443", &h));
-        assert_eq!(
-            SetCookie::new("s", "v", "https://x")
-                .max_age(60)
-                .to_string(),
-            "s=v; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=60"
-        );
     }
 }

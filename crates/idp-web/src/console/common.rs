@@ -6,12 +6,10 @@
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
 use askama::Template;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use symbolon_store::IdpStore;
-/// The console stylesheet (also served by the SP's account console).
-pub use symbolon_web::page::CONSOLE_STYLESHEET;
 
 /// The realm whose users administer everything.
 pub const MASTER_REALM: &str = "master";
@@ -20,14 +18,7 @@ pub(crate) const SESSION_COOKIE: &str = "SYMBOLON_ADMIN";
 
 pub(crate) const LOGIN_CSRF_COOKIE: &str = "SYMBOLON_ADMIN_CSRF";
 
-pub(crate) async fn css() -> Response {
-    let mut r = CONSOLE_STYLESHEET.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    r
-}
+pub(crate) use symbolon_web::page::console_stylesheet as css;
 
 pub(crate) fn page(body: Result<String, askama::Error>) -> Response {
     page_status(StatusCode::OK, body)
@@ -37,7 +28,7 @@ pub(crate) fn page(body: Result<String, askama::Error>) -> Response {
 /// a template failure is always a 500.
 pub(crate) fn page_status(status: StatusCode, body: Result<String, askama::Error>) -> Response {
     match body {
-        Ok(b) => crate::error::html_page(status, b),
+        Ok(b) => crate::error::html(status, b),
         Err(_) => WebError::internal_error().into_response(),
     }
 }

@@ -12,9 +12,6 @@ use axum::Router;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use symbolon_store::IdpStore;
-/// The console stylesheet (also served by the SP's account console).
-pub use symbolon_web::page::CONSOLE_STYLESHEET;
-
 mod access;
 mod clients;
 pub(crate) mod common;

@@ -6,20 +6,13 @@
 use crate::page::{html, message};
 use crate::state::{AppState, Session, session_of};
 use askama::Template;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use symbolon_sp::{Actor, Pair};
 use symbolon_store::sp::SpStore;
 
-pub(crate) async fn css() -> Response {
-    let mut r = symbolon_web::page::CONSOLE_STYLESHEET.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    r
-}
+pub(crate) use symbolon_web::page::console_stylesheet as css;
 
 /// The administrator: the session's current pair, when it may administer its account.
 pub(crate) struct Admin {
