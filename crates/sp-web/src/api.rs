@@ -41,10 +41,10 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
 
 /// An API error: a kind and a message, answered by `symbolon_web` as a status and a JSON body
 /// `{"error", "error_description"}`.
-struct ApiError(symbolon_web::error::ApiError);
+pub(crate) struct ApiError(symbolon_web::error::ApiError);
 
 impl ApiError {
-    fn new(kind: Kind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: Kind, message: impl Into<String>) -> Self {
         ApiError(match kind {
             Kind::Unauthorized => {
                 symbolon_web::error::ApiError::unauthorized(message, "Bearer realm=\"symbolon-sp\"")
@@ -78,13 +78,13 @@ impl From<symbolon_store::StoreError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// The caller of the SP API: the account and actor behind a live bearer key. Every handler
 /// names it in its signature, so none can forget authentication.
-struct ApiKey {
-    account: String,
-    actor: Actor,
+pub(crate) struct ApiKey {
+    pub(crate) account: String,
+    pub(crate) actor: Actor,
 }
 
 impl<S: SpStore> axum::extract::FromRequestParts<AppState<S>> for ApiKey {
@@ -175,7 +175,7 @@ async fn add_role<S: SpStore>(
     ))
 }
 
-fn idp_json(i: &symbolon_store::sp::IdpConfig, now: OffsetDateTime) -> Value {
+pub(crate) fn idp_json(i: &symbolon_store::sp::IdpConfig, now: OffsetDateTime) -> Value {
     json!({
         "id": i.id,
         "name": i.name,
@@ -279,7 +279,7 @@ async fn add_idp<S: SpStore>(
     Ok(r)
 }
 
-async fn idp_of<S: SpStore>(
+pub(crate) async fn idp_of<S: SpStore>(
     st: &AppState<S>,
     acc: &str,
     id: &str,
@@ -373,9 +373,9 @@ async fn add_saml_account<S: SpStore>(
         actor,
     }: ApiKey,
     Json(rep): Json<NameRep>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let role = rep.role.unwrap_or_default();
-    symbolon_sp::add_saml_account(
+    let warning = symbolon_sp::add_saml_account(
         &st.store,
         &actor,
         &acc,
@@ -385,7 +385,10 @@ async fn add_saml_account<S: SpStore>(
         OffsetDateTime::now_utc(),
     )
     .await?;
-    Ok(StatusCode::CREATED)
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"name": rep.name.trim().to_lowercase(), "warning": warning})),
+    ))
 }
 
 async fn saml_users<S: SpStore>(

@@ -33,6 +33,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .route("/logout", post(logout::<S>))
         .merge(crate::console::routes::<S>())
         .merge(crate::api::routes::<S>())
+        .merge(crate::api_changes::routes::<S>())
         .with_state(st);
     symbolon_web::front::harden(router, Arc::new(error_page))
 }

@@ -4,6 +4,7 @@
 
 mod acs;
 mod api;
+mod api_changes;
 mod console;
 pub mod http;
 mod native;

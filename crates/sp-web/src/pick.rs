@@ -207,18 +207,20 @@ pub(crate) async fn home<S: SpStore>(
     let Some(p) = s.current.and_then(|i| s.sign_in.pairs.get(i)) else {
         return Redirect::to("/pick").into_response();
     };
-    let (t, lang) = text(s.sign_in.locale.as_deref());
+    // Inside an account, what the person is called, their language and time zone come from that
+    // account's own mapping profile.
+    let (t, lang) = text(p.profile.locale.as_deref());
     match (HomePage {
         lang,
         t,
-        who: s
-            .sign_in
+        who: p
+            .profile
             .display_name
             .as_deref()
             .unwrap_or(&s.sign_in.name_id),
         account: &p.account_name,
         role: &p.role,
-        signed_in_at: symbolon_sp::format_in_zone(s.signed_in_at, s.sign_in.timezone.as_deref()),
+        signed_in_at: symbolon_sp::format_in_zone(s.signed_in_at, p.profile.timezone.as_deref()),
         switchable: s.sign_in.pairs.len() > 1,
         may_administer: p.may_administer(),
         csrf: &s.csrf,

@@ -8,7 +8,7 @@ use crate::common::{
 };
 use symbolon_secret::hex_sha256;
 use symbolon_store::StoreError;
-use symbolon_store::sp::{Account, AccountRole, NativeUser, SamlAccount, SpStore};
+use symbolon_store::sp::{Account, AccountRole, NativeUser, SpStore};
 use time::OffsetDateTime;
 
 /// Roles every account starts with.
@@ -54,7 +54,74 @@ pub async fn account<S: SpStore>(store: &S, id: &str) -> Result<Account> {
     store
         .account(id)
         .await?
-        .ok_or_else(|| SpError::Invalid(format!("no account {id:?}")))
+        .ok_or_else(|| SpError::NotFound(format!("there is no account {id:?}")))
+}
+
+/// Rename an account. Returns whether anything changed (nothing is recorded otherwise).
+pub async fn rename_account<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    id: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let a = account(store, id).await?;
+    let name = non_empty("the account name", name, 100)?;
+    if name == a.name {
+        return Ok(false);
+    }
+    store.rename_account(id, &name).await?;
+    audit(
+        store,
+        id,
+        &actor.0,
+        "Admin",
+        format!("renamed the account {:?} -> {name:?}", a.name),
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// What deleting an account takes with it, for the confirmation page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountContents {
+    pub users: usize,
+    pub saml_accounts: usize,
+    pub identity_providers: usize,
+    pub roles: usize,
+    pub api_keys: usize,
+}
+
+impl AccountContents {
+    /// One plain sentence for a confirmation page or the CLI.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} native user(s), {} SAML account(s), {} identity provider(s) with their mappings, {} role(s), {} API key(s), the SAML users seen, the failed sign-ins and the audit log",
+            self.users, self.saml_accounts, self.identity_providers, self.roles, self.api_keys
+        )
+    }
+}
+
+/// What an account holds.
+pub async fn account_contents<S: SpStore>(store: &S, id: &str) -> Result<AccountContents> {
+    account(store, id).await?;
+    Ok(AccountContents {
+        users: store.native_users(id).await?.len(),
+        saml_accounts: store.saml_accounts(id).await?.len(),
+        identity_providers: store.idps(id).await?.len(),
+        roles: store.account_roles(id).await?.len(),
+        api_keys: store.api_keys(id).await?.len(),
+    })
+}
+
+/// Delete an account (a tenant) and everything of it, in one transaction. The account's own
+/// audit log goes with it; the deletion is logged by the server (`tracing`), with the actor.
+pub async fn delete_account<S: SpStore>(store: &S, actor: &Actor, id: &str) -> Result<Account> {
+    let a = account(store, id).await?;
+    store.delete_account(id).await?;
+    tracing::info!(account = %a.id, name = %a.name, actor = %actor.0, "account deleted");
+    Ok(a)
 }
 
 pub(crate) async fn role_named<S: SpStore>(
@@ -67,7 +134,7 @@ pub(crate) async fn role_named<S: SpStore>(
         .await?
         .into_iter()
         .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
-        .ok_or_else(|| SpError::Invalid(format!("the account has no role {name:?}")))
+        .ok_or_else(|| SpError::NotFound(format!("the account has no role {name:?}")))
 }
 
 /// Add a custom role.
@@ -104,6 +171,55 @@ pub async fn add_role<S: SpStore>(
     Ok(role)
 }
 
+/// Rename a custom role (built-in roles keep their names: permissions hang on them). Mappings
+/// and SAML accounts follow the role. Returns whether anything changed.
+pub async fn rename_role<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    name: &str,
+    new_name: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let role = role_named(store, account_id, name).await?;
+    let new_name = non_empty("the role name", new_name, 100)?;
+    if new_name == role.name {
+        return Ok(false);
+    }
+    if role.builtin {
+        return Err(SpError::Invalid(format!(
+            "{} is a built-in role and cannot be renamed",
+            role.name
+        )));
+    }
+    if let Ok(other) = role_named(store, account_id, &new_name).await
+        && other.id != role.id
+    {
+        return Err(SpError::Conflict(format!(
+            "the account already has a role {new_name:?}"
+        )));
+    }
+    store
+        .rename_account_role(account_id, &role.id, &new_name)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                SpError::Conflict(format!("the account already has a role {new_name:?}"))
+            }
+            other => other.into(),
+        })?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("renamed role {} -> {new_name}", role.name),
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
 /// Delete a role. Group mappings to it stay, marked as pointing at a deleted role.
 pub async fn delete_role<S: SpStore>(
     store: &S,
@@ -113,6 +229,12 @@ pub async fn delete_role<S: SpStore>(
     now: OffsetDateTime,
 ) -> Result<()> {
     let role = role_named(store, account_id, name).await?;
+    if role.builtin {
+        return Err(SpError::Invalid(format!(
+            "{} is a built-in role and cannot be deleted",
+            role.name
+        )));
+    }
     store.delete_account_role(account_id, &role.id).await?;
     audit(
         store,
@@ -190,46 +312,6 @@ pub async fn add_native_user<S: SpStore>(
     Ok(user)
 }
 
-/// Pre-register a SAML account: this NameID may sign in through SSO with this role.
-pub async fn add_saml_account<S: SpStore>(
-    store: &S,
-    actor: &Actor,
-    account_id: &str,
-    name: &str,
-    role: &str,
-    description: Option<&str>,
-    now: OffsetDateTime,
-) -> Result<()> {
-    account(store, account_id).await?;
-    let name = non_empty("the account name (email or username)", name, 254)?.to_lowercase();
-    let r = role_named(store, account_id, role).await?;
-    store
-        .add_saml_account(&SamlAccount {
-            account_id: account_id.into(),
-            name: name.clone(),
-            role_id: r.id,
-            description: description
-                .map(str::to_string)
-                .filter(|d| !d.trim().is_empty()),
-        })
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                SpError::Conflict(format!("{name} is already a SAML account here"))
-            }
-            other => other.into(),
-        })?;
-    audit(
-        store,
-        account_id,
-        &actor.0,
-        "Admin",
-        format!("added SAML account {name} with role {}", r.name),
-        now,
-    )
-    .await
-}
-
 /// Native sign-on: every account where this email has a user whose password matches. The same
 /// person may be a user of several accounts; each record's own password is checked.
 pub async fn native_sign_in<S: SpStore>(
@@ -273,6 +355,7 @@ pub async fn native_sign_in<S: SpStore>(
             role,
             master: u.master,
             user_id: u.id.clone(),
+            profile: Default::default(),
         });
     }
     Ok(pairs)

@@ -23,6 +23,28 @@ pub struct Pair {
     pub master: bool,
     /// The native user's ID (for the audit principal); empty for SAML.
     pub user_id: String,
+    /// Name, locale and time zone as this account's own mapping profile reads them from the
+    /// assertion (each account that trusts the IdP may read different attributes).
+    #[serde(default)]
+    pub profile: Profile,
+}
+
+/// What a sign-in says about the person, read through one account's mapping profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Profile {
+    pub display_name: Option<String>,
+    pub locale: Option<String>,
+    pub timezone: Option<String>,
+}
+
+impl Profile {
+    fn read(c: &IdpConfig, v: &ValidatedAssertion) -> Self {
+        Profile {
+            display_name: attr_first(v, &c.name_attribute),
+            locale: attr_first(v, &c.locale_attribute),
+            timezone: attr_first(v, &c.timezone_attribute),
+        }
+    }
 }
 
 impl Pair {
@@ -36,6 +58,8 @@ impl Pair {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SignIn {
     pub name_id: String,
+    /// Before an account is chosen (the picker), the first validating account's reading; once
+    /// in an account, its pair's [`Profile`] is what counts.
     pub display_name: Option<String>,
     pub locale: Option<String>,
     pub timezone: Option<String>,
@@ -364,6 +388,7 @@ pub async fn consume_response<S: SpStore>(
                 role,
                 master: false,
                 user_id: String::new(),
+                profile: Profile::read(c, v),
             });
         }
     }

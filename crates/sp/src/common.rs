@@ -12,6 +12,9 @@ pub enum SpError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Invalid(String),
+    /// The object named does not exist (in this account).
+    #[error("{0}")]
+    NotFound(String),
     /// The change collides with what exists (a name taken).
     #[error("{0}")]
     Conflict(String),
@@ -32,6 +35,7 @@ impl symbolon_store::Classify for SpError {
             SpError::Store(e) => e.kind(),
             SpError::Invalid(_) | SpError::Metadata(_) => ErrorKind::Invalid,
             SpError::Conflict(_) => ErrorKind::Conflict,
+            SpError::NotFound(_) => ErrorKind::NotFound,
             SpError::Crypto(_) => ErrorKind::Internal,
             SpError::Busy(_) => ErrorKind::Unavailable,
         }

@@ -1,12 +1,12 @@
 //! Identity-provider configurations of an account: added from IdP metadata, renamed, their
 //! metadata replaced, removed; group-to-role mappings and the attribute profile.
 
-use crate::accounts::{account, role_named};
+use crate::accounts::account;
 use crate::common::{Actor, Result, SpError, audit, non_empty, second};
 use symbolon_saml::lint::lint_entity;
 use symbolon_saml::metadata::{BINDING_REDIRECT, IdpTrust, parse_metadata, select_entity};
 use symbolon_store::StoreError;
-use symbolon_store::sp::{GroupMapping, IdpConfig, SpStore};
+use symbolon_store::sp::{IdpConfig, SpStore};
 use time::OffsetDateTime;
 
 /// What an administrator sees after adding an IdP: the parsed metadata and the findings.
@@ -194,21 +194,33 @@ pub async fn rename_idp<S: SpStore>(
             "the account already has an identity provider named {new_name:?}"
         )));
     }
-    let old = std::mem::replace(&mut c.name, new_name);
-    c.description = description
+    let description = description
         .map(str::trim)
         .filter(|d| !d.is_empty())
         .map(str::to_string);
+    let mut changes = Vec::new();
+    if new_name != c.name {
+        changes.push(format!("name {:?} -> {new_name:?}", c.name));
+    }
+    if description != c.description {
+        changes.push(format!(
+            "description {:?} -> {:?}",
+            c.description.as_deref().unwrap_or(""),
+            description.as_deref().unwrap_or("")
+        ));
+    }
+    if changes.is_empty() {
+        return Ok(c);
+    }
+    let old = std::mem::replace(&mut c.name, new_name);
+    c.description = description;
     store.update_idp(&c).await?;
     audit(
         store,
         account_id,
         &actor.0,
         "Admin",
-        format!(
-            "renamed identity provider {old} to {} / description updated",
-            c.name
-        ),
+        format!("changed identity provider {old}: {}", changes.join(", ")),
         now,
     )
     .await?;
@@ -244,7 +256,7 @@ pub async fn idp_named<S: SpStore>(store: &S, account_id: &str, name: &str) -> R
         .into_iter()
         .find(|i| i.name == name)
         .ok_or_else(|| {
-            SpError::Invalid(format!(
+            SpError::NotFound(format!(
                 "the account has no identity provider named {name:?}"
             ))
         })
@@ -275,58 +287,52 @@ pub async fn set_profile<S: SpStore>(
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
     };
+    let before = c.clone();
     c.name_attribute = clean(&p.name);
     c.locale_attribute = clean(&p.locale);
     c.timezone_attribute = clean(&p.timezone);
     c.role_attribute = clean(&p.role);
     c.sp_initiated = p.sp_initiated;
+    let shown = |v: &Option<String>| format!("{:?}", v.as_deref().unwrap_or(""));
+    let mut changes = Vec::new();
+    for (what, old, new) in [
+        ("name attribute", &before.name_attribute, &c.name_attribute),
+        (
+            "locale attribute",
+            &before.locale_attribute,
+            &c.locale_attribute,
+        ),
+        (
+            "time zone attribute",
+            &before.timezone_attribute,
+            &c.timezone_attribute,
+        ),
+        ("role attribute", &before.role_attribute, &c.role_attribute),
+    ] {
+        if old != new {
+            changes.push(format!("{what} {} -> {}", shown(old), shown(new)));
+        }
+    }
+    if before.sp_initiated != c.sp_initiated {
+        changes.push(format!(
+            "SP-initiated only {} -> {}",
+            before.sp_initiated, c.sp_initiated
+        ));
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
     store.update_idp(&c).await?;
     audit(
         store,
         account_id,
         &actor.0,
         "Admin",
-        format!("updated the mapping profile of {}", c.name),
-        now,
-    )
-    .await
-}
-
-/// Map a group (as the IdP sends it in the role attribute) to a role. A group maps to at most
-/// one role per account.
-pub async fn map_group<S: SpStore>(
-    store: &S,
-    actor: &Actor,
-    account_id: &str,
-    idp_name: &str,
-    group: &str,
-    role: &str,
-    now: OffsetDateTime,
-) -> Result<()> {
-    let c = idp_named(store, account_id, idp_name).await?;
-    let group = non_empty("the group", group, 256)?;
-    let r = role_named(store, account_id, role).await?;
-    store
-        .add_mapping(&GroupMapping {
-            idp_id: c.id.clone(),
-            account_id: account_id.into(),
-            group: group.clone(),
-            role_id: r.id,
-            role_name: r.name.clone(),
-        })
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => SpError::Conflict(format!(
-                "the group {group:?} is already mapped to a role in this account; a group maps to at most one role"
-            )),
-            other => other.into(),
-        })?;
-    audit(
-        store,
-        account_id,
-        &actor.0,
-        "Admin",
-        format!("mapped group {group} to role {} ({})", r.name, c.name),
+        format!(
+            "updated the mapping profile of {}: {}",
+            c.name,
+            changes.join(", ")
+        ),
         now,
     )
     .await

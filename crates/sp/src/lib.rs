@@ -17,17 +17,21 @@ mod common;
 #[doc(hidden)]
 pub mod fuzzing;
 mod idps;
+mod mappings;
+mod members;
 mod saml_sp;
 
 pub use accounts::*;
 pub use acs::{
-    AcsError, AcsMode, AcsPolicy, Pair, SignIn, TRACE_EXCERPT_BYTES, TRACE_MAX_BYTES,
+    AcsError, AcsMode, AcsPolicy, Pair, Profile, SignIn, TRACE_EXCERPT_BYTES, TRACE_MAX_BYTES,
     consume_response, elide_signatures, traces_not_kept,
 };
 pub use common::{
     Actor, MASTER_REFUSED, MASTER_ROLE, Result, SpError, saml_principal, user_principal,
 };
 pub use idps::*;
+pub use mappings::*;
+pub use members::*;
 pub use saml_sp::*;
 
 /// The jobs the SP schedules (see `symbolon_web::jobs`).

@@ -21,6 +21,7 @@ async fn saml_users_not_seen_for_365_days_drop_off() {
         role: role.into(),
         master: false,
         user_id: String::new(),
+        profile: Default::default(),
     };
     let old = record_sign_in(&s, "old@corp.test", &pair("Read Only"), "SignIn", t0())
         .await
@@ -141,7 +142,7 @@ async fn accounts_roles_and_mappings_refuse_bad_input_without_writing() {
     );
     assert!(matches!(
         add_saml_account(&s, &actor, &acc.id, "x@y.test", "No Such Role", None, t0()).await,
-        Err(SpError::Invalid(_))
+        Err(SpError::NotFound(_))
     ));
     assert!(s.saml_accounts(&acc.id).await.unwrap().is_empty());
 }

@@ -9,8 +9,10 @@
 
 mod idp;
 mod sp;
+mod sp_day2;
 mod state;
 
 pub use idp::{credentials, idp};
 pub use sp::{concurrent_consume, sp};
+pub use sp_day2::sp_day2;
 pub use state::{concurrent_state, state};

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 use sqlx::postgres::PgRow;
-use symbolon_store::codec::certs_text;
+use symbolon_store::codec::{certs_text, found};
 use symbolon_store::sp::{
     Account, AccountRole, AccountStore, ApiKey, AuditEntry, GroupMapping, IdpConfig, NativeUser,
     SamlAccount, SamlUser, SpActivityStore, SpIdpStore, SpKey, SpKeyStore, Trace,
@@ -36,6 +36,142 @@ fn api_key_row(r: &PgRow) -> Result<ApiKey> {
 }
 
 impl AccountStore for PgStore {
+    async fn rename_account(&self, id: &str, name: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE sp_accounts SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "account", id)
+    }
+
+    async fn delete_account(&self, id: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        // Mappings and the audit log have no foreign key to the account; the rest cascades.
+        for sql in [
+            "DELETE FROM sp_group_mappings WHERE account_id = $1",
+            "DELETE FROM sp_audit WHERE account_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        let done = sqlx::query("DELETE FROM sp_accounts WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "account", id)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn rename_account_role(&self, account_id: &str, role_id: &str, name: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE sp_roles SET name = $1 WHERE account_id = $2 AND id = $3")
+            .bind(name)
+            .bind(account_id)
+            .bind(role_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "role", role_id)?;
+        sqlx::query(
+            "UPDATE sp_group_mappings SET role_name = $1 WHERE account_id = $2 AND role_id = $3",
+        )
+        .bind(name)
+        .bind(account_id)
+        .bind(role_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn native_users(&self, account_id: &str) -> Result<Vec<NativeUser>> {
+        let rows = sqlx::query("SELECT * FROM sp_users WHERE account_id = $1 ORDER BY email")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(user_row).collect()
+    }
+
+    async fn remove_native_user(&self, account_id: &str, id: &str) -> Result<bool> {
+        // Lock the account's master administrators first, so two concurrent removals cannot
+        // both see another master left (each statement then reads what the other committed).
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT id FROM sp_users WHERE account_id = $1 AND master FOR UPDATE")
+            .bind(account_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let done = sqlx::query(
+            "DELETE FROM sp_users WHERE account_id = $1 AND id = $2 AND (NOT master OR \
+             (SELECT COUNT(*) FROM sp_users WHERE account_id = $1 AND master) > 1)",
+        )
+        .bind(account_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() > 0 {
+            tx.commit().await.map_err(map_err)?;
+            return Ok(true);
+        }
+        let exists = sqlx::query("SELECT 1 FROM sp_users WHERE account_id = $1 AND id = $2")
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        match exists {
+            Some(_) => Ok(false),
+            None => Err(StoreError::NotFound("user", id.into())),
+        }
+    }
+
+    async fn set_native_password(
+        &self,
+        account_id: &str,
+        id: &str,
+        password_hash: &str,
+    ) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE sp_users SET password_hash = $1 WHERE account_id = $2 AND id = $3")
+                .bind(password_hash)
+                .bind(account_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        found(done.rows_affected(), "user", id)
+    }
+
+    async fn update_saml_account(&self, a: &SamlAccount) -> Result<()> {
+        let done = sqlx::query("UPDATE sp_saml_accounts SET role_id = $1, description = $2 WHERE account_id = $3 AND name = $4")
+            .bind(&a.role_id)
+            .bind(&a.description)
+            .bind(&a.account_id)
+            .bind(&a.name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "SAML account", &a.name)
+    }
+
+    async fn remove_saml_account(&self, account_id: &str, name: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sp_saml_accounts WHERE account_id = $1 AND name = $2")
+            .bind(account_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "SAML account", name)
+    }
+
     async fn create_account(&self, a: &Account, roles: &[AccountRole]) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO sp_accounts (id, name, created_at) VALUES ($1, $2, $3)")
@@ -288,13 +424,32 @@ impl SpIdpStore for PgStore {
     }
 
     async fn remove_mapping(&self, account_id: &str, group: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sp_group_mappings WHERE account_id = $1 AND group_name = $2")
+        let done =
+            sqlx::query("DELETE FROM sp_group_mappings WHERE account_id = $1 AND group_name = $2")
+                .bind(account_id)
+                .bind(group)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        found(done.rows_affected(), "mapping", group)
+    }
+
+    async fn set_mapping_role(
+        &self,
+        account_id: &str,
+        group: &str,
+        role_id: &str,
+        role_name: &str,
+    ) -> Result<()> {
+        let done = sqlx::query("UPDATE sp_group_mappings SET role_id = $1, role_name = $2 WHERE account_id = $3 AND group_name = $4")
+            .bind(role_id)
+            .bind(role_name)
             .bind(account_id)
             .bind(group)
-            .execute(&mut *self.conn().await?)
+            .execute(&self.pool)
             .await
             .map_err(map_err)?;
-        Ok(())
+        found(done.rows_affected(), "mapping", group)
     }
 
     async fn mappings(&self, idp_id: &str) -> Result<Vec<GroupMapping>> {

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
-use symbolon_store::codec::certs_text;
+use symbolon_store::codec::{certs_text, found};
 use symbolon_store::sp::{
     Account, AccountRole, AccountStore, ApiKey, AuditEntry, GroupMapping, IdpConfig, NativeUser,
     SamlAccount, SamlUser, SpActivityStore, SpIdpStore, SpKey, SpKeyStore, Trace,
@@ -36,6 +36,135 @@ fn api_key_row(r: &SqliteRow) -> Result<ApiKey> {
 }
 
 impl AccountStore for SqliteStore {
+    async fn rename_account(&self, id: &str, name: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE sp_accounts SET name = ? WHERE id = ?")
+            .bind(name)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "account", id)
+    }
+
+    async fn delete_account(&self, id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        // Mappings and the audit log have no foreign key to the account; the rest cascades.
+        for sql in [
+            "DELETE FROM sp_group_mappings WHERE account_id = ?",
+            "DELETE FROM sp_audit WHERE account_id = ?",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        let done = sqlx::query("DELETE FROM sp_accounts WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "account", id)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn rename_account_role(&self, account_id: &str, role_id: &str, name: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let done = sqlx::query("UPDATE sp_roles SET name = ? WHERE account_id = ? AND id = ?")
+            .bind(name)
+            .bind(account_id)
+            .bind(role_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "role", role_id)?;
+        sqlx::query(
+            "UPDATE sp_group_mappings SET role_name = ? WHERE account_id = ? AND role_id = ?",
+        )
+        .bind(name)
+        .bind(account_id)
+        .bind(role_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn native_users(&self, account_id: &str) -> Result<Vec<NativeUser>> {
+        let rows = sqlx::query("SELECT * FROM sp_users WHERE account_id = ? ORDER BY email")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(user_row).collect()
+    }
+
+    async fn remove_native_user(&self, account_id: &str, id: &str) -> Result<bool> {
+        // One statement, so two concurrent removals cannot both pass the last-master check.
+        let done = sqlx::query(
+            "DELETE FROM sp_users WHERE account_id = ? AND id = ? AND (master = 0 OR \
+             (SELECT COUNT(*) FROM sp_users WHERE account_id = ? AND master = 1) > 1)",
+        )
+        .bind(account_id)
+        .bind(id)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() > 0 {
+            return Ok(true);
+        }
+        let exists = sqlx::query("SELECT 1 FROM sp_users WHERE account_id = ? AND id = ?")
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        match exists {
+            Some(_) => Ok(false),
+            None => Err(StoreError::NotFound("user", id.into())),
+        }
+    }
+
+    async fn set_native_password(
+        &self,
+        account_id: &str,
+        id: &str,
+        password_hash: &str,
+    ) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE sp_users SET password_hash = ? WHERE account_id = ? AND id = ?")
+                .bind(password_hash)
+                .bind(account_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        found(done.rows_affected(), "user", id)
+    }
+
+    async fn update_saml_account(&self, a: &SamlAccount) -> Result<()> {
+        let done = sqlx::query("UPDATE sp_saml_accounts SET role_id = ?, description = ? WHERE account_id = ? AND name = ?")
+            .bind(&a.role_id)
+            .bind(&a.description)
+            .bind(&a.account_id)
+            .bind(&a.name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "SAML account", &a.name)
+    }
+
+    async fn remove_saml_account(&self, account_id: &str, name: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sp_saml_accounts WHERE account_id = ? AND name = ?")
+            .bind(account_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "SAML account", name)
+    }
+
     async fn create_account(&self, a: &Account, roles: &[AccountRole]) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query("INSERT INTO sp_accounts (id, name, created_at) VALUES (?, ?, ?)")
@@ -285,13 +414,32 @@ impl SpIdpStore for SqliteStore {
     }
 
     async fn remove_mapping(&self, account_id: &str, group: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sp_group_mappings WHERE account_id = ? AND group_name = ?")
+        let done =
+            sqlx::query("DELETE FROM sp_group_mappings WHERE account_id = ? AND group_name = ?")
+                .bind(account_id)
+                .bind(group)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+        found(done.rows_affected(), "mapping", group)
+    }
+
+    async fn set_mapping_role(
+        &self,
+        account_id: &str,
+        group: &str,
+        role_id: &str,
+        role_name: &str,
+    ) -> Result<()> {
+        let done = sqlx::query("UPDATE sp_group_mappings SET role_id = ?, role_name = ? WHERE account_id = ? AND group_name = ?")
+            .bind(role_id)
+            .bind(role_name)
             .bind(account_id)
             .bind(group)
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
-        Ok(())
+        found(done.rows_affected(), "mapping", group)
     }
 
     async fn mappings(&self, idp_id: &str) -> Result<Vec<GroupMapping>> {

@@ -104,3 +104,9 @@ async fn sqlite_conforms_for_second_factors_sealed_and_plain() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_conforms_for_day2_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    symbolon_store_conformance::sp_day2(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
+}

@@ -288,3 +288,13 @@ pub fn api_key_row(r: &impl Columns) -> Result<ApiKey> {
         revoked: r.flag("revoked")?,
     })
 }
+
+/// `Ok` when a write touched a row, else `NotFound(what, key)`: how every backend reports an
+/// update or delete of something that is not there.
+pub fn found(rows_affected: u64, what: &'static str, key: &str) -> Result<()> {
+    if rows_affected == 0 {
+        Err(crate::StoreError::NotFound(what, key.to_string()))
+    } else {
+        Ok(())
+    }
+}

@@ -148,6 +148,12 @@ pub trait AccountStore {
     ) -> impl Future<Output = Result<()>> + Send;
     fn accounts(&self) -> impl Future<Output = Result<Vec<Account>>> + Send;
     fn account(&self, id: &str) -> impl Future<Output = Result<Option<Account>>> + Send;
+    /// Rename an account; `NotFound` when there is none.
+    fn rename_account(&self, id: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Delete an account and everything of it (roles, users, SAML accounts, identity providers
+    /// with their mappings, SAML users, traces, API keys, the audit log), in one transaction;
+    /// `NotFound` when there is none.
+    fn delete_account(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn create_account_role(&self, role: &AccountRole) -> impl Future<Output = Result<()>> + Send;
     fn account_roles(
         &self,
@@ -159,6 +165,14 @@ pub trait AccountStore {
         account_id: &str,
         role_id: &str,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Rename a role, and the name its mappings show, in one transaction; `NotFound` when the
+    /// account has no such role, `Conflict` when the name is taken.
+    fn rename_account_role(
+        &self,
+        account_id: &str,
+        role_id: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn create_native_user(
         &self,
         user: &NativeUser,
@@ -169,7 +183,35 @@ pub trait AccountStore {
         &self,
         email: &str,
     ) -> impl Future<Output = Result<Vec<(NativeUser, String)>>> + Send;
+    /// The native users of an account, by email.
+    fn native_users(
+        &self,
+        account_id: &str,
+    ) -> impl Future<Output = Result<Vec<NativeUser>>> + Send;
+    /// Remove a native user unless it is the account's last master administrator (checked in
+    /// the same statement). `Ok(false)` when the user exists but is the last master
+    /// administrator; `NotFound` when there is no such user.
+    fn remove_native_user(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Replace a native user's password hash; `NotFound` when there is no such user.
+    fn set_native_password(
+        &self,
+        account_id: &str,
+        id: &str,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn add_saml_account(&self, a: &SamlAccount) -> impl Future<Output = Result<()>> + Send;
+    /// Change a SAML account's role and description; `NotFound` when there is none.
+    fn update_saml_account(&self, a: &SamlAccount) -> impl Future<Output = Result<()>> + Send;
+    /// Remove a SAML account; `NotFound` when there is none.
+    fn remove_saml_account(
+        &self,
+        account_id: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn saml_accounts(
         &self,
         account_id: &str,
@@ -190,10 +232,19 @@ pub trait SpIdpStore {
     ) -> impl Future<Output = Result<Vec<IdpConfig>>> + Send;
     /// Add a mapping; a group already mapped in the account is a `Conflict`.
     fn add_mapping(&self, m: &GroupMapping) -> impl Future<Output = Result<()>> + Send;
+    /// Remove the mapping of a group; `NotFound` when the group is not mapped.
     fn remove_mapping(
         &self,
         account_id: &str,
         group: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Point a mapped group at another role; `NotFound` when the group is not mapped.
+    fn set_mapping_role(
+        &self,
+        account_id: &str,
+        group: &str,
+        role_id: &str,
+        role_name: &str,
     ) -> impl Future<Output = Result<()>> + Send;
     fn mappings(&self, idp_id: &str) -> impl Future<Output = Result<Vec<GroupMapping>>> + Send;
 }

@@ -49,6 +49,52 @@ pub enum IdpCmd {
         group: String,
         role: String,
     },
+    /// Point a mapped group at another role (also repairs a mapping to a deleted role).
+    RemapGroup {
+        #[arg(long)]
+        account: String,
+        idp: String,
+        group: String,
+        role: String,
+    },
+    /// Remove the mapping of a group.
+    UnmapGroup {
+        #[arg(long)]
+        account: String,
+        idp: String,
+        group: String,
+    },
+    /// The group -> role mappings of an identity provider (a deleted role is marked).
+    Mappings {
+        #[arg(long)]
+        account: String,
+        idp: String,
+    },
+    /// Rename an identity provider or change its description.
+    Rename {
+        #[arg(long)]
+        account: String,
+        idp: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Replace an identity provider's metadata (a certificate rollover, a moved endpoint); the
+    /// profile and mappings stay.
+    ReplaceMetadata {
+        #[arg(long)]
+        account: String,
+        idp: String,
+        #[arg(long)]
+        metadata: PathBuf,
+    },
+    /// Delete an identity provider and its group mappings.
+    Delete {
+        #[arg(long)]
+        account: String,
+        idp: String,
+    },
 }
 
 pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> Result<(), String> {
@@ -131,6 +177,93 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
                 .await
                 .map_err(e)?;
             println!("group {group} -> role {role}");
+        }
+        IdpCmd::RemapGroup {
+            account,
+            idp,
+            group,
+            role,
+        } => {
+            let id = account_id(s, &account).await?;
+            if symbolon_sp::remap_group(s, &actor, &id, &idp, &group, &role, now)
+                .await
+                .map_err(e)?
+            {
+                println!("group {group} -> role {role}");
+            } else {
+                println!("group {group} already maps to {role}; nothing changed");
+            }
+        }
+        IdpCmd::UnmapGroup {
+            account,
+            idp,
+            group,
+        } => {
+            let id = account_id(s, &account).await?;
+            symbolon_sp::unmap_group(s, &actor, &id, &idp, &group, now)
+                .await
+                .map_err(e)?;
+            println!("mapping of group {group} removed");
+        }
+        IdpCmd::Mappings { account, idp } => {
+            let id = account_id(s, &account).await?;
+            let c = symbolon_sp::idp_named(s, &id, &idp).await.map_err(e)?;
+            let roles = s.account_roles(&id).await.map_err(st)?;
+            for m in s.mappings(&c.id).await.map_err(st)? {
+                let live = roles.iter().any(|r| r.id == m.role_id);
+                println!(
+                    "{}\t{}{}",
+                    m.group,
+                    m.role_name,
+                    if live { "" } else { "\t(deleted role)" }
+                );
+            }
+        }
+        IdpCmd::Rename {
+            account,
+            idp,
+            name,
+            description,
+        } => {
+            let id = account_id(s, &account).await?;
+            let c = symbolon_sp::idp_named(s, &id, &idp).await.map_err(e)?;
+            let new_name = name.unwrap_or_else(|| c.name.clone());
+            let description = description.or(c.description);
+            let c = symbolon_sp::rename_idp(
+                s,
+                &actor,
+                &id,
+                &idp,
+                &new_name,
+                description.as_deref(),
+                now,
+            )
+            .await
+            .map_err(e)?;
+            println!("identity provider {} saved", c.name);
+        }
+        IdpCmd::ReplaceMetadata {
+            account,
+            idp,
+            metadata,
+        } => {
+            let id = account_id(s, &account).await?;
+            let xml =
+                std::fs::read(&metadata).map_err(|err| format!("{}: {err}", metadata.display()))?;
+            let summary = symbolon_sp::replace_idp_metadata(s, &actor, &id, &idp, &xml, now)
+                .await
+                .map_err(e)?;
+            println!("metadata of {idp} replaced");
+            for c in summary.certificates {
+                println!("certificate: {c}");
+            }
+        }
+        IdpCmd::Delete { account, idp } => {
+            let id = account_id(s, &account).await?;
+            symbolon_sp::delete_idp(s, &actor, &id, &idp, now)
+                .await
+                .map_err(e)?;
+            println!("identity provider {idp} deleted");
         }
     }
     Ok(())

@@ -22,6 +22,13 @@ pub enum RoleCmd {
         #[arg(long)]
         account: String,
     },
+    /// Rename a custom role (built-in roles keep their names); mappings follow it.
+    Rename {
+        #[arg(long)]
+        account: String,
+        name: String,
+        new_name: String,
+    },
 }
 
 pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: RoleCmd) -> Result<(), String> {
@@ -43,6 +50,17 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: RoleCmd) -> 
                 .await
                 .map_err(e)?;
             println!("role {name} deleted");
+        }
+        RoleCmd::Rename {
+            account,
+            name,
+            new_name,
+        } => {
+            let id = account_id(s, &account).await?;
+            symbolon_sp::rename_role(s, &actor, &id, &name, &new_name, now)
+                .await
+                .map_err(e)?;
+            println!("role {name} is now {}", new_name.trim());
         }
         RoleCmd::List { account } => {
             let id = account_id(s, &account).await?;

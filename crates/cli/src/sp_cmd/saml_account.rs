@@ -17,6 +17,28 @@ pub enum SamlAccountCmd {
         #[arg(long)]
         description: Option<String>,
     },
+    /// The account's SAML accounts: name, role, description (and a warning for a master
+    /// administrator's email).
+    List {
+        #[arg(long)]
+        account: String,
+    },
+    /// Change a SAML account's role and/or description.
+    Edit {
+        #[arg(long)]
+        account: String,
+        name: String,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Remove a SAML account (offboarding).
+    Remove {
+        #[arg(long)]
+        account: String,
+        name: String,
+    },
 }
 
 pub(super) async fn run<S: symbolon_store::sp::SpStore>(
@@ -34,7 +56,7 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(
             description,
         } => {
             let id = account_id(s, &account).await?;
-            symbolon_sp::add_saml_account(
+            let warning = symbolon_sp::add_saml_account(
                 s,
                 &actor,
                 &id,
@@ -45,7 +67,60 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(
             )
             .await
             .map_err(e)?;
+            if let Some(w) = warning {
+                eprintln!("warning: {w}");
+            }
             println!("SAML account {name} added");
+        }
+        SamlAccountCmd::List { account } => {
+            let id = account_id(s, &account).await?;
+            for v in symbolon_sp::saml_account_views(s, &id).await.map_err(e)? {
+                println!(
+                    "{}\t{}\t{}{}",
+                    v.account.name,
+                    v.role.as_deref().unwrap_or("(deleted role)"),
+                    v.account.description.as_deref().unwrap_or(""),
+                    if v.master_conflict {
+                        "\t(master administrator: SSO refused)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        SamlAccountCmd::Edit {
+            account,
+            name,
+            role,
+            description,
+        } => {
+            if role.is_none() && description.is_none() {
+                return Err("give --role and/or --description".into());
+            }
+            let id = account_id(s, &account).await?;
+            let changed = symbolon_sp::edit_saml_account(
+                s,
+                &actor,
+                &id,
+                &name,
+                role.as_deref(),
+                description.as_deref(),
+                now,
+            )
+            .await
+            .map_err(e)?;
+            if changed {
+                println!("SAML account {name} saved");
+            } else {
+                println!("SAML account {name} unchanged");
+            }
+        }
+        SamlAccountCmd::Remove { account, name } => {
+            let id = account_id(s, &account).await?;
+            symbolon_sp::remove_saml_account(s, &actor, &id, &name, now)
+                .await
+                .map_err(e)?;
+            println!("SAML account {name} removed");
         }
     }
     Ok(())

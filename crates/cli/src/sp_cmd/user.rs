@@ -23,6 +23,25 @@ pub enum UserCmd {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// The account's native users.
+    List {
+        #[arg(long)]
+        account: String,
+    },
+    /// Set a native user's password; the new password is read from standard input.
+    ResetPassword {
+        #[arg(long)]
+        account: String,
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove a native user (the last master administrator cannot be removed).
+    Remove {
+        #[arg(long)]
+        account: String,
+        email: String,
+    },
 }
 
 pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: UserCmd) -> Result<(), String> {
@@ -62,6 +81,50 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: UserCmd) -> 
             .await
             .map_err(e)?;
             println!("user {email} added");
+        }
+        UserCmd::List { account } => {
+            let id = account_id(s, &account).await?;
+            for u in symbolon_sp::native_users(s, &id).await.map_err(e)? {
+                println!(
+                    "{}\t{}\t{}",
+                    u.email,
+                    if u.master { "master" } else { "user" },
+                    u.display_name.unwrap_or_default()
+                );
+            }
+        }
+        UserCmd::ResetPassword {
+            account,
+            email,
+            password_stdin,
+        } => {
+            if !password_stdin {
+                return Err("give the password on standard input with --password-stdin".into());
+            }
+            let mut pw = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut pw)
+                .map_err(|e| e.to_string())?;
+            let id = account_id(s, &account).await?;
+            symbolon_sp::reset_native_password(
+                s,
+                &actor,
+                &id,
+                &email,
+                pw.trim_end_matches(['\r', '\n']),
+                now,
+            )
+            .await
+            .map_err(e)?;
+            println!("password of {email} reset");
+        }
+        UserCmd::Remove { account, email } => {
+            let id = account_id(s, &account).await?;
+            symbolon_sp::remove_native_user(s, &actor, &id, &email, now)
+                .await
+                .map_err(e)?;
+            println!("user {email} removed");
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    Admin, Field, FormSpec, NameForm, TableQuery, check_csrf, status_for, table,
+    Admin, Field, FormSpec, NameForm, TableQuery, check_csrf, linked_table, status_for, table,
 };
 use crate::page::message;
 use crate::state::AppState;
@@ -27,18 +27,22 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
         .account_roles(&a.pair.account_id)
         .await
         .unwrap_or_default();
-    let rows = st
-        .store
-        .saml_accounts(&a.pair.account_id)
+    let rows = symbolon_sp::saml_account_views(&st.store, &a.pair.account_id)
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|s| {
-            let role = roles
-                .iter()
-                .find(|r| r.id == s.role_id)
-                .map_or("(deleted role)".to_string(), |r| r.name.clone());
-            vec![s.name, role, s.description.unwrap_or_default()]
+        .map(|v| {
+            let note = if v.master_conflict {
+                "⚠ A master administrator's email: single sign-on as this name is always refused."
+            } else {
+                ""
+            };
+            vec![
+                v.account.name,
+                v.role.unwrap_or_else(|| "⚠ (deleted role)".to_string()),
+                v.account.description.unwrap_or_default(),
+                note.to_string(),
+            ]
         })
         .collect();
     let bad = err.is_some();
@@ -70,18 +74,19 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
             },
         ],
     };
-    table(
+    linked_table(
         a,
         status_for(bad),
         "User Accounts",
         Some(
-            "SAML accounts of this account. A SAML account may sign in through single sign-on with its role, in addition to any group mappings.",
+            "SAML accounts of this account. A SAML account may sign in through single sign-on with its role, in addition to any group mappings. Open one to change its role or description, or to remove it.",
         ),
-        vec!["Account name", "Role", "Description"],
+        vec!["Account name", "Role", "Description", "Note"],
         rows,
         sort,
         Some(form),
         notice,
+        Some("/account/saml-accounts/"),
     )
 }
 
@@ -116,21 +121,15 @@ pub(crate) async fn add_saml_account<S: SpStore>(
     )
     .await
     {
-        Ok(()) => {
-            render_saml_accounts(
-                &st,
-                &a,
-                None,
-                ("", "", ""),
-                None,
-                Some(format!(
-                    "SAML account {} added.",
-                    name.trim().to_lowercase()
-                )),
-            )
-            .await
+        Ok(warning) => {
+            let added = format!("SAML account {} added.", name.trim().to_lowercase());
+            let notice = match warning {
+                Some(w) => format!("{added} Warning: {w}."),
+                None => added,
+            };
+            render_saml_accounts(&st, &a, None, ("", "", ""), None, Some(notice)).await
         }
-        Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+        Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
             render_saml_accounts(&st, &a, None, (&name, &desc, &role), Some(m), None).await
         }
         Err(e) => message(

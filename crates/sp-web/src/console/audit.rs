@@ -53,6 +53,7 @@ pub(crate) async fn audit<S: SpStore>(
             columns: vec!["Time", "Action", "Principal", "Detail"],
             rows,
             form: None,
+            link_prefix: None,
             delete_roles: vec![],
         }
         .render(),

@@ -140,6 +140,9 @@ pub(crate) struct TablePage<'a> {
     pub(crate) form: Option<FormSpec>,
     /// Roles offered in the "Delete a role" form (the roles page only).
     pub(crate) delete_roles: Vec<String>,
+    /// When set, each row's first cell links to this prefix followed by the cell, URL-encoded
+    /// (the page of that object).
+    pub(crate) link_prefix: Option<&'static str>,
 }
 
 #[derive(Deserialize, Default)]
@@ -162,10 +165,29 @@ pub(crate) fn table(
     heading: &str,
     hint: Option<&str>,
     columns: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    sort: Option<usize>,
+    form: Option<FormSpec>,
+    notice: Option<String>,
+) -> Response {
+    linked_table(
+        a, status, heading, hint, columns, rows, sort, form, notice, None,
+    )
+}
+
+/// A table whose first cells link to each object's page (`link_prefix` + the cell).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn linked_table(
+    a: &Admin,
+    status: StatusCode,
+    heading: &str,
+    hint: Option<&str>,
+    columns: Vec<&'static str>,
     mut rows: Vec<Vec<String>>,
     sort: Option<usize>,
     form: Option<FormSpec>,
     notice: Option<String>,
+    link_prefix: Option<&'static str>,
 ) -> Response {
     sort_rows(&mut rows, sort, columns.len());
     page(
@@ -181,6 +203,7 @@ pub(crate) fn table(
             rows,
             form,
             delete_roles: vec![],
+            link_prefix,
         }
         .render(),
     )

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use symbolon_sp::{MappingProfile, SpError};
 use symbolon_store::sp::SpStore;
@@ -201,7 +201,7 @@ pub(crate) async fn add_idp<S: SpStore>(
             };
             render_idps(&st, &a, IdpInput::default(), Some(added)).await
         }
-        Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+        Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
             input.err_name = Some(m);
             render_idps(&st, &a, input, None).await
         }
@@ -386,7 +386,7 @@ pub(crate) async fn idp_action<S: SpStore>(
             if let Some(new_name) = f.idp_name.as_deref() {
                 match symbolon_sp::rename_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, new_name, f.idp_description.as_deref(), now).await {
                     Ok(c) => name = c.name,
-                    Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+                    Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
                         let errors = IdpErrors { name: Some(m), ..IdpErrors::default() };
                         return render_idp(&st, &a, &id, None, "", errors, None).await;
                     }
@@ -444,7 +444,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                     )
                     .await
                 }
-                Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+                Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
                     render_idp(&st, &a, &id, None, &group, IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
                 }
                 Err(e) => message(
@@ -455,11 +455,50 @@ pub(crate) async fn idp_action<S: SpStore>(
                 ),
             }
         }
+        Some("remap") => {
+            let group = f.group.unwrap_or_default();
+            let role = f.role.unwrap_or_default();
+            match symbolon_sp::remap_group(&st.store, &a.actor, &a.pair.account_id, &cfg.name, &group, &role, now).await {
+                Ok(_) => see_idp(&id),
+                Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
+                    render_idp(&st, &a, &id, None, "", IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
+                }
+                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+            }
+        }
+        Some("unmap") if f.confirm.as_deref() != Some("yes") => {
+            let group = f.group.unwrap_or_default();
+            page(
+                StatusCode::OK,
+                ConfirmPage {
+                    account: &a.pair.account_name,
+                    csrf: &a.session.csrf,
+                    notice: None,
+                    question: format!("Remove the mapping of group {group}?"),
+                    consequence: "Members of this group no longer get a role from it. Those with no other mapped group and no SAML account here can no longer sign in to this account through single sign-on.",
+                    verb: "Remove mapping",
+                    action: &format!("/account/idps/{id}"),
+                    cancel: &format!("/account/idps/{id}"),
+                    hidden: vec![("action", "unmap".into()), ("group", group.clone())],
+                }
+                .render(),
+            )
+        }
+        Some("unmap") => {
+            let group = f.group.unwrap_or_default();
+            match symbolon_sp::unmap_group(&st.store, &a.actor, &a.pair.account_id, &cfg.name, &group, now).await {
+                Ok(()) => see_idp(&id),
+                Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
+                    render_idp(&st, &a, &id, None, "", IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
+                }
+                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+            }
+        }
         Some("replace") => {
             let xml = f.metadata.unwrap_or_default();
             match symbolon_sp::replace_idp_metadata(&st.store, &a.actor, &a.pair.account_id, &cfg.name, xml.trim().as_bytes(), now).await {
                 Ok(sum) => render_idp(&st, &a, &id, Some(format!("Metadata replaced: {} signing certificate(s).", sum.certificates.len())), "", IdpErrors::default(), None).await,
-                Err(e @ (SpError::Invalid(_) | SpError::Conflict(_) | SpError::Metadata(_))) => {
+                Err(e @ (SpError::Invalid(_) | SpError::Conflict(_) | SpError::NotFound(_) | SpError::Metadata(_))) => {
                     let errors = IdpErrors { metadata: Some(format!("{e}. Nothing was changed.")), ..IdpErrors::default() };
                     render_idp(&st, &a, &id, None, "", errors, None).await
                 }
@@ -482,7 +521,7 @@ pub(crate) async fn idp_action<S: SpStore>(
             .render(),
         ),
         Some("delete") => match symbolon_sp::delete_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, now).await {
-            Ok(()) => render_idps(&st, &a, IdpInput::default(), None).await,
+            Ok(()) => axum::response::Redirect::to("/account/idps").into_response(),
             Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
         },
         Some("test") => {
@@ -546,4 +585,9 @@ pub(crate) async fn idp_action<S: SpStore>(
             vec![],
         ),
     }
+}
+
+/// After a change: back to the identity provider's page (post/redirect/get).
+fn see_idp(id: &str) -> Response {
+    axum::response::Redirect::to(&format!("/account/idps/{id}")).into_response()
 }

@@ -4,7 +4,8 @@ use crate::console::accounts::{add_saml_account, saml_accounts, saml_users};
 use crate::console::audit::{audit, audit_export, failed};
 use crate::console::common::css;
 use crate::console::idps::{add_idp, idp, idp_action, idps};
-use crate::console::roles::{add_role, delete_role, roles};
+use crate::console::roles::{add_role, delete_role, rename_role, roles};
+use crate::console::saml_account::{saml_account, saml_account_action};
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
@@ -15,6 +16,7 @@ mod audit;
 mod common;
 mod idps;
 mod roles;
+mod saml_account;
 
 pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
     Router::new()
@@ -23,9 +25,14 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         .route("/account/idps/{id}", get(idp::<S>).post(idp_action::<S>))
         .route("/account/roles", get(roles::<S>).post(add_role::<S>))
         .route("/account/roles/delete", post(delete_role::<S>))
+        .route("/account/roles/rename", post(rename_role::<S>))
         .route(
             "/account/saml-accounts",
             get(saml_accounts::<S>).post(add_saml_account::<S>),
+        )
+        .route(
+            "/account/saml-accounts/{name}",
+            get(saml_account::<S>).post(saml_account_action::<S>),
         )
         .route("/account/saml-users", get(saml_users::<S>))
         .route("/account/audit", get(audit::<S>))

@@ -1,4 +1,5 @@
-//! Roles of an account: the list, adding and deleting one (after a confirmation).
+//! Roles of an account: the list, adding, renaming and deleting a custom one (after a
+//! confirmation). Built-in roles stay as they are.
 
 #![allow(clippy::result_large_err)]
 
@@ -38,7 +39,12 @@ pub(crate) async fn role_rows<S: SpStore>(
             ]
         })
         .collect();
-    (rows, roles.into_iter().map(|r| r.name).collect())
+    let custom = roles
+        .into_iter()
+        .filter(|r| !r.builtin)
+        .map(|r| r.name)
+        .collect();
+    (rows, custom)
 }
 
 pub(crate) async fn render_roles<S: SpStore>(
@@ -72,11 +78,12 @@ pub(crate) async fn render_roles<S: SpStore>(
             csrf: &a.session.csrf,
             notice,
             heading: "Roles",
-            hint: Some("Built-in roles come with every account. Deleting a role leaves group mappings to it in place, marked, so that you can see what to fix."),
+            hint: Some("Built-in roles come with every account and cannot be renamed or deleted. Renaming a custom role keeps its mappings and SAML accounts; deleting one leaves group mappings to it in place, marked, so that you can see what to fix."),
             filters: vec![],
             columns: vec!["Role", "Kind"],
             rows,
             form: Some(form),
+            link_prefix: None,
             delete_roles: names,
         }
         .render(),
@@ -120,7 +127,7 @@ pub(crate) async fn add_role<S: SpStore>(
             )
             .await
         }
-        Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+        Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
             render_roles(&st, &a, None, &name, Some(m), None).await
         }
         Err(e) => message(
@@ -178,6 +185,40 @@ pub(crate) async fn delete_role<S: SpStore>(
             )
             .await
         }
+        Err(e) => render_roles(&st, &a, None, "", None, Some(e.to_string())).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct RenameForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) new_name: Option<String>,
+}
+
+pub(crate) async fn rename_role<S: SpStore>(
+    State(st): State<AppState<S>>,
+    a: Admin,
+    Form(f): Form<RenameForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&a, f.csrf.as_deref()) {
+        return r;
+    }
+    let name = f.name.unwrap_or_default();
+    let new_name = f.new_name.unwrap_or_default();
+    match symbolon_sp::rename_role(
+        &st.store,
+        &a.actor,
+        &a.pair.account_id,
+        &name,
+        &new_name,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(_) => axum::response::IntoResponse::into_response(axum::response::Redirect::to(
+            "/account/roles",
+        )),
         Err(e) => render_roles(&st, &a, None, "", None, Some(e.to_string())).await,
     }
 }
