@@ -1,0 +1,247 @@
+"""Day-2 administration of the service provider (issue 17), end to end over HTTP on 127.0.0.1
+with our IdP: group mappings changed and removed (CLI, REST, console), SAML accounts edited and
+removed, custom roles renamed, built-in roles kept, native users reset and removed (never the
+last master administrator), accounts renamed and deleted; each change in the audit log, nothing
+logged for a change that changes nothing; the profile of the account the user enters."""
+import json
+import re
+import urllib.parse
+
+import requests
+
+from test_idp_server import form
+from test_sp_server import env, idp_sign_in  # noqa: F401  (the module's own SP + IdP)
+
+
+def audit(sp, account):
+    return [json.loads(l) for l in sp.cli("audit", "export", "--account", account).splitlines()]
+
+
+def admin_lines(sp, account):
+    return [a["detail"] for a in audit(sp, account) if a["action"] == "Admin"]
+
+
+def acs(idp, sp, user):
+    action, b64 = idp_sign_in(idp, user)
+    b = requests.Session()
+    return b, b.post(action, data={"SAMLResponse": b64}, timeout=30)
+
+
+def test_the_profile_of_the_account_entered_is_used(env):
+    idp, sp, _, _ = env
+    # Dev reads no locale and no time zone; Prod reads both. alice (locale ja, Asia/Tokyo) in
+    # Dev must see English and UTC, in Prod Japanese and JST, from one sign-in.
+    sp.cli("idp", "profile", "--account", "Acme Dev", "Multi-Pass", "--role-attribute", "groups", "--name-attribute", "displayName")
+    try:
+        b, r = acs(idp, sp, "alice")
+        assert r.url.endswith("/pick"), r.text[:300]
+        picks = dict((label.split(" · ")[0], i) for i, label in re.findall(r'name="pair" value="(\d+)"><button type="submit">([^<]+)</button>', r.text))
+        csrf = form(r.text, "/pick")["fields"]["csrf"]
+        dev = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": picks["Acme Dev"]}, timeout=10)
+        assert '<dd id="account">Acme Dev</dd>' in dev.text and 'lang="en"' in dev.text
+        assert re.search(r'<dd id="signed-in-at">[^<]+ UTC</dd>', dev.text), "Dev reads no time zone"
+        prod = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": picks["Acme Prod"]}, timeout=10)
+        assert '<dd id="account">Acme Prod</dd>' in prod.text and 'lang="ja"' in prod.text
+        assert re.search(r'<dd id="signed-in-at">[^<]+ JST</dd>', prod.text)
+    finally:
+        sp.cli("idp", "profile", "--account", "Acme Dev", "Multi-Pass", "--role-attribute", "groups", "--name-attribute", "displayName",
+               "--locale-attribute", "locale", "--timezone-attribute", "timezone")
+
+
+def test_a_deleted_role_is_repaired_by_remapping_and_the_mapping_removed(env):
+    idp, sp, _, _ = env
+    sp.cli("role", "add", "--account", "Acme Dev", "Late shift")
+    sp.cli("idp", "map-group", "--account", "Acme Dev", "Multi-Pass", "/ops", "Late shift", ok=False)  # may exist already
+    sp.cli("idp", "remap-group", "--account", "Acme Dev", "Multi-Pass", "/ops", "Late shift")
+    sp.cli("role", "delete", "--account", "Acme Dev", "Late shift")
+    assert "/ops\tLate shift\t(deleted role)" in sp.cli("idp", "mappings", "--account", "Acme Dev", "Multi-Pass")
+    _, r = acs(idp, sp, "dave")
+    assert r.status_code == 403 and "roles that were deleted" in r.text
+    # Remapping (refused before this issue as "already mapped") lets dave in again.
+    before = len(admin_lines(sp, "Acme Dev"))
+    sp.cli("idp", "remap-group", "--account", "Acme Dev", "Multi-Pass", "/ops", "Read Only")
+    lines = admin_lines(sp, "Acme Dev")
+    assert len(lines) == before + 1 and "changed the role of group /ops from Late shift to Read Only" in lines[-1]
+    _, r = acs(idp, sp, "dave")
+    assert r.status_code == 200 and '<dd id="role">Read Only</dd>' in r.text, r.text[:400]
+    # The same role again changes nothing and records nothing.
+    out = sp.cli("idp", "remap-group", "--account", "Acme Dev", "Multi-Pass", "/ops", "read only")
+    assert "nothing changed" in out and len(admin_lines(sp, "Acme Dev")) == before + 1
+    # Removing the mapping: dave is refused again.
+    sp.cli("idp", "unmap-group", "--account", "Acme Dev", "Multi-Pass", "/ops")
+    assert "/ops" not in sp.cli("idp", "mappings", "--account", "Acme Dev", "Multi-Pass")
+    assert "removed the mapping of group /ops" in admin_lines(sp, "Acme Dev")[-1]
+    _, r = acs(idp, sp, "dave")
+    assert r.status_code == 403 and "No access" in r.text
+    sp.cli("idp", "map-group", "--account", "Acme Dev", "Multi-Pass", "/ops", "Read Only")
+
+
+def test_cli_verbs_refuse_what_does_not_exist_with_exit_1(env):
+    _, sp, _, _ = env
+    for args, words in [
+        (("idp", "unmap-group", "--account", "Acme Dev", "Multi-Pass", "/nope"), "not mapped"),
+        (("idp", "remap-group", "--account", "Acme Dev", "Multi-Pass", "/nope", "Read Only"), "not mapped"),
+        (("idp", "remap-group", "--account", "Acme Dev", "Multi-Pass", "/eng", "No Such Role"), "no role"),
+        (("idp", "unmap-group", "--account", "Acme Dev", "No IdP", "/eng"), "no identity provider"),
+        (("saml-account", "remove", "--account", "Acme Dev", "nobody@corp.test"), "no SAML account"),
+        (("saml-account", "edit", "--account", "Acme Dev", "nobody@corp.test", "--role", "Auditor"), "no SAML account"),
+        (("account", "delete", "No Such Account", "--yes"), "no account"),
+        (("role", "delete", "--account", "Acme Dev", "Full Access"), "built-in role"),
+        (("role", "rename", "--account", "Acme Dev", "Auditor", "Auditors"), "built-in role"),
+        (("user", "remove", "--account", "Acme Dev", "nobody@corp.test"), "no user"),
+    ]:
+        out = sp.cli(*args, ok=False)
+        assert out.returncode == 1 and words in out.stderr, (args, out.stderr)
+
+
+def test_saml_accounts_are_edited_removed_and_master_emails_flagged(env):
+    idp, sp, _, _ = env
+    # carol is a master administrator of Prod: her SAML account there is flagged.
+    assert "carol@corp.test\tFull Access\t\t(master administrator: SSO refused)" in sp.cli("saml-account", "list", "--account", "Acme Prod")
+    out = sp.cli("saml-account", "add", "--account", "Acme Prod", "CAROL2@corp.test", "--role", "Auditor", ok=False)
+    assert out.returncode == 0 and "warning" not in out.stderr
+    sp.cli("user", "add", "--account", "Acme Prod", "carol2@corp.test", "--master", "--password-stdin", stdin="carol2 native pw\n")
+    out = sp.cli("saml-account", "add", "--account", "Acme Prod", "carol2@corp.test", "--role", "Auditor", ok=False)
+    assert out.returncode == 1 and "already a SAML account" in out.stderr
+    out = sp.cli("saml-account", "add", "--account", "Acme Dev", "carol@corp.test", "--role", "Auditor", ok=False)
+    assert out.returncode == 1
+    # Edit: the role and the description; nothing recorded when nothing changes.
+    before = len(admin_lines(sp, "Acme Dev"))
+    sp.cli("saml-account", "edit", "--account", "Acme Dev", "carol@corp.test", "--role", "Read Only", "--description", "reads dev")
+    assert "carol@corp.test\tRead Only\treads dev" in sp.cli("saml-account", "list", "--account", "Acme Dev")
+    lines = admin_lines(sp, "Acme Dev")
+    assert len(lines) == before + 1 and "role Auditor -> Read Only" in lines[-1] and "reads dev" in lines[-1]
+    assert "unchanged" in sp.cli("saml-account", "edit", "--account", "Acme Dev", "CAROL@corp.test", "--role", "Read Only")
+    assert len(admin_lines(sp, "Acme Dev")) == before + 1
+    b, r = acs(idp, sp, "carol")
+    assert '<dd id="account">Acme Dev</dd>' in r.text and '<dd id="role">Read Only</dd>' in r.text
+    # Remove (offboarding): carol is then refused at Dev (and Prod refuses its master through SSO).
+    sp.cli("saml-account", "remove", "--account", "Acme Dev", "carol@corp.test")
+    assert "removed SAML account carol@corp.test" in admin_lines(sp, "Acme Dev")[-1]
+    _, r = acs(idp, sp, "carol")
+    assert r.status_code == 403 and "No access" in r.text
+    sp.cli("saml-account", "add", "--account", "Acme Dev", "carol@corp.test", "--role", "Auditor", "--description", "audits dev")
+
+
+def test_roles_rename_and_native_users(env):
+    _, sp, _, _ = env
+    sp.cli("role", "add", "--account", "Acme Prod", "Temp")
+    sp.cli("idp", "map-group", "--account", "Acme Prod", "Multi-Pass", "/temp", "Temp")
+    sp.cli("role", "rename", "--account", "Acme Prod", "Temp", "Contractors")
+    assert "/temp\tContractors" in sp.cli("idp", "mappings", "--account", "Acme Prod", "Multi-Pass")
+    out = sp.cli("role", "rename", "--account", "Acme Prod", "Contractors", "Full Access", ok=False)
+    assert out.returncode == 1 and "already has a role" in out.stderr
+    sp.cli("idp", "unmap-group", "--account", "Acme Prod", "Multi-Pass", "/temp")
+    sp.cli("role", "delete", "--account", "Acme Prod", "Contractors")
+    # Native users: a fresh account with two masters; one may go, the last may not.
+    acc = sp.cli("account", "create", "Scratch").strip()
+    for who in ("m1@scratch.test", "m2@scratch.test"):
+        sp.cli("user", "add", "--account", acc, who, "--master", "--password-stdin", stdin="scratch pw 123\n")
+    sp.cli("user", "reset-password", "--account", acc, "m1@scratch.test", "--password-stdin", stdin="new scratch pw\n")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    r = s.post(f"{sp.base}/login", data={**f["fields"], "email": "m1@scratch.test", "password": "new scratch pw"}, timeout=30)
+    assert '<dd id="account">Scratch</dd>' in r.text
+    sp.cli("user", "remove", "--account", acc, "m2@scratch.test")
+    out = sp.cli("user", "remove", "--account", acc, "m1@scratch.test", ok=False)
+    assert out.returncode == 1 and "last master administrator" in out.stderr
+    assert sp.cli("user", "list", "--account", acc).startswith("m1@scratch.test\tmaster")
+
+
+def test_rest_api_changes_and_removes(env):
+    _, sp, ids, _ = env
+    key = sp.cli("api-key", "create", "--account", "Acme Dev", "--name", "day2").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {key}"
+    base = f"{sp.base}/api/v1"
+    idp_id = next(i["id"] for i in api.get(f"{base}/identity-providers", timeout=10).json() if i["name"] == "Multi-Pass")
+    group = urllib.parse.quote("/eng", safe="")
+    m = f"{base}/identity-providers/{idp_id}/mappings/{group}"
+    assert api.put(m, json={"role": "Auditor"}, timeout=10).status_code == 204
+    assert {"group": "/eng", "role": "Auditor", "roleDeleted": False} in api.get(f"{base}/identity-providers/{idp_id}/mappings", timeout=10).json()
+    assert api.put(m, json={"role": "Read Only"}, timeout=10).status_code == 204
+    assert api.put(m, json={"role": "No Such"}, timeout=10).status_code == 404
+    assert api.put(m, json={"role": "Read Only", "extra": 1}, timeout=10).status_code in (400, 422)
+    assert api.delete(f"{base}/identity-providers/{idp_id}/mappings/{urllib.parse.quote('/nope', safe='')}", timeout=10).status_code == 404
+    # Another account's identity provider is not there for this key.
+    prod_idp = next(l.split("\t")[0] for l in sp.cli("idp", "list", "--account", "Acme Prod").splitlines() if "\tMulti-Pass\t" in l)
+    assert api.put(f"{base}/identity-providers/{prod_idp}/mappings/{group}", json={"role": "Auditor"}, timeout=10).status_code == 404
+    assert api.delete(f"{base}/identity-providers/{prod_idp}", timeout=10).status_code == 404
+    # The identity provider: description and profile; absent fields stay.
+    r = api.patch(f"{base}/identity-providers/{idp_id}", json={"description": "MPAS (dev)"}, timeout=10)
+    assert r.status_code == 200 and r.json()["description"] == "MPAS (dev)" and r.json()["roleAttribute"] == "groups"
+    # SAML accounts.
+    assert api.post(f"{base}/saml-accounts", json={"name": "tmp@corp.test", "role": "Read Only"}, timeout=10).status_code == 201
+    assert api.patch(f"{base}/saml-accounts/tmp@corp.test", json={"role": "Auditor"}, timeout=10).status_code == 204
+    assert {"name": "tmp@corp.test", "role": "Auditor", "description": None} in api.get(f"{base}/saml-accounts", timeout=10).json()
+    assert api.delete(f"{base}/saml-accounts/tmp@corp.test", timeout=10).status_code == 204
+    assert api.delete(f"{base}/saml-accounts/tmp@corp.test", timeout=10).status_code == 404
+    # Roles: built-in ones stay.
+    assert api.delete(f"{base}/roles/Full%20Access", timeout=10).status_code == 400
+    assert api.post(f"{base}/roles", json={"name": "Ephemeral"}, timeout=10).status_code == 201
+    assert api.patch(f"{base}/roles/Ephemeral", json={"name": "Fleeting"}, timeout=10).status_code == 204
+    assert api.delete(f"{base}/roles/Fleeting", timeout=10).status_code == 204
+    # The account's name.
+    assert api.put(f"{base}/account/name", json={"name": "Acme Dev"}, timeout=10).status_code == 204
+    details = [a["detail"] for a in api.get(f"{base}/audit", timeout=10).json() if a["action"] == "Admin"]
+    assert not any("renamed the account" in d for d in details), "an unchanged name records nothing"
+    assert any("changed the role of group /eng from Read Only to Auditor" in d for d in details)
+
+
+def test_account_console_remaps_and_removes(env):
+    idp, sp, _, _ = env
+    sp.cli("user", "add", "--account", "Acme Dev", "admin@dev.test", "--master", "--password-stdin", stdin="dev admin pw 1\n")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    s.post(f"{sp.base}/login", data={**f["fields"], "email": "admin@dev.test", "password": "dev admin pw 1"}, timeout=30)
+    idp_id = next(l.split("\t")[0] for l in sp.cli("idp", "list", "--account", "Acme Dev").splitlines() if "\tMulti-Pass\t" in l)
+    page = s.get(f"{sp.base}/account/idps/{idp_id}", timeout=10)
+    assert "Change role" in page.text and "Remove…" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    post = lambda data: s.post(f"{sp.base}/account/idps/{idp_id}", data={"csrf": csrf, **data}, timeout=10, allow_redirects=False)
+    r = post({"action": "remap", "group": "/ops", "role": "Auditor"})
+    assert r.status_code == 303 and r.headers["location"] == f"/account/idps/{idp_id}"
+    assert "/ops\tAuditor" in sp.cli("idp", "mappings", "--account", "Acme Dev", "Multi-Pass")
+    r = post({"action": "unmap", "group": "/ops"})
+    assert r.status_code == 200 and "Remove the mapping of group /ops?" in r.text
+    assert "/ops" in sp.cli("idp", "mappings", "--account", "Acme Dev", "Multi-Pass"), "nothing before confirmation"
+    assert post({"action": "unmap", "group": "/ops", "confirm": "yes"}).status_code == 303
+    assert "/ops" not in sp.cli("idp", "mappings", "--account", "Acme Dev", "Multi-Pass")
+    assert post({"action": "unmap", "group": "/ops", "confirm": "yes"}).status_code == 400
+    sp.cli("idp", "map-group", "--account", "Acme Dev", "Multi-Pass", "/ops", "Read Only")
+    # SAML accounts: the page of one, edit, remove after confirmation.
+    lst = s.get(f"{sp.base}/account/saml-accounts", timeout=10)
+    assert 'href="/account/saml-accounts/carol%40corp%2Etest"' in lst.text or 'href="/account/saml-accounts/carol%40corp.test"' in lst.text
+    one = s.get(f"{sp.base}/account/saml-accounts/carol@corp.test", timeout=10)
+    assert one.status_code == 200 and "Remove this SAML account" in one.text
+    r = s.post(f"{sp.base}/account/saml-accounts/carol@corp.test", data={"csrf": csrf, "action": "edit", "role": "Read Only", "description": "x"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303
+    assert "carol@corp.test\tRead Only\tx" in sp.cli("saml-account", "list", "--account", "Acme Dev")
+    r = s.post(f"{sp.base}/account/saml-accounts/carol@corp.test", data={"csrf": "forged", "action": "remove", "confirm": "yes"}, timeout=10)
+    assert r.status_code == 403
+    r = s.post(f"{sp.base}/account/saml-accounts/carol@corp.test", data={"csrf": csrf, "action": "remove", "confirm": "yes"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303 and "carol@corp.test" not in sp.cli("saml-account", "list", "--account", "Acme Dev")
+    assert s.get(f"{sp.base}/account/saml-accounts/carol@corp.test", timeout=10).status_code == 404
+    sp.cli("saml-account", "add", "--account", "Acme Dev", "carol@corp.test", "--role", "Auditor", "--description", "audits dev")
+    # Roles: only custom roles are offered for renaming or deletion.
+    roles = s.get(f"{sp.base}/account/roles", timeout=10).text
+    offered = re.findall(r'<select id="delrole" name="name">(.*?)</select>', roles, re.S)
+    assert offered and "Full Access" not in offered[0]
+
+
+def test_deleting_an_account_takes_everything_of_it(env):
+    idp, sp, ids, _ = env
+    acc = sp.cli("account", "create", "Doomed").strip()
+    sp.cli("user", "add", "--account", acc, "boss@doomed.test", "--master", "--password-stdin", stdin="doomed pw 123\n")
+    sp.cli("saml-account", "add", "--account", acc, "alice@corp.test", "--role", "Auditor")
+    out = sp.cli("account", "delete", acc, ok=False)
+    assert out.returncode == 1 and "--yes" in out.stderr and "1 native user(s), 1 SAML account(s)" in out.stderr
+    assert "Doomed" in sp.cli("account", "list")
+    out = sp.cli("account", "delete", acc, "--yes")
+    assert "deleted" in out and "Doomed" not in sp.cli("account", "list")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    r = s.post(f"{sp.base}/login", data={**f["fields"], "email": "boss@doomed.test", "password": "doomed pw 123"}, timeout=30)
+    assert r.status_code == 401
+    # The others are untouched.
+    assert "Multi-Pass" in sp.cli("idp", "list", "--account", "Acme Prod")
