@@ -3,7 +3,8 @@ Playwright) against `symbolon serve --config` on a fresh data directory: the SP 
 the IdP administrator exchange metadata through the web consoles, a user signs in at the Home URL,
 meets the account/role picker and lands in the SP in their locale and time zone; the SAML Users
 tab and the audit log show them; a master administrator is refused at SSO and signs in natively;
-deleting a mapped role warns and locks out the user mapped only to it.
+deleting a mapped role warns and locks out the user mapped only to it; on day 2 the admin remaps
+the group (the user gets in again), then removes the mapping and the user's SAML account (refused).
 
 Screenshots of the key screens go to $SYMBOLON_SCREENSHOTS (default: target/screenshots); the
 ones in docs/images were taken by this test.
@@ -324,6 +325,46 @@ def test_seed_walkthrough_in_chromium(install, browser, tmp_path):
     expect(dave.locator("main")).to_contain_text("Night shift")
     shot(dave, "user-04-deleted-role-no-access")
     dctx.close()
+
+    # Day 2: the admin repairs the mapping in the console (the group now maps to a live role) and
+    # dave gets in again; then offboarding: the mapping and dave's SAML account are removed, each
+    # after a confirmation, and dave is refused.
+    ops = sp_page.locator("section", has_text="Group to role mappings").locator("tbody tr", has_text="/ops")
+    ops.get_by_label("Role for /ops").select_option("Read Only")
+    ops.get_by_role("button", name="Change the role of /ops").click()
+    expect(sp_page.locator("section", has_text="Group to role mappings").locator("tbody tr", has_text="/ops")).to_contain_text("Read Only")
+    expect(sp_page.locator("section", has_text="Group to role mappings")).not_to_contain_text("(deleted)")
+    shot(sp_page, "sp-08-remapped")
+    dctx, dave = sso(browser, home_url, "dave")
+    expect(dave.locator("#role")).to_have_text("Read Only")
+    dctx.close()
+    admin_nav.get_by_role("link", name="User Accounts").click()
+    sp_page.get_by_label("Account name").fill("dave@corp.test")
+    sp_page.get_by_label("Role", exact=True).select_option("Auditor")
+    sp_page.get_by_role("button", name="Add").click()
+    expect(sp_page.locator(".notice")).to_contain_text("SAML account dave@corp.test added.")
+    admin_nav.get_by_role("link", name="Identity Provider").click()
+    sp_page.get_by_role("link", name="Multi-Pass").click()
+    sp_page.get_by_role("button", name="Remove the mapping of /ops").click()
+    expect(sp_page.locator("h1")).to_contain_text("Remove the mapping of group /ops?")
+    sp_page.get_by_role("button", name="Remove mapping").click()
+    expect(sp_page.locator("section", has_text="Group to role mappings").locator("tbody")).not_to_contain_text("/ops")
+    dctx, dave = sso(browser, home_url, "dave")
+    expect(dave.locator("#role")).to_have_text("Auditor")
+    dctx.close()
+    admin_nav.get_by_role("link", name="User Accounts").click()
+    sp_page.get_by_role("link", name="dave@corp.test").click()
+    expect(sp_page.locator("h1")).to_have_text("SAML account dave@corp.test")
+    sp_page.get_by_role("button", name="Remove this SAML account…").click()
+    sp_page.get_by_role("button", name="Remove SAML account").click()
+    expect(sp_page.locator("tbody")).not_to_contain_text("dave@corp.test")
+    shot(sp_page, "sp-09-offboarded")
+    dctx, dave = sso(browser, home_url, "dave")
+    expect(dave.locator("h1")).to_have_text("No access")
+    dctx.close()
+    audit_text = sp_page.request.get(sp_page.url.split("/account/")[0] + "/account/audit.jsonl").text()
+    for line in ("changed the role of group /ops from Night shift to Read Only", "removed the mapping of group /ops", "removed SAML account dave@corp.test"):
+        assert line in audit_text, line
     spa.close()
     idpa.close()
 
