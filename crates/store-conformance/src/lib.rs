@@ -8,11 +8,13 @@
 )]
 
 mod idp;
+mod idp_day2;
 mod sp;
 mod sp_day2;
 mod state;
 
 pub use idp::{credentials, idp};
+pub use idp_day2::idp_day2;
 pub use sp::{concurrent_consume, sp};
 pub use sp_day2::sp_day2;
 pub use state::{concurrent_state, state};

@@ -72,6 +72,13 @@ async fn postgres_conforms_for_the_identity_provider_and_keeps_data() {
     db.drop_db().await;
 }
 
+#[tokio::test]
+async fn postgres_conforms_for_idp_day2_changes() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::idp_day2(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_conforms_for_day2_changes() {
     let db = TestDb::new().await;

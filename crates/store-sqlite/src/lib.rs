@@ -6,6 +6,7 @@
 
 mod sp;
 mod state;
+mod idp_change;
 pub mod transfer;
 
 use std::str::FromStr;

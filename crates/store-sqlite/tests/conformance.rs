@@ -110,3 +110,8 @@ async fn sqlite_conforms_for_day2_changes() {
     let dir = tempfile::tempdir().unwrap();
     symbolon_store_conformance::sp_day2(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
 }
+
+#[tokio::test]
+async fn sqlite_conforms_for_idp_day2_changes() {
+    symbolon_store_conformance::idp_day2(SqliteStore::open("sqlite::memory:").await.unwrap()).await;
+}

@@ -569,8 +569,42 @@ pub trait StateStore {
 }
 
 /// Everything the identity provider needs.
+/// Day-2 changes of the identity provider's objects: edit a realm; delete a realm, a user, a
+/// client or groups with everything that hangs on them (in one transaction each); group
+/// membership removal and listing; renaming or moving a group with its subgroups.
+pub trait IdpChangeStore {
+    /// Change a realm's display name, enabled flag and assertion lifespan; `NotFound` when
+    /// there is no such realm.
+    fn update_realm(&self, realm: &Realm) -> impl Future<Output = Result<()>> + Send;
+    /// Delete a realm and everything of it (keys, users, clients, groups, roles, events).
+    fn delete_realm(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Delete a user with their credentials, memberships, role grants and client assignments.
+    fn delete_user(&self, realm: &str, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Delete a client with its access assignments. Persistent NameIDs stay (kept for good: a
+    /// client imported again gives its users the same pairwise identifiers).
+    fn delete_client(&self, realm: &str, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Remove a direct membership; `NotFound` when the user is not a direct member.
+    fn remove_member(&self, user_id: &str, group_id: &str)
+    -> impl Future<Output = Result<()>> + Send;
+    /// The IDs of a group's direct members.
+    fn group_member_ids(&self, group_id: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Delete groups (a group and its subgroups, as the caller lists them) with their
+    /// memberships, role grants and client assignments.
+    fn delete_groups(&self, realm: &str, ids: &[String])
+    -> impl Future<Output = Result<()>> + Send;
+    /// Give a group a new path, and its subgroups the same new prefix; `Conflict` when a path is
+    /// taken.
+    fn move_group(
+        &self,
+        realm: &str,
+        old_path: &str,
+        new_path: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
 pub trait IdpStore:
     RealmStore
+    + IdpChangeStore
     + KeyStore
     + UserStore
     + ClientStore
@@ -590,6 +624,7 @@ pub trait IdpStore:
 }
 impl<T> IdpStore for T where
     T: RealmStore
+        + IdpChangeStore
         + KeyStore
         + UserStore
         + ClientStore

@@ -1,0 +1,185 @@
+//! The identity provider's day-2 changes (`IdpChangeStore`): realm edits and deletion, user,
+//! client and group deletion with what hangs on them, membership removal, moving a group with
+//! its subgroups. Nothing of another realm or user is touched.
+
+use symbolon_store::*;
+use time::OffsetDateTime;
+
+fn t(s: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_700_000_000 + s).unwrap()
+}
+
+fn realm(name: &str) -> Realm {
+    Realm {
+        name: name.into(),
+        display_name: name.to_uppercase(),
+        enabled: true,
+        assertion_lifespan_secs: 300,
+        created_at: t(0),
+    }
+}
+
+fn user(realm: &str, id: &str) -> User {
+    User {
+        id: id.into(),
+        realm: realm.into(),
+        username: id.into(),
+        email: None,
+        first_name: None,
+        last_name: None,
+        enabled: true,
+        attributes: vec![],
+        created_at: t(1),
+    }
+}
+
+fn client(realm: &str, id: &str) -> Client {
+    Client {
+        id: id.into(),
+        realm: realm.into(),
+        client_id: format!("https://{id}.test"),
+        name: None,
+        description: None,
+        enabled: true,
+        home_url: None,
+        idp_initiated_url_name: None,
+        idp_initiated_relay_state: None,
+        name_id_format: "f".into(),
+        sign_documents: true,
+        sign_assertions: false,
+        signature_algorithm: "rsa-sha256".into(),
+        client_signature_required: false,
+        assertion_lifespan_secs: None,
+        acs: vec![],
+        slo: vec![],
+        signing_certs: vec![],
+        mappers: vec![],
+        restricted: true,
+        created_at: t(1),
+    }
+}
+
+fn not_found<T: std::fmt::Debug>(r: Result<T>) -> bool {
+    matches!(r, Err(StoreError::NotFound(..)))
+}
+
+/// Day-2 changes of the identity provider's traits. Uses realms `d2`, `d2-other`.
+pub async fn idp_day2<S: IdpStore>(s: S) {
+    for r in ["d2", "d2-other"] {
+        s.create_realm(&realm(r)).await.unwrap();
+        for u in ["ua", "ub"] {
+            s.create_user(&user(r, &format!("{r}-{u}")), Some("h")).await.unwrap();
+        }
+        s.create_client(&client(r, &format!("{r}-c"))).await.unwrap();
+        for (id, path) in [("g1", "/eng"), ("g2", "/eng/platform"), ("g3", "/engineering")] {
+            s.create_group(&Group {
+                id: format!("{r}-{id}"),
+                realm: r.into(),
+                path: path.into(),
+            })
+            .await
+            .unwrap();
+        }
+        s.add_member(&format!("{r}-ua"), &format!("{r}-g2")).await.unwrap();
+        s.add_member(&format!("{r}-ub"), &format!("{r}-g2")).await.unwrap();
+        s.grant(&format!("{r}-c"), &Assignment::User(format!("{r}-ua")))
+            .await
+            .unwrap();
+        s.grant(&format!("{r}-c"), &Assignment::Group(format!("{r}-g2")))
+            .await
+            .unwrap();
+        s.create_role(&Role {
+            id: format!("{r}-role"),
+            realm: r.into(),
+            name: "admin".into(),
+            description: None,
+        })
+        .await
+        .unwrap();
+        s.grant_role(&format!("{r}-role"), &Assignment::User(format!("{r}-ua")))
+            .await
+            .unwrap();
+        s.grant_role(&format!("{r}-role"), &Assignment::Group(format!("{r}-g2")))
+            .await
+            .unwrap();
+    }
+
+    // Realm edits.
+    let mut r = realm("d2");
+    r.display_name = "Day Two".into();
+    r.enabled = false;
+    s.update_realm(&r).await.unwrap();
+    assert_eq!(s.realm("d2").await.unwrap().unwrap(), r);
+    assert!(not_found(s.update_realm(&realm("d2-none")).await));
+
+    // Membership.
+    assert_eq!(
+        s.group_member_ids("d2-g2").await.unwrap(),
+        vec!["d2-ua".to_string(), "d2-ub".to_string()]
+    );
+    s.remove_member("d2-ub", "d2-g2").await.unwrap();
+    assert_eq!(s.group_member_ids("d2-g2").await.unwrap(), vec!["d2-ua".to_string()]);
+    assert!(not_found(s.remove_member("d2-ub", "d2-g2").await));
+
+    // A user goes with their memberships, role grants and client assignments.
+    s.delete_user("d2", "d2-ua").await.unwrap();
+    assert!(s.user_by_id("d2", "d2-ua").await.unwrap().is_none());
+    assert!(s.group_member_ids("d2-g2").await.unwrap().is_empty());
+    assert!(!s.assignments("d2-c").await.unwrap().contains(&Assignment::User("d2-ua".into())));
+    assert!(
+        !s.role_grants("d2")
+            .await
+            .unwrap()
+            .iter()
+            .any(|(_, a)| *a == Assignment::User("d2-ua".into()))
+    );
+    assert!(not_found(s.delete_user("d2", "d2-ua").await));
+    assert!(not_found(s.delete_user("d2", "d2-other-ub").await), "not across realms");
+    assert!(s.user_by_id("d2-other", "d2-other-ua").await.unwrap().is_some());
+
+    // Moving a group moves its subgroups, not a sibling that shares a prefix.
+    s.move_group("d2", "/eng", "/rnd").await.unwrap();
+    let mut paths: Vec<String> = s.groups("d2").await.unwrap().into_iter().map(|g| g.path).collect();
+    paths.sort();
+    assert_eq!(paths, ["/engineering", "/rnd", "/rnd/platform"]);
+    assert!(matches!(
+        s.move_group("d2", "/rnd", "/engineering").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(not_found(s.move_group("d2", "/nope", "/x").await));
+
+    // Groups go with their grants and assignments.
+    s.delete_groups("d2", &["d2-g1".into(), "d2-g2".into()]).await.unwrap();
+    let left: Vec<String> = s.groups("d2").await.unwrap().into_iter().map(|g| g.path).collect();
+    assert_eq!(left, ["/engineering"]);
+    assert!(s.assignments("d2-c").await.unwrap().is_empty());
+    assert!(s.role_grants("d2").await.unwrap().is_empty());
+    assert_eq!(s.role_grants("d2-other").await.unwrap().len(), 2);
+    assert!(not_found(s.delete_groups("d2", &["d2-g1".into()]).await));
+
+    // Clients.
+    s.delete_client("d2", "d2-c").await.unwrap();
+    assert!(s.clients("d2").await.unwrap().is_empty());
+    assert!(not_found(s.delete_client("d2", "d2-c").await));
+    assert!(not_found(s.delete_client("d2", "d2-other-c").await));
+
+    // A realm goes with everything of it.
+    s.record(&Event {
+        realm: "d2".into(),
+        at: t(3),
+        kind: "ADMIN".into(),
+        actor: None,
+        client_id: None,
+        detail: "x".into(),
+    })
+    .await
+    .unwrap();
+    s.delete_realm("d2").await.unwrap();
+    assert!(s.realm("d2").await.unwrap().is_none());
+    assert!(s.users("d2").await.unwrap().is_empty());
+    assert!(s.groups("d2").await.unwrap().is_empty());
+    assert!(s.events("d2", None, 10).await.unwrap().is_empty());
+    assert!(not_found(s.delete_realm("d2").await));
+    assert_eq!(s.users("d2-other").await.unwrap().len(), 2);
+    assert_eq!(s.clients("d2-other").await.unwrap().len(), 1);
+}
