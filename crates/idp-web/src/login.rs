@@ -485,6 +485,8 @@ pub(crate) async fn finish_sign_in<S: IdpStore>(
             session_id: session_id.clone(),
             started: now.unix_timestamp(),
             method: label.to_string(),
+            last_used: 0,
+            clients: vec![],
         },
         session.expires,
     )

@@ -75,6 +75,17 @@ pub(crate) async fn issue<S: IdpStore>(
             "Your account is not allowed to use this application. Contact your administrator if you need access.",
         ));
     }
+    // For the administrators' sessions view: when this session was last used, and for whom.
+    if let Err(e) = symbolon_idp::sessions::touch_session(
+        &st.store,
+        session,
+        &client.client_id,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        tracing::warn!("recording a session's use: {e}");
+    }
     let groups = symbolon_idp::user_group_paths(&st.store, user).await?;
     let roles = if client
         .mappers

@@ -228,7 +228,7 @@ pub(crate) async fn client_or_error<S: IdpStore>(
     store
         .client(realm, client_id)
         .await?
-        .ok_or_else(|| IdpError::Invalid(format!("no client {client_id:?} in realm {realm}")))
+        .ok_or_else(|| IdpError::NotFound(format!("no client {client_id:?} in realm {realm}")))
 }
 
 /// Open a client to every user of the realm, or restrict it to assigned users and groups.
@@ -390,4 +390,92 @@ pub async fn persistent_name_id<S: IdpStore>(
             second(now),
         )
         .await?)
+}
+
+/// Import metadata again into an existing client (a certificate rollover, moved endpoints): the
+/// endpoints and signing certificates come from the metadata; every setting, mapper and
+/// assignment stays. Returns the client as saved and one line per change (empty: nothing
+/// changed, nothing recorded).
+pub async fn reimport_client<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    client_id: &str,
+    metadata: &[u8],
+    now: OffsetDateTime,
+) -> Result<(Client, Vec<String>, Vec<Finding>)> {
+    let mut c = client_or_error(store, realm, client_id).await?;
+    let (fresh, findings) = client_from_metadata(realm, metadata, now)?;
+    if fresh.client_id != c.client_id {
+        return Err(IdpError::Invalid(format!(
+            "this metadata is for {:?}, not for the client {:?}",
+            fresh.client_id, c.client_id
+        )));
+    }
+    if !fresh.acs.iter().any(|a| a.binding == BINDING_POST) {
+        return Err(IdpError::Invalid(
+            "the SP has no HTTP-POST AssertionConsumerService: Symbolon answers by POST only"
+                .into(),
+        ));
+    }
+    let mut changes = Vec::new();
+    let locs = |v: &[ClientEndpoint]| -> Vec<String> {
+        v.iter()
+            .map(|e| format!("{} ({})", e.location, e.binding.rsplit(':').next().unwrap_or("")))
+            .collect()
+    };
+    for (what, old, new) in [
+        ("assertion consumer service", locs(&c.acs), locs(&fresh.acs)),
+        ("single logout service", locs(&c.slo), locs(&fresh.slo)),
+    ] {
+        for gone in old.iter().filter(|o| !new.contains(o)) {
+            changes.push(format!("{what} removed: {gone}"));
+        }
+        for added in new.iter().filter(|n| !old.contains(n)) {
+            changes.push(format!("{what} added: {added}"));
+        }
+    }
+    let fp = |v: &[Vec<u8>]| -> Vec<String> {
+        v.iter()
+            .map(|d| {
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, d)
+                    .as_ref()
+                    .iter()
+                    .take(8)
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            })
+            .collect()
+    };
+    let (old_fp, new_fp) = (fp(&c.signing_certs), fp(&fresh.signing_certs));
+    for gone in old_fp.iter().filter(|o| !new_fp.contains(o)) {
+        changes.push(format!("signing certificate removed: SHA-256 {gone}…"));
+    }
+    for added in new_fp.iter().filter(|n| !old_fp.contains(n)) {
+        changes.push(format!("signing certificate added: SHA-256 {added}…"));
+    }
+    if changes.is_empty() && c.acs == fresh.acs && c.slo == fresh.slo {
+        return Ok((c, changes, findings));
+    }
+    if changes.is_empty() {
+        changes.push("endpoint order or indexes changed".into());
+    }
+    c.acs = fresh.acs;
+    c.slo = fresh.slo;
+    c.signing_certs = fresh.signing_certs;
+    store.update_client(&c).await?;
+    audit(
+        store,
+        realm,
+        actor,
+        Some(&c.client_id),
+        format!(
+            "re-imported metadata into client {}: {}",
+            c.client_id,
+            changes.join("; ")
+        ),
+        now,
+    )
+    .await?;
+    Ok((c, changes, findings))
 }

@@ -14,6 +14,9 @@ pub enum IdpError {
     NoRealm(String),
     #[error("{0}")]
     Invalid(String),
+    /// The object named does not exist (in this realm).
+    #[error("{0}")]
+    NotFound(String),
     /// The change collides with what exists (a name taken).
     #[error("{0}")]
     Conflict(String),
@@ -33,6 +36,7 @@ impl symbolon_store::Classify for IdpError {
             IdpError::NoRealm(_) => ErrorKind::NotFound,
             IdpError::Invalid(_) | IdpError::Metadata(_) => ErrorKind::Invalid,
             IdpError::Conflict(_) => ErrorKind::Conflict,
+            IdpError::NotFound(_) => ErrorKind::NotFound,
             IdpError::Crypto(_) => ErrorKind::Internal,
             IdpError::Busy(_) => ErrorKind::Unavailable,
         }

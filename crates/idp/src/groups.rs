@@ -80,7 +80,7 @@ pub(crate) async fn group_or_error<S: IdpStore>(
         .await?
         .into_iter()
         .find(|g| g.path == path)
-        .ok_or_else(|| IdpError::Invalid(format!("no group {path} in realm {realm}")))
+        .ok_or_else(|| IdpError::NotFound(format!("no group {path} in realm {realm}")))
 }
 
 /// Make a user a member of a group.

@@ -140,6 +140,105 @@ pub struct UserSession {
     pub session_id: String,
     pub started: i64,
     pub method: String,
+    /// When an assertion was last issued from this session (Unix seconds; 0: never).
+    #[serde(default)]
+    pub last_used: i64,
+    /// The clients (entity IDs) this session signed the user in to, first reach first.
+    #[serde(default)]
+    pub clients: Vec<String>,
+}
+
+/// At most this many clients are remembered per session.
+pub const MAX_CLIENTS_REMEMBERED: usize = 50;
+
+/// A public handle of a session: never the session ID itself (that is a bearer secret).
+pub fn session_handle(session_id: &str) -> String {
+    symbolon_secret::hex_sha256(session_id)
+        .chars()
+        .take(32)
+        .collect()
+}
+
+/// Note that a session issued an assertion to `client_id` now (for the admin sessions view).
+/// The session is found in its user's index by its SessionIndex.
+pub async fn touch_session<S: StateStore>(
+    store: &S,
+    session: &SsoSession,
+    client_id: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    for (key, v) in store
+        .list_state(USER_SESSION, &format!("{}:", session.user_id), now)
+        .await?
+    {
+        let Ok(mut u) = serde_json::from_str::<UserSession>(&v) else {
+            continue;
+        };
+        let index = format!("_{}", u.session_id.get(..32).unwrap_or(&u.session_id));
+        if index != session.session_index {
+            continue;
+        }
+        u.last_used = now.unix_timestamp();
+        if !u.clients.iter().any(|c| c == client_id) && u.clients.len() < MAX_CLIENTS_REMEMBERED {
+            u.clients.push(client_id.to_string());
+        }
+        return put_state(store, USER_SESSION, &key, &u, session.expires).await;
+    }
+    Ok(())
+}
+
+/// An active SSO session, as the admin console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    /// [`session_handle`] of the session ID.
+    pub handle: String,
+    pub user_id: String,
+    pub username: String,
+    pub started: OffsetDateTime,
+    pub last_used: Option<OffsetDateTime>,
+    pub clients: Vec<String>,
+    pub method: String,
+    pub expires: OffsetDateTime,
+}
+
+/// The live SSO sessions of a realm (optionally of one user), newest first, with the index key
+/// and the session ID each lives under (for revocation).
+pub async fn realm_sessions<S: StateStore>(
+    store: &S,
+    realm: &str,
+    user_id: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Vec<(SessionView, String, String)>, StoreError> {
+    let prefix = user_id.map(|u| format!("{u}:")).unwrap_or_default();
+    let mut out = Vec::new();
+    for (key, v) in store.list_state(USER_SESSION, &prefix, now).await? {
+        let Ok(u) = serde_json::from_str::<UserSession>(&v) else {
+            continue;
+        };
+        let Some(s) = get_state::<_, SsoSession>(store, SSO_SESSION, &u.session_id).await? else {
+            continue;
+        };
+        if s.realm != realm || s.expires <= now {
+            continue;
+        }
+        let at = |t: i64| OffsetDateTime::from_unix_timestamp(t).ok();
+        out.push((
+            SessionView {
+                handle: session_handle(&u.session_id),
+                user_id: s.user_id,
+                username: s.username,
+                started: at(u.started).unwrap_or(s.authn_instant),
+                last_used: (u.last_used > 0).then(|| at(u.last_used)).flatten(),
+                clients: u.clients,
+                method: u.method,
+                expires: s.expires,
+            },
+            key,
+            u.session_id,
+        ));
+    }
+    out.sort_by(|a, b| b.0.started.cmp(&a.0.started));
+    Ok(out)
 }
 
 /// Read a JSON value from the state store; a value that no longer parses counts as absent.

@@ -93,7 +93,7 @@ pub async fn set_password<S: IdpStore>(
     let user = store
         .user_by_username(realm, &normalize_username(username))
         .await?
-        .ok_or_else(|| IdpError::Invalid(format!("no user {username:?} in realm {realm}")))?;
+        .ok_or_else(|| IdpError::NotFound(format!("no user {username:?} in realm {realm}")))?;
     let hash = hashing::hash(password).await??;
     store.set_password_hash(realm, &user.id, &hash).await?;
     audit(
@@ -129,7 +129,7 @@ pub async fn enrol_totp<S: IdpStore>(
     let user = store
         .user_by_username(realm, &normalize_username(username))
         .await?
-        .ok_or_else(|| IdpError::Invalid(format!("no user {username:?} in realm {realm}")))?;
+        .ok_or_else(|| IdpError::NotFound(format!("no user {username:?} in realm {realm}")))?;
     let rng = SystemRandom::new();
     let secret = totp::new_secret(&rng).ok_or_else(|| IdpError::Crypto("no randomness".into()))?;
     let codes =
@@ -172,7 +172,7 @@ pub async fn remove_totp<S: IdpStore>(
     let user = store
         .user_by_username(realm, &normalize_username(username))
         .await?
-        .ok_or_else(|| IdpError::Invalid(format!("no user {username:?} in realm {realm}")))?;
+        .ok_or_else(|| IdpError::NotFound(format!("no user {username:?} in realm {realm}")))?;
     store.remove_totp(&user.id).await?;
     audit(
         store,
@@ -458,7 +458,7 @@ pub(crate) async fn user_or_error<S: IdpStore>(
     store
         .user_by_username(realm, &normalize_username(username))
         .await?
-        .ok_or_else(|| IdpError::Invalid(format!("no user {username:?} in realm {realm}")))
+        .ok_or_else(|| IdpError::NotFound(format!("no user {username:?} in realm {realm}")))
 }
 
 /// Enable or disable a user. A disabled user cannot sign in, and an existing SSO session of

@@ -76,6 +76,21 @@ pub enum ClientCmd {
         client_id: String,
         name: String,
     },
+    /// Delete a client with its access assignments (pairwise NameIDs are kept).
+    Delete {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// Import the SP's metadata again into an existing client: endpoints and signing
+    /// certificates are replaced, every setting and mapper stays; prints what changed.
+    Reimport {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        /// SP metadata file (`-` for standard input).
+        file: String,
+    },
 }
 
 pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: ClientCmd) -> Result<(), String> {
@@ -203,6 +218,32 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: ClientCmd) -> R
                 .await
                 .map_err(e)?;
             println!("{client_id}: mapper {attribute} added");
+        }
+        ClientCmd::Delete { realm, client_id } => {
+            symbolon_idp::delete_client(s, &actor, &realm, &client_id, now)
+                .await
+                .map_err(e)?;
+            println!("client {client_id} deleted");
+        }
+        ClientCmd::Reimport {
+            realm,
+            client_id,
+            file,
+        } => {
+            let bytes = crate::input::read_input(&file).map_err(|f| f.1)?;
+            let (_, changes, findings) =
+                symbolon_idp::reimport_client(s, &actor, &realm, &client_id, &bytes, now)
+                    .await
+                    .map_err(e)?;
+            if changes.is_empty() {
+                println!("client {client_id}: nothing changed");
+            }
+            for c in changes {
+                println!("{c}");
+            }
+            for f in findings {
+                eprintln!("  {:?} {}: {}", f.severity, f.code, f.message);
+            }
         }
     }
     Ok(())

@@ -23,6 +23,28 @@ pub enum GroupCmd {
         path: String,
         username: String,
     },
+    /// The direct members of a group.
+    Members {
+        #[arg(long)]
+        realm: String,
+        path: String,
+    },
+    /// Rename or move a group (its subgroups move with it), e.g. /eng to /rnd/eng.
+    Move {
+        #[arg(long)]
+        realm: String,
+        path: String,
+        new_path: String,
+    },
+    /// Delete a group and its subgroups, with their memberships, role grants and client
+    /// assignments. Without --yes, prints what would go and deletes nothing.
+    Delete {
+        #[arg(long)]
+        realm: String,
+        path: String,
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: GroupCmd) -> Result<(), String> {
@@ -51,6 +73,43 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: GroupCmd) -> Re
                 .await
                 .map_err(e)?;
             println!("{username} is a member of {path}");
+        }
+        GroupCmd::Members { realm, path } => {
+            for u in symbolon_idp::group_members(s, &realm, &path)
+                .await
+                .map_err(e)?
+            {
+                println!("{}", u.username);
+            }
+        }
+        GroupCmd::Move {
+            realm,
+            path,
+            new_path,
+        } => {
+            if symbolon_idp::move_group(s, &actor, &realm, &path, &new_path, now)
+                .await
+                .map_err(e)?
+            {
+                println!("group {path} moved to {new_path}");
+            } else {
+                println!("group {path} unchanged");
+            }
+        }
+        GroupCmd::Delete { realm, path, yes } => {
+            let (paths, members) = symbolon_idp::group_delete_preview(s, &realm, &path)
+                .await
+                .map_err(e)?;
+            if !yes {
+                return Err(format!(
+                    "deleting {path} would delete the group(s) {} and {members} membership(s); run again with --yes",
+                    paths.join(", ")
+                ));
+            }
+            let gone = symbolon_idp::delete_group(s, &actor, &realm, &path, now)
+                .await
+                .map_err(e)?;
+            println!("deleted {}", gone.join(", "));
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ mod group;
 mod key;
 mod realm;
 mod role;
+mod session;
 mod token;
 mod user;
 
@@ -22,6 +23,7 @@ use group::GroupCmd;
 use key::KeyCmd;
 use realm::RealmCmd;
 use role::RoleCmd;
+use session::SessionCmd;
 use token::TokenCmd;
 use user::UserCmd;
 
@@ -75,6 +77,9 @@ pub enum IdpCommand {
     /// Admin REST API tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Live SSO sessions of a realm, and ending them.
+    #[command(subcommand)]
+    Session(SessionCmd),
     /// Run the identity provider's HTTP server on this store (single instance).
     Serve {
         /// Address to listen on.
@@ -117,6 +122,7 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
         IdpCommand::Role(c) => role::run(s, c).await?,
         IdpCommand::Key(c) => key::run(s, c).await?,
         IdpCommand::Token(c) => token::run(s, c).await?,
+        IdpCommand::Session(c) => session::run(s, c).await?,
         IdpCommand::Descriptor {
             realm,
             base_url,

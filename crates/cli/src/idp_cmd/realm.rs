@@ -23,6 +23,23 @@ pub enum RealmCmd {
         #[arg(value_parser = ["password", "second-factor", "passkey-or-password", "passkey-only"])]
         policy: Option<String>,
     },
+    /// Change a realm's display name, enable or disable it, or set its assertion lifespan.
+    Update {
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        enabled: Option<bool>,
+        #[arg(long)]
+        assertion_lifespan: Option<i64>,
+    },
+    /// Delete a realm and everything of it. Without --yes, prints what would go and deletes
+    /// nothing.
+    Delete {
+        name: String,
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: RealmCmd) -> Result<(), String> {
@@ -60,6 +77,38 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: RealmCmd) -> Re
                     if r.enabled { "enabled" } else { "disabled" }
                 );
             }
+        }
+        RealmCmd::Update {
+            name,
+            display_name,
+            enabled,
+            assertion_lifespan,
+        } => {
+            let change = symbolon_idp::RealmChange {
+                display_name,
+                enabled,
+                assertion_lifespan_secs: assertion_lifespan,
+            };
+            let (_, changed) = symbolon_idp::update_realm(s, &actor, &name, &change, now)
+                .await
+                .map_err(e)?;
+            println!(
+                "realm {name} {}",
+                if changed { "updated" } else { "unchanged" }
+            );
+        }
+        RealmCmd::Delete { name, yes } => {
+            let contents = symbolon_idp::realm_contents(s, &name).await.map_err(e)?;
+            if !yes {
+                return Err(format!(
+                    "deleting realm {name} would delete {}; run again with --yes",
+                    contents.describe()
+                ));
+            }
+            symbolon_idp::delete_realm(s, &actor, &name, now)
+                .await
+                .map_err(e)?;
+            println!("realm {name} deleted with {}", contents.describe());
         }
     }
     Ok(())

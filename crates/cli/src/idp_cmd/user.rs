@@ -89,6 +89,36 @@ pub enum UserCmd {
         realm: String,
         username: String,
     },
+    /// Delete a user (offboarding): credentials, memberships, role grants and client
+    /// assignments go with them, and their SSO sessions end.
+    Delete {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
+    /// Set an attribute (e.g. locale, tz) to one or more values, replacing what it had.
+    SetAttr {
+        #[arg(long)]
+        realm: String,
+        username: String,
+        name: String,
+        #[arg(required = true)]
+        values: Vec<String>,
+    },
+    /// Remove an attribute.
+    UnsetAttr {
+        #[arg(long)]
+        realm: String,
+        username: String,
+        name: String,
+    },
+    /// Take a user out of a group.
+    Leave {
+        #[arg(long)]
+        realm: String,
+        username: String,
+        path: String,
+    },
 }
 
 pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: UserCmd) -> Result<(), String> {
@@ -244,6 +274,50 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: UserCmd) -> Res
                     if u.enabled { "enabled" } else { "disabled" }
                 );
             }
+        }
+        UserCmd::Delete { realm, username } => {
+            let u = symbolon_idp::delete_user(s, &actor, &realm, &username, now)
+                .await
+                .map_err(e)?;
+            println!("user {} deleted", u.username);
+        }
+        UserCmd::SetAttr {
+            realm,
+            username,
+            name,
+            values,
+        } => {
+            let changed =
+                symbolon_idp::set_user_attribute(s, &actor, &realm, &username, &name, &values, now)
+                    .await
+                    .map_err(e)?;
+            println!(
+                "{name} of {username} {}",
+                if changed { "set" } else { "unchanged" }
+            );
+        }
+        UserCmd::UnsetAttr {
+            realm,
+            username,
+            name,
+        } => {
+            let had = symbolon_idp::unset_user_attribute(s, &actor, &realm, &username, &name, now)
+                .await
+                .map_err(e)?;
+            println!(
+                "{name} of {username} {}",
+                if had { "removed" } else { "was not set" }
+            );
+        }
+        UserCmd::Leave {
+            realm,
+            username,
+            path,
+        } => {
+            symbolon_idp::leave_group(s, &actor, &realm, &username, &path, now)
+                .await
+                .map_err(e)?;
+            println!("{username} is no longer a member of {path}");
         }
     }
     Ok(())

@@ -118,7 +118,7 @@ pub(super) async fn client_access<S: IdpStore>(
             )
             .await
         }
-        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
             let form = ClientForm {
                 who,
                 ..ClientForm::from(&c)
@@ -267,7 +267,7 @@ pub(super) async fn client_mappers<S: IdpStore>(
             )
             .await
         }
-        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
             let e = Errors {
                 mapper: Some(m),
                 ..Errors::default()
@@ -429,7 +429,7 @@ pub(super) async fn roles_action<S: IdpStore>(
             let desc = Some(input.description.as_str()).filter(|d| !d.is_empty());
             match symbolon_idp::roles::add_role(store, &actor, &realm, &input.name, desc, now).await {
                 Ok(r) => render_roles(&st, &s, &realm, RolesInput::default(), Some(format!("Role {} created.", r.name))).await,
-                Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+                Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
                     input.err_name = Some(m);
                     render_roles(&st, &s, &realm, input, None).await
                 }
@@ -448,7 +448,7 @@ pub(super) async fn roles_action<S: IdpStore>(
         ),
         Some("delete") => match symbolon_idp::roles::delete_role(store, &actor, &realm, &input.role, now).await {
             Ok(()) => render_roles(&st, &s, &realm, RolesInput::default(), Some(format!("Role {} deleted.", input.role))).await,
-            Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await,
+            Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await,
             Err(e) => WebError::from(e).into_response(),
         },
         Some(a @ ("grant" | "revoke")) => {
@@ -462,7 +462,7 @@ pub(super) async fn roles_action<S: IdpStore>(
                     };
                     render_roles(&st, &s, &realm, RolesInput::default(), Some(msg)).await
                 }
-                Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+                Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
                     input.err_who = Some(m);
                     render_roles(&st, &s, &realm, input, None).await
                 }

@@ -208,7 +208,7 @@ pub(crate) async fn import<S: IdpStore>(
             .await
         }
         Err(e) => fail(match e {
-            IdpError::Invalid(m) | IdpError::Conflict(m) => m,
+            IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m) => m,
             IdpError::Metadata(m) => format!("This is not usable SAML metadata: {m}"),
             other => other.to_string(),
         }),
@@ -576,7 +576,7 @@ pub(crate) async fn save_client<S: IdpStore>(
                 )
                 .await;
             }
-            Err(IdpError::Invalid(m) | IdpError::Conflict(m)) if m.contains("URL name") => {
+            Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) if m.contains("URL name") => {
                 e.url_name = Some(m)
             }
             Err(other) => return WebError::from(other).into_response(),

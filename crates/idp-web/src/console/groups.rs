@@ -113,7 +113,7 @@ pub(crate) async fn add_group<S: IdpStore>(
             )
             .await
         }
-        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
             render_groups(&st, &s, &realm, &path, Some(m), None).await
         }
         Err(e) => WebError::from(e).into_response(),

@@ -216,7 +216,7 @@ pub(crate) async fn retire_key<S: IdpStore>(
     .await
     {
         Ok(()) => render_keys(&st, &s, &realm, Some(format!("Key {kid} retired."))).await,
-        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
             render_keys(&st, &s, &realm, Some(m)).await
         }
         Err(e) => WebError::from(e).into_response(),

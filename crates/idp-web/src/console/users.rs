@@ -229,7 +229,7 @@ pub(crate) async fn add_user<S: IdpStore>(
             )
             .await
         }
-        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
             render_users(&st, &s, &realm, None, &f, Some(m), None, None).await
         }
         Err(e) => WebError::from(e).into_response(),
@@ -503,7 +503,7 @@ pub(crate) async fn user_action<S: IdpStore>(
     };
     match result {
         Ok(msg) => render_user(&st, &s, &realm, &username, None, Some(msg)).await,
-        Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
             render_user(&st, &s, &realm, &username, None, Some(m)).await
         }
         Err(e) => WebError::from(e).into_response(),
