@@ -22,6 +22,7 @@ use axum::Router;
 use axum::routing::{get, post, put};
 use symbolon_store::IdpStore;
 
+mod changes;
 mod clients;
 mod common;
 mod groups;
@@ -39,14 +40,21 @@ pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
             "/admin/realms",
             get(list_realms::<S>).post(create_realm::<S>),
         )
-        .route("/admin/realms/{realm}", get(get_realm::<S>))
+        .route(
+            "/admin/realms/{realm}",
+            get(get_realm::<S>)
+                .put(changes::put_realm::<S>)
+                .delete(changes::delete_realm::<S>),
+        )
         .route(
             "/admin/realms/{realm}/users",
             get(list_users::<S>).post(create_user::<S>),
         )
         .route(
             "/admin/realms/{realm}/users/{id}",
-            get(get_user::<S>).put(put_user::<S>),
+            get(get_user::<S>)
+                .put(put_user::<S>)
+                .delete(changes::delete_user::<S>),
         )
         .route(
             "/admin/realms/{realm}/users/{id}/reset-password",
@@ -86,7 +94,9 @@ pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
         )
         .route(
             "/admin/realms/{realm}/clients/{id}",
-            get(get_client::<S>).put(update_client::<S>),
+            get(get_client::<S>)
+                .put(update_client::<S>)
+                .delete(changes::delete_client::<S>),
         )
         .route(
             "/admin/realms/{realm}/client-description-converter",
@@ -103,7 +113,7 @@ pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
         )
         .route(
             "/admin/realms/{realm}/users/{id}/groups/{group}",
-            put(join_group::<S>),
+            put(join_group::<S>).delete(changes::leave_group::<S>),
         )
         .route(
             "/admin/realms/{realm}/clients/{id}/access",
@@ -136,4 +146,24 @@ pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
             get(get_mapper::<S>).delete(delete_mapper::<S>),
         )
         .route("/admin/realms/{realm}/events", get(events::<S>))
+        .route(
+            "/admin/realms/{realm}/groups/{id}",
+            put(changes::put_group::<S>).delete(changes::delete_group::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/groups/{id}/members",
+            get(changes::group_members::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/users/{id}/sessions",
+            get(changes::user_sessions::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/users/{id}/logout",
+            post(changes::logout_user::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/sessions/{session}",
+            axum::routing::delete(changes::delete_session::<S>),
+        )
 }
