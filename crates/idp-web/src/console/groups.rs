@@ -1,14 +1,15 @@
-//! Groups: the tree and adding a group.
+//! Groups: the tree with each group's members, adding, renaming or moving (with subgroups)
+//! and deleting a group (after a confirmation that says what goes with it).
 
 #![allow(clippy::result_large_err)]
 
-use crate::console::common::{check_csrf, form_status, page_status, realm_admin};
+use crate::console::common::{ConfirmPage, check_csrf, form_status, page_status, realm_admin};
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use symbolon_idp::{Actor, IdpError};
 use symbolon_store::IdpStore;
@@ -22,7 +23,8 @@ pub(crate) struct GroupsPage<'a> {
     pub(crate) csrf: &'a str,
     pub(crate) admin: &'a str,
     pub(crate) notice: Option<String>,
-    pub(crate) groups: Vec<String>,
+    /// (path, members' usernames)
+    pub(crate) groups: Vec<(String, String)>,
     pub(crate) f_path: &'a str,
     pub(crate) err_path: Option<String>,
 }
@@ -35,14 +37,18 @@ pub(crate) async fn render_groups<S: IdpStore>(
     err_path: Option<String>,
     notice: Option<String>,
 ) -> Response {
-    let groups = st
-        .store()
-        .groups(realm)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|g| g.path)
-        .collect();
+    let mut groups = Vec::new();
+    for g in st.store().groups(realm).await.unwrap_or_default() {
+        let members = symbolon_idp::group_members(st.store(), realm, &g.path)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| u.username)
+            .collect::<Vec<_>>()
+            .join(", ");
+        groups.push((g.path, members));
+    }
+    groups.sort();
     let bad = err_path.is_some();
     page_status(
         form_status(bad),
@@ -76,6 +82,9 @@ pub(crate) async fn groups<S: IdpStore>(
 pub(crate) struct GroupForm {
     pub(crate) csrf: Option<String>,
     pub(crate) path: Option<String>,
+    pub(crate) action: Option<String>,
+    pub(crate) new_path: Option<String>,
+    pub(crate) confirm: Option<String>,
 }
 
 pub(crate) async fn add_group<S: IdpStore>(
@@ -115,6 +124,75 @@ pub(crate) async fn add_group<S: IdpStore>(
         }
         Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
             render_groups(&st, &s, &realm, &path, Some(m), None).await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+/// Rename/move or delete a group.
+pub(crate) async fn group_action<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    signed_in: AdminSession,
+    headers: HeaderMap,
+    Path(realm): Path<String>,
+    Form(f): Form<GroupForm>,
+) -> Response {
+    let s = match realm_admin(&st, signed_in, &realm).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
+        return r;
+    }
+    let actor = Actor(s.username.clone());
+    let now = OffsetDateTime::now_utc();
+    let path = f.path.unwrap_or_default();
+    let back = format!("/admin/console/{realm}/groups");
+    let done = match f.action.as_deref() {
+        Some("move") => {
+            let new_path = f.new_path.unwrap_or_default();
+            symbolon_idp::move_group(st.store(), &actor, &realm, &path, &new_path, now)
+                .await
+                .map(|_| ())
+        }
+        Some("delete") if f.confirm.as_deref() != Some("yes") => {
+            let (paths, members) =
+                match symbolon_idp::group_delete_preview(st.store(), &realm, &path).await {
+                    Ok(p) => p,
+                    Err(IdpError::NotFound(m) | IdpError::Invalid(m)) => {
+                        return render_groups(&st, &s, &realm, "", None, Some(m)).await;
+                    }
+                    Err(e) => return WebError::from(e).into_response(),
+                };
+            return page_status(
+                axum::http::StatusCode::OK,
+                ConfirmPage {
+                    realm: Some(&realm),
+                    csrf: &s.csrf,
+                    admin: &s.username,
+                    notice: None,
+                    question: format!("Delete group {path}?"),
+                    consequence: format!(
+                        "These groups go: {}. Their {members} membership(s), role grants and client assignments go with them; the users stay. Applications that map these groups to roles stop receiving them.",
+                        paths.join(", ")
+                    ),
+                    verb: "Delete group",
+                    action: format!("/admin/console/{realm}/groups/action"),
+                    cancel: back.clone(),
+                    hidden: vec![("action", "delete".into()), ("path", path.clone())],
+                }
+                .render(),
+            );
+        }
+        Some("delete") => symbolon_idp::delete_group(st.store(), &actor, &realm, &path, now)
+            .await
+            .map(|_| ()),
+        _ => return WebError::bad_request_page("Unknown action.").into_response(),
+    };
+    match done {
+        Ok(()) => Redirect::to(&back).into_response(),
+        Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
+            render_groups(&st, &s, &realm, "", None, Some(m)).await
         }
         Err(e) => WebError::from(e).into_response(),
     }

@@ -13,11 +13,14 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use symbolon_store::IdpStore;
 mod access;
+mod client_lifecycle;
 mod clients;
 pub(crate) mod common;
 mod groups;
 mod keys;
+mod realm_lifecycle;
 mod session;
+mod sessions;
 mod settings;
 mod users;
 
@@ -30,7 +33,18 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route("/admin/login", get(login_form::<S>).post(login::<S>))
         .route("/admin/logout", post(logout::<S>))
         .route("/resources/console.css", get(css))
-        .route("/admin/console/", get(realms::<S>))
+        .route(
+            "/admin/console/",
+            get(realms::<S>).post(crate::console::realm_lifecycle::create_realm::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/settings/general",
+            post(crate::console::realm_lifecycle::general::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/settings/delete",
+            post(crate::console::realm_lifecycle::delete::<S>),
+        )
         .route("/admin/console/{realm}/clients", get(clients::<S>))
         .route(
             "/admin/console/{realm}/clients/import",
@@ -39,6 +53,10 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route(
             "/admin/console/{realm}/clients/{id}",
             get(client_page::<S>).post(save_client::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}/lifecycle",
+            post(crate::console::client_lifecycle::client_lifecycle::<S>),
         )
         .route(
             "/admin/console/{realm}/settings",
@@ -65,6 +83,15 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route(
             "/admin/console/{realm}/groups",
             get(groups::<S>).post(add_group::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/groups/action",
+            post(crate::console::groups::group_action::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/sessions",
+            get(crate::console::sessions::sessions::<S>)
+                .post(crate::console::sessions::session_action::<S>),
         )
         .route("/admin/console/{realm}/events", get(events::<S>))
         .route(

@@ -29,6 +29,8 @@ pub(crate) struct SettingsPage<'a> {
     pub(crate) descriptor: String,
     /// (value, label, current)
     pub(crate) policies: Vec<(&'static str, &'static str, bool)>,
+    pub(crate) enabled: bool,
+    pub(crate) lifespan: i64,
 }
 
 pub(crate) async fn settings<S: IdpStore>(
@@ -71,6 +73,8 @@ pub(crate) async fn settings_page<S: IdpStore>(
                 .into_iter()
                 .map(|p| (p.as_str(), p.label(), p == policy))
                 .collect(),
+            enabled: r.enabled,
+            lifespan: r.assertion_lifespan_secs,
         }
         .render(),
     )

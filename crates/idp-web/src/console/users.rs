@@ -11,7 +11,7 @@ use crate::state::{AdminSession, AppState};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use symbolon_idp::{Actor, IdpError};
 use symbolon_store::IdpStore;
@@ -254,6 +254,10 @@ pub(crate) struct UserPage<'a> {
     pub(crate) passkey_rows: Vec<PasskeyRowView>,
     /// The realm's policy offers passkeys.
     pub(crate) passkey_realm: bool,
+    /// (name, values joined) per attribute.
+    pub(crate) attributes: Vec<(String, String)>,
+    /// How many live SSO sessions the user has.
+    pub(crate) sessions: usize,
 }
 
 /// (name, added, last used, counter, synced, ID, flagged since) of one passkey.
@@ -306,6 +310,20 @@ pub(crate) async fn render_user<S: IdpStore>(
         Ok(p) => p.passkeys(),
         Err(e) => return WebError::from(e).into_response(),
     };
+    let mut attributes: Vec<(String, String)> = Vec::new();
+    for (k, v) in &u.attributes {
+        match attributes.iter_mut().find(|(n, _)| n == k) {
+            Some((_, all)) => {
+                all.push_str(", ");
+                all.push_str(v);
+            }
+            None => attributes.push((k.clone(), v.clone())),
+        }
+    }
+    let sessions = symbolon_idp::list_sessions(st.store(), realm, Some(&u.username), OffsetDateTime::now_utc())
+        .await
+        .map(|v| v.len())
+        .unwrap_or(0);
     let bad = err_password.is_some();
     page_status(
         form_status(bad),
@@ -345,6 +363,8 @@ pub(crate) async fn render_user<S: IdpStore>(
                 .collect(),
             methods,
             passkey_realm,
+            attributes,
+            sessions,
         }
         .render(),
     )
@@ -375,6 +395,8 @@ pub(crate) struct UserActionForm {
     pub(crate) on: Option<String>,
     pub(crate) confirm: Option<String>,
     pub(crate) passkey: Option<String>,
+    pub(crate) key: Option<String>,
+    pub(crate) values: Option<String>,
 }
 
 pub(crate) async fn user_action<S: IdpStore>(
@@ -492,6 +514,60 @@ pub(crate) async fn user_action<S: IdpStore>(
                         r.passkeys_removed, r.sessions_signed_out
                     )
                 })
+        }
+        Some("set-attr") => {
+            let key = f.key.unwrap_or_default();
+            let values: Vec<String> = f
+                .values
+                .unwrap_or_default()
+                .lines()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .collect();
+            symbolon_idp::set_user_attribute(st.store(), &actor, &realm, &username, &key, &values, now)
+                .await
+                .map(|changed| if changed { format!("Attribute {} saved.", key.trim()) } else { format!("Attribute {} unchanged.", key.trim()) })
+        }
+        Some("unset-attr") => {
+            let key = f.key.unwrap_or_default();
+            symbolon_idp::unset_user_attribute(st.store(), &actor, &realm, &username, &key, now)
+                .await
+                .map(|_| format!("Attribute {} removed.", key.trim()))
+        }
+        Some("leave") => {
+            let g = f.group.unwrap_or_default();
+            symbolon_idp::leave_group(st.store(), &actor, &realm, &username, &g, now)
+                .await
+                .map(|()| format!("Removed from {g}."))
+        }
+        Some("signout-all") => {
+            symbolon_idp::revoke_user_sessions(st.store(), &actor, &realm, &username, now)
+                .await
+                .map(|n| format!("{n} session(s) signed out."))
+        }
+        Some("delete") if f.confirm.as_deref() != Some("yes") => {
+            return page(
+                ConfirmPage {
+                    realm: Some(&realm),
+                    csrf: &s.csrf,
+                    admin: &s.username,
+                    notice: None,
+                    question: format!("Delete user {username}?"),
+                    consequence: "Their password, authenticator app, recovery codes and passkeys, their group memberships, role grants and client assignments go with them, and every session of theirs is signed out at once. Applications they signed in to keep what they stored. This cannot be undone.".into(),
+                    verb: "Delete user",
+                    action: format!("/admin/console/{realm}/users/{username}"),
+                    cancel: format!("/admin/console/{realm}/users/{username}"),
+                    hidden: vec![("action", "delete".into())],
+                }
+                .render(),
+            );
+        }
+        Some("delete") => {
+            return match symbolon_idp::delete_user(st.store(), &actor, &realm, &username, now).await {
+                Ok(_) => Redirect::to(&format!("/admin/console/{realm}/users")).into_response(),
+                Err(e) => WebError::from(e).into_response(),
+            };
         }
         Some("join") => {
             let g = f.group.unwrap_or_default();
