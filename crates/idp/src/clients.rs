@@ -421,7 +421,13 @@ pub async fn reimport_client<S: IdpStore>(
     let mut changes = Vec::new();
     let locs = |v: &[ClientEndpoint]| -> Vec<String> {
         v.iter()
-            .map(|e| format!("{} ({})", e.location, e.binding.rsplit(':').next().unwrap_or("")))
+            .map(|e| {
+                format!(
+                    "{} ({})",
+                    e.location,
+                    e.binding.rsplit(':').next().unwrap_or("")
+                )
+            })
             .collect()
     };
     for (what, old, new) in [

@@ -375,9 +375,9 @@ pub async fn move_group<S: IdpStore>(
         .move_group(realm, &g.path, &new_path)
         .await
         .map_err(|e| match e {
-            symbolon_store::StoreError::Conflict(_) => {
-                IdpError::Conflict(format!("a group {new_path} (or a subgroup's new path) exists"))
-            }
+            symbolon_store::StoreError::Conflict(_) => IdpError::Conflict(format!(
+                "a group {new_path} (or a subgroup's new path) exists"
+            )),
             other => other.into(),
         })?;
     audit(

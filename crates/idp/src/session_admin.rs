@@ -21,11 +21,13 @@ pub async fn list_sessions<S: IdpStore>(
         Some(u) => Some(user_or_error(store, realm, u).await?.id),
         None => None,
     };
-    Ok(sessions::realm_sessions(store, realm, user_id.as_deref(), now)
-        .await?
-        .into_iter()
-        .map(|(v, _, _)| v)
-        .collect())
+    Ok(
+        sessions::realm_sessions(store, realm, user_id.as_deref(), now)
+            .await?
+            .into_iter()
+            .map(|(v, _, _)| v)
+            .collect(),
+    )
 }
 
 /// End one SSO session of the realm, named by its handle. Returns it.
@@ -54,7 +56,11 @@ pub async fn revoke_session<S: IdpStore>(
         realm,
         actor,
         None,
-        format!("signed out a session of {} (started {})", view.username, crate::common::utc_text(view.started)),
+        format!(
+            "signed out a session of {} (started {})",
+            view.username,
+            crate::common::utc_text(view.started)
+        ),
         now,
     )
     .await?;

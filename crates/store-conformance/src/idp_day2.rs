@@ -68,10 +68,18 @@ pub async fn idp_day2<S: IdpStore>(s: S) {
     for r in ["d2", "d2-other"] {
         s.create_realm(&realm(r)).await.unwrap();
         for u in ["ua", "ub"] {
-            s.create_user(&user(r, &format!("{r}-{u}")), Some("h")).await.unwrap();
+            s.create_user(&user(r, &format!("{r}-{u}")), Some("h"))
+                .await
+                .unwrap();
         }
-        s.create_client(&client(r, &format!("{r}-c"))).await.unwrap();
-        for (id, path) in [("g1", "/eng"), ("g2", "/eng/platform"), ("g3", "/engineering")] {
+        s.create_client(&client(r, &format!("{r}-c")))
+            .await
+            .unwrap();
+        for (id, path) in [
+            ("g1", "/eng"),
+            ("g2", "/eng/platform"),
+            ("g3", "/engineering"),
+        ] {
             s.create_group(&Group {
                 id: format!("{r}-{id}"),
                 realm: r.into(),
@@ -80,8 +88,12 @@ pub async fn idp_day2<S: IdpStore>(s: S) {
             .await
             .unwrap();
         }
-        s.add_member(&format!("{r}-ua"), &format!("{r}-g2")).await.unwrap();
-        s.add_member(&format!("{r}-ub"), &format!("{r}-g2")).await.unwrap();
+        s.add_member(&format!("{r}-ua"), &format!("{r}-g2"))
+            .await
+            .unwrap();
+        s.add_member(&format!("{r}-ub"), &format!("{r}-g2"))
+            .await
+            .unwrap();
         s.grant(&format!("{r}-c"), &Assignment::User(format!("{r}-ua")))
             .await
             .unwrap();
@@ -118,14 +130,22 @@ pub async fn idp_day2<S: IdpStore>(s: S) {
         vec!["d2-ua".to_string(), "d2-ub".to_string()]
     );
     s.remove_member("d2-ub", "d2-g2").await.unwrap();
-    assert_eq!(s.group_member_ids("d2-g2").await.unwrap(), vec!["d2-ua".to_string()]);
+    assert_eq!(
+        s.group_member_ids("d2-g2").await.unwrap(),
+        vec!["d2-ua".to_string()]
+    );
     assert!(not_found(s.remove_member("d2-ub", "d2-g2").await));
 
     // A user goes with their memberships, role grants and client assignments.
     s.delete_user("d2", "d2-ua").await.unwrap();
     assert!(s.user_by_id("d2", "d2-ua").await.unwrap().is_none());
     assert!(s.group_member_ids("d2-g2").await.unwrap().is_empty());
-    assert!(!s.assignments("d2-c").await.unwrap().contains(&Assignment::User("d2-ua".into())));
+    assert!(
+        !s.assignments("d2-c")
+            .await
+            .unwrap()
+            .contains(&Assignment::User("d2-ua".into()))
+    );
     assert!(
         !s.role_grants("d2")
             .await
@@ -134,12 +154,26 @@ pub async fn idp_day2<S: IdpStore>(s: S) {
             .any(|(_, a)| *a == Assignment::User("d2-ua".into()))
     );
     assert!(not_found(s.delete_user("d2", "d2-ua").await));
-    assert!(not_found(s.delete_user("d2", "d2-other-ub").await), "not across realms");
-    assert!(s.user_by_id("d2-other", "d2-other-ua").await.unwrap().is_some());
+    assert!(
+        not_found(s.delete_user("d2", "d2-other-ub").await),
+        "not across realms"
+    );
+    assert!(
+        s.user_by_id("d2-other", "d2-other-ua")
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // Moving a group moves its subgroups, not a sibling that shares a prefix.
     s.move_group("d2", "/eng", "/rnd").await.unwrap();
-    let mut paths: Vec<String> = s.groups("d2").await.unwrap().into_iter().map(|g| g.path).collect();
+    let mut paths: Vec<String> = s
+        .groups("d2")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.path)
+        .collect();
     paths.sort();
     assert_eq!(paths, ["/engineering", "/rnd", "/rnd/platform"]);
     assert!(matches!(
@@ -149,8 +183,16 @@ pub async fn idp_day2<S: IdpStore>(s: S) {
     assert!(not_found(s.move_group("d2", "/nope", "/x").await));
 
     // Groups go with their grants and assignments.
-    s.delete_groups("d2", &["d2-g1".into(), "d2-g2".into()]).await.unwrap();
-    let left: Vec<String> = s.groups("d2").await.unwrap().into_iter().map(|g| g.path).collect();
+    s.delete_groups("d2", &["d2-g1".into(), "d2-g2".into()])
+        .await
+        .unwrap();
+    let left: Vec<String> = s
+        .groups("d2")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.path)
+        .collect();
     assert_eq!(left, ["/engineering"]);
     assert!(s.assignments("d2-c").await.unwrap().is_empty());
     assert!(s.role_grants("d2").await.unwrap().is_empty());

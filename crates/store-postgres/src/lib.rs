@@ -6,9 +6,9 @@
 //! transaction; unique violations surface as `StoreError::Conflict`; concurrent writers are
 //! serialised by the database (upserts, `DELETE ... RETURNING`), never by process memory.
 
+mod idp_change;
 mod sp;
 mod state;
-mod idp_change;
 pub mod transfer;
 
 use std::str::FromStr;

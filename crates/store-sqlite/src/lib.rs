@@ -4,9 +4,9 @@
 //! Invariants: only this crate speaks SQL for SQLite; every multi-statement write is one
 //! transaction; unique violations surface as `StoreError::Conflict`.
 
+mod idp_change;
 mod sp;
 mod state;
-mod idp_change;
 pub mod transfer;
 
 use std::str::FromStr;

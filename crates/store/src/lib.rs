@@ -584,8 +584,11 @@ pub trait IdpChangeStore {
     /// client imported again gives its users the same pairwise identifiers).
     fn delete_client(&self, realm: &str, id: &str) -> impl Future<Output = Result<()>> + Send;
     /// Remove a direct membership; `NotFound` when the user is not a direct member.
-    fn remove_member(&self, user_id: &str, group_id: &str)
-    -> impl Future<Output = Result<()>> + Send;
+    fn remove_member(
+        &self,
+        user_id: &str,
+        group_id: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// The IDs of a group's direct members.
     fn group_member_ids(&self, group_id: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Delete groups (a group and its subgroups, as the caller lists them) with their

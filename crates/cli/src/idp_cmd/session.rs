@@ -41,7 +41,9 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: SessionCmd) -> 
                     v.handle,
                     v.username,
                     symbolon_idp::utc_text(v.started),
-                    v.last_used.map(symbolon_idp::utc_text).unwrap_or_else(|| "-".into()),
+                    v.last_used
+                        .map(symbolon_idp::utc_text)
+                        .unwrap_or_else(|| "-".into()),
                     v.method,
                     v.clients.join(" ")
                 );

@@ -293,7 +293,9 @@ pub(crate) async fn delete_credential<S: IdpStore>(
             symbolon_idp::remove_user_passkey(st.store(), &actor, &realm, &u.username, passkey, now)
                 .await
                 .map_err(|e| match e {
-                    IdpError::Invalid(m) | IdpError::NotFound(m) => ApiError::new(Kind::NotFound, m),
+                    IdpError::Invalid(m) | IdpError::NotFound(m) => {
+                        ApiError::new(Kind::NotFound, m)
+                    }
                     other => other.into(),
                 })?
         }

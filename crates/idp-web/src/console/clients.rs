@@ -576,7 +576,9 @@ pub(crate) async fn save_client<S: IdpStore>(
                 )
                 .await;
             }
-            Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) if m.contains("URL name") => {
+            Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m))
+                if m.contains("URL name") =>
+            {
                 e.url_name = Some(m)
             }
             Err(other) => return WebError::from(other).into_response(),

@@ -66,13 +66,26 @@ pub(crate) async fn general<S: IdpStore>(
     if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
         return r;
     }
-    let lifespan = match f.lifespan.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+    let lifespan = match f
+        .lifespan
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         None => None,
         Some(l) => match l.parse::<i64>() {
             Ok(v) => Some(v),
             Err(_) => {
                 return match realm_or_404(&st, &realm).await {
-                    Ok(r) => settings_page(&st, &s, &r, Some("The assertion lifespan must be a number of seconds.".into())).await,
+                    Ok(r) => {
+                        settings_page(
+                            &st,
+                            &s,
+                            &r,
+                            Some("The assertion lifespan must be a number of seconds.".into()),
+                        )
+                        .await
+                    }
                     Err(resp) => resp,
                 };
             }
@@ -83,7 +96,15 @@ pub(crate) async fn general<S: IdpStore>(
         enabled: Some(f.enabled.is_some()),
         assertion_lifespan_secs: lifespan,
     };
-    match symbolon_idp::update_realm(st.store(), &Actor(s.username.clone()), &realm, &change, OffsetDateTime::now_utc()).await {
+    match symbolon_idp::update_realm(
+        st.store(),
+        &Actor(s.username.clone()),
+        &realm,
+        &change,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/admin/console/{realm}/settings")).into_response(),
         Err(IdpError::Invalid(m)) => match realm_or_404(&st, &realm).await {
             Ok(r) => settings_page(&st, &s, &r, Some(m)).await,
@@ -129,7 +150,14 @@ pub(crate) async fn delete<S: IdpStore>(
             .render(),
         );
     }
-    match symbolon_idp::delete_realm(st.store(), &Actor(s.username.clone()), &realm, OffsetDateTime::now_utc()).await {
+    match symbolon_idp::delete_realm(
+        st.store(),
+        &Actor(s.username.clone()),
+        &realm,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    {
         Ok(()) => Redirect::to("/admin/console/").into_response(),
         Err(e) => WebError::from(e).into_response(),
     }

@@ -33,7 +33,9 @@ async fn render<S: IdpStore>(
     realm: &str,
     notice: Option<String>,
 ) -> Response {
-    let list = match symbolon_idp::list_sessions(st.store(), realm, None, OffsetDateTime::now_utc()).await {
+    let list = match symbolon_idp::list_sessions(st.store(), realm, None, OffsetDateTime::now_utc())
+        .await
+    {
         Ok(l) => l,
         Err(e) => return WebError::from(e).into_response(),
     };

@@ -320,10 +320,15 @@ pub(crate) async fn render_user<S: IdpStore>(
             None => attributes.push((k.clone(), v.clone())),
         }
     }
-    let sessions = symbolon_idp::list_sessions(st.store(), realm, Some(&u.username), OffsetDateTime::now_utc())
-        .await
-        .map(|v| v.len())
-        .unwrap_or(0);
+    let sessions = symbolon_idp::list_sessions(
+        st.store(),
+        realm,
+        Some(&u.username),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .map(|v| v.len())
+    .unwrap_or(0);
     let bad = err_password.is_some();
     page_status(
         form_status(bad),

@@ -1,0 +1,255 @@
+"""Day-2 administration of the identity provider (issue 17), over HTTP on 127.0.0.1 with pysaml2
+service providers: users deleted (their sessions end), attributes set and unset, group
+membership removed; groups renamed, moved and deleted with their subgroups; clients re-imported
+from new metadata (settings and mappers kept, changes listed) and deleted; a realm's SSO
+sessions listed (user, start, last use, clients reached) and revoked; realms edited and
+deleted. Through the CLI verbs, the Keycloak-shaped admin REST API and the console; every change
+is an ADMIN event, and a change that changes nothing records nothing."""
+import re
+import subprocess
+
+import requests
+
+from conftest import symbolon_bin
+from test_idp_server import (PASSWORD, authn_request, console_session, env, form,  # noqa: F401
+                             redirect_request, sign_in)
+
+
+def cli(idp, *args, stdin=None):
+    return subprocess.run([symbolon_bin(), "idp", *idp.db, *args], input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def admin_events(idp, realm="acme"):
+    """The realm's ADMIN events, oldest first."""
+    return [l for l in idp.events(realm).splitlines() if "\tADMIN\t" in l][::-1]
+
+
+def api_session(idp):
+    token = idp.cli("token", "create", "--name", "day2").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    return api
+
+
+def test_cli_verbs_refuse_what_does_not_exist_with_exit_1(env):
+    idp, _ = env
+    for args, words in [
+        (("user", "delete", "--realm", "acme", "nobody"), "no user"),
+        (("user", "set-attr", "--realm", "acme", "nobody", "locale", "ja"), "no user"),
+        (("user", "unset-attr", "--realm", "acme", "nobody", "locale"), "no user"),
+        (("user", "leave", "--realm", "acme", "alice", "/no-such-group"), "no group"),
+        (("group", "delete", "--realm", "acme", "/no-such-group", "--yes"), "no group"),
+        (("client", "delete", "--realm", "acme", "https://nope.test/metadata"), "no client"),
+        (("client", "reimport", "--realm", "acme", "https://nope.test/metadata", "/dev/null"), "no client"),
+        (("session", "revoke", "--realm", "acme", "f" * 32), "no live session"),
+        (("session", "list", "--realm", "nope"), "not found"),
+        (("realm", "delete", "nope", "--yes"), "not found"),
+    ]:
+        out = cli(idp, *args)
+        assert out.returncode == 1 and words in out.stderr, (args, out.stderr)
+
+
+def test_attributes_and_membership(env):
+    idp, _ = env
+    idp.cli("user", "add", "--realm", "acme", "tara", "--password-stdin", stdin=PASSWORD + "\n")
+    idp.cli("group", "add", "--realm", "acme", "/ops")
+    idp.cli("group", "join", "--realm", "acme", "/ops", "tara")
+    before = len(admin_events(idp))
+    assert "set" in idp.cli("user", "set-attr", "--realm", "acme", "tara", "locale", "ja")
+    assert "unchanged" in idp.cli("user", "set-attr", "--realm", "acme", "tara", "locale", "ja")
+    idp.cli("user", "set-attr", "--realm", "acme", "tara", "tz", "Asia/Tokyo")
+    api = api_session(idp)
+    uid = next(u["id"] for u in api.get(f"{idp.base}/admin/realms/acme/users", params={"username": "tara"}, timeout=10).json() if u["username"] == "tara")
+    rep = api.get(f"{idp.base}/admin/realms/acme/users/{uid}", timeout=10).json()
+    assert rep["attributes"]["locale"] == ["ja"] and rep["attributes"]["tz"] == ["Asia/Tokyo"]
+    assert "removed" in idp.cli("user", "unset-attr", "--realm", "acme", "tara", "tz")
+    assert "was not set" in idp.cli("user", "unset-attr", "--realm", "acme", "tara", "tz")
+    events = admin_events(idp)
+    assert len(events) == before + 3, events[before:]
+    assert "set attribute locale of tara" in events[-3] and "removed attribute tz of tara" in events[-1]
+    bad = cli(idp, "user", "set-attr", "--realm", "acme", "tara", "bad key!", "x")
+    assert bad.returncode == 1 and "attribute name" in bad.stderr
+    # Leaving a group: CLI, then the REST API's DELETE of the membership (404 once gone).
+    idp.cli("user", "leave", "--realm", "acme", "tara", "/ops")
+    assert idp.cli("group", "members", "--realm", "acme", "/ops").strip() == ""
+    idp.cli("group", "join", "--realm", "acme", "/ops", "tara")
+    gid = next(g["id"] for g in api.get(f"{idp.base}/admin/realms/acme/groups", timeout=10).json() if g["path"] == "/ops")
+    assert [m["username"] for m in api.get(f"{idp.base}/admin/realms/acme/groups/{gid}/members", timeout=10).json()] == ["tara"]
+    assert api.delete(f"{idp.base}/admin/realms/acme/users/{uid}/groups/{gid}", timeout=10).status_code == 204
+    assert api.delete(f"{idp.base}/admin/realms/acme/users/{uid}/groups/{gid}", timeout=10).status_code == 404
+
+
+def test_groups_move_and_delete_with_subgroups(env):
+    idp, _ = env
+    for p in ("/eng/platform", "/eng/web", "/engineering"):
+        idp.cli("group", "add", "--realm", "acme", p)
+    idp.cli("user", "add", "--realm", "acme", "gina", "--password-stdin", stdin=PASSWORD + "\n")
+    idp.cli("group", "join", "--realm", "acme", "/eng/platform", "gina")
+    idp.cli("group", "move", "--realm", "acme", "/eng", "/rnd")
+    paths = idp.cli("group", "list", "--realm", "acme").split()
+    assert "/rnd/platform" in paths and "/rnd/web" in paths and "/engineering" in paths and "/eng" not in paths
+    assert idp.cli("group", "members", "--realm", "acme", "/rnd/platform").split() == ["gina"]
+    out = cli(idp, "group", "move", "--realm", "acme", "/rnd", "/rnd/platform/x")
+    assert out.returncode == 1 and "under itself" in out.stderr
+    out = cli(idp, "group", "move", "--realm", "acme", "/rnd", "/engineering")
+    assert out.returncode == 1 and "exists" in out.stderr
+    # Through the REST API: a new name keeps the parent.
+    api = api_session(idp)
+    gid = next(g["id"] for g in api.get(f"{idp.base}/admin/realms/acme/groups", timeout=10).json() if g["path"] == "/rnd/web")
+    assert api.put(f"{idp.base}/admin/realms/acme/groups/{gid}", json={"name": "frontend"}, timeout=10).status_code == 204
+    assert "/rnd/frontend" in idp.cli("group", "list", "--realm", "acme").split()
+    # Delete: without --yes nothing goes and the subgroups are named.
+    out = cli(idp, "group", "delete", "--realm", "acme", "/rnd")
+    assert out.returncode == 1 and "/rnd/platform" in out.stderr and "1 membership(s)" in out.stderr
+    idp.cli("group", "delete", "--realm", "acme", "/rnd", "--yes")
+    paths = idp.cli("group", "list", "--realm", "acme").split()
+    assert not any(p.startswith("/rnd") for p in paths) and "/engineering" in paths
+    assert any("deleted group(s) /rnd, /rnd/frontend, /rnd/platform" in e or "deleted group(s) /rnd, /rnd/platform, /rnd/frontend" in e for e in admin_events(idp))
+    assert api.delete(f"{idp.base}/admin/realms/acme/groups/{gid}", timeout=10).status_code == 404
+
+
+def test_sessions_are_listed_and_revoked_and_a_deleted_user_is_signed_out(env):
+    idp, _ = env
+    idp.cli("user", "add", "--realm", "acme", "olga", "--password-stdin", stdin=PASSWORD + "\n")
+    b = requests.Session()
+    r = sign_in(b, b.get(redirect_request(idp, authn_request(idp)), timeout=30), username="olga")
+    assert "SAMLResponse" in r.text
+    rows = [l.split("\t") for l in idp.cli("session", "list", "--realm", "acme", "--user", "olga").splitlines()]
+    assert len(rows) == 1
+    handle, user, started, last_used, method, clients = rows[0]
+    assert user == "olga" and last_used != "-" and clients == "https://plain.test/metadata"
+    cookie = next(c.value for c in b.cookies if c.name.startswith("SYMBOLON_IDP_SESSION"))
+    assert cookie not in idp.cli("session", "list", "--realm", "acme"), "session IDs never shown"
+    # The REST API's view (Keycloak's UserSessionRepresentation), then DELETE of that session.
+    api = api_session(idp)
+    uid = next(u["id"] for u in api.get(f"{idp.base}/admin/realms/acme/users", timeout=10).json() if u["username"] == "olga")
+    reps = api.get(f"{idp.base}/admin/realms/acme/users/{uid}/sessions", timeout=10).json()
+    assert [s["id"] for s in reps] == [handle] and "https://plain.test/metadata" in reps[0]["clients"] and reps[0]["lastAccess"]
+    assert api.delete(f"{idp.base}/admin/realms/acme/sessions/{handle}", timeout=10).status_code == 204
+    assert api.delete(f"{idp.base}/admin/realms/acme/sessions/{handle}", timeout=10).status_code == 404
+    again = b.get(redirect_request(idp, authn_request(idp)), timeout=30)
+    assert 'name="password"' in again.text, "the revoked session is not honoured"
+    # All of a user's sessions (CLI), then deleting the user ends the one left.
+    for _ in range(2):
+        s = requests.Session()
+        sign_in(s, s.get(redirect_request(idp, authn_request(idp)), timeout=30), username="olga")
+    assert "2 session(s) of olga ended" in idp.cli("session", "revoke", "--realm", "acme", "--user", "olga")
+    sign_in(b, b.get(redirect_request(idp, authn_request(idp)), timeout=30), username="olga")
+    assert "deleted" in idp.cli("user", "delete", "--realm", "acme", "olga")
+    again = b.get(redirect_request(idp, authn_request(idp)), timeout=30)
+    assert 'name="password"' in again.text
+    sign_in(b, again, username="olga", expect=401)
+    assert any("deleted user olga (1 SSO session(s) ended)" in e for e in admin_events(idp))
+    assert api.delete(f"{idp.base}/admin/realms/acme/users/{uid}", timeout=10).status_code == 404
+
+
+def test_client_reimport_keeps_settings_and_delete(env, tmp_path):
+    idp, _ = env
+    cid = "https://plain.test/metadata"
+    api = api_session(idp)
+    rep = api.get(f"{idp.base}/admin/realms/acme/clients", params={"clientId": cid}, timeout=10).json()[0]
+    before_mappers = api.get(f"{idp.base}/admin/realms/acme/clients/{rep['id']}/protocol-mappers/models", timeout=10).json()
+    md = idp.cli("client", "list", "--realm", "acme")
+    assert cid in md
+    # The SP's metadata with a moved ACS: the same entity, a new endpoint.
+    sp_md = (idp.dir.parent / "sp-plain.xml").read_text()
+    moved = sp_md.replace("https://plain.test/acs", "https://plain.test/new-acs")
+    f = tmp_path / "moved.xml"
+    f.write_text(moved)
+    out = idp.cli("client", "reimport", "--realm", "acme", cid, str(f))
+    assert "assertion consumer service removed: https://plain.test/acs" in out and "assertion consumer service added: https://plain.test/new-acs" in out
+    assert "nothing changed" in idp.cli("client", "reimport", "--realm", "acme", cid, str(f))
+    after = api.get(f"{idp.base}/admin/realms/acme/clients/{rep['id']}", timeout=10).json()
+    assert after["attributes"].get("saml_idp_initiated_sso_url_name") == rep["attributes"].get("saml_idp_initiated_sso_url_name")
+    assert api.get(f"{idp.base}/admin/realms/acme/clients/{rep['id']}/protocol-mappers/models", timeout=10).json() == before_mappers
+    other = tmp_path / "other.xml"
+    other.write_text(sp_md.replace("https://plain.test/metadata", "https://other.test/metadata"))
+    out = cli(idp, "client", "reimport", "--realm", "acme", cid, str(other))
+    assert out.returncode == 1 and "not for the client" in out.stderr
+    f.write_text(sp_md)
+    idp.cli("client", "reimport", "--realm", "acme", cid, str(f))
+    # Delete through the console, after a confirmation; then the IdP-initiated URL is gone.
+    s = console_session(idp)
+    idp.cli("client", "import", "--realm", "acme", str(other), "--url-name", "other")
+    oid = next(c["id"] for c in api.get(f"{idp.base}/admin/realms/acme/clients", timeout=10).json() if c["clientId"] == "https://other.test/metadata")
+    page = s.get(f"{idp.base}/admin/console/acme/clients/{oid}", timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    life = f"{idp.base}/admin/console/acme/clients/{oid}/lifecycle"
+    r = s.post(life, data={"csrf": csrf, "action": "delete"}, timeout=10)
+    assert r.status_code == 200 and "Delete client https://other.test/metadata?" in r.text
+    assert requests.get(f"{idp.base}/realms/acme/protocol/saml/clients/other", timeout=10).status_code != 404, "nothing before confirmation"
+    r = s.post(life, data={"csrf": csrf, "action": "delete", "confirm": "yes"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/admin/console/acme/clients"
+    assert requests.get(f"{idp.base}/realms/acme/protocol/saml/clients/other", timeout=10).status_code == 404
+    assert any("deleted client https://other.test/metadata" in e for e in admin_events(idp))
+
+
+def test_console_users_groups_sessions_and_realms(env):
+    idp, _ = env
+    s = console_session(idp)
+    idp.cli("user", "add", "--realm", "acme", "quinn", "--password-stdin", stdin=PASSWORD + "\n")
+    idp.cli("group", "add", "--realm", "acme", "/temp/sub")
+    idp.cli("group", "join", "--realm", "acme", "/temp/sub", "quinn")
+    base = f"{idp.base}/admin/console/acme"
+    page = s.get(f"{base}/users/quinn", timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    post = lambda data: s.post(f"{base}/users/quinn", data={"csrf": csrf, **data}, timeout=10, allow_redirects=False)
+    r = post({"action": "set-attr", "key": "locale", "values": "ja\n"})
+    assert "Attribute locale saved." in r.text and "<td>locale</td><td>ja</td>" in r.text
+    r = post({"action": "unset-attr", "key": "locale"})
+    assert "Attribute locale removed." in r.text and "<td>locale</td>" not in r.text
+    r = post({"action": "leave", "group": "/temp/sub"})
+    assert "Removed from /temp/sub." in r.text
+    # A session for quinn, seen on the Sessions page and signed out there.
+    b = requests.Session()
+    sign_in(b, b.get(redirect_request(idp, authn_request(idp)), timeout=30), username="quinn")
+    sessions = s.get(f"{base}/sessions", timeout=10)
+    assert sessions.status_code == 200 and "quinn" in sessions.text and "https://plain.test/metadata" in sessions.text
+    handle = re.search(r'name="session" value="([0-9a-f]{32})"><button type="submit" aria-label="Sign out this session of quinn"', sessions.text).group(1)
+    r = s.post(f"{base}/sessions", data={"csrf": csrf, "action": "revoke", "session": handle}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303
+    assert "quinn" not in s.get(f"{base}/sessions", timeout=10).text
+    assert s.post(f"{base}/sessions", data={"csrf": "forged", "action": "revoke-user", "user": "quinn"}, timeout=10).status_code == 403
+    # Delete the user after a confirmation.
+    r = post({"action": "delete"})
+    assert r.status_code == 200 and "Delete user quinn?" in r.text
+    r = post({"action": "delete", "confirm": "yes"})
+    assert r.status_code == 303 and r.headers["location"] == "/admin/console/acme/users"
+    assert s.get(f"{base}/users/quinn", timeout=10).status_code == 404
+    # Groups: delete /temp with its subgroup after a confirmation naming both.
+    r = s.post(f"{base}/groups/action", data={"csrf": csrf, "action": "delete", "path": "/temp"}, timeout=10)
+    assert "Delete group /temp?" in r.text and "/temp/sub" in r.text
+    r = s.post(f"{base}/groups/action", data={"csrf": csrf, "action": "delete", "path": "/temp", "confirm": "yes"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303 and "/temp" not in s.get(f"{base}/groups", timeout=10).text
+    # Realms: create from the console, edit, delete only with the typed name.
+    r = s.post(f"{idp.base}/admin/console/", data={"csrf": csrf, "name": "scratch", "display_name": "Scratch"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/admin/console/scratch/settings"
+    r = s.post(f"{idp.base}/admin/console/scratch/settings/general", data={"csrf": csrf, "display_name": "Scratch Two", "lifespan": "120"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303
+    api = api_session(idp)
+    rep = api.get(f"{idp.base}/admin/realms/scratch", timeout=10).json()
+    assert rep["displayName"] == "Scratch Two" and rep["enabled"] is False, "the enabled box was left unchecked"
+    assert any("display name \"Scratch\" -> \"Scratch Two\"" in e for e in admin_events(idp, "scratch"))
+    r = s.post(f"{idp.base}/admin/console/scratch/settings/delete", data={"csrf": csrf}, timeout=10)
+    assert "Delete realm scratch?" in r.text and 'name="typed"' in r.text
+    r = s.post(f"{idp.base}/admin/console/scratch/settings/delete", data={"csrf": csrf, "confirm": "yes", "typed": "wrong"}, timeout=10)
+    assert r.status_code == 400 and api.get(f"{idp.base}/admin/realms/scratch", timeout=10).status_code == 200
+    r = s.post(f"{idp.base}/admin/console/scratch/settings/delete", data={"csrf": csrf, "confirm": "yes", "typed": "scratch"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303 and api.get(f"{idp.base}/admin/realms/scratch", timeout=10).status_code == 404
+
+
+def test_realm_update_and_delete_through_the_api_and_cli(env):
+    idp, _ = env
+    api = api_session(idp)
+    idp.cli("realm", "create", "tmp2")
+    assert api.put(f"{idp.base}/admin/realms/tmp2", json={"displayName": "Temporary"}, timeout=10).status_code == 204
+    assert api.put(f"{idp.base}/admin/realms/tmp2", json={"realm": "renamed"}, timeout=10).status_code == 400
+    assert api.get(f"{idp.base}/admin/realms/tmp2", timeout=10).json()["displayName"] == "Temporary"
+    n = len(admin_events(idp, "tmp2"))
+    assert "unchanged" in idp.cli("realm", "update", "tmp2", "--display-name", "Temporary")
+    assert len(admin_events(idp, "tmp2")) == n
+    out = cli(idp, "realm", "delete", "tmp2")
+    assert out.returncode == 1 and "--yes" in out.stderr
+    assert api.delete(f"{idp.base}/admin/realms/tmp2", timeout=10).status_code == 204
+    assert api.delete(f"{idp.base}/admin/realms/tmp2", timeout=10).status_code == 404
+    assert requests.get(f"{idp.base}/realms/tmp2/protocol/saml/descriptor", timeout=10).status_code == 404
