@@ -245,3 +245,31 @@ def test_deleting_an_account_takes_everything_of_it(env):
     assert r.status_code == 401
     # The others are untouched.
     assert "Multi-Pass" in sp.cli("idp", "list", "--account", "Acme Prod")
+
+
+def test_every_refusal_shows_a_reference_found_in_failed_sign_ins(env):
+    idp, sp, _, _ = env
+    key = sp.cli("api-key", "create", "--account", "Acme Dev", "--name", "refs").strip()
+    traces = lambda: requests.get(f"{sp.base}/api/v1/failed-sign-ins", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
+    ref_of = lambda page: re.search(r'<dd id="reference">([A-Z0-9]+)</dd>', page.text).group(1)
+    # No role: signed in at the IdP, refused here, with a time and a reference and a way on.
+    _, r = acs(idp, sp, "bob")
+    assert r.status_code == 403 and "No access" in r.text and 'id="refused-at"' in r.text and 'href="/"' in r.text
+    ref = ref_of(r)
+    found = [t for t in traces() if t["reference"] == ref]
+    assert found and found[0]["code"] == "no_role" and "bob@corp.test" in found[0]["reason"]
+    # A replay: the plain reason for the person, the trace for the administrator.
+    action, b64 = idp_sign_in(idp, "alice")
+    assert requests.post(action, data={"SAMLResponse": b64}, timeout=30).status_code == 200
+    again = requests.post(action, data={"SAMLResponse": b64}, timeout=30)
+    assert again.status_code == 403 and "already used" in again.text
+    ref = ref_of(again)
+    found = [t for t in traces() if t["reference"] == ref]
+    assert found and found[0]["code"] == "replay" and "…(elided)…" in found[0]["message"]
+    # The console finds a reference.
+    sp.cli("user", "add", "--account", "Acme Dev", "refs@dev.test", "--master", "--password-stdin", stdin="refs admin pw 1\n")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    s.post(f"{sp.base}/login", data={**f["fields"], "email": "refs@dev.test", "password": "refs admin pw 1"}, timeout=30)
+    page = s.get(f"{sp.base}/account/failed-sign-ins", params={"reference": ref.lower()}, timeout=10)
+    assert page.status_code == 200 and page.text.count("<code>replay</code>") == 1 and f"<code>{ref}</code>" in page.text

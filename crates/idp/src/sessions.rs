@@ -237,7 +237,7 @@ pub async fn realm_sessions<S: StateStore>(
             u.session_id,
         ));
     }
-    out.sort_by(|a, b| b.0.started.cmp(&a.0.started));
+    out.sort_by_key(|v| std::cmp::Reverse(v.0.started));
     Ok(out)
 }
 

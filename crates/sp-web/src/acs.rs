@@ -1,9 +1,8 @@
 //! The SAML endpoints: SP metadata, SP-initiated sign-in, and the ACS handler (decode,
 //! consume in the domain, start a session) in one place.
 
-use crate::page::{MessagePage, html, message, text, unavailable};
+use crate::page::{message, new_reference, refused, text, unavailable};
 use crate::state::{AppState, PENDING, cookie, random_token, start_session};
-use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -118,6 +117,7 @@ pub(crate) async fn acs<S: SpStore>(
     };
     let now = OffsetDateTime::now_utc();
     let sp = symbolon_sp::sp_settings(&st.cfg.base_url);
+    let reference = new_reference();
     let sign_in = match symbolon_sp::consume_response(
         &st.store,
         &sp,
@@ -126,6 +126,7 @@ pub(crate) async fn acs<S: SpStore>(
         now,
         symbolon_sp::AcsMode::SignIn,
         &st.cfg.acs,
+        &reference,
     )
     .await
     {
@@ -140,33 +141,43 @@ pub(crate) async fn acs<S: SpStore>(
             );
         }
         Err(e) => {
-            return message(
+            // A plain reason for the person; the precise one is in the trace under this reference.
+            let (t, lang) = text(None);
+            let reason = match &e {
+                AcsError::Malformed(_) => t.unreadable,
+                AcsError::UnknownIssuer(_) => t.unknown_idp,
+                AcsError::Replay => t.replayed,
+                AcsError::Rejected(_) | AcsError::Store(_) => t.not_accepted,
+            };
+            tracing::info!(reference = %reference, "ACS refused a response: {e}");
+            return refused(
                 StatusCode::FORBIDDEN,
-                "Sign-in failed",
-                &format!(
-                    "Your sign-in could not be accepted: {e}. Your administrator can see the details in the audit log."
-                ),
+                t,
+                lang,
+                t.sign_in_failed,
+                reason,
                 vec![],
+                false,
+                &reference,
             );
         }
     };
     if sign_in.pairs.is_empty() {
         let (t, lang) = text(sign_in.locale.as_deref());
-        let page = MessagePage {
+        let native = sign_in
+            .refused
+            .iter()
+            .any(|r| r.1.starts_with(symbolon_sp::MASTER_REFUSED));
+        return refused(
+            StatusCode::FORBIDDEN,
+            t,
             lang,
-            title: t.no_access,
-            message: t.no_access_msg,
-            details: sign_in.refused.clone(),
-            native: sign_in
-                .refused
-                .iter()
-                .any(|r| r.1.starts_with(symbolon_sp::MASTER_REFUSED))
-                .then_some(("/login", t.native_sign_on)),
-        };
-        return match page.render() {
-            Ok(b) => html(StatusCode::FORBIDDEN, b),
-            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
-        };
+            t.no_access,
+            t.no_access_msg,
+            sign_in.refused.clone(),
+            native,
+            &reference,
+        );
     }
     let Some(id) = random_token() else {
         return message(

@@ -428,7 +428,7 @@ async fn traces<S: SpStore>(
             .traces(&acc, 200)
             .await?
             .into_iter()
-            .map(|t| json!({"time": t.at.unix_timestamp(), "identityProvider": t.idp_name, "code": t.code, "reason": t.reason, "message": t.message}))
+            .map(|t| json!({"time": t.at.unix_timestamp(), "identityProvider": t.idp_name, "code": t.code, "reason": t.reason, "message": t.message, "reference": t.reference}))
             .collect(),
     )))
 }

@@ -45,6 +45,17 @@ pub(crate) struct Text {
     pub(crate) administration: &'static str,
     pub(crate) sign_out: &'static str,
     pub(crate) native_sign_on: &'static str,
+    pub(crate) sign_in_failed: &'static str,
+    /// Under a refusal: what the time and reference are for.
+    pub(crate) reference_hint: &'static str,
+    pub(crate) time: &'static str,
+    pub(crate) reference: &'static str,
+    pub(crate) start_page: &'static str,
+    /// Plain reasons for a refused response.
+    pub(crate) unreadable: &'static str,
+    pub(crate) unknown_idp: &'static str,
+    pub(crate) not_accepted: &'static str,
+    pub(crate) replayed: &'static str,
 }
 
 pub(crate) const EN: Text = Text {
@@ -61,6 +72,15 @@ pub(crate) const EN: Text = Text {
     administration: "Administration",
     sign_out: "Sign out",
     native_sign_on: "Sign in with your email address and password",
+    sign_in_failed: "Sign-in failed",
+    reference_hint: "If you ask your administrator for help, give them this time and reference: they find the details under Failed sign-ins.",
+    time: "Time",
+    reference: "Reference",
+    start_page: "Go to the start page",
+    unreadable: "The sign-in message from your identity provider could not be read. Start again from your identity provider.",
+    unknown_idp: "This service does not know the identity provider that signed you in.",
+    not_accepted: "The sign-in message from your identity provider could not be accepted: it may have expired, or it may not be meant for this service. Start again from your identity provider.",
+    replayed: "This sign-in was already used. Start again from your identity provider.",
 };
 
 pub(crate) const JA: Text = Text {
@@ -77,6 +97,15 @@ pub(crate) const JA: Text = Text {
     administration: "管理",
     sign_out: "サインアウト",
     native_sign_on: "メールアドレスとパスワードでサインイン",
+    sign_in_failed: "サインインできませんでした",
+    reference_hint: "管理者に問い合わせる場合は、この日時と参照番号を伝えてください。管理者は「失敗したサインイン」で詳細を確認できます。",
+    time: "日時",
+    reference: "参照番号",
+    start_page: "スタートページへ",
+    unreadable: "IDプロバイダーからのサインインメッセージを読み取れませんでした。IDプロバイダーからやり直してください。",
+    unknown_idp: "このサービスは、サインインに使われたIDプロバイダーを登録していません。",
+    not_accepted: "IDプロバイダーからのサインインメッセージを受け入れられませんでした。有効期限が切れているか、このサービス宛てではない可能性があります。IDプロバイダーからやり直してください。",
+    replayed: "このサインインはすでに使用されています。IDプロバイダーからやり直してください。",
 };
 
 pub(crate) fn text(locale: Option<&str>) -> (Text, &'static str) {
@@ -95,6 +124,55 @@ pub(crate) struct MessagePage<'a> {
     pub(crate) details: Vec<(String, String)>,
     /// A link to native sign-on, for master administrators refused at SSO: (href, text).
     pub(crate) native: Option<(&'a str, &'a str)>,
+    /// For a refused sign-in: the labels, the time (UTC) and the reference an administrator
+    /// looks up in Failed sign-ins.
+    pub(crate) refusal: Option<Refusal>,
+}
+
+/// The time and reference shown with a refused sign-in.
+pub(crate) struct Refusal {
+    pub(crate) t: Text,
+    pub(crate) at: String,
+    pub(crate) reference: String,
+}
+
+/// A new reference for a refused sign-in: short enough to read out, random.
+pub(crate) fn new_reference() -> String {
+    crate::state::random_token()
+        .map(|t| t.chars().take(10).collect::<String>().to_uppercase())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The page of a refused sign-in: a plain reason, the time and a reference, and ways on.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn refused(
+    status: StatusCode,
+    t: Text,
+    lang: &str,
+    title: &str,
+    reason: &str,
+    details: Vec<(String, String)>,
+    native: bool,
+    reference: &str,
+) -> Response {
+    let at = symbolon_saml::time::format_instant(time::OffsetDateTime::now_utc());
+    match (MessagePage {
+        lang,
+        title,
+        message: reason,
+        details,
+        native: native.then_some(("/login", t.native_sign_on)),
+        refusal: Some(Refusal {
+            t,
+            at,
+            reference: reference.to_string(),
+        }),
+    })
+    .render()
+    {
+        Ok(b) => html(status, b),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
 }
 
 pub(crate) fn message(
@@ -109,6 +187,7 @@ pub(crate) fn message(
         message: msg,
         details,
         native: None,
+        refusal: None,
     })
     .render()
     {

@@ -185,10 +185,76 @@ fn excerpt(text: &str, max: usize, why: &str) -> String {
     )
 }
 
+/// One refused response, as an account's administrators see it.
+struct Rejection<'a> {
+    code: &'a str,
+    reason: String,
+    /// The audit-log line.
+    detail: String,
+    /// What the trace keeps of the message.
+    message: String,
+    reference: &'a str,
+}
+
+/// Record a refusal for the account of this configuration: a trace (Failed sign-ins) and an
+/// audit entry, both carrying the reference the person was shown. Bounded per configuration
+/// and window (a burst, then only a count), whoever sends the responses.
+async fn record_rejection<S: SpStore>(
+    store: &S,
+    c: &IdpConfig,
+    r: &Rejection<'_>,
+    now: OffsetDateTime,
+    policy: &AcsPolicy,
+) {
+    let burst = store
+        .count_failure(&trace_rate_key(&c.id), now, now + policy.trace_window)
+        .await
+        .unwrap_or(u32::MAX);
+    if burst > policy.trace_burst {
+        let dropped = traces_not_kept(store, &c.account_id, now)
+            .await
+            .unwrap_or(0)
+            .saturating_add(1);
+        let _ = store
+            .put_state(
+                DROPPED_KIND,
+                &traces_dropped_key(&c.account_id),
+                &dropped.to_string(),
+                now + time::Duration::days(7),
+            )
+            .await;
+        return;
+    }
+    let _ = store
+        .record_trace(
+            &symbolon_store::sp::Trace {
+                account_id: c.account_id.clone(),
+                at: second(now),
+                idp_name: c.name.clone(),
+                code: r.code.into(),
+                reason: r.reason.clone(),
+                message: r.message.clone(),
+                reference: r.reference.into(),
+            },
+            policy.traces_kept,
+        )
+        .await;
+    let _ = audit(
+        store,
+        &c.account_id,
+        &format!("urn:symbolon:identity:{}:idp/{}", c.account_id, c.id),
+        "SignInFailed",
+        format!("{} (reference {})", r.detail, r.reference),
+        now,
+    )
+    .await;
+}
+
 /// Consume a response posted to the ACS: validate it against every configuration whose entity
 /// ID equals its Issuer (each with its own pinned keys), consume the assertion once, then work out
 /// the account + role pairs. Rejections are recorded in the audit log of each account whose
 /// configuration refused it, with the precise reason, within the policy's bounds.
+#[allow(clippy::too_many_arguments)]
 pub async fn consume_response<S: SpStore>(
     store: &S,
     sp: &SpSettings,
@@ -197,6 +263,7 @@ pub async fn consume_response<S: SpStore>(
     now: OffsetDateTime,
     mode: AcsMode<'_>,
     policy: &AcsPolicy,
+    reference: &str,
 ) -> std::result::Result<SignIn, AcsError> {
     let test_only = matches!(mode, AcsMode::Test { .. });
     let doc = symbolon_xml::parse_bytes(xml, &symbolon_xml::Limits::default())
@@ -242,25 +309,6 @@ pub async fn consume_response<S: SpStore>(
         );
         let mut verified: Option<String> = None;
         for (c, e) in &reasons {
-            let burst = store
-                .count_failure(&trace_rate_key(&c.id), now, now + policy.trace_window)
-                .await
-                .unwrap_or(u32::MAX);
-            if burst > policy.trace_burst {
-                let dropped = traces_not_kept(store, &c.account_id, now)
-                    .await
-                    .unwrap_or(0)
-                    .saturating_add(1);
-                let _ = store
-                    .put_state(
-                        DROPPED_KIND,
-                        &traces_dropped_key(&c.account_id),
-                        &dropped.to_string(),
-                        now + time::Duration::days(7),
-                    )
-                    .await;
-                continue;
-            }
             let message = if e.authenticated() {
                 verified
                     .get_or_insert_with(|| {
@@ -274,34 +322,18 @@ pub async fn consume_response<S: SpStore>(
             } else {
                 unverified.clone()
             };
-            let _ = store
-                .record_trace(
-                    &symbolon_store::sp::Trace {
-                        account_id: c.account_id.clone(),
-                        at: second(now),
-                        idp_name: c.name.clone(),
-                        code: e.code().into(),
-                        reason: e.to_string(),
-                        message,
-                    },
-                    policy.traces_kept,
-                )
-                .await;
-            let _ = audit(
-                store,
-                &c.account_id,
-                &format!("urn:symbolon:identity:{}:idp/{}", c.account_id, c.id),
-                "SignInFailed",
-                format!(
-                    "response from {} rejected by {}: {} [{}]",
-                    issuer,
+            let rejection = Rejection {
+                code: e.code(),
+                reason: e.to_string(),
+                detail: format!(
+                    "response from {issuer} rejected by {}: {e} [{}]",
                     c.name,
-                    e,
                     e.code()
                 ),
-                now,
-            )
-            .await;
+                message,
+                reference,
+            };
+            record_rejection(store, c, &rejection, now, policy).await;
         }
     }
     let Some((profile, first)) = accepted.first() else {
@@ -318,16 +350,20 @@ pub async fn consume_response<S: SpStore>(
             .consume_assertion(&k.issuer, &k.assertion_id, k.until, now)
             .await?
         {
+            let message = excerpt(
+                &elide_signatures(&String::from_utf8_lossy(xml)),
+                TRACE_MAX_BYTES,
+                "over the size kept",
+            );
             for (c, _) in &accepted {
-                let _ = audit(
-                    store,
-                    &c.account_id,
-                    &format!("urn:symbolon:identity:{}:idp/{}", c.account_id, c.id),
-                    "SignInFailed",
-                    format!("replayed assertion {} from {issuer}", k.assertion_id),
-                    now,
-                )
-                .await;
+                let rejection = Rejection {
+                    code: "replay",
+                    reason: "this response was already used (a replay)".into(),
+                    detail: format!("replayed assertion {} from {issuer}", k.assertion_id),
+                    message: message.clone(),
+                    reference,
+                };
+                record_rejection(store, c, &rejection, now, policy).await;
             }
             return Err(AcsError::Replay);
         }
@@ -347,6 +383,18 @@ pub async fn consume_response<S: SpStore>(
         let account_name = account_name(store, &c.account_id).await?;
         if masters.contains(&c.account_id) {
             refused.push((account_name, MASTER_REFUSED.to_string()));
+            if !test_only {
+                let rejection = Rejection {
+                    code: "master_administrator",
+                    reason: format!("{name_id} is a master administrator here: SSO is refused"),
+                    detail: format!(
+                        "{name_id} is a master administrator of this account: single sign-on refused"
+                    ),
+                    message: String::new(),
+                    reference,
+                };
+                record_rejection(store, c, &rejection, now, policy).await;
+            }
             continue;
         }
         let roles = store.account_roles(&c.account_id).await?;
@@ -376,8 +424,28 @@ pub async fn consume_response<S: SpStore>(
             }
         }
         if names.is_empty() {
-            if !deleted.is_empty() {
-                refused.push((account_name, format!("Your groups map only to roles that were deleted ({}). Ask the account administrator to map them again.", deleted.join(", "))));
+            let why = if deleted.is_empty() {
+                "no group mapping and no SAML account gives this user a role here".to_string()
+            } else {
+                let why = format!(
+                    "Your groups map only to roles that were deleted ({}). Ask the account administrator to map them again.",
+                    deleted.join(", ")
+                );
+                refused.push((account_name, why.clone()));
+                why
+            };
+            if !test_only {
+                let rejection = Rejection {
+                    code: "no_role",
+                    reason: format!("{name_id}: {why}"),
+                    detail: format!(
+                        "{name_id} signed in through {} but has no role here: {why}",
+                        c.name
+                    ),
+                    message: String::new(),
+                    reference,
+                };
+                record_rejection(store, c, &rejection, now, policy).await;
             }
             continue;
         }

@@ -36,6 +36,7 @@ pub async fn acs<S: SpStore>(store: &S, data: &[u8]) -> bool {
         NOW,
         AcsMode::SignIn,
         &AcsPolicy::default(),
+        "fuzz",
     )
     .await
     .is_ok_and(|s| !s.pairs.is_empty() || !s.name_id.is_empty())

@@ -68,6 +68,7 @@ async fn rejections_are_recorded_within_bounds() {
             now(),
             AcsMode::SignIn,
             &policy,
+            "ref-test",
         )
         .await;
         assert!(matches!(r, Err(AcsError::Rejected(_))));
@@ -108,6 +109,7 @@ async fn rejections_are_recorded_within_bounds() {
             now(),
             AcsMode::SignIn,
             &tight,
+            "ref-test",
         )
         .await;
     }
@@ -134,6 +136,7 @@ async fn the_test_sign_in_sees_only_its_own_account() {
         now(),
         AcsMode::Test { account_id: &a },
         &AcsPolicy::default(),
+        "ref-test",
     )
     .await;
     assert!(matches!(r, Err(AcsError::Rejected(_))));
@@ -149,6 +152,7 @@ async fn the_test_sign_in_sees_only_its_own_account() {
             account_id: "no-such",
         },
         &AcsPolicy::default(),
+        "ref-test",
     )
     .await;
     assert!(matches!(r, Err(AcsError::UnknownIssuer(_))));

@@ -293,6 +293,7 @@ pub async fn sp<S: SpStore>(s: S) {
                 code: "bad_signature".into(),
                 reason: format!("r{i}"),
                 message: "<samlp:Response/>".into(),
+                reference: "R1".into(),
             },
             100,
         )
@@ -317,6 +318,7 @@ pub async fn sp<S: SpStore>(s: S) {
                 code: "bad_signature".into(),
                 reason: format!("q{i}"),
                 message: "<samlp:Response/>".into(),
+                reference: "R1".into(),
             },
             4,
         )

@@ -557,13 +557,14 @@ impl SpActivityStore for PgStore {
 
     async fn record_trace(&self, t: &Trace, keep: u32) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message) VALUES ($1, $2, $3, $4, $5, $6)")
+        sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message, reference) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&t.account_id)
             .bind(ts(t.at))
             .bind(&t.idp_name)
             .bind(&t.code)
             .bind(&t.reason)
             .bind(&t.message)
+            .bind(&t.reference)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -604,6 +605,7 @@ impl SpActivityStore for PgStore {
                     code: get(r, "code")?,
                     reason: get(r, "reason")?,
                     message: get(r, "message")?,
+                    reference: get(r, "reference")?,
                 })
             })
             .collect()

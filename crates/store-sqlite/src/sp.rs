@@ -546,13 +546,14 @@ impl SpActivityStore for SqliteStore {
 
     async fn record_trace(&self, t: &Trace, keep: u32) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message) VALUES (?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message, reference) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(&t.account_id)
             .bind(ts(t.at))
             .bind(&t.idp_name)
             .bind(&t.code)
             .bind(&t.reason)
             .bind(&t.message)
+            .bind(&t.reference)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -595,6 +596,7 @@ impl SpActivityStore for SqliteStore {
                     code: get(r, "code")?,
                     reason: get(r, "reason")?,
                     message: get(r, "message")?,
+                    reference: get(r, "reference")?,
                 })
             })
             .collect()

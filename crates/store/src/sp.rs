@@ -116,6 +116,8 @@ pub struct Trace {
     pub reason: String,
     /// The decoded message, signature values elided.
     pub message: String,
+    /// The reference the refused person was shown (empty for traces from before references).
+    pub reference: String,
 }
 
 /// A per-account API key (only its SHA-256 is stored).

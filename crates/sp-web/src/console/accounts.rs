@@ -147,7 +147,7 @@ pub(crate) async fn saml_users<S: SpStore>(
     a: Admin,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    let tz = a.session.sign_in.timezone.clone();
+    let tz = a.pair.profile.timezone.clone();
     let rows = st
         .store
         .saml_users(&a.pair.account_id)

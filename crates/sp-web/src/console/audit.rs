@@ -16,7 +16,7 @@ pub(crate) async fn audit<S: SpStore>(
     a: Admin,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    let tz = a.session.sign_in.timezone.clone();
+    let tz = a.pair.profile.timezone.clone();
     let log = st
         .store
         .audit_log(&a.pair.account_id)
@@ -96,6 +96,13 @@ pub(crate) struct TraceRow {
     pub(crate) code: String,
     pub(crate) reason: String,
     pub(crate) message: String,
+    pub(crate) reference: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct FailedQuery {
+    /// Show only the traces of this reference (what a refused person was shown).
+    pub(crate) reference: Option<String>,
 }
 
 #[derive(Template)]
@@ -107,23 +114,35 @@ pub(crate) struct FailedPage<'a> {
     /// Rejections counted but not recorded in the last seven days (rate limit).
     pub(crate) not_kept: u32,
     pub(crate) retention_days: i64,
+    pub(crate) f_reference: String,
 }
 
 /// Rejected responses with the precise reason and the decoded message (signatures elided).
-pub(crate) async fn failed<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
-    let tz = a.session.sign_in.timezone.clone();
+pub(crate) async fn failed<S: SpStore>(
+    State(st): State<AppState<S>>,
+    a: Admin,
+    axum::extract::Query(q): axum::extract::Query<FailedQuery>,
+) -> Response {
+    let tz = a.pair.profile.timezone.clone();
+    let wanted = q
+        .reference
+        .as_deref()
+        .map(|r| r.trim().to_uppercase())
+        .filter(|r| !r.is_empty());
     let traces = st
         .store
         .traces(&a.pair.account_id, 200)
         .await
         .unwrap_or_default()
         .into_iter()
+        .filter(|t| wanted.as_ref().is_none_or(|w| t.reference == *w))
         .map(|t| TraceRow {
             at: symbolon_sp::format_in_zone(t.at, tz.as_deref()),
             idp: t.idp_name,
             code: t.code,
             reason: t.reason,
             message: t.message,
+            reference: t.reference,
         })
         .collect();
     let not_kept =
@@ -138,6 +157,7 @@ pub(crate) async fn failed<S: SpStore>(State(st): State<AppState<S>>, a: Admin) 
             traces,
             not_kept,
             retention_days: st.cfg.trace_retention.whole_days(),
+            f_reference: wanted.unwrap_or_default(),
         }
         .render(),
     )

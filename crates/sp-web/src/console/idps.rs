@@ -544,7 +544,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                         symbolon_sp::AcsMode::Test {
                             account_id: &a.pair.account_id,
                         },
-                        &st.cfg.acs,
+                        &st.cfg.acs, "test",
                     )
                     .await
                     {
