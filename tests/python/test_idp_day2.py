@@ -253,3 +253,12 @@ def test_realm_update_and_delete_through_the_api_and_cli(env):
     assert api.delete(f"{idp.base}/admin/realms/tmp2", timeout=10).status_code == 204
     assert api.delete(f"{idp.base}/admin/realms/tmp2", timeout=10).status_code == 404
     assert requests.get(f"{idp.base}/realms/tmp2/protocol/saml/descriptor", timeout=10).status_code == 404
+
+
+def test_the_start_page_and_a_styled_404(env):
+    idp, _ = env
+    home = requests.get(f"{idp.base}/", timeout=10)
+    assert home.status_code == 200 and 'href="/admin/console/"' in home.text and 'href="/realms/acme/account"' in home.text
+    assert "Acme Corp" in home.text
+    missing = requests.get(f"{idp.base}/no/such/page", timeout=10)
+    assert missing.status_code == 404 and "Page not found" in missing.text and 'href="/"' in missing.text

@@ -10,6 +10,7 @@ import urllib.parse
 import requests
 
 from test_idp_server import form
+from test_idp_server import sign_in
 from test_sp_server import env, idp_sign_in  # noqa: F401  (the module's own SP + IdP)
 
 
@@ -273,3 +274,49 @@ def test_every_refusal_shows_a_reference_found_in_failed_sign_ins(env):
     s.post(f"{sp.base}/login", data={**f["fields"], "email": "refs@dev.test", "password": "refs admin pw 1"}, timeout=30)
     page = s.get(f"{sp.base}/account/failed-sign-ins", params={"reference": ref.lower()}, timeout=10)
     assert page.status_code == 200 and page.text.count("<code>replay</code>") == 1 and f"<code>{ref}</code>" in page.text
+
+
+def test_relay_state_deep_links_stay_within_the_sp(env):
+    idp, sp, _, _ = env
+    # carol has one pair (Dev, Auditor): an IdP-initiated RelayState within the SP is followed.
+    sp.cli("saml-account", "edit", "--account", "Acme Dev", "carol@corp.test", "--role", "Full Access")
+    try:
+        for relay, lands in [("/account/saml-users", "/account/saml-users"),
+                             (f"{sp.base}/account/audit?action=Admin", "/account/audit?action=Admin"),
+                             ("https://evil.test/phish", "/"), ("//evil.test/x", "/"),
+                             (f"{sp.base}.evil.test/", "/"), ("/\\evil.test", "/")]:
+            action, b64 = idp_sign_in(idp, "carol")
+            b = requests.Session()
+            r = b.post(action, data={"SAMLResponse": b64, "RelayState": relay}, timeout=30, allow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == lands, (relay, r.headers.get("location"))
+        # Several pairs: the picker first, then the deep link.
+        action, b64 = idp_sign_in(idp, "alice")
+        b = requests.Session()
+        r = b.post(action, data={"SAMLResponse": b64, "RelayState": "/account/roles"}, timeout=30)
+        assert r.url.endswith("/pick")
+        csrf = form(r.text, "/pick")["fields"]["csrf"]
+        pick = re.search(r'name="pair" value="(\d+)"><button type="submit">Acme Prod', r.text).group(1)
+        r = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": pick}, timeout=10, allow_redirects=False)
+        assert r.headers["location"] == "/account/roles"
+        r = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": pick}, timeout=10, allow_redirects=False)
+        assert r.headers["location"] == "/", "followed once"
+    finally:
+        sp.cli("saml-account", "edit", "--account", "Acme Dev", "carol@corp.test", "--role", "Auditor")
+    # SP-initiated from a page: back to that page after the IdP.
+    dev_id = next(l.split("\t")[0] for l in sp.cli("idp", "list", "--account", "Acme Dev").splitlines() if "\tMulti-Pass\t" in l)
+    b = requests.Session()
+    start = b.get(f"{sp.base}/saml/login", params={"idp": dev_id, "return": "/account/failed-sign-ins"}, allow_redirects=False, timeout=10)
+    acs_form = form(sign_in(b, b.get(start.headers["Location"], timeout=30), username="carol").text)
+    r = b.post(acs_form["action"], data=acs_form["fields"], timeout=30, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/account/failed-sign-ins"
+    # Native sign-on carries a return path too, and refuses another origin.
+    s = requests.Session()
+    page = s.get(f"{sp.base}/login", params={"return": "/account/audit"}, timeout=10)
+    f = form(page.text, "/login")
+    assert f["fields"]["return"] == "/account/audit"
+    r = s.post(f"{sp.base}/login", data={**f["fields"], "email": "carol@corp.test", "password": "carol native pw"}, timeout=30, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/account/audit"
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    r = s.post(f"{sp.base}/login", data={**f["fields"], "return": "https://evil.test/", "email": "carol@corp.test", "password": "carol native pw"}, timeout=30, allow_redirects=False)
+    assert r.headers["location"] == "/"

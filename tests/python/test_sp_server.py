@@ -204,7 +204,9 @@ def test_bad_input_is_a_clear_error(env):
     r = requests.post(acs, data={"SAMLResponse": unknown}, timeout=10)
     assert r.status_code == 403 and "does not know the identity provider" in r.text
     assert 'id="reference"' in r.text and 'id="refused-at"' in r.text and "nobody.test" not in r.text
-    assert requests.get(f"{sp.base}/", timeout=10).status_code == 401
+    home = requests.get(f"{sp.base}/", timeout=10)
+    assert home.status_code == 200 and 'href="/login"' in home.text, "/ is a real page before signing in"
+    assert requests.get(f"{sp.base}/nope", timeout=10).status_code == 404
     md = requests.get(f"{sp.base}/saml/metadata", timeout=10)
     assert md.status_code == 200 and f'entityID="{sp.base}/saml/metadata"' in md.text and f'Location="{sp.base}/saml/acs"' in md.text
     assert "X509Certificate" in md.text

@@ -25,6 +25,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         signing_keys: Arc::default(),
     };
     let router = Router::new()
+        .route("/", get(crate::home::home::<S>))
         .route("/resources/symbolon.css", get(css))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))

@@ -7,6 +7,7 @@ mod account;
 pub mod admin_api;
 pub mod console;
 mod error;
+mod home;
 pub mod http;
 mod login;
 mod passkeys;

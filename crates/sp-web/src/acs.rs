@@ -2,7 +2,7 @@
 //! consume in the domain, start a session) in one place.
 
 use crate::page::{message, new_reference, refused, text, unavailable};
-use crate::state::{AppState, PENDING, cookie, random_token, start_session};
+use crate::state::{AppState, PENDING, Pending, cookie, destination, random_token, start_session};
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -78,13 +78,14 @@ pub(crate) async fn acs<S: SpStore>(
     // the browser that started it must be the one posting (its cookie, when the browser sends it
     // on this cross-site POST, must agree).
     let mut in_response_to = None;
+    let mut return_to = None;
     if let Some(rs) = f.relay_state.as_deref().filter(|r| !r.is_empty()) {
         let now = OffsetDateTime::now_utc();
         let found = match st.store.take_state(PENDING, rs, now).await {
             Ok(f) => f,
             Err(e) => return unavailable(e),
         };
-        if let Some(id) = found {
+        if let Some(v) = found {
             if cookie(&headers, AUTHN_COOKIE).is_some_and(|c| c != rs) {
                 return message(
                     StatusCode::FORBIDDEN,
@@ -93,7 +94,12 @@ pub(crate) async fn acs<S: SpStore>(
                     vec![],
                 );
             }
-            in_response_to = Some(id);
+            let pending = Pending::parse(&v);
+            in_response_to = Some(pending.id);
+            return_to = pending.return_to;
+        } else {
+            // IdP-initiated: the RelayState is a deep link, followed only within this SP.
+            return_to = destination(&st.cfg.base_url, Some(rs));
         }
     }
     let Some(b64) = f.saml_response else {
@@ -209,7 +215,7 @@ pub(crate) async fn acs<S: SpStore>(
             vec![],
         );
     }
-    start_session(&st, id, csrf, sign_in, now).await
+    start_session(&st, id, csrf, sign_in, now, return_to).await
 }
 
 pub(crate) const AUTHN_COOKIE: &str = "SYMBOLON_SP_AUTHN";
@@ -217,6 +223,9 @@ pub(crate) const AUTHN_COOKIE: &str = "SYMBOLON_SP_AUTHN";
 #[derive(Deserialize)]
 pub(crate) struct StartQuery {
     pub(crate) idp: Option<String>,
+    /// The page to come back to after signing in (a path of this SP).
+    #[serde(rename = "return")]
+    pub(crate) return_to: Option<String>,
 }
 
 /// SP-initiated sign-in: send the browser to the IdP with an AuthnRequest (Redirect binding). The
@@ -282,7 +291,11 @@ pub(crate) async fn sp_initiated<S: SpStore>(
         .put_state(
             PENDING,
             &state,
-            &request_id,
+            &serde_json::to_string(&Pending {
+                id: request_id.clone(),
+                return_to: destination(&st.cfg.base_url, q.return_to.as_deref()),
+            })
+            .unwrap_or_else(|_| request_id.clone()),
             now + time::Duration::minutes(10),
         )
         .await

@@ -1,7 +1,9 @@
 //! Native sign-on for master administrators (email and password), with its lockout.
 
 use crate::page::{html, message, unavailable};
-use crate::state::{AppState, LOCKED, LOCKOUT, MAX_FAILURES, cookie, random_token, start_session};
+use crate::state::{
+    AppState, LOCKED, LOCKOUT, MAX_FAILURES, cookie, destination, random_token, start_session,
+};
 use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -20,6 +22,8 @@ pub(crate) struct LoginPage<'a> {
     pub(crate) csrf: &'a str,
     pub(crate) email: &'a str,
     pub(crate) error: Option<&'a str>,
+    /// Carried through to the sign-in (a path of this SP, checked again when used).
+    pub(crate) return_to: &'a str,
 }
 
 pub(crate) fn login_page<S>(
@@ -27,6 +31,7 @@ pub(crate) fn login_page<S>(
     status: StatusCode,
     email: &str,
     error: Option<&str>,
+    return_to: &str,
 ) -> Response {
     let Some(token) = random_token() else {
         return message(
@@ -41,6 +46,7 @@ pub(crate) fn login_page<S>(
         csrf: &token,
         email,
         error,
+        return_to,
     }
     .render();
     let mut r = match body {
@@ -60,13 +66,26 @@ pub(crate) fn login_page<S>(
     r
 }
 
-pub(crate) async fn login_form<S: SpStore>(State(st): State<AppState<S>>) -> Response {
-    login_page(&st, StatusCode::OK, "", None)
+#[derive(Deserialize)]
+pub(crate) struct LoginQuery {
+    #[serde(rename = "return")]
+    pub(crate) return_to: Option<String>,
+}
+
+pub(crate) async fn login_form<S: SpStore>(
+    State(st): State<AppState<S>>,
+    axum::extract::Query(q): axum::extract::Query<LoginQuery>,
+) -> Response {
+    let back = destination(&st.cfg.base_url, q.return_to.as_deref()).unwrap_or_default();
+    login_page(&st, StatusCode::OK, "", None, &back)
 }
 
 #[derive(Deserialize)]
 pub(crate) struct LoginForm {
     pub(crate) csrf: Option<String>,
+    /// The page to come back to (a path of this SP).
+    #[serde(rename = "return")]
+    pub(crate) return_to: Option<String>,
     pub(crate) email: Option<String>,
     pub(crate) password: Option<String>,
 }
@@ -82,8 +101,10 @@ pub(crate) async fn login<S: SpStore>(
             StatusCode::BAD_REQUEST,
             "",
             Some("Enter your email address and password."),
+            "",
         );
     };
+    let f_return = f.return_to.clone();
     let csrf = f.csrf.unwrap_or_default();
     if !symbolon_web::secret_eq(
         &csrf,
@@ -105,6 +126,7 @@ pub(crate) async fn login<S: SpStore>(
             StatusCode::BAD_REQUEST,
             &email,
             Some("Enter your email address and password."),
+            f_return.as_deref().unwrap_or(""),
         );
     }
     let now = OffsetDateTime::now_utc();
@@ -121,6 +143,7 @@ pub(crate) async fn login<S: SpStore>(
             StatusCode::TOO_MANY_REQUESTS,
             &email,
             Some("Too many failed attempts. Try again in a few minutes."),
+            f_return.as_deref().unwrap_or(""),
         );
     }
     let pairs = match symbolon_sp::native_sign_in(&st.store, &email, &password, now).await {
@@ -163,6 +186,7 @@ pub(crate) async fn login<S: SpStore>(
             StatusCode::UNAUTHORIZED,
             &email,
             Some("Wrong email address or password."),
+            f_return.as_deref().unwrap_or(""),
         );
     }
     if let Err(e) = st.store.clear_failures(&failure_key).await {
@@ -185,5 +209,6 @@ pub(crate) async fn login<S: SpStore>(
         refused: vec![],
         attributes: vec![],
     };
-    start_session(&st, id, csrf, sign_in, now).await
+    let return_to = destination(&st.cfg.base_url, f_return.as_deref());
+    start_session(&st, id, csrf, sign_in, now, return_to).await
 }

@@ -125,10 +125,12 @@ pub(crate) async fn pick<S: SpStore>(
     }
     let mut live = s;
     live.current = Some(p.0);
+    // The deep link the sign-in came with, followed once.
+    let to = live.return_to.take().unwrap_or_else(|| "/".into());
     if let Err(r) = save_session(&st, &id, &live).await {
         return r;
     }
-    Redirect::to("/").into_response()
+    Redirect::to(&to).into_response()
 }
 
 #[derive(Template)]
@@ -197,12 +199,7 @@ pub(crate) async fn home<S: SpStore>(
         Err(r) => return r,
     };
     let Some((_, s)) = found else {
-        return message(
-            StatusCode::UNAUTHORIZED,
-            "Not signed in",
-            "Sign in through your identity provider.",
-            vec![],
-        );
+        return welcome();
     };
     let Some(p) = s.current.and_then(|i| s.sign_in.pairs.get(i)) else {
         return Redirect::to("/pick").into_response();
@@ -227,6 +224,20 @@ pub(crate) async fn home<S: SpStore>(
     })
     .render()
     {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "welcome.html")]
+struct WelcomePage {
+    lang: &'static str,
+}
+
+/// `/` before signing in: how to sign in here.
+fn welcome() -> Response {
+    match (WelcomePage { lang: "en" }).render() {
         Ok(b) => html(StatusCode::OK, b),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }

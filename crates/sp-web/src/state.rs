@@ -48,6 +48,41 @@ pub(crate) struct Session {
     pub(crate) csrf: String,
     pub(crate) signed_in_at: OffsetDateTime,
     pub(crate) expires: OffsetDateTime,
+    /// Where to go once an account is chosen (a deep link within this SP), once.
+    #[serde(default)]
+    pub(crate) return_to: Option<String>,
+}
+
+/// An outstanding SP-initiated request: its ID and the page that started it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Pending {
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) return_to: Option<String>,
+}
+
+impl Pending {
+    /// Read a stored value (JSON; a bare request ID from before return links counts too).
+    pub(crate) fn parse(v: &str) -> Pending {
+        serde_json::from_str(v).unwrap_or_else(|_| Pending {
+            id: v.to_string(),
+            return_to: None,
+        })
+    }
+}
+
+/// A requested destination as a path within this SP, or `None` (an open-redirect attempt is
+/// logged).
+pub(crate) fn destination(base_url: &str, requested: Option<&str>) -> Option<String> {
+    let r = requested.filter(|r| !r.trim().is_empty())?;
+    match symbolon_sp::deep_link(base_url, r) {
+        Ok(path) => Some(path),
+        Err(symbolon_sp::DeepLinkRefused::OtherOrigin) => {
+            tracing::warn!(target: "symbolon::security", requested = %r.chars().take(200).collect::<String>(), "open-redirect attempt refused: sent to /");
+            None
+        }
+        Err(symbolon_sp::DeepLinkRefused::Unusable) => None,
+    }
 }
 
 /// Kinds of short-lived state in the store, shared by every instance.
@@ -94,14 +129,21 @@ pub(crate) async fn start_session<S: SpStore>(
     csrf: String,
     sign_in: SignIn,
     now: OffsetDateTime,
+    return_to: Option<String>,
 ) -> Response {
     let single = sign_in.pairs.len() == 1;
+    let target = match (single, &return_to) {
+        (true, Some(path)) => path.clone(),
+        (true, None) => "/".to_string(),
+        (false, _) => "/pick".to_string(),
+    };
     let session = Session {
         sign_in,
         current: if single { Some(0) } else { None },
         csrf,
         signed_in_at: now,
         expires: now + st.cfg.session_lifetime,
+        return_to: if single { None } else { return_to },
     };
     if let Err(r) = save_session(st, &id, &session).await {
         return r;
@@ -111,7 +153,7 @@ pub(crate) async fn start_session<S: SpStore>(
     } else {
         ""
     };
-    let mut r = Redirect::to(if single { "/" } else { "/pick" }).into_response();
+    let mut r = Redirect::to(&target).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}"
     )) {

@@ -17,6 +17,7 @@ mod common;
 #[doc(hidden)]
 pub mod fuzzing;
 mod idps;
+mod links;
 mod mappings;
 mod members;
 mod saml_sp;
@@ -30,6 +31,7 @@ pub use common::{
     Actor, MASTER_REFUSED, MASTER_ROLE, Result, SpError, saml_principal, user_principal,
 };
 pub use idps::*;
+pub use links::{DeepLinkRefused, MAX_DEEP_LINK, deep_link};
 pub use mappings::*;
 pub use members::*;
 pub use saml_sp::*;
