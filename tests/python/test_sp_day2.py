@@ -320,3 +320,53 @@ def test_relay_state_deep_links_stay_within_the_sp(env):
     f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
     r = s.post(f"{sp.base}/login", data={**f["fields"], "return": "https://evil.test/", "email": "carol@corp.test", "password": "carol native pw"}, timeout=30, allow_redirects=False)
     assert r.headers["location"] == "/"
+
+
+def test_console_users_settings_api_keys_and_account_deletion(env):
+    idp, sp, _, _ = env
+    acc = sp.cli("account", "create", "Console Co").strip()
+    sp.cli("user", "add", "--account", acc, "boss@console.test", "--master", "--password-stdin", stdin="boss password 1\n")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    s.post(f"{sp.base}/login", data={**f["fields"], "email": "boss@console.test", "password": "boss password 1"}, timeout=30)
+    page = s.get(f"{sp.base}/account/users", timeout=10)
+    assert page.status_code == 200 and "boss@console.test" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    users = lambda data: s.post(f"{sp.base}/account/users", data={"csrf": csrf, **data}, timeout=30, allow_redirects=False)
+    r = users({"action": "add", "email": "ops@console.test", "password": "short"})
+    assert r.status_code == 400 and 'id="password-error"' in r.text and 'value="ops@console.test"' in r.text
+    assert users({"action": "add", "email": "ops@console.test", "password": "ops password 1"}).status_code == 303
+    assert users({"action": "reset", "email": "ops@console.test", "password": "ops password 2"}).status_code == 303
+    r = users({"action": "remove", "email": "boss@console.test", "confirm": "yes"})
+    assert "last master administrator" in r.text
+    assert "Remove user ops@console.test?" in users({"action": "remove", "email": "ops@console.test"}).text
+    assert users({"action": "remove", "email": "ops@console.test", "confirm": "yes"}).status_code == 303
+    assert "ops@console.test" not in sp.cli("user", "list", "--account", acc)
+    # Settings: rename, an API key shown once and revoked after a confirmation.
+    settings = lambda data: s.post(f"{sp.base}/account/settings", data={"csrf": csrf, **data}, timeout=30, allow_redirects=False)
+    assert settings({"action": "rename", "name": "Console Company"}).status_code == 303
+    assert "Console Company" in sp.cli("account", "list")
+    r = settings({"action": "create-key", "key_name": "ci"})
+    key = re.search(r'<code>(spk_[0-9a-f]{64})</code>', r.text).group(1)
+    assert requests.get(f"{sp.base}/api/v1/account", headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 200
+    key_id = re.search(r'name="key" value="([^"]+)"', r.text).group(1)
+    assert "Revoke this API key?" in settings({"action": "revoke-key", "key": key_id}).text
+    assert settings({"action": "revoke-key", "key": key_id, "confirm": "yes"}).status_code == 303
+    assert requests.get(f"{sp.base}/api/v1/account", headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 401
+    # Delete the account: only with its name typed; the session ends with it.
+    r = settings({"action": "delete"})
+    assert "Delete account" in r.text and 'name="typed"' in r.text
+    assert settings({"action": "delete", "confirm": "yes", "typed": "nope"}).status_code == 400
+    r = settings({"action": "delete", "confirm": "yes", "typed": "Console Co"})
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert acc not in sp.cli("account", "list")
+    assert s.get(f"{sp.base}/account/settings", timeout=10).status_code == 401
+    # A Full Access SAML administrator does not manage native users or delete the account.
+    action, b64 = idp_sign_in(idp, "alice")
+    b = requests.Session()
+    r = b.post(action, data={"SAMLResponse": b64}, timeout=30)
+    csrf = form(r.text, "/pick")["fields"]["csrf"]
+    pick = re.search(r'name="pair" value="(\d+)"><button type="submit">Acme Prod · Full Access', r.text).group(1)
+    b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": pick}, timeout=10)
+    assert b.get(f"{sp.base}/account/users", timeout=10).status_code == 403
+    assert b.post(f"{sp.base}/account/settings", data={"csrf": csrf, "action": "delete", "confirm": "yes", "typed": "Acme Prod"}, timeout=10).status_code == 403

@@ -514,3 +514,34 @@ pub async fn prune_traces<S: SpStore>(
 ) -> Result<u64> {
     Ok(store.prune_traces(now - retention).await?)
 }
+
+/// Revoke an API key of the account (recorded); `NotFound` when the account has no such key.
+pub async fn revoke_api_key<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    key_id: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let k = store
+        .api_keys(account_id)
+        .await?
+        .into_iter()
+        .find(|k| k.id == key_id.trim())
+        .ok_or_else(|| {
+            SpError::NotFound(format!("there is no API key {:?} here", key_id.trim()))
+        })?;
+    if k.revoked {
+        return Ok(());
+    }
+    store.revoke_api_key(account_id, &k.id).await?;
+    audit(
+        store,
+        account_id,
+        &actor.0,
+        "Admin",
+        format!("revoked API key {} ({})", k.name, k.id),
+        now,
+    )
+    .await
+}

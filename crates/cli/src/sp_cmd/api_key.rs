@@ -57,7 +57,9 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(
             id: key_id,
         } => {
             let id = account_id(s, &account).await?;
-            s.revoke_api_key(&id, &key_id).await.map_err(st)?;
+            symbolon_sp::revoke_api_key(s, &actor, &id, &key_id, now)
+                .await
+                .map_err(e)?;
             println!("API key {key_id} revoked");
         }
     }

@@ -15,8 +15,10 @@ mod accounts;
 mod audit;
 mod common;
 mod idps;
+mod people;
 mod roles;
 mod saml_account;
+mod settings;
 
 pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
     Router::new()
@@ -33,6 +35,15 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         .route(
             "/account/saml-accounts/{name}",
             get(saml_account::<S>).post(saml_account_action::<S>),
+        )
+        .route(
+            "/account/users",
+            get(crate::console::people::users::<S>).post(crate::console::people::user_action::<S>),
+        )
+        .route(
+            "/account/settings",
+            get(crate::console::settings::settings::<S>)
+                .post(crate::console::settings::settings_action::<S>),
         )
         .route("/account/saml-users", get(saml_users::<S>))
         .route("/account/audit", get(audit::<S>))

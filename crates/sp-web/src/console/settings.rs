@@ -1,0 +1,190 @@
+//! Account settings: rename the account; its API keys (master administrators: create, revoke);
+//! delete the account (a master administrator, after typing its name).
+
+#![allow(clippy::result_large_err)]
+
+use crate::console::common::{Admin, ConfirmPage, check_csrf, page, status_for};
+use crate::page::message;
+use crate::state::{AppState, SESSION, SESSION_COOKIE};
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use symbolon_sp::SpError;
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+#[derive(Template)]
+#[template(path = "account/settings.html")]
+pub(crate) struct SettingsPage<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) notice: Option<String>,
+    pub(crate) err_name: Option<String>,
+    /// (name, ID, created, revoked)
+    pub(crate) keys: Vec<(String, String, String, bool)>,
+    pub(crate) new_key: Option<String>,
+    pub(crate) may_delete: bool,
+}
+
+async fn render<S: SpStore>(
+    st: &AppState<S>,
+    a: &Admin,
+    err_name: Option<String>,
+    new_key: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let tz = a.pair.profile.timezone.clone();
+    let keys = if a.pair.master {
+        st.store
+            .api_keys(&a.pair.account_id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|k| {
+                (
+                    k.name,
+                    k.id,
+                    symbolon_sp::format_in_zone(k.created_at, tz.as_deref()),
+                    k.revoked,
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    page(
+        status_for(err_name.is_some()),
+        SettingsPage {
+            account: &a.pair.account_name,
+            csrf: &a.session.csrf,
+            notice,
+            err_name,
+            keys,
+            new_key,
+            may_delete: a.pair.master,
+        }
+        .render(),
+    )
+}
+
+pub(crate) async fn settings<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
+    render(&st, &a, None, None, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SettingsForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) action: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) key_name: Option<String>,
+    pub(crate) key: Option<String>,
+    pub(crate) confirm: Option<String>,
+    pub(crate) typed: Option<String>,
+}
+
+fn master_only() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Not allowed",
+        "Only a master administrator manages API keys and deletes the account.",
+        vec![],
+    )
+}
+
+pub(crate) async fn settings_action<S: SpStore>(
+    State(st): State<AppState<S>>,
+    a: Admin,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<SettingsForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&a, f.csrf.as_deref()) {
+        return r;
+    }
+    let now = OffsetDateTime::now_utc();
+    let acc = a.pair.account_id.clone();
+    match f.action.as_deref() {
+        Some("rename") => {
+            match symbolon_sp::rename_account(&st.store, &a.actor, &acc, f.name.as_deref().unwrap_or(""), now).await {
+                // The session's pairs carry the old name until the next sign-in; the pages
+                // read the stored name from then on.
+                Ok(_) => Redirect::to("/account/settings").into_response(),
+                Err(SpError::Invalid(m) | SpError::Conflict(m)) => render(&st, &a, Some(m), None, None).await,
+                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+            }
+        }
+        Some("create-key") if a.pair.master => {
+            match symbolon_sp::create_api_key(&st.store, &a.actor, &acc, f.key_name.as_deref().unwrap_or(""), now).await {
+                // Shown once, on this response: never stored in clear, so no redirect here.
+                Ok((_, key)) => render(&st, &a, None, Some(key), None).await,
+                Err(SpError::Invalid(m) | SpError::Conflict(m)) => render(&st, &a, None, None, Some(m)).await,
+                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+            }
+        }
+        Some("revoke-key") if a.pair.master && f.confirm.as_deref() != Some("yes") => page(
+            StatusCode::OK,
+            ConfirmPage {
+                account: &a.pair.account_name,
+                csrf: &a.session.csrf,
+                notice: None,
+                question: "Revoke this API key?".into(),
+                consequence: "Automation that uses it stops working at once. A revoked key cannot be used again.",
+                verb: "Revoke key",
+                action: "/account/settings",
+                cancel: "/account/settings",
+                hidden: vec![("action", "revoke-key".into()), ("key", f.key.clone().unwrap_or_default())],
+            }
+            .render(),
+        ),
+        Some("revoke-key") if a.pair.master => {
+            match symbolon_sp::revoke_api_key(&st.store, &a.actor, &acc, f.key.as_deref().unwrap_or(""), now).await {
+                Ok(()) => Redirect::to("/account/settings").into_response(),
+                Err(SpError::NotFound(m)) => render(&st, &a, None, None, Some(m)).await,
+                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+            }
+        }
+        Some("delete") if a.pair.master => {
+            let typed_ok = f.typed.as_deref().map(str::trim) == Some(a.pair.account_name.as_str());
+            if f.confirm.as_deref() != Some("yes") || !typed_ok {
+                let contents = match symbolon_sp::account_contents(&st.store, &acc).await {
+                    Ok(c) => c,
+                    Err(e) => return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                };
+                let consequence = format!(
+                    "This deletes {}. Nobody can sign in to it any more. This cannot be undone.",
+                    contents.describe()
+                );
+                return page(
+                    if f.confirm.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
+                    ConfirmPage {
+                        account: &a.pair.account_name,
+                        csrf: &a.session.csrf,
+                        notice: f.confirm.is_some().then(|| format!("Type {} to confirm.", a.pair.account_name)),
+                        question: format!("Delete account {}?", a.pair.account_name),
+                        consequence: &consequence,
+                        verb: "Delete account",
+                        action: "/account/settings",
+                        cancel: "/account/settings",
+                        hidden: vec![("action", "delete".into()), ("typed-field", a.pair.account_name.clone())],
+                    }
+                    .render(),
+                );
+            }
+            if let Err(e) = symbolon_sp::delete_account(&st.store, &a.actor, &acc).await {
+                return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]);
+            }
+            // The session pointed into the account: it ends.
+            if let Some(id) = crate::state::cookie(&headers, SESSION_COOKIE) {
+                let _ = st.store.delete_state(SESSION, &id).await;
+            }
+            let mut r = Redirect::to("/").into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Some("create-key" | "revoke-key" | "delete") => master_only(),
+        _ => message(StatusCode::BAD_REQUEST, "Unknown action", "Unknown action.", vec![]),
+    }
+}
