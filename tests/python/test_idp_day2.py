@@ -262,3 +262,46 @@ def test_the_start_page_and_a_styled_404(env):
     assert "Acme Corp" in home.text
     missing = requests.get(f"{idp.base}/no/such/page", timeout=10)
     assert missing.status_code == 404 and "Page not found" in missing.text and 'href="/"' in missing.text
+
+
+def test_mappers_are_edited_through_cli_api_and_console(env):
+    idp, _ = env
+    cid = "https://strict.test/metadata"
+    idp.cli("client", "add-mapper", "--realm", "acme", cid, "--attribute", "mail", "--source", "property:email")
+    n = len(admin_events(idp))
+    assert "saved" in idp.cli("client", "edit-mapper", "--realm", "acme", cid, "mail", "--attribute", "email", "--source", "property:email", "--name-format", "basic")
+    assert "unchanged" in idp.cli("client", "edit-mapper", "--realm", "acme", cid, "mail", "--source", "property:email", "--name-format", "basic")
+    events = admin_events(idp)
+    assert len(events) == n + 1 and "changed mapper mail: mail <- user-property \"email\" to email <- user-property \"email\"" in events[-1]
+    out = cli(idp, "client", "edit-mapper", "--realm", "acme", cid, "nope", "--source", "property:email")
+    assert out.returncode == 1 and "no mapper named" in out.stderr
+    api = api_session(idp)
+    rep = api.get(f"{idp.base}/admin/realms/acme/clients", params={"clientId": cid}, timeout=10).json()[0]
+    url = f"{idp.base}/admin/realms/acme/clients/{rep['id']}/protocol-mappers/models/mail"
+    body = api.get(url, timeout=10).json()
+    body["config"]["attribute.name"] = "emailAddress"
+    assert api.put(url, json=body, timeout=10).status_code == 204
+    assert api.get(url, timeout=10).json()["config"]["attribute.name"] == "emailAddress"
+    assert api.put(url.replace("/mail", "/nope"), json=body, timeout=10).status_code == 404
+    # The console: an Edit form per mapper.
+    s = console_session(idp)
+    page = s.get(f"{idp.base}/admin/console/acme/clients/{rep['id']}", timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    assert 'aria-label="Save the mapper mail"' in page.text
+    r = s.post(f"{idp.base}/admin/console/acme/clients/{rep['id']}/mappers",
+               data={"csrf": csrf, "action": "edit", "name": "mail", "attribute": "mail", "kind": "user-property", "param": "email", "name_format": "uri"}, timeout=10)
+    assert "Mapper mail saved." in r.text
+    assert api.get(url, timeout=10).json()["config"]["attribute.name"] == "mail"
+
+
+def test_promoting_a_key_asks_first(env):
+    idp, _ = env
+    s = console_session(idp)
+    base = f"{idp.base}/admin/console/acme/keys"
+    page = s.get(base, timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = s.post(f"{base}/next", data={"csrf": csrf, "alg": "ec-p256"}, timeout=10)
+    kid = re.search(r"<code>([0-9a-f]+)</code></td><td>next", r.text).group(1)
+    r = s.post(f"{base}/{kid}/promote", data={"csrf": csrf}, timeout=10)
+    assert f"Make key {kid} the signing key?" in r.text
+    assert f"<code>{kid}</code></td><td>next" in s.get(base, timeout=10).text, "nothing before confirmation"

@@ -594,6 +594,8 @@ def test_console_key_rollover_with_confirmation(env):
     assert "Added next key" in r.text and published() == 2
     new_kid = re.search(r"<code>([0-9a-f]+)</code></td><td>next", r.text).group(1)
     r = s.post(f"{base}/{new_kid}/promote", data={"csrf": csrf}, timeout=10)
+    assert f"Make key {new_kid} the signing key?" in r.text, "a confirmation first"
+    r = s.post(f"{base}/{new_kid}/promote", data={"csrf": csrf, "confirm": "yes"}, timeout=10)
     assert "now signs" in r.text and f"<code>{old_kid}</code></td><td>passive" in r.text
     # Retiring asks first; a POST without the confirmation only shows the question.
     confirm = s.get(f"{base}/{old_kid}/retire", timeout=10)

@@ -318,3 +318,66 @@ pub async fn remove_mapper<S: IdpStore>(
     }
     update_client(store, actor, &c, &format!("removed mapper {name}"), now).await
 }
+
+/// Change a client's mapper (named `name`): its SAML attribute, NameFormat and source. Returns
+/// whether anything changed (nothing is recorded otherwise).
+pub async fn edit_mapper<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    client_id: &str,
+    name: &str,
+    new: Mapper,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let mut c = client_or_error(store, realm, client_id).await?;
+    let attr = new.saml_attribute.trim().to_string();
+    if attr.is_empty() || attr.len() > 256 || attr.chars().any(char::is_control) {
+        return Err(IdpError::Invalid(
+            "the SAML attribute name must be 1-256 printable characters".into(),
+        ));
+    }
+    if let Some(f) = &new.name_format
+        && !NAME_FORMATS.contains(&f.as_str())
+    {
+        return Err(IdpError::Invalid(format!(
+            "unknown NameFormat {f:?} (basic, uri or unspecified)"
+        )));
+    }
+    if !c.mappers.iter().any(|m| m.name == name) {
+        return Err(IdpError::NotFound(format!(
+            "client {client_id} has no mapper named {name:?}"
+        )));
+    }
+    if c.mappers
+        .iter()
+        .any(|m| m.name != name && m.saml_attribute == attr)
+    {
+        return Err(IdpError::Conflict(format!(
+            "the client already has another mapper for the SAML attribute {attr:?}"
+        )));
+    }
+    let Some(m) = c.mappers.iter_mut().find(|m| m.name == name) else {
+        return Err(IdpError::NotFound(format!(
+            "client {client_id} has no mapper named {name:?}"
+        )));
+    };
+    let before = m.clone();
+    m.saml_attribute = attr;
+    m.name_format = new.name_format;
+    m.source = new.source;
+    if new.friendly_name.is_some() {
+        m.friendly_name = new.friendly_name;
+    }
+    if *m == before {
+        return Ok(false);
+    }
+    let (old_kind, old_param) = mapper_kind(&before.source);
+    let (kind, param) = mapper_kind(&m.source);
+    let what = format!(
+        "changed mapper {name}: {} <- {old_kind} {old_param:?} to {} <- {kind} {param:?}",
+        before.saml_attribute, m.saml_attribute
+    );
+    update_client(store, actor, &c, &what, now).await?;
+    Ok(true)
+}

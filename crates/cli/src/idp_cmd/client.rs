@@ -69,6 +69,21 @@ pub enum ClientCmd {
         #[arg(long)]
         name_format: Option<String>,
     },
+    /// Change a protocol mapper (by name): its SAML attribute, source and NameFormat.
+    EditMapper {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        name: String,
+        /// The SAML attribute name (default: unchanged).
+        #[arg(long)]
+        attribute: Option<String>,
+        /// As for add-mapper, e.g. user-attribute:locale, property:email, group-list-full.
+        #[arg(long)]
+        source: String,
+        #[arg(long)]
+        name_format: Option<String>,
+    },
     /// Remove a protocol mapper by name.
     RemoveMapper {
         #[arg(long)]
@@ -218,6 +233,47 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: ClientCmd) -> R
                 .await
                 .map_err(e)?;
             println!("{client_id}: mapper {attribute} added");
+        }
+        ClientCmd::EditMapper {
+            realm,
+            client_id,
+            name,
+            attribute,
+            source,
+            name_format,
+        } => {
+            let c = s
+                .client(&realm, &client_id)
+                .await
+                .map_err(st)?
+                .ok_or_else(|| format!("no client {client_id:?} in realm {realm}"))?;
+            let current = c
+                .mappers
+                .iter()
+                .find(|m| m.name == name)
+                .ok_or_else(|| format!("client {client_id} has no mapper named {name:?}"))?;
+            let (kind, param) = source.split_once(':').unwrap_or((source.as_str(), ""));
+            let kind = if kind == "property" {
+                "user-property"
+            } else {
+                kind
+            };
+            let mapper = symbolon_store::Mapper {
+                name: name.clone(),
+                saml_attribute: attribute.unwrap_or_else(|| current.saml_attribute.clone()),
+                name_format: symbolon_idp::roles::name_format(name_format.as_deref().unwrap_or(""))
+                    .map_err(e)?,
+                friendly_name: None,
+                source: symbolon_idp::roles::mapper_source(kind, param).map_err(e)?,
+            };
+            let changed =
+                symbolon_idp::roles::edit_mapper(s, &actor, &realm, &client_id, &name, mapper, now)
+                    .await
+                    .map_err(e)?;
+            println!(
+                "{client_id}: mapper {name} {}",
+                if changed { "saved" } else { "unchanged" }
+            );
         }
         ClientCmd::Delete { realm, client_id } => {
             symbolon_idp::delete_client(s, &actor, &realm, &client_id, now)

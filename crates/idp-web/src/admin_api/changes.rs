@@ -217,3 +217,17 @@ pub(crate) async fn delete_client<S: IdpStore>(
     symbolon_idp::delete_client(st.store(), &actor, &realm, &c.client_id, now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `PUT .../protocol-mappers/models/{name}`: change a mapper (Keycloak's update).
+pub(crate) async fn put_mapper<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, id, name)): Path<(String, String, String)>,
+    Json(rep): Json<crate::admin_api::clients::MapperRep>,
+) -> ApiResult<StatusCode> {
+    let c = find_client(&st, &realm, &id).await?;
+    let m = crate::admin_api::clients::mapper_from_rep(&rep)?;
+    symbolon_idp::roles::edit_mapper(st.store(), &actor, &realm, &c.client_id, &name, m, now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -143,7 +143,9 @@ pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
         )
         .route(
             "/admin/realms/{realm}/clients/{id}/protocol-mappers/models/{name}",
-            get(get_mapper::<S>).delete(delete_mapper::<S>),
+            get(get_mapper::<S>)
+                .put(changes::put_mapper::<S>)
+                .delete(delete_mapper::<S>),
         )
         .route("/admin/realms/{realm}/events", get(events::<S>))
         .route(

@@ -226,6 +226,40 @@ pub(super) async fn client_mappers<S: IdpStore>(
                 Err(e) => Err(e),
             }
         }
+        Some("edit") => {
+            let name = t(&f.name);
+            let mapper = symbolon_idp::roles::mapper_source(&form.m_kind, &form.m_param).and_then(
+                |source| {
+                    Ok(symbolon_store::Mapper {
+                        name: name.clone(),
+                        saml_attribute: form.m_attribute.clone(),
+                        name_format: symbolon_idp::roles::name_format(&form.m_format)?,
+                        friendly_name: None,
+                        source,
+                    })
+                },
+            );
+            match mapper {
+                Ok(m) => symbolon_idp::roles::edit_mapper(
+                    st.store(),
+                    &actor,
+                    &realm,
+                    &c.client_id,
+                    &name,
+                    m,
+                    now,
+                )
+                .await
+                .map(|changed| {
+                    if changed {
+                        format!("Mapper {name} saved.")
+                    } else {
+                        format!("Mapper {name} unchanged.")
+                    }
+                }),
+                Err(e) => Err(e),
+            }
+        }
         Some("delete") => {
             let name = t(&f.name);
             if f.confirm.as_deref() != Some("yes") {

@@ -139,6 +139,23 @@ pub(crate) async fn promote_key<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if f.confirm.as_deref() != Some("yes") {
+        return page(
+            ConfirmPage {
+                realm: Some(&realm),
+                csrf: &s.csrf,
+                admin: &s.username,
+                notice: None,
+                question: format!("Make key {kid} the signing key?"),
+                consequence: "Every response from now on is signed with it. Service providers that have not yet loaded the realm's current metadata (which publishes this key) will reject sign-ins until they do; the key signing now stays published as passive, so you can promote it back.".into(),
+                verb: "Promote key",
+                action: format!("/admin/console/{realm}/keys/{kid}/promote"),
+                cancel: format!("/admin/console/{realm}/keys"),
+                hidden: vec![],
+            }
+            .render(),
+        );
+    }
     match symbolon_idp::promote_key(
         st.store(),
         &Actor(s.username.clone()),
