@@ -146,3 +146,115 @@ async fn accounts_roles_and_mappings_refuse_bad_input_without_writing() {
     ));
     assert!(s.saml_accounts(&acc.id).await.unwrap().is_empty());
 }
+
+/// Day-2 rules: built-in roles stay; a rename carries the mappings; a change that changes
+/// nothing records nothing; SAML accounts of a master administrator's email are flagged; the
+/// last master administrator stays.
+#[tokio::test]
+async fn day2_changes_are_recorded_once_and_built_in_roles_stay() {
+    let s = SqliteStore::open("sqlite::memory:").await.unwrap();
+    let actor = Actor::cli();
+    let acc = create_account(&s, &actor, "Acme", t0()).await.unwrap();
+    let admin_lines = || async {
+        s.audit_log(&acc.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "Admin")
+            .count()
+    };
+    for builtin in BUILTIN_ROLES {
+        assert!(matches!(
+            delete_role(&s, &actor, &acc.id, builtin, t0()).await,
+            Err(SpError::Invalid(_))
+        ));
+        assert!(matches!(
+            rename_role(&s, &actor, &acc.id, builtin, "X", t0()).await,
+            Err(SpError::Invalid(_))
+        ));
+    }
+    add_role(&s, &actor, &acc.id, "Night", t0()).await.unwrap();
+    assert!(
+        rename_role(&s, &actor, &acc.id, "Night", "Nights", t0())
+            .await
+            .unwrap()
+    );
+    let before = admin_lines().await;
+    assert!(
+        !rename_role(&s, &actor, &acc.id, "Nights", "Nights", t0())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !rename_account(&s, &actor, &acc.id, "Acme", t0())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        admin_lines().await,
+        before,
+        "nothing recorded for no change"
+    );
+
+    // SAML accounts: the warning for a master administrator's email, edits recorded once.
+    add_native_user(
+        &s,
+        &actor,
+        &acc.id,
+        "boss@acme.test",
+        None,
+        "boss password 1",
+        true,
+        None,
+        t0(),
+    )
+    .await
+    .unwrap();
+    let warning = add_saml_account(&s, &actor, &acc.id, "Boss@Acme.test", "Auditor", None, t0())
+        .await
+        .unwrap();
+    assert!(warning.is_some_and(|w| w.contains("master administrator")));
+    assert!(
+        saml_account_views(&s, &acc.id).await.unwrap()[0].master_conflict,
+        "flagged in the list"
+    );
+    let before = admin_lines().await;
+    assert!(
+        edit_saml_account(
+            &s,
+            &actor,
+            &acc.id,
+            "boss@acme.test",
+            Some("Nights"),
+            None,
+            t0()
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !edit_saml_account(
+            &s,
+            &actor,
+            &acc.id,
+            "boss@acme.test",
+            Some("nights"),
+            Some(""),
+            t0()
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(admin_lines().await, before + 1);
+    assert!(matches!(
+        remove_saml_account(&s, &actor, &acc.id, "nobody@acme.test", t0()).await,
+        Err(SpError::NotFound(_))
+    ));
+
+    // The last master administrator stays.
+    assert!(matches!(
+        remove_native_user(&s, &actor, &acc.id, "boss@acme.test", t0()).await,
+        Err(SpError::Conflict(_))
+    ));
+    assert_eq!(native_users(&s, &acc.id).await.unwrap().len(), 1);
+}
