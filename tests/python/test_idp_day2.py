@@ -194,11 +194,15 @@ def test_console_users_groups_sessions_and_realms(env):
     page = s.get(f"{base}/users/quinn", timeout=10)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     post = lambda data: s.post(f"{base}/users/quinn", data={"csrf": csrf, **data}, timeout=10, allow_redirects=False)
+    # Post/redirect/get: each change answers 303, and the page it leads to says what happened.
     r = post({"action": "set-attr", "key": "locale", "values": "ja\n"})
+    assert r.status_code == 303 and r.headers["location"] == "/admin/console/acme/users/quinn"
+    r = s.get(f"{base}/users/quinn", timeout=10)
     assert "Attribute locale saved." in r.text and "<td>locale</td><td>ja</td>" in r.text
-    r = post({"action": "unset-attr", "key": "locale"})
+    assert "Attribute locale saved." not in s.get(f"{base}/users/quinn", timeout=10).text, "shown once"
+    r = s.post(f"{base}/users/quinn", data={"csrf": csrf, "action": "unset-attr", "key": "locale"}, timeout=10)
     assert "Attribute locale removed." in r.text and "<td>locale</td>" not in r.text
-    r = post({"action": "leave", "group": "/temp/sub"})
+    r = s.post(f"{base}/users/quinn", data={"csrf": csrf, "action": "leave", "group": "/temp/sub"}, timeout=10)
     assert "Removed from /temp/sub." in r.text
     # A session for quinn, seen on the Sessions page and signed out there.
     b = requests.Session()

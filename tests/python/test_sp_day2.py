@@ -370,3 +370,26 @@ def test_console_users_settings_api_keys_and_account_deletion(env):
     b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": pick}, timeout=10)
     assert b.get(f"{sp.base}/account/users", timeout=10).status_code == 403
     assert b.post(f"{sp.base}/account/settings", data={"csrf": csrf, "action": "delete", "confirm": "yes", "typed": "Acme Prod"}, timeout=10).status_code == 403
+
+
+def test_console_changes_answer_with_a_redirect(env):
+    _, sp, _, _ = env
+    sp.cli("user", "add", "--account", "Acme Dev", "prg@dev.test", "--master", "--password-stdin", stdin="prg admin pw 1\n")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    s.post(f"{sp.base}/login", data={**f["fields"], "email": "prg@dev.test", "password": "prg admin pw 1"}, timeout=30)
+    page = s.get(f"{sp.base}/account/roles", timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = s.post(f"{sp.base}/account/roles", data={"csrf": csrf, "name": "Reloaded"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/account/roles"
+    assert "Role Reloaded added." in s.get(f"{sp.base}/account/roles", timeout=10).text
+    assert "Role Reloaded added." not in s.get(f"{sp.base}/account/roles", timeout=10).text, "the notice is shown once"
+    r = s.post(f"{sp.base}/account/saml-accounts", data={"csrf": csrf, "name": "prg@dev.test", "role": "Auditor"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303
+    listing = s.get(f"{sp.base}/account/saml-accounts", timeout=10).text
+    assert "Warning:" in listing and "master administrator" in listing
+    idp_id = next(l.split("\t")[0] for l in sp.cli("idp", "list", "--account", "Acme Dev").splitlines() if "\tMulti-Pass\t" in l)
+    r = s.post(f"{sp.base}/account/idps/{idp_id}", data={"csrf": csrf, "action": "map", "group": "/prg", "role": "Reloaded"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303 and "/prg now maps to Reloaded." in s.get(f"{sp.base}/account/idps/{idp_id}", timeout=10).text
+    sp.cli("idp", "unmap-group", "--account", "Acme Dev", "Multi-Pass", "/prg")
+    sp.cli("saml-account", "remove", "--account", "Acme Dev", "prg@dev.test")

@@ -337,3 +337,27 @@ pub async fn set_profile<S: SpStore>(
     )
     .await
 }
+
+/// What an administrator sees of an added identity provider (for the page after adding it):
+/// the configuration, its certificates and the findings of its stored metadata.
+pub async fn idp_summary<S: SpStore>(
+    store: &S,
+    account_id: &str,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<IdpSummary> {
+    let config = store
+        .idps(account_id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or_else(|| SpError::NotFound("there is no such identity provider here".into()))?;
+    let findings = parse_idp_metadata(config.metadata_xml.as_bytes(), now)
+        .map(|p| p.findings)
+        .unwrap_or_default();
+    Ok(IdpSummary {
+        certificates: describe_certs(&config.certs, now),
+        config,
+        findings,
+    })
+}

@@ -13,6 +13,7 @@
 //! request headers; nothing here names a realm, an account or any other domain object.
 
 pub mod error;
+pub mod flash;
 pub mod front;
 pub mod jobs;
 pub mod page;

@@ -106,15 +106,11 @@ pub(super) async fn client_access<S: IdpStore>(
     };
     match result {
         Ok(msg) => {
-            render_client(
-                &st,
-                &s,
-                &realm,
-                &c,
-                ClientForm::from(&c),
-                Errors::default(),
-                vec![],
-                Some(msg),
+            symbolon_web::flash::redirect_with(
+                st.store(),
+                &s.csrf,
+                &format!("/admin/console/{realm}/clients/{id}"),
+                &msg,
             )
             .await
         }
@@ -285,19 +281,11 @@ pub(super) async fn client_mappers<S: IdpStore>(
     };
     match result {
         Ok(msg) => {
-            let c = match find_client(&st, &realm, &id).await {
-                Ok(c) => c,
-                Err(r) => return r,
-            };
-            render_client(
-                &st,
-                &s,
-                &realm,
-                &c,
-                ClientForm::from(&c),
-                Errors::default(),
-                vec![],
-                Some(msg),
+            symbolon_web::flash::redirect_with(
+                st.store(),
+                &s.csrf,
+                &format!("/admin/console/{realm}/clients/{id}"),
+                &msg,
             )
             .await
         }
@@ -421,7 +409,8 @@ pub(super) async fn roles<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    render_roles(&st, &s, &realm, RolesInput::default(), None).await
+    let notice = symbolon_web::flash::take(st.store(), &s.csrf).await;
+    render_roles(&st, &s, &realm, RolesInput::default(), notice).await
 }
 
 #[derive(Deserialize)]
@@ -462,7 +451,7 @@ pub(super) async fn roles_action<S: IdpStore>(
         Some("add") => {
             let desc = Some(input.description.as_str()).filter(|d| !d.is_empty());
             match symbolon_idp::roles::add_role(store, &actor, &realm, &input.name, desc, now).await {
-                Ok(r) => render_roles(&st, &s, &realm, RolesInput::default(), Some(format!("Role {} created.", r.name))).await,
+                Ok(r) => symbolon_web::flash::redirect_with(store, &s.csrf, &format!("/admin/console/{realm}/roles"), &format!("Role {} created.", r.name)).await,
                 Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
                     input.err_name = Some(m);
                     render_roles(&st, &s, &realm, input, None).await
@@ -481,7 +470,7 @@ pub(super) async fn roles_action<S: IdpStore>(
             vec![("action", "delete".into()), ("role", input.role.clone())],
         ),
         Some("delete") => match symbolon_idp::roles::delete_role(store, &actor, &realm, &input.role, now).await {
-            Ok(()) => render_roles(&st, &s, &realm, RolesInput::default(), Some(format!("Role {} deleted.", input.role))).await,
+            Ok(()) => symbolon_web::flash::redirect_with(store, &s.csrf, &format!("/admin/console/{realm}/roles"), &format!("Role {} deleted.", input.role)).await,
             Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await,
             Err(e) => WebError::from(e).into_response(),
         },
@@ -494,7 +483,7 @@ pub(super) async fn roles_action<S: IdpStore>(
                     } else {
                         format!("Revoked {} from {}.", input.role, input.who.replacen(':', " ", 1))
                     };
-                    render_roles(&st, &s, &realm, RolesInput::default(), Some(msg)).await
+                    symbolon_web::flash::redirect_with(store, &s.csrf, &format!("/admin/console/{realm}/roles"), &msg).await
                 }
                 Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
                     input.err_who = Some(m);

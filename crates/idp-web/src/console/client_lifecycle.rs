@@ -49,17 +49,16 @@ pub(crate) async fn client_lifecycle<S: IdpStore>(
         Some("reimport") => {
             let xml = f.metadata.unwrap_or_default();
             match symbolon_idp::reimport_client(st.store(), &actor, &realm, &c.client_id, xml.trim().as_bytes(), now).await {
-                Ok((saved, changes, findings)) => {
-                    let notice = if changes.is_empty() {
+                Ok((_, changes, findings)) => {
+                    let mut notice = if changes.is_empty() {
                         "Metadata re-imported: nothing changed.".to_string()
                     } else {
                         format!("Metadata re-imported. Changes: {}.", changes.join("; "))
                     };
-                    let findings = findings
-                        .into_iter()
-                        .map(|f| (format!("{:?}", f.severity), f.message))
-                        .collect();
-                    render_client(&st, &s, &realm, &saved, ClientForm::from(&saved), Errors::default(), findings, Some(notice)).await
+                    for f in findings {
+                        notice.push_str(&format!(" {:?}: {}.", f.severity, f.message));
+                    }
+                    symbolon_web::flash::redirect_with(st.store(), &s.csrf, &here, &notice).await
                 }
                 Err(e @ (IdpError::Invalid(_) | IdpError::Metadata(_) | IdpError::NotFound(_))) => {
                     render_client(&st, &s, &realm, &c, ClientForm::from(&c), Errors::default(), vec![], Some(format!("Not re-imported: {e}. Nothing was changed."))).await

@@ -183,27 +183,22 @@ pub(crate) async fn import<S: IdpStore>(
     .await
     {
         Ok((c, findings)) => {
-            let findings = findings
-                .iter()
-                .map(|f| {
-                    (
-                        format!("{:?}", f.severity).to_lowercase(),
-                        f.message.clone(),
-                    )
-                })
-                .collect();
-            render_client(
-                &st,
-                &s,
-                &realm,
-                &c,
-                ClientForm::from(&c),
-                Errors::default(),
-                findings,
-                Some(format!(
-                    "Imported client {}. Review its settings and save.",
-                    c.client_id
-                )),
+            let mut notice = format!(
+                "Imported client {}. Review its settings and save.",
+                c.client_id
+            );
+            for f in &findings {
+                notice.push_str(&format!(
+                    " Metadata finding ({}): {}.",
+                    format!("{:?}", f.severity).to_lowercase(),
+                    f.message
+                ));
+            }
+            symbolon_web::flash::redirect_with(
+                st.store(),
+                &s.csrf,
+                &format!("/admin/console/{realm}/clients/{}", c.id),
+                &notice,
             )
             .await
         }
@@ -446,6 +441,7 @@ pub(crate) async fn client_page<S: IdpStore>(
         Ok(c) => c,
         Err(r) => return r,
     };
+    let notice = symbolon_web::flash::take(st.store(), &s.csrf).await;
     render_client(
         &st,
         &s,
@@ -454,7 +450,7 @@ pub(crate) async fn client_page<S: IdpStore>(
         ClientForm::from(&c),
         Errors::default(),
         vec![],
-        None,
+        notice,
     )
     .await
 }
@@ -564,15 +560,11 @@ pub(crate) async fn save_client<S: IdpStore>(
         .await
         {
             Ok(()) => {
-                return render_client(
-                    &st,
-                    &s,
-                    &realm,
-                    &c,
-                    ClientForm::from(&c),
-                    Errors::default(),
-                    vec![],
-                    Some("Saved.".into()),
+                return symbolon_web::flash::redirect_with(
+                    st.store(),
+                    &s.csrf,
+                    &format!("/admin/console/{realm}/clients/{id}"),
+                    "Saved.",
                 )
                 .await;
             }

@@ -75,7 +75,8 @@ pub(crate) async fn groups<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    render_groups(&st, &s, &realm, "", None, None).await
+    let notice = symbolon_web::flash::take(st.store(), &s.csrf).await;
+    render_groups(&st, &s, &realm, "", None, notice).await
 }
 
 #[derive(Deserialize)]
@@ -112,13 +113,11 @@ pub(crate) async fn add_group<S: IdpStore>(
     .await
     {
         Ok(g) => {
-            render_groups(
-                &st,
-                &s,
-                &realm,
-                "",
-                None,
-                Some(format!("Group {} exists.", g.path)),
+            symbolon_web::flash::redirect_with(
+                st.store(),
+                &s.csrf,
+                &format!("/admin/console/{realm}/groups"),
+                &format!("Group {} exists.", g.path),
             )
             .await
         }

@@ -78,7 +78,8 @@ pub(crate) async fn keys<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    render_keys(&st, &s, &realm, None).await
+    let notice = symbolon_web::flash::take(st.store(), &s.csrf).await;
+    render_keys(&st, &s, &realm, notice).await
 }
 
 #[derive(Deserialize)]
@@ -114,13 +115,11 @@ pub(crate) async fn add_next_key<S: IdpStore>(
     .await
     {
         Ok(kid) => {
-            render_keys(
-                &st,
-                &s,
-                &realm,
-                Some(format!(
-                    "Added next key {kid}: published in the metadata, not signing yet."
-                )),
+            symbolon_web::flash::redirect_with(
+                st.store(),
+                &s.csrf,
+                &format!("/admin/console/{realm}/keys"),
+                &format!("Added next key {kid}: published in the metadata, not signing yet."),
             )
             .await
         }
@@ -166,13 +165,11 @@ pub(crate) async fn promote_key<S: IdpStore>(
     .await
     {
         Ok(()) => {
-            render_keys(
-                &st,
-                &s,
-                &realm,
-                Some(format!(
-                    "Key {kid} now signs; the previous key stays published as passive."
-                )),
+            symbolon_web::flash::redirect_with(
+                st.store(),
+                &s.csrf,
+                &format!("/admin/console/{realm}/keys"),
+                &format!("Key {kid} now signs; the previous key stays published as passive."),
             )
             .await
         }
@@ -232,7 +229,15 @@ pub(crate) async fn retire_key<S: IdpStore>(
     )
     .await
     {
-        Ok(()) => render_keys(&st, &s, &realm, Some(format!("Key {kid} retired."))).await,
+        Ok(()) => {
+            symbolon_web::flash::redirect_with(
+                st.store(),
+                &s.csrf,
+                &format!("/admin/console/{realm}/keys"),
+                &format!("Key {kid} retired."),
+            )
+            .await
+        }
         Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
             render_keys(&st, &s, &realm, Some(m)).await
         }

@@ -43,7 +43,8 @@ pub(crate) async fn settings<S: IdpStore>(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    settings_page(&st, &s, &r, None).await
+    let notice = symbolon_web::flash::take(st.store(), &s.csrf).await;
+    settings_page(&st, &s, &r, notice).await
 }
 
 pub(crate) async fn settings_page<S: IdpStore>(
@@ -120,11 +121,11 @@ pub(crate) async fn set_policy<S: IdpStore>(
     {
         return WebError::from(e).into_response();
     }
-    settings_page(
-        &st,
-        &s,
-        &r,
-        Some(format!("Sign-in policy: {}.", policy.label())),
+    symbolon_web::flash::redirect_with(
+        st.store(),
+        &s.csrf,
+        &format!("/admin/console/{}/settings", r.name),
+        &format!("Sign-in policy: {}.", policy.label()),
     )
     .await
 }

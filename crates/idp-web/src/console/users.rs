@@ -144,6 +144,7 @@ pub(crate) async fn users<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
+    let notice = symbolon_web::flash::take(st.store(), &s.csrf).await;
     render_users(
         &st,
         &s,
@@ -152,7 +153,7 @@ pub(crate) async fn users<S: IdpStore>(
         &AddUserForm::default(),
         None,
         None,
-        None,
+        notice,
     )
     .await
 }
@@ -217,15 +218,11 @@ pub(crate) async fn add_user<S: IdpStore>(
     .await
     {
         Ok(u) => {
-            render_users(
-                &st,
-                &s,
-                &realm,
-                None,
-                &AddUserForm::default(),
-                None,
-                None,
-                Some(format!("Added user {}.", u.username)),
+            symbolon_web::flash::redirect_with(
+                st.store(),
+                &s.csrf,
+                &format!("/admin/console/{realm}/users"),
+                &format!("Added user {}.", u.username),
             )
             .await
         }
@@ -384,7 +381,8 @@ pub(crate) async fn user_page<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    render_user(&st, &s, &realm, &username, None, None).await
+    let notice = symbolon_web::flash::take(st.store(), &s.csrf).await;
+    render_user(&st, &s, &realm, &username, None, notice).await
 }
 
 #[derive(Deserialize)]
@@ -583,7 +581,15 @@ pub(crate) async fn user_action<S: IdpStore>(
         _ => return WebError::bad_request_page("Unknown action.").into_response(),
     };
     match result {
-        Ok(msg) => render_user(&st, &s, &realm, &username, None, Some(msg)).await,
+        Ok(msg) => {
+            symbolon_web::flash::redirect_with(
+                st.store(),
+                &s.csrf,
+                &format!("/admin/console/{realm}/users/{username}"),
+                &msg,
+            )
+            .await
+        }
         Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
             render_user(&st, &s, &realm, &username, None, Some(m)).await
         }

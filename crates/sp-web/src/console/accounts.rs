@@ -95,7 +95,8 @@ pub(crate) async fn saml_accounts<S: SpStore>(
     a: Admin,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    render_saml_accounts(&st, &a, q.sort, ("", "", ""), None, None).await
+    let notice = symbolon_web::flash::take(&st.store, &a.session.csrf).await;
+    render_saml_accounts(&st, &a, q.sort, ("", "", ""), None, notice).await
 }
 
 pub(crate) async fn add_saml_account<S: SpStore>(
@@ -127,7 +128,13 @@ pub(crate) async fn add_saml_account<S: SpStore>(
                 Some(w) => format!("{added} Warning: {w}."),
                 None => added,
             };
-            render_saml_accounts(&st, &a, None, ("", "", ""), None, Some(notice)).await
+            symbolon_web::flash::redirect_with(
+                &st.store,
+                &a.session.csrf,
+                "/account/saml-accounts",
+                &notice,
+            )
+            .await
         }
         Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
             render_saml_accounts(&st, &a, None, (&name, &desc, &role), Some(m), None).await

@@ -103,8 +103,40 @@ pub(crate) async fn render_idps<S: SpStore>(
     )
 }
 
-pub(crate) async fn idps<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
-    render_idps(&st, &a, IdpInput::default(), None).await
+#[derive(Deserialize)]
+pub(crate) struct IdpsQuery {
+    /// The identity provider just added (after the redirect): its summary is shown.
+    pub(crate) added: Option<String>,
+}
+
+pub(crate) async fn idps<S: SpStore>(
+    State(st): State<AppState<S>>,
+    a: Admin,
+    axum::extract::Query(q): axum::extract::Query<IdpsQuery>,
+) -> Response {
+    let added = match q.added {
+        Some(id) => symbolon_sp::idp_summary(
+            &st.store,
+            &a.pair.account_id,
+            &id,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .ok()
+        .map(|summary| Added {
+            name: summary.config.name.clone(),
+            entity_id: summary.config.entity_id.clone(),
+            sso: summary
+                .config
+                .sso_url
+                .clone()
+                .unwrap_or_else(|| "(none for HTTP-Redirect)".into()),
+            certs: summary.certificates,
+            findings: summary.findings,
+        }),
+        None => None,
+    };
+    render_idps(&st, &a, IdpInput::default(), added).await
 }
 
 /// Add Identity Provider: name, description, and the metadata as a file or pasted.
@@ -187,20 +219,8 @@ pub(crate) async fn add_idp<S: SpStore>(
     )
     .await
     {
-        Ok(summary) => {
-            let added = Added {
-                name: summary.config.name.clone(),
-                entity_id: summary.config.entity_id.clone(),
-                sso: summary
-                    .config
-                    .sso_url
-                    .clone()
-                    .unwrap_or_else(|| "(none for HTTP-Redirect)".into()),
-                certs: summary.certificates,
-                findings: summary.findings,
-            };
-            render_idps(&st, &a, IdpInput::default(), Some(added)).await
-        }
+        // Post/redirect/get: the page after adding shows what was read from the metadata.
+        Ok(summary) => see(&format!("/account/idps?added={}", summary.config.id)),
         Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
             input.err_name = Some(m);
             render_idps(&st, &a, input, None).await
@@ -334,7 +354,8 @@ pub(crate) async fn idp<S: SpStore>(
     a: Admin,
     Path(id): Path<String>,
 ) -> Response {
-    render_idp(&st, &a, &id, None, "", IdpErrors::default(), None).await
+    let notice = symbolon_web::flash::take(&st.store, &a.session.csrf).await;
+    render_idp(&st, &a, &id, notice, "", IdpErrors::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -404,14 +425,11 @@ pub(crate) async fn idp_action<S: SpStore>(
                 .await
             {
                 Ok(()) => {
-                    render_idp(
-                        &st,
-                        &a,
-                        &id,
-                        Some("Mapping profile saved.".into()),
-                        "",
-                        IdpErrors::default(),
-                        None,
+                    symbolon_web::flash::redirect_with(
+                        &st.store,
+                        &a.session.csrf,
+                        &format!("/account/idps/{id}"),
+                        "Mapping profile saved.",
                     )
                     .await
                 }
@@ -433,14 +451,11 @@ pub(crate) async fn idp_action<S: SpStore>(
             .await
             {
                 Ok(()) => {
-                    render_idp(
-                        &st,
-                        &a,
-                        &id,
-                        Some(format!("{group} now maps to {role}.")),
-                        "",
-                        IdpErrors::default(),
-                        None,
+                    symbolon_web::flash::redirect_with(
+                        &st.store,
+                        &a.session.csrf,
+                        &format!("/account/idps/{id}"),
+                        &format!("{group} now maps to {role}."),
                     )
                     .await
                 }
@@ -459,7 +474,7 @@ pub(crate) async fn idp_action<S: SpStore>(
             let group = f.group.unwrap_or_default();
             let role = f.role.unwrap_or_default();
             match symbolon_sp::remap_group(&st.store, &a.actor, &a.pair.account_id, &cfg.name, &group, &role, now).await {
-                Ok(_) => see_idp(&id),
+                Ok(_) => symbolon_web::flash::redirect_with(&st.store, &a.session.csrf, &format!("/account/idps/{id}"), &format!("{} now maps to {}.", group.trim(), role.trim())).await,
                 Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
                     render_idp(&st, &a, &id, None, "", IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
                 }
@@ -487,7 +502,7 @@ pub(crate) async fn idp_action<S: SpStore>(
         Some("unmap") => {
             let group = f.group.unwrap_or_default();
             match symbolon_sp::unmap_group(&st.store, &a.actor, &a.pair.account_id, &cfg.name, &group, now).await {
-                Ok(()) => see_idp(&id),
+                Ok(()) => symbolon_web::flash::redirect_with(&st.store, &a.session.csrf, &format!("/account/idps/{id}"), &format!("The mapping of {} is removed.", group.trim())).await,
                 Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
                     render_idp(&st, &a, &id, None, "", IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
                 }
@@ -497,7 +512,7 @@ pub(crate) async fn idp_action<S: SpStore>(
         Some("replace") => {
             let xml = f.metadata.unwrap_or_default();
             match symbolon_sp::replace_idp_metadata(&st.store, &a.actor, &a.pair.account_id, &cfg.name, xml.trim().as_bytes(), now).await {
-                Ok(sum) => render_idp(&st, &a, &id, Some(format!("Metadata replaced: {} signing certificate(s).", sum.certificates.len())), "", IdpErrors::default(), None).await,
+                Ok(sum) => symbolon_web::flash::redirect_with(&st.store, &a.session.csrf, &format!("/account/idps/{id}"), &format!("Metadata replaced: {} signing certificate(s).", sum.certificates.len())).await,
                 Err(e @ (SpError::Invalid(_) | SpError::Conflict(_) | SpError::NotFound(_) | SpError::Metadata(_))) => {
                     let errors = IdpErrors { metadata: Some(format!("{e}. Nothing was changed.")), ..IdpErrors::default() };
                     render_idp(&st, &a, &id, None, "", errors, None).await
@@ -587,7 +602,7 @@ pub(crate) async fn idp_action<S: SpStore>(
     }
 }
 
-/// After a change: back to the identity provider's page (post/redirect/get).
-fn see_idp(id: &str) -> Response {
-    axum::response::Redirect::to(&format!("/account/idps/{id}")).into_response()
+/// `303 See Other` (post/redirect/get).
+fn see(location: &str) -> Response {
+    axum::response::Redirect::to(location).into_response()
 }

@@ -95,7 +95,8 @@ pub(crate) async fn roles<S: SpStore>(
     a: Admin,
     Query(q): Query<TableQuery>,
 ) -> Response {
-    render_roles(&st, &a, q.sort, "", None, None).await
+    let notice = symbolon_web::flash::take(&st.store, &a.session.csrf).await;
+    render_roles(&st, &a, q.sort, "", None, notice).await
 }
 
 pub(crate) async fn add_role<S: SpStore>(
@@ -117,13 +118,11 @@ pub(crate) async fn add_role<S: SpStore>(
     .await
     {
         Ok(r) => {
-            render_roles(
-                &st,
-                &a,
-                None,
-                "",
-                None,
-                Some(format!("Role {} added.", r.name)),
+            symbolon_web::flash::redirect_with(
+                &st.store,
+                &a.session.csrf,
+                "/account/roles",
+                &format!("Role {} added.", r.name),
             )
             .await
         }
@@ -175,13 +174,11 @@ pub(crate) async fn delete_role<S: SpStore>(
     .await
     {
         Ok(()) => {
-            render_roles(
-                &st,
-                &a,
-                None,
-                "",
-                None,
-                Some(format!("Role {name} deleted.")),
+            symbolon_web::flash::redirect_with(
+                &st.store,
+                &a.session.csrf,
+                "/account/roles",
+                &format!("Role {name} deleted."),
             )
             .await
         }
