@@ -138,7 +138,7 @@ pub(crate) struct Refusal {
 
 /// A new reference for a refused sign-in: short enough to read out, random.
 pub(crate) fn new_reference() -> String {
-    crate::state::random_token()
+    symbolon_web::random_hex()
         .map(|t| t.chars().take(10).collect::<String>().to_uppercase())
         .unwrap_or_else(|| "-".into())
 }
