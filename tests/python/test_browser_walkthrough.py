@@ -572,3 +572,50 @@ def test_passkeys_in_chromium(install, browser):
     expect(admin.locator(".notice")).to_contain_text("no longer required")
     inst.cli("idp", "realm", "policy", "mpas", "password")
     idpa.close()
+
+
+def test_idp_console_day2_in_chromium(install, browser):
+    """Day 2 at the IdP, in the console: an attribute set on a user, the realm's sessions with the
+    application reached and one signed out, then offboarding: the user deleted and a group
+    deleted, each after a confirmation page."""
+    inst, _ = install
+    ctx = browser.new_context()
+    ctx.set_default_timeout(10000)
+    page = ctx.new_page()
+    page.goto(f"{inst.idp}/admin/")
+    page.get_by_label("Username").fill(IDP_ADMIN)
+    page.get_by_label("Password").fill(IDP_ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{inst.idp}/admin/console/mpas/users/erin")
+    page.get_by_label("Name (e.g. locale, tz)").fill("tz")
+    page.get_by_label("Values (one per line").fill("Europe/Paris")
+    page.get_by_role("button", name="Set attribute").click()
+    expect(page.locator(".notice")).to_contain_text("Attribute tz saved.")
+    expect(page.locator("#attributes")).to_contain_text("Europe/Paris")
+    # erin signs in to the SP; the Sessions page shows where.
+    ectx, erin = sso(browser, f"{inst.idp}/realms/mpas/protocol/saml/clients/trendmicro", "erin")
+    ectx.close()
+    nav = page.get_by_role("navigation", name="Realm")
+    nav.get_by_role("link", name="Sessions").click()
+    row = page.locator("#sessions tr", has_text="erin").first
+    expect(row).to_contain_text(f"{inst.sp}/saml/metadata")
+    shot(page, "idp-05-sessions")
+    row.get_by_role("button", name="Sign out every session of erin").click()
+    expect(page.locator("#sessions")).not_to_contain_text("erin")
+    # Offboarding: delete erin, then the /ops group, each confirmed.
+    nav.get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="erin", exact=True).click()
+    page.get_by_role("button", name="Delete user…").click()
+    expect(page.locator("h1")).to_have_text("Delete user erin?")
+    page.get_by_role("button", name="Delete user").click()
+    expect(page.locator("h1")).to_have_text("Users")
+    expect(page.locator("main")).not_to_contain_text("erin")
+    nav.get_by_role("link", name="Groups").click()
+    page.get_by_role("button", name="Delete /ops").click()
+    expect(page.locator("h1")).to_have_text("Delete group /ops?")
+    page.get_by_role("button", name="Delete group").click()
+    expect(page.locator("#groups")).not_to_contain_text("/ops")
+    events = inst.cli("idp", "events", "mpas", "--kind", "ADMIN", "--limit", "50")
+    for line in ("set attribute tz of erin", "session(s) of erin", "deleted user erin", "deleted group(s) /ops"):
+        assert line in events, line
+    ctx.close()

@@ -31,6 +31,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .route("/", get(home::<S>))
         .route("/login", get(login_form::<S>).post(login::<S>))
         .route("/logout", post(logout::<S>))
+        .route("/signed-out", get(crate::pick::signed_out))
         .merge(crate::console::routes::<S>())
         .merge(crate::api::routes::<S>())
         .merge(crate::api_changes::routes::<S>())

@@ -176,12 +176,8 @@ pub(crate) async fn logout<S: SpStore>(
     if let Err(e) = st.store.delete_state(SESSION, &id).await {
         return unavailable(e);
     }
-    let mut r = message(
-        StatusCode::OK,
-        "Signed out",
-        "You are signed out. Sign in again through your identity provider, or at /login with a password.",
-        vec![],
-    );
+    // Post/redirect/get: the page that says so is a GET, safe to reload.
+    let mut r = Redirect::to("/signed-out").into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
     )) {
@@ -241,4 +237,14 @@ fn welcome() -> Response {
         Ok(b) => html(StatusCode::OK, b),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }
+}
+
+/// After signing out.
+pub(crate) async fn signed_out() -> Response {
+    message(
+        StatusCode::OK,
+        "Signed out",
+        "You are signed out. Sign in again through your identity provider, or at /login with a password.",
+        vec![],
+    )
 }
