@@ -309,3 +309,27 @@ def test_promoting_a_key_asks_first(env):
     r = s.post(f"{base}/{kid}/promote", data={"csrf": csrf}, timeout=10)
     assert f"Make key {kid} the signing key?" in r.text
     assert f"<code>{kid}</code></td><td>next" in s.get(base, timeout=10).text, "nothing before confirmation"
+
+
+def test_roles_rename_and_unchanged_saves_record_nothing(env):
+    idp, _ = env
+    idp.cli("role", "add", "--realm", "acme", "auditor")
+    idp.cli("role", "grant", "--realm", "acme", "auditor", "user:alice")
+    assert "renamed" in idp.cli("role", "rename", "--realm", "acme", "auditor", "auditors")
+    assert "auditors" in idp.cli("role", "list", "--realm", "acme")
+    api = api_session(idp)
+    assert api.put(f"{idp.base}/admin/realms/acme/roles/auditors", json={"name": "reviewers"}, timeout=10).status_code == 204
+    assert api.put(f"{idp.base}/admin/realms/acme/roles/auditors", json={"name": "x"}, timeout=10).status_code == 404
+    uid = next(u["id"] for u in api.get(f"{idp.base}/admin/realms/acme/users", timeout=10).json() if u["username"] == "alice")
+    held = api.get(f"{idp.base}/admin/realms/acme/users/{uid}/role-mappings/realm", timeout=10).json()
+    assert any(r["name"] == "reviewers" for r in held), "grants follow the rename"
+    # Saving a user or a client unchanged records nothing.
+    n = len(admin_events(idp))
+    rep = api.get(f"{idp.base}/admin/realms/acme/users/{uid}", timeout=10).json()
+    assert api.put(f"{idp.base}/admin/realms/acme/users/{uid}", json=rep, timeout=10).status_code == 204
+    crep = api.get(f"{idp.base}/admin/realms/acme/clients", params={"clientId": "https://plain.test/metadata"}, timeout=10).json()[0]
+    assert api.put(f"{idp.base}/admin/realms/acme/clients/{crep['id']}", json=crep, timeout=10).status_code == 204
+    assert len(admin_events(idp)) == n, admin_events(idp)[n:]
+    rep["firstName"] = "Alicia"
+    assert api.put(f"{idp.base}/admin/realms/acme/users/{uid}", json=rep, timeout=10).status_code == 204
+    assert 'updated user alice: first name "" -> "Alicia"' in admin_events(idp)[-1] or "first name" in admin_events(idp)[-1]

@@ -169,16 +169,93 @@ pub async fn update_client<S: IdpStore>(
             )));
         }
     }
+    let before = store.client(&client.realm, &client.client_id).await?;
+    if before.as_ref() == Some(client) {
+        // Saved unchanged: nothing to record.
+        return Ok(());
+    }
+    let changes = before
+        .as_ref()
+        .map(|b| client_changes(b, client))
+        .unwrap_or_default();
     store.update_client(client).await?;
+    let detail = if changes.is_empty() {
+        format!("updated client {}: {what}", client.client_id)
+    } else {
+        format!(
+            "updated client {}: {what} ({})",
+            client.client_id,
+            changes.join(", ")
+        )
+    };
     audit(
         store,
         &client.realm,
         actor,
         Some(&client.client_id),
-        format!("updated client {}: {what}", client.client_id),
+        detail,
         now,
     )
     .await
+}
+
+/// What an edit changed in a client's settings, one phrase per field.
+pub fn client_changes(old: &Client, new: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut text = |what: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{what} {a:?} -> {b:?}"));
+        }
+    };
+    text("name", o(&old.name), o(&new.name));
+    text("description", o(&old.description), o(&new.description));
+    text("home URL", o(&old.home_url), o(&new.home_url));
+    text(
+        "IdP-initiated SSO URL name",
+        o(&old.idp_initiated_url_name),
+        o(&new.idp_initiated_url_name),
+    );
+    text(
+        "IdP-initiated RelayState",
+        o(&old.idp_initiated_relay_state),
+        o(&new.idp_initiated_relay_state),
+    );
+    text(
+        "NameID format",
+        old.name_id_format.clone(),
+        new.name_id_format.clone(),
+    );
+    text(
+        "signature algorithm",
+        old.signature_algorithm.clone(),
+        new.signature_algorithm.clone(),
+    );
+    text(
+        "assertion lifespan",
+        old.assertion_lifespan_secs
+            .map(|l| l.to_string())
+            .unwrap_or_default(),
+        new.assertion_lifespan_secs
+            .map(|l| l.to_string())
+            .unwrap_or_default(),
+    );
+    for (what, a, b) in [
+        ("enabled", old.enabled, new.enabled),
+        ("sign documents", old.sign_documents, new.sign_documents),
+        ("sign assertions", old.sign_assertions, new.sign_assertions),
+        (
+            "client signature required",
+            old.client_signature_required,
+            new.client_signature_required,
+        ),
+        ("restricted", old.restricted, new.restricted),
+    ] {
+        if a != b {
+            out.push(format!("{what} {a} -> {b}"));
+        }
+    }
+    out
 }
 
 /// A client's ACS endpoints in the SAML core's form.

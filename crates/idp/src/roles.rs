@@ -381,3 +381,44 @@ pub async fn edit_mapper<S: IdpStore>(
     update_client(store, actor, &c, &what, now).await?;
     Ok(true)
 }
+
+/// Rename a realm role; its grants stay, and assertions carry the new name from now on.
+/// Returns whether anything changed.
+pub async fn rename_role<S: IdpStore>(
+    store: &S,
+    actor: &Actor,
+    realm: &str,
+    name: &str,
+    new_name: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let new_name = new_name.trim();
+    valid_name(new_name, "role name")?;
+    if !store.roles(realm).await?.iter().any(|r| r.name == name) {
+        return Err(IdpError::NotFound(format!(
+            "no role {name:?} in realm {realm}"
+        )));
+    }
+    if name == new_name {
+        return Ok(false);
+    }
+    store
+        .rename_role(realm, name, new_name)
+        .await
+        .map_err(|e| match e {
+            symbolon_store::StoreError::Conflict(_) => {
+                IdpError::Conflict(format!("realm {realm} already has a role {new_name:?}"))
+            }
+            other => other.into(),
+        })?;
+    audit(
+        store,
+        realm,
+        actor,
+        None,
+        format!("renamed role {name} to {new_name}"),
+        now,
+    )
+    .await?;
+    Ok(true)
+}

@@ -496,13 +496,40 @@ pub async fn update_user<S: IdpStore>(
     user: &User,
     now: OffsetDateTime,
 ) -> Result<()> {
+    let Some(before) = store.user_by_id(&user.realm, &user.id).await? else {
+        return Err(IdpError::NotFound(format!(
+            "no user {:?} in realm {}",
+            user.username, user.realm
+        )));
+    };
+    if before == *user {
+        // Saved unchanged: nothing to record.
+        return Ok(());
+    }
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let mut changes = Vec::new();
+    for (what, a, b) in [
+        ("email", o(&before.email), o(&user.email)),
+        ("first name", o(&before.first_name), o(&user.first_name)),
+        ("last name", o(&before.last_name), o(&user.last_name)),
+    ] {
+        if a != b {
+            changes.push(format!("{what} {a:?} -> {b:?}"));
+        }
+    }
+    if before.enabled != user.enabled {
+        changes.push(format!("enabled {} -> {}", before.enabled, user.enabled));
+    }
+    if before.attributes != user.attributes {
+        changes.push("attributes".to_string());
+    }
     store.update_user(user).await?;
     audit(
         store,
         &user.realm,
         actor,
         None,
-        format!("updated user {}", user.username),
+        format!("updated user {}: {}", user.username, changes.join(", ")),
         now,
     )
     .await

@@ -165,6 +165,25 @@ pub async fn idp_day2<S: IdpStore>(s: S) {
             .is_some()
     );
 
+    // Renaming a role keeps its grants.
+    s.rename_role("d2", "admin", "administrator").await.unwrap();
+    assert_eq!(s.roles("d2").await.unwrap()[0].name, "administrator");
+    assert_eq!(s.role_grants("d2").await.unwrap().len(), 1);
+    assert_eq!(s.roles("d2-other").await.unwrap()[0].name, "admin");
+    assert!(not_found(s.rename_role("d2", "admin", "x").await));
+    s.create_role(&Role {
+        id: "d2-role2".into(),
+        realm: "d2".into(),
+        name: "viewer".into(),
+        description: None,
+    })
+    .await
+    .unwrap();
+    assert!(matches!(
+        s.rename_role("d2", "viewer", "administrator").await,
+        Err(StoreError::Conflict(_))
+    ));
+
     // Moving a group moves its subgroups, not a sibling that shares a prefix.
     s.move_group("d2", "/eng", "/rnd").await.unwrap();
     let mut paths: Vec<String> = s

@@ -112,6 +112,17 @@ impl IdpChangeStore for PgStore {
         tx.commit().await.map_err(map_err)
     }
 
+    async fn rename_role(&self, realm: &str, name: &str, new_name: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE roles SET name = $1 WHERE realm = $2 AND name = $3")
+            .bind(new_name)
+            .bind(realm)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "role", name)
+    }
+
     async fn move_group(&self, realm: &str, old_path: &str, new_path: &str) -> Result<()> {
         let mut tx = self.begin().await?;
         let prefix = format!("{old_path}/");

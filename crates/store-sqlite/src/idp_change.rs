@@ -112,6 +112,17 @@ impl IdpChangeStore for SqliteStore {
         tx.commit().await.map_err(map_err)
     }
 
+    async fn rename_role(&self, realm: &str, name: &str, new_name: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE roles SET name = ? WHERE realm = ? AND name = ?")
+            .bind(new_name)
+            .bind(realm)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        found(done.rows_affected(), "role", name)
+    }
+
     async fn move_group(&self, realm: &str, old_path: &str, new_path: &str) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let prefix = format!("{old_path}/");

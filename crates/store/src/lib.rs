@@ -595,6 +595,14 @@ pub trait IdpChangeStore {
     /// memberships, role grants and client assignments.
     fn delete_groups(&self, realm: &str, ids: &[String])
     -> impl Future<Output = Result<()>> + Send;
+    /// Rename a realm role (its grants stay); `NotFound` when the realm has no such role,
+    /// `Conflict` when the name is taken.
+    fn rename_role(
+        &self,
+        realm: &str,
+        name: &str,
+        new_name: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Give a group a new path, and its subgroups the same new prefix; `Conflict` when a path is
     /// taken.
     fn move_group(

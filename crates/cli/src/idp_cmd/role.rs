@@ -19,6 +19,13 @@ pub enum RoleCmd {
         #[arg(long)]
         realm: String,
     },
+    /// Rename a role (its grants stay).
+    Rename {
+        #[arg(long)]
+        realm: String,
+        name: String,
+        new_name: String,
+    },
     /// Delete a role and every grant of it.
     Delete {
         #[arg(long)]
@@ -74,6 +81,20 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: RoleCmd) -> Res
                     who.join(", ")
                 );
             }
+        }
+        RoleCmd::Rename {
+            realm,
+            name,
+            new_name,
+        } => {
+            let changed =
+                symbolon_idp::roles::rename_role(s, &actor, &realm, &name, &new_name, now)
+                    .await
+                    .map_err(e)?;
+            println!(
+                "role {name} {}",
+                if changed { "renamed" } else { "unchanged" }
+            );
         }
         RoleCmd::Delete { realm, name } => {
             symbolon_idp::roles::delete_role(s, &actor, &realm, &name, now)

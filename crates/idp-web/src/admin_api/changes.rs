@@ -231,3 +231,20 @@ pub(crate) async fn put_mapper<S: IdpStore>(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `RoleRepresentation` fields an update may carry.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RoleUpdate {
+    name: String,
+}
+
+/// `PUT /admin/realms/{realm}/roles/{name}`: rename a role (its grants stay).
+pub(crate) async fn put_role<S: IdpStore>(
+    State(st): St<S>,
+    ApiCaller(actor): ApiCaller,
+    Path((realm, name)): Path<(String, String)>,
+    Json(rep): Json<RoleUpdate>,
+) -> ApiResult<StatusCode> {
+    symbolon_idp::roles::rename_role(st.store(), &actor, &realm, &name, &rep.name, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

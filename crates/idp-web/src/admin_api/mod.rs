@@ -129,7 +129,9 @@ pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
         )
         .route(
             "/admin/realms/{realm}/roles/{name}",
-            get(get_role::<S>).delete(delete_role::<S>),
+            get(get_role::<S>)
+                .put(changes::put_role::<S>)
+                .delete(delete_role::<S>),
         )
         .route(
             "/admin/realms/{realm}/{kind}/{id}/role-mappings/realm",

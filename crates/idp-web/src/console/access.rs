@@ -459,6 +459,11 @@ pub(super) async fn roles_action<S: IdpStore>(
                 Err(e) => WebError::from(e).into_response(),
             }
         }
+        Some("rename") => match symbolon_idp::roles::rename_role(store, &actor, &realm, &input.role, &input.name, now).await {
+            Ok(_) => symbolon_web::flash::redirect_with(store, &s.csrf, &format!("/admin/console/{realm}/roles"), &format!("Role {} is now {}.", input.role, input.name)).await,
+            Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await,
+            Err(e) => WebError::from(e).into_response(),
+        },
         Some("delete") if f.confirm.as_deref() != Some("yes") => confirm(
             &s,
             &realm,
