@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::clients::{ClientForm, find_client, render_client};
-use crate::console::common::{ConfirmPage, Errors, check_csrf, page_status, realm_admin};
+use crate::console::common::{ConfirmPage, Errors, page_status, realm_admin_post};
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
 use askama::Template;
@@ -31,13 +31,10 @@ pub(crate) async fn client_lifecycle<S: IdpStore>(
     Path((realm, id)): Path<(String, String)>,
     Form(f): Form<LifecycleForm>,
 ) -> Response {
-    let s = match realm_admin(&st, signed_in, &realm).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
-        return r;
-    }
     let c = match find_client(&st, &realm, &id).await {
         Ok(c) => c,
         Err(r) => return r,

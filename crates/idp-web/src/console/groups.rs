@@ -3,7 +3,9 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::console::common::{ConfirmPage, check_csrf, form_status, page_status, realm_admin};
+use crate::console::common::{
+    ConfirmPage, form_status, page_status, realm_admin, realm_admin_post,
+};
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
 use askama::Template;
@@ -95,13 +97,10 @@ pub(crate) async fn add_group<S: IdpStore>(
     Path(realm): Path<String>,
     Form(f): Form<GroupForm>,
 ) -> Response {
-    let s = match realm_admin(&st, signed_in, &realm).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
-        return r;
-    }
     let path = f.path.unwrap_or_default();
     match symbolon_idp::add_group(
         st.store(),
@@ -136,13 +135,10 @@ pub(crate) async fn group_action<S: IdpStore>(
     Path(realm): Path<String>,
     Form(f): Form<GroupForm>,
 ) -> Response {
-    let s = match realm_admin(&st, signed_in, &realm).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
-        return r;
-    }
     let actor = Actor(s.username.clone());
     let now = OffsetDateTime::now_utc();
     let path = f.path.unwrap_or_default();

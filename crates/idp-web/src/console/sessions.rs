@@ -3,7 +3,7 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::console::common::{check_csrf, page_status, realm_admin};
+use crate::console::common::{page_status, realm_admin, realm_admin_post};
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
 use askama::Template;
@@ -99,13 +99,10 @@ pub(crate) async fn session_action<S: IdpStore>(
     Path(realm): Path<String>,
     Form(f): Form<SessionForm>,
 ) -> Response {
-    let s = match realm_admin(&st, signed_in, &realm).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
-        return r;
-    }
     let actor = Actor(s.username.clone());
     let now = OffsetDateTime::now_utc();
     let done = match f.action.as_deref() {

@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    ConfirmPage, SortQuery, check_csrf, form_status, page, page_status, realm_admin,
+    ConfirmPage, SortQuery, form_status, page, page_status, realm_admin, realm_admin_post,
 };
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
@@ -165,13 +165,10 @@ pub(crate) async fn add_user<S: IdpStore>(
     Path(realm): Path<String>,
     Form(f): Form<AddUserForm>,
 ) -> Response {
-    let s = match realm_admin(&st, signed_in, &realm).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
-        return r;
-    }
     let username = f.username.clone().unwrap_or_default();
     if username.trim().is_empty() {
         return render_users(
@@ -409,13 +406,10 @@ pub(crate) async fn user_action<S: IdpStore>(
     Path((realm, username)): Path<(String, String)>,
     Form(f): Form<UserActionForm>,
 ) -> Response {
-    let s = match realm_admin(&st, signed_in, &realm).await {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
-        return r;
-    }
     let actor = Actor(s.username.clone());
     let now = OffsetDateTime::now_utc();
     let result = match f.action.as_deref() {

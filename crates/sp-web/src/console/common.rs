@@ -83,6 +83,21 @@ async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admi
     })
 }
 
+/// Refused unless the administrator is a master administrator (native sign-on): `what` says
+/// what only they may do.
+pub(crate) fn require_master(a: &Admin, what: &str) -> Result<(), Response> {
+    if a.pair.master {
+        Ok(())
+    } else {
+        Err(message(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            &format!("Only a master administrator {what}."),
+            vec![],
+        ))
+    }
+}
+
 pub(crate) fn check_csrf(a: &Admin, csrf: Option<&str>) -> Result<(), Response> {
     if symbolon_web::secret_eq(csrf.unwrap_or(""), &a.session.csrf) {
         Ok(())

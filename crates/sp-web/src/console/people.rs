@@ -3,7 +3,7 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::console::common::{Admin, ConfirmPage, check_csrf, page, status_for};
+use crate::console::common::{Admin, ConfirmPage, check_csrf, page, require_master, status_for};
 use crate::page::message;
 use crate::state::AppState;
 use askama::Template;
@@ -27,19 +27,6 @@ pub(crate) struct UsersPage<'a> {
     pub(crate) f_name: &'a str,
     pub(crate) err_email: Option<String>,
     pub(crate) err_password: Option<String>,
-}
-
-fn masters_only(a: &Admin) -> Result<(), Response> {
-    if a.pair.master {
-        Ok(())
-    } else {
-        Err(message(
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            "Only a master administrator manages the account's users.",
-            vec![],
-        ))
-    }
 }
 
 #[derive(Default)]
@@ -89,7 +76,7 @@ async fn render<S: SpStore>(
 }
 
 pub(crate) async fn users<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
-    if let Err(r) = masters_only(&a) {
+    if let Err(r) = require_master(&a, "manages the account's users") {
         return r;
     }
     render(&st, &a, UserInput::default(), None).await
@@ -111,7 +98,9 @@ pub(crate) async fn user_action<S: SpStore>(
     a: Admin,
     Form(f): Form<UserForm>,
 ) -> Response {
-    if let Err(r) = masters_only(&a).and_then(|()| check_csrf(&a, f.csrf.as_deref())) {
+    if let Err(r) = require_master(&a, "manages the account's users")
+        .and_then(|()| check_csrf(&a, f.csrf.as_deref()))
+    {
         return r;
     }
     let now = OffsetDateTime::now_utc();

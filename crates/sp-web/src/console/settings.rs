@@ -3,7 +3,7 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::console::common::{Admin, ConfirmPage, check_csrf, page, status_for};
+use crate::console::common::{Admin, ConfirmPage, check_csrf, page, require_master, status_for};
 use crate::page::message;
 use crate::state::{AppState, SESSION, SESSION_COOKIE};
 use askama::Template;
@@ -82,15 +82,6 @@ pub(crate) struct SettingsForm {
     pub(crate) key: Option<String>,
     pub(crate) confirm: Option<String>,
     pub(crate) typed: Option<String>,
-}
-
-fn master_only() -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        "Not allowed",
-        "Only a master administrator manages API keys and deletes the account.",
-        vec![],
-    )
 }
 
 pub(crate) async fn settings_action<S: SpStore>(
@@ -184,7 +175,11 @@ pub(crate) async fn settings_action<S: SpStore>(
             }
             r
         }
-        Some("create-key" | "revoke-key" | "delete") => master_only(),
+        Some("create-key" | "revoke-key" | "delete") => {
+            require_master(&a, "manages API keys and deletes the account")
+                .err()
+                .unwrap_or_else(|| message(StatusCode::BAD_REQUEST, "Unknown action", "Unknown action.", vec![]))
+        }
         _ => message(StatusCode::BAD_REQUEST, "Unknown action", "Unknown action.", vec![]),
     }
 }
