@@ -454,6 +454,7 @@ pub(crate) async fn finish_sign_in<S: IdpStore>(
     }
     let session_id = random_token()?;
     let session = SsoSession {
+        id: session_id.clone(),
         realm: realm.clone(),
         user_id: user.id.clone(),
         username: user.username.clone(),

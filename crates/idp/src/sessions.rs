@@ -91,6 +91,9 @@ pub fn password_class() -> String {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SsoSession {
+    /// The session's ID (its cookie value); empty for sessions stored before it was kept.
+    #[serde(default)]
+    pub id: String,
     pub realm: String,
     pub user_id: String,
     pub username: String,
@@ -159,32 +162,49 @@ pub fn session_handle(session_id: &str) -> String {
         .collect()
 }
 
+/// How stale a session's "last used" may get before an assertion writes it again.
+pub const LAST_USED_PRECISION: time::Duration = time::Duration::minutes(1);
+
 /// Note that a session issued an assertion to `client_id` now (for the admin sessions view).
-/// The session is found in its user's index by its SessionIndex.
+/// One point read of the session's index entry; a write only when the client is new to the
+/// session or "last used" is older than [`LAST_USED_PRECISION`], so the SSO path does not write
+/// on every assertion. Sessions from before `SsoSession::id` are found by their SessionIndex.
 pub async fn touch_session<S: StateStore>(
     store: &S,
     session: &SsoSession,
     client_id: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    for (key, v) in store
-        .list_state(USER_SESSION, &format!("{}:", session.user_id), now)
-        .await?
-    {
-        let Ok(mut u) = serde_json::from_str::<UserSession>(&v) else {
-            continue;
-        };
-        let index = format!("_{}", u.session_id.get(..32).unwrap_or(&u.session_id));
-        if index != session.session_index {
-            continue;
-        }
-        u.last_used = now.unix_timestamp();
-        if !u.clients.iter().any(|c| c == client_id) && u.clients.len() < MAX_CLIENTS_REMEMBERED {
-            u.clients.push(client_id.to_string());
-        }
-        return put_state(store, USER_SESSION, &key, &u, session.expires).await;
+    let found = if session.id.is_empty() {
+        store
+            .list_state(USER_SESSION, &format!("{}:", session.user_id), now)
+            .await?
+            .into_iter()
+            .filter_map(|(k, v)| serde_json::from_str::<UserSession>(&v).ok().map(|u| (k, u)))
+            .find(|(_, u)| {
+                format!("_{}", u.session_id.get(..32).unwrap_or(&u.session_id))
+                    == session.session_index
+            })
+    } else {
+        let key = format!("{}:{}", session.user_id, session.id);
+        get_state::<_, UserSession>(store, USER_SESSION, &key)
+            .await?
+            .map(|u| (key, u))
+    };
+    let Some((key, mut u)) = found else {
+        return Ok(());
+    };
+    let new_client =
+        !u.clients.iter().any(|c| c == client_id) && u.clients.len() < MAX_CLIENTS_REMEMBERED;
+    let stale = now.unix_timestamp() - u.last_used >= LAST_USED_PRECISION.whole_seconds();
+    if !new_client && !stale {
+        return Ok(());
     }
-    Ok(())
+    u.last_used = now.unix_timestamp();
+    if new_client {
+        u.clients.push(client_id.to_string());
+    }
+    put_state(store, USER_SESSION, &key, &u, session.expires).await
 }
 
 /// An active SSO session, as the admin console lists it.

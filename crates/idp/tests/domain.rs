@@ -569,3 +569,76 @@ async fn persistent_name_ids_are_stored_random_and_pairwise() {
         persistent_name_id(&again, &a, &u, now()).await.unwrap()
     );
 }
+
+/// A session records its last use and the clients reached, writing only when a client is new
+/// or the last use is older than a minute (the SSO path does not write on every assertion).
+#[tokio::test]
+async fn a_session_records_use_without_writing_on_every_assertion() {
+    use symbolon_idp::sessions::{
+        SSO_SESSION, SsoSession, USER_SESSION, UserSession, put_state, realm_sessions,
+        touch_session,
+    };
+    let s = symbolon_store_sqlite::SqliteStore::open("sqlite::memory:")
+        .await
+        .unwrap();
+    // The state store reads expiry against the real clock: times near now.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let t0 = time::OffsetDateTime::from_unix_timestamp(now).unwrap();
+    let id = "a".repeat(64);
+    let session = SsoSession {
+        id: id.clone(),
+        realm: "r".into(),
+        user_id: "u1".into(),
+        username: "alice".into(),
+        session_index: format!("_{}", &id[..32]),
+        authn_instant: t0,
+        expires: t0 + time::Duration::hours(8),
+        class: symbolon_idp::sessions::password_class(),
+        csrf: String::new(),
+        passkey: false,
+    };
+    let far = t0 + time::Duration::hours(8);
+    put_state(&s, SSO_SESSION, &id, &session, far)
+        .await
+        .unwrap();
+    let index = UserSession {
+        session_id: id.clone(),
+        started: t0.unix_timestamp(),
+        method: "password".into(),
+        last_used: 0,
+        clients: vec![],
+    };
+    put_state(&s, USER_SESSION, &format!("u1:{id}"), &index, far)
+        .await
+        .unwrap();
+    let view = |at| {
+        let s = s.clone();
+        async move {
+            realm_sessions(&s, "r", None, at).await.unwrap()[0]
+                .0
+                .clone()
+        }
+    };
+    touch_session(&s, &session, "https://sp1", t0)
+        .await
+        .unwrap();
+    let v = view(t0).await;
+    assert_eq!(v.clients, ["https://sp1"]);
+    assert_eq!(v.last_used, Some(t0));
+    // Within a minute, the same client: nothing written.
+    let t1 = t0 + time::Duration::seconds(30);
+    touch_session(&s, &session, "https://sp1", t1)
+        .await
+        .unwrap();
+    assert_eq!(view(t1).await.last_used, Some(t0));
+    // A new client is written at once; an old last use is refreshed.
+    touch_session(&s, &session, "https://sp2", t1)
+        .await
+        .unwrap();
+    assert_eq!(view(t1).await.clients, ["https://sp1", "https://sp2"]);
+    let t2 = t0 + time::Duration::minutes(5);
+    touch_session(&s, &session, "https://sp1", t2)
+        .await
+        .unwrap();
+    assert_eq!(view(t2).await.last_used, Some(t2));
+}
