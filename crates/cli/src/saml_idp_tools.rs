@@ -1,6 +1,7 @@
 //! `symbolon saml issue-response | check-request`: the IdP side of the SAML core from the command
 //! line, for testing a service provider and for interop tests.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -58,6 +59,10 @@ pub struct IssueArgs {
     /// Print the base64 an HTTP-POST form would carry instead of XML.
     #[arg(long)]
     base64: bool,
+    /// Issue this many responses, each with its own IDs, one base64 line each (for load tests:
+    /// every response can be posted once).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    count: u32,
 }
 
 #[derive(Args, Debug)]
@@ -123,27 +128,7 @@ pub fn issue_response(a: IssueArgs) -> Result<(), Failure> {
         }
     }
     let rng = SystemRandom::new();
-    let id = || symbolon_saml::messages::new_id(&rng).map_err(|e| Failure(1, e.to_string()));
     let now = a.now.unwrap_or_else(OffsetDateTime::now_utc);
-    let p = ResponseParams {
-        response_id: id()?,
-        assertion_id: id()?,
-        now,
-        idp_entity_id: a.idp_entity_id,
-        destination: acs,
-        in_response_to: a.in_response_to,
-        audience: entity.entity_id.clone(),
-        name_id: a.name_id,
-        name_id_format: Some(a.name_id_format),
-        sp_name_qualifier: None,
-        lifespan: Duration::seconds(a.lifespan),
-        not_before_slack: Duration::seconds(30),
-        session_index: Some(id()?),
-        session_not_on_or_after: None,
-        authn_instant: now,
-        authn_context_class_ref: AC_PASSWORD_PROTECTED.into(),
-        attributes,
-    };
     let parts = match a.sign {
         SignWhat::Response => SignParts {
             response: true,
@@ -158,8 +143,40 @@ pub fn issue_response(a: IssueArgs) -> Result<(), Failure> {
             assertion: true,
         },
     };
-    let xml = build_response(&p, parts, &key, &SignOptions::for_key(&key), &rng)
-        .map_err(|e| Failure(1, e.to_string()))?;
+    let opts = SignOptions::for_key(&key);
+    let issue = || -> Result<String, Failure> {
+        let id = || symbolon_saml::messages::new_id(&rng).map_err(|e| Failure(1, e.to_string()));
+        let p = ResponseParams {
+            response_id: id()?,
+            assertion_id: id()?,
+            now,
+            idp_entity_id: a.idp_entity_id.clone(),
+            destination: acs.clone(),
+            in_response_to: a.in_response_to.clone(),
+            audience: entity.entity_id.clone(),
+            name_id: a.name_id.clone(),
+            name_id_format: Some(a.name_id_format.clone()),
+            sp_name_qualifier: None,
+            lifespan: Duration::seconds(a.lifespan),
+            not_before_slack: Duration::seconds(30),
+            session_index: Some(id()?),
+            session_not_on_or_after: None,
+            authn_instant: now,
+            authn_context_class_ref: AC_PASSWORD_PROTECTED.into(),
+            attributes: attributes.clone(),
+        };
+        build_response(&p, parts, &key, &opts, &rng).map_err(|e| Failure(1, e.to_string()))
+    };
+    if a.count > 1 {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for _ in 0..a.count {
+            let xml = issue()?;
+            writeln!(out, "{}", symbolon_dsig::encode_base64(xml.as_bytes()))
+                .map_err(|e| Failure(1, e.to_string()))?;
+        }
+        return out.flush().map_err(|e| Failure(1, e.to_string()));
+    }
+    let xml = issue()?;
     if a.base64 {
         println!("{}", symbolon_dsig::encode_base64(xml.as_bytes()));
     } else {
