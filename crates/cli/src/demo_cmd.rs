@@ -159,7 +159,7 @@ async fn seed(s: &SqliteStore, idp_base: &str, sp_base: &str) -> Result<(), Stri
             .map_err(e)?;
     }
     // The seed's SP steps: two accounts add the IdP from its metadata and map groups to roles.
-    let idp_md = symbolon_idp::descriptor(s, REALM, idp_base)
+    let idp_md = symbolon_idp::descriptor(s, &Default::default(), REALM, idp_base)
         .await
         .map_err(e)?;
     let sp_actor = symbolon_sp::Actor::cli();

@@ -23,6 +23,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         store,
         cfg: Arc::new(cfg),
         signing_keys: Arc::default(),
+        descriptors: Arc::default(),
     };
     let router = Router::new()
         .route("/", get(crate::home::home::<S>))

@@ -24,9 +24,8 @@ pub(crate) async fn realm_descriptor<S: IdpStore>(
     State(st): State<AppState<S>>,
     Path(realm): Path<String>,
 ) -> Result<Response, WebError> {
-    realm_or_404(&st, &realm).await?;
-    let xml = descriptor(&st.store, &realm, &st.cfg.base_url).await?;
-    let mut r = xml.into_response();
+    let xml = descriptor(&st.store, &st.descriptors, &realm, &st.cfg.base_url).await?;
+    let mut r = xml.to_string().into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/xml; charset=utf-8"),

@@ -59,6 +59,8 @@ pub struct AppState<S> {
     /// Parsed signing keys by key ID (a key ID's private key never changes, so a parsed key
     /// stays right; which key is active is read from the store on every response).
     pub(crate) signing_keys: Arc<std::sync::Mutex<HashMap<String, Arc<symbolon_dsig::SigningKey>>>>,
+    /// Signed realm descriptors while the realm's keys are unchanged.
+    pub(crate) descriptors: Arc<symbolon_idp::DescriptorCache>,
 }
 
 pub(crate) fn failure_key(realm: &str, username: &str) -> String {

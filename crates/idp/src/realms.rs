@@ -190,11 +190,64 @@ pub fn saml_endpoint(base_url: &str, realm: &str) -> String {
     )
 }
 
-/// "SAML 2.0 Identity Provider Metadata": every published key, signed with the active key.
-pub async fn descriptor<S: IdpStore>(store: &S, realm: &str, base_url: &str) -> Result<String> {
+/// Signed realm descriptors, kept per realm while its keys are unchanged (which keys, their
+/// status and certificates): a GET is then two reads and no signature. Bounded by the realms.
+#[derive(Debug, Default)]
+pub struct DescriptorCache {
+    inner: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, std::sync::Arc<str>)>>,
+}
+
+/// What a descriptor depends on besides the realm's name and the base URL.
+fn keys_fingerprint(keys: &[RealmKey]) -> Vec<u8> {
+    let mut d = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    for k in keys {
+        for part in [
+            k.kid.as_bytes(),
+            k.status.as_str().as_bytes(),
+            k.certificate_der.as_slice(),
+        ] {
+            d.update(&(part.len() as u64).to_be_bytes());
+            d.update(part);
+        }
+    }
+    d.finish().as_ref().to_vec()
+}
+
+/// "SAML 2.0 Identity Provider Metadata": every published key, signed with the active key;
+/// from the cache while the realm's keys are unchanged.
+pub async fn descriptor<S: IdpStore>(
+    store: &S,
+    cache: &DescriptorCache,
+    realm: &str,
+    base_url: &str,
+) -> Result<std::sync::Arc<str>> {
     realm_or_404(store, realm).await?;
     let keys = store.keys(realm).await?;
-    let (_, signing) = active_key(store, realm).await?;
+    let fingerprint = keys_fingerprint(&keys);
+    {
+        let c = cache.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((f, xml)) = c.get(realm)
+            && *f == fingerprint
+        {
+            return Ok(xml.clone());
+        }
+    }
+    let xml: std::sync::Arc<str> = descriptor_of(&keys, realm, base_url)?.into();
+    cache
+        .inner
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(realm.to_string(), (fingerprint, xml.clone()));
+    Ok(xml)
+}
+
+/// The descriptor of these keys, signed now with the active one.
+fn descriptor_of(keys: &[RealmKey], realm: &str, base_url: &str) -> Result<String> {
+    let active = keys
+        .iter()
+        .find(|k| k.status == KeyStatus::Active)
+        .ok_or_else(|| IdpError::Invalid(format!("realm {realm} has no active key")))?;
+    let signing = signing_key(active)?;
     let sso = saml_endpoint(base_url, realm);
     let both = vec![
         Endpoint {

@@ -91,8 +91,13 @@ async fn realm_creation_and_three_step_key_rollover() {
     );
     let first = keys[0].certificate_der.clone();
 
-    let xml = descriptor(&s, "acme", BASE).await.unwrap();
+    // One cache across the rollover, as a server keeps it: every step shows at once.
+    let cache = DescriptorCache::default();
+    let xml = descriptor(&s, &cache, "acme", BASE).await.unwrap();
     check_descriptor(&xml, &first, 1);
+    // Unchanged keys: the same signed document, not signed again.
+    let again = descriptor(&s, &cache, "acme", BASE).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&xml, &again));
     let md = parse_metadata_document(xml.as_bytes()).unwrap();
     assert_eq!(
         md.entities[0].entity_id,
@@ -116,7 +121,11 @@ async fn realm_creation_and_three_step_key_rollover() {
         .find(|k| k.kid == next)
         .unwrap()
         .certificate_der;
-    check_descriptor(&descriptor(&s, "acme", BASE).await.unwrap(), &first, 2);
+    check_descriptor(
+        &descriptor(&s, &cache, "acme", BASE).await.unwrap(),
+        &first,
+        2,
+    );
     // 2. promote: the new key signs, the old one stays published as passive.
     promote_key(&s, &cli(), "acme", &next, now()).await.unwrap();
     let keys = s.keys("acme").await.unwrap();
@@ -132,14 +141,22 @@ async fn realm_creation_and_three_step_key_rollover() {
         .unwrap()
         .clone();
     assert_eq!(old.status, KeyStatus::Passive);
-    check_descriptor(&descriptor(&s, "acme", BASE).await.unwrap(), &next_der, 2);
+    check_descriptor(
+        &descriptor(&s, &cache, "acme", BASE).await.unwrap(),
+        &next_der,
+        2,
+    );
     // The active key cannot be retired.
     assert!(retire_key(&s, &cli(), "acme", &next, now()).await.is_err());
     // 3. retire the passive key: no longer published.
     retire_key(&s, &cli(), "acme", &old.kid, now())
         .await
         .unwrap();
-    check_descriptor(&descriptor(&s, "acme", BASE).await.unwrap(), &next_der, 1);
+    check_descriptor(
+        &descriptor(&s, &cache, "acme", BASE).await.unwrap(),
+        &next_der,
+        1,
+    );
     // A retired key never signs again.
     assert!(
         promote_key(&s, &cli(), "acme", &old.kid, now())
@@ -152,7 +169,7 @@ async fn realm_creation_and_three_step_key_rollover() {
     assert!(events.iter().all(|e| e.actor.as_deref() == Some("cli")));
     assert!(s.realm("nope").await.unwrap().is_none());
     assert!(matches!(
-        descriptor(&s, "nope", BASE).await,
+        descriptor(&s, &Default::default(), "nope", BASE).await,
         Err(IdpError::NoRealm(_))
     ));
 }
@@ -165,7 +182,9 @@ async fn ecdsa_realm() {
         .unwrap();
     let key = s.keys("ec").await.unwrap().remove(0);
     check_descriptor(
-        &descriptor(&s, "ec", BASE).await.unwrap(),
+        &descriptor(&s, &Default::default(), "ec", BASE)
+            .await
+            .unwrap(),
         &key.certificate_der,
         1,
     );

@@ -2,14 +2,17 @@
 //! consume in the domain, start a session) in one place.
 
 use crate::page::{message, new_reference, refused, text, unavailable};
-use crate::state::{AppState, PENDING, Pending, cookie, destination, random_token, start_session};
+use crate::state::{
+    AppState, PENDING, Pending, SESSION, cookie, destination, new_session, random_token,
+    session_redirect,
+};
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use symbolon_dsig::SystemRandom;
 use symbolon_sp::AcsError;
-use symbolon_store::sp::SpStore;
+use symbolon_store::sp::{SpStore, StateWrite};
 use time::OffsetDateTime;
 
 pub(crate) async fn metadata<S: SpStore>(State(st): State<AppState<S>>) -> Response {
@@ -124,15 +127,39 @@ pub(crate) async fn acs<S: SpStore>(
     let now = OffsetDateTime::now_utc();
     let sp = symbolon_sp::sp_settings(&st.cfg.base_url);
     let reference = new_reference();
+    let (Some(id), Some(csrf)) = (random_token(), random_token()) else {
+        return message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "No randomness.",
+            vec![],
+        );
+    };
+    let acs = symbolon_sp::Acs {
+        store: &st.store,
+        cache: &st.acs_cache,
+        sp: &sp,
+        policy: &st.cfg.acs,
+    };
+    // The session is written in the same transaction as the consumed assertion and the sign-in
+    // record: a browser gets a session exactly when its response was consumed.
+    let open_session = |s: &symbolon_sp::SignIn| {
+        let session = new_session(&st, csrf, s.clone(), now, return_to.clone());
+        Some(StateWrite {
+            kind: SESSION.into(),
+            key: id.clone(),
+            value: serde_json::to_string(&session).ok()?,
+            expires: session.expires,
+        })
+    };
     let sign_in = match symbolon_sp::consume_response(
-        &st.store,
-        &sp,
+        &acs,
         &xml,
         in_response_to.as_deref(),
         now,
         symbolon_sp::AcsMode::SignIn,
-        &st.cfg.acs,
         &reference,
+        open_session,
     )
     .await
     {
@@ -185,37 +212,7 @@ pub(crate) async fn acs<S: SpStore>(
             &reference,
         );
     }
-    let Some(id) = random_token() else {
-        return message(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Error",
-            "No randomness.",
-            vec![],
-        );
-    };
-    let Some(csrf) = random_token() else {
-        return message(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Error",
-            "No randomness.",
-            vec![],
-        );
-    };
-    let single = sign_in.pairs.len() == 1;
-    if single
-        && let Some(p) = sign_in.pairs.first()
-        && let Err(e) =
-            symbolon_sp::record_sign_in(&st.store, &sign_in.name_id, p, "SignIn", now).await
-    {
-        tracing::error!("recording a sign-in: {e}");
-        return message(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Sign-in failed",
-            "The service is unavailable. Try again shortly.",
-            vec![],
-        );
-    }
-    start_session(&st, id, csrf, sign_in, now, return_to).await
+    session_redirect(&st, &id, sign_in.pairs.len() == 1, return_to)
 }
 
 pub(crate) const AUTHN_COOKIE: &str = "SYMBOLON_SP_AUTHN";

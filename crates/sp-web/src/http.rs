@@ -19,6 +19,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
     let st = AppState {
         store,
         cfg: Arc::new(cfg),
+        acs_cache: Arc::default(),
     };
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -97,6 +97,8 @@ pub(crate) const LOCKED: &str = "sp-lockout";
 pub(crate) struct AppState<S> {
     pub(crate) store: S,
     pub(crate) cfg: Arc<SpConfig>,
+    /// What the ACS decides from, kept per process (see `symbolon_sp::AcsCache`).
+    pub(crate) acs_cache: Arc<symbolon_sp::AcsCache>,
 }
 
 /// Failed native sign-ins before a temporary lockout, and its length.
@@ -122,32 +124,38 @@ pub(crate) fn random_token() -> Option<String> {
 
 pub(crate) use symbolon_web::request::cookie;
 
-/// Store a new session and send the browser on: straight in with one pair, else to the picker.
-pub(crate) async fn start_session<S: SpStore>(
+/// A new session for a sign-in: straight in with one pair, else to the picker first.
+pub(crate) fn new_session<S>(
     st: &AppState<S>,
-    id: String,
     csrf: String,
     sign_in: SignIn,
     now: OffsetDateTime,
     return_to: Option<String>,
-) -> Response {
+) -> Session {
     let single = sign_in.pairs.len() == 1;
-    let target = match (single, &return_to) {
-        (true, Some(path)) => path.clone(),
-        (true, None) => "/".to_string(),
-        (false, _) => "/pick".to_string(),
-    };
-    let session = Session {
+    Session {
         sign_in,
         current: if single { Some(0) } else { None },
         csrf,
         signed_in_at: now,
         expires: now + st.cfg.session_lifetime,
         return_to: if single { None } else { return_to },
-    };
-    if let Err(r) = save_session(st, &id, &session).await {
-        return r;
     }
+}
+
+/// Send the browser on with its new session's cookie: to the deep link or home with one pair,
+/// else to the picker.
+pub(crate) fn session_redirect<S>(
+    st: &AppState<S>,
+    id: &str,
+    single: bool,
+    return_to: Option<String>,
+) -> Response {
+    let target = match (single, return_to) {
+        (true, Some(path)) => path,
+        (true, None) => "/".to_string(),
+        (false, _) => "/pick".to_string(),
+    };
     let secure = if st.cfg.base_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -160,6 +168,23 @@ pub(crate) async fn start_session<S: SpStore>(
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r
+}
+
+/// Store a new session and send the browser on: straight in with one pair, else to the picker.
+pub(crate) async fn start_session<S: SpStore>(
+    st: &AppState<S>,
+    id: String,
+    csrf: String,
+    sign_in: SignIn,
+    now: OffsetDateTime,
+    return_to: Option<String>,
+) -> Response {
+    let single = sign_in.pairs.len() == 1;
+    let session = new_session(st, csrf, sign_in, now, return_to.clone());
+    if let Err(r) = save_session(st, &id, &session).await {
+        return r;
+    }
+    session_redirect(st, &id, single, return_to)
 }
 
 /// The browser's live session, if any; a store failure is a ready 503 page.

@@ -483,7 +483,7 @@ pub async fn record_sign_in<S: SpStore>(
             &pair.account_id,
             name_id,
             &pair.role,
-            &uuid::Uuid::new_v4().simple().to_string()[..16],
+            &new_saml_user_id(),
             second(now),
         )
         .await?;
@@ -497,6 +497,13 @@ pub async fn record_sign_in<S: SpStore>(
     )
     .await?;
     Ok(id)
+}
+
+/// A new SAML user's stable ID (16 hex digits).
+pub(crate) fn new_saml_user_id() -> String {
+    let mut id = uuid::Uuid::new_v4().simple().to_string();
+    id.truncate(16);
+    id
 }
 
 /// Drop SAML users not seen for 365 days (the scheduler calls this with the current time).

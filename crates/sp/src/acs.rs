@@ -4,14 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use symbolon_saml::sp::{
-    Expectation, IdpSettings, SpSettings, ValidatedAssertion, ValidationError,
-};
+use symbolon_saml::sp::{Expectation, SpSettings, ValidatedAssertion, ValidationError};
 use symbolon_store::StoreError;
-use symbolon_store::sp::{IdpConfig, SpStore};
+use symbolon_store::sp::{
+    AuditEntry, IdpConfig, Rejections, SeenUser, SignInBatch, SpStore, StateWrite, Trace,
+};
 use time::OffsetDateTime;
 
-use crate::common::{MASTER_REFUSED, Result, account_name, audit, second};
+use crate::acs_cache::AcsCache;
+use crate::common::{MASTER_REFUSED, Result, second};
 
 /// One account + role a signed-in person may use.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -147,9 +148,10 @@ impl Default for AcsPolicy {
 pub const TRACE_EXCERPT_BYTES: usize = 2048;
 pub const TRACE_MAX_BYTES: usize = 65_536;
 
-/// State-store keys of the trace rate limit and of the count of rejections not recorded.
-fn trace_rate_key(idp_id: &str) -> String {
-    format!("sp-trace-rate:{idp_id}")
+/// State-store keys of the trace rate limit (per Issuer) and of the count of rejections not
+/// recorded (per account).
+fn trace_rate_key(issuer: &str) -> String {
+    format!("sp-trace-rate:{issuer}")
 }
 fn traces_dropped_key(account_id: &str) -> String {
     format!("sp-traces-dropped:{account_id}")
@@ -196,110 +198,130 @@ struct Rejection<'a> {
     reference: &'a str,
 }
 
-/// Record a refusal for the account of this configuration: a trace (Failed sign-ins) and an
-/// audit entry, both carrying the reference the person was shown. Bounded per configuration
-/// and window (a burst, then only a count), whoever sends the responses.
-async fn record_rejection<S: SpStore>(
-    store: &S,
-    c: &IdpConfig,
-    r: &Rejection<'_>,
+/// A refusal as the trace (Failed sign-ins) and audit entry of the configuration's account,
+/// both carrying the reference the person was shown.
+fn rejection_entry(c: &IdpConfig, r: &Rejection<'_>, now: OffsetDateTime) -> (Trace, AuditEntry) {
+    (
+        Trace {
+            account_id: c.account_id.clone(),
+            at: second(now),
+            idp_name: c.name.clone(),
+            code: r.code.into(),
+            reason: r.reason.clone(),
+            message: r.message.clone(),
+            reference: r.reference.into(),
+        },
+        AuditEntry {
+            account_id: c.account_id.clone(),
+            at: now,
+            principal: format!("urn:symbolon:identity:{}:idp/{}", c.account_id, c.id),
+            action: "SignInFailed".into(),
+            detail: format!("{} (reference {})", r.detail, r.reference),
+        },
+    )
+}
+
+/// The refusals of one response, bounded per Issuer and window (a burst, then only a count per
+/// refusing account), whoever sends the responses.
+fn rejections(
+    issuer: &str,
+    entries: Vec<(Trace, AuditEntry)>,
     now: OffsetDateTime,
     policy: &AcsPolicy,
-) {
-    let burst = store
-        .count_failure(&trace_rate_key(&c.id), now, now + policy.trace_window)
-        .await
-        .unwrap_or(u32::MAX);
-    if burst > policy.trace_burst {
-        let dropped = traces_not_kept(store, &c.account_id, now)
-            .await
-            .unwrap_or(0)
-            .saturating_add(1);
-        let _ = store
-            .put_state(
-                DROPPED_KIND,
-                &traces_dropped_key(&c.account_id),
-                &dropped.to_string(),
-                now + time::Duration::days(7),
-            )
-            .await;
-        return;
+) -> Option<Rejections> {
+    if entries.is_empty() {
+        return None;
     }
-    let _ = store
-        .record_trace(
-            &symbolon_store::sp::Trace {
-                account_id: c.account_id.clone(),
-                at: second(now),
-                idp_name: c.name.clone(),
-                code: r.code.into(),
-                reason: r.reason.clone(),
-                message: r.message.clone(),
-                reference: r.reference.into(),
-            },
-            policy.traces_kept,
-        )
-        .await;
-    let _ = audit(
-        store,
-        &c.account_id,
-        &format!("urn:symbolon:identity:{}:idp/{}", c.account_id, c.id),
-        "SignInFailed",
-        format!("{} (reference {})", r.detail, r.reference),
-        now,
-    )
-    .await;
+    let dropped_keys: BTreeSet<String> = entries
+        .iter()
+        .map(|(t, _)| traces_dropped_key(&t.account_id))
+        .collect();
+    Some(Rejections {
+        rate_key: trace_rate_key(issuer),
+        burst: policy.trace_burst,
+        window_ends: now + policy.trace_window,
+        dropped_kind: DROPPED_KIND.into(),
+        dropped_keys: dropped_keys.into_iter().collect(),
+        dropped_expires: now + time::Duration::days(7),
+        keep: policy.traces_kept,
+        entries,
+    })
+}
+
+/// What the ACS needs besides the response: the store, this process's [`AcsCache`], the SP's
+/// settings and the acceptance policy.
+#[derive(Debug)]
+pub struct Acs<'a, S> {
+    pub store: &'a S,
+    pub cache: &'a AcsCache,
+    pub sp: &'a SpSettings,
+    pub policy: &'a AcsPolicy,
 }
 
 /// Consume a response posted to the ACS: validate it against every configuration whose entity
-/// ID equals its Issuer (each with its own pinned keys), consume the assertion once, then work out
-/// the account + role pairs. Rejections are recorded in the audit log of each account whose
-/// configuration refused it, with the precise reason, within the policy's bounds.
-#[allow(clippy::too_many_arguments)]
+/// ID equals its Issuer (once per distinct pinned key set), work out the account + role pairs,
+/// and write everything in one transaction: the assertion consumed (once, across instances), the
+/// SAML user and audit entry of a single pair, the session `open_session` makes of the result,
+/// and the refusals. Refusals are recorded in the account whose configuration refused the
+/// response, with the precise reason, within the policy's bounds; an account that validated the
+/// response but grants no role records it only when the person gets into no account at all.
+/// In [`AcsMode::Test`] nothing is written and `open_session` is not called.
 pub async fn consume_response<S: SpStore>(
-    store: &S,
-    sp: &SpSettings,
+    acs: &Acs<'_, S>,
     xml: &[u8],
     in_response_to: Option<&str>,
     now: OffsetDateTime,
     mode: AcsMode<'_>,
-    policy: &AcsPolicy,
     reference: &str,
+    open_session: impl FnOnce(&SignIn) -> Option<StateWrite>,
 ) -> std::result::Result<SignIn, AcsError> {
+    let (store, policy) = (acs.store, acs.policy);
     let test_only = matches!(mode, AcsMode::Test { .. });
     let doc = symbolon_xml::parse_bytes(xml, &symbolon_xml::Limits::default())
         .map_err(|e| AcsError::Malformed(e.to_string()))?;
     let issuer = symbolon_saml::sp::issuer_hint(&doc)
         .ok_or_else(|| AcsError::Malformed("the response names no Issuer".into()))?;
-    let mut configs = store.idps_by_entity_id(&issuer).await?;
-    if let AcsMode::Test { account_id } = mode {
-        configs.retain(|c| c.account_id == account_id);
-    }
-    if configs.is_empty() {
+    let trust = acs.cache.trust(store, &issuer).await?;
+    let included = |i: usize| match mode {
+        AcsMode::Test { account_id } => trust
+            .accounts
+            .get(i)
+            .is_some_and(|t| t.config.account_id == account_id),
+        AcsMode::SignIn => true,
+    };
+    if !(0..trust.accounts.len()).any(included) {
         return Err(AcsError::UnknownIssuer(issuer));
     }
-    let mut accepted: Vec<(IdpConfig, ValidatedAssertion)> = Vec::new();
-    let mut reasons: Vec<(IdpConfig, ValidationError)> = Vec::new();
-    for c in configs {
-        let (certs, _) =
-            symbolon_saml::metadata::pin_certificates(c.certs.iter().map(Vec::as_slice));
-        let mut settings = IdpSettings::new(c.entity_id.clone(), certs);
-        settings.allow_idp_initiated = !c.sp_initiated;
-        // The SP metadata says WantAssertionsSigned="true": that promise is kept.
-        settings.require_signed_assertion = true;
-        let expect = Expectation {
-            in_response_to,
-            max_assertion_lifetime: policy.max_assertion_lifetime,
-            ..Expectation::at(now)
-        };
-        match symbolon_saml::sp::validate_response(&doc, &settings, sp, &expect) {
-            Ok(v) => accepted.push((c, v)),
-            Err(e) => reasons.push((c, e)),
+    let expect = Expectation {
+        in_response_to,
+        max_assertion_lifetime: policy.max_assertion_lifetime,
+        ..Expectation::at(now)
+    };
+    // One validation per group of configurations that pin the same keys.
+    let mut outcomes: Vec<std::result::Result<ValidatedAssertion, ValidationError>> = Vec::new();
+    let mut accepted: Vec<(usize, usize)> = Vec::new();
+    let mut reasons: Vec<(usize, usize)> = Vec::new();
+    for (settings, members) in &trust.groups {
+        let members: Vec<usize> = members.iter().copied().filter(|&i| included(i)).collect();
+        if members.is_empty() {
+            continue;
         }
+        let g = outcomes.len();
+        let outcome = symbolon_saml::sp::validate_response(&doc, settings, acs.sp, &expect);
+        let list = if outcome.is_ok() {
+            &mut accepted
+        } else {
+            &mut reasons
+        };
+        list.extend(members.into_iter().map(|i| (i, g)));
+        outcomes.push(outcome);
     }
+    accepted.sort_unstable();
+    let mut entries: Vec<(Trace, AuditEntry)> = Vec::new();
     if !test_only && !reasons.is_empty() {
-        // Rejections may come from anyone: what they write is bounded per identity provider
-        // configuration (a burst per window, then only a count) and in size (an excerpt of
-        // documents that no signature vouched for), and traces are pruned on a schedule.
+        // Rejections may come from anyone: what they write is bounded per Issuer (a burst per
+        // window, then only a count) and in size (an excerpt of documents that no signature
+        // vouched for), and traces are pruned on a schedule.
         let text = String::from_utf8_lossy(xml);
         let head = excerpt(&text, TRACE_EXCERPT_BYTES * 4, "no signature verified");
         let unverified = excerpt(
@@ -308,7 +330,10 @@ pub async fn consume_response<S: SpStore>(
             "no signature verified",
         );
         let mut verified: Option<String> = None;
-        for (c, e) in &reasons {
+        for &(i, g) in &reasons {
+            let (Some(t), Some(Err(e))) = (trust.accounts.get(i), outcomes.get(g)) else {
+                continue;
+            };
             let message = if e.authenticated() {
                 verified
                     .get_or_insert_with(|| {
@@ -327,77 +352,53 @@ pub async fn consume_response<S: SpStore>(
                 reason: e.to_string(),
                 detail: format!(
                     "response from {issuer} rejected by {}: {e} [{}]",
-                    c.name,
+                    t.config.name,
                     e.code()
                 ),
                 message,
                 reference,
             };
-            record_rejection(store, c, &rejection, now, policy).await;
+            entries.push(rejection_entry(&t.config, &rejection, now));
         }
     }
-    let Some((profile, first)) = accepted.first() else {
+    let first = accepted
+        .first()
+        .and_then(|&(i, g)| Some((trust.accounts.get(i)?, outcomes.get(g)?.as_ref().ok()?)));
+    let Some((profile, first)) = first else {
+        if let Some(r) = rejections(&issuer, entries, now, policy) {
+            // Best effort: the refusal stands whether or not it could be recorded.
+            let _ = store.record_rejections(&r, now).await;
+        }
         let why = reasons
             .first()
-            .map(|(_, e)| e.to_string())
+            .and_then(|&(_, g)| outcomes.get(g)?.as_ref().err().map(|e| e.to_string()))
             .unwrap_or_else(|| "no configuration accepted it".into());
         return Err(AcsError::Rejected(why));
     };
-    let (profile, first) = (profile.clone(), first.clone());
-    if !test_only {
-        let k = first.replay_key();
-        if !store
-            .consume_assertion(&k.issuer, &k.assertion_id, k.until, now)
-            .await?
-        {
-            let message = excerpt(
-                &elide_signatures(&String::from_utf8_lossy(xml)),
-                TRACE_MAX_BYTES,
-                "over the size kept",
-            );
-            for (c, _) in &accepted {
-                let rejection = Rejection {
-                    code: "replay",
-                    reason: "this response was already used (a replay)".into(),
-                    detail: format!("replayed assertion {} from {issuer}", k.assertion_id),
-                    message: message.clone(),
-                    reference,
-                };
-                record_rejection(store, c, &rejection, now, policy).await;
-            }
-            return Err(AcsError::Replay);
-        }
-    }
     let name_id = first.name_id.clone();
     let lower = name_id.to_lowercase();
-    let masters: Vec<String> = store
-        .native_users_by_email(&lower)
-        .await?
-        .into_iter()
-        .filter(|(u, _)| u.master)
-        .map(|(u, _)| u.account_id)
-        .collect();
     let mut pairs: Vec<Pair> = Vec::new();
     let mut refused = Vec::new();
-    for (c, v) in &accepted {
-        let account_name = account_name(store, &c.account_id).await?;
-        if masters.contains(&c.account_id) {
-            refused.push((account_name, MASTER_REFUSED.to_string()));
-            if !test_only {
-                let rejection = Rejection {
-                    code: "master_administrator",
-                    reason: format!("{name_id} is a master administrator here: SSO is refused"),
-                    detail: format!(
-                        "{name_id} is a master administrator of this account: single sign-on refused"
-                    ),
-                    message: String::new(),
-                    reference,
-                };
-                record_rejection(store, c, &rejection, now, policy).await;
-            }
+    let mut no_role: Vec<(Trace, AuditEntry)> = Vec::new();
+    for &(i, g) in &accepted {
+        let (Some(t), Some(Ok(v))) = (trust.accounts.get(i), outcomes.get(g)) else {
+            continue;
+        };
+        let c = &t.config;
+        if t.masters.contains(&lower) {
+            refused.push((t.account_name.clone(), MASTER_REFUSED.to_string()));
+            let rejection = Rejection {
+                code: "master_administrator",
+                reason: format!("{name_id} is a master administrator here: SSO is refused"),
+                detail: format!(
+                    "{name_id} is a master administrator of this account: single sign-on refused"
+                ),
+                message: String::new(),
+                reference,
+            };
+            entries.push(rejection_entry(c, &rejection, now));
             continue;
         }
-        let roles = store.account_roles(&c.account_id).await?;
         let groups: BTreeSet<&str> = c
             .role_attribute
             .as_deref()
@@ -406,9 +407,9 @@ pub async fn consume_response<S: SpStore>(
             .unwrap_or_default();
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut deleted: Vec<String> = Vec::new();
-        for m in store.mappings(&c.id).await? {
+        for m in &t.mappings {
             if groups.contains(m.group.as_str()) {
-                match roles.iter().find(|r| r.id == m.role_id) {
+                match t.roles.iter().find(|r| r.id == m.role_id) {
                     Some(r) => {
                         names.insert(r.name.clone());
                     }
@@ -416,10 +417,8 @@ pub async fn consume_response<S: SpStore>(
                 }
             }
         }
-        for sa in store.saml_accounts(&c.account_id).await? {
-            if sa.name == lower
-                && let Some(r) = roles.iter().find(|r| r.id == sa.role_id)
-            {
+        for role_id in t.saml_accounts.get(&lower).into_iter().flatten() {
+            if let Some(r) = t.roles.iter().find(|r| &r.id == role_id) {
                 names.insert(r.name.clone());
             }
         }
@@ -431,28 +430,26 @@ pub async fn consume_response<S: SpStore>(
                     "Your groups map only to roles that were deleted ({}). Ask the account administrator to map them again.",
                     deleted.join(", ")
                 );
-                refused.push((account_name, why.clone()));
+                refused.push((t.account_name.clone(), why.clone()));
                 why
             };
-            if !test_only {
-                let rejection = Rejection {
-                    code: "no_role",
-                    reason: format!("{name_id}: {why}"),
-                    detail: format!(
-                        "{name_id} signed in through {} but has no role here: {why}",
-                        c.name
-                    ),
-                    message: String::new(),
-                    reference,
-                };
-                record_rejection(store, c, &rejection, now, policy).await;
-            }
+            let rejection = Rejection {
+                code: "no_role",
+                reason: format!("{name_id}: {why}"),
+                detail: format!(
+                    "{name_id} signed in through {} but has no role here: {why}",
+                    c.name
+                ),
+                message: String::new(),
+                reference,
+            };
+            no_role.push(rejection_entry(c, &rejection, now));
             continue;
         }
         for role in names {
             pairs.push(Pair {
                 account_id: c.account_id.clone(),
-                account_name: account_name.clone(),
+                account_name: t.account_name.clone(),
                 role,
                 master: false,
                 user_id: String::new(),
@@ -460,10 +457,14 @@ pub async fn consume_response<S: SpStore>(
             });
         }
     }
-    Ok(SignIn {
-        display_name: attr_first(&first, &profile.name_attribute),
-        locale: attr_first(&first, &profile.locale_attribute),
-        timezone: attr_first(&first, &profile.timezone_attribute),
+    // An account that grants nothing is worth a trace only when the person got in nowhere.
+    if pairs.is_empty() {
+        entries.append(&mut no_role);
+    }
+    let sign_in = SignIn {
+        display_name: attr_first(first, &profile.config.name_attribute),
+        locale: attr_first(first, &profile.config.locale_attribute),
+        timezone: attr_first(first, &profile.config.timezone_attribute),
         attributes: first
             .attributes
             .iter()
@@ -472,7 +473,65 @@ pub async fn consume_response<S: SpStore>(
         name_id,
         pairs,
         refused,
-    })
+    };
+    if test_only {
+        return Ok(sign_in);
+    }
+    let user = match sign_in.pairs.as_slice() {
+        [p] => Some(SeenUser {
+            account_id: p.account_id.clone(),
+            name_id: sign_in.name_id.clone(),
+            role: p.role.clone(),
+            new_id: crate::accounts::new_saml_user_id(),
+            at: second(now),
+            action: "SignIn".into(),
+            detail: format!("{} as {}", sign_in.name_id, p.role),
+        }),
+        _ => None,
+    };
+    let state = if sign_in.pairs.is_empty() {
+        None
+    } else {
+        open_session(&sign_in)
+    };
+    let k = first.replay_key();
+    let replay_entries = entries.clone();
+    let batch = SignInBatch {
+        issuer: k.issuer.clone(),
+        assertion_id: k.assertion_id.clone(),
+        until: k.until,
+        user,
+        state,
+        rejections: rejections(&issuer, entries, now, policy),
+    };
+    if store.commit_sign_in(&batch, now).await? {
+        return Ok(sign_in);
+    }
+    // A replay: nothing of the batch was written; the refusals are, with the replay itself
+    // for every account that would have accepted the response.
+    let message = excerpt(
+        &elide_signatures(&String::from_utf8_lossy(xml)),
+        TRACE_MAX_BYTES,
+        "over the size kept",
+    );
+    let mut entries = replay_entries;
+    for &(i, _) in &accepted {
+        let Some(t) = trust.accounts.get(i) else {
+            continue;
+        };
+        let rejection = Rejection {
+            code: "replay",
+            reason: "this response was already used (a replay)".into(),
+            detail: format!("replayed assertion {} from {issuer}", k.assertion_id),
+            message: message.clone(),
+            reference,
+        };
+        entries.push(rejection_entry(&t.config, &rejection, now));
+    }
+    if let Some(r) = rejections(&issuer, entries, now, policy) {
+        let _ = store.record_rejections(&r, now).await;
+    }
+    Err(AcsError::Replay)
 }
 
 /// The message as an administrator may see it: signature values and certificates elided, at most

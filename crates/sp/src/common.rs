@@ -57,9 +57,7 @@ impl Actor {
 /// Why a master administrator's account is left out of a SAML sign-in (the seed's rule).
 pub const MASTER_REFUSED: &str = "Master Administrators cannot use SSO. Sign in to this account with your email address and password.";
 
-pub fn saml_principal(account_id: &str, saml_user_id: &str) -> String {
-    format!("urn:symbolon:identity:{account_id}:saml-user/{saml_user_id}")
-}
+pub use symbolon_store::sp::saml_principal;
 
 /// The principal URN of a native user of an account.
 pub fn user_principal(account_id: &str, user_id: &str) -> String {

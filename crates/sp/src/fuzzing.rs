@@ -28,16 +28,15 @@ pub async fn acs<S: SpStore>(store: &S, data: &[u8]) -> bool {
         return false;
     };
     let sp = crate::sp_settings(BASE_URL);
-    crate::consume_response(
+    let cache = crate::AcsCache::default();
+    let policy = AcsPolicy::default();
+    let acs = crate::Acs {
         store,
-        &sp,
-        &xml,
-        None,
-        NOW,
-        AcsMode::SignIn,
-        &AcsPolicy::default(),
-        "fuzz",
-    )
-    .await
-    .is_ok_and(|s| !s.pairs.is_empty() || !s.name_id.is_empty())
+        cache: &cache,
+        sp: &sp,
+        policy: &policy,
+    };
+    crate::consume_response(&acs, &xml, None, NOW, AcsMode::SignIn, "fuzz", |_| None)
+        .await
+        .is_ok_and(|s| !s.pairs.is_empty() || !s.name_id.is_empty())
 }

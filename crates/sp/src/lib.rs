@@ -9,10 +9,15 @@
 //! - An assertion is consumed once (replay cache in the store, across restarts and instances).
 //! - An assertion never grants master rights, and a master administrator of an account is never
 //!   signed in to that account through SSO.
-//! - Every admin change and every sign-in (or refusal) is in the account's audit log.
+//! - Every admin change and every sign-in is in the account's audit log, and so is every refusal
+//!   of a response by an account's configuration (within the rate bounds); an account that
+//!   validated a response but grants no role records it when the person got in nowhere.
+//! - The ACS writes once per response (one transaction); what it decides from is cached per
+//!   process and re-read when the database's configuration version changes.
 
 mod accounts;
 mod acs;
+mod acs_cache;
 mod common;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -24,9 +29,10 @@ mod saml_sp;
 
 pub use accounts::*;
 pub use acs::{
-    AcsError, AcsMode, AcsPolicy, Pair, Profile, SignIn, TRACE_EXCERPT_BYTES, TRACE_MAX_BYTES,
+    Acs, AcsError, AcsMode, AcsPolicy, Pair, Profile, SignIn, TRACE_EXCERPT_BYTES, TRACE_MAX_BYTES,
     consume_response, elide_signatures, traces_not_kept,
 };
+pub use acs_cache::AcsCache;
 pub use common::{
     Actor, MASTER_REFUSED, MASTER_ROLE, Result, SpError, saml_principal, user_principal,
 };

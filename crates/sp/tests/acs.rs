@@ -25,6 +25,23 @@ fn idp_metadata(cert: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+async fn consume(
+    s: &SqliteStore,
+    sp: &symbolon_saml::sp::SpSettings,
+    xml: &[u8],
+    mode: AcsMode<'_>,
+    policy: &AcsPolicy,
+) -> std::result::Result<SignIn, AcsError> {
+    let cache = AcsCache::default();
+    let acs = Acs {
+        store: s,
+        cache: &cache,
+        sp,
+        policy,
+    };
+    consume_response(&acs, xml, None, now(), mode, "ref-test", |_| None).await
+}
+
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
@@ -60,17 +77,7 @@ async fn rejections_are_recorded_within_bounds() {
     let sp = sp_settings(BASE);
     let policy = AcsPolicy::default();
     for _ in 0..30 {
-        let r = consume_response(
-            &s,
-            &sp,
-            forged.as_bytes(),
-            None,
-            now(),
-            AcsMode::SignIn,
-            &policy,
-            "ref-test",
-        )
-        .await;
+        let r = consume(&s, &sp, forged.as_bytes(), AcsMode::SignIn, &policy).await;
         assert!(matches!(r, Err(AcsError::Rejected(_))));
     }
     for acc in [&a, &b] {
@@ -101,17 +108,7 @@ async fn rejections_are_recorded_within_bounds() {
         ..AcsPolicy::default()
     };
     for _ in 0..8 {
-        let _ = consume_response(
-            &s,
-            &sp,
-            forged.as_bytes(),
-            None,
-            now(),
-            AcsMode::SignIn,
-            &tight,
-            "ref-test",
-        )
-        .await;
+        let _ = consume(&s, &sp, forged.as_bytes(), AcsMode::SignIn, &tight).await;
     }
     assert_eq!(s.traces(&a, 1000).await.unwrap().len(), 5);
     // Pruned by age.
@@ -128,31 +125,25 @@ async fn the_test_sign_in_sees_only_its_own_account() {
     let (s, a, _b) = two_accounts().await;
     let sp = sp_settings(BASE);
     let unknown = br#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Issuer>https://idp.example.test/realms/acme</saml:Issuer></samlp:Response>"#;
-    let r = consume_response(
+    let r = consume(
         &s,
         &sp,
         unknown,
-        None,
-        now(),
         AcsMode::Test { account_id: &a },
         &AcsPolicy::default(),
-        "ref-test",
     )
     .await;
     assert!(matches!(r, Err(AcsError::Rejected(_))));
     // Nothing recorded in test mode.
     assert!(s.traces(&a, 10).await.unwrap().is_empty());
-    let r = consume_response(
+    let r = consume(
         &s,
         &sp,
         unknown,
-        None,
-        now(),
         AcsMode::Test {
             account_id: "no-such",
         },
         &AcsPolicy::default(),
-        "ref-test",
     )
     .await;
     assert!(matches!(r, Err(AcsError::UnknownIssuer(_))));

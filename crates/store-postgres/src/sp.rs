@@ -658,6 +658,26 @@ impl SpActivityStore for PgStore {
         Ok(())
     }
 
+    async fn commit_sign_in(
+        &self,
+        b: &symbolon_store::sp::SignInBatch,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        self.commit_sign_in_tx(b, now).await
+    }
+
+    async fn record_rejections(
+        &self,
+        r: &symbolon_store::sp::Rejections,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        self.record_rejections_tx(r, now).await
+    }
+
+    async fn sp_config_version(&self) -> Result<i64> {
+        self.config_version().await
+    }
+
     async fn consume_assertion(
         &self,
         issuer: &str,
@@ -665,16 +685,13 @@ impl SpActivityStore for PgStore {
         until: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<bool> {
-        sqlx::query("DELETE FROM sp_consumed_assertions WHERE until <= $1")
-            .bind(ts(now))
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
-        // One statement: the primary key makes the second of two racing inserts a no-op.
-        let done = sqlx::query("INSERT INTO sp_consumed_assertions (issuer, assertion_id, until) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        // One statement: the primary key makes the second of two racing inserts a no-op; an
+        // expired entry is taken over (the rest are purged on a schedule, by purge_state).
+        let done = sqlx::query("INSERT INTO sp_consumed_assertions (issuer, assertion_id, until) VALUES ($1, $2, $3) ON CONFLICT (issuer, assertion_id) DO UPDATE SET until = excluded.until WHERE sp_consumed_assertions.until <= $4")
             .bind(issuer)
             .bind(assertion_id)
             .bind(ts(until))
+            .bind(ts(now))
             .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;

@@ -99,6 +99,7 @@ impl symbolon_store::StateStore for PgStore {
             "DELETE FROM state WHERE expires <= $1",
             "DELETE FROM failures WHERE window_ends <= $1",
             "DELETE FROM leases WHERE until <= $1",
+            "DELETE FROM sp_consumed_assertions WHERE until <= $1",
         ] {
             n += sqlx::query(q)
                 .bind(ts(now))

@@ -176,8 +176,14 @@ impl PgStore {
             .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
-        rows.iter()
-            .map(|r| r.try_get("name").map_err(map_err))
-            .collect()
+        // Tables the database derives itself are not part of an export.
+        let mut names = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let name: String = r.try_get("name").map_err(map_err)?;
+            if !symbolon_store::export::DERIVED.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        Ok(names)
     }
 }

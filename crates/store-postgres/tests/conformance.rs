@@ -94,6 +94,13 @@ async fn postgres_conforms_for_the_service_provider() {
 }
 
 #[tokio::test]
+async fn postgres_writes_a_sign_in_at_once() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::sign_in(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
 async fn postgres_conforms_for_shared_state() {
     let db = TestDb::new().await;
     symbolon_store_conformance::state(PgStore::open(&db.url).await.unwrap()).await;

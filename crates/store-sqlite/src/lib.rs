@@ -5,6 +5,7 @@
 //! transaction; unique violations surface as `StoreError::Conflict`.
 
 mod idp_change;
+mod sign_in;
 mod sp;
 mod state;
 pub mod transfer;
@@ -16,6 +17,7 @@ use symbolon_store::codec::{assignment_of, assignment_parts, client_data};
 use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
 use symbolon_store::{
     AccessStore, AdminToken, AdminTokenStore, Assignment, Client, ClientStore, Event, EventStore,
@@ -71,11 +73,28 @@ impl SqliteStore {
     }
 
     /// Open (creating if missing) `sqlite://path` or `sqlite::memory:`, and migrate.
+    ///
+    /// The journal is a write-ahead log with `synchronous=NORMAL`: a committed transaction
+    /// survives the process being killed, and the WAL is synced at each checkpoint rather than at
+    /// each commit, so the last transactions before a power loss or OS crash may be lost (the
+    /// database stays consistent). `?synchronous=full` at the end of the URL syncs every commit
+    /// (see docs/deployment.md for what that trades).
     pub async fn open(url: &str) -> Result<Self> {
+        let (url, synchronous) = match url.rsplit_once('?') {
+            Some((u, "synchronous=full")) => (u, SqliteSynchronous::Full),
+            Some((u, "synchronous=normal")) => (u, SqliteSynchronous::Normal),
+            Some((_, q)) if q.starts_with("synchronous=") => {
+                return Err(StoreError::Backend(format!(
+                    "bad database URL: {q:?} (use synchronous=normal or synchronous=full)"
+                )));
+            }
+            _ => (url, SqliteSynchronous::Normal),
+        };
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("bad database URL: {e}")))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let max = if url.contains(":memory:") { 1 } else { 8 };

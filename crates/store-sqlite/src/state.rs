@@ -99,6 +99,7 @@ impl symbolon_store::StateStore for SqliteStore {
             "DELETE FROM state WHERE expires <= ?",
             "DELETE FROM failures WHERE window_ends <= ?",
             "DELETE FROM leases WHERE until <= ?",
+            "DELETE FROM sp_consumed_assertions WHERE until <= ?",
         ] {
             n += sqlx::query(q)
                 .bind(ts(now))

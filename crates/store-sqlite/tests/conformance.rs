@@ -27,6 +27,11 @@ async fn sqlite_conforms_for_the_service_provider() {
 }
 
 #[tokio::test]
+async fn sqlite_writes_a_sign_in_at_once() {
+    symbolon_store_conformance::sign_in(SqliteStore::open("sqlite::memory:").await.unwrap()).await;
+}
+
+#[tokio::test]
 async fn sqlite_conforms_for_shared_state() {
     symbolon_store_conformance::state(SqliteStore::open("sqlite::memory:").await.unwrap()).await;
 }

@@ -42,6 +42,10 @@ pub const TABLES: [&str; 31] = [
     "leases",
 ];
 
+/// Tables the database derives and keeps itself (not exported: a fresh database makes its own).
+/// `sp_config_version` is bumped by triggers on every configuration change.
+pub const DERIVED: [&str; 1] = ["sp_config_version"];
+
 /// The export format's first line.
 pub fn header() -> Value {
     json!({"symbolon-export": 1, "tables": TABLES})

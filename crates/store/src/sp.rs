@@ -120,6 +120,63 @@ pub struct Trace {
     pub reference: String,
 }
 
+/// The principal URN of a SAML user of an account (audit entries name who acted with it).
+pub fn saml_principal(account_id: &str, saml_user_id: &str) -> String {
+    format!("urn:symbolon:identity:{account_id}:saml-user/{saml_user_id}")
+}
+
+/// A row of the short-lived state written with a sign-in (the browser's session).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateWrite {
+    pub kind: String,
+    pub key: String,
+    pub value: String,
+    pub expires: OffsetDateTime,
+}
+
+/// A SAML user who signed in to an account with a role: the user is created (with `new_id`) or
+/// updated, and an audit entry `action` / `detail` is written with the user's principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenUser {
+    pub account_id: String,
+    pub name_id: String,
+    pub role: String,
+    pub new_id: String,
+    pub at: OffsetDateTime,
+    pub action: String,
+    pub detail: String,
+}
+
+/// Rejections of one response, recorded within a rate limit: the failure counter `rate_key`
+/// counts one per batch; while it is at most `burst` in its window (ending `window_ends` when a
+/// new window starts), each entry's trace and audit entry are written (keeping the newest
+/// `keep` traces per account and IdP); beyond it only the state counters `dropped_keys` (one
+/// per refusing account) grow by one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejections {
+    pub rate_key: String,
+    pub burst: u32,
+    pub window_ends: OffsetDateTime,
+    pub dropped_kind: String,
+    pub dropped_keys: Vec<String>,
+    pub dropped_expires: OffsetDateTime,
+    pub keep: u32,
+    pub entries: Vec<(Trace, AuditEntry)>,
+}
+
+/// Everything one response at the ACS writes, in one transaction: the assertion consumed (the
+/// replay cache), the user seen, the session, the rejections of the accounts that refused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInBatch {
+    pub issuer: String,
+    pub assertion_id: String,
+    /// The replay-cache entry is kept until then (expired ones are purged on a schedule).
+    pub until: OffsetDateTime,
+    pub user: Option<SeenUser>,
+    pub state: Option<StateWrite>,
+    pub rejections: Option<Rejections>,
+}
+
 /// A per-account API key (only its SHA-256 is stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {
@@ -288,8 +345,27 @@ pub trait SpActivityStore {
     fn api_keys(&self, account_id: &str) -> impl Future<Output = Result<Vec<ApiKey>>> + Send;
     fn revoke_api_key(&self, account_id: &str, id: &str)
     -> impl Future<Output = Result<()>> + Send;
+    /// Write a sign-in in one transaction (see [`SignInBatch`]). `false`, with nothing written,
+    /// when the assertion was consumed before (a replay): atomic across concurrent callers and
+    /// instances, like [`Self::consume_assertion`]. Returns `Ok(true)` once everything is durable.
+    fn commit_sign_in(
+        &self,
+        b: &SignInBatch,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Record rejections of a response that consumed nothing (see [`Rejections`]), in one
+    /// transaction.
+    fn record_rejections(
+        &self,
+        r: &Rejections,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A number that changes whenever anything an ACS decision reads changes: accounts, roles,
+    /// native users, SAML accounts, IdP configurations and group mappings. The database keeps it
+    /// (triggers), so that every instance sees every change, whoever made it.
+    fn sp_config_version(&self) -> impl Future<Output = Result<i64>> + Send;
     /// Remember a consumed assertion until `until`: `true` the first time, `false` for a replay.
-    /// Atomic across concurrent callers and instances; expired entries are dropped.
+    /// Atomic across concurrent callers and instances; expired entries are purged on a schedule.
     fn consume_assertion(
         &self,
         issuer: &str,

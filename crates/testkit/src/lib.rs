@@ -244,7 +244,7 @@ async fn seed<S: IdpStore + SpStore>(s: &S, idp: &str, sp: &str, policy: AuthPol
     symbolon_idp::update_client(s, &actor, &client, "testkit", now)
         .await
         .expect("client settings");
-    let idp_md = symbolon_idp::descriptor(s, REALM, idp)
+    let idp_md = symbolon_idp::descriptor(s, &Default::default(), REALM, idp)
         .await
         .expect("descriptor");
     let sp_actor = symbolon_sp::Actor::cli();

@@ -128,11 +128,11 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
             base_url,
             out,
         } => {
-            let xml = symbolon_idp::descriptor(s, &realm, &base_url)
+            let xml = symbolon_idp::descriptor(s, &Default::default(), &realm, &base_url)
                 .await
                 .map_err(e)?;
             match out {
-                Some(p) => std::fs::write(&p, xml)
+                Some(p) => std::fs::write(&p, xml.as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
                 None => println!("{xml}"),
             }

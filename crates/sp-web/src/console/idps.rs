@@ -550,16 +550,22 @@ pub(crate) async fn idp_action<S: SpStore>(
                 },
                 Ok(xml) => {
                     let sp = symbolon_sp::sp_settings(&st.cfg.base_url);
+                    let acs = symbolon_sp::Acs {
+                        store: &st.store,
+                        cache: &st.acs_cache,
+                        sp: &sp,
+                        policy: &st.cfg.acs,
+                    };
                     match symbolon_sp::consume_response(
-                        &st.store,
-                        &sp,
+                        &acs,
                         &xml,
                         None,
                         now,
                         symbolon_sp::AcsMode::Test {
                             account_id: &a.pair.account_id,
                         },
-                        &st.cfg.acs, "test",
+                        "test",
+                        |_| None,
                     )
                     .await
                     {
