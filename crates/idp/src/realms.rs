@@ -194,8 +194,11 @@ pub fn saml_endpoint(base_url: &str, realm: &str) -> String {
 /// status and certificates): a GET is then two reads and no signature. Bounded by the realms.
 #[derive(Debug, Default)]
 pub struct DescriptorCache {
-    inner: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, std::sync::Arc<str>)>>,
+    inner: std::sync::Mutex<std::collections::HashMap<String, CachedDescriptor>>,
 }
+
+/// A realm's signed descriptor and the fingerprint of the keys it was made from.
+type CachedDescriptor = (Vec<u8>, std::sync::Arc<str>);
 
 /// What a descriptor depends on besides the realm's name and the base URL.
 fn keys_fingerprint(keys: &[RealmKey]) -> Vec<u8> {
