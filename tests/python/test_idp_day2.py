@@ -259,6 +259,24 @@ def test_realm_update_and_delete_through_the_api_and_cli(env):
     assert requests.get(f"{idp.base}/realms/tmp2/protocol/saml/descriptor", timeout=10).status_code == 404
 
 
+def test_the_cached_descriptor_follows_key_changes_and_a_disabled_realm(env):
+    """The descriptor is signed once per key change (issue 18): a key added from the CLI (another
+    process, writing the database directly) shows at the next GET; a disabled realm publishes
+    nothing."""
+    idp, _ = env
+    idp.cli("realm", "create", "cached")
+    url = f"{idp.base}/realms/cached/protocol/saml/descriptor"
+    first = requests.get(url, timeout=10)
+    assert first.status_code == 200 and first.text.count("<ds:X509Certificate>") >= 1
+    assert requests.get(url, timeout=10).text == first.text, "unchanged keys: the same document"
+    idp.cli("key", "add-next", "--realm", "cached")
+    second = requests.get(url, timeout=10).text
+    assert second != first.text
+    assert second.count("KeyDescriptor use=\"signing\"") == first.text.count("KeyDescriptor use=\"signing\"") + 1
+    idp.cli("realm", "update", "cached", "--enabled", "false")
+    assert requests.get(url, timeout=10).status_code == 404
+
+
 def test_the_start_page_and_a_styled_404(env):
     idp, _ = env
     home = requests.get(f"{idp.base}/", timeout=10)

@@ -24,6 +24,8 @@ pub(crate) async fn realm_descriptor<S: IdpStore>(
     State(st): State<AppState<S>>,
     Path(realm): Path<String>,
 ) -> Result<Response, WebError> {
+    // A disabled realm publishes nothing.
+    realm_or_404(&st, &realm).await?;
     let xml = descriptor(&st.store, &st.descriptors, &realm, &st.cfg.base_url).await?;
     let mut r = xml.to_string().into_response();
     r.headers_mut().insert(

@@ -224,8 +224,12 @@ pub async fn descriptor<S: IdpStore>(
     realm: &str,
     base_url: &str,
 ) -> Result<std::sync::Arc<str>> {
-    realm_or_404(store, realm).await?;
+    // A realm always has keys (it is created with one, and deleted with them): only when there
+    // are none is the realm itself read, to tell "no such realm" apart.
     let keys = store.keys(realm).await?;
+    if keys.is_empty() {
+        realm_or_404(store, realm).await?;
+    }
     let fingerprint = keys_fingerprint(&keys);
     {
         let c = cache.inner.lock().unwrap_or_else(|p| p.into_inner());
