@@ -656,7 +656,7 @@ fn ecdsa_signatures_verify() {
     }
 }
 
-/// Rule 9: replay is the caller's (the SP's store, see `consume_assertion` and its conformance
+/// Rule 9: replay is the caller's (the SP's store, see `commit_sign_in` and its conformance
 /// tests); the validator gives the key, kept until NotOnOrAfter + skew, after which the
 /// assertion could no longer be accepted anyway.
 #[test]

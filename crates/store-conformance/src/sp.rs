@@ -36,6 +36,18 @@ fn idp(id: &str, account: &str, entity: &str) -> IdpConfig {
     }
 }
 
+/// A sign-in that only consumes the assertion.
+fn consumed(issuer: &str, id: &str, until: OffsetDateTime) -> SignInBatch {
+    SignInBatch {
+        issuer: issuer.into(),
+        assertion_id: id.into(),
+        until,
+        user: None,
+        state: None,
+        rejections: None,
+    }
+}
+
 /// The service provider's traits.
 pub async fn sp<S: SpStore>(s: S) {
     let a = Account {
@@ -262,22 +274,22 @@ pub async fn sp<S: SpStore>(s: S) {
 
     // Consumed assertions: once per (issuer, ID) until expiry.
     assert!(
-        s.consume_assertion("https://idp", "_1", t(100), t(0))
+        s.commit_sign_in(&consumed("https://idp", "_1", t(100)), t(0))
             .await
             .unwrap()
     );
     assert!(
-        !s.consume_assertion("https://idp", "_1", t(100), t(50))
+        !s.commit_sign_in(&consumed("https://idp", "_1", t(100)), t(50))
             .await
             .unwrap()
     );
     assert!(
-        s.consume_assertion("https://other", "_1", t(100), t(50))
+        s.commit_sign_in(&consumed("https://other", "_1", t(100)), t(50))
             .await
             .unwrap()
     );
     assert!(
-        s.consume_assertion("https://idp", "_1", t(300), t(200))
+        s.commit_sign_in(&consumed("https://idp", "_1", t(300)), t(200))
             .await
             .unwrap(),
         "forgotten after its expiry"
@@ -377,7 +389,7 @@ pub async fn concurrent_consume<S: SpStore>(s: S) {
                 let s = s.clone();
                 let id = id.clone();
                 tokio::spawn(async move {
-                    s.consume_assertion("https://idp", &id, t(100), t(0))
+                    s.commit_sign_in(&consumed("https://idp", &id, t(100)), t(0))
                         .await
                         .unwrap()
                 })

@@ -15,15 +15,7 @@ impl symbolon_store::StateStore for PgStore {
         value: &str,
         expires: OffsetDateTime,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO state (kind, key, value, expires) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, expires = excluded.expires")
-            .bind(kind)
-            .bind(key)
-            .bind(value)
-            .bind(ts(expires))
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        crate::sign_in::put_state(&mut *self.conn().await?, kind, key, value, expires).await
     }
 
     async fn state(&self, kind: &str, key: &str, now: OffsetDateTime) -> Result<Option<String>> {
@@ -118,16 +110,7 @@ impl symbolon_store::StateStore for PgStore {
         now: OffsetDateTime,
         window_ends: OffsetDateTime,
     ) -> Result<u32> {
-        let row = sqlx::query("INSERT INTO failures (key, count, window_ends) VALUES ($1, 1, $2) ON CONFLICT (key) DO UPDATE SET count = CASE WHEN failures.window_ends <= $3 THEN 1 ELSE failures.count + 1 END, window_ends = CASE WHEN failures.window_ends <= $4 THEN excluded.window_ends ELSE failures.window_ends END RETURNING count")
-            .bind(key)
-            .bind(ts(window_ends))
-            .bind(ts(now))
-            .bind(ts(now))
-            .fetch_one(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
-        let n: i64 = row.try_get("count").map_err(map_err)?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        crate::sign_in::count_failure(&mut *self.conn().await?, key, now, window_ends).await
     }
 
     async fn clear_failures(&self, key: &str) -> Result<()> {

@@ -472,16 +472,15 @@ impl SpActivityStore for SqliteStore {
         new_id: &str,
         at: OffsetDateTime,
     ) -> Result<String> {
-        let row = sqlx::query("INSERT INTO sp_saml_users (id, account_id, name_id, last_role, last_logon) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, name_id) DO UPDATE SET last_role = excluded.last_role, last_logon = excluded.last_logon RETURNING id")
-            .bind(new_id)
-            .bind(account_id)
-            .bind(name_id)
-            .bind(role)
-            .bind(ts(at))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
-        get(&row, "id")
+        crate::sign_in::saml_user_seen(
+            &mut *self.pool.acquire().await.map_err(map_err)?,
+            account_id,
+            name_id,
+            role,
+            new_id,
+            at,
+        )
+        .await
     }
 
     async fn saml_users(&self, account_id: &str) -> Result<Vec<SamlUser>> {
@@ -513,16 +512,7 @@ impl SpActivityStore for SqliteStore {
     }
 
     async fn audit(&self, e: &AuditEntry) -> Result<()> {
-        sqlx::query("INSERT INTO sp_audit (account_id, at, principal, action, detail) VALUES (?, ?, ?, ?, ?)")
-            .bind(&e.account_id)
-            .bind(ts(e.at))
-            .bind(&e.principal)
-            .bind(&e.action)
-            .bind(&e.detail)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        crate::sign_in::insert_audit(&mut *self.pool.acquire().await.map_err(map_err)?, e).await
     }
 
     async fn audit_log(&self, account_id: &str) -> Result<Vec<AuditEntry>> {
@@ -546,28 +536,8 @@ impl SpActivityStore for SqliteStore {
 
     async fn record_trace(&self, t: &Trace, keep: u32) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query("INSERT INTO sp_traces (account_id, at, idp_name, code, reason, message, reference) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .bind(&t.account_id)
-            .bind(ts(t.at))
-            .bind(&t.idp_name)
-            .bind(&t.code)
-            .bind(&t.reason)
-            .bind(&t.message)
-            .bind(&t.reference)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        sqlx::query("DELETE FROM sp_traces WHERE account_id = ? AND idp_name = ? AND seq < (SELECT seq FROM sp_traces WHERE account_id = ? AND idp_name = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)")
-            .bind(&t.account_id)
-            .bind(&t.idp_name)
-            .bind(&t.account_id)
-            .bind(&t.idp_name)
-            .bind(i64::from(keep.max(1)) - 1)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(())
+        crate::sign_in::insert_trace(&mut tx, t, keep).await?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn prune_traces(&self, cutoff: OffsetDateTime) -> Result<u64> {
@@ -667,26 +637,6 @@ impl SpActivityStore for SqliteStore {
 
     async fn sp_config_version(&self) -> Result<i64> {
         self.config_version().await
-    }
-
-    async fn consume_assertion(
-        &self,
-        issuer: &str,
-        assertion_id: &str,
-        until: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<bool> {
-        // One statement: the primary key makes the second of two racing inserts a no-op; an
-        // expired entry is taken over (the rest are purged on a schedule, by purge_state).
-        let done = sqlx::query("INSERT INTO sp_consumed_assertions (issuer, assertion_id, until) VALUES (?, ?, ?) ON CONFLICT (issuer, assertion_id) DO UPDATE SET until = excluded.until WHERE sp_consumed_assertions.until <= ?")
-            .bind(issuer)
-            .bind(assertion_id)
-            .bind(ts(until))
-            .bind(ts(now))
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
     }
 }
 

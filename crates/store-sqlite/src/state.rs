@@ -15,15 +15,14 @@ impl symbolon_store::StateStore for SqliteStore {
         value: &str,
         expires: OffsetDateTime,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO state (kind, key, value, expires) VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, expires = excluded.expires")
-            .bind(kind)
-            .bind(key)
-            .bind(value)
-            .bind(ts(expires))
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        crate::sign_in::put_state(
+            &mut *self.pool.acquire().await.map_err(map_err)?,
+            kind,
+            key,
+            value,
+            expires,
+        )
+        .await
     }
 
     async fn state(&self, kind: &str, key: &str, now: OffsetDateTime) -> Result<Option<String>> {
@@ -118,16 +117,13 @@ impl symbolon_store::StateStore for SqliteStore {
         now: OffsetDateTime,
         window_ends: OffsetDateTime,
     ) -> Result<u32> {
-        let row = sqlx::query("INSERT INTO failures (key, count, window_ends) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET count = CASE WHEN failures.window_ends <= ? THEN 1 ELSE failures.count + 1 END, window_ends = CASE WHEN failures.window_ends <= ? THEN excluded.window_ends ELSE failures.window_ends END RETURNING count")
-            .bind(key)
-            .bind(ts(window_ends))
-            .bind(ts(now))
-            .bind(ts(now))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
-        let n: i64 = row.try_get("count").map_err(map_err)?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        crate::sign_in::count_failure(
+            &mut *self.pool.acquire().await.map_err(map_err)?,
+            key,
+            now,
+            window_ends,
+        )
+        .await
     }
 
     async fn clear_failures(&self, key: &str) -> Result<()> {

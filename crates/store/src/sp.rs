@@ -346,8 +346,8 @@ pub trait SpActivityStore {
     fn revoke_api_key(&self, account_id: &str, id: &str)
     -> impl Future<Output = Result<()>> + Send;
     /// Write a sign-in in one transaction (see [`SignInBatch`]). `false`, with nothing written,
-    /// when the assertion was consumed before (a replay): atomic across concurrent callers and
-    /// instances, like [`Self::consume_assertion`]. Returns `Ok(true)` once everything is durable.
+    /// when the assertion was consumed before and has not expired (a replay): atomic across
+    /// concurrent callers and instances. Returns `Ok(true)` once everything is committed.
     fn commit_sign_in(
         &self,
         b: &SignInBatch,
@@ -364,15 +364,6 @@ pub trait SpActivityStore {
     /// native users, SAML accounts, IdP configurations and group mappings. The database keeps it
     /// (triggers), so that every instance sees every change, whoever made it.
     fn sp_config_version(&self) -> impl Future<Output = Result<i64>> + Send;
-    /// Remember a consumed assertion until `until`: `true` the first time, `false` for a replay.
-    /// Atomic across concurrent callers and instances; expired entries are purged on a schedule.
-    fn consume_assertion(
-        &self,
-        issuer: &str,
-        assertion_id: &str,
-        until: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 /// The SP's own signing key.
