@@ -24,8 +24,9 @@ pub const DEFAULT_MAX_ASSERTION_LIFETIME: Duration = Duration::minutes(5);
 /// The most that may be configured for the assertion lifetime.
 pub const MAX_ASSERTION_LIFETIME: Duration = Duration::hours(24);
 
-/// What the SP knows about one IdP (one tenant's configuration of it).
-#[derive(Debug, Clone)]
+/// What the SP knows about one IdP (one tenant's configuration of it). Two equal settings
+/// validate any response alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdpSettings {
     pub entity_id: String,
     /// Pinned signing certificates (several during a rollover).

@@ -492,11 +492,16 @@ pub async fn record_sign_in<S: SpStore>(
         &pair.account_id,
         &saml_principal(&pair.account_id, &id),
         action,
-        format!("{name_id} as {}", pair.role),
+        sign_in_detail(name_id, &pair.role),
         now,
     )
     .await?;
     Ok(id)
+}
+
+/// The audit line of a SAML sign-in (or switch) into a role.
+pub(crate) fn sign_in_detail(name_id: &str, role: &str) -> String {
+    format!("{name_id} as {role}")
 }
 
 /// A new SAML user's stable ID (16 hex digits).

@@ -485,7 +485,7 @@ pub async fn consume_response<S: SpStore>(
             new_id: crate::accounts::new_saml_user_id(),
             at: second(now),
             action: "SignIn".into(),
-            detail: format!("{} as {}", sign_in.name_id, p.role),
+            detail: crate::accounts::sign_in_detail(&sign_in.name_id, &p.role),
         }),
         _ => None,
     };
@@ -495,7 +495,6 @@ pub async fn consume_response<S: SpStore>(
         open_session(&sign_in)
     };
     let k = first.replay_key();
-    let replay_entries = entries.clone();
     let batch = SignInBatch {
         issuer: k.issuer.clone(),
         assertion_id: k.assertion_id.clone(),
@@ -514,7 +513,7 @@ pub async fn consume_response<S: SpStore>(
         TRACE_MAX_BYTES,
         "over the size kept",
     );
-    let mut entries = replay_entries;
+    let mut entries = batch.rejections.map(|r| r.entries).unwrap_or_default();
     for &(i, _) in &accepted {
         let Some(t) = trust.accounts.get(i) else {
             continue;

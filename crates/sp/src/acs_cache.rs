@@ -25,9 +25,9 @@ pub(crate) struct Trusting {
     pub(crate) masters: BTreeSet<String>,
 }
 
-/// Everything that trusts one Issuer, with the configurations grouped by what validation
-/// depends on (pinned key set, unsolicited responses allowed): a response is validated once per
-/// group, however many accounts share it.
+/// Everything that trusts one Issuer, with the configurations grouped by equal validation
+/// settings (pinned key set, unsolicited responses allowed, ...): a response is validated once
+/// per group, however many accounts share it.
 #[derive(Debug)]
 pub(crate) struct Trust {
     pub(crate) accounts: Vec<Trusting>,
@@ -47,9 +47,7 @@ impl Trust {
             // The SP metadata says WantAssertionsSigned="true": that promise is kept.
             settings.require_signed_assertion = true;
             let index = accounts.len();
-            match groups.iter_mut().find(|(s, _)| {
-                s.certs == settings.certs && s.allow_idp_initiated == settings.allow_idp_initiated
-            }) {
+            match groups.iter_mut().find(|(s, _)| *s == settings) {
                 Some((_, members)) => members.push(index),
                 None => groups.push((settings, vec![index])),
             }

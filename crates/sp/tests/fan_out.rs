@@ -25,7 +25,11 @@ fn pem(name: &str) -> String {
 }
 
 fn idp_metadata() -> Vec<u8> {
-    let b64: String = pem("idp-rsa.crt")
+    idp_metadata_pinning("idp-rsa")
+}
+
+fn idp_metadata_pinning(cert: &str) -> Vec<u8> {
+    let b64: String = pem(&format!("{cert}.crt"))
         .lines()
         .filter(|l| !l.starts_with("-----"))
         .collect();
@@ -260,4 +264,39 @@ async fn fan_out_writes_once_and_each_instance_sees_changes() {
             .unwrap()
             .is_none()
     );
+
+    // An account pinning another key for the same Issuer is validated on its own: it refuses
+    // what the others accept (and records why), and never takes part.
+    let other = create_account(&one, &actor, "Other keys", now())
+        .await
+        .unwrap();
+    add_idp(
+        &one,
+        &actor,
+        &other.id,
+        "MPAS",
+        None,
+        &idp_metadata_pinning("idp-rsa-next"),
+        now(),
+    )
+    .await
+    .unwrap();
+    map_group(
+        &one,
+        &actor,
+        &other.id,
+        "MPAS",
+        "/eng",
+        "Full Access",
+        now(),
+    )
+    .await
+    .unwrap();
+    let r = sign_in(&one, &cache_one, &response("idp-rsa", "6", &["/eng"]), "s7")
+        .await
+        .unwrap();
+    assert!(r.pairs.iter().all(|p| p.account_id != other.id));
+    assert_eq!(r.pairs.len(), 1);
+    let t = one.traces(&other.id, 10).await.unwrap();
+    assert!(t.iter().any(|t| t.code == "signature"), "{t:?}");
 }
