@@ -176,6 +176,9 @@ def test_seed_walkthrough_in_chromium(install, browser, tmp_path):
     shot(idp_page, "idp-01-import-client")
     idp_page.get_by_role("button", name="Import").click()
     expect(idp_page.locator(".notice")).to_contain_text(f"Imported client {inst.sp}/saml/metadata")
+    # The SP publishes an encryption key: assertions to it are encrypted from the start.
+    expect(idp_page.get_by_label("Encrypt assertions")).to_be_checked()
+    expect(idp_page.get_by_label("Data encryption")).to_have_value("aes256-gcm")
     home_url = f"{inst.idp}/realms/mpas/protocol/saml/clients/trendmicro"
     idp_page.get_by_label("Name", exact=True).fill("Acme on Symbolon SP")
     idp_page.get_by_label("Home URL").fill(home_url)
@@ -424,6 +427,19 @@ def test_passkeys_in_chromium(install, browser):
     admin.get_by_label("Users of this realm sign in to applications with").select_option("passkey-or-password")
     admin.get_by_role("button", name="Save").click()
     expect(admin.locator(".notice")).to_contain_text("Passkey or password")
+    # This test reads the authentication context from the response the browser posts, and sends
+    # AuthnRequests of its own (asking for FIDO) that it cannot sign with the SP's key: the
+    # administrator switches assertion encryption and required request signatures off for the
+    # SP (and back on at the end).
+    admin.goto(f"{inst.idp}/admin/console/mpas/clients")
+    admin.get_by_role("link", name=f"{inst.sp}/saml/metadata").click()
+    client_page = admin.url
+    expect(admin.get_by_label("Client signature required")).to_be_checked()
+    admin.get_by_label("Encrypt assertions").uncheck()
+    admin.get_by_label("Client signature required").uncheck()
+    admin.get_by_role("button", name="Save", exact=True).click()
+    expect(admin.locator(".notice")).to_contain_text("Saved.")
+    expect(admin.get_by_label("Encrypt assertions")).not_to_be_checked()
 
     # bob signs in to his account console with his password and adds a passkey.
     ctx = browser.new_context(locale="en-US")
@@ -571,6 +587,11 @@ def test_passkeys_in_chromium(install, browser):
     admin.get_by_role("button", name="Stop requiring a passkey").click()
     expect(admin.locator(".notice")).to_contain_text("no longer required")
     inst.cli("idp", "realm", "policy", "mpas", "password")
+    admin.goto(client_page)
+    admin.get_by_label("Encrypt assertions").check()
+    admin.get_by_label("Client signature required").check()
+    admin.get_by_role("button", name="Save", exact=True).click()
+    expect(admin.locator(".notice")).to_contain_text("Saved.")
     idpa.close()
 
 

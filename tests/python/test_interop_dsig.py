@@ -234,3 +234,102 @@ def test_we_verify_signxml_signatures(symbolon, tmp_path, key, alg, digest):
     # A signature by a key the metadata does not pin is refused.
     out = verify_here(symbolon, tmp_path, xml, "attacker-rsa")
     assert out.returncode == 1
+
+
+# ---- XML Encryption: what we encrypt xmlsec1 decrypts, what xmlsec1 encrypts we decrypt ----
+
+SP_KEY = "idp-rsa-next"  # the SP's key pair in these tests
+ENC_URIS = {
+    "aes256-gcm": "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+    "aes128-gcm": "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+    "aes256-cbc": "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+    "aes128-cbc": "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+    "tripledes-cbc": "http://www.w3.org/2001/04/xmlenc#tripledes-cbc",
+}
+SESSION_KEYS = {"aes256-gcm": "aes-256", "aes128-gcm": "aes-128", "aes256-cbc": "aes-256", "aes128-cbc": "aes-128", "tripledes-cbc": "des-192"}
+
+
+def sp_metadata_file(tmp_path):
+    f = tmp_path / "sp.xml"
+    f.write_text(f"""<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{SP}"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{ACS}" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>""")
+    return f
+
+
+@pytest.mark.parametrize("data", ["aes256-gcm", "aes128-gcm", "aes256-cbc"])
+def test_xmlsec1_decrypts_what_we_encrypt(symbolon, tmp_path, data):
+    out = tmp_path / "enc.xml"
+    out.write_bytes(symbolon("saml", "issue-response", "--key", str(KEYS / "idp-rsa.key.pem"), "--cert", str(KEYS / "idp-rsa.crt.pem"),
+                             "--idp-entity-id", IDP, "--sp-metadata", str(sp_metadata_file(tmp_path)), "--name-id", "alice@example.test",
+                             "--encrypt-to", str(KEYS / f"{SP_KEY}.crt.pem"), "--data-algorithm", data, check=True).stdout)
+    assert b"alice@example.test" not in out.read_bytes()
+    r = xmlsec1("--decrypt", "--privkey-pem", str(KEYS / f"{SP_KEY}.key.pem"), str(out))
+    assert r.returncode == 0, r.stderr.decode()
+    doc = etree.fromstring(r.stdout)
+    ns = {"saml": "urn:oasis:names:tc:SAML:2.0:assertion"}
+    assertion = doc.find("saml:EncryptedAssertion/saml:Assertion", ns)
+    assert assertion.findtext("saml:Subject/saml:NameID", namespaces=ns) == "alice@example.test"
+    # The decrypted assertion carries the IdP's signature, which xmlsec1 verifies in turn.
+    standalone = tmp_path / "assertion.xml"
+    standalone.write_bytes(etree.tostring(assertion))
+    v = xmlsec1("--verify", "--pubkey-cert-pem", str(KEYS / "idp-rsa.crt.pem"), "--id-attr:ID", ASSERTION_ID_ATTR, str(standalone))
+    assert v.returncode == 0, v.stderr.decode()
+    # Another key cannot decrypt it.
+    assert xmlsec1("--decrypt", "--privkey-pem", str(KEYS / "attacker-rsa.key.pem"), str(out)).returncode != 0
+
+
+def xmlsec1_encrypted(tmp_path, data, key_transport="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p", to=SP_KEY):
+    """A response whose assertion (signed by the IdP with xmlsec1) xmlsec1 encrypts to `to`."""
+    signed = xmlsec1_signed_assertion(tmp_path)
+    wrapped = signed.replace(b"<saml:Assertion ", b"<saml:EncryptedAssertion><saml:Assertion ", 1).replace(
+        b"</saml:Assertion>", b"</saml:Assertion></saml:EncryptedAssertion>", 1)
+    (tmp_path / "wrapped.xml").write_bytes(wrapped)
+    (tmp_path / "tmpl.xml").write_text(
+        '<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element">'
+        f'<xenc:EncryptionMethod Algorithm="{ENC_URIS[data]}"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+        f'<xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="{key_transport}"/><xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedKey>'
+        '</ds:KeyInfo><xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>')
+    r = xmlsec1("--encrypt", "--pubkey-cert-pem", str(KEYS / f"{to}.crt.pem"), "--session-key", SESSION_KEYS[data],
+                "--xml-data", str(tmp_path / "wrapped.xml"), "--node-xpath", "//*[local-name()='Assertion']", str(tmp_path / "tmpl.xml"))
+    assert r.returncode == 0, r.stderr.decode()
+    assert b"alice@example.test" not in r.stdout
+    return r.stdout
+
+
+def xmlsec1_signed_assertion(tmp_path):
+    src = tmp_path / "unsigned.xml"
+    src.write_text(response(placeholder=template("rsa-sha256", "sha256")))
+    r = xmlsec1("--sign", "--privkey-pem", f"{KEYS / 'idp-rsa.key.pem'},{KEYS / 'idp-rsa.crt.pem'}",
+                "--id-attr:ID", ASSERTION_ID_ATTR, str(src))
+    assert r.returncode == 0, r.stderr.decode()
+    return r.stdout
+
+
+def decrypt_here(symbolon, tmp_path, xml, *extra):
+    return verify_here(symbolon, tmp_path, xml, extra=("--decrypt-key", str(KEYS / f"{SP_KEY}.key.pem"), *extra))
+
+
+@pytest.mark.parametrize("data", ["aes256-gcm", "aes128-gcm"])
+def test_we_decrypt_what_xmlsec1_encrypts(symbolon, tmp_path, data):
+    out = decrypt_here(symbolon, tmp_path, xmlsec1_encrypted(tmp_path, data))
+    assert out.returncode == 0, out.stderr.decode()
+    assert json.loads(out.stdout)["name_id"] == "alice@example.test"
+
+
+def test_xmlsec1_cbc_only_when_allowed_and_weak_algorithms_never(symbolon, tmp_path):
+    cbc = xmlsec1_encrypted(tmp_path, "aes256-cbc")
+    out = decrypt_here(symbolon, tmp_path, cbc)
+    assert out.returncode == 1 and b"AES-CBC is not allowed" in out.stderr
+    out = decrypt_here(symbolon, tmp_path, cbc, "--allow-cbc")
+    assert out.returncode == 0, out.stderr.decode()
+    # pysaml2's default data cipher, 3DES: refused by name.
+    out = decrypt_here(symbolon, tmp_path, xmlsec1_encrypted(tmp_path, "tripledes-cbc"), "--allow-cbc")
+    assert out.returncode == 1 and b"tripledes-cbc" in out.stderr
+    # RSA 1.5 key transport: refused by name, before any decryption.
+    out = decrypt_here(symbolon, tmp_path, xmlsec1_encrypted(tmp_path, "aes256-gcm", "http://www.w3.org/2001/04/xmlenc#rsa-1_5"))
+    assert out.returncode == 1 and b"RSA 1.5 is refused" in out.stderr
+    # Encrypted to another key: the one error every secret-dependent failure gives.
+    out = decrypt_here(symbolon, tmp_path, xmlsec1_encrypted(tmp_path, "aes256-gcm", to="attacker-rsa"))
+    assert out.returncode == 1 and b"could not be decrypted" in out.stderr
+    # No key given: said plainly.
+    out = verify_here(symbolon, tmp_path, xmlsec1_encrypted(tmp_path, "aes256-gcm"))
+    assert out.returncode == 1 and b"no decryption key" in out.stderr

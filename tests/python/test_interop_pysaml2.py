@@ -35,7 +35,7 @@ def idp_metadata(symbolon, tmp_path, signed=True):
     return path
 
 
-def sp_client(tmp_path, idp_md, sign_requests=False, want_assertions_signed=True, want_response_signed=False):
+def sp_client(tmp_path, idp_md, sign_requests=False, want_assertions_signed=True, want_response_signed=False, decrypt_with=None):
     conf = {
         "entityid": SP,
         "service": {
@@ -55,6 +55,8 @@ def sp_client(tmp_path, idp_md, sign_requests=False, want_assertions_signed=True
         "allow_unknown_attributes": True,
         "accepted_time_diff": 60,
     }
+    if decrypt_with:
+        conf["encryption_keypairs"] = [{"key_file": str(KEYS / f"{decrypt_with}.key.pem"), "cert_file": str(KEYS / f"{decrypt_with}.crt.pem")}]
     cfg = SPConfig()
     cfg.load(conf)
     client = Saml2Client(config=cfg)
@@ -152,3 +154,26 @@ def test_pysaml2_accepts_our_unsolicited_response_and_refuses_a_tampered_one(sym
     tampered = xml.replace(b"bob@example.test</saml:NameID>", b"admin@example.test</saml:NameID>")
     with pytest.raises(Exception):
         client.parse_authn_request_response(base64.b64encode(tampered).decode(), BINDING_HTTP_POST)
+
+
+@pytest.mark.parametrize("data", ["aes256-gcm", "aes128-gcm", "aes256-cbc"])
+def test_pysaml2_decrypts_our_encrypted_assertion(symbolon, tmp_path, data):
+    client, sp_md = sp_client(tmp_path, idp_metadata(symbolon, tmp_path), decrypt_with="idp-rsa-next")
+    req_id, _ = client.prepare_for_authenticate(entityid=IDP, binding=BINDING_HTTP_REDIRECT)
+    issue = ["saml", "issue-response", "--key", str(KEYS / "idp-rsa.key.pem"), "--cert", str(KEYS / "idp-rsa.crt.pem"),
+             "--idp-entity-id", IDP, "--sp-metadata", str(sp_md), "--name-id", "alice@example.test",
+             "--attr", "groups=/eng", "--in-response-to", req_id, "--sign", "both", "--base64",
+             "--encrypt-to", str(KEYS / "idp-rsa-next.crt.pem"), "--data-algorithm", data]
+    b64 = symbolon(*issue, check=True).stdout.strip()
+    import base64
+    assert b"EncryptedAssertion" in base64.b64decode(b64) and b"alice@example.test" not in base64.b64decode(b64)
+    resp = client.parse_authn_request_response(b64.decode(), BINDING_HTTP_POST, outstanding={req_id: "/app"})
+    assert resp.name_id.text == "alice@example.test"
+    assert resp.get_identity()["groups"] == ["/eng"]
+    # An SP holding another key cannot read it: pysaml2 either raises or finds no subject.
+    other, _ = sp_client(tmp_path, idp_metadata(symbolon, tmp_path), decrypt_with="attacker-rsa")
+    try:
+        r = other.parse_authn_request_response(b64.decode(), BINDING_HTTP_POST, outstanding={req_id: "/app"})
+    except Exception:
+        r = None
+    assert r is None or getattr(r, "name_id", None) is None, r

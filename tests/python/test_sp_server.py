@@ -292,6 +292,56 @@ def test_pysaml2_idp_signs_in_through_our_acs(env, tmp_path):
     assert any(a["action"] == "SignInFailed" and "SHA-1" in a["detail"] and f"reference {ref}" in a["detail"] for a in audit)
 
 
+def test_pysaml2_idp_encrypts_to_our_sp(env, tmp_path):
+    """Our SP metadata publishes its key for encryption; pysaml2 (xmlsec1) encrypts the signed
+    assertion to it with AES-GCM and our ACS decrypts and signs the person in. pysaml2's own
+    default cipher, 3DES, is refused with the reason in the account's audit log."""
+    import re as _re
+    from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID, AUTHN_PASSWORD_PROTECTED
+    from saml2.sigver import pre_encryption_part
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+    _, sp, ids, tmp = env
+    sp_md = (tmp / "sp-metadata.xml").read_text()
+    enc = _re.search(r'<md:KeyDescriptor use="encryption">.*?<ds:X509Certificate>([^<]+)<', sp_md, _re.S)
+    assert enc, "the SP metadata publishes an encryption key"
+    assert 'AuthnRequestsSigned="true"' in sp_md and "xmlenc11#aes256-gcm" in sp_md
+    cert = tmp_path / "sp-enc.crt.pem"
+    cert.write_text("-----BEGIN CERTIFICATE-----\n" + enc.group(1).strip() + "\n-----END CERTIFICATE-----\n")
+    server, md, entity = pysaml2_idp(tmp_path, tmp / "sp-metadata.xml")
+    acc = sp.cli("account", "create", "Cipher Co").strip()
+    sp.cli("idp", "add", "--account", acc, "--metadata", str(md), "--name", "pysaml2")
+    sp.cli("idp", "profile", "--account", acc, "pysaml2", "--role-attribute", "memberOf")
+    sp.cli("idp", "map-group", "--account", acc, "pysaml2", "partners", "Read Only")
+
+    def encrypted(msg_enc, session_key):
+        xml = server.create_authn_response(
+            identity={"memberOf": ["partners"]}, in_response_to=None, destination=f"{sp.base}/saml/acs",
+            sp_entity_id=f"{sp.base}/saml/metadata", name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text="eve@cipher.test"),
+            authn={"class_ref": AUTHN_PASSWORD_PROTECTED}, sign_response=False, sign_assertion=True,
+            sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+        text = str(xml)
+        wrapper = '<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">'
+        text = _re.sub(r"(<(\w+:)?Assertion[ >])", lambda m: wrapper + m.group(1), text, count=1)
+        text = _re.sub(r"(</(\w+:)?Assertion>)", lambda m: m.group(1) + "</saml:EncryptedAssertion>", text, count=1)
+        out = server.sec.encrypt_assertion(text, str(cert), pre_encryption_part(msg_enc=msg_enc, encrypt_cert=enc.group(1).strip()),
+                                           key_type=session_key)
+        assert "eve@cipher.test" not in out
+        return base64.b64encode(out.encode()).decode()
+
+    r = requests.Session().post(f"{sp.base}/saml/acs", data={"SAMLResponse": encrypted("http://www.w3.org/2009/xmlenc11#aes256-gcm", "aes-256")}, timeout=30)
+    assert r.status_code == 200, r.text[:600]
+    assert '<dd id="account">Cipher Co</dd>' in r.text and '<dd id="role">Read Only</dd>' in r.text
+    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": encrypted("http://www.w3.org/2001/04/xmlenc#tripledes-cbc", "des-192")}, timeout=30)
+    assert r.status_code == 403
+    audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", acc).splitlines()]
+    assert any(a["action"] == "SignInFailed" and "tripledes-cbc" in a["detail"] for a in audit), audit[-1]
+    # AES-CBC is refused too: this SP decrypts AES-GCM only.
+    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": encrypted("http://www.w3.org/2001/04/xmlenc#aes256-cbc", "aes-256")}, timeout=30)
+    assert r.status_code == 403
+    audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", acc).splitlines()]
+    assert any(a["action"] == "SignInFailed" and "AES-CBC is not allowed" in a["detail"] for a in audit), audit[-1]
+
+
 def test_native_sign_on_for_master_administrators_with_lockout(env):
     _, sp, ids, _ = env
     s = requests.Session()

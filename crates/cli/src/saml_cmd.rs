@@ -79,6 +79,12 @@ pub struct VerifyArgs {
     /// NotOnOrAfter says (the clock skew comes on top; at most 86400).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub(crate) max_assertion_lifetime: u32,
+    /// Our private key (PEM, PKCS#8 RSA), to decrypt an EncryptedAssertion.
+    #[arg(long, value_name = "KEY.pem")]
+    pub(crate) decrypt_key: Option<PathBuf>,
+    /// Accept an assertion encrypted with AES-CBC (by default only AES-GCM).
+    #[arg(long)]
+    pub(crate) allow_cbc: bool,
     /// The SAMLResponse: XML, or the base64 a browser posts. `-` reads standard input.
     #[arg(value_name = "FILE|-")]
     pub(crate) input: String,
@@ -186,8 +192,26 @@ pub(crate) fn verify_response(a: VerifyArgs) -> Result<(), Failure> {
         in_response_to: a.in_response_to.as_deref(),
         max_assertion_lifetime: time::Duration::seconds(i64::from(a.max_assertion_lifetime)),
     };
-    let v = sp::validate_response(&doc, &idp, &sp_settings, &expect)
-        .map_err(|e| reject(e.to_string()))?;
+    let v = if symbolon_saml::encrypted::has_encrypted_assertion(&doc) {
+        let path = a
+            .decrypt_key
+            .as_ref()
+            .ok_or_else(|| reject(sp::ValidationError::EncryptedAssertion.to_string()))?;
+        let pem = String::from_utf8(read_path(path)?)
+            .map_err(|_| Failure(1, "the key is not PEM text".into()))?;
+        let key = symbolon_dsig::enc::DecryptionKey::from_pem(&pem)
+            .map_err(|e| Failure(1, e.to_string()))?;
+        let policy = symbolon_dsig::enc::DecryptPolicy {
+            allow_cbc: a.allow_cbc,
+        };
+        let d = symbolon_saml::encrypted::decrypt_assertion(&doc, &key, &policy)
+            .map_err(|e| reject(e.to_string()))?;
+        let ddoc = d.parse(&limits).map_err(|e| reject(e.to_string()))?;
+        sp::validate_decrypted_response(&doc, &ddoc, &idp, &sp_settings, &expect)
+    } else {
+        sp::validate_response(&doc, &idp, &sp_settings, &expect)
+    }
+    .map_err(|e| reject(e.to_string()))?;
     for w in &v.warnings {
         let _ = writeln!(std::io::stderr(), "warning: {}", one_line(w));
     }

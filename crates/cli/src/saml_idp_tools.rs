@@ -63,6 +63,31 @@ pub struct IssueArgs {
     /// every response can be posted once).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     count: u32,
+    /// Encrypt the (signed) assertion to this certificate (PEM): an EncryptedAssertion.
+    #[arg(long, value_name = "CERT.pem")]
+    encrypt_to: Option<PathBuf>,
+    /// With --encrypt-to: aes256-gcm (default), aes128-gcm, aes256-cbc, aes128-cbc.
+    #[arg(long, default_value = "aes256-gcm", value_parser = parse_data_alg)]
+    data_algorithm: symbolon_dsig::enc::DataAlgorithm,
+    /// With --encrypt-to: rsa-oaep-mgf1p (default) or rsa-oaep-sha256.
+    #[arg(long, default_value = "rsa-oaep-mgf1p", value_parser = parse_transport)]
+    key_transport: symbolon_dsig::enc::KeyTransport,
+}
+
+fn parse_data_alg(s: &str) -> Result<symbolon_dsig::enc::DataAlgorithm, String> {
+    use symbolon_dsig::enc::DataAlgorithm as D;
+    match s {
+        "aes256-gcm" => Ok(D::Aes256Gcm),
+        "aes128-gcm" => Ok(D::Aes128Gcm),
+        "aes256-cbc" => Ok(D::Aes256Cbc),
+        "aes128-cbc" => Ok(D::Aes128Cbc),
+        _ => Err("one of aes256-gcm, aes128-gcm, aes256-cbc, aes128-cbc".into()),
+    }
+}
+
+fn parse_transport(s: &str) -> Result<symbolon_dsig::enc::KeyTransport, String> {
+    symbolon_dsig::enc::KeyTransport::from_name(s)
+        .ok_or_else(|| "rsa-oaep-sha256 or rsa-oaep-mgf1p".into())
 }
 
 #[derive(Args, Debug)]
@@ -144,6 +169,26 @@ pub fn issue_response(a: IssueArgs) -> Result<(), Failure> {
         },
     };
     let opts = SignOptions::for_key(&key);
+    let encrypt_to = match &a.encrypt_to {
+        None => None,
+        Some(path) => {
+            let pem = String::from_utf8(read_path(path)?)
+                .map_err(|_| Failure(1, "the certificate is not PEM text".into()))?;
+            let der = symbolon_dsig::pem_blocks(&pem)
+                .into_iter()
+                .find(|(l, _)| l == "CERTIFICATE")
+                .map(|(_, d)| d)
+                .ok_or_else(|| Failure(1, "no CERTIFICATE block".into()))?;
+            Some(
+                symbolon_dsig::enc::EncryptionCert::from_der(&der)
+                    .map_err(|e| Failure(1, e.to_string()))?,
+            )
+        }
+    };
+    let enc_opts = symbolon_dsig::enc::EncryptOptions {
+        data: a.data_algorithm,
+        transport: a.key_transport,
+    };
     let issue = || -> Result<String, Failure> {
         let id = || symbolon_saml::messages::new_id(&rng).map_err(|e| Failure(1, e.to_string()));
         let p = ResponseParams {
@@ -165,7 +210,15 @@ pub fn issue_response(a: IssueArgs) -> Result<(), Failure> {
             authn_context_class_ref: AC_PASSWORD_PROTECTED.into(),
             attributes: attributes.clone(),
         };
-        build_response(&p, parts, &key, &opts, &rng).map_err(|e| Failure(1, e.to_string()))
+        symbolon_saml::idp::build_response_for(
+            &p,
+            parts,
+            encrypt_to.as_ref().map(|c| (c, &enc_opts)),
+            &key,
+            &opts,
+            &rng,
+        )
+        .map_err(|e| Failure(1, e.to_string()))
     };
     if a.count > 1 {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -1,5 +1,6 @@
 //! The narrow XML-DSig layer of Symbolon: enveloped signatures over SAML elements, verified
-//! against pinned keys only, and produced the same way.
+//! against pinned keys only, and produced the same way; and in [`enc`] the narrow part of XML
+//! Encryption SAML uses (AES-GCM, opt-in AES-CBC, RSA-OAEP key transport).
 //!
 //! Invariants:
 //! - Verification never uses a key carried in the message; KeyInfo only orders pinned keys.
@@ -7,9 +8,11 @@
 //!   only the covered subtree: there is no way to read an unverified node through it.
 //! - Every structural surprise, unknown algorithm, decoding or crypto error is a rejection.
 //! - Sans-IO: signing takes its randomness from the caller.
+//! - Decryption failures that depend on secret data are one error from one path.
 
 mod alg;
 mod cert;
+pub mod enc;
 mod pem;
 mod sign;
 mod verify;

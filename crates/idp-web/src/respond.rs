@@ -3,12 +3,12 @@
 
 use crate::error::{WebError, random_token};
 use crate::state::{AppState, event};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use symbolon_dsig::{SignOptions, SystemRandom};
 use symbolon_idp::sessions::SsoSession;
 use symbolon_saml::binding::{post_form, post_form_script_csp_hash};
-use symbolon_saml::idp::{ResponseParams, SignParts, SpRegistration, build_response};
+use symbolon_saml::idp::{ResponseParams, SignParts, SpRegistration, build_response_for};
 use symbolon_saml::messages::{NAMEID_EMAIL, NAMEID_PERSISTENT, new_id};
 use symbolon_saml::metadata::pin_certificates;
 use symbolon_store::{Client, IdpStore, MapperSource, Realm, User};
@@ -168,8 +168,21 @@ pub(crate) async fn issue<S: IdpStore>(
         assertion: client.sign_assertions || !client.sign_documents,
     };
     let opts = sign_options(client, &key);
-    let xml =
-        build_response(&params, parts, &key, &opts, &rng).map_err(|_| WebError::internal())?;
+    let encryption = match symbolon_idp::client_encryption(client) {
+        Ok(e) => e,
+        Err(e) => {
+            return Err(reject(st, &realm.name, Some(&client.client_id), e.to_string()).await);
+        }
+    };
+    let xml = build_response_for(
+        &params,
+        parts,
+        encryption.as_ref().map(|(c, o)| (c, o)),
+        &key,
+        &opts,
+        &rng,
+    )
+    .map_err(|_| WebError::internal())?;
     event(
         st,
         &realm.name,
@@ -276,35 +289,13 @@ pub(crate) async fn error_response<S: IdpStore>(
 /// The auto-submitting POST form that carries a response to the ACS, with its own CSP.
 pub(crate) fn deliver(acs_url: &str, xml: &str, relay_state: Option<&str>) -> Response {
     let body = post_form(acs_url, "SAMLResponse", xml.as_bytes(), relay_state);
-    let mut r = (StatusCode::OK, Html(body)).into_response();
-    let csp = format!(
-        "default-src 'none'; script-src {}; form-action {}; frame-ancestors 'none'; base-uri 'none'",
-        post_form_script_csp_hash(),
-        csp_source(acs_url)
-    );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
-
-/// The origin of a URL, for CSP `form-action`.
-pub(crate) fn csp_source(url: &str) -> String {
-    let origin = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
-    if origin.is_empty() || origin.contains(['\'', ';', ' ', ',']) {
-        "'none'".into()
-    } else {
-        origin
-    }
+    symbolon_web::page::auto_post(acs_url, body, &post_form_script_csp_hash())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::state::{WebConfig, cookie, cookie_name, same_origin};
-    use axum::http::{HeaderMap, HeaderValue};
+    use axum::http::{HeaderMap, HeaderValue, header};
 
     #[test]
     fn cookies_and_origins() {
@@ -332,10 +323,5 @@ mod tests {
             HeaderValue::from_static("https://evil.test"),
         );
         assert!(!same_origin(&cfg, &h));
-        assert_eq!(
-            csp_source("https://sp.test:8443/acs?x=1"),
-            "https://sp.test:8443"
-        );
-        assert_eq!(csp_source("https://sp.test';script-src *;x/acs"), "'none'");
     }
 }

@@ -101,6 +101,12 @@ pub fn client_from_metadata(
         signing_certs: sp.signing_certificates().map(<[u8]>::to_vec).collect(),
         mappers,
         restricted: false,
+        // An SP that publishes an encryption key asks for encrypted assertions.
+        encryption: symbolon_store::ClientEncryption {
+            enabled: sp.encryption_certificates().next().is_some(),
+            certs: sp.encryption_certificates().map(<[u8]>::to_vec).collect(),
+            ..Default::default()
+        },
         created_at: now,
     };
     Ok((client, findings))
@@ -232,6 +238,16 @@ pub fn client_changes(old: &Client, new: &Client) -> Vec<String> {
         new.signature_algorithm.clone(),
     );
     text(
+        "encryption algorithm",
+        old.encryption.data_algorithm.clone(),
+        new.encryption.data_algorithm.clone(),
+    );
+    text(
+        "key transport",
+        old.encryption.key_transport.clone(),
+        new.encryption.key_transport.clone(),
+    );
+    text(
         "assertion lifespan",
         old.assertion_lifespan_secs
             .map(|l| l.to_string())
@@ -250,6 +266,11 @@ pub fn client_changes(old: &Client, new: &Client) -> Vec<String> {
             new.client_signature_required,
         ),
         ("restricted", old.restricted, new.restricted),
+        (
+            "encrypt assertions",
+            old.encryption.enabled,
+            new.encryption.enabled,
+        ),
     ] {
         if a != b {
             out.push(format!("{what} {a} -> {b}"));
@@ -537,6 +558,13 @@ pub async fn reimport_client<S: IdpStore>(
     for added in new_fp.iter().filter(|n| !old_fp.contains(n)) {
         changes.push(format!("signing certificate added: SHA-256 {added}…"));
     }
+    let (old_enc, new_enc) = (fp(&c.encryption.certs), fp(&fresh.encryption.certs));
+    for gone in old_enc.iter().filter(|o| !new_enc.contains(o)) {
+        changes.push(format!("encryption certificate removed: SHA-256 {gone}…"));
+    }
+    for added in new_enc.iter().filter(|n| !old_enc.contains(n)) {
+        changes.push(format!("encryption certificate added: SHA-256 {added}…"));
+    }
     if changes.is_empty() && c.acs == fresh.acs && c.slo == fresh.slo {
         return Ok((c, changes, findings));
     }
@@ -546,6 +574,13 @@ pub async fn reimport_client<S: IdpStore>(
     c.acs = fresh.acs;
     c.slo = fresh.slo;
     c.signing_certs = fresh.signing_certs;
+    // The SP's encryption certificates follow its metadata; whether to encrypt stays the
+    // administrator's choice (an SP that stops publishing one is no longer encrypted to).
+    if fresh.encryption.certs.is_empty() && c.encryption.enabled {
+        changes.push("assertion encryption off: the metadata publishes no encryption key".into());
+        c.encryption.enabled = false;
+    }
+    c.encryption.certs = fresh.encryption.certs;
     store.update_client(&c).await?;
     audit(
         store,
@@ -561,4 +596,48 @@ pub async fn reimport_client<S: IdpStore>(
     )
     .await?;
     Ok((c, changes, findings))
+}
+
+/// The data algorithms and key transports a client's encryption may be set to.
+pub const ENCRYPTION_ALGORITHMS: [&str; 4] =
+    ["aes256-gcm", "aes128-gcm", "aes256-cbc", "aes128-cbc"];
+pub const KEY_TRANSPORTS: [&str; 2] = ["rsa-oaep-mgf1p", "rsa-oaep-sha256"];
+
+/// Where and how to encrypt assertions to this client: `None` when encryption is off. On but
+/// unusable (no certificate, not RSA, an unknown algorithm) is an error, never a clear assertion.
+pub fn client_encryption(
+    c: &Client,
+) -> Result<
+    Option<(
+        symbolon_dsig::enc::EncryptionCert,
+        symbolon_dsig::enc::EncryptOptions,
+    )>,
+> {
+    use symbolon_dsig::enc::{DataAlgorithm, EncryptOptions, EncryptionCert, KeyTransport};
+    let e = &c.encryption;
+    if !e.enabled {
+        return Ok(None);
+    }
+    let der = e.certs.first().ok_or_else(|| {
+        IdpError::Invalid(format!(
+            "assertion encryption is on for {} but it has no encryption certificate",
+            c.client_id
+        ))
+    })?;
+    let cert = EncryptionCert::from_der(der)
+        .map_err(|err| IdpError::Invalid(format!("{}: {err}", c.client_id)))?;
+    let data = match e.data_algorithm.as_str() {
+        "aes256-gcm" => DataAlgorithm::Aes256Gcm,
+        "aes128-gcm" => DataAlgorithm::Aes128Gcm,
+        "aes256-cbc" => DataAlgorithm::Aes256Cbc,
+        "aes128-cbc" => DataAlgorithm::Aes128Cbc,
+        other => {
+            return Err(IdpError::Invalid(format!(
+                "unknown encryption algorithm {other:?}"
+            )));
+        }
+    };
+    let transport = KeyTransport::from_name(&e.key_transport)
+        .ok_or_else(|| IdpError::Invalid(format!("unknown key transport {:?}", e.key_transport)))?;
+    Ok(Some((cert, EncryptOptions { data, transport })))
 }

@@ -164,6 +164,7 @@ mod tests {
             signing_certs: vec![],
             mappers,
             restricted: false,
+            encryption: Default::default(),
             created_at: OffsetDateTime::UNIX_EPOCH,
         }
     }

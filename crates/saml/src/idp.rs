@@ -1,6 +1,7 @@
 //! The identity provider's side: build signed Responses, and check AuthnRequests against what the
 //! service provider registered.
 
+use symbolon_dsig::enc::{EncryptOptions, EncryptionCert};
 use symbolon_dsig::{
     DsigError, PinnedCert, SecureRandom, SignError, SignOptions, SigningKey, VerifyPolicy,
     sign_enveloped, verify_enveloped,
@@ -135,6 +136,7 @@ pub fn response_xml(p: &ResponseParams) -> Option<String> {
         .leaf("saml:Issuer", &p.idp_entity_id);
     status(&mut w, STATUS_SUCCESS, None, None);
     w.start("saml:Assertion")
+        .attr("xmlns:saml", ns::SAML)
         .attr("xmlns:xs", "http://www.w3.org/2001/XMLSchema")
         .attr("xmlns:xsi", ns::XSI)
         .attr("ID", &p.assertion_id)
@@ -207,11 +209,29 @@ pub fn build_response(
     opts: &SignOptions,
     rng: &dyn SecureRandom,
 ) -> Result<String, SignError> {
+    build_response_for(p, parts, None, key, opts, rng)
+}
+
+/// Build and sign a Response, encrypting the assertion to `encrypt_to` when given: the
+/// assertion is then always signed (before it is encrypted), and a Response signature, when
+/// asked for, is made last so that it covers the `EncryptedAssertion`.
+pub fn build_response_for(
+    p: &ResponseParams,
+    parts: SignParts,
+    encrypt_to: Option<(&EncryptionCert, &EncryptOptions)>,
+    key: &SigningKey,
+    opts: &SignOptions,
+    rng: &dyn SecureRandom,
+) -> Result<String, SignError> {
     let mut xml = response_xml(p).ok_or(SignError::NoPlace)?;
-    if parts.assertion {
+    if parts.assertion || encrypt_to.is_some() {
         xml = sign_enveloped(&xml, &p.assertion_id, key, opts, rng)?;
     }
-    if parts.response || !parts.assertion {
+    if let Some((to, eo)) = encrypt_to {
+        xml = crate::encrypted::encrypt_assertion(&xml, &p.assertion_id, to, eo, rng)
+            .map_err(|_| SignError::Crypto)?;
+    }
+    if parts.response || !(parts.assertion || encrypt_to.is_some()) {
         xml = sign_enveloped(&xml, &p.response_id, key, opts, rng)?;
     }
     Ok(xml)

@@ -8,6 +8,7 @@
 //! - No clock, no IO, no randomness: `now` and random values come from the caller.
 
 pub mod binding;
+pub mod encrypted;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod idp;
@@ -23,5 +24,5 @@ pub use metadata::{EntityDescriptor, IdpTrust, MetadataError, parse_metadata};
 pub use replay::ReplayKey;
 pub use sp::{
     Attribute, Expectation, IdpSettings, Signed, SpSettings, ValidatedAssertion, ValidationError,
-    issuer_hint, validate_response, validate_response_xml,
+    issuer_hint, validate_decrypted_response, validate_response, validate_response_xml,
 };

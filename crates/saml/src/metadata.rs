@@ -169,6 +169,15 @@ impl SpSsoDescriptor {
             .flat_map(|k| k.certificates.iter().map(Vec::as_slice))
     }
 
+    /// Certificates published with `use="encryption"` (a key without `use` is not taken as an
+    /// invitation to encrypt: the SP may not decrypt at all).
+    pub fn encryption_certificates(&self) -> impl Iterator<Item = &[u8]> {
+        self.keys
+            .iter()
+            .filter(|k| k.key_use == KeyUse::Encryption)
+            .flat_map(|k| k.certificates.iter().map(Vec::as_slice))
+    }
+
     pub fn is_saml2(&self) -> bool {
         protocol_has_saml2(&self.protocol_support)
             && self.assertion_consumer.iter().any(Endpoint::is_saml2)

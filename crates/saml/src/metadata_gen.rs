@@ -56,8 +56,19 @@ fn keys(w: &mut XmlWriter, keys: &[PublishedKey]) {
             .start("ds:X509Data")
             .leaf("ds:X509Certificate", &encode_base64(&k.der))
             .end()
-            .end()
             .end();
+        if k.key_use == Some("encryption") {
+            // What we decrypt, the preferred first (SAML metadata 2.4.1.1).
+            for alg in [
+                symbolon_dsig::enc::AES256_GCM,
+                symbolon_dsig::enc::AES128_GCM,
+                symbolon_dsig::enc::RSA_OAEP,
+                symbolon_dsig::enc::RSA_OAEP_MGF1P,
+            ] {
+                w.start("md:EncryptionMethod").attr("Algorithm", alg).end();
+            }
+        }
+        w.end();
     }
 }
 

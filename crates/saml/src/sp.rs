@@ -5,7 +5,7 @@
 
 use symbolon_dsig::{
     DsigError, PinnedCert, SignatureAlgorithm, UniqueIds, Verified, VerifiedNode, VerifyPolicy,
-    verify_enveloped_unique,
+    verify_enveloped, verify_enveloped_unique,
 };
 use symbolon_xml::{Document, Limits, Node, children_named, is_element, ns, text_content};
 use time::{Duration, OffsetDateTime};
@@ -123,6 +123,12 @@ pub enum ValidationError {
     MultipleAssertions(usize),
     #[error("the assertion is encrypted and no decryption key is configured")]
     EncryptedAssertion,
+    #[error("encrypted assertion: {0}")]
+    Decryption(#[from] symbolon_dsig::enc::EncError),
+    #[error("the response carries an encrypted assertion beside a clear one")]
+    EncryptedBesideClear,
+    #[error("the decrypted assertion is not signed (an encrypted assertion must be signed inside)")]
+    DecryptedAssertionUnsigned,
     #[error("the assertion is not a direct child of the Response")]
     AssertionMisplaced,
     #[error("ID {0:?} appears more than once in the document")]
@@ -269,6 +275,9 @@ impl ValidationError {
                 | NoAssertion
                 | MultipleAssertions(_)
                 | EncryptedAssertion
+                | Decryption(_)
+                | EncryptedBesideClear
+                | DecryptedAssertionUnsigned
                 | AssertionMisplaced
                 | DuplicateId(_)
                 | UnexpectedSignature
@@ -292,6 +301,9 @@ impl ValidationError {
             NoAssertion => "no_assertion",
             MultipleAssertions(_) => "multiple_assertions",
             EncryptedAssertion => "encrypted_assertion",
+            Decryption(_) => "decryption",
+            EncryptedBesideClear => "encrypted_beside_clear",
+            DecryptedAssertionUnsigned => "decrypted_assertion_unsigned",
             AssertionMisplaced => "assertion_misplaced",
             DuplicateId(_) => "duplicate_id",
             UnexpectedSignature => "unexpected_signature",
@@ -458,6 +470,32 @@ pub fn validate_response(
     sp: &SpSettings,
     expect: &Expectation<'_>,
 ) -> Result<ValidatedAssertion, ValidationError> {
+    validate(doc, None, idp, sp, expect)
+}
+
+/// Validate a Response whose assertion arrived encrypted: `received` is the document as it
+/// came, `decrypted` the same document with its `EncryptedAssertion` replaced by the plaintext
+/// (see [`crate::encrypted::decrypt_assertion`]). Every rule of a clear response applies to the
+/// decrypted one, and the assertion itself must be signed (encryption proves nothing about who
+/// wrote it: anyone can encrypt to our public key). A Response signature is verified on the
+/// document as received, where it was made.
+pub fn validate_decrypted_response(
+    received: &Document<'_>,
+    decrypted: &Document<'_>,
+    idp: &IdpSettings,
+    sp: &SpSettings,
+    expect: &Expectation<'_>,
+) -> Result<ValidatedAssertion, ValidationError> {
+    validate(decrypted, Some(received), idp, sp, expect)
+}
+
+fn validate(
+    doc: &Document<'_>,
+    received: Option<&Document<'_>>,
+    idp: &IdpSettings,
+    sp: &SpSettings,
+    expect: &Expectation<'_>,
+) -> Result<ValidatedAssertion, ValidationError> {
     use ValidationError as E;
 
     if expect.clock_skew > MAX_CLOCK_SKEW || expect.clock_skew.is_negative() {
@@ -545,13 +583,21 @@ pub fn validate_response(
         allow_sha1: idp.allow_sha1,
     };
     let has_sig = |n: Node<'_, '_>| children_named(n, ns::DSIG, "Signature").next().is_some();
-    let response_v: Option<Verified<'_, '_>> = if has_sig(root) {
-        Some(
+    // A decrypted document's Response signature is checked where it was made: on the document
+    // as received. Its verified view is then not used: the assertion must carry its own.
+    let mut response_elsewhere = None;
+    let response_v: Option<Verified<'_, '_>> = match received {
+        Some(r) if has_sig(r.root_element()) => {
+            let v = verify_enveloped(r.root_element(), &idp.certs, &policy)
+                .map_err(|e| E::Signature(Signed::Response, e))?;
+            response_elsewhere = Some((v.algorithm, v.cert_index));
+            None
+        }
+        _ if received.is_none() && has_sig(root) => Some(
             verify_enveloped_unique(root, &idp.certs, &policy, &unique_ids)
                 .map_err(|e| E::Signature(Signed::Response, e))?,
-        )
-    } else {
-        None
+        ),
+        _ => None,
     };
     let assertion_v: Option<Verified<'_, '_>> = if has_sig(assertion) {
         Some(
@@ -561,6 +607,9 @@ pub fn validate_response(
     } else {
         None
     };
+    if received.is_some() && assertion_v.is_none() {
+        return Err(E::DecryptedAssertionUnsigned);
+    }
     if idp.require_signed_assertion && assertion_v.is_none() {
         return Err(E::AssertionNotSigned);
     }
@@ -589,7 +638,7 @@ pub fn validate_response(
     }
 
     // Response envelope. When the Response is signed, these nodes are the verified ones.
-    let response_signed = response_v.is_some();
+    let response_signed = response_v.is_some() || response_elsewhere.is_some();
     match root.attribute("Version") {
         Some("2.0") => {}
         v => return Err(E::Version(Signed::Response, v.unwrap_or("").to_string())),

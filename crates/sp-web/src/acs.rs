@@ -138,6 +138,7 @@ pub(crate) async fn acs<S: SpStore>(
     let acs = symbolon_sp::Acs {
         store: &st.store,
         cache: &st.acs_cache,
+        keys: &st.keys,
         sp: &sp,
         policy: &st.cfg.acs,
     };
@@ -225,7 +226,8 @@ pub(crate) struct StartQuery {
     pub(crate) return_to: Option<String>,
 }
 
-/// SP-initiated sign-in: send the browser to the IdP with an AuthnRequest (Redirect binding). The
+/// SP-initiated sign-in: send the browser to the IdP with a signed AuthnRequest (Redirect binding, or
+/// POST when the IdP publishes no Redirect endpoint). The
 /// request ID is remembered under a random RelayState; a cookie ties it to this browser
 /// (`SameSite=None; Secure` over HTTPS so that it survives the IdP's cross-site POST).
 pub(crate) async fn sp_initiated<S: SpStore>(
@@ -271,8 +273,27 @@ pub(crate) async fn sp_initiated<S: SpStore>(
         );
     };
     let now = OffsetDateTime::now_utc();
-    let url = match symbolon_sp::authn_request_url(&st.cfg.base_url, &cfg, &request_id, &state, now)
-    {
+    let key = match st.keys.get(&st.store, &st.cfg.base_url, now).await {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::error!("SP-initiated: the SP key: {e}");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in failed",
+                "The service is unavailable. Try again shortly.",
+                vec![],
+            );
+        }
+    };
+    let out = match symbolon_sp::authn_request(
+        &st.cfg.base_url,
+        &cfg,
+        &key.signing,
+        &request_id,
+        &state,
+        now,
+        &rng,
+    ) {
         Ok(u) => u,
         Err(e) => {
             return message(
@@ -304,7 +325,14 @@ pub(crate) async fn sp_initiated<S: SpStore>(
     } else {
         "; SameSite=Lax"
     };
-    let mut r = Redirect::to(&url).into_response();
+    let mut r = match out {
+        symbolon_sp::AuthnRequestOut::Redirect(url) => Redirect::to(&url).into_response(),
+        symbolon_sp::AuthnRequestOut::Post { action, xml } => symbolon_web::page::auto_post(
+            &action,
+            symbolon_saml::binding::post_form(&action, "SAMLRequest", xml.as_bytes(), Some(&state)),
+            &symbolon_saml::binding::post_form_script_csp_hash(),
+        ),
+    };
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{AUTHN_COOKIE}={state}; Path=/saml; HttpOnly; Max-Age=600{attrs}"
     )) {

@@ -20,6 +20,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         store,
         cfg: Arc::new(cfg),
         acs_cache: Arc::default(),
+        keys: Arc::default(),
     };
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -99,6 +99,8 @@ pub(crate) struct AppState<S> {
     pub(crate) cfg: Arc<SpConfig>,
     /// What the ACS decides from, kept per process (see `symbolon_sp::AcsCache`).
     pub(crate) acs_cache: Arc<symbolon_sp::AcsCache>,
+    /// The SP's keys (signing AuthnRequests, decrypting assertions), parsed once.
+    pub(crate) keys: Arc<symbolon_sp::SpKeys>,
 }
 
 /// Failed native sign-ins before a temporary lockout, and its length.

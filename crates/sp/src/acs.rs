@@ -249,11 +249,13 @@ fn rejections(
 }
 
 /// What the ACS needs besides the response: the store, this process's [`AcsCache`], the SP's
-/// settings and the acceptance policy.
+/// keys, its settings and the acceptance policy.
 #[derive(Debug)]
 pub struct Acs<'a, S> {
     pub store: &'a S,
     pub cache: &'a AcsCache,
+    /// The SP's keys, for an encrypted assertion.
+    pub keys: &'a crate::SpKeys,
     pub sp: &'a SpSettings,
     pub policy: &'a AcsPolicy,
 }
@@ -297,6 +299,38 @@ pub async fn consume_response<S: SpStore>(
         max_assertion_lifetime: policy.max_assertion_lifetime,
         ..Expectation::at(now)
     };
+    // An encrypted assertion is decrypted once, with the SP's key, and only for an Issuer some
+    // account trusts (one private-key operation per response, see `symbolon_saml::encrypted`).
+    // AES-CBC is refused: AES-GCM only.
+    let decrypted = if symbolon_saml::encrypted::has_encrypted_assertion(&doc) {
+        Some(match acs.keys.existing(store).await {
+            Ok(None) => Err(ValidationError::EncryptedAssertion),
+            Ok(Some(k)) => symbolon_saml::encrypted::decrypt_assertion(
+                &doc,
+                &k.decryption,
+                &symbolon_dsig::enc::DecryptPolicy::default(),
+            ),
+            Err(crate::SpError::Store(e)) => return Err(AcsError::Store(e)),
+            Err(e) => {
+                tracing::error!("the SP key cannot decrypt: {e}");
+                Err(ValidationError::EncryptedAssertion)
+            }
+        })
+    } else {
+        None
+    };
+    let decrypted_doc = match &decrypted {
+        Some(Ok(d)) => Some(d.parse(&symbolon_xml::Limits::default())),
+        _ => None,
+    };
+    let validate = |settings: &symbolon_saml::IdpSettings| match (&decrypted, &decrypted_doc) {
+        (None, _) => symbolon_saml::sp::validate_response(&doc, settings, acs.sp, &expect),
+        (Some(Err(e)), _) | (_, Some(Err(e))) => Err(e.clone()),
+        (Some(Ok(_)), Some(Ok(d))) => {
+            symbolon_saml::sp::validate_decrypted_response(&doc, d, settings, acs.sp, &expect)
+        }
+        (Some(Ok(_)), None) => Err(ValidationError::EncryptedAssertion),
+    };
     // One validation per group of configurations that pin the same keys.
     let mut outcomes: Vec<std::result::Result<ValidatedAssertion, ValidationError>> = Vec::new();
     let mut accepted: Vec<(usize, usize)> = Vec::new();
@@ -307,7 +341,7 @@ pub async fn consume_response<S: SpStore>(
             continue;
         }
         let g = outcomes.len();
-        let outcome = symbolon_saml::sp::validate_response(&doc, settings, acs.sp, &expect);
+        let outcome = validate(settings);
         let list = if outcome.is_ok() {
             &mut accepted
         } else {
@@ -323,6 +357,12 @@ pub async fn consume_response<S: SpStore>(
         // window, then only a count) and in size (an excerpt of documents that no signature
         // vouched for), and traces are pruned on a schedule.
         let text = String::from_utf8_lossy(xml);
+        // A response that verified after decryption is kept as decrypted, so that the
+        // administrator sees what was refused.
+        let verified_text = match &decrypted {
+            Some(Ok(d)) => std::borrow::Cow::Borrowed(d.xml.as_str()),
+            _ => text.clone(),
+        };
         let head = excerpt(&text, TRACE_EXCERPT_BYTES * 4, "no signature verified");
         let unverified = excerpt(
             &elide_signatures(&head),
@@ -338,7 +378,7 @@ pub async fn consume_response<S: SpStore>(
                 verified
                     .get_or_insert_with(|| {
                         excerpt(
-                            &elide_signatures(&text),
+                            &elide_signatures(&verified_text),
                             TRACE_MAX_BYTES,
                             "over the size kept",
                         )

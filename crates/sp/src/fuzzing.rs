@@ -33,6 +33,7 @@ pub async fn acs<S: SpStore>(store: &S, data: &[u8]) -> bool {
     let acs = crate::Acs {
         store,
         cache: &cache,
+        keys: &crate::SpKeys::default(),
         sp: &sp,
         policy: &policy,
     };

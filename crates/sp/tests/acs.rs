@@ -36,6 +36,7 @@ async fn consume(
     let acs = Acs {
         store: s,
         cache: &cache,
+        keys: &symbolon_sp::SpKeys::default(),
         sp,
         policy,
     };

@@ -134,6 +134,7 @@ async fn sign_in(
     let acs = Acs {
         store: s,
         cache,
+        keys: &SpKeys::default(),
         sp: &sp,
         policy: &policy,
     };

@@ -211,6 +211,7 @@ pub async fn idp<S: IdpStore>(s: S) {
             source: MapperSource::GroupList { full_path: true },
         }],
         restricted: true,
+        encryption: Default::default(),
         created_at: t(3),
     };
     s.create_client(&c).await.unwrap();

@@ -55,6 +55,7 @@ fn client(realm: &str, id: &str) -> Client {
         signing_certs: vec![],
         mappers: vec![],
         restricted: true,
+        encryption: Default::default(),
         created_at: t(1),
     }
 }

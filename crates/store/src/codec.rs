@@ -30,6 +30,27 @@ pub struct ClientData {
     pub signing_certs: Vec<String>,
     pub mappers: Vec<Mapper>,
     pub restricted: bool,
+    #[serde(default)]
+    pub encryption: crate::ClientEncryption,
+}
+
+/// A list of byte strings as base64 text, for JSON columns.
+pub mod b64_list {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        s.collect_seq(v.iter().map(|d| b64.encode(d)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| b64.decode(t).map_err(serde::de::Error::custom))
+            .collect()
+    }
 }
 
 pub fn client_data(c: &Client) -> Result<String> {
@@ -51,6 +72,7 @@ pub fn client_data(c: &Client) -> Result<String> {
         signing_certs: c.signing_certs.iter().map(|d| b64.encode(d)).collect(),
         mappers: c.mappers.clone(),
         restricted: c.restricted,
+        encryption: c.encryption.clone(),
     })
     .map_err(|e| StoreError::Backend(e.to_string()))
 }
@@ -98,6 +120,7 @@ pub fn client_from_data(cols: ClientColumns, data: &str) -> Result<Client> {
             .collect::<Result<_>>()?,
         mappers: d.mappers,
         restricted: d.restricted,
+        encryption: d.encryption,
         created_at: cols.created_at,
     })
 }

@@ -183,7 +183,37 @@ pub struct Client {
     pub mappers: Vec<Mapper>,
     /// Only assigned users and groups may use the client.
     pub restricted: bool,
+    /// Whether and how assertions to this client are encrypted.
+    pub encryption: ClientEncryption,
     pub created_at: OffsetDateTime,
+}
+
+/// A client's assertion encryption.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClientEncryption {
+    /// Assertions are sent as `EncryptedAssertion` (needs a certificate).
+    pub enabled: bool,
+    /// DER certificates the SP publishes for encryption; the first is used.
+    #[serde(with = "codec::b64_list")]
+    pub certs: Vec<Vec<u8>>,
+    /// `aes256-gcm` (the default), `aes128-gcm`, or `aes256-cbc` / `aes128-cbc` for an SP that
+    /// cannot do GCM.
+    pub data_algorithm: String,
+    /// `rsa-oaep-mgf1p` (SHA-1 digest and MGF1-SHA1: the default, what xmlsec1 1.2 and the SP
+    /// libraries built on it read) or `rsa-oaep-sha256` (XML Encryption 1.1 `rsa-oaep` with
+    /// SHA-256 and MGF1-SHA256).
+    pub key_transport: String,
+}
+
+impl Default for ClientEncryption {
+    fn default() -> Self {
+        ClientEncryption {
+            enabled: false,
+            certs: Vec::new(),
+            data_algorithm: "aes256-gcm".into(),
+            key_transport: "rsa-oaep-mgf1p".into(),
+        }
+    }
 }
 
 /// Something that happened: a sign-in, a rejection, an admin change.

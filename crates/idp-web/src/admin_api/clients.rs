@@ -99,6 +99,15 @@ pub(crate) fn client_rep(c: &Client) -> ClientRep {
         "saml.client.signature".into(),
         b(c.client_signature_required),
     );
+    a.insert("saml.encrypt".into(), b(c.encryption.enabled));
+    a.insert(
+        "saml.encryption.algorithm".into(),
+        c.encryption.data_algorithm.clone(),
+    );
+    a.insert(
+        "saml.encryption.keyTransport".into(),
+        c.encryption.key_transport.clone(),
+    );
     if let Some(l) = c.assertion_lifespan_secs {
         a.insert("saml.assertion.lifespan".into(), l.to_string());
     }
@@ -171,6 +180,30 @@ pub(crate) fn apply(rep: &ClientRep, c: &mut Client) -> ApiResult<()> {
     c.sign_documents = flag("saml.server.signature", c.sign_documents)?;
     c.sign_assertions = flag("saml.assertion.signature", c.sign_assertions)?;
     c.client_signature_required = flag("saml.client.signature", c.client_signature_required)?;
+    c.encryption.enabled = flag("saml.encrypt", c.encryption.enabled)?;
+    if let Some(v) = rep.attributes.get("saml.encryption.algorithm") {
+        if !symbolon_idp::ENCRYPTION_ALGORITHMS.contains(&v.as_str()) {
+            return Err(bad(format!(
+                "saml.encryption.algorithm {v:?} is not one of {}",
+                symbolon_idp::ENCRYPTION_ALGORITHMS.join(", ")
+            )));
+        }
+        c.encryption.data_algorithm = v.clone();
+    }
+    if let Some(v) = rep.attributes.get("saml.encryption.keyTransport") {
+        if !symbolon_idp::KEY_TRANSPORTS.contains(&v.as_str()) {
+            return Err(bad(format!(
+                "saml.encryption.keyTransport {v:?} is not one of {}",
+                symbolon_idp::KEY_TRANSPORTS.join(", ")
+            )));
+        }
+        c.encryption.key_transport = v.clone();
+    }
+    if c.encryption.enabled && c.encryption.certs.is_empty() {
+        return Err(bad(
+            "saml.encrypt is true but the client publishes no encryption certificate".into(),
+        ));
+    }
     if let Some(alg) = rep.attributes.get("saml.signature.algorithm") {
         let name = alg.to_lowercase().replace('_', "-");
         match symbolon_dsig::SignatureAlgorithm::from_name(&name) {
@@ -304,6 +337,7 @@ pub(crate) async fn create_client<S: IdpStore>(
             .collect(),
         mappers: vec![],
         restricted: false,
+        encryption: Default::default(),
         created_at: now,
     };
     apply(&rep, &mut c)?;

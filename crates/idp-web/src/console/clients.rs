@@ -221,6 +221,8 @@ pub(crate) struct ClientForm {
     pub(crate) lifespan: String,
     pub(crate) name_id_format: String,
     pub(crate) sig_alg: String,
+    pub(crate) enc_alg: String,
+    pub(crate) key_transport: String,
     /// The add-mapper and assign forms.
     pub(crate) m_attribute: String,
     pub(crate) m_kind: String,
@@ -243,6 +245,8 @@ impl From<&Client> for ClientForm {
                 .unwrap_or_default(),
             name_id_format: name_id_keyword(&c.name_id_format).into(),
             sig_alg: c.signature_algorithm.clone(),
+            enc_alg: c.encryption.data_algorithm.clone(),
+            key_transport: c.encryption.key_transport.clone(),
             ..ClientForm::default()
         }
     }
@@ -312,6 +316,11 @@ pub(crate) struct ClientPage<'a> {
     pub(crate) access: Vec<String>,
     pub(crate) algs: Vec<(&'static str, bool)>,
     pub(crate) err_sig_alg: Option<String>,
+    pub(crate) enc_algs: Vec<(&'static str, bool)>,
+    pub(crate) transports: Vec<(&'static str, bool)>,
+    /// The encryption certificate, described; `None` when the client publishes none.
+    pub(crate) enc_cert: Option<String>,
+    pub(crate) err_encryption: Option<String>,
     pub(crate) assigned: Vec<(String, String)>,
     /// (value, label, selected)
     pub(crate) candidates: Vec<(String, String, bool)>,
@@ -346,6 +355,29 @@ pub(crate) async fn render_client<S: IdpStore>(
         .into_iter()
         .map(|a| (a, a == f.sig_alg))
         .collect();
+    let enc_algs = symbolon_idp::ENCRYPTION_ALGORITHMS
+        .into_iter()
+        .map(|a| (a, a == f.enc_alg))
+        .collect();
+    let transports = symbolon_idp::KEY_TRANSPORTS
+        .into_iter()
+        .map(|a| (a, a == f.key_transport))
+        .collect();
+    let enc_cert = c
+        .encryption
+        .certs
+        .first()
+        .map(|der| match symbolon_dsig::describe_certificate(der) {
+            Ok(i) => format!(
+                "{} ({}), valid until {}",
+                i.subject,
+                i.key,
+                time::OffsetDateTime::from_unix_timestamp(i.not_after)
+                    .map(symbolon_idp::utc_text)
+                    .unwrap_or_default()
+            ),
+            Err(e) => format!("unreadable: {e}"),
+        });
     let (assigned, candidates) = assignment_choices(st, c).await;
     let mappers = c
         .mappers
@@ -385,6 +417,10 @@ pub(crate) async fn render_client<S: IdpStore>(
         err_url_name: e.url_name,
         err_lifespan: e.lifespan,
         err_sig_alg: e.sig_alg,
+        enc_algs,
+        transports,
+        enc_cert,
+        err_encryption: e.encryption,
         err_who: e.who,
         err_mapper: e.mapper,
         algs,
@@ -470,6 +506,9 @@ pub(crate) struct SaveForm {
     pub(crate) client_signature_required: Option<String>,
     pub(crate) lifespan: Option<String>,
     pub(crate) sig_alg: Option<String>,
+    pub(crate) encrypt_assertions: Option<String>,
+    pub(crate) enc_alg: Option<String>,
+    pub(crate) key_transport: Option<String>,
 }
 
 pub(crate) async fn save_client<S: IdpStore>(
@@ -497,9 +536,29 @@ pub(crate) async fn save_client<S: IdpStore>(
         lifespan: t(&f.lifespan),
         name_id_format: t(&f.name_id_format),
         sig_alg: t(&f.sig_alg),
+        enc_alg: t(&f.enc_alg),
+        key_transport: t(&f.key_transport),
         ..ClientForm::default()
     };
     let mut e = Errors::default();
+    let mut encryption = c.encryption.clone();
+    encryption.enabled = f.encrypt_assertions.is_some();
+    if !form.enc_alg.is_empty() {
+        encryption.data_algorithm = form.enc_alg.clone();
+    }
+    if !form.key_transport.is_empty() {
+        encryption.key_transport = form.key_transport.clone();
+    }
+    if !symbolon_idp::ENCRYPTION_ALGORITHMS.contains(&encryption.data_algorithm.as_str())
+        || !symbolon_idp::KEY_TRANSPORTS.contains(&encryption.key_transport.as_str())
+    {
+        e.encryption = Some("Choose one of the listed algorithms.".into());
+    } else if encryption.enabled && encryption.certs.is_empty() {
+        e.encryption = Some(
+            "This client's metadata publishes no encryption certificate: re-import metadata with a KeyDescriptor use=\"encryption\" first."
+                .into(),
+        );
+    }
     let home_ok = form.home_url.is_empty()
         || form.home_url.starts_with("https://")
         || form.home_url.starts_with("http://");
@@ -550,6 +609,7 @@ pub(crate) async fn save_client<S: IdpStore>(
         c.sign_assertions = f.sign_assertions.is_some();
         c.client_signature_required = f.client_signature_required.is_some();
         c.assertion_lifespan_secs = lifespan;
+        c.encryption = encryption;
         match symbolon_idp::update_client(
             st.store(),
             &Actor(s.username.clone()),

@@ -145,6 +145,7 @@ pub(crate) struct Errors {
     pub(crate) sig_alg: Option<String>,
     pub(crate) mapper: Option<String>,
     pub(crate) who: Option<String>,
+    pub(crate) encryption: Option<String>,
 }
 
 impl Errors {
@@ -155,6 +156,7 @@ impl Errors {
             || self.sig_alg.is_some()
             || self.mapper.is_some()
             || self.who.is_some()
+            || self.encryption.is_some()
     }
 }
 

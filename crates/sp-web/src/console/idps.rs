@@ -553,6 +553,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                     let acs = symbolon_sp::Acs {
                         store: &st.store,
                         cache: &st.acs_cache,
+                        keys: &st.keys,
                         sp: &sp,
                         policy: &st.cfg.acs,
                     };
