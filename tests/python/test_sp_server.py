@@ -335,11 +335,16 @@ def test_pysaml2_idp_encrypts_to_our_sp(env, tmp_path):
     assert r.status_code == 403
     audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", acc).splitlines()]
     assert any(a["action"] == "SignInFailed" and "tripledes-cbc" in a["detail"] for a in audit), audit[-1]
-    # AES-CBC is refused too: this SP decrypts AES-GCM only.
-    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": encrypted("http://www.w3.org/2001/04/xmlenc#aes256-cbc", "aes-256")}, timeout=30)
+    # AES-CBC is refused unless the account opts in for this identity provider.
+    cbc = lambda: encrypted("http://www.w3.org/2001/04/xmlenc#aes256-cbc", "aes-256")
+    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": cbc()}, timeout=30)
     assert r.status_code == 403
     audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", acc).splitlines()]
     assert any(a["action"] == "SignInFailed" and "AES-CBC is not allowed" in a["detail"] for a in audit), audit[-1]
+    sp.cli("idp", "profile", "--account", acc, "pysaml2", "--role-attribute", "memberOf", "--allow-cbc")
+    assert "AES-CBC encrypted assertions accepted false -> true" in [json.loads(l) for l in sp.cli("audit", "export", "--account", acc).splitlines()][-1]["detail"]
+    r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": cbc()}, timeout=30)
+    assert r.status_code == 200 and '<dd id="account">Cipher Co</dd>' in r.text, r.text[:400]
 
 
 def test_native_sign_on_for_master_administrators_with_lockout(env):

@@ -185,6 +185,7 @@ async fn seed(s: &SqliteStore, idp_base: &str, sp_base: &str) -> Result<(), Stri
             timezone: None,
             role: Some("groups".into()),
             sp_initiated: false,
+            allow_cbc: false,
         };
         symbolon_sp::set_profile(s, &sp_actor, &acc.id, "Multi-Pass", &profile, now)
             .await

@@ -207,7 +207,8 @@ pub(crate) fn verify_response(a: VerifyArgs) -> Result<(), Failure> {
         let d = symbolon_saml::encrypted::decrypt_assertion(&doc, &key, &policy)
             .map_err(|e| reject(e.to_string()))?;
         let ddoc = d.parse(&limits).map_err(|e| reject(e.to_string()))?;
-        sp::validate_decrypted_response(&doc, &ddoc, &idp, &sp_settings, &expect)
+        idp.allow_cbc = a.allow_cbc;
+        sp::validate_decrypted_response(&doc, &ddoc, d.data, &idp, &sp_settings, &expect)
     } else {
         sp::validate_response(&doc, &idp, &sp_settings, &expect)
     }

@@ -149,6 +149,14 @@ pub struct RoleSection {
     pub max_assertion_lifetime_secs: Option<u64>,
     /// SP only: how long traces of rejected responses are kept, in seconds (default 7 days).
     pub trace_retention_secs: Option<u64>,
+    /// Metadata URLs are fetched again after this many seconds (default 21600, six hours; a
+    /// document's cacheDuration or validUntil may ask for sooner, never below five minutes or
+    /// this value).
+    pub metadata_refresh_secs: Option<u64>,
+    /// How often the scheduler looks for metadata URLs that are due, in seconds (default 300).
+    pub metadata_check_secs: Option<u64>,
+    /// A metadata fetch gives up after this many seconds (default 20).
+    pub metadata_fetch_timeout_secs: Option<u64>,
 }
 
 /// Read, apply environment overrides, and check a configuration.
@@ -252,6 +260,30 @@ fn check(cfg: &Config) -> Result<(), String> {
         return Err(
             "max_assertion_lifetime_secs and trace_retention_secs belong in [sp], not [idp]".into(),
         );
+    }
+    for (name, r) in [("idp", &cfg.idp), ("sp", &cfg.sp)] {
+        let Some(r) = r else { continue };
+        if let Some(v) = r.metadata_refresh_secs
+            && !(1..=7 * 86_400).contains(&v)
+        {
+            return Err(format!(
+                "{name}.metadata_refresh_secs {v} must be between 1 and 604800 (7 days)"
+            ));
+        }
+        if let Some(v) = r.metadata_check_secs
+            && !(1..=3_600).contains(&v)
+        {
+            return Err(format!(
+                "{name}.metadata_check_secs {v} must be between 1 and 3600"
+            ));
+        }
+        if let Some(v) = r.metadata_fetch_timeout_secs
+            && !(1..=300).contains(&v)
+        {
+            return Err(format!(
+                "{name}.metadata_fetch_timeout_secs {v} must be between 1 and 300"
+            ));
+        }
     }
     if let Some(s) = &cfg.sp {
         if let Some(v) = s.max_assertion_lifetime_secs
@@ -463,6 +495,15 @@ where
         }
         if let Some(secs) = s.trace_retention_secs {
             sc.trace_retention = time::Duration::seconds(secs as i64);
+        }
+        if let Some(secs) = s.metadata_refresh_secs {
+            sc.metadata_refresh.interval = time::Duration::seconds(secs as i64);
+        }
+        if let Some(secs) = s.metadata_check_secs {
+            sc.metadata_check_every = std::time::Duration::from_secs(secs);
+        }
+        if let Some(secs) = s.metadata_fetch_timeout_secs {
+            sc.fetch_limits.timeout = std::time::Duration::from_secs(secs);
         }
         tasks.push(match tls {
             Some(t) => {

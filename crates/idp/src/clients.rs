@@ -107,6 +107,7 @@ pub fn client_from_metadata(
             certs: sp.encryption_certificates().map(<[u8]>::to_vec).collect(),
             ..Default::default()
         },
+        metadata_source: None,
         created_at: now,
     };
     Ok((client, findings))

@@ -165,6 +165,7 @@ mod tests {
             mappers,
             restricted: false,
             encryption: Default::default(),
+            metadata_source: None,
             created_at: OffsetDateTime::UNIX_EPOCH,
         }
     }

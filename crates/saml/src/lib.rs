@@ -16,6 +16,7 @@ pub mod lint;
 pub mod messages;
 pub mod metadata;
 pub mod metadata_gen;
+pub mod metadata_refresh;
 pub mod replay;
 pub mod sp;
 pub mod time;

@@ -132,6 +132,8 @@ pub struct Metadata {
     /// For aggregates: Name, validUntil, and whether the root carries a signature.
     pub name: Option<String>,
     pub valid_until_raw: Option<String>,
+    /// The aggregate's `cacheDuration` (an entity's own is on the entity).
+    pub cache_duration: Option<String>,
     pub has_signature: bool,
     pub entities: Vec<EntityDescriptor>,
 }
@@ -245,6 +247,7 @@ pub fn parse_metadata_document(input: &[u8]) -> Result<Metadata, MetadataError> 
             root_element: "EntityDescriptor".into(),
             name: None,
             valid_until_raw: None,
+            cache_duration: None,
             has_signature: has_sig(root),
             entities,
         })
@@ -254,6 +257,7 @@ pub fn parse_metadata_document(input: &[u8]) -> Result<Metadata, MetadataError> 
             root_element: "EntitiesDescriptor".into(),
             name: root.attribute("Name").map(str::to_string),
             valid_until_raw: root.attribute("validUntil").map(str::to_string),
+            cache_duration: root.attribute("cacheDuration").map(str::to_string),
             has_signature: has_sig(root),
             entities,
         })

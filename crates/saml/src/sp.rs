@@ -39,6 +39,8 @@ pub struct IdpSettings {
     pub require_authn_statement: bool,
     /// Require the Assertion itself to be signed, even inside a signed Response.
     pub require_signed_assertion: bool,
+    /// Accept an assertion that was encrypted with AES-CBC (opt-in; AES-GCM otherwise).
+    pub allow_cbc: bool,
 }
 
 impl IdpSettings {
@@ -50,6 +52,7 @@ impl IdpSettings {
             allow_idp_initiated: true,
             require_authn_statement: true,
             require_signed_assertion: false,
+            allow_cbc: false,
         }
     }
 }
@@ -482,10 +485,14 @@ pub fn validate_response(
 pub fn validate_decrypted_response(
     received: &Document<'_>,
     decrypted: &Document<'_>,
+    data: symbolon_dsig::enc::DataAlgorithm,
     idp: &IdpSettings,
     sp: &SpSettings,
     expect: &Expectation<'_>,
 ) -> Result<ValidatedAssertion, ValidationError> {
+    if data.is_cbc() && !idp.allow_cbc {
+        return Err(symbolon_dsig::enc::EncError::CbcNotAllowed.into());
+    }
     validate(decrypted, Some(received), idp, sp, expect)
 }
 

@@ -94,7 +94,9 @@ fn receive_with(
     let doc = symbolon_xml::parse(xml, &Limits::default()).unwrap();
     let d = decrypt_assertion(&doc, key, policy)?;
     let ddoc = d.parse(&Limits::default())?;
-    validate_decrypted_response(&doc, &ddoc, &idp(), &sp(), &Expectation::at(NOW))
+    let mut idp = idp();
+    idp.allow_cbc = policy.allow_cbc;
+    validate_decrypted_response(&doc, &ddoc, d.data, &idp, &sp(), &Expectation::at(NOW))
 }
 
 fn receive(xml: &str) -> Result<ValidatedAssertion, ValidationError> {
@@ -442,4 +444,26 @@ fn decrypt_element_reports_the_algorithm() {
             .unwrap()
             .starts_with("<saml:Assertion")
     );
+}
+
+#[test]
+fn cbc_decrypted_for_one_configuration_is_refused_by_another_that_did_not_opt_in() {
+    let xml = encrypted(
+        EncryptOptions {
+            data: DataAlgorithm::Aes128Cbc,
+            transport: KeyTransport::RsaOaepMgf1pSha1,
+        },
+        both(),
+    );
+    let doc = symbolon_xml::parse(&xml, &Limits::default()).unwrap();
+    let d = decrypt_assertion(&doc, &sp_key(SP_KEY), &DecryptPolicy { allow_cbc: true }).unwrap();
+    let ddoc = d.parse(&Limits::default()).unwrap();
+    let expect = Expectation::at(NOW);
+    assert_eq!(
+        validate_decrypted_response(&doc, &ddoc, d.data, &idp(), &sp(), &expect).unwrap_err(),
+        ValidationError::Decryption(EncError::CbcNotAllowed)
+    );
+    let mut opted_in = idp();
+    opted_in.allow_cbc = true;
+    assert!(validate_decrypted_response(&doc, &ddoc, d.data, &opted_in, &sp(), &expect).is_ok());
 }

@@ -188,6 +188,7 @@ pub(crate) fn idp_json(i: &symbolon_store::sp::IdpConfig, now: OffsetDateTime) -
         "timezoneAttribute": i.timezone_attribute,
         "roleAttribute": i.role_attribute,
         "spInitiated": i.sp_initiated,
+        "allowCbc": i.allow_cbc,
     })
 }
 
@@ -224,6 +225,8 @@ struct IdpRep {
     role_attribute: Option<String>,
     #[serde(default)]
     sp_initiated: bool,
+    #[serde(default)]
+    allow_cbc: bool,
 }
 
 /// Add Identity Provider, with its mapping profile.
@@ -252,6 +255,7 @@ async fn add_idp<S: SpStore>(
         timezone: rep.timezone_attribute,
         role: rep.role_attribute,
         sp_initiated: rep.sp_initiated,
+        allow_cbc: rep.allow_cbc,
     };
     symbolon_sp::set_profile(&st.store, &actor, &acc, &summary.config.name, &profile, now).await?;
     let saved = st

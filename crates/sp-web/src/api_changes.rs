@@ -101,6 +101,7 @@ struct IdpPatch {
     timezone_attribute: Option<String>,
     role_attribute: Option<String>,
     sp_initiated: Option<bool>,
+    allow_cbc: Option<bool>,
 }
 
 async fn edit_idp<S: SpStore>(
@@ -143,6 +144,7 @@ async fn edit_idp<S: SpStore>(
         timezone: keep(rep.timezone_attribute, &c.timezone_attribute),
         role: keep(rep.role_attribute, &c.role_attribute),
         sp_initiated: rep.sp_initiated.unwrap_or(c.sp_initiated),
+        allow_cbc: rep.allow_cbc.unwrap_or(c.allow_cbc),
     };
     symbolon_sp::set_profile(&st.store, &actor, &account, &c.name, &profile, t).await?;
     Ok(Json(idp_json(&idp_of(&st, &account, &id).await?, t)))

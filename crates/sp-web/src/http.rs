@@ -16,11 +16,13 @@ use symbolon_store::sp::SpStore;
 
 /// The router.
 pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
+    let fetcher = fetcher(&cfg);
     let st = AppState {
         store,
         cfg: Arc::new(cfg),
         acs_cache: Arc::default(),
         keys: Arc::default(),
+        fetcher,
     };
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -42,6 +44,14 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
 }
 
 /// Serve until Ctrl-C.
+/// The metadata fetcher; without TLS roots it still serves, and every fetch says why it failed.
+fn fetcher(cfg: &SpConfig) -> symbolon_web::fetch::Fetcher {
+    symbolon_web::fetch::Fetcher::new(cfg.fetch_limits).unwrap_or_else(|e| {
+        tracing::error!("metadata fetcher: {e}");
+        symbolon_web::fetch::Fetcher::unusable(e)
+    })
+}
+
 /// Serve on a listener (plain TCP, or TLS from the caller) until SIGTERM or Ctrl-C.
 pub async fn serve<S, L>(store: S, cfg: SpConfig, listener: L) -> std::io::Result<()>
 where
@@ -78,6 +88,14 @@ where
                 })
                 .map_err(|e| e.to_string())
         },
+    ));
+    let (f, policy) = (fetcher(&cfg), cfg.metadata_refresh);
+    tokio::spawn(symbolon_web::jobs::every(
+        store.clone(),
+        holder.clone(),
+        "sp:metadata-refresh",
+        cfg.metadata_check_every,
+        move |s: S, now| crate::refresh::run(s, f.clone(), policy, now),
     ));
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),

@@ -9,6 +9,9 @@ mod console;
 pub mod http;
 mod native;
 mod page;
+mod refresh;
+
+pub use refresh::fetch_outcome;
 mod pick;
 mod state;
 

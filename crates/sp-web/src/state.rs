@@ -26,6 +26,11 @@ pub struct SpConfig {
     pub acs: symbolon_sp::AcsPolicy,
     /// How long traces of rejected responses are kept (pruned daily by one instance).
     pub trace_retention: time::Duration,
+    /// Metadata URLs: the regular refresh interval, how often due ones are looked for, and the
+    /// limits of a fetch.
+    pub metadata_refresh: symbolon_sp::RefreshPolicy,
+    pub metadata_check_every: std::time::Duration,
+    pub fetch_limits: symbolon_web::fetch::FetchLimits,
 }
 
 impl SpConfig {
@@ -37,6 +42,9 @@ impl SpConfig {
             purge_every: std::time::Duration::from_secs(600),
             acs: symbolon_sp::AcsPolicy::default(),
             trace_retention: time::Duration::days(7),
+            metadata_refresh: symbolon_sp::RefreshPolicy::default(),
+            metadata_check_every: std::time::Duration::from_secs(300),
+            fetch_limits: symbolon_web::fetch::FetchLimits::default(),
         }
     }
 }
@@ -101,6 +109,8 @@ pub(crate) struct AppState<S> {
     pub(crate) acs_cache: Arc<symbolon_sp::AcsCache>,
     /// The SP's keys (signing AuthnRequests, decrypting assertions), parsed once.
     pub(crate) keys: Arc<symbolon_sp::SpKeys>,
+    /// Fetches metadata URLs.
+    pub(crate) fetcher: symbolon_web::fetch::Fetcher,
 }
 
 /// Failed native sign-ins before a temporary lockout, and its length.

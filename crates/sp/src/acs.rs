@@ -301,15 +301,16 @@ pub async fn consume_response<S: SpStore>(
     };
     // An encrypted assertion is decrypted once, with the SP's key, and only for an Issuer some
     // account trusts (one private-key operation per response, see `symbolon_saml::encrypted`).
-    // AES-CBC is refused: AES-GCM only.
+    // AES-CBC only when a configuration for this Issuer opted in (and then only for those).
     let decrypted = if symbolon_saml::encrypted::has_encrypted_assertion(&doc) {
+        let policy = symbolon_dsig::enc::DecryptPolicy {
+            allow_cbc: trust.groups.iter().any(|(s, _)| s.allow_cbc),
+        };
         Some(match acs.keys.existing(store).await {
             Ok(None) => Err(ValidationError::EncryptedAssertion),
-            Ok(Some(k)) => symbolon_saml::encrypted::decrypt_assertion(
-                &doc,
-                &k.decryption,
-                &symbolon_dsig::enc::DecryptPolicy::default(),
-            ),
+            Ok(Some(k)) => {
+                symbolon_saml::encrypted::decrypt_assertion(&doc, &k.decryption, &policy)
+            }
             Err(crate::SpError::Store(e)) => return Err(AcsError::Store(e)),
             Err(e) => {
                 tracing::error!("the SP key cannot decrypt: {e}");
@@ -326,9 +327,9 @@ pub async fn consume_response<S: SpStore>(
     let validate = |settings: &symbolon_saml::IdpSettings| match (&decrypted, &decrypted_doc) {
         (None, _) => symbolon_saml::sp::validate_response(&doc, settings, acs.sp, &expect),
         (Some(Err(e)), _) | (_, Some(Err(e))) => Err(e.clone()),
-        (Some(Ok(_)), Some(Ok(d))) => {
-            symbolon_saml::sp::validate_decrypted_response(&doc, d, settings, acs.sp, &expect)
-        }
+        (Some(Ok(dec)), Some(Ok(d))) => symbolon_saml::sp::validate_decrypted_response(
+            &doc, d, dec.data, settings, acs.sp, &expect,
+        ),
         (Some(Ok(_)), None) => Err(ValidationError::EncryptedAssertion),
     };
     // One validation per group of configurations that pin the same keys.

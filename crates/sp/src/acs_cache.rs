@@ -44,6 +44,7 @@ impl Trust {
                 symbolon_saml::metadata::pin_certificates(config.certs.iter().map(Vec::as_slice));
             let mut settings = IdpSettings::new(config.entity_id.clone(), certs);
             settings.allow_idp_initiated = !config.sp_initiated;
+            settings.allow_cbc = config.allow_cbc;
             // The SP metadata says WantAssertionsSigned="true": that promise is kept.
             settings.require_signed_assertion = true;
             let index = accounts.len();

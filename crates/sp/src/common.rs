@@ -20,6 +20,9 @@ pub enum SpError {
     Conflict(String),
     #[error("metadata: {0}")]
     Metadata(#[from] symbolon_saml::MetadataError),
+    /// A metadata URL could not be used (fetch, signature, validity, lint).
+    #[error("{0}")]
+    Source(String),
     #[error("{0}")]
     Crypto(String),
     #[error(transparent)]
@@ -33,7 +36,7 @@ impl symbolon_store::Classify for SpError {
         use symbolon_store::ErrorKind;
         match self {
             SpError::Store(e) => e.kind(),
-            SpError::Invalid(_) | SpError::Metadata(_) => ErrorKind::Invalid,
+            SpError::Invalid(_) | SpError::Metadata(_) | SpError::Source(_) => ErrorKind::Invalid,
             SpError::Conflict(_) => ErrorKind::Conflict,
             SpError::NotFound(_) => ErrorKind::NotFound,
             SpError::Crypto(_) => ErrorKind::Internal,

@@ -71,6 +71,8 @@ pub async fn add_idp<S: SpStore>(
         timezone_attribute: None,
         role_attribute: None,
         sp_initiated: false,
+        allow_cbc: false,
+        metadata_source: None,
         created_at: second(now),
     };
     store.create_idp(&config).await.map_err(|e| match e {
@@ -270,6 +272,8 @@ pub struct MappingProfile {
     pub timezone: Option<String>,
     pub role: Option<String>,
     pub sp_initiated: bool,
+    /// Accept assertions encrypted with AES-CBC (for an IdP that cannot do AES-GCM).
+    pub allow_cbc: bool,
 }
 
 /// Save an IdP's mapping profile and SSO mode.
@@ -293,6 +297,7 @@ pub async fn set_profile<S: SpStore>(
     c.timezone_attribute = clean(&p.timezone);
     c.role_attribute = clean(&p.role);
     c.sp_initiated = p.sp_initiated;
+    c.allow_cbc = p.allow_cbc;
     let shown = |v: &Option<String>| format!("{:?}", v.as_deref().unwrap_or(""));
     let mut changes = Vec::new();
     for (what, old, new) in [
@@ -312,6 +317,12 @@ pub async fn set_profile<S: SpStore>(
         if old != new {
             changes.push(format!("{what} {} -> {}", shown(old), shown(new)));
         }
+    }
+    if before.allow_cbc != c.allow_cbc {
+        changes.push(format!(
+            "AES-CBC encrypted assertions accepted {} -> {}",
+            before.allow_cbc, c.allow_cbc
+        ));
     }
     if before.sp_initiated != c.sp_initiated {
         changes.push(format!(

@@ -21,6 +21,7 @@ mod acs_cache;
 mod common;
 #[doc(hidden)]
 pub mod fuzzing;
+mod idp_source;
 mod idps;
 mod links;
 mod mappings;
@@ -36,6 +37,7 @@ pub use acs_cache::AcsCache;
 pub use common::{
     Actor, MASTER_REFUSED, MASTER_ROLE, Result, SpError, saml_principal, user_principal,
 };
+pub use idp_source::*;
 pub use idps::*;
 pub use links::{DeepLinkRefused, MAX_DEEP_LINK, deep_link};
 pub use mappings::*;
@@ -43,7 +45,12 @@ pub use members::*;
 pub use saml_sp::*;
 
 /// The jobs the SP schedules (see `symbolon_web::jobs`).
-pub const JOBS: [&str; 3] = ["sp:purge-state", "sp:prune-saml-users", "sp:prune-traces"];
+pub const JOBS: [&str; 4] = [
+    "sp:purge-state",
+    "sp:prune-saml-users",
+    "sp:prune-traces",
+    "sp:metadata-refresh",
+];
 
 #[cfg(test)]
 mod tests {

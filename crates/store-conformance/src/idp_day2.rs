@@ -56,6 +56,7 @@ fn client(realm: &str, id: &str) -> Client {
         mappers: vec![],
         restricted: true,
         encryption: Default::default(),
+        metadata_source: None,
         created_at: t(1),
     }
 }

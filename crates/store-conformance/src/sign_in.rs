@@ -171,6 +171,8 @@ pub async fn sign_in<S: SpStore>(s: S) {
         timezone_attribute: None,
         role_attribute: Some("groups".into()),
         sp_initiated: false,
+        allow_cbc: false,
+        metadata_source: None,
         created_at: t(0),
     })
     .await

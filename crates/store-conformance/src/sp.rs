@@ -32,6 +32,8 @@ fn idp(id: &str, account: &str, entity: &str) -> IdpConfig {
         timezone_attribute: None,
         role_attribute: Some("groups".into()),
         sp_initiated: false,
+        allow_cbc: false,
+        metadata_source: None,
         created_at: t(0),
     }
 }
@@ -170,6 +172,8 @@ pub async fn sp<S: SpStore>(s: S) {
     assert!(s.idp_by_id("nope").await.unwrap().is_none());
     let changed = IdpConfig {
         sp_initiated: true,
+        allow_cbc: false,
+        metadata_source: None,
         certs: vec![vec![7]],
         ..i1.clone()
     };

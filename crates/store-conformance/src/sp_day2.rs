@@ -47,6 +47,8 @@ fn idp(id: &str, account: &str) -> IdpConfig {
         timezone_attribute: None,
         role_attribute: Some("groups".into()),
         sp_initiated: false,
+        allow_cbc: false,
+        metadata_source: None,
         created_at: t(0),
     }
 }

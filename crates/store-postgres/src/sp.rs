@@ -324,7 +324,7 @@ impl AccountStore for PgStore {
 
 impl SpIdpStore for PgStore {
     async fn create_idp(&self, i: &IdpConfig) -> Result<()> {
-        sqlx::query("INSERT INTO sp_idps (id, account_id, name, description, entity_id, certs, sso_url, metadata_xml, name_attribute, locale_attribute, timezone_attribute, role_attribute, sp_initiated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
+        sqlx::query("INSERT INTO sp_idps (id, account_id, name, description, entity_id, certs, sso_url, metadata_xml, name_attribute, locale_attribute, timezone_attribute, role_attribute, sp_initiated, allow_cbc, metadata_source, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
             .bind(&i.id)
             .bind(&i.account_id)
             .bind(&i.name)
@@ -338,6 +338,8 @@ impl SpIdpStore for PgStore {
             .bind(&i.timezone_attribute)
             .bind(&i.role_attribute)
             .bind(i.sp_initiated)
+            .bind(i.allow_cbc)
+            .bind(symbolon_store::codec::source_text(&i.metadata_source)?)
             .bind(ts(i.created_at))
             .execute(&mut *self.conn().await?)
             .await
@@ -346,7 +348,7 @@ impl SpIdpStore for PgStore {
     }
 
     async fn update_idp(&self, i: &IdpConfig) -> Result<()> {
-        let done = sqlx::query("UPDATE sp_idps SET name = $1, description = $2, entity_id = $3, certs = $4, sso_url = $5, metadata_xml = $6, name_attribute = $7, locale_attribute = $8, timezone_attribute = $9, role_attribute = $10, sp_initiated = $11 WHERE id = $12 AND account_id = $13")
+        let done = sqlx::query("UPDATE sp_idps SET name = $1, description = $2, entity_id = $3, certs = $4, sso_url = $5, metadata_xml = $6, name_attribute = $7, locale_attribute = $8, timezone_attribute = $9, role_attribute = $10, sp_initiated = $11, allow_cbc = $12, metadata_source = $13 WHERE id = $14 AND account_id = $15")
             .bind(&i.name)
             .bind(&i.description)
             .bind(&i.entity_id)
@@ -358,6 +360,8 @@ impl SpIdpStore for PgStore {
             .bind(&i.timezone_attribute)
             .bind(&i.role_attribute)
             .bind(i.sp_initiated)
+            .bind(i.allow_cbc)
+            .bind(symbolon_store::codec::source_text(&i.metadata_source)?)
             .bind(&i.id)
             .bind(&i.account_id)
             .execute(&mut *self.conn().await?)
@@ -388,6 +392,16 @@ impl SpIdpStore for PgStore {
             .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
+        rows.iter().map(idp_row).collect()
+    }
+
+    async fn idps_with_source(&self) -> Result<Vec<IdpConfig>> {
+        let rows = sqlx::query(
+            "SELECT * FROM sp_idps WHERE metadata_source IS NOT NULL ORDER BY account_id, name",
+        )
+        .fetch_all(&mut *self.conn().await?)
+        .await
+        .map_err(map_err)?;
         rows.iter().map(idp_row).collect()
     }
 

@@ -314,7 +314,7 @@ impl AccountStore for SqliteStore {
 
 impl SpIdpStore for SqliteStore {
     async fn create_idp(&self, i: &IdpConfig) -> Result<()> {
-        sqlx::query("INSERT INTO sp_idps (id, account_id, name, description, entity_id, certs, sso_url, metadata_xml, name_attribute, locale_attribute, timezone_attribute, role_attribute, sp_initiated, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO sp_idps (id, account_id, name, description, entity_id, certs, sso_url, metadata_xml, name_attribute, locale_attribute, timezone_attribute, role_attribute, sp_initiated, allow_cbc, metadata_source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(&i.id)
             .bind(&i.account_id)
             .bind(&i.name)
@@ -328,6 +328,8 @@ impl SpIdpStore for SqliteStore {
             .bind(&i.timezone_attribute)
             .bind(&i.role_attribute)
             .bind(i64::from(i.sp_initiated))
+            .bind(i64::from(i.allow_cbc))
+            .bind(symbolon_store::codec::source_text(&i.metadata_source)?)
             .bind(ts(i.created_at))
             .execute(&self.pool)
             .await
@@ -336,7 +338,7 @@ impl SpIdpStore for SqliteStore {
     }
 
     async fn update_idp(&self, i: &IdpConfig) -> Result<()> {
-        let done = sqlx::query("UPDATE sp_idps SET name = ?, description = ?, entity_id = ?, certs = ?, sso_url = ?, metadata_xml = ?, name_attribute = ?, locale_attribute = ?, timezone_attribute = ?, role_attribute = ?, sp_initiated = ? WHERE id = ? AND account_id = ?")
+        let done = sqlx::query("UPDATE sp_idps SET name = ?, description = ?, entity_id = ?, certs = ?, sso_url = ?, metadata_xml = ?, name_attribute = ?, locale_attribute = ?, timezone_attribute = ?, role_attribute = ?, sp_initiated = ?, allow_cbc = ?, metadata_source = ? WHERE id = ? AND account_id = ?")
             .bind(&i.name)
             .bind(&i.description)
             .bind(&i.entity_id)
@@ -348,6 +350,8 @@ impl SpIdpStore for SqliteStore {
             .bind(&i.timezone_attribute)
             .bind(&i.role_attribute)
             .bind(i64::from(i.sp_initiated))
+            .bind(i64::from(i.allow_cbc))
+            .bind(symbolon_store::codec::source_text(&i.metadata_source)?)
             .bind(&i.id)
             .bind(&i.account_id)
             .execute(&self.pool)
@@ -378,6 +382,16 @@ impl SpIdpStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
+        rows.iter().map(idp_row).collect()
+    }
+
+    async fn idps_with_source(&self) -> Result<Vec<IdpConfig>> {
+        let rows = sqlx::query(
+            "SELECT * FROM sp_idps WHERE metadata_source IS NOT NULL ORDER BY account_id, name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.iter().map(idp_row).collect()
     }
 

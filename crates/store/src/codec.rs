@@ -32,6 +32,8 @@ pub struct ClientData {
     pub restricted: bool,
     #[serde(default)]
     pub encryption: crate::ClientEncryption,
+    #[serde(default)]
+    pub metadata_source: Option<crate::MetadataSource>,
 }
 
 /// A list of byte strings as base64 text, for JSON columns.
@@ -73,6 +75,7 @@ pub fn client_data(c: &Client) -> Result<String> {
         mappers: c.mappers.clone(),
         restricted: c.restricted,
         encryption: c.encryption.clone(),
+        metadata_source: c.metadata_source.clone(),
     })
     .map_err(|e| StoreError::Backend(e.to_string()))
 }
@@ -121,6 +124,7 @@ pub fn client_from_data(cols: ClientColumns, data: &str) -> Result<Client> {
         mappers: d.mappers,
         restricted: d.restricted,
         encryption: d.encryption,
+        metadata_source: d.metadata_source,
         created_at: cols.created_at,
     })
 }
@@ -297,6 +301,13 @@ pub fn idp_row(r: &impl Columns) -> Result<IdpConfig> {
         timezone_attribute: r.opt_text("timezone_attribute")?,
         role_attribute: r.opt_text("role_attribute")?,
         sp_initiated: r.flag("sp_initiated")?,
+        allow_cbc: r.flag("allow_cbc")?,
+        metadata_source: match r.opt_text("metadata_source")? {
+            None => None,
+            Some(t) => {
+                Some(serde_json::from_str(&t).map_err(|e| StoreError::Backend(e.to_string()))?)
+            }
+        },
         created_at: r.time("created_at")?,
     })
 }
@@ -320,4 +331,11 @@ pub fn found(rows_affected: u64, what: &'static str, key: &str) -> Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// A metadata source as its stored JSON text.
+pub fn source_text(s: &Option<crate::MetadataSource>) -> Result<Option<String>> {
+    s.as_ref()
+        .map(|s| serde_json::to_string(s).map_err(|e| StoreError::Backend(e.to_string())))
+        .transpose()
 }

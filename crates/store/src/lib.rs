@@ -185,7 +185,59 @@ pub struct Client {
     pub restricted: bool,
     /// Whether and how assertions to this client are encrypted.
     pub encryption: ClientEncryption,
+    /// The URL its metadata is refreshed from, if it was imported from one.
+    pub metadata_source: Option<MetadataSource>,
     pub created_at: OffsetDateTime,
+}
+
+/// Metadata fetched from a URL and kept up to date by the scheduled refresh: where it comes from,
+/// what it must satisfy, and how the last attempts went. Kept with what it describes (an SP
+/// account's identity provider, an IdP client).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MetadataSource {
+    pub url: String,
+    /// Plain `http://` allowed for this entry (HTTPS is required otherwise).
+    #[serde(default)]
+    pub allow_http: bool,
+    /// When set, every fetched document must be signed by this certificate (DER).
+    #[serde(default, with = "codec::b64_list")]
+    pub signing_certs: Vec<Vec<u8>>,
+    /// HTTP validators of the document in use, for conditional requests.
+    #[serde(default)]
+    pub etag: Option<String>,
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    /// The last attempt, and the next one due.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub checked_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_at: OffsetDateTime,
+    /// The last time a fetched document changed what is in use.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub changed_at: Option<OffsetDateTime>,
+    /// Failed attempts in a row, and the last failure (cleared by a success).
+    #[serde(default)]
+    pub failures: u32,
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+impl MetadataSource {
+    /// A new source, due at once.
+    pub fn new(url: &str, allow_http: bool, now: OffsetDateTime) -> Self {
+        MetadataSource {
+            url: url.to_string(),
+            allow_http,
+            signing_certs: Vec::new(),
+            etag: None,
+            last_modified: None,
+            checked_at: None,
+            next_at: now,
+            changed_at: None,
+            failures: 0,
+            last_error: None,
+        }
+    }
 }
 
 /// A client's assertion encryption.

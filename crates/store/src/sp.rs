@@ -68,6 +68,10 @@ pub struct IdpConfig {
     pub role_attribute: Option<String>,
     /// SP-initiated sign-in is on; unsolicited responses are then refused.
     pub sp_initiated: bool,
+    /// Accept assertions encrypted with AES-CBC (an opt-in for IdPs that cannot do AES-GCM).
+    pub allow_cbc: bool,
+    /// The URL the metadata is refreshed from, if it was added from one.
+    pub metadata_source: Option<crate::MetadataSource>,
     pub created_at: OffsetDateTime,
 }
 
@@ -284,6 +288,8 @@ pub trait SpIdpStore {
     fn delete_idp(&self, account_id: &str, id: &str) -> impl Future<Output = Result<()>> + Send;
     fn idps(&self, account_id: &str) -> impl Future<Output = Result<Vec<IdpConfig>>> + Send;
     fn idp_by_id(&self, id: &str) -> impl Future<Output = Result<Option<IdpConfig>>> + Send;
+    /// Every configuration, in every account, whose metadata is refreshed from a URL.
+    fn idps_with_source(&self) -> impl Future<Output = Result<Vec<IdpConfig>>> + Send;
     /// Every configuration, in every account, whose entity ID is this.
     fn idps_by_entity_id(
         &self,

@@ -197,6 +197,31 @@ impl Stack {
         symbolon_idp::totp::from_base32(&e.secret_base32).expect("base32 secret")
     }
 
+    /// A response the IdP issued, with its assertion decrypted as the SP does (with the SP's
+    /// key from the store): the client is imported from the SP's metadata, which publishes an
+    /// encryption key, so assertions travel encrypted.
+    pub async fn decrypted(&self, response_xml: &str) -> String {
+        let keys = symbolon_sp::SpKeys::default();
+        let pair = match &self.store {
+            AnyStore::Sqlite(s) => keys.existing(s).await,
+            AnyStore::Postgres(s) => keys.existing(s).await,
+        }
+        .expect("the SP key")
+        .expect("an SP key exists");
+        let limits = symbolon_xml::Limits::default();
+        let doc = symbolon_xml::parse(response_xml, &limits).expect("a response");
+        if !symbolon_saml::encrypted::has_encrypted_assertion(&doc) {
+            return response_xml.to_string();
+        }
+        symbolon_saml::encrypted::decrypt_assertion(
+            &doc,
+            &pair.decryption,
+            &symbolon_dsig::enc::DecryptPolicy::default(),
+        )
+        .expect("the SP decrypts it")
+        .xml
+    }
+
     /// The IdP-initiated SSO URL of the SP's client.
     pub fn idp_initiated_url(&self) -> String {
         format!(

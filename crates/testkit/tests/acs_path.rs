@@ -72,7 +72,11 @@ async fn an_issued_response_signs_in_once() {
 async fn an_altered_response_is_refused() {
     let stack = Stack::start(AuthPolicy::Password).await;
     let response = issued(&stack).await.field("SAMLResponse").unwrap();
-    let xml = String::from_utf8(B64.decode(&response).unwrap()).unwrap();
+    let received = String::from_utf8(B64.decode(&response).unwrap()).unwrap();
+    // The client was imported from the SP's metadata, which publishes an encryption key.
+    assert!(received.contains("EncryptedAssertion") && !received.contains("alice@acme.test"));
+    // Whoever could read it cannot make the SP accept it changed.
+    let xml = stack.decrypted(&received).await;
     assert!(xml.contains("alice@acme.test"));
     let forged = B64.encode(xml.replace("alice@acme.test", "mallory@acme.test"));
     let mut b = Browser::new();

@@ -102,7 +102,7 @@ async fn a_second_factor_realm_never_answers_after_the_password_alone() {
         .await;
     assert!(is_assertion(&page), "{} {}", page.status, page.body);
     // The assertion says the second factor was used.
-    let xml = decode_response(&page);
+    let xml = stack.decrypted(&decode_response(&page)).await;
     assert!(xml.contains("https://refeds.org/profile/mfa"), "{xml}");
 }
 

@@ -7,12 +7,14 @@
 //! - [`front`]: trusted proxies, the access log, product pages for statuses answered outside a
 //!   handler, panics caught.
 //! - [`jobs`]: the leased scheduler each server registers its own jobs with.
+//! - [`fetch`]: metadata fetched from a URL (HTTPS, size and time limits, conditional GET).
 //! - [`shutdown`] and [`serve`]: listen, serve with the access log, stop gracefully on SIGTERM.
 //!
 //! Invariants: no page leaves without its CSP; public URLs come from configuration, never from
 //! request headers; nothing here names a realm, an account or any other domain object.
 
 pub mod error;
+pub mod fetch;
 pub mod flash;
 pub mod front;
 pub mod jobs;

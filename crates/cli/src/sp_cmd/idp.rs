@@ -8,16 +8,44 @@ use time::OffsetDateTime;
 
 #[derive(Subcommand, Debug)]
 pub enum IdpCmd {
-    /// "Add Identity Provider" from the IdP's metadata.
+    /// "Add Identity Provider" from the IdP's metadata (a file, or a URL refreshed on a schedule).
     Add {
         #[arg(long)]
         account: String,
-        #[arg(long)]
-        metadata: PathBuf,
+        #[arg(
+            long,
+            required_unless_present = "metadata_url",
+            conflicts_with = "metadata_url"
+        )]
+        metadata: Option<PathBuf>,
+        /// Fetch the metadata from this URL now and keep it up to date from there.
+        #[arg(long, value_name = "URL")]
+        metadata_url: Option<String>,
+        /// Allow a plain http:// metadata URL.
+        #[arg(long, requires = "metadata_url")]
+        allow_http: bool,
+        /// Every document fetched must be signed by this certificate (PEM).
+        #[arg(long, value_name = "CERT.pem", requires = "metadata_url")]
+        metadata_signing_cert: Option<PathBuf>,
+        /// The entity to take from an aggregate (a federation's metadata).
+        #[arg(long, requires = "metadata_url")]
+        entity_id: Option<String>,
         #[arg(long)]
         name: String,
         #[arg(long)]
         description: Option<String>,
+    },
+    /// Where an identity provider's metadata is refreshed from, and how the refresh goes.
+    Source {
+        #[arg(long)]
+        account: String,
+        idp: String,
+    },
+    /// Fetch the metadata URLs of an account's identity providers now (all, or one).
+    Refresh {
+        #[arg(long)]
+        account: String,
+        idp: Option<String>,
     },
     List {
         #[arg(long)]
@@ -40,6 +68,9 @@ pub enum IdpCmd {
         /// Require SP-initiated sign-in (unsolicited responses are refused).
         #[arg(long)]
         sp_initiated: bool,
+        /// Accept assertions encrypted with AES-CBC (for an IdP that cannot do AES-GCM).
+        #[arg(long)]
+        allow_cbc: bool,
     },
     /// Map a group to a role (a group maps to at most one role per account).
     MapGroup {
@@ -106,16 +137,56 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
         IdpCmd::Add {
             account,
             metadata,
+            metadata_url,
+            allow_http,
+            metadata_signing_cert,
+            entity_id,
             name,
             description,
         } => {
             let id = account_id(s, &account).await?;
-            let xml =
-                std::fs::read(&metadata).map_err(|err| format!("{}: {err}", metadata.display()))?;
-            let summary =
-                symbolon_sp::add_idp(s, &actor, &id, &name, description.as_deref(), &xml, now)
+            let summary = match (metadata, metadata_url) {
+                (Some(path), _) => {
+                    let xml =
+                        std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+                    symbolon_sp::add_idp(s, &actor, &id, &name, description.as_deref(), &xml, now)
+                        .await
+                        .map_err(e)?
+                }
+                (None, Some(url)) => {
+                    let signing_cert = match metadata_signing_cert {
+                        None => None,
+                        Some(p) => Some(read_cert(&p)?),
+                    };
+                    let fetched = symbolon_sp_web::fetch_outcome(
+                        &fetcher()?,
+                        &url,
+                        allow_http,
+                        &symbolon_web::fetch::Validators::default(),
+                    )
+                    .await;
+                    let settings = symbolon_sp::SourceSettings {
+                        url,
+                        allow_http,
+                        signing_cert,
+                        entity_id,
+                    };
+                    symbolon_sp::add_idp_from_url(
+                        s,
+                        &actor,
+                        &id,
+                        &name,
+                        description.as_deref(),
+                        &settings,
+                        fetched,
+                        &symbolon_sp::RefreshPolicy::default(),
+                        now,
+                    )
                     .await
-                    .map_err(e)?;
+                    .map_err(e)?
+                }
+                (None, None) => return Err("give --metadata or --metadata-url".into()),
+            };
             println!(
                 "identity provider {name} added: {}",
                 summary.config.entity_id
@@ -125,6 +196,65 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
             }
             for (sev, msg) in summary.findings {
                 eprintln!("{sev}: {msg}");
+            }
+        }
+        IdpCmd::Source { account, idp } => {
+            let id = account_id(s, &account).await?;
+            let c = symbolon_sp::idp_named(s, &id, &idp).await.map_err(e)?;
+            let Some(src) = c.metadata_source else {
+                return Err(format!(
+                    "{idp} has no metadata URL (it was added from a file)"
+                ));
+            };
+            let t = |v: Option<OffsetDateTime>| {
+                v.map(symbolon_idp_text).unwrap_or_else(|| "never".into())
+            };
+            println!("url\t{}", src.url);
+            println!("signed\t{}", !src.signing_certs.is_empty());
+            println!("checked\t{}", t(src.checked_at));
+            println!("changed\t{}", t(src.changed_at));
+            println!("next\t{}", t(Some(src.next_at)));
+            println!("failures\t{}", src.failures);
+            println!("last_error\t{}", src.last_error.unwrap_or_default());
+        }
+        IdpCmd::Refresh { account, idp } => {
+            let id = account_id(s, &account).await?;
+            let fetcher = fetcher()?;
+            let policy = symbolon_sp::RefreshPolicy::default();
+            let mut failed = false;
+            for c in s.idps(&id).await.map_err(st)? {
+                if idp.as_ref().is_some_and(|n| *n != c.name) {
+                    continue;
+                }
+                let Some(src) = &c.metadata_source else {
+                    if idp.is_some() {
+                        return Err(format!("{} has no metadata URL", c.name));
+                    }
+                    continue;
+                };
+                let validators = symbolon_web::fetch::Validators {
+                    etag: src.etag.clone(),
+                    last_modified: src.last_modified.clone(),
+                };
+                let fetched =
+                    symbolon_sp_web::fetch_outcome(&fetcher, &src.url, src.allow_http, &validators)
+                        .await;
+                match symbolon_sp::refresh_idp(s, &c, fetched, &policy, now)
+                    .await
+                    .map_err(e)?
+                {
+                    symbolon_sp::RefreshReport::Unchanged => println!("{}	unchanged", c.name),
+                    symbolon_sp::RefreshReport::Changed(ch) => {
+                        println!("{}	changed	{}", c.name, ch.join("; "));
+                    }
+                    symbolon_sp::RefreshReport::Failed(why) => {
+                        failed = true;
+                        println!("{}	failed	{why}", c.name);
+                    }
+                }
+            }
+            if failed {
+                return Err("a refresh failed; the last good metadata stays in use".into());
             }
         }
         IdpCmd::List { account } => {
@@ -152,6 +282,7 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
             timezone_attribute,
             role_attribute,
             sp_initiated,
+            allow_cbc,
         } => {
             let id = account_id(s, &account).await?;
             let p = MappingProfile {
@@ -160,6 +291,7 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
                 timezone: timezone_attribute,
                 role: role_attribute,
                 sp_initiated,
+                allow_cbc,
             };
             symbolon_sp::set_profile(s, &actor, &id, &idp, &p, now)
                 .await
@@ -267,4 +399,25 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
         }
     }
     Ok(())
+}
+
+fn fetcher() -> Result<symbolon_web::fetch::Fetcher, String> {
+    symbolon_web::fetch::Fetcher::new(symbolon_web::fetch::FetchLimits::default())
+        .map_err(|e| e.to_string())
+}
+
+fn read_cert(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    let pem = std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    symbolon_dsig::pem_blocks(&pem)
+        .into_iter()
+        .find(|(l, _)| l == "CERTIFICATE")
+        .map(|(_, d)| d)
+        .ok_or_else(|| format!("{}: no CERTIFICATE block", path.display()))
+}
+
+fn symbolon_idp_text(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

@@ -338,6 +338,7 @@ pub(crate) async fn create_client<S: IdpStore>(
         mappers: vec![],
         restricted: false,
         encryption: Default::default(),
+        metadata_source: None,
         created_at: now,
     };
     apply(&rep, &mut c)?;

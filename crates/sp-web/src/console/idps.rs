@@ -43,8 +43,13 @@ pub(crate) struct IdpsPage<'a> {
     pub(crate) f_name: &'a str,
     pub(crate) f_description: &'a str,
     pub(crate) f_metadata: &'a str,
+    pub(crate) f_url: &'a str,
+    pub(crate) f_allow_http: bool,
+    pub(crate) f_entity_id: &'a str,
+    pub(crate) f_signing_cert: &'a str,
     pub(crate) err_name: Option<String>,
     pub(crate) err_metadata: Option<String>,
+    pub(crate) err_url: Option<String>,
 }
 
 #[derive(Default)]
@@ -52,8 +57,13 @@ pub(crate) struct IdpInput {
     pub(crate) name: String,
     pub(crate) description: String,
     pub(crate) metadata: String,
+    pub(crate) url: String,
+    pub(crate) allow_http: bool,
+    pub(crate) entity_id: String,
+    pub(crate) signing_cert: String,
     pub(crate) err_name: Option<String>,
     pub(crate) err_metadata: Option<String>,
+    pub(crate) err_url: Option<String>,
 }
 
 pub(crate) async fn render_idps<S: SpStore>(
@@ -82,7 +92,7 @@ pub(crate) async fn render_idps<S: SpStore>(
             entity_id: i.entity_id,
         })
         .collect();
-    let bad = input.err_name.is_some() || input.err_metadata.is_some();
+    let bad = input.err_name.is_some() || input.err_metadata.is_some() || input.err_url.is_some();
     page(
         status_for(bad),
         IdpsPage {
@@ -96,8 +106,13 @@ pub(crate) async fn render_idps<S: SpStore>(
             f_name: &input.name,
             f_description: &input.description,
             f_metadata: &input.metadata,
+            f_url: &input.url,
+            f_allow_http: input.allow_http,
+            f_entity_id: &input.entity_id,
+            f_signing_cert: &input.signing_cert,
             err_name: input.err_name,
             err_metadata: input.err_metadata,
+            err_url: input.err_url,
         }
         .render(),
     )
@@ -175,6 +190,10 @@ pub(crate) async fn add_idp<S: SpStore>(
                     "description" => input.description = text(),
                     "metadata" => input.metadata = text(),
                     "metadata_file" => file = bytes.to_vec(),
+                    "metadata_url" => input.url = text(),
+                    "allow_http" => input.allow_http = !text().is_empty(),
+                    "entity_id" => input.entity_id = text(),
+                    "signing_cert" => input.signing_cert = text(),
                     _ => {}
                 }
             }
@@ -200,25 +219,81 @@ pub(crate) async fn add_idp<S: SpStore>(
     if input.name.is_empty() {
         input.err_name = Some("Enter a name, e.g. Multi-Pass.".into());
     }
-    if xml.is_empty() {
-        input.err_metadata =
-            Some("Upload the identity provider's metadata XML or paste it here.".into());
+    let from_url = xml.is_empty() && !input.url.is_empty();
+    if xml.is_empty() && !from_url {
+        input.err_metadata = Some(
+            "Upload the identity provider's metadata XML, paste it here, or give its URL.".into(),
+        );
     }
-    if input.err_name.is_some() || input.err_metadata.is_some() {
+    if from_url && let Err(e) = symbolon_web::fetch::check_url(&input.url, input.allow_http) {
+        input.err_url = Some(e.to_string());
+    }
+    let signing_cert = if input.signing_cert.is_empty() {
+        None
+    } else {
+        match symbolon_dsig::pem_blocks(&input.signing_cert)
+            .into_iter()
+            .find(|(l, _)| l == "CERTIFICATE")
+        {
+            Some((_, der)) => Some(der),
+            None => {
+                input.err_url =
+                    Some("The metadata signing certificate must be a PEM CERTIFICATE.".into());
+                None
+            }
+        }
+    };
+    if input.err_name.is_some() || input.err_metadata.is_some() || input.err_url.is_some() {
         return render_idps(&st, &a, input, None).await;
     }
     let desc = Some(input.description.as_str()).filter(|d| !d.is_empty());
-    match symbolon_sp::add_idp(
-        &st.store,
-        &a.actor,
-        &a.pair.account_id,
-        &input.name,
-        desc,
-        &xml,
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    {
+    let now = OffsetDateTime::now_utc();
+    let added = if from_url {
+        let fetched = crate::refresh::fetch_outcome(
+            &st.fetcher,
+            &input.url,
+            input.allow_http,
+            &symbolon_web::fetch::Validators::default(),
+        )
+        .await;
+        let settings = symbolon_sp::SourceSettings {
+            url: input.url.clone(),
+            allow_http: input.allow_http,
+            signing_cert,
+            entity_id: Some(input.entity_id.clone()).filter(|e| !e.is_empty()),
+        };
+        match symbolon_sp::add_idp_from_url(
+            &st.store,
+            &a.actor,
+            &a.pair.account_id,
+            &input.name,
+            desc,
+            &settings,
+            fetched,
+            &st.cfg.metadata_refresh,
+            now,
+        )
+        .await
+        {
+            Err(SpError::Source(m)) => {
+                input.err_url = Some(m);
+                return render_idps(&st, &a, input, None).await;
+            }
+            other => other,
+        }
+    } else {
+        symbolon_sp::add_idp(
+            &st.store,
+            &a.actor,
+            &a.pair.account_id,
+            &input.name,
+            desc,
+            &xml,
+            now,
+        )
+        .await
+    };
+    match added {
         // Post/redirect/get: the page after adding shows what was read from the metadata.
         Ok(summary) => see(&format!("/account/idps?added={}", summary.config.id)),
         Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
@@ -267,6 +342,41 @@ pub(crate) struct IdpPage<'a> {
     pub(crate) err_metadata: Option<String>,
     pub(crate) err_name: Option<String>,
     pub(crate) test: Option<TestResult>,
+    /// The metadata URL and how its refresh goes: (url, last checked, next, last changed,
+    /// failures, last error, signed documents required).
+    pub(crate) source: Option<SourceView>,
+}
+
+/// A metadata URL's state, as shown.
+pub(crate) struct SourceView {
+    pub(crate) url: String,
+    pub(crate) checked: String,
+    pub(crate) next: String,
+    pub(crate) changed: String,
+    pub(crate) failures: u32,
+    pub(crate) last_error: Option<String>,
+    pub(crate) signed: bool,
+}
+
+fn source_view(s: &symbolon_store::MetadataSource) -> SourceView {
+    let t = |v: Option<OffsetDateTime>| {
+        v.map(|t| {
+            t.replace_nanosecond(0)
+                .unwrap_or(t)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        })
+        .unwrap_or_else(|| "never".into())
+    };
+    SourceView {
+        url: s.url.clone(),
+        checked: t(s.checked_at),
+        next: t(Some(s.next_at)),
+        changed: t(s.changed_at),
+        failures: s.failures,
+        last_error: s.last_error.clone(),
+        signed: !s.signing_certs.is_empty(),
+    }
 }
 
 /// Errors next to the IdP page's fields.
@@ -344,6 +454,7 @@ pub(crate) async fn render_idp<S: SpStore>(
             err_name: errors.name,
             err_group: errors.group,
             test,
+            source: i.metadata_source.as_ref().map(source_view),
         }
         .render(),
     )
@@ -367,6 +478,7 @@ pub(crate) struct IdpForm {
     pub(crate) timezone_attribute: Option<String>,
     pub(crate) role_attribute: Option<String>,
     pub(crate) sp_initiated: Option<String>,
+    pub(crate) allow_cbc: Option<String>,
     pub(crate) group: Option<String>,
     pub(crate) role: Option<String>,
     pub(crate) response: Option<String>,
@@ -402,6 +514,64 @@ pub(crate) async fn idp_action<S: SpStore>(
     };
     let now = OffsetDateTime::now_utc();
     match f.action.as_deref() {
+        Some("refresh") => {
+            let notice = match crate::refresh::refresh_one(
+                &st.store,
+                &st.fetcher,
+                &cfg,
+                &st.cfg.metadata_refresh,
+                now,
+            )
+            .await
+            {
+                Ok(symbolon_sp::RefreshReport::Unchanged) => {
+                    "The metadata at the URL is unchanged.".to_string()
+                }
+                Ok(symbolon_sp::RefreshReport::Changed(c)) => {
+                    format!("Metadata refreshed: {}.", c.join("; "))
+                }
+                Ok(symbolon_sp::RefreshReport::Failed(why)) => {
+                    format!("The refresh failed; the last good metadata stays in use: {why}")
+                }
+                Err(e) => {
+                    return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e, vec![]);
+                }
+            };
+            symbolon_web::flash::redirect_with(
+                &st.store,
+                &a.session.csrf,
+                &format!("/account/idps/{id}"),
+                &notice,
+            )
+            .await
+        }
+        Some("forget-source") => {
+            match symbolon_sp::forget_idp_source(
+                &st.store,
+                &a.actor,
+                &a.pair.account_id,
+                &cfg.name,
+                now,
+            )
+            .await
+            {
+                Ok(()) => {
+                    symbolon_web::flash::redirect_with(
+                        &st.store,
+                        &a.session.csrf,
+                        &format!("/account/idps/{id}"),
+                        "The metadata is no longer refreshed from its URL; what is in use stays.",
+                    )
+                    .await
+                }
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
+            }
+        }
         Some("profile") => {
             let mut name = cfg.name.clone();
             if let Some(new_name) = f.idp_name.as_deref() {
@@ -420,6 +590,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                 timezone: f.timezone_attribute,
                 role: f.role_attribute,
                 sp_initiated: f.sp_initiated.is_some(),
+                allow_cbc: f.allow_cbc.is_some(),
             };
             match symbolon_sp::set_profile(&st.store, &a.actor, &a.pair.account_id, &name, &p, now)
                 .await

@@ -1,0 +1,4 @@
+-- An account's identity provider: AES-CBC opt-in for encrypted assertions, and the metadata URL
+-- it is refreshed from (JSON: the URL, what the document must satisfy, the refresh state).
+ALTER TABLE sp_idps ADD COLUMN allow_cbc INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sp_idps ADD COLUMN metadata_source TEXT;

@@ -1,0 +1,233 @@
+"""Metadata by URL with scheduled refresh (issue 19), against a small HTTP server of the test's
+own on 127.0.0.1 serving changing documents, and a real `symbolon serve` (SP role) whose
+scheduler refreshes every two seconds:
+- an identity provider added from a URL; its certificate rotation is picked up with no
+  administrator action (a response signed with the new key is refused before, accepted after),
+  with the change in the account's audit log and `symbolon jobs`;
+- conditional GET: an unchanged document is answered 304 and nothing changes;
+- a tampered signed document, a 50 MB document, a slow server and a redirect to another scheme
+  are refused with the reason shown, and the last good metadata stays in use;
+- https is required unless allowed for the entry; a redirect to another scheme is refused."""
+import http.server
+import json
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import KEYS, database_url, symbolon_bin
+from test_demo import free_port
+
+IDP = "https://idp.refresh.test/realms/acme"
+
+
+class MetadataServer:
+    """Serves `self.doc` at /md.xml with an ETag; `mode` makes it slow, huge or a redirect."""
+
+    def __init__(self):
+        self.doc = b""
+        self.mode = "ok"
+        self.requests = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                outer.requests.append((self.path, self.headers.get("If-None-Match")))
+                if outer.mode == "slow":
+                    time.sleep(4)
+                if outer.mode == "redirect-https":
+                    self.send_response(302)
+                    self.send_header("Location", "https://127.0.0.1:1/md.xml")
+                    self.end_headers()
+                    return
+                if outer.mode == "huge":
+                    size = 50 * 1024 * 1024
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/samlmetadata+xml")
+                    self.end_headers()
+                    chunk = b" " * 65536
+                    try:
+                        self.wfile.write(b"<md:EntityDescriptor xmlns:md='urn:oasis:names:tc:SAML:2.0:metadata'>")
+                        for _ in range(size // len(chunk)):
+                            self.wfile.write(chunk)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    return
+                etag = '"%d"' % (hash(outer.doc) & 0xFFFFFFFF)
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/samlmetadata+xml")
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(outer.doc)))
+                self.end_headers()
+                self.wfile.write(outer.doc)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/md.xml"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+
+
+def idp_metadata(cert, sign_key=None):
+    args = [symbolon_bin(), "saml", "metadata", "idp", "--entity-id", IDP, "--sso-url", f"{IDP}/sso", "--cert", str(KEYS / f"{cert}.crt.pem")]
+    if sign_key:
+        args += ["--sign-key", str(KEYS / f"{sign_key}.key.pem")]
+    out = subprocess.run(args, capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+class Sp:
+    def __init__(self, tmp):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.db = database_url(tmp / "data")
+        cfg = tmp / "sp.toml"
+        cfg.write_text(f"""[server]
+database_url = "{self.db}"
+[sp]
+listen = "127.0.0.1:{self.port}"
+base_url = "{self.base}"
+metadata_refresh_secs = 2
+metadata_check_secs = 1
+metadata_fetch_timeout_secs = 2
+""")
+        self.log = open(tmp / "sp.log", "w")
+        self.proc = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        assert " listening on " in line, line
+
+    def cli(self, *args, ok=True):
+        out = subprocess.run([symbolon_bin(), "sp", "--database-url", self.db, *args], capture_output=True, text=True, timeout=60)
+        if ok:
+            assert out.returncode == 0, out.stderr
+        return out
+
+    def source(self, account, idp):
+        return dict(l.split("\t", 1) for l in self.cli("idp", "source", "--account", account, idp).stdout.splitlines())
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("refresh")
+    sp = Sp(tmp)
+    md = MetadataServer()
+    yield sp, md, tmp
+    sp.stop()
+    md.stop()
+
+
+def response(sp, tmp, key):
+    sp_md = tmp / "sp-md.xml"
+    sp_md.write_bytes(requests.get(f"{sp.base}/saml/metadata", timeout=10).content)
+    out = subprocess.run([symbolon_bin(), "saml", "issue-response", "--key", str(KEYS / f"{key}.key.pem"), "--cert", str(KEYS / f"{key}.crt.pem"),
+                          "--idp-entity-id", IDP, "--sp-metadata", str(sp_md), "--name-id", "pat@refresh.test", "--attr", "groups=staff",
+                          "--sign", "assertion", "--base64"], capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().decode()
+
+
+def until(check, seconds=15):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        v = check()
+        if v:
+            return v
+        time.sleep(0.3)
+    raise AssertionError("timed out")
+
+
+def test_rotation_is_picked_up_without_an_administrator(env):
+    sp, md, tmp = env
+    md.doc = idp_metadata("idp-rsa")
+    acc = sp.cli("account", "create", "Rotating Co").stdout.strip()
+    # https is required unless allowed for this entry.
+    refused = sp.cli("idp", "add", "--account", acc, "--name", "Acme IdP", "--metadata-url", md.url, ok=False)
+    assert refused.returncode == 1 and "only https:// URLs" in refused.stderr
+    sp.cli("idp", "add", "--account", acc, "--name", "Acme IdP", "--metadata-url", md.url, "--allow-http")
+    sp.cli("idp", "profile", "--account", acc, "Acme IdP", "--role-attribute", "groups")
+    sp.cli("idp", "map-group", "--account", acc, "Acme IdP", "staff", "Read Only")
+    src = sp.source(acc, "Acme IdP")
+    assert src["url"] == md.url and src["failures"] == "0" and src["changed"] != "never"
+
+    ok = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": response(sp, tmp, "idp-rsa")}, timeout=30)
+    assert ok.status_code == 200, ok.text[:400]
+    rotated = response(sp, tmp, "idp-rsa-next")
+    assert requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": rotated}, timeout=30).status_code == 403
+
+    # The IdP rotates its key; within a few scheduler ticks the SP trusts the new one.
+    md.doc = idp_metadata("idp-rsa-next")
+    until(lambda: "signing certificate added" in "".join(
+        a["detail"] for a in map(json.loads, sp.cli("audit", "export", "--account", acc).stdout.splitlines())))
+    ok = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": response(sp, tmp, "idp-rsa-next")}, timeout=30)
+    assert ok.status_code == 200, ok.text[:400]
+    audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", acc).stdout.splitlines()]
+    change = [a for a in audit if "refreshed from" in a["detail"]][-1]
+    assert "signing certificate removed" in change["detail"] and change["principal"].endswith("system/metadata-refresh")
+    jobs = subprocess.run([symbolon_bin(), "jobs", "--database-url", sp.db], capture_output=True, text=True, timeout=60)
+    assert "sp:metadata-refresh" in jobs.stdout, jobs.stdout + jobs.stderr
+    # Unchanged afterwards: conditional requests are answered 304.
+    n = len(md.requests)
+    until(lambda: any(inm for _, inm in md.requests[n:]))
+
+
+def test_bad_documents_keep_the_last_good_metadata(env):
+    sp, md, tmp = env
+    md.mode = "ok"
+    md.doc = idp_metadata("idp-rsa", sign_key="idp-ec-p256")
+    acc = sp.cli("account", "create", "Signed Co").stdout.strip()
+    signer = tmp / "signer.crt.pem"
+    signer.write_bytes((KEYS / "idp-ec-p256.crt.pem").read_bytes())
+    # Unsigned while a signing certificate is pinned: refused at once.
+    unsigned_md = idp_metadata("idp-rsa")
+    md.doc = unsigned_md
+    refused = sp.cli("idp", "add", "--account", acc, "--name", "Fed", "--metadata-url", md.url, "--allow-http",
+                     "--metadata-signing-cert", str(signer), ok=False)
+    assert refused.returncode == 1 and "not signed" in refused.stderr
+    md.doc = idp_metadata("idp-rsa", sign_key="idp-ec-p256")
+    sp.cli("idp", "add", "--account", acc, "--name", "Fed", "--metadata-url", md.url, "--allow-http", "--metadata-signing-cert", str(signer))
+    assert sp.source(acc, "Fed")["signed"] == "true"
+    good = sp.cli("idp", "list", "--account", acc).stdout
+
+    def failing(reason_part):
+        until(lambda: reason_part in sp.source(acc, "Fed")["last_error"], seconds=20)
+        assert sp.cli("idp", "list", "--account", acc).stdout == good, "the last good metadata stays"
+
+    # A signed document altered after signing (another certificate swapped in).
+    tampered = md.doc
+    cert_b64 = "".join((KEYS / "idp-rsa.crt.pem").read_text().strip().splitlines()[1:-1]).encode()
+    attacker_b64 = "".join((KEYS / "attacker-rsa.crt.pem").read_text().strip().splitlines()[1:-1]).encode()
+    assert cert_b64 in tampered
+    md.doc = tampered.replace(cert_b64, attacker_b64)
+    failing("does not verify")
+    audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", acc).stdout.splitlines()]
+    assert any("failed; the last good metadata stays in use" in a["detail"] for a in audit)
+    # 50 MB: refused while reading.
+    md.mode = "huge"
+    failing("larger than")
+    # A server that does not answer in time.
+    md.mode = "slow"
+    failing("no answer within")
+    # A redirect from http to https is another scheme: refused.
+    md.mode = "redirect-https"
+    failing("redirect")
+    # Back to a good document: the failures clear.
+    md.mode = "ok"
+    md.doc = idp_metadata("idp-rsa", sign_key="idp-ec-p256")
+    until(lambda: sp.source(acc, "Fed")["failures"] == "0", seconds=40)
+    assert sp.source(acc, "Fed")["last_error"] == ""
