@@ -659,3 +659,88 @@ def test_no_route_shows_one_account_anything_of_another(env):
             assert sec not in r.text, (path, sec)
     for i in dev_idp_ids:
         assert s.get(f"{sp.base}/account/idps/{i}", timeout=10).status_code == 404
+
+
+def sso_with_one_browser(idp, sp, user="bob"):
+    """IdP-initiated sign-in in one browser (IdP and SP cookies in one session); bob has no
+    group, so give him a SAML account in Prod first (see the caller)."""
+    b = requests.Session()
+    login = b.get(f"{idp.base}/realms/mpas/protocol/saml/clients/trend", timeout=30)
+    action, b64, relay = saml_response(sign_in(b, login, username=user))
+    r = b.post(action, data={"SAMLResponse": b64, **({"RelayState": relay} if relay else {})}, timeout=30)
+    assert r.status_code == 200, r.text[:400]
+    if r.url.endswith("/pick"):
+        f = form(r.text, "/pick")
+        r = b.post(f"{sp.base}/pick", data=f["fields"], timeout=30)
+    assert "<dd id=\"account\">" in r.text, r.text[:400]
+    return b, r
+
+
+def test_single_logout_between_our_idp_and_sp(env):
+    """SAML single logout, front channel, Redirect binding, both ways: "Sign out" at the SP ends
+    the IdP session too (a signed LogoutRequest, answered Success), and "Sign out everywhere" in
+    the IdP's account console ends the SP session (the SP finds it by SessionIndex in the store
+    and answers); a forged LogoutRequest is refused."""
+    idp, sp, _, tmp = env
+    md = (tmp / "idp-metadata.xml").read_text()
+    assert "SingleLogoutService" in md
+    assert "SingleLogoutService" in requests.get(f"{sp.base}/saml/metadata", timeout=10).text
+    # SP-started: Sign out at the SP.
+    b, home = sso_with_one_browser(idp, sp, "alice")
+    csrf = form(home.text, "/logout")["fields"]["csrf"]
+    out = b.post(f"{sp.base}/logout", data={"csrf": csrf}, timeout=30)
+    assert out.status_code == 200 and out.url.startswith(f"{sp.base}/signed-out"), (out.url, out.text[:300])
+    assert "partial" not in out.url and "You are signed out" in out.text
+    hops = [h.headers.get("Location", "") for h in out.history]
+    assert any("/realms/mpas/protocol/saml?SAMLRequest=" in h and "&Signature=" in h for h in hops), hops
+    assert any("/saml/slo?SAMLResponse=" in h and "&Signature=" in h for h in hops), hops
+    assert "<dd id=\"account\">" not in b.get(f"{sp.base}/", timeout=10).text
+    # The IdP session ended too: the account console asks for a password again.
+    assert "/login-actions/authenticate" in b.get(f"{idp.base}/realms/mpas/account", timeout=10).text
+
+    # IdP-started: Sign out everywhere in the account console.
+    b, _ = sso_with_one_browser(idp, sp, "alice")
+    account = b.get(f"{idp.base}/realms/mpas/account", timeout=10)
+    csrf = form(account.text, "/account/logout")["fields"]["csrf"]
+    done = b.post(f"{idp.base}/realms/mpas/account/logout", data={"csrf": csrf}, timeout=30)
+    assert done.status_code == 200 and "Signed out" in done.text, done.text[:400]
+    assert f"{sp.base}/saml/metadata" in done.text and "May still be signed in" not in done.text
+    assert "<dd id=\"account\">" not in b.get(f"{sp.base}/", timeout=10).text, "the SP session ended"
+    assert "signed out everywhere from the account console" in idp.cli("events", "mpas")
+
+    # A LogoutRequest not signed by the IdP's key: refused, nothing ends.
+    b, _ = sso_with_one_browser(idp, sp, "alice")
+    from datetime import datetime, timezone
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    forged = (f'<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+              f'ID="_forged" Version="2.0" IssueInstant="{now}" Destination="{sp.base}/saml/slo"><saml:Issuer>{idp.base}/realms/mpas</saml:Issuer>'
+              f'<saml:NameID>alice@corp.test</saml:NameID></samlp:LogoutRequest>')
+    r = requests.post(f"{sp.base}/saml/slo", data={"SAMLRequest": base64.b64encode(forged.encode()).decode()}, timeout=10)
+    assert r.status_code == 400 and "not signed" in r.text
+    assert "<dd id=\"account\">" in b.get(f"{sp.base}/", timeout=10).text, "still signed in"
+
+
+def test_single_logout_reports_applications_that_did_not_confirm(env):
+    """A participant with no logout endpoint cannot confirm: the SP that asked gets
+    PartialLogout and says so, and the IdP's own page lists it as possibly still signed in."""
+    idp, sp, _, tmp = env
+    other = tmp / "no-slo-sp.xml"
+    other.write_text('<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://no-slo.test/sp">'
+                     '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+                     '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://no-slo.test/acs" index="0"/>'
+                     '</md:SPSSODescriptor></md:EntityDescriptor>')
+    if "no-slo.test" not in idp.cli("client", "list", "--realm", "mpas"):
+        idp.cli("client", "import", "--realm", "mpas", str(other), "--url-name", "noslo")
+    b, home = sso_with_one_browser(idp, sp, "alice")
+    # The same IdP session signs alice in to the other application too.
+    assert "SAMLResponse" in b.get(f"{idp.base}/realms/mpas/protocol/saml/clients/noslo", timeout=10).text
+    csrf = form(home.text, "/logout")["fields"]["csrf"]
+    out = b.post(f"{sp.base}/logout", data={"csrf": csrf}, timeout=30)
+    assert out.url.endswith("/signed-out?partial=1") and "not every application confirmed" in out.text, out.url
+    # IdP-started, with the same two applications: the page names the one that may still be in.
+    b, _ = sso_with_one_browser(idp, sp, "alice")
+    b.get(f"{idp.base}/realms/mpas/protocol/saml/clients/noslo", timeout=10)
+    account = b.get(f"{idp.base}/realms/mpas/account", timeout=10)
+    done = b.post(f"{idp.base}/realms/mpas/account/logout", data={"csrf": form(account.text, "/account/logout")["fields"]["csrf"]}, timeout=30)
+    assert "May still be signed in" in done.text and "https://no-slo.test/sp" in done.text
+    assert f"{sp.base}/saml/metadata" in done.text.split("May still be signed in")[0], "the SP confirmed"

@@ -151,6 +151,7 @@ pub fn run(cmd: SamlCommand) -> ExitCode {
 }
 
 pub(crate) fn verify_response(a: VerifyArgs) -> Result<(), Failure> {
+    let key = decryption_key(&a)?;
     let metadata_bytes = read_path(&a.idp_metadata)?;
     let input = read_input(&a.input)?;
     let now = a.now.unwrap_or_else(OffsetDateTime::now_utc);
@@ -192,26 +193,18 @@ pub(crate) fn verify_response(a: VerifyArgs) -> Result<(), Failure> {
         in_response_to: a.in_response_to.as_deref(),
         max_assertion_lifetime: time::Duration::seconds(i64::from(a.max_assertion_lifetime)),
     };
-    let v = if symbolon_saml::encrypted::has_encrypted_assertion(&doc) {
-        let path = a
-            .decrypt_key
-            .as_ref()
-            .ok_or_else(|| reject(sp::ValidationError::EncryptedAssertion.to_string()))?;
-        let pem = String::from_utf8(read_path(path)?)
-            .map_err(|_| Failure(1, "the key is not PEM text".into()))?;
-        let key = symbolon_dsig::enc::DecryptionKey::from_pem(&pem)
-            .map_err(|e| Failure(1, e.to_string()))?;
-        let policy = symbolon_dsig::enc::DecryptPolicy {
-            allow_cbc: a.allow_cbc,
-        };
-        let d = symbolon_saml::encrypted::decrypt_assertion(&doc, &key, &policy)
-            .map_err(|e| reject(e.to_string()))?;
-        let ddoc = d.parse(&limits).map_err(|e| reject(e.to_string()))?;
-        idp.allow_cbc = a.allow_cbc;
-        sp::validate_decrypted_response(&doc, &ddoc, d.data, &idp, &sp_settings, &expect)
-    } else {
-        sp::validate_response(&doc, &idp, &sp_settings, &expect)
-    }
+    idp.allow_cbc = a.allow_cbc;
+    let policy = symbolon_dsig::enc::DecryptPolicy {
+        allow_cbc: a.allow_cbc,
+    };
+    let v = symbolon_saml::encrypted::validate_any(
+        &xml,
+        &limits,
+        key.as_ref().map(|k| (k, &policy)),
+        &idp,
+        &sp_settings,
+        &expect,
+    )
     .map_err(|e| reject(e.to_string()))?;
     for w in &v.warnings {
         let _ = writeln!(std::io::stderr(), "warning: {}", one_line(w));
@@ -307,13 +300,30 @@ pub(crate) fn c14n(a: C14nArgs) -> Result<(), Failure> {
 
 /// Each iteration does what a server does per POST: decode, parse, validate. Metadata is parsed
 /// once, as a server keeps its IdP configuration.
+/// `--decrypt-key`, read and parsed.
+fn decryption_key(a: &VerifyArgs) -> Result<Option<symbolon_dsig::enc::DecryptionKey>, Failure> {
+    a.decrypt_key
+        .as_ref()
+        .map(|path| {
+            let pem = String::from_utf8(read_path(path)?)
+                .map_err(|_| Failure(1, "the key is not PEM text".into()))?;
+            symbolon_dsig::enc::DecryptionKey::from_pem(&pem).map_err(|e| Failure(1, e.to_string()))
+        })
+        .transpose()
+}
+
 pub(crate) fn bench_validate(a: BenchArgs) -> Result<(), Failure> {
     let v = a.verify;
+    let key = decryption_key(&v)?;
+    let policy = symbolon_dsig::enc::DecryptPolicy {
+        allow_cbc: v.allow_cbc,
+    };
     let metadata_bytes = read_path(&v.idp_metadata)?;
     let input = read_input(&v.input)?;
     let trust =
         IdpTrust::from_metadata(&metadata_bytes, None).map_err(|e| Failure(1, e.to_string()))?;
-    let idp = IdpSettings::new(trust.entity_id, trust.certs);
+    let mut idp = IdpSettings::new(trust.entity_id, trust.certs);
+    idp.allow_cbc = v.allow_cbc;
     let sp_settings = SpSettings {
         entity_id: v.sp_entity_id,
         acs_url: v.acs_url,
@@ -327,9 +337,16 @@ pub(crate) fn bench_validate(a: BenchArgs) -> Result<(), Failure> {
     let limits = Limits::default();
     let run = || -> Result<(), Failure> {
         let xml = xml_or_base64(&input).map_err(|e| Failure(1, e.to_string()))?;
-        sp::validate_response_xml(&xml, &limits, &idp, &sp_settings, &expect)
-            .map(|_| ())
-            .map_err(|e| Failure(1, format!("rejected: {e}")))
+        symbolon_saml::encrypted::validate_any(
+            &xml,
+            &limits,
+            key.as_ref().map(|k| (k, &policy)),
+            &idp,
+            &sp_settings,
+            &expect,
+        )
+        .map(|_| ())
+        .map_err(|e| Failure(1, format!("rejected: {e}")))
     };
     run()?;
     let start = std::time::Instant::now();

@@ -23,6 +23,10 @@ pub(crate) fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route("/realms/{realm}/account", get(account::<S>))
         .route("/realms/{realm}/account/totp", post(totp::<S>))
         .route("/realms/{realm}/account/sessions", post(sign_out::<S>))
+        .route(
+            "/realms/{realm}/account/logout",
+            post(sign_out_everywhere::<S>),
+        )
         .route("/realms/{realm}/account/passkeys", post(passkeys::<S>))
 }
 
@@ -390,6 +394,33 @@ async fn totp<S: IdpStore>(
 struct SignOutForm {
     csrf: Option<String>,
     session: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// "Sign out everywhere": this session ends, and every application it signed in to is asked to
+/// end its own (single logout, through the browser).
+async fn sign_out_everywhere<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    let s = match signed_in(&st, &realm, &headers).await? {
+        Ok(s) => s,
+        Err(login) => return Ok(login),
+    };
+    check_form(&st, &s, f.csrf.as_deref(), &headers)?;
+    let r = crate::state::realm_or_404(&st, &realm).await?;
+    let Some(session) = crate::state::live_session(&st, &realm, &headers).await? else {
+        return Ok(
+            axum::response::Redirect::to(&format!("/realms/{realm}/account")).into_response(),
+        );
+    };
+    crate::slo::sign_out_everywhere(&st, &r, &session).await
 }
 
 /// Sign out one of the user's own sessions (here or on another device).

@@ -12,6 +12,7 @@ pub mod http;
 mod login;
 mod passkeys;
 mod respond;
+mod slo;
 mod sso;
 mod state;
 

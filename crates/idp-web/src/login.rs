@@ -488,6 +488,7 @@ pub(crate) async fn finish_sign_in<S: IdpStore>(
             method: label.to_string(),
             last_used: 0,
             clients: vec![],
+            name_ids: Default::default(),
         },
         session.expires,
     )

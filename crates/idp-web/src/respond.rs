@@ -75,17 +75,6 @@ pub(crate) async fn issue<S: IdpStore>(
             "Your account is not allowed to use this application. Contact your administrator if you need access.",
         ));
     }
-    // For the administrators' sessions view: when this session was last used, and for whom.
-    if let Err(e) = symbolon_idp::sessions::touch_session(
-        &st.store,
-        session,
-        &client.client_id,
-        time::OffsetDateTime::now_utc(),
-    )
-    .await
-    {
-        tracing::warn!("recording a session's use: {e}");
-    }
     let groups = symbolon_idp::user_group_paths(&st.store, user).await?;
     let roles = if client
         .mappers
@@ -139,6 +128,19 @@ pub(crate) async fn issue<S: IdpStore>(
         })?
         }
     };
+    // For the administrators' sessions view (when this session was last used, and for whom) and
+    // for single logout (the NameID each client was given).
+    if let Err(e) = symbolon_idp::sessions::touch_session(
+        &st.store,
+        session,
+        &client.client_id,
+        Some((&name_id, &format)),
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        tracing::warn!("recording a session's use: {e}");
+    }
     let now = OffsetDateTime::now_utc();
     let params = ResponseParams {
         response_id: id()?,

@@ -39,6 +39,8 @@ pub(crate) async fn realm_descriptor<S: IdpStore>(
 pub(crate) struct PostBinding {
     #[serde(rename = "SAMLRequest")]
     pub(crate) saml_request: Option<String>,
+    #[serde(rename = "SAMLResponse")]
+    pub(crate) saml_response: Option<String>,
     #[serde(rename = "RelayState")]
     pub(crate) relay_state: Option<String>,
 }
@@ -52,8 +54,20 @@ pub(crate) async fn sso_redirect<S: IdpStore>(
     let r = realm_or_404(&st, &realm).await?;
     let q = q.ok_or_else(|| WebError::bad_request("No SAML request was given."))?;
     let m = match decode_redirect(&q) {
-        Ok(m) if m.kind == MessageKind::Request => m,
-        Ok(_) => {
+        Ok(m) => m,
+        Err(e) => return Err(reject(&st, &realm, None, e.to_string()).await),
+    };
+    let doc = match symbolon_xml::parse_bytes(&m.xml, &Limits::default()) {
+        Ok(d) => d,
+        Err(e) => return Err(reject(&st, &realm, None, format!("not acceptable XML: {e}")).await),
+    };
+    // Single logout shares the endpoint; a Response there can only be a LogoutResponse.
+    match symbolon_saml::logout::protocol_root(&doc) {
+        Some("LogoutRequest" | "LogoutResponse") => {
+            let relay = m.relay_state.clone();
+            return crate::slo::logout(&st, &r, &doc, Arrival::Redirect(&m), relay, &headers).await;
+        }
+        _ if m.kind != MessageKind::Request => {
             return Err(reject(
                 &st,
                 &realm,
@@ -62,12 +76,8 @@ pub(crate) async fn sso_redirect<S: IdpStore>(
             )
             .await);
         }
-        Err(e) => return Err(reject(&st, &realm, None, e.to_string()).await),
-    };
-    let doc = match symbolon_xml::parse_bytes(&m.xml, &Limits::default()) {
-        Ok(d) => d,
-        Err(e) => return Err(reject(&st, &realm, None, format!("not acceptable XML: {e}")).await),
-    };
+        _ => {}
+    }
     sso(
         &st,
         &r,
@@ -88,6 +98,7 @@ pub(crate) async fn sso_post<S: IdpStore>(
     let r = realm_or_404(&st, &realm).await?;
     let raw = f
         .saml_request
+        .or(f.saml_response)
         .ok_or_else(|| WebError::bad_request("No SAML request was given."))?;
     if let Some(rs) = &f.relay_state
         && rs.len() > symbolon_saml::binding::MAX_RELAY_STATE
@@ -108,7 +119,12 @@ pub(crate) async fn sso_post<S: IdpStore>(
         Ok(d) => d,
         Err(e) => return Err(reject(&st, &realm, None, format!("not acceptable XML: {e}")).await),
     };
-    sso(&st, &r, &doc, Arrival::Post, f.relay_state, &headers).await
+    match symbolon_saml::logout::protocol_root(&doc) {
+        Some("LogoutRequest" | "LogoutResponse") => {
+            crate::slo::logout(&st, &r, &doc, Arrival::Post, f.relay_state, &headers).await
+        }
+        _ => sso(&st, &r, &doc, Arrival::Post, f.relay_state, &headers).await,
+    }
 }
 
 pub(crate) async fn sso<S: IdpStore>(

@@ -287,8 +287,8 @@ fn descriptor_of(keys: &[RealmKey], realm: &str, base_url: &str) -> Result<Strin
                 key_use: Some("signing"),
             })
             .collect(),
-        // No SingleLogoutService until single logout exists: metadata promises only what works.
-        single_logout: vec![],
+        // Single logout at the same endpoint as sign-in, both bindings.
+        single_logout: both.clone(),
         name_id_formats: vec![
             NAMEID_PERSISTENT.into(),
             NAMEID_TRANSIENT.into(),

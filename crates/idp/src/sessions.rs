@@ -149,6 +149,9 @@ pub struct UserSession {
     /// The clients (entity IDs) this session signed the user in to, first reach first.
     #[serde(default)]
     pub clients: Vec<String>,
+    /// The NameID (and its format) each client was given, for single logout.
+    #[serde(default)]
+    pub name_ids: std::collections::BTreeMap<String, (String, Option<String>)>,
 }
 
 /// At most this many clients are remembered per session.
@@ -173,6 +176,7 @@ pub async fn touch_session<S: StateStore>(
     store: &S,
     session: &SsoSession,
     client_id: &str,
+    name_id: Option<(&str, &str)>,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     let found = if session.id.is_empty() {
@@ -197,12 +201,19 @@ pub async fn touch_session<S: StateStore>(
     let new_client =
         !u.clients.iter().any(|c| c == client_id) && u.clients.len() < MAX_CLIENTS_REMEMBERED;
     let stale = now.unix_timestamp() - u.last_used >= LAST_USED_PRECISION.whole_seconds();
-    if !new_client && !stale {
+    let new_name = name_id.is_some_and(|(n, f)| {
+        u.name_ids.get(client_id) != Some(&(n.to_string(), Some(f.to_string())))
+    }) && u.name_ids.len() < MAX_CLIENTS_REMEMBERED;
+    if !new_client && !stale && !new_name {
         return Ok(());
     }
     u.last_used = now.unix_timestamp();
     if new_client {
         u.clients.push(client_id.to_string());
+    }
+    if new_name && let Some((n, f)) = name_id {
+        u.name_ids
+            .insert(client_id.to_string(), (n.to_string(), Some(f.to_string())));
     }
     put_state(store, USER_SESSION, &key, &u, session.expires).await
 }
@@ -302,4 +313,19 @@ pub async fn sign_out_everywhere<S: StateStore>(
         store.delete_state(USER_SESSION, &key).await?;
     }
     Ok(n)
+}
+
+/// End one SSO session: the session and its entry in the user's index. Returns the index entry
+/// (the clients it reached and the NameIDs they were given), if it was there.
+pub async fn end_session<S: StateStore>(
+    store: &S,
+    session: &SsoSession,
+    now: OffsetDateTime,
+) -> Result<Option<UserSession>, StoreError> {
+    let key = format!("{}:{}", session.user_id, session.id);
+    let entry = get_state::<_, UserSession>(store, USER_SESSION, &key).await?;
+    store.delete_state(SSO_SESSION, &session.id).await?;
+    store.delete_state(USER_SESSION, &key).await?;
+    let _ = now;
+    Ok(entry)
 }

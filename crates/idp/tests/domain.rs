@@ -626,6 +626,7 @@ async fn a_session_records_use_without_writing_on_every_assertion() {
         method: "password".into(),
         last_used: 0,
         clients: vec![],
+        name_ids: Default::default(),
     };
     put_state(&s, USER_SESSION, &format!("u1:{id}"), &index, far)
         .await
@@ -638,7 +639,7 @@ async fn a_session_records_use_without_writing_on_every_assertion() {
                 .clone()
         }
     };
-    touch_session(&s, &session, "https://sp1", t0)
+    touch_session(&s, &session, "https://sp1", None, t0)
         .await
         .unwrap();
     let v = view(t0).await;
@@ -646,17 +647,17 @@ async fn a_session_records_use_without_writing_on_every_assertion() {
     assert_eq!(v.last_used, Some(t0));
     // Within a minute, the same client: nothing written.
     let t1 = t0 + time::Duration::seconds(30);
-    touch_session(&s, &session, "https://sp1", t1)
+    touch_session(&s, &session, "https://sp1", None, t1)
         .await
         .unwrap();
     assert_eq!(view(t1).await.last_used, Some(t0));
     // A new client is written at once; an old last use is refreshed.
-    touch_session(&s, &session, "https://sp2", t1)
+    touch_session(&s, &session, "https://sp2", None, t1)
         .await
         .unwrap();
     assert_eq!(view(t1).await.clients, ["https://sp1", "https://sp2"]);
     let t2 = t0 + time::Duration::minutes(5);
-    touch_session(&s, &session, "https://sp1", t2)
+    touch_session(&s, &session, "https://sp1", None, t2)
         .await
         .unwrap();
     assert_eq!(view(t2).await.last_used, Some(t2));

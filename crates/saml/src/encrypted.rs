@@ -84,6 +84,27 @@ impl Decrypted {
     }
 }
 
+/// Validate a Response whether its assertion is clear or encrypted: an encrypted one is
+/// decrypted with `key` (refused with [`ValidationError::EncryptedAssertion`] when there is none)
+/// and validated by [`crate::sp::validate_decrypted_response`].
+pub fn validate_any(
+    input: &[u8],
+    limits: &Limits,
+    key: Option<(&DecryptionKey, &DecryptPolicy)>,
+    idp: &crate::sp::IdpSettings,
+    sp: &crate::sp::SpSettings,
+    expect: &crate::sp::Expectation<'_>,
+) -> Result<crate::sp::ValidatedAssertion, ValidationError> {
+    let doc = symbolon_xml::parse_bytes(input, limits)?;
+    if !has_encrypted_assertion(&doc) {
+        return crate::sp::validate_response(&doc, idp, sp, expect);
+    }
+    let (key, policy) = key.ok_or(ValidationError::EncryptedAssertion)?;
+    let d = decrypt_assertion(&doc, key, policy)?;
+    let ddoc = d.parse(limits)?;
+    crate::sp::validate_decrypted_response(&doc, &ddoc, d.data, idp, sp, expect)
+}
+
 /// Decrypt the one `EncryptedAssertion` of a received Response with the SP's key. Refused
 /// without any private-key work: a root that is no Response, a clear assertion beside the
 /// encrypted one, more than one, one that is not a child of the Response, CBC when the policy

@@ -13,6 +13,7 @@ pub mod encrypted;
 pub mod fuzzing;
 pub mod idp;
 pub mod lint;
+pub mod logout;
 pub mod messages;
 pub mod metadata;
 pub mod metadata_gen;

@@ -35,7 +35,11 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .route("/", get(home::<S>))
         .route("/login", get(login_form::<S>).post(login::<S>))
         .route("/logout", post(logout::<S>))
-        .route("/signed-out", get(crate::pick::signed_out))
+        .route("/signed-out", get(crate::slo::signed_out))
+        .route(
+            "/saml/slo",
+            get(crate::slo::slo_redirect::<S>).post(crate::slo::slo_post::<S>),
+        )
         .merge(crate::console::routes::<S>())
         .merge(crate::api::routes::<S>())
         .merge(crate::api_changes::routes::<S>())

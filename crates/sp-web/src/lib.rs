@@ -10,6 +10,7 @@ pub mod http;
 mod native;
 mod page;
 mod refresh;
+mod slo;
 
 pub use refresh::fetch_outcome;
 mod pick;

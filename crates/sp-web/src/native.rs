@@ -208,6 +208,10 @@ pub(crate) async fn login<S: SpStore>(
         pairs,
         refused: vec![],
         attributes: vec![],
+        // A native sign-on: no identity provider session to log out of.
+        issuer: String::new(),
+        name_id_format: None,
+        session_index: None,
     };
     let return_to = destination(&st.cfg.base_url, f_return.as_deref());
     start_session(&st, id, csrf, sign_in, now, return_to).await

@@ -152,7 +152,8 @@ pub(crate) struct LogoutForm {
     pub(crate) csrf: Option<String>,
 }
 
-/// Sign out: the session ends here (the identity provider's own session is the IdP's business).
+/// Sign out: the session ends here, and when the identity provider has a logout endpoint it is
+/// asked to end its session too (single logout; it answers at `/saml/slo`).
 pub(crate) async fn logout<S: SpStore>(
     State(st): State<AppState<S>>,
     headers: HeaderMap,
@@ -175,6 +176,22 @@ pub(crate) async fn logout<S: SpStore>(
     }
     if let Err(e) = st.store.delete_state(SESSION, &id).await {
         return unavailable(e);
+    }
+    if let Some(si) = &s.sign_in.session_index {
+        let _ = st
+            .store
+            .delete_state(
+                symbolon_sp::SLO_INDEX,
+                &symbolon_sp::slo_key(&s.sign_in.issuer, si),
+            )
+            .await;
+    }
+    let account = s
+        .current
+        .and_then(|i| s.sign_in.pairs.get(i))
+        .map(|p| p.account_id.as_str());
+    if let Some(r) = crate::slo::start_logout(&st, &s.sign_in, account).await {
+        return crate::slo::clear_cookie(r);
     }
     // Post/redirect/get: the page that says so is a GET, safe to reload.
     let mut r = Redirect::to("/signed-out").into_response();
@@ -237,14 +254,4 @@ fn welcome() -> Response {
         Ok(b) => html(StatusCode::OK, b),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }
-}
-
-/// After signing out.
-pub(crate) async fn signed_out() -> Response {
-    message(
-        StatusCode::OK,
-        "Signed out",
-        "You are signed out. Sign in again through your identity provider, or at /login with a password.",
-        vec![],
-    )
 }

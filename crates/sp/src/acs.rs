@@ -70,6 +70,13 @@ pub struct SignIn {
     pub refused: Vec<(String, String)>,
     /// The validated attributes (for the test sign-in page).
     pub attributes: Vec<(String, Vec<String>)>,
+    /// Who vouched for it and the IdP's session, for single logout.
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub name_id_format: Option<String>,
+    #[serde(default)]
+    pub session_index: Option<String>,
 }
 
 /// Why a response was not accepted at all.
@@ -514,6 +521,9 @@ pub async fn consume_response<S: SpStore>(
         name_id,
         pairs,
         refused,
+        issuer: first.issuer.clone(),
+        name_id_format: first.name_id_format.clone(),
+        session_index: first.session_index.clone(),
     };
     if test_only {
         return Ok(sign_in);
@@ -530,11 +540,21 @@ pub async fn consume_response<S: SpStore>(
         }),
         _ => None,
     };
-    let state = if sign_in.pairs.is_empty() {
-        None
-    } else {
-        open_session(&sign_in)
-    };
+    // The session, and the index single logout finds it by (the IdP's Issuer and SessionIndex).
+    let mut state = Vec::new();
+    if !sign_in.pairs.is_empty()
+        && let Some(w) = open_session(&sign_in)
+    {
+        if let Some(si) = &sign_in.session_index {
+            state.push(StateWrite {
+                kind: crate::logout::SLO_INDEX.into(),
+                key: crate::logout::slo_key(&sign_in.issuer, si),
+                value: w.key.clone(),
+                expires: w.expires,
+            });
+        }
+        state.insert(0, w);
+    }
     let k = first.replay_key();
     let batch = SignInBatch {
         issuer: k.issuer.clone(),

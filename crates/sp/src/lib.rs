@@ -24,6 +24,7 @@ pub mod fuzzing;
 mod idp_source;
 mod idps;
 mod links;
+mod logout;
 mod mappings;
 mod members;
 mod saml_sp;
@@ -40,6 +41,7 @@ pub use common::{
 pub use idp_source::*;
 pub use idps::*;
 pub use links::{DeepLinkRefused, MAX_DEEP_LINK, deep_link};
+pub use logout::*;
 pub use mappings::*;
 pub use members::*;
 pub use saml_sp::*;

@@ -193,7 +193,7 @@ pub async fn sp_metadata<S: SpStore>(
     base_url: &str,
     now: OffsetDateTime,
 ) -> Result<String> {
-    use symbolon_saml::metadata::{BINDING_POST, Endpoint};
+    use symbolon_saml::metadata::{BINDING_POST, BINDING_REDIRECT, Endpoint};
     use symbolon_saml::metadata_gen::{PublishedKey, SpMetadataParams};
     let key = sp_key(store, base_url, now).await?;
     let s = sp_settings(base_url);
@@ -213,7 +213,17 @@ pub async fn sp_metadata<S: SpStore>(
                 key_use: Some("encryption"),
             },
         ],
-        single_logout: vec![],
+        // Single logout: both bindings at one URL.
+        single_logout: [BINDING_REDIRECT, BINDING_POST]
+            .into_iter()
+            .map(|b| Endpoint {
+                binding: b.into(),
+                location: crate::logout::slo_url(base_url),
+                response_location: None,
+                index: None,
+                is_default: None,
+            })
+            .collect(),
         name_id_formats: vec![
             symbolon_saml::messages::NAMEID_EMAIL.into(),
             symbolon_saml::messages::NAMEID_UNSPECIFIED.into(),

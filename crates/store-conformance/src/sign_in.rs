@@ -59,12 +59,20 @@ fn batch(id: &str) -> SignInBatch {
             action: "SignIn".into(),
             detail: "alice@example.test as Full Access".into(),
         }),
-        state: Some(StateWrite {
-            kind: "sp-session".into(),
-            key: format!("session-{id}"),
-            value: "{}".into(),
-            expires: t(3600),
-        }),
+        state: vec![
+            StateWrite {
+                kind: "sp-session".into(),
+                key: format!("session-{id}"),
+                value: "{}".into(),
+                expires: t(3600),
+            },
+            StateWrite {
+                kind: "sp-slo".into(),
+                key: format!("idp|s-{id}"),
+                value: format!("session-{id}"),
+                expires: t(3600),
+            },
+        ],
         rejections: Some(rejections(&["b"], 0, 20)),
     }
 }
@@ -102,10 +110,15 @@ pub async fn sign_in<S: SpStore>(s: S) {
         s.state("sp-session", "session-_1", t(1)).await.unwrap(),
         Some("{}".into())
     );
+    assert_eq!(
+        s.state("sp-slo", "idp|s-_1", t(1)).await.unwrap(),
+        Some("session-_1".into()),
+        "every state write of the batch"
+    );
     assert_eq!(s.traces("b", 10).await.unwrap().len(), 1);
     // A replay: nothing of it is written (no session, no audit entry, no trace).
     let mut again = batch("_1");
-    again.state.as_mut().unwrap().key = "session-replay".into();
+    again.state[0].key = "session-replay".into();
     assert!(!s.commit_sign_in(&again, t(1)).await.unwrap());
     assert_eq!(
         s.state("sp-session", "session-replay", t(1)).await.unwrap(),

@@ -45,7 +45,7 @@ fn consumed(issuer: &str, id: &str, until: OffsetDateTime) -> SignInBatch {
         assertion_id: id.into(),
         until,
         user: None,
-        state: None,
+        state: vec![],
         rejections: None,
     }
 }

@@ -189,7 +189,7 @@ impl SqliteStore {
             };
             insert_audit(&mut tx, &entry).await?;
         }
-        if let Some(s) = &b.state {
+        for s in &b.state {
             put_state(&mut tx, &s.kind, &s.key, &s.value, s.expires).await?;
         }
         if let Some(r) = &b.rejections {

@@ -177,7 +177,8 @@ pub struct SignInBatch {
     /// The replay-cache entry is kept until then (expired ones are purged on a schedule).
     pub until: OffsetDateTime,
     pub user: Option<SeenUser>,
-    pub state: Option<StateWrite>,
+    /// The session and what indexes it (written only when the assertion is new).
+    pub state: Vec<StateWrite>,
     pub rejections: Option<Rejections>,
 }
 

@@ -1,0 +1,235 @@
+//! Single logout at the SP's `/saml/slo` (HTTP-Redirect and HTTP-POST): a LogoutRequest from an
+//! identity provider ends the sessions it names and is answered; a LogoutResponse finishes the
+//! logout "Sign out" started. Decisions are in `symbolon_sp::logout`.
+
+use crate::page::{message, unavailable};
+use crate::state::{AppState, SESSION, SESSION_COOKIE, random_token};
+use axum::extract::{Form, Query, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use symbolon_dsig::SystemRandom;
+use symbolon_saml::binding::{decode_post, decode_redirect};
+use symbolon_saml::idp::Arrival;
+use symbolon_saml::logout::{LogoutMessage, Outgoing, STATUS_PARTIAL_LOGOUT};
+use symbolon_store::sp::SpStore;
+use time::OffsetDateTime;
+
+/// State kind of a logout "Sign out" started: key the RelayState, value the request's ID.
+pub(crate) const LOGOUT_PENDING: &str = "sp-logout";
+
+#[derive(Deserialize)]
+pub(crate) struct PostBinding {
+    #[serde(rename = "SAMLRequest")]
+    saml_request: Option<String>,
+    #[serde(rename = "SAMLResponse")]
+    saml_response: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+/// The browser's way to the peer: a redirect, or the auto-submitting form.
+pub(crate) fn outgoing(o: Outgoing, relay_state: Option<&str>) -> Response {
+    match o {
+        Outgoing::Redirect(url) => Redirect::to(&url).into_response(),
+        Outgoing::Post { action, field, xml } => symbolon_web::page::auto_post(
+            &action,
+            symbolon_saml::binding::post_form(&action, field, xml.as_bytes(), relay_state),
+            &symbolon_saml::binding::post_form_script_csp_hash(),
+        ),
+    }
+}
+
+/// Clear this browser's session cookie on a response.
+pub(crate) fn clear_cookie(mut r: Response) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+fn refused(why: &str) -> Response {
+    message(
+        StatusCode::BAD_REQUEST,
+        "Sign-out failed",
+        "The sign-out message could not be accepted.",
+        vec![("Reason".into(), why.to_string())],
+    )
+}
+
+pub(crate) async fn slo_redirect<S: SpStore>(
+    State(st): State<AppState<S>>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let Some(q) = q else {
+        return refused("no SAML message was given");
+    };
+    let m = match decode_redirect(&q) {
+        Ok(m) => m,
+        Err(e) => return refused(&e.to_string()),
+    };
+    let relay = m.relay_state.clone();
+    let xml = m.xml.clone();
+    slo(&st, &xml, Arrival::Redirect(&m), relay).await
+}
+
+pub(crate) async fn slo_post<S: SpStore>(
+    State(st): State<AppState<S>>,
+    Form(f): Form<PostBinding>,
+) -> Response {
+    let Some(raw) = f.saml_request.or(f.saml_response) else {
+        return refused("no SAML message was given");
+    };
+    let xml = match decode_post(raw.as_bytes()) {
+        Ok(x) => x,
+        Err(e) => return refused(&e.to_string()),
+    };
+    slo(&st, &xml, Arrival::Post, f.relay_state).await
+}
+
+async fn slo<S: SpStore>(
+    st: &AppState<S>,
+    xml: &[u8],
+    arrival: Arrival<'_>,
+    relay: Option<String>,
+) -> Response {
+    let doc = match symbolon_xml::parse_bytes(xml, &symbolon_xml::Limits::default()) {
+        Ok(d) => d,
+        Err(e) => return refused(&format!("not acceptable XML: {e}")),
+    };
+    let now = OffsetDateTime::now_utc();
+    let base = &st.cfg.base_url;
+    let (msg, cfg) = match symbolon_sp::receive_logout(&st.store, base, &doc, arrival, now).await {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::info!("SLO refused: {e}");
+            return refused(&e.to_string());
+        }
+    };
+    match msg {
+        LogoutMessage::Request(req) => {
+            let ended = match symbolon_sp::end_sessions(
+                &st.store,
+                &cfg.entity_id,
+                &req,
+                SESSION,
+                now,
+            )
+            .await
+            {
+                Ok(n) => n,
+                Err(e) => return unavailable(e),
+            };
+            tracing::info!(issuer = %cfg.entity_id, ended, "logout requested by the identity provider");
+            let keys = match st.keys.get(&st.store, base, now).await {
+                Ok(k) => k,
+                Err(e) => return unavailable(e),
+            };
+            let rng = SystemRandom::new();
+            let Ok(id) = symbolon_saml::messages::new_id(&rng) else {
+                return unavailable("no randomness");
+            };
+            // Answered Success whether or not a session matched: it is gone either way.
+            match symbolon_sp::logout_response_for(
+                base,
+                &cfg,
+                &req,
+                symbolon_saml::sp::STATUS_SUCCESS,
+                &keys.signing,
+                &id,
+                relay.as_deref(),
+                now,
+                &rng,
+            ) {
+                Ok(Some(o)) => clear_cookie(outgoing(o, relay.as_deref())),
+                Ok(None) => clear_cookie(Redirect::to("/signed-out").into_response()),
+                Err(e) => unavailable(e),
+            }
+        }
+        LogoutMessage::Response(resp) => {
+            let pending = match relay.as_deref() {
+                Some(r) => st.store.take_state(LOGOUT_PENDING, r, now).await,
+                None => Ok(None),
+            };
+            match pending {
+                Ok(Some(id)) if id == resp.in_response_to => {}
+                Ok(_) => return refused("this sign-out answers no sign-out started here"),
+                Err(e) => return unavailable(e),
+            }
+            let to = if resp.status == symbolon_saml::sp::STATUS_SUCCESS {
+                "/signed-out"
+            } else if resp.status == STATUS_PARTIAL_LOGOUT {
+                "/signed-out?partial=1"
+            } else {
+                "/signed-out?idp=failed"
+            };
+            clear_cookie(Redirect::to(to).into_response())
+        }
+    }
+}
+
+/// "Sign out" at an identity provider that has a logout endpoint: the LogoutRequest to send,
+/// remembered under a random RelayState; `None` when there is nothing to send.
+pub(crate) async fn start_logout<S: SpStore>(
+    st: &AppState<S>,
+    sign_in: &symbolon_sp::SignIn,
+    account_id: Option<&str>,
+) -> Option<Response> {
+    if sign_in.issuer.is_empty() {
+        return None;
+    }
+    let now = OffsetDateTime::now_utc();
+    let configs = st.store.idps_by_entity_id(&sign_in.issuer).await.ok()?;
+    let cfg = configs
+        .iter()
+        .find(|c| Some(c.account_id.as_str()) == account_id)
+        .or(configs.first())?;
+    symbolon_sp::idp_slo_endpoint(cfg)?;
+    let keys = st.keys.get(&st.store, &st.cfg.base_url, now).await.ok()?;
+    let rng = SystemRandom::new();
+    let id = symbolon_saml::messages::new_id(&rng).ok()?;
+    let relay = random_token()?;
+    st.store
+        .put_state(
+            LOGOUT_PENDING,
+            &relay,
+            &id,
+            now + time::Duration::minutes(10),
+        )
+        .await
+        .ok()?;
+    let out = symbolon_sp::logout_request_for(
+        &st.cfg.base_url,
+        cfg,
+        &sign_in.name_id,
+        sign_in.name_id_format.as_deref(),
+        sign_in.session_index.as_deref(),
+        &keys.signing,
+        &id,
+        &relay,
+        now,
+        &rng,
+    )
+    .ok()??;
+    Some(outgoing(out, Some(&relay)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SignedOutQuery {
+    partial: Option<String>,
+    idp: Option<String>,
+}
+
+/// After signing out: whether the identity provider confirmed.
+pub(crate) async fn signed_out(Query(q): Query<SignedOutQuery>) -> Response {
+    let text = if q.partial.is_some() {
+        "You are signed out here and at your identity provider, but not every application confirmed: some may still be signed in. Close the browser to be sure."
+    } else if q.idp.is_some() {
+        "You are signed out here. Your identity provider could not confirm that its own session ended."
+    } else {
+        "You are signed out. Sign in again through your identity provider, or at /login with a password."
+    };
+    message(StatusCode::OK, "Signed out", text, vec![])
+}

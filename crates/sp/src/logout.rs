@@ -1,0 +1,194 @@
+//! Single logout at the SP (SAML profiles 4.4): "Sign out" asks the identity provider to end
+//! its session too (a signed LogoutRequest), and a LogoutRequest from the identity provider ends
+//! the sessions it names, on every instance (sessions and their index live in the store), and is
+//! answered with a signed LogoutResponse, also when no session matched.
+
+use crate::common::{Result, SpError};
+use crate::saml_sp::sp_settings;
+use symbolon_dsig::{PinnedCert, SecureRandom, SigningKey};
+use symbolon_saml::binding::MessageKind;
+use symbolon_saml::idp::Arrival;
+use symbolon_saml::logout::{
+    LogoutError, LogoutMessage, Outgoing, check_logout, logout_request, logout_response, send,
+    slo_endpoint,
+};
+use symbolon_saml::messages::LogoutRequest;
+use symbolon_saml::metadata::{Endpoint, parse_metadata};
+use symbolon_store::StateStore;
+use symbolon_store::sp::{IdpConfig, SpStore};
+use symbolon_xml::Document;
+use time::OffsetDateTime;
+
+/// State kind of the index from (IdP entity ID, SessionIndex) to the SP session's key.
+pub const SLO_INDEX: &str = "sp-slo";
+
+/// The index key of an IdP session.
+pub fn slo_key(issuer: &str, session_index: &str) -> String {
+    format!("{issuer}|{session_index}")
+}
+
+/// The SP's single logout endpoint (both bindings).
+pub fn slo_url(base_url: &str) -> String {
+    format!("{}/saml/slo", base_url.trim_end_matches('/'))
+}
+
+/// The identity provider's single logout endpoint, from its metadata.
+pub fn idp_slo_endpoint(idp: &IdpConfig) -> Option<Endpoint> {
+    let entities = parse_metadata(idp.metadata_xml.as_bytes()).ok()?;
+    let e = entities
+        .into_iter()
+        .find(|e| e.entity_id == idp.entity_id)?;
+    let d = e.idp?;
+    slo_endpoint(&d.single_logout).cloned()
+}
+
+/// What "Sign out" sends the identity provider: a LogoutRequest for the IdP session the sign-in
+/// came from, signed with the SP's key; `None` when the IdP has no logout endpoint.
+#[allow(clippy::too_many_arguments)]
+pub fn logout_request_for(
+    base_url: &str,
+    idp: &IdpConfig,
+    name_id: &str,
+    name_id_format: Option<&str>,
+    session_index: Option<&str>,
+    key: &SigningKey,
+    request_id: &str,
+    relay_state: &str,
+    now: OffsetDateTime,
+    rng: &dyn SecureRandom,
+) -> Result<Option<Outgoing>> {
+    let Some(endpoint) = idp_slo_endpoint(idp) else {
+        return Ok(None);
+    };
+    let s = sp_settings(base_url);
+    let xml = logout_request(
+        request_id,
+        crate::common::second(now),
+        &s.entity_id,
+        &endpoint.location,
+        name_id,
+        name_id_format,
+        session_index,
+    );
+    send(
+        &xml,
+        request_id,
+        MessageKind::Request,
+        &endpoint,
+        Some(relay_state),
+        key,
+        rng,
+    )
+    .map(Some)
+    .map_err(|e| SpError::Crypto(e.to_string()))
+}
+
+/// A logout message received at the SP's logout endpoint, checked against the configurations
+/// that trust its Issuer: the first whose pinned keys verify its signature.
+pub async fn receive_logout<S: SpStore>(
+    store: &S,
+    base_url: &str,
+    doc: &Document<'_>,
+    arrival: Arrival<'_>,
+    now: OffsetDateTime,
+) -> Result<(LogoutMessage, IdpConfig)> {
+    let issuer = symbolon_saml::sp::issuer_hint(doc)
+        .ok_or_else(|| SpError::Invalid("the logout message names no Issuer".into()))?;
+    let configs = store.idps_by_entity_id(&issuer).await?;
+    if configs.is_empty() {
+        return Err(SpError::NotFound(format!(
+            "no account trusts the identity provider {issuer:?}"
+        )));
+    }
+    let endpoint = slo_url(base_url);
+    let mut last: Option<LogoutError> = None;
+    for c in configs {
+        let certs: Vec<PinnedCert> = c
+            .certs
+            .iter()
+            .filter_map(|d| PinnedCert::from_der(d).ok())
+            .collect();
+        let arrival = match &arrival {
+            Arrival::Redirect(m) => Arrival::Redirect(m),
+            Arrival::Post => Arrival::Post,
+        };
+        match check_logout(
+            doc,
+            arrival,
+            &certs,
+            &[&endpoint],
+            now,
+            symbolon_saml::sp::DEFAULT_CLOCK_SKEW,
+        ) {
+            Ok(m) => return Ok((m, c)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(SpError::Invalid(
+        last.map(|e| e.to_string()).unwrap_or_default(),
+    ))
+}
+
+/// End the sessions a LogoutRequest from `issuer` names (by SessionIndex); returns how many
+/// ended. Sessions live in the store under `session_kind`, so this holds on every instance.
+pub async fn end_sessions<S: StateStore>(
+    store: &S,
+    issuer: &str,
+    req: &LogoutRequest,
+    session_kind: &str,
+    now: OffsetDateTime,
+) -> Result<usize> {
+    let mut ended = 0;
+    for si in &req.session_indexes {
+        let key = slo_key(issuer, si);
+        if let Some(session) = store.state(SLO_INDEX, &key, now).await? {
+            store.delete_state(session_kind, &session).await?;
+            store.delete_state(SLO_INDEX, &key).await?;
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
+/// The signed LogoutResponse that answers a LogoutRequest; `None` when the IdP publishes no
+/// logout endpoint to send it to.
+#[allow(clippy::too_many_arguments)]
+pub fn logout_response_for(
+    base_url: &str,
+    idp: &IdpConfig,
+    req: &LogoutRequest,
+    status: &str,
+    key: &SigningKey,
+    response_id: &str,
+    relay_state: Option<&str>,
+    now: OffsetDateTime,
+    rng: &dyn SecureRandom,
+) -> Result<Option<Outgoing>> {
+    let Some(endpoint) = idp_slo_endpoint(idp) else {
+        return Ok(None);
+    };
+    let s = sp_settings(base_url);
+    let to = endpoint
+        .response_location
+        .clone()
+        .unwrap_or_else(|| endpoint.location.clone());
+    let xml = logout_response(
+        response_id,
+        crate::common::second(now),
+        &s.entity_id,
+        &to,
+        &req.id,
+        status,
+    );
+    send(
+        &xml,
+        response_id,
+        MessageKind::Response,
+        &endpoint,
+        relay_state,
+        key,
+        rng,
+    )
+    .map(Some)
+    .map_err(|e| SpError::Crypto(e.to_string()))
+}
