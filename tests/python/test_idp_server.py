@@ -119,6 +119,27 @@ def sign_in(session, page, username="alice", password=PASSWORD, expect=200):
     return r
 
 
+def meta_refresh(page):
+    """Where a "Continue" page (meta refresh) sends the browser, or None."""
+    m = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page.text)
+    return html.unescape(m.group(1)) if m else None
+
+
+def follow(session, page, hops=None):
+    """Follow meta refreshes as a browser does (requests follows only HTTP redirects); the URLs
+    visited go to `hops`."""
+    for _ in range(10):
+        if hops is not None:
+            hops.extend(h.headers.get("Location", "") for h in page.history)
+        url = meta_refresh(page)
+        if not url:
+            return page
+        if hops is not None:
+            hops.append(url)
+        page = session.get(url, timeout=30)
+    raise AssertionError("too many hops")
+
+
 def saml_response(page):
     f = form(page.text)
     assert "SAMLResponse" in f["fields"], page.text[:300]
@@ -1048,12 +1069,13 @@ def test_name_id_policy_is_honoured_or_invalid_name_id_policy(env):
     assert "InvalidNameIDPolicy" in idp.events("acme")
 
 
-def test_descriptor_advertises_no_logout_and_assertions_are_signed_by_default(env):
+def test_descriptor_advertises_logout_and_assertions_are_signed_by_default(env):
     import xml.etree.ElementTree as ET
 
     idp, clients = env
     md = requests.get(f"{idp.base}/realms/acme/protocol/saml/descriptor", timeout=10).text
-    assert "SingleLogoutService" not in md, "no SLO endpoint until single logout exists"
+    for binding in ("HTTP-Redirect", "HTTP-POST"):
+        assert f'<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:{binding}" Location="{idp.base}/realms/acme/protocol/saml"/>' in md, md
     # A new client (its metadata does not ask for signed assertions) gets them signed too.
     s = requests.Session()
     _, b64, _ = saml_response(sign_in(s, s.get(f"{idp.base}/realms/acme/protocol/saml/clients/plain", timeout=30)))

@@ -10,7 +10,7 @@ use crate::respond::reject;
 use crate::state::{AppState, cookie_name, event, live_session};
 use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use symbolon_dsig::SystemRandom;
 use symbolon_idp::sessions::{SsoSession, end_session, get_state, put_state};
@@ -62,7 +62,8 @@ struct LoggedOutPage<'a> {
 
 fn outgoing(o: Outgoing, relay_state: Option<&str>) -> Response {
     match o {
-        Outgoing::Redirect(url) => axum::response::Redirect::to(&url).into_response(),
+        // Not a 303: a form may have been posted here, and its CSP would stop the redirect.
+        Outgoing::Redirect(url) => symbolon_web::page::continue_to(&url),
         Outgoing::Post { action, field, xml } => symbolon_web::page::auto_post(
             &action,
             symbolon_saml::binding::post_form(&action, field, xml.as_bytes(), relay_state),

@@ -31,7 +31,8 @@ pub(crate) struct PostBinding {
 /// The browser's way to the peer: a redirect, or the auto-submitting form.
 pub(crate) fn outgoing(o: Outgoing, relay_state: Option<&str>) -> Response {
     match o {
-        Outgoing::Redirect(url) => Redirect::to(&url).into_response(),
+        // Not a 303: a form may have been posted here, and its CSP would stop the redirect.
+        Outgoing::Redirect(url) => symbolon_web::page::continue_to(&url),
         Outgoing::Post { action, field, xml } => symbolon_web::page::auto_post(
             &action,
             symbolon_saml::binding::post_form(&action, field, xml.as_bytes(), relay_state),

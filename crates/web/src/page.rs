@@ -79,6 +79,22 @@ pub fn retry_after(mut r: Response) -> Response {
     r
 }
 
+/// Send the browser on to `url` on another site after a form was posted here. A `303` would do
+/// for a link, but after a form the page's CSP `form-action` also covers the redirect, and
+/// browsers stop it: this page moves on with a meta refresh instead (no script), and offers a
+/// link for the rare browser that does not.
+pub fn continue_to(url: &str) -> Response {
+    let u = url
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let body = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={u}\"><title>Continue</title><link rel=\"stylesheet\" href=\"/resources/symbolon.css\"></head><body><main class=\"card\"><h1>Continue</h1><p><a href=\"{u}\">Continue</a></p></main></body></html>"
+    );
+    html(StatusCode::OK, body)
+}
+
 /// The auto-submitting form that carries a SAML message across to another site (HTTP-POST
 /// binding): `body` is the form page, `script_hash` the CSP source of its one inline script.
 /// The CSP allows that script and a form submission to `action`'s origin only.
