@@ -744,3 +744,13 @@ def test_single_logout_reports_applications_that_did_not_confirm(env):
     done = follow(b, b.post(f"{idp.base}/realms/mpas/account/logout", data={"csrf": form(account.text, "/account/logout")["fields"]["csrf"]}, timeout=30))
     assert "May still be signed in" in done.text and "https://no-slo.test/sp" in done.text
     assert f"{sp.base}/saml/metadata" in done.text.split("May still be signed in")[0], "the SP confirmed"
+
+
+def test_certificate_days_left_are_shown_and_the_expiry_jobs_run(env):
+    idp, sp, _, _ = env
+    line = next(l for l in sp.cli("idp", "list", "--account", "Acme Prod").splitlines() if "\tMulti-Pass\t" in l)
+    assert re.search(r"\t\d+ days left$", line), line
+    assert re.search(r"\tvalid until [^\t]+\t\d+ days left", idp.cli("key", "list", "--realm", "mpas")), "days left per key"
+    # The daily jobs ran once at start-up on each server and gave no notice (fresh certificates).
+    jobs = subprocess.run([symbolon_bin(), "jobs", *sp.db], capture_output=True, text=True, timeout=60).stdout
+    assert re.search(r"sp:certificate-expiry\tok\t.*0 certificate-expiry notices given", jobs), jobs

@@ -92,12 +92,25 @@ where
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
     let trusted = cfg.trusted_proxies.clone();
+    let holder = symbolon_web::jobs::instance_id();
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
-        symbolon_web::jobs::instance_id(),
+        holder.clone(),
         "idp:purge-state",
         cfg.purge_every,
         symbolon_web::jobs::purge_state,
+    ));
+    tokio::spawn(symbolon_web::jobs::every(
+        store.clone(),
+        holder,
+        "idp:certificate-expiry",
+        cfg.certificate_check_every,
+        |s: S, now| async move {
+            symbolon_idp::check_certificates(&s, now)
+                .await
+                .map(|n| format!("{} certificate-expiry notices given", n.len()))
+                .map_err(|e| e.to_string())
+        },
     ));
     symbolon_web::serve(router(store, cfg), trusted, listener).await
 }

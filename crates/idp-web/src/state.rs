@@ -26,6 +26,8 @@ pub struct WebConfig {
     pub trusted_proxies: symbolon_web::front::TrustedProxies,
     /// How often expired state is purged (by one instance).
     pub purge_every: std::time::Duration,
+    /// How often certificates are checked for expiry (daily by default).
+    pub certificate_check_every: std::time::Duration,
     /// The jobs whose last runs the console shows: the IdP's own, and those of the servers
     /// that share its database (the CLI adds the SP's when it runs both).
     pub shown_jobs: Vec<&'static str>,
@@ -42,6 +44,7 @@ impl WebConfig {
             clock_skew: Duration::seconds(120),
             trusted_proxies: symbolon_web::front::TrustedProxies::default(),
             purge_every: std::time::Duration::from_secs(600),
+            certificate_check_every: std::time::Duration::from_secs(24 * 3600),
             shown_jobs: symbolon_idp::JOBS.to_vec(),
         }
     }

@@ -17,6 +17,7 @@
 
 mod clients;
 mod common;
+mod expiry;
 mod groups;
 mod lifecycle;
 pub mod passkey;
@@ -31,6 +32,7 @@ mod users;
 
 pub use clients::*;
 pub use common::{Actor, IdpError, Result, utc_text, valid_name_pub};
+pub use expiry::check_certificates;
 pub use groups::*;
 pub use lifecycle::*;
 pub use realms::*;
@@ -40,4 +42,4 @@ pub use tokens::*;
 pub use users::*;
 
 /// The jobs the IdP schedules (see `symbolon_web::jobs`).
-pub const JOBS: [&str; 1] = ["idp:purge-state"];
+pub const JOBS: [&str; 2] = ["idp:purge-state", "idp:certificate-expiry"];

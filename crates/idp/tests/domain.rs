@@ -662,3 +662,52 @@ async fn a_session_records_use_without_writing_on_every_assertion() {
         .unwrap();
     assert_eq!(view(t2).await.last_used, Some(t2));
 }
+
+#[tokio::test]
+async fn certificate_expiry_notices_come_once_per_threshold() {
+    let (s, _dir) = store().await;
+    let t0 = now();
+    create_realm(&s, &cli(), "exp", None, KeyAlgorithm::EcP256, t0)
+        .await
+        .unwrap();
+    // Realm keys are valid for three years: nothing to say for a long while.
+    assert!(
+        check_certificates(&s, t0 + time::Duration::days(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let soon = t0 + time::Duration::days(3 * 365 - 10);
+    let given = check_certificates(&s, soon).await.unwrap();
+    assert_eq!(given.len(), 1, "{given:?}");
+    assert!(
+        given[0].contains("the realm's active signing key")
+            && given[0].contains("expires in 10 days")
+    );
+    // Once per threshold: the next day says nothing, three days before says it again.
+    assert!(
+        check_certificates(&s, soon + time::Duration::days(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let later = check_certificates(&s, soon + time::Duration::days(7))
+        .await
+        .unwrap();
+    assert!(
+        later.len() == 1 && later[0].contains("expires in 3 days"),
+        "{later:?}"
+    );
+    let expired = check_certificates(&s, soon + time::Duration::days(12))
+        .await
+        .unwrap();
+    assert!(expired[0].contains("expired"), "{expired:?}");
+    let events = s.events("exp", None, 50).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.kind == "CERTIFICATE_EXPIRY")
+            .count(),
+        3
+    );
+}

@@ -54,6 +54,49 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    // The same response with its assertion encrypted to the SP (AES-256-GCM, RSA-OAEP to a
+    // 2048-bit key): one RSA private-key operation more per response.
+    {
+        use symbolon_dsig::enc::{DecryptPolicy, DecryptionKey, EncryptOptions, EncryptionCert};
+        let cert = symbolon_dsig::pem_blocks(&cert_pem("idp-rsa-next"))
+            .remove(0)
+            .1;
+        let to = EncryptionCert::from_der(&cert).unwrap();
+        let assertion_id = xml
+            .split("<saml:Assertion ")
+            .nth(1)
+            .and_then(|s| s.split("ID=\"").nth(1))
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        let encrypted = symbolon_saml::encrypted::encrypt_assertion(
+            &xml,
+            &assertion_id,
+            &to,
+            &EncryptOptions::default(),
+            &SystemRandom::new(),
+        )
+        .unwrap();
+        let key = DecryptionKey::from_pem(&key_pem("idp-rsa-next")).unwrap();
+        let policy = DecryptPolicy::default();
+        g.bench_function(
+            format!("typical_encrypted_{}_bytes", encrypted.len()),
+            |b| {
+                b.iter(|| {
+                    symbolon_saml::encrypted::validate_any(
+                        encrypted.as_bytes(),
+                        &limits,
+                        Some((&key, &policy)),
+                        &idp,
+                        &sp,
+                        &expect,
+                    )
+                    .unwrap()
+                })
+            },
+        );
+    }
+
     // The real recordings from the shared corpus (each at its recorded instant).
     let corpus = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/corpus/real-idps/assertions");

@@ -93,6 +93,18 @@ where
                 .map_err(|e| e.to_string())
         },
     ));
+    tokio::spawn(symbolon_web::jobs::every(
+        store.clone(),
+        holder.clone(),
+        "sp:certificate-expiry",
+        std::time::Duration::from_secs(24 * 3600),
+        |s: S, now| async move {
+            symbolon_sp::check_certificates(&s, now)
+                .await
+                .map(|n| format!("{} certificate-expiry notices given", n.len()))
+                .map_err(|e| e.to_string())
+        },
+    ));
     let (f, policy) = (fetcher(&cfg), cfg.metadata_refresh);
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),

@@ -19,6 +19,7 @@ mod accounts;
 mod acs;
 mod acs_cache;
 mod common;
+mod expiry;
 #[doc(hidden)]
 pub mod fuzzing;
 mod idp_source;
@@ -38,6 +39,7 @@ pub use acs_cache::AcsCache;
 pub use common::{
     Actor, MASTER_REFUSED, MASTER_ROLE, Result, SpError, saml_principal, user_principal,
 };
+pub use expiry::{EXPIRY_PRINCIPAL, check_certificates};
 pub use idp_source::*;
 pub use idps::*;
 pub use links::{DeepLinkRefused, MAX_DEEP_LINK, deep_link};
@@ -47,11 +49,12 @@ pub use members::*;
 pub use saml_sp::*;
 
 /// The jobs the SP schedules (see `symbolon_web::jobs`).
-pub const JOBS: [&str; 4] = [
+pub const JOBS: [&str; 5] = [
     "sp:purge-state",
     "sp:prune-saml-users",
     "sp:prune-traces",
     "sp:metadata-refresh",
+    "sp:certificate-expiry",
 ];
 
 #[cfg(test)]

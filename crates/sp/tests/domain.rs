@@ -258,3 +258,30 @@ async fn day2_changes_are_recorded_once_and_built_in_roles_stay() {
     ));
     assert_eq!(native_users(&s, &acc.id).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn certificate_expiry_notices_reach_every_account_once() {
+    let s = SqliteStore::open("sqlite::memory:").await.unwrap();
+    let actor = Actor::cli();
+    let a = create_account(&s, &actor, "One", t0()).await.unwrap();
+    let b = create_account(&s, &actor, "Two", t0()).await.unwrap();
+    sp_key(&s, "https://sp.example.test", t0()).await.unwrap();
+    assert!(check_certificates(&s, t0()).await.unwrap().is_empty());
+    let soon = t0() + Duration::days(3 * 365 - 20);
+    let given = check_certificates(&s, soon).await.unwrap();
+    assert_eq!(given.len(), 1, "{given:?}");
+    assert!(given[0].contains("expires in 20 days"));
+    for acc in [&a.id, &b.id] {
+        let log = s.audit_log(acc).await.unwrap();
+        assert_eq!(
+            log.iter()
+                .filter(|e| e.action == "CertificateExpiry" && e.principal == EXPIRY_PRINCIPAL)
+                .count(),
+            1
+        );
+    }
+    assert!(
+        check_certificates(&s, soon).await.unwrap().is_empty(),
+        "once"
+    );
+}

@@ -41,8 +41,13 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: KeyCmd) -> Resu
             for k in s.keys(&realm).await.map_err(st)? {
                 let c = symbolon_dsig::describe_certificate(&k.certificate_der)
                     .map_err(|e| e.to_string())?;
+                let days = symbolon_store::expiry::days_left(
+                    &k.certificate_der,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .unwrap_or_default();
                 println!(
-                    "{}\t{}\t{}\tvalid until {}",
+                    "{}\t{}\t{}\tvalid until {}\t{days} days left",
                     k.kid,
                     k.status.as_str(),
                     k.algorithm,

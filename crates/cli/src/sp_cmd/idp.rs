@@ -260,8 +260,16 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
         IdpCmd::List { account } => {
             let id = account_id(s, &account).await?;
             for i in s.idps(&id).await.map_err(st)? {
+                // The pinned certificate that expires first.
+                let days = i
+                    .certs
+                    .iter()
+                    .filter_map(|d| symbolon_store::expiry::days_left(d, now))
+                    .min()
+                    .map(|d| format!("{d} days left"))
+                    .unwrap_or_default();
                 println!(
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{days}",
                     i.id,
                     i.name,
                     i.entity_id,

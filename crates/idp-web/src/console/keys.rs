@@ -20,6 +20,9 @@ pub(crate) struct KeyRow {
     pub(crate) status: &'static str,
     pub(crate) algorithm: String,
     pub(crate) valid_until: String,
+    /// Days until the certificate expires, and a warning within 30 days of a published key.
+    pub(crate) days_left: i64,
+    pub(crate) warning: Option<String>,
 }
 
 #[derive(Template)]
@@ -43,9 +46,24 @@ pub(crate) async fn render_keys<S: IdpStore>(
         Ok(k) => k,
         Err(e) => return WebError::from(e).into_response(),
     };
+    let now = OffsetDateTime::now_utc();
     let rows = keys
         .iter()
-        .map(|k| KeyRow {
+        .map(|k| {
+            let days_left =
+                symbolon_store::expiry::days_left(&k.certificate_der, now).unwrap_or_default();
+            let warning = (k.status.published()
+                && symbolon_store::expiry::threshold(days_left).is_some())
+            .then(|| {
+                format!(
+                    "The {} key's certificate {}: add a next key and roll over.",
+                    k.status.as_str(),
+                    symbolon_store::expiry::phrase(days_left, &k.certificate_der)
+                )
+            });
+            (k, days_left, warning)
+        })
+        .map(|(k, days_left, warning)| KeyRow {
             kid: k.kid.clone(),
             status: k.status.as_str(),
             algorithm: k.algorithm.clone(),
@@ -54,6 +72,8 @@ pub(crate) async fn render_keys<S: IdpStore>(
                 .and_then(|c| OffsetDateTime::from_unix_timestamp(c.not_after).ok())
                 .map(symbolon_saml::time::format_instant)
                 .unwrap_or_default(),
+            days_left,
+            warning,
         })
         .collect();
     page(
