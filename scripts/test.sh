@@ -52,4 +52,5 @@ SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:ca
 
 step "The server suites again on PostgreSQL"
 SYMBOLON_TEST_BACKEND=postgres SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider \
-  tests/python/test_idp_server.py tests/python/test_sp_server.py tests/python/test_sp_day2.py tests/python/test_idp_day2.py tests/python/test_passkeys.py tests/python/test_browser_walkthrough.py
+  tests/python/test_idp_server.py tests/python/test_sp_server.py tests/python/test_sp_day2.py tests/python/test_idp_day2.py tests/python/test_passkeys.py tests/python/test_browser_walkthrough.py \
+  tests/python/test_metadata_refresh.py tests/python/test_slo_pysaml2.py
