@@ -231,3 +231,70 @@ def test_bad_documents_keep_the_last_good_metadata(env):
     md.doc = idp_metadata("idp-rsa", sign_key="idp-ec-p256")
     until(lambda: sp.source(acc, "Fed")["failures"] == "0", seconds=40)
     assert sp.source(acc, "Fed")["last_error"] == ""
+
+
+class IdpServer:
+    def __init__(self, tmp):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.db = database_url(tmp / "idp-data")
+        cfg = tmp / "idp.toml"
+        cfg.write_text(f"""[server]
+database_url = "{self.db}"
+[idp]
+listen = "127.0.0.1:{self.port}"
+base_url = "{self.base}"
+metadata_refresh_secs = 2
+metadata_check_secs = 1
+metadata_fetch_timeout_secs = 2
+""")
+        self.log = open(tmp / "idp.log", "w")
+        self.proc = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        assert " listening on " in line, line
+
+    def cli(self, *args, ok=True):
+        out = subprocess.run([symbolon_bin(), "idp", "--database-url", self.db, *args], capture_output=True, text=True, timeout=60)
+        if ok:
+            assert out.returncode == 0, out.stderr
+        return out
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def sp_metadata(acs, cert):
+    out = subprocess.run([symbolon_bin(), "saml", "metadata", "sp", "--entity-id", "https://sp.refresh.test/metadata", "--acs-url", acs,
+                          "--cert", str(KEYS / f"{cert}.crt.pem")], capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_an_idp_client_follows_its_metadata_url(tmp_path):
+    """The IdP side: a client imported from a URL picks up the SP's new ACS and certificate with no
+    administrator action; a broken document keeps the last good one, with one event."""
+    md = MetadataServer()
+    idp = IdpServer(tmp_path)
+    try:
+        md.doc = sp_metadata("https://sp.refresh.test/acs", "idp-rsa")
+        idp.cli("realm", "create", "acme")
+        refused = idp.cli("client", "import", "--realm", "acme", "--metadata-url", md.url, ok=False)
+        assert refused.returncode == 1 and "only https:// URLs" in refused.stderr
+        idp.cli("client", "import", "--realm", "acme", "--metadata-url", md.url, "--allow-http", "--url-name", "app")
+        assert "https://sp.refresh.test/acs" in idp.cli("client", "list", "--realm", "acme").stdout + md.doc.decode()
+        md.doc = sp_metadata("https://sp.refresh.test/acs-moved", "idp-rsa-next")
+        events = lambda: idp.cli("events", "acme", "--limit", "200").stdout
+        until(lambda: "acs-moved" in events(), seconds=20)
+        ev = events()
+        assert "signing certificate added" in ev and "metadata-refresh" in ev, ev
+        md.doc = b"<not metadata"
+        until(lambda: "failed; the last good metadata stays in use" in events(), seconds=20)
+        time.sleep(3)
+        assert events().count("failed; the last good metadata stays in use") == 1, "recorded once"
+        jobs = subprocess.run([symbolon_bin(), "jobs", "--database-url", idp.db], capture_output=True, text=True, timeout=60).stdout
+        assert "idp:metadata-refresh" in jobs and "idp:certificate-expiry" in jobs, jobs
+    finally:
+        idp.stop()
+        md.stop()

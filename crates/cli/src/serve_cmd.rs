@@ -464,6 +464,15 @@ where
         wc.shown_jobs = crate::jobs_cmd::all_jobs();
         wc.trusted_proxies = trusted.clone();
         wc.purge_every = std::time::Duration::from_secs(cfg.server.purge_interval_secs);
+        if let Some(secs) = i.metadata_refresh_secs {
+            wc.metadata_refresh.interval = time::Duration::seconds(secs as i64);
+        }
+        if let Some(secs) = i.metadata_check_secs {
+            wc.metadata_check_every = std::time::Duration::from_secs(secs);
+        }
+        if let Some(secs) = i.metadata_fetch_timeout_secs {
+            wc.fetch_limits.timeout = std::time::Duration::from_secs(secs);
+        }
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;

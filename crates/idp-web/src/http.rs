@@ -20,6 +20,7 @@ use symbolon_store::IdpStore;
 /// The router. Paths follow Keycloak's (case-sensitive).
 pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
     let state = AppState {
+        fetcher: fetcher(&cfg),
         store,
         cfg: Arc::new(cfg),
         signing_keys: Arc::default(),
@@ -84,6 +85,61 @@ pub(crate) async fn readyz<S: IdpStore>(State(st): State<AppState<S>>) -> Respon
 
 pub(crate) use symbolon_web::page::stylesheet as css;
 
+/// The metadata fetcher; without TLS roots it still serves, and every fetch says why it failed.
+fn fetcher(cfg: &WebConfig) -> symbolon_web::fetch::Fetcher {
+    symbolon_web::fetch::Fetcher::new(cfg.fetch_limits).unwrap_or_else(|e| {
+        tracing::error!("metadata fetcher: {e}");
+        symbolon_web::fetch::Fetcher::unusable(e)
+    })
+}
+
+/// One run of `idp:metadata-refresh`: every due client, one after another.
+async fn refresh_clients<S: IdpStore>(
+    store: S,
+    fetcher: symbolon_web::fetch::Fetcher,
+    policy: symbolon_saml::metadata_refresh::RefreshPolicy,
+    now: time::OffsetDateTime,
+) -> Result<String, String> {
+    use symbolon_saml::metadata_refresh::RefreshReport;
+    let due = symbolon_idp::due_clients(&store, &policy, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut changed, mut unchanged, mut failed) = (0usize, 0usize, 0usize);
+    for c in &due {
+        let Some(s) = &c.metadata_source else {
+            continue;
+        };
+        let outcome = fetcher
+            .outcome(
+                &s.url,
+                s.allow_http,
+                s.etag.as_deref(),
+                s.last_modified.as_deref(),
+            )
+            .await;
+        match symbolon_idp::refresh_client(&store, c, outcome, &policy, now)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            RefreshReport::Unchanged => unchanged += 1,
+            RefreshReport::Changed(_) => changed += 1,
+            RefreshReport::Failed(why) => {
+                tracing::warn!(client = %c.client_id, realm = %c.realm, "metadata refresh failed: {why}");
+                failed += 1;
+            }
+        }
+    }
+    let summary = format!(
+        "{} metadata URLs due: {changed} changed, {unchanged} unchanged, {failed} failed",
+        due.len()
+    );
+    if failed > 0 {
+        Err(summary)
+    } else {
+        Ok(summary)
+    }
+}
+
 /// Serve on a listener (plain TCP, or TLS from the caller) until SIGTERM or Ctrl-C, running the
 /// IdP's jobs.
 pub async fn serve<S, L>(store: S, cfg: WebConfig, listener: L) -> std::io::Result<()>
@@ -99,6 +155,14 @@ where
         "idp:purge-state",
         cfg.purge_every,
         symbolon_web::jobs::purge_state,
+    ));
+    let (f, policy) = (fetcher(&cfg), cfg.metadata_refresh);
+    tokio::spawn(symbolon_web::jobs::every(
+        store.clone(),
+        holder.clone(),
+        "idp:metadata-refresh",
+        cfg.metadata_check_every,
+        move |s: S, now| refresh_clients(s, f.clone(), policy, now),
     ));
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),

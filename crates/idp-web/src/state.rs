@@ -28,6 +28,11 @@ pub struct WebConfig {
     pub purge_every: std::time::Duration,
     /// How often certificates are checked for expiry (daily by default).
     pub certificate_check_every: std::time::Duration,
+    /// Clients' metadata URLs: the refresh interval, how often due ones are looked for, and the
+    /// limits of a fetch.
+    pub metadata_refresh: symbolon_saml::metadata_refresh::RefreshPolicy,
+    pub metadata_check_every: std::time::Duration,
+    pub fetch_limits: symbolon_web::fetch::FetchLimits,
     /// The jobs whose last runs the console shows: the IdP's own, and those of the servers
     /// that share its database (the CLI adds the SP's when it runs both).
     pub shown_jobs: Vec<&'static str>,
@@ -45,6 +50,9 @@ impl WebConfig {
             trusted_proxies: symbolon_web::front::TrustedProxies::default(),
             purge_every: std::time::Duration::from_secs(600),
             certificate_check_every: std::time::Duration::from_secs(24 * 3600),
+            metadata_refresh: Default::default(),
+            metadata_check_every: std::time::Duration::from_secs(300),
+            fetch_limits: Default::default(),
             shown_jobs: symbolon_idp::JOBS.to_vec(),
         }
     }
@@ -64,6 +72,8 @@ pub struct AppState<S> {
     pub(crate) signing_keys: Arc<std::sync::Mutex<HashMap<String, Arc<symbolon_dsig::SigningKey>>>>,
     /// Signed realm descriptors while the realm's keys are unchanged.
     pub(crate) descriptors: Arc<symbolon_idp::DescriptorCache>,
+    /// Fetches clients' metadata URLs.
+    pub(crate) fetcher: symbolon_web::fetch::Fetcher,
 }
 
 pub(crate) fn failure_key(realm: &str, username: &str) -> String {

@@ -15,6 +15,7 @@
 //! This file only declares the modules and re-exports their API: each module imports from
 //! `common` and from the modules below it, never from here, so there is no circle.
 
+mod client_source;
 mod clients;
 mod common;
 mod expiry;
@@ -30,6 +31,7 @@ mod tokens;
 pub mod totp;
 mod users;
 
+pub use client_source::*;
 pub use clients::*;
 pub use common::{Actor, IdpError, Result, utc_text, valid_name_pub};
 pub use expiry::check_certificates;
@@ -42,4 +44,8 @@ pub use tokens::*;
 pub use users::*;
 
 /// The jobs the IdP schedules (see `symbolon_web::jobs`).
-pub const JOBS: [&str; 2] = ["idp:purge-state", "idp:certificate-expiry"];
+pub const JOBS: [&str; 3] = [
+    "idp:purge-state",
+    "idp:certificate-expiry",
+    "idp:metadata-refresh",
+];

@@ -25,6 +25,53 @@ pub const MAX_INTERVAL: Duration = Duration::days(7);
 /// The first retry after a failure; doubled each time, at most the regular interval.
 pub const FIRST_RETRY: Duration = Duration::minutes(5);
 
+/// What fetching a metadata URL brought (the HTTP client's result, in the terms of this module).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchOutcome {
+    NotModified,
+    Document {
+        body: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    Failed(String),
+}
+
+/// How often to refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    pub interval: Duration,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        RefreshPolicy {
+            interval: DEFAULT_INTERVAL,
+        }
+    }
+}
+
+/// What one refresh did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshReport {
+    Unchanged,
+    /// The new document is in use; one line per change.
+    Changed(Vec<String>),
+    /// The last good document stays; the reason.
+    Failed(String),
+}
+
+/// Whether a source is due at `now`: its next fetch has come, or `interval` has passed since
+/// the last one (a source scheduled elsewhere with a longer interval).
+pub fn is_due(
+    next_at: OffsetDateTime,
+    checked_at: Option<OffsetDateTime>,
+    interval: Duration,
+    now: OffsetDateTime,
+) -> bool {
+    next_at <= now || checked_at.is_none_or(|c| c.checked_add(interval).is_none_or(|t| t <= now))
+}
+
 /// What a fetched document must satisfy.
 #[derive(Debug, Clone)]
 pub struct SourcePolicy<'a> {

@@ -9,11 +9,9 @@ mod console;
 pub mod http;
 mod native;
 mod page;
+mod pick;
 mod refresh;
 mod slo;
-
-pub use refresh::fetch_outcome;
-mod pick;
 mod state;
 
 pub use http::{router, serve};

@@ -2,28 +2,10 @@
 //! let the domain decide (`symbolon_sp::refresh_idp`). Runs in the leased scheduler, one instance
 //! at a time; each run's summary is in `symbolon jobs`.
 
-use symbolon_sp::{FetchOutcome, RefreshPolicy, RefreshReport};
+use symbolon_sp::{RefreshPolicy, RefreshReport};
 use symbolon_store::sp::{IdpConfig, SpStore};
-use symbolon_web::fetch::{Fetched, Fetcher, Validators};
+use symbolon_web::fetch::Fetcher;
 use time::OffsetDateTime;
-
-/// Fetch a URL into the domain's terms.
-pub async fn fetch_outcome(
-    fetcher: &Fetcher,
-    url: &str,
-    allow_http: bool,
-    validators: &Validators,
-) -> FetchOutcome {
-    match fetcher.fetch(url, allow_http, validators).await {
-        Ok(Fetched::NotModified) => FetchOutcome::NotModified,
-        Ok(Fetched::Document { body, validators }) => FetchOutcome::Document {
-            body,
-            etag: validators.etag,
-            last_modified: validators.last_modified,
-        },
-        Err(e) => FetchOutcome::Failed(e.to_string()),
-    }
-}
 
 /// Refresh one configuration from its URL now.
 pub(crate) async fn refresh_one<S: SpStore>(
@@ -36,11 +18,14 @@ pub(crate) async fn refresh_one<S: SpStore>(
     let Some(s) = &c.metadata_source else {
         return Ok(RefreshReport::Unchanged);
     };
-    let validators = Validators {
-        etag: s.etag.clone(),
-        last_modified: s.last_modified.clone(),
-    };
-    let outcome = fetch_outcome(fetcher, &s.url, s.allow_http, &validators).await;
+    let outcome = fetcher
+        .outcome(
+            &s.url,
+            s.allow_http,
+            s.etag.as_deref(),
+            s.last_modified.as_deref(),
+        )
+        .await;
     symbolon_sp::refresh_idp(store, c, outcome, policy, now)
         .await
         .map_err(|e| e.to_string())

@@ -10,22 +10,12 @@ use symbolon_dsig::PinnedCert;
 use symbolon_saml::metadata_refresh::{SourcePolicy, evaluate, next_fetch, retry_after};
 use symbolon_store::MetadataSource;
 use symbolon_store::sp::{IdpConfig, SpStore};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 /// Who the scheduled refresh acts as in the audit log.
 pub const REFRESH_PRINCIPAL: &str = "urn:symbolon:identity:system/metadata-refresh";
 
-/// What fetching a URL brought (the HTTP crate's result, without its types).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FetchOutcome {
-    NotModified,
-    Document {
-        body: Vec<u8>,
-        etag: Option<String>,
-        last_modified: Option<String>,
-    },
-    Failed(String),
-}
+pub use symbolon_saml::metadata_refresh::{FetchOutcome, RefreshPolicy, RefreshReport};
 
 /// Where an IdP's metadata is fetched from and what it must satisfy.
 #[derive(Debug, Clone, Default)]
@@ -37,20 +27,6 @@ pub struct SourceSettings {
     pub signing_cert: Option<Vec<u8>>,
     /// The entity to take from an aggregate.
     pub entity_id: Option<String>,
-}
-
-/// How often to refresh and the soonest a document may ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RefreshPolicy {
-    pub interval: Duration,
-}
-
-impl Default for RefreshPolicy {
-    fn default() -> Self {
-        RefreshPolicy {
-            interval: symbolon_saml::metadata_refresh::DEFAULT_INTERVAL,
-        }
-    }
 }
 
 fn pinned(certs: &[Vec<u8>]) -> Result<Option<PinnedCert>> {
@@ -188,16 +164,6 @@ pub async fn forget_idp_source<S: SpStore>(
     .await
 }
 
-/// What one refresh did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefreshReport {
-    Unchanged,
-    /// The new document is in use; one line per change.
-    Changed(Vec<String>),
-    /// The last good document stays; the reason.
-    Failed(String),
-}
-
 /// The sources due at `now`: their next fetch has come, or this server's interval has passed
 /// since the last (a source added from the CLI was scheduled with the default interval).
 pub async fn due_sources<S: SpStore>(
@@ -206,9 +172,7 @@ pub async fn due_sources<S: SpStore>(
     now: OffsetDateTime,
 ) -> Result<Vec<IdpConfig>> {
     let due = |s: &MetadataSource| {
-        s.next_at <= now
-            || s.checked_at
-                .is_none_or(|c| c.checked_add(policy.interval).is_none_or(|t| t <= now))
+        symbolon_saml::metadata_refresh::is_due(s.next_at, s.checked_at, policy.interval, now)
     };
     Ok(store
         .idps_with_source()

@@ -89,6 +89,31 @@ impl Fetcher {
         }
     }
 
+    /// Fetch `url`, conditionally on the validators of the document in hand, as the metadata
+    /// refresh decides on it.
+    pub async fn outcome(
+        &self,
+        url: &str,
+        allow_http: bool,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> symbolon_saml::metadata_refresh::FetchOutcome {
+        use symbolon_saml::metadata_refresh::FetchOutcome;
+        let validators = Validators {
+            etag: etag.map(str::to_string),
+            last_modified: last_modified.map(str::to_string),
+        };
+        match self.fetch(url, allow_http, &validators).await {
+            Ok(Fetched::NotModified) => FetchOutcome::NotModified,
+            Ok(Fetched::Document { body, validators }) => FetchOutcome::Document {
+                body,
+                etag: validators.etag,
+                last_modified: validators.last_modified,
+            },
+            Err(e) => FetchOutcome::Failed(e.to_string()),
+        }
+    }
+
     /// Fetch `url`, conditionally on `validators`.
     pub async fn fetch(
         &self,

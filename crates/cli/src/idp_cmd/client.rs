@@ -11,7 +11,20 @@ pub enum ClientCmd {
         #[arg(long)]
         realm: String,
         /// SP metadata file (`-` for standard input).
-        file: String,
+        #[arg(
+            required_unless_present = "metadata_url",
+            conflicts_with = "metadata_url"
+        )]
+        file: Option<String>,
+        /// Fetch the SP metadata from this URL now and keep the client up to date from there.
+        #[arg(long, value_name = "URL")]
+        metadata_url: Option<String>,
+        /// Allow a plain http:// metadata URL.
+        #[arg(long, requires = "metadata_url")]
+        allow_http: bool,
+        /// Every document fetched must be signed by this certificate (PEM).
+        #[arg(long, value_name = "CERT.pem", requires = "metadata_url")]
+        metadata_signing_cert: Option<std::path::PathBuf>,
         /// IDP-Initiated SSO URL Name: /realms/{realm}/protocol/saml/clients/{name}
         #[arg(long)]
         url_name: Option<String>,
@@ -117,14 +130,46 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: ClientCmd) -> R
         ClientCmd::Import {
             realm,
             file,
+            metadata_url,
+            allow_http,
+            metadata_signing_cert,
             url_name,
             home_url,
         } => {
-            let bytes = crate::input::read_input(&file).map_err(|f| f.1)?;
-            let (mut c, findings) =
-                symbolon_idp::import_client(s, &actor, &realm, &bytes, url_name.as_deref(), now)
+            let (mut c, findings) = match (file, metadata_url) {
+                (Some(file), _) => {
+                    let bytes = crate::input::read_input(&file).map_err(|f| f.1)?;
+                    symbolon_idp::import_client(s, &actor, &realm, &bytes, url_name.as_deref(), now)
+                        .await
+                        .map_err(e)?
+                }
+                (None, Some(url)) => {
+                    let signing_cert = match metadata_signing_cert {
+                        Some(p) => Some(crate::sp_cmd::read_cert(&p)?),
+                        None => None,
+                    };
+                    let fetched = crate::sp_cmd::fetcher()?
+                        .outcome(&url, allow_http, None, None)
+                        .await;
+                    symbolon_idp::import_client_from_url(
+                        s,
+                        &actor,
+                        &realm,
+                        url_name.as_deref(),
+                        &symbolon_idp::ClientSource {
+                            url,
+                            allow_http,
+                            signing_cert,
+                        },
+                        fetched,
+                        &Default::default(),
+                        now,
+                    )
                     .await
-                    .map_err(e)?;
+                    .map_err(e)?
+                }
+                (None, None) => return Err("give a metadata file or --metadata-url".into()),
+            };
             if let Some(h) = home_url {
                 c.home_url = Some(h.clone());
                 symbolon_idp::update_client(s, &actor, &c, &format!("Home URL {h}"), now)

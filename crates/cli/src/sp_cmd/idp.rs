@@ -158,13 +158,7 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
                         None => None,
                         Some(p) => Some(read_cert(&p)?),
                     };
-                    let fetched = symbolon_sp_web::fetch_outcome(
-                        &fetcher()?,
-                        &url,
-                        allow_http,
-                        &symbolon_web::fetch::Validators::default(),
-                    )
-                    .await;
+                    let fetched = fetcher()?.outcome(&url, allow_http, None, None).await;
                     let settings = symbolon_sp::SourceSettings {
                         url,
                         allow_http,
@@ -232,13 +226,14 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
                     }
                     continue;
                 };
-                let validators = symbolon_web::fetch::Validators {
-                    etag: src.etag.clone(),
-                    last_modified: src.last_modified.clone(),
-                };
-                let fetched =
-                    symbolon_sp_web::fetch_outcome(&fetcher, &src.url, src.allow_http, &validators)
-                        .await;
+                let fetched = fetcher
+                    .outcome(
+                        &src.url,
+                        src.allow_http,
+                        src.etag.as_deref(),
+                        src.last_modified.as_deref(),
+                    )
+                    .await;
                 match symbolon_sp::refresh_idp(s, &c, fetched, &policy, now)
                     .await
                     .map_err(e)?
@@ -409,12 +404,12 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(s: &S, cmd: IdpCmd) -> R
     Ok(())
 }
 
-fn fetcher() -> Result<symbolon_web::fetch::Fetcher, String> {
+pub(crate) fn fetcher() -> Result<symbolon_web::fetch::Fetcher, String> {
     symbolon_web::fetch::Fetcher::new(symbolon_web::fetch::FetchLimits::default())
         .map_err(|e| e.to_string())
 }
 
-fn read_cert(path: &std::path::Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read_cert(path: &std::path::Path) -> Result<Vec<u8>, String> {
     let pem = std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
     symbolon_dsig::pem_blocks(&pem)
         .into_iter()

@@ -12,6 +12,7 @@ mod account;
 mod api_key;
 mod audit;
 mod idp;
+pub(crate) use idp::{fetcher, read_cert};
 mod role;
 mod saml_account;
 mod saml_users;

@@ -96,6 +96,8 @@ pub(crate) struct ImportPage<'a> {
     pub(crate) admin: &'a str,
     pub(crate) notice: Option<String>,
     pub(crate) pasted: &'a str,
+    pub(crate) url: &'a str,
+    pub(crate) allow_http: bool,
     pub(crate) error: Option<String>,
 }
 
@@ -116,6 +118,8 @@ pub(crate) async fn import_form<S: IdpStore>(
             admin: &s.username,
             notice: None,
             pasted: "",
+            url: "",
+            allow_http: false,
             error: None,
         }
         .render(),
@@ -134,6 +138,7 @@ pub(crate) async fn import<S: IdpStore>(
         Err(r) => return r,
     };
     let (mut csrf, mut file, mut pasted) = (None, Vec::new(), String::new());
+    let (mut url, mut allow_http, mut signer) = (String::new(), false, String::new());
     while let Ok(Some(field)) = mp.next_field().await {
         let name = field.name().unwrap_or("").to_string();
         let Ok(bytes) = field.bytes().await else {
@@ -143,6 +148,9 @@ pub(crate) async fn import<S: IdpStore>(
             "csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
             "file" => file = bytes.to_vec(),
             "metadata" => pasted = String::from_utf8_lossy(&bytes).into_owned(),
+            "metadata_url" => url = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "allow_http" => allow_http = !bytes.is_empty(),
+            "signing_cert" => signer = String::from_utf8_lossy(&bytes).into_owned(),
             _ => {}
         }
     }
@@ -163,25 +171,58 @@ pub(crate) async fn import<S: IdpStore>(
                 admin: &s.username,
                 notice: None,
                 pasted: &pasted,
+                url: &url,
+                allow_http,
                 error: Some(msg),
             }
             .render(),
         )
     };
-    if metadata.iter().all(u8::is_ascii_whitespace) {
-        return fail("Choose a metadata file or paste the metadata XML.".into());
+    let from_url = metadata.iter().all(u8::is_ascii_whitespace) && !url.is_empty();
+    if metadata.iter().all(u8::is_ascii_whitespace) && !from_url {
+        return fail("Choose a metadata file, paste the metadata XML, or give its URL.".into());
     }
     let actor = Actor(s.username.clone());
-    match symbolon_idp::import_client(
-        st.store(),
-        &actor,
-        &realm,
-        &metadata,
-        None,
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    {
+    let now = OffsetDateTime::now_utc();
+    let imported = if from_url {
+        if let Err(e) = symbolon_web::fetch::check_url(&url, allow_http) {
+            return fail(e.to_string());
+        }
+        let signing_cert = if signer.trim().is_empty() {
+            None
+        } else {
+            match symbolon_dsig::pem_blocks(&signer)
+                .into_iter()
+                .find(|(l, _)| l == "CERTIFICATE")
+            {
+                Some((_, der)) => Some(der),
+                None => {
+                    return fail(
+                        "The metadata signing certificate must be a PEM CERTIFICATE.".into(),
+                    );
+                }
+            }
+        };
+        let fetched = st.fetcher.outcome(&url, allow_http, None, None).await;
+        symbolon_idp::import_client_from_url(
+            st.store(),
+            &actor,
+            &realm,
+            None,
+            &symbolon_idp::ClientSource {
+                url: url.clone(),
+                allow_http,
+                signing_cert,
+            },
+            fetched,
+            &st.config().metadata_refresh,
+            now,
+        )
+        .await
+    } else {
+        symbolon_idp::import_client(st.store(), &actor, &realm, &metadata, None, now).await
+    };
+    match imported {
         Ok((c, findings)) => {
             let mut notice = format!(
                 "Imported client {}. Review its settings and save.",

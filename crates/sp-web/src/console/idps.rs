@@ -249,13 +249,10 @@ pub(crate) async fn add_idp<S: SpStore>(
     let desc = Some(input.description.as_str()).filter(|d| !d.is_empty());
     let now = OffsetDateTime::now_utc();
     let added = if from_url {
-        let fetched = crate::refresh::fetch_outcome(
-            &st.fetcher,
-            &input.url,
-            input.allow_http,
-            &symbolon_web::fetch::Validators::default(),
-        )
-        .await;
+        let fetched = st
+            .fetcher
+            .outcome(&input.url, input.allow_http, None, None)
+            .await;
         let settings = symbolon_sp::SourceSettings {
             url: input.url.clone(),
             allow_http: input.allow_http,
