@@ -17,8 +17,8 @@ use symbolon_idp::sessions::{SsoSession, end_session, get_state, put_state};
 use symbolon_saml::binding::MessageKind;
 use symbolon_saml::idp::Arrival;
 use symbolon_saml::logout::{
-    LogoutMessage, Outgoing, STATUS_PARTIAL_LOGOUT, check_logout, logout_request, logout_response,
-    send, slo_endpoint,
+    LogoutMessage, STATUS_PARTIAL_LOGOUT, check_logout, logout_request, logout_response, send,
+    slo_endpoint,
 };
 use symbolon_saml::metadata::{Endpoint, pin_certificates};
 use symbolon_saml::sp::STATUS_SUCCESS;
@@ -58,18 +58,6 @@ struct LoggedOutPage<'a> {
     realm: &'a str,
     confirmed: &'a [String],
     unconfirmed: &'a [String],
-}
-
-fn outgoing(o: Outgoing, relay_state: Option<&str>) -> Response {
-    match o {
-        // Not a 303: a form may have been posted here, and its CSP would stop the redirect.
-        Outgoing::Redirect(url) => symbolon_web::page::continue_to(&url),
-        Outgoing::Post { action, field, xml } => symbolon_web::page::auto_post(
-            &action,
-            symbolon_saml::binding::post_form(&action, field, xml.as_bytes(), relay_state),
-            &symbolon_saml::binding::post_form_script_csp_hash(),
-        ),
-    }
 }
 
 fn clear_cookie(mut r: Response, realm: &str, secure: bool) -> Response {
@@ -300,7 +288,7 @@ async fn continue_round<S: IdpStore>(
         flow.current = Some((client_id, id));
         put_state(&st.store, LOGOUT_FLOW, &relay, &flow, now + STEP).await?;
         return Ok(clear_cookie(
-            outgoing(out, Some(&relay)),
+            symbolon_web::page::saml_outgoing(out, Some(&relay)),
             &realm.name,
             secure,
         ));
@@ -334,7 +322,7 @@ async fn continue_round<S: IdpStore>(
             )
             .map_err(|_| WebError::internal())?;
             return Ok(clear_cookie(
-                outgoing(out, init.relay_state.as_deref()),
+                symbolon_web::page::saml_outgoing(out, init.relay_state.as_deref()),
                 &realm.name,
                 secure,
             ));

@@ -52,24 +52,9 @@ pub async fn import_client_from_url<S: IdpStore>(
     policy: &RefreshPolicy,
     now: OffsetDateTime,
 ) -> Result<(Client, Vec<Finding>)> {
-    let (body, etag, last_modified) = match fetched {
-        FetchOutcome::Document {
-            body,
-            etag,
-            last_modified,
-        } => (body, etag, last_modified),
-        FetchOutcome::NotModified => {
-            return Err(IdpError::Invalid(
-                "the metadata URL answered 304 Not Modified to a first request".into(),
-            ));
-        }
-        FetchOutcome::Failed(m) => {
-            return Err(IdpError::Invalid(format!(
-                "the metadata could not be fetched from {}: {m}",
-                source.url
-            )));
-        }
-    };
+    let (body, etag, last_modified) = fetched
+        .into_first_document(&source.url)
+        .map_err(IdpError::Invalid)?;
     let certs: Vec<Vec<u8>> = source.signing_cert.iter().cloned().collect();
     let cert = pinned(&certs)?;
     let accepted = evaluate(

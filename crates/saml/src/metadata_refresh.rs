@@ -51,6 +51,29 @@ impl Default for RefreshPolicy {
     }
 }
 
+/// A fetched document with its HTTP validators (ETag, Last-Modified).
+pub type FetchedDocument = (Vec<u8>, Option<String>, Option<String>);
+
+impl FetchOutcome {
+    /// A first fetch (adding from a URL): the document and its validators, or why there is
+    /// none.
+    pub fn into_first_document(self, url: &str) -> Result<FetchedDocument, String> {
+        match self {
+            FetchOutcome::Document {
+                body,
+                etag,
+                last_modified,
+            } => Ok((body, etag, last_modified)),
+            FetchOutcome::NotModified => {
+                Err("the metadata URL answered 304 Not Modified to a first request".into())
+            }
+            FetchOutcome::Failed(m) => {
+                Err(format!("the metadata could not be fetched from {url}: {m}"))
+            }
+        }
+    }
+}
+
 /// What one refresh did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshReport {

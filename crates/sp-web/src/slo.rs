@@ -11,7 +11,7 @@ use serde::Deserialize;
 use symbolon_dsig::SystemRandom;
 use symbolon_saml::binding::{decode_post, decode_redirect};
 use symbolon_saml::idp::Arrival;
-use symbolon_saml::logout::{LogoutMessage, Outgoing, STATUS_PARTIAL_LOGOUT};
+use symbolon_saml::logout::{LogoutMessage, STATUS_PARTIAL_LOGOUT};
 use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
 
@@ -26,19 +26,6 @@ pub(crate) struct PostBinding {
     saml_response: Option<String>,
     #[serde(rename = "RelayState")]
     relay_state: Option<String>,
-}
-
-/// The browser's way to the peer: a redirect, or the auto-submitting form.
-pub(crate) fn outgoing(o: Outgoing, relay_state: Option<&str>) -> Response {
-    match o {
-        // Not a 303: a form may have been posted here, and its CSP would stop the redirect.
-        Outgoing::Redirect(url) => symbolon_web::page::continue_to(&url),
-        Outgoing::Post { action, field, xml } => symbolon_web::page::auto_post(
-            &action,
-            symbolon_saml::binding::post_form(&action, field, xml.as_bytes(), relay_state),
-            &symbolon_saml::binding::post_form_script_csp_hash(),
-        ),
-    }
 }
 
 /// Clear this browser's session cookie on a response.
@@ -144,7 +131,7 @@ async fn slo<S: SpStore>(
                 now,
                 &rng,
             ) {
-                Ok(Some(o)) => clear_cookie(outgoing(o, relay.as_deref())),
+                Ok(Some(o)) => clear_cookie(symbolon_web::page::saml_outgoing(o, relay.as_deref())),
                 Ok(None) => clear_cookie(Redirect::to("/signed-out").into_response()),
                 Err(e) => unavailable(e),
             }
@@ -214,7 +201,7 @@ pub(crate) async fn start_logout<S: SpStore>(
         &rng,
     )
     .ok()??;
-    Some(outgoing(out, Some(&relay)))
+    Some(symbolon_web::page::saml_outgoing(out, Some(&relay)))
 }
 
 #[derive(Deserialize)]

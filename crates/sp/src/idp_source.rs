@@ -56,24 +56,9 @@ pub async fn add_idp_from_url<S: SpStore>(
     policy: &RefreshPolicy,
     now: OffsetDateTime,
 ) -> Result<IdpSummary> {
-    let (body, etag, last_modified) = match fetched {
-        FetchOutcome::Document {
-            body,
-            etag,
-            last_modified,
-        } => (body, etag, last_modified),
-        FetchOutcome::NotModified => {
-            return Err(SpError::Source(
-                "the metadata URL answered 304 Not Modified to a first request".into(),
-            ));
-        }
-        FetchOutcome::Failed(m) => {
-            return Err(SpError::Source(format!(
-                "the metadata could not be fetched from {}: {m}",
-                settings.url
-            )));
-        }
-    };
+    let (body, etag, last_modified) = fetched
+        .into_first_document(&settings.url)
+        .map_err(SpError::Source)?;
     let certs: Vec<Vec<u8>> = settings.signing_cert.iter().cloned().collect();
     let cert = pinned(&certs)?;
     let accepted = evaluate(

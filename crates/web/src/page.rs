@@ -95,6 +95,21 @@ pub fn continue_to(url: &str) -> Response {
     html(StatusCode::OK, body)
 }
 
+/// A logout message on its way to the peer: the Continue page of [`continue_to`] for
+/// HTTP-Redirect, the auto-submitting form of [`auto_post`] for HTTP-POST.
+pub fn saml_outgoing(o: symbolon_saml::logout::Outgoing, relay_state: Option<&str>) -> Response {
+    use symbolon_saml::logout::Outgoing;
+    match o {
+        // Not a 303: a form may have been posted here, and its CSP would stop the redirect.
+        Outgoing::Redirect(url) => continue_to(&url),
+        Outgoing::Post { action, field, xml } => auto_post(
+            &action,
+            symbolon_saml::binding::post_form(&action, field, xml.as_bytes(), relay_state),
+            &symbolon_saml::binding::post_form_script_csp_hash(),
+        ),
+    }
+}
+
 /// The auto-submitting form that carries a SAML message across to another site (HTTP-POST
 /// binding): `body` is the form page, `script_hash` the CSP source of its one inline script.
 /// The CSP allows that script and a form submission to `action`'s origin only.
