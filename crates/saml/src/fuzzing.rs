@@ -152,10 +152,26 @@ pub fn metadata_refresh(data: &[u8]) {
         let _ = crate::metadata::IdpTrust::from_entity(e);
         let _ = e.valid_until.map(|t| t < now);
     }
-    for id in ids {
-        let _ = crate::metadata::select_entity(entities.clone(), Some(&id));
+    for e in &entities {
+        if let Some(d) = &e.cache_duration {
+            let _ = crate::metadata_refresh::parse_duration(d);
+        }
+    }
+    for id in &ids {
+        let _ = crate::metadata::select_entity(entities.clone(), Some(id));
     }
     let _ = crate::metadata::select_entity(entities, None);
+    // The refresh's decision, and an entity taken out of an aggregate, for the first two.
+    use crate::metadata_refresh::{DEFAULT_INTERVAL, SourcePolicy, entity_xml, evaluate};
+    for id in ids.iter().take(2) {
+        let policy = SourcePolicy {
+            entity_id: Some(id),
+            signing_cert: None,
+            interval: DEFAULT_INTERVAL,
+        };
+        let _ = evaluate(data, &policy, now);
+        let _ = entity_xml(data, id);
+    }
 }
 
 /// A Redirect-binding LogoutRequest (or any message) as a query string: decode, inflate with
@@ -171,5 +187,39 @@ pub fn logout_redirect(data: &[u8], keys: &[symbolon_dsig::PinnedCert]) {
     if let Ok(doc) = symbolon_xml::parse_bytes(&m.xml, &Limits::default()) {
         let _ = crate::messages::LogoutRequest::from_document(&doc);
         let _ = crate::messages::LogoutResponse::from_document(&doc);
+        let _ = crate::logout::check_logout(
+            &doc,
+            crate::idp::Arrival::Redirect(&m),
+            keys,
+            &["https://sp.example.test/saml/slo"],
+            datetime!(2025-01-01 12:00:00 UTC),
+            time::Duration::seconds(120),
+        );
     }
+}
+
+/// A response that may carry an encrypted assertion: decode, decrypt with a fixed SP key
+/// (AES-CBC allowed, to reach its padding path too) and validate against `idp`, at
+/// 2025-01-01T12:00:00Z. Must never panic; returns whether the response was accepted.
+pub fn encrypted(data: &[u8], idp: &IdpSettings, key: &symbolon_dsig::enc::DecryptionKey) -> bool {
+    let Ok(xml) = xml_or_base64(data) else {
+        return false;
+    };
+    let sp = SpSettings {
+        entity_id: "https://sp.example.test/saml/metadata".into(),
+        acs_url: "https://sp.example.test/saml/acs".into(),
+    };
+    let mut idp = idp.clone();
+    idp.allow_cbc = true;
+    let policy = symbolon_dsig::enc::DecryptPolicy { allow_cbc: true };
+    let expect = Expectation::at(datetime!(2025-01-01 12:00:00 UTC));
+    crate::encrypted::validate_any(
+        &xml,
+        &Limits::default(),
+        Some((key, &policy)),
+        &idp,
+        &sp,
+        &expect,
+    )
+    .is_ok()
 }

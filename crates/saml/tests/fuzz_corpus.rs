@@ -107,3 +107,18 @@ fn replay_saml_logout_redirect() {
         symbolon_saml::fuzzing::logout_redirect(&data, &keys);
     }
 }
+
+#[test]
+fn replay_saml_encrypted() {
+    let idp = symbolon_saml::IdpSettings::new(
+        "https://idp.example.test/realms/acme",
+        vec![common::pinned("idp-rsa")],
+    );
+    let key =
+        symbolon_dsig::enc::DecryptionKey::from_pem(&common::key_pem("idp-rsa-next")).unwrap();
+    for (name, data) in all("saml_encrypted") {
+        let accepted = symbolon_saml::fuzzing::encrypted(&data, &idp, &key);
+        // The genuine seeds (from `symbolon saml issue-response --encrypt-to`) are accepted.
+        assert_eq!(accepted, name.starts_with("encrypted-"), "{name}");
+    }
+}
