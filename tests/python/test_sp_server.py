@@ -754,3 +754,24 @@ def test_certificate_days_left_are_shown_and_the_expiry_jobs_run(env):
     # The daily jobs ran once at start-up on each server and gave no notice (fresh certificates).
     jobs = subprocess.run([symbolon_bin(), "jobs", *sp.db], capture_output=True, text=True, timeout=60).stdout
     assert re.search(r"sp:certificate-expiry\tok\t.*0 certificate-expiry notices given", jobs), jobs
+
+
+def test_another_tenants_key_cannot_log_out_this_tenants_sessions(env, tmp_path):
+    """Evil Co registered the IdP's entity ID with its own key. A LogoutRequest it signs for the
+    IdP session of alice's Acme sign-in (its SessionIndex, as the IdP's events show it) verifies
+    only for Evil Co's configuration, and alice's Acme session stays; the same request is still
+    answered."""
+    idp, sp, _, _ = env
+    b, _ = sso_with_one_browser(idp, sp, "alice")
+    session_index = re.search(r"SAML_RESPONSE\talice\t[^\t]*\tsession (_[0-9a-f]+)", idp.cli("events", "mpas")).group(1)
+    from datetime import datetime, timezone
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    req = tmp_path / "logout.xml"
+    req.write_text(f'<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+                   f'ID="_evil1" Version="2.0" IssueInstant="{now}" Destination="{sp.base}/saml/slo"><saml:Issuer>{idp.base}/realms/mpas</saml:Issuer>'
+                   f'<saml:NameID>alice@corp.test</saml:NameID><samlp:SessionIndex>{session_index}</samlp:SessionIndex></samlp:LogoutRequest>')
+    signed = subprocess.run([symbolon_bin(), "saml", "sign", "--key", str(KEYS / "attacker-rsa.key.pem"), "--id", "_evil1", str(req)],
+                            capture_output=True, check=True).stdout
+    r = requests.post(f"{sp.base}/saml/slo", data={"SAMLRequest": base64.b64encode(signed).decode()}, timeout=10)
+    assert r.status_code == 200, r.text[:300]
+    assert "<dd id=\"account\">" in b.get(f"{sp.base}/", timeout=10).text, "alice's Acme session stays"

@@ -89,27 +89,24 @@ async fn slo<S: SpStore>(
     };
     let now = OffsetDateTime::now_utc();
     let base = &st.cfg.base_url;
-    let (msg, cfg) = match symbolon_sp::receive_logout(&st.store, base, &doc, arrival, now).await {
-        Ok(x) => x,
-        Err(e) => {
-            tracing::info!("SLO refused: {e}");
-            return refused(&e.to_string());
-        }
+    let (msg, verified) =
+        match symbolon_sp::receive_logout(&st.store, base, &doc, arrival, now).await {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::info!("SLO refused: {e}");
+                return refused(&e.to_string());
+            }
+        };
+    let Some(cfg) = verified.first().cloned() else {
+        return refused("no configuration verified it");
     };
     match msg {
         LogoutMessage::Request(req) => {
-            let ended = match symbolon_sp::end_sessions(
-                &st.store,
-                &cfg.entity_id,
-                &req,
-                SESSION,
-                now,
-            )
-            .await
-            {
-                Ok(n) => n,
-                Err(e) => return unavailable(e),
-            };
+            let ended =
+                match symbolon_sp::end_sessions(&st.store, &verified, &req, SESSION, now).await {
+                    Ok(n) => n,
+                    Err(e) => return unavailable(e),
+                };
             tracing::info!(issuer = %cfg.entity_id, ended, "logout requested by the identity provider");
             let keys = match st.keys.get(&st.store, base, now).await {
                 Ok(k) => k,

@@ -545,10 +545,10 @@ pub async fn consume_response<S: SpStore>(
     if !sign_in.pairs.is_empty()
         && let Some(w) = open_session(&sign_in)
     {
-        if let Some(si) = &sign_in.session_index {
+        for key in crate::logout::slo_keys(&sign_in) {
             state.push(StateWrite {
                 kind: crate::logout::SLO_INDEX.into(),
-                key: crate::logout::slo_key(&sign_in.issuer, si),
+                key,
                 value: w.key.clone(),
                 expires: w.expires,
             });

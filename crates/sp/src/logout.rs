@@ -19,12 +19,33 @@ use symbolon_store::sp::{IdpConfig, SpStore};
 use symbolon_xml::Document;
 use time::OffsetDateTime;
 
-/// State kind of the index from (IdP entity ID, SessionIndex) to the SP session's key.
+/// State kind of the index from (account, IdP entity ID, SessionIndex) to the SP session's key:
+/// one entry per account the session may enter, so that a LogoutRequest ends a session only when
+/// it verified with the configuration of an account of that session (a tenant that registered
+/// the same entity ID with its own key cannot end another tenant's sessions).
 pub const SLO_INDEX: &str = "sp-slo";
 
-/// The index key of an IdP session.
-pub fn slo_key(issuer: &str, session_index: &str) -> String {
-    format!("{issuer}|{session_index}")
+/// The index key of an IdP session in an account.
+pub fn slo_key(account_id: &str, issuer: &str, session_index: &str) -> String {
+    format!("{account_id}|{issuer}|{session_index}")
+}
+
+/// The index entries of a sign-in's IdP session: one per account it may enter.
+pub fn slo_keys(sign_in: &crate::SignIn) -> Vec<String> {
+    let Some(si) = &sign_in.session_index else {
+        return vec![];
+    };
+    let mut accounts: Vec<&str> = sign_in
+        .pairs
+        .iter()
+        .map(|p| p.account_id.as_str())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    accounts
+        .into_iter()
+        .map(|a| slo_key(a, &sign_in.issuer, si))
+        .collect()
 }
 
 /// The SP's single logout endpoint (both bindings).
@@ -84,14 +105,15 @@ pub fn logout_request_for(
 }
 
 /// A logout message received at the SP's logout endpoint, checked against the configurations
-/// that trust its Issuer: the first whose pinned keys verify its signature.
+/// that trust its Issuer: the message, and every configuration whose pinned keys verify it
+/// (several accounts may pin the same key; another tenant's key verifies for that tenant only).
 pub async fn receive_logout<S: SpStore>(
     store: &S,
     base_url: &str,
     doc: &Document<'_>,
     arrival: Arrival<'_>,
     now: OffsetDateTime,
-) -> Result<(LogoutMessage, IdpConfig)> {
+) -> Result<(LogoutMessage, Vec<IdpConfig>)> {
     let issuer = symbolon_saml::sp::issuer_hint(doc)
         .ok_or_else(|| SpError::Invalid("the logout message names no Issuer".into()))?;
     let configs = store.idps_by_entity_id(&issuer).await?;
@@ -102,6 +124,7 @@ pub async fn receive_logout<S: SpStore>(
     }
     let endpoint = slo_url(base_url);
     let mut last: Option<LogoutError> = None;
+    let mut verified: Option<(LogoutMessage, Vec<IdpConfig>)> = None;
     for c in configs {
         let certs: Vec<PinnedCert> = c
             .certs
@@ -120,31 +143,34 @@ pub async fn receive_logout<S: SpStore>(
             now,
             symbolon_saml::sp::DEFAULT_CLOCK_SKEW,
         ) {
-            Ok(m) => return Ok((m, c)),
+            Ok(m) => match &mut verified {
+                Some((_, cs)) => cs.push(c),
+                None => verified = Some((m, vec![c])),
+            },
             Err(e) => last = Some(e),
         }
     }
-    Err(SpError::Invalid(
-        last.map(|e| e.to_string()).unwrap_or_default(),
-    ))
+    verified.ok_or_else(|| SpError::Invalid(last.map(|e| e.to_string()).unwrap_or_default()))
 }
 
-/// End the sessions a LogoutRequest from `issuer` names (by SessionIndex); returns how many
-/// ended. Sessions live in the store under `session_kind`, so this holds on every instance.
+/// End the sessions a LogoutRequest names (by SessionIndex), in the accounts whose configuration
+/// verified it (`verified_by`); returns how many ended. Sessions live in the store under
+/// `session_kind`, so this holds on every instance.
 pub async fn end_sessions<S: StateStore>(
     store: &S,
-    issuer: &str,
+    verified_by: &[IdpConfig],
     req: &LogoutRequest,
     session_kind: &str,
     now: OffsetDateTime,
 ) -> Result<usize> {
     let mut ended = 0;
-    for si in &req.session_indexes {
-        let key = slo_key(issuer, si);
-        if let Some(session) = store.state(SLO_INDEX, &key, now).await? {
-            store.delete_state(session_kind, &session).await?;
-            store.delete_state(SLO_INDEX, &key).await?;
-            ended += 1;
+    for c in verified_by {
+        for si in &req.session_indexes {
+            let key = slo_key(&c.account_id, &c.entity_id, si);
+            if let Some(session) = store.take_state(SLO_INDEX, &key, now).await? {
+                store.delete_state(session_kind, &session).await?;
+                ended += 1;
+            }
         }
     }
     Ok(ended)
