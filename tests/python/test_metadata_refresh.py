@@ -298,3 +298,19 @@ def test_an_idp_client_follows_its_metadata_url(tmp_path):
     finally:
         idp.stop()
         md.stop()
+
+
+def test_the_rest_api_adds_an_identity_provider_from_a_url(env):
+    sp, md, _ = env
+    md.mode = "ok"
+    md.doc = idp_metadata("idp-rsa")
+    acc = sp.cli("account", "create", "Api Co").stdout.strip()
+    key = sp.cli("api-key", "create", "--account", acc, "--name", "refresh").stdout.strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {key}"
+    r = api.post(f"{sp.base}/api/v1/identity-providers", json={"name": "From URL", "metadataUrl": md.url}, timeout=30)
+    assert r.status_code == 400 and "only https:// URLs" in r.text, r.text
+    r = api.post(f"{sp.base}/api/v1/identity-providers", json={"name": "From URL", "metadataUrl": md.url, "allowHttp": True}, timeout=30)
+    assert r.status_code == 201, r.text
+    assert r.json()["entityId"] == IDP
+    assert sp.source(acc, "From URL")["url"] == md.url

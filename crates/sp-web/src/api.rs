@@ -213,8 +213,14 @@ struct IdpRep {
     name: String,
     #[serde(default)]
     description: Option<String>,
-    /// The IdP's metadata XML.
+    /// The IdP's metadata XML, or...
+    #[serde(default)]
     metadata: String,
+    /// ...its URL, refreshed on a schedule (`allowHttp` for plain http://).
+    #[serde(default)]
+    metadata_url: Option<String>,
+    #[serde(default)]
+    allow_http: bool,
     #[serde(default)]
     name_attribute: Option<String>,
     #[serde(default)]
@@ -239,16 +245,44 @@ async fn add_idp<S: SpStore>(
     Json(rep): Json<IdpRep>,
 ) -> ApiResult<Response> {
     let now = OffsetDateTime::now_utc();
-    let summary = symbolon_sp::add_idp(
-        &st.store,
-        &actor,
-        &acc,
-        &rep.name,
-        rep.description.as_deref(),
-        rep.metadata.as_bytes(),
-        now,
-    )
-    .await?;
+    let summary = match rep
+        .metadata_url
+        .as_deref()
+        .filter(|_| rep.metadata.trim().is_empty())
+    {
+        Some(url) => {
+            let fetched = st.fetcher.outcome(url, rep.allow_http, None, None).await;
+            let settings = symbolon_sp::SourceSettings {
+                url: url.to_string(),
+                allow_http: rep.allow_http,
+                ..Default::default()
+            };
+            symbolon_sp::add_idp_from_url(
+                &st.store,
+                &actor,
+                &acc,
+                &rep.name,
+                rep.description.as_deref(),
+                &settings,
+                fetched,
+                &st.cfg.metadata_refresh,
+                now,
+            )
+            .await?
+        }
+        None => {
+            symbolon_sp::add_idp(
+                &st.store,
+                &actor,
+                &acc,
+                &rep.name,
+                rep.description.as_deref(),
+                rep.metadata.as_bytes(),
+                now,
+            )
+            .await?
+        }
+    };
     let profile = symbolon_sp::MappingProfile {
         name: rep.name_attribute,
         locale: rep.locale_attribute,
