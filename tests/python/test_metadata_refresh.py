@@ -295,6 +295,16 @@ def test_an_idp_client_follows_its_metadata_url(tmp_path):
         assert events().count("failed; the last good metadata stays in use") == 1, "recorded once"
         jobs = subprocess.run([symbolon_bin(), "jobs", "--database-url", idp.db], capture_output=True, text=True, timeout=60).stdout
         assert "idp:metadata-refresh" in jobs and "idp:certificate-expiry" in jobs, jobs
+        # The admin REST converter takes the URL too (https unless allowed), and saves nothing.
+        md.doc = sp_metadata("https://sp.refresh.test/acs-3", "idp-rsa")
+        token = idp.cli("token", "create", "--name", "refresh").stdout.strip()
+        api = requests.Session()
+        api.headers["Authorization"] = f"Bearer {token}"
+        conv = f"{idp.base}/admin/realms/acme/client-description-converter"
+        r = api.post(conv, data=md.url, timeout=30)
+        assert r.status_code == 400 and "only https:// URLs" in r.text, r.text
+        r = api.post(conv, params={"allowHttp": "true"}, data=md.url, timeout=30)
+        assert r.status_code == 200 and r.json()["clientId"] == "https://sp.refresh.test/metadata", r.text
     finally:
         idp.stop()
         md.stop()

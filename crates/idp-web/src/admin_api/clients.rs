@@ -383,15 +383,40 @@ pub(crate) async fn update_client<S: IdpStore>(
 }
 
 /// Turn SP metadata (the request body) into a client representation, without saving it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConvertQuery {
+    /// Fetch a plain http:// metadata URL.
+    #[serde(default)]
+    allow_http: bool,
+}
+
 pub(crate) async fn convert<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
     Path(realm): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ConvertQuery>,
     body: Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
     realm_exists(&st, &realm).await?;
+    // The body is the SP's metadata, or its https:// URL (fetched here, with the refresh's
+    // limits and checks; nothing is saved).
+    let text = std::str::from_utf8(&body).unwrap_or("").trim();
+    let fetched;
+    let metadata: &[u8] = if text.starts_with("https://") || text.starts_with("http://") {
+        let (doc, _, _) = st
+            .fetcher
+            .outcome(text, q.allow_http, None, None)
+            .await
+            .into_first_document(text)
+            .map_err(|m| ApiError::new(Kind::Invalid, m))?;
+        fetched = doc;
+        &fetched
+    } else {
+        &body
+    };
     let (c, findings) =
-        symbolon_idp::client_from_metadata(&realm, &body, OffsetDateTime::now_utc())?;
+        symbolon_idp::client_from_metadata(&realm, metadata, OffsetDateTime::now_utc())?;
     let mut rep = serde_json::to_value(client_rep(&Client {
         id: String::new(),
         ..c
