@@ -177,7 +177,8 @@ pub(crate) async fn logout<S: SpStore>(
     if let Err(e) = st.store.delete_state(SESSION, &id).await {
         return unavailable(e);
     }
-    for key in symbolon_sp::slo_keys(&s.sign_in) {
+    if let Some(si) = &s.sign_in.session_index {
+        let key = symbolon_sp::slo_key(&s.sign_in.issuer, si);
         let _ = st.store.delete_state(symbolon_sp::SLO_INDEX, &key).await;
     }
     let account = s

@@ -545,11 +545,11 @@ pub async fn consume_response<S: SpStore>(
     if !sign_in.pairs.is_empty()
         && let Some(w) = open_session(&sign_in)
     {
-        for key in crate::logout::slo_keys(&sign_in) {
+        if let Some((key, value)) = crate::logout::slo_entry(&sign_in, &w.key) {
             state.push(StateWrite {
                 kind: crate::logout::SLO_INDEX.into(),
                 key,
-                value: w.key.clone(),
+                value,
                 expires: w.expires,
             });
         }

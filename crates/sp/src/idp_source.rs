@@ -30,16 +30,7 @@ pub struct SourceSettings {
 }
 
 fn pinned(certs: &[Vec<u8>]) -> Result<Option<PinnedCert>> {
-    certs
-        .first()
-        .map(|der| {
-            PinnedCert::from_der(der).map_err(|e| {
-                SpError::Source(format!(
-                    "the metadata signing certificate is not usable: {e}"
-                ))
-            })
-        })
-        .transpose()
+    symbolon_saml::metadata_refresh::pinned_signer(certs).map_err(SpError::Source)
 }
 
 /// "Add Identity Provider" from a metadata URL: the fetched document is checked as a refresh

@@ -19,33 +19,37 @@ use symbolon_store::sp::{IdpConfig, SpStore};
 use symbolon_xml::Document;
 use time::OffsetDateTime;
 
-/// State kind of the index from (account, IdP entity ID, SessionIndex) to the SP session's key:
-/// one entry per account the session may enter, so that a LogoutRequest ends a session only when
-/// it verified with the configuration of an account of that session (a tenant that registered
-/// the same entity ID with its own key cannot end another tenant's sessions).
+/// State kind of the index from (IdP entity ID, SessionIndex) to the SP session, with the
+/// accounts the session may enter: a LogoutRequest ends a session only when it verified with the
+/// configuration of one of those accounts (a tenant that registered the same entity ID with its
+/// own key cannot end another tenant's sessions). One entry per sign-in, whatever the fan-out.
 pub const SLO_INDEX: &str = "sp-slo";
 
-/// The index key of an IdP session in an account.
-pub fn slo_key(account_id: &str, issuer: &str, session_index: &str) -> String {
-    format!("{account_id}|{issuer}|{session_index}")
+/// The index key of an IdP session.
+pub fn slo_key(issuer: &str, session_index: &str) -> String {
+    format!("{issuer}|{session_index}")
 }
 
-/// The index entries of a sign-in's IdP session: one per account it may enter.
-pub fn slo_keys(sign_in: &crate::SignIn) -> Vec<String> {
-    let Some(si) = &sign_in.session_index else {
-        return vec![];
-    };
-    let mut accounts: Vec<&str> = sign_in
-        .pairs
-        .iter()
-        .map(|p| p.account_id.as_str())
-        .collect();
+/// What the index keeps of a session.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct SloEntry {
+    session: String,
+    accounts: Vec<String>,
+}
+
+/// The index entry of a sign-in's IdP session, for the session stored under `session_key`:
+/// `(key, value)`, or `None` when the IdP gave no SessionIndex.
+pub fn slo_entry(sign_in: &crate::SignIn, session_key: &str) -> Option<(String, String)> {
+    let si = sign_in.session_index.as_ref()?;
+    let mut accounts: Vec<String> = sign_in.pairs.iter().map(|p| p.account_id.clone()).collect();
     accounts.sort_unstable();
     accounts.dedup();
-    accounts
-        .into_iter()
-        .map(|a| slo_key(a, &sign_in.issuer, si))
-        .collect()
+    let value = serde_json::to_string(&SloEntry {
+        session: session_key.to_string(),
+        accounts,
+    })
+    .ok()?;
+    Some((slo_key(&sign_in.issuer, si), value))
 }
 
 /// The SP's single logout endpoint (both bindings).
@@ -163,15 +167,28 @@ pub async fn end_sessions<S: StateStore>(
     session_kind: &str,
     now: OffsetDateTime,
 ) -> Result<usize> {
+    let Some(issuer) = verified_by.first().map(|c| c.entity_id.as_str()) else {
+        return Ok(0);
+    };
     let mut ended = 0;
-    for c in verified_by {
-        for si in &req.session_indexes {
-            let key = slo_key(&c.account_id, &c.entity_id, si);
-            if let Some(session) = store.take_state(SLO_INDEX, &key, now).await? {
-                store.delete_state(session_kind, &session).await?;
-                ended += 1;
-            }
+    for si in &req.session_indexes {
+        let key = slo_key(issuer, si);
+        let Some(v) = store.state(SLO_INDEX, &key, now).await? else {
+            continue;
+        };
+        let Ok(entry) = serde_json::from_str::<SloEntry>(&v) else {
+            continue;
+        };
+        // Only through an account of that session.
+        if !verified_by
+            .iter()
+            .any(|c| entry.accounts.contains(&c.account_id))
+        {
+            continue;
         }
+        store.delete_state(session_kind, &entry.session).await?;
+        store.delete_state(SLO_INDEX, &key).await?;
+        ended += 1;
     }
     Ok(ended)
 }
