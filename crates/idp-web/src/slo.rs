@@ -18,11 +18,10 @@ use symbolon_saml::binding::MessageKind;
 use symbolon_saml::idp::Arrival;
 use symbolon_saml::logout::{
     LogoutMessage, STATUS_PARTIAL_LOGOUT, check_logout, logout_request, logout_response, send,
-    slo_endpoint,
 };
-use symbolon_saml::metadata::{Endpoint, pin_certificates};
+use symbolon_saml::metadata::pin_certificates;
 use symbolon_saml::sp::STATUS_SUCCESS;
-use symbolon_store::{Client, IdpStore, Realm};
+use symbolon_store::{IdpStore, Realm};
 use time::OffsetDateTime;
 
 /// State kind of a logout round in progress, under the RelayState it travels with.
@@ -41,7 +40,6 @@ struct Initiator {
 struct LogoutFlow {
     realm: String,
     session_index: String,
-    username: String,
     /// The client that asked, or `None` when the user signed out at the IdP.
     initiator: Option<Initiator>,
     /// Still to ask: (client ID, NameID, format).
@@ -69,21 +67,6 @@ fn clear_cookie(mut r: Response, realm: &str, secure: bool) -> Response {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
-}
-
-fn client_endpoint(c: &Client) -> Option<Endpoint> {
-    let eps: Vec<Endpoint> = c
-        .slo
-        .iter()
-        .map(|e| Endpoint {
-            binding: e.binding.clone(),
-            location: e.location.clone(),
-            response_location: None,
-            index: e.index,
-            is_default: e.is_default,
-        })
-        .collect();
-    slo_endpoint(&eps).cloned()
 }
 
 /// A logout message at the realm's SAML endpoint.
@@ -127,7 +110,6 @@ pub(crate) async fn logout<S: IdpStore>(
             let mut flow = LogoutFlow {
                 realm: realm.name.clone(),
                 session_index: String::new(),
-                username: String::new(),
                 initiator: Some(Initiator {
                     client_id: client.client_id.clone(),
                     request_id: req.id.clone(),
@@ -143,14 +125,7 @@ pub(crate) async fn logout<S: IdpStore>(
             if let Some(s) = session.filter(|s| {
                 req.session_indexes.is_empty() || req.session_indexes.contains(&s.session_index)
             }) {
-                start_round(
-                    st,
-                    &s,
-                    Some((&client.client_id, &req.name_id)),
-                    &mut flow,
-                    now,
-                )
-                .await?;
+                start_round(st, &s, Some((&client.client_id, &req.name_id)), &mut flow).await?;
             }
             continue_round(st, realm, flow, now).await
         }
@@ -200,7 +175,6 @@ async fn start_round<S: IdpStore>(
     session: &SsoSession,
     initiator: Option<(&str, &str)>,
     flow: &mut LogoutFlow,
-    now: OffsetDateTime,
 ) -> Result<(), WebError> {
     let key = format!("{}:{}", session.user_id, session.id);
     let entry: Option<symbolon_idp::sessions::UserSession> =
@@ -211,9 +185,8 @@ async fn start_round<S: IdpStore>(
         // Not the person this client knows: nothing of theirs ends.
         return Ok(());
     }
-    let entry = end_session(&st.store, session, now).await?.or(entry);
+    let entry = end_session(&st.store, session).await?.or(entry);
     flow.session_index = session.session_index.clone();
-    flow.username = session.username.clone();
     event(
         st,
         &session.realm,
@@ -258,7 +231,7 @@ async fn continue_round<S: IdpStore>(
         let Some(endpoint) = client
             .as_ref()
             .filter(|c| c.enabled)
-            .and_then(client_endpoint)
+            .and_then(symbolon_idp::client_slo)
         else {
             flow.unconfirmed.push(client_id);
             continue;
@@ -296,7 +269,7 @@ async fn continue_round<S: IdpStore>(
     let partial = !flow.unconfirmed.is_empty();
     if let Some(init) = &flow.initiator {
         let client = st.store.client(&realm.name, &init.client_id).await?;
-        if let Some(endpoint) = client.as_ref().and_then(client_endpoint) {
+        if let Some(endpoint) = client.as_ref().and_then(symbolon_idp::client_slo) {
             let key = st.signing_key(&realm.name).await?;
             let id = symbolon_saml::messages::new_id(&rng).map_err(|_| WebError::internal())?;
             let xml = logout_response(
@@ -353,13 +326,12 @@ pub(crate) async fn sign_out_everywhere<S: IdpStore>(
     let mut flow = LogoutFlow {
         realm: realm.name.clone(),
         session_index: session.session_index.clone(),
-        username: session.username.clone(),
         initiator: None,
         pending: vec![],
         current: None,
         confirmed: vec![],
         unconfirmed: vec![],
     };
-    start_round(st, session, None, &mut flow, now).await?;
+    start_round(st, session, None, &mut flow).await?;
     continue_round(st, realm, flow, now).await
 }

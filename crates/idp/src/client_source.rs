@@ -28,16 +28,7 @@ pub struct ClientSource {
 }
 
 fn pinned(certs: &[Vec<u8>]) -> Result<Option<PinnedCert>> {
-    certs
-        .first()
-        .map(|d| {
-            PinnedCert::from_der(d).map_err(|e| {
-                IdpError::Invalid(format!(
-                    "the metadata signing certificate is not usable: {e}"
-                ))
-            })
-        })
-        .transpose()
+    symbolon_saml::metadata_refresh::pinned_signer(certs).map_err(IdpError::Invalid)
 }
 
 /// "Import a Client" from a metadata URL; the client remembers it.

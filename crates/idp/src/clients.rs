@@ -282,9 +282,16 @@ pub fn client_changes(old: &Client, new: &Client) -> Vec<String> {
 
 /// A client's ACS endpoints in the SAML core's form.
 pub fn client_acs(client: &Client) -> Vec<Endpoint> {
-    client
-        .acs
-        .iter()
+    endpoints(&client.acs)
+}
+
+/// The endpoint to send a client logout messages to (Redirect preferred), if it has one.
+pub fn client_slo(client: &Client) -> Option<Endpoint> {
+    symbolon_saml::logout::slo_endpoint(&endpoints(&client.slo)).cloned()
+}
+
+fn endpoints(list: &[ClientEndpoint]) -> Vec<Endpoint> {
+    list.iter()
         .map(|e| Endpoint {
             binding: e.binding.clone(),
             location: e.location.clone(),

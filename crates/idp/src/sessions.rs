@@ -320,12 +320,10 @@ pub async fn sign_out_everywhere<S: StateStore>(
 pub async fn end_session<S: StateStore>(
     store: &S,
     session: &SsoSession,
-    now: OffsetDateTime,
 ) -> Result<Option<UserSession>, StoreError> {
     let key = format!("{}:{}", session.user_id, session.id);
     let entry = get_state::<_, UserSession>(store, USER_SESSION, &key).await?;
     store.delete_state(SSO_SESSION, &session.id).await?;
     store.delete_state(USER_SESSION, &key).await?;
-    let _ = now;
     Ok(entry)
 }

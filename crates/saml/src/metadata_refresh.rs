@@ -74,6 +74,17 @@ impl FetchOutcome {
     }
 }
 
+/// The pinned metadata signer of a source (its first certificate), if it has one.
+pub fn pinned_signer(certs: &[Vec<u8>]) -> Result<Option<PinnedCert>, String> {
+    certs
+        .first()
+        .map(|der| {
+            PinnedCert::from_der(der)
+                .map_err(|e| format!("the metadata signing certificate is not usable: {e}"))
+        })
+        .transpose()
+}
+
 /// What one refresh did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshReport {

@@ -228,3 +228,55 @@ fn unsigned_tampered_and_misdirected_messages_are_refused() {
         Err(LogoutError::NotLogout(_))
     ));
 }
+
+#[test]
+fn what_a_logout_request_names_is_covered_by_its_signature() {
+    // Identity data is read from the whole root, which the signature covers: a SessionIndex or
+    // NameID added after signing (or a second one beside it) breaks the signature.
+    let key = signing_key("idp-rsa");
+    let rng = SystemRandom::new();
+    let xml = logout_request(
+        "_l1",
+        NOW,
+        IDP,
+        SLO,
+        "alice@example.test",
+        None,
+        Some("_s1"),
+    );
+    let out = send(
+        &xml,
+        "_l1",
+        MessageKind::Request,
+        &endpoint(BINDING_POST),
+        None,
+        &key,
+        &rng,
+    )
+    .unwrap();
+    let Outgoing::Post { xml: signed, .. } = out else {
+        panic!()
+    };
+    for (what, forged) in [
+        (
+            "another SessionIndex",
+            replace_once(
+                &signed,
+                "<samlp:SessionIndex>_s1</samlp:SessionIndex>",
+                "<samlp:SessionIndex>_s1</samlp:SessionIndex><samlp:SessionIndex>_victim</samlp:SessionIndex>",
+            ),
+        ),
+        (
+            "another NameID",
+            replace_once(&signed, ">alice@example.test<", ">bob@example.test<"),
+        ),
+    ] {
+        assert!(
+            matches!(
+                check(forged.as_bytes(), None, "idp-rsa", NOW),
+                Err(LogoutError::XmlSignature(_))
+            ),
+            "{what}"
+        );
+    }
+}

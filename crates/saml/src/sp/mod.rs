@@ -13,8 +13,8 @@ use time::{Duration, OffsetDateTime};
 use crate::replay::ReplayKey;
 
 mod error;
-pub use error::ValidationError;
 use crate::time::{at_least, at_most, checked_after, format_instant, parse_instant};
+pub use error::ValidationError;
 
 pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 pub const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
