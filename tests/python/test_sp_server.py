@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from conftest import database_url, KEYS, symbolon_bin
-from test_idp_server import Idp, follow, form, saml_response, sign_in, PASSWORD
+from test_idp_server import Idp, follow, form, hyper_answers, raw_request, saml_response, sign_in, PASSWORD
 
 
 class Sp:
@@ -210,6 +210,11 @@ def test_bad_input_is_a_clear_error(env):
     md = requests.get(f"{sp.base}/saml/metadata", timeout=10)
     assert md.status_code == 200 and f'entityID="{sp.base}/saml/metadata"' in md.text and f'Location="{sp.base}/saml/acs"' in md.text
     assert "X509Certificate" in md.text
+    # What hyper refuses before the router sees it gets the product's page too.
+    for head, status, title in hyper_answers(sp.base):
+        reply = raw_request(sp.base, head)
+        assert reply.startswith(f"HTTP/1.1 {status} ".encode()), reply[:200]
+        assert title.encode() in reply and b"content-security-policy: default-src 'none'" in reply.lower(), reply[:600]
 
 
 def test_unsolicited_response_refused_when_only_sp_initiated_is_on(env):

@@ -130,7 +130,7 @@ struct View {
     setup: Option<(String, String)>,
     new_codes: Vec<String>,
     confirm_remove: bool,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     error: Option<&'static str>,
     confirm_passkey: Option<(String, String)>,
     passkey_name: String,
@@ -217,7 +217,7 @@ async fn render<S: IdpStore>(
         setup: v.setup,
         new_codes: v.new_codes,
         confirm_remove: v.confirm_remove,
-        notice: v.notice,
+        notice: v.notice.as_deref(),
         error: v.error,
         apps,
         sessions,
@@ -243,9 +243,37 @@ async fn account<S: IdpStore>(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     match signed_in(&st, &realm, &headers).await? {
-        Ok(s) => render(&st, &s, View::default(), StatusCode::OK).await,
+        Ok(s) => {
+            let notice = symbolon_web::flash::take(st.store(), &s.csrf).await;
+            render(
+                &st,
+                &s,
+                View {
+                    notice,
+                    ..View::default()
+                },
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(login) => Ok(login),
     }
+}
+
+/// Post/redirect/get: a change that succeeded goes back to the account page, which says what
+/// happened (reloading it changes nothing).
+async fn done<S: IdpStore>(
+    st: &AppState<S>,
+    s: &Signed,
+    notice: &str,
+) -> Result<Response, WebError> {
+    Ok(symbolon_web::flash::redirect_with(
+        st.store(),
+        &s.csrf,
+        &format!("/realms/{}/account", s.realm.name),
+        notice,
+    )
+    .await)
 }
 
 #[derive(Deserialize)]
@@ -355,12 +383,18 @@ async fn totp<S: IdpStore>(
                 format!("{} enrolled a TOTP second factor", s.user.username),
             )
             .await;
+            // Rendered, not redirected: the recovery codes are shown this once and never stored.
             let view = View {
                 new_codes: codes,
-                notice: Some("Two-factor authentication is on."),
+                notice: Some("Two-factor authentication is on.".into()),
                 ..View::default()
             };
-            render(&st, &s, view, StatusCode::OK).await
+            let mut r = render(&st, &s, view, StatusCode::OK).await?;
+            r.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            Ok(r)
         }
         Some("remove") if f.confirm.as_deref() == Some("yes") => {
             st.store().remove_totp(&s.user.id).await?;
@@ -373,11 +407,7 @@ async fn totp<S: IdpStore>(
                 format!("{} removed their TOTP second factor", s.user.username),
             )
             .await;
-            let view = View {
-                notice: Some("Two-factor authentication is off."),
-                ..View::default()
-            };
-            render(&st, &s, view, StatusCode::OK).await
+            done(&st, &s, "Two-factor authentication is off.").await
         }
         Some("remove") => {
             let view = View {
@@ -475,11 +505,7 @@ async fn sign_out<S: IdpStore>(
             axum::response::Redirect::to(&format!("/realms/{realm}/account")).into_response(),
         );
     }
-    let view = View {
-        notice: Some("That session is signed out."),
-        ..View::default()
-    };
-    render(&st, &s, view, StatusCode::OK).await
+    done(&st, &s, "That session is signed out.").await
 }
 
 /// What the page shows for a session: a hash of its ID (the ID is a bearer secret).
@@ -558,11 +584,7 @@ async fn passkeys<S: IdpStore>(
                         format!("{} registered a passkey {:?}", s.user.username, rec.name),
                     )
                     .await;
-                    let view = View {
-                        notice: Some("Passkey added."),
-                        ..View::default()
-                    };
-                    render(&st, &s, view, StatusCode::OK).await
+                    done(&st, &s, "Passkey added.").await
                 }
                 Err(symbolon_idp::passkey::PasskeyError::Store(e)) => Err(e.into()),
                 Err(e) => {
@@ -602,11 +624,7 @@ async fn passkeys<S: IdpStore>(
                     ),
                 )
                 .await;
-                let view = View {
-                    notice: Some("The passkey signs in again."),
-                    ..View::default()
-                };
-                render(&st, &s, view, StatusCode::OK).await
+                done(&st, &s, "The passkey signs in again.").await
             }
         },
         Some("rename") => {
@@ -635,11 +653,7 @@ async fn passkeys<S: IdpStore>(
                         format!("{} renamed a passkey to {name:?}", s.user.username),
                     )
                     .await;
-                    let view = View {
-                        notice: Some("Passkey renamed."),
-                        ..View::default()
-                    };
-                    render(&st, &s, view, StatusCode::OK).await
+                    done(&st, &s, "Passkey renamed.").await
                 }
             }
         }
@@ -667,11 +681,7 @@ async fn passkeys<S: IdpStore>(
                 format!("{} removed the passkey {name:?}", s.user.username),
             )
             .await;
-            let view = View {
-                notice: Some("Passkey removed."),
-                ..View::default()
-            };
-            render(&st, &s, view, StatusCode::OK).await
+            done(&st, &s, "Passkey removed.").await
         }
         _ => Err(WebError::bad_request("Unknown action.")),
     }

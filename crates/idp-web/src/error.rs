@@ -13,6 +13,9 @@ pub struct WebError {
     pub(crate) status: StatusCode,
     pub(crate) title: &'static str,
     pub(crate) message: String,
+    /// The reference shown with the time; the request's own ([`symbolon_web::reference`])
+    /// unless one is given (a panic's).
+    reference: Option<String>,
 }
 
 impl WebError {
@@ -21,6 +24,7 @@ impl WebError {
             status,
             title,
             message: message.into(),
+            reference: None,
         }
     }
     pub(crate) fn not_found(message: impl Into<String>) -> Self {
@@ -59,15 +63,28 @@ impl WebError {
 pub(crate) struct ErrorPage<'a> {
     pub(crate) title: &'a str,
     pub(crate) message: &'a str,
+    /// When the page was answered (UTC) and its reference, which the person gives to an
+    /// administrator; events and log lines of the request carry the same reference.
+    pub(crate) at: String,
+    pub(crate) reference: Option<String>,
 }
 
 pub(crate) use symbolon_web::page::{html, scripted_html};
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        let reference = self
+            .reference
+            .clone()
+            .or_else(symbolon_web::reference::current);
+        if let Some(r) = &reference {
+            tracing::info!(reference = %r, status = self.status.as_u16(), title = self.title, "error page");
+        }
         let body = ErrorPage {
             title: self.title,
             message: &self.message,
+            at: symbolon_web::page::page_time(time::OffsetDateTime::now_utc()),
+            reference,
         }
         .render()
         .unwrap_or_else(|_| self.message.clone());
@@ -111,11 +128,9 @@ impl From<symbolon_store::StoreError> for WebError {
 /// The IdP's page for statuses answered outside a handler (and for a handler's panic).
 pub(crate) fn error_page(status: StatusCode, reference: Option<&str>) -> Response {
     let (title, text) = symbolon_web::front::status_text(status);
-    let message = match reference {
-        Some(r) => format!("{text} Reference: {r}."),
-        None => text.to_string(),
-    };
-    WebError::new(status, title, message).into_response()
+    let mut e = WebError::new(status, title, text);
+    e.reference = reference.map(str::to_string);
+    e.into_response()
 }
 
 pub(crate) fn random_token() -> Result<String, WebError> {

@@ -67,8 +67,14 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .merge(crate::account::routes::<S>())
         .merge(crate::admin_api::routes::<S>())
         .merge(crate::console::routes::<S>())
-        .with_state(state);
-    symbolon_web::front::harden(router, Arc::new(error_page))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(symbolon_web::reference::scope));
+    symbolon_web::front::harden(router, error_pages())
+}
+
+/// The product's error page, for the statuses answered outside a handler.
+pub fn error_pages() -> symbolon_web::front::ErrorPageFn {
+    Arc::new(error_page)
 }
 
 /// Ready when the database answers.
@@ -176,5 +182,5 @@ where
                 .map_err(|e| e.to_string())
         },
     ));
-    symbolon_web::serve(router(store, cfg), trusted, listener).await
+    symbolon_web::serve(router(store, cfg), error_pages(), trusted, listener).await
 }

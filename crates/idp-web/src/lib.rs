@@ -16,5 +16,5 @@ mod slo;
 mod sso;
 mod state;
 
-pub use http::{router, serve};
+pub use http::{error_pages, router, serve};
 pub use state::{AppState, WebConfig};

@@ -227,6 +227,11 @@ pub(crate) async fn event<S: IdpStore>(
     client: Option<&str>,
     detail: String,
 ) {
+    // An error event carries the reference its error page shows.
+    let detail = match symbolon_web::reference::current() {
+        Some(r) if kind.ends_with("_ERROR") => format!("{detail} (reference {r})"),
+        _ => detail,
+    };
     let e = Event {
         realm: realm.into(),
         at: OffsetDateTime::now_utc(),

@@ -44,7 +44,12 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .merge(crate::api::routes::<S>())
         .merge(crate::api_changes::routes::<S>())
         .with_state(st);
-    symbolon_web::front::harden(router, Arc::new(error_page))
+    symbolon_web::front::harden(router, error_pages())
+}
+
+/// The product's error page, for the statuses answered outside a handler.
+pub fn error_pages() -> symbolon_web::front::ErrorPageFn {
+    Arc::new(error_page)
 }
 
 /// Serve until Ctrl-C.
@@ -121,13 +126,7 @@ where
         symbolon_web::jobs::purge_state,
     ));
     let trusted = cfg.trusted_proxies.clone();
-    let app = symbolon_web::front::with_access_log(router(store, cfg), trusted);
-    axum::serve(
-        symbolon_web::front::PeerListener(listener),
-        app.into_make_service_with_connect_info::<symbolon_web::front::Peer>(),
-    )
-    .with_graceful_shutdown(symbolon_web::shutdown::shutdown_signal())
-    .await
+    symbolon_web::serve(router(store, cfg), error_pages(), trusted, listener).await
 }
 
 /// Ready when the database answers.

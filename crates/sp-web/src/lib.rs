@@ -14,5 +14,5 @@ mod refresh;
 mod slo;
 mod state;
 
-pub use http::{router, serve};
+pub use http::{error_pages, router, serve};
 pub use state::SpConfig;

@@ -155,7 +155,7 @@ pub(crate) fn refused(
     native: bool,
     reference: &str,
 ) -> Response {
-    let at = symbolon_saml::time::format_instant(time::OffsetDateTime::now_utc());
+    let at = symbolon_web::page::page_time(time::OffsetDateTime::now_utc());
     match (MessagePage {
         lang,
         title,

@@ -162,11 +162,13 @@ impl Stack {
         let tasks = vec![
             tokio::spawn(symbolon_web::serve(
                 symbolon_idp_web::router(store.clone(), idp_cfg),
+                symbolon_idp_web::error_pages(),
                 trusted.clone(),
                 idp_l,
             )),
             tokio::spawn(symbolon_web::serve(
                 symbolon_sp_web::router(store, sp_cfg),
+                symbolon_sp_web::error_pages(),
                 trusted,
                 sp_l,
             )),

@@ -120,23 +120,37 @@ impl TrustedProxies {
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
 
-/// A listener whose connections carry their [`Peer`] (wrap a `TcpListener` or a TLS listener).
+/// A listener whose connections carry their [`Peer`] (wrap a `TcpListener` or a TLS listener),
+/// and whose automatic 400/414/431 answers from hyper carry the product's page.
 #[derive(Debug)]
-pub struct PeerListener<L>(pub L);
+pub struct PeerListener<L> {
+    inner: L,
+    pages: Arc<crate::conn::ParseErrorPages>,
+}
+
+impl<L> PeerListener<L> {
+    pub fn new(inner: L, pages: crate::conn::ParseErrorPages) -> Self {
+        PeerListener {
+            inner,
+            pages: Arc::new(pages),
+        }
+    }
+}
 
 impl<L> axum::serve::Listener for PeerListener<L>
 where
     L: axum::serve::Listener<Addr = SocketAddr>,
 {
-    type Io = L::Io;
+    type Io = crate::conn::PageIo<L::Io>;
     type Addr = SocketAddr;
 
-    fn accept(&mut self) -> impl std::future::Future<Output = (Self::Io, Self::Addr)> + Send {
-        self.0.accept()
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (io, addr) = self.inner.accept().await;
+        (self.pages.wrap(io), addr)
     }
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.0.local_addr()
+        self.inner.local_addr()
     }
 }
 
@@ -193,13 +207,18 @@ pub type ErrorPageFn =
 
 /// The longest request target and the most header bytes a request may carry; beyond them the
 /// answer is 414 or 431 with the product's page. (Beyond hyper's own limits, 64 KiB of request
-/// line and about 400 KiB of headers, hyper answers with an empty 414 or 431 itself.)
+/// line, 100 headers or about 400 KiB of them, hyper answers 414 or 431 itself, and
+/// [`crate::conn`] puts the product's page in its place.)
 pub const MAX_URI_BYTES: usize = 32 * 1024;
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// The statuses the framework answers with an empty body, and what the product's page says.
 pub fn status_text(status: axum::http::StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
+        400 => (
+            "Bad request",
+            "This request could not be read. If you followed a link or a bookmark, start again from the home page.",
+        ),
         404 => (
             "Page not found",
             "There is nothing at this address. Check the link, or start again from the home page.",
@@ -291,9 +310,7 @@ pub fn harden(router: axum::Router, page: ErrorPageFn) -> axum::Router {
         ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             move |err: Box<dyn std::any::Any + Send + 'static>| {
-                let reference: String = symbolon_secret::random_hex()
-                    .map(|h| h.chars().take(12).collect())
-                    .unwrap_or_default();
+                let reference = crate::reference::new_reference();
                 tracing::error!(
                     reference = %reference,
                     panic = %panic_message(err.as_ref()),

@@ -8,26 +8,32 @@
 //!   handler, panics caught.
 //! - [`jobs`]: the leased scheduler each server registers its own jobs with.
 //! - [`fetch`]: metadata fetched from a URL (HTTPS, size and time limits, conditional GET).
+//! - [`reference`]: one reference per request for its error page, events and log lines.
+//! - [`conn`]: the product's page in place of hyper's own empty 400, 414 and 431 answers.
 //! - [`shutdown`] and [`serve`]: listen, serve with the access log, stop gracefully on SIGTERM.
 //!
 //! Invariants: no page leaves without its CSP; public URLs come from configuration, never from
 //! request headers; nothing here names a realm, an account or any other domain object.
 
+pub mod conn;
 pub mod error;
 pub mod fetch;
 pub mod flash;
 pub mod front;
 pub mod jobs;
 pub mod page;
+pub mod reference;
 pub mod request;
 pub mod shutdown;
 
 pub use symbolon_secret::{random_hex, secret_eq};
 
 /// Serve `app` on a listener (plain TCP, or TLS from the caller) with the access log, until
-/// SIGTERM or Ctrl-C; requests in flight are finished.
+/// SIGTERM or Ctrl-C; requests in flight are finished. `page` renders the product's error page,
+/// also for the answers hyper gives before the router sees a request ([`conn`]).
 pub async fn serve<L>(
     app: axum::Router,
+    page: front::ErrorPageFn,
     trusted: front::TrustedProxies,
     listener: L,
 ) -> std::io::Result<()>
@@ -35,8 +41,9 @@ where
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
     let app = front::with_access_log(app, trusted);
+    let pages = conn::ParseErrorPages::render(&page).await;
     axum::serve(
-        front::PeerListener(listener),
+        front::PeerListener::new(listener, pages),
         app.into_make_service_with_connect_info::<front::Peer>(),
     )
     .with_graceful_shutdown(shutdown::shutdown_signal())

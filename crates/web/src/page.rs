@@ -18,6 +18,21 @@ pub const STYLESHEET: &str = include_str!("../static/symbolon.css");
 pub const CONSOLE_STYLESHEET: &str = include_str!("../static/console.css");
 
 /// A page without script.
+/// An instant as an error page shows it to a person: `2026-12-06 13:36:24 UTC` (seconds, no
+/// fraction), the form administrators find it under in events and logs.
+pub fn page_time(t: time::OffsetDateTime) -> String {
+    let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 pub fn html(status: StatusCode, body: String) -> Response {
     with_csp(status, body, PAGE_CSP)
 }
