@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use crate::acs_cache::AcsCache;
 use crate::common::{MASTER_REFUSED, Result, second};
+use crate::elide::elide_signatures;
 
 /// One account + role a signed-in person may use.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -372,8 +373,10 @@ pub async fn consume_response<S: SpStore>(
             _ => text.clone(),
         };
         let head = excerpt(&text, TRACE_EXCERPT_BYTES * 4, "no signature verified");
+        // Nothing vouched for it with this account's keys: it may be another account's user's
+        // response (an account may register any Issuer), so no identity value is kept.
         let unverified = excerpt(
-            &elide_signatures(&head),
+            &crate::elide::elide_identity(&elide_signatures(&head)),
             TRACE_EXCERPT_BYTES,
             "no signature verified",
         );
@@ -592,48 +595,4 @@ pub async fn consume_response<S: SpStore>(
         let _ = store.record_rejections(&r, now).await;
     }
     Err(AcsError::Replay)
-}
-
-/// The message as an administrator may see it: signature values and certificates elided, at most
-/// 64 KiB.
-pub fn elide_signatures(xml: &str) -> String {
-    let mut out = String::with_capacity(xml.len().min(65_536));
-    let mut rest = xml;
-    while let Some(lt) = rest.find('<') {
-        let (before, tag_on) = rest.split_at(lt);
-        out.push_str(before);
-        let Some(gt) = tag_on.find('>') else {
-            out.push_str(tag_on);
-            rest = "";
-            break;
-        };
-        let (tag, after) = tag_on.split_at(gt + 1);
-        out.push_str(tag);
-        rest = after;
-        // An opening tag whose local name carries a secret-looking value.
-        let name = tag
-            .trim_start_matches('<')
-            .trim_end_matches('>')
-            .split_whitespace()
-            .next()
-            .unwrap_or("");
-        let local = name.rsplit(':').next().unwrap_or(name);
-        if !name.starts_with('/')
-            && (local == "SignatureValue" || local == "X509Certificate")
-            && let Some(close) = rest.find("</")
-        {
-            out.push_str("…(elided)…");
-            rest = rest.get(close..).unwrap_or("");
-        }
-    }
-    out.push_str(rest);
-    if out.len() > 65_536 {
-        let mut cut = 65_536;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
-        out.push_str("\n…(truncated)");
-    }
-    out
 }

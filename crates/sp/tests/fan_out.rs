@@ -45,6 +45,18 @@ fn now() -> OffsetDateTime {
 
 /// A response for alice in `groups`, signed with `key` (the IdP's, or an attacker's).
 fn response(key: &str, id: &str, groups: &[&str]) -> Vec<u8> {
+    response_signing(
+        key,
+        id,
+        groups,
+        SignParts {
+            response: true,
+            assertion: true,
+        },
+    )
+}
+
+fn response_signing(key: &str, id: &str, groups: &[&str], parts: SignParts) -> Vec<u8> {
     let key = SigningKey::from_pem(
         &pem(&format!("{key}.key")),
         Some(&pem(&format!("{key}.crt"))),
@@ -77,10 +89,7 @@ fn response(key: &str, id: &str, groups: &[&str]) -> Vec<u8> {
     };
     build_response(
         &p,
-        SignParts {
-            response: true,
-            assertion: true,
-        },
+        parts,
         &key,
         &SignOptions::for_key(&key),
         &SystemRandom::new(),
@@ -293,11 +302,54 @@ async fn fan_out_writes_once_and_each_instance_sees_changes() {
     )
     .await
     .unwrap();
-    let r = sign_in(&one, &cache_one, &response("idp-rsa", "6", &["/eng"]), "s7")
-        .await
-        .unwrap();
+    // Signed on the assertion only: its subject and attributes lie within the excerpt kept.
+    let only_assertion = SignParts {
+        response: false,
+        assertion: true,
+    };
+    let r = sign_in(
+        &one,
+        &cache_one,
+        &response_signing("idp-rsa", "6", &["/eng"], only_assertion),
+        "s7",
+    )
+    .await
+    .unwrap();
     assert!(r.pairs.iter().all(|p| p.account_id != other.id));
     assert_eq!(r.pairs.len(), 1);
     let t = one.traces(&other.id, 10).await.unwrap();
-    assert!(t.iter().any(|t| t.code == "signature"), "{t:?}");
+    let refused = t
+        .iter()
+        .find(|t| t.code == "signature")
+        .expect("a signature trace");
+    // Any account may register any Issuer: what its keys did not verify may be another
+    // account's user's response, so its trace keeps the structure but no identity value.
+    assert!(refused.message.contains(IDP), "{}", refused.message);
+    assert!(
+        refused.message.contains(&format!(
+            "<saml:NameID>{}</saml:NameID>",
+            symbolon_sp::IDENTITY_NOT_KEPT
+        )),
+        "{}",
+        refused.message
+    );
+    for value in ["alice@example.test", "/eng"] {
+        assert!(
+            !refused.message.contains(value),
+            "{value}: {}",
+            refused.message
+        );
+    }
+    assert!(
+        !refused.reason.contains("alice@example.test"),
+        "{}",
+        refused.reason
+    );
+    let audit = one.audit_log(&other.id).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .all(|e| !e.detail.contains("alice@example.test")),
+        "{audit:?}"
+    );
 }
