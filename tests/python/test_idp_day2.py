@@ -351,3 +351,59 @@ def test_roles_rename_and_unchanged_saves_record_nothing(env):
     rep["firstName"] = "Alicia"
     assert api.put(f"{idp.base}/admin/realms/acme/users/{uid}", json=rep, timeout=10).status_code == 204
     assert 'updated user alice: first name "" -> "Alicia"' in admin_events(idp)[-1] or "first name" in admin_events(idp)[-1]
+
+
+def test_admin_tokens_from_the_console_the_api_and_the_cli(env):
+    """Admin tokens are created (shown once), listed and revoked from the console, the REST API
+    and the CLI; a revoked token is refused at once; every change is an ADMIN event of the master
+    realm, and revoking twice records nothing."""
+    idp, _ = env
+    s = console_session(idp)
+    page = s.get(f"{idp.base}/admin/console/tokens", timeout=10)
+    assert page.status_code == 200 and "Admin API tokens" in page.text and 'href="/admin/console/tokens"' in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    # A missing name: the error next to the field, nothing created.
+    r = s.post(f"{idp.base}/admin/console/tokens", data={"csrf": csrf, "name": "  "}, timeout=10)
+    assert r.status_code == 400 and 'id="token-name-error"' in r.text and 'aria-invalid="true"' in r.text
+    # Without the CSRF token: refused.
+    assert s.post(f"{idp.base}/admin/console/tokens", data={"name": "x"}, timeout=10).status_code == 403
+    r = s.post(f"{idp.base}/admin/console/tokens", data={"csrf": csrf, "name": "terraform"}, timeout=10)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    token = re.search(r'<code id="new-token">(sym_[0-9a-f]{64})</code>', r.text).group(1)
+    assert "not shown again" in r.text
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    listed = api.get(f"{idp.base}/admin/tokens", timeout=10)
+    assert listed.status_code == 200
+    mine = next(t for t in listed.json() if t["name"] == "terraform")
+    assert mine["revoked"] is False and "token" not in mine and token not in listed.text
+    # The page lists it (never the token itself again).
+    page = s.get(f"{idp.base}/admin/console/tokens", timeout=10).text
+    assert "terraform" in page and token not in page
+    # Created through the API: 201, the token once, Location.
+    r = api.post(f"{idp.base}/admin/tokens", json={"name": "ci"}, timeout=10)
+    assert r.status_code == 201 and r.json()["token"].startswith("sym_") and r.headers["Location"] == f"/admin/tokens/{r.json()['id']}"
+    ci_id, ci_token = r.json()["id"], r.json()["token"]
+    assert api.post(f"{idp.base}/admin/tokens", json={"name": ""}, timeout=10).status_code == 400
+    # Revoked through the API: refused at once.
+    assert api.delete(f"{idp.base}/admin/tokens/{ci_id}", timeout=10).status_code == 204
+    assert requests.get(f"{idp.base}/admin/tokens", headers={"Authorization": f"Bearer {ci_token}"}, timeout=10).status_code == 401
+    assert api.delete(f"{idp.base}/admin/tokens/{ci_id}", timeout=10).status_code == 204, "revoking twice is no error"
+    assert api.delete(f"{idp.base}/admin/tokens/nope", timeout=10).status_code == 404
+    # Revoked from the console after a confirmation page.
+    confirm = s.get(f"{idp.base}/admin/console/tokens/{mine['id']}/revoke", timeout=10)
+    assert confirm.status_code == 200 and "Revoke the admin token “terraform”?" in confirm.text and ">Cancel<" in confirm.text
+    r = s.post(f"{idp.base}/admin/console/tokens/{mine['id']}/revoke", data={"csrf": csrf, "confirm": "yes"}, timeout=10, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/admin/console/tokens"
+    assert "Token “terraform” revoked." in s.get(f"{idp.base}/admin/console/tokens", timeout=10).text
+    assert api.get(f"{idp.base}/admin/tokens", timeout=10).status_code == 401
+    assert s.get(f"{idp.base}/admin/console/tokens/{mine['id']}/revoke", timeout=10).status_code == 404
+    # The CLI: an unknown ID is an error, not a silent success.
+    out = cli(idp, "token", "revoke", "no-such-id")
+    assert out.returncode == 1 and "no admin token" in out.stderr
+    # Every change is an ADMIN event of the master realm; the second revoke recorded nothing.
+    events = admin_events(idp, "master")
+    for words in ('created admin token "terraform"', 'created admin token "ci"', f'revoked admin token "ci" ({ci_id})',
+                  f'revoked admin token "terraform" ({mine["id"]})'):
+        assert sum(words in e for e in events) == 1, (words, events)
+    assert any("\tadmin\t" in e and 'created admin token "terraform"' in e for e in events), events

@@ -19,17 +19,17 @@ pub enum TokenCmd {
 pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: TokenCmd) -> Result<(), String> {
     let now = OffsetDateTime::now_utc();
     let e = |e: symbolon_idp::IdpError| e.to_string();
-    let st = |e: symbolon_store::StoreError| e.to_string();
+    let actor = symbolon_idp::Actor("cli".into());
     match cmd {
         TokenCmd::Create { name } => {
-            let (id, token) = symbolon_idp::create_admin_token(s, &name, now)
+            let (id, token) = symbolon_idp::create_admin_token(s, &actor, &name, now)
                 .await
                 .map_err(e)?;
             eprintln!("token {id} created; it is shown once:");
             println!("{token}");
         }
         TokenCmd::List => {
-            for t in s.tokens().await.map_err(st)? {
+            for t in symbolon_idp::admin_tokens(s).await.map_err(e)? {
                 println!(
                     "{}	{}	{}	{}",
                     t.id,
@@ -40,8 +40,10 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: TokenCmd) -> Re
             }
         }
         TokenCmd::Revoke { id } => {
-            s.revoke_token(&id).await.map_err(st)?;
-            println!("token {id} revoked");
+            let t = symbolon_idp::revoke_admin_token(s, &actor, &id, now)
+                .await
+                .map_err(e)?;
+            println!("token {id} ({}) revoked", t.name);
         }
     }
     Ok(())

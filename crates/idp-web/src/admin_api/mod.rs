@@ -28,6 +28,7 @@ mod common;
 mod groups;
 mod realms;
 mod roles;
+mod tokens;
 mod users;
 
 pub use common::{ApiCaller, ApiError};
@@ -169,5 +170,13 @@ pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
         .route(
             "/admin/realms/{realm}/sessions/{session}",
             axum::routing::delete(changes::delete_session::<S>),
+        )
+        .route(
+            "/admin/tokens",
+            get(tokens::list_tokens::<S>).post(tokens::create_token::<S>),
+        )
+        .route(
+            "/admin/tokens/{id}",
+            axum::routing::delete(tokens::revoke_token::<S>),
         )
 }

@@ -22,6 +22,7 @@ mod realm_lifecycle;
 mod session;
 mod sessions;
 mod settings;
+mod tokens;
 mod users;
 
 pub use common::MASTER_REALM;
@@ -44,6 +45,14 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route(
             "/admin/console/{realm}/settings/delete",
             post(crate::console::realm_lifecycle::delete::<S>),
+        )
+        .route(
+            "/admin/console/tokens",
+            get(tokens::tokens::<S>).post(tokens::create::<S>),
+        )
+        .route(
+            "/admin/console/tokens/{id}/revoke",
+            get(tokens::confirm_revoke::<S>).post(tokens::revoke::<S>),
         )
         .route("/admin/console/{realm}/clients", get(clients::<S>))
         .route(
