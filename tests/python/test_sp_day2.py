@@ -95,6 +95,24 @@ def test_cli_verbs_refuse_what_does_not_exist_with_exit_1(env):
         assert out.returncode == 1 and words in out.stderr, (args, out.stderr)
 
 
+def test_account_names_are_unique_whatever_their_case(env):
+    """Issue 15: `account create "Acme"` twice (or " acme ") used to succeed, and then every
+    `--account Acme` command failed. Now the second create is refused with the ID of the account
+    that has the name, and `--account` finds an account whatever the case."""
+    _, sp, _, _ = env
+    created = sp.cli("account", "create", "Unique Co", ok=False)
+    assert created.returncode == 0 and 'created account "Unique Co"' in created.stderr
+    uid = created.stdout.strip()
+    for twin in ("Unique Co", " unique co ", "UNIQUE  CO"):
+        out = sp.cli("account", "create", twin, ok=False)
+        assert out.returncode == 1 and "already an account named" in out.stderr and uid in out.stderr, (twin, out.stderr)
+    assert [l for l in sp.cli("account", "list").splitlines() if "unique co" in l.lower()] == [f"{uid}\tUnique Co"]
+    assert "is named Unique Co" in sp.cli("account", "rename", "unique co", "Unique Co")
+    out = sp.cli("account", "rename", "Acme Dev", "unique CO", ok=False)
+    assert out.returncode == 1 and "already an account named" in out.stderr
+    assert sp.cli("account", "delete", "UNIQUE CO", "--yes", ok=False).returncode == 0
+
+
 def test_saml_accounts_are_edited_removed_and_master_emails_flagged(env):
     idp, sp, _, _ = env
     # carol is a master administrator of Prod: her SAML account there is flagged.

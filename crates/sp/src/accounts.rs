@@ -22,6 +22,7 @@ pub async fn create_account<S: SpStore>(
     now: OffsetDateTime,
 ) -> Result<Account> {
     let name = non_empty("the account name", name, 100)?;
+    name_is_free(store, &name, None).await?;
     let account = Account {
         id: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
         name: name.clone(),
@@ -70,6 +71,7 @@ pub async fn rename_account<S: SpStore>(
     if name == a.name {
         return Ok(false);
     }
+    name_is_free(store, &name, Some(id)).await?;
     store.rename_account(id, &name).await?;
     audit(
         store,
@@ -81,6 +83,22 @@ pub async fn rename_account<S: SpStore>(
     )
     .await?;
     Ok(true)
+}
+
+/// Account names are unique per deployment, compared without case or surrounding spaces
+/// ([`symbolon_store::sp::account_name_key`]); the store's unique index stops a concurrent twin.
+async fn name_is_free<S: SpStore>(store: &S, name: &str, except: Option<&str>) -> Result<()> {
+    let key = symbolon_store::sp::account_name_key(name);
+    let taken = store.accounts().await?.into_iter().find(|a| {
+        Some(a.id.as_str()) != except && symbolon_store::sp::account_name_key(&a.name) == key
+    });
+    match taken {
+        Some(a) => Err(SpError::Conflict(format!(
+            "there is already an account named {:?} (ID {}); account names are unique, whatever their case",
+            a.name, a.id
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// What deleting an account takes with it, for the confirmation page.

@@ -83,6 +83,34 @@ async fn accounts_roles_and_mappings_refuse_bad_input_without_writing() {
     assert!(create_account(&s, &actor, "  ", t0()).await.is_err());
     assert!(s.accounts().await.unwrap().is_empty());
     let acc = create_account(&s, &actor, "Acme", t0()).await.unwrap();
+    // Account names are unique, whatever their case and surrounding spaces (issue 15): a twin is
+    // a Conflict that names the account holding the name, and nothing is written.
+    for twin in ["Acme", " Acme ", "acme", "ACME", "Acme  "] {
+        match create_account(&s, &actor, twin, t0()).await {
+            Err(SpError::Conflict(m)) => {
+                assert!(m.contains(&acc.id) && m.contains("\"Acme\""), "{m}")
+            }
+            other => panic!("{twin:?}: {other:?}"),
+        }
+    }
+    assert_eq!(s.accounts().await.unwrap().len(), 1);
+    let other = create_account(&s, &actor, "Acme Two", t0()).await.unwrap();
+    assert!(matches!(
+        rename_account(&s, &actor, &other.id, " acme", t0()).await,
+        Err(SpError::Conflict(_))
+    ));
+    assert!(
+        rename_account(&s, &actor, &acc.id, "ACME", t0())
+            .await
+            .unwrap(),
+        "its own name in another case"
+    );
+    assert!(
+        rename_account(&s, &actor, &acc.id, "Acme", t0())
+            .await
+            .unwrap()
+    );
+    delete_account(&s, &actor, &other.id).await.unwrap();
     let mut roles: Vec<String> = s
         .account_roles(&acc.id)
         .await

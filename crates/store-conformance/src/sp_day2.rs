@@ -208,6 +208,29 @@ pub async fn sp_day2<S: SpStore + Clone + 'static>(s: S) {
     );
     assert_eq!(s.native_users("d2-a").await.unwrap().len(), 1);
 
+    // Account names are unique whatever their case and surrounding spaces: the store refuses a
+    // twin on create and on rename (the domain says so first; this stops a concurrent one).
+    let twin = |id: &str, name: &str| Account {
+        id: id.into(),
+        name: name.into(),
+        created_at: t(2),
+    };
+    for name in ["ACME TWO", " acme two ", "Acme  Two"] {
+        let r = s.create_account(&twin("d2-twin", name), &[]).await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{name:?}: {r:?}");
+    }
+    assert!(
+        s.account("d2-twin").await.unwrap().is_none(),
+        "nothing of a refused create"
+    );
+    assert!(matches!(
+        s.rename_account("d2-b", "acme two").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.account("d2-b").await.unwrap().unwrap().name, "d2-b");
+    s.rename_account("d2-a", "ACME TWO").await.unwrap();
+    s.rename_account("d2-a", "Acme Two").await.unwrap();
+
     // Deleting an account takes everything of it and nothing of another.
     s.delete_account("d2-a").await.unwrap();
     assert!(s.account("d2-a").await.unwrap().is_none());
@@ -217,6 +240,11 @@ pub async fn sp_day2<S: SpStore + Clone + 'static>(s: S) {
     assert!(s.mappings("d2-a-i").await.unwrap().is_empty());
     assert!(s.audit_log("d2-a").await.unwrap().is_empty());
     assert!(not_found(s.delete_account("d2-a").await));
+    // Its name is free again.
+    s.create_account(&twin("d2-c", "acme two"), &[])
+        .await
+        .unwrap();
+    s.delete_account("d2-c").await.unwrap();
     assert_eq!(s.account_roles("d2-b").await.unwrap().len(), 2);
     assert_eq!(s.native_users("d2-b").await.unwrap().len(), 3);
     assert_eq!(s.mappings("d2-b-i").await.unwrap().len(), 1);

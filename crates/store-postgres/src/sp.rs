@@ -37,8 +37,9 @@ fn api_key_row(r: &PgRow) -> Result<ApiKey> {
 
 impl AccountStore for PgStore {
     async fn rename_account(&self, id: &str, name: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE sp_accounts SET name = $1 WHERE id = $2")
+        let done = sqlx::query("UPDATE sp_accounts SET name = $1, name_key = $2 WHERE id = $3")
             .bind(name)
+            .bind(symbolon_store::sp::account_name_key(name))
             .bind(id)
             .execute(&self.pool)
             .await
@@ -174,13 +175,16 @@ impl AccountStore for PgStore {
 
     async fn create_account(&self, a: &Account, roles: &[AccountRole]) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO sp_accounts (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(&a.id)
-            .bind(&a.name)
-            .bind(ts(a.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO sp_accounts (id, name, name_key, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&a.id)
+        .bind(&a.name)
+        .bind(symbolon_store::sp::account_name_key(&a.name))
+        .bind(ts(a.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         for r in roles {
             sqlx::query(
                 "INSERT INTO sp_roles (id, account_id, name, builtin) VALUES ($1, $2, $3, $4)",

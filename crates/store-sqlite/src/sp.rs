@@ -37,8 +37,9 @@ fn api_key_row(r: &SqliteRow) -> Result<ApiKey> {
 
 impl AccountStore for SqliteStore {
     async fn rename_account(&self, id: &str, name: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE sp_accounts SET name = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE sp_accounts SET name = ?, name_key = ? WHERE id = ?")
             .bind(name)
+            .bind(symbolon_store::sp::account_name_key(name))
             .bind(id)
             .execute(&self.pool)
             .await
@@ -167,9 +168,10 @@ impl AccountStore for SqliteStore {
 
     async fn create_account(&self, a: &Account, roles: &[AccountRole]) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(map_err)?;
-        sqlx::query("INSERT INTO sp_accounts (id, name, created_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO sp_accounts (id, name, name_key, created_at) VALUES (?, ?, ?, ?)")
             .bind(&a.id)
             .bind(&a.name)
+            .bind(symbolon_store::sp::account_name_key(&a.name))
             .bind(ts(a.created_at))
             .execute(&mut *tx)
             .await

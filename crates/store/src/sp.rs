@@ -15,6 +15,16 @@ pub struct Account {
     pub created_at: OffsetDateTime,
 }
 
+/// What makes two account names the same: account names are unique per deployment, compared
+/// without case, surrounding spaces or runs of inner spaces ("Acme", " acme ", "ACME" are one
+/// name). Both stores keep it in a unique column beside the name.
+pub fn account_name_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 /// A role of an account. Built-in roles are created with the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRole {

@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 
 #[derive(Subcommand, Debug)]
 pub enum AccountCmd {
-    /// Create an account (with the built-in roles); prints its ID.
+    /// Create an account (with the built-in roles); prints its ID. Account names are unique,
+    /// whatever their case.
     Create {
         name: String,
     },
@@ -40,6 +41,10 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(
             let acc = symbolon_sp::create_account(s, &actor, &name, now)
                 .await
                 .map_err(e)?;
+            eprintln!(
+                "created account {:?} with the built-in roles; its ID (use it or the name with --account):",
+                acc.name
+            );
             println!("{}", acc.id);
         }
         AccountCmd::List => {
