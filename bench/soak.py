@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Memory under a mixed soak: the IdP and the SP as two `serve` processes on SQLite, for
 --minutes (default 10), with --concurrent (default 50) browsers at once each signing in with a
-password at the IdP (Argon2id: 19 MiB per hash), posting the assertion to the SP's ACS, opening
+password at the IdP (Argon2id: 12 MiB per hash), posting the assertion to the SP's ACS, opening
 the SP's landing page, and fetching the IdP descriptor. Prints each server's RSS (VmRSS) at the
 start, its peak, and at the end, and the sign-ins done and refused with 503 (the hashing queue).
 Loopback only; bounded in time.

@@ -20,7 +20,7 @@ pub struct NewUser {
     pub attributes: Vec<(String, String)>,
 }
 
-/// Argon2id (OWASP parameters: 19 MiB, 2 passes) with a salt from the system RNG.
+/// Argon2id (12 MiB, 3 passes: see `symbolon_secret::ARGON2_M_KIB`) with a salt from the system RNG.
 pub fn hash_password(password: &str) -> Result<String> {
     Ok(symbolon_secret::hash_password(password)?)
 }

@@ -1,6 +1,6 @@
 //! Password hashing off the async executor, with bounded concurrency and memory.
 //!
-//! Argon2id with OWASP's parameters takes 19 MiB and tens of milliseconds per hash. Run on the
+//! Argon2id with OWASP's parameters takes 12-19 MiB and tens of milliseconds per hash. Run on the
 //! request threads, every concurrent sign-in stalled the executor and grew the heap by another
 //! 19 MiB that the allocator kept. Here a fixed set of worker threads (one per core) does every
 //! hash, so at most that many hashes run (and hold memory) at once; requests wait in a bounded
@@ -139,10 +139,20 @@ pub async fn verify(password: &str, phc: &str) -> Result<bool, Busy> {
     run(move || verify_with_scratch(&password, &phc)).await
 }
 
-/// [`crate::hash_password`] on a worker.
+/// [`crate::hash_password`] on a worker, in the worker's reusable memory.
 pub async fn hash(password: &str) -> Result<Result<String, crate::SecretError>, Busy> {
     let password = password.to_string();
-    run(move || crate::hash_password(&password)).await
+    run(move || {
+        SCRATCH.with(|cell| {
+            let mut memory = cell.borrow_mut();
+            let blocks = crate::ARGON2_M_KIB as usize;
+            if memory.len() < blocks {
+                memory.resize(blocks, argon2::Block::default());
+            }
+            crate::hash_password_with(&password, &mut memory)
+        })
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -200,5 +210,30 @@ mod tests {
         // verifier aborts the process on it).
         let huge = "$argon2id$v=19$m=99999999,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         assert!(!verify("a", huge).await.unwrap());
+        // (In this test: the pool is shared, and the queue's bound above must not see others.)
+        new_hashes_use_12_mib_and_3_passes_and_older_ones_still_verify().await;
+    }
+
+    async fn new_hashes_use_12_mib_and_3_passes_and_older_ones_still_verify() {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let phc = hash("correct horse").await.unwrap().unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=12288,t=3,p=1$"), "{phc}");
+        assert!(crate::verify_password("correct horse", &phc));
+        // A hash made with the former parameters (19 MiB, 2 passes: argon2's default) verifies
+        // on the workers, whose memory grows to fit it.
+        let old = argon2::Argon2::default()
+            .hash_password(
+                b"battery staple",
+                &SaltString::encode_b64(b"0123456789abcdef").unwrap(),
+            )
+            .unwrap()
+            .to_string();
+        assert!(old.contains("m=19456,t=2"), "{old}");
+        assert!(verify("battery staple", &old).await.unwrap());
+        assert!(!verify("battery stapler", &old).await.unwrap());
+        // The library's own verifier agrees on the new format.
+        let sync = crate::hash_password("correct horse").unwrap();
+        assert!(verify("correct horse", &sync).await.unwrap());
+        assert_ne!(sync, phc, "a fresh salt each time");
     }
 }
