@@ -95,6 +95,74 @@ pub async fn open_url(url: &str, pg: PgSettings) -> Result<Db, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Where an administration command finds the store, the same one the servers use: the first of
+/// `--database-url` (or `SYMBOLON_DATABASE_URL`), `--config FILE` (its `[server] database_url`
+/// and key-encryption secret, with the `SYMBOLON_SERVER_*` overrides `serve` applies),
+/// `SYMBOLON_SERVER_DATABASE_URL`, and `DIR/symbolon.db` in `--data-dir`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// Data directory holding `symbolon.db` (when no database URL or configuration is given).
+    #[arg(
+        long,
+        global = true,
+        default_value = "symbolon-data",
+        env = "SYMBOLON_DATA_DIR"
+    )]
+    pub data_dir: std::path::PathBuf,
+    /// Database URL (`sqlite://PATH` or `postgres://USER@HOST/DB`).
+    #[arg(long, global = true, env = "SYMBOLON_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The servers' configuration file: use its database and key-encryption secret.
+    #[arg(long, global = true, env = "SYMBOLON_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
+}
+
+impl StoreArgs {
+    /// Open (and migrate) the store. A `--data-dir` without a database is refused, so that a
+    /// typo never answers from an empty database, unless the command makes the first object
+    /// (`creates`): then the new database's path is said.
+    pub async fn open(&self, creates: bool) -> Result<Db, String> {
+        if let Some(url) = &self.database_url {
+            return open(Some(url), &self.data_dir).await;
+        }
+        if let Some(path) = &self.config {
+            let env: Vec<(String, String)> = std::env::vars().collect();
+            let cfg = crate::serve_cmd::load(path, &env)?;
+            let secret = cfg
+                .server
+                .key_encryption_secret
+                .as_ref()
+                .map(|s| s.expose().to_string())
+                .or_else(env_secret);
+            return open_url_sealed(
+                &cfg.server.database_url,
+                PgSettings::default(),
+                secret.as_deref(),
+            )
+            .await;
+        }
+        if let Ok(url) = std::env::var("SYMBOLON_SERVER_DATABASE_URL") {
+            return open(Some(&url), &self.data_dir).await;
+        }
+        let file = self.data_dir.join("symbolon.db");
+        if !file.exists() {
+            if !creates {
+                return Err(format!(
+                    "{} holds no Symbolon database ({} does not exist). Give the servers' data directory with --data-dir, their configuration with --config FILE, or --database-url; `symbolon idp realm create` or `symbolon sp account create` starts a new database.",
+                    self.data_dir.display(),
+                    file.display()
+                ));
+            }
+            eprintln!(
+                "no database in {}: creating {}",
+                self.data_dir.display(),
+                file.display()
+            );
+        }
+        open(None, &self.data_dir).await
+    }
+}
+
 /// The administration commands' store: `--database-url`, else `DIR/symbolon.db`; private keys
 /// sealed with the secret in the environment, if any.
 pub async fn open(url: Option<&str>, data_dir: &Path) -> Result<Db, String> {

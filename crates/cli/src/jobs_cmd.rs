@@ -1,6 +1,5 @@
 //! `symbolon jobs`: what the servers' scheduled jobs last did, on which instance, how often.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -16,12 +15,8 @@ pub fn all_jobs() -> Vec<&'static str> {
 
 #[derive(Args, Debug)]
 pub struct JobsArgs {
-    /// Data directory holding `symbolon.db` (ignored when --database-url is given).
-    #[arg(long, default_value = "symbolon-data")]
-    data_dir: PathBuf,
-    /// The database (`sqlite://PATH` or `postgres://...`).
-    #[arg(long)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: crate::db::StoreArgs,
     /// One JSON object per job instead of a table.
     #[arg(long)]
     json: bool,
@@ -29,7 +24,7 @@ pub struct JobsArgs {
 
 pub fn run(a: JobsArgs) -> ExitCode {
     crate::block_on(false, async move {
-        let db = crate::db::open(a.database_url.as_deref(), &a.data_dir).await?;
+        let db = a.store.open(false).await?;
         crate::db::with_db!(db, s => list(&s, a.json).await)
     })
 }

@@ -327,3 +327,111 @@ fn roles_and_mappers_through_the_cli() {
         assert!(events.contains(what), "{what}: {events}");
     }
 }
+
+#[test]
+fn admin_commands_find_the_servers_database_and_refuse_a_typo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_symbolon");
+    let cmd = |args: &[&str], envs: &[(&str, &str)]| {
+        let mut c = Command::new(bin);
+        c.args(args).env_remove("SYMBOLON_DATABASE_URL");
+        c.env_remove("SYMBOLON_SERVER_DATABASE_URL")
+            .env_remove("SYMBOLON_DATA_DIR");
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    // A typo in --data-dir: an error that says what to do, exit 1, nothing created.
+    let typo = tmp.path().join("no/such/dir");
+    let out = cmd(
+        &["idp", "--data-dir", typo.to_str().unwrap(), "realm", "list"],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("holds no Symbolon database") && err.contains("--config"),
+        "{err}"
+    );
+    assert!(!typo.exists(), "nothing created for a typo");
+    let out = cmd(
+        &[
+            "sp",
+            "--data-dir",
+            typo.to_str().unwrap(),
+            "account",
+            "list",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // The command that makes the first object starts a database, and says where.
+    let data = tmp.path().join("data");
+    let out = cmd(
+        &[
+            "idp",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "realm",
+            "create",
+            "acme",
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("creating") && err.contains("symbolon.db"),
+        "{err}"
+    );
+    // --config: the servers' own file (and its environment overrides) names the database.
+    let url = format!("sqlite://{}", data.join("symbolon.db").display());
+    let cfg = tmp.path().join("symbolon.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[server]\ndatabase_url = {url:?}\n\n[idp]\nlisten = \"127.0.0.1:8080\"\nbase_url = \"http://localhost:8080\"\n"
+        ),
+    )
+    .unwrap();
+    let out = cmd(
+        &["idp", "--config", cfg.to_str().unwrap(), "realm", "list"],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("acme"));
+    // The same environment name as `serve` reads.
+    let out = cmd(
+        &["idp", "realm", "list"],
+        &[("SYMBOLON_SERVER_DATABASE_URL", &url)],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("acme"));
+    // An unknown key in the file is an error that names the file.
+    std::fs::write(
+        &cfg,
+        "[server]\ndatabse_url = \"x\"\n[idp]\nlisten = \"127.0.0.1:8080\"\nbase_url = \"http://localhost:8080\"\n",
+    )
+    .unwrap();
+    let out = cmd(
+        &["idp", "--config", cfg.to_str().unwrap(), "realm", "list"],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("symbolon.toml") && err.contains("databse_url"),
+        "{err}"
+    );
+}

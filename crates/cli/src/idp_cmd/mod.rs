@@ -29,17 +29,8 @@ use user::UserCmd;
 
 #[derive(Args, Debug)]
 pub struct IdpArgs {
-    /// Data directory holding `symbolon.db` (ignored when --database-url is given).
-    #[arg(
-        long,
-        global = true,
-        default_value = "symbolon-data",
-        env = "SYMBOLON_DATA_DIR"
-    )]
-    data_dir: PathBuf,
-    /// Database URL (`sqlite://path`).
-    #[arg(long, global = true, env = "SYMBOLON_DATABASE_URL")]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: crate::db::StoreArgs,
     #[command(subcommand)]
     command: IdpCommand,
 }
@@ -104,7 +95,12 @@ pub fn run(a: IdpArgs) -> ExitCode {
 }
 
 async fn run_async(a: IdpArgs) -> Result<(), String> {
-    let db = crate::db::open(a.database_url.as_deref(), &a.data_dir).await?;
+    // Commands that make the first object (or serve) may start a new database.
+    let creates = matches!(
+        a.command,
+        IdpCommand::Realm(RealmCmd::Create { .. }) | IdpCommand::Serve { .. }
+    );
+    let db = a.store.open(creates).await?;
     crate::db::with_db!(db, store => run_with(store, a).await)
 }
 

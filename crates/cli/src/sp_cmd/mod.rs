@@ -1,7 +1,6 @@
 //! `symbolon sp ...`: the multi-tenant service provider's administration and server, on the same
 //! store as a running server.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -29,17 +28,8 @@ use user::UserCmd;
 
 #[derive(Args, Debug)]
 pub struct SpArgs {
-    /// Data directory holding `symbolon.db` (ignored when --database-url is given).
-    #[arg(
-        long,
-        global = true,
-        default_value = "symbolon-data",
-        env = "SYMBOLON_DATA_DIR"
-    )]
-    data_dir: PathBuf,
-    /// Database URL (`sqlite://path`).
-    #[arg(long, global = true, env = "SYMBOLON_DATABASE_URL")]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: crate::db::StoreArgs,
     #[command(subcommand)]
     command: SpCommand,
 }
@@ -90,7 +80,15 @@ pub fn run(a: SpArgs) -> ExitCode {
 }
 
 async fn run_async(a: SpArgs) -> Result<(), String> {
-    let db = crate::db::open(a.database_url.as_deref(), &a.data_dir).await?;
+    // Commands that make the first object (an account, the SP's key for its metadata) or serve
+    // may start a new database.
+    let creates = matches!(
+        a.command,
+        SpCommand::Account(AccountCmd::Create { .. })
+            | SpCommand::Metadata { .. }
+            | SpCommand::Serve { .. }
+    );
+    let db = a.store.open(creates).await?;
     crate::db::with_db!(db, store => run_with(store, a).await)
 }
 
