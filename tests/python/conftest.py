@@ -32,7 +32,7 @@ def symbolon():
 # The store the server tests run on: the embedded SQLite file (default) or, with
 # SYMBOLON_TEST_BACKEND=postgres, a fresh PostgreSQL database per server on SYMBOLON_TEST_PG
 # (default: the local server, trust authentication). scripts/test.sh runs the server suites both ways.
-PG_SERVER = os.environ.get("SYMBOLON_TEST_PG", "postgres://postgres@127.0.0.1:5432")
+PG_SERVER = os.environ.get("SYMBOLON_TEST_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 _created = []
 
 
@@ -46,9 +46,19 @@ def psql(sql: str, server: str = PG_SERVER):
     return out.stdout
 
 
+def postgres_skipped() -> bool:
+    """`SYMBOLON_TEST_POSTGRES=0`: every PostgreSQL test is skipped (and reported as skipped)."""
+    return os.environ.get("SYMBOLON_TEST_POSTGRES") == "0"
+
+
 def fresh_pg_database(server: str = PG_SERVER) -> str:
     """A new empty database on the PostgreSQL server; its URL. Dropped when the session ends."""
     import uuid
+
+    if postgres_skipped():
+        import pytest
+
+        pytest.skip("PostgreSQL tests skipped (SYMBOLON_TEST_POSTGRES=0)")
 
     name = f"symbolon_pytest_{uuid.uuid4().hex[:12]}"
     psql(f'CREATE DATABASE "{name}"', server)

@@ -13,8 +13,10 @@ import time
 import pytest
 import requests
 
-from conftest import symbolon_bin
+from conftest import postgres_skipped, symbolon_bin
 from test_demo import free_port
+
+pytestmark = pytest.mark.skipif(postgres_skipped(), reason="PostgreSQL tests skipped (SYMBOLON_TEST_POSTGRES=0)")
 
 
 def as_postgres(*cmd):

@@ -1,5 +1,5 @@
 //! The shared conformance suite (`symbolon-store-conformance`) on PostgreSQL. Each test gets a
-//! database of its own on the server named by `SYMBOLON_TEST_POSTGRES` (default: the local
+//! database of its own on the server named by `SYMBOLON_TEST_PG` (default: the local
 //! server with trust authentication), dropped afterwards. No server is a failure, not a skip:
 //! `scripts/test.sh` starts PostgreSQL when it is not running.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -11,8 +11,9 @@ use symbolon_store::{RealmStore, StoreError};
 use symbolon_store_postgres::{PgSettings, PgStore};
 
 fn admin_url() -> String {
-    std::env::var("SYMBOLON_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    let server = std::env::var("SYMBOLON_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    format!("{}/postgres", server.trim_end_matches('/'))
 }
 
 /// A new, empty database; dropped when the guard goes.
@@ -41,7 +42,7 @@ impl TestDb {
         let base = admin_url();
         let url = match base.rsplit_once('/') {
             Some((server, _)) => format!("{server}/{name}"),
-            None => panic!("bad SYMBOLON_TEST_POSTGRES"),
+            None => panic!("bad SYMBOLON_TEST_PG"),
         };
         TestDb { name, url }
     }
