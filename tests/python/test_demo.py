@@ -18,12 +18,14 @@ def free_port():
 
 
 def start(data, idp_port, sp_port):
+    # The demo logs each request to standard error: a file beside the data, never an undrained pipe.
+    log_path = data.parent / f"demo-{idp_port}.log"
     p = subprocess.Popen([symbolon_bin(), "demo", "--data-dir", str(data), "--idp-port", str(idp_port), "--sp-port", str(sp_port)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=open(log_path, "w"), text=True)
     lines = []
     while True:
         line = p.stdout.readline()
-        assert line, "".join(lines) + p.stderr.read()
+        assert line, "".join(lines) + log_path.read_text()
         lines.append(line)
         if line.startswith("listening on "):
             return p, "".join(lines)

@@ -57,10 +57,13 @@ class Idp:
     def __init__(self, tmp):
         self.dir = tmp / "data"
         self.db = ["--database-url", database_url(self.dir)]
+        # The server logs each request to standard error: a file, never an undrained pipe.
+        self.log_path = tmp / "idp.log"
+        self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([symbolon_bin(), "idp", *self.db, "serve", "--listen", "127.0.0.1:0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
-        assert line.startswith("listening on "), line + self.proc.stderr.read()
+        assert line.startswith("listening on "), line + self.log_path.read_text()
         self.base = line.split()[2]
 
     def cli(self, *args, stdin=None):
@@ -1099,6 +1102,13 @@ def test_framework_statuses_get_the_product_page(env):
     assert r.status_code == 405 and "Not allowed" in r.text and "text/html" in r.headers["Content-Type"]
     r = requests.get(f"{idp.base}/no/such/page", timeout=10)
     assert r.status_code == 404 and "Page not found" in r.text
+    # `idp serve` writes an access log (issue 15): one line per request, plain text without colour
+    # codes when standard error is not a terminal, never the query string.
+    requests.get(f"{idp.base}/no/such/page?secret=1", timeout=10)
+    log = idp.log_path.read_text()
+    lines = [l for l in log.splitlines() if "symbolon::access" in l and 'path="/no/such/page"' in l]
+    assert len(lines) >= 2 and all("status=404" in l and "method=GET" in l for l in lines), log[-2000:]
+    assert "\x1b[" not in log and "secret=1" not in log
     r = requests.get(f"{idp.base}/realms/acme/protocol/saml?x=" + "a" * 40_000, timeout=10)
     assert r.status_code == 414 and "Address too long" in r.text
     r = requests.get(f"{idp.base}/healthz", headers={"X-Big": "b" * 70_000}, timeout=10)

@@ -119,10 +119,12 @@ class Idp:
         port = free_port()
         self.base = f"http://localhost:{port}"
         self.db = ["--database-url", database_url(tmp / "data")]
+        self.log_path = tmp / "idp.log"
+        self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([symbolon_bin(), "idp", *self.db, "serve", "--listen", f"127.0.0.1:{port}", "--base-url", self.base],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
-        assert line.startswith("listening on "), line + self.proc.stderr.read()
+        assert line.startswith("listening on "), line + self.log_path.read_text()
 
     def cli(self, *args, stdin=None, ok=True):
         out = subprocess.run([symbolon_bin(), "idp", *self.db, *args], input=stdin, capture_output=True, text=True, timeout=60)

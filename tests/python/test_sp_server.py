@@ -20,10 +20,12 @@ class Sp:
     def __init__(self, tmp):
         self.dir = tmp / "sp-data"
         self.db = ["--database-url", database_url(self.dir)]
+        self.log_path = tmp / "sp.log"
+        self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([symbolon_bin(), "sp", *self.db, "serve", "--listen", "127.0.0.1:0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
-        assert line.startswith("listening on "), line + self.proc.stderr.read()
+        assert line.startswith("listening on "), line + self.log_path.read_text()
         self.base = line.split()[2]
 
     def cli(self, *args, stdin=None, ok=True):

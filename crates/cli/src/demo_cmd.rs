@@ -53,6 +53,13 @@ const USERS: [(&str, &str, &str, &str); 3] = [
 ];
 
 pub fn run(a: DemoArgs) -> ExitCode {
+    match crate::logging::LogFormat::from_env() {
+        Ok(f) => crate::logging::init(f),
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    }
     crate::block_on(true, run_async(a))
 }
 

@@ -9,6 +9,7 @@ mod demo_cmd;
 mod idp_cmd;
 mod input;
 mod jobs_cmd;
+mod logging;
 mod saml_cmd;
 mod saml_idp_tools;
 mod saml_tools;

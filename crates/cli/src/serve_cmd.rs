@@ -408,17 +408,11 @@ pub fn run(a: ServeArgs) -> ExitCode {
         }
     };
     // Logs go to standard error; standard output carries only the "listening on" lines.
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        );
-    let _ = if cfg.server.log_format == "json" {
-        subscriber.json().try_init()
+    crate::logging::init(if cfg.server.log_format == "json" {
+        crate::logging::LogFormat::Json
     } else {
-        subscriber.try_init()
-    };
+        crate::logging::LogFormat::Text
+    });
     crate::block_on(true, serve(cfg))
 }
 

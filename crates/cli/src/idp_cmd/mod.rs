@@ -134,6 +134,7 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
             }
         }
         IdpCommand::Serve { listen, base_url } => {
+            crate::logging::init(crate::logging::LogFormat::from_env()?);
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

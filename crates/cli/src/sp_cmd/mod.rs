@@ -116,6 +116,7 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
             );
         }
         SpCommand::Serve { listen, base_url } => {
+            crate::logging::init(crate::logging::LogFormat::from_env()?);
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
