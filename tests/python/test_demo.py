@@ -18,9 +18,13 @@ def free_port():
 
 
 def start(data, idp_port, sp_port):
+    return start_with(data, idp_port, sp_port)
+
+
+def start_with(data, idp_port, sp_port, *extra):
     # The demo logs each request to standard error: a file beside the data, never an undrained pipe.
     log_path = data.parent / f"demo-{idp_port}.log"
-    p = subprocess.Popen([symbolon_bin(), "demo", "--data-dir", str(data), "--idp-port", str(idp_port), "--sp-port", str(sp_port)],
+    p = subprocess.Popen([symbolon_bin(), "demo", "--data-dir", str(data), "--idp-port", str(idp_port), "--sp-port", str(sp_port), *extra],
                          stdout=subprocess.PIPE, stderr=open(log_path, "w"), text=True)
     lines = []
     while True:
@@ -86,6 +90,43 @@ def test_demo_works_and_restarts_without_duplicates(tmp_path):
         info = json.loads((data / "demo.json").read_text())
         r = sign_in_at_sp(info, {u["username"]: u for u in info["users"]}["bob"])
         assert '<dd id="account">Acme Production</dd>' in r.text
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+    # Other ports on seeded data: refused with the exact command that starts over, which works.
+    new_idp, new_sp = free_port(), free_port()
+    other = subprocess.run([symbolon_bin(), "demo", "--data-dir", str(data), "--idp-port", str(new_idp), "--sp-port", str(new_sp)],
+                           capture_output=True, text=True, timeout=60)
+    assert other.returncode == 1 and f"symbolon demo --data-dir {data} --reset --idp-port {new_idp} --sp-port {new_sp}" in other.stderr, other.stderr
+    p, out = start_with(data, new_idp, new_sp, "--reset")
+    try:
+        assert "new data" in out
+        info = json.loads((data / "demo.json").read_text())
+        assert info["idp"]["url"] == f"http://localhost:{new_idp}"
+        r = sign_in_at_sp(info, {u["username"]: u for u in info["users"]}["bob"])
+        assert '<dd id="account">Acme Production</dd>' in r.text
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+
+
+def test_a_busy_port_writes_nothing(tmp_path):
+    """Issue 15: with the IdP's port taken, the demo used to seed the data directory for that port
+    first, and a retry with other ports then sent assertions to the old address."""
+    data = tmp_path / "busy"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([symbolon_bin(), "demo", "--data-dir", str(data), "--idp-port", str(port), "--sp-port", str(free_port())],
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1, out.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in out.stderr and "--idp-port" in out.stderr and "nothing was written" in out.stderr
+    assert not (data / "symbolon.db").exists() and not (data / "demo.json").exists()
+    # The natural retry with other ports then works from scratch.
+    p, out = start(data, free_port(), free_port())
+    try:
+        assert "new data" in out
     finally:
         p.terminate()
         p.wait(timeout=10)

@@ -22,6 +22,9 @@ pub struct DemoArgs {
     idp_port: u16,
     #[arg(long, default_value_t = 8081)]
     sp_port: u16,
+    /// Start over: remove the demo's database and `demo.json` from the data directory first.
+    #[arg(long)]
+    reset: bool,
 }
 
 const REALM: &str = "demo";
@@ -251,10 +254,21 @@ async fn seed(s: &SqliteStore, idp_base: &str, sp_base: &str) -> Result<(), Stri
 }
 
 /// The demo's trust was set up for the URLs in `demo.json` (entity IDs and endpoints carry the
-/// ports): other ports would give an IdP and an SP that no longer recognise each other.
-fn same_urls(info: &std::path::Path, idp_base: &str, sp_base: &str) -> Result<(), String> {
-    let Ok(text) = std::fs::read_to_string(info) else {
-        return Ok(());
+/// ports): other ports would give an IdP and an SP that no longer recognise each other. Seeded
+/// data without `demo.json` is of unknown ports: refused the same way.
+fn same_urls(a: &DemoArgs, idp_base: &str, sp_base: &str) -> Result<(), String> {
+    let info = a.data_dir.join("demo.json");
+    let reset = format!(
+        "`symbolon demo --data-dir {} --reset --idp-port {} --sp-port {}` starts over there",
+        a.data_dir.display(),
+        a.idp_port,
+        a.sp_port
+    );
+    let Ok(text) = std::fs::read_to_string(&info) else {
+        return Err(format!(
+            "{} holds demo data but no demo.json, so its ports are unknown; {reset}",
+            a.data_dir.display()
+        ));
     };
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let was = (
@@ -264,10 +278,27 @@ fn same_urls(info: &std::path::Path, idp_base: &str, sp_base: &str) -> Result<()
     match was {
         (Some(i), Some(s)) if i != idp_base || s != sp_base => Err(format!(
             "this data directory's demo was set up for {i} and {s}; start it with the same \
-             --idp-port and --sp-port, or use another --data-dir for other ports"
+             --idp-port and --sp-port, or use another --data-dir for other ports, or {reset}"
         )),
         _ => Ok(()),
     }
+}
+
+/// `--reset`: the demo's files go (the database with its WAL, `demo.json`, a staging copy).
+fn reset(dir: &std::path::Path) -> Result<(), String> {
+    for name in [
+        "symbolon.db",
+        "symbolon.db-wal",
+        "symbolon.db-shm",
+        "demo.json",
+    ] {
+        let p = dir.join(name);
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir.join(".demo-seeding"));
+    Ok(())
 }
 
 async fn run_async(a: DemoArgs) -> Result<(), String> {
@@ -275,6 +306,19 @@ async fn run_async(a: DemoArgs) -> Result<(), String> {
     // hosts, so the two servers' cookies never meet.
     let idp_base = format!("http://localhost:{}", a.idp_port);
     let sp_base = format!("http://127.0.0.1:{}", a.sp_port);
+    // Both ports first: when one is taken, nothing has been written yet.
+    let bind = |port: u16, flag: &'static str| async move {
+        tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| {
+                format!("cannot listen on 127.0.0.1:{port}: {e}; choose another port with {flag} (nothing was written)")
+            })
+    };
+    let idp_listener = bind(a.idp_port, "--idp-port").await?;
+    let sp_listener = bind(a.sp_port, "--sp-port").await?;
+    if a.reset {
+        reset(&a.data_dir)?;
+    }
     let db = a.data_dir.join("symbolon.db");
     let new_file = !db.exists();
     if new_file {
@@ -308,14 +352,8 @@ async fn run_async(a: DemoArgs) -> Result<(), String> {
     if fresh && !new_file {
         seed(&store, &idp_base, &sp_base).await?;
     } else if !fresh {
-        same_urls(&a.data_dir.join("demo.json"), &idp_base, &sp_base)?;
+        same_urls(&a, &idp_base, &sp_base)?;
     }
-    let idp_listener = tokio::net::TcpListener::bind(("127.0.0.1", a.idp_port))
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", a.idp_port))?;
-    let sp_listener = tokio::net::TcpListener::bind(("127.0.0.1", a.sp_port))
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", a.sp_port))?;
     let home = format!("{idp_base}/realms/{REALM}/protocol/saml/clients/acme");
     let info = json!({
         "idp": {
