@@ -385,6 +385,140 @@ fn admin_commands_find_the_servers_database_and_refuse_a_typo() {
         err.contains("creating") && err.contains("symbolon.db"),
         "{err}"
     );
+    // Messages that say what to do (issue 15).
+    let d = data.to_str().unwrap();
+    let out = cmd(
+        &["idp", "--data-dir", d, "user", "list", "--realm", "ACME"],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a realm in the wrong case is no empty listing"
+    );
+    assert!(err.contains("did you mean \"acme\"?"), "{err}");
+    let out = cmd(
+        &[
+            "idp",
+            "--data-dir",
+            d,
+            "group",
+            "add",
+            "--realm",
+            "acme",
+            "/eng/platform",
+        ],
+        &[],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("created group /eng/platform (2 groups with its parents)")
+    );
+    let out = cmd(
+        &[
+            "idp",
+            "--data-dir",
+            d,
+            "group",
+            "add",
+            "--realm",
+            "acme",
+            "/eng",
+        ],
+        &[],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("group /eng already exists; nothing changed")
+    );
+    let idp_md = tmp.path().join("idp.xml");
+    let out = cmd(
+        &[
+            "idp",
+            "--data-dir",
+            d,
+            "descriptor",
+            "acme",
+            "--out",
+            idp_md.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = cmd(
+        &[
+            "idp",
+            "--data-dir",
+            d,
+            "client",
+            "import",
+            "--realm",
+            "acme",
+            idp_md.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("identity provider's metadata") && err.contains("symbolon sp idp add"),
+        "{err}"
+    );
+    let sp_md = tmp.path().join("sp.xml");
+    let out = cmd(&["sp", "--data-dir", d, "metadata"], &[]);
+    std::fs::write(&sp_md, &out.stdout).unwrap();
+    assert_eq!(
+        cmd(&["sp", "--data-dir", d, "account", "create", "Acme"], &[])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = cmd(
+        &[
+            "sp",
+            "--data-dir",
+            d,
+            "idp",
+            "add",
+            "--account",
+            "acme",
+            "--metadata",
+            sp_md.to_str().unwrap(),
+            "--name",
+            "X",
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("not an identity provider") && err.contains("as a client"),
+        "{err}"
+    );
+    let bad = tmp.path().join("bad.xml");
+    std::fs::write(&bad, "<x").unwrap();
+    let out = cmd(
+        &[
+            "sp",
+            "--data-dir",
+            d,
+            "idp",
+            "add",
+            "--account",
+            "acme",
+            "--metadata",
+            bad.to_str().unwrap(),
+            "--name",
+            "X",
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("metadata: not acceptable XML") && !err.contains("metadata is not"),
+        "{err}"
+    );
+
     // --config: the servers' own file (and its environment overrides) names the database.
     let url = format!("sqlite://{}", data.join("symbolon.db").display());
     let cfg = tmp.path().join("symbolon.toml");

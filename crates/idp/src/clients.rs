@@ -30,9 +30,12 @@ pub fn client_from_metadata(
     let entity = match sps.as_slice() {
         [one] => *one,
         [] => {
-            return Err(IdpError::Invalid(
-                "the metadata has no SPSSODescriptor".into(),
-            ));
+            let idp = md.entities.iter().any(|e| e.idp.is_some());
+            return Err(IdpError::Invalid(if idp {
+                "this is an identity provider's metadata (it has an IDPSSODescriptor and no SPSSODescriptor): a client is imported from a service provider's metadata; an identity provider is added at the service provider (Identity providers > Add, or `symbolon sp idp add`)".into()
+            } else {
+                "the metadata has no SPSSODescriptor, so it describes no service provider".into()
+            }));
         }
         more => {
             return Err(IdpError::Invalid(format!(

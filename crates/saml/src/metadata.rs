@@ -16,7 +16,7 @@ const SAML2_BINDING_PREFIX: &str = "urn:oasis:names:tc:SAML:2.0:bindings:";
 /// Why metadata was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetadataError {
-    #[error("metadata is not acceptable XML: {0}")]
+    #[error("not acceptable XML: {0}")]
     Xml(#[from] symbolon_xml::XmlError),
     #[error("metadata root is {0}, not EntityDescriptor or EntitiesDescriptor")]
     NotMetadata(String),
@@ -26,9 +26,13 @@ pub enum MetadataError {
     EntityNotFound(String),
     #[error("the metadata holds {0} entities; name the one to use")]
     AmbiguousEntity(usize),
-    #[error("entity {0:?} has no IDPSSODescriptor")]
+    #[error(
+        "entity {0:?} has no IDPSSODescriptor, so it is not an identity provider (a service provider's metadata is imported at the identity provider, as a client)"
+    )]
     NotAnIdp(String),
-    #[error("entity {0:?} has no SPSSODescriptor")]
+    #[error(
+        "entity {0:?} has no SPSSODescriptor, so it is not a service provider (an identity provider's metadata is added at the service provider: Identity providers > Add, or `symbolon sp idp add`)"
+    )]
     NotAnSp(String),
     #[error("entity {0:?} has no usable signing certificate{1}")]
     NoSigningKey(String, String),

@@ -187,6 +187,7 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: ClientCmd) -> R
             }
         }
         ClientCmd::List { realm } => {
+            super::existing_realm(s, &realm).await?;
             for c in s.clients(&realm).await.map_err(st)? {
                 println!(
                     "{}\t{}\t{}",

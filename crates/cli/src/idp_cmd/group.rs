@@ -54,12 +54,24 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: GroupCmd) -> Re
     let st = |e: symbolon_store::StoreError| e.to_string();
     match cmd {
         GroupCmd::Add { realm, path } => {
+            let before = s.groups(&realm).await.map_err(st)?.len();
             let g = symbolon_idp::add_group(s, &actor, &realm, &path, now)
                 .await
                 .map_err(e)?;
-            println!("group {} exists", g.path);
+            let made = s
+                .groups(&realm)
+                .await
+                .map_err(st)?
+                .len()
+                .saturating_sub(before);
+            match made {
+                0 => println!("group {} already exists; nothing changed", g.path),
+                1 => println!("created group {}", g.path),
+                n => println!("created group {} ({} groups with its parents)", g.path, n),
+            }
         }
         GroupCmd::List { realm } => {
+            super::existing_realm(s, &realm).await?;
             for g in s.groups(&realm).await.map_err(st)? {
                 println!("{}", g.path);
             }

@@ -38,6 +38,7 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: KeyCmd) -> Resu
     let st = |e: symbolon_store::StoreError| e.to_string();
     match cmd {
         KeyCmd::List { realm } => {
+            super::existing_realm(s, &realm).await?;
             for k in s.keys(&realm).await.map_err(st)? {
                 let c = symbolon_dsig::describe_certificate(&k.certificate_der)
                     .map_err(|e| e.to_string())?;

@@ -153,6 +153,7 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
             .map_err(|e| e.to_string())?;
         }
         IdpCommand::Events { realm, kind, limit } => {
+            existing_realm(s, &realm).await?;
             for ev in s.events(&realm, kind.as_deref(), limit).await.map_err(st)? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
@@ -166,4 +167,26 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
         }
     }
     Ok(())
+}
+
+/// The realm a listing names must exist: a name in the wrong case (realm names are
+/// case-sensitive, as Keycloak's) gets "did you mean", anything else the command that lists
+/// realms, instead of an empty listing.
+pub(crate) async fn existing_realm<S: symbolon_store::IdpStore>(
+    s: &S,
+    realm: &str,
+) -> Result<(), String> {
+    if s.realm(realm).await.map_err(|e| e.to_string())?.is_some() {
+        return Ok(());
+    }
+    let realms = s.realms().await.map_err(|e| e.to_string())?;
+    match realms.iter().find(|r| r.name.eq_ignore_ascii_case(realm)) {
+        Some(r) => Err(format!(
+            "realm {realm:?} not found; did you mean {:?}? (realm names are case-sensitive)",
+            r.name
+        )),
+        None => Err(format!(
+            "realm {realm:?} not found (`symbolon idp realm list` shows the realms)"
+        )),
+    }
 }

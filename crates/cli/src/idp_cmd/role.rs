@@ -65,6 +65,7 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: RoleCmd) -> Res
             println!("role {name} created in {realm}");
         }
         RoleCmd::List { realm } => {
+            super::existing_realm(s, &realm).await?;
             let holders = symbolon_idp::roles::role_holders(s, &realm)
                 .await
                 .map_err(e)?;

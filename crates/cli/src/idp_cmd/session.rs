@@ -32,6 +32,7 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: SessionCmd) -> 
     let e = |e: symbolon_idp::IdpError| e.to_string();
     match cmd {
         SessionCmd::List { realm, user } => {
+            super::existing_realm(s, &realm).await?;
             for v in symbolon_idp::list_sessions(s, &realm, user.as_deref(), now)
                 .await
                 .map_err(e)?

@@ -266,6 +266,7 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: UserCmd) -> Res
             println!("user {username} enabled");
         }
         UserCmd::List { realm } => {
+            super::existing_realm(s, &realm).await?;
             for u in s.users(&realm).await.map_err(st)? {
                 println!(
                     "{}\t{}\t{}",
