@@ -3,7 +3,7 @@ run on the same machine, one core each, and print the throughput ratio.
 
     .venv/bin/python bench/compare_python3_saml.py [--symbolon target/release/symbolon] [--seconds 3]
 
-Responses: the real Okta recording from shared/corpus (validated at its recorded instant) and a
+Responses: the real Okta recording from testdata/corpus (validated at its recorded instant) and a
 typical signed ~5 KB response made with xmlsec1 from testdata keys. Each side parses and
 validates the base64 the browser posts; the IdP settings are loaded once.
 """
@@ -80,7 +80,7 @@ def typical_case(tmp: pathlib.Path):
 
 
 def okta_case():
-    d = REPO.parent / "shared" / "corpus" / "real-idps" / "assertions" / "okta"
+    d = REPO / "testdata" / "corpus" / "real-idps" / "assertions" / "okta"
     meta = (d / "metadata.xml").read_text()
     return ((d / "assertion.xml").read_bytes(), meta, "http://localhost:8080", "http://localhost:8080",
             "http://www.okta.com/exkdoocxa1VmjpXmX697", "2024-04-25T20:31:55.494Z")
@@ -93,8 +93,7 @@ def main():
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as t:
         cases = [("typical (xmlsec1-signed)", typical_case(pathlib.Path(t)))]
-        if (REPO.parent / "shared").is_dir():
-            cases.append(("okta recording", okta_case()))
+        cases.append(("okta recording", okta_case()))
         print(f"{'response':28} {'bytes':>6} {'symbolon/s':>12} {'python3-saml/s':>15} {'ratio':>8}")
         for name, (xml, meta, sp_id, acs, idp_id, now) in cases:
             b64 = base64.b64encode(xml)

@@ -13,11 +13,15 @@ use std::process::{Command, Output, Stdio};
 use base64::Engine as _;
 use serde_json::Value;
 
+/// The recordings live in the repository (`testdata/corpus/real-idps`, MIT, see its README).
 fn corpus() -> PathBuf {
-    std::env::var_os("SYMBOLON_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("corpus/real-idps")
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus/real-idps");
+    assert!(
+        dir.is_dir(),
+        "the real-IdP corpus is missing at {}: it is part of the repository (git checkout testdata)",
+        dir.display()
+    );
+    dir
 }
 
 struct Case {

@@ -97,9 +97,9 @@ fn bench(c: &mut Criterion) {
         );
     }
 
-    // The real recordings from the shared corpus (each at its recorded instant).
+    // The real recordings from the repository's corpus (each at its recorded instant).
     let corpus = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/real-idps/assertions");
+        .join("../../testdata/corpus/real-idps/assertions");
     for name in ["adfs", "google", "jumpcloud", "okta", "ping"] {
         let dir = corpus.join(name);
         let (Ok(resp), Ok(meta), Ok(params)) = (

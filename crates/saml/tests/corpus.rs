@@ -1,4 +1,4 @@
-//! `shared/corpus/real-idps`: five real IdPs accepted with the recorded values; every bad case and
+//! `testdata/corpus/real-idps`: five real IdPs accepted with the recorded values; every bad case and
 //! the Keycloak policy case rejected for the reason its README gives.
 #![allow(
     clippy::unwrap_used,
@@ -18,15 +18,12 @@ use symbolon_saml::{
 };
 use symbolon_xml::Limits;
 
-/// `shared/` sits beside the repository (CI clones main with shared/ next to it).
+/// The recordings live in the repository (`testdata/corpus/real-idps`, MIT, see its README).
 fn corpus() -> PathBuf {
-    let shared = std::env::var_os("SYMBOLON_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let dir = shared.join("corpus/real-idps");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus/real-idps");
     assert!(
         dir.is_dir(),
-        "corpus not found at {} (set SYMBOLON_SHARED_DIR)",
+        "the real-IdP corpus is missing at {}: it is part of the repository (git checkout testdata)",
         dir.display()
     );
     dir
