@@ -251,16 +251,11 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    fn pages() -> Arc<ParseErrorPages> {
+    async fn pages() -> Arc<ParseErrorPages> {
         let page: ErrorPageFn = Arc::new(|status, _| {
             crate::page::html(status, format!("<h1>page {}</h1>", status.as_u16()))
         });
-        Arc::new(
-            tokio::runtime::Builder::new_current_thread()
-                .build()
-                .unwrap()
-                .block_on(ParseErrorPages::render(&page)),
-        )
+        Arc::new(ParseErrorPages::render(&page).await)
     }
 
     #[test]
@@ -315,7 +310,7 @@ mod tests {
     #[tokio::test]
     async fn the_page_goes_out_instead_and_everything_else_passes() {
         let (a, mut b) = tokio::io::duplex(64 * 1024);
-        let mut io = pages().wrap(a);
+        let mut io = pages().await.wrap(a);
         io.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
             .await
             .unwrap();
