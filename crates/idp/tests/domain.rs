@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use symbolon_dsig::{PinnedCert, VerifyPolicy, verify_enveloped};
 use symbolon_idp::*;
 use symbolon_saml::metadata::parse_metadata_document;
-use symbolon_store::{ClientStore, EventStore, KeyStatus, KeyStore, RealmStore};
+use symbolon_store::{ClientStore, EventStore, KeyStatus, KeyStore, RealmStore, UserStore};
 use symbolon_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
 
@@ -709,5 +709,66 @@ async fn certificate_expiry_notices_come_once_per_threshold() {
             .filter(|e| e.kind == "CERTIFICATE_EXPIRY")
             .count(),
         3
+    );
+}
+
+/// A password hashed with the former parameters (Argon2id 19 MiB, 2 passes) still signs in, and
+/// is then stored again with the current ones; a wrong password changes nothing.
+#[tokio::test]
+async fn an_older_password_hash_is_upgraded_at_the_next_sign_in() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let (s, _dir) = store().await;
+    create_realm(&s, &cli(), "acme", None, KeyAlgorithm::Rsa2048, now())
+        .await
+        .unwrap();
+    let u = add_user(
+        &s,
+        &cli(),
+        "acme",
+        NewUser {
+            username: "olga".into(),
+            ..Default::default()
+        },
+        Some("an old password"),
+        now(),
+    )
+    .await
+    .unwrap();
+    let old = argon2::Argon2::default()
+        .hash_password(
+            b"an old password",
+            &SaltString::encode_b64(b"0123456789abcdef").unwrap(),
+        )
+        .unwrap()
+        .to_string();
+    assert!(old.contains("m=19456,t=2"));
+    s.set_password_hash("acme", &u.id, &old).await.unwrap();
+    assert!(
+        check_password(&s, "acme", "olga", "a wrong password")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(s.password_hash("acme", &u.id).await.unwrap().unwrap(), old);
+    assert!(
+        check_password(&s, "acme", "olga", "an old password")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let new = s.password_hash("acme", &u.id).await.unwrap().unwrap();
+    assert!(new.starts_with("$argon2id$v=19$m=12288,t=3,p=1$"), "{new}");
+    assert!(
+        check_password(&s, "acme", "olga", "an old password")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // An unknown user is checked against a hash of the current cost, and is no user.
+    assert!(
+        check_password(&s, "acme", "nobody", "an old password")
+            .await
+            .unwrap()
+            .is_none()
     );
 }

@@ -231,6 +231,17 @@ mod tests {
         assert!(old.contains("m=19456,t=2"), "{old}");
         assert!(verify("battery staple", &old).await.unwrap());
         assert!(!verify("battery stapler", &old).await.unwrap());
+        assert!(
+            crate::needs_rehash(&old),
+            "the former parameters are upgraded"
+        );
+        assert!(!crate::needs_rehash(&phc));
+        assert!(
+            !crate::needs_rehash("not a phc string"),
+            "nothing to upgrade from garbage"
+        );
+        assert!(!crate::needs_rehash(crate::DUMMY_HASH));
+        assert!(!verify("anything", crate::DUMMY_HASH).await.unwrap());
         // The library's own verifier agrees on the new format.
         let sync = crate::hash_password("correct horse").unwrap();
         assert!(verify("correct horse", &sync).await.unwrap());

@@ -35,6 +35,28 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const ARGON2_M_KIB: u32 = 12 * 1024;
 pub const ARGON2_T: u32 = 3;
 
+/// A well-formed hash with the current parameters and a password nobody has: checked against
+/// when there is no user, so that an unknown name costs what a known one does.
+pub const DUMMY_HASH: &str = "$argon2id$v=19$m=12288,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+/// Whether a stored hash was made with other parameters than new ones get (an older setting, or
+/// not Argon2id): after a successful check, store a new hash of the same password.
+pub fn needs_rehash(phc: &str) -> bool {
+    use argon2::password_hash::PasswordHash;
+    let Ok(h) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let current = argon2_hasher();
+    let params = argon2::Params::try_from(&h);
+    h.algorithm != argon2::Algorithm::Argon2id.ident()
+        || h.version != Some(argon2::Version::V0x13.into())
+        || params.map_or(true, |p| {
+            p.m_cost() != current.params().m_cost()
+                || p.t_cost() != current.params().t_cost()
+                || p.p_cost() != current.params().p_cost()
+        })
+}
+
 /// The Argon2id hasher for new hashes.
 pub fn argon2_hasher() -> argon2::Argon2<'static> {
     let params = argon2::Params::new(ARGON2_M_KIB, ARGON2_T, 1, None)

@@ -340,9 +340,21 @@ pub async fn native_sign_in<S: SpStore>(
 ) -> Result<Vec<Pair>> {
     let email = email.trim().to_lowercase();
     let mut pairs = Vec::new();
-    for (u, hash) in store.native_users_by_email(&email).await? {
+    let users = store.native_users_by_email(&email).await?;
+    if users.is_empty() {
+        // An unknown email costs what a known one does (no timing oracle for who has an account).
+        let _ = symbolon_secret::hashing::verify(password, symbolon_secret::DUMMY_HASH).await?;
+    }
+    for (u, hash) in users {
         if !symbolon_secret::hashing::verify(password, &hash).await? {
             continue;
+        }
+        // A hash made with older parameters is replaced now that the password is known (best
+        // effort, as in the IdP).
+        if symbolon_secret::needs_rehash(&hash)
+            && let Ok(Ok(new)) = symbolon_secret::hashing::hash(password).await
+        {
+            let _ = store.set_native_password(&u.account_id, &u.id, &new).await;
         }
         let roles = store.account_roles(&u.account_id).await?;
         let role = if u.master {

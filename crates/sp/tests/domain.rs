@@ -313,3 +313,68 @@ async fn certificate_expiry_notices_reach_every_account_once() {
         "once"
     );
 }
+
+/// Native sign-on: a password hashed with the former parameters still signs in and is stored
+/// again with the current ones; an unknown email signs in nowhere.
+#[tokio::test]
+async fn an_older_native_password_hash_is_upgraded_at_the_next_sign_in() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let s = SqliteStore::open("sqlite::memory:").await.unwrap();
+    let actor = Actor::cli();
+    let acc = create_account(&s, &actor, "Acme", t0()).await.unwrap();
+    let u = add_native_user(
+        &s,
+        &actor,
+        &acc.id,
+        "boss@acme.test",
+        None,
+        "boss password 1",
+        true,
+        None,
+        t0(),
+    )
+    .await
+    .unwrap();
+    let old = argon2::Argon2::default()
+        .hash_password(
+            b"boss password 1",
+            &SaltString::encode_b64(b"0123456789abcdef").unwrap(),
+        )
+        .unwrap()
+        .to_string();
+    s.set_native_password(&acc.id, &u.id, &old).await.unwrap();
+    let stored = |s: &SqliteStore| {
+        let s = s.clone();
+        async move {
+            s.native_users_by_email("boss@acme.test").await.unwrap()[0]
+                .1
+                .clone()
+        }
+    };
+    assert_eq!(stored(&s).await, old);
+    assert_eq!(
+        native_sign_in(&s, "boss@acme.test", "boss password 1", t0())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        stored(&s)
+            .await
+            .starts_with("$argon2id$v=19$m=12288,t=3,p=1$")
+    );
+    assert_eq!(
+        native_sign_in(&s, "boss@acme.test", "boss password 1", t0())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        native_sign_in(&s, "nobody@acme.test", "boss password 1", t0())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
