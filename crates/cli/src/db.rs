@@ -83,12 +83,7 @@ pub async fn open_url(url: &str, pg: PgSettings) -> Result<Db, String> {
             redact(url)
         ));
     }
-    if let Some(path) = url.strip_prefix("sqlite://")
-        && let Some(dir) = Path::new(path).parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
+    // A missing file and directory are created by the store, private to the user.
     SqliteStore::open(url)
         .await
         .map(Db::Sqlite)

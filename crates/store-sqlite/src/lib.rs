@@ -90,6 +90,7 @@ impl SqliteStore {
             }
             _ => (url, SqliteSynchronous::Normal),
         };
+        create_private(url)?;
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("bad database URL: {e}")))?
             .create_if_missing(true)
@@ -110,10 +111,10 @@ impl SqliteStore {
         Ok(SqliteStore { pool, cipher: None })
     }
 
-    /// Open the database file `symbolon.db` in a directory (created if missing).
+    /// Open the database file `symbolon.db` in a directory (created if missing, private to the
+    /// user: 0700).
     pub async fn open_dir(dir: &std::path::Path) -> Result<Self> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
+        private_dir(dir)?;
         let path = dir.join("symbolon.db");
         Self::open(&format!("sqlite://{}", path.display())).await
     }
@@ -755,5 +756,45 @@ impl symbolon_store::codec::Columns for Cols<'_> {
     fn flag(&self, col: &str) -> Result<bool> {
         let r = self.0;
         Ok(r.try_get::<i64, _>(col).map_err(map_err)? != 0)
+    }
+}
+
+/// A directory made for the database is private to the user (0700 on Unix); an existing one is
+/// left as its owner set it.
+fn private_dir(dir: &std::path::Path) -> Result<()> {
+    if dir.as_os_str().is_empty() || dir.exists() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+        .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))
+}
+
+/// A new database file holds private keys and password hashes: create it readable by its owner
+/// only (0600 on Unix) before SQLite opens it; SQLite gives its WAL and shared-memory files the
+/// database file's mode. An existing file is left as its owner set it.
+fn create_private(url: &str) -> Result<()> {
+    let Some(path) = url.strip_prefix("sqlite://") else {
+        return Ok(());
+    };
+    let path = std::path::Path::new(path);
+    if path.as_os_str().is_empty() || path.exists() {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        private_dir(dir)?;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        // Made meanwhile by another process: SQLite opens it as it is.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Unavailable(format!("{}: {e}", path.display()))),
     }
 }

@@ -120,3 +120,38 @@ async fn sqlite_conforms_for_day2_changes() {
 async fn sqlite_conforms_for_idp_day2_changes() {
     symbolon_store_conformance::idp_day2(SqliteStore::open("sqlite::memory:").await.unwrap()).await;
 }
+
+/// The database holds private keys and password hashes: a new one is readable by its owner only.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_database_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("new/data");
+    let s = SqliteStore::open_dir(&dir).await.unwrap();
+    s.create_realm(&symbolon_store::Realm {
+        name: "r".into(),
+        display_name: "r".into(),
+        enabled: true,
+        assertion_lifespan_secs: 300,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+    })
+    .await
+    .unwrap();
+    let mode = |p: std::path::PathBuf| std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(dir.clone()), 0o700);
+    assert_eq!(mode(dir.join("symbolon.db")), 0o600);
+    assert_eq!(
+        mode(dir.join("symbolon.db-wal")),
+        0o600,
+        "the WAL takes the database's mode"
+    );
+    s.close().await;
+    // By URL too.
+    let file = tmp.path().join("other/x.db");
+    let s = SqliteStore::open(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    assert_eq!(mode(file), 0o600);
+    s.close().await;
+}
