@@ -385,6 +385,17 @@ base_url = "http://127.0.0.1:{sp_port}"
         out = subprocess.run([symbolon_bin(), "idp", "--database-url", f"sqlite://{db}", "descriptor", "acme", "--base-url", "http://x"],
                              capture_output=True, text=True, env=plain_env)
         assert out.returncode == 1 and "key_encryption_secret" in out.stderr
+        # systemd's LoadCredential= (a file in $CREDENTIALS_DIRECTORY, never in the environment)
+        # stands for the variable, for admin commands and for serve's configuration.
+        creds = tmp_path / "credentials"
+        creds.mkdir(mode=0o700)
+        (creds / "key_encryption_secret").write_text(secret + "\n")
+        cred_env = {**plain_env, "CREDENTIALS_DIRECTORY": str(creds)}
+        out = subprocess.run([symbolon_bin(), "idp", "--database-url", f"sqlite://{db}", "descriptor", "acme", "--base-url", "http://x"],
+                             capture_output=True, text=True, env=cred_env)
+        assert out.returncode == 0 and "SignatureValue" in out.stdout, out.stderr
+        out = subprocess.run([symbolon_bin(), "idp", "--config", str(cfg), "realm", "list"], capture_output=True, text=True, env=cred_env)
+        assert out.returncode == 0 and "acme" in out.stdout, out.stderr
     finally:
         p.terminate()
         p.wait(timeout=10)

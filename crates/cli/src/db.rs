@@ -44,9 +44,23 @@ pub fn cipher(secret: Option<&str>) -> Result<Option<KeyCipher>, String> {
     }
 }
 
-/// The administration commands' secret: from the environment, as `serve` reads it too.
+/// The administration commands' secret: from the environment, as `serve` reads it too, else
+/// from the systemd credential [`CREDENTIAL`].
 pub fn env_secret() -> Option<String> {
-    std::env::var(SECRET_ENV).ok()
+    std::env::var(SECRET_ENV).ok().or_else(credential_secret)
+}
+
+/// The name of the systemd credential (`LoadCredential=key_encryption_secret:/etc/...`) that
+/// holds the key-encryption secret when the environment does not.
+pub const CREDENTIAL: &str = "key_encryption_secret";
+
+/// The secret from `$CREDENTIALS_DIRECTORY/key_encryption_secret` (systemd's `LoadCredential=`:
+/// a file only the service can read, never in the environment or the unit), its trailing line
+/// break removed.
+pub fn credential_secret() -> Option<String> {
+    let dir = std::env::var_os("CREDENTIALS_DIRECTORY")?;
+    let text = std::fs::read_to_string(std::path::Path::new(&dir).join(CREDENTIAL)).ok()?;
+    Some(text.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// Open (and migrate) the store at `url`, sealing keys when `secret` is set; a `sqlite://`

@@ -350,9 +350,16 @@ fn tls_of(
 }
 
 fn env_vars() -> Vec<(String, String)> {
-    std::env::vars()
+    let mut env: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| k.starts_with("SYMBOLON_"))
-        .collect()
+        .collect();
+    // The systemd credential stands for the environment variable when that is not set.
+    if !env.iter().any(|(k, _)| k == crate::db::SECRET_ENV)
+        && let Some(secret) = crate::db::credential_secret()
+    {
+        env.push((crate::db::SECRET_ENV.to_string(), secret));
+    }
+    env
 }
 
 pub fn migrate_cmd(a: MigrateArgs) -> ExitCode {
