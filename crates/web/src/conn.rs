@@ -7,9 +7,9 @@
 //! with the product's error page (same status, same security headers, `Connection: close`).
 //!
 //! What is replaced: one write that is a whole response head and nothing else, whose status is
-//! 400, 414 or 431 and which says `content-length: 0`. Every answer of ours carries a page, so
-//! it has a body and a non-zero length; only hyper's automatic answers match. Reads and every
-//! other write pass through untouched.
+//! 400, 414 or 431 and which says `content-length: 0`. The router never answers those statuses
+//! without a body (`front::harden` gives an empty one the product's page), so only hyper's
+//! automatic answers match. Reads and every other write pass through untouched.
 
 use std::io;
 use std::pin::Pin;

@@ -248,7 +248,9 @@ pub fn status_text(status: axum::http::StatusCode) -> (&'static str, &'static st
 }
 
 /// Product pages for what would otherwise be answered with an empty body: request targets and
-/// headers over the limits (414, 431), and framework answers without content (404, 405, 413).
+/// headers over the limits (414, 431), and framework answers without content (400, 404, 405,
+/// 413). So no answer of the router is a bodiless 400, 414 or 431: those are hyper's own, which
+/// [`crate::conn`] recognises by exactly that.
 async fn error_pages(page: ErrorPageFn, req: Request, next: Next) -> Response {
     use axum::http::StatusCode;
     let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
@@ -268,7 +270,8 @@ async fn error_pages(page: ErrorPageFn, req: Request, next: Next) -> Response {
     if empty
         && matches!(
             res.status(),
-            StatusCode::NOT_FOUND
+            StatusCode::BAD_REQUEST
+                | StatusCode::NOT_FOUND
                 | StatusCode::METHOD_NOT_ALLOWED
                 | StatusCode::PAYLOAD_TOO_LARGE
                 | StatusCode::URI_TOO_LONG
