@@ -376,7 +376,7 @@ def test_restricted_client_admits_only_assigned_users_and_groups(env):
         assert "not allowed to use this application" in denied.text
         assert "SAMLResponse" not in denied.text
         # A time and a reference the administrator finds in the events (issue 17).
-        ref = re.search(r'<dd id="reference">([0-9a-f]{12})</dd>', denied.text).group(1)
+        ref = re.search(r'<dd id="reference">([0-9A-F]{10})</dd>', denied.text).group(1)
         assert re.search(r'<dd id="refused-at">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</dd>', denied.text), denied.text
         assert f"user is not assigned to this client (reference {ref})" in idp.events("acme")
         # alice is in /eng/platform, under /eng: admitted, with her groups in the assertion.

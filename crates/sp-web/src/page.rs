@@ -136,12 +136,8 @@ pub(crate) struct Refusal {
     pub(crate) reference: String,
 }
 
-/// A new reference for a refused sign-in: short enough to read out, random.
-pub(crate) fn new_reference() -> String {
-    symbolon_web::random_hex()
-        .map(|t| t.chars().take(10).collect::<String>().to_uppercase())
-        .unwrap_or_else(|| "-".into())
-}
+/// A new reference for a refused sign-in (the format both servers share).
+pub(crate) use symbolon_web::reference::new_reference;
 
 /// The page of a refused sign-in: a plain reason, the time and a reference, and ways on.
 #[allow(clippy::too_many_arguments)]

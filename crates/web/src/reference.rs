@@ -12,10 +12,11 @@ tokio::task_local! {
     static REFERENCE: OnceCell<String>;
 }
 
-/// A new reference: 12 random hex digits (48 bits: unique enough to look up, short to read out).
+/// A new reference: 10 random hex digits in capitals (40 bits: unique enough to look up, short
+/// to read out over the phone). The one format of both servers' references.
 pub fn new_reference() -> String {
     symbolon_secret::random_hex()
-        .map(|h| h.chars().take(12).collect())
+        .map(|h| h.chars().take(10).collect::<String>().to_uppercase())
         .unwrap_or_default()
 }
 
@@ -47,7 +48,9 @@ mod tests {
         let a = a.unwrap();
         assert_eq!(Some(a.clone()), b);
         assert!(
-            a.len() == 12 && a.chars().all(|c| c.is_ascii_hexdigit()),
+            a.len() == 10
+                && a.chars()
+                    .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)),
             "{a}"
         );
         let c = REFERENCE.scope(OnceCell::new(), async { current() }).await;
