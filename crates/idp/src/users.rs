@@ -443,14 +443,16 @@ pub async fn check_password<S: IdpStore>(
     let Some(hash) = store.password_hash(realm, &user.id).await? else {
         return Ok(None);
     };
-    if !(user.enabled && hashing::verify(password, &hash).await?) {
+    if !user.enabled {
+        return Ok(None);
+    }
+    let checked = hashing::verify_upgrading(password, &hash).await?;
+    if !checked.ok {
         return Ok(None);
     }
     // A hash made with older parameters is replaced now that the password is known (best
-    // effort: the sign-in stands whether or not the new hash could be made or stored).
-    if symbolon_secret::needs_rehash(&hash)
-        && let Ok(Ok(new)) = hashing::hash(password).await
-    {
+    // effort: the sign-in stands whether or not the new hash could be stored).
+    if let Some(new) = checked.upgraded {
         let _ = store.set_password_hash(realm, &user.id, &new).await;
     }
     Ok(Some(user))

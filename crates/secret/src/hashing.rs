@@ -139,20 +139,45 @@ pub async fn verify(password: &str, phc: &str) -> Result<bool, Busy> {
     run(move || verify_with_scratch(&password, &phc)).await
 }
 
+/// A password check that may also upgrade the stored hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub ok: bool,
+    /// A new hash of the password when it matched a hash made with older parameters
+    /// ([`crate::needs_rehash`]); the caller stores it (best effort).
+    pub upgraded: Option<String>,
+}
+
+/// [`verify`], and when the password matches a hash with older parameters, a new hash of it, in
+/// the same worker job (one queue slot, the worker's own memory).
+pub async fn verify_upgrading(password: &str, phc: &str) -> Result<Checked, Busy> {
+    let (password, phc) = (password.to_string(), phc.to_string());
+    run(move || {
+        let ok = verify_with_scratch(&password, &phc);
+        let upgraded = (ok && crate::needs_rehash(&phc))
+            .then(|| hash_with_scratch(&password).ok())
+            .flatten();
+        Checked { ok, upgraded }
+    })
+    .await
+}
+
+/// [`crate::hash_password`] in this thread's reusable memory.
+fn hash_with_scratch(password: &str) -> Result<String, crate::SecretError> {
+    SCRATCH.with(|cell| {
+        let mut memory = cell.borrow_mut();
+        let blocks = crate::ARGON2_M_KIB as usize;
+        if memory.len() < blocks {
+            memory.resize(blocks, argon2::Block::default());
+        }
+        crate::hash_password_with(password, &mut memory)
+    })
+}
+
 /// [`crate::hash_password`] on a worker, in the worker's reusable memory.
 pub async fn hash(password: &str) -> Result<Result<String, crate::SecretError>, Busy> {
     let password = password.to_string();
-    run(move || {
-        SCRATCH.with(|cell| {
-            let mut memory = cell.borrow_mut();
-            let blocks = crate::ARGON2_M_KIB as usize;
-            if memory.len() < blocks {
-                memory.resize(blocks, argon2::Block::default());
-            }
-            crate::hash_password_with(&password, &mut memory)
-        })
-    })
-    .await
+    run(move || hash_with_scratch(&password)).await
 }
 
 #[cfg(test)]

@@ -346,14 +346,13 @@ pub async fn native_sign_in<S: SpStore>(
         let _ = symbolon_secret::hashing::verify(password, symbolon_secret::DUMMY_HASH).await?;
     }
     for (u, hash) in users {
-        if !symbolon_secret::hashing::verify(password, &hash).await? {
+        let checked = symbolon_secret::hashing::verify_upgrading(password, &hash).await?;
+        if !checked.ok {
             continue;
         }
         // A hash made with older parameters is replaced now that the password is known (best
         // effort, as in the IdP).
-        if symbolon_secret::needs_rehash(&hash)
-            && let Ok(Ok(new)) = symbolon_secret::hashing::hash(password).await
-        {
+        if let Some(new) = checked.upgraded {
             let _ = store.set_native_password(&u.account_id, &u.id, &new).await;
         }
         let roles = store.account_roles(&u.account_id).await?;
