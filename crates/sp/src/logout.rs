@@ -129,24 +129,36 @@ pub async fn receive_logout<S: SpStore>(
     let endpoint = slo_url(base_url);
     let mut last: Option<LogoutError> = None;
     let mut verified: Option<(LogoutMessage, Vec<IdpConfig>)> = None;
+    // One check per distinct set of pinned certificates (many accounts pin the same IdP's key):
+    // the work done before a signature verifies does not grow with the number of accounts.
+    type Outcome = std::result::Result<LogoutMessage, LogoutError>;
+    let mut checked: Vec<(Vec<Vec<u8>>, Outcome)> = Vec::new();
     for c in configs {
-        let certs: Vec<PinnedCert> = c
-            .certs
-            .iter()
-            .filter_map(|d| PinnedCert::from_der(d).ok())
-            .collect();
-        let arrival = match &arrival {
-            Arrival::Redirect(m) => Arrival::Redirect(m),
-            Arrival::Post => Arrival::Post,
+        let outcome = match checked.iter().find(|(certs, _)| *certs == c.certs) {
+            Some((_, o)) => o.clone(),
+            None => {
+                let certs: Vec<PinnedCert> = c
+                    .certs
+                    .iter()
+                    .filter_map(|d| PinnedCert::from_der(d).ok())
+                    .collect();
+                let arrival = match &arrival {
+                    Arrival::Redirect(m) => Arrival::Redirect(m),
+                    Arrival::Post => Arrival::Post,
+                };
+                let o = check_logout(
+                    doc,
+                    arrival,
+                    &certs,
+                    &[&endpoint],
+                    now,
+                    symbolon_saml::sp::DEFAULT_CLOCK_SKEW,
+                );
+                checked.push((c.certs.clone(), o.clone()));
+                o
+            }
         };
-        match check_logout(
-            doc,
-            arrival,
-            &certs,
-            &[&endpoint],
-            now,
-            symbolon_saml::sp::DEFAULT_CLOCK_SKEW,
-        ) {
+        match outcome {
             Ok(m) => match &mut verified {
                 Some((_, cs)) => cs.push(c),
                 None => verified = Some((m, vec![c])),
