@@ -8,8 +8,22 @@
 # running; SYMBOLON_TEST_DATABASE_URL=postgres://USER[:PASSWORD]@HOST:PORT names another server
 # instead (a role that may create databases); SYMBOLON_TEST_POSTGRES=0 skips every PostgreSQL
 # test, and the last line says so. Not root: packages and the local server are handled with sudo.
+#
+# Self-contained: nothing outside the repository may be needed. Where a sibling `../shared`
+# folder exists (the team's workspace), the whole run happens in a private mount namespace with
+# an empty directory mounted over it, so a test that still read it would fail here first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -d ../shared ] && [ -z "${SYMBOLON_TEST_SHARED_HIDDEN:-}" ]; then
+  shared="$(cd ../shared && pwd)"
+  hide='mount -t tmpfs -o ro,size=64k symbolon-hidden "$1" && shift && exec "$@"'
+  if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+    SYMBOLON_TEST_SHARED_HIDDEN=1 exec unshare -m bash -c "$hide" _ "$shared" "$PWD/scripts/test.sh" "$@"
+  elif unshare -rm true 2>/dev/null; then
+    SYMBOLON_TEST_SHARED_HIDDEN=1 exec unshare -rm bash -c "$hide" _ "$shared" "$PWD/scripts/test.sh" "$@"
+  fi
+  SYMBOLON_TEST_SHARED_HIDDEN=0
+fi
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 step() { printf '\n==> %s\n' "$*"; }
 SUDO=""
@@ -80,6 +94,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 
+step "Self-contained: no test, script or doc reads ../shared"
+scripts/check-self-contained.sh
+case "${SYMBOLON_TEST_SHARED_HIDDEN:-}" in
+  1) echo "../shared is hidden for this run (an empty read-only mount over $(cd ../shared && pwd))" ;;
+  0) echo "../shared exists and could not be hidden (no mount namespace here): the check above stands in" ;;
+esac
+
 step "Build (once, dev profile)"
 cargo build --workspace --all-targets --locked
 
@@ -96,12 +117,14 @@ fi
 step "Python interop and server tests (SQLite; scale-out and PostgreSQL restart always on PostgreSQL)"
 SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
 
+shared_note=""
+[ "${SYMBOLON_TEST_SHARED_HIDDEN:-}" = "1" ] && shared_note=" ../shared was hidden throughout."
 if [ "$POSTGRES" != "0" ]; then
   step "The server suites again on PostgreSQL"
   SYMBOLON_TEST_BACKEND=postgres SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider \
     tests/python/test_idp_server.py tests/python/test_sp_server.py tests/python/test_sp_day2.py tests/python/test_idp_day2.py tests/python/test_passkeys.py tests/python/test_browser_walkthrough.py \
     tests/python/test_metadata_refresh.py tests/python/test_slo_pysaml2.py
-  echo "All tests passed, PostgreSQL included."
+  echo "All tests passed, PostgreSQL included.${shared_note}"
 else
-  echo "All tests passed; PostgreSQL tests SKIPPED (SYMBOLON_TEST_POSTGRES=0)."
+  echo "All tests passed; PostgreSQL tests SKIPPED (SYMBOLON_TEST_POSTGRES=0).${shared_note}"
 fi

@@ -38,15 +38,15 @@ fn keys(name: &str) -> String {
         .to_string()
 }
 
+/// A file of the repository's corpora (`testdata/corpus`).
 fn corpus(p: &str) -> String {
-    std::env::var_os("SYMBOLON_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("corpus")
-        .join(p)
-        .to_str()
-        .unwrap()
-        .to_string()
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus");
+    assert!(
+        dir.is_dir(),
+        "the corpora are missing at {}: they are part of the repository (git checkout testdata)",
+        dir.display()
+    );
+    dir.join(p).to_str().unwrap().to_string()
 }
 
 fn p(path: &Path) -> &str {

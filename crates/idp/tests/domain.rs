@@ -30,12 +30,15 @@ fn cli() -> Actor {
     Actor("cli".into())
 }
 
+/// A file of the metadata corpus (`testdata/corpus/metadata`, in the repository).
 fn corpus(p: &str) -> PathBuf {
-    std::env::var_os("SYMBOLON_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("corpus/metadata")
-        .join(p)
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus/metadata");
+    assert!(
+        dir.is_dir(),
+        "the metadata corpus is missing at {}: it is part of the repository (git checkout testdata)",
+        dir.display()
+    );
+    dir.join(p)
 }
 
 /// The descriptor is signed by exactly the key `signer`, and publishes `published` keys.

@@ -1,5 +1,6 @@
-//! `shared/corpus/metadata`: every real IdP and SP metadata file parses to exactly the values in
-//! its expected.json, lint findings appear where the notes call for them, nothing panics.
+//! `testdata/corpus/metadata`: every IdP and SP metadata file (real ones and fixtures of our own
+//! in the same shapes, see its README) parses to exactly the values in its expected.json, lint
+//! findings appear where the notes call for them, nothing panics.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,11 +17,15 @@ use symbolon_saml::metadata::{
 };
 use time::macros::datetime;
 
+/// The metadata corpus lives in the repository (`testdata/corpus/metadata`, see its README).
 fn corpus() -> PathBuf {
-    std::env::var_os("SYMBOLON_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("corpus/metadata")
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus/metadata");
+    assert!(
+        dir.is_dir(),
+        "the metadata corpus is missing at {}: it is part of the repository (git checkout testdata)",
+        dir.display()
+    );
+    dir
 }
 
 fn opt_bool(v: &Value) -> Option<bool> {
