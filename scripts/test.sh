@@ -28,7 +28,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 step() { printf '\n==> %s\n' "$*"; }
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "not root and no sudo: install xmlsec1, chromium, chromium-driver, fonts-ipafont-gothic and postgresql first" >&2; }
+  command -v sudo >/dev/null 2>&1 || { echo "not root and no sudo: install xmlsec1, chromium, chromium-driver, fonts-ipafont-gothic, simplesamlphp, php-cli, php-xml, php-mbstring and postgresql first" >&2; }
   SUDO="sudo"
 fi
 apt_install() {
@@ -46,6 +46,11 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 # A Japanese font, so that the walkthrough's screenshots of the Japanese UI are legible.
 [ -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
+# SimpleSAMLphp, a real SAML peer in PHP, run by PHP's built-in server (tests/python/test_simplesamlphp.py).
+[ -e /usr/share/simplesamlphp/lib/_autoload.php ] || need+=(simplesamlphp)
+command -v php >/dev/null 2>&1 || need+=(php-cli)
+php -r 'exit(class_exists("DOMDocument") ? 0 : 1);' >/dev/null 2>&1 || need+=(php-xml)
+php -r 'exit(function_exists("mb_strlen") ? 0 : 1);' >/dev/null 2>&1 || need+=(php-mbstring)
 # psql and the server binaries (the restart test runs a private cluster of its own).
 if [ "$POSTGRES" != "0" ]; then
   command -v psql >/dev/null 2>&1 || need+=(postgresql)
@@ -123,7 +128,7 @@ if [ "$POSTGRES" != "0" ]; then
   step "The server suites again on PostgreSQL"
   SYMBOLON_TEST_BACKEND=postgres SYMBOLON_BIN="$PWD/target/debug/symbolon" .venv/bin/python -m pytest -q -p no:cacheprovider \
     tests/python/test_idp_server.py tests/python/test_sp_server.py tests/python/test_sp_day2.py tests/python/test_idp_day2.py tests/python/test_passkeys.py tests/python/test_browser_walkthrough.py \
-    tests/python/test_metadata_refresh.py tests/python/test_slo_pysaml2.py
+    tests/python/test_metadata_refresh.py tests/python/test_slo_pysaml2.py tests/python/test_simplesamlphp.py
   echo "All tests passed, PostgreSQL included.${shared_note}"
 else
   echo "All tests passed; PostgreSQL tests SKIPPED (SYMBOLON_TEST_POSTGRES=0).${shared_note}"
