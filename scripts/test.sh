@@ -28,7 +28,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 step() { printf '\n==> %s\n' "$*"; }
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "not root and no sudo: install xmlsec1, chromium, chromium-driver, fonts-ipafont-gothic, simplesamlphp, php-cli, php-xml, php-mbstring and postgresql first" >&2; }
+  command -v sudo >/dev/null 2>&1 || { echo "not root and no sudo: install xmlsec1, chromium, chromium-driver, fonts-ipafont-gothic, simplesamlphp, php-cli, php-xml, php-mbstring, prometheus and postgresql first" >&2; }
   SUDO="sudo"
 fi
 apt_install() {
@@ -51,6 +51,8 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v php >/dev/null 2>&1 || need+=(php-cli)
 php -r 'exit(class_exists("DOMDocument") ? 0 : 1);' >/dev/null 2>&1 || need+=(php-xml)
 php -r 'exit(function_exists("mb_strlen") ? 0 : 1);' >/dev/null 2>&1 || need+=(php-mbstring)
+# Prometheus and promtool: a real scrape of /metrics and the documented alert rules checked.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 # psql and the server binaries (the restart test runs a private cluster of its own).
 if [ "$POSTGRES" != "0" ]; then
   command -v psql >/dev/null 2>&1 || need+=(postgresql)

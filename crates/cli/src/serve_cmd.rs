@@ -74,6 +74,11 @@ pub struct ServerSection {
     /// How often expired sessions, flows and counters are purged (seconds; one instance does it).
     #[serde(default = "default_purge")]
     pub purge_interval_secs: u64,
+    /// An address of its own for `GET /metrics` (Prometheus), answered to whoever reaches it:
+    /// bind it to a private network. Without it, each role's own listener answers `/metrics`
+    /// to loopback clients only.
+    #[serde(default)]
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for ServerSection {
@@ -87,6 +92,7 @@ impl Default for ServerSection {
             trusted_proxies: Vec::new(),
             purge_interval_secs: default_purge(),
             key_encryption_secret: None,
+            metrics_listen: None,
         }
     }
 }
@@ -306,6 +312,20 @@ fn check(cfg: &Config) -> Result<(), String> {
     {
         return Err("idp.listen and sp.listen must differ".into());
     }
+    if let Some(m) = &cfg.server.metrics_listen {
+        if m.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!(
+                "server.metrics_listen {m:?} must be an address and port, e.g. 127.0.0.1:9464"
+            ));
+        }
+        for (name, r) in [("idp", &cfg.idp), ("sp", &cfg.sp)] {
+            if r.as_ref().is_some_and(|r| &r.listen == m) {
+                return Err(format!(
+                    "server.metrics_listen and {name}.listen must differ"
+                ));
+            }
+        }
+    }
     symbolon_web::front::TrustedProxies::parse(&cfg.server.trusted_proxies)
         .map_err(|e| format!("server.trusted_proxies: {e}"))?;
     crate::db::cipher(
@@ -449,6 +469,14 @@ where
     let trusted = symbolon_web::front::TrustedProxies::parse(&cfg.server.trusted_proxies)?;
     // Before any "listening on" line: a SIGTERM from then on stops every server gracefully.
     symbolon_web::shutdown::listen_for_shutdown();
+    symbolon_web::metrics::install();
+    if let Some(m) = &cfg.server.metrics_listen {
+        let l = tokio::net::TcpListener::bind(m)
+            .await
+            .map_err(|e| format!("server.metrics_listen {m}: {e}"))?;
+        println!("metrics listening on http://{m}/metrics");
+        tasks.push(tokio::spawn(symbolon_web::metrics::serve_metrics(l)));
+    }
     if let Some(i) = &cfg.idp {
         let tls = tls_of("idp", i)?;
         let l = tokio::net::TcpListener::bind(&i.listen)

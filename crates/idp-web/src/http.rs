@@ -135,6 +135,7 @@ async fn refresh_clients<S: IdpStore>(
             }
         }
     }
+    symbolon_web::metrics::metadata_refreshed("idp", changed, unchanged, failed);
     let summary = format!(
         "{} metadata URLs due: {changed} changed, {unchanged} unchanged, {failed} failed",
         due.len()
@@ -153,6 +154,8 @@ where
     S: IdpStore,
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
+    // Before the jobs start, so that their first runs are counted.
+    symbolon_web::metrics::install();
     let trusted = cfg.trusted_proxies.clone();
     let holder = symbolon_web::jobs::instance_id();
     tokio::spawn(symbolon_web::jobs::every(
@@ -161,6 +164,14 @@ where
         "idp:purge-state",
         cfg.purge_every,
         symbolon_web::jobs::purge_state,
+    ));
+    let watched = store.clone();
+    tokio::spawn(symbolon_web::metrics::watch_certificates(
+        "idp",
+        move |now| {
+            let s = watched.clone();
+            async move { symbolon_idp::watched_certificates(&s, now).await }
+        },
     ));
     let (f, policy) = (fetcher(&cfg), cfg.metadata_refresh);
     tokio::spawn(symbolon_web::jobs::every(
@@ -182,5 +193,5 @@ where
                 .map_err(|e| e.to_string())
         },
     ));
-    symbolon_web::serve(router(store, cfg), error_pages(), trusted, listener).await
+    symbolon_web::serve("idp", router(store, cfg), error_pages(), trusted, listener).await
 }

@@ -244,6 +244,7 @@ pub(crate) async fn authenticate<S: IdpStore>(
             "temporarily locked after repeated failures".into(),
         )
         .await;
+        password_counted("locked");
         let minutes = ((until - now).whole_seconds() + 59) / 60;
         let msg = format!("Too many failed attempts. Try again in {minutes} minute(s).");
         return login_page(
@@ -262,6 +263,7 @@ pub(crate) async fn authenticate<S: IdpStore>(
         check_password(&st.store, &realm, &username, &password).await?
     };
     let Some(user) = user else {
+        password_counted("failed");
         st.record_failure(&realm, &username).await?;
         event(
             &st,
@@ -282,6 +284,7 @@ pub(crate) async fn authenticate<S: IdpStore>(
         )
         .await;
     };
+    password_counted("ok");
     st.clear_failures(&realm, &username).await?;
     let policy = symbolon_idp::auth_policy(&st.store, &realm).await?;
     // A passkey-only realm: the password serves only a user who has no passkey yet, to register
@@ -731,4 +734,9 @@ pub(crate) async fn second_factor<S: IdpStore>(
         method,
     )
     .await
+}
+
+/// `symbolon_idp_password_checks_total{outcome}`: ok, failed or locked.
+fn password_counted(outcome: &'static str) {
+    metrics::counter!("symbolon_idp_password_checks_total", "outcome" => outcome).increment(1);
 }

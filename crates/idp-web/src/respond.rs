@@ -32,6 +32,7 @@ pub(crate) async fn reject<S: IdpStore>(
     client: Option<&str>,
     reason: String,
 ) -> WebError {
+    metrics::counter!("symbolon_idp_authn_requests_total", "outcome" => "refused").increment(1);
     event(
         st,
         realm,
@@ -200,6 +201,7 @@ pub(crate) async fn issue<S: IdpStore>(
         ),
     )
     .await;
+    response_counted("success");
     Ok(deliver(acs_url, &xml, relay_state.as_deref()))
 }
 
@@ -233,6 +235,7 @@ pub(crate) async fn refuse_request<S: IdpStore>(
     message: &str,
     why: String,
 ) -> Result<Response, WebError> {
+    response_counted("refused");
     event(
         st,
         &realm.name,
@@ -292,6 +295,12 @@ pub(crate) async fn error_response<S: IdpStore>(
 pub(crate) fn deliver(acs_url: &str, xml: &str, relay_state: Option<&str>) -> Response {
     let body = post_form(acs_url, "SAMLResponse", xml.as_bytes(), relay_state);
     symbolon_web::page::auto_post(acs_url, body, &post_form_script_csp_hash())
+}
+
+/// `symbolon_idp_responses_total{outcome}`: a signed response to an ACS, success or a SAML
+/// error status (refused).
+pub(crate) fn response_counted(outcome: &'static str) {
+    metrics::counter!("symbolon_idp_responses_total", "outcome" => outcome).increment(1);
 }
 
 #[cfg(test)]

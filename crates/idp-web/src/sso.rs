@@ -163,6 +163,7 @@ pub(crate) async fn sso<S: IdpStore>(
         Ok(a) => a,
         Err(e) => return Err(reject(st, &realm.name, Some(&issuer), e.to_string()).await),
     };
+    metrics::counter!("symbolon_idp_authn_requests_total", "outcome" => "accepted").increment(1);
     // A password gives PasswordProtectedTransport; a password and a second factor give REFEDS
     // MFA; a passkey gives MFA or FIDO. A request that nothing this realm offers can meet gets
     // the SAML status NoAuthnContext at its ACS, never a silently weaker assertion; one that

@@ -34,7 +34,7 @@ mod users;
 pub use client_source::*;
 pub use clients::*;
 pub use common::{Actor, IdpError, Result, utc_text, valid_name_pub};
-pub use expiry::check_certificates;
+pub use expiry::{check_certificates, watched_certificates};
 pub use groups::*;
 pub use lifecycle::*;
 pub use realms::*;

@@ -713,6 +713,18 @@ async fn certificate_expiry_notices_come_once_per_threshold() {
             .count(),
         3
     );
+    // What monitoring sees: the same key, with the time it has left at any instant (no notice
+    // state involved), negative once expired.
+    let watched = symbolon_idp::watched_certificates(&s, soon).await.unwrap();
+    assert_eq!(watched.len(), 1, "{watched:?}");
+    assert_eq!(watched[0].kind, "realm-key");
+    assert!(watched[0].owner.starts_with("exp/"));
+    let left = watched[0].seconds_left;
+    assert!((9 * 86_400..=11 * 86_400).contains(&left), "{left}");
+    let after = symbolon_idp::watched_certificates(&s, soon + time::Duration::days(12))
+        .await
+        .unwrap();
+    assert!(after[0].seconds_left < 0);
 }
 
 /// A password hashed with the former parameters (Argon2id 19 MiB, 2 passes) still signs in, and

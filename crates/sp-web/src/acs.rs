@@ -166,6 +166,7 @@ pub(crate) async fn acs<S: SpStore>(
     {
         Ok(s) => s,
         Err(AcsError::Store(e)) => {
+            sign_in_counted("refused", "unavailable");
             tracing::error!("ACS: {e}");
             return message(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -177,12 +178,13 @@ pub(crate) async fn acs<S: SpStore>(
         Err(e) => {
             // A plain reason for the person; the precise one is in the trace under this reference.
             let (t, lang) = text(None);
-            let reason = match &e {
-                AcsError::Malformed(_) => t.unreadable,
-                AcsError::UnknownIssuer(_) => t.unknown_idp,
-                AcsError::Replay => t.replayed,
-                AcsError::Rejected(_) | AcsError::Store(_) => t.not_accepted,
+            let (reason, code) = match &e {
+                AcsError::Malformed(_) => (t.unreadable, "malformed"),
+                AcsError::UnknownIssuer(_) => (t.unknown_idp, "unknown_idp"),
+                AcsError::Replay => (t.replayed, "replay"),
+                AcsError::Rejected(_) | AcsError::Store(_) => (t.not_accepted, "rejected"),
             };
+            sign_in_counted("refused", code);
             tracing::info!(reference = %reference, "ACS refused a response: {e}");
             return refused(
                 StatusCode::FORBIDDEN,
@@ -197,6 +199,7 @@ pub(crate) async fn acs<S: SpStore>(
         }
     };
     if sign_in.pairs.is_empty() {
+        sign_in_counted("refused", "no_access");
         let (t, lang) = text(sign_in.locale.as_deref());
         let native = sign_in
             .refused
@@ -213,7 +216,14 @@ pub(crate) async fn acs<S: SpStore>(
             &reference,
         );
     }
+    sign_in_counted("accepted", "");
     session_redirect(&st, &id, sign_in.pairs.len() == 1, return_to)
+}
+
+/// `symbolon_sp_sign_ins_total{outcome, reason}`: the reason is one of a few fixed codes.
+fn sign_in_counted(outcome: &'static str, reason: &'static str) {
+    metrics::counter!("symbolon_sp_sign_ins_total", "outcome" => outcome, "reason" => reason)
+        .increment(1);
 }
 
 pub(crate) const AUTHN_COOKIE: &str = "SYMBOLON_SP_AUTHN";

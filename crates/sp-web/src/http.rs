@@ -67,6 +67,8 @@ where
     S: SpStore,
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
+    // Before the jobs start, so that their first runs are counted.
+    symbolon_web::metrics::install();
     let holder = symbolon_web::jobs::instance_id();
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
@@ -110,6 +112,14 @@ where
                 .map_err(|e| e.to_string())
         },
     ));
+    let watched = store.clone();
+    tokio::spawn(symbolon_web::metrics::watch_certificates(
+        "sp",
+        move |now| {
+            let s = watched.clone();
+            async move { symbolon_sp::watched_certificates(&s, now).await }
+        },
+    ));
     let (f, policy) = (fetcher(&cfg), cfg.metadata_refresh);
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
@@ -126,7 +136,7 @@ where
         symbolon_web::jobs::purge_state,
     ));
     let trusted = cfg.trusted_proxies.clone();
-    symbolon_web::serve(router(store, cfg), error_pages(), trusted, listener).await
+    symbolon_web::serve("sp", router(store, cfg), error_pages(), trusted, listener).await
 }
 
 /// Ready when the database answers.

@@ -52,6 +52,7 @@ pub(crate) async fn run<S: SpStore>(
             }
         }
     }
+    symbolon_web::metrics::metadata_refreshed("sp", changed, unchanged, failed);
     let summary = format!(
         "{} metadata URLs due: {changed} changed, {unchanged} unchanged, {failed} failed",
         due.len()

@@ -4,7 +4,7 @@
 //! concerned (the SP key's, in every account), once per certificate and threshold.
 
 use crate::common::{Result, audit};
-use symbolon_store::expiry::{notice_due, phrase};
+use symbolon_store::expiry::{Watched, notice_due, phrase};
 use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
 
@@ -55,6 +55,31 @@ pub async fn check_certificates<S: SpStore>(store: &S, now: OffsetDateTime) -> R
                     .await?;
                     out.push(format!("{}: {detail}", a.name));
                 }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every watched certificate with the time it has left (for monitoring): the SP's own key, and
+/// each account's pinned identity-provider certificates.
+pub async fn watched_certificates<S: SpStore>(
+    store: &S,
+    now: OffsetDateTime,
+) -> Result<Vec<Watched>> {
+    let mut out = Vec::new();
+    if let Some(k) = store.sp_key().await? {
+        out.extend(Watched::of("sp-key", "sp".into(), &k.certificate_der, now));
+    }
+    for a in store.accounts().await? {
+        for c in store.idps(&a.id).await? {
+            for der in &c.certs {
+                out.extend(Watched::of(
+                    "idp-signing",
+                    format!("{}/{}", a.id, c.name),
+                    der,
+                    now,
+                ));
             }
         }
     }

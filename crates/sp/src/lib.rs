@@ -41,7 +41,7 @@ pub use common::{
     Actor, MASTER_REFUSED, MASTER_ROLE, Result, SpError, saml_principal, user_principal,
 };
 pub use elide::{IDENTITY_NOT_KEPT, elide_identity, elide_signatures};
-pub use expiry::{EXPIRY_PRINCIPAL, check_certificates};
+pub use expiry::{EXPIRY_PRINCIPAL, check_certificates, watched_certificates};
 pub use idp_source::*;
 pub use idps::*;
 pub use links::{DeepLinkRefused, MAX_DEEP_LINK, deep_link};

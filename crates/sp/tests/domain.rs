@@ -312,6 +312,17 @@ async fn certificate_expiry_notices_reach_every_account_once() {
         check_certificates(&s, soon).await.unwrap().is_empty(),
         "once"
     );
+    let watched = symbolon_sp::watched_certificates(&s, soon).await.unwrap();
+    assert_eq!(
+        watched.len(),
+        1,
+        "the SP key; no IdP pinned yet: {watched:?}"
+    );
+    assert_eq!(
+        (watched[0].kind, watched[0].owner.as_str()),
+        ("sp-key", "sp")
+    );
+    assert!((19 * 86_400..=21 * 86_400).contains(&watched[0].seconds_left));
 }
 
 /// Native sign-on: a password hashed with the former parameters still signs in and is stored

@@ -59,6 +59,29 @@ pub async fn notice_due<S: StateStore>(
     Ok(Some((days, t)))
 }
 
+/// A certificate a server watches, and how long it has left: what the `certificate_expiry_seconds`
+/// metric shows. `kind` is one of a few fixed words per server; `owner` names where the
+/// certificate is used (a realm and key or client, an account and identity provider).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watched {
+    pub kind: &'static str,
+    pub owner: String,
+    /// Seconds from `now` to notAfter, negative once expired.
+    pub seconds_left: i64,
+}
+
+impl Watched {
+    /// `None` when the certificate cannot be read.
+    pub fn of(kind: &'static str, owner: String, der: &[u8], now: OffsetDateTime) -> Option<Self> {
+        let c = symbolon_dsig::describe_certificate(der).ok()?;
+        Some(Watched {
+            kind,
+            owner,
+            seconds_left: c.not_after.saturating_sub(now.unix_timestamp()),
+        })
+    }
+}
+
 /// How a notice reads: "expires in 12 days (2026-12-18)" or "expired 3 days ago".
 pub fn phrase(days: i64, der: &[u8]) -> String {
     let when = symbolon_dsig::describe_certificate(der)

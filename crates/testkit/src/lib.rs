@@ -161,12 +161,14 @@ impl Stack {
         let trusted = symbolon_web::front::TrustedProxies::default();
         let tasks = vec![
             tokio::spawn(symbolon_web::serve(
+                "idp",
                 symbolon_idp_web::router(store.clone(), idp_cfg),
                 symbolon_idp_web::error_pages(),
                 trusted.clone(),
                 idp_l,
             )),
             tokio::spawn(symbolon_web::serve(
+                "sp",
                 symbolon_sp_web::router(store, sp_cfg),
                 symbolon_sp_web::error_pages(),
                 trusted,

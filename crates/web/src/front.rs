@@ -166,7 +166,15 @@ where
 
 /// One access-log line per request: method, path (without the query, which may carry a
 /// SAMLRequest), status, duration and the client address.
-pub async fn access_log(trusted: Arc<TrustedProxies>, req: Request, next: Next) -> Response {
+/// Also counts the request in `symbolon_http_requests_total` and times it in
+/// `symbolon_http_request_duration_seconds`, labelled by the route's pattern (never the path
+/// itself, which would make a series per user or per ID) and `server`.
+pub async fn access_log(
+    trusted: Arc<TrustedProxies>,
+    server: &'static str,
+    req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let peer = req
         .extensions()
@@ -175,27 +183,50 @@ pub async fn access_log(trusted: Arc<TrustedProxies>, req: Request, next: Next) 
     let client = peer.map(|p| trusted.client_addr(p, req.headers()));
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "(unmatched)".to_string(), |m| m.as_str().to_string());
     let res = next.run(req).await;
+    let elapsed = started.elapsed();
     tracing::info!(
         target: "symbolon::access",
         client = client.map(|c| c.to_string()).unwrap_or_default(),
         %method,
         path,
         status = res.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
+        ms = elapsed.as_millis() as u64,
         "request"
     );
+    metrics::counter!(
+        "symbolon_http_requests_total",
+        "server" => server,
+        "route" => route.clone(),
+        "method" => method.to_string(),
+        "status" => res.status().as_u16().to_string()
+    )
+    .increment(1);
+    metrics::histogram!(
+        "symbolon_http_request_duration_seconds",
+        "server" => server,
+        "route" => route
+    )
+    .record(elapsed.as_secs_f64());
     res
 }
 
-/// Wrap a router with the access log; serve the result with
-/// `into_make_service_with_connect_info::<Peer>()` so that the peer is known.
-pub fn with_access_log(router: axum::Router, trusted: TrustedProxies) -> axum::Router {
+/// Wrap a router with the access log (and the HTTP metrics) of `server` ("idp", "sp"); serve
+/// the result with `into_make_service_with_connect_info::<Peer>()` so that the peer is known.
+pub fn with_access_log(
+    router: axum::Router,
+    trusted: TrustedProxies,
+    server: &'static str,
+) -> axum::Router {
     let trusted = Arc::new(trusted);
     router.layer(axum::middleware::from_fn(
         move |req: Request, next: Next| {
             let t = trusted.clone();
-            access_log(t, req, next)
+            access_log(t, server, req, next)
         },
     ))
 }

@@ -70,7 +70,16 @@ pub async fn every<S, F, Fut>(
                 continue;
             }
         }
+        let started = std::time::Instant::now();
         let outcome = job(store.clone(), now).await;
+        metrics::counter!(
+            "symbolon_job_runs_total",
+            "job" => name,
+            "outcome" => if outcome.is_ok() { "ok" } else { "failed" }
+        )
+        .increment(1);
+        metrics::histogram!("symbolon_job_duration_seconds", "job" => name)
+            .record(started.elapsed().as_secs_f64());
         let runs = job_status(&store, name)
             .await
             .ok()

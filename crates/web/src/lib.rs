@@ -7,6 +7,7 @@
 //! - [`front`]: trusted proxies, the access log, product pages for statuses answered outside a
 //!   handler, panics caught.
 //! - [`jobs`]: the leased scheduler each server registers its own jobs with.
+//! - [`metrics`]: the Prometheus recorder, `/metrics`, and the series both servers record.
 //! - [`fetch`]: metadata fetched from a URL (HTTPS, size and time limits, conditional GET).
 //! - [`reference`]: one reference per request for its error page, events and log lines.
 //! - [`conn`]: the product's page in place of hyper's own empty 400, 414 and 431 answers.
@@ -21,6 +22,7 @@ pub mod fetch;
 pub mod flash;
 pub mod front;
 pub mod jobs;
+pub mod metrics;
 pub mod page;
 pub mod reference;
 pub mod request;
@@ -28,10 +30,12 @@ pub mod shutdown;
 
 pub use symbolon_secret::{random_hex, secret_eq};
 
-/// Serve `app` on a listener (plain TCP, or TLS from the caller) with the access log, until
-/// SIGTERM or Ctrl-C; requests in flight are finished. `page` renders the product's error page,
-/// also for the answers hyper gives before the router sees a request ([`conn`]).
+/// Serve `app` of `server` ("idp", "sp") on a listener (plain TCP, or TLS from the caller) with
+/// the access log and `/metrics` for loopback clients ([`metrics`]), until SIGTERM or Ctrl-C;
+/// requests in flight are finished. `page` renders the product's error page, also for the
+/// answers hyper gives before the router sees a request ([`conn`]).
 pub async fn serve<L>(
+    server: &'static str,
     app: axum::Router,
     page: front::ErrorPageFn,
     trusted: front::TrustedProxies,
@@ -40,7 +44,16 @@ pub async fn serve<L>(
 where
     L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
-    let app = front::with_access_log(app, trusted);
+    metrics::install();
+    let route = metrics::MetricsRoute {
+        trusted: trusted.clone(),
+        page: page.clone(),
+    };
+    let app = app.route(
+        "/metrics",
+        axum::routing::get(metrics::local_metrics).with_state(route),
+    );
+    let app = front::with_access_log(app, trusted, server);
     let pages = conn::ParseErrorPages::render(&page).await;
     axum::serve(
         front::PeerListener::new(listener, pages),
