@@ -407,3 +407,42 @@ def test_admin_tokens_from_the_console_the_api_and_the_cli(env):
                   f'revoked admin token "terraform" ({mine["id"]})'):
         assert sum(words in e for e in events) == 1, (words, events)
     assert any("\tadmin\t" in e and 'created admin token "terraform"' in e for e in events), events
+
+
+def test_logout_endpoints_are_edited_in_the_api_and_the_console(env):
+    """Single logout locations by hand (Keycloak's attribute names in the REST API, two fields in
+    the console): saved, shown, recorded, used; a bad URL is refused next to the field and changes
+    nothing."""
+    idp, _ = env
+    cid = "https://plain.test/metadata"
+    api = api_session(idp)
+    clients = f"{idp.base}/admin/realms/acme/clients"
+    rep = api.get(clients, params={"clientId": cid}, timeout=10).json()[0]
+    url = f"{clients}/{rep['id']}"
+    key = "saml_single_logout_service_url_redirect"
+    assert key not in rep["attributes"], "pysaml2's metadata here has no logout service"
+    n = len(admin_events(idp))
+    rep["attributes"][key] = "https://plain.test/slo?from=api"
+    assert api.put(url, json=rep, timeout=10).status_code == 204
+    assert api.get(url, timeout=10).json()["attributes"][key] == "https://plain.test/slo?from=api"
+    assert len(admin_events(idp)) == n + 1
+    bad = dict(rep, attributes={**rep["attributes"], key: "ftp://plain.test/slo"})
+    r = api.put(url, json=bad, timeout=10)
+    assert r.status_code == 400 and "single logout service (HTTP-Redirect)" in r.text and "https://" in r.text, r.text
+    assert api.get(url, timeout=10).json()["attributes"][key] == "https://plain.test/slo?from=api", "unchanged"
+    # The console shows it in the client's form and saves it with the rest of the form.
+    s = console_session(idp)
+    page = s.get(f"{idp.base}/admin/console/acme/clients/{rep['id']}", timeout=10)
+    assert 'id="slo_redirect" name="slo_redirect" type="url" value="https://plain.test/slo?from=api"' in page.text
+    f = form(page.text, f"/clients/{rep['id']}")
+    selected = dict(re.findall(r'<select id="(\w+)" name="\w+"[^>]*>.*?<option value="([^"]*)" selected>', page.text, re.S))
+    data = {**f["fields"], **selected}
+    r = s.post(f"{idp.base}/admin/console/acme/clients/{rep['id']}", data={**data, "slo_redirect": "not a url"}, timeout=10)
+    assert r.status_code == 400 and 'id="slo-error"' in r.text and 'aria-describedby="slo-error"' in r.text
+    r = s.post(f"{idp.base}/admin/console/acme/clients/{rep['id']}", data={**data, "slo_redirect": "", "slo_post": "https://plain.test/slo-post"}, timeout=10)
+    assert r.status_code == 200 and "Saved." in r.text
+    after = api.get(url, timeout=10).json()["attributes"]
+    assert key not in after and after["saml_single_logout_service_url_post"] == "https://plain.test/slo-post"
+    # Everything else in the form stayed as it was.
+    for k in ("saml_name_id_format", "saml.signature.algorithm", "saml.server.signature", "saml.encrypt"):
+        assert after.get(k) == rep["attributes"].get(k), k

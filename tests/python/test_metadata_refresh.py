@@ -305,6 +305,27 @@ def test_an_idp_client_follows_its_metadata_url(tmp_path):
         assert r.status_code == 400 and "only https:// URLs" in r.text, r.text
         r = api.post(conv, params={"allowHttp": "true"}, data=md.url, timeout=30)
         assert r.status_code == 200 and r.json()["clientId"] == "https://sp.refresh.test/metadata", r.text
+        rep = r.json()
+        # The representation names the URL, so a client created from it keeps following it.
+        assert rep["attributes"]["saml.metadata.url"] == md.url and rep["attributes"]["saml.metadata.allowHttp"] == "true"
+        clients = f"{idp.base}/admin/realms/acme/clients"
+        old = api.get(clients, params={"clientId": rep["clientId"]}, timeout=10).json()[0]
+        assert api.delete(f"{clients}/{old['id']}", timeout=10).status_code == 204
+        rep.pop("findings", None)
+        created = api.post(clients, json=rep, timeout=10)
+        assert created.status_code == 201, created.text
+        location = created.headers["Location"]
+        new = api.get(location if location.startswith("http") else idp.base + location, timeout=10).json()
+        assert new["attributes"]["saml.metadata.url"] == md.url
+        md.doc = sp_metadata("https://sp.refresh.test/acs-4", "idp-rsa")
+        until(lambda: "acs-4" in events(), seconds=20)
+        # An https-only URL without allowHttp is refused with the reason; empty stops refreshing.
+        bad = dict(new, attributes={**new["attributes"], "saml.metadata.allowHttp": "false"})
+        r = api.put(f"{clients}/{new['id']}", json=bad, timeout=10)
+        assert r.status_code == 400 and "saml.metadata.url must be an https:// URL" in r.text, r.text
+        stop = dict(new, attributes={**new["attributes"], "saml.metadata.url": ""})
+        assert api.put(f"{clients}/{new['id']}", json=stop, timeout=10).status_code == 204
+        assert "saml.metadata.url" not in api.get(f"{clients}/{new['id']}", timeout=10).json()["attributes"]
     finally:
         idp.stop()
         md.stop()

@@ -569,3 +569,56 @@ fn admin_commands_find_the_servers_database_and_refuse_a_typo() {
         "{err}"
     );
 }
+
+#[test]
+fn logout_locations_are_shown_and_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(d, &["realm", "create", "acme"], None);
+    let md = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/corpus/metadata/sp/jenkins/metadata.xml");
+    ok(
+        d,
+        &["client", "import", "--realm", "acme", md.to_str().unwrap()],
+        None,
+    );
+    let cid = "https://ci.adventure-works.example/securityRealm/finishLogin";
+    let shown = ok(d, &["client", "logout", "--realm", "acme", cid], None);
+    assert!(
+        shown.starts_with(&format!("redirect\t{cid}?logoutendpoint=true\n")),
+        "{shown}"
+    );
+    let set = ok(
+        d,
+        &[
+            "client",
+            "logout",
+            "--realm",
+            "acme",
+            cid,
+            "--redirect",
+            "",
+            "--post",
+            "https://ci.adventure-works.example/slo",
+        ],
+        None,
+    );
+    assert_eq!(
+        set,
+        "redirect\t(none)\npost\thttps://ci.adventure-works.example/slo\n"
+    );
+    let bad = run(
+        d,
+        &[
+            "client", "logout", "--realm", "acme", cid, "--post", "ftp://x",
+        ],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("single logout service (HTTP-POST)"));
+    assert_eq!(
+        ok(d, &["client", "logout", "--realm", "acme", cid], None),
+        set,
+        "unchanged"
+    );
+}

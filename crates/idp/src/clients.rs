@@ -10,7 +10,7 @@ use symbolon_saml::lint::{Finding, lint_entity};
 use symbolon_saml::messages::{
     NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
 };
-use symbolon_saml::metadata::{BINDING_POST, Endpoint, parse_metadata_document};
+use symbolon_saml::metadata::{BINDING_POST, BINDING_REDIRECT, Endpoint, parse_metadata_document};
 use symbolon_store::{Client, ClientEndpoint, IdpStore, Mapper, MapperSource, User};
 use time::OffsetDateTime;
 
@@ -291,6 +291,72 @@ pub fn client_acs(client: &Client) -> Vec<Endpoint> {
 /// The endpoint to send a client logout messages to (Redirect preferred), if it has one.
 pub fn client_slo(client: &Client) -> Option<Endpoint> {
     symbolon_saml::logout::slo_endpoint(&endpoints(&client.slo)).cloned()
+}
+
+/// Where the client takes logout messages over `binding` (HTTP-Redirect or HTTP-POST), if set.
+pub fn logout_location<'a>(client: &'a Client, binding: &str) -> Option<&'a str> {
+    client
+        .slo
+        .iter()
+        .find(|e| e.binding == binding)
+        .map(|e| e.location.as_str())
+}
+
+/// Set a client's single-logout locations by hand: `redirect` for HTTP-Redirect and `post` for
+/// HTTP-POST (empty or `None`: no endpoint of that binding). Endpoints of other bindings from
+/// its metadata (SOAP) are kept. A location is an absolute `https://` (or `http://`) URL with a
+/// host, no fragment and no spaces, of at most 2,048 bytes. Nothing changes on an error.
+pub fn set_logout_endpoints(
+    client: &mut Client,
+    redirect: Option<&str>,
+    post: Option<&str>,
+) -> Result<()> {
+    let mut set = Vec::new();
+    for (label, binding, value) in [
+        ("HTTP-Redirect", BINDING_REDIRECT, redirect),
+        ("HTTP-POST", BINDING_POST, post),
+    ] {
+        let Some(url) = value.map(str::trim).filter(|u| !u.is_empty()) else {
+            continue;
+        };
+        endpoint_url(url).map_err(|why| {
+            IdpError::Invalid(format!("single logout service ({label}) {url:?}: {why}"))
+        })?;
+        set.push(ClientEndpoint {
+            binding: binding.into(),
+            location: url.into(),
+            index: None,
+            is_default: None,
+        });
+    }
+    client
+        .slo
+        .retain(|e| e.binding != BINDING_REDIRECT && e.binding != BINDING_POST);
+    set.append(&mut client.slo);
+    client.slo = set;
+    Ok(())
+}
+
+/// Why `url` cannot be an endpoint location, if it cannot.
+fn endpoint_url(url: &str) -> std::result::Result<(), &'static str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must start with https:// (or http:// for local testing)")?;
+    if url.len() > 2048 {
+        return Err("is longer than 2048 bytes");
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains spaces or control characters");
+    }
+    if url.contains('#') {
+        return Err("must not have a fragment (#...)");
+    }
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Err("has no host");
+    }
+    Ok(())
 }
 
 fn endpoints(list: &[ClientEndpoint]) -> Vec<Endpoint> {

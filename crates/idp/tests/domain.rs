@@ -787,3 +787,70 @@ async fn an_older_password_hash_is_upgraded_at_the_next_sign_in() {
             .is_none()
     );
 }
+
+/// An administrator sets a client's logout locations by hand: Redirect and POST replaced,
+/// other bindings from its metadata kept, the Redirect one used for logout; a bad URL changes
+/// nothing and says which binding and why.
+#[tokio::test]
+async fn logout_endpoints_are_edited_by_hand() {
+    use symbolon_saml::metadata::{BINDING_POST, BINDING_REDIRECT};
+    let (s, _dir) = store().await;
+    create_realm(&s, &cli(), "acme", None, KeyAlgorithm::Rsa2048, now())
+        .await
+        .unwrap();
+    let md = std::fs::read(corpus("sp/jenkins/metadata.xml")).unwrap();
+    let (mut c, _) = import_client(&s, &cli(), "acme", &md, None, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        c.slo.len(),
+        4,
+        "POST, SimpleSign, Redirect and SOAP from its metadata"
+    );
+    let before = c.slo.clone();
+    for (redirect, post, why) in [
+        (
+            Some("ftp://sp.example/slo"),
+            None,
+            "must start with https://",
+        ),
+        (Some("https://sp.example/slo#x"), None, "fragment"),
+        (None, Some("https:///slo"), "no host"),
+        (Some("https://sp.example/a b"), None, "spaces"),
+    ] {
+        let err = set_logout_endpoints(&mut c, redirect, post).unwrap_err();
+        assert!(err.to_string().contains(why), "{err}");
+        assert_eq!(c.slo, before, "nothing changed");
+    }
+    let err = set_logout_endpoints(&mut c, None, Some("https:///slo")).unwrap_err();
+    assert!(err.to_string().contains("HTTP-POST"), "{err}");
+    set_logout_endpoints(
+        &mut c,
+        Some("https://sp.example/logout?via=redirect"),
+        Some(""),
+    )
+    .unwrap();
+    assert_eq!(
+        logout_location(&c, BINDING_REDIRECT),
+        Some("https://sp.example/logout?via=redirect")
+    );
+    assert_eq!(logout_location(&c, BINDING_POST), None, "emptied");
+    assert_eq!(c.slo.len(), 3, "SimpleSign and SOAP kept: {:?}", c.slo);
+    assert_eq!(
+        client_slo(&c).unwrap().location,
+        "https://sp.example/logout?via=redirect",
+        "logout goes there"
+    );
+    update_client(&s, &cli(), &c, "logout endpoints", now())
+        .await
+        .unwrap();
+    let stored = s.client("acme", &c.client_id).await.unwrap().unwrap();
+    assert_eq!(stored.slo, c.slo);
+    let events = s.events("acme", None, 10).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "ADMIN" && e.detail.contains("logout")),
+        "{events:?}"
+    );
+}

@@ -104,6 +104,19 @@ pub enum ClientCmd {
         client_id: String,
         name: String,
     },
+    /// Set where the client takes logout messages (single logout); without an option, show it.
+    /// An option left out keeps that binding's URL; an empty value removes it.
+    Logout {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        /// The HTTP-Redirect location (used when both are set).
+        #[arg(long)]
+        redirect: Option<String>,
+        /// The HTTP-POST location.
+        #[arg(long)]
+        post: Option<String>,
+    },
     /// Delete a client with its access assignments (pairwise NameIDs are kept).
     Delete {
         #[arg(long)]
@@ -320,6 +333,35 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: ClientCmd) -> R
                 "{client_id}: mapper {name} {}",
                 if changed { "saved" } else { "unchanged" }
             );
+        }
+        ClientCmd::Logout {
+            realm,
+            client_id,
+            redirect,
+            post,
+        } => {
+            use symbolon_saml::metadata::{BINDING_POST, BINDING_REDIRECT};
+            let mut c = s
+                .client(&realm, &client_id)
+                .await
+                .map_err(st)?
+                .ok_or_else(|| format!("no client {client_id:?} in realm {realm}"))?;
+            if redirect.is_some() || post.is_some() {
+                let keep = |b: &str| symbolon_idp::logout_location(&c, b).map(str::to_string);
+                let redirect = redirect.or_else(|| keep(BINDING_REDIRECT));
+                let post = post.or_else(|| keep(BINDING_POST));
+                symbolon_idp::set_logout_endpoints(&mut c, redirect.as_deref(), post.as_deref())
+                    .map_err(e)?;
+                symbolon_idp::update_client(s, &actor, &c, "logout endpoints", now)
+                    .await
+                    .map_err(e)?;
+            }
+            for (label, b) in [("redirect", BINDING_REDIRECT), ("post", BINDING_POST)] {
+                println!(
+                    "{label}\t{}",
+                    symbolon_idp::logout_location(&c, b).unwrap_or("(none)")
+                );
+            }
         }
         ClientCmd::Delete { realm, client_id } => {
             symbolon_idp::delete_client(s, &actor, &realm, &client_id, now)

@@ -17,7 +17,7 @@ use symbolon_idp::Actor;
 use symbolon_saml::messages::{
     NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
 };
-use symbolon_saml::metadata::BINDING_POST;
+use symbolon_saml::metadata::{BINDING_POST, BINDING_REDIRECT};
 use symbolon_store::{Client, ClientEndpoint, IdpStore};
 use symbolon_web::error::Kind;
 use time::OffsetDateTime;
@@ -111,8 +111,17 @@ pub(crate) fn client_rep(c: &Client) -> ClientRep {
     if let Some(l) = c.assertion_lifespan_secs {
         a.insert("saml.assertion.lifespan".into(), l.to_string());
     }
+    if let Some(src) = &c.metadata_source {
+        a.insert(METADATA_URL.into(), src.url.clone());
+        a.insert(METADATA_ALLOW_HTTP.into(), b(src.allow_http));
+    }
     if let Some(acs) = symbolon_idp::default_post_acs_of(c) {
         a.insert("saml_assertion_consumer_url_post".into(), acs);
+    }
+    for (key, binding) in [(SLO_REDIRECT, BINDING_REDIRECT), (SLO_POST, BINDING_POST)] {
+        if let Some(l) = symbolon_idp::logout_location(c, binding) {
+            a.insert(key.into(), l.into());
+        }
     }
     if let Some(cert) = c.signing_certs.first() {
         a.insert(
@@ -248,8 +257,66 @@ pub(crate) fn apply(rep: &ClientRep, c: &mut Client) -> ApiResult<()> {
             "a SAML client needs an HTTP-POST assertion consumer service".into(),
         ));
     }
+    // Keycloak's attributes for the logout URLs; an absent one keeps that binding's location,
+    // an empty one removes it.
+    let (redirect, post) = (
+        rep.attributes.get(SLO_REDIRECT),
+        rep.attributes.get(SLO_POST),
+    );
+    if redirect.is_some() || post.is_some() {
+        let keep = |b: &str| symbolon_idp::logout_location(c, b).map(str::to_string);
+        let redirect = redirect.cloned().or_else(|| keep(BINDING_REDIRECT));
+        let post = post.cloned().or_else(|| keep(BINDING_POST));
+        symbolon_idp::set_logout_endpoints(c, redirect.as_deref(), post.as_deref())
+            .map_err(|e| bad(e.to_string()))?;
+    }
     Ok(())
 }
+
+/// `saml.metadata.url` (ours; Keycloak has none): the URL the client's metadata is refreshed
+/// from by `idp:metadata-refresh`, `saml.metadata.allowHttp` to allow plain http for it. Set,
+/// the client is due for a refresh at once (the job fetches it and re-imports its endpoints and
+/// certificates); empty, the client stops being refreshed; absent, nothing changes.
+pub(crate) fn apply_source(rep: &ClientRep, c: &mut Client, now: OffsetDateTime) -> ApiResult<()> {
+    let Some(url) = rep.attributes.get(METADATA_URL).map(|u| u.trim()) else {
+        return Ok(());
+    };
+    if url.is_empty() {
+        c.metadata_source = None;
+        return Ok(());
+    }
+    let allow_http = match rep.attributes.get(METADATA_ALLOW_HTTP).map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(v) => {
+            return Err(ApiError::new(
+                Kind::Invalid,
+                format!("{METADATA_ALLOW_HTTP} must be \"true\" or \"false\", not {v:?}"),
+            ));
+        }
+    };
+    if !(url.starts_with("https://") || allow_http && url.starts_with("http://")) {
+        return Err(ApiError::new(
+            Kind::Invalid,
+            format!(
+                "{METADATA_URL} must be an https:// URL (http:// only with {METADATA_ALLOW_HTTP} \"true\")"
+            ),
+        ));
+    }
+    match &mut c.metadata_source {
+        Some(s) if s.url == url && s.allow_http == allow_http => {}
+        Some(s) if s.url == url => s.allow_http = allow_http,
+        _ => c.metadata_source = Some(symbolon_store::MetadataSource::new(url, allow_http, now)),
+    }
+    Ok(())
+}
+
+const METADATA_URL: &str = "saml.metadata.url";
+const METADATA_ALLOW_HTTP: &str = "saml.metadata.allowHttp";
+
+/// Keycloak's client attributes for the single logout service locations.
+const SLO_REDIRECT: &str = "saml_single_logout_service_url_redirect";
+const SLO_POST: &str = "saml_single_logout_service_url_post";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -342,6 +409,7 @@ pub(crate) async fn create_client<S: IdpStore>(
         created_at: now,
     };
     apply(&rep, &mut c)?;
+    apply_source(&rep, &mut c, now)?;
     if let Some(u) = &c.idp_initiated_url_name
         && st.store().client_by_url_name(&realm, u).await?.is_some()
     {
@@ -371,6 +439,7 @@ pub(crate) async fn update_client<S: IdpStore>(
 ) -> ApiResult<StatusCode> {
     let mut c = find_client(&st, &realm, &id).await?;
     apply(&rep, &mut c)?;
+    apply_source(&rep, &mut c, OffsetDateTime::now_utc())?;
     symbolon_idp::update_client(
         st.store(),
         &actor,
@@ -403,7 +472,8 @@ pub(crate) async fn convert<S: IdpStore>(
     // limits and checks; nothing is saved).
     let text = std::str::from_utf8(&body).unwrap_or("").trim();
     let fetched;
-    let metadata: &[u8] = if text.starts_with("https://") || text.starts_with("http://") {
+    let from_url = text.starts_with("https://") || text.starts_with("http://");
+    let metadata: &[u8] = if from_url {
         let (doc, _, _) = st
             .fetcher
             .outcome(text, q.allow_http, None, None)
@@ -415,8 +485,13 @@ pub(crate) async fn convert<S: IdpStore>(
     } else {
         &body
     };
-    let (c, findings) =
-        symbolon_idp::client_from_metadata(&realm, metadata, OffsetDateTime::now_utc())?;
+    let now = OffsetDateTime::now_utc();
+    let (mut c, findings) = symbolon_idp::client_from_metadata(&realm, metadata, now)?;
+    // Fetched from a URL: the representation names it, so that creating the client from it
+    // (POST .../clients) keeps it refreshed from there.
+    if from_url {
+        c.metadata_source = Some(symbolon_store::MetadataSource::new(text, q.allow_http, now));
+    }
     let mut rep = serde_json::to_value(client_rep(&Client {
         id: String::new(),
         ..c

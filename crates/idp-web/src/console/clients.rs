@@ -17,6 +17,7 @@ use symbolon_idp::{Actor, IdpError};
 use symbolon_saml::messages::{
     NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
 };
+use symbolon_saml::metadata::{BINDING_POST, BINDING_REDIRECT};
 use symbolon_store::{Assignment, Client, IdpStore};
 use time::OffsetDateTime;
 
@@ -264,6 +265,8 @@ pub(crate) struct ClientForm {
     pub(crate) sig_alg: String,
     pub(crate) enc_alg: String,
     pub(crate) key_transport: String,
+    pub(crate) slo_redirect: String,
+    pub(crate) slo_post: String,
     /// The add-mapper and assign forms.
     pub(crate) m_attribute: String,
     pub(crate) m_kind: String,
@@ -288,6 +291,12 @@ impl From<&Client> for ClientForm {
             sig_alg: c.signature_algorithm.clone(),
             enc_alg: c.encryption.data_algorithm.clone(),
             key_transport: c.encryption.key_transport.clone(),
+            slo_redirect: symbolon_idp::logout_location(c, BINDING_REDIRECT)
+                .unwrap_or_default()
+                .into(),
+            slo_post: symbolon_idp::logout_location(c, BINDING_POST)
+                .unwrap_or_default()
+                .into(),
             ..ClientForm::default()
         }
     }
@@ -349,6 +358,9 @@ pub(crate) struct ClientPage<'a> {
     pub(crate) f_url_name: &'a str,
     pub(crate) f_relay_state: &'a str,
     pub(crate) f_lifespan: &'a str,
+    pub(crate) f_slo_redirect: &'a str,
+    pub(crate) f_slo_post: &'a str,
+    pub(crate) err_slo: Option<String>,
     pub(crate) err_home_url: Option<String>,
     pub(crate) err_url_name: Option<String>,
     pub(crate) err_lifespan: Option<String>,
@@ -454,6 +466,9 @@ pub(crate) async fn render_client<S: IdpStore>(
         f_url_name: &f.url_name,
         f_relay_state: &f.relay_state,
         f_lifespan: &f.lifespan,
+        f_slo_redirect: &f.slo_redirect,
+        f_slo_post: &f.slo_post,
+        err_slo: e.slo,
         err_home_url: e.home_url,
         err_url_name: e.url_name,
         err_lifespan: e.lifespan,
@@ -550,6 +565,8 @@ pub(crate) struct SaveForm {
     pub(crate) encrypt_assertions: Option<String>,
     pub(crate) enc_alg: Option<String>,
     pub(crate) key_transport: Option<String>,
+    pub(crate) slo_redirect: Option<String>,
+    pub(crate) slo_post: Option<String>,
 }
 
 pub(crate) async fn save_client<S: IdpStore>(
@@ -579,6 +596,8 @@ pub(crate) async fn save_client<S: IdpStore>(
         sig_alg: t(&f.sig_alg),
         enc_alg: t(&f.enc_alg),
         key_transport: t(&f.key_transport),
+        slo_redirect: t(&f.slo_redirect),
+        slo_post: t(&f.slo_post),
         ..ClientForm::default()
     };
     let mut e = Errors::default();
@@ -623,6 +642,14 @@ pub(crate) async fn save_client<S: IdpStore>(
             }
         }
     };
+    let mut with_slo = c.clone();
+    if let Err(why) = symbolon_idp::set_logout_endpoints(
+        &mut with_slo,
+        Some(&form.slo_redirect),
+        Some(&form.slo_post),
+    ) {
+        e.slo = Some(why.to_string());
+    }
     let sig_alg = if form.sig_alg.is_empty() {
         c.signature_algorithm.clone()
     } else if SIGNATURE_ALGORITHMS.contains(&form.sig_alg.as_str()) {
@@ -632,6 +659,7 @@ pub(crate) async fn save_client<S: IdpStore>(
         c.signature_algorithm.clone()
     };
     if !e.any() {
+        c.slo = with_slo.slo;
         c.signature_algorithm = sig_alg;
         c.name = Some(form.name.clone()).filter(|v| !v.is_empty());
         c.description = Some(form.description.clone()).filter(|v| !v.is_empty());

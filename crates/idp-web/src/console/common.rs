@@ -146,6 +146,7 @@ pub(crate) struct Errors {
     pub(crate) mapper: Option<String>,
     pub(crate) who: Option<String>,
     pub(crate) encryption: Option<String>,
+    pub(crate) slo: Option<String>,
 }
 
 impl Errors {
@@ -157,6 +158,7 @@ impl Errors {
             || self.mapper.is_some()
             || self.who.is_some()
             || self.encryption.is_some()
+            || self.slo.is_some()
     }
 }
 
