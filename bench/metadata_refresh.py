@@ -8,7 +8,7 @@ clients whose SP metadata comes from a local HTTP server, in three rounds:
              change recorded as an event.
 
 Each round is one job run in a freshly started `symbolon serve` (the first tick of the job runs
-at start; the stopped process's job leases are cleared first, as their expiry would), so that the server's CPU time (utime+stime from /proc, rusage of that process) is the
+at start; the process stopped before gave up its job leases), so that the server's CPU time (utime+stime from /proc, rusage of that process) is the
 run's plus a start-up of a few milliseconds, printed beside the start-up alone. The metadata
 server is a Python thread pool in this process; its CPU is not counted. Loopback only.
 
@@ -20,7 +20,6 @@ import http.server
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -108,10 +107,6 @@ metadata_refresh_secs = {refresh_secs}
 metadata_check_secs = 3600
 """)
         self.base = f"http://127.0.0.1:{port}"
-        # Jobs are leased for a little more than their period (an hour here), and the lease of
-        # the process stopped before outlives it: clear it, as its expiry would.
-        with sqlite3.connect(os.path.join(tmp, "symbolon.db")) as c:
-            c.execute("DELETE FROM leases")
         self.started = time.monotonic()
         self.proc = subprocess.Popen([binary, "serve", "--config", cfg], stdout=subprocess.PIPE,
                                      stderr=open(os.path.join(tmp, "server.log"), "a"), text=True,

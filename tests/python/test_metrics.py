@@ -179,3 +179,35 @@ scrape_configs:
     finally:
         p.terminate()
         p.wait(timeout=10)
+
+
+def test_a_restart_runs_the_daily_jobs_at_once(tmp_path):
+    """A graceful stop gives up the job leases: the restarted server runs even its daily jobs
+    at start, instead of waiting a day for the old process's leases to end."""
+    port = free_port()
+    cfg = tmp_path / "symbolon.toml"
+    cfg.write_text(f"""[server]
+database_url = "sqlite://{tmp_path}/data/symbolon.db"
+[idp]
+listen = "127.0.0.1:{port}"
+base_url = "http://127.0.0.1:{port}"
+""")
+
+    def daily_runs_after_start():
+        p = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            assert "listening" in p.stdout.readline()
+            runs = 0.0
+            for _ in range(100):
+                text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+                runs = value(text, "symbolon_job_runs_total", job="idp:certificate-expiry")
+                if runs:
+                    break
+                time.sleep(0.1)
+            return runs
+        finally:
+            p.terminate()
+            assert p.wait(timeout=10) == 0
+
+    assert daily_runs_after_start() == 1
+    assert daily_runs_after_start() == 1, "the first process's lease was given up"

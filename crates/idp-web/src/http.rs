@@ -158,6 +158,7 @@ where
     symbolon_web::metrics::install();
     let trusted = cfg.trusted_proxies.clone();
     let holder = symbolon_web::jobs::instance_id();
+    let (leases, me) = (store.clone(), holder.clone());
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
         holder.clone(),
@@ -193,5 +194,8 @@ where
                 .map_err(|e| e.to_string())
         },
     ));
-    symbolon_web::serve("idp", router(store, cfg), error_pages(), trusted, listener).await
+    let served =
+        symbolon_web::serve("idp", router(store, cfg), error_pages(), trusted, listener).await;
+    symbolon_web::jobs::release(&leases, &me).await;
+    served
 }

@@ -70,6 +70,7 @@ where
     // Before the jobs start, so that their first runs are counted.
     symbolon_web::metrics::install();
     let holder = symbolon_web::jobs::instance_id();
+    let (leases, me) = (store.clone(), holder.clone());
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
         holder.clone(),
@@ -136,7 +137,10 @@ where
         symbolon_web::jobs::purge_state,
     ));
     let trusted = cfg.trusted_proxies.clone();
-    symbolon_web::serve("sp", router(store, cfg), error_pages(), trusted, listener).await
+    let served =
+        symbolon_web::serve("sp", router(store, cfg), error_pages(), trusted, listener).await;
+    symbolon_web::jobs::release(&leases, &me).await;
+    served
 }
 
 /// Ready when the database answers.

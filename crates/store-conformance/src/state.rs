@@ -117,6 +117,18 @@ pub async fn state<S: StateStore>(s: S) {
         s.acquire_lease("other", "a", t(16), t(26)).await.unwrap(),
         "jobs are apart"
     );
+    // A graceful shutdown gives up its leases: the next holder need not wait for them to end.
+    assert!(s.acquire_lease("third", "a", t(16), t(26)).await.unwrap());
+    assert_eq!(s.release_leases("a").await.unwrap(), 2, "other and third");
+    assert_eq!(s.release_leases("a").await.unwrap(), 0);
+    assert!(
+        s.acquire_lease("other", "d", t(17), t(27)).await.unwrap(),
+        "released: free at once"
+    );
+    assert!(
+        !s.acquire_lease("job", "d", t(17), t(27)).await.unwrap(),
+        "b's lease is not a's to give up"
+    );
     // Purge drops only what expired.
     s.put_state("k", "keep", "x", t(1000)).await.unwrap();
     assert!(s.purge_state(t(500)).await.unwrap() >= 1);

@@ -139,6 +139,15 @@ impl symbolon_store::StateStore for PgStore {
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn release_leases(&self, holder: &str) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM leases WHERE holder = $1")
+            .bind(holder)
+            .execute(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
 }
 
 impl symbolon_store::CredentialStore for PgStore {

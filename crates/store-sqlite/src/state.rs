@@ -152,6 +152,15 @@ impl symbolon_store::StateStore for SqliteStore {
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn release_leases(&self, holder: &str) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM leases WHERE holder = ?")
+            .bind(holder)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
 }
 
 impl symbolon_store::CredentialStore for SqliteStore {

@@ -649,6 +649,10 @@ pub trait StateStore {
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Give up every lease `holder` has (a graceful shutdown), so that another instance, or
+    /// this one restarted, runs those jobs at its next tick instead of after the lease expired.
+    /// Returns how many it held.
+    fn release_leases(&self, holder: &str) -> impl Future<Output = Result<u64>> + Send;
 }
 
 /// Everything the identity provider needs.

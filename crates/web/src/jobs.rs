@@ -109,6 +109,16 @@ pub async fn every<S, F, Fut>(
     }
 }
 
+/// After a graceful shutdown: give up this instance's job leases, so that another instance (or
+/// this one, restarted) runs the jobs at its next tick rather than when the leases would have
+/// expired (a day and more for the daily jobs).
+pub async fn release<S: StateStore>(store: &S, holder: &str) {
+    match store.release_leases(holder).await {
+        Ok(n) => tracing::info!(holder, "released {n} job leases"),
+        Err(e) => tracing::warn!(holder, "releasing the job leases: {e}"),
+    }
+}
+
 /// The job every server runs: drop expired sessions, flows, counters and leases.
 pub async fn purge_state<S: StateStore>(store: S, now: OffsetDateTime) -> Result<String, String> {
     store
