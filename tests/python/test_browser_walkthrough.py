@@ -24,6 +24,10 @@ from playwright.sync_api import expect, sync_playwright
 
 from conftest import database_url, symbolon_bin
 
+# Assertions wait for the page up to 15 s instead of Playwright's 5: on a busy 2-core machine
+# with PostgreSQL, a console save and its redirected page have been seen to take longer.
+expect.set_options(timeout=15_000)
+
 CHROMIUM = os.environ.get("SYMBOLON_CHROMIUM", "/usr/bin/chromium")
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SHOTS = pathlib.Path(os.environ.get("SYMBOLON_SCREENSHOTS", REPO / "target" / "screenshots"))
