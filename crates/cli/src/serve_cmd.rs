@@ -163,6 +163,10 @@ pub struct RoleSection {
     pub metadata_check_secs: Option<u64>,
     /// A metadata fetch gives up after this many seconds (default 20).
     pub metadata_fetch_timeout_secs: Option<u64>,
+    /// SP only: the token that opens the tenant API (`/api/v1/accounts`) to the operator's own
+    /// code; at least 32 characters of random data, best given as `SYMBOLON_SP_OPERATOR_TOKEN`.
+    /// Unset, the tenant API is off.
+    pub operator_token: Option<Redacted>,
 }
 
 /// Read, apply environment overrides, and check a configuration.
@@ -261,11 +265,19 @@ fn check(cfg: &Config) -> Result<(), String> {
         }
     }
     if let Some(i) = &cfg.idp
-        && (i.max_assertion_lifetime_secs.is_some() || i.trace_retention_secs.is_some())
+        && (i.max_assertion_lifetime_secs.is_some()
+            || i.trace_retention_secs.is_some()
+            || i.operator_token.is_some())
     {
         return Err(
-            "max_assertion_lifetime_secs and trace_retention_secs belong in [sp], not [idp]".into(),
+            "max_assertion_lifetime_secs, trace_retention_secs and operator_token belong in [sp], not [idp]"
+                .into(),
         );
+    }
+    if let Some(t) = cfg.sp.as_ref().and_then(|s| s.operator_token.as_ref())
+        && t.expose().trim().chars().count() < 32
+    {
+        return Err("sp.operator_token must be at least 32 characters of random data".into());
     }
     for (name, r) in [("idp", &cfg.idp), ("sp", &cfg.sp)] {
         let Some(r) = r else { continue };
@@ -543,6 +555,10 @@ where
         if let Some(secs) = s.metadata_fetch_timeout_secs {
             sc.fetch_limits.timeout = std::time::Duration::from_secs(secs);
         }
+        sc.operator_token_sha256 = s
+            .operator_token
+            .as_ref()
+            .map(|t| symbolon_sp_web::tenants::token_sha256(t.expose().trim()));
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;

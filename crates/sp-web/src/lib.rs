@@ -13,6 +13,7 @@ mod pick;
 mod refresh;
 mod slo;
 mod state;
+pub mod tenants;
 
 pub use http::{error_pages, router, serve};
 pub use state::SpConfig;

@@ -31,6 +31,9 @@ pub struct SpConfig {
     pub metadata_refresh: symbolon_sp::RefreshPolicy,
     pub metadata_check_every: std::time::Duration,
     pub fetch_limits: symbolon_web::fetch::FetchLimits,
+    /// SHA-256 of the operator token that opens the tenant API (`/api/v1/accounts`); `None`:
+    /// the tenant API is off.
+    pub operator_token_sha256: Option<String>,
 }
 
 impl SpConfig {
@@ -45,6 +48,7 @@ impl SpConfig {
             metadata_refresh: symbolon_sp::RefreshPolicy::default(),
             metadata_check_every: std::time::Duration::from_secs(300),
             fetch_limits: symbolon_web::fetch::FetchLimits::default(),
+            operator_token_sha256: None,
         }
     }
 }

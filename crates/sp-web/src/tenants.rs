@@ -1,0 +1,197 @@
+//! The operator's tenant API: a SaaS that runs this SP creates, lists, renames and deletes
+//! accounts from its own code, and gives each its first master administrator and API key.
+//! Authenticated by the operator token of the configuration (`[sp] operator_token`), never by
+//! an account's key; without a configured token the routes answer 404, as unknown paths do.
+//! Every change goes through the domain, so it is in the account's audit log (an account's
+//! deletion in the server log), as the operator.
+
+use crate::api::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use symbolon_sp::Actor;
+use symbolon_store::sp::SpStore;
+use symbolon_web::error::Kind;
+use time::OffsetDateTime;
+
+/// Who the operator is in audit entries.
+pub const OPERATOR: &str = "urn:symbolon:identity:system/operator";
+
+pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/api/v1/accounts", get(list::<S>).post(create::<S>))
+        .route(
+            "/api/v1/accounts/{id}",
+            get(one::<S>).put(rename::<S>).delete(delete::<S>),
+        )
+        .route(
+            "/api/v1/accounts/{id}/administrators",
+            post(add_administrator::<S>),
+        )
+        .route("/api/v1/accounts/{id}/api-keys", post(add_api_key::<S>))
+}
+
+/// The caller of the tenant API: whoever presents the operator token. Every handler names it.
+pub(crate) struct Operator(Actor);
+
+impl<S: SpStore> axum::extract::FromRequestParts<AppState<S>> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState<S>,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(want) = st.cfg.operator_token_sha256.as_deref() else {
+            return Err(ApiError::new(Kind::NotFound, "no such resource"));
+        };
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| token_sha256(t.trim()))
+            .unwrap_or_default();
+        if symbolon_web::secret_eq(&given, want) {
+            Ok(Operator(Actor(OPERATOR.into())))
+        } else {
+            Err(ApiError::new(
+                Kind::Unauthorized,
+                "the operator token is required (Authorization: Bearer ...)",
+            ))
+        }
+    }
+}
+
+/// The hex SHA-256 of an operator token, as the configuration keeps it.
+pub fn token_sha256(token: &str) -> String {
+    symbolon_dsig::sha256(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn account_json(a: &symbolon_store::sp::Account) -> Value {
+    json!({
+        "id": a.id,
+        "name": a.name,
+        "createdAt": a.created_at.unix_timestamp(),
+    })
+}
+
+fn created(location: String, body: Value) -> Response {
+    let mut r = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct Name {
+    name: String,
+}
+
+async fn list<S: SpStore>(State(st): State<AppState<S>>, _op: Operator) -> ApiResult<Json<Value>> {
+    let accounts = st.store.accounts().await?;
+    Ok(Json(Value::Array(
+        accounts.iter().map(account_json).collect(),
+    )))
+}
+
+async fn one<S: SpStore>(
+    State(st): State<AppState<S>>,
+    _op: Operator,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(account_json(
+        &symbolon_sp::account(&st.store, &id).await?,
+    )))
+}
+
+async fn create<S: SpStore>(
+    State(st): State<AppState<S>>,
+    Operator(actor): Operator,
+    Json(rep): Json<Name>,
+) -> ApiResult<Response> {
+    let a = symbolon_sp::create_account(&st.store, &actor, &rep.name, now()).await?;
+    Ok(created(
+        format!("/api/v1/accounts/{}", a.id),
+        account_json(&a),
+    ))
+}
+
+async fn rename<S: SpStore>(
+    State(st): State<AppState<S>>,
+    Operator(actor): Operator,
+    Path(id): Path<String>,
+    Json(rep): Json<Name>,
+) -> ApiResult<StatusCode> {
+    symbolon_sp::rename_account(&st.store, &actor, &id, &rep.name, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete<S: SpStore>(
+    State(st): State<AppState<S>>,
+    Operator(actor): Operator,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    symbolon_sp::delete_account(&st.store, &actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Administrator {
+    email: String,
+    password: String,
+    display_name: Option<String>,
+}
+
+async fn add_administrator<S: SpStore>(
+    State(st): State<AppState<S>>,
+    Operator(actor): Operator,
+    Path(id): Path<String>,
+    Json(rep): Json<Administrator>,
+) -> ApiResult<Response> {
+    let u = symbolon_sp::add_native_user(
+        &st.store,
+        &actor,
+        &id,
+        &rep.email,
+        rep.display_name.as_deref(),
+        &rep.password,
+        true,
+        None,
+        now(),
+    )
+    .await?;
+    Ok(created(
+        format!("/api/v1/users/{}", u.email),
+        json!({"email": u.email, "masterAdministrator": true}),
+    ))
+}
+
+async fn add_api_key<S: SpStore>(
+    State(st): State<AppState<S>>,
+    Operator(actor): Operator,
+    Path(id): Path<String>,
+    Json(rep): Json<Name>,
+) -> ApiResult<Response> {
+    let (key_id, key) =
+        symbolon_sp::create_api_key(&st.store, &actor, &id, &rep.name, now()).await?;
+    // The key itself is shown here once; only its SHA-256 is kept.
+    Ok(created(
+        format!("/api/v1/accounts/{id}/api-keys/{key_id}"),
+        json!({"id": key_id, "name": rep.name, "key": key}),
+    ))
+}
