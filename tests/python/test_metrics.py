@@ -70,6 +70,9 @@ def test_metrics_move_with_sign_ins(tmp_path):
             [k for k in series(after) if k.startswith("symbolon_http_requests_total") and "idp" in k][:10]
         assert value(after, "symbolon_http_request_duration_seconds_count", server="sp", route="/saml/acs") >= 3
         assert "/realms/demo/" not in after, "no series per realm path"
+        # Read from the store at each scrape: the assertions just consumed are remembered.
+        assert "# TYPE symbolon_sp_replay_cache_entries gauge" in after
+        assert value(after, "symbolon_sp_replay_cache_entries") - value(b, "symbolon_sp_replay_cache_entries") >= 2
         # Certificates: the realm's key, the SP's key and the IdP certificate the SP pinned, with
         # about ten years (the demo's keys) left.
         for server, kind in [("idp", "realm-key"), ("sp", "sp-key"), ("sp", "idp-signing")]:

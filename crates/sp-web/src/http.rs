@@ -114,6 +114,18 @@ where
                 .map_err(|e| e.to_string())
         },
     ));
+    let replay = store.clone();
+    symbolon_web::metrics::on_scrape("sp:replay-cache", move || {
+        let s = replay.clone();
+        async move {
+            if let Ok(n) = s
+                .replay_cache_entries(time::OffsetDateTime::now_utc())
+                .await
+            {
+                metrics::gauge!("symbolon_sp_replay_cache_entries").set(n as f64);
+            }
+        }
+    });
     let watched = store.clone();
     tokio::spawn(symbolon_web::metrics::watch_certificates(
         "sp",

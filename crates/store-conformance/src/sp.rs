@@ -298,6 +298,14 @@ pub async fn sp<S: SpStore>(s: S) {
             .unwrap(),
         "forgotten after its expiry"
     );
+    // What monitoring counts: the entries whose time has not ended.
+    assert_eq!(s.replay_cache_entries(t(50)).await.unwrap(), 2);
+    assert_eq!(
+        s.replay_cache_entries(t(200)).await.unwrap(),
+        1,
+        "the two of t(100) ended"
+    );
+    assert_eq!(s.replay_cache_entries(t(300)).await.unwrap(), 0);
 
     // Traces: newest first, limited, per account.
     for i in 0..3 {

@@ -667,6 +667,18 @@ impl SpActivityStore for PgStore {
     async fn sp_config_version(&self) -> Result<i64> {
         self.config_version().await
     }
+
+    async fn replay_cache_entries(&self, now: OffsetDateTime) -> Result<u64> {
+        let n: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM sp_consumed_assertions WHERE until > $1")
+                .bind(ts(now))
+                .fetch_one(&mut *self.conn().await?)
+                .await
+                .map_err(map_err)?
+                .try_get("n")
+                .map_err(map_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
 }
 
 impl SpKeyStore for PgStore {

@@ -654,6 +654,18 @@ impl SpActivityStore for SqliteStore {
     async fn sp_config_version(&self) -> Result<i64> {
         self.config_version().await
     }
+
+    async fn replay_cache_entries(&self, now: OffsetDateTime) -> Result<u64> {
+        let n: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM sp_consumed_assertions WHERE until > ?")
+                .bind(ts(now))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?
+                .try_get("n")
+                .map_err(map_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
 }
 
 impl SpKeyStore for SqliteStore {

@@ -381,6 +381,10 @@ pub trait SpActivityStore {
     /// native users, SAML accounts, IdP configurations and group mappings. The database keeps it
     /// (triggers), so that every instance sees every change, whoever made it.
     fn sp_config_version(&self) -> impl Future<Output = Result<i64>> + Send;
+    /// How many assertion IDs the replay cache remembers whose time has not ended at `now`
+    /// (for monitoring).
+    fn replay_cache_entries(&self, now: OffsetDateTime)
+    -> impl Future<Output = Result<u64>> + Send;
 }
 
 /// The SP's own signing key.

@@ -11,7 +11,9 @@
 //! and the domain series each server records through [`counter`]/[`gauge`] (sign-ins,
 //! AuthnRequests, responses, metadata refreshes, certificate expiry).
 
-use std::sync::OnceLock;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,6 +23,36 @@ use metrics_util::MetricKindMask;
 use symbolon_store::expiry::Watched;
 
 use crate::front::{ErrorPageFn, Peer, TrustedProxies};
+
+/// A value read when `/metrics` is scraped (from the store), by name.
+type Collector = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync + 'static>;
+
+static COLLECTORS: Mutex<Vec<(&'static str, Collector)>> = Mutex::new(Vec::new());
+
+/// Run `collect` at each scrape, before the text is rendered (at most 2 s of it); it sets its
+/// gauges itself. A later registration under the same `name` replaces the earlier one.
+pub fn on_scrape<F, Fut>(name: &'static str, collect: F)
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let c: Collector = Arc::new(move || Box::pin(collect()));
+    let mut list = COLLECTORS.lock().unwrap_or_else(|e| e.into_inner());
+    list.retain(|(n, _)| *n != name);
+    list.push((name, c));
+}
+
+async fn collect() {
+    let list: Vec<Collector> = COLLECTORS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(_, c)| c.clone())
+        .collect();
+    for c in list {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), c()).await;
+    }
+}
 
 /// Histogram buckets for durations, in seconds (1 ms .. 10 s).
 const DURATION_BUCKETS: &[f64] = &[
@@ -105,6 +137,10 @@ fn describe() {
         "Metadata fetched by URL, by server and outcome (changed, unchanged, failed)"
     );
     describe_gauge!(
+        "symbolon_sp_replay_cache_entries",
+        "Assertion IDs the SP's replay cache remembers now (read from the store at each scrape)"
+    );
+    describe_gauge!(
         "symbolon_certificate_expiry_seconds",
         Unit::Seconds,
         "Seconds until a watched certificate expires (negative once expired), by server, kind and owner"
@@ -154,6 +190,7 @@ pub async fn local_metrics(
 ) -> Response {
     let client = route.trusted.client_addr(peer.0.ip(), &headers);
     if client.is_loopback() && render().is_some() {
+        collect().await;
         exposition()
     } else {
         (route.page)(StatusCode::NOT_FOUND, None)
@@ -162,7 +199,13 @@ pub async fn local_metrics(
 
 /// A router that answers `GET /metrics` to anyone (for the `metrics_listen` address).
 pub fn metrics_only_router() -> axum::Router {
-    axum::Router::new().route("/metrics", axum::routing::get(|| async { exposition() }))
+    axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(|| async {
+            collect().await;
+            exposition()
+        }),
+    )
 }
 
 /// Serve [`metrics_only_router`] on `listener` until shutdown.
