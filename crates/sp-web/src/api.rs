@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -107,12 +107,8 @@ async fn caller<S: SpStore>(st: &AppState<S>, h: &HeaderMap) -> ApiResult<(Strin
             "a valid API key is required (Authorization: Bearer spk_...)",
         )
     };
-    let key = h
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(unauthorized)?;
-    let k = symbolon_sp::authenticate_api_key(&st.store, key.trim())
+    let key = symbolon_web::request::bearer(h).ok_or_else(unauthorized)?;
+    let k = symbolon_sp::authenticate_api_key(&st.store, key)
         .await?
         .ok_or_else(unauthorized)?;
     let actor = Actor(format!(
@@ -310,11 +306,10 @@ async fn add_idp<S: SpStore>(
             ),
         );
     }
-    let mut r = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/identity-providers/{}", saved.id)) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(r)
+    Ok(symbolon_web::request::created(
+        &format!("/api/v1/identity-providers/{}", saved.id),
+        Json(body),
+    ))
 }
 
 pub(crate) async fn idp_of<S: SpStore>(

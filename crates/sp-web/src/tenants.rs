@@ -10,14 +10,15 @@ use crate::state::AppState;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use symbolon_sp::Actor;
 use symbolon_store::sp::SpStore;
 use symbolon_web::error::Kind;
+use symbolon_web::request::created;
 use time::OffsetDateTime;
 
 /// Who the operator is in audit entries.
@@ -50,12 +51,8 @@ impl<S: SpStore> axum::extract::FromRequestParts<AppState<S>> for Operator {
         let Some(want) = st.cfg.operator_token_sha256.as_deref() else {
             return Err(ApiError::new(Kind::NotFound, "no such resource"));
         };
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| token_sha256(t.trim()))
+        let given = symbolon_web::request::bearer(&parts.headers)
+            .map(token_sha256)
             .unwrap_or_default();
         if symbolon_web::secret_eq(&given, want) {
             Ok(Operator(Actor(OPERATOR.into())))
@@ -88,14 +85,6 @@ fn account_json(a: &symbolon_store::sp::Account) -> Value {
     })
 }
 
-fn created(location: String, body: Value) -> Response {
-    let mut r = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
-}
-
 #[derive(Deserialize)]
 struct Name {
     name: String,
@@ -125,8 +114,8 @@ async fn create<S: SpStore>(
 ) -> ApiResult<Response> {
     let a = symbolon_sp::create_account(&st.store, &actor, &rep.name, now()).await?;
     Ok(created(
-        format!("/api/v1/accounts/{}", a.id),
-        account_json(&a),
+        &format!("/api/v1/accounts/{}", a.id),
+        Json(account_json(&a)),
     ))
 }
 
@@ -176,8 +165,8 @@ async fn add_administrator<S: SpStore>(
     )
     .await?;
     Ok(created(
-        format!("/api/v1/users/{}", u.email),
-        json!({"email": u.email, "masterAdministrator": true}),
+        &format!("/api/v1/users/{}", u.email),
+        Json(json!({"email": u.email, "masterAdministrator": true})),
     ))
 }
 
@@ -191,7 +180,7 @@ async fn add_api_key<S: SpStore>(
         symbolon_sp::create_api_key(&st.store, &actor, &id, &rep.name, now()).await?;
     // The key itself is shown here once; only its SHA-256 is kept.
     Ok(created(
-        format!("/api/v1/accounts/{id}/api-keys/{key_id}"),
-        json!({"id": key_id, "name": rep.name, "key": key}),
+        &format!("/api/v1/accounts/{id}/api-keys/{key_id}"),
+        Json(json!({"id": key_id, "name": rep.name, "key": key})),
     ))
 }

@@ -3,6 +3,28 @@
 use axum::http::{HeaderMap, header};
 
 /// The value of cookie `name`, if the request has it.
+/// The token of an `Authorization: Bearer ...` header, trimmed; `None` without one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// `201 Created` with `Location: location` and `body` (which may be `()`).
+pub fn created(
+    location: &str,
+    body: impl axum::response::IntoResponse,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let mut r = (axum::http::StatusCode::CREATED, body).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)

@@ -3,7 +3,7 @@
 //! token and this server's Origin).
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use symbolon_idp::{Actor, IdpError};
 use symbolon_store::{IdpStore, StoreError};
@@ -73,13 +73,8 @@ pub(crate) async fn caller<S: IdpStore>(
             "a valid bearer token, or the console session with its X-CSRF-Token, is required",
         )
     };
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauthorized)?
-            .trim();
+    if headers.contains_key(header::AUTHORIZATION) {
+        let token = symbolon_web::request::bearer(headers).ok_or_else(unauthorized)?;
         let t = symbolon_idp::authenticate_admin_token(st.store(), token)
             .await?
             .ok_or_else(unauthorized)?;
@@ -116,11 +111,7 @@ pub(crate) fn saml() -> String {
 }
 
 pub(crate) fn created(location: String) -> Response {
-    let mut r = StatusCode::CREATED.into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
+    symbolon_web::request::created(&location, ())
 }
 
 pub(crate) type St<S> = State<crate::state::AppState<S>>;
