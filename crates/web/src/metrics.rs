@@ -89,11 +89,15 @@ pub fn install() -> Option<&'static PrometheusHandle> {
 
 /// The text of every series, or `None` when no recorder of ours is installed.
 pub fn render() -> Option<String> {
-    HANDLE.get().and_then(Option::as_ref).map(|h| {
-        // Histograms and counters need no upkeep here; run it so idle buckets are trimmed.
+    handle().map(|h| {
+        // Upkeep drops the gauges past their idle timeout (certificates that are gone).
         h.run_upkeep();
         h.render()
     })
+}
+
+fn handle() -> Option<&'static PrometheusHandle> {
+    HANDLE.get().and_then(Option::as_ref)
 }
 
 fn describe() {
@@ -160,6 +164,12 @@ impl std::fmt::Debug for MetricsRoute {
     }
 }
 
+/// One scrape: the collectors, then the text.
+async fn scrape() -> Response {
+    collect().await;
+    exposition()
+}
+
 fn exposition() -> Response {
     match render() {
         Some(text) => (
@@ -189,9 +199,8 @@ pub async fn local_metrics(
     headers: HeaderMap,
 ) -> Response {
     let client = route.trusted.client_addr(peer.0.ip(), &headers);
-    if client.is_loopback() && render().is_some() {
-        collect().await;
-        exposition()
+    if client.is_loopback() && handle().is_some() {
+        scrape().await
     } else {
         (route.page)(StatusCode::NOT_FOUND, None)
     }
@@ -199,13 +208,7 @@ pub async fn local_metrics(
 
 /// A router that answers `GET /metrics` to anyone (for the `metrics_listen` address).
 pub fn metrics_only_router() -> axum::Router {
-    axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(|| async {
-            collect().await;
-            exposition()
-        }),
-    )
+    axum::Router::new().route("/metrics", axum::routing::get(scrape))
 }
 
 /// Serve [`metrics_only_router`] on `listener` until shutdown.
