@@ -61,6 +61,7 @@ pub(crate) async fn acs<S: SpStore>(
         Ok(Form(f)) => f,
         // Too large a body is 413 with its own page, whatever else is wrong with it.
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            sign_in_counted("refused", "malformed");
             return message(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Sign-in failed",
@@ -69,6 +70,7 @@ pub(crate) async fn acs<S: SpStore>(
             );
         }
         Err(_) => {
+            sign_in_counted("refused", "malformed");
             return message(
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
@@ -86,10 +88,14 @@ pub(crate) async fn acs<S: SpStore>(
         let now = OffsetDateTime::now_utc();
         let found = match st.store.take_state(PENDING, rs, now).await {
             Ok(f) => f,
-            Err(e) => return unavailable(e),
+            Err(e) => {
+                sign_in_counted("refused", "unavailable");
+                return unavailable(e);
+            }
         };
         if let Some(v) = found {
             if cookie(&headers, AUTHN_COOKIE).is_some_and(|c| c != rs) {
+                sign_in_counted("refused", "other_browser");
                 return message(
                     StatusCode::FORBIDDEN,
                     "Sign-in failed",
@@ -106,6 +112,7 @@ pub(crate) async fn acs<S: SpStore>(
         }
     }
     let Some(b64) = f.saml_response else {
+        sign_in_counted("refused", "malformed");
         return message(
             StatusCode::BAD_REQUEST,
             "Sign-in failed",
@@ -116,6 +123,7 @@ pub(crate) async fn acs<S: SpStore>(
     let xml = match symbolon_saml::binding::decode_post(b64.as_bytes()) {
         Ok(x) => x,
         Err(e) => {
+            sign_in_counted("refused", "malformed");
             return message(
                 StatusCode::BAD_REQUEST,
                 "Sign-in failed",
