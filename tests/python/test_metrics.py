@@ -80,13 +80,19 @@ def test_metrics_move_with_sign_ins(tmp_path):
             assert left > 300 * 86400, (server, kind, left)
         # A wrong password counts as failed.
         s = requests.Session()
-        from test_idp_server import sign_in
+        from test_idp_server import authn_request, redirect_request, sign_in
         sign_in(s, s.get(info["idpInitiatedUrl"], timeout=30), username="bob", password="not bob's password", expect=401)
+        # An AuthnRequest from a client the realm does not know is refused and counted so.
+        class Demo:
+            base = f"http://localhost:{idp_port}"
+        url = redirect_request(Demo, authn_request(Demo, issuer="https://stranger.test")).replace("/realms/acme/", "/realms/demo/")
+        assert requests.get(url, timeout=10).status_code == 400
         # A post the ACS cannot even decode is counted as malformed.
         assert requests.post(f"http://127.0.0.1:{sp_port}/saml/acs", data={"SAMLResponse": "%%%"}, timeout=10).status_code == 400
         final = requests.get(f"http://127.0.0.1:{sp_port}/metrics", timeout=10).text
         assert value(final, "symbolon_idp_password_checks_total", outcome="failed") - value(after, "symbolon_idp_password_checks_total", outcome="failed") == 1
         assert value(final, "symbolon_sp_sign_ins_total", reason="malformed") - value(after, "symbolon_sp_sign_ins_total", reason="malformed") == 1
+        assert value(final, "symbolon_idp_authn_requests_total", outcome="refused") - value(after, "symbolon_idp_authn_requests_total", outcome="refused") == 1
         # The exposition is well-formed for Prometheus's own linter.
         lint = subprocess.run(["promtool", "check", "metrics"], input=final, capture_output=True, text=True)
         assert lint.returncode == 0, lint.stdout + lint.stderr

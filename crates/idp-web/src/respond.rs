@@ -32,7 +32,6 @@ pub(crate) async fn reject<S: IdpStore>(
     client: Option<&str>,
     reason: String,
 ) -> WebError {
-    metrics::counter!("symbolon_idp_authn_requests_total", "outcome" => "refused").increment(1);
     event(
         st,
         realm,

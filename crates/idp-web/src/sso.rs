@@ -137,19 +137,23 @@ pub(crate) async fn sso<S: IdpStore>(
 ) -> Result<Response, WebError> {
     let issuer = match AuthnRequest::from_document(doc) {
         Ok(r) => r.issuer,
-        Err(e) => return Err(reject(st, &realm.name, None, e.to_string()).await),
+        Err(e) => return Err(refused(reject(st, &realm.name, None, e.to_string()).await)),
     };
     let Some(client) = st.store.client(&realm.name, &issuer).await? else {
-        return Err(reject(st, &realm.name, None, format!("unknown client {issuer:?}")).await);
+        return Err(refused(
+            reject(st, &realm.name, None, format!("unknown client {issuer:?}")).await,
+        ));
     };
     if !client.enabled {
-        return Err(reject(
-            st,
-            &realm.name,
-            Some(&issuer),
-            "the client is disabled".into(),
-        )
-        .await);
+        return Err(refused(
+            reject(
+                st,
+                &realm.name,
+                Some(&issuer),
+                "the client is disabled".into(),
+            )
+            .await,
+        ));
     }
     let sso_url = saml_endpoint(&st.cfg.base_url, &realm.name);
     let accepted = match check_authn_request(
@@ -161,9 +165,13 @@ pub(crate) async fn sso<S: IdpStore>(
         st.cfg.clock_skew,
     ) {
         Ok(a) => a,
-        Err(e) => return Err(reject(st, &realm.name, Some(&issuer), e.to_string()).await),
+        Err(e) => {
+            return Err(refused(
+                reject(st, &realm.name, Some(&issuer), e.to_string()).await,
+            ));
+        }
     };
-    metrics::counter!("symbolon_idp_authn_requests_total", "outcome" => "accepted").increment(1);
+    authn_request_counted("accepted");
     // A password gives PasswordProtectedTransport; a password and a second factor give REFEDS
     // MFA; a passkey gives MFA or FIDO. A request that nothing this realm offers can meet gets
     // the SAML status NoAuthnContext at its ACS, never a silently weaker assertion; one that
@@ -382,4 +390,15 @@ pub(crate) async fn start<S: IdpStore>(
         LoginView::default(),
     )
     .await
+}
+
+/// `symbolon_idp_authn_requests_total{outcome}`: an AuthnRequest that could be read was accepted
+/// or refused (a message that cannot be read at all is not known to be one).
+fn authn_request_counted(outcome: &'static str) {
+    metrics::counter!("symbolon_idp_authn_requests_total", "outcome" => outcome).increment(1);
+}
+
+fn refused(e: WebError) -> WebError {
+    authn_request_counted("refused");
+    e
 }
