@@ -295,14 +295,15 @@ pub(crate) fn apply_source(rep: &ClientRep, c: &mut Client, now: OffsetDateTime)
             ));
         }
     };
-    if !(url.starts_with("https://") || allow_http && url.starts_with("http://")) {
-        return Err(ApiError::new(
+    // The same check the fetcher makes, before anything is stored.
+    symbolon_web::fetch::check_url(url, allow_http).map_err(|e| {
+        ApiError::new(
             Kind::Invalid,
             format!(
-                "{METADATA_URL} must be an https:// URL (http:// only with {METADATA_ALLOW_HTTP} \"true\")"
+                "{METADATA_URL} must be an https:// URL (http:// only with {METADATA_ALLOW_HTTP} \"true\"): {e}"
             ),
-        ));
-    }
+        )
+    })?;
     match &mut c.metadata_source {
         Some(s) if s.url == url && s.allow_http == allow_http => {}
         Some(s) if s.url == url => s.allow_http = allow_http,
