@@ -108,8 +108,10 @@ async fn caller<S: SpStore>(st: &AppState<S>, h: &HeaderMap) -> ApiResult<(Strin
         )
     };
     let key = symbolon_web::request::bearer(h).ok_or_else(unauthorized)?;
+    // A SCIM token (scope `scim`) may only provision, at /scim/v2.
     let k = symbolon_sp::authenticate_api_key(&st.store, key)
         .await?
+        .filter(|k| k.scope == symbolon_store::sp::KEY_SCOPE_API)
         .ok_or_else(unauthorized)?;
     let actor = Actor(format!(
         "urn:symbolon:identity:{}:api-key/{}",

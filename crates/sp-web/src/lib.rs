@@ -11,6 +11,7 @@ mod native;
 mod page;
 mod pick;
 mod refresh;
+mod scim;
 mod slo;
 mod state;
 pub mod tenants;

@@ -98,7 +98,7 @@ pub(crate) fn destination(base_url: &str, requested: Option<&str>) -> Option<Str
 }
 
 /// Kinds of short-lived state in the store, shared by every instance.
-pub(crate) const SESSION: &str = "sp-session";
+pub(crate) const SESSION: &str = symbolon_sp::scim::SESSION_STATE;
 
 /// Outstanding SP-initiated requests by RelayState: the AuthnRequest ID (single use).
 pub(crate) const PENDING: &str = "sp-authn-request";

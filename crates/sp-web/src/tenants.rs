@@ -90,6 +90,14 @@ struct Name {
     name: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyRep {
+    name: String,
+    /// `api` (the default) or `scim`.
+    scope: Option<String>,
+}
+
 async fn list<S: SpStore>(State(st): State<AppState<S>>, _op: Operator) -> ApiResult<Json<Value>> {
     let accounts = st.store.accounts().await?;
     Ok(Json(Value::Array(
@@ -174,13 +182,17 @@ async fn add_api_key<S: SpStore>(
     State(st): State<AppState<S>>,
     Operator(actor): Operator,
     Path(id): Path<String>,
-    Json(rep): Json<Name>,
+    Json(rep): Json<KeyRep>,
 ) -> ApiResult<Response> {
+    let scope = rep
+        .scope
+        .as_deref()
+        .unwrap_or(symbolon_store::sp::KEY_SCOPE_API);
     let (key_id, key) =
-        symbolon_sp::create_api_key(&st.store, &actor, &id, &rep.name, now()).await?;
+        symbolon_sp::create_api_key(&st.store, &actor, &id, &rep.name, scope, now()).await?;
     // The key itself is shown here once; only its SHA-256 is kept.
     Ok(created(
         &format!("/api/v1/accounts/{id}/api-keys/{key_id}"),
-        Json(json!({"id": key_id, "name": rep.name, "key": key})),
+        Json(json!({"id": key_id, "name": rep.name, "scope": scope, "key": key})),
     ))
 }

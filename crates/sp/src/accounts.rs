@@ -430,17 +430,28 @@ pub fn format_in_zone(t: OffsetDateTime, zone: Option<&str>) -> String {
 }
 
 /// A new API key for an account: (its ID, the key itself, shown once). Only a SHA-256 of the
-/// key is stored.
+/// key is stored. `scope` is `api` (the account's REST API) or `scim` (SCIM provisioning only).
 pub async fn create_api_key<S: SpStore>(
     store: &S,
     actor: &Actor,
     account_id: &str,
     name: &str,
+    scope: &str,
     now: OffsetDateTime,
 ) -> Result<(String, String)> {
     use symbolon_dsig::SecureRandom as _;
+    use symbolon_store::sp::{KEY_SCOPE_API, KEY_SCOPE_SCIM};
     account(store, account_id).await?;
     let name = non_empty("the key name", name, 100)?;
+    let scope = match scope.trim() {
+        "" | KEY_SCOPE_API => KEY_SCOPE_API,
+        KEY_SCOPE_SCIM => KEY_SCOPE_SCIM,
+        other => {
+            return Err(SpError::Invalid(format!(
+                "a key's scope is api or scim, not {other:?}"
+            )));
+        }
+    };
     let mut b = [0u8; 32];
     symbolon_dsig::SystemRandom::new()
         .fill(&mut b)
@@ -458,14 +469,20 @@ pub async fn create_api_key<S: SpStore>(
             key_sha256: hex_sha256(&key),
             created_at: second(now),
             revoked: false,
+            scope: scope.into(),
         })
         .await?;
+    let what = if scope == KEY_SCOPE_SCIM {
+        "SCIM token"
+    } else {
+        "API key"
+    };
     audit(
         store,
         account_id,
         &actor.0,
         "Admin",
-        format!("created API key {name}"),
+        format!("created {what} {name}"),
         now,
     )
     .await?;

@@ -30,6 +30,7 @@ mod logout;
 mod mappings;
 mod members;
 mod saml_sp;
+pub mod scim;
 
 pub use accounts::*;
 pub use acs::{

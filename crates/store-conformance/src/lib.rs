@@ -9,6 +9,7 @@
 
 mod idp;
 mod idp_day2;
+mod scim;
 mod sign_in;
 mod sp;
 mod sp_day2;
@@ -16,6 +17,7 @@ mod state;
 
 pub use idp::{credentials, idp};
 pub use idp_day2::idp_day2;
+pub use scim::scim;
 pub use sign_in::sign_in;
 pub use sp::{concurrent_consume, sp};
 pub use sp_day2::sp_day2;

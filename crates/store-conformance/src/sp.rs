@@ -365,6 +365,7 @@ pub async fn sp<S: SpStore>(s: S) {
         key_sha256: "ab".repeat(32),
         created_at: t(0),
         revoked: false,
+        scope: "scim".into(),
     };
     s.create_api_key(&key).await.unwrap();
     assert_eq!(

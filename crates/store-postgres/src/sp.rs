@@ -602,13 +602,14 @@ impl SpActivityStore for PgStore {
     }
 
     async fn create_api_key(&self, k: &ApiKey) -> Result<()> {
-        sqlx::query("INSERT INTO sp_api_keys (id, account_id, name, key_sha256, created_at, revoked) VALUES ($1, $2, $3, $4, $5, $6)")
+        sqlx::query("INSERT INTO sp_api_keys (id, account_id, name, key_sha256, created_at, revoked, scope) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&k.id)
             .bind(&k.account_id)
             .bind(&k.name)
             .bind(&k.key_sha256)
             .bind(ts(k.created_at))
             .bind(k.revoked)
+            .bind(&k.scope)
             .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;

@@ -589,13 +589,14 @@ impl SpActivityStore for SqliteStore {
     }
 
     async fn create_api_key(&self, k: &ApiKey) -> Result<()> {
-        sqlx::query("INSERT INTO sp_api_keys (id, account_id, name, key_sha256, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO sp_api_keys (id, account_id, name, key_sha256, created_at, revoked, scope) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(&k.id)
             .bind(&k.account_id)
             .bind(&k.name)
             .bind(&k.key_sha256)
             .bind(ts(k.created_at))
             .bind(i64::from(k.revoked))
+            .bind(&k.scope)
             .execute(&self.pool)
             .await
             .map_err(map_err)?;

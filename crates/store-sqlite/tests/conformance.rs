@@ -116,6 +116,12 @@ async fn sqlite_conforms_for_day2_changes() {
     symbolon_store_conformance::sp_day2(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_conforms_for_scim_provisioning() {
+    let dir = tempfile::tempdir().unwrap();
+    symbolon_store_conformance::scim(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
+}
+
 #[tokio::test]
 async fn sqlite_conforms_for_idp_day2_changes() {
     symbolon_store_conformance::idp_day2(SqliteStore::open("sqlite::memory:").await.unwrap()).await;

@@ -320,6 +320,35 @@ pub fn api_key_row(r: &impl Columns) -> Result<ApiKey> {
         key_sha256: r.text("key_sha256")?,
         created_at: r.time("created_at")?,
         revoked: r.flag("revoked")?,
+        scope: r.text("scope")?,
+    })
+}
+
+pub fn scim_user_row(r: &impl Columns) -> Result<crate::scim::ScimUser> {
+    Ok(crate::scim::ScimUser {
+        id: r.text("id")?,
+        account_id: r.text("account_id")?,
+        user_name: r.text("user_name")?,
+        external_id: r.opt_text("external_id")?,
+        name_id: r.text("name_id")?,
+        active: r.flag("active")?,
+        version: r.int("version")?,
+        created_at: r.time("created_at")?,
+        modified_at: r.time("modified_at")?,
+        doc: r.text("doc")?,
+    })
+}
+
+pub fn scim_group_row(r: &impl Columns) -> Result<crate::scim::ScimGroup> {
+    Ok(crate::scim::ScimGroup {
+        id: r.text("id")?,
+        account_id: r.text("account_id")?,
+        display_name: r.text("display_name")?,
+        external_id: r.opt_text("external_id")?,
+        version: r.int("version")?,
+        created_at: r.time("created_at")?,
+        modified_at: r.time("modified_at")?,
+        doc: r.text("doc")?,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod expiry;
 pub mod export;
 mod kind;
+pub mod scim;
 pub mod seal;
 pub mod sp;
 

@@ -201,7 +201,15 @@ pub struct ApiKey {
     pub key_sha256: String,
     pub created_at: OffsetDateTime,
     pub revoked: bool,
+    /// What the key may do: [`KEY_SCOPE_API`] (the account's REST API) or [`KEY_SCOPE_SCIM`]
+    /// (SCIM provisioning only).
+    pub scope: String,
 }
+
+/// The scope of a key for the account's REST API.
+pub const KEY_SCOPE_API: &str = "api";
+/// The scope of a SCIM bearer token.
+pub const KEY_SCOPE_SCIM: &str = "scim";
 
 /// The SP's signing key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -401,6 +409,7 @@ pub trait SpStore:
     + SpIdpStore
     + SpActivityStore
     + SpKeyStore
+    + crate::scim::ScimStore
     + crate::StateStore
     + Clone
     + Send
@@ -413,6 +422,7 @@ impl<T> SpStore for T where
         + SpIdpStore
         + SpActivityStore
         + SpKeyStore
+        + crate::scim::ScimStore
         + crate::StateStore
         + Clone
         + Send

@@ -13,6 +13,9 @@ pub enum ApiKeyCmd {
         account: String,
         #[arg(long)]
         name: String,
+        /// `api` (the account's REST API) or `scim` (a SCIM provisioning token, nothing else).
+        #[arg(long, default_value = "api")]
+        scope: String,
     },
     List {
         #[arg(long)]
@@ -34,9 +37,13 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(
     let e = |e: symbolon_sp::SpError| e.to_string();
     let st = |e: symbolon_store::StoreError| e.to_string();
     match cmd {
-        ApiKeyCmd::Create { account, name } => {
+        ApiKeyCmd::Create {
+            account,
+            name,
+            scope,
+        } => {
             let id = account_id(s, &account).await?;
-            let (_, key) = symbolon_sp::create_api_key(s, &actor, &id, &name, now)
+            let (_, key) = symbolon_sp::create_api_key(s, &actor, &id, &name, &scope, now)
                 .await
                 .map_err(e)?;
             println!("{key}");
@@ -45,9 +52,10 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(
             let id = account_id(s, &account).await?;
             for k in s.api_keys(&id).await.map_err(st)? {
                 println!(
-                    "{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}",
                     k.id,
                     k.name,
+                    k.scope,
                     if k.revoked { "revoked" } else { "active" }
                 );
             }

@@ -22,8 +22,12 @@ pub(crate) struct SettingsPage<'a> {
     pub(crate) csrf: &'a str,
     pub(crate) notice: Option<String>,
     pub(crate) err_name: Option<String>,
-    /// (name, ID, created, revoked)
-    pub(crate) keys: Vec<(String, String, String, bool)>,
+    /// (name, ID, created, revoked, scope)
+    pub(crate) keys: Vec<(String, String, String, bool, String)>,
+    /// Provisioning: where the NameID comes from, the default role, the role names.
+    pub(crate) name_source: String,
+    pub(crate) default_role: String,
+    pub(crate) roles: Vec<String>,
     pub(crate) new_key: Option<String>,
     pub(crate) may_delete: bool,
 }
@@ -48,12 +52,29 @@ async fn render<S: SpStore>(
                     k.id,
                     symbolon_sp::format_in_zone(k.created_at, tz.as_deref()),
                     k.revoked,
+                    k.scope,
                 )
             })
             .collect()
     } else {
         vec![]
     };
+    let settings = st
+        .store
+        .scim_settings(&a.pair.account_id)
+        .await
+        .unwrap_or_else(|_| symbolon_store::scim::ScimSettings::default_for(&a.pair.account_id));
+    let roles: Vec<symbolon_store::sp::AccountRole> = st
+        .store
+        .account_roles(&a.pair.account_id)
+        .await
+        .unwrap_or_default();
+    let default_role = settings
+        .default_role_id
+        .as_ref()
+        .and_then(|id| roles.iter().find(|r| &r.id == id))
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
     page(
         status_for(err_name.is_some()),
         SettingsPage {
@@ -64,6 +85,9 @@ async fn render<S: SpStore>(
             keys,
             new_key,
             may_delete: a.pair.master,
+            name_source: settings.name_source,
+            default_role,
+            roles: roles.into_iter().map(|r| r.name).collect(),
         }
         .render(),
     )
@@ -79,6 +103,9 @@ pub(crate) struct SettingsForm {
     pub(crate) action: Option<String>,
     pub(crate) name: Option<String>,
     pub(crate) key_name: Option<String>,
+    pub(crate) key_scope: Option<String>,
+    pub(crate) name_source: Option<String>,
+    pub(crate) default_role: Option<String>,
     pub(crate) key: Option<String>,
     pub(crate) confirm: Option<String>,
     pub(crate) typed: Option<String>,
@@ -106,10 +133,17 @@ pub(crate) async fn settings_action<S: SpStore>(
             }
         }
         Some("create-key") if a.pair.master => {
-            match symbolon_sp::create_api_key(&st.store, &a.actor, &acc, f.key_name.as_deref().unwrap_or(""), now).await {
+            match symbolon_sp::create_api_key(&st.store, &a.actor, &acc, f.key_name.as_deref().unwrap_or(""), f.key_scope.as_deref().unwrap_or("api"), now).await {
                 // Shown once, on this response: never stored in clear, so no redirect here.
                 Ok((_, key)) => render(&st, &a, None, Some(key), None).await,
                 Err(SpError::Invalid(m) | SpError::Conflict(m)) => render(&st, &a, None, None, Some(m)).await,
+                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+            }
+        }
+        Some("provisioning") if a.pair.master => {
+            match symbolon_sp::scim::set_scim_settings(&st.store, &a.actor, &acc, f.name_source.as_deref().unwrap_or(""), f.default_role.as_deref(), now).await {
+                Ok(_) => render(&st, &a, None, None, Some("Provisioning settings saved.".into())).await,
+                Err(SpError::Invalid(m) | SpError::NotFound(m)) => render(&st, &a, None, None, Some(m)).await,
                 Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
             }
         }
@@ -175,7 +209,7 @@ pub(crate) async fn settings_action<S: SpStore>(
             }
             r
         }
-        Some("create-key" | "revoke-key" | "delete") => {
+        Some("create-key" | "revoke-key" | "delete" | "provisioning") => {
             require_master(&a, "manages API keys and deletes the account")
                 .err()
                 .unwrap_or_else(|| message(StatusCode::BAD_REQUEST, "Unknown action", "Unknown action.", vec![]))
