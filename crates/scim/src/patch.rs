@@ -78,6 +78,29 @@ fn one(rt: &'static ResourceType, resource: &mut Value, op: &Value) -> Result<()
             ));
         }
     };
+    // A path naming an extension schema targets its whole object: the same as no path with
+    // the value under the schema's URN (and, for remove, the object removed).
+    if let Some(Value::String(p)) = op.get("path")
+        && let Some(ext) = rt.extension(p.trim())
+    {
+        if kind != Kind::Add
+            && let Some(o) = resource.as_object_mut()
+        {
+            o.remove(ext.id);
+        }
+        if kind == Kind::Remove {
+            return Ok(());
+        }
+        let mut wrapped = Map::new();
+        wrapped.insert(
+            ext.id.to_string(),
+            op.get("value").cloned().unwrap_or(Value::Null),
+        );
+        let mut inner = Map::new();
+        inner.insert("op".into(), op.get("op").cloned().unwrap_or(Value::Null));
+        inner.insert("value".into(), Value::Object(wrapped));
+        return one(rt, resource, &Value::Object(inner));
+    }
     let path = match op.get("path") {
         None | Some(Value::Null) => None,
         Some(Value::String(p)) if p.trim().is_empty() => None,

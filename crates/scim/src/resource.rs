@@ -165,6 +165,10 @@ fn attrs_of(
             };
             let mut eo = Map::new();
             for (ik, iv) in inner {
+                // Some clients repeat `schemas` inside the extension object.
+                if ik.eq_ignore_ascii_case("schemas") {
+                    continue;
+                }
                 let a = ext
                     .attributes
                     .iter()
@@ -420,6 +424,32 @@ pub fn project(
     {
         if let Some(o) = v.as_object_mut() {
             o.remove(a.name);
+        }
+    }
+    // Sub-attributes returned only on request.
+    for a in rt.core.attributes {
+        for sub in a.sub.iter().filter(|s| s.returned == Returned::Request) {
+            let asked = attributes.iter().any(|p| {
+                p.ext.is_none()
+                    && p.attr.name == a.name
+                    && p.sub.is_some_and(|s| s.name == sub.name)
+            });
+            if asked {
+                continue;
+            }
+            match v.get_mut(a.name) {
+                Some(Value::Array(items)) => {
+                    for i in items {
+                        if let Some(o) = i.as_object_mut() {
+                            o.remove(sub.name);
+                        }
+                    }
+                }
+                Some(Value::Object(o)) => {
+                    o.remove(sub.name);
+                }
+                _ => {}
+            }
         }
     }
     if !attributes.is_empty() {

@@ -305,8 +305,11 @@ static MEMBERS_SUB: &[Attr] = &[
         reference_types: &["User", "Group"],
         ..a("$ref", Type::Reference, "The URI of the member.")
     },
+    // Not in RFC 7643's Group schema (section 8.7.1) but sent by clients: accepted and ignored,
+    // returned only when asked for (`attributes=members.display`).
     Attr {
         mutability: Mutability::ReadOnly,
+        returned: Returned::Request,
         ..s("display", "The member's display name.")
     },
     Attr {

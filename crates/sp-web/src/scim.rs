@@ -62,6 +62,7 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
                 .patch(patch_group::<S>)
                 .delete(delete_group::<S>),
         )
+        .route("/scim/v2/.search", axum::routing::post(search_all::<S>))
         .route("/scim/v2", get(unknown).post(unknown))
         .route(
             "/scim/v2/{*rest}",
@@ -321,6 +322,16 @@ async fn search_users<S: SpStore>(
 ) -> Res {
     let q = search_query(&body_json(body).await?)?;
     let v = symbolon_sp::scim::list_users(&st.store, &c, &base(&st), &q).await?;
+    Ok(json_response(StatusCode::OK, &v))
+}
+
+async fn search_all<S: SpStore>(
+    State(st): State<AppState<S>>,
+    ScimToken(c): ScimToken,
+    body: Body,
+) -> Res {
+    let q = search_query(&body_json(body).await?)?;
+    let v = symbolon_sp::scim::search_all(&st.store, &c, &base(&st), &q).await?;
     Ok(json_response(StatusCode::OK, &v))
 }
 

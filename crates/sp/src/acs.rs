@@ -276,6 +276,9 @@ pub struct Acs<'a, S> {
 /// response, with the precise reason, within the policy's bounds; an account that validated the
 /// response but grants no role records it only when the person gets into no account at all.
 /// In [`AcsMode::Test`] nothing is written and `open_session` is not called.
+/// What a person deactivated or removed by provisioning is told.
+pub const DEPROVISIONED: &str = "Your access to this account was turned off by your organization's user provisioning. Ask your administrator to restore it.";
+
 pub async fn consume_response<S: SpStore>(
     acs: &Acs<'_, S>,
     xml: &[u8],
@@ -450,12 +453,36 @@ pub async fn consume_response<S: SpStore>(
             entries.push(rejection_entry(c, &rejection, now));
             continue;
         }
-        let groups: BTreeSet<&str> = c
+        // Provisioning (SCIM) has the last word on who may come in: a deactivated or deleted
+        // user is refused whatever the assertion says.
+        let provisioned = t.provisioned.get(&lower);
+        if provisioned.is_some_and(|p| !p.active)
+            || (provisioned.is_none() && t.removed.contains(&lower))
+        {
+            refused.push((t.account_name.clone(), DEPROVISIONED.to_string()));
+            let rejection = Rejection {
+                code: "deprovisioned",
+                reason: format!("{name_id} was deactivated or removed by provisioning"),
+                detail: format!(
+                    "{name_id} signed in through {} but was deactivated or removed by provisioning (SCIM): single sign-on refused",
+                    c.name
+                ),
+                message: String::new(),
+                reference,
+            };
+            entries.push(rejection_entry(c, &rejection, now));
+            continue;
+        }
+        let mut groups: BTreeSet<&str> = c
             .role_attribute
             .as_deref()
             .and_then(|n| attr_values(v, n))
             .map(|vals| vals.iter().map(String::as_str).collect())
             .unwrap_or_default();
+        // A provisioned user's groups count as if the assertion had named them.
+        if let Some(p) = provisioned {
+            groups.extend(p.groups.iter().map(String::as_str));
+        }
         let mut names: BTreeSet<String> = BTreeSet::new();
         let mut deleted: Vec<String> = Vec::new();
         for m in &t.mappings {
@@ -472,6 +499,15 @@ pub async fn consume_response<S: SpStore>(
             if let Some(r) = t.roles.iter().find(|r| &r.id == role_id) {
                 names.insert(r.name.clone());
             }
+        }
+        if names.is_empty()
+            && provisioned.is_some()
+            && let Some(r) = t
+                .default_role
+                .as_ref()
+                .and_then(|id| t.roles.iter().find(|r| &r.id == id))
+        {
+            names.insert(r.name.clone());
         }
         if names.is_empty() {
             let why = if deleted.is_empty() {
@@ -556,6 +592,18 @@ pub async fn consume_response<S: SpStore>(
                 expires: w.expires,
             });
         }
+        // Where provisioning finds the session to end it.
+        let accounts: Vec<&str> = sign_in
+            .pairs
+            .iter()
+            .map(|p| p.account_id.as_str())
+            .collect();
+        state.extend(crate::scim::session_index_entries(
+            &accounts,
+            &sign_in.name_id,
+            &w.key,
+            w.expires,
+        ));
         state.insert(0, w);
     }
     let k = first.replay_key();

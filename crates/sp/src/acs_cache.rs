@@ -23,6 +23,50 @@ pub(crate) struct Trusting {
     pub(crate) saml_accounts: HashMap<String, Vec<String>>,
     /// Lower-cased emails of the account's master administrators.
     pub(crate) masters: BTreeSet<String>,
+    /// Users provisioned by SCIM: expected NameID (lower-cased) -> state and group names.
+    pub(crate) provisioned: HashMap<String, Provisioned>,
+    /// NameIDs whose provisioned user was deleted (refused until provisioned again).
+    pub(crate) removed: BTreeSet<String>,
+    /// The role of a provisioned user whom no mapping gives one.
+    pub(crate) default_role: Option<String>,
+}
+
+/// What SCIM says of a person.
+#[derive(Debug)]
+pub(crate) struct Provisioned {
+    pub(crate) active: bool,
+    /// The display names of the person's provisioned groups.
+    pub(crate) groups: Vec<String>,
+}
+
+async fn provisioned<S: SpStore>(
+    store: &S,
+    account_id: &str,
+) -> Result<HashMap<String, Provisioned>, StoreError> {
+    let names: HashMap<String, String> = store
+        .scim_groups(account_id)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.display_name))
+        .collect();
+    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
+    for (g, u) in store.scim_memberships(account_id).await? {
+        if let Some(n) = names.get(&g) {
+            groups.entry(u).or_default().push(n.clone());
+        }
+    }
+    Ok(store
+        .scim_users(account_id)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let p = Provisioned {
+                active: u.active,
+                groups: groups.remove(&u.id).unwrap_or_default(),
+            };
+            (u.name_id, p)
+        })
+        .collect())
 }
 
 /// Everything that trusts one Issuer, with the configurations grouped by equal validation
@@ -63,7 +107,15 @@ impl Trust {
                 .filter(|u| u.master)
                 .map(|u| u.email.to_lowercase())
                 .collect();
+            let settings = store.scim_settings(&config.account_id).await?;
             accounts.push(Trusting {
+                provisioned: provisioned(store, &config.account_id).await?,
+                removed: store
+                    .scim_removed(&config.account_id)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                default_role: settings.default_role_id,
                 account_name: account_name(store, &config.account_id).await?,
                 roles: store.account_roles(&config.account_id).await?,
                 mappings: store.mappings(&config.id).await?,

@@ -11,6 +11,7 @@ mod account;
 mod api_key;
 mod audit;
 mod idp;
+mod provisioning;
 pub(crate) use idp::{fetcher, read_cert};
 mod role;
 mod saml_account;
@@ -21,6 +22,7 @@ use account::AccountCmd;
 use api_key::ApiKeyCmd;
 use audit::AuditCmd;
 use idp::IdpCmd;
+use provisioning::ProvisioningCmd;
 use role::RoleCmd;
 use saml_account::SamlAccountCmd;
 use saml_users::SamlUsersCmd;
@@ -57,9 +59,12 @@ pub enum SpCommand {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
-    /// API keys for the REST API (one account each).
+    /// API keys for the REST API and SCIM tokens (one account each).
     #[command(subcommand)]
     ApiKey(ApiKeyCmd),
+    /// How the account takes users provisioned by SCIM.
+    #[command(subcommand)]
+    Provisioning(ProvisioningCmd),
     /// Write the SP metadata.
     Metadata {
         #[arg(long, default_value = "http://localhost:8081")]
@@ -107,6 +112,7 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
         SpCommand::SamlUsers(c) => saml_users::run(s, c).await?,
         SpCommand::Audit(c) => audit::run(s, c).await?,
         SpCommand::ApiKey(c) => api_key::run(s, c).await?,
+        SpCommand::Provisioning(c) => provisioning::run(s, c).await?,
         SpCommand::Metadata { base_url } => {
             print!(
                 "{}",

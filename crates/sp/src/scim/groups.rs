@@ -181,6 +181,31 @@ fn record(
     }
 }
 
+/// Every group of the account as a full resource.
+pub(crate) async fn group_items<S: SpStore>(
+    store: &S,
+    c: &ScimCaller,
+    base: &str,
+) -> Result<Vec<Value>, ScimError> {
+    let groups = store.scim_groups(&c.account_id).await.map_err(st)?;
+    let mut members: HashMap<String, Vec<String>> = HashMap::new();
+    for (g, u) in store.scim_memberships(&c.account_id).await.map_err(st)? {
+        members.entry(g).or_default().push(u);
+    }
+    let names = user_names(store, &c.account_id).await?;
+    Ok(groups
+        .iter()
+        .map(|g| {
+            group_json(
+                base,
+                g,
+                members.get(&g.id).map(Vec::as_slice).unwrap_or(&[]),
+                &names,
+            )
+        })
+        .collect())
+}
+
 pub async fn list_groups<S: SpStore>(
     store: &S,
     c: &ScimCaller,
@@ -191,23 +216,7 @@ pub async fn list_groups<S: SpStore>(
         Some(f) => Some(symbolon_scim::filter::parse(&GROUP_TYPE, f)?),
         None => None,
     };
-    let groups = store.scim_groups(&c.account_id).await.map_err(st)?;
-    let mut members: HashMap<String, Vec<String>> = HashMap::new();
-    for (g, u) in store.scim_memberships(&c.account_id).await.map_err(st)? {
-        members.entry(g).or_default().push(u);
-    }
-    let names = user_names(store, &c.account_id).await?;
-    let items = groups
-        .iter()
-        .map(|g| {
-            group_json(
-                base,
-                g,
-                members.get(&g.id).map(Vec::as_slice).unwrap_or(&[]),
-                &names,
-            )
-        })
-        .collect();
+    let items = group_items(store, c, base).await?;
     list_response(&GROUP_TYPE, items, q, filter.as_ref())
 }
 

@@ -209,6 +209,69 @@ pub(crate) fn list_response(
     }))
 }
 
+/// A search from the root (`POST /.search`, RFC 7644 section 3.4.3): users and groups at
+/// once. A filter applies to the types whose schema knows its attributes (an attribute only
+/// users have matches no group); `sortBy` is not applied across types.
+pub async fn search_all<S: symbolon_store::sp::SpStore>(
+    store: &S,
+    c: &ScimCaller,
+    base: &str,
+    q: &ListQuery,
+) -> Result<Value, ScimError> {
+    use symbolon_scim::filter::parse;
+    use symbolon_scim::schema::{GROUP_TYPE, USER_TYPE};
+    let text = q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    let (fu, fg) = match text {
+        None => (None, None),
+        Some(f) => match (parse(&USER_TYPE, f), parse(&GROUP_TYPE, f)) {
+            (Err(e), Err(_)) => return Err(e),
+            (u, g) => (Some(u.ok()), Some(g.ok())),
+        },
+    };
+    let mut items: Vec<(&'static ResourceType, Value)> = Vec::new();
+    // `Some(None)`: a filter this type cannot match.
+    if !matches!(fu, Some(None)) {
+        let f = fu.as_ref().and_then(Option::as_ref);
+        for v in users::user_items(store, c, base, f).await? {
+            if f.is_none_or(|f| f.matches(&v)) {
+                items.push((&USER_TYPE, v));
+            }
+        }
+    }
+    if !matches!(fg, Some(None)) {
+        let f = fg.as_ref().and_then(Option::as_ref);
+        for v in groups::group_items(store, c, base).await? {
+            if f.is_none_or(|f| f.matches(&v)) {
+                items.push((&GROUP_TYPE, v));
+            }
+        }
+    }
+    let total = items.len();
+    let count = q
+        .count
+        .map(|c| c.min(MAX_RESULTS as i64))
+        .or(Some(MAX_RESULTS as i64));
+    let range = page(total, q.start_index, count);
+    let start = range.start;
+    let p = Projection {
+        attributes: q.attributes.clone(),
+        excluded_attributes: q.excluded_attributes.clone(),
+    };
+    let out: Vec<Value> = items
+        .into_iter()
+        .skip(range.start)
+        .take(range.len())
+        .map(|(rt, v)| projected(rt, v, &p))
+        .collect();
+    Ok(json!({
+        "schemas": [LIST_SCHEMA],
+        "totalResults": total,
+        "startIndex": start + 1,
+        "itemsPerPage": out.len(),
+        "Resources": out,
+    }))
+}
+
 /// Apply `attributes` / `excludedAttributes` to one resource.
 pub(crate) fn projected(rt: &'static ResourceType, v: Value, p: &Projection) -> Value {
     let attrs = attribute_list(rt, p.attributes.as_deref().unwrap_or(""));

@@ -117,6 +117,30 @@ fn taken(user_name: &str) -> impl Fn(ScimError) -> ScimError + '_ {
     }
 }
 
+/// Every user of the account as a full resource; with a filter `userName eq "..."` (what
+/// identity providers ask before every create) only that one, found by index.
+pub(crate) async fn user_items<S: SpStore>(
+    store: &S,
+    c: &ScimCaller,
+    base: &str,
+    filter: Option<&symbolon_scim::filter::Filter>,
+) -> Result<Vec<Value>, ScimError> {
+    let users = match filter.and_then(|f| f.simple_eq("userName")) {
+        Some(name) => store
+            .scim_user_by_name(&c.account_id, name)
+            .await
+            .map_err(st)?
+            .into_iter()
+            .collect(),
+        None => store.scim_users(&c.account_id).await.map_err(st)?,
+    };
+    let groups = groups_by_user(store, &c.account_id).await?;
+    Ok(users
+        .iter()
+        .map(|u| user_json(base, u, groups.get(&u.id).map(Vec::as_slice).unwrap_or(&[])))
+        .collect())
+}
+
 /// List users (filter, sort, page, project).
 pub async fn list_users<S: SpStore>(
     store: &S,
@@ -128,21 +152,7 @@ pub async fn list_users<S: SpStore>(
         Some(f) => Some(symbolon_scim::filter::parse(&USER_TYPE, f)?),
         None => None,
     };
-    // `userName eq "..."`, what identity providers ask before every create, is one lookup.
-    let users = match filter.as_ref().and_then(|f| f.simple_eq("userName")) {
-        Some(name) => store
-            .scim_user_by_name(&c.account_id, name)
-            .await
-            .map_err(st)?
-            .into_iter()
-            .collect(),
-        None => store.scim_users(&c.account_id).await.map_err(st)?,
-    };
-    let groups = groups_by_user(store, &c.account_id).await?;
-    let items = users
-        .iter()
-        .map(|u| user_json(base, u, groups.get(&u.id).map(Vec::as_slice).unwrap_or(&[])))
-        .collect();
+    let items = user_items(store, c, base, filter.as_ref()).await?;
     list_response(&USER_TYPE, items, q, filter.as_ref())
 }
 

@@ -1,0 +1,248 @@
+"""SCIM 2.0 provisioning into the service provider (issue 22), over HTTP on 127.0.0.1 with our
+IdP as the SAML peer: scim2-tester (the independent SCIM checker, pinned) runs every check it
+has against an account's /scim/v2 and all pass; tokens are per account and per use; bad input
+gets SCIM errors with nothing written; and provisioning decides single sign-on: a provisioned
+user signs in with no SAML account added by hand, deactivation ends the session at once and
+refuses SSO with a clear page, reactivation restores it, deletion refuses it again."""
+import json
+from collections import Counter
+
+import pytest
+import requests
+
+from test_idp_server import Idp, saml_response, sign_in, PASSWORD
+from test_sp_server import Sp
+
+SCIM = "application/scim+json"
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("scim")
+    idp = Idp(tmp)
+    sp = Sp(tmp)
+    idp.cli("realm", "create", "mpas", "--display-name", "Multi-Pass")
+    for user in ("erin", "frank"):
+        idp.cli("user", "add", "--realm", "mpas", user, "--email", f"{user}@corp.test", "--password-stdin", stdin=PASSWORD + "\n")
+    sp_md = tmp / "sp-metadata.xml"
+    sp_md.write_bytes(requests.get(f"{sp.base}/saml/metadata", timeout=10).content)
+    idp.cli("client", "import", "--realm", "mpas", str(sp_md), "--url-name", "trend")
+    cid = f"{sp.base}/saml/metadata"
+    token = idp.cli("token", "create", "--name", "scim-test").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    rep = api.get(f"{idp.base}/admin/realms/mpas/clients", params={"clientId": cid}, timeout=10).json()[0]
+    rep["attributes"]["saml_name_id_format"] = "email"
+    assert api.put(f"{idp.base}/admin/realms/mpas/clients/{rep['id']}", json=rep, timeout=10).status_code == 204
+    idp_md = tmp / "idp-metadata.xml"
+    idp_md.write_bytes(requests.get(f"{idp.base}/realms/mpas/protocol/saml/descriptor", timeout=10).content)
+    for acc in ("Provisioned Co", "Other Co"):
+        sp.cli("account", "create", acc)
+        sp.cli("idp", "add", "--account", acc, "--metadata", str(idp_md), "--name", "Multi-Pass")
+    keys = {acc: sp.cli("api-key", "create", "--account", acc, "--name", "scim", "--scope", "scim").strip() for acc in ("Provisioned Co", "Other Co")}
+    yield idp, sp, keys, tmp
+    sp.stop()
+    idp.stop()
+
+
+def client(sp, key):
+    s = requests.Session()
+    s.headers["Authorization"] = f"Bearer {key}"
+    s.headers["Content-Type"] = SCIM
+    s.base = f"{sp.base}/scim/v2"
+    return s
+
+
+def sso(idp, sp, user):
+    """IdP-initiated sign-in of `user` in a fresh browser: (browser, the SP's answer)."""
+    b = requests.Session()
+    login = b.get(f"{idp.base}/realms/mpas/protocol/saml/clients/trend", timeout=30)
+    action, b64, relay = saml_response(sign_in(b, login, username=user))
+    r = b.post(action, data={"SAMLResponse": b64, **({"RelayState": relay} if relay else {})}, timeout=30)
+    return b, r
+
+
+def signed_in(b, sp):
+    return '<dd id="account">' in b.get(f"{sp.base}/", timeout=10).text
+
+
+def test_scim2_tester_passes_every_check(env):
+    _, sp, keys, _ = env
+    from httpx2 import Client
+    from scim2_client.engines.httpx2 import SyncSCIMClient
+    from scim2_tester import check_server
+    c = SyncSCIMClient(Client(base_url=f"{sp.base}/scim/v2", headers={"Authorization": f"Bearer {keys['Other Co']}"}))
+    results = check_server(c)
+    counts = Counter(r.status.name for r in results)
+    failures = [(r.status.name, r.title, r.reason) for r in results if r.status.name != "SUCCESS"]
+    # Every check ran and passed: none skipped, none failed.
+    assert not failures, failures
+    assert counts["SUCCESS"] >= 100, counts
+
+
+def test_tokens_are_per_account_and_per_use(env):
+    idp, sp, keys, _ = env
+    base = f"{sp.base}/scim/v2"
+    r = requests.get(f"{base}/Users", timeout=10)
+    assert r.status_code == 401 and r.headers["Content-Type"] == SCIM and r.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    api_key = sp.cli("api-key", "create", "--account", "Provisioned Co", "--name", "rest").strip()
+    assert requests.get(f"{base}/Users", headers={"Authorization": f"Bearer {api_key}"}, timeout=10).status_code == 401, "a REST API key is no SCIM token"
+    assert requests.get(f"{sp.base}/api/v1/account", headers={"Authorization": f"Bearer {keys['Provisioned Co']}"}, timeout=10).status_code == 401, "a SCIM token is no REST API key"
+    assert requests.get(f"{sp.base}/api/v1/account", headers={"Authorization": f"Bearer {api_key}"}, timeout=10).status_code == 200
+    extra = sp.cli("api-key", "create", "--account", "Provisioned Co", "--name", "to-revoke", "--scope", "scim").strip()
+    assert requests.get(f"{base}/Users", headers={"Authorization": f"Bearer {extra}"}, timeout=10).status_code == 200
+    kid = next(l.split("\t")[0] for l in sp.cli("api-key", "list", "--account", "Provisioned Co").splitlines() if "\tto-revoke\t" in l)
+    assert "\tscim\t" in next(l for l in sp.cli("api-key", "list", "--account", "Provisioned Co").splitlines() if "to-revoke" in l)
+    sp.cli("api-key", "revoke", "--account", "Provisioned Co", kid)
+    assert requests.get(f"{base}/Users", headers={"Authorization": f"Bearer {extra}"}, timeout=10).status_code == 401
+    # One account's token never reaches another account's users.
+    a, b = client(sp, keys["Provisioned Co"]), client(sp, keys["Other Co"])
+    u = a.post(f"{a.base}/Users", json={"schemas": [USER], "userName": "isolated@corp.test"}, timeout=10)
+    assert u.status_code == 201, u.text
+    uid = u.json()["id"]
+    assert b.get(f"{b.base}/Users/{uid}", timeout=10).status_code == 404
+    assert b.patch(f"{b.base}/Users/{uid}", json={"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": False}]}, timeout=10).status_code == 404
+    assert b.delete(f"{b.base}/Users/{uid}", timeout=10).status_code == 404
+    assert all(r["id"] != uid for r in b.get(f"{b.base}/Users", timeout=10).json()["Resources"])
+    assert b.get(f"{b.base}/Users", params={"filter": 'userName eq "isolated@corp.test"'}, timeout=10).json()["totalResults"] == 0
+    g = b.post(f"{b.base}/Groups", json={"schemas": [GROUP], "displayName": "Steal", "members": [{"value": uid}]}, timeout=10)
+    assert g.status_code == 400 and g.json()["scimType"] == "invalidValue", g.text
+    assert b.get(f"{b.base}/Groups", params={"filter": 'displayName eq "Steal"'}, timeout=10).json()["totalResults"] == 0, "nothing half-written"
+    assert a.delete(f"{a.base}/Users/{uid}", timeout=10).status_code == 204
+
+
+def test_queries_etags_and_bad_input(env):
+    _, sp, keys, _ = env
+    c = client(sp, keys["Provisioned Co"])
+    made = []
+    for i, (name, dept) in enumerate([("Zed", "Ops"), ("amy", "Eng"), ("Bea", "Eng")]):
+        r = c.post(f"{c.base}/Users", json={"schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+                                            "userName": f"{name}@q.test", "name": {"givenName": name},
+                                            "emails": [{"value": f"{name.lower()}@q.test", "type": "work", "primary": True}],
+                                            "active": i != 2,
+                                            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": dept}}, timeout=10)
+        assert r.status_code == 201 and r.headers["Location"].endswith(r.json()["id"]) and r.headers["ETag"] == 'W/"1"', r.text
+        made.append(r.json()["id"])
+    dup = c.post(f"{c.base}/Users", json={"schemas": [USER], "userName": "ZED@Q.TEST"}, timeout=10)
+    assert dup.status_code == 409 and dup.json()["scimType"] == "uniqueness"
+    q = lambda **p: c.get(f"{c.base}/Users", params=p, timeout=10).json()
+    assert q(filter='userName sw "a" or userName sw "b"', sortBy="userName")["totalResults"] == 2
+    eng = q(filter='urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "eng" and not (active eq false)')
+    assert [r["userName"] for r in eng["Resources"]] == ["amy@q.test"]
+    assert q(filter='emails[type eq "work" and value ew "@q.test"]')["totalResults"] == 3
+    page = q(filter='userName ew "@q.test"', sortBy="userName", sortOrder="descending", startIndex=2, count=1, attributes="userName")
+    assert page["totalResults"] == 3 and page["startIndex"] == 2 and page["itemsPerPage"] == 1
+    assert page["Resources"] == [{"schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"], "id": made[2], "userName": "Bea@q.test"}] or \
+        page["Resources"][0]["userName"] == "Bea@q.test" and set(page["Resources"][0]) <= {"schemas", "id", "userName"}
+    assert "emails" not in c.get(f"{c.base}/Users/{made[0]}", params={"excludedAttributes": "emails"}, timeout=10).json()
+    for bad in ['userName eq', 'nosuch eq "x"', '(userName pr', 'active gt true', 'userName eq "x" and', '(' * 40 + 'userName pr' + ')' * 40]:
+        r = c.get(f"{c.base}/Users", params={"filter": bad}, timeout=10)
+        assert r.status_code == 400 and r.json()["scimType"] == "invalidFilter", (bad, r.text)
+    assert c.get(f"{c.base}/Users", params={"count": "many"}, timeout=10).status_code == 400
+    # ETags: a stale If-Match is refused, nothing written; the current one works.
+    uid = made[0]
+    op = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "name.givenName", "value": "Zedd"}]}
+    r = c.patch(f"{c.base}/Users/{uid}", json=op, headers={"If-Match": 'W/"7"'}, timeout=10)
+    assert r.status_code == 412
+    r = c.patch(f"{c.base}/Users/{uid}", json=op, headers={"If-Match": 'W/"1"'}, timeout=10)
+    assert r.status_code == 200 and r.headers["ETag"] == 'W/"2"' and r.json()["name"]["givenName"] == "Zedd"
+    # PATCH errors: all or nothing.
+    for ops, kind in [([{"op": "replace", "path": "name.givenName", "value": "X"}, {"op": "add", "path": "nosuch", "value": 1}], "invalidPath"),
+                      ([{"op": "replace", "path": "name.givenName", "value": "X"}, {"op": "remove", "path": "userName"}], "mutability"),
+                      ([{"op": "add", "path": "groups", "value": [{"value": "x"}]}], "mutability"),
+                      ([{"op": "replace", "path": "emails[type eq \"work\"", "value": "x"}], "invalidPath"),
+                      ([{"op": "replace", "path": "emails[type zz \"work\"]", "value": "x"}], "invalidFilter")]:
+        r = c.patch(f"{c.base}/Users/{uid}", json={"schemas": [PATCH], "Operations": ops}, timeout=10)
+        assert r.status_code == 400 and r.json()["scimType"] == kind, r.text
+    after = c.get(f"{c.base}/Users/{uid}", timeout=10)
+    assert after.json()["name"]["givenName"] == "Zedd" and after.headers["ETag"] == 'W/"2"', "nothing half-written"
+    # Bodies: not JSON, not an object, unknown attributes, oversized.
+    assert c.post(f"{c.base}/Users", data=b"{", timeout=10).json()["scimType"] == "invalidSyntax"
+    assert c.post(f"{c.base}/Users", json=[1], timeout=10).json()["scimType"] == "invalidSyntax"
+    assert c.post(f"{c.base}/Users", json={"userName": "u@q.test", "shoeSize": 44}, timeout=10).json()["scimType"] == "invalidSyntax"
+    big = c.post(f"{c.base}/Users", data=b'{"userName": "' + b"a" * (3 * 1024 * 1024) + b'"}', timeout=30)
+    assert big.status_code == 413 and big.json()["status"] == "413"
+    assert c.get(f"{c.base}/Nope", timeout=10).status_code == 404
+    # A group of 10,000 members, 9,997 of whom do not exist: refused, nothing written.
+    members = [{"value": m} for m in made] + [{"value": f"ghost-{i}"} for i in range(9997)]
+    r = c.post(f"{c.base}/Groups", json={"schemas": [GROUP], "displayName": "Huge", "members": members}, timeout=60)
+    assert r.status_code == 400 and r.json()["scimType"] == "invalidValue"
+    assert c.get(f"{c.base}/Groups", params={"filter": 'displayName eq "Huge"'}, timeout=10).json()["totalResults"] == 0
+    # A real big group: 300 users, then PATCH members in and out.
+    ids = []
+    for i in range(300):
+        r = c.post(f"{c.base}/Users", json={"schemas": [USER], "userName": f"bulk{i}@q.test"}, timeout=10)
+        ids.append(r.json()["id"])
+    g = c.post(f"{c.base}/Groups", json={"schemas": [GROUP], "displayName": "Bulk", "members": [{"value": i} for i in ids[:200]]}, timeout=60)
+    assert g.status_code == 201 and len(g.json()["members"]) == 200
+    gid = g.json()["id"]
+    r = c.patch(f"{c.base}/Groups/{gid}", json={"schemas": [PATCH], "Operations": [
+        {"op": "add", "path": "members", "value": [{"value": i} for i in ids[200:]]},
+        {"op": "remove", "path": f'members[value eq "{ids[0]}"]'}]}, timeout=60)
+    assert r.status_code == 200 and len(r.json()["members"]) == 299
+    got = c.get(f"{c.base}/Users/{ids[5]}", timeout=10).json()
+    assert got["groups"] == [{"value": gid, "$ref": f"{c.base}/Groups/{gid}", "display": "Bulk", "type": "direct"}]
+    assert "groups" not in c.get(f"{c.base}/Users/{ids[0]}", timeout=10).json()
+    for i in ids:
+        assert c.delete(f"{c.base}/Users/{i}", timeout=10).status_code == 204
+    assert "members" not in c.get(f"{c.base}/Groups/{gid}", timeout=10).json()
+    assert c.delete(f"{c.base}/Groups/{gid}", timeout=10).status_code == 204
+    for i in made:
+        assert c.delete(f"{c.base}/Users/{i}", timeout=10).status_code == 204
+
+
+def test_provisioning_decides_single_sign_on(env):
+    idp, sp, keys, _ = env
+    c = client(sp, keys["Provisioned Co"])
+    # Before provisioning: erin has no role in the account.
+    _, r = sso(idp, sp, "erin")
+    assert '<dd id="account">' not in r.text
+    sp.cli("provisioning", "set", "--account", "Provisioned Co", "--default-role", "Read Only")
+    u = c.post(f"{c.base}/Users", json={"schemas": [USER], "userName": "erin@corp.test", "displayName": "Erin"}, timeout=10)
+    assert u.status_code == 201, u.text
+    uid = u.json()["id"]
+    b, r = sso(idp, sp, "erin")
+    assert '<dd id="account">Provisioned Co</dd>' in r.text and '<dd id="role">Read Only</dd>' in r.text, r.text[:600]
+    # Her provisioned group maps to a role by its name.
+    sp.cli("idp", "map-group", "--account", "Provisioned Co", "Multi-Pass", "Operators", "Full Access")
+    g = c.post(f"{c.base}/Groups", json={"schemas": [GROUP], "displayName": "Operators", "members": [{"value": uid}]}, timeout=10)
+    assert g.status_code == 201
+    b2, r = sso(idp, sp, "erin")
+    assert '<dd id="role">Full Access</dd>' in r.text, r.text[:600]
+    # Deactivated: both sessions end at once, and SSO is refused with a clear page.
+    assert signed_in(b, sp) and signed_in(b2, sp)
+    r = c.patch(f"{c.base}/Users/{uid}", json={"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": False}}]}, timeout=10)
+    assert r.status_code == 200 and r.json()["active"] is False
+    assert not signed_in(b, sp) and not signed_in(b2, sp), "the sessions ended"
+    _, r = sso(idp, sp, "erin")
+    assert '<dd id="account">' not in r.text and "turned off by your organization" in r.text, r.text[:800]
+    audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", "Provisioned Co").splitlines()]
+    scim_lines = [a for a in audit if a["action"] == "Provision"]
+    assert any("deactivated" in a["detail"] and "2 session(s) ended" in a["detail"] for a in scim_lines), scim_lines
+    assert all(a["principal"].startswith("urn:symbolon:identity:") and ":scim-token/" in a["principal"] for a in scim_lines)
+    # frank was never provisioned: the account's other sign-ins are untouched by erin's state.
+    # Reactivated: SSO works again.
+    r = c.put(f"{c.base}/Users/{uid}", json={"schemas": [USER], "userName": "erin@corp.test", "active": True}, timeout=10)
+    assert r.status_code == 200
+    b, r = sso(idp, sp, "erin")
+    assert '<dd id="role">Full Access</dd>' in r.text
+    # Deleted: the session ends and SSO is refused until she is provisioned again.
+    assert c.delete(f"{c.base}/Users/{uid}", timeout=10).status_code == 204
+    assert not signed_in(b, sp)
+    _, r = sso(idp, sp, "erin")
+    assert "turned off by your organization" in r.text
+    assert c.post(f"{c.base}/Users", json={"schemas": [USER], "userName": "erin@corp.test"}, timeout=10).status_code == 201
+    _, r = sso(idp, sp, "erin")
+    assert '<dd id="role">Read Only</dd>' in r.text, "back with the default role (no longer in Operators)"
+    # The NameID may come from the primary email instead of userName.
+    sp.cli("provisioning", "set", "--account", "Provisioned Co", "--name-source", "emails", "--default-role", "Read Only")
+    r = c.post(f"{c.base}/Users", json={"schemas": [USER], "userName": "F. Frank", "emails": [{"value": "frank@corp.test", "primary": True}]}, timeout=10)
+    assert r.status_code == 201
+    _, r = sso(idp, sp, "frank")
+    assert '<dd id="role">Read Only</dd>' in r.text, r.text[:600]
+    shown = sp.cli("provisioning", "show", "--account", "Provisioned Co")
+    assert "NameID from: emails" in shown and "frank@corp.test\tactive" in shown
