@@ -246,3 +246,36 @@ def test_provisioning_decides_single_sign_on(env):
     assert '<dd id="role">Read Only</dd>' in r.text, r.text[:600]
     shown = sp.cli("provisioning", "show", "--account", "Provisioned Co")
     assert "NameID from: emails" in shown and "frank@corp.test\tactive" in shown
+
+
+def test_the_console_marks_provisioned_users_and_manages_tokens(env):
+    idp, sp, keys, _ = env
+    import re
+    from test_idp_server import form
+    c = client(sp, keys["Provisioned Co"])
+    r = c.post(f"{c.base}/Users", json={"schemas": [USER], "userName": "gina@corp.test", "active": False}, timeout=10)
+    assert r.status_code == 201
+    # Hand-made SAML accounts cannot take a provisioned name.
+    out = sp.cli("saml-account", "add", "--account", "Provisioned Co", "gina@corp.test", "--role", "Auditor", ok=False)
+    assert out.returncode == 1 and "provisioned by your identity provider" in out.stderr
+    sp.cli("user", "add", "--account", "Provisioned Co", "boss@prov.test", "--master", "--password-stdin", stdin="boss password 1\n")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    s.post(f"{sp.base}/login", data={**f["fields"], "email": "boss@prov.test", "password": "boss password 1"}, timeout=30)
+    page = s.get(f"{sp.base}/account/saml-accounts", timeout=10).text
+    assert "Provisioned (SCIM) as gina@corp.test" in page and "Deactivated by your identity provider" in page
+    one = s.get(f"{sp.base}/account/saml-accounts/gina@corp.test", timeout=10)
+    assert one.status_code == 200 and "manages it" in one.text and "<form" not in one.text.split("<main")[-1].split("</main>")[0].replace('action="/logout"', "")
+    assert "Provisioned (SCIM)" in s.get(f"{sp.base}/account/saml-users", timeout=10).text
+    # Tokens: a SCIM token made in the console works for SCIM only.
+    settings = s.get(f"{sp.base}/account/settings", timeout=10).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', settings).group(1)
+    r = s.post(f"{sp.base}/account/settings", data={"csrf": csrf, "action": "create-key", "key_name": "okta", "key_scope": "scim"}, timeout=30)
+    key = re.search(r"<code>(spk_[0-9a-f]+)</code>", r.text).group(1)
+    assert "SCIM provisioning" in r.text
+    assert requests.get(f"{sp.base}/scim/v2/Users", headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 200
+    assert requests.get(f"{sp.base}/api/v1/account", headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 401
+    r = s.post(f"{sp.base}/account/settings", data={"csrf": csrf, "action": "provisioning", "name_source": "nonsense"}, timeout=30)
+    assert "userName, emails or externalId" in r.text
+    r = s.post(f"{sp.base}/account/settings", data={"csrf": csrf, "action": "provisioning", "name_source": "userName", "default_role": "Auditor"}, timeout=30)
+    assert "Provisioning settings saved." in r.text and "<option selected>Auditor</option>" in r.text

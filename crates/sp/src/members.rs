@@ -81,6 +81,11 @@ pub async fn add_saml_account<S: SpStore>(
 ) -> Result<Option<String>> {
     account(store, account_id).await?;
     let name = non_empty("the account name (email or username)", name, 254)?.to_lowercase();
+    if crate::scim::is_provisioned(store, account_id, &name).await? {
+        return Err(SpError::Conflict(format!(
+            "{name} is provisioned by your identity provider (SCIM), which manages it: change it there"
+        )));
+    }
     let r = role_named(store, account_id, role).await?;
     if let Some(d) = clean_description(description) {
         non_empty("the description", &d, 500)?;

@@ -27,7 +27,29 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
         .account_roles(&a.pair.account_id)
         .await
         .unwrap_or_default();
-    let rows = symbolon_sp::saml_account_views(&st.store, &a.pair.account_id)
+    let provisioned: Vec<Vec<String>> =
+        symbolon_sp::scim::provisioned_views(&st.store, &a.pair.account_id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                vec![
+                    p.name_id,
+                    if p.roles.is_empty() {
+                        "⚠ (no role: sign-in refused)".to_string()
+                    } else {
+                        p.roles.join(", ")
+                    },
+                    format!("Provisioned (SCIM) as {}", p.user_name),
+                    if p.active {
+                        "Managed by your identity provider.".to_string()
+                    } else {
+                        "Deactivated by your identity provider: single sign-on refused.".to_string()
+                    },
+                ]
+            })
+            .collect();
+    let mut rows: Vec<Vec<String>> = symbolon_sp::saml_account_views(&st.store, &a.pair.account_id)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -45,6 +67,7 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
             ]
         })
         .collect();
+    rows.extend(provisioned);
     let bad = err.is_some();
     let form = FormSpec {
         action: "/account/saml-accounts",
@@ -79,7 +102,7 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
         status_for(bad),
         "User Accounts",
         Some(
-            "SAML accounts of this account. A SAML account may sign in through single sign-on with its role, in addition to any group mappings. Open one to change its role or description, or to remove it.",
+            "SAML accounts of this account. A SAML account may sign in through single sign-on with its role, in addition to any group mappings. Open one to change its role or description, or to remove it. Accounts provisioned by your identity provider (SCIM) are listed too; it manages them, so they are not edited here.",
         ),
         vec!["Account name", "Role", "Description", "Note"],
         rows,
@@ -155,6 +178,13 @@ pub(crate) async fn saml_users<S: SpStore>(
     Query(q): Query<TableQuery>,
 ) -> Response {
     let tz = a.pair.profile.timezone.clone();
+    let provisioned: std::collections::HashMap<String, bool> =
+        symbolon_sp::scim::provisioned_views(&st.store, &a.pair.account_id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (p.name_id, p.active))
+            .collect();
     let rows = st
         .store
         .saml_users(&a.pair.account_id)
@@ -162,10 +192,16 @@ pub(crate) async fn saml_users<S: SpStore>(
         .unwrap_or_default()
         .into_iter()
         .map(|u| {
+            let source = match provisioned.get(&u.name_id.to_lowercase()) {
+                Some(true) => "Provisioned (SCIM)",
+                Some(false) => "Provisioned (SCIM), deactivated",
+                None => "",
+            };
             vec![
                 u.name_id,
                 u.last_role,
                 symbolon_sp::format_in_zone(u.last_logon, tz.as_deref()),
+                source.to_string(),
                 u.id,
             ]
         })
@@ -177,7 +213,7 @@ pub(crate) async fn saml_users<S: SpStore>(
         Some(
             "The SAML users who reached this account. Read-only; users not seen for 365 days drop off the list.",
         ),
-        vec!["Name", "Role", "Last logon", "ID"],
+        vec!["Name", "Role", "Last logon", "Provisioning", "ID"],
         rows,
         q.sort,
         None,

@@ -55,6 +55,34 @@ async fn render<S: SpStore>(
         }
     };
     let Some(v) = views.into_iter().find(|v| v.account.name == name) else {
+        if let Ok(Some(p)) = symbolon_sp::scim::provisioned_views(&st.store, &a.pair.account_id)
+            .await
+            .map(|all| all.into_iter().find(|p| p.name_id == name))
+        {
+            return message(
+                StatusCode::OK,
+                &p.name_id,
+                &format!(
+                    "{} is provisioned by your identity provider (SCIM) as {}: {}. Its roles here: {}. Your identity provider manages it, so it is changed or removed there, not here.",
+                    p.name_id,
+                    p.user_name,
+                    if p.active {
+                        "active"
+                    } else {
+                        "deactivated (single sign-on refused)"
+                    },
+                    if p.roles.is_empty() {
+                        "none".to_string()
+                    } else {
+                        p.roles.join(", ")
+                    }
+                ),
+                vec![(
+                    "/account/saml-accounts".to_string(),
+                    "Back to User Accounts".to_string(),
+                )],
+            );
+        }
         return not_found();
     };
     let roles = st

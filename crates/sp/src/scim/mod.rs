@@ -14,10 +14,12 @@
 mod groups;
 mod sessions;
 mod users;
+mod views;
 
 pub use groups::*;
 pub use sessions::*;
 pub use users::*;
+pub use views::*;
 
 use serde_json::{Map, Value, json};
 use symbolon_scim::resource::{attribute_list, page, project, sort};
