@@ -111,6 +111,7 @@ pub fn client_from_metadata(
             ..Default::default()
         },
         metadata_source: None,
+        provisioning: None,
         created_at: now,
     };
     Ok((client, findings))

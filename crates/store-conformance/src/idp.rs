@@ -213,6 +213,7 @@ pub async fn idp<S: IdpStore>(s: S) {
         restricted: true,
         encryption: Default::default(),
         metadata_source: None,
+        provisioning: None,
         created_at: t(3),
     };
     s.create_client(&c).await.unwrap();

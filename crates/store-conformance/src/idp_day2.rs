@@ -57,6 +57,7 @@ fn client(realm: &str, id: &str) -> Client {
         restricted: true,
         encryption: Default::default(),
         metadata_source: None,
+        provisioning: None,
         created_at: t(1),
     }
 }
@@ -245,4 +246,57 @@ pub async fn idp_day2<S: IdpStore>(s: S) {
     assert!(not_found(s.delete_realm("d2").await));
     assert_eq!(s.users("d2-other").await.unwrap().len(), 2);
     assert_eq!(s.clients("d2-other").await.unwrap().len(), 1);
+}
+
+/// Outbound provisioning: the target kept with the client (the token never in `Debug`), links
+/// replaced by (client, kind, local ID), status round-tripped, everything gone with the client.
+pub async fn idp_provisioning<S: IdpStore>(s: S) {
+    use symbolon_store::provisioning::*;
+    s.create_realm(&realm("p")).await.unwrap();
+    let mut c = client("p", "c1");
+    c.provisioning = Some(Provisioning {
+        url: "https://sp.example/scim/v2".into(),
+        token: "secret-token".into(),
+        delete_removed: true,
+        allow_http: false,
+    });
+    s.create_client(&c).await.unwrap();
+    s.create_client(&client("p", "c2")).await.unwrap();
+    let got = s.clients("p").await.unwrap().into_iter().find(|x| x.id == "c1").unwrap();
+    assert_eq!(got.provisioning, c.provisioning);
+    assert!(!format!("{got:?}").contains("secret-token"));
+    let link = |kind: &str, local: &str, remote: &str| ScimLink {
+        client_id: "c1".into(),
+        kind: kind.into(),
+        local_id: local.into(),
+        remote_id: remote.into(),
+        digest: "d".into(),
+        active: true,
+    };
+    s.put_scim_link(&link("user", "u1", "r1")).await.unwrap();
+    s.put_scim_link(&link("group", "g1", "rg1")).await.unwrap();
+    let mut again = link("user", "u1", "r1");
+    again.active = false;
+    again.digest = "e".into();
+    s.put_scim_link(&again).await.unwrap();
+    let links = s.scim_links("c1").await.unwrap();
+    assert_eq!(links.len(), 2);
+    assert!(links.contains(&again));
+    assert!(s.scim_links("c2").await.unwrap().is_empty());
+    s.delete_scim_link("c1", "group", "g1").await.unwrap();
+    assert_eq!(s.scim_links("c1").await.unwrap(), vec![again]);
+    assert_eq!(s.provisioning_status("c1").await.unwrap(), ProvisioningStatus::default());
+    let st = ProvisioningStatus {
+        last_run: Some(t(5)),
+        last_error: Some("503 from the SP".into()),
+        failures: 2,
+        users: 1,
+        ..Default::default()
+    };
+    s.set_provisioning_status("c1", &st).await.unwrap();
+    s.set_provisioning_status("c1", &st).await.unwrap();
+    assert_eq!(s.provisioning_status("c1").await.unwrap(), st);
+    s.delete_client("p", "c1").await.unwrap();
+    assert!(s.scim_links("c1").await.unwrap().is_empty());
+    assert_eq!(s.provisioning_status("c1").await.unwrap(), ProvisioningStatus::default());
 }

@@ -7,6 +7,7 @@
 //! serialised by the database (upserts, `DELETE ... RETURNING`), never by process memory.
 
 mod idp_change;
+mod provisioning;
 mod scim;
 mod sign_in;
 mod sp;

@@ -87,6 +87,13 @@ async fn postgres_conforms_for_day2_changes() {
     db.drop_db().await;
 }
 
+#[tokio::test]
+async fn postgres_conforms_for_idp_provisioning() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::idp_provisioning(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_conforms_for_scim_provisioning() {
     let db = TestDb::new().await;

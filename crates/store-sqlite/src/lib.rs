@@ -5,6 +5,7 @@
 //! transaction; unique violations surface as `StoreError::Conflict`.
 
 mod idp_change;
+mod provisioning;
 mod scim;
 mod sign_in;
 mod sp;

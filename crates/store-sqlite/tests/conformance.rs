@@ -123,6 +123,13 @@ async fn sqlite_conforms_for_scim_provisioning() {
 }
 
 #[tokio::test]
+async fn sqlite_conforms_for_idp_provisioning() {
+    let dir = tempfile::tempdir().unwrap();
+    symbolon_store_conformance::idp_provisioning(SqliteStore::open_dir(dir.path()).await.unwrap())
+        .await;
+}
+
+#[tokio::test]
 async fn sqlite_conforms_for_idp_day2_changes() {
     symbolon_store_conformance::idp_day2(SqliteStore::open("sqlite::memory:").await.unwrap()).await;
 }

@@ -34,6 +34,8 @@ pub struct ClientData {
     pub encryption: crate::ClientEncryption,
     #[serde(default)]
     pub metadata_source: Option<crate::MetadataSource>,
+    #[serde(default)]
+    pub provisioning: Option<crate::provisioning::Provisioning>,
 }
 
 /// A list of byte strings as base64 text, for JSON columns.
@@ -76,6 +78,7 @@ pub fn client_data(c: &Client) -> Result<String> {
         restricted: c.restricted,
         encryption: c.encryption.clone(),
         metadata_source: c.metadata_source.clone(),
+        provisioning: c.provisioning.clone(),
     })
     .map_err(|e| StoreError::Backend(e.to_string()))
 }
@@ -125,6 +128,7 @@ pub fn client_from_data(cols: ClientColumns, data: &str) -> Result<Client> {
         restricted: d.restricted,
         encryption: d.encryption,
         metadata_source: d.metadata_source,
+        provisioning: d.provisioning,
         created_at: cols.created_at,
     })
 }
@@ -367,4 +371,29 @@ pub fn source_text(s: &Option<crate::MetadataSource>) -> Result<Option<String>> 
     s.as_ref()
         .map(|s| serde_json::to_string(s).map_err(|e| StoreError::Backend(e.to_string())))
         .transpose()
+}
+
+pub fn scim_link_row(r: &impl Columns) -> Result<crate::provisioning::ScimLink> {
+    Ok(crate::provisioning::ScimLink {
+        client_id: r.text("client_id")?,
+        kind: r.text("kind")?,
+        local_id: r.text("local_id")?,
+        remote_id: r.text("remote_id")?,
+        digest: r.text("digest")?,
+        active: r.flag("active")?,
+    })
+}
+
+/// A provisioning status from its JSON column (the default when there is none yet).
+pub fn provisioning_status_of(
+    data: Option<&str>,
+) -> Result<crate::provisioning::ProvisioningStatus> {
+    match data {
+        None => Ok(Default::default()),
+        Some(d) => serde_json::from_str(d).map_err(json_err),
+    }
+}
+
+pub fn provisioning_status_text(s: &crate::provisioning::ProvisioningStatus) -> Result<String> {
+    serde_json::to_string(s).map_err(json_err)
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::{Result, StoreError};
 
 /// Every table, parents before children. A test checks that none is missing.
-pub const TABLES: [&str; 36] = [
+pub const TABLES: [&str; 38] = [
     "realms",
     "realm_keys",
     "users",
@@ -25,6 +25,8 @@ pub const TABLES: [&str; 36] = [
     "persistent_ids",
     "roles",
     "role_grants",
+    "idp_scim_links",
+    "idp_scim_status",
     "sp_accounts",
     "sp_roles",
     "sp_users",

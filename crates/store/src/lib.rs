@@ -10,6 +10,7 @@ pub mod codec;
 pub mod expiry;
 pub mod export;
 mod kind;
+pub mod provisioning;
 pub mod scim;
 pub mod seal;
 pub mod sp;
@@ -189,6 +190,8 @@ pub struct Client {
     pub encryption: ClientEncryption,
     /// The URL its metadata is refreshed from, if it was imported from one.
     pub metadata_source: Option<MetadataSource>,
+    /// Where its users are provisioned over SCIM, if anywhere.
+    pub provisioning: Option<provisioning::Provisioning>,
     pub created_at: OffsetDateTime,
 }
 
@@ -715,6 +718,7 @@ pub trait IdpStore:
     + RoleStore
     + StateStore
     + CredentialStore
+    + provisioning::ProvisioningStore
     + Clone
     + Send
     + Sync
@@ -735,6 +739,7 @@ impl<T> IdpStore for T where
         + RoleStore
         + StateStore
         + CredentialStore
+        + provisioning::ProvisioningStore
         + Clone
         + Send
         + Sync

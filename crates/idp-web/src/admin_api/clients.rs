@@ -407,6 +407,7 @@ pub(crate) async fn create_client<S: IdpStore>(
         restricted: false,
         encryption: Default::default(),
         metadata_source: None,
+        provisioning: None,
         created_at: now,
     };
     apply(&rep, &mut c)?;
