@@ -182,6 +182,14 @@ where
         cfg.metadata_check_every,
         move |s: S, now| refresh_clients(s, f.clone(), policy, now),
     ));
+    let scim = symbolon_web::scim_client::ScimHttp::default();
+    tokio::spawn(symbolon_web::jobs::every(
+        store.clone(),
+        holder.clone(),
+        "idp:provisioning",
+        cfg.provisioning_every,
+        move |s: S, now| crate::provisioning::run(s, scim.clone(), now),
+    ));
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
         holder,

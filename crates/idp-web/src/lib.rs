@@ -11,6 +11,7 @@ mod home;
 pub mod http;
 mod login;
 mod passkeys;
+mod provisioning;
 mod respond;
 mod slo;
 mod sso;

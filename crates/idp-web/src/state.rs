@@ -32,6 +32,9 @@ pub struct WebConfig {
     /// limits of a fetch.
     pub metadata_refresh: symbolon_saml::metadata_refresh::RefreshPolicy,
     pub metadata_check_every: std::time::Duration,
+    /// How often clients' users are provisioned (SCIM): changes reach the service provider
+    /// within about this long.
+    pub provisioning_every: std::time::Duration,
     pub fetch_limits: symbolon_web::fetch::FetchLimits,
     /// The jobs whose last runs the console shows: the IdP's own, and those of the servers
     /// that share its database (the CLI adds the SP's when it runs both).
@@ -52,6 +55,7 @@ impl WebConfig {
             certificate_check_every: std::time::Duration::from_secs(24 * 3600),
             metadata_refresh: Default::default(),
             metadata_check_every: std::time::Duration::from_secs(300),
+            provisioning_every: std::time::Duration::from_secs(5),
             fetch_limits: Default::default(),
             shown_jobs: symbolon_idp::JOBS.to_vec(),
         }

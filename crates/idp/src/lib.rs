@@ -22,6 +22,7 @@ mod expiry;
 mod groups;
 mod lifecycle;
 pub mod passkey;
+pub mod provisioning;
 mod realms;
 pub mod roles;
 mod session_admin;
@@ -44,8 +45,9 @@ pub use tokens::*;
 pub use users::*;
 
 /// The jobs the IdP schedules (see `symbolon_web::jobs`).
-pub const JOBS: [&str; 3] = [
+pub const JOBS: [&str; 4] = [
     "idp:purge-state",
     "idp:certificate-expiry",
     "idp:metadata-refresh",
+    "idp:provisioning",
 ];

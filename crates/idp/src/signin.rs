@@ -166,7 +166,7 @@ mod tests {
             restricted: false,
             encryption: Default::default(),
             metadata_source: None,
-        provisioning: None,
+            provisioning: None,
             created_at: OffsetDateTime::UNIX_EPOCH,
         }
     }

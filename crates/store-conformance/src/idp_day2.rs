@@ -262,7 +262,13 @@ pub async fn idp_provisioning<S: IdpStore>(s: S) {
     });
     s.create_client(&c).await.unwrap();
     s.create_client(&client("p", "c2")).await.unwrap();
-    let got = s.clients("p").await.unwrap().into_iter().find(|x| x.id == "c1").unwrap();
+    let got = s
+        .clients("p")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.id == "c1")
+        .unwrap();
     assert_eq!(got.provisioning, c.provisioning);
     assert!(!format!("{got:?}").contains("secret-token"));
     let link = |kind: &str, local: &str, remote: &str| ScimLink {
@@ -285,7 +291,10 @@ pub async fn idp_provisioning<S: IdpStore>(s: S) {
     assert!(s.scim_links("c2").await.unwrap().is_empty());
     s.delete_scim_link("c1", "group", "g1").await.unwrap();
     assert_eq!(s.scim_links("c1").await.unwrap(), vec![again]);
-    assert_eq!(s.provisioning_status("c1").await.unwrap(), ProvisioningStatus::default());
+    assert_eq!(
+        s.provisioning_status("c1").await.unwrap(),
+        ProvisioningStatus::default()
+    );
     let st = ProvisioningStatus {
         last_run: Some(t(5)),
         last_error: Some("503 from the SP".into()),
@@ -298,5 +307,8 @@ pub async fn idp_provisioning<S: IdpStore>(s: S) {
     assert_eq!(s.provisioning_status("c1").await.unwrap(), st);
     s.delete_client("p", "c1").await.unwrap();
     assert!(s.scim_links("c1").await.unwrap().is_empty());
-    assert_eq!(s.provisioning_status("c1").await.unwrap(), ProvisioningStatus::default());
+    assert_eq!(
+        s.provisioning_status("c1").await.unwrap(),
+        ProvisioningStatus::default()
+    );
 }

@@ -36,13 +36,15 @@ impl ProvisioningStore for PgStore {
     }
 
     async fn delete_scim_link(&self, client_id: &str, kind: &str, local_id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM idp_scim_links WHERE client_id = $1 AND kind = $2 AND local_id = $3")
-            .bind(client_id)
-            .bind(kind)
-            .bind(local_id)
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(
+            "DELETE FROM idp_scim_links WHERE client_id = $1 AND kind = $2 AND local_id = $3",
+        )
+        .bind(client_id)
+        .bind(kind)
+        .bind(local_id)
+        .execute(&mut *self.conn().await?)
+        .await
+        .map_err(map_err)?;
         Ok(())
     }
 

@@ -87,8 +87,7 @@ pub struct ProvisioningStatus {
 
 /// Links and status of outbound provisioning.
 pub trait ProvisioningStore {
-    fn scim_links(&self, client_id: &str)
-    -> impl Future<Output = Result<Vec<ScimLink>>> + Send;
+    fn scim_links(&self, client_id: &str) -> impl Future<Output = Result<Vec<ScimLink>>> + Send;
     /// Insert or replace the link of (client, kind, local ID).
     fn put_scim_link(&self, link: &ScimLink) -> impl Future<Output = Result<()>> + Send;
     fn delete_scim_link(

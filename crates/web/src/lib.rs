@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod page;
 pub mod reference;
 pub mod request;
+pub mod scim_client;
 pub mod shutdown;
 
 pub use symbolon_secret::{random_hex, secret_eq};

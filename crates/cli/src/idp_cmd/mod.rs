@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 mod client;
 mod group;
 mod key;
+mod provisioning;
 mod realm;
 mod role;
 mod session;
@@ -21,6 +22,7 @@ mod user;
 use client::ClientCmd;
 use group::GroupCmd;
 use key::KeyCmd;
+use provisioning::ProvisioningCmd;
 use realm::RealmCmd;
 use role::RoleCmd;
 use session::SessionCmd;
@@ -68,6 +70,9 @@ pub enum IdpCommand {
     /// Admin REST API tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Provisioning of a client's users to its SCIM service provider.
+    #[command(subcommand)]
+    Provisioning(ProvisioningCmd),
     /// Live SSO sessions of a realm, and ending them.
     #[command(subcommand)]
     Session(SessionCmd),
@@ -118,6 +123,7 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
         IdpCommand::Role(c) => role::run(s, c).await?,
         IdpCommand::Key(c) => key::run(s, c).await?,
         IdpCommand::Token(c) => token::run(s, c).await?,
+        IdpCommand::Provisioning(c) => provisioning::run(s, c).await?,
         IdpCommand::Session(c) => session::run(s, c).await?,
         IdpCommand::Descriptor {
             realm,
