@@ -279,3 +279,35 @@ def test_the_console_marks_provisioned_users_and_manages_tokens(env):
     assert "userName, emails or externalId" in r.text
     r = s.post(f"{sp.base}/account/settings", data={"csrf": csrf, "action": "provisioning", "name_source": "userName", "default_role": "Auditor"}, timeout=30)
     assert "Provisioning settings saved." in r.text and "<option selected>Auditor</option>" in r.text
+
+
+def test_the_rest_api_manages_scim_tokens_and_provisioning(env):
+    idp, sp, keys, _ = env
+    api_key = sp.cli("api-key", "create", "--account", "Other Co", "--name", "automation").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {api_key}"
+    r = api.post(f"{sp.base}/api/v1/scim-tokens", json={"name": "entra"}, timeout=10)
+    assert r.status_code == 201 and r.json()["token"].startswith("spk_"), r.text
+    tok = r.json()
+    scim = {"Authorization": f"Bearer {tok['token']}"}
+    assert requests.get(f"{sp.base}/scim/v2/Users", headers=scim, timeout=10).status_code == 200
+    listed = api.get(f"{sp.base}/api/v1/scim-tokens", timeout=10).json()
+    assert {"id": tok["id"], "name": "entra", "revoked": False}.items() <= next(t for t in listed if t["id"] == tok["id"]).items()
+    assert all("token" not in t and "key" not in t for t in listed), "never shown again"
+    # A SCIM token cannot manage tokens; a REST key is no SCIM token and cannot be revoked here.
+    assert requests.get(f"{sp.base}/api/v1/scim-tokens", headers=scim, timeout=10).status_code == 401
+    own = next(l.split("\t")[0] for l in sp.cli("api-key", "list", "--account", "Other Co").splitlines() if "\tautomation\t" in l)
+    assert api.delete(f"{sp.base}/api/v1/scim-tokens/{own}", timeout=10).status_code == 404
+    # Another account's token is not found here.
+    other = api.get(f"{sp.base}/api/v1/scim-tokens", timeout=10).json()
+    assert all(t["name"] != "to-revoke" for t in other)
+    assert api.delete(f"{sp.base}/api/v1/scim-tokens/{tok['id']}", timeout=10).status_code == 204
+    assert requests.get(f"{sp.base}/scim/v2/Users", headers=scim, timeout=10).status_code == 401
+    # Settings.
+    r = api.put(f"{sp.base}/api/v1/provisioning", json={"nameSource": "externalId", "defaultRole": "Auditor"}, timeout=10)
+    assert r.status_code == 200 and r.json()["nameSource"] == "externalId" and r.json()["defaultRole"] == "Auditor", r.text
+    assert r.json()["scimUrl"] == f"{sp.base}/scim/v2"
+    assert api.put(f"{sp.base}/api/v1/provisioning", json={"nameSource": "x"}, timeout=10).status_code == 400
+    assert api.put(f"{sp.base}/api/v1/provisioning", json={"defaultRole": "No Such Role"}, timeout=10).status_code == 404
+    assert api.put(f"{sp.base}/api/v1/provisioning", json={"bogus": 1}, timeout=10).status_code in (400, 422)
+    assert api.get(f"{sp.base}/api/v1/provisioning", timeout=10).json()["defaultRole"] == "Auditor"

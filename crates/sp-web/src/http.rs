@@ -45,6 +45,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .merge(crate::api_changes::routes::<S>())
         .merge(crate::tenants::routes::<S>())
         .merge(crate::scim::routes::<S>())
+        .merge(crate::api_provisioning::routes::<S>())
         .with_state(st);
     symbolon_web::front::harden(router, error_pages())
 }

@@ -5,6 +5,7 @@
 mod acs;
 mod api;
 mod api_changes;
+mod api_provisioning;
 mod console;
 pub mod http;
 mod native;

@@ -56,6 +56,9 @@ pub(crate) struct Text {
     pub(crate) unknown_idp: &'static str,
     pub(crate) not_accepted: &'static str,
     pub(crate) replayed: &'static str,
+    /// Why an account refused single sign-on: a master administrator, deprovisioned.
+    pub(crate) master_refused: &'static str,
+    pub(crate) deprovisioned: &'static str,
 }
 
 pub(crate) const EN: Text = Text {
@@ -81,6 +84,8 @@ pub(crate) const EN: Text = Text {
     unknown_idp: "This service does not know the identity provider that signed you in.",
     not_accepted: "The sign-in message from your identity provider could not be accepted: it may have expired, or it may not be meant for this service. Start again from your identity provider.",
     replayed: "This sign-in was already used. Start again from your identity provider.",
+    master_refused: symbolon_sp::MASTER_REFUSED,
+    deprovisioned: symbolon_sp::DEPROVISIONED,
 };
 
 pub(crate) const JA: Text = Text {
@@ -106,6 +111,8 @@ pub(crate) const JA: Text = Text {
     unknown_idp: "このサービスは、サインインに使われたIDプロバイダーを登録していません。",
     not_accepted: "IDプロバイダーからのサインインメッセージを受け入れられませんでした。有効期限が切れているか、このサービス宛てではない可能性があります。IDプロバイダーからやり直してください。",
     replayed: "このサインインはすでに使用されています。IDプロバイダーからやり直してください。",
+    master_refused: "マスター管理者はシングルサインオンを使用できません。このアカウントにはメールアドレスとパスワードでサインインしてください。",
+    deprovisioned: "このアカウントへのアクセスは、組織のユーザープロビジョニングによって無効にされました。復元するには管理者に連絡してください。",
 };
 
 pub(crate) fn text(locale: Option<&str>) -> (Text, &'static str) {
@@ -152,6 +159,20 @@ pub(crate) fn refused(
     reference: &str,
 ) -> Response {
     let at = symbolon_web::page::page_time(time::OffsetDateTime::now_utc());
+    // The domain's fixed reasons, in the person's language.
+    let details = details
+        .into_iter()
+        .map(|(account, why)| {
+            let why = if why == symbolon_sp::MASTER_REFUSED {
+                t.master_refused.to_string()
+            } else if why == symbolon_sp::DEPROVISIONED {
+                t.deprovisioned.to_string()
+            } else {
+                why
+            };
+            (account, why)
+        })
+        .collect();
     match (MessagePage {
         lang,
         title,
