@@ -156,3 +156,36 @@ def test_our_idp_provisions_our_sp_and_offboards(env):
     audit = [json.loads(l) for l in sp.cli("audit", "export", "--account", "Pushed Co").splitlines()]
     assert any(a["action"] == "Provision" and "hank@corp.test (deactivated" in a["detail"] for a in audit), audit
     idp.cli("provisioning", "off", "--realm", "mpas", cid)
+
+
+def test_the_console_shows_and_changes_provisioning(env, reference_server):
+    import re
+    from test_idp_server import console_session
+    idp, sp, _, _ = env
+    s = console_session(idp)
+    clients = s.get(f"{idp.base}/admin/console/mpas/clients", timeout=10).text
+    page_url = None
+    for m in re.finditer(r'/admin/console/mpas/clients/([0-9a-f-]{36})', clients):
+        p = s.get(f"{idp.base}/admin/console/mpas/clients/{m.group(1)}", timeout=10)
+        if "https://ref.example/sp" in p.text:
+            page_url = p.url
+            break
+    assert page_url, clients[:500]
+    page = s.get(page_url, timeout=10).text
+    assert 'id="provisioning-state">Provisioning is off.' in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    post = lambda data: s.post(f"{page_url}/provisioning", data={"csrf": csrf, **data}, timeout=30)
+    r = post({"action": "set", "url": "ftp://nowhere", "token": "t"})
+    assert "Provisioning not saved" in r.text and "https://" in r.text
+    r = post({"action": "set", "url": reference_server, "token": TOKEN, "allow_http": "yes"})
+    assert "Provisioning saved" in r.text and 'id="provisioning-status"' in r.text
+    # The status fills in once the job ran; the token is never shown back.
+    page = wait_for("a run shown", lambda: (lambda t: t if "Last success</th><td>never" not in t else None)(s.get(page_url, timeout=10).text))
+    assert TOKEN not in page and "1 users (1 active), 1 groups" in page, page[page.find("provisioning-status"):][:800]
+    # Saving again with an empty token keeps the token in use.
+    r = post({"action": "set", "url": reference_server, "token": "", "allow_http": "yes", "delete_removed": "yes"})
+    assert "Provisioning saved" in r.text and "<td>deleted</td>" in r.text
+    # The failed run of the first test (a wrong token) is an event of the realm.
+    assert "PROVISIONING_ERROR" in idp.cli("events", "mpas", "--limit", "200")
+    r = post({"action": "off"})
+    assert 'id="provisioning-state">Provisioning is off.' in r.text

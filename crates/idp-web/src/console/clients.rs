@@ -384,6 +384,8 @@ pub(crate) struct ClientPage<'a> {
     pub(crate) f_m_attribute: &'a str,
     pub(crate) f_m_param: &'a str,
     pub(crate) err_mapper: Option<String>,
+    /// Provisioning (SCIM): how the last runs went, as (label, value).
+    pub(crate) provisioning: Vec<(&'static str, String)>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -452,6 +454,7 @@ pub(crate) async fn render_client<S: IdpStore>(
         })
         .collect();
     let status = form_status(e.any());
+    let provisioning = crate::console::provisioning::status_lines(st, c).await;
     let body = ClientPage {
         realm: Some(realm),
         realm_name: realm,
@@ -479,6 +482,7 @@ pub(crate) async fn render_client<S: IdpStore>(
         err_encryption: e.encryption,
         err_who: e.who,
         err_mapper: e.mapper,
+        provisioning,
         algs,
         assigned,
         candidates: candidates

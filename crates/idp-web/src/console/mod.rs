@@ -18,6 +18,7 @@ mod clients;
 pub(crate) mod common;
 mod groups;
 mod keys;
+mod provisioning;
 mod realm_lifecycle;
 mod session;
 mod sessions;
@@ -110,6 +111,10 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route(
             "/admin/console/{realm}/clients/{id}/mappers",
             post(access::client_mappers::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}/provisioning",
+            post(provisioning::client_provisioning::<S>),
         )
         .route(
             "/admin/console/{realm}/roles",

@@ -1,0 +1,153 @@
+//! A client's provisioning (SCIM) in the console: where its users are pushed, how the last
+//! runs went (last run, success, errors, pending changes, drift), and the form that turns it on,
+//! changes it or stops it. The token is write-only: an empty field keeps the one in use.
+
+#![allow(clippy::result_large_err)]
+
+use crate::console::clients::{ClientForm, find_client, render_client};
+use crate::console::common::{Errors, realm_admin_post};
+use crate::error::WebError;
+use crate::state::{AdminSession, AppState};
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use symbolon_idp::{Actor, IdpError};
+use symbolon_store::provisioning::Provisioning;
+use symbolon_store::{Client, IdpStore};
+use time::OffsetDateTime;
+
+fn at(t: Option<OffsetDateTime>) -> String {
+    t.map(symbolon_idp::utc_text)
+        .unwrap_or_else(|| "never".to_string())
+}
+
+/// What the client page shows of provisioning.
+pub(crate) async fn status_lines<S: IdpStore>(
+    st: &AppState<S>,
+    c: &Client,
+) -> Vec<(&'static str, String)> {
+    let Some(t) = &c.provisioning else {
+        return vec![];
+    };
+    let p = st
+        .store()
+        .provisioning_status(&c.id)
+        .await
+        .unwrap_or_default();
+    let mut out = vec![
+        ("SCIM URL", t.url.clone()),
+        (
+            "Users who may no longer use the client",
+            if t.delete_removed {
+                "deleted"
+            } else {
+                "deactivated"
+            }
+            .to_string(),
+        ),
+        ("Last run", at(p.last_run)),
+        ("Last success", at(p.last_success)),
+        (
+            "Provisioned",
+            format!(
+                "{} users ({} active), {} groups",
+                p.users, p.active_users, p.groups
+            ),
+        ),
+        ("Changes sent by the last run", p.changed.to_string()),
+        ("Pending changes", p.pending.to_string()),
+        (
+            "Last full reconcile",
+            format!("{} (drift found: {})", at(p.last_reconcile), p.drift),
+        ),
+    ];
+    if let Some(e) = p.last_error {
+        out.push(("Last error", e));
+        out.push((
+            "Next attempt",
+            format!("{} ({} failures in a row)", at(p.next_attempt), p.failures),
+        ));
+    }
+    out
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ProvisioningForm {
+    pub(crate) csrf: Option<String>,
+    pub(crate) action: Option<String>,
+    pub(crate) url: Option<String>,
+    pub(crate) token: Option<String>,
+    pub(crate) delete_removed: Option<String>,
+    pub(crate) allow_http: Option<String>,
+}
+
+pub(crate) async fn client_provisioning<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    signed_in: AdminSession,
+    headers: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+    Form(f): Form<ProvisioningForm>,
+) -> Response {
+    let s = match realm_admin_post(&st, signed_in, &headers, &realm, f.csrf.as_deref()).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = match find_client(&st, &realm, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let actor = Actor(s.username.clone());
+    let now = OffsetDateTime::now_utc();
+    let here = format!("/admin/console/{realm}/clients/{id}");
+    let target = match f.action.as_deref() {
+        Some("off") => None,
+        _ => {
+            let token = f
+                .token
+                .filter(|t| !t.trim().is_empty())
+                .or_else(|| c.provisioning.as_ref().map(|p| p.token.clone()))
+                .unwrap_or_default();
+            Some(Provisioning {
+                url: f.url.unwrap_or_default(),
+                token,
+                delete_removed: f.delete_removed.is_some(),
+                allow_http: f.allow_http.is_some(),
+            })
+        }
+    };
+    let on = target.is_some();
+    match symbolon_idp::provisioning::set_provisioning(
+        st.store(),
+        &actor,
+        &realm,
+        &c.client_id,
+        target,
+        now,
+    )
+    .await
+    {
+        Ok(()) => {
+            let notice = if on {
+                "Provisioning saved: changes reach the service provider within seconds."
+            } else {
+                "Provisioning stopped. What was provisioned stays at the service provider."
+            };
+            symbolon_web::flash::redirect_with(st.store(), &s.csrf, &here, notice).await
+        }
+        Err(IdpError::Invalid(m)) => {
+            render_client(
+                &st,
+                &s,
+                &realm,
+                &c,
+                ClientForm::from(&c),
+                Errors::default(),
+                vec![],
+                Some(format!("Provisioning not saved: {m}")),
+            )
+            .await
+        }
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
