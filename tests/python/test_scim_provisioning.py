@@ -189,3 +189,27 @@ def test_the_console_shows_and_changes_provisioning(env, reference_server):
     assert "PROVISIONING_ERROR" in idp.cli("events", "mpas", "--limit", "200")
     r = post({"action": "off"})
     assert 'id="provisioning-state">Provisioning is off.' in r.text
+
+
+def test_the_admin_rest_api_sets_and_reads_provisioning(env, reference_server):
+    idp, _, _, _ = env
+    token = idp.cli("token", "create", "--name", "prov-api").strip()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    rep = api.get(f"{idp.base}/admin/realms/mpas/clients", params={"clientId": "https://ref.example/sp"}, timeout=10).json()[0]
+    url = f"{idp.base}/admin/realms/mpas/clients/{rep['id']}/provisioning"
+    assert api.get(url, timeout=10).json() == {"enabled": False}
+    assert api.put(url, json={"url": reference_server, "allowHttp": True}, timeout=10).status_code == 400, "a token is needed to start"
+    assert api.put(url, json={"url": "http://x.test/scim", "token": "t"}, timeout=10).status_code == 400, "http needs allowHttp"
+    assert api.put(url, json={"url": reference_server, "token": TOKEN, "allowHttp": True, "bogus": 1}, timeout=10).status_code in (400, 422)
+    assert api.put(url, json={"url": reference_server, "token": TOKEN, "allowHttp": True}, timeout=10).status_code == 204
+    started = api.get(url, timeout=10).json()["status"]["lastRun"] or ""
+    got = wait_for("a new successful run", lambda: (lambda v: v if (v["status"]["lastSuccess"] or "") > started else None)(api.get(url, timeout=10).json()))
+    assert got["enabled"] and got["url"] == reference_server and "token" not in json.dumps(got).lower().replace("tokens", "")
+    assert got["status"]["lastError"] is None and got["status"]["users"] >= 1
+    # Without a token the one in use is kept.
+    assert api.put(url, json={"url": reference_server, "allowHttp": True, "deleteRemoved": True}, timeout=10).status_code == 204
+    assert api.get(url, timeout=10).json()["deleteRemoved"] is True
+    assert api.delete(url, timeout=10).status_code == 204
+    assert api.get(url, timeout=10).json() == {"enabled": False}
+    assert api.get(f"{idp.base}/admin/realms/mpas/clients/nope/provisioning", timeout=10).status_code == 404

@@ -325,12 +325,29 @@ pub async fn set_provisioning<S: IdpStore>(
         }
         None => "provisioning stopped".to_string(),
     };
+    let before = c.provisioning.as_ref().map(|p| p.url.clone());
     c.provisioning = target.map(|mut t| {
         t.url = t.url.trim().trim_end_matches('/').to_string();
         t.token = t.token.trim().to_string();
         t
     });
-    crate::clients::update_client(store, actor, &c, &detail, now).await
+    crate::clients::update_client(store, actor, &c, &detail, now).await?;
+    if let Some(t) = &c.provisioning {
+        // Another service provider: what was linked belongs to the old one, and its history
+        // too. The same one (a new token, another setting): the next run is due at once.
+        let mut status = store.provisioning_status(&c.id).await?;
+        if before.as_deref().is_some_and(|u| u != t.url) {
+            for l in store.scim_links(&c.id).await? {
+                store.delete_scim_link(&c.id, &l.kind, &l.local_id).await?;
+            }
+            status = Default::default();
+        }
+        status.failures = 0;
+        status.next_attempt = None;
+        status.last_error = None;
+        store.set_provisioning_status(&c.id, &status).await?;
+    }
+    Ok(())
 }
 
 /// How long to wait after `failures` failed runs in a row: 10 s doubling, at most an hour.

@@ -26,6 +26,7 @@ mod changes;
 mod clients;
 mod common;
 mod groups;
+mod provisioning;
 mod realms;
 mod roles;
 mod tokens;
@@ -102,6 +103,12 @@ pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
         .route(
             "/admin/realms/{realm}/client-description-converter",
             post(convert::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients/{id}/provisioning",
+            get(provisioning::get_provisioning::<S>)
+                .put(provisioning::put_provisioning::<S>)
+                .delete(provisioning::delete_provisioning::<S>),
         )
         .route("/admin/realms/{realm}/keys", get(keys::<S>))
         .route(
