@@ -362,9 +362,7 @@ impl<'a> Parser<'a> {
             self.pos += end + 1;
             return Ok(v);
         }
-        let n = r
-            .find(|c: char| c == ' ' || c == ')' || c == ']')
-            .unwrap_or(r.len());
+        let n = r.find([' ', ')', ']']).unwrap_or(r.len());
         let word = r.get(..n).unwrap_or("");
         let v = match word.to_ascii_lowercase().as_str() {
             "true" => Value::Bool(true),

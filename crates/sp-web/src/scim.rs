@@ -32,46 +32,17 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         .route("/scim/v2/ResourceTypes/{name}", get(resource_type::<S>))
         .route("/scim/v2/Schemas", get(schemas::<S>))
         .route("/scim/v2/Schemas/{id}", get(schema::<S>))
+        .route("/scim/v2/{kind}", get(list::<S>).post(create::<S>))
+        .route("/scim/v2/{kind}/.search", axum::routing::post(search::<S>))
         .route(
-            "/scim/v2/Users",
-            get(list_users::<S>).post(create_user::<S>),
-        )
-        .route(
-            "/scim/v2/Users/.search",
-            axum::routing::post(search_users::<S>),
-        )
-        .route(
-            "/scim/v2/Users/{id}",
-            get(get_user::<S>)
-                .put(replace_user::<S>)
-                .patch(patch_user::<S>)
-                .delete(delete_user::<S>),
-        )
-        .route(
-            "/scim/v2/Groups",
-            get(list_groups::<S>).post(create_group::<S>),
-        )
-        .route(
-            "/scim/v2/Groups/.search",
-            axum::routing::post(search_groups::<S>),
-        )
-        .route(
-            "/scim/v2/Groups/{id}",
-            get(get_group::<S>)
-                .put(replace_group::<S>)
-                .patch(patch_group::<S>)
-                .delete(delete_group::<S>),
+            "/scim/v2/{kind}/{id}",
+            get(get_one::<S>)
+                .put(replace::<S>)
+                .patch(patch::<S>)
+                .delete(remove::<S>),
         )
         .route("/scim/v2/.search", axum::routing::post(search_all::<S>))
         .route("/scim/v2", get(unknown).post(unknown))
-        .route(
-            "/scim/v2/{*rest}",
-            get(unknown)
-                .post(unknown)
-                .put(unknown)
-                .patch(unknown)
-                .delete(unknown),
-        )
 }
 
 /// A SCIM error as a response.
@@ -237,7 +208,7 @@ fn resource(status: StatusCode, o: Output) -> Response {
     r
 }
 
-fn list(items: Vec<Value>) -> Response {
+fn fixed_list(items: Vec<Value>) -> Response {
     json_response(
         StatusCode::OK,
         &serde_json::json!({
@@ -266,7 +237,7 @@ async fn spc<S: SpStore>(State(st): State<AppState<S>>, _t: ScimToken) -> Respon
 
 async fn resource_types<S: SpStore>(State(st): State<AppState<S>>, _t: ScimToken) -> Response {
     let b = base(&st);
-    list(
+    fixed_list(
         ALL_TYPES
             .iter()
             .map(|t| resource_type_json(t, &b))
@@ -291,7 +262,7 @@ async fn resource_type<S: SpStore>(
 
 async fn schemas<S: SpStore>(State(st): State<AppState<S>>, _t: ScimToken) -> Response {
     let b = base(&st);
-    list(ALL_SCHEMAS.iter().map(|s| schema_json(s, &b)).collect())
+    fixed_list(ALL_SCHEMAS.iter().map(|s| schema_json(s, &b)).collect())
 }
 
 async fn schema<S: SpStore>(
@@ -306,22 +277,48 @@ async fn schema<S: SpStore>(
     Ok(json_response(StatusCode::OK, &schema_json(s, &base(&st))))
 }
 
-async fn list_users<S: SpStore>(
-    State(st): State<AppState<S>>,
-    ScimToken(c): ScimToken,
-    Query(q): Query<HashMap<String, String>>,
-) -> Res {
-    let v = symbolon_sp::scim::list_users(&st.store, &c, &base(&st), &list_query(&q)?).await?;
-    Ok(json_response(StatusCode::OK, &v))
+/// The resource types served at `/scim/v2/{kind}`.
+#[derive(Clone, Copy)]
+enum Kind {
+    Users,
+    Groups,
 }
 
-async fn search_users<S: SpStore>(
+fn kind(name: &str) -> Result<Kind, Fail> {
+    match name {
+        "Users" => Ok(Kind::Users),
+        "Groups" => Ok(Kind::Groups),
+        _ => Err(Fail(ScimError::not_found("no such SCIM endpoint"))),
+    }
+}
+
+async fn list<S: SpStore>(
     State(st): State<AppState<S>>,
     ScimToken(c): ScimToken,
+    Path(k): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Res {
+    let k = kind(&k)?;
+    listed(&st, &c, k, &list_query(&q)?).await
+}
+
+async fn search<S: SpStore>(
+    State(st): State<AppState<S>>,
+    ScimToken(c): ScimToken,
+    Path(k): Path<String>,
     body: Body,
 ) -> Res {
+    let k = kind(&k)?;
     let q = search_query(&body_json(body).await?)?;
-    let v = symbolon_sp::scim::list_users(&st.store, &c, &base(&st), &q).await?;
+    listed(&st, &c, k, &q).await
+}
+
+async fn listed<S: SpStore>(st: &AppState<S>, c: &ScimCaller, k: Kind, q: &ListQuery) -> Res {
+    let (store, b) = (&st.store, base(st));
+    let v = match k {
+        Kind::Users => symbolon_sp::scim::list_users(store, c, &b, q).await?,
+        Kind::Groups => symbolon_sp::scim::list_groups(store, c, &b, q).await?,
+    };
     Ok(json_response(StatusCode::OK, &v))
 }
 
@@ -335,183 +332,109 @@ async fn search_all<S: SpStore>(
     Ok(json_response(StatusCode::OK, &v))
 }
 
-async fn get_user<S: SpStore>(
+async fn get_one<S: SpStore>(
     State(st): State<AppState<S>>,
     ScimToken(c): ScimToken,
-    Path(id): Path<String>,
+    Path((k, id)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Res {
-    let o = symbolon_sp::scim::get_user(&st.store, &c, &base(&st), &id, &projection(&q)).await?;
+    let (store, b, p) = (&st.store, base(&st), projection(&q));
+    let o = match kind(&k)? {
+        Kind::Users => symbolon_sp::scim::get_user(store, &c, &b, &id, &p).await?,
+        Kind::Groups => symbolon_sp::scim::get_group(store, &c, &b, &id, &p).await?,
+    };
     Ok(resource(StatusCode::OK, o))
 }
 
-async fn create_user<S: SpStore>(
+async fn create<S: SpStore>(
     State(st): State<AppState<S>>,
     ScimToken(c): ScimToken,
+    Path(k): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     body: Body,
 ) -> Res {
-    let b = body_json(body).await?;
-    let o = symbolon_sp::scim::create_user(&st.store, &c, &base(&st), &b, &projection(&q), now())
-        .await?;
+    let k = kind(&k)?;
+    let v = body_json(body).await?;
+    let (store, b, p, now) = (&st.store, base(&st), projection(&q), now());
+    let o = match k {
+        Kind::Users => symbolon_sp::scim::create_user(store, &c, &b, &v, &p, now).await?,
+        Kind::Groups => symbolon_sp::scim::create_group(store, &c, &b, &v, &p, now).await?,
+    };
     Ok(resource(StatusCode::CREATED, o))
 }
 
-async fn replace_user<S: SpStore>(
-    State(st): State<AppState<S>>,
-    ScimToken(c): ScimToken,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+/// A PUT (replace) or PATCH request.
+struct Change {
+    path: (String, String),
+    query: HashMap<String, String>,
     headers: HeaderMap,
     body: Body,
-) -> Res {
-    let b = body_json(body).await?;
-    let m = if_match(&headers);
-    let o = symbolon_sp::scim::replace_user(
-        &st.store,
-        &c,
-        &base(&st),
-        &id,
-        &b,
-        m.as_deref(),
-        &projection(&q),
-        now(),
-    )
-    .await?;
+    patch: bool,
+}
+
+async fn change<S: SpStore>(st: AppState<S>, c: ScimCaller, r: Change) -> Res {
+    use symbolon_sp::scim::{patch_group, patch_user, replace_group, replace_user};
+    let (k, id) = (kind(&r.path.0)?, r.path.1);
+    let v = body_json(r.body).await?;
+    let (store, b, p, now) = (&st.store, base(&st), projection(&r.query), now());
+    let m = if_match(&r.headers);
+    let m = m.as_deref();
+    let o = match (k, r.patch) {
+        (Kind::Users, false) => replace_user(store, &c, &b, &id, &v, m, &p, now).await?,
+        (Kind::Users, true) => patch_user(store, &c, &b, &id, &v, m, &p, now).await?,
+        (Kind::Groups, false) => replace_group(store, &c, &b, &id, &v, m, &p, now).await?,
+        (Kind::Groups, true) => patch_group(store, &c, &b, &id, &v, m, &p, now).await?,
+    };
     Ok(resource(StatusCode::OK, o))
 }
 
-async fn patch_user<S: SpStore>(
+async fn replace<S: SpStore>(
     State(st): State<AppState<S>>,
     ScimToken(c): ScimToken,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Path(path): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
 ) -> Res {
-    let b = body_json(body).await?;
-    let m = if_match(&headers);
-    let o = symbolon_sp::scim::patch_user(
-        &st.store,
-        &c,
-        &base(&st),
-        &id,
-        &b,
-        m.as_deref(),
-        &projection(&q),
-        now(),
-    )
-    .await?;
-    Ok(resource(StatusCode::OK, o))
+    let r = Change {
+        path,
+        query,
+        headers,
+        body,
+        patch: false,
+    };
+    change(st, c, r).await
 }
 
-async fn delete_user<S: SpStore>(
+async fn patch<S: SpStore>(
     State(st): State<AppState<S>>,
     ScimToken(c): ScimToken,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Res {
-    let m = if_match(&headers);
-    symbolon_sp::scim::delete_user(&st.store, &c, &id, m.as_deref(), now()).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-async fn list_groups<S: SpStore>(
-    State(st): State<AppState<S>>,
-    ScimToken(c): ScimToken,
-    Query(q): Query<HashMap<String, String>>,
-) -> Res {
-    let v = symbolon_sp::scim::list_groups(&st.store, &c, &base(&st), &list_query(&q)?).await?;
-    Ok(json_response(StatusCode::OK, &v))
-}
-
-async fn search_groups<S: SpStore>(
-    State(st): State<AppState<S>>,
-    ScimToken(c): ScimToken,
-    body: Body,
-) -> Res {
-    let q = search_query(&body_json(body).await?)?;
-    let v = symbolon_sp::scim::list_groups(&st.store, &c, &base(&st), &q).await?;
-    Ok(json_response(StatusCode::OK, &v))
-}
-
-async fn get_group<S: SpStore>(
-    State(st): State<AppState<S>>,
-    ScimToken(c): ScimToken,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Res {
-    let o = symbolon_sp::scim::get_group(&st.store, &c, &base(&st), &id, &projection(&q)).await?;
-    Ok(resource(StatusCode::OK, o))
-}
-
-async fn create_group<S: SpStore>(
-    State(st): State<AppState<S>>,
-    ScimToken(c): ScimToken,
-    Query(q): Query<HashMap<String, String>>,
-    body: Body,
-) -> Res {
-    let b = body_json(body).await?;
-    let o = symbolon_sp::scim::create_group(&st.store, &c, &base(&st), &b, &projection(&q), now())
-        .await?;
-    Ok(resource(StatusCode::CREATED, o))
-}
-
-async fn replace_group<S: SpStore>(
-    State(st): State<AppState<S>>,
-    ScimToken(c): ScimToken,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Path(path): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
 ) -> Res {
-    let b = body_json(body).await?;
-    let m = if_match(&headers);
-    let o = symbolon_sp::scim::replace_group(
-        &st.store,
-        &c,
-        &base(&st),
-        &id,
-        &b,
-        m.as_deref(),
-        &projection(&q),
-        now(),
-    )
-    .await?;
-    Ok(resource(StatusCode::OK, o))
+    let r = Change {
+        path,
+        query,
+        headers,
+        body,
+        patch: true,
+    };
+    change(st, c, r).await
 }
 
-async fn patch_group<S: SpStore>(
+async fn remove<S: SpStore>(
     State(st): State<AppState<S>>,
     ScimToken(c): ScimToken,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Res {
-    let b = body_json(body).await?;
-    let m = if_match(&headers);
-    let o = symbolon_sp::scim::patch_group(
-        &st.store,
-        &c,
-        &base(&st),
-        &id,
-        &b,
-        m.as_deref(),
-        &projection(&q),
-        now(),
-    )
-    .await?;
-    Ok(resource(StatusCode::OK, o))
-}
-
-async fn delete_group<S: SpStore>(
-    State(st): State<AppState<S>>,
-    ScimToken(c): ScimToken,
-    Path(id): Path<String>,
+    Path((k, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Res {
     let m = if_match(&headers);
-    symbolon_sp::scim::delete_group(&st.store, &c, &id, m.as_deref(), now()).await?;
+    let (store, m, now) = (&st.store, m.as_deref(), now());
+    match kind(&k)? {
+        Kind::Users => symbolon_sp::scim::delete_user(store, &c, &id, m, now).await?,
+        Kind::Groups => symbolon_sp::scim::delete_group(store, &c, &id, m, now).await?,
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -280,6 +280,7 @@ async fn after_change<S: SpStore>(
 
 /// Write a changed user with compare-and-set, retrying a few times when a concurrent change won
 /// (the change is recomputed from the new state each time).
+#[allow(clippy::too_many_arguments)]
 async fn change<S: SpStore>(
     store: &S,
     c: &ScimCaller,
