@@ -465,6 +465,31 @@ fn time_of(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
+fn ascii_compare(op: Op, h: &[u8], w: &[u8]) -> bool {
+    use std::cmp::Ordering;
+    let eq = |a: &[u8], b: &[u8]| a.eq_ignore_ascii_case(b);
+    let ord = || {
+        h.iter()
+            .map(u8::to_ascii_lowercase)
+            .cmp(w.iter().map(u8::to_ascii_lowercase))
+    };
+    match op {
+        Op::Eq => eq(h, w),
+        Op::Ne => !eq(h, w),
+        Op::Sw => h.get(..w.len()).is_some_and(|p| eq(p, w)),
+        Op::Ew => h
+            .len()
+            .checked_sub(w.len())
+            .and_then(|i| h.get(i..))
+            .is_some_and(|p| eq(p, w)),
+        Op::Co => w.is_empty() || h.windows(w.len()).any(|p| eq(p, w)),
+        Op::Gt => ord() == Ordering::Greater,
+        Op::Ge => ord() != Ordering::Less,
+        Op::Lt => ord() == Ordering::Less,
+        Op::Le => ord() != Ordering::Greater,
+    }
+}
+
 /// Whether one value compares true.
 fn compare(op: Op, have: &Value, want: &Value, def: &Attr) -> bool {
     use std::cmp::Ordering;
@@ -474,6 +499,9 @@ fn compare(op: Op, have: &Value, want: &Value, def: &Attr) -> bool {
                 && let (Some(a), Some(b)) = (time_of(h), time_of(w))
             {
                 Some(a.cmp(&b))
+            } else if !def.case_exact && h.is_ascii() && w.is_ascii() {
+                // Without allocating: ASCII compared without case byte by byte.
+                return ascii_compare(op, h.as_bytes(), w.as_bytes());
             } else {
                 let (h, w) = if def.case_exact {
                     (h.clone(), w.clone())
@@ -632,6 +660,18 @@ mod tests {
         // id is case-exact.
         assert!(!m(r#"id eq "2819C223""#));
         assert!(m(r#"id eq "2819c223""#));
+    }
+
+    #[test]
+    fn ascii_and_unicode_compare_alike() {
+        let u = json!({"userName": "Ärger@Example.com", "displayName": "ZOË"});
+        let t = |f: &str| parse(&USER_TYPE, f).unwrap().matches(&u);
+        assert!(t(r#"userName eq "ärger@example.COM""#));
+        assert!(t(r#"displayName eq "zoë""#));
+        assert!(t(r#"displayName sw "zo" and displayName ew "Ë""#));
+        assert!(t(r#"userName co "EXAMPLE""#) && t(r#"userName co """#));
+        assert!(t(r#"displayName gt "ZOA""#) && !t(r#"displayName lt "zoa""#));
+        assert!(!t(r#"displayName ew "ZOËX""#) && !t(r#"displayName sw "ZOËX""#));
     }
 
     #[test]

@@ -514,15 +514,35 @@ pub fn sort(
 ) -> Result<()> {
     let p = resolve(Scope::Top(rt), sort_by.trim(), ScimType::InvalidPath)?;
     let case_exact = p.leaf().case_exact;
-    items.sort_by(|a, b| {
-        let o = match (sort_key(&p, a), sort_key(&p, b)) {
-            (Some(x), Some(y)) => cmp_values(x, y, case_exact),
+    // Each key once (strings folded once), then the order of the keys.
+    let keys: Vec<Option<Value>> = items
+        .iter()
+        .map(|v| {
+            sort_key(&p, v).map(|k| match k {
+                Value::String(s) if !case_exact => Value::String(s.to_lowercase()),
+                other => other.clone(),
+            })
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        let o = match (
+            keys.get(a).and_then(Option::as_ref),
+            keys.get(b).and_then(Option::as_ref),
+        ) {
+            (Some(x), Some(y)) => cmp_values(x, y, true),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         };
         if descending { o.reverse() } else { o }
     });
+    let mut taken: Vec<Option<Value>> = items.iter_mut().map(|v| Some(std::mem::take(v))).collect();
+    for (slot, i) in items.iter_mut().zip(order) {
+        if let Some(v) = taken.get_mut(i).and_then(Option::take) {
+            *slot = v;
+        }
+    }
     Ok(())
 }
 
