@@ -312,3 +312,32 @@ pub async fn idp_provisioning<S: IdpStore>(s: S) {
         ProvisioningStatus::default()
     );
 }
+
+/// With a key cipher, a client's outbound SCIM token is sealed at rest (bound to the client):
+/// `sealed` reads it back, `plain` (the same database without the secret) cannot read the
+/// client at all rather than see the token.
+pub async fn idp_provisioning_sealed<S: IdpStore>(sealed: S, plain: S) {
+    use symbolon_store::provisioning::Provisioning;
+    sealed.create_realm(&realm("sealed")).await.unwrap();
+    let mut c = client("sealed", "sc1");
+    c.provisioning = Some(Provisioning {
+        url: "https://sp.example/scim/v2".into(),
+        token: "the-bearer-token".into(),
+        delete_removed: false,
+        allow_http: false,
+    });
+    sealed.create_client(&c).await.unwrap();
+    let got = sealed.clients("sealed").await.unwrap();
+    assert_eq!(got[0].provisioning, c.provisioning);
+    assert!(
+        plain.clients("sealed").await.is_err(),
+        "the token is not stored in clear"
+    );
+    // A client without a target reads the same either way.
+    sealed
+        .create_client(&client("sealed", "sc2"))
+        .await
+        .unwrap();
+    sealed.delete_client("sealed", "sc1").await.unwrap();
+    assert_eq!(plain.clients("sealed").await.unwrap().len(), 1);
+}

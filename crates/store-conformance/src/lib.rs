@@ -16,7 +16,7 @@ mod sp_day2;
 mod state;
 
 pub use idp::{credentials, idp};
-pub use idp_day2::{idp_day2, idp_provisioning};
+pub use idp_day2::{idp_day2, idp_provisioning, idp_provisioning_sealed};
 pub use scim::scim;
 pub use sign_in::sign_in;
 pub use sp::{concurrent_consume, sp};

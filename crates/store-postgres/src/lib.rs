@@ -16,7 +16,7 @@ pub mod transfer;
 
 use std::str::FromStr;
 use std::time::Duration;
-use symbolon_store::codec::{assignment_of, assignment_parts, client_data};
+use symbolon_store::codec::{assignment_of, assignment_parts};
 
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -126,6 +126,11 @@ impl PgStore {
 
     pub(crate) fn seal_key(&self, kid: &str, pem: &str) -> Result<String> {
         symbolon_store::seal::seal_for_store(self.cipher.as_deref(), kid, pem)
+    }
+
+    /// A client row, its outbound SCIM token opened when sealed.
+    pub(crate) fn open_client(&self, r: &PgRow) -> Result<Client> {
+        symbolon_store::codec::open_client(client_row(r)?, self.cipher.as_deref())
     }
 
     pub(crate) fn open_key(&self, kid: &str, stored: &str) -> Result<String> {
@@ -450,7 +455,7 @@ impl ClientStore for PgStore {
             .bind(&c.realm)
             .bind(&c.client_id)
             .bind(&c.idp_initiated_url_name)
-            .bind(client_data(c)?)
+            .bind(symbolon_store::codec::client_data_sealed(c, self.cipher.as_deref())?)
             .bind(ts(c.created_at))
             .execute(&mut *self.conn().await?)
             .await
@@ -464,7 +469,7 @@ impl ClientStore for PgStore {
         )
         .bind(&c.client_id)
         .bind(&c.idp_initiated_url_name)
-        .bind(client_data(c)?)
+        .bind(symbolon_store::codec::client_data_sealed(c, self.cipher.as_deref())?)
         .bind(&c.realm)
         .bind(&c.id)
         .execute(&mut *self.conn().await?)
@@ -483,7 +488,7 @@ impl ClientStore for PgStore {
             .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
-        row.map(|r| client_row(&r)).transpose()
+        row.map(|r| self.open_client(&r)).transpose()
     }
 
     async fn client_by_url_name(&self, realm: &str, url_name: &str) -> Result<Option<Client>> {
@@ -493,7 +498,7 @@ impl ClientStore for PgStore {
             .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
-        row.map(|r| client_row(&r)).transpose()
+        row.map(|r| self.open_client(&r)).transpose()
     }
 
     async fn clients(&self, realm: &str) -> Result<Vec<Client>> {
@@ -502,7 +507,7 @@ impl ClientStore for PgStore {
             .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
-        rows.iter().map(client_row).collect()
+        rows.iter().map(|r| self.open_client(r)).collect()
     }
 }
 

@@ -88,6 +88,20 @@ async fn postgres_conforms_for_day2_changes() {
 }
 
 #[tokio::test]
+async fn postgres_seals_outbound_scim_tokens() {
+    let db = TestDb::new().await;
+    let cipher =
+        symbolon_store::seal::KeyCipher::from_secret("0123456789abcdef0123456789abcdef!").unwrap();
+    let sealed = PgStore::open(&db.url)
+        .await
+        .unwrap()
+        .with_key_cipher(cipher);
+    let plain = PgStore::open(&db.url).await.unwrap();
+    symbolon_store_conformance::idp_provisioning_sealed(sealed, plain).await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
 async fn postgres_conforms_for_idp_provisioning() {
     let db = TestDb::new().await;
     symbolon_store_conformance::idp_provisioning(PgStore::open(&db.url).await.unwrap()).await;

@@ -14,7 +14,7 @@ pub mod transfer;
 
 use std::str::FromStr;
 use std::time::Duration;
-use symbolon_store::codec::{assignment_of, assignment_parts, client_data};
+use symbolon_store::codec::{assignment_of, assignment_parts};
 
 use sqlx::Row;
 use sqlx::sqlite::{
@@ -68,6 +68,11 @@ impl SqliteStore {
 
     pub(crate) fn seal_key(&self, kid: &str, pem: &str) -> Result<String> {
         symbolon_store::seal::seal_for_store(self.cipher.as_deref(), kid, pem)
+    }
+
+    /// A client row, its outbound SCIM token opened when sealed.
+    pub(crate) fn open_client(&self, r: &SqliteRow) -> Result<Client> {
+        symbolon_store::codec::open_client(client_row(r)?, self.cipher.as_deref())
     }
 
     pub(crate) fn open_key(&self, kid: &str, stored: &str) -> Result<String> {
@@ -389,7 +394,7 @@ impl ClientStore for SqliteStore {
             .bind(&c.realm)
             .bind(&c.client_id)
             .bind(&c.idp_initiated_url_name)
-            .bind(client_data(c)?)
+            .bind(symbolon_store::codec::client_data_sealed(c, self.cipher.as_deref())?)
             .bind(ts(c.created_at))
             .execute(&self.pool)
             .await
@@ -403,7 +408,10 @@ impl ClientStore for SqliteStore {
         )
         .bind(&c.client_id)
         .bind(&c.idp_initiated_url_name)
-        .bind(client_data(c)?)
+        .bind(symbolon_store::codec::client_data_sealed(
+            c,
+            self.cipher.as_deref(),
+        )?)
         .bind(&c.realm)
         .bind(&c.id)
         .execute(&self.pool)
@@ -422,7 +430,7 @@ impl ClientStore for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-        row.map(|r| client_row(&r)).transpose()
+        row.map(|r| self.open_client(&r)).transpose()
     }
 
     async fn client_by_url_name(&self, realm: &str, url_name: &str) -> Result<Option<Client>> {
@@ -432,7 +440,7 @@ impl ClientStore for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-        row.map(|r| client_row(&r)).transpose()
+        row.map(|r| self.open_client(&r)).transpose()
     }
 
     async fn clients(&self, realm: &str) -> Result<Vec<Client>> {
@@ -441,7 +449,7 @@ impl ClientStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
-        rows.iter().map(client_row).collect()
+        rows.iter().map(|r| self.open_client(r)).collect()
     }
 }
 

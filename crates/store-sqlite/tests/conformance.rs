@@ -130,6 +130,19 @@ async fn sqlite_conforms_for_idp_provisioning() {
 }
 
 #[tokio::test]
+async fn sqlite_seals_outbound_scim_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let cipher =
+        symbolon_store::seal::KeyCipher::from_secret("0123456789abcdef0123456789abcdef!").unwrap();
+    let sealed = SqliteStore::open_dir(dir.path())
+        .await
+        .unwrap()
+        .with_key_cipher(cipher);
+    let plain = SqliteStore::open_dir(dir.path()).await.unwrap();
+    symbolon_store_conformance::idp_provisioning_sealed(sealed, plain).await;
+}
+
+#[tokio::test]
 async fn sqlite_conforms_for_idp_day2_changes() {
     symbolon_store_conformance::idp_day2(SqliteStore::open("sqlite::memory:").await.unwrap()).await;
 }

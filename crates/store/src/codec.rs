@@ -83,6 +83,34 @@ pub fn client_data(c: &Client) -> Result<String> {
     .map_err(|e| StoreError::Backend(e.to_string()))
 }
 
+/// The key ID a client's outbound SCIM token is sealed under (binding it to that client).
+fn token_kid(client_row_id: &str) -> String {
+    format!("scim-token:{client_row_id}")
+}
+
+/// The client's JSON data with its outbound SCIM token sealed when the store has a cipher.
+pub fn client_data_sealed(c: &Client, cipher: Option<&crate::seal::KeyCipher>) -> Result<String> {
+    match &c.provisioning {
+        Some(p) if cipher.is_some() => {
+            let mut sealed = c.clone();
+            if let Some(t) = sealed.provisioning.as_mut() {
+                t.token = crate::seal::seal_for_store(cipher, &token_kid(&c.id), &p.token)?;
+            }
+            client_data(&sealed)
+        }
+        _ => client_data(c),
+    }
+}
+
+/// A client read from the store, its outbound SCIM token opened when sealed.
+pub fn open_client(mut c: Client, cipher: Option<&crate::seal::KeyCipher>) -> Result<Client> {
+    let kid = token_kid(&c.id);
+    if let Some(p) = c.provisioning.as_mut() {
+        p.token = crate::seal::open_from_store(cipher, &kid, &p.token)?;
+    }
+    Ok(c)
+}
+
 /// The columns of a client row besides its JSON data.
 #[derive(Debug)]
 pub struct ClientColumns {
