@@ -311,3 +311,42 @@ def test_the_rest_api_manages_scim_tokens_and_provisioning(env):
     assert api.put(f"{sp.base}/api/v1/provisioning", json={"defaultRole": "No Such Role"}, timeout=10).status_code == 404
     assert api.put(f"{sp.base}/api/v1/provisioning", json={"bogus": 1}, timeout=10).status_code in (400, 422)
     assert api.get(f"{sp.base}/api/v1/provisioning", timeout=10).json()["defaultRole"] == "Auditor"
+
+
+def test_bulk_requests_run_in_order_with_bulk_ids(env):
+    _, sp, keys, _ = env
+    c = client(sp, keys["Other Co"])
+    BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+    assert c.get(f"{c.base}/ServiceProviderConfig", timeout=10).json()["bulk"]["supported"] is True
+    r = c.post(f"{c.base}/Bulk", json={"schemas": [BULK], "Operations": [
+        {"method": "POST", "path": "/Users", "bulkId": "a", "data": {"schemas": [USER], "userName": "bulk-a@b.test"}},
+        {"method": "POST", "path": "/Users", "bulkId": "b", "data": {"schemas": [USER], "userName": "bulk-b@b.test"}},
+        {"method": "POST", "path": "/Groups", "bulkId": "g", "data": {"schemas": [GROUP], "displayName": "Bulk team",
+                                                                      "members": [{"value": "bulkId:a"}, {"value": "bulkId:b"}]}},
+        {"method": "PATCH", "path": "/Users/bulkId:b", "data": {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": False}]}},
+        {"method": "POST", "path": "/Users", "data": {"schemas": [USER], "userName": "BULK-A@b.test"}},
+        {"method": "POST", "path": "/Users", "data": {"schemas": [USER], "userName": "x", "members": []}},
+        {"method": "DELETE", "path": "/Users/bulkId:nope"},
+    ]}, timeout=30)
+    assert r.status_code == 200, r.text
+    ops = r.json()["Operations"]
+    assert [o["status"] for o in ops] == ["201", "201", "201", "200", "409", "400", "400"], ops
+    assert ops[0]["location"].startswith(f"{c.base}/Users/") and ops[0]["version"] == 'W/"1"'
+    assert ops[4]["response"]["scimType"] == "uniqueness"
+    gid = ops[2]["location"].rsplit("/", 1)[1]
+    members = {m["value"] for m in c.get(f"{c.base}/Groups/{gid}", timeout=10).json()["members"]}
+    assert members == {ops[0]["location"].rsplit("/", 1)[1], ops[1]["location"].rsplit("/", 1)[1]}
+    # failOnErrors stops the batch after that many errors.
+    r = c.post(f"{c.base}/Bulk", json={"schemas": [BULK], "failOnErrors": 1, "Operations": [
+        {"method": "POST", "path": "/Users", "data": {"schemas": [USER], "userName": "bulk-a@b.test"}},
+        {"method": "POST", "path": "/Users", "data": {"schemas": [USER], "userName": "never@b.test"}},
+    ]}, timeout=30)
+    assert [o["status"] for o in r.json()["Operations"]] == ["409"]
+    assert c.get(f"{c.base}/Users", params={"filter": 'userName eq "never@b.test"'}, timeout=10).json()["totalResults"] == 0
+    # Too many operations, or not a bulk request.
+    many = [{"method": "DELETE", "path": "/Users/x"}] * 1001
+    r = c.post(f"{c.base}/Bulk", json={"schemas": [BULK], "Operations": many}, timeout=30)
+    assert r.status_code == 413 and r.json()["status"] == "413"
+    assert c.post(f"{c.base}/Bulk", json={"Operations": []}, timeout=10).json()["scimType"] == "invalidSyntax"
+    for o in ops[:3]:
+        assert c.delete(o["location"], timeout=10).status_code == 204

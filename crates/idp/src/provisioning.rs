@@ -47,11 +47,15 @@ pub fn user_resource(client: &Client, user: &User) -> Value {
         }
         _ => user.username.clone(),
     };
+    // A value the client's mappers give a SAML attribute of one of these names (what the
+    // service provider already reads from assertions), else the user attribute of that name.
     let attr = |names: &[&str]| {
-        user.attributes
-            .iter()
-            .find(|(k, _)| names.contains(&k.as_str()))
-            .map(|(_, v)| v.clone())
+        mapped(client, user, names).or_else(|| {
+            user.attributes
+                .iter()
+                .find(|(k, _)| names.contains(&k.as_str()))
+                .map(|(_, v)| v.clone())
+        })
     };
     let mut o = Map::new();
     o.insert("schemas".into(), json!([USER_SCHEMA]));
@@ -64,11 +68,13 @@ pub fn user_resource(client: &Client, user: &User) -> Value {
     if let Some(f) = &user.last_name {
         name.insert("familyName".into(), json!(f));
     }
-    let display = match (&user.first_name, &user.last_name) {
-        (Some(g), Some(f)) => format!("{g} {f}"),
-        (Some(n), None) | (None, Some(n)) => n.clone(),
-        (None, None) => user.username.clone(),
-    };
+    let display = mapped(client, user, &["displayName", "name", "cn"]).unwrap_or_else(|| {
+        match (&user.first_name, &user.last_name) {
+            (Some(g), Some(f)) => format!("{g} {f}"),
+            (Some(n), None) | (None, Some(n)) => n.clone(),
+            (None, None) => user.username.clone(),
+        }
+    });
     if !name.is_empty() {
         o.insert("name".into(), Value::Object(name));
     }
@@ -82,11 +88,40 @@ pub fn user_resource(client: &Client, user: &User) -> Value {
     if let Some(l) = attr(&["locale"]) {
         o.insert("locale".into(), json!(l));
     }
-    if let Some(t) = attr(&["timezone", "tz"]) {
+    if let Some(t) = attr(&["timezone", "tz", "zoneinfo"]) {
         o.insert("timezone".into(), json!(t));
     }
     o.insert("active".into(), json!(true));
     Value::Object(o)
+}
+
+/// The value a mapper of the client gives the SAML attribute named one of `names` (by name or
+/// friendly name, without case), for mappers that give a single value of the user.
+fn mapped(client: &Client, user: &User, names: &[&str]) -> Option<String> {
+    let m = client.mappers.iter().find(|m| {
+        names.iter().any(|n| {
+            m.saml_attribute.eq_ignore_ascii_case(n)
+                || m.friendly_name
+                    .as_deref()
+                    .is_some_and(|f| f.eq_ignore_ascii_case(n))
+        })
+    })?;
+    match &m.source {
+        MapperSource::UserAttribute { attribute } => user
+            .attributes
+            .iter()
+            .find(|(k, _)| k == attribute)
+            .map(|(_, v)| v.clone()),
+        MapperSource::UserProperty { property } => match property.as_str() {
+            "username" => Some(user.username.clone()),
+            "email" => user.email.clone(),
+            "firstName" => user.first_name.clone(),
+            "lastName" => user.last_name.clone(),
+            _ => None,
+        },
+        MapperSource::Hardcoded { value } => Some(value.clone()),
+        MapperSource::GroupList { .. } | MapperSource::RoleList => None,
+    }
 }
 
 /// The Group resource sent for a group, with its members' remote IDs.
@@ -441,6 +476,61 @@ mod tests {
             local: "a".into(),
             remote: "r-a".into()
         }));
+    }
+
+    #[test]
+    fn the_clients_mappers_give_locale_time_zone_and_display_name() {
+        use symbolon_store::{Mapper, MapperSource};
+        let user = User {
+            id: "u1".into(),
+            realm: "r".into(),
+            username: "alice".into(),
+            email: Some("alice@corp.test".into()),
+            first_name: Some("Alice".into()),
+            last_name: None,
+            enabled: true,
+            attributes: vec![
+                ("lang".into(), "ja".into()),
+                ("tz".into(), "Asia/Tokyo".into()),
+            ],
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let mapper = |attr: &str, source: MapperSource| Mapper {
+            name: attr.into(),
+            saml_attribute: attr.into(),
+            name_format: None,
+            friendly_name: None,
+            source,
+        };
+        let client = crate::signin::tests::client(
+            symbolon_saml::messages::NAMEID_UNSPECIFIED,
+            vec![
+                mapper(
+                    "locale",
+                    MapperSource::UserAttribute {
+                        attribute: "lang".into(),
+                    },
+                ),
+                mapper(
+                    "displayName",
+                    MapperSource::UserProperty {
+                        property: "firstName".into(),
+                    },
+                ),
+            ],
+        );
+        let rep = user_resource(&client, &user);
+        assert_eq!(rep["locale"], "ja", "from the mapper's source attribute");
+        assert_eq!(
+            rep["timezone"], "Asia/Tokyo",
+            "no mapper: the user attribute tz"
+        );
+        assert_eq!(rep["displayName"], "Alice");
+        assert_eq!(
+            rep["userName"], "alice",
+            "unspecified NameID format: the username"
+        );
+        assert_eq!(rep["emails"][0]["value"], "alice@corp.test");
     }
 
     #[test]

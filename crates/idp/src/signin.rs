@@ -92,7 +92,7 @@ pub fn attributes(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use crate::sessions::Requested;
@@ -142,7 +142,7 @@ mod tests {
         }
     }
 
-    fn client(format: &str, mappers: Vec<Mapper>) -> Client {
+    pub(crate) fn client(format: &str, mappers: Vec<Mapper>) -> Client {
         Client {
             id: "c-1".into(),
             realm: "acme".into(),

@@ -32,6 +32,7 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         .route("/scim/v2/ResourceTypes/{name}", get(resource_type::<S>))
         .route("/scim/v2/Schemas", get(schemas::<S>))
         .route("/scim/v2/Schemas/{id}", get(schema::<S>))
+        .route("/scim/v2/Bulk", axum::routing::post(bulk::<S>))
         .route("/scim/v2/{kind}", get(list::<S>).post(create::<S>))
         .route("/scim/v2/{kind}/.search", axum::routing::post(search::<S>))
         .route(
@@ -320,6 +321,16 @@ async fn listed<S: SpStore>(st: &AppState<S>, c: &ScimCaller, k: Kind, q: &ListQ
         Kind::Groups => symbolon_sp::scim::list_groups(store, c, &b, q).await?,
     };
     Ok(json_response(StatusCode::OK, &v))
+}
+
+async fn bulk<S: SpStore>(
+    State(st): State<AppState<S>>,
+    ScimToken(c): ScimToken,
+    body: Body,
+) -> Res {
+    let v = body_json(body).await?;
+    let out = symbolon_sp::scim::bulk(&st.store, &c, &base(&st), &v, now()).await?;
+    Ok(json_response(StatusCode::OK, &out))
 }
 
 async fn search_all<S: SpStore>(

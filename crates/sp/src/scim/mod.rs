@@ -11,11 +11,13 @@
 //! The protocol itself (schemas, filters, PATCH, projection) is `symbolon_scim`'s; this module
 //! decides what it means for the account.
 
+mod bulk;
 mod groups;
 mod sessions;
 mod users;
 mod views;
 
+pub use bulk::*;
 pub use groups::*;
 pub use sessions::*;
 pub use users::*;
@@ -297,7 +299,7 @@ pub fn service_provider_config(base: &str, docs: &str) -> Value {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": docs,
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": true, "maxOperations": MAX_BULK_OPERATIONS, "maxPayloadSize": 2 * 1024 * 1024},
         "filter": {"supported": true, "maxResults": MAX_RESULTS},
         "changePassword": {"supported": false},
         "sort": {"supported": true},
