@@ -143,6 +143,18 @@ pub async fn scim<S: SpStore>(s: S) {
         s.scim_memberships("a").await.unwrap(),
         vec![("g1".to_string(), "u1".to_string())]
     );
+    // A user's groups are part of the user: joining, leaving, a renamed group change its version.
+    let v = |id: &str| {
+        let s = s.clone();
+        let id = id.to_string();
+        async move { s.scim_user("a", &id).await.unwrap().unwrap().version }
+    };
+    assert_eq!(v("u2").await, 3, "created (1), joined g1 (2), left g1 (3)");
+    assert_eq!(
+        v("u1").await,
+        4,
+        "2 after the replace, +1 joined g1, +1 renamed g1"
+    );
     let many: Vec<String> = (0..3000).map(|i| format!("m{i}")).collect();
     for m in &many {
         s.create_scim_user(&user(m, "a", m)).await.unwrap();
@@ -183,9 +195,9 @@ pub async fn scim<S: SpStore>(s: S) {
     assert_eq!(s.scim_settings("a").await.unwrap(), set);
 
     // Deleting a group, then the account: nothing of it remains, account b untouched.
-    s.delete_scim_group("a", "g1").await.unwrap();
+    s.delete_scim_group("a", "g1", t(9)).await.unwrap();
     assert!(matches!(
-        s.delete_scim_group("a", "g1").await,
+        s.delete_scim_group("a", "g1", t(9)).await,
         Err(StoreError::NotFound(..))
     ));
     s.create_scim_group(&group("g3", "a", "Left"), &["u2".into()])

@@ -40,6 +40,38 @@ async fn add_members(
     Ok(())
 }
 
+async fn bump_members(
+    tx: &mut sqlx::PgConnection,
+    account_id: &str,
+    group_id: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE sp_scim_users SET version = version + 1, modified_at = $1 WHERE account_id = $2 AND id IN (SELECT user_id FROM sp_scim_members WHERE group_id = $3)")
+        .bind(at)
+        .bind(account_id)
+        .bind(group_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+async fn bump_users(
+    tx: &mut sqlx::PgConnection,
+    account_id: &str,
+    ids: &[String],
+    at: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE sp_scim_users SET version = version + 1, modified_at = $1 WHERE account_id = $2 AND id = ANY($3)")
+        .bind(at)
+        .bind(account_id)
+        .bind(ids)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
 impl ScimStore for PgStore {
     async fn scim_users(&self, account_id: &str) -> Result<Vec<ScimUser>> {
         let rows = sqlx::query(
@@ -226,6 +258,7 @@ impl ScimStore for PgStore {
             .await
             .map_err(map_err)?;
         add_members(&mut tx, &g.account_id, &g.id, members).await?;
+        bump_members(&mut tx, &g.account_id, &g.id, ts(g.modified_at)).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -270,18 +303,28 @@ impl ScimStore for PgStore {
             .await
             .map_err(map_err)?;
         add_members(&mut tx, &g.account_id, &g.id, add).await?;
+        bump_members(&mut tx, &g.account_id, &g.id, ts(g.modified_at)).await?;
+        bump_users(&mut tx, &g.account_id, remove, ts(g.modified_at)).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }
 
-    async fn delete_scim_group(&self, account_id: &str, id: &str) -> Result<()> {
+    async fn delete_scim_group(
+        &self,
+        account_id: &str,
+        id: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        bump_members(&mut tx, account_id, id, ts(at)).await?;
         let done = sqlx::query("DELETE FROM sp_scim_groups WHERE account_id = $1 AND id = $2")
             .bind(account_id)
             .bind(id)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        found(done.rows_affected(), "SCIM group", id)
+        found(done.rows_affected(), "SCIM group", id)?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn scim_settings(&self, account_id: &str) -> Result<ScimSettings> {

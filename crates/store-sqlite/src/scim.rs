@@ -42,6 +42,40 @@ async fn add_members(
     Ok(())
 }
 
+async fn bump_members(
+    tx: &mut sqlx::SqliteConnection,
+    account_id: &str,
+    group_id: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE sp_scim_users SET version = version + 1, modified_at = ? WHERE account_id = ? AND id IN (SELECT user_id FROM sp_scim_members WHERE group_id = ?)")
+        .bind(at)
+        .bind(account_id)
+        .bind(group_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+async fn bump_users(
+    tx: &mut sqlx::SqliteConnection,
+    account_id: &str,
+    ids: &[String],
+    at: i64,
+) -> Result<()> {
+    for id in ids {
+        sqlx::query("UPDATE sp_scim_users SET version = version + 1, modified_at = ? WHERE account_id = ? AND id = ?")
+            .bind(at)
+            .bind(account_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
+    Ok(())
+}
+
 impl ScimStore for SqliteStore {
     async fn scim_users(&self, account_id: &str) -> Result<Vec<ScimUser>> {
         let rows =
@@ -226,6 +260,7 @@ impl ScimStore for SqliteStore {
             .await
             .map_err(map_err)?;
         add_members(&mut tx, &g.account_id, &g.id, members).await?;
+        bump_members(&mut tx, &g.account_id, &g.id, ts(g.modified_at)).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -272,18 +307,28 @@ impl ScimStore for SqliteStore {
                 .map_err(map_err)?;
         }
         add_members(&mut tx, &g.account_id, &g.id, add).await?;
+        bump_members(&mut tx, &g.account_id, &g.id, ts(g.modified_at)).await?;
+        bump_users(&mut tx, &g.account_id, remove, ts(g.modified_at)).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)
     }
 
-    async fn delete_scim_group(&self, account_id: &str, id: &str) -> Result<()> {
+    async fn delete_scim_group(
+        &self,
+        account_id: &str,
+        id: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        bump_members(&mut tx, account_id, id, ts(at)).await?;
         let done = sqlx::query("DELETE FROM sp_scim_groups WHERE account_id = ? AND id = ?")
             .bind(account_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        found(done.rows_affected(), "SCIM group", id)
+        found(done.rows_affected(), "SCIM group", id)?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn scim_settings(&self, account_id: &str) -> Result<ScimSettings> {

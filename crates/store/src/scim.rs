@@ -119,7 +119,9 @@ pub trait ScimStore {
         account_id: &str,
         group_id: &str,
     ) -> impl Future<Output = Result<Vec<String>>> + Send;
-    /// Create a group with its members (users of the same account) in one transaction.
+    /// Create a group with its members (users of the same account) in one transaction. Every
+    /// member's version goes up and its `modified_at` becomes the group's (a user's `groups`
+    /// are part of the user): so for each group write below.
     fn create_scim_group(
         &self,
         g: &ScimGroup,
@@ -134,10 +136,12 @@ pub trait ScimStore {
         add: &[String],
         remove: &[String],
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Delete a group; its members' versions go up, their `modified_at` becomes `at`.
     fn delete_scim_group(
         &self,
         account_id: &str,
         id: &str,
+        at: OffsetDateTime,
     ) -> impl Future<Output = Result<()>> + Send;
     /// The NameIDs removed by provisioning (see [`ScimStore::delete_scim_user`]).
     fn scim_removed(&self, account_id: &str) -> impl Future<Output = Result<Vec<String>>> + Send;

@@ -404,7 +404,7 @@ pub async fn delete_group<S: SpStore>(
     let g = existing(store, c, id).await?;
     check_if_match(if_match, g.version)?;
     store
-        .delete_scim_group(&c.account_id, id)
+        .delete_scim_group(&c.account_id, id, second(now))
         .await
         .map_err(st)?;
     audit(
