@@ -27,6 +27,8 @@ pub(crate) async fn run<S: IdpStore>(
 ) -> Result<String, String> {
     let e = |e: symbolon_store::StoreError| e.to_string();
     let (mut clients, mut changed, mut failed) = (0u32, 0u32, 0u32);
+    // Read before anything is computed: a change made during the run bumps it past this.
+    let version = store.idp_config_version().await.map_err(e)?;
     for realm in store.realms().await.map_err(e)? {
         for client in store.clients(&realm.name).await.map_err(e)? {
             let Some(target) = client.provisioning.clone() else {
@@ -36,10 +38,18 @@ pub(crate) async fn run<S: IdpStore>(
             if status.next_attempt.is_some_and(|t| t > now) {
                 continue;
             }
-            clients += 1;
             let full = status
                 .last_reconcile
                 .is_none_or(|t| now - t >= RECONCILE_EVERY);
+            // Nothing this client depends on changed since a run that left nothing pending.
+            if !full
+                && status.seen_version == Some(version)
+                && status.last_error.is_none()
+                && status.pending == 0
+            {
+                continue;
+            }
+            clients += 1;
             let outcome = push(&store, &http, &client, &target, full).await;
             status.last_run = Some(now);
             status.changed = outcome.changed;
@@ -47,6 +57,7 @@ pub(crate) async fn run<S: IdpStore>(
             changed += outcome.changed;
             match outcome.error {
                 None => {
+                    status.seen_version = Some(version);
                     status.last_success = Some(now);
                     status.last_error = None;
                     status.failures = 0;
@@ -58,6 +69,7 @@ pub(crate) async fn run<S: IdpStore>(
                 }
                 Some(why) => {
                     failed += 1;
+                    status.seen_version = None;
                     status.failures = status.failures.saturating_add(1);
                     status.next_attempt = Some(now + backoff(status.failures));
                     tracing::warn!(client = %client.client_id, realm = %client.realm, "provisioning failed: {why}");

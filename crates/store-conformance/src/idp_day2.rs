@@ -253,6 +253,7 @@ pub async fn idp_day2<S: IdpStore>(s: S) {
 pub async fn idp_provisioning<S: IdpStore>(s: S) {
     use symbolon_store::provisioning::*;
     s.create_realm(&realm("p")).await.unwrap();
+    let v0 = s.idp_config_version().await.unwrap();
     let mut c = client("p", "c1");
     c.provisioning = Some(Provisioning {
         url: "https://sp.example/scim/v2".into(),
@@ -262,6 +263,11 @@ pub async fn idp_provisioning<S: IdpStore>(s: S) {
     });
     s.create_client(&c).await.unwrap();
     s.create_client(&client("p", "c2")).await.unwrap();
+    let v1 = s.idp_config_version().await.unwrap();
+    assert!(v1 > v0, "a new client is a change provisioning must see");
+    s.create_user(&user("p", "pu1"), None).await.unwrap();
+    let v2 = s.idp_config_version().await.unwrap();
+    assert!(v2 > v1, "a new user too");
     let got = s
         .clients("p")
         .await
@@ -302,8 +308,16 @@ pub async fn idp_provisioning<S: IdpStore>(s: S) {
         users: 1,
         ..Default::default()
     };
+    let before = s.idp_config_version().await.unwrap();
     s.set_provisioning_status("c1", &st).await.unwrap();
     s.set_provisioning_status("c1", &st).await.unwrap();
+    s.put_scim_link(&link("user", "u2", "r2")).await.unwrap();
+    assert_eq!(
+        s.idp_config_version().await.unwrap(),
+        before,
+        "links and status are not a change of what provisioning reads"
+    );
+    s.delete_scim_link("c1", "user", "u2").await.unwrap();
     assert_eq!(s.provisioning_status("c1").await.unwrap(), st);
     s.delete_client("p", "c1").await.unwrap();
     assert!(s.scim_links("c1").await.unwrap().is_empty());

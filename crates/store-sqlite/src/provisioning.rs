@@ -56,6 +56,13 @@ impl ProvisioningStore for SqliteStore {
         symbolon_store::codec::provisioning_status_of(data.as_deref())
     }
 
+    async fn idp_config_version(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT version FROM idp_config_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
     async fn set_provisioning_status(&self, client_id: &str, s: &ProvisioningStatus) -> Result<()> {
         sqlx::query("INSERT INTO idp_scim_status (client_id, data) VALUES (?, ?) ON CONFLICT (client_id) DO UPDATE SET data = excluded.data")
             .bind(client_id)

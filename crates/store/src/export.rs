@@ -50,8 +50,9 @@ pub const TABLES: [&str; 38] = [
 ];
 
 /// Tables the database derives and keeps itself (not exported: a fresh database makes its own).
-/// `sp_config_version` is bumped by triggers on every configuration change.
-pub const DERIVED: [&str; 1] = ["sp_config_version"];
+/// `sp_config_version` and `idp_config_version` are bumped by triggers on every change of what
+/// they cover.
+pub const DERIVED: [&str; 2] = ["sp_config_version", "idp_config_version"];
 
 /// The export format's first line.
 pub fn header() -> Value {

@@ -83,6 +83,10 @@ pub struct ProvisioningStatus {
     pub last_reconcile: Option<OffsetDateTime>,
     #[serde(default)]
     pub drift: u32,
+    /// The `idp_config_version` the last successful run computed from: while it is unchanged
+    /// (and no reconcile is due), a run has nothing to do and is skipped.
+    #[serde(default)]
+    pub seen_version: Option<i64>,
 }
 
 /// Links and status of outbound provisioning.
@@ -100,6 +104,9 @@ pub trait ProvisioningStore {
         &self,
         client_id: &str,
     ) -> impl Future<Output = Result<ProvisioningStatus>> + Send;
+    /// A number that changes whenever users, groups, memberships, clients or client access
+    /// change (database triggers), read once per provisioning run.
+    fn idp_config_version(&self) -> impl Future<Output = Result<i64>> + Send;
     fn set_provisioning_status(
         &self,
         client_id: &str,
