@@ -149,6 +149,15 @@ pub async fn scim<S: SpStore>(s: S) {
         let id = id.to_string();
         async move { s.scim_user("a", &id).await.unwrap().unwrap().version }
     };
+    assert_eq!(
+        s.scim_groups_of("a", "u1").await.unwrap(),
+        vec![("g1".to_string(), "Operators".to_string())]
+    );
+    assert!(s.scim_groups_of("a", "u2").await.unwrap().is_empty());
+    assert!(
+        s.scim_groups_of("b", "u1").await.unwrap().is_empty(),
+        "another account"
+    );
     assert_eq!(v("u2").await, 3, "created (1), joined g1 (2), left g1 (3)");
     assert_eq!(
         v("u1").await,

@@ -234,6 +234,21 @@ impl ScimStore for SqliteStore {
         .map_err(map_err)
     }
 
+    async fn scim_groups_of(
+        &self,
+        account_id: &str,
+        user_id: &str,
+    ) -> Result<Vec<(String, String)>> {
+        sqlx::query_as(
+            "SELECT g.id, g.display_name FROM sp_scim_members m JOIN sp_scim_groups g ON g.id = m.group_id WHERE m.account_id = ? AND m.user_id = ? ORDER BY g.display_name, g.id",
+        )
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
     async fn scim_group_members(&self, account_id: &str, group_id: &str) -> Result<Vec<String>> {
         sqlx::query_scalar(
             "SELECT user_id FROM sp_scim_members WHERE account_id = ? AND group_id = ? ORDER BY seq",

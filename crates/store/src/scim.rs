@@ -113,6 +113,12 @@ pub trait ScimStore {
         &self,
         account_id: &str,
     ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
+    /// The groups a user is a member of: (group ID, display name), by display name.
+    fn scim_groups_of(
+        &self,
+        account_id: &str,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
     /// The user IDs of a group's members, in the order they joined.
     fn scim_group_members(
         &self,

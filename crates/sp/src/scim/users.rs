@@ -86,10 +86,10 @@ async fn output<S: SpStore>(
     u: &ScimUser,
     p: &Projection,
 ) -> Result<Output, ScimError> {
-    let groups = groups_by_user(store, &u.account_id)
-        .await?
-        .remove(&u.id)
-        .unwrap_or_default();
+    let groups = store
+        .scim_groups_of(&u.account_id, &u.id)
+        .await
+        .map_err(st)?;
     Ok(Output {
         body: projected(&USER_TYPE, user_json(base, u, &groups), p),
         etag: super::etag(u.version),
@@ -125,15 +125,21 @@ pub(crate) async fn user_items<S: SpStore>(
     base: &str,
     filter: Option<&symbolon_scim::filter::Filter>,
 ) -> Result<Vec<Value>, ScimError> {
-    let users = match filter.and_then(|f| f.simple_eq("userName")) {
-        Some(name) => store
+    if let Some(name) = filter.and_then(|f| f.simple_eq("userName")) {
+        let Some(u) = store
             .scim_user_by_name(&c.account_id, name)
             .await
             .map_err(st)?
-            .into_iter()
-            .collect(),
-        None => store.scim_users(&c.account_id).await.map_err(st)?,
-    };
+        else {
+            return Ok(Vec::new());
+        };
+        let groups = store
+            .scim_groups_of(&c.account_id, &u.id)
+            .await
+            .map_err(st)?;
+        return Ok(vec![user_json(base, &u, &groups)]);
+    }
+    let users = store.scim_users(&c.account_id).await.map_err(st)?;
     let groups = groups_by_user(store, &c.account_id).await?;
     Ok(users
         .iter()
