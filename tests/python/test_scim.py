@@ -184,6 +184,9 @@ def test_queries_etags_and_bad_input(env):
         {"op": "add", "path": "members", "value": [{"value": i} for i in ids[200:]]},
         {"op": "remove", "path": f'members[value eq "{ids[0]}"]'}]}, timeout=60)
     assert r.status_code == 200 and len(r.json()["members"]) == 299
+    assert all("display" not in m for m in r.json()["members"]), "members.display only on request"
+    shown = c.get(f"{c.base}/Groups/{gid}", params={"attributes": "members.display"}, timeout=10).json()["members"]
+    assert {m["display"] for m in shown} == {f"bulk{i}@q.test" for i in range(1, 300)}
     got = c.get(f"{c.base}/Users/{ids[5]}", timeout=10).json()
     assert got["groups"] == [{"value": gid, "$ref": f"{c.base}/Groups/{gid}", "display": "Bulk", "type": "direct"}]
     assert "groups" not in c.get(f"{c.base}/Users/{ids[0]}", timeout=10).json()

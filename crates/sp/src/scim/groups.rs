@@ -26,6 +26,15 @@ fn display_of(u: &ScimUser) -> String {
         .unwrap_or_else(|| u.user_name.clone())
 }
 
+/// Whether a request may see or match members' display names (returned only on request): only
+/// then are the account's users read for them.
+fn display_wanted(texts: &[Option<&str>]) -> bool {
+    texts
+        .iter()
+        .flatten()
+        .any(|t| t.to_ascii_lowercase().contains("display"))
+}
+
 /// Display names of the account's users.
 async fn user_names<S: SpStore>(
     store: &S,
@@ -87,7 +96,11 @@ async fn output<S: SpStore>(
         .scim_group_members(&g.account_id, &g.id)
         .await
         .map_err(st)?;
-    let names = user_names(store, &g.account_id).await?;
+    let names = if display_wanted(&[p.attributes.as_deref()]) {
+        user_names(store, &g.account_id).await?
+    } else {
+        HashMap::new()
+    };
     Ok(Output {
         body: projected(&GROUP_TYPE, group_json(base, g, &members, &names), p),
         etag: super::etag(g.version),
@@ -186,13 +199,18 @@ pub(crate) async fn group_items<S: SpStore>(
     store: &S,
     c: &ScimCaller,
     base: &str,
+    q: &ListQuery,
 ) -> Result<Vec<Value>, ScimError> {
     let groups = store.scim_groups(&c.account_id).await.map_err(st)?;
     let mut members: HashMap<String, Vec<String>> = HashMap::new();
     for (g, u) in store.scim_memberships(&c.account_id).await.map_err(st)? {
         members.entry(g).or_default().push(u);
     }
-    let names = user_names(store, &c.account_id).await?;
+    let names = if display_wanted(&[q.attributes.as_deref(), q.filter.as_deref()]) {
+        user_names(store, &c.account_id).await?
+    } else {
+        HashMap::new()
+    };
     Ok(groups
         .iter()
         .map(|g| {
@@ -216,7 +234,7 @@ pub async fn list_groups<S: SpStore>(
         Some(f) => Some(symbolon_scim::filter::parse(&GROUP_TYPE, f)?),
         None => None,
     };
-    let items = group_items(store, c, base).await?;
+    let items = group_items(store, c, base, q).await?;
     list_response(&GROUP_TYPE, items, q, filter.as_ref())
 }
 

@@ -244,7 +244,7 @@ pub async fn search_all<S: symbolon_store::sp::SpStore>(
     }
     if !matches!(fg, Some(None)) {
         let f = fg.as_ref().and_then(Option::as_ref);
-        for v in groups::group_items(store, c, base).await? {
+        for v in groups::group_items(store, c, base, q).await? {
             if f.is_none_or(|f| f.matches(&v)) {
                 items.push((&GROUP_TYPE, v));
             }
