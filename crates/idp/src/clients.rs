@@ -480,35 +480,78 @@ pub async fn assign_client<S: IdpStore>(
     .await
 }
 
+/// A client's access rule, read once: open, or the assigned users and the paths of the
+/// assigned groups (members of their subgroups included). Sign-in (`may_use`) and provisioning
+/// (`provisioning::desired`) both decide by it.
+#[derive(Debug)]
+pub(crate) struct AccessRule {
+    open: bool,
+    users: std::collections::HashSet<String>,
+    paths: Vec<String>,
+}
+
+impl AccessRule {
+    pub(crate) async fn load<S: IdpStore>(store: &S, client: &Client) -> Result<Self> {
+        if !client.restricted {
+            return Ok(AccessRule {
+                open: true,
+                users: Default::default(),
+                paths: vec![],
+            });
+        }
+        let assignments = store.assignments(&client.id).await?;
+        let groups = store.groups(&client.realm).await?;
+        let mut rule = AccessRule {
+            open: false,
+            users: Default::default(),
+            paths: vec![],
+        };
+        for a in assignments {
+            match a {
+                symbolon_store::Assignment::User(id) => {
+                    rule.users.insert(id);
+                }
+                symbolon_store::Assignment::Group(id) => {
+                    if let Some(g) = groups.iter().find(|g| g.id == id) {
+                        rule.paths.push(g.path.clone());
+                    }
+                }
+            }
+        }
+        Ok(rule)
+    }
+
+    /// Whether the rule admits the user (by ID) without looking at groups.
+    pub(crate) fn admits_directly(&self, user_id: &str) -> bool {
+        self.open || self.users.contains(user_id)
+    }
+
+    /// Whether the rule admits the user, a direct member of the groups at `paths`.
+    pub(crate) fn admits<'p>(
+        &self,
+        user_id: &str,
+        mut paths: impl Iterator<Item = &'p str>,
+    ) -> bool {
+        self.admits_directly(user_id)
+            || paths.any(|p| {
+                self.paths.iter().any(|a| {
+                    p == a
+                        || p.strip_prefix(a.as_str())
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
+            })
+    }
+}
+
 /// Whether a user may use a client: open clients admit everyone; restricted ones admit assigned
 /// users and members of assigned groups or of their subgroups.
 pub async fn may_use<S: IdpStore>(store: &S, client: &Client, user: &User) -> Result<bool> {
-    if !client.restricted {
+    let rule = AccessRule::load(store, client).await?;
+    if rule.admits_directly(&user.id) {
         return Ok(true);
     }
-    let assignments = store.assignments(&client.id).await?;
-    if assignments
-        .iter()
-        .any(|a| *a == symbolon_store::Assignment::User(user.id.clone()))
-    {
-        return Ok(true);
-    }
-    let groups = store.groups(&client.realm).await?;
-    let assigned: Vec<&str> = assignments
-        .iter()
-        .filter_map(|a| match a {
-            symbolon_store::Assignment::Group(id) => {
-                groups.iter().find(|g| g.id == *id).map(|g| g.path.as_str())
-            }
-            symbolon_store::Assignment::User(_) => None,
-        })
-        .collect();
     let mine = user_group_paths(store, user).await?;
-    Ok(mine.iter().any(|p| {
-        assigned
-            .iter()
-            .any(|a| p == a || p.starts_with(&format!("{a}/")))
-    }))
+    Ok(rule.admits(&user.id, mine.iter().map(String::as_str)))
 }
 
 /// Who can reach a client, for the administrator: `everyone`, or the assigned users and groups.
@@ -718,4 +761,29 @@ pub fn client_encryption(
     let transport = KeyTransport::from_name(&e.key_transport)
         .ok_or_else(|| IdpError::Invalid(format!("unknown key transport {:?}", e.key_transport)))?;
     Ok(Some((cert, EncryptOptions { data, transport })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AccessRule;
+
+    #[test]
+    fn access_rule_admits_assigned_users_groups_and_subgroups_only() {
+        let rule = AccessRule {
+            open: false,
+            users: ["u1".to_string()].into(),
+            paths: vec!["/eng".into()],
+        };
+        assert!(rule.admits("u1", std::iter::empty()));
+        assert!(rule.admits("u2", ["/eng"].into_iter()));
+        assert!(rule.admits("u2", ["/ops", "/eng/backend"].into_iter()));
+        assert!(!rule.admits("u2", ["/engineering", "/ops"].into_iter()));
+        assert!(!rule.admits_directly("u2"));
+        let open = AccessRule {
+            open: true,
+            users: Default::default(),
+            paths: vec![],
+        };
+        assert!(open.admits_directly("anyone"));
+    }
 }

@@ -4,11 +4,11 @@
 //! locale, time zone, groups), and the plan that brings the remote side there from what was
 //! last sent (the links). No HTTP here: the HTTP crate runs the plan and records the links.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 use symbolon_store::provisioning::ScimLink;
-use symbolon_store::{Assignment, Client, IdpStore, MapperSource, User};
+use symbolon_store::{Client, IdpStore, MapperSource, User};
 
 use crate::common::Result;
 
@@ -169,25 +169,7 @@ pub async fn desired<S: IdpStore>(store: &S, client: &Client) -> Result<Desired>
                 .push((g.id.clone(), g.path.clone()));
         }
     }
-    let assignments = if client.restricted {
-        store.assignments(&client.id).await?
-    } else {
-        Vec::new()
-    };
-    let assigned_users: HashSet<&str> = assignments
-        .iter()
-        .filter_map(|a| match a {
-            Assignment::User(id) => Some(id.as_str()),
-            Assignment::Group(_) => None,
-        })
-        .collect();
-    let assigned_paths: Vec<&str> = assignments
-        .iter()
-        .filter_map(|a| match a {
-            Assignment::Group(id) => groups.iter().find(|g| g.id == *id).map(|g| g.path.as_str()),
-            Assignment::User(_) => None,
-        })
-        .collect();
+    let rule = crate::clients::AccessRule::load(store, client).await?;
     let mut out = Desired::default();
     let full = full_paths(client);
     for u in store.users(&client.realm).await? {
@@ -195,14 +177,7 @@ pub async fn desired<S: IdpStore>(store: &S, client: &Client) -> Result<Desired>
             continue;
         }
         let mine = paths_of.get(&u.id).map(Vec::as_slice).unwrap_or_default();
-        let admitted = !client.restricted
-            || assigned_users.contains(u.id.as_str())
-            || mine.iter().any(|(_, p)| {
-                assigned_paths
-                    .iter()
-                    .any(|a| p == a || p.starts_with(&format!("{a}/")))
-            });
-        if !admitted {
+        if !rule.admits(&u.id, mine.iter().map(|(_, p)| p.as_str())) {
             continue;
         }
         for (gid, path) in mine {
