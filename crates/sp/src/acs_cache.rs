@@ -43,18 +43,7 @@ async fn provisioned<S: SpStore>(
     store: &S,
     account_id: &str,
 ) -> Result<HashMap<String, Provisioned>, StoreError> {
-    let names: HashMap<String, String> = store
-        .scim_groups(account_id)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.display_name))
-        .collect();
-    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
-    for (g, u) in store.scim_memberships(account_id).await? {
-        if let Some(n) = names.get(&g) {
-            groups.entry(u).or_default().push(n.clone());
-        }
-    }
+    let mut groups = crate::scim::groups_by_user(store, account_id).await?;
     Ok(store
         .scim_users(account_id)
         .await?
@@ -62,7 +51,12 @@ async fn provisioned<S: SpStore>(
         .map(|u| {
             let p = Provisioned {
                 active: u.active,
-                groups: groups.remove(&u.id).unwrap_or_default(),
+                groups: groups
+                    .remove(&u.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(_, name)| name)
+                    .collect(),
             };
             (u.name_id, p)
         })

@@ -78,6 +78,28 @@ pub struct Output {
     pub location: String,
 }
 
+/// The groups of each provisioned user of the account: user ID -> [(group ID, display name)].
+/// What the User resources, the ACS and the console show of membership all come from here.
+pub(crate) async fn groups_by_user<S: symbolon_store::sp::SpStore>(
+    store: &S,
+    account_id: &str,
+) -> Result<std::collections::HashMap<String, Vec<(String, String)>>, StoreError> {
+    use std::collections::HashMap;
+    let names: HashMap<String, String> = store
+        .scim_groups(account_id)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.display_name))
+        .collect();
+    let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for (g, u) in store.scim_memberships(account_id).await? {
+        if let Some(name) = names.get(&g) {
+            out.entry(u).or_default().push((g, name.clone()));
+        }
+    }
+    Ok(out)
+}
+
 /// A store failure as a SCIM error.
 pub(crate) fn st(e: StoreError) -> ScimError {
     match e {

@@ -1,7 +1,5 @@
 //! `/Users`: provisioned users of an account.
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 use symbolon_scim::ScimError;
 use symbolon_scim::resource::normalize;
@@ -31,26 +29,6 @@ pub fn expected_name_id(settings: &ScimSettings, doc: &Value) -> String {
         _ => None,
     };
     picked.unwrap_or(user_name).trim().to_lowercase()
-}
-
-/// The groups of each user of the account: user ID -> [(group ID, display name)].
-async fn groups_by_user<S: SpStore>(
-    store: &S,
-    account_id: &str,
-) -> Result<HashMap<String, Vec<(String, String)>>, ScimError> {
-    let names: HashMap<String, String> = store
-        .scim_groups(account_id)
-        .await
-        .map_err(st)?
-        .into_iter()
-        .map(|g| (g.id, g.display_name))
-        .collect();
-    let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for (g, u) in store.scim_memberships(account_id).await.map_err(st)? {
-        let name = names.get(&g).cloned().unwrap_or_default();
-        out.entry(u).or_default().push((g, name));
-    }
-    Ok(out)
 }
 
 fn user_json(base: &str, u: &ScimUser, groups: &[(String, String)]) -> Value {
@@ -140,7 +118,9 @@ pub(crate) async fn user_items<S: SpStore>(
         return Ok(vec![user_json(base, &u, &groups)]);
     }
     let users = store.scim_users(&c.account_id).await.map_err(st)?;
-    let groups = groups_by_user(store, &c.account_id).await?;
+    let groups = super::groups_by_user(store, &c.account_id)
+        .await
+        .map_err(st)?;
     Ok(users
         .iter()
         .map(|u| user_json(base, u, groups.get(&u.id).map(Vec::as_slice).unwrap_or(&[])))

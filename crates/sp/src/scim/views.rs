@@ -38,24 +38,18 @@ pub async fn provisioned_views<S: SpStore>(
         .await?
         .default_role_id
         .and_then(|id| role_name(&id));
-    let names: HashMap<String, String> = store
-        .scim_groups(account_id)
-        .await?
-        .into_iter()
-        .map(|g| (g.id, g.display_name))
-        .collect();
-    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
-    for (g, u) in store.scim_memberships(account_id).await? {
-        if let Some(n) = names.get(&g) {
-            groups.entry(u).or_default().push(n.clone());
-        }
-    }
+    let mut groups = super::groups_by_user(store, account_id).await?;
     Ok(store
         .scim_users(account_id)
         .await?
         .into_iter()
         .map(|u| {
-            let groups = groups.remove(&u.id).unwrap_or_default();
+            let groups: Vec<String> = groups
+                .remove(&u.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect();
             let mut r: BTreeSet<String> = groups
                 .iter()
                 .filter_map(|g| mapped.get(g).cloned())
