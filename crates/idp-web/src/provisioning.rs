@@ -13,7 +13,7 @@ use symbolon_idp::provisioning::{
 };
 use symbolon_store::provisioning::{Provisioning, ScimLink};
 use symbolon_store::{Client, Event, IdpStore};
-use symbolon_web::scim_client::{Method, ScimHttp, ScimHttpError};
+use symbolon_web::scim_client::{Method, ScimHttp, ScimHttpError, with_query};
 use time::OffsetDateTime;
 
 /// How often a full reconcile runs per client.
@@ -143,8 +143,8 @@ impl Target<'_> {
     ) -> Result<Option<String>, ScimHttpError> {
         let quoted = serde_json::to_string(value).unwrap_or_default();
         let filter = format!("{attr} eq {quoted}");
-        let url = format!("{endpoint}?filter={}", url_escape(&filter));
-        let v = self.send(Method::GET, &url, None).await?;
+        let url = with_query(&format!("{}{endpoint}", self.base), &[("filter", &filter)])?;
+        let v = self.http.send(Method::GET, &url, self.token, None).await?;
         Ok(v.get("Resources")
             .and_then(Value::as_array)
             .and_then(|r| r.first())
@@ -172,17 +172,6 @@ impl Target<'_> {
             Err(e) => Err(e),
         }
     }
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn id_of(v: &Value) -> Result<String, ScimHttpError> {

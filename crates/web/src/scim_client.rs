@@ -39,6 +39,13 @@ fn err(status: u16, detail: impl Into<String>) -> ScimHttpError {
     }
 }
 
+/// `url` with these query parameters, encoded.
+pub fn with_query(url: &str, params: &[(&str, &str)]) -> Result<String, ScimHttpError> {
+    reqwest::Url::parse_with_params(url, params)
+        .map(String::from)
+        .map_err(|e| err(0, format!("{url}: {e}")))
+}
+
 impl Default for ScimHttp {
     fn default() -> Self {
         Self::new(Duration::from_secs(15))
