@@ -26,11 +26,6 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         )
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 async fn tokens<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, .. }: ApiKey,
@@ -41,7 +36,7 @@ async fn tokens<S: SpStore>(
             .await?
             .into_iter()
             .filter(|k| k.scope == KEY_SCOPE_SCIM)
-            .map(|k| json!({"id": k.id, "name": k.name, "created": rfc3339(k.created_at), "revoked": k.revoked}))
+            .map(|k| json!({"id": k.id, "name": k.name, "created": symbolon_saml::time::format_instant(k.created_at), "revoked": k.revoked}))
             .collect(),
     )))
 }

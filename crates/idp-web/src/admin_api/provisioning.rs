@@ -16,11 +16,9 @@ use symbolon_web::error::Kind;
 use time::OffsetDateTime;
 
 fn rfc3339(t: Option<OffsetDateTime>) -> Value {
-    t.and_then(|t| {
-        t.format(&time::format_description::well_known::Rfc3339)
-            .ok()
+    t.map_or(Value::Null, |t| {
+        Value::String(symbolon_saml::time::format_instant(t))
     })
-    .map_or(Value::Null, Value::String)
 }
 
 pub(crate) async fn get_provisioning<S: IdpStore>(

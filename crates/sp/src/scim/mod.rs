@@ -29,7 +29,6 @@ use symbolon_scim::schema::ResourceType;
 use symbolon_scim::{LIST_SCHEMA, ScimError, ScimType};
 use symbolon_store::StoreError;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// The largest page a list returns (published as `filter.maxResults`).
 pub const MAX_RESULTS: usize = 1000;
@@ -141,7 +140,7 @@ pub(crate) fn check_if_match(if_match: Option<&str>, version: i64) -> Result<(),
 }
 
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    symbolon_saml::time::format_instant(t)
 }
 
 pub(crate) fn meta(
