@@ -263,7 +263,7 @@ def test_seed_walkthrough_in_chromium(install, browser, tmp_path):
     expect(alice.locator("html")).to_have_attribute("lang", "ja")
     shot(alice, "user-01-picker")
     alice.get_by_role("button", name="Acme · Auditor").click()
-    expect(alice.locator("h1")).to_have_text("ようこそ, Alice")
+    expect(alice.locator("h1")).to_have_text("ようこそ、Alice さん")
     expect(alice.locator("#role")).to_have_text("Auditor")
     expect(alice.locator("#signed-in-at")).to_contain_text("JST")
     shot(alice, "user-02-signed-in")
@@ -339,7 +339,7 @@ def test_seed_walkthrough_in_chromium(install, browser, tmp_path):
     # after a confirmation, and dave is refused.
     ops = sp_page.locator("section", has_text="Group to role mappings").locator("tbody tr", has_text="/ops")
     ops.get_by_label("Role for /ops").select_option("Read Only")
-    ops.get_by_role("button", name="Change the role of /ops").click()
+    ops.get_by_role("button", name="Change role of /ops").click()
     expect(sp_page.locator("section", has_text="Group to role mappings").locator("tbody tr", has_text="/ops")).to_contain_text("Read Only")
     expect(sp_page.locator("section", has_text="Group to role mappings")).not_to_contain_text("(deleted)")
     shot(sp_page, "sp-08-remapped")
@@ -528,7 +528,7 @@ def test_passkeys_in_chromium(install, browser):
     # after checking with bob (issue 14, item 11).
     admin.goto(f"{inst.idp}/admin/console/mpas/users/bob")
     expect(admin.locator("#user-passkeys")).to_contain_text("Suspended since")
-    admin.get_by_role("button", name="Clear the flag of Bob's laptop").click()
+    admin.get_by_role("button", name="Clear flag of Bob's laptop").click()
     expect(admin.locator(".notice")).to_contain_text("signs in again")
     expect(admin.locator("#user-passkeys")).not_to_contain_text("Suspended since")
 
@@ -620,7 +620,7 @@ def test_idp_console_day2_in_chromium(install, browser):
     # erin signs in to the SP; the Sessions page shows where.
     ectx, erin = sso(browser, f"{inst.idp}/realms/mpas/protocol/saml/clients/trendmicro", "erin")
     ectx.close()
-    nav = page.get_by_role("navigation", name="Realm")
+    nav = page.get_by_role("navigation", name="Administration")
     nav.get_by_role("link", name="Sessions").click()
     row = page.locator("#sessions tr", has_text="erin").first
     expect(row).to_contain_text(f"{inst.sp}/saml/metadata")

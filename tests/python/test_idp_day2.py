@@ -309,7 +309,7 @@ def test_mappers_are_edited_through_cli_api_and_console(env):
     s = console_session(idp)
     page = s.get(f"{idp.base}/admin/console/acme/clients/{rep['id']}", timeout=10)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    assert 'aria-label="Save the mapper mail"' in page.text
+    assert 'aria-label="Save mapper mail"' in page.text
     r = s.post(f"{idp.base}/admin/console/acme/clients/{rep['id']}/mappers",
                data={"csrf": csrf, "action": "edit", "name": "mail", "attribute": "mail", "kind": "user-property", "param": "email", "name_format": "uri"}, timeout=10)
     assert "Mapper mail saved." in r.text

@@ -133,7 +133,7 @@ def test_fan_out_with_picker_and_role_switch(env):
     assert b.post(f"{sp.base}/pick", data={"csrf": "forged", "pair": dev}, timeout=10).status_code == 403
     home = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": dev}, timeout=10)
     assert '<dd id="account">Acme Dev</dd>' in home.text and '<dd id="role">Read Only</dd>' in home.text
-    assert "ようこそ, Alice" in home.text
+    assert "ようこそ、Alice さん" in home.text
     assert re.search(r'<dd id="signed-in-at">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST</dd>', home.text), "shown in her time zone"
     # Switch to the other pair from the same sign-in, without signing in again.
     home = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": prod}, timeout=10)

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use symbolon_store::{IdpStore, Realm, Secret, TotpCredential, User};
+use symbolon_web::i18n::Tr;
 use time::OffsetDateTime;
 
 use crate::error::WebError;
@@ -33,6 +34,7 @@ pub(crate) fn routes<S: IdpStore>() -> Router<AppState<S>> {
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage<'a> {
+    t: Tr,
     realm: &'a str,
     realm_display: &'a str,
     user: &'a User,
@@ -59,6 +61,15 @@ struct AccountPage<'a> {
     passkey_error: Option<String>,
     /// The realm accepts passkeys only (removing the last one needs the password to register anew).
     passkey_only: bool,
+}
+
+/// The user's own `locale` attribute (Keycloak's name for it), which chooses the language of
+/// the pages the user sees once known, unless they chose one with the switcher.
+pub(crate) fn user_locale(user: &User) -> Option<&str> {
+    user.attributes
+        .iter()
+        .find(|(k, _)| k == "locale")
+        .map(|(_, v)| v.as_str())
 }
 
 /// A passkey as the account console lists it.
@@ -118,10 +129,7 @@ fn check_form<S>(
     {
         Ok(())
     } else {
-        Err(WebError::forbidden(
-            "Invalid form submission",
-            "Reload the page and try again.",
-        ))
+        Err(WebError::forbidden("err-form-title", "err-form-reload"))
     }
 }
 
@@ -208,6 +216,7 @@ async fn render<S: IdpStore>(
             .collect();
     }
     let page = AccountPage {
+        t: symbolon_web::i18n::tr_for_user(user_locale(&s.user)),
         realm: &s.realm.name,
         realm_display: &s.realm.display_name,
         user: &s.user,
@@ -335,7 +344,7 @@ async fn totp<S: IdpStore>(
         Some("confirm") => {
             let Some(b32) = st.store().state(TOTP_SETUP, &s.session_id, now).await? else {
                 let view = View {
-                    error: Some("The set-up expired. Start again."),
+                    error: Some("acc-setup-expired"),
                     ..View::default()
                 };
                 return render(&st, &s, view, StatusCode::BAD_REQUEST).await;
@@ -352,9 +361,7 @@ async fn totp<S: IdpStore>(
                 let uri = symbolon_idp::totp::otpauth_uri(&s.realm.display_name, &account, &secret);
                 let view = View {
                     setup: Some((qr_svg(&uri)?, b32)),
-                    error: Some(
-                        "That code is not right. Check the app's clock and try the current code.",
-                    ),
+                    error: Some("acc-code-wrong"),
                     ..View::default()
                 };
                 return render(&st, &s, view, StatusCode::BAD_REQUEST).await;
@@ -386,7 +393,7 @@ async fn totp<S: IdpStore>(
             // Rendered, not redirected: the recovery codes are shown this once and never stored.
             let view = View {
                 new_codes: codes,
-                notice: Some("Two-factor authentication is on.".into()),
+                notice: Some("acc-mfa-now-on".into()),
                 ..View::default()
             };
             let mut r = render(&st, &s, view, StatusCode::OK).await?;
@@ -407,7 +414,7 @@ async fn totp<S: IdpStore>(
                 format!("{} removed their TOTP second factor", s.user.username),
             )
             .await;
-            done(&st, &s, "Two-factor authentication is off.").await
+            done(&st, &s, "acc-mfa-now-off").await
         }
         Some("remove") => {
             let view = View {
@@ -416,7 +423,7 @@ async fn totp<S: IdpStore>(
             };
             render(&st, &s, view, StatusCode::OK).await
         }
-        _ => Err(WebError::bad_request("Unknown action.")),
+        _ => Err(WebError::bad_request("err-unknown-action")),
     }
 }
 
@@ -483,7 +490,7 @@ async fn sign_out<S: IdpStore>(
         })
         .find(|(_, id)| !wanted.is_empty() && crate::state::secret_eq(&wanted, &handle(id)));
     let Some((index, target)) = mine else {
-        return Err(WebError::bad_request("That session is not one of yours."));
+        return Err(WebError::bad_request("err-not-your-session"));
     };
     st.store()
         .delete_state(symbolon_idp::sessions::SSO_SESSION, &target)
@@ -505,7 +512,7 @@ async fn sign_out<S: IdpStore>(
             axum::response::Redirect::to(&format!("/realms/{realm}/account")).into_response(),
         );
     }
-    done(&st, &s, "That session is signed out.").await
+    done(&st, &s, "acc-session-signed-out").await
 }
 
 /// What the page shows for a session: a hash of its ID (the ID is a bearer secret).
@@ -542,9 +549,7 @@ async fn passkeys<S: IdpStore>(
     let policy = symbolon_idp::auth_policy(st.store(), &realm).await?;
     let Some(rp) = crate::login::relying_party(st.config(), &s.realm).filter(|_| policy.passkeys())
     else {
-        return Err(WebError::bad_request_page(
-            "Passkeys are not used in this realm.",
-        ));
+        return Err(WebError::bad_request_page("err-passkeys-unused"));
     };
     let now = OffsetDateTime::now_utc();
     let actor = format!("{} (account console)", s.user.username);
@@ -584,7 +589,7 @@ async fn passkeys<S: IdpStore>(
                         format!("{} registered a passkey {:?}", s.user.username, rec.name),
                     )
                     .await;
-                    done(&st, &s, "Passkey added.").await
+                    done(&st, &s, "acc-passkey-added").await
                 }
                 Err(symbolon_idp::passkey::PasskeyError::Store(e)) => Err(e.into()),
                 Err(e) => {
@@ -599,7 +604,13 @@ async fn passkeys<S: IdpStore>(
                     .await;
                     let view = View {
                         passkey_name: typed,
-                        passkey_error: Some(format!("The passkey could not be added: {e}.")),
+                        passkey_error: Some(
+                            symbolon_web::i18n::tr_for_user(user_locale(&s.user)).t1(
+                                "acc-passkey-add-failed",
+                                "reason",
+                                &e.to_string(),
+                            ),
+                        ),
                         ..View::default()
                     };
                     render(&st, &s, view, StatusCode::BAD_REQUEST).await
@@ -607,9 +618,9 @@ async fn passkeys<S: IdpStore>(
             }
         }
         Some("clear-flag") => match st.store().clear_passkey_flag(&s.user.id, &id).await {
-            Err(symbolon_store::StoreError::NotFound(..)) => Err(WebError::bad_request_page(
-                "That passkey is not one of yours.",
-            )),
+            Err(symbolon_store::StoreError::NotFound(..)) => {
+                Err(WebError::bad_request_page("err-not-your-passkey"))
+            }
             Err(e) => Err(e.into()),
             Ok(()) => {
                 crate::state::record_event(
@@ -624,7 +635,7 @@ async fn passkeys<S: IdpStore>(
                     ),
                 )
                 .await;
-                done(&st, &s, "The passkey signs in again.").await
+                done(&st, &s, "acc-passkey-unflagged").await
             }
         },
         Some("rename") => {
@@ -639,9 +650,9 @@ async fn passkeys<S: IdpStore>(
                 }
             };
             match st.store().rename_passkey(&s.user.id, &id, &name).await {
-                Err(symbolon_store::StoreError::NotFound(..)) => Err(WebError::bad_request_page(
-                    "That passkey is not one of yours.",
-                )),
+                Err(symbolon_store::StoreError::NotFound(..)) => {
+                    Err(WebError::bad_request_page("err-not-your-passkey"))
+                }
                 Err(e) => Err(e.into()),
                 Ok(()) => {
                     crate::state::record_event(
@@ -653,16 +664,14 @@ async fn passkeys<S: IdpStore>(
                         format!("{} renamed a passkey to {name:?}", s.user.username),
                     )
                     .await;
-                    done(&st, &s, "Passkey renamed.").await
+                    done(&st, &s, "acc-passkey-renamed").await
                 }
             }
         }
         Some("remove") => {
             let mine = st.store().passkeys(&s.user.id).await?;
             let Some(name) = name_of(&mine) else {
-                return Err(WebError::bad_request_page(
-                    "That passkey is not one of yours.",
-                ));
+                return Err(WebError::bad_request_page("err-not-your-passkey"));
             };
             if f.confirm.as_deref() != Some("yes") {
                 let view = View {
@@ -681,8 +690,8 @@ async fn passkeys<S: IdpStore>(
                 format!("{} removed the passkey {name:?}", s.user.username),
             )
             .await;
-            done(&st, &s, "Passkey removed.").await
+            done(&st, &s, "acc-passkey-removed").await
         }
-        _ => Err(WebError::bad_request("Unknown action.")),
+        _ => Err(WebError::bad_request("err-unknown-action")),
     }
 }

@@ -11,6 +11,7 @@ use symbolon_store::IdpStore;
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    t: symbolon_web::i18n::Tr,
     /// (name, display name)
     realms: Vec<(String, String)>,
 }
@@ -24,7 +25,12 @@ pub(crate) async fn home<S: IdpStore>(State(st): State<AppState<S>>) -> Response
             .collect(),
         Err(e) => return WebError::from(e).into_response(),
     };
-    match (HomePage { realms }).render() {
+    match (HomePage {
+        t: symbolon_web::i18n::tr(),
+        realms,
+    })
+    .render()
+    {
         Ok(b) => html(StatusCode::OK, b),
         Err(_) => WebError::internal().into_response(),
     }

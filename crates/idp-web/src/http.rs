@@ -29,6 +29,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
     let router = Router::new()
         .route("/", get(crate::home::home::<S>))
         .route("/resources/symbolon.css", get(css))
+        .route("/resources/favicon.svg", get(symbolon_web::page::favicon))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
         .route(
@@ -45,7 +46,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         )
         .route(
             "/realms/{realm}/login-actions/authenticate",
-            post(authenticate::<S>),
+            get(crate::login::login_again::<S>).post(authenticate::<S>),
         )
         .route(
             "/realms/{realm}/login-actions/second-factor",

@@ -19,3 +19,22 @@ mod state;
 
 pub use http::{error_pages, router, serve};
 pub use state::{AppState, WebConfig};
+
+#[cfg(test)]
+mod i18n_tests {
+    /// Every catalogue ID this server's templates, sources and scripts name exists (the web
+    /// crate's test checks that each exists in both languages).
+    #[test]
+    fn every_message_id_used_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut unknown = symbolon_web::i18n::unknown_ids_in(&dir.join("templates"), &["html"]);
+        unknown.extend(symbolon_web::i18n::unknown_ids_in(
+            &dir.join("src"),
+            &["rs"],
+        ));
+        assert!(
+            unknown.is_empty(),
+            "IDs missing from the catalogues: {unknown:?}"
+        );
+    }
+}

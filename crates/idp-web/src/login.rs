@@ -19,11 +19,16 @@ use symbolon_idp::sessions::{
 use symbolon_idp::{check_password, normalize_username};
 use symbolon_saml::idp::{AC_PASSWORD_PROTECTED, SignInMethod, choose_class};
 use symbolon_store::{Client, IdpStore, Realm, User};
+use symbolon_web::i18n::Tr;
 use time::{Duration, OffsetDateTime};
 
 #[derive(Template)]
 #[template(path = "login.html")]
 pub(crate) struct LoginPage<'a> {
+    pub(crate) t: Tr,
+    /// The GET URL of this flow's login page, for the language switcher (the page may answer
+    /// a POST: an AuthnRequest, a failed password).
+    pub(crate) here: &'a str,
     pub(crate) realm_display: &'a str,
     pub(crate) client_name: Option<&'a str>,
     pub(crate) error: Option<&'a str>,
@@ -118,13 +123,18 @@ pub(crate) async fn login_page<S: IdpStore>(
     }
     let base = &st.cfg.base_url;
     let page = LoginPage {
+        t: symbolon_web::i18n::tr(),
+        here: &format!(
+            "/realms/{}/login-actions/authenticate?flow={flow_id}",
+            realm.name
+        ),
         realm_display: &realm.display_name,
         client_name: client.map(|c| c.name.as_deref().unwrap_or(&c.client_id)),
         error: view.error,
         notice: view.notice.or(if flow.needs_passkey {
-            Some("This application asks for a passkey.")
+            Some("idp-notice-passkey-required")
         } else if flow.needs_mfa && passkey_options.is_some() {
-            Some("This application asks for more than a password: use your passkey, or your password and second factor.")
+            Some("idp-notice-more-than-password")
         } else {
             None
         }),
@@ -180,8 +190,8 @@ pub(crate) async fn posted_flow<S: IdpStore>(
         .await;
         return Err(WebError::new(
             StatusCode::FORBIDDEN,
-            "Invalid form submission",
-            "The form could not be verified. Go back to the application and start again.",
+            "err-form-title",
+            "err-form-restart",
         ));
     }
     Ok((flow_id, flow))
@@ -200,6 +210,37 @@ pub(crate) async fn flow_client<S: IdpStore>(
         .await?
         .map(Some)
         .ok_or_else(expired)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FlowQuery {
+    flow: Option<String>,
+}
+
+/// `GET .../login-actions/authenticate?flow=ID`: a live flow's login page again (a reload, or
+/// the language switcher on a page that answered a POST); an unknown or finished flow gets the
+/// expired page.
+pub(crate) async fn login_again<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path(realm): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<FlowQuery>,
+) -> Result<Response, WebError> {
+    let r = realm_or_404(&st, &realm).await?;
+    let flow_id = q.flow.ok_or_else(expired)?;
+    let flow: Flow = get_state(&st.store, FLOW, &flow_id)
+        .await?
+        .filter(|fl: &Flow| fl.realm == realm && fl.expires > OffsetDateTime::now_utc())
+        .ok_or_else(expired)?;
+    let client = flow_client(&st, &flow).await?;
+    login_page(
+        &st,
+        &r,
+        client.as_ref(),
+        &flow_id,
+        &flow,
+        LoginView::default(),
+    )
+    .await
 }
 
 pub(crate) async fn authenticate<S: IdpStore>(
@@ -227,10 +268,7 @@ pub(crate) async fn authenticate<S: IdpStore>(
             client.as_ref(),
             &flow_id,
             &flow,
-            page(
-                "This application asks for a passkey; a password cannot be used.",
-                StatusCode::FORBIDDEN,
-            ),
+            page("idp-err-passkey-not-password", StatusCode::FORBIDDEN),
         )
         .await;
     }
@@ -246,7 +284,11 @@ pub(crate) async fn authenticate<S: IdpStore>(
         .await;
         password_counted("locked");
         let minutes = ((until - now).whole_seconds() + 59) / 60;
-        let msg = format!("Too many failed attempts. Try again in {minutes} minute(s).");
+        let msg = symbolon_web::i18n::tr().n(
+            "idp-err-locked",
+            "count",
+            u64::try_from(minutes).unwrap_or(1),
+        );
         return login_page(
             &st,
             &r,
@@ -280,7 +322,7 @@ pub(crate) async fn authenticate<S: IdpStore>(
             client.as_ref(),
             &flow_id,
             &flow,
-            page("Invalid username or password.", StatusCode::UNAUTHORIZED),
+            page("idp-err-credentials", StatusCode::UNAUTHORIZED),
         )
         .await;
     };
@@ -307,10 +349,7 @@ pub(crate) async fn authenticate<S: IdpStore>(
             client.as_ref(),
             &flow_id,
             &flow,
-            page(
-                "This realm accepts passkeys only: sign in with your passkey.",
-                StatusCode::FORBIDDEN,
-            ),
+            page("idp-err-passkey-only", StatusCode::FORBIDDEN),
         )
         .await;
     }
@@ -339,6 +378,7 @@ pub(crate) async fn authenticate<S: IdpStore>(
         return Ok(html(
             StatusCode::FORBIDDEN,
             SetUpSecondFactorPage {
+                t: symbolon_web::i18n::tr(),
                 realm_display: &r.display_name,
                 account: &format!("/realms/{realm}/account"),
             }
@@ -447,8 +487,8 @@ pub(crate) async fn finish_sign_in<S: IdpStore>(
                 .await
             }
             None => Err(WebError::forbidden(
-                "Sign-in refused",
-                "This way of signing in is not accepted here.",
+                "err-refused-title",
+                "err-method-refused",
             )),
         };
     };
@@ -545,6 +585,7 @@ pub(crate) async fn finish_sign_in<S: IdpStore>(
 #[derive(Template)]
 #[template(path = "enrol_passkey.html")]
 pub(crate) struct EnrolPage<'a> {
+    pub(crate) t: Tr,
     pub(crate) realm_display: &'a str,
     pub(crate) username: &'a str,
     pub(crate) error: Option<&'a str>,
@@ -580,6 +621,7 @@ pub(crate) async fn enrol_page<S: IdpStore>(
         )
         .await?;
     let page = EnrolPage {
+        t: symbolon_web::i18n::tr(),
         realm_display: &r.display_name,
         username: &user.username,
         error,
@@ -601,6 +643,7 @@ pub(crate) async fn enrol_page<S: IdpStore>(
 #[derive(Template)]
 #[template(path = "set_up_second_factor.html")]
 pub(crate) struct SetUpSecondFactorPage<'a> {
+    pub(crate) t: Tr,
     pub(crate) realm_display: &'a str,
     pub(crate) account: &'a str,
 }
@@ -608,6 +651,7 @@ pub(crate) struct SetUpSecondFactorPage<'a> {
 #[derive(Template)]
 #[template(path = "second_factor.html")]
 pub(crate) struct SecondFactorPage<'a> {
+    pub(crate) t: Tr,
     pub(crate) realm_display: &'a str,
     pub(crate) error: Option<&'a str>,
     pub(crate) action: &'a str,
@@ -628,6 +672,7 @@ pub(crate) fn second_factor_page<S>(
         st.cfg.base_url, realm.name
     );
     let page = SecondFactorPage {
+        t: symbolon_web::i18n::tr(),
         realm_display: &realm.display_name,
         error,
         action: &action,
@@ -673,8 +718,10 @@ pub(crate) async fn second_factor<S: IdpStore>(
             &r,
             &flow_id,
             &flow.csrf,
-            Some(&format!(
-                "Too many wrong codes. Try again in {minutes} minute(s)."
+            Some(&symbolon_web::i18n::tr().n(
+                "idp-2fa-locked",
+                "count",
+                u64::try_from(minutes).unwrap_or(1),
             )),
             StatusCode::TOO_MANY_REQUESTS,
         );
@@ -718,7 +765,7 @@ pub(crate) async fn second_factor<S: IdpStore>(
             &r,
             &flow_id,
             &flow.csrf,
-            Some("That code is not right, or was already used."),
+            Some("idp-2fa-wrong"),
             StatusCode::UNAUTHORIZED,
         );
     };

@@ -51,9 +51,7 @@ pub(crate) async fn passkey_sign_in<S: IdpStore>(
             rp
         }
         _ => {
-            return Err(WebError::bad_request_page(
-                "Passkeys are not used in this realm.",
-            ));
+            return Err(WebError::bad_request_page("err-passkeys-unused"));
         }
     };
     let now = OffsetDateTime::now_utc();
@@ -97,7 +95,8 @@ pub(crate) async fn passkey_sign_in<S: IdpStore>(
                 format!("passkey refused ({}): {e}", e.code()),
             )
             .await;
-            let msg = format!("That passkey could not be used: {e}.");
+            let msg =
+                symbolon_web::i18n::tr().t1("idp-err-passkey-unusable", "reason", &e.to_string());
             login_page(
                 &st,
                 &r,
@@ -183,7 +182,11 @@ pub(crate) async fn register_passkey<S: IdpStore>(
                 format!("passkey registration refused ({}): {e}", e.code()),
             )
             .await;
-            let msg = format!("The passkey could not be registered: {e}.");
+            let msg = symbolon_web::i18n::tr().t1(
+                "idp-err-passkey-not-registered",
+                "reason",
+                &e.to_string(),
+            );
             return enrol_page(
                 &st,
                 &r,
@@ -228,7 +231,7 @@ pub(crate) async fn register_passkey<S: IdpStore>(
             &flow_id,
             &flow,
             LoginView {
-                notice: Some("Your passkey is registered. Now sign in with it."),
+                notice: Some("idp-passkey-registered"),
                 ..LoginView::default()
             },
         )
@@ -295,9 +298,7 @@ pub(crate) async fn registration_link<S: IdpStore>(
         .passkeys()
         || relying_party(&st.cfg, &r).is_none()
     {
-        return Err(WebError::bad_request_page(
-            "Passkeys are not used in this realm.",
-        ));
+        return Err(WebError::bad_request_page("err-passkeys-unused"));
     }
     let flow_id = random_token()?;
     let flow = Flow {

@@ -41,8 +41,10 @@ pub(crate) async fn reject<S: IdpStore>(
         reason.clone(),
     )
     .await;
-    WebError::bad_request(format!(
-        "The application sent a sign-in request this identity provider does not accept ({reason}). Contact the application's administrator."
+    WebError::bad_request(crate::error::Msg::With(
+        "err-request-refused",
+        "reason",
+        reason,
     ))
 }
 
@@ -71,8 +73,8 @@ pub(crate) async fn issue<S: IdpStore>(
         .await;
         return Err(WebError::new(
             StatusCode::FORBIDDEN,
-            "Access denied",
-            "Your account is not allowed to use this application. Contact your administrator if you need access.",
+            "err-access-denied-title",
+            "err-access-denied",
         ));
     }
     let groups = symbolon_idp::user_group_paths(&st.store, user).await?;
@@ -120,12 +122,12 @@ pub(crate) async fn issue<S: IdpStore>(
                 String::new()
             };
             symbolon_idp::signin::name_id(format, user, &transient).map_err(|_| {
-            WebError::new(
-                StatusCode::FORBIDDEN,
-                "Email address required",
-                "This application identifies you by email address, and your account has none. Contact your administrator.",
-            )
-        })?
+                WebError::new(
+                    StatusCode::FORBIDDEN,
+                    "err-email-required-title",
+                    "err-email-required",
+                )
+            })?
         }
     };
     // For the administrators' sessions view (when this session was last used, and for whom) and

@@ -53,6 +53,7 @@ struct LogoutFlow {
 #[derive(Template)]
 #[template(path = "logged_out.html")]
 struct LoggedOutPage<'a> {
+    t: symbolon_web::i18n::Tr,
     realm: &'a str,
     confirmed: &'a [String],
     unconfirmed: &'a [String],
@@ -131,18 +132,14 @@ pub(crate) async fn logout<S: IdpStore>(
         }
         LogoutMessage::Response(resp) => {
             let Some(key) = relay_state.as_deref() else {
-                return Err(WebError::bad_request(
-                    "The sign-out answer carries no RelayState.",
-                ));
+                return Err(WebError::bad_request("err-slo-no-relay-state"));
             };
             let flow: Option<LogoutFlow> = match st.store.take_state(LOGOUT_FLOW, key, now).await? {
                 Some(v) => serde_json::from_str(&v).ok(),
                 None => None,
             };
             let Some(mut flow) = flow.filter(|f| f.realm == realm.name) else {
-                return Err(WebError::bad_request(
-                    "This sign-out has already finished or took too long.",
-                ));
+                return Err(WebError::bad_request("err-slo-finished"));
             };
             match flow.current.take() {
                 Some((c, id)) if c == client.client_id && id == resp.in_response_to => {
@@ -302,6 +299,7 @@ async fn continue_round<S: IdpStore>(
         }
     }
     let body = LoggedOutPage {
+        t: symbolon_web::i18n::tr(),
         realm: &realm.name,
         confirmed: &flow.confirmed,
         unconfirmed: &flow.unconfirmed,

@@ -52,7 +52,7 @@ pub(crate) async fn sso_redirect<S: IdpStore>(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let r = realm_or_404(&st, &realm).await?;
-    let q = q.ok_or_else(|| WebError::bad_request("No SAML request was given."))?;
+    let q = q.ok_or_else(|| WebError::bad_request("err-no-saml-request"))?;
     let m = match decode_redirect(&q) {
         Ok(m) => m,
         Err(e) => return Err(reject(&st, &realm, None, e.to_string()).await),
@@ -99,7 +99,7 @@ pub(crate) async fn sso_post<S: IdpStore>(
     let raw = f
         .saml_request
         .or(f.saml_response)
-        .ok_or_else(|| WebError::bad_request("No SAML request was given."))?;
+        .ok_or_else(|| WebError::bad_request("err-no-saml-request"))?;
     if let Some(rs) = &f.relay_state
         && rs.len() > symbolon_saml::binding::MAX_RELAY_STATE
     {
@@ -268,15 +268,17 @@ pub(crate) async fn idp_initiated<S: IdpStore>(
 ) -> Result<Response, WebError> {
     let r = realm_or_404(&st, &realm).await?;
     let Some(client) = st.store.client_by_url_name(&realm, &name).await? else {
-        return Err(WebError::not_found(format!(
-            "There is no application {name:?} in this realm."
+        return Err(WebError::not_found(crate::error::Msg::With(
+            "err-no-app",
+            "name",
+            name,
         )));
     };
     if !client.enabled {
         return Err(WebError::new(
             StatusCode::FORBIDDEN,
-            "Application disabled",
-            "This application is disabled. Contact your administrator.",
+            "err-app-disabled-title",
+            "err-app-disabled",
         ));
     }
     let acs = symbolon_idp::default_post_acs_of(&client).ok_or_else(WebError::internal)?;
@@ -287,7 +289,7 @@ pub(crate) async fn idp_initiated<S: IdpStore>(
         .as_ref()
         .is_some_and(|r| r.len() > symbolon_saml::binding::MAX_RELAY_STATE)
     {
-        return Err(WebError::bad_request("The RelayState is too long."));
+        return Err(WebError::bad_request("err-relay-state-long"));
     }
     start(
         &st,

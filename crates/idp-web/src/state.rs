@@ -217,8 +217,10 @@ pub(crate) async fn realm_or_404<S: IdpStore>(
 ) -> Result<Realm, WebError> {
     match st.store.realm(realm).await? {
         Some(r) if r.enabled => Ok(r),
-        _ => Err(WebError::not_found(format!(
-            "There is no realm {realm:?} here."
+        _ => Err(WebError::not_found(crate::error::Msg::With(
+            "err-no-realm",
+            "name",
+            realm.to_string(),
         ))),
     }
 }

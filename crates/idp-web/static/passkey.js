@@ -14,6 +14,11 @@
     for (var i = 0; i < a.length; i++) s += String.fromCharCode(a[i]);
     return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
+  // The status line's words in the page's language, from its data-* attributes.
+  function words(form, key) {
+    var el = form.querySelector("#passkey-status");
+    return (el && el.dataset[key]) || key;
+  }
   function say(form, text) {
     var p = form.querySelector("#passkey-status");
     if (p) p.textContent = text;
@@ -62,8 +67,8 @@
   function failed(form, e) {
     if (e && e.name === "AbortError") return;
     say(form, e && e.name === "NotAllowedError"
-      ? "The passkey request was cancelled or timed out. Try again."
-      : "Your browser could not use a passkey here" + (e && e.message ? ": " + e.message : "."));
+      ? words(form, "cancelled")
+      : words(form, "failed") + (e && e.message ? " (" + e.message + ")" : ""));
   }
 
   // Sign-in: the button (a modal request) and, where the browser offers it, autofill of the
@@ -80,17 +85,17 @@
       return navigator.credentials.get(req).then(function (c) {
         if (!c) return;
         field.value = assertionJSON(c);
-        say(signin, "Signing in…");
+        say(signin, words(signin, "signingIn"));
         signin.submit();
       });
     };
     if (!supported()) {
-      say(signin, "This browser cannot use passkeys here.");
+      say(signin, words(signin, "cannotSignIn"));
     } else {
       signin.addEventListener("submit", function (ev) {
         if (field.value) return;
         ev.preventDefault();
-        say(signin, "Follow your browser's prompt…");
+        say(signin, words(signin, "followPrompt"));
         ask(null).catch(function (e) { failed(signin, e); });
       });
       if (PublicKeyCredential.isConditionalMediationAvailable) {
@@ -110,13 +115,13 @@
     reg.addEventListener("submit", function (ev) {
       if (out.value) return;
       ev.preventDefault();
-      if (!supported()) { say(reg, "This browser cannot create passkeys here."); return; }
+      if (!supported()) { say(reg, words(reg, "cannotCreate")); return; }
       var name = reg.querySelector("#passkey-name");
-      if (name && !name.value.trim()) { say(reg, "Give the passkey a name first."); name.focus(); return; }
-      say(reg, "Follow your browser's prompt…");
+      if (name && !name.value.trim()) { say(reg, words(reg, "nameFirst")); name.focus(); return; }
+      say(reg, words(reg, "followPrompt"));
       navigator.credentials.create({ publicKey: creationOptions(reg) }).then(function (c) {
         out.value = attestationJSON(c);
-        say(reg, "Saving…");
+        say(reg, words(reg, "saving"));
         reg.submit();
       }).catch(function (e) { failed(reg, e); });
     });

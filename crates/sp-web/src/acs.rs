@@ -64,8 +64,8 @@ pub(crate) async fn acs<S: SpStore>(
             sign_in_counted("refused", "malformed");
             return message(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "Sign-in failed",
-                "The sign-in message is too large to be accepted. If this keeps happening, ask your identity provider's administrator to send fewer or shorter attributes.",
+                "sp-sign-in-failed",
+                "sp-too-large",
                 vec![],
             );
         }
@@ -73,8 +73,8 @@ pub(crate) async fn acs<S: SpStore>(
             sign_in_counted("refused", "malformed");
             return message(
                 StatusCode::BAD_REQUEST,
-                "Sign-in failed",
-                "The ACS expects an HTML form post (HTTP-POST binding) with a SAMLResponse.",
+                "sp-sign-in-failed",
+                "sp-not-a-post",
                 vec![],
             );
         }
@@ -98,8 +98,8 @@ pub(crate) async fn acs<S: SpStore>(
                 sign_in_counted("refused", "other_browser");
                 return message(
                     StatusCode::FORBIDDEN,
-                    "Sign-in failed",
-                    "This sign-in was started in another browser. Start again.",
+                    "sp-sign-in-failed",
+                    "sp-other-browser",
                     vec![],
                 );
             }
@@ -115,8 +115,8 @@ pub(crate) async fn acs<S: SpStore>(
         sign_in_counted("refused", "malformed");
         return message(
             StatusCode::BAD_REQUEST,
-            "Sign-in failed",
-            "The request carries no SAMLResponse.",
+            "sp-sign-in-failed",
+            "sp-no-response",
             vec![],
         );
     };
@@ -124,10 +124,11 @@ pub(crate) async fn acs<S: SpStore>(
         Ok(x) => x,
         Err(e) => {
             sign_in_counted("refused", "malformed");
+            tracing::info!("ACS: the SAMLResponse could not be decoded: {e}");
             return message(
                 StatusCode::BAD_REQUEST,
-                "Sign-in failed",
-                &format!("The SAMLResponse could not be decoded: {e}."),
+                "sp-sign-in-failed",
+                "sp-undecodable",
                 vec![],
             );
         }
@@ -178,27 +179,26 @@ pub(crate) async fn acs<S: SpStore>(
             tracing::error!("ACS: {e}");
             return message(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in failed",
-                "The service is unavailable. Try again shortly.",
+                "sp-sign-in-failed",
+                "sp-try-shortly",
                 vec![],
             );
         }
         Err(e) => {
             // A plain reason for the person; the precise one is in the trace under this reference.
-            let (t, lang) = text(None);
+            let t = text(None);
             let (reason, code) = match &e {
-                AcsError::Malformed(_) => (t.unreadable, "malformed"),
-                AcsError::UnknownIssuer(_) => (t.unknown_idp, "unknown_idp"),
-                AcsError::Replay => (t.replayed, "replay"),
-                AcsError::Rejected(_) | AcsError::Store(_) => (t.not_accepted, "rejected"),
+                AcsError::Malformed(_) => ("sp-unreadable", "malformed"),
+                AcsError::UnknownIssuer(_) => ("sp-unknown-idp", "unknown_idp"),
+                AcsError::Replay => ("sp-replayed", "replay"),
+                AcsError::Rejected(_) | AcsError::Store(_) => ("sp-not-accepted", "rejected"),
             };
             sign_in_counted("refused", code);
             tracing::info!(reference = %reference, "ACS refused a response: {e}");
             return refused(
                 StatusCode::FORBIDDEN,
                 t,
-                lang,
-                t.sign_in_failed,
+                "sp-sign-in-failed",
                 reason,
                 vec![],
                 false,
@@ -208,7 +208,7 @@ pub(crate) async fn acs<S: SpStore>(
     };
     if sign_in.pairs.is_empty() {
         sign_in_counted("refused", "no_access");
-        let (t, lang) = text(sign_in.locale.as_deref());
+        let t = text(sign_in.locale.as_deref());
         let native = sign_in
             .refused
             .iter()
@@ -216,9 +216,8 @@ pub(crate) async fn acs<S: SpStore>(
         return refused(
             StatusCode::FORBIDDEN,
             t,
-            lang,
-            t.no_access,
-            t.no_access_msg,
+            "sp-no-access-title",
+            "sp-no-access",
             sign_in.refused.clone(),
             native,
             &reference,
@@ -255,8 +254,8 @@ pub(crate) async fn sp_initiated<S: SpStore>(
     let Some(id) = q.idp.filter(|i| !i.is_empty()) else {
         return message(
             StatusCode::BAD_REQUEST,
-            "Sign-in failed",
-            "Say which identity provider to use (?idp=...).",
+            "sp-sign-in-failed",
+            "sp-which-idp",
             vec![],
         );
     };
@@ -265,8 +264,8 @@ pub(crate) async fn sp_initiated<S: SpStore>(
         Ok(None) => {
             return message(
                 StatusCode::NOT_FOUND,
-                "Sign-in failed",
-                "There is no such identity provider.",
+                "sp-sign-in-failed",
+                "sp-no-such-idp",
                 vec![],
             );
         }
@@ -274,8 +273,8 @@ pub(crate) async fn sp_initiated<S: SpStore>(
             tracing::error!("SP-initiated: {e}");
             return message(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in failed",
-                "The service is unavailable. Try again shortly.",
+                "sp-sign-in-failed",
+                "sp-try-shortly",
                 vec![],
             );
         }
@@ -297,8 +296,8 @@ pub(crate) async fn sp_initiated<S: SpStore>(
             tracing::error!("SP-initiated: the SP key: {e}");
             return message(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in failed",
-                "The service is unavailable. Try again shortly.",
+                "sp-sign-in-failed",
+                "sp-try-shortly",
                 vec![],
             );
         }
@@ -316,7 +315,7 @@ pub(crate) async fn sp_initiated<S: SpStore>(
         Err(e) => {
             return message(
                 StatusCode::BAD_REQUEST,
-                "Sign-in failed",
+                "sp-sign-in-failed",
                 &e.to_string(),
                 vec![],
             );

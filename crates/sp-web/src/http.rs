@@ -28,6 +28,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
         .route("/resources/symbolon.css", get(css))
+        .route("/resources/favicon.svg", get(symbolon_web::page::favicon))
         .route("/saml/metadata", get(metadata::<S>))
         .route("/saml/acs", post(acs::<S>))
         .route("/saml/login", get(sp_initiated::<S>))

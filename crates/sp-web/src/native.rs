@@ -18,7 +18,7 @@ pub(crate) const LOGIN_CSRF_COOKIE: &str = "SYMBOLON_SP_LOGIN";
 #[derive(Template)]
 #[template(path = "login.html")]
 pub(crate) struct LoginPage<'a> {
-    pub(crate) lang: &'a str,
+    pub(crate) t: symbolon_web::i18n::Tr,
     pub(crate) csrf: &'a str,
     pub(crate) email: &'a str,
     pub(crate) error: Option<&'a str>,
@@ -42,7 +42,7 @@ pub(crate) fn login_page<S>(
         );
     };
     let body = LoginPage {
-        lang: "en",
+        t: symbolon_web::i18n::tr(),
         csrf: &token,
         email,
         error,
@@ -100,7 +100,7 @@ pub(crate) async fn login<S: SpStore>(
             &st,
             StatusCode::BAD_REQUEST,
             "",
-            Some("Enter your email address and password."),
+            Some("sp-err-enter-both"),
             "",
         );
     };
@@ -113,8 +113,8 @@ pub(crate) async fn login<S: SpStore>(
     {
         return message(
             StatusCode::FORBIDDEN,
-            "Invalid form submission",
-            "Reload the sign-in page and try again.",
+            "err-form-title",
+            "err-form-reload",
             vec![],
         );
     }
@@ -125,7 +125,7 @@ pub(crate) async fn login<S: SpStore>(
             &st,
             StatusCode::BAD_REQUEST,
             &email,
-            Some("Enter your email address and password."),
+            Some("sp-err-enter-both"),
             f_return.as_deref().unwrap_or(""),
         );
     }
@@ -142,7 +142,7 @@ pub(crate) async fn login<S: SpStore>(
             &st,
             StatusCode::TOO_MANY_REQUESTS,
             &email,
-            Some("Too many failed attempts. Try again in a few minutes."),
+            Some("sp-err-locked"),
             f_return.as_deref().unwrap_or(""),
         );
     }
@@ -152,8 +152,8 @@ pub(crate) async fn login<S: SpStore>(
             tracing::error!("native sign-in: {e}");
             return message(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in failed",
-                "The service is unavailable. Try again shortly.",
+                "sp-sign-in-failed",
+                "sp-try-shortly",
                 vec![],
             );
         }
@@ -185,7 +185,7 @@ pub(crate) async fn login<S: SpStore>(
             &st,
             StatusCode::UNAUTHORIZED,
             &email,
-            Some("Wrong email address or password."),
+            Some("sp-err-credentials"),
             f_return.as_deref().unwrap_or(""),
         );
     }

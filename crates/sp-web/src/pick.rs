@@ -1,6 +1,6 @@
 //! After sign-in: the account/role picker, the home page and signing out.
 
-use crate::page::{Text, html, message, text, unavailable};
+use crate::page::{Tr, html, message, text, unavailable};
 use crate::state::{AppState, SESSION, SESSION_COOKIE, save_session, session_of};
 use askama::Template;
 use axum::extract::{Form, State};
@@ -14,8 +14,7 @@ use time::OffsetDateTime;
 #[derive(Template)]
 #[template(path = "pick.html")]
 pub(crate) struct PickPage<'a> {
-    pub(crate) lang: &'a str,
-    pub(crate) t: Text,
+    pub(crate) t: Tr,
     pub(crate) who: &'a str,
     pub(crate) csrf: &'a str,
     pub(crate) pairs: &'a [Pair],
@@ -33,19 +32,18 @@ pub(crate) async fn pick_page<S: SpStore>(
     let Some((_, s)) = found else {
         return message(
             StatusCode::UNAUTHORIZED,
-            "Not signed in",
-            "Sign in through your identity provider first.",
+            "sp-not-signed-in",
+            "sp-sign-in-first",
             vec![],
         );
     };
-    let (t, lang) = text(s.sign_in.locale.as_deref());
+    let t = text(s.sign_in.locale.as_deref());
     let who = s
         .sign_in
         .display_name
         .as_deref()
         .unwrap_or(&s.sign_in.name_id);
     match (PickPage {
-        lang,
         t,
         who,
         csrf: &s.csrf,
@@ -77,16 +75,16 @@ pub(crate) async fn pick<S: SpStore>(
     let Some((id, s)) = found else {
         return message(
             StatusCode::UNAUTHORIZED,
-            "Not signed in",
-            "Sign in through your identity provider first.",
+            "sp-not-signed-in",
+            "sp-sign-in-first",
             vec![],
         );
     };
     if !symbolon_web::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
         return message(
             StatusCode::FORBIDDEN,
-            "Invalid form submission",
-            "Reload the page and try again.",
+            "err-form-title",
+            "err-form-reload",
             vec![],
         );
     }
@@ -96,8 +94,8 @@ pub(crate) async fn pick<S: SpStore>(
     else {
         return message(
             StatusCode::BAD_REQUEST,
-            "Choose an account",
-            "That choice is not available.",
+            "sp-choose-short",
+            "sp-choice-unavailable",
             vec![],
         );
     };
@@ -118,8 +116,8 @@ pub(crate) async fn pick<S: SpStore>(
         tracing::error!("recording a sign-in: {e}");
         return message(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Sign-in failed",
-            "The service is unavailable. Try again shortly.",
+            "sp-sign-in-failed",
+            "sp-try-shortly",
             vec![],
         );
     }
@@ -136,8 +134,7 @@ pub(crate) async fn pick<S: SpStore>(
 #[derive(Template)]
 #[template(path = "home.html")]
 pub(crate) struct HomePage<'a> {
-    pub(crate) lang: &'a str,
-    pub(crate) t: Text,
+    pub(crate) t: Tr,
     pub(crate) who: &'a str,
     pub(crate) account: &'a str,
     pub(crate) role: &'a str,
@@ -169,8 +166,8 @@ pub(crate) async fn logout<S: SpStore>(
     if !symbolon_web::secret_eq(f.csrf.as_deref().unwrap_or(""), &s.csrf) {
         return message(
             StatusCode::FORBIDDEN,
-            "Invalid form submission",
-            "Reload the page and try again.",
+            "err-form-title",
+            "err-form-reload",
             vec![],
         );
     }
@@ -214,9 +211,8 @@ pub(crate) async fn home<S: SpStore>(
     };
     // Inside an account, what the person is called, their language and time zone come from that
     // account's own mapping profile.
-    let (t, lang) = text(p.profile.locale.as_deref());
+    let t = text(p.profile.locale.as_deref());
     match (HomePage {
-        lang,
         t,
         who: p
             .profile
@@ -240,12 +236,16 @@ pub(crate) async fn home<S: SpStore>(
 #[derive(Template)]
 #[template(path = "welcome.html")]
 struct WelcomePage {
-    lang: &'static str,
+    t: Tr,
 }
 
 /// `/` before signing in: how to sign in here.
 fn welcome() -> Response {
-    match (WelcomePage { lang: "en" }).render() {
+    match (WelcomePage {
+        t: symbolon_web::i18n::tr(),
+    })
+    .render()
+    {
         Ok(b) => html(StatusCode::OK, b),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }

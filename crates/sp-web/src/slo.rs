@@ -41,8 +41,8 @@ pub(crate) fn clear_cookie(mut r: Response) -> Response {
 fn refused(why: &str) -> Response {
     message(
         StatusCode::BAD_REQUEST,
-        "Sign-out failed",
-        "The sign-out message could not be accepted.",
+        "sp-sign-out-failed",
+        "sp-sign-out-refused",
         vec![("Reason".into(), why.to_string())],
     )
 }
@@ -210,11 +210,11 @@ pub(crate) struct SignedOutQuery {
 /// After signing out: whether the identity provider confirmed.
 pub(crate) async fn signed_out(Query(q): Query<SignedOutQuery>) -> Response {
     let text = if q.partial.is_some() {
-        "You are signed out here and at your identity provider, but not every application confirmed: some may still be signed in. Close the browser to be sure."
+        "sp-signed-out-partial"
     } else if q.idp.is_some() {
-        "You are signed out here. Your identity provider could not confirm that its own session ended."
+        "sp-signed-out-idp-unconfirmed"
     } else {
-        "You are signed out. Sign in again through your identity provider, or at /login with a password."
+        "sp-signed-out"
     };
-    message(StatusCode::OK, "Signed out", text, vec![])
+    message(StatusCode::OK, "sp-signed-out-title", text, vec![])
 }

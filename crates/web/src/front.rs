@@ -347,7 +347,8 @@ fn panic_message(err: &(dyn std::any::Any + Send)) -> String {
 
 /// The last lines of defence both servers share: a handler that panics is answered with a 500
 /// page carrying a reference, and the panic is logged with it (the connection is never dropped
-/// silently); statuses the framework answers with an empty body get the product's page.
+/// silently); statuses the framework answers with an empty body get the product's page; every
+/// request is answered in its language ([`crate::i18n::scope`]).
 pub fn harden(router: axum::Router, page: ErrorPageFn) -> axum::Router {
     let for_panics = page.clone();
     router
@@ -357,6 +358,8 @@ pub fn harden(router: axum::Router, page: ErrorPageFn) -> axum::Router {
                 error_pages(p, req, next)
             },
         ))
+        // The request's language for every page, the error pages included.
+        .layer(axum::middleware::from_fn(crate::i18n::scope))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             move |err: Box<dyn std::any::Any + Send + 'static>| {
                 let reference = crate::reference::new_reference();

@@ -9,6 +9,7 @@
 //! - [`jobs`]: the leased scheduler each server registers its own jobs with.
 //! - [`metrics`]: the Prometheus recorder, `/metrics`, and the series both servers record.
 //! - [`fetch`]: metadata fetched from a URL (HTTPS, size and time limits, conditional GET).
+//! - [`i18n`]: the English and Japanese catalogues, the request's language and the switcher.
 //! - [`reference`]: one reference per request for its error page, events and log lines.
 //! - [`conn`]: the product's page in place of hyper's own empty 400, 414 and 431 answers.
 //! - [`shutdown`] and [`serve`]: listen, serve with the access log, stop gracefully on SIGTERM.
@@ -21,6 +22,7 @@ pub mod error;
 pub mod fetch;
 pub mod flash;
 pub mod front;
+pub mod i18n;
 pub mod jobs;
 pub mod metrics;
 pub mod page;

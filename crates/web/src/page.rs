@@ -73,6 +73,15 @@ pub fn asset(body: &'static str, content_type: &'static str) -> Response {
     r
 }
 
+/// The product mark (`/resources/favicon.svg`): two interlocking halves of a token, in the
+/// accent colour, legible at 16 px.
+pub const FAVICON: &str = include_str!("../static/favicon.svg");
+
+/// `GET /resources/favicon.svg`.
+pub async fn favicon() -> Response {
+    asset(FAVICON, "image/svg+xml")
+}
+
 /// `GET /resources/symbolon.css`.
 pub async fn stylesheet() -> Response {
     asset(STYLESHEET, "text/css; charset=utf-8")

@@ -50,7 +50,7 @@ pub(crate) async fn create_realm<S: IdpStore>(
     {
         Ok(r) => Redirect::to(&format!("/admin/console/{}/settings", r.name)).into_response(),
         Err(IdpError::Invalid(m) | IdpError::Conflict(m)) => {
-            WebError::bad_request_page(&format!("The realm was not created: {m}")).into_response()
+            WebError::bad_request_page(format!("The realm was not created: {m}")).into_response()
         }
         Err(e) => WebError::from(e).into_response(),
     }
