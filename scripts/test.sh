@@ -51,6 +51,8 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v php >/dev/null 2>&1 || need+=(php-cli)
 php -r 'exit(class_exists("DOMDocument") ? 0 : 1);' >/dev/null 2>&1 || need+=(php-xml)
 php -r 'exit(function_exists("mb_strlen") ? 0 : 1);' >/dev/null 2>&1 || need+=(php-mbstring)
+# npm, for the browser tests' own assets (axe-core).
+command -v npm >/dev/null 2>&1 || need+=(npm)
 # Prometheus and promtool: a real scrape of /metrics and the documented alert rules checked.
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 # psql and the server binaries (the restart test runs a private cluster of its own).
@@ -100,6 +102,9 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+
+step "Browser test assets (npm ci: axe-core for the accessibility check)"
+( cd tests/browser && npm ci --no-audit --no-fund --silent )
 
 step "Self-contained: no test, script or doc reads ../shared"
 scripts/check-self-contained.sh
