@@ -191,3 +191,28 @@ def test_console_frames_mark_the_current_page_in_both_languages(env):
     assert audit.status_code == 200 and lang_of(audit) == "ja"
     assert re.findall(r'<a href="([^"]+)" aria-current="page">([^<]+)</a>', audit.text) == [("/account/audit", "監査ログ")]
     assert "ID プロバイダー</a>" in audit.text and "Acme に戻る" in audit.text
+
+
+def test_the_sp_account_console_in_japanese(env):
+    """The SP's administration pages, their notices after a redirect (a message with arguments
+    carried through the flash store) and their confirmations speak the viewer's language."""
+    _, sp = env
+    c = requests.Session()
+    c.headers.update(JA)
+    f = form(c.get(f"{sp.base}/login", timeout=10).text, "/login")
+    c.post(f"{sp.base}/login", data={**f["fields"], "email": "boss@acme.test", "password": "boss password 1"}, timeout=10)
+    idps = c.get(f"{sp.base}/account/idps", timeout=10)
+    assert "<h1>ID プロバイダー</h1>" in idps.text and ">ID プロバイダーを追加</h2>" in idps.text
+    assert "サービスプロバイダーのメタデータをダウンロード" in idps.text and "IdP 起点" in idps.text
+    roles = c.get(f"{sp.base}/account/roles", timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', roles.text).group(1)
+    added = c.post(f"{sp.base}/account/roles", data={"csrf": csrf, "name": "夜勤"}, timeout=10)
+    assert added.status_code == 200 and "役割 夜勤 を追加しました。" in added.text, added.text[-1500:]
+    ask = c.post(f"{sp.base}/account/roles/delete", data={"csrf": csrf, "name": "夜勤"}, timeout=10)
+    assert "<h1>役割 夜勤 を削除しますか?</h1>" in ask.text and ">役割を削除</button>" in ask.text
+    # The same notice in English for a viewer who chose English.
+    c.cookies.set("symbolon_lang", "en")
+    done = c.post(f"{sp.base}/account/roles/delete", data={"csrf": csrf, "name": "夜勤", "confirm": "yes"}, timeout=10)
+    assert "Role 夜勤 deleted." in done.text and '<html lang="en">' in done.text
+    failed = c.get(f"{sp.base}/account/failed-sign-ins?lang=ja", timeout=10)
+    assert "<h1>失敗したサインイン</h1>" in failed.text and "保存期間は 7 日" in failed.text

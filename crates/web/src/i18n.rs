@@ -306,9 +306,14 @@ impl Tr {
     }
 
     /// Message `id` with a number (plural forms choose by it).
-    pub fn n(&self, id: &str, name: &str, count: impl Into<u64>) -> String {
+    pub fn n<N: Into<fluent_bundle::FluentValue<'static>>>(
+        &self,
+        id: &str,
+        name: &str,
+        count: N,
+    ) -> String {
         let mut args = FluentArgs::new();
-        args.set(name.to_string(), count.into());
+        args.set(name.to_string(), count);
         self.format(id, Some(&args))
     }
 
@@ -319,6 +324,25 @@ impl Tr {
         };
         let mut errors = Vec::new();
         b.format_pattern(pattern, args, &mut errors).into_owned()
+    }
+
+    /// A message as [`encode`] carries it (an ID and its arguments), a bare ID, or text that
+    /// is not in the catalogue, which is shown as it is.
+    pub fn msg(&self, carried: &str) -> String {
+        let mut parts = carried.split(SEP);
+        let id = parts.next().unwrap_or_default();
+        let mut args = FluentArgs::new();
+        let mut any = false;
+        for kv in parts.take(8) {
+            if let Some((k, v)) = kv.split_once('=') {
+                args.set(k.to_string(), v.to_string());
+                any = true;
+            }
+        }
+        if !any {
+            return self.t(carried);
+        }
+        self.format(id, Some(&args))
     }
 
     /// Whether the catalogue has message `id`.
@@ -377,6 +401,23 @@ impl Tr {
     }
 }
 
+/// Separates an ID from its arguments in an [`encode`]d message (a control character no form
+/// field or name carries; removed from values).
+const SEP: char = '\u{1f}';
+
+/// A message with arguments as one string, for what travels as text (a notice through the flash
+/// store and a redirect) and is rendered later in the viewer's language by [`Tr::msg`].
+pub fn encode(id: &str, args: &[(&str, &str)]) -> String {
+    let mut out = id.to_string();
+    for (k, v) in args {
+        out.push(SEP);
+        out.push_str(k);
+        out.push('=');
+        out.extend(v.chars().filter(|c| *c != SEP));
+    }
+    out
+}
+
 /// The message IDs a catalogue source defines (for the parity test and tools).
 pub fn message_ids(lang: Lang) -> Vec<String> {
     let source = match lang {
@@ -394,7 +435,9 @@ pub fn message_ids(lang: Lang) -> Vec<String> {
 }
 
 /// The prefixes of catalogue IDs.
-const PREFIXES: [&str; 7] = ["common-", "console-", "err-", "idp-", "acc-", "sp-", "js-"];
+const PREFIXES: [&str; 9] = [
+    "common-", "console-", "err-", "idp-", "idpc-", "acc-", "sp-", "spc-", "js-",
+];
 
 /// The catalogue IDs a source text names (quoted strings with an ID prefix, on lines that are not
 /// `const` declarations: those name state namespaces) that the catalogues lack. Each server's
@@ -521,7 +564,19 @@ mod tests {
         let mut dedup = en.clone();
         dedup.dedup();
         assert_eq!(dedup.len(), en.len(), "an ID defined twice in en.ftl");
-        // Every message formats without an error in both languages, with its arguments.
+        // Every message formats without an error in both languages, given every variable the
+        // catalogues name.
+        let mut variables: Vec<String> = EN_FTL
+            .split('$')
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect()
+            })
+            .collect();
+        variables.sort();
+        variables.dedup();
         for id in &en {
             for lang in LANGS {
                 let b = lang.tr().bundle();
@@ -529,10 +584,12 @@ mod tests {
                     unreachable!("{id} has no value in {lang:?}");
                 };
                 let mut args = FluentArgs::new();
-                for name in [
-                    "name", "realm", "client", "count", "account", "reason", "since",
-                ] {
-                    args.set(name, if name == "count" { "2" } else { "x" });
+                for name in &variables {
+                    if name == "count" {
+                        args.set(name.clone(), 2);
+                    } else {
+                        args.set(name.clone(), "x");
+                    }
                 }
                 let mut errors = Vec::new();
                 let _ = b.format_pattern(pattern, Some(&args), &mut errors);
@@ -553,6 +610,15 @@ mod tests {
             unknown.iter().all(|u| u.contains("idp-no-such")),
             "{unknown:?}"
         );
+    }
+
+    #[test]
+    fn encoded_messages_carry_their_arguments() {
+        let m = encode("err-no-realm", &[("name", "a\u{1f}b")]);
+        assert_eq!(Lang::En.tr().msg(&m), "There is no realm “ab” here.");
+        assert_eq!(Lang::Ja.tr().msg(&m), "レルム「ab」はここにはありません。");
+        assert_eq!(Lang::Ja.tr().msg("err-busy-title"), "混み合っています");
+        assert_eq!(Lang::Ja.tr().msg("Plain text."), "Plain text.");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
     err: Option<String>,
     notice: Option<String>,
 ) -> Response {
+    let tr = symbolon_web::i18n::tr();
     let roles = st
         .store
         .account_roles(&a.pair.account_id)
@@ -36,15 +37,15 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
                 vec![
                     p.name_id,
                     if p.roles.is_empty() {
-                        "⚠ (no role: sign-in refused)".to_string()
+                        tr.t("spc-no-role-refused")
                     } else {
                         p.roles.join(", ")
                     },
-                    format!("Provisioned (SCIM) as {}", p.user_name),
+                    tr.t1("spc-provisioned-as", "name", &p.user_name),
                     if p.active {
-                        "Managed by your identity provider.".to_string()
+                        tr.t("spc-managed-by-idp")
                     } else {
-                        "Deactivated by your identity provider: single sign-on refused.".to_string()
+                        tr.t("spc-deactivated-by-idp")
                     },
                 ]
             })
@@ -55,15 +56,15 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
         .into_iter()
         .map(|v| {
             let note = if v.master_conflict {
-                "⚠ A master administrator's email: single sign-on as this name is always refused."
+                tr.t("spc-master-conflict")
             } else {
-                ""
+                String::new()
             };
             vec![
                 v.account.name,
-                v.role.unwrap_or_else(|| "⚠ (deleted role)".to_string()),
+                v.role.unwrap_or_else(|| tr.t("spc-deleted-role-cell")),
                 v.account.description.unwrap_or_default(),
-                note.to_string(),
+                note,
             ]
         })
         .collect();
@@ -71,26 +72,26 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
     let bad = err.is_some();
     let form = FormSpec {
         action: "/account/saml-accounts",
-        title: "Add User Account: SAML Account",
-        submit: "Add",
+        title: "spc-add-saml-account",
+        submit: "spc-add",
         fields: vec![
             Field {
                 name: "name",
-                label: "Account name (email or username, as the IdP's NameID)",
+                label: "spc-saml-account-name",
                 value: f.0.into(),
                 error: err,
                 options: vec![],
             },
             Field {
                 name: "role",
-                label: "Role",
+                label: "sp-role",
                 value: f.2.into(),
                 error: None,
                 options: roles.iter().map(|r| r.name.clone()).collect(),
             },
             Field {
                 name: "description",
-                label: "Description (optional)",
+                label: "spc-description-optional",
                 value: f.1.into(),
                 error: None,
                 options: vec![],
@@ -100,11 +101,14 @@ pub(crate) async fn render_saml_accounts<S: SpStore>(
     linked_table(
         a,
         status_for(bad),
-        "User Accounts",
-        Some(
-            "SAML accounts of this account. A SAML account may sign in through single sign-on with its role, in addition to any group mappings. Open one to change its role or description, or to remove it. Accounts provisioned by your identity provider (SCIM) are listed too; it manages them, so they are not edited here.",
-        ),
-        vec!["Account name", "Role", "Description", "Note"],
+        "sp-nav-saml-accounts",
+        Some("spc-saml-accounts-hint"),
+        vec![
+            "spc-account-name-col",
+            "sp-role",
+            "spc-description",
+            "spc-note",
+        ],
         rows,
         sort,
         Some(form),
@@ -146,10 +150,13 @@ pub(crate) async fn add_saml_account<S: SpStore>(
     .await
     {
         Ok(warning) => {
-            let added = format!("SAML account {} added.", name.trim().to_lowercase());
+            let added = name.trim().to_lowercase();
             let notice = match warning {
-                Some(w) => format!("{added} Warning: {w}."),
-                None => added,
+                Some(w) => symbolon_web::i18n::encode(
+                    "spc-saml-account-added-warning",
+                    &[("name", &added), ("warning", &w)],
+                ),
+                None => symbolon_web::i18n::encode("spc-saml-account-added", &[("name", &added)]),
             };
             symbolon_web::flash::redirect_with(
                 &st.store,
@@ -177,6 +184,7 @@ pub(crate) async fn saml_users<S: SpStore>(
     a: Admin,
     Query(q): Query<TableQuery>,
 ) -> Response {
+    let tr = symbolon_web::i18n::tr();
     let tz = a.pair.profile.timezone.clone();
     let provisioned: std::collections::HashMap<String, bool> =
         symbolon_sp::scim::provisioned_views(&st.store, &a.pair.account_id)
@@ -193,15 +201,15 @@ pub(crate) async fn saml_users<S: SpStore>(
         .into_iter()
         .map(|u| {
             let source = match provisioned.get(&u.name_id.to_lowercase()) {
-                Some(true) => "Provisioned (SCIM)",
-                Some(false) => "Provisioned (SCIM), deactivated",
-                None => "",
+                Some(true) => tr.t("spc-provisioned"),
+                Some(false) => tr.t("spc-provisioned-deactivated"),
+                None => String::new(),
             };
             vec![
                 u.name_id,
                 u.last_role,
                 symbolon_sp::format_in_zone(u.last_logon, tz.as_deref()),
-                source.to_string(),
+                source,
                 u.id,
             ]
         })
@@ -209,11 +217,15 @@ pub(crate) async fn saml_users<S: SpStore>(
     table(
         &a,
         StatusCode::OK,
-        "Users > SAML",
-        Some(
-            "The SAML users who reached this account. Read-only; users not seen for 365 days drop off the list.",
-        ),
-        vec!["Name", "Role", "Last logon", "Provisioning", "ID"],
+        "sp-nav-saml-users",
+        Some("spc-saml-users-hint"),
+        vec![
+            "acc-col-name",
+            "sp-role",
+            "spc-last-logon",
+            "spc-provisioning-col",
+            "ID",
+        ],
         rows,
         q.sort,
         None,

@@ -47,10 +47,16 @@ pub(crate) async fn audit<S: SpStore>(
             account: &a.pair.account_name,
             csrf: &a.session.csrf,
             notice: None,
-            heading: "Audit log",
-            hint: Some("Newest first. Principals are URNs: …:saml-user/ID matches the ID on the Users > SAML tab."),
-            filters: actions.into_iter().map(|x| { let sel = want.as_deref() == Some(x.as_str()); (x, sel) }).collect(),
-            columns: vec!["Time", "Action", "Principal", "Detail"],
+            heading: "sp-nav-audit",
+            hint: Some("spc-audit-hint"),
+            filters: actions
+                .into_iter()
+                .map(|x| {
+                    let sel = want.as_deref() == Some(x.as_str());
+                    (x, sel)
+                })
+                .collect(),
+            columns: vec!["common-time", "spc-action", "spc-principal", "spc-detail"],
             rows,
             form: None,
             link_prefix: None,

@@ -38,24 +38,24 @@ async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admi
     let Some((_, s)) = session_of(st, headers).await? else {
         return Err(message(
             StatusCode::UNAUTHORIZED,
-            "Not signed in",
-            "Sign in first.",
+            "sp-not-signed-in",
+            "spc-sign-in-first",
             vec![],
         ));
     };
     let Some(p) = s.current.and_then(|i| s.sign_in.pairs.get(i)).cloned() else {
         return Err(message(
             StatusCode::FORBIDDEN,
-            "Choose an account",
-            "Choose an account and role first.",
+            "sp-choose-short",
+            "spc-choose-first",
             vec![],
         ));
     };
     if !p.may_administer() {
         return Err(message(
             StatusCode::FORBIDDEN,
-            "Not allowed",
-            "Your role does not allow administering this account.",
+            "spc-not-allowed",
+            "spc-role-not-admin",
             vec![],
         ));
     }
@@ -83,16 +83,16 @@ async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admi
     })
 }
 
-/// Refused unless the administrator is a master administrator (native sign-on): `what` says
-/// what only they may do.
+/// Refused unless the administrator is a master administrator (native sign-on): `what` is the
+/// catalogue ID of the message that says what only they may do.
 pub(crate) fn require_master(a: &Admin, what: &str) -> Result<(), Response> {
     if a.pair.master {
         Ok(())
     } else {
         Err(message(
             StatusCode::FORBIDDEN,
-            "Not allowed",
-            &format!("Only a master administrator {what}."),
+            "spc-not-allowed",
+            what,
             vec![],
         ))
     }
@@ -104,8 +104,8 @@ pub(crate) fn check_csrf(a: &Admin, csrf: Option<&str>) -> Result<(), Response> 
     } else {
         Err(message(
             StatusCode::FORBIDDEN,
-            "Invalid form submission",
-            "The form could not be verified. Reload the page and try again.",
+            "err-form-title",
+            "spc-form-not-verified",
             vec![],
         ))
     }

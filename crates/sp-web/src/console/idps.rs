@@ -82,9 +82,9 @@ pub(crate) async fn render_idps<S: SpStore>(
         .map(|i| IdpRow {
             certs: symbolon_sp::describe_certs(&i.certs, now),
             mode: if i.sp_initiated {
-                "SP-initiated"
+                "spc-sp-initiated"
             } else {
-                "IdP-initiated"
+                "spc-idp-initiated"
             },
             id: i.id,
             name: i.name,
@@ -100,7 +100,7 @@ pub(crate) async fn render_idps<S: SpStore>(
             csrf: &a.session.csrf,
             notice: added
                 .as_ref()
-                .map(|x| format!("Identity provider {} added.", x.name)),
+                .map(|x| symbolon_web::i18n::encode("spc-idp-added", &[("name", &x.name)])),
             idps,
             added,
             f_name: &input.name,
@@ -170,16 +170,16 @@ pub(crate) async fn add_idp<S: SpStore>(
                 let Ok(bytes) = f.bytes().await else {
                     return message(
                         StatusCode::BAD_REQUEST,
-                        "Upload failed",
-                        "The form could not be read.",
+                        "spc-upload-failed",
+                        "spc-form-unreadable",
                         vec![],
                     );
                 };
                 if bytes.len() > 2 * 1024 * 1024 {
                     return message(
                         StatusCode::PAYLOAD_TOO_LARGE,
-                        "Too large",
-                        "Metadata is limited to 2 MiB.",
+                        "spc-too-large",
+                        "spc-metadata-limit",
                         vec![],
                     );
                 }
@@ -201,8 +201,8 @@ pub(crate) async fn add_idp<S: SpStore>(
             Err(_) => {
                 return message(
                     StatusCode::BAD_REQUEST,
-                    "Upload failed",
-                    "The form could not be read.",
+                    "spc-upload-failed",
+                    "spc-form-unreadable",
                     vec![],
                 );
             }
@@ -217,13 +217,11 @@ pub(crate) async fn add_idp<S: SpStore>(
         input.metadata.clone().into_bytes()
     };
     if input.name.is_empty() {
-        input.err_name = Some("Enter a name, e.g. Multi-Pass.".into());
+        input.err_name = Some("spc-enter-name".into());
     }
     let from_url = xml.is_empty() && !input.url.is_empty();
     if xml.is_empty() && !from_url {
-        input.err_metadata = Some(
-            "Upload the identity provider's metadata XML, paste it here, or give its URL.".into(),
-        );
+        input.err_metadata = Some("spc-give-metadata".into());
     }
     if from_url && let Err(e) = symbolon_web::fetch::check_url(&input.url, input.allow_http) {
         input.err_url = Some(e.to_string());
@@ -237,8 +235,7 @@ pub(crate) async fn add_idp<S: SpStore>(
         {
             Some((_, der)) => Some(der),
             None => {
-                input.err_url =
-                    Some("The metadata signing certificate must be a PEM CERTIFICATE.".into());
+                input.err_url = Some("spc-signing-cert-pem".into());
                 None
             }
         }
@@ -298,7 +295,10 @@ pub(crate) async fn add_idp<S: SpStore>(
             render_idps(&st, &a, input, None).await
         }
         Err(SpError::Metadata(m)) => {
-            input.err_metadata = Some(format!("This metadata cannot be used: {m}"));
+            input.err_metadata = Some(symbolon_web::i18n::encode(
+                "spc-metadata-unusable",
+                &[("reason", &m.to_string())],
+            ));
             render_idps(&st, &a, input, None).await
         }
         Err(e) => message(
@@ -339,8 +339,7 @@ pub(crate) struct IdpPage<'a> {
     pub(crate) err_metadata: Option<String>,
     pub(crate) err_name: Option<String>,
     pub(crate) test: Option<TestResult>,
-    /// The metadata URL and how its refresh goes: (url, last checked, next, last changed,
-    /// failures, last error, signed documents required).
+    /// The metadata URL and how its refresh goes.
     pub(crate) source: Option<SourceView>,
 }
 
@@ -350,8 +349,9 @@ pub(crate) struct SourceView {
     pub(crate) checked: String,
     pub(crate) next: String,
     pub(crate) changed: String,
-    pub(crate) failures: u32,
-    pub(crate) last_error: Option<String>,
+    /// After failed refreshes: how many, why, and when the next attempt is (a message for
+    /// [`symbolon_web::i18n::Tr::msg`]).
+    pub(crate) warning: Option<String>,
     pub(crate) signed: bool,
 }
 
@@ -363,15 +363,24 @@ fn source_view(s: &symbolon_store::MetadataSource) -> SourceView {
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default()
         })
-        .unwrap_or_else(|| "never".into())
+        .unwrap_or_else(|| symbolon_web::i18n::tr().t("spc-never"))
     };
+    let next = t(Some(s.next_at));
     SourceView {
         url: s.url.clone(),
         checked: t(s.checked_at),
-        next: t(Some(s.next_at)),
+        warning: s.last_error.as_ref().map(|e| {
+            symbolon_web::i18n::encode(
+                "spc-refresh-failed",
+                &[
+                    ("count", &s.failures.to_string()),
+                    ("reason", e),
+                    ("next", &next),
+                ],
+            )
+        }),
+        next,
         changed: t(s.changed_at),
-        failures: s.failures,
-        last_error: s.last_error.clone(),
         signed: !s.signing_certs.is_empty(),
     }
 }
@@ -403,8 +412,8 @@ pub(crate) async fn render_idp<S: SpStore>(
     else {
         return message(
             StatusCode::NOT_FOUND,
-            "Not found",
-            "There is no such identity provider in this account.",
+            "err-not-found-title",
+            "spc-no-such-idp",
             vec![],
         );
     };
@@ -504,8 +513,8 @@ pub(crate) async fn idp_action<S: SpStore>(
     else {
         return message(
             StatusCode::NOT_FOUND,
-            "Not found",
-            "There is no such identity provider in this account.",
+            "err-not-found-title",
+            "spc-no-such-idp",
             vec![],
         );
     };
@@ -521,14 +530,13 @@ pub(crate) async fn idp_action<S: SpStore>(
             )
             .await
             {
-                Ok(symbolon_sp::RefreshReport::Unchanged) => {
-                    "The metadata at the URL is unchanged.".to_string()
-                }
-                Ok(symbolon_sp::RefreshReport::Changed(c)) => {
-                    format!("Metadata refreshed: {}.", c.join("; "))
-                }
+                Ok(symbolon_sp::RefreshReport::Unchanged) => "spc-metadata-unchanged".to_string(),
+                Ok(symbolon_sp::RefreshReport::Changed(c)) => symbolon_web::i18n::encode(
+                    "spc-metadata-refreshed",
+                    &[("changes", &c.join("; "))],
+                ),
                 Ok(symbolon_sp::RefreshReport::Failed(why)) => {
-                    format!("The refresh failed; the last good metadata stays in use: {why}")
+                    symbolon_web::i18n::encode("spc-refresh-failed-now", &[("reason", &why)])
                 }
                 Err(e) => {
                     return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e, vec![]);
@@ -557,7 +565,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                         &st.store,
                         &a.session.csrf,
                         &format!("/account/idps/{id}"),
-                        "The metadata is no longer refreshed from its URL; what is in use stays.",
+                        "spc-source-forgotten",
                     )
                     .await
                 }
@@ -572,13 +580,33 @@ pub(crate) async fn idp_action<S: SpStore>(
         Some("profile") => {
             let mut name = cfg.name.clone();
             if let Some(new_name) = f.idp_name.as_deref() {
-                match symbolon_sp::rename_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, new_name, f.idp_description.as_deref(), now).await {
+                match symbolon_sp::rename_idp(
+                    &st.store,
+                    &a.actor,
+                    &a.pair.account_id,
+                    &cfg.name,
+                    new_name,
+                    f.idp_description.as_deref(),
+                    now,
+                )
+                .await
+                {
                     Ok(c) => name = c.name,
                     Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
-                        let errors = IdpErrors { name: Some(m), ..IdpErrors::default() };
+                        let errors = IdpErrors {
+                            name: Some(m),
+                            ..IdpErrors::default()
+                        };
                         return render_idp(&st, &a, &id, None, "", errors, None).await;
                     }
-                    Err(e) => return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                    Err(e) => {
+                        return message(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "Error",
+                            &e.to_string(),
+                            vec![],
+                        );
+                    }
                 }
             }
             let p = MappingProfile {
@@ -597,11 +625,16 @@ pub(crate) async fn idp_action<S: SpStore>(
                         &st.store,
                         &a.session.csrf,
                         &format!("/account/idps/{id}"),
-                        "Mapping profile saved.",
+                        "spc-profile-saved",
                     )
                     .await
                 }
-                Err(e) => message(StatusCode::BAD_REQUEST, "Not saved", &e.to_string(), vec![]),
+                Err(e) => message(
+                    StatusCode::BAD_REQUEST,
+                    "spc-not-saved",
+                    &e.to_string(),
+                    vec![],
+                ),
             }
         }
         Some("map") => {
@@ -623,12 +656,27 @@ pub(crate) async fn idp_action<S: SpStore>(
                         &st.store,
                         &a.session.csrf,
                         &format!("/account/idps/{id}"),
-                        &format!("{group} now maps to {role}."),
+                        &symbolon_web::i18n::encode(
+                            "spc-now-maps",
+                            &[("group", &group), ("role", &role)],
+                        ),
                     )
                     .await
                 }
                 Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
-                    render_idp(&st, &a, &id, None, &group, IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
+                    render_idp(
+                        &st,
+                        &a,
+                        &id,
+                        None,
+                        &group,
+                        IdpErrors {
+                            group: Some(m),
+                            ..IdpErrors::default()
+                        },
+                        None,
+                    )
+                    .await
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -641,12 +689,50 @@ pub(crate) async fn idp_action<S: SpStore>(
         Some("remap") => {
             let group = f.group.unwrap_or_default();
             let role = f.role.unwrap_or_default();
-            match symbolon_sp::remap_group(&st.store, &a.actor, &a.pair.account_id, &cfg.name, &group, &role, now).await {
-                Ok(_) => symbolon_web::flash::redirect_with(&st.store, &a.session.csrf, &format!("/account/idps/{id}"), &format!("{} now maps to {}.", group.trim(), role.trim())).await,
-                Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
-                    render_idp(&st, &a, &id, None, "", IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
+            match symbolon_sp::remap_group(
+                &st.store,
+                &a.actor,
+                &a.pair.account_id,
+                &cfg.name,
+                &group,
+                &role,
+                now,
+            )
+            .await
+            {
+                Ok(_) => {
+                    symbolon_web::flash::redirect_with(
+                        &st.store,
+                        &a.session.csrf,
+                        &format!("/account/idps/{id}"),
+                        &symbolon_web::i18n::encode(
+                            "spc-now-maps",
+                            &[("group", group.trim()), ("role", role.trim())],
+                        ),
+                    )
+                    .await
                 }
-                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
+                    render_idp(
+                        &st,
+                        &a,
+                        &id,
+                        None,
+                        "",
+                        IdpErrors {
+                            group: Some(m),
+                            ..IdpErrors::default()
+                        },
+                        None,
+                    )
+                    .await
+                }
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
             }
         }
         Some("unmap") if f.confirm.as_deref() != Some("yes") => {
@@ -657,9 +743,9 @@ pub(crate) async fn idp_action<S: SpStore>(
                     account: &a.pair.account_name,
                     csrf: &a.session.csrf,
                     notice: None,
-                    question: format!("Remove the mapping of group {group}?"),
-                    consequence: "Members of this group no longer get a role from it. Those with no other mapped group and no SAML account here can no longer sign in to this account through single sign-on.",
-                    verb: "Remove mapping",
+                    question: symbolon_web::i18n::encode("spc-unmap-q", &[("group", &group)]),
+                    consequence: "spc-unmap-consequence",
+                    verb: "spc-unmap-verb",
                     action: &format!("/account/idps/{id}"),
                     cancel: &format!("/account/idps/{id}"),
                     hidden: vec![("action", "unmap".into()), ("group", group.clone())],
@@ -669,23 +755,93 @@ pub(crate) async fn idp_action<S: SpStore>(
         }
         Some("unmap") => {
             let group = f.group.unwrap_or_default();
-            match symbolon_sp::unmap_group(&st.store, &a.actor, &a.pair.account_id, &cfg.name, &group, now).await {
-                Ok(()) => symbolon_web::flash::redirect_with(&st.store, &a.session.csrf, &format!("/account/idps/{id}"), &format!("The mapping of {} is removed.", group.trim())).await,
-                Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
-                    render_idp(&st, &a, &id, None, "", IdpErrors { group: Some(m), ..IdpErrors::default() }, None).await
+            match symbolon_sp::unmap_group(
+                &st.store,
+                &a.actor,
+                &a.pair.account_id,
+                &cfg.name,
+                &group,
+                now,
+            )
+            .await
+            {
+                Ok(()) => {
+                    symbolon_web::flash::redirect_with(
+                        &st.store,
+                        &a.session.csrf,
+                        &format!("/account/idps/{id}"),
+                        &symbolon_web::i18n::encode("spc-unmapped", &[("group", group.trim())]),
+                    )
+                    .await
                 }
-                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                Err(SpError::Invalid(m) | SpError::Conflict(m) | SpError::NotFound(m)) => {
+                    render_idp(
+                        &st,
+                        &a,
+                        &id,
+                        None,
+                        "",
+                        IdpErrors {
+                            group: Some(m),
+                            ..IdpErrors::default()
+                        },
+                        None,
+                    )
+                    .await
+                }
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
             }
         }
         Some("replace") => {
             let xml = f.metadata.unwrap_or_default();
-            match symbolon_sp::replace_idp_metadata(&st.store, &a.actor, &a.pair.account_id, &cfg.name, xml.trim().as_bytes(), now).await {
-                Ok(sum) => symbolon_web::flash::redirect_with(&st.store, &a.session.csrf, &format!("/account/idps/{id}"), &format!("Metadata replaced: {} signing certificate(s).", sum.certificates.len())).await,
-                Err(e @ (SpError::Invalid(_) | SpError::Conflict(_) | SpError::NotFound(_) | SpError::Metadata(_))) => {
-                    let errors = IdpErrors { metadata: Some(format!("{e}. Nothing was changed.")), ..IdpErrors::default() };
+            match symbolon_sp::replace_idp_metadata(
+                &st.store,
+                &a.actor,
+                &a.pair.account_id,
+                &cfg.name,
+                xml.trim().as_bytes(),
+                now,
+            )
+            .await
+            {
+                Ok(sum) => {
+                    symbolon_web::flash::redirect_with(
+                        &st.store,
+                        &a.session.csrf,
+                        &format!("/account/idps/{id}"),
+                        &symbolon_web::i18n::encode(
+                            "spc-metadata-replaced",
+                            &[("count", &sum.certificates.len().to_string())],
+                        ),
+                    )
+                    .await
+                }
+                Err(
+                    e @ (SpError::Invalid(_)
+                    | SpError::Conflict(_)
+                    | SpError::NotFound(_)
+                    | SpError::Metadata(_)),
+                ) => {
+                    let errors = IdpErrors {
+                        metadata: Some(symbolon_web::i18n::encode(
+                            "spc-nothing-changed",
+                            &[("reason", &e.to_string())],
+                        )),
+                        ..IdpErrors::default()
+                    };
                     render_idp(&st, &a, &id, None, "", errors, None).await
                 }
-                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
             }
         }
         Some("delete") if f.confirm.as_deref() != Some("yes") => page(
@@ -694,19 +850,28 @@ pub(crate) async fn idp_action<S: SpStore>(
                 account: &a.pair.account_name,
                 csrf: &a.session.csrf,
                 notice: None,
-                question: format!("Delete identity provider {}?", cfg.name),
-                consequence: "Its group mappings go with it, and nobody can sign in to this account through it any more. Native sign-on is not affected.",
-                verb: "Delete identity provider",
+                question: symbolon_web::i18n::encode("spc-delete-idp-q", &[("name", &cfg.name)]),
+                consequence: "spc-delete-idp-consequence",
+                verb: "spc-delete-idp-verb",
                 action: &format!("/account/idps/{id}"),
                 cancel: &format!("/account/idps/{id}"),
                 hidden: vec![("action", "delete".into())],
             }
             .render(),
         ),
-        Some("delete") => match symbolon_sp::delete_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, now).await {
-            Ok(()) => axum::response::Redirect::to("/account/idps").into_response(),
-            Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
-        },
+        Some("delete") => {
+            match symbolon_sp::delete_idp(&st.store, &a.actor, &a.pair.account_id, &cfg.name, now)
+                .await
+            {
+                Ok(()) => axum::response::Redirect::to("/account/idps").into_response(),
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
+            }
+        }
         Some("test") => {
             let raw = f.response.unwrap_or_default();
             let result = match symbolon_saml::binding::xml_or_base64(raw.trim().as_bytes()) {
@@ -770,8 +935,8 @@ pub(crate) async fn idp_action<S: SpStore>(
         }
         _ => message(
             StatusCode::BAD_REQUEST,
-            "Unknown action",
-            "Unknown action.",
+            "spc-unknown-action-title",
+            "err-unknown-action",
             vec![],
         ),
     }

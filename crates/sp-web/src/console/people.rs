@@ -76,7 +76,7 @@ async fn render<S: SpStore>(
 }
 
 pub(crate) async fn users<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
-    if let Err(r) = require_master(&a, "manages the account's users") {
+    if let Err(r) = require_master(&a, "spc-only-master-users") {
         return r;
     }
     render(&st, &a, UserInput::default(), None).await
@@ -98,8 +98,8 @@ pub(crate) async fn user_action<S: SpStore>(
     a: Admin,
     Form(f): Form<UserForm>,
 ) -> Response {
-    if let Err(r) = require_master(&a, "manages the account's users")
-        .and_then(|()| check_csrf(&a, f.csrf.as_deref()))
+    if let Err(r) =
+        require_master(&a, "spc-only-master-users").and_then(|()| check_csrf(&a, f.csrf.as_deref()))
     {
         return r;
     }
@@ -114,7 +114,7 @@ pub(crate) async fn user_action<S: SpStore>(
                 ..UserInput::default()
             };
             if password.chars().count() < 8 {
-                input.err_password = Some("The password must have at least 8 characters.".into());
+                input.err_password = Some("spc-password-short".into());
                 return render(&st, &a, input, None).await;
             }
             match symbolon_sp::add_native_user(
@@ -144,8 +144,9 @@ pub(crate) async fn user_action<S: SpStore>(
                     &st,
                     &a,
                     UserInput::default(),
-                    Some(format!(
-                        "Not changed: the password of {email} must have at least 8 characters."
+                    Some(symbolon_web::i18n::encode(
+                        "spc-password-not-changed",
+                        &[("name", &email)],
                     )),
                 )
                 .await;
@@ -167,9 +168,9 @@ pub(crate) async fn user_action<S: SpStore>(
                     account: &a.pair.account_name,
                     csrf: &a.session.csrf,
                     notice: None,
-                    question: format!("Remove user {email}?"),
-                    consequence: "They can no longer sign in to this account with their password. Their audit history stays.",
-                    verb: "Remove user",
+                    question: symbolon_web::i18n::encode("spc-remove-user-q", &[("name", &email)]),
+                    consequence: "spc-remove-user-consequence",
+                    verb: "spc-remove-user-verb",
                     action: "/account/users",
                     cancel: "/account/users",
                     hidden: vec![("action", "remove".into()), ("email", email.clone())],
@@ -184,8 +185,8 @@ pub(crate) async fn user_action<S: SpStore>(
         _ => {
             return message(
                 StatusCode::BAD_REQUEST,
-                "Unknown action",
-                "Unknown action.",
+                "spc-unknown-action-title",
+                "err-unknown-action",
                 vec![],
             );
         }

@@ -59,11 +59,11 @@ pub(crate) async fn render_roles<S: SpStore>(
     let bad = err.is_some();
     let form = FormSpec {
         action: "/account/roles",
-        title: "Add role",
-        submit: "Add role",
+        title: "spc-add-role",
+        submit: "spc-add-role",
         fields: vec![Field {
             name: "name",
-            label: "Role name",
+            label: "spc-role-name",
             value: name.into(),
             error: err,
             options: vec![],
@@ -77,10 +77,10 @@ pub(crate) async fn render_roles<S: SpStore>(
             account: &a.pair.account_name,
             csrf: &a.session.csrf,
             notice,
-            heading: "Roles",
-            hint: Some("Built-in roles come with every account and cannot be renamed or deleted. Renaming a custom role keeps its mappings and SAML accounts; deleting one leaves group mappings to it in place, marked, so that you can see what to fix."),
+            heading: "sp-nav-roles",
+            hint: Some("spc-roles-hint"),
             filters: vec![],
-            columns: vec!["Role", "Kind"],
+            columns: vec!["sp-role", "spc-kind"],
             rows,
             form: Some(form),
             link_prefix: None,
@@ -122,7 +122,7 @@ pub(crate) async fn add_role<S: SpStore>(
                 &st.store,
                 &a.session.csrf,
                 "/account/roles",
-                &format!("Role {} added.", r.name),
+                &symbolon_web::i18n::encode("spc-role-added", &[("name", &r.name)]),
             )
             .await
         }
@@ -154,9 +154,9 @@ pub(crate) async fn delete_role<S: SpStore>(
                 account: &a.pair.account_name,
                 csrf: &a.session.csrf,
                 notice: None,
-                question: format!("Delete role {name}?"),
-                consequence: "Group mappings to it stay, marked as pointing at a deleted role. Users whose groups map only to deleted roles can no longer sign in through SSO.",
-                verb: "Delete role",
+                question: symbolon_web::i18n::encode("spc-delete-role-q", &[("name", &name)]),
+                consequence: "spc-delete-role-consequence",
+                verb: "spc-delete-role-verb",
                 action: "/account/roles/delete",
                 cancel: "/account/roles",
                 hidden: vec![("name", name)],
@@ -178,7 +178,7 @@ pub(crate) async fn delete_role<S: SpStore>(
                 &st.store,
                 &a.session.csrf,
                 "/account/roles",
-                &format!("Role {name} deleted."),
+                &symbolon_web::i18n::encode("spc-role-deleted", &[("name", &name)]),
             )
             .await
         }

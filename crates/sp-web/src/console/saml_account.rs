@@ -31,8 +31,8 @@ pub(crate) struct SamlAccountPage<'a> {
 fn not_found() -> Response {
     message(
         StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no such SAML account in this account.",
+        "err-not-found-title",
+        "spc-no-such-saml-account",
         vec![],
     )
 }
@@ -55,6 +55,7 @@ async fn render<S: SpStore>(
         }
     };
     let Some(v) = views.into_iter().find(|v| v.account.name == name) else {
+        let tr = symbolon_web::i18n::tr();
         if let Ok(Some(p)) = symbolon_sp::scim::provisioned_views(&st.store, &a.pair.account_id)
             .await
             .map(|all| all.into_iter().find(|p| p.name_id == name))
@@ -62,24 +63,32 @@ async fn render<S: SpStore>(
             return message(
                 StatusCode::OK,
                 &p.name_id,
-                &format!(
-                    "{} is provisioned by your identity provider (SCIM) as {}: {}. Its roles here: {}. Your identity provider manages it, so it is changed or removed there, not here.",
-                    p.name_id,
-                    p.user_name,
-                    if p.active {
-                        "active"
-                    } else {
-                        "deactivated (single sign-on refused)"
-                    },
-                    if p.roles.is_empty() {
-                        "none".to_string()
-                    } else {
-                        p.roles.join(", ")
-                    }
+                &symbolon_web::i18n::encode(
+                    "spc-provisioned-account",
+                    &[
+                        ("name", &p.name_id),
+                        ("user", &p.user_name),
+                        (
+                            "state",
+                            &tr.t(if p.active {
+                                "spc-active"
+                            } else {
+                                "spc-deactivated-refused"
+                            }),
+                        ),
+                        (
+                            "roles",
+                            &if p.roles.is_empty() {
+                                tr.t("common-none")
+                            } else {
+                                p.roles.join(", ")
+                            },
+                        ),
+                    ],
                 ),
                 vec![(
                     "/account/saml-accounts".to_string(),
-                    "Back to User Accounts".to_string(),
+                    tr.t("spc-back-to-saml-accounts"),
                 )],
             );
         }
@@ -163,9 +172,12 @@ pub(crate) async fn saml_account_action<S: SpStore>(
                     account: &a.pair.account_name,
                     csrf: &a.session.csrf,
                     notice: None,
-                    question: format!("Remove SAML account {name}?"),
-                    consequence: "This name then gets no role from this SAML account; if no group mapping gives it a role either, its next single sign-on to this account is refused. The SAML Users list and the audit log keep its history.",
-                    verb: "Remove SAML account",
+                    question: symbolon_web::i18n::encode(
+                        "spc-remove-saml-account-q",
+                        &[("name", &name)],
+                    ),
+                    consequence: "spc-remove-saml-account-consequence",
+                    verb: "spc-remove-saml-account-verb",
                     action: &here,
                     cancel: &here,
                     hidden: vec![("action", "remove".into())],
@@ -181,8 +193,8 @@ pub(crate) async fn saml_account_action<S: SpStore>(
         _ => {
             return message(
                 StatusCode::BAD_REQUEST,
-                "Unknown action",
-                "Unknown action.",
+                "spc-unknown-action-title",
+                "err-unknown-action",
                 vec![],
             );
         }

@@ -124,27 +124,74 @@ pub(crate) async fn settings_action<S: SpStore>(
     let acc = a.pair.account_id.clone();
     match f.action.as_deref() {
         Some("rename") => {
-            match symbolon_sp::rename_account(&st.store, &a.actor, &acc, f.name.as_deref().unwrap_or(""), now).await {
+            match symbolon_sp::rename_account(
+                &st.store,
+                &a.actor,
+                &acc,
+                f.name.as_deref().unwrap_or(""),
+                now,
+            )
+            .await
+            {
                 // The session's pairs carry the old name until the next sign-in; the pages
                 // read the stored name from then on.
                 Ok(_) => Redirect::to("/account/settings").into_response(),
-                Err(SpError::Invalid(m) | SpError::Conflict(m)) => render(&st, &a, Some(m), None, None).await,
-                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+                    render(&st, &a, Some(m), None, None).await
+                }
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
             }
         }
         Some("create-key") if a.pair.master => {
-            match symbolon_sp::create_api_key(&st.store, &a.actor, &acc, f.key_name.as_deref().unwrap_or(""), f.key_scope.as_deref().unwrap_or("api"), now).await {
+            match symbolon_sp::create_api_key(
+                &st.store,
+                &a.actor,
+                &acc,
+                f.key_name.as_deref().unwrap_or(""),
+                f.key_scope.as_deref().unwrap_or("api"),
+                now,
+            )
+            .await
+            {
                 // Shown once, on this response: never stored in clear, so no redirect here.
                 Ok((_, key)) => render(&st, &a, None, Some(key), None).await,
-                Err(SpError::Invalid(m) | SpError::Conflict(m)) => render(&st, &a, None, None, Some(m)).await,
-                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+                    render(&st, &a, None, None, Some(m)).await
+                }
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
             }
         }
         Some("provisioning") if a.pair.master => {
-            match symbolon_sp::scim::set_scim_settings(&st.store, &a.actor, &acc, f.name_source.as_deref().unwrap_or(""), f.default_role.as_deref(), now).await {
-                Ok(_) => render(&st, &a, None, None, Some("Provisioning settings saved.".into())).await,
-                Err(SpError::Invalid(m) | SpError::NotFound(m)) => render(&st, &a, None, None, Some(m)).await,
-                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+            match symbolon_sp::scim::set_scim_settings(
+                &st.store,
+                &a.actor,
+                &acc,
+                f.name_source.as_deref().unwrap_or(""),
+                f.default_role.as_deref(),
+                now,
+            )
+            .await
+            {
+                Ok(_) => render(&st, &a, None, None, Some("spc-provisioning-saved".into())).await,
+                Err(SpError::Invalid(m) | SpError::NotFound(m)) => {
+                    render(&st, &a, None, None, Some(m)).await
+                }
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
             }
         }
         Some("revoke-key") if a.pair.master && f.confirm.as_deref() != Some("yes") => page(
@@ -153,20 +200,36 @@ pub(crate) async fn settings_action<S: SpStore>(
                 account: &a.pair.account_name,
                 csrf: &a.session.csrf,
                 notice: None,
-                question: "Revoke this API key?".into(),
-                consequence: "Automation that uses it stops working at once. A revoked key cannot be used again.",
-                verb: "Revoke key",
+                question: "spc-revoke-key-q".into(),
+                consequence: "spc-revoke-key-consequence",
+                verb: "spc-revoke-key-verb",
                 action: "/account/settings",
                 cancel: "/account/settings",
-                hidden: vec![("action", "revoke-key".into()), ("key", f.key.clone().unwrap_or_default())],
+                hidden: vec![
+                    ("action", "revoke-key".into()),
+                    ("key", f.key.clone().unwrap_or_default()),
+                ],
             }
             .render(),
         ),
         Some("revoke-key") if a.pair.master => {
-            match symbolon_sp::revoke_api_key(&st.store, &a.actor, &acc, f.key.as_deref().unwrap_or(""), now).await {
+            match symbolon_sp::revoke_api_key(
+                &st.store,
+                &a.actor,
+                &acc,
+                f.key.as_deref().unwrap_or(""),
+                now,
+            )
+            .await
+            {
                 Ok(()) => Redirect::to("/account/settings").into_response(),
                 Err(SpError::NotFound(m)) => render(&st, &a, None, None, Some(m)).await,
-                Err(e) => message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                Err(e) => message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                ),
             }
         }
         Some("delete") if a.pair.master => {
@@ -174,46 +237,87 @@ pub(crate) async fn settings_action<S: SpStore>(
             if f.confirm.as_deref() != Some("yes") || !typed_ok {
                 let contents = match symbolon_sp::account_contents(&st.store, &acc).await {
                     Ok(c) => c,
-                    Err(e) => return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]),
+                    Err(e) => {
+                        return message(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "Error",
+                            &e.to_string(),
+                            vec![],
+                        );
+                    }
                 };
-                let consequence = format!(
-                    "This deletes {}. Nobody can sign in to it any more. This cannot be undone.",
-                    contents.describe()
+                let consequence = symbolon_web::i18n::encode(
+                    "spc-delete-account-consequence",
+                    &[("contents", &contents.describe())],
                 );
                 return page(
-                    if f.confirm.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
+                    if f.confirm.is_some() {
+                        StatusCode::BAD_REQUEST
+                    } else {
+                        StatusCode::OK
+                    },
                     ConfirmPage {
                         account: &a.pair.account_name,
                         csrf: &a.session.csrf,
-                        notice: f.confirm.is_some().then(|| format!("Type {} to confirm.", a.pair.account_name)),
-                        question: format!("Delete account {}?", a.pair.account_name),
+                        notice: f.confirm.is_some().then(|| {
+                            symbolon_web::i18n::encode(
+                                "spc-type-to-confirm-notice",
+                                &[("name", &a.pair.account_name)],
+                            )
+                        }),
+                        question: symbolon_web::i18n::encode(
+                            "spc-delete-account-q",
+                            &[("name", &a.pair.account_name)],
+                        ),
                         consequence: &consequence,
-                        verb: "Delete account",
+                        verb: "spc-delete-account-verb",
                         action: "/account/settings",
                         cancel: "/account/settings",
-                        hidden: vec![("action", "delete".into()), ("typed-field", a.pair.account_name.clone())],
+                        hidden: vec![
+                            ("action", "delete".into()),
+                            ("typed-field", a.pair.account_name.clone()),
+                        ],
                     }
                     .render(),
                 );
             }
             if let Err(e) = symbolon_sp::delete_account(&st.store, &a.actor, &acc).await {
-                return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e.to_string(), vec![]);
+                return message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Error",
+                    &e.to_string(),
+                    vec![],
+                );
             }
             // The session pointed into the account: it ends.
             if let Some(id) = crate::state::cookie(&headers, SESSION_COOKIE) {
                 let _ = st.store.delete_state(SESSION, &id).await;
             }
             let mut r = Redirect::to("/").into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")) {
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+            )) {
                 r.headers_mut().insert(header::SET_COOKIE, v);
             }
             r
         }
         Some("create-key" | "revoke-key" | "delete" | "provisioning") => {
-            require_master(&a, "manages API keys and deletes the account")
+            require_master(&a, "spc-only-master-keys")
                 .err()
-                .unwrap_or_else(|| message(StatusCode::BAD_REQUEST, "Unknown action", "Unknown action.", vec![]))
+                .unwrap_or_else(|| {
+                    message(
+                        StatusCode::BAD_REQUEST,
+                        "spc-unknown-action-title",
+                        "err-unknown-action",
+                        vec![],
+                    )
+                })
         }
-        _ => message(StatusCode::BAD_REQUEST, "Unknown action", "Unknown action.", vec![]),
+        _ => message(
+            StatusCode::BAD_REQUEST,
+            "spc-unknown-action-title",
+            "err-unknown-action",
+            vec![],
+        ),
     }
 }
