@@ -298,10 +298,10 @@ impl Tr {
     }
 
     /// Message `id` with two arguments.
-    pub fn t2(&self, id: &str, a: (&str, &str), b: (&str, &str)) -> String {
+    pub fn t2(&self, id: &str, a: &str, a_value: &str, b: &str, b_value: &str) -> String {
         let mut args = FluentArgs::new();
-        args.set(a.0.to_string(), a.1.to_string());
-        args.set(b.0.to_string(), b.1.to_string());
+        args.set(a.to_string(), a_value.to_string());
+        args.set(b.to_string(), b_value.to_string());
         self.format(id, Some(&args))
     }
 

@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 #[derive(Template)]
 #[template(path = "console/login.html")]
 pub(crate) struct LoginPage<'a> {
+    pub(crate) t: symbolon_web::i18n::Tr,
     pub(crate) csrf: &'a str,
     pub(crate) username: &'a str,
     pub(crate) error: Option<&'a str>,
@@ -30,6 +31,7 @@ pub(crate) async fn login_form<S: IdpStore>(State(st): State<AppState<S>>) -> Re
     };
     let mut r = page(
         LoginPage {
+            t: symbolon_web::i18n::tr(),
             csrf: &token,
             username: "",
             error: None,
@@ -64,11 +66,7 @@ pub(crate) async fn login<S: IdpStore>(
         || csrf.is_empty()
         || !crate::state::same_origin_as(&st.config().base_url, &headers)
     {
-        return WebError::forbidden(
-            "Invalid form submission",
-            "Reload the sign-in page and try again.",
-        )
-        .into_response();
+        return WebError::forbidden("err-form-title", "err-form-reload").into_response();
     }
     let username = symbolon_idp::normalize_username(f.username.as_deref().unwrap_or(""));
     let password = f.password.unwrap_or_default();
@@ -76,6 +74,7 @@ pub(crate) async fn login<S: IdpStore>(
         page_status(
             status,
             LoginPage {
+                t: symbolon_web::i18n::tr(),
                 csrf: &csrf,
                 username: &username,
                 error: Some(msg),
@@ -88,10 +87,7 @@ pub(crate) async fn login<S: IdpStore>(
         Err(e) => return WebError::from(e).into_response(),
     };
     if locked {
-        return again(
-            "Too many failed attempts. Try again in a few minutes.",
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+        return again("sp-err-locked", StatusCode::TOO_MANY_REQUESTS);
     }
     let user =
         match symbolon_idp::check_password(st.store(), MASTER_REALM, &username, &password).await {
@@ -111,7 +107,7 @@ pub(crate) async fn login<S: IdpStore>(
             "admin console: invalid username or password".into(),
         )
         .await;
-        return again("Invalid username or password.", StatusCode::UNAUTHORIZED);
+        return again("idp-err-credentials", StatusCode::UNAUTHORIZED);
     };
     if let Err(e) = st.clear_failures(MASTER_REALM, &username).await {
         return WebError::from(e).into_response();
