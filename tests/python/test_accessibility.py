@@ -4,7 +4,10 @@ dark, 1280 px and 375 px wide, English and Japanese. The bar is the issue's: no 
 "serious" or "critical" (WCAG 2.0/2.1/2.2 A and AA rules and axe's best practices).
 
 Also a layout guard: the consoles' content column starts at the same x on every page (the frame
-must not move from page to page), and no page scrolls sideways at 375 px.
+must not move from page to page), and no page scrolls sideways at 375 px; and the keyboard: the
+first Tab reaches the skip link, visibly focused, and Enter on it moves focus to the content.
+Screenshots of the main pages in both languages and both themes go to $SYMBOLON_SCREENSHOTS
+(default target/screenshots); the ones in docs/images were taken by this test.
 """
 import json
 import os
@@ -21,6 +24,11 @@ from test_idp_server import form, saml_response, sign_in, PASSWORD
 CHROMIUM = os.environ.get("SYMBOLON_CHROMIUM", "/usr/bin/chromium")
 REPO = pathlib.Path(__file__).resolve().parents[2]
 AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = pathlib.Path(os.environ.get("SYMBOLON_SCREENSHOTS", REPO / "target" / "screenshots"))
+# The pages whose screenshots the guides show, by the names used below.
+SHOWN = {"idp sso login": "idp-login", "idp account console": "idp-account",
+         "idp console /admin/console/acme/users": "idp-console-users", "sp home": "sp-home",
+         "sp console /account/idps": "sp-console-idps"}
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
@@ -99,6 +107,20 @@ def test_no_serious_or_critical_violations_and_a_steady_frame(env):  # noqa: F81
                     for v in run_axe(page):
                         failures.append(f"{where}: {v['id']} [{v['impact']}] {v['help']} at {v['nodes']}")
                     checked += 1
+                    if name in SHOWN:
+                        SHOTS.mkdir(parents=True, exist_ok=True)
+                        page.screenshot(path=str(SHOTS / f"{SHOWN[name]}-{lang[:2]}-{scheme}-{width}.png"), full_page=True)
+                    # Keyboard: the first Tab reaches the skip link, which is then on screen with a
+                    # visible focus ring; Enter moves focus to the page's content.
+                    if scheme == "light" and width == 1280:
+                        page.keyboard.press("Tab")
+                        focus = page.evaluate("""() => { const e = document.activeElement; const r = e.getBoundingClientRect();
+                            const st = getComputedStyle(e); return [e.className, r.left >= 0 && r.top >= 0, st.outlineStyle]; }""")
+                        if focus[0] != "skip" or not focus[1] or focus[2] == "none":
+                            failures.append(f"{where}: the first Tab does not show the skip link ({focus})")
+                        page.keyboard.press("Enter")
+                        if page.evaluate("document.activeElement.id") != "main":
+                            failures.append(f"{where}: the skip link does not move focus to the content")
                     # No sideways scrolling of the whole page on a phone.
                     if width == 375:
                         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

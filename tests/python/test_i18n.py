@@ -216,3 +216,34 @@ def test_the_sp_account_console_in_japanese(env):
     assert "Role 夜勤 deleted." in done.text and '<html lang="en">' in done.text
     failed = c.get(f"{sp.base}/account/failed-sign-ins?lang=ja", timeout=10)
     assert "<h1>失敗したサインイン</h1>" in failed.text and "保存期間は 7 日" in failed.text
+
+
+def test_the_idp_administration_console_in_japanese(env):
+    """The IdP's console pages, notices carried through a redirect, confirmations and error
+    pages in the administrator's language; the sign-in page of the console too."""
+    idp, _ = env
+    s = requests.Session()
+    s.headers.update(JA)
+    login = s.get(f"{idp.base}/admin/login", timeout=10)
+    assert lang_of(login) == "ja" and "<h1>Symbolon 管理</h1>" in login.text
+    f = form(login.text, "/admin/login")
+    bad = s.post(f"{idp.base}/admin/login", data={**f["fields"], "username": "admin", "password": "nope"}, timeout=10)
+    assert bad.status_code == 401 and "ユーザー名またはパスワードが正しくありません。" in bad.text
+    s.post(f"{idp.base}/admin/login", data={**f["fields"], "username": "admin", "password": "admin password 1"}, timeout=10)
+    groups = s.get(f"{idp.base}/admin/console/acme/groups", timeout=10)
+    assert "<h1>グループ</h1>" in groups.text and ">グループを追加</button>" in groups.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', groups.text).group(1)
+    added = s.post(f"{idp.base}/admin/console/acme/groups", data={"csrf": csrf, "path": "/営業/東京"}, timeout=10)
+    assert "グループ /営業/東京 を用意しました。" in added.text, added.text[-1200:]
+    ask = s.post(f"{idp.base}/admin/console/acme/groups/action", data={"csrf": csrf, "action": "delete", "path": "/営業"}, timeout=10)
+    assert "<h1>グループ /営業 を削除しますか?</h1>" in ask.text and ">グループを削除</button>" in ask.text
+    assert "削除されるグループ: /営業, /営業/東京。" in ask.text
+    settings = s.get(f"{idp.base}/admin/console/acme/settings", timeout=10)
+    assert "<h1>レルムの設定</h1>" in settings.text and "パスキーまたはパスワード" in settings.text
+    user = s.get(f"{idp.base}/admin/console/acme/users/hana", timeout=10)
+    assert "<h1>ユーザー hana</h1>" in user.text and "サインイン方法" in user.text
+    missing = s.get(f"{idp.base}/admin/console/acme/users/nobody", timeout=10)
+    assert missing.status_code == 404 and "ユーザー「nobody」はいません。" in missing.text
+    # The same console in English for an administrator who chose it.
+    en = s.get(f"{idp.base}/admin/console/acme/groups?lang=en", timeout=10)
+    assert "<h1>Groups</h1>" in en.text and '<html lang="en">' in en.text

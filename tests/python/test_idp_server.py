@@ -591,7 +591,7 @@ def test_console_users_and_groups(env):
     r = s.post(f"{idp.base}{g['action']}", data={**g["fields"], "path": "//"}, timeout=10)
     assert r.status_code == 400 and "must look like" in r.text
     r = s.post(f"{idp.base}{g['action']}", data={**g["fields"], "path": "/support/tier1"}, timeout=10)
-    assert "Group /support/tier1 exists." in r.text and "/support" in r.text
+    assert "Group /support/tier1 is ready." in r.text and "/support" in r.text
     # The user's page: profile, password, group.
     page = s.get(f"{base}/users/erin", timeout=10)
     prof = form(page.text, "/users/erin")

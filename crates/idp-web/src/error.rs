@@ -58,8 +58,9 @@ impl WebError {
     }
 }
 
-/// What an error page says: a catalogue ID (a `&'static str`), an ID with one argument, or
-/// text shown as it is (a `String`: an administrator-facing page not yet in the catalogue).
+/// What an error page says: a catalogue ID (a `&'static str`), an ID with one argument, or a
+/// `String`: an [`symbolon_web::i18n::encode`]d message, or text not in the catalogue, shown as
+/// it is.
 #[derive(Debug, Clone)]
 pub enum Msg {
     Id(&'static str),
@@ -73,7 +74,7 @@ impl Msg {
         match self {
             Msg::Id(id) => t.t(id),
             Msg::With(id, name, value) => t.t1(id, name, value),
-            Msg::Text(s) => s.clone(),
+            Msg::Text(s) => t.msg(s),
         }
     }
 }

@@ -51,12 +51,12 @@ pub(super) async fn client_access<S: IdpStore>(
         Some("restrict") => {
             symbolon_idp::set_client_restricted(store, &actor, &realm, &c.client_id, true, now)
                 .await
-                .map(|()| "Only assigned users and groups can use this client now.".to_string())
+                .map(|()| "idpc-restricted".to_string())
         }
         Some("open") => {
             symbolon_idp::set_client_restricted(store, &actor, &realm, &c.client_id, false, now)
                 .await
-                .map(|()| "Every user of the realm can use this client now.".to_string())
+                .map(|()| "idpc-opened".to_string())
         }
         Some("assign") => match Subject::parse(&who) {
             Ok(subject) => symbolon_idp::assign_client(
@@ -69,16 +69,27 @@ pub(super) async fn client_access<S: IdpStore>(
                 now,
             )
             .await
-            .map(|()| format!("Assigned {}.", who.replacen(':', " ", 1))),
+            .map(|()| {
+                symbolon_web::i18n::encode(
+                    "idpc-assigned-notice",
+                    &[("name", &who.replacen(':', " ", 1))],
+                )
+            }),
             Err(e) => Err(e),
         },
         Some("unassign") if f.confirm.as_deref() != Some("yes") => {
             return confirm(
                 &s,
                 &realm,
-                format!("Remove {} from {}?", who.replacen(':', " ", 1), c.client_id),
-                "They will no longer be able to sign in to this application (unless another assignment admits them).".into(),
-                "Remove",
+                symbolon_web::i18n::encode(
+                    "idpc-unassign-q",
+                    &[
+                        ("name", &who.replacen(':', " ", 1)),
+                        ("client", &c.client_id),
+                    ],
+                ),
+                "idpc-unassign-consequence".into(),
+                "common-remove",
                 format!("/admin/console/{realm}/clients/{id}/access"),
                 format!("/admin/console/{realm}/clients/{id}"),
                 vec![("action", "unassign".into()), ("who", who)],
@@ -95,10 +106,15 @@ pub(super) async fn client_access<S: IdpStore>(
                 now,
             )
             .await
-            .map(|()| format!("Removed {}.", who.replacen(':', " ", 1))),
+            .map(|()| {
+                symbolon_web::i18n::encode(
+                    "idpc-unassigned-notice",
+                    &[("name", &who.replacen(':', " ", 1))],
+                )
+            }),
             Err(e) => Err(e),
         },
-        _ => return WebError::bad_request_page("Unknown action.").into_response(),
+        _ => return WebError::bad_request_page("err-unknown-action").into_response(),
     };
     let c = match find_client(&st, &realm, &id).await {
         Ok(c) => c,
@@ -218,7 +234,9 @@ pub(super) async fn client_mappers<S: IdpStore>(
                     now,
                 )
                 .await
-                .map(|()| format!("Mapper {} added.", form.m_attribute)),
+                .map(|()| {
+                    symbolon_web::i18n::encode("idpc-mapper-added", &[("name", &form.m_attribute)])
+                }),
                 Err(e) => Err(e),
             }
         }
@@ -248,9 +266,9 @@ pub(super) async fn client_mappers<S: IdpStore>(
                 .await
                 .map(|changed| {
                     if changed {
-                        format!("Mapper {name} saved.")
+                        symbolon_web::i18n::encode("idpc-mapper-saved", &[("name", &name)])
                     } else {
-                        format!("Mapper {name} unchanged.")
+                        symbolon_web::i18n::encode("idpc-mapper-unchanged", &[("name", &name)])
                     }
                 }),
                 Err(e) => Err(e),
@@ -262,12 +280,12 @@ pub(super) async fn client_mappers<S: IdpStore>(
                 return confirm(
                     &s,
                     &realm,
-                    format!("Delete mapper {name}?"),
-                    format!(
-                        "Assertions for {} will no longer carry this attribute. Service providers that rely on it may refuse sign-ins.",
-                        c.client_id
+                    symbolon_web::i18n::encode("idpc-delete-mapper-q", &[("name", &name)]),
+                    symbolon_web::i18n::encode(
+                        "idpc-delete-mapper-consequence",
+                        &[("client", &c.client_id)],
                     ),
-                    "Delete mapper",
+                    "idpc-delete-mapper-verb",
                     format!("/admin/console/{realm}/clients/{id}/mappers"),
                     format!("/admin/console/{realm}/clients/{id}"),
                     vec![("action", "delete".into()), ("name", name)],
@@ -275,9 +293,9 @@ pub(super) async fn client_mappers<S: IdpStore>(
             }
             symbolon_idp::roles::remove_mapper(st.store(), &actor, &realm, &c.client_id, &name, now)
                 .await
-                .map(|()| format!("Mapper {name} deleted."))
+                .map(|()| symbolon_web::i18n::encode("idpc-mapper-deleted", &[("name", &name)]))
         }
-        _ => return WebError::bad_request_page("Unknown action.").into_response(),
+        _ => return WebError::bad_request_page("err-unknown-action").into_response(),
     };
     match result {
         Ok(msg) => {
@@ -360,13 +378,15 @@ async fn render_roles<S: IdpStore>(
                     Assignment::User(id) => users.iter().find(|u| u.id == *id).map(|u| {
                         (
                             format!("user:{}", u.username),
-                            format!("User {}", u.username),
+                            symbolon_web::i18n::tr().t1("idpc-subject-user", "name", &u.username),
                         )
                     }),
-                    Assignment::Group(id) => groups
-                        .iter()
-                        .find(|g| g.id == *id)
-                        .map(|g| (format!("group:{}", g.path), format!("Group {}", g.path))),
+                    Assignment::Group(id) => groups.iter().find(|g| g.id == *id).map(|g| {
+                        (
+                            format!("group:{}", g.path),
+                            symbolon_web::i18n::tr().t1("idpc-subject-group", "name", &g.path),
+                        )
+                    }),
                 })
                 .collect(),
             selected: r.name == input.role,
@@ -450,8 +470,17 @@ pub(super) async fn roles_action<S: IdpStore>(
     match f.action.as_deref() {
         Some("add") => {
             let desc = Some(input.description.as_str()).filter(|d| !d.is_empty());
-            match symbolon_idp::roles::add_role(store, &actor, &realm, &input.name, desc, now).await {
-                Ok(r) => symbolon_web::flash::redirect_with(store, &s.csrf, &format!("/admin/console/{realm}/roles"), &format!("Role {} created.", r.name)).await,
+            match symbolon_idp::roles::add_role(store, &actor, &realm, &input.name, desc, now).await
+            {
+                Ok(r) => {
+                    symbolon_web::flash::redirect_with(
+                        store,
+                        &s.csrf,
+                        &format!("/admin/console/{realm}/roles"),
+                        &symbolon_web::i18n::encode("idpc-role-created", &[("name", &r.name)]),
+                    )
+                    .await
+                }
                 Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
                     input.err_name = Some(m);
                     render_roles(&st, &s, &realm, input, None).await
@@ -459,36 +488,89 @@ pub(super) async fn roles_action<S: IdpStore>(
                 Err(e) => WebError::from(e).into_response(),
             }
         }
-        Some("rename") => match symbolon_idp::roles::rename_role(store, &actor, &realm, &input.role, &input.name, now).await {
-            Ok(_) => symbolon_web::flash::redirect_with(store, &s.csrf, &format!("/admin/console/{realm}/roles"), &format!("Role {} is now {}.", input.role, input.name)).await,
-            Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await,
+        Some("rename") => match symbolon_idp::roles::rename_role(
+            store,
+            &actor,
+            &realm,
+            &input.role,
+            &input.name,
+            now,
+        )
+        .await
+        {
+            Ok(_) => {
+                symbolon_web::flash::redirect_with(
+                    store,
+                    &s.csrf,
+                    &format!("/admin/console/{realm}/roles"),
+                    &symbolon_web::i18n::encode(
+                        "idpc-role-renamed",
+                        &[("old", &input.role), ("name", &input.name)],
+                    ),
+                )
+                .await
+            }
+            Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
+                render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await
+            }
             Err(e) => WebError::from(e).into_response(),
         },
         Some("delete") if f.confirm.as_deref() != Some("yes") => confirm(
             &s,
             &realm,
-            format!("Delete role {}?", input.role),
-            "Every user and group loses it, and assertions stop carrying it. This cannot be undone.".into(),
-            "Delete role",
+            symbolon_web::i18n::encode("idpc-delete-role-q", &[("name", &input.role)]),
+            "idpc-delete-role-consequence".into(),
+            "idpc-delete-role-verb",
             format!("/admin/console/{realm}/roles"),
             format!("/admin/console/{realm}/roles"),
             vec![("action", "delete".into()), ("role", input.role.clone())],
         ),
-        Some("delete") => match symbolon_idp::roles::delete_role(store, &actor, &realm, &input.role, now).await {
-            Ok(()) => symbolon_web::flash::redirect_with(store, &s.csrf, &format!("/admin/console/{realm}/roles"), &format!("Role {} deleted.", input.role)).await,
-            Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await,
-            Err(e) => WebError::from(e).into_response(),
-        },
+        Some("delete") => {
+            match symbolon_idp::roles::delete_role(store, &actor, &realm, &input.role, now).await {
+                Ok(()) => {
+                    symbolon_web::flash::redirect_with(
+                        store,
+                        &s.csrf,
+                        &format!("/admin/console/{realm}/roles"),
+                        &symbolon_web::i18n::encode("idpc-role-deleted", &[("name", &input.role)]),
+                    )
+                    .await
+                }
+                Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
+                    render_roles(&st, &s, &realm, RolesInput::default(), Some(m)).await
+                }
+                Err(e) => WebError::from(e).into_response(),
+            }
+        }
         Some(a @ ("grant" | "revoke")) => {
             let grant = a == "grant";
-            match grant_or_revoke(store, &actor, &realm, &input.role, &input.who, grant, now).await {
+            match grant_or_revoke(store, &actor, &realm, &input.role, &input.who, grant, now).await
+            {
                 Ok(()) => {
                     let msg = if grant {
-                        format!("Granted {} to {}.", input.role, input.who.replacen(':', " ", 1))
+                        symbolon_web::i18n::encode(
+                            "idpc-granted",
+                            &[
+                                ("role", &input.role),
+                                ("name", &input.who.replacen(':', " ", 1)),
+                            ],
+                        )
                     } else {
-                        format!("Revoked {} from {}.", input.role, input.who.replacen(':', " ", 1))
+                        symbolon_web::i18n::encode(
+                            "idpc-revoked-notice",
+                            &[
+                                ("role", &input.role),
+                                ("name", &input.who.replacen(':', " ", 1)),
+                            ],
+                        )
                     };
-                    symbolon_web::flash::redirect_with(store, &s.csrf, &format!("/admin/console/{realm}/roles"), &msg).await
+                    symbolon_web::flash::redirect_with(
+                        store,
+                        &s.csrf,
+                        &format!("/admin/console/{realm}/roles"),
+                        &msg,
+                    )
+                    .await
                 }
                 Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
                     input.err_who = Some(m);
@@ -497,7 +579,7 @@ pub(super) async fn roles_action<S: IdpStore>(
                 Err(e) => WebError::from(e).into_response(),
             }
         }
-        _ => WebError::bad_request_page("Unknown action.").into_response(),
+        _ => WebError::bad_request_page("err-unknown-action").into_response(),
     }
 }
 

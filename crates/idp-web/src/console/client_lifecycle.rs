@@ -45,12 +45,24 @@ pub(crate) async fn client_lifecycle<S: IdpStore>(
     match f.action.as_deref() {
         Some("reimport") => {
             let xml = f.metadata.unwrap_or_default();
-            match symbolon_idp::reimport_client(st.store(), &actor, &realm, &c.client_id, xml.trim().as_bytes(), now).await {
+            match symbolon_idp::reimport_client(
+                st.store(),
+                &actor,
+                &realm,
+                &c.client_id,
+                xml.trim().as_bytes(),
+                now,
+            )
+            .await
+            {
                 Ok((_, changes, findings)) => {
                     let mut notice = if changes.is_empty() {
-                        "Metadata re-imported: nothing changed.".to_string()
+                        "idpc-reimported-unchanged".to_string()
                     } else {
-                        format!("Metadata re-imported. Changes: {}.", changes.join("; "))
+                        symbolon_web::i18n::encode(
+                            "idpc-reimported",
+                            &[("changes", &changes.join("; "))],
+                        )
                     };
                     for f in findings {
                         notice.push_str(&format!(" {:?}: {}.", f.severity, f.message));
@@ -58,7 +70,20 @@ pub(crate) async fn client_lifecycle<S: IdpStore>(
                     symbolon_web::flash::redirect_with(st.store(), &s.csrf, &here, &notice).await
                 }
                 Err(e @ (IdpError::Invalid(_) | IdpError::Metadata(_) | IdpError::NotFound(_))) => {
-                    render_client(&st, &s, &realm, &c, ClientForm::from(&c), Errors::default(), vec![], Some(format!("Not re-imported: {e}. Nothing was changed."))).await
+                    render_client(
+                        &st,
+                        &s,
+                        &realm,
+                        &c,
+                        ClientForm::from(&c),
+                        Errors::default(),
+                        vec![],
+                        Some(symbolon_web::i18n::encode(
+                            "idpc-not-reimported",
+                            &[("reason", &e.to_string())],
+                        )),
+                    )
+                    .await
                 }
                 Err(e) => WebError::from(e).into_response(),
             }
@@ -70,19 +95,24 @@ pub(crate) async fn client_lifecycle<S: IdpStore>(
                 csrf: &s.csrf,
                 admin: &s.username,
                 notice: None,
-                question: format!("Delete client {}?", c.client_id),
-                consequence: "Its settings, mappers and access assignments go with it, its IdP-initiated SSO URL stops working, and nobody can sign in to this application through this realm any more. Users' pairwise identifiers for it are kept, so importing it again gives them the same ones.".into(),
-                verb: "Delete client",
+                question: symbolon_web::i18n::encode(
+                    "idpc-delete-client-q",
+                    &[("name", &c.client_id)],
+                ),
+                consequence: "idpc-delete-client-consequence".into(),
+                verb: "idpc-delete-client-verb",
                 action: format!("{here}/lifecycle"),
                 cancel: here.clone(),
                 hidden: vec![("action", "delete".into())],
             }
             .render(),
         ),
-        Some("delete") => match symbolon_idp::delete_client(st.store(), &actor, &realm, &c.client_id, now).await {
-            Ok(()) => Redirect::to(&format!("/admin/console/{realm}/clients")).into_response(),
-            Err(e) => WebError::from(e).into_response(),
-        },
-        _ => WebError::bad_request_page("Unknown action.").into_response(),
+        Some("delete") => {
+            match symbolon_idp::delete_client(st.store(), &actor, &realm, &c.client_id, now).await {
+                Ok(()) => Redirect::to(&format!("/admin/console/{realm}/clients")).into_response(),
+                Err(e) => WebError::from(e).into_response(),
+            }
+        }
+        _ => WebError::bad_request_page("err-unknown-action").into_response(),
     }
 }

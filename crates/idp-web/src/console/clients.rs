@@ -59,9 +59,9 @@ pub(crate) async fn clients<S: IdpStore>(
         .into_iter()
         .map(|c| ClientRow {
             access: if c.restricted {
-                "assigned users and groups".into()
+                "idpc-access-assigned".into()
             } else {
-                "everyone".into()
+                "idpc-access-everyone".into()
             },
             id: c.id,
             client_id: c.client_id,
@@ -181,7 +181,7 @@ pub(crate) async fn import<S: IdpStore>(
     };
     let from_url = metadata.iter().all(u8::is_ascii_whitespace) && !url.is_empty();
     if metadata.iter().all(u8::is_ascii_whitespace) && !from_url {
-        return fail("Choose a metadata file, paste the metadata XML, or give its URL.".into());
+        return fail("idpc-give-metadata".into());
     }
     let actor = Actor(s.username.clone());
     let now = OffsetDateTime::now_utc();
@@ -198,9 +198,7 @@ pub(crate) async fn import<S: IdpStore>(
             {
                 Some((_, der)) => Some(der),
                 None => {
-                    return fail(
-                        "The metadata signing certificate must be a PEM CERTIFICATE.".into(),
-                    );
+                    return fail("spc-signing-cert-pem".into());
                 }
             }
         };
@@ -246,7 +244,9 @@ pub(crate) async fn import<S: IdpStore>(
         }
         Err(e) => fail(match e {
             IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m) => m,
-            IdpError::Metadata(m) => format!("This is not usable SAML metadata: {m}"),
+            IdpError::Metadata(m) => {
+                symbolon_web::i18n::encode("idpc-unusable-metadata", &[("reason", &m.to_string())])
+            }
             other => other.to_string(),
         }),
     }
@@ -314,15 +314,12 @@ pub(crate) const SIGNATURE_ALGORITHMS: [&str; 6] = [
 
 /// Mapper types as the console offers them: (kind, label).
 pub(crate) const MAPPER_KINDS: [(&str, &str); 6] = [
-    ("user-attribute", "User attribute"),
-    (
-        "user-property",
-        "User property (username, email, firstName, lastName)",
-    ),
-    ("group-list", "Group list (last path segment)"),
-    ("group-list-full", "Group list (full path)"),
-    ("role-list", "Role list"),
-    ("hardcoded", "Hardcoded value"),
+    ("user-attribute", "idpc-kind-user-attribute"),
+    ("user-property", "idpc-kind-user-property"),
+    ("group-list", "idpc-kind-group-list"),
+    ("group-list-full", "idpc-kind-group-list-full"),
+    ("role-list", "idpc-kind-role-list"),
+    ("hardcoded", "idpc-kind-hardcoded"),
 ];
 
 pub(crate) struct MapperRow {
@@ -520,9 +517,10 @@ pub(crate) async fn find_client<S: IdpStore>(
     id: &str,
 ) -> Result<Client, Response> {
     match st.store().clients(realm).await {
-        Ok(list) => list.into_iter().find(|c| c.id == id).ok_or_else(|| {
-            WebError::not_found_page("There is no such client.".into()).into_response()
-        }),
+        Ok(list) => list
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| WebError::not_found_page("idpc-no-such-client".into()).into_response()),
         Err(e) => Err(WebError::from(e).into_response()),
     }
 }
@@ -616,12 +614,9 @@ pub(crate) async fn save_client<S: IdpStore>(
     if !symbolon_idp::ENCRYPTION_ALGORITHMS.contains(&encryption.data_algorithm.as_str())
         || !symbolon_idp::KEY_TRANSPORTS.contains(&encryption.key_transport.as_str())
     {
-        e.encryption = Some("Choose one of the listed algorithms.".into());
+        e.encryption = Some("idpc-choose-listed".into());
     } else if encryption.enabled && encryption.certs.is_empty() {
-        e.encryption = Some(
-            "This client's metadata publishes no encryption certificate: re-import metadata with a KeyDescriptor use=\"encryption\" first."
-                .into(),
-        );
+        e.encryption = Some("idpc-no-enc-cert-error".into());
     }
     let home_ok = form.home_url.is_empty()
         || form.home_url.starts_with("https://")
@@ -631,7 +626,7 @@ pub(crate) async fn save_client<S: IdpStore>(
             Some("The Home URL must start with https:// (or http:// for local testing).".into());
     }
     if !form.url_name.is_empty() && symbolon_idp::valid_name_pub(&form.url_name).is_err() {
-        e.url_name = Some("Use letters, digits, '-', '_' or '.' (1-64 characters).".into());
+        e.url_name = Some("idpc-url-name-rule".into());
     }
     let lifespan = if form.lifespan.is_empty() {
         None
@@ -639,9 +634,7 @@ pub(crate) async fn save_client<S: IdpStore>(
         match form.lifespan.parse::<i64>() {
             Ok(v) if (10..=86_400).contains(&v) => Some(v),
             _ => {
-                e.lifespan = Some(
-                    "Enter a number of seconds between 10 and 86400, or leave it empty.".into(),
-                );
+                e.lifespan = Some("idpc-lifespan-rule".into());
                 None
             }
         }
@@ -659,7 +652,7 @@ pub(crate) async fn save_client<S: IdpStore>(
     } else if SIGNATURE_ALGORITHMS.contains(&form.sig_alg.as_str()) {
         form.sig_alg.clone()
     } else {
-        e.sig_alg = Some("Choose one of the listed algorithms.".into());
+        e.sig_alg = Some("idpc-choose-listed".into());
         c.signature_algorithm.clone()
     };
     if !e.any() {
@@ -697,7 +690,7 @@ pub(crate) async fn save_client<S: IdpStore>(
                     st.store(),
                     &s.csrf,
                     &format!("/admin/console/{realm}/clients/{id}"),
-                    "Saved.",
+                    "idpc-saved",
                 )
                 .await;
             }
@@ -728,7 +721,7 @@ pub(crate) async fn assignment_choices<S: IdpStore>(
                 if let Some(u) = users.iter().find(|u| u.id == *id) {
                     assigned.push((
                         format!("user:{}", u.username),
-                        format!("User {}", u.username),
+                        symbolon_web::i18n::tr().t1("idpc-subject-user", "name", &u.username),
                     ));
                 }
             }
@@ -736,7 +729,7 @@ pub(crate) async fn assignment_choices<S: IdpStore>(
                 if let Some(g) = groups.iter().find(|g| g.id == *id) {
                     assigned.push((
                         format!("group:{}", g.path),
-                        format!("Group {} (and subgroups)", g.path),
+                        symbolon_web::i18n::tr().t1("idpc-subject-group-sub", "name", &g.path),
                     ));
                 }
             }
@@ -756,11 +749,16 @@ pub(crate) fn holder_choices(
 ) -> Vec<(String, String)> {
     groups
         .iter()
-        .map(|g| (format!("group:{}", g.path), format!("Group {}", g.path)))
+        .map(|g| {
+            (
+                format!("group:{}", g.path),
+                symbolon_web::i18n::tr().t1("idpc-subject-group", "name", &g.path),
+            )
+        })
         .chain(users.iter().map(|u| {
             (
                 format!("user:{}", u.username),
-                format!("User {}", u.username),
+                symbolon_web::i18n::tr().t1("idpc-subject-user", "name", &u.username),
             )
         }))
         .collect()

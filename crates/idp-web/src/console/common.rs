@@ -94,11 +94,7 @@ pub(crate) fn check_csrf(
     if ok && crate::state::same_origin_as(st_base, headers) {
         Ok(())
     } else {
-        Err(WebError::forbidden(
-            "Invalid form submission",
-            "The form could not be verified. Reload the page and try again.",
-        )
-        .into_response())
+        Err(WebError::forbidden("err-form-title", "spc-form-not-verified").into_response())
     }
 }
 
@@ -113,9 +109,11 @@ pub(crate) async fn realm_or_404<S: IdpStore>(
 ) -> Result<symbolon_store::Realm, Response> {
     match st.store().realm(realm).await {
         Ok(Some(r)) => Ok(r),
-        Ok(None) => {
-            Err(WebError::not_found_page(format!("There is no realm {realm:?}.")).into_response())
-        }
+        Ok(None) => Err(WebError::not_found_page(symbolon_web::i18n::encode(
+            "err-no-realm",
+            &[("name", realm)],
+        ))
+        .into_response()),
         Err(e) => Err(WebError::from(e).into_response()),
     }
 }

@@ -116,7 +116,7 @@ pub(crate) async fn add_group<S: IdpStore>(
                 st.store(),
                 &s.csrf,
                 &format!("/admin/console/{realm}/groups"),
-                &format!("Group {} exists.", g.path),
+                &symbolon_web::i18n::encode("idpc-group-added", &[("name", &g.path)]),
             )
             .await
         }
@@ -166,12 +166,15 @@ pub(crate) async fn group_action<S: IdpStore>(
                     csrf: &s.csrf,
                     admin: &s.username,
                     notice: None,
-                    question: format!("Delete group {path}?"),
-                    consequence: format!(
-                        "These groups go: {}. Their {members} membership(s), role grants and client assignments go with them; the users stay. Applications that map these groups to roles stop receiving them.",
-                        paths.join(", ")
+                    question: symbolon_web::i18n::encode("idpc-delete-group-q", &[("name", &path)]),
+                    consequence: symbolon_web::i18n::encode(
+                        "idpc-delete-group-consequence",
+                        &[
+                            ("paths", &paths.join(", ")),
+                            ("members", &members.to_string()),
+                        ],
                     ),
-                    verb: "Delete group",
+                    verb: "idpc-delete-group-verb",
                     action: format!("/admin/console/{realm}/groups/action"),
                     cancel: back.clone(),
                     hidden: vec![("action", "delete".into()), ("path", path.clone())],
@@ -182,7 +185,7 @@ pub(crate) async fn group_action<S: IdpStore>(
         Some("delete") => symbolon_idp::delete_group(st.store(), &actor, &realm, &path, now)
             .await
             .map(|_| ()),
-        _ => return WebError::bad_request_page("Unknown action.").into_response(),
+        _ => return WebError::bad_request_page("err-unknown-action").into_response(),
     };
     match done {
         Ok(()) => Redirect::to(&back).into_response(),

@@ -55,10 +55,15 @@ pub(crate) async fn render_keys<S: IdpStore>(
             let warning = (k.status.published()
                 && symbolon_store::expiry::threshold(days_left).is_some())
             .then(|| {
-                format!(
-                    "The {} key's certificate {}: add a next key and roll over.",
-                    k.status.as_str(),
-                    symbolon_store::expiry::phrase(days_left, &k.certificate_der)
+                symbolon_web::i18n::encode(
+                    "idpc-key-expiring",
+                    &[
+                        ("status", k.status.as_str()),
+                        (
+                            "phrase",
+                            &symbolon_store::expiry::phrase(days_left, &k.certificate_der),
+                        ),
+                    ],
                 )
             });
             (k, days_left, warning)
@@ -139,7 +144,7 @@ pub(crate) async fn add_next_key<S: IdpStore>(
                 st.store(),
                 &s.csrf,
                 &format!("/admin/console/{realm}/keys"),
-                &format!("Added next key {kid}: published in the metadata, not signing yet."),
+                &symbolon_web::i18n::encode("idpc-next-key-added", &[("kid", &kid)]),
             )
             .await
         }
@@ -165,9 +170,9 @@ pub(crate) async fn promote_key<S: IdpStore>(
                 csrf: &s.csrf,
                 admin: &s.username,
                 notice: None,
-                question: format!("Make key {kid} the signing key?"),
-                consequence: "Every response from now on is signed with it. Service providers that have not yet loaded the realm's current metadata (which publishes this key) will reject sign-ins until they do; the key signing now stays published as passive, so you can promote it back.".into(),
-                verb: "Promote key",
+                question: symbolon_web::i18n::encode("idpc-promote-q", &[("kid", &kid)]),
+                consequence: "idpc-promote-consequence".into(),
+                verb: "idpc-promote-verb",
                 action: format!("/admin/console/{realm}/keys/{kid}/promote"),
                 cancel: format!("/admin/console/{realm}/keys"),
                 hidden: vec![],
@@ -189,7 +194,7 @@ pub(crate) async fn promote_key<S: IdpStore>(
                 st.store(),
                 &s.csrf,
                 &format!("/admin/console/{realm}/keys"),
-                &format!("Key {kid} now signs; the previous key stays published as passive."),
+                &symbolon_web::i18n::encode("idpc-promoted", &[("kid", &kid)]),
             )
             .await
         }
@@ -215,9 +220,9 @@ pub(crate) async fn confirm_retire<S: IdpStore>(
             csrf: &s.csrf,
             admin: &s.username,
             notice: None,
-            question: format!("Retire key {kid}?"),
-            consequence: "It will no longer be published in the realm's metadata. Service providers that still trust only this key will reject responses from this realm. This cannot be undone.".into(),
-            verb: "Retire key",
+            question: symbolon_web::i18n::encode("idpc-retire-q", &[("kid", &kid)]),
+            consequence: "idpc-retire-consequence".into(),
+            verb: "idpc-retire-verb",
             action: format!("/admin/console/{realm}/keys/{kid}/retire"),
             cancel: format!("/admin/console/{realm}/keys"),
             hidden: vec![],
@@ -254,7 +259,7 @@ pub(crate) async fn retire_key<S: IdpStore>(
                 st.store(),
                 &s.csrf,
                 &format!("/admin/console/{realm}/keys"),
-                &format!("Key {kid} retired."),
+                &symbolon_web::i18n::encode("idpc-retired", &[("kid", &kid)]),
             )
             .await
         }

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 fn at(t: Option<OffsetDateTime>) -> String {
     t.map(symbolon_idp::utc_text)
-        .unwrap_or_else(|| "never".to_string())
+        .unwrap_or_else(|| symbolon_web::i18n::tr().t("spc-never"))
 }
 
 /// What the client page shows of provisioning.
@@ -36,37 +36,53 @@ pub(crate) async fn status_lines<S: IdpStore>(
         .await
         .unwrap_or_default();
     let mut out = vec![
-        ("SCIM URL", t.url.clone()),
+        ("idpc-prov-url", t.url.clone()),
         (
-            "Users who may no longer use the client",
+            "idpc-prov-removed-users",
             if t.delete_removed {
-                "deleted"
+                "idpc-prov-deleted"
             } else {
-                "deactivated"
+                "idpc-prov-deactivated"
             }
             .to_string(),
         ),
-        ("Last run", at(p.last_run)),
-        ("Last success", at(p.last_success)),
+        ("idpc-prov-last-run", at(p.last_run)),
+        ("idpc-prov-last-success", at(p.last_success)),
         (
-            "Provisioned",
-            format!(
-                "{} users ({} active), {} groups",
-                p.users, p.active_users, p.groups
+            "idpc-prov-provisioned",
+            symbolon_web::i18n::encode(
+                "idpc-prov-counts",
+                &[
+                    ("users", &p.users.to_string()),
+                    ("active", &p.active_users.to_string()),
+                    ("groups", &p.groups.to_string()),
+                ],
             ),
         ),
-        ("Changes sent by the last run", p.changed.to_string()),
-        ("Pending changes", p.pending.to_string()),
+        ("idpc-prov-changed", p.changed.to_string()),
+        ("idpc-prov-pending", p.pending.to_string()),
         (
-            "Last full reconcile",
-            format!("{} (drift found: {})", at(p.last_reconcile), p.drift),
+            "idpc-prov-last-reconcile",
+            symbolon_web::i18n::encode(
+                "idpc-prov-reconcile-value",
+                &[
+                    ("at", &at(p.last_reconcile)),
+                    ("drift", &p.drift.to_string()),
+                ],
+            ),
         ),
     ];
     if let Some(e) = p.last_error {
-        out.push(("Last error", e));
+        out.push(("idpc-prov-last-error", e));
         out.push((
-            "Next attempt",
-            format!("{} ({} failures in a row)", at(p.next_attempt), p.failures),
+            "idpc-prov-next-attempt",
+            symbolon_web::i18n::encode(
+                "idpc-prov-next-value",
+                &[
+                    ("at", &at(p.next_attempt)),
+                    ("count", &p.failures.to_string()),
+                ],
+            ),
         ));
     }
     out
@@ -129,9 +145,9 @@ pub(crate) async fn client_provisioning<S: IdpStore>(
     {
         Ok(()) => {
             let notice = if on {
-                "Provisioning saved: changes reach the service provider within seconds."
+                "idpc-provisioning-saved"
             } else {
-                "Provisioning stopped. What was provisioned stays at the service provider."
+                "idpc-provisioning-stopped"
             };
             symbolon_web::flash::redirect_with(st.store(), &s.csrf, &here, notice).await
         }
@@ -144,7 +160,10 @@ pub(crate) async fn client_provisioning<S: IdpStore>(
                 ClientForm::from(&c),
                 Errors::default(),
                 vec![],
-                Some(format!("Provisioning not saved: {m}")),
+                Some(symbolon_web::i18n::encode(
+                    "idpc-provisioning-not-saved",
+                    &[("reason", &m)],
+                )),
             )
             .await
         }

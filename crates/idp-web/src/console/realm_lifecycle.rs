@@ -77,15 +77,7 @@ pub(crate) async fn general<S: IdpStore>(
             Ok(v) => Some(v),
             Err(_) => {
                 return match realm_or_404(&st, &realm).await {
-                    Ok(r) => {
-                        settings_page(
-                            &st,
-                            &s,
-                            &r,
-                            Some("The assertion lifespan must be a number of seconds.".into()),
-                        )
-                        .await
-                    }
+                    Ok(r) => settings_page(&st, &s, &r, Some("idpc-lifespan-number".into())).await,
                     Err(resp) => resp,
                 };
             }
@@ -131,18 +123,24 @@ pub(crate) async fn delete<S: IdpStore>(
             Err(e) => return WebError::from(e).into_response(),
         };
         return page_status(
-            if f.confirm.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
+            if f.confirm.is_some() {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            },
             ConfirmPage {
                 realm: Some(&realm),
                 csrf: &s.csrf,
                 admin: &s.username,
-                notice: f.confirm.is_some().then(|| format!("Type {realm} to confirm.")),
-                question: format!("Delete realm {realm}?"),
-                consequence: format!(
-                    "This deletes {}. Every application that trusts this realm stops accepting its users, and every session ends. This cannot be undone. Type the realm's name to confirm.",
-                    contents.describe()
+                notice: f.confirm.is_some().then(|| {
+                    symbolon_web::i18n::encode("spc-type-to-confirm-notice", &[("name", &realm)])
+                }),
+                question: symbolon_web::i18n::encode("idpc-delete-realm-q", &[("name", &realm)]),
+                consequence: symbolon_web::i18n::encode(
+                    "idpc-delete-realm-consequence",
+                    &[("contents", &contents.describe())],
                 ),
-                verb: "Delete realm",
+                verb: "idpc-delete-realm-verb",
                 action: format!("/admin/console/{realm}/settings/delete"),
                 cancel: format!("/admin/console/{realm}/settings"),
                 hidden: vec![("typed-field", realm.clone())],

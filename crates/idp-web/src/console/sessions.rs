@@ -124,7 +124,7 @@ pub(crate) async fn session_action<S: IdpStore>(
         )
         .await
         .map(|_| ()),
-        _ => return WebError::bad_request_page("Unknown action.").into_response(),
+        _ => return WebError::bad_request_page("err-unknown-action").into_response(),
     };
     match done {
         Ok(()) => Redirect::to(&format!("/admin/console/{realm}/sessions")).into_response(),

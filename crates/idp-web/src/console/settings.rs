@@ -72,7 +72,7 @@ pub(crate) async fn settings_page<S: IdpStore>(
             descriptor: format!("{}/descriptor", symbolon_idp::saml_endpoint(base, realm)),
             policies: symbolon_idp::AuthPolicy::ALL
                 .into_iter()
-                .map(|p| (p.as_str(), p.label(), p == policy))
+                .map(|p| (p.as_str(), policy_label(p), p == policy))
                 .collect(),
             enabled: r.enabled,
             lifespan: r.assertion_lifespan_secs,
@@ -107,7 +107,7 @@ pub(crate) async fn set_policy<S: IdpStore>(
         .as_deref()
         .and_then(symbolon_idp::AuthPolicy::parse)
     else {
-        return WebError::bad_request("Choose a sign-in policy.").into_response();
+        return WebError::bad_request("idpc-choose-policy").into_response();
     };
     let actor = symbolon_idp::Actor(s.username.clone());
     if let Err(e) = symbolon_idp::set_auth_policy(
@@ -125,7 +125,10 @@ pub(crate) async fn set_policy<S: IdpStore>(
         st.store(),
         &s.csrf,
         &format!("/admin/console/{}/settings", r.name),
-        &format!("Sign-in policy: {}.", policy.label()),
+        &symbolon_web::i18n::encode(
+            "idpc-policy-set",
+            &[("policy", &symbolon_web::i18n::tr().t(policy_label(policy)))],
+        ),
     )
     .await
 }
@@ -174,10 +177,26 @@ pub(crate) async fn events<S: IdpStore>(
     list_page(
         &realm,
         &s,
-        "Events",
-        vec!["Time", "Type", "Who", "Client", "Details"],
+        "idp-nav-events",
+        vec![
+            "common-time",
+            "idpc-type",
+            "idpc-who",
+            "idpc-client",
+            "idpc-details",
+        ],
         rows,
         filters,
         keep,
     )
+}
+
+/// The catalogue ID of a sign-in policy's name (the domain's `label()` is its English text).
+fn policy_label(p: symbolon_idp::AuthPolicy) -> &'static str {
+    match p {
+        symbolon_idp::AuthPolicy::Password => "idpc-policy-password",
+        symbolon_idp::AuthPolicy::SecondFactor => "idpc-policy-second-factor",
+        symbolon_idp::AuthPolicy::PasskeyOrPassword => "idpc-policy-passkey-or-password",
+        symbolon_idp::AuthPolicy::PasskeyOnly => "idpc-policy-passkey-only",
+    }
 }

@@ -129,7 +129,7 @@ pub(crate) async fn create<S: IdpStore>(
                 &s,
                 Shown {
                     name: f.name,
-                    name_error: Some("Give the token a name of 1 to 100 characters.".into()),
+                    name_error: Some("idpc-token-name-rule".into()),
                     ..Shown::default()
                 },
             )
@@ -150,8 +150,7 @@ pub(crate) async fn confirm_revoke<S: IdpStore>(
         Err(e) => return WebError::from(e).into_response(),
     };
     let Some(t) = token else {
-        return WebError::not_found_page("There is no live admin token with this ID.".into())
-            .into_response();
+        return WebError::not_found_page("idpc-no-live-token".into()).into_response();
     };
     page(
         ConfirmPage {
@@ -159,9 +158,9 @@ pub(crate) async fn confirm_revoke<S: IdpStore>(
             csrf: &s.csrf,
             admin: &s.username,
             notice: None,
-            question: format!("Revoke the admin token “{}”?", t.name),
-            consequence: "Every call made with it is refused from now on, by every instance. This cannot be undone: whoever uses it needs a new token.".into(),
-            verb: "Revoke token",
+            question: symbolon_web::i18n::encode("idpc-revoke-token-q", &[("name", &t.name)]),
+            consequence: "idpc-revoke-token-consequence".into(),
+            verb: "idpc-revoke-token-verb",
             action: format!("/admin/console/tokens/{id}/revoke"),
             cancel: "/admin/console/tokens".into(),
             hidden: vec![],
@@ -188,12 +187,12 @@ pub(crate) async fn revoke<S: IdpStore>(
                 st.store(),
                 &s.csrf,
                 "/admin/console/tokens",
-                &format!("Token “{}” revoked.", t.name),
+                &symbolon_web::i18n::encode("idpc-token-revoked", &[("name", &t.name)]),
             )
             .await
         }
         Err(IdpError::NotFound(_)) => {
-            WebError::not_found_page("There is no admin token with this ID.".into()).into_response()
+            WebError::not_found_page("idpc-no-token".into()).into_response()
         }
         Err(e) => WebError::from(e).into_response(),
     }

@@ -71,9 +71,9 @@ pub(crate) async fn user_rows<S: IdpStore>(
             name,
             groups,
             if u.enabled {
-                "yes".to_string()
+                "idpc-yes".to_string()
             } else {
-                "no".to_string()
+                "idpc-no".to_string()
             },
         ));
     }
@@ -177,7 +177,7 @@ pub(crate) async fn add_user<S: IdpStore>(
             &realm,
             None,
             &f,
-            Some("Enter a username.".into()),
+            Some("idpc-enter-username".into()),
             None,
             None,
         )
@@ -192,7 +192,7 @@ pub(crate) async fn add_user<S: IdpStore>(
             None,
             &f,
             None,
-            Some("The password must have at least 8 characters.".into()),
+            Some("spc-password-short".into()),
             None,
         )
         .await;
@@ -219,7 +219,7 @@ pub(crate) async fn add_user<S: IdpStore>(
                 st.store(),
                 &s.csrf,
                 &format!("/admin/console/{realm}/users"),
-                &format!("Added user {}.", u.username),
+                &symbolon_web::i18n::encode("idpc-user-added", &[("name", &u.username)]),
             )
             .await
         }
@@ -276,8 +276,11 @@ pub(crate) async fn render_user<S: IdpStore>(
     let u = match st.store().user_by_username(realm, username).await {
         Ok(Some(u)) => u,
         Ok(None) => {
-            return WebError::not_found_page(format!("There is no user {username:?}."))
-                .into_response();
+            return WebError::not_found_page(symbolon_web::i18n::encode(
+                "idpc-no-user",
+                &[("name", username)],
+            ))
+            .into_response();
         }
         Err(e) => return WebError::from(e).into_response(),
     };
@@ -346,14 +349,14 @@ pub(crate) async fn render_user<S: IdpStore>(
                         symbolon_idp::utc_text(p.created_at),
                         p.last_used
                             .map(symbolon_idp::utc_text)
-                            .unwrap_or_else(|| "never".into()),
+                            .unwrap_or_else(|| symbolon_web::i18n::tr().t("spc-never")),
                         p.sign_count,
                         if p.backup_state {
-                            "yes"
+                            "idpc-yes"
                         } else if p.backup_eligible {
-                            "can be"
+                            "idpc-synced-can-be"
                         } else {
-                            "no (device-bound)"
+                            "idpc-synced-no"
                         },
                         p.id.clone(),
                         p.flagged_at.map(symbolon_idp::utc_text),
@@ -417,8 +420,11 @@ pub(crate) async fn user_action<S: IdpStore>(
             let mut u = match st.store().user_by_username(&realm, &username).await {
                 Ok(Some(u)) => u,
                 Ok(None) => {
-                    return WebError::not_found_page(format!("There is no user {username:?}."))
-                        .into_response();
+                    return WebError::not_found_page(symbolon_web::i18n::encode(
+                        "idpc-no-user",
+                        &[("name", &username)],
+                    ))
+                    .into_response();
                 }
                 Err(e) => return WebError::from(e).into_response(),
             };
@@ -428,7 +434,7 @@ pub(crate) async fn user_action<S: IdpStore>(
             u.enabled = f.enabled.is_some();
             symbolon_idp::update_user(st.store(), &actor, &u, now)
                 .await
-                .map(|()| "Saved.".to_string())
+                .map(|()| "idpc-saved".to_string())
         }
         Some("password") => {
             let pw = f.password.unwrap_or_default();
@@ -438,14 +444,14 @@ pub(crate) async fn user_action<S: IdpStore>(
                     &s,
                     &realm,
                     &username,
-                    Some("The password must have at least 8 characters.".into()),
+                    Some("spc-password-short".into()),
                     None,
                 )
                 .await;
             }
             symbolon_idp::set_password(st.store(), &actor, &realm, &username, &pw, now)
                 .await
-                .map(|()| "Password set.".to_string())
+                .map(|()| "idpc-password-set".to_string())
         }
         Some("clear-passkey-flag") => symbolon_idp::clear_passkey_flag(
             st.store(),
@@ -456,16 +462,16 @@ pub(crate) async fn user_action<S: IdpStore>(
             now,
         )
         .await
-        .map(|()| "The passkey's flag is cleared: it signs in again.".to_string()),
+        .map(|()| "idpc-flag-cleared".to_string()),
         Some("require-passkey") => {
             let on = f.on.as_deref() == Some("yes");
             symbolon_idp::require_passkey(st.store(), &actor, &realm, &username, on, now)
                 .await
                 .map(|()| {
                     if on {
-                        "The user must register a passkey at the next sign-in.".to_string()
+                        "idpc-passkey-required".to_string()
                     } else {
-                        "Passkey registration is no longer required.".to_string()
+                        "idpc-passkey-not-required".to_string()
                     }
                 })
         }
@@ -479,10 +485,13 @@ pub(crate) async fn user_action<S: IdpStore>(
         )
         .await
         .map(|l| {
-            format!(
-                "Send {username} this link over a trusted channel. It registers a passkey without a password, works once, and expires at {} UTC: {}",
-                symbolon_idp::utc_text(l.expires),
-                l.url
+            symbolon_web::i18n::encode(
+                "idpc-registration-link-notice",
+                &[
+                    ("name", &username),
+                    ("expires", &symbolon_idp::utc_text(l.expires)),
+                    ("url", &l.url),
+                ],
             )
         }),
         Some("reset-credentials") if f.confirm.as_deref() != Some("yes") => {
@@ -492,9 +501,12 @@ pub(crate) async fn user_action<S: IdpStore>(
                     csrf: &s.csrf,
                     admin: &s.username,
                     notice: None,
-                    question: format!("Reset the sign-in methods of {username}?"),
-                    consequence: "Their authenticator app, recovery codes and every passkey are removed, and all their sessions are signed out. Their password stays. In a passkey-only realm they then register a new passkey at the next sign-in with their password.".into(),
-                    verb: "Reset sign-in methods",
+                    question: symbolon_web::i18n::encode(
+                        "idpc-reset-methods-q",
+                        &[("name", &username)],
+                    ),
+                    consequence: "idpc-reset-methods-consequence".into(),
+                    verb: "idpc-reset-methods-verb",
                     action: format!("/admin/console/{realm}/users/{username}"),
                     cancel: format!("/admin/console/{realm}/users/{username}"),
                     hidden: vec![("action", "reset-credentials".into())],
@@ -506,9 +518,12 @@ pub(crate) async fn user_action<S: IdpStore>(
             symbolon_idp::reset_credentials(st.store(), &actor, &realm, &username, now)
                 .await
                 .map(|r| {
-                    format!(
-                        "Sign-in methods reset: the second factor and {} passkey(s) removed, {} session(s) signed out.",
-                        r.passkeys_removed, r.sessions_signed_out
+                    symbolon_web::i18n::encode(
+                        "idpc-methods-reset",
+                        &[
+                            ("passkeys", &r.passkeys_removed.to_string()),
+                            ("sessions", &r.sessions_signed_out.to_string()),
+                        ],
                     )
                 })
         }
@@ -522,21 +537,40 @@ pub(crate) async fn user_action<S: IdpStore>(
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
                 .collect();
-            symbolon_idp::set_user_attribute(st.store(), &actor, &realm, &username, &key, &values, now)
-                .await
-                .map(|changed| if changed { format!("Attribute {} saved.", key.trim()) } else { format!("Attribute {} unchanged.", key.trim()) })
+            symbolon_idp::set_user_attribute(
+                st.store(),
+                &actor,
+                &realm,
+                &username,
+                &key,
+                &values,
+                now,
+            )
+            .await
+            .map(|changed| {
+                symbolon_web::i18n::encode(
+                    if changed {
+                        "idpc-attribute-saved"
+                    } else {
+                        "idpc-attribute-unchanged"
+                    },
+                    &[("name", key.trim())],
+                )
+            })
         }
         Some("unset-attr") => {
             let key = f.key.unwrap_or_default();
             symbolon_idp::unset_user_attribute(st.store(), &actor, &realm, &username, &key, now)
                 .await
-                .map(|_| format!("Attribute {} removed.", key.trim()))
+                .map(|_| {
+                    symbolon_web::i18n::encode("idpc-attribute-removed", &[("name", key.trim())])
+                })
         }
         Some("leave") => {
             let g = f.group.unwrap_or_default();
             symbolon_idp::leave_group(st.store(), &actor, &realm, &username, &g, now)
                 .await
-                .map(|()| format!("Removed from {g}."))
+                .map(|()| symbolon_web::i18n::encode("idpc-removed-from", &[("name", &g)]))
         }
         Some("signout-all") => {
             symbolon_idp::revoke_user_sessions(st.store(), &actor, &realm, &username, now)
@@ -550,9 +584,12 @@ pub(crate) async fn user_action<S: IdpStore>(
                     csrf: &s.csrf,
                     admin: &s.username,
                     notice: None,
-                    question: format!("Delete user {username}?"),
-                    consequence: "Their password, authenticator app, recovery codes and passkeys, their group memberships, role grants and client assignments go with them, and every session of theirs is signed out at once. Applications they signed in to keep what they stored. This cannot be undone.".into(),
-                    verb: "Delete user",
+                    question: symbolon_web::i18n::encode(
+                        "idpc-delete-user-q",
+                        &[("name", &username)],
+                    ),
+                    consequence: "idpc-delete-user-consequence".into(),
+                    verb: "idpc-delete-user-verb",
                     action: format!("/admin/console/{realm}/users/{username}"),
                     cancel: format!("/admin/console/{realm}/users/{username}"),
                     hidden: vec![("action", "delete".into())],
@@ -561,7 +598,8 @@ pub(crate) async fn user_action<S: IdpStore>(
             );
         }
         Some("delete") => {
-            return match symbolon_idp::delete_user(st.store(), &actor, &realm, &username, now).await {
+            return match symbolon_idp::delete_user(st.store(), &actor, &realm, &username, now).await
+            {
                 Ok(_) => Redirect::to(&format!("/admin/console/{realm}/users")).into_response(),
                 Err(e) => WebError::from(e).into_response(),
             };
@@ -570,9 +608,9 @@ pub(crate) async fn user_action<S: IdpStore>(
             let g = f.group.unwrap_or_default();
             symbolon_idp::join_group(st.store(), &actor, &realm, &username, &g, now)
                 .await
-                .map(|()| format!("Added to {g}."))
+                .map(|()| symbolon_web::i18n::encode("idpc-added-to", &[("name", &g)]))
         }
-        _ => return WebError::bad_request_page("Unknown action.").into_response(),
+        _ => return WebError::bad_request_page("err-unknown-action").into_response(),
     };
     match result {
         Ok(msg) => {
