@@ -36,7 +36,7 @@ pub(crate) async fn metadata<S: SpStore>(State(st): State<AppState<S>>) -> Respo
             tracing::error!("SP metadata: {e}");
             message(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Error",
+                "spc-error",
                 "The metadata could not be produced.",
                 vec![],
             )
@@ -139,7 +139,7 @@ pub(crate) async fn acs<S: SpStore>(
     let (Some(id), Some(csrf)) = (random_token(), random_token()) else {
         return message(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "Error",
+            "spc-error",
             "No randomness.",
             vec![],
         );
@@ -284,7 +284,7 @@ pub(crate) async fn sp_initiated<S: SpStore>(
     else {
         return message(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "Error",
+            "spc-error",
             "No randomness.",
             vec![],
         );

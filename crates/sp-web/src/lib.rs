@@ -27,11 +27,7 @@ mod i18n_tests {
     #[test]
     fn every_message_id_used_exists() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut unknown = symbolon_web::i18n::unknown_ids_in(&dir.join("templates"), &["html"]);
-        unknown.extend(symbolon_web::i18n::unknown_ids_in(
-            &dir.join("src"),
-            &["rs"],
-        ));
+        let unknown = symbolon_web::i18n::unknown_ids_in_crate(dir);
         assert!(
             unknown.is_empty(),
             "IDs missing from the catalogues: {unknown:?}"

@@ -36,7 +36,7 @@ pub(crate) fn login_page<S>(
     let Some(token) = random_token() else {
         return message(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "Error",
+            "spc-error",
             "No randomness.",
             vec![],
         );
@@ -195,7 +195,7 @@ pub(crate) async fn login<S: SpStore>(
     let (Some(id), Some(csrf)) = (random_token(), random_token()) else {
         return message(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "Error",
+            "spc-error",
             "No randomness.",
             vec![],
         );

@@ -822,3 +822,4 @@ idpc-no-enc-cert-error = This client's metadata publishes no encryption certific
 idpc-no-live-token = There is no live admin token with this ID.
 idpc-no-token = There is no admin token with this ID.
 idpc-no-user = There is no user “{ $name }”.
+spc-error = Error

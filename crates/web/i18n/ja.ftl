@@ -803,3 +803,4 @@ idpc-no-enc-cert-error = このクライアントのメタデータには暗号�
 idpc-no-live-token = この ID の有効な管理トークンはありません。
 idpc-no-token = この ID の管理トークンはありません。
 idpc-no-user = ユーザー「{ $name }」はいません。
+spc-error = エラー

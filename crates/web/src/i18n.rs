@@ -464,6 +464,15 @@ pub fn unknown_ids(source: &str) -> Vec<String> {
     unknown
 }
 
+/// [`unknown_ids`] over a server crate's templates, sources and static scripts (each HTTP crate's
+/// test calls it with its `CARGO_MANIFEST_DIR`).
+pub fn unknown_ids_in_crate(manifest_dir: &std::path::Path) -> Vec<String> {
+    let mut unknown = unknown_ids_in(&manifest_dir.join("templates"), &["html"]);
+    unknown.extend(unknown_ids_in(&manifest_dir.join("src"), &["rs"]));
+    unknown.extend(unknown_ids_in(&manifest_dir.join("static"), &["js"]));
+    unknown
+}
+
 /// [`unknown_ids`] over every file under `dir` with one of `extensions` (for tests).
 pub fn unknown_ids_in(dir: &std::path::Path, extensions: &[&str]) -> Vec<String> {
     let mut unknown = Vec::new();

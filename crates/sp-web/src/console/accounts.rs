@@ -171,7 +171,7 @@ pub(crate) async fn add_saml_account<S: SpStore>(
         }
         Err(e) => message(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Error",
+            "spc-error",
             &e.to_string(),
             vec![],
         ),

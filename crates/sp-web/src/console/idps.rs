@@ -303,7 +303,7 @@ pub(crate) async fn add_idp<S: SpStore>(
         }
         Err(e) => message(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Error",
+            "spc-error",
             &e.to_string(),
             vec![],
         ),
@@ -539,7 +539,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                     symbolon_web::i18n::encode("spc-refresh-failed-now", &[("reason", &why)])
                 }
                 Err(e) => {
-                    return message(StatusCode::SERVICE_UNAVAILABLE, "Error", &e, vec![]);
+                    return message(StatusCode::SERVICE_UNAVAILABLE, "spc-error", &e, vec![]);
                 }
             };
             symbolon_web::flash::redirect_with(
@@ -571,7 +571,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),
@@ -602,7 +602,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                     Err(e) => {
                         return message(
                             StatusCode::SERVICE_UNAVAILABLE,
-                            "Error",
+                            "spc-error",
                             &e.to_string(),
                             vec![],
                         );
@@ -680,7 +680,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),
@@ -729,7 +729,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),
@@ -791,7 +791,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),
@@ -838,7 +838,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),
@@ -866,7 +866,7 @@ pub(crate) async fn idp_action<S: SpStore>(
                 Ok(()) => axum::response::Redirect::to("/account/idps").into_response(),
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),

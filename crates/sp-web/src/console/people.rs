@@ -198,7 +198,7 @@ pub(crate) async fn user_action<S: SpStore>(
         }
         Err(e) => message(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Error",
+            "spc-error",
             &e.to_string(),
             vec![],
         ),

@@ -131,7 +131,7 @@ pub(crate) async fn add_role<S: SpStore>(
         }
         Err(e) => message(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Error",
+            "spc-error",
             &e.to_string(),
             vec![],
         ),

@@ -48,7 +48,7 @@ async fn render<S: SpStore>(
         Err(e) => {
             return message(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Error",
+                "spc-error",
                 &e.to_string(),
                 vec![],
             );
@@ -205,7 +205,7 @@ pub(crate) async fn saml_account_action<S: SpStore>(
         Err(SpError::Invalid(m) | SpError::Conflict(m)) => render(&st, &a, &name, Some(m)).await,
         Err(e) => message(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Error",
+            "spc-error",
             &e.to_string(),
             vec![],
         ),

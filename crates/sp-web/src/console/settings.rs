@@ -141,7 +141,7 @@ pub(crate) async fn settings_action<S: SpStore>(
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),
@@ -165,7 +165,7 @@ pub(crate) async fn settings_action<S: SpStore>(
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),
@@ -188,7 +188,7 @@ pub(crate) async fn settings_action<S: SpStore>(
                 }
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),
@@ -226,7 +226,7 @@ pub(crate) async fn settings_action<S: SpStore>(
                 Err(SpError::NotFound(m)) => render(&st, &a, None, None, Some(m)).await,
                 Err(e) => message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 ),
@@ -240,7 +240,7 @@ pub(crate) async fn settings_action<S: SpStore>(
                     Err(e) => {
                         return message(
                             StatusCode::SERVICE_UNAVAILABLE,
-                            "Error",
+                            "spc-error",
                             &e.to_string(),
                             vec![],
                         );
@@ -284,7 +284,7 @@ pub(crate) async fn settings_action<S: SpStore>(
             if let Err(e) = symbolon_sp::delete_account(&st.store, &a.actor, &acc).await {
                 return message(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Error",
+                    "spc-error",
                     &e.to_string(),
                     vec![],
                 );
