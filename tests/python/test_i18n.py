@@ -26,7 +26,7 @@ def env(tmp_path_factory):
     sp = Sp(tmp)
     idp.cli("realm", "create", "acme", "--display-name", "Acme Corp")
     idp.cli("user", "add", "--realm", "acme", "hana", "--first-name", "Hana", "--email", "hana@acme.test",
-            "--attr", "locale=ja", "--password-stdin", stdin=PASSWORD + "\n")
+            "--attr", "locale=ja", "--attr", "zoneinfo=Asia/Tokyo", "--password-stdin", stdin=PASSWORD + "\n")
     idp.cli("user", "add", "--realm", "acme", "bob", "--first-name", "Bob", "--email", "bob@acme.test",
             "--password-stdin", stdin=PASSWORD + "\n")
     idp.cli("group", "add", "--realm", "acme", "/eng")
@@ -137,11 +137,14 @@ def test_the_users_locale_attribute_comes_before_the_browser(env):
         if expected == "ja":
             assert "<h1>アカウント</h1>" in page.text and "サインイン中のセッション" in page.text
             assert "(このセッション)" in page.text
+            # Her times are shown in her own time zone, named.
+            assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST</td>", page.text), page.text[-1500:]
             # An explicit choice still wins.
             en = s.get(f"{idp.base}/realms/acme/account?lang=en", timeout=10)
             assert lang_of(en) == "en" and "<h1>Your account</h1>" in en.text
         else:
             assert "<h1>Your account</h1>" in page.text
+            assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</td>", page.text)
     # At the SP, the locale the IdP sends chooses the welcome (Japanese comma and honorific).
     s = requests.Session()
     s.headers.update(EN)

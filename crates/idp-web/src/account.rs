@@ -63,6 +63,17 @@ struct AccountPage<'a> {
     passkey_only: bool,
 }
 
+/// The user's time zone: the `zoneinfo` attribute (OpenID Connect's name for it) or `tz`, an
+/// IANA name such as `Asia/Tokyo`; the account console shows its times there, zone named.
+pub(crate) fn user_zone(user: &User) -> Option<&str> {
+    ["zoneinfo", "tz"].iter().find_map(|name| {
+        user.attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    })
+}
+
 /// The user's own `locale` attribute (Keycloak's name for it), which chooses the language of
 /// the pages the user sees once known, unless they chose one with the switcher.
 pub(crate) fn user_locale(user: &User) -> Option<&str> {
@@ -162,6 +173,7 @@ async fn render<S: IdpStore>(
             apps.push((c.name.clone().unwrap_or_else(|| c.client_id.clone()), home));
         }
     }
+    let zone = user_zone(&s.user);
     let mut sessions = Vec::new();
     for (_, v) in st
         .store()
@@ -174,7 +186,7 @@ async fn render<S: IdpStore>(
     {
         if let Ok(u) = serde_json::from_str::<symbolon_idp::sessions::UserSession>(&v) {
             let started = OffsetDateTime::from_unix_timestamp(u.started)
-                .map(symbolon_idp::utc_text)
+                .map(|t| symbolon_web::page::page_time_in(t, zone))
                 .unwrap_or_default();
             let current = u.session_id == s.session_id;
             sessions.push((handle(&u.session_id), started, u.method, current));
@@ -205,13 +217,15 @@ async fn render<S: IdpStore>(
             .map(|p| PasskeyRow {
                 id: p.id,
                 name: p.name,
-                created: symbolon_idp::utc_text(p.created_at),
+                created: symbolon_web::page::page_time_in(p.created_at, zone),
                 last_used: p
                     .last_used
-                    .map(symbolon_idp::utc_text)
-                    .unwrap_or_else(|| "never".into()),
+                    .map(|t| symbolon_web::page::page_time_in(t, zone))
+                    .unwrap_or_else(|| symbolon_web::i18n::tr().t("spc-never")),
                 synced: p.backup_state,
-                flagged: p.flagged_at.map(symbolon_idp::utc_text),
+                flagged: p
+                    .flagged_at
+                    .map(|t| symbolon_web::page::page_time_in(t, zone)),
             })
             .collect();
     }

@@ -221,7 +221,10 @@ pub(crate) async fn home<S: SpStore>(
             .unwrap_or(&s.sign_in.name_id),
         account: &p.account_name,
         role: &p.role,
-        signed_in_at: symbolon_sp::format_in_zone(s.signed_in_at, p.profile.timezone.as_deref()),
+        signed_in_at: symbolon_web::page::page_time_in(
+            s.signed_in_at,
+            p.profile.timezone.as_deref(),
+        ),
         switchable: s.sign_in.pairs.len() > 1,
         may_administer: p.may_administer(),
         csrf: &s.csrf,

@@ -412,23 +412,6 @@ pub async fn native_sign_in_failed<S: SpStore>(
     Ok(())
 }
 
-/// A time shown in a time zone (IANA name, e.g. `Asia/Tokyo`); UTC when the zone is unknown.
-pub fn format_in_zone(t: OffsetDateTime, zone: Option<&str>) -> String {
-    let utc = || {
-        let fmt =
-            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-        t.format(fmt).unwrap_or_default()
-    };
-    let Some(zone) = zone else { return utc() };
-    let Ok(ts) = jiff::Timestamp::from_second(t.unix_timestamp()) else {
-        return utc();
-    };
-    match jiff::tz::TimeZone::get(zone) {
-        Ok(tz) => ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M:%S %Z").to_string(),
-        Err(_) => utc(),
-    }
-}
-
 /// A new API key for an account: (its ID, the key itself, shown once). Only a SHA-256 of the
 /// key is stored. `scope` is `api` (the account's REST API) or `scim` (SCIM provisioning only).
 pub async fn create_api_key<S: SpStore>(

@@ -59,24 +59,3 @@ pub const JOBS: [&str; 5] = [
     "sp:metadata-refresh",
     "sp:certificate-expiry",
 ];
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use time::OffsetDateTime;
-
-    #[test]
-    fn time_zones() {
-        let t = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
-        assert_eq!(format_in_zone(t, None), "2023-11-14 22:13:20 UTC");
-        assert_eq!(
-            format_in_zone(t, Some("Asia/Tokyo")),
-            "2023-11-15 07:13:20 JST"
-        );
-        assert_eq!(
-            format_in_zone(t, Some("Not/AZone")),
-            "2023-11-14 22:13:20 UTC"
-        );
-    }
-}

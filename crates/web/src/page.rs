@@ -21,6 +21,27 @@ pub const CONSOLE_STYLESHEET: &str = include_str!("../static/console.css");
 /// An instant as an error page shows it to a person: `2026-12-06 13:36:24 UTC` (seconds, no
 /// fraction), the form administrators find it under in events and logs.
 pub fn page_time(t: time::OffsetDateTime) -> String {
+    page_time_in(t, None)
+}
+
+/// An instant as a page shows it to a person in their time zone (an IANA name such as
+/// `Asia/Tokyo`, from their profile), with the zone named: `2023-11-15 07:13:20 JST`; UTC, named
+/// so, when no zone is given or the name is unknown.
+pub fn page_time_in(t: time::OffsetDateTime, zone: Option<&str>) -> String {
+    if let Some(zoned) = zone
+        .and_then(|z| jiff::tz::TimeZone::get(z.trim()).ok())
+        .and_then(|tz| {
+            jiff::Timestamp::from_second(t.unix_timestamp())
+                .ok()
+                .map(|ts| ts.to_zoned(tz))
+        })
+    {
+        return zoned.strftime("%Y-%m-%d %H:%M:%S %Z").to_string();
+    }
+    utc_text(t)
+}
+
+fn utc_text(t: time::OffsetDateTime) -> String {
     let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
@@ -163,7 +184,24 @@ pub fn csp_source(url: &str) -> String {
 
 #[cfg(test)]
 mod auto_post_tests {
-    use super::csp_source;
+    use super::{csp_source, page_time, page_time_in};
+
+    #[test]
+    fn times_in_the_viewers_zone_name_the_zone() {
+        let Ok(t) = time::OffsetDateTime::from_unix_timestamp(1_700_000_000) else {
+            unreachable!("a valid instant")
+        };
+        assert_eq!(page_time(t), "2023-11-14 22:13:20 UTC");
+        assert_eq!(page_time_in(t, None), "2023-11-14 22:13:20 UTC");
+        assert_eq!(
+            page_time_in(t, Some("Asia/Tokyo")),
+            "2023-11-15 07:13:20 JST"
+        );
+        assert_eq!(
+            page_time_in(t, Some("Not/AZone")),
+            "2023-11-14 22:13:20 UTC"
+        );
+    }
 
     #[test]
     fn form_action_is_the_origin_or_none() {

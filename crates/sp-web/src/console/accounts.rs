@@ -208,7 +208,7 @@ pub(crate) async fn saml_users<S: SpStore>(
             vec![
                 u.name_id,
                 u.last_role,
-                symbolon_sp::format_in_zone(u.last_logon, tz.as_deref()),
+                symbolon_web::page::page_time_in(u.last_logon, tz.as_deref()),
                 source,
                 u.id,
             ]

@@ -32,7 +32,7 @@ pub(crate) async fn audit<S: SpStore>(
         .filter(|e| want.as_ref().is_none_or(|w| *w == e.action))
         .map(|e| {
             vec![
-                symbolon_sp::format_in_zone(e.at, tz.as_deref()),
+                symbolon_web::page::page_time_in(e.at, tz.as_deref()),
                 e.action,
                 e.principal,
                 e.detail,
@@ -143,7 +143,7 @@ pub(crate) async fn failed<S: SpStore>(
         .into_iter()
         .filter(|t| wanted.as_ref().is_none_or(|w| t.reference == *w))
         .map(|t| TraceRow {
-            at: symbolon_sp::format_in_zone(t.at, tz.as_deref()),
+            at: symbolon_web::page::page_time_in(t.at, tz.as_deref()),
             idp: t.idp_name,
             code: t.code,
             reason: t.reason,

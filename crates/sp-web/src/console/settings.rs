@@ -50,7 +50,7 @@ async fn render<S: SpStore>(
                 (
                     k.name,
                     k.id,
-                    symbolon_sp::format_in_zone(k.created_at, tz.as_deref()),
+                    symbolon_web::page::page_time_in(k.created_at, tz.as_deref()),
                     k.revoked,
                     k.scope,
                 )
