@@ -869,6 +869,10 @@ def test_totp_second_factor_and_step_up(env):
     s = requests.Session()
     page = sign_in(s, s.get(redirect_request(idp, authn_request(idp)), timeout=30), username="tina")
     assert "Verify it" in page.text and 'name="SAMLResponse"' not in page.text
+    # The page says who is signing in; "Not you?" is the same sign-in's login page again.
+    assert re.search(r'id="signing-in-as">Signing in as tina · <a href="([^"]+)">Not you\?</a>', page.text)
+    other = s.get(idp.base + html.unescape(re.search(r'<a href="([^"]+)">Not you\?</a>', page.text).group(1)), timeout=30)
+    assert other.status_code == 200 and form(other.text, "/login-actions/authenticate")["fields"]["flow"] == form(page.text, "/login-actions/second-factor")["fields"]["flow"]
     wrong = second_factor(s, page, "000000" if totp_code(secret) != "000000" else "111111", expect=401)
     assert "not right" in wrong.text
     code = totp_code(secret)

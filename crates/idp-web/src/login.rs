@@ -212,6 +212,14 @@ pub(crate) async fn flow_client<S: IdpStore>(
         .ok_or_else(expired)
 }
 
+/// The login page of a flow, for someone else to sign in instead ("not you?").
+fn restart_url(realm: &Realm, flow_id: &str) -> String {
+    format!(
+        "/realms/{}/login-actions/authenticate?flow={flow_id}",
+        realm.name
+    )
+}
+
 #[derive(Deserialize)]
 pub(crate) struct FlowQuery {
     flow: Option<String>,
@@ -358,7 +366,7 @@ pub(crate) async fn authenticate<S: IdpStore>(
         let mut pending = flow.clone();
         pending.password_ok = Some(user.id.clone());
         put_state(&st.store, FLOW, &flow_id, &pending, pending.expires).await?;
-        return second_factor_page(&st, &r, &flow_id, &flow.csrf, None, StatusCode::OK);
+        return second_factor_page(&st, &r, &user, &flow_id, &flow.csrf, None, StatusCode::OK);
     }
     // The realm requires a second factor and this user has none: not into an application; the
     // account console (where it is set up) stays open.
@@ -587,6 +595,7 @@ pub(crate) async fn finish_sign_in<S: IdpStore>(
 pub(crate) struct EnrolPage<'a> {
     pub(crate) t: Tr,
     pub(crate) realm_display: &'a str,
+    pub(crate) restart: &'a str,
     pub(crate) username: &'a str,
     pub(crate) error: Option<&'a str>,
     pub(crate) action: &'a str,
@@ -621,8 +630,9 @@ pub(crate) async fn enrol_page<S: IdpStore>(
         )
         .await?;
     let page = EnrolPage {
-        t: symbolon_web::i18n::tr(),
+        t: symbolon_web::i18n::tr_for_user(crate::account::user_locale(user)),
         realm_display: &r.display_name,
+        restart: &restart_url(r, flow_id),
         username: &user.username,
         error,
         action: &format!(
@@ -653,6 +663,9 @@ pub(crate) struct SetUpSecondFactorPage<'a> {
 pub(crate) struct SecondFactorPage<'a> {
     pub(crate) t: Tr,
     pub(crate) realm_display: &'a str,
+    /// Who is signing in, and the flow's login page for someone else ("not you?").
+    pub(crate) username: &'a str,
+    pub(crate) restart: &'a str,
     pub(crate) error: Option<&'a str>,
     pub(crate) action: &'a str,
     pub(crate) flow: &'a str,
@@ -662,6 +675,7 @@ pub(crate) struct SecondFactorPage<'a> {
 pub(crate) fn second_factor_page<S>(
     st: &AppState<S>,
     realm: &Realm,
+    user: &User,
     flow: &str,
     csrf: &str,
     error: Option<&str>,
@@ -672,8 +686,10 @@ pub(crate) fn second_factor_page<S>(
         st.cfg.base_url, realm.name
     );
     let page = SecondFactorPage {
-        t: symbolon_web::i18n::tr(),
+        t: symbolon_web::i18n::tr_for_user(crate::account::user_locale(user)),
         realm_display: &realm.display_name,
+        username: &user.username,
+        restart: &restart_url(realm, flow),
         error,
         action: &action,
         flow,
@@ -716,6 +732,7 @@ pub(crate) async fn second_factor<S: IdpStore>(
         return second_factor_page(
             &st,
             &r,
+            &user,
             &flow_id,
             &flow.csrf,
             Some(&symbolon_web::i18n::tr().n(
@@ -763,6 +780,7 @@ pub(crate) async fn second_factor<S: IdpStore>(
         return second_factor_page(
             &st,
             &r,
+            &user,
             &flow_id,
             &flow.csrf,
             Some("idp-2fa-wrong"),

@@ -826,3 +826,5 @@ spc-error = Error
 idpc-col-started = Started (UTC)
 idpc-col-last-used = Last used (UTC)
 idpc-col-added = Added (UTC)
+idp-signing-in-as = Signing in as { $user }
+idp-not-you = Not you?

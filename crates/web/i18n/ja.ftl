@@ -807,3 +807,5 @@ spc-error = エラー
 idpc-col-started = 開始日時 (UTC)
 idpc-col-last-used = 最終使用日時 (UTC)
 idpc-col-added = 登録日時 (UTC)
+idp-signing-in-as = { $user } としてサインインしています
+idp-not-you = 別のユーザーでサインイン
