@@ -245,6 +245,9 @@ def test_the_idp_administration_console_in_japanese(env):
     assert "<h1>レルムの設定</h1>" in settings.text and "パスキーまたはパスワード" in settings.text
     user = s.get(f"{idp.base}/admin/console/acme/users/hana", timeout=10)
     assert "<h1>ユーザー hana</h1>" in user.text and "サインイン方法" in user.text
+    # A detail page shows where it belongs: breadcrumbs back to its list.
+    assert ('<nav class="crumbs" aria-label="パンくずリスト"><ol><li><a href="/admin/console/acme/users">ユーザー</a></li>'
+            '<li aria-current="page">hana</li></ol></nav>') in user.text
     missing = s.get(f"{idp.base}/admin/console/acme/users/nobody", timeout=10)
     assert missing.status_code == 404 and "ユーザー「nobody」はいません。" in missing.text
     # The same console in English for an administrator who chose it.

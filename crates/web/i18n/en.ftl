@@ -828,3 +828,4 @@ idpc-col-last-used = Last used (UTC)
 idpc-col-added = Added (UTC)
 idp-signing-in-as = Signing in as { $user }
 idp-not-you = Not you?
+common-breadcrumb = Breadcrumb

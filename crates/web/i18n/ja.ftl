@@ -809,3 +809,4 @@ idpc-col-last-used = 最終使用日時 (UTC)
 idpc-col-added = 登録日時 (UTC)
 idp-signing-in-as = { $user } としてサインインしています
 idp-not-you = 別のユーザーでサインイン
+common-breadcrumb = パンくずリスト
