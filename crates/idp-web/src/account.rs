@@ -66,21 +66,23 @@ struct AccountPage<'a> {
 /// The user's time zone: the `zoneinfo` attribute (OpenID Connect's name for it) or `tz`, an
 /// IANA name such as `Asia/Tokyo`; the account console shows its times there, zone named.
 pub(crate) fn user_zone(user: &User) -> Option<&str> {
-    ["zoneinfo", "tz"].iter().find_map(|name| {
-        user.attributes
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    })
+    attribute(user, &["zoneinfo", "tz"])
 }
 
 /// The user's own `locale` attribute (Keycloak's name for it), which chooses the language of
 /// the pages the user sees once known, unless they chose one with the switcher.
 pub(crate) fn user_locale(user: &User) -> Option<&str> {
-    user.attributes
-        .iter()
-        .find(|(k, _)| k == "locale")
-        .map(|(_, v)| v.as_str())
+    attribute(user, &["locale"])
+}
+
+/// The first value of the first of `names` the user has as an attribute.
+fn attribute<'a>(user: &'a User, names: &[&str]) -> Option<&'a str> {
+    names.iter().find_map(|name| {
+        user.attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    })
 }
 
 /// A passkey as the account console lists it.

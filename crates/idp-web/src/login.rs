@@ -124,10 +124,7 @@ pub(crate) async fn login_page<S: IdpStore>(
     let base = &st.cfg.base_url;
     let page = LoginPage {
         t: symbolon_web::i18n::tr(),
-        here: &format!(
-            "/realms/{}/login-actions/authenticate?flow={flow_id}",
-            realm.name
-        ),
+        here: &restart_url(realm, flow_id),
         realm_display: &realm.display_name,
         client_name: client.map(|c| c.name.as_deref().unwrap_or(&c.client_id)),
         error: view.error,
@@ -212,7 +209,8 @@ pub(crate) async fn flow_client<S: IdpStore>(
         .ok_or_else(expired)
 }
 
-/// The login page of a flow, for someone else to sign in instead ("not you?").
+/// The GET URL of a flow's login page: the language switcher's target on a page that answered
+/// a POST, and "not you?" for someone else to sign in instead.
 fn restart_url(realm: &Realm, flow_id: &str) -> String {
     format!(
         "/realms/{}/login-actions/authenticate?flow={flow_id}",

@@ -4,14 +4,15 @@
 //!
 //! The language of a page is, in order: the person's explicit choice (the `?lang=` switcher,
 //! remembered in a cookie), the user's own `locale` attribute where the server knows the user,
-//! the browser's `Accept-Language`, else English. [`Prefs`] is an extractor that never fails, so
-//! a handler cannot forget the choice; [`remember`] turns `?lang=ja` into the cookie.
+//! the browser's `Accept-Language`, else English. [`scope`], a middleware every server gets from
+//! `front::harden`, keeps the request's [`Prefs`] for everything that renders text while
+//! answering it (so no handler can forget them) and turns `?lang=ja` into the cookie.
 //!
 //! Invariants: a message missing from a catalogue renders as its ID (never a panic, never an
 //! empty page), and a unit test proves every ID exists in both languages and every ID the
 //! templates and sources name exists; translations are plain text (templates escape them).
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::Request;
 use axum::http::{HeaderValue, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -125,7 +126,11 @@ pub struct Prefs {
 impl Prefs {
     /// The preferences a request states.
     pub fn of(parts: &Parts) -> Prefs {
-        let from_query = parts.uri.query().and_then(query_choice);
+        Prefs::with_choice(parts, parts.uri.query().and_then(query_choice))
+    }
+
+    /// The preferences of a request whose `?lang=` choice (if any) was already read.
+    fn with_choice(parts: &Parts, from_query: Option<Lang>) -> Prefs {
         let from_cookie = crate::request::cookie(&parts.headers, COOKIE)
             .as_deref()
             .and_then(Lang::parse);
@@ -160,14 +165,6 @@ impl Prefs {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Prefs {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Prefs::of(parts))
-    }
-}
-
 /// The language a query string's `lang=` names, if it names one the product speaks.
 fn query_choice(query: &str) -> Option<Lang> {
     query
@@ -181,16 +178,14 @@ tokio::task_local! {
     static SCOPE: Scope;
 }
 
-/// What the request being answered states about language, for code that renders text without
-/// an extractor at hand (error pages, the page chrome).
+/// What the request being answered states about language, for code that renders text (error
+/// pages, the page chrome); the URI gives the switcher's links and the navigation's mark.
 #[derive(Debug, Clone, Default)]
 struct Scope {
     prefs: Prefs,
-    /// The path and query of a GET request, for the switcher's links; `None` for other methods
-    /// (a page answering a POST cannot be fetched again by a link).
-    here: Option<String>,
-    /// The request's path, for the navigation's current-page mark.
-    path: String,
+    uri: axum::http::Uri,
+    /// A GET, whose URI a link may fetch again (a page answering a POST gets no switcher).
+    get: bool,
 }
 
 /// The language preferences of the request being answered (default outside [`scope`]).
@@ -213,16 +208,14 @@ pub fn tr_for_user(locale: Option<&str>) -> Tr {
 /// `HttpOnly`) so that later pages and the next visit speak it.
 pub async fn scope(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let prefs = Prefs::of(&parts);
     let choice = parts.uri.query().and_then(query_choice);
-    let here = (parts.method == axum::http::Method::GET)
-        .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_string()))
-        .flatten();
-    let path = parts.uri.path().to_string();
+    let scope = Scope {
+        prefs: Prefs::with_choice(&parts, choice),
+        uri: parts.uri.clone(),
+        get: parts.method == axum::http::Method::GET,
+    };
     let req = Request::from_parts(parts, body);
-    let mut resp = SCOPE
-        .scope(Scope { prefs, here, path }, next.run(req))
-        .await;
+    let mut resp = SCOPE.scope(scope, next.run(req)).await;
     if let Some(lang) = choice {
         let cookie = format!(
             "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
@@ -278,11 +271,6 @@ impl Tr {
     /// The language's tag (`en`, `ja`) for `<html lang>`.
     pub fn code(&self) -> &'static str {
         self.0.code()
-    }
-
-    /// The language.
-    pub fn lang(&self) -> Lang {
-        self.0
     }
 
     /// Message `id`, or the ID itself when the catalogue lacks it.
@@ -357,7 +345,7 @@ impl Tr {
         SCOPE
             .try_with(|s| {
                 let href = href.trim_end_matches('/');
-                let path = s.path.trim_end_matches('/');
+                let path = s.uri.path().trim_end_matches('/');
                 path == href
                     || (!exact
                         && path
@@ -371,10 +359,13 @@ impl Tr {
     /// answering a POST): each other language with the URL that switches to it.
     pub fn switch_here(&self) -> Vec<(Lang, String)> {
         SCOPE
-            .try_with(|s| s.here.clone())
+            .try_with(|s| {
+                s.get
+                    .then(|| s.uri.path_and_query().map(|p| self.switcher(p.as_str())))
+                    .flatten()
+            })
             .ok()
             .flatten()
-            .map(|here| self.switcher(&here))
             .unwrap_or_default()
     }
 
@@ -418,8 +409,9 @@ pub fn encode(id: &str, args: &[(&str, &str)]) -> String {
     out
 }
 
-/// The message IDs a catalogue source defines (for the parity test and tools).
-pub fn message_ids(lang: Lang) -> Vec<String> {
+/// The message IDs a catalogue source defines (for the parity test).
+#[cfg(test)]
+fn message_ids(lang: Lang) -> Vec<String> {
     let source = match lang {
         Lang::En => EN_FTL,
         Lang::Ja => JA_FTL,
