@@ -9,8 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use symbolon_store::sp::SpStore;
 use symbolon_web::error::Kind;
 use time::OffsetDateTime;
@@ -100,7 +99,10 @@ impl<S: SpStore> axum::extract::FromRequestParts<AppState<S>> for ApiKey {
 }
 
 /// The account and actor behind the bearer key.
-async fn caller<S: SpStore>(st: &AppState<S>, h: &HeaderMap) -> ApiResult<(String, Actor)> {
+pub(crate) async fn caller<S: SpStore>(
+    st: &AppState<S>,
+    h: &HeaderMap,
+) -> ApiResult<(String, Actor)> {
     let unauthorized = || {
         ApiError::new(
             Kind::Unauthorized,
@@ -120,30 +122,58 @@ async fn caller<S: SpStore>(st: &AppState<S>, h: &HeaderMap) -> ApiResult<(Strin
     Ok((k.account_id, actor))
 }
 
-async fn account<S: SpStore>(
-    State(st): State<AppState<S>>,
-    ApiKey { account: acc, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
-    let a = symbolon_sp::account(&st.store, &acc).await?;
-    Ok(Json(json!({"id": a.id, "name": a.name})))
+/// The caller's account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct AccountRep {
+    id: String,
+    name: String,
 }
 
-async fn roles<S: SpStore>(
+#[utoipa::path(get, path = "/api/v1/account", tag = "Account",
+    responses((status = 200, description = "The account of the key.", body = AccountRep)))]
+pub(crate) async fn account<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account: acc, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
-    let roles: Vec<Value> = st
+) -> ApiResult<Json<AccountRep>> {
+    let a = symbolon_sp::account(&st.store, &acc).await?;
+    Ok(Json(AccountRep {
+        id: a.id,
+        name: a.name,
+    }))
+}
+
+/// A role of the account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct RoleRep {
+    id: String,
+    name: String,
+    /// Full Access, Read Only: cannot be renamed or deleted.
+    builtin: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/roles", tag = "Roles",
+    responses((status = 200, description = "The account's roles.", body = [RoleRep])))]
+pub(crate) async fn roles<S: SpStore>(
+    State(st): State<AppState<S>>,
+    ApiKey { account: acc, .. }: ApiKey,
+) -> ApiResult<Json<Vec<RoleRep>>> {
+    let roles = st
         .store
         .account_roles(&acc)
         .await?
         .into_iter()
-        .map(|r| json!({"id": r.id, "name": r.name, "builtin": r.builtin}))
+        .map(|r| RoleRep {
+            id: r.id,
+            name: r.name,
+            builtin: r.builtin,
+        })
         .collect();
-    Ok(Json(Value::Array(roles)))
+    Ok(Json(roles))
 }
 
-#[derive(Deserialize)]
-struct NameRep {
+/// A new role (`name`), or a new SAML account (`name`, `role`, `description`).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NameRep {
     name: String,
     #[serde(default)]
     role: Option<String>,
@@ -151,14 +181,16 @@ struct NameRep {
     description: Option<String>,
 }
 
-async fn add_role<S: SpStore>(
+#[utoipa::path(post, path = "/api/v1/roles", tag = "Roles", request_body = NameRep,
+    responses((status = 201, description = "Created.", body = RoleRep)))]
+pub(crate) async fn add_role<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey {
         account: acc,
         actor,
     }: ApiKey,
-    Json(rep): Json<NameRep>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<NameRep>,
+) -> ApiResult<(StatusCode, Json<RoleRep>)> {
     let r = symbolon_sp::add_role(
         &st.store,
         &actor,
@@ -169,45 +201,83 @@ async fn add_role<S: SpStore>(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": r.id, "name": r.name, "builtin": false})),
+        Json(RoleRep {
+            id: r.id,
+            name: r.name,
+            builtin: false,
+        }),
     ))
 }
 
-pub(crate) fn idp_json(i: &symbolon_store::sp::IdpConfig, now: OffsetDateTime) -> Value {
-    json!({
-        "id": i.id,
-        "name": i.name,
-        "description": i.description,
-        "entityId": i.entity_id,
-        "ssoUrl": i.sso_url,
-        "certificates": symbolon_sp::describe_certs(&i.certs, now),
-        "nameAttribute": i.name_attribute,
-        "localeAttribute": i.locale_attribute,
-        "timezoneAttribute": i.timezone_attribute,
-        "roleAttribute": i.role_attribute,
-        "spInitiated": i.sp_initiated,
-        "allowCbc": i.allow_cbc,
-    })
+/// An identity provider the account trusts, with its mapping profile.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct IdpView {
+    id: String,
+    name: String,
+    description: Option<String>,
+    entity_id: String,
+    /// Where SP-initiated sign-in sends the browser; `null` when the metadata has none.
+    sso_url: Option<String>,
+    /// Each signing certificate, for a person (subject, expiry, a warning when close).
+    certificates: Vec<String>,
+    name_attribute: Option<String>,
+    locale_attribute: Option<String>,
+    timezone_attribute: Option<String>,
+    role_attribute: Option<String>,
+    sp_initiated: bool,
+    allow_cbc: bool,
+    /// Only when the identity provider was just added: what the metadata check found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    findings: Option<Vec<FindingRep>>,
 }
 
-async fn idps<S: SpStore>(
+/// A finding of the metadata check.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct FindingRep {
+    severity: String,
+    message: String,
+}
+
+pub(crate) fn idp_json(i: &symbolon_store::sp::IdpConfig, now: OffsetDateTime) -> IdpView {
+    IdpView {
+        id: i.id.clone(),
+        name: i.name.clone(),
+        description: i.description.clone(),
+        entity_id: i.entity_id.clone(),
+        sso_url: i.sso_url.clone(),
+        certificates: symbolon_sp::describe_certs(&i.certs, now),
+        name_attribute: i.name_attribute.clone(),
+        locale_attribute: i.locale_attribute.clone(),
+        timezone_attribute: i.timezone_attribute.clone(),
+        role_attribute: i.role_attribute.clone(),
+        sp_initiated: i.sp_initiated,
+        allow_cbc: i.allow_cbc,
+        findings: None,
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/identity-providers", tag = "Identity providers",
+    responses((status = 200, description = "The identity providers the account trusts.", body = [IdpView])))]
+pub(crate) async fn idps<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account: acc, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Vec<IdpView>>> {
     let now = OffsetDateTime::now_utc();
-    Ok(Json(Value::Array(
+    Ok(Json(
         st.store
             .idps(&acc)
             .await?
             .iter()
             .map(|i| idp_json(i, now))
             .collect(),
-    )))
+    ))
 }
 
-#[derive(Deserialize)]
+/// Add Identity Provider: its metadata (XML) or a metadata URL, and the mapping profile.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct IdpRep {
+pub(crate) struct IdpRep {
     name: String,
     #[serde(default)]
     description: Option<String>,
@@ -234,13 +304,16 @@ struct IdpRep {
 }
 
 /// Add Identity Provider, with its mapping profile.
-async fn add_idp<S: SpStore>(
+#[utoipa::path(post, path = "/api/v1/identity-providers", tag = "Identity providers",
+    request_body = IdpRep,
+    responses((status = 201, description = "Added; `Location` names it.", body = IdpView)))]
+pub(crate) async fn add_idp<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey {
         account: acc,
         actor,
     }: ApiKey,
-    Json(rep): Json<IdpRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<IdpRep>,
 ) -> ApiResult<Response> {
     let now = OffsetDateTime::now_utc();
     let summary = match rep
@@ -296,18 +369,16 @@ async fn add_idp<S: SpStore>(
         .await?
         .ok_or_else(|| ApiError::new(Kind::Unavailable, "not saved"))?;
     let mut body = idp_json(&saved, now);
-    if let Some(obj) = body.as_object_mut() {
-        obj.insert(
-            "findings".into(),
-            json!(
-                summary
-                    .findings
-                    .iter()
-                    .map(|(sev, msg)| json!({"severity": sev, "message": msg}))
-                    .collect::<Vec<_>>()
-            ),
-        );
-    }
+    body.findings = Some(
+        summary
+            .findings
+            .iter()
+            .map(|(sev, msg)| FindingRep {
+                severity: sev.clone(),
+                message: msg.clone(),
+            })
+            .collect(),
+    );
     Ok(symbolon_web::request::created(
         &format!("/api/v1/identity-providers/{}", saved.id),
         Json(body),
@@ -331,40 +402,56 @@ pub(crate) async fn idp_of<S: SpStore>(
         })
 }
 
-async fn mappings<S: SpStore>(
+/// A group -> role mapping of an identity provider.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MappingView {
+    group: String,
+    role: String,
+    /// The role was deleted: the mapping grants nothing until it is pointed elsewhere.
+    role_deleted: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/identity-providers/{id}/mappings", tag = "Identity providers",
+    responses((status = 200, description = "The group mappings.", body = [MappingView])))]
+pub(crate) async fn mappings<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account: acc, .. }: ApiKey,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Vec<MappingView>>> {
     let i = idp_of(&st, &acc, &id).await?;
     let roles = st.store.account_roles(&acc).await?;
-    Ok(Json(Value::Array(
+    Ok(Json(
         st.store
             .mappings(&i.id)
             .await?
             .into_iter()
-            .map(|m| {
-                let deleted = !roles.iter().any(|r| r.id == m.role_id);
-                json!({"group": m.group, "role": m.role_name, "roleDeleted": deleted})
+            .map(|m| MappingView {
+                role_deleted: !roles.iter().any(|r| r.id == m.role_id),
+                group: m.group,
+                role: m.role_name,
             })
             .collect(),
-    )))
+    ))
 }
 
-#[derive(Deserialize)]
-struct MappingRep {
+/// Map a group (as the IdP sends it) to a role.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct MappingRep {
     group: String,
     role: String,
 }
 
-async fn add_mapping<S: SpStore>(
+#[utoipa::path(post, path = "/api/v1/identity-providers/{id}/mappings", tag = "Identity providers",
+    request_body = MappingRep, responses((status = 201, description = "Mapped.")))]
+pub(crate) async fn add_mapping<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey {
         account: acc,
         actor,
     }: ApiKey,
     Path(id): Path<String>,
-    Json(rep): Json<MappingRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<MappingRep>,
 ) -> ApiResult<StatusCode> {
     let i = idp_of(&st, &acc, &id).await?;
     symbolon_sp::map_group(
@@ -380,35 +467,57 @@ async fn add_mapping<S: SpStore>(
     Ok(StatusCode::CREATED)
 }
 
-async fn saml_accounts<S: SpStore>(
+/// A SAML account: a name the IdP's role attribute may send, and the role it grants.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct SamlAccountView {
+    name: String,
+    /// `null` when the role was deleted.
+    role: Option<String>,
+    description: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/saml-accounts", tag = "SAML accounts",
+    responses((status = 200, description = "The account's SAML accounts.", body = [SamlAccountView])))]
+pub(crate) async fn saml_accounts<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account: acc, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Vec<SamlAccountView>>> {
     let roles = st.store.account_roles(&acc).await?;
-    Ok(Json(Value::Array(
+    Ok(Json(
         st.store
             .saml_accounts(&acc)
             .await?
             .into_iter()
-            .map(|s| {
-                let role = roles
+            .map(|s| SamlAccountView {
+                role: roles
                     .iter()
                     .find(|r| r.id == s.role_id)
-                    .map(|r| r.name.clone());
-                json!({"name": s.name, "role": role, "description": s.description})
+                    .map(|r| r.name.clone()),
+                name: s.name,
+                description: s.description,
             })
             .collect(),
-    )))
+    ))
 }
 
-async fn add_saml_account<S: SpStore>(
+/// A SAML account as created.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct SamlAccountCreated {
+    name: String,
+    /// Set when the account was created but something deserves a look.
+    warning: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/saml-accounts", tag = "SAML accounts", request_body = NameRep,
+    responses((status = 201, description = "Created.", body = SamlAccountCreated)))]
+pub(crate) async fn add_saml_account<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey {
         account: acc,
         actor,
     }: ApiKey,
-    Json(rep): Json<NameRep>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<NameRep>,
+) -> ApiResult<(StatusCode, Json<SamlAccountCreated>)> {
     let role = rep.role.unwrap_or_default();
     let warning = symbolon_sp::add_saml_account(
         &st.store,
@@ -422,48 +531,110 @@ async fn add_saml_account<S: SpStore>(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"name": rep.name.trim().to_lowercase(), "warning": warning})),
+        Json(SamlAccountCreated {
+            name: rep.name.trim().to_lowercase(),
+            warning,
+        }),
     ))
 }
 
-async fn saml_users<S: SpStore>(
+/// A user who signed in by SAML (the SAML Users tab).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SamlUserView {
+    id: String,
+    /// The NameID.
+    name: String,
+    /// The role of the last sign-in.
+    role: String,
+    /// Seconds since the epoch.
+    last_logon: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/saml-users", tag = "Activity",
+    responses((status = 200, description = "Users who signed in by SAML.", body = [SamlUserView])))]
+pub(crate) async fn saml_users<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account: acc, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(Value::Array(
+) -> ApiResult<Json<Vec<SamlUserView>>> {
+    Ok(Json(
         st.store
             .saml_users(&acc)
             .await?
             .into_iter()
-            .map(|u| json!({"id": u.id, "name": u.name_id, "role": u.last_role, "lastLogon": u.last_logon.unix_timestamp()}))
+            .map(|u| SamlUserView {
+                id: u.id,
+                name: u.name_id,
+                role: u.last_role,
+                last_logon: u.last_logon.unix_timestamp(),
+            })
             .collect(),
-    )))
+    ))
 }
 
-async fn audit<S: SpStore>(
+/// An audit log entry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct AuditView {
+    /// Seconds since the epoch.
+    time: i64,
+    principal: String,
+    action: String,
+    detail: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "Activity",
+    responses((status = 200, description = "The account's audit log, newest first.", body = [AuditView])))]
+pub(crate) async fn audit<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account: acc, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(Value::Array(
+) -> ApiResult<Json<Vec<AuditView>>> {
+    Ok(Json(
         st.store
             .audit_log(&acc)
             .await?
             .into_iter()
-            .map(|e| json!({"time": e.at.unix_timestamp(), "principal": e.principal, "action": e.action, "detail": e.detail}))
+            .map(|e| AuditView {
+                time: e.at.unix_timestamp(),
+                principal: e.principal,
+                action: e.action,
+                detail: e.detail,
+            })
             .collect(),
-    )))
+    ))
 }
 
-async fn traces<S: SpStore>(
+/// A refused sign-in, with its reference.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TraceView {
+    /// Seconds since the epoch.
+    time: i64,
+    identity_provider: String,
+    code: String,
+    reason: String,
+    message: String,
+    reference: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/failed-sign-ins", tag = "Activity",
+    responses((status = 200, description = "The last 200 refused sign-ins, newest first.", body = [TraceView])))]
+pub(crate) async fn traces<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account: acc, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(Value::Array(
+) -> ApiResult<Json<Vec<TraceView>>> {
+    Ok(Json(
         st.store
             .traces(&acc, 200)
             .await?
             .into_iter()
-            .map(|t| json!({"time": t.at.unix_timestamp(), "identityProvider": t.idp_name, "code": t.code, "reason": t.reason, "message": t.message, "reference": t.reference}))
+            .map(|t| TraceView {
+                time: t.at.unix_timestamp(),
+                identity_provider: t.idp_name,
+                code: t.code,
+                reason: t.reason,
+                message: t.message,
+                reference: t.reference,
+            })
             .collect(),
-    )))
+    ))
 }

@@ -4,15 +4,14 @@
 //! the audit log, and nothing is recorded when nothing changed) and answers 204, or 404 when
 //! the object is not in the caller's account.
 
-use crate::api::{ApiKey, ApiResult, idp_json, idp_of};
+use crate::api::{ApiKey, ApiResult, IdpView, idp_json, idp_of};
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, patch, put};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
 
@@ -46,32 +45,38 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NameOnly {
+pub(crate) struct NameOnly {
     name: String,
 }
 
-async fn rename_account<S: SpStore>(
+#[utoipa::path(put, path = "/api/v1/account/name", tag = "Account", request_body = NameOnly,
+    responses((status = 204, description = "Renamed.")))]
+pub(crate) async fn rename_account<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
-    Json(rep): Json<NameOnly>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<NameOnly>,
 ) -> ApiResult<StatusCode> {
     symbolon_sp::rename_account(&st.store, &actor, &account, &rep.name, now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn rename_role<S: SpStore>(
+#[utoipa::path(patch, path = "/api/v1/roles/{name}", tag = "Roles", request_body = NameOnly,
+    responses((status = 204, description = "Renamed.")))]
+pub(crate) async fn rename_role<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path(name): Path<String>,
-    Json(rep): Json<NameOnly>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<NameOnly>,
 ) -> ApiResult<StatusCode> {
     symbolon_sp::rename_role(&st.store, &actor, &account, &name, &rep.name, now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn delete_role<S: SpStore>(
+#[utoipa::path(delete, path = "/api/v1/roles/{name}", tag = "Roles",
+    responses((status = 204, description = "Deleted.")))]
+pub(crate) async fn delete_role<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path(name): Path<String>,
@@ -80,19 +85,21 @@ async fn delete_role<S: SpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn idp<S: SpStore>(
+#[utoipa::path(get, path = "/api/v1/identity-providers/{id}", tag = "Identity providers",
+    responses((status = 200, description = "The identity provider.", body = IdpView)))]
+pub(crate) async fn idp<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, .. }: ApiKey,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IdpView>> {
     Ok(Json(idp_json(&idp_of(&st, &account, &id).await?, now())))
 }
 
 /// Every field is optional: what is absent stays as it is. `metadata` replaces the IdP's
 /// metadata (a certificate rollover); the profile and mappings stay.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct IdpPatch {
+pub(crate) struct IdpPatch {
     name: Option<String>,
     description: Option<String>,
     metadata: Option<String>,
@@ -104,12 +111,14 @@ struct IdpPatch {
     allow_cbc: Option<bool>,
 }
 
-async fn edit_idp<S: SpStore>(
+#[utoipa::path(patch, path = "/api/v1/identity-providers/{id}", tag = "Identity providers", request_body = IdpPatch,
+    responses((status = 200, description = "Changed.", body = IdpView)))]
+pub(crate) async fn edit_idp<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path(id): Path<String>,
-    Json(rep): Json<IdpPatch>,
-) -> ApiResult<Json<Value>> {
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<IdpPatch>,
+) -> ApiResult<Json<IdpView>> {
     let t = now();
     let mut c = idp_of(&st, &account, &id).await?;
     if let Some(xml) = &rep.metadata {
@@ -150,7 +159,9 @@ async fn edit_idp<S: SpStore>(
     Ok(Json(idp_json(&idp_of(&st, &account, &id).await?, t)))
 }
 
-async fn delete_idp<S: SpStore>(
+#[utoipa::path(delete, path = "/api/v1/identity-providers/{id}", tag = "Identity providers",
+    responses((status = 204, description = "Removed, with its mappings.")))]
+pub(crate) async fn delete_idp<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path(id): Path<String>,
@@ -160,19 +171,21 @@ async fn delete_idp<S: SpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RoleOnly {
+pub(crate) struct RoleOnly {
     role: String,
 }
 
 /// Point a mapped group at another role. The group is the last path segment, percent-encoded
 /// (`/eng` is `%2Feng`).
-async fn remap<S: SpStore>(
+#[utoipa::path(put, path = "/api/v1/identity-providers/{id}/mappings/{group}", tag = "Identity providers", request_body = RoleOnly,
+    responses((status = 204, description = "Remapped.")))]
+pub(crate) async fn remap<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path((id, group)): Path<(String, String)>,
-    Json(rep): Json<RoleOnly>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<RoleOnly>,
 ) -> ApiResult<StatusCode> {
     let c = idp_of(&st, &account, &id).await?;
     symbolon_sp::remap_group(
@@ -188,7 +201,9 @@ async fn remap<S: SpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn unmap<S: SpStore>(
+#[utoipa::path(delete, path = "/api/v1/identity-providers/{id}/mappings/{group}", tag = "Identity providers",
+    responses((status = 204, description = "Unmapped.")))]
+pub(crate) async fn unmap<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path((id, group)): Path<(String, String)>,
@@ -198,18 +213,20 @@ async fn unmap<S: SpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SamlAccountPatch {
+pub(crate) struct SamlAccountPatch {
     role: Option<String>,
     description: Option<String>,
 }
 
-async fn edit_saml_account<S: SpStore>(
+#[utoipa::path(patch, path = "/api/v1/saml-accounts/{name}", tag = "SAML accounts",
+    request_body = SamlAccountPatch, responses((status = 204, description = "Changed.")))]
+pub(crate) async fn edit_saml_account<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path(name): Path<String>,
-    Json(rep): Json<SamlAccountPatch>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<SamlAccountPatch>,
 ) -> ApiResult<StatusCode> {
     symbolon_sp::edit_saml_account(
         &st.store,
@@ -224,7 +241,9 @@ async fn edit_saml_account<S: SpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn remove_saml_account<S: SpStore>(
+#[utoipa::path(delete, path = "/api/v1/saml-accounts/{name}", tag = "SAML accounts",
+    responses((status = 204, description = "Removed.")))]
+pub(crate) async fn remove_saml_account<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path(name): Path<String>,
@@ -233,28 +252,47 @@ async fn remove_saml_account<S: SpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn users<S: SpStore>(
+/// A native user of the account (signs in with a password).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserView {
+    id: String,
+    email: String,
+    display_name: Option<String>,
+    /// A master administrator.
+    master: bool,
+    role: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "Users",
+    responses((status = 200, description = "The account's native users.", body = [UserView])))]
+pub(crate) async fn users<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Vec<UserView>>> {
     let roles = st.store.account_roles(&account).await?;
-    Ok(Json(Value::Array(
+    Ok(Json(
         symbolon_sp::native_users(&st.store, &account)
             .await?
             .into_iter()
-            .map(|u| {
-                let role = u
+            .map(|u| UserView {
+                role: u
                     .role_id
                     .as_ref()
                     .and_then(|id| roles.iter().find(|r| &r.id == id))
-                    .map(|r| r.name.clone());
-                json!({"id": u.id, "email": u.email, "displayName": u.display_name, "master": u.master, "role": role})
+                    .map(|r| r.name.clone()),
+                id: u.id,
+                email: u.email,
+                display_name: u.display_name,
+                master: u.master,
             })
             .collect(),
-    )))
+    ))
 }
 
-async fn remove_user<S: SpStore>(
+#[utoipa::path(delete, path = "/api/v1/users/{email}", tag = "Users",
+    responses((status = 204, description = "Removed.")))]
+pub(crate) async fn remove_user<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path(email): Path<String>,

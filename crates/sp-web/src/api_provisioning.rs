@@ -8,8 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use symbolon_store::sp::{KEY_SCOPE_SCIM, SpStore};
 use time::OffsetDateTime;
 
@@ -26,31 +25,82 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         )
 }
 
-async fn tokens<S: SpStore>(
+/// A SCIM token as listed (never the token).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ScimTokenView {
+    id: String,
+    name: String,
+    /// RFC 3339, UTC.
+    created: String,
+    revoked: bool,
+}
+
+/// A created SCIM token: the only answer that carries it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ScimTokenCreated {
+    id: String,
+    name: String,
+    token: String,
+}
+
+/// The account's SCIM provisioning settings and the users provisioned.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SettingsView {
+    /// Where the IdP's SCIM client sends its requests.
+    scim_url: String,
+    /// The SCIM attribute that becomes the SAML NameID.
+    name_source: String,
+    default_role: Option<String>,
+    users: Vec<ProvisionedView>,
+}
+
+/// A user provisioned by SCIM.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ProvisionedView {
+    id: String,
+    user_name: String,
+    name_id: String,
+    active: bool,
+    groups: Vec<String>,
+    roles: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/scim-tokens", tag = "Provisioning",
+    responses((status = 200, description = "The account's SCIM tokens.", body = [ScimTokenView])))]
+pub(crate) async fn tokens<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(Value::Array(
+) -> ApiResult<Json<Vec<ScimTokenView>>> {
+    Ok(Json(
         st.store
             .api_keys(&account)
             .await?
             .into_iter()
             .filter(|k| k.scope == KEY_SCOPE_SCIM)
-            .map(|k| json!({"id": k.id, "name": k.name, "created": symbolon_saml::time::format_instant(k.created_at), "revoked": k.revoked}))
+            .map(|k| ScimTokenView {
+                created: symbolon_saml::time::format_instant(k.created_at),
+                id: k.id,
+                name: k.name,
+                revoked: k.revoked,
+            })
             .collect(),
-    )))
+    ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TokenRep {
+pub(crate) struct TokenRep {
     name: String,
 }
 
-async fn add_token<S: SpStore>(
+#[utoipa::path(post, path = "/api/v1/scim-tokens", tag = "Provisioning", request_body = TokenRep,
+    responses((status = 201, description = "Created; the token is in this answer only.", body = ScimTokenCreated)))]
+pub(crate) async fn add_token<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
-    Json(rep): Json<TokenRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<TokenRep>,
 ) -> ApiResult<Response> {
     let (id, key) = symbolon_sp::create_api_key(
         &st.store,
@@ -64,11 +114,17 @@ async fn add_token<S: SpStore>(
     // Shown here once; only its SHA-256 is kept.
     Ok(symbolon_web::request::created(
         &format!("/api/v1/scim-tokens/{id}"),
-        Json(json!({"id": id, "name": rep.name, "token": key})),
+        Json(ScimTokenCreated {
+            id,
+            name: rep.name,
+            token: key,
+        }),
     ))
 }
 
-async fn revoke_token<S: SpStore>(
+#[utoipa::path(delete, path = "/api/v1/scim-tokens/{id}", tag = "Provisioning",
+    responses((status = 204, description = "Revoked.")))]
+pub(crate) async fn revoke_token<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
     Path(id): Path<String>,
@@ -90,7 +146,10 @@ async fn revoke_token<S: SpStore>(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn settings_json<S: SpStore>(st: &AppState<S>, account: &str) -> ApiResult<Value> {
+pub(crate) async fn settings_json<S: SpStore>(
+    st: &AppState<S>,
+    account: &str,
+) -> ApiResult<SettingsView> {
     let s = st.store.scim_settings(account).await?;
     let roles = st.store.account_roles(account).await?;
     let default_role = s
@@ -98,40 +157,51 @@ async fn settings_json<S: SpStore>(st: &AppState<S>, account: &str) -> ApiResult
         .as_ref()
         .and_then(|id| roles.iter().find(|r| &r.id == id))
         .map(|r| r.name.clone());
-    let users: Vec<Value> = symbolon_sp::scim::provisioned_views(&st.store, account)
+    let users = symbolon_sp::scim::provisioned_views(&st.store, account)
         .await?
         .into_iter()
-        .map(|p| json!({"id": p.id, "userName": p.user_name, "nameId": p.name_id, "active": p.active, "groups": p.groups, "roles": p.roles}))
+        .map(|p| ProvisionedView {
+            id: p.id,
+            user_name: p.user_name,
+            name_id: p.name_id,
+            active: p.active,
+            groups: p.groups,
+            roles: p.roles,
+        })
         .collect();
-    Ok(json!({
-        "scimUrl": format!("{}/scim/v2", st.cfg.base_url),
-        "nameSource": s.name_source,
-        "defaultRole": default_role,
-        "users": users,
-    }))
+    Ok(SettingsView {
+        scim_url: format!("{}/scim/v2", st.cfg.base_url),
+        name_source: s.name_source,
+        default_role,
+        users,
+    })
 }
 
-async fn settings<S: SpStore>(
+#[utoipa::path(get, path = "/api/v1/provisioning", tag = "Provisioning",
+    responses((status = 200, description = "The settings and the provisioned users.", body = SettingsView)))]
+pub(crate) async fn settings<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, .. }: ApiKey,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SettingsView>> {
     Ok(Json(settings_json(&st, &account).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct SettingsRep {
+pub(crate) struct SettingsRep {
     #[serde(default)]
     name_source: Option<String>,
     #[serde(default)]
     default_role: Option<String>,
 }
 
-async fn set_settings<S: SpStore>(
+#[utoipa::path(put, path = "/api/v1/provisioning", tag = "Provisioning", request_body = SettingsRep,
+    responses((status = 200, description = "Set; the settings as they are now.", body = SettingsView)))]
+pub(crate) async fn set_settings<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, actor }: ApiKey,
-    Json(rep): Json<SettingsRep>,
-) -> ApiResult<Json<Value>> {
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<SettingsRep>,
+) -> ApiResult<Json<SettingsView>> {
     symbolon_sp::scim::set_scim_settings(
         &st.store,
         &actor,

@@ -42,11 +42,8 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
             get(crate::slo::slo_redirect::<S>).post(crate::slo::slo_post::<S>),
         )
         .merge(crate::console::routes::<S>())
-        .merge(crate::api::routes::<S>())
-        .merge(crate::api_changes::routes::<S>())
-        .merge(crate::tenants::routes::<S>())
+        .merge(crate::api_doc::routes::<S>())
         .merge(crate::scim::routes::<S>())
-        .merge(crate::api_provisioning::routes::<S>())
         .with_state(st);
     symbolon_web::front::harden(router, error_pages())
 }

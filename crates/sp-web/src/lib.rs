@@ -5,6 +5,7 @@
 mod acs;
 mod api;
 mod api_changes;
+pub mod api_doc;
 mod api_provisioning;
 mod console;
 pub mod http;

@@ -13,8 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use symbolon_sp::Actor;
 use symbolon_store::sp::SpStore;
 use symbolon_web::error::Kind;
@@ -77,48 +76,82 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-fn account_json(a: &symbolon_store::sp::Account) -> Value {
-    json!({
-        "id": a.id,
-        "name": a.name,
-        "createdAt": a.created_at.unix_timestamp(),
-    })
+/// An account, as the operator sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AccountView {
+    id: String,
+    name: String,
+    /// Seconds since the epoch.
+    created_at: i64,
 }
 
-#[derive(Deserialize)]
-struct Name {
+fn account_json(a: &symbolon_store::sp::Account) -> AccountView {
+    AccountView {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        created_at: a.created_at.unix_timestamp(),
+    }
+}
+
+/// The account's first master administrator, as created.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AdministratorCreated {
+    email: String,
+    master_administrator: bool,
+}
+
+/// A created API key: the only answer that carries it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct KeyCreated {
+    id: String,
+    name: String,
+    scope: String,
+    key: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct Name {
     name: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct KeyRep {
+pub(crate) struct KeyRep {
     name: String,
     /// `api` (the default) or `scim`.
     scope: Option<String>,
 }
 
-async fn list<S: SpStore>(State(st): State<AppState<S>>, _op: Operator) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "Tenants", security(("operator" = [])),
+    responses((status = 200, description = "Every account.", body = [AccountView])))]
+pub(crate) async fn list<S: SpStore>(
+    State(st): State<AppState<S>>,
+    _op: Operator,
+) -> ApiResult<Json<Vec<AccountView>>> {
     let accounts = st.store.accounts().await?;
-    Ok(Json(Value::Array(
-        accounts.iter().map(account_json).collect(),
-    )))
+    Ok(Json(accounts.iter().map(account_json).collect()))
 }
 
-async fn one<S: SpStore>(
+#[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "Tenants", security(("operator" = [])),
+    responses((status = 200, description = "The account.", body = AccountView)))]
+pub(crate) async fn one<S: SpStore>(
     State(st): State<AppState<S>>,
     _op: Operator,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AccountView>> {
     Ok(Json(account_json(
         &symbolon_sp::account(&st.store, &id).await?,
     )))
 }
 
-async fn create<S: SpStore>(
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "Tenants", request_body = Name, security(("operator" = [])),
+    responses((status = 201, description = "Created; `Location` names it.", body = AccountView)))]
+pub(crate) async fn create<S: SpStore>(
     State(st): State<AppState<S>>,
     Operator(actor): Operator,
-    Json(rep): Json<Name>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<Name>,
 ) -> ApiResult<Response> {
     let a = symbolon_sp::create_account(&st.store, &actor, &rep.name, now()).await?;
     Ok(created(
@@ -127,17 +160,21 @@ async fn create<S: SpStore>(
     ))
 }
 
-async fn rename<S: SpStore>(
+#[utoipa::path(put, path = "/api/v1/accounts/{id}", tag = "Tenants", request_body = Name, security(("operator" = [])),
+    responses((status = 204, description = "Renamed.")))]
+pub(crate) async fn rename<S: SpStore>(
     State(st): State<AppState<S>>,
     Operator(actor): Operator,
     Path(id): Path<String>,
-    Json(rep): Json<Name>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<Name>,
 ) -> ApiResult<StatusCode> {
     symbolon_sp::rename_account(&st.store, &actor, &id, &rep.name, now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn delete<S: SpStore>(
+#[utoipa::path(delete, path = "/api/v1/accounts/{id}", tag = "Tenants", security(("operator" = [])),
+    responses((status = 204, description = "Deleted, with everything in it.")))]
+pub(crate) async fn delete<S: SpStore>(
     State(st): State<AppState<S>>,
     Operator(actor): Operator,
     Path(id): Path<String>,
@@ -146,19 +183,22 @@ async fn delete<S: SpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Administrator {
+pub(crate) struct Administrator {
     email: String,
     password: String,
     display_name: Option<String>,
 }
 
-async fn add_administrator<S: SpStore>(
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/administrators", tag = "Tenants",
+    request_body = Administrator, security(("operator" = [])),
+    responses((status = 201, description = "Created.", body = AdministratorCreated)))]
+pub(crate) async fn add_administrator<S: SpStore>(
     State(st): State<AppState<S>>,
     Operator(actor): Operator,
     Path(id): Path<String>,
-    Json(rep): Json<Administrator>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<Administrator>,
 ) -> ApiResult<Response> {
     let u = symbolon_sp::add_native_user(
         &st.store,
@@ -174,15 +214,20 @@ async fn add_administrator<S: SpStore>(
     .await?;
     Ok(created(
         &format!("/api/v1/users/{}", u.email),
-        Json(json!({"email": u.email, "masterAdministrator": true})),
+        Json(AdministratorCreated {
+            email: u.email,
+            master_administrator: true,
+        }),
     ))
 }
 
-async fn add_api_key<S: SpStore>(
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/api-keys", tag = "Tenants", request_body = KeyRep, security(("operator" = [])),
+    responses((status = 201, description = "Created; the key is in this answer only.", body = KeyCreated)))]
+pub(crate) async fn add_api_key<S: SpStore>(
     State(st): State<AppState<S>>,
     Operator(actor): Operator,
     Path(id): Path<String>,
-    Json(rep): Json<KeyRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<KeyRep>,
 ) -> ApiResult<Response> {
     let scope = rep
         .scope
@@ -193,6 +238,11 @@ async fn add_api_key<S: SpStore>(
     // The key itself is shown here once; only its SHA-256 is kept.
     Ok(created(
         &format!("/api/v1/accounts/{id}/api-keys/{key_id}"),
-        Json(json!({"id": key_id, "name": rep.name, "scope": scope, "key": key})),
+        Json(KeyCreated {
+            id: key_id,
+            name: rep.name,
+            scope: scope.to_string(),
+            key,
+        }),
     ))
 }

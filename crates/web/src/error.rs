@@ -118,7 +118,10 @@ impl IntoResponse for ApiError {
         let status = self.kind.status();
         let mut r = (
             status,
-            Json(serde_json::json!({"error": self.kind.code(), "error_description": self.message})),
+            Json(crate::openapi::ErrorBody {
+                error: self.kind.code().into(),
+                error_description: self.message,
+            }),
         )
             .into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {

@@ -8,6 +8,7 @@
 //!   handler, panics caught.
 //! - [`jobs`]: the leased scheduler each server registers its own jobs with.
 //! - [`metrics`]: the Prometheus recorder, `/metrics`, and the series both servers record.
+//! - [`openapi`]: what both REST APIs' OpenAPI documents share, and the one JSON error shape.
 //! - [`fetch`]: metadata fetched from a URL (HTTPS, size and time limits, conditional GET).
 //! - [`i18n`]: the English and Japanese catalogues, the request's language and the switcher.
 //! - [`reference`]: one reference per request for its error page, events and log lines.
@@ -25,6 +26,7 @@ pub mod front;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;
+pub mod openapi;
 pub mod page;
 pub mod reference;
 pub mod request;

@@ -20,7 +20,7 @@ fn now() -> OffsetDateTime {
 }
 
 /// `RealmRepresentation` fields an update may carry; absent fields stay.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RealmUpdate {
     #[serde(default)]
@@ -33,11 +33,13 @@ pub(crate) struct RealmUpdate {
     access_code_lifespan: Option<i64>,
 }
 
+#[utoipa::path(put, path = "/admin/realms/{realm}", tag = "Realms", request_body = RealmUpdate,
+    responses((status = 204, description = "Updated.")))]
 pub(crate) async fn put_realm<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path(realm): Path<String>,
-    Json(rep): Json<RealmUpdate>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<RealmUpdate>,
 ) -> ApiResult<StatusCode> {
     if rep.realm.as_deref().is_some_and(|r| r != realm) {
         return Err(ApiError::new(
@@ -54,6 +56,8 @@ pub(crate) async fn put_realm<S: IdpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/admin/realms/{realm}", tag = "Realms",
+    responses((status = 204, description = "Removed, with everything in it.")))]
 pub(crate) async fn delete_realm<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -63,6 +67,8 @@ pub(crate) async fn delete_realm<S: IdpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/admin/realms/{realm}/users/{id}", tag = "Users",
+    responses((status = 204, description = "Removed.")))]
 pub(crate) async fn delete_user<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -73,6 +79,8 @@ pub(crate) async fn delete_user<S: IdpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/admin/realms/{realm}/users/{id}/groups/{group}", tag = "Groups",
+    responses((status = 204, description = "The user is no longer a member.")))]
 pub(crate) async fn leave_group<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -85,7 +93,7 @@ pub(crate) async fn leave_group<S: IdpStore>(
 }
 
 /// `UserSessionRepresentation`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SessionRep {
     id: String,
@@ -110,6 +118,8 @@ fn session_rep(v: symbolon_idp::sessions::SessionView) -> SessionRep {
     }
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/users/{id}/sessions", tag = "Sessions",
+    responses((status = 200, description = "The user's SSO sessions.", body = [SessionRep])))]
 pub(crate) async fn user_sessions<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -120,6 +130,8 @@ pub(crate) async fn user_sessions<S: IdpStore>(
     Ok(Json(list.into_iter().map(session_rep).collect()))
 }
 
+#[utoipa::path(post, path = "/admin/realms/{realm}/users/{id}/logout", tag = "Sessions",
+    responses((status = 204, description = "Every session of the user is ended.")))]
 pub(crate) async fn logout_user<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -130,6 +142,8 @@ pub(crate) async fn logout_user<S: IdpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/admin/realms/{realm}/sessions/{session}", tag = "Sessions",
+    responses((status = 204, description = "Ended.")))]
 pub(crate) async fn delete_session<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -141,7 +155,7 @@ pub(crate) async fn delete_session<S: IdpStore>(
 
 /// `GroupRepresentation` fields an update may carry: a new `name` (the last segment) or a new
 /// full `path` (a move).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct GroupUpdate {
     #[serde(default)]
     name: Option<String>,
@@ -149,11 +163,13 @@ pub(crate) struct GroupUpdate {
     path: Option<String>,
 }
 
+#[utoipa::path(put, path = "/admin/realms/{realm}/groups/{id}", tag = "Groups", request_body = GroupUpdate,
+    responses((status = 204, description = "Renamed or moved.")))]
 pub(crate) async fn put_group<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, id)): Path<(String, String)>,
-    Json(rep): Json<GroupUpdate>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<GroupUpdate>,
 ) -> ApiResult<StatusCode> {
     let g = find_group(&st, &realm, &id).await?;
     let new_path = match (rep.path, rep.name) {
@@ -168,6 +184,8 @@ pub(crate) async fn put_group<S: IdpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/admin/realms/{realm}/groups/{id}", tag = "Groups",
+    responses((status = 204, description = "Removed.")))]
 pub(crate) async fn delete_group<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -179,7 +197,7 @@ pub(crate) async fn delete_group<S: IdpStore>(
 }
 
 /// A member, as Keycloak lists group members (`UserRepresentation`, brief).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MemberRep {
     id: String,
@@ -188,6 +206,8 @@ pub(crate) struct MemberRep {
     enabled: bool,
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/groups/{id}/members", tag = "Groups",
+    responses((status = 200, description = "The group's members.", body = [MemberRep])))]
 pub(crate) async fn group_members<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -208,6 +228,8 @@ pub(crate) async fn group_members<S: IdpStore>(
     ))
 }
 
+#[utoipa::path(delete, path = "/admin/realms/{realm}/clients/{id}", tag = "Clients",
+    responses((status = 204, description = "Removed.")))]
 pub(crate) async fn delete_client<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -219,11 +241,15 @@ pub(crate) async fn delete_client<S: IdpStore>(
 }
 
 /// `PUT .../protocol-mappers/models/{name}`: change a mapper (Keycloak's update).
+#[utoipa::path(put, path = "/admin/realms/{realm}/clients/{id}/protocol-mappers/models/{name}", tag = "Protocol mappers", request_body = crate::admin_api::clients::MapperRep,
+    responses((status = 204, description = "Updated.")))]
 pub(crate) async fn put_mapper<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, id, name)): Path<(String, String, String)>,
-    Json(rep): Json<crate::admin_api::clients::MapperRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<
+        crate::admin_api::clients::MapperRep,
+    >,
 ) -> ApiResult<StatusCode> {
     let c = find_client(&st, &realm, &id).await?;
     let m = crate::admin_api::clients::mapper_from_rep(&rep)?;
@@ -233,17 +259,19 @@ pub(crate) async fn put_mapper<S: IdpStore>(
 }
 
 /// `RoleRepresentation` fields an update may carry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct RoleUpdate {
     name: String,
 }
 
 /// `PUT /admin/realms/{realm}/roles/{name}`: rename a role (its grants stay).
+#[utoipa::path(put, path = "/admin/realms/{realm}/roles/{name}", tag = "Roles", request_body = RoleUpdate,
+    responses((status = 204, description = "Renamed.")))]
 pub(crate) async fn put_role<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, name)): Path<(String, String)>,
-    Json(rep): Json<RoleUpdate>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<RoleUpdate>,
 ) -> ApiResult<StatusCode> {
     symbolon_idp::roles::rename_role(st.store(), &actor, &realm, &name, &rep.name, now()).await?;
     Ok(StatusCode::NO_CONTENT)

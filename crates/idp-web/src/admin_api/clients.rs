@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::BTreeMap;
 use symbolon_idp::Actor;
 use symbolon_saml::messages::{
@@ -24,11 +23,13 @@ use time::OffsetDateTime;
 
 /// `ClientRepresentation` for SAML clients. `attributes` use Keycloak's keys;
 /// `assertionConsumerServices` (all of them, with binding and index) is Symbolon's addition.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientRep {
-    #[serde(default)]
+    /// Read-only: the client's internal ID, used in its URLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The SP's entity ID.
     pub client_id: String,
     #[serde(default)]
     pub name: Option<String>,
@@ -41,10 +42,42 @@ pub struct ClientRep {
     /// Home URL.
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Keycloak's SAML client attributes (`saml_name_id_format`, `saml.server.signature`,
+    /// `saml.signature.algorithm`, `saml.encrypt`, `saml_idp_initiated_sso_url_name`, ...).
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
+    /// Every assertion consumer service, with binding and index.
     #[serde(default)]
+    #[schema(value_type = Vec<EndpointRep>)]
     pub assertion_consumer_services: Vec<ClientEndpoint>,
+}
+
+/// An endpoint of a client (the shape of `ClientEndpoint`, for the API document).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EndpointRep {
+    /// A SAML binding URI.
+    pub binding: String,
+    pub location: String,
+    pub index: Option<u16>,
+    pub is_default: Option<bool>,
+}
+
+/// What the converter found in the metadata.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FindingRep {
+    /// `error`, `warning` or `info`.
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// The converter's answer: the client the metadata describes (not saved), and its findings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConvertedRep {
+    #[serde(flatten)]
+    pub client: ClientRep,
+    pub findings: Vec<FindingRep>,
 }
 
 pub(crate) fn name_id_keyword(format: &str) -> &'static str {
@@ -319,12 +352,16 @@ const METADATA_ALLOW_HTTP: &str = "saml.metadata.allowHttp";
 const SLO_REDIRECT: &str = "saml_single_logout_service_url_redirect";
 const SLO_POST: &str = "saml_single_logout_service_url_post";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub(crate) struct ClientQuery {
+    /// Only the client with this client ID (entity ID).
     pub(crate) client_id: Option<String>,
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/clients", tag = "Clients", params(ClientQuery),
+    responses((status = 200, description = "The realm's clients.", body = [ClientRep])))]
 pub(crate) async fn list_clients<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -355,6 +392,8 @@ pub(crate) async fn find_client<S: IdpStore>(
         .ok_or_else(|| ApiError::new(Kind::NotFound, format!("client {id:?} not found")))
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/clients/{id}", tag = "Clients",
+    responses((status = 200, description = "The client.", body = ClientRep)))]
 pub(crate) async fn get_client<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -363,11 +402,13 @@ pub(crate) async fn get_client<S: IdpStore>(
     Ok(Json(client_rep(&find_client(&st, &realm, &id).await?)))
 }
 
+#[utoipa::path(post, path = "/admin/realms/{realm}/clients", tag = "Clients", request_body = ClientRep,
+    responses((status = 201, description = "Created; `Location` names the client.")))]
 pub(crate) async fn create_client<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path(realm): Path<String>,
-    Json(rep): Json<ClientRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<ClientRep>,
 ) -> ApiResult<Response> {
     realm_exists(&st, &realm).await?;
     if st.store().client(&realm, &rep.client_id).await?.is_some() {
@@ -433,11 +474,13 @@ pub(crate) async fn create_client<S: IdpStore>(
     Ok(created(format!("/admin/realms/{realm}/clients/{}", c.id)))
 }
 
+#[utoipa::path(put, path = "/admin/realms/{realm}/clients/{id}", tag = "Clients", request_body = ClientRep,
+    responses((status = 204, description = "Updated.")))]
 pub(crate) async fn update_client<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, id)): Path<(String, String)>,
-    Json(rep): Json<ClientRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<ClientRep>,
 ) -> ApiResult<StatusCode> {
     let mut c = find_client(&st, &realm, &id).await?;
     apply(&rep, &mut c)?;
@@ -453,22 +496,28 @@ pub(crate) async fn update_client<S: IdpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Turn SP metadata (the request body) into a client representation, without saving it.
-#[derive(Debug, Deserialize)]
+/// The converter's query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub(crate) struct ConvertQuery {
     /// Fetch a plain http:// metadata URL.
     #[serde(default)]
     allow_http: bool,
 }
 
+/// Read SP metadata (the body: the XML, or an `https://` URL to fetch it from) into a client
+/// representation, without saving it.
+#[utoipa::path(post, path = "/admin/realms/{realm}/client-description-converter", tag = "Clients",
+    params(ConvertQuery), request_body(content = String, content_type = "application/xml", description = "SP metadata XML, or its URL."),
+    responses((status = 200, description = "The client the metadata describes.", body = ConvertedRep)))]
 pub(crate) async fn convert<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
     Path(realm): Path<String>,
     axum::extract::Query(q): axum::extract::Query<ConvertQuery>,
     body: Bytes,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ConvertedRep>> {
     realm_exists(&st, &realm).await?;
     // The body is the SP's metadata, or its https:// URL (fetched here, with the refresh's
     // limits and checks; nothing is saved).
@@ -494,29 +543,33 @@ pub(crate) async fn convert<S: IdpStore>(
     if from_url {
         c.metadata_source = Some(symbolon_store::MetadataSource::new(text, q.allow_http, now));
     }
-    let mut rep = serde_json::to_value(client_rep(&Client {
-        id: String::new(),
-        ..c
+    let mut client = client_rep(&c);
+    client.id = None;
+    Ok(Json(ConvertedRep {
+        client,
+        findings: findings
+            .iter()
+            .map(|f| FindingRep {
+                severity: format!("{:?}", f.severity).to_lowercase(),
+                code: f.code.to_string(),
+                message: f.message.clone(),
+            })
+            .collect(),
     }))
-    .map_err(|_| ApiError::new(Kind::Internal, "internal error"))?;
-    if let Some(o) = rep.as_object_mut() {
-        o.remove("id");
-        o.insert(
-            "findings".into(),
-            findings.iter().map(|f| json!({"severity": format!("{:?}", f.severity).to_lowercase(), "code": f.code, "message": f.message})).collect(),
-        );
-    }
-    Ok(Json(rep))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// Who may use a client: everyone in the realm, or only those assigned.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccessRep {
     pub restricted: bool,
     /// Who can reach the client, in words (read-only).
     #[serde(default, skip_deserializing)]
+    #[schema(read_only)]
     pub summary: Vec<String>,
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/clients/{id}/access", tag = "Clients",
+    responses((status = 200, description = "Who may use the client.", body = AccessRep)))]
 pub(crate) async fn client_access<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -529,11 +582,13 @@ pub(crate) async fn client_access<S: IdpStore>(
     }))
 }
 
+#[utoipa::path(put, path = "/admin/realms/{realm}/clients/{id}/access", tag = "Clients", request_body = AccessRep,
+    responses((status = 204, description = "Set.")))]
 pub(crate) async fn set_access<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, id)): Path<(String, String)>,
-    Json(rep): Json<AccessRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<AccessRep>,
 ) -> ApiResult<StatusCode> {
     let c = find_client(&st, &realm, &id).await?;
     symbolon_idp::set_client_restricted(
@@ -568,6 +623,9 @@ pub(crate) async fn subject<S: IdpStore>(
     }
 }
 
+/// Let a user or a group use a restricted client.
+#[utoipa::path(put, path = "/admin/realms/{realm}/clients/{id}/access/{kind}/{subject}", tag = "Clients",
+    responses((status = 204, description = "Assigned.")))]
 pub(crate) async fn assign<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -576,6 +634,9 @@ pub(crate) async fn assign<S: IdpStore>(
     assignment(&st, &actor, p, true).await
 }
 
+/// Take a user's or a group's assignment away.
+#[utoipa::path(delete, path = "/admin/realms/{realm}/clients/{id}/access/{kind}/{subject}", tag = "Clients",
+    responses((status = 204, description = "Unassigned.")))]
 pub(crate) async fn unassign<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -607,7 +668,8 @@ pub(crate) async fn assignment<S: IdpStore>(
 }
 
 /// `ProtocolMapperRepresentation` for SAML mappers, with Keycloak's mapper types and config keys.
-#[derive(Debug, Serialize, Deserialize)]
+/// `ProtocolMapperRepresentation` (SAML mappers).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MapperRep {
     #[serde(default)]
@@ -737,6 +799,8 @@ pub(crate) fn mapper_from_rep(rep: &MapperRep) -> ApiResult<symbolon_store::Mapp
     })
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/clients/{id}/protocol-mappers/models", tag = "Protocol mappers",
+    responses((status = 200, description = "The client's mappers.", body = [MapperRep])))]
 pub(crate) async fn list_mappers<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -746,6 +810,8 @@ pub(crate) async fn list_mappers<S: IdpStore>(
     Ok(Json(c.mappers.iter().map(mapper_rep).collect()))
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/clients/{id}/protocol-mappers/models/{name}", tag = "Protocol mappers",
+    responses((status = 200, description = "The mapper.", body = MapperRep)))]
 pub(crate) async fn get_mapper<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -759,11 +825,13 @@ pub(crate) async fn get_mapper<S: IdpStore>(
         .ok_or_else(|| ApiError::new(Kind::NotFound, format!("mapper {name:?} not found")))
 }
 
+#[utoipa::path(post, path = "/admin/realms/{realm}/clients/{id}/protocol-mappers/models", tag = "Protocol mappers",
+    request_body = MapperRep, responses((status = 201, description = "Created; `Location` names the mapper.")))]
 pub(crate) async fn create_mapper<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, id)): Path<(String, String)>,
-    Json(rep): Json<MapperRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<MapperRep>,
 ) -> ApiResult<Response> {
     let c = find_client(&st, &realm, &id).await?;
     let m = mapper_from_rep(&rep)?;
@@ -786,6 +854,8 @@ pub(crate) async fn create_mapper<S: IdpStore>(
     )))
 }
 
+#[utoipa::path(delete, path = "/admin/realms/{realm}/clients/{id}/protocol-mappers/models/{name}", tag = "Protocol mappers",
+    responses((status = 204, description = "Removed.")))]
 pub(crate) async fn delete_mapper<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,

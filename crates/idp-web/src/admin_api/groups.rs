@@ -13,7 +13,7 @@ use symbolon_web::error::Kind;
 use time::OffsetDateTime;
 
 /// `GroupRepresentation`: `id`, `name` (last segment), `path` (full).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GroupRep {
     #[serde(default)]
     pub id: Option<String>,
@@ -31,6 +31,8 @@ pub(crate) fn group_rep(g: &symbolon_store::Group) -> GroupRep {
     }
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/groups", tag = "Groups",
+    responses((status = 200, description = "The realm's groups.", body = [GroupRep])))]
 pub(crate) async fn list_groups<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -47,11 +49,13 @@ pub(crate) async fn list_groups<S: IdpStore>(
     ))
 }
 
+#[utoipa::path(post, path = "/admin/realms/{realm}/groups", tag = "Groups", request_body = GroupRep,
+    responses((status = 201, description = "Created; `Location` names the group.")))]
 pub(crate) async fn create_group<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path(realm): Path<String>,
-    Json(rep): Json<GroupRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<GroupRep>,
 ) -> ApiResult<Response> {
     let path = rep
         .path
@@ -75,6 +79,8 @@ pub(crate) async fn find_group<S: IdpStore>(
         .ok_or_else(|| ApiError::new(Kind::NotFound, format!("group {id:?} not found")))
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/users/{id}/groups", tag = "Groups",
+    responses((status = 200, description = "The user's groups.", body = [GroupRep])))]
 pub(crate) async fn user_groups<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -91,6 +97,8 @@ pub(crate) async fn user_groups<S: IdpStore>(
     ))
 }
 
+#[utoipa::path(put, path = "/admin/realms/{realm}/users/{id}/groups/{group}", tag = "Groups",
+    responses((status = 204, description = "The user is a member.")))]
 pub(crate) async fn join_group<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,

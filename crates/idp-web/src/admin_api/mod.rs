@@ -35,8 +35,139 @@ mod users;
 pub use common::{ApiCaller, ApiError};
 pub use realms::RealmRep;
 
+/// The admin API's OpenAPI document: generated from the handlers' annotations and types,
+/// completed with what every operation shares (path parameters, error answers, the bearer
+/// scheme). Served at `/admin/openapi.json`; `docs/openapi/idp-admin.json` is a copy kept
+/// current by a test.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Symbolon identity provider admin API",
+        description = "Realms, users, clients, groups, roles and tokens, in Keycloak's \
+                       representations where Keycloak has them. Errors are \
+                       `{\"error\", \"error_description\"}`."
+    ),
+    paths(
+        realms::list_realms,
+        realms::create_realm,
+        realms::get_realm,
+        changes::put_realm,
+        changes::delete_realm,
+        realms::keys,
+        realms::events,
+        realms::get_policy,
+        realms::put_policy,
+        users::list_users,
+        users::create_user,
+        users::get_user,
+        users::put_user,
+        changes::delete_user,
+        users::reset_password,
+        users::get_required_actions,
+        users::put_required_actions,
+        users::registration_link,
+        users::credentials,
+        users::delete_credential,
+        users::clear_credential_flag,
+        users::reset_credentials,
+        changes::user_sessions,
+        changes::logout_user,
+        changes::delete_session,
+        clients::list_clients,
+        clients::create_client,
+        clients::get_client,
+        clients::update_client,
+        changes::delete_client,
+        clients::convert,
+        clients::client_access,
+        clients::set_access,
+        clients::assign,
+        clients::unassign,
+        provisioning::get_provisioning,
+        provisioning::put_provisioning,
+        provisioning::delete_provisioning,
+        clients::list_mappers,
+        clients::create_mapper,
+        clients::get_mapper,
+        changes::put_mapper,
+        clients::delete_mapper,
+        groups::list_groups,
+        groups::create_group,
+        changes::put_group,
+        changes::delete_group,
+        changes::group_members,
+        groups::user_groups,
+        groups::join_group,
+        changes::leave_group,
+        roles::list_roles,
+        roles::create_role,
+        roles::get_role,
+        changes::put_role,
+        roles::delete_role,
+        roles::role_mappings,
+        roles::add_role_mappings,
+        roles::remove_role_mappings,
+        tokens::list_tokens,
+        tokens::create_token,
+        tokens::revoke_token,
+    )
+)]
+struct ApiDoc;
+
+/// Path parameters, described once.
+const PATH_PARAMS: &[symbolon_web::openapi::PathParam] = &[
+    param("realm", "The realm's URL name.", &[]),
+    param(
+        "id",
+        "The object's ID (a user, client, group or token, by the path).",
+        &[],
+    ),
+    param("cred", "`otp`, or a passkey's ID.", &[]),
+    param("group", "The group's ID.", &[]),
+    param("name", "The object's name.", &[]),
+    param("session", "The SSO session's ID.", &[]),
+    param("kind", "Users or groups.", &["users", "groups"]),
+    param("subject", "The user's or group's ID.", &[]),
+];
+
+const fn param(
+    name: &'static str,
+    description: &'static str,
+    values: &'static [&'static str],
+) -> symbolon_web::openapi::PathParam {
+    symbolon_web::openapi::PathParam {
+        name,
+        description,
+        values,
+    }
+}
+
+/// The admin API's OpenAPI 3.1 document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
+    symbolon_web::openapi::complete(&mut doc, true, PATH_PARAMS);
+    doc
+}
+
+/// The document as pretty JSON, made once.
+pub fn openapi_json() -> &'static str {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| openapi().to_pretty_json().unwrap_or_default())
+}
+
 /// The `/admin` routes.
 pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
+    api_routes::<S>()
+        .route_layer(axum::middleware::from_fn(
+            symbolon_web::openapi::json_errors,
+        ))
+        .route(
+            "/admin/openapi.json",
+            get(|| async { symbolon_web::openapi::serve_json(openapi_json()) }),
+        )
+}
+
+fn api_routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
     Router::new()
         .route(
             "/admin/realms",
@@ -186,4 +317,19 @@ pub fn routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
             "/admin/tokens/{id}",
             axum::routing::delete(tokens::revoke_token::<S>),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn openapi_copy_in_docs_is_current() {
+        let doc = super::openapi_json();
+        assert!(doc.contains("\"openapi\": \"3.1"));
+        let r = symbolon_web::openapi::check_copy(
+            env!("CARGO_MANIFEST_DIR"),
+            "docs/openapi/idp-admin.json",
+            doc,
+        );
+        assert!(r.is_ok(), "{r:?}");
+    }
 }

@@ -6,16 +6,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use symbolon_idp::KeyAlgorithm;
 use symbolon_store::IdpStore;
 use symbolon_web::error::Kind;
 use time::OffsetDateTime;
 
 /// `RealmRepresentation`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RealmRep {
+    /// The realm's URL name (case-sensitive; letters, digits, `-`, `_`, `.`).
     pub realm: String,
     #[serde(default)]
     pub display_name: Option<String>,
@@ -23,6 +23,8 @@ pub struct RealmRep {
     pub enabled: bool,
 }
 
+#[utoipa::path(get, path = "/admin/realms", tag = "Realms",
+    responses((status = 200, description = "Every realm.", body = [RealmRep])))]
 pub(crate) async fn list_realms<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -40,10 +42,13 @@ pub(crate) async fn list_realms<S: IdpStore>(
     ))
 }
 
+/// Create a realm; a signing key is generated for it.
+#[utoipa::path(post, path = "/admin/realms", tag = "Realms", request_body = RealmRep,
+    responses((status = 201, description = "Created; `Location` names the realm.")))]
 pub(crate) async fn create_realm<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
-    Json(rep): Json<RealmRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<RealmRep>,
 ) -> ApiResult<Response> {
     let r = symbolon_idp::create_realm(
         st.store(),
@@ -57,6 +62,8 @@ pub(crate) async fn create_realm<S: IdpStore>(
     Ok(created(format!("/admin/realms/{}", r.name)))
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}", tag = "Realms",
+    responses((status = 200, description = "The realm.", body = RealmRep)))]
 pub(crate) async fn get_realm<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -85,54 +92,108 @@ pub(crate) async fn realm_exists<S: IdpStore>(
         .ok_or_else(|| ApiError::new(Kind::NotFound, format!("realm {realm:?} not found")))
 }
 
+/// `KeysMetadataRepresentation`: the realm's signing keys, never a private key.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeysRep {
+    pub keys: Vec<KeyRep>,
+}
+
+/// One signing key.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyRep {
+    pub kid: String,
+    /// `ACTIVE` (signs), `NEXT` (published, not yet signing) or `RETIRED` (published only).
+    pub status: String,
+    pub algorithm: String,
+    /// The X.509 certificate, DER in base64.
+    pub certificate: String,
+}
+
+#[utoipa::path(get, path = "/admin/realms/{realm}/keys", tag = "Realms",
+    responses((status = 200, description = "The realm's keys.", body = KeysRep)))]
 pub(crate) async fn keys<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
     Path(realm): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<KeysRep>> {
     realm_exists(&st, &realm).await?;
-    let keys: Vec<serde_json::Value> = st
+    let keys = st
         .store()
         .keys(&realm)
         .await?
         .iter()
-        .map(|k| json!({"kid": k.kid, "status": k.status.as_str().to_uppercase(), "algorithm": k.algorithm, "certificate": symbolon_dsig::encode_base64(&k.certificate_der)}))
+        .map(|k| KeyRep {
+            kid: k.kid.clone(),
+            status: k.status.as_str().to_uppercase(),
+            algorithm: k.algorithm.clone(),
+            certificate: symbolon_dsig::encode_base64(&k.certificate_der),
+        })
         .collect();
-    Ok(Json(json!({ "keys": keys })))
+    Ok(Json(KeysRep { keys }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct EventQuery {
+    /// Only events of this type (`LOGIN`, `LOGIN_ERROR`, `ADMIN`, ...).
     #[serde(rename = "type")]
+    #[param(rename = "type")]
     pub(crate) kind: Option<String>,
+    /// At most this many, newest first (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub(crate) max: Option<u32>,
 }
 
+/// An event of the realm.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRep {
+    /// RFC 3339, UTC.
+    pub time: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Option<String>,
+    pub client_id: Option<String>,
+    pub details: String,
+}
+
+#[utoipa::path(get, path = "/admin/realms/{realm}/events", tag = "Realms", params(EventQuery),
+    responses((status = 200, description = "Events, newest first.", body = [EventRep])))]
 pub(crate) async fn events<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
     Path(realm): Path<String>,
     Query(q): Query<EventQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Vec<EventRep>>> {
     realm_exists(&st, &realm).await?;
-    let evs = st
-        .store()
-        .events(&realm, q.kind.as_deref(), q.max.unwrap_or(100).min(1000))
-        .await?;
-    Ok(Json(serde_json::Value::Array(
-        evs.iter()
-            .map(|e| json!({"time": symbolon_saml::time::format_instant(e.at), "type": e.kind, "actor": e.actor, "clientId": e.client_id, "details": e.detail}))
+    let max = q.max.unwrap_or(100);
+    if !(1..=1000).contains(&max) {
+        return Err(ApiError::new(Kind::Invalid, "max must be 1 to 1000"));
+    }
+    let evs = st.store().events(&realm, q.kind.as_deref(), max).await?;
+    Ok(Json(
+        evs.into_iter()
+            .map(|e| EventRep {
+                time: symbolon_saml::time::format_instant(e.at),
+                kind: e.kind,
+                actor: e.actor,
+                client_id: e.client_id,
+                details: e.detail,
+            })
             .collect(),
-    )))
+    ))
 }
 
 /// The realm's sign-in policy: `{"policy": "password" | "second-factor" |
 /// "passkey-or-password" | "passkey-only"}`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PolicyRep {
+    /// `password`, `second-factor`, `passkey-or-password` or `passkey-only`.
     pub policy: String,
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/authentication-policy", tag = "Realms",
+    responses((status = 200, description = "The realm's sign-in policy.", body = PolicyRep)))]
 pub(crate) async fn get_policy<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -144,11 +205,13 @@ pub(crate) async fn get_policy<S: IdpStore>(
     }))
 }
 
+#[utoipa::path(put, path = "/admin/realms/{realm}/authentication-policy", tag = "Realms",
+    request_body = PolicyRep, responses((status = 204, description = "Set.")))]
 pub(crate) async fn put_policy<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path(realm): Path<String>,
-    Json(rep): Json<PolicyRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<PolicyRep>,
 ) -> ApiResult<StatusCode> {
     let policy = symbolon_idp::AuthPolicy::parse(&rep.policy).ok_or_else(|| {
         ApiError::new(

@@ -16,7 +16,7 @@ use symbolon_web::error::Kind;
 use time::OffsetDateTime;
 
 /// `RoleRepresentation` (realm roles).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleRep {
     #[serde(default)]
@@ -34,6 +34,8 @@ pub(crate) fn role_rep(r: &symbolon_store::Role) -> RoleRep {
     }
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/roles", tag = "Roles",
+    responses((status = 200, description = "The realm's roles.", body = [RoleRep])))]
 pub(crate) async fn list_roles<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -64,6 +66,8 @@ pub(crate) async fn find_role<S: IdpStore>(
         .ok_or_else(|| ApiError::new(Kind::NotFound, format!("role {name:?} not found")))
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/roles/{name}", tag = "Roles",
+    responses((status = 200, description = "The role.", body = RoleRep)))]
 pub(crate) async fn get_role<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -72,11 +76,13 @@ pub(crate) async fn get_role<S: IdpStore>(
     Ok(Json(role_rep(&find_role(&st, &realm, &name).await?)))
 }
 
+#[utoipa::path(post, path = "/admin/realms/{realm}/roles", tag = "Roles", request_body = RoleRep,
+    responses((status = 201, description = "Created; `Location` names the role.")))]
 pub(crate) async fn create_role<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path(realm): Path<String>,
-    Json(rep): Json<RoleRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<RoleRep>,
 ) -> ApiResult<Response> {
     let r = symbolon_idp::roles::add_role(
         st.store(),
@@ -90,6 +96,8 @@ pub(crate) async fn create_role<S: IdpStore>(
     Ok(created(format!("/admin/realms/{realm}/roles/{}", r.name)))
 }
 
+#[utoipa::path(delete, path = "/admin/realms/{realm}/roles/{name}", tag = "Roles",
+    responses((status = 204, description = "Removed, with its grants.")))]
 pub(crate) async fn delete_role<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -102,6 +110,8 @@ pub(crate) async fn delete_role<S: IdpStore>(
 }
 
 /// The realm roles granted directly to a user or a group (`kind` is `users` or `groups`).
+#[utoipa::path(get, path = "/admin/realms/{realm}/{kind}/{id}/role-mappings/realm", tag = "Roles",
+    responses((status = 200, description = "The realm roles granted directly.", body = [RoleRep])))]
 pub(crate) async fn role_mappings<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -137,6 +147,8 @@ pub(crate) async fn role_mappings<S: IdpStore>(
     ))
 }
 
+#[utoipa::path(post, path = "/admin/realms/{realm}/{kind}/{id}/role-mappings/realm", tag = "Roles", request_body = Vec<RoleRep>,
+    responses((status = 204, description = "Granted.")))]
 pub(crate) async fn add_role_mappings<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -146,6 +158,8 @@ pub(crate) async fn add_role_mappings<S: IdpStore>(
     change_role_mappings(&st, &actor, p, reps, true).await
 }
 
+#[utoipa::path(delete, path = "/admin/realms/{realm}/{kind}/{id}/role-mappings/realm", tag = "Roles", request_body = Vec<RoleRep>,
+    responses((status = 204, description = "Revoked.")))]
 pub(crate) async fn remove_role_mappings<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,

@@ -12,7 +12,7 @@ use symbolon_store::IdpStore;
 use time::OffsetDateTime;
 
 /// An admin token as listed (never the token itself).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRep {
     pub id: String,
@@ -23,7 +23,7 @@ pub struct TokenRep {
 }
 
 /// A created token: the only answer that carries the token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedTokenRep {
     pub id: String,
@@ -31,7 +31,7 @@ pub struct CreatedTokenRep {
     pub token: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub name: String,
@@ -46,6 +46,8 @@ fn token_rep(t: &symbolon_store::AdminToken) -> TokenRep {
     }
 }
 
+#[utoipa::path(get, path = "/admin/tokens", tag = "Tokens",
+    responses((status = 200, description = "Every token (never the token itself).", body = [TokenRep])))]
 pub(crate) async fn list_tokens<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -55,10 +57,12 @@ pub(crate) async fn list_tokens<S: IdpStore>(
 }
 
 /// 201 with the token in the body (once) and its `Location`; not cached anywhere.
+#[utoipa::path(post, path = "/admin/tokens", tag = "Tokens", request_body = NewToken,
+    responses((status = 201, description = "Created; the token is in this answer only.", body = CreatedTokenRep)))]
 pub(crate) async fn create_token<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
-    Json(new): Json<NewToken>,
+    symbolon_web::request::JsonObject(new): symbolon_web::request::JsonObject<NewToken>,
 ) -> ApiResult<Response> {
     let (id, token) =
         symbolon_idp::create_admin_token(st.store(), &actor, &new.name, OffsetDateTime::now_utc())
@@ -81,6 +85,8 @@ pub(crate) async fn create_token<S: IdpStore>(
 }
 
 /// Revoke: 204, also for a token already revoked; 404 for an unknown id.
+#[utoipa::path(delete, path = "/admin/tokens/{id}", tag = "Tokens",
+    responses((status = 204, description = "Revoked.")))]
 pub(crate) async fn revoke_token<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,

@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::BTreeMap;
 use symbolon_idp::{IdpError, NewUser};
 use symbolon_store::IdpStore;
@@ -16,19 +15,22 @@ use symbolon_web::error::Kind;
 use time::OffsetDateTime;
 
 /// `CredentialRepresentation` (password only).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CredentialRep {
+    /// `password` (the only type that can be set).
     #[serde(rename = "type")]
     pub kind: String,
     pub value: String,
 }
 
 /// `UserRepresentation`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserRep {
+    /// Read-only.
     #[serde(default)]
     pub id: Option<String>,
+    /// Case-insensitive, stored lower-case; cannot change.
     pub username: String,
     #[serde(default)]
     pub email: Option<String>,
@@ -40,7 +42,9 @@ pub struct UserRep {
     pub enabled: bool,
     #[serde(default)]
     pub attributes: BTreeMap<String, Vec<String>>,
+    /// On creation only: at most one password (at least 8 characters). Never answered.
     #[serde(default, skip_serializing)]
+    #[schema(write_only)]
     pub credentials: Vec<CredentialRep>,
 }
 
@@ -61,11 +65,15 @@ pub(crate) fn user_rep(u: &symbolon_store::User) -> UserRep {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct UserQuery {
+    /// Only the user with this username (case-insensitive).
     pub(crate) username: Option<String>,
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/users", tag = "Users", params(UserQuery),
+    responses((status = 200, description = "The realm's users.", body = [UserRep])))]
 pub(crate) async fn list_users<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -84,11 +92,13 @@ pub(crate) async fn list_users<S: IdpStore>(
     ))
 }
 
+#[utoipa::path(post, path = "/admin/realms/{realm}/users", tag = "Users", request_body = UserRep,
+    responses((status = 201, description = "Created; `Location` names the user.")))]
 pub(crate) async fn create_user<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path(realm): Path<String>,
-    Json(rep): Json<UserRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<UserRep>,
 ) -> ApiResult<Response> {
     let password = match rep.credentials.as_slice() {
         [] => None,
@@ -124,11 +134,13 @@ pub(crate) async fn create_user<S: IdpStore>(
     Ok(created(format!("/admin/realms/{realm}/users/{}", u.id)))
 }
 
+#[utoipa::path(put, path = "/admin/realms/{realm}/users/{id}/reset-password", tag = "Users",
+    request_body = CredentialRep, responses((status = 204, description = "The password is set.")))]
 pub(crate) async fn reset_password<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, id)): Path<(String, String)>,
-    Json(c): Json<CredentialRep>,
+    symbolon_web::request::JsonObject(c): symbolon_web::request::JsonObject<CredentialRep>,
 ) -> ApiResult<StatusCode> {
     realm_exists(&st, &realm).await?;
     if c.kind != "password" {
@@ -168,6 +180,8 @@ pub(crate) async fn find_user<S: IdpStore>(
         .ok_or_else(|| ApiError::new(Kind::NotFound, format!("user {id:?} not found")))
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/users/{id}", tag = "Users",
+    responses((status = 200, description = "The user.", body = UserRep)))]
 pub(crate) async fn get_user<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -177,11 +191,13 @@ pub(crate) async fn get_user<S: IdpStore>(
 }
 
 /// Update email, names, enabled and attributes (the username cannot change).
+#[utoipa::path(put, path = "/admin/realms/{realm}/users/{id}", tag = "Users", request_body = UserRep,
+    responses((status = 204, description = "Updated.")))]
 pub(crate) async fn put_user<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, id)): Path<(String, String)>,
-    Json(rep): Json<UserRep>,
+    symbolon_web::request::JsonObject(rep): symbolon_web::request::JsonObject<UserRep>,
 ) -> ApiResult<StatusCode> {
     let mut u = find_user(&st, &realm, &id).await?;
     if symbolon_idp::normalize_username(&rep.username) != u.username {
@@ -205,7 +221,7 @@ pub(crate) async fn put_user<S: IdpStore>(
 
 /// A user's credential as Keycloak's `CredentialInforesentation` names it (`password`, `otp`,
 /// `webauthn-passwordless`); never a secret.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialInfo {
     pub id: String,
@@ -229,6 +245,8 @@ pub struct CredentialInfo {
     pub flagged_date: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/users/{id}/credentials", tag = "Credentials",
+    responses((status = 200, description = "The user's credentials, never a secret.", body = [CredentialInfo])))]
 pub(crate) async fn credentials<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -274,6 +292,8 @@ pub(crate) async fn credentials<S: IdpStore>(
 
 /// Remove one credential: `otp` (the authenticator app and its recovery codes) or a passkey by
 /// its ID. The password is changed with reset-password, not removed here.
+#[utoipa::path(delete, path = "/admin/realms/{realm}/users/{id}/credentials/{cred}", tag = "Credentials",
+    responses((status = 204, description = "Removed.")))]
 pub(crate) async fn delete_credential<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -304,6 +324,8 @@ pub(crate) async fn delete_credential<S: IdpStore>(
 }
 
 /// Clear a passkey's possible-clone flag (204; 404 when the user has no such passkey).
+#[utoipa::path(post, path = "/admin/realms/{realm}/users/{id}/credentials/{cred}/clear-flag", tag = "Credentials",
+    responses((status = 204, description = "Cleared.")))]
 pub(crate) async fn clear_credential_flag<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -326,12 +348,31 @@ pub(crate) async fn clear_credential_flag<S: IdpStore>(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// What a credential reset removed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetRep {
+    pub passkeys_removed: u64,
+    pub sessions_signed_out: usize,
+}
+
+/// A one-time passkey registration link.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkRep {
+    pub url: String,
+    /// Milliseconds since the epoch.
+    pub expires_at: i64,
+}
+
 /// Remove the user's second factor and passkeys and sign out their sessions (a lost device).
+#[utoipa::path(post, path = "/admin/realms/{realm}/users/{id}/reset-credentials", tag = "Credentials",
+    responses((status = 200, description = "What was removed.", body = ResetRep)))]
 pub(crate) async fn reset_credentials<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, id)): Path<(String, String)>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ResetRep>> {
     let u = find_user(&st, &realm, &id).await?;
     let r = symbolon_idp::reset_credentials(
         st.store(),
@@ -341,11 +382,14 @@ pub(crate) async fn reset_credentials<S: IdpStore>(
         OffsetDateTime::now_utc(),
     )
     .await?;
-    Ok(Json(
-        json!({"passkeysRemoved": r.passkeys_removed, "sessionsSignedOut": r.sessions_signed_out}),
-    ))
+    Ok(Json(ResetRep {
+        passkeys_removed: r.passkeys_removed,
+        sessions_signed_out: r.sessions_signed_out,
+    }))
 }
 
+#[utoipa::path(get, path = "/admin/realms/{realm}/users/{id}/required-actions", tag = "Users",
+    responses((status = 200, description = "The user's required actions.", body = [String])))]
 pub(crate) async fn get_required_actions<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -356,6 +400,8 @@ pub(crate) async fn get_required_actions<S: IdpStore>(
 }
 
 /// Set the user's required actions: `[]` or `["register-passkey"]`.
+#[utoipa::path(put, path = "/admin/realms/{realm}/users/{id}/required-actions", tag = "Users",
+    request_body = Vec<String>, responses((status = 204, description = "Set.")))]
 pub(crate) async fn put_required_actions<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
@@ -387,11 +433,13 @@ pub(crate) async fn put_required_actions<S: IdpStore>(
 
 /// A one-time link (24 hours) with which the user registers a passkey without a password:
 /// `{"url", "expiresAt"}` (milliseconds). Shown once; only its hash is kept.
+#[utoipa::path(post, path = "/admin/realms/{realm}/users/{id}/registration-link", tag = "Users",
+    responses((status = 200, description = "The link, shown once.", body = LinkRep)))]
 pub(crate) async fn registration_link<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
     Path((realm, id)): Path<(String, String)>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<LinkRep>> {
     let u = find_user(&st, &realm, &id).await?;
     let l = symbolon_idp::create_registration_link(
         st.store(),
@@ -402,5 +450,8 @@ pub(crate) async fn registration_link<S: IdpStore>(
         OffsetDateTime::now_utc(),
     )
     .await?;
-    Ok(Json(json!({"url": l.url, "expiresAt": millis(l.expires)})))
+    Ok(Json(LinkRep {
+        url: l.url,
+        expires_at: millis(l.expires),
+    }))
 }
