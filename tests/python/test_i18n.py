@@ -6,6 +6,7 @@ English. The sign-in pages, the account console, error pages and both consoles' 
 checked in both languages; the consoles' navigation marks the current page.
 """
 import html
+import subprocess
 import re
 
 import pytest
@@ -253,3 +254,23 @@ def test_the_idp_administration_console_in_japanese(env):
     # The same console in English for an administrator who chose it.
     en = s.get(f"{idp.base}/admin/console/acme/groups?lang=en", timeout=10)
     assert "<h1>Groups</h1>" in en.text and '<html lang="en">' in en.text
+
+
+def test_console_times_are_in_the_administrators_zone(env):
+    """An administrator whose master-realm user has a `tz` attribute reads the console's times
+    (sessions, tokens, events) in that zone, named; one without reads UTC."""
+    idp, _ = env
+    from test_idp_server import console_session
+    console_session(idp)  # the master realm and its admin exist
+    subprocess.run([symbolon_bin(), "idp", *idp.db, "user", "add", "--realm", "master", "kenji", "--attr", "tz=Asia/Tokyo",
+                    "--password-stdin"], input="kenji password 1\n", capture_output=True, text=True, check=True)
+    idp.cli("token", "create", "--name", "zone-check")
+    for user, password, zone in [("kenji", "kenji password 1", "JST"), ("admin", "admin password 1", "UTC")]:
+        s = requests.Session()
+        s.headers.update(EN)
+        f = form(s.get(f"{idp.base}/admin/login", timeout=10).text, "/admin/login")
+        assert s.post(f"{idp.base}/admin/login", data={**f["fields"], "username": user, "password": password}, timeout=10).status_code == 200
+        for page in ("/admin/console/tokens", "/admin/console/acme/events"):
+            r = s.get(f"{idp.base}{page}", timeout=10)
+            assert r.status_code == 200, (page, r.status_code)
+            assert re.search(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d {zone}<", r.text), (user, page, r.text[-1500:])

@@ -175,3 +175,34 @@ def test_schemathesis_finds_nothing_in_the_sp_api(env, tmp_path):
     out = schemathesis(f"{sp.base}/api/v1/openapi.json", key, tmp_path, "sp", conf, "--exclude-path-regex", "^/api/v1/accounts")
     assert out.returncode == 0, out.stdout[-12000:] + out.stderr[-3000:]
     assert "Tested: 29" in out.stdout, out.stdout[-3000:]
+
+
+def test_schemathesis_finds_nothing_in_the_tenant_api(tmp_path):
+    """The operator's tenant operations, on an SP of their own with an operator token."""
+    from conftest import database_url, symbolon_bin
+    from test_demo import free_port
+    token = "operator-token-" + "s" * 40
+    port = free_port()
+    cfg = tmp_path / "symbolon.toml"
+    cfg.write_text(f"""[server]
+database_url = "{database_url(tmp_path / 'data')}"
+[sp]
+listen = "127.0.0.1:{port}"
+base_url = "http://127.0.0.1:{port}"
+""")
+    log = open(tmp_path / "sp.log", "w")
+    p = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=log, text=True,
+                         env={**os.environ, "SYMBOLON_SP_OPERATOR_TOKEN": token})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert "listening" in p.stdout.readline()
+        op = requests.Session()
+        op.headers["Authorization"] = f"Bearer {token}"
+        ids = [op.post(f"{base}/api/v1/accounts", json={"name": n}, timeout=10).json()["id"] for n in ("Contoso", "Fabrikam")]
+        conf = config(tmp_path, "tenants", {"id": ids})
+        out = schemathesis(f"{base}/api/v1/openapi.json", token, tmp_path, "tenants", conf, "--include-path-regex", "^/api/v1/accounts")
+        assert out.returncode == 0, out.stdout[-12000:] + out.stderr[-3000:]
+        assert "Tested: 7" in out.stdout, out.stdout[-3000:]
+    finally:
+        p.terminate()
+        p.wait(timeout=10)

@@ -296,4 +296,15 @@ pub struct AdminSession {
     pub username: String,
     pub csrf: String,
     pub expires: OffsetDateTime,
+    /// The administrator's time zone (their `zoneinfo` or `tz` attribute), for the times the
+    /// console shows; `None`: UTC.
+    #[serde(default)]
+    pub zone: Option<String>,
+}
+
+impl AdminSession {
+    /// A time as the console shows it to this administrator: in their zone, named.
+    pub fn time(&self, t: OffsetDateTime) -> String {
+        symbolon_web::page::page_time_in(t, self.zone.as_deref())
+    }
 }

@@ -212,7 +212,7 @@ pub(crate) async fn acs<S: SpStore>(
         let native = sign_in
             .refused
             .iter()
-            .any(|r| r.1.starts_with(symbolon_sp::MASTER_REFUSED));
+            .any(|r| r.1 == symbolon_sp::not_offered::MASTER);
         return refused(
             StatusCode::FORBIDDEN,
             t,

@@ -69,6 +69,20 @@ pub(crate) use symbolon_web::reference::new_reference;
 /// The page of a refused sign-in: a plain reason, the time and a reference, and ways on. The
 /// domain's fixed reasons for an account (master administrator, deprovisioned) are shown in the
 /// person's language.
+/// Why an account is not offered, in the page's language, from the domain's
+/// [`symbolon_sp::not_offered`] code (a sign-in kept from before the codes carries its English
+/// text, shown as it is).
+pub(crate) fn not_offered_text(t: &Tr, why: &str) -> String {
+    use symbolon_sp::not_offered as n;
+    let (code, list) = why.split_once(':').unwrap_or((why, ""));
+    match code {
+        n::MASTER => t.t("sp-master-refused"),
+        n::DEPROVISIONED => t.t("sp-deprovisioned"),
+        n::ROLES_DELETED => t.t1("sp-roles-deleted", "mappings", list),
+        _ => why.to_string(),
+    }
+}
+
 pub(crate) fn refused(
     status: StatusCode,
     t: Tr,
@@ -82,13 +96,7 @@ pub(crate) fn refused(
     let details = details
         .into_iter()
         .map(|(account, why)| {
-            let why = if why == symbolon_sp::MASTER_REFUSED {
-                "sp-master-refused".to_string()
-            } else if why == symbolon_sp::DEPROVISIONED {
-                "sp-deprovisioned".to_string()
-            } else {
-                why
-            };
+            let why = not_offered_text(&t, &why);
             (account, why)
         })
         .collect();
@@ -128,5 +136,28 @@ pub(crate) fn message(
     {
         Ok(b) => symbolon_web::page::retry_after(html(status, b)),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_offered_text;
+    use symbolon_sp::not_offered as n;
+    use symbolon_web::i18n::Lang;
+
+    #[test]
+    fn why_an_account_is_not_offered_reads_in_the_page_language() {
+        let (en, ja) = (Lang::En.tr(), Lang::Ja.tr());
+        assert!(not_offered_text(&en, n::MASTER).contains("Master Administrators cannot use SSO"));
+        assert!(not_offered_text(&ja, n::DEPROVISIONED).contains("プロビジョニング"));
+        let why = format!("{}:/eng -> Auditor", n::ROLES_DELETED);
+        let text = not_offered_text(&ja, &why);
+        assert!(
+            text.contains("/eng -> Auditor") && text.contains("削除"),
+            "{text}"
+        );
+        assert!(not_offered_text(&en, &why).contains("roles that were deleted (/eng -> Auditor)"));
+        // A sign-in kept from before the codes: its text as it was.
+        assert_eq!(not_offered_text(&ja, "an older reason"), "an older reason");
     }
 }

@@ -43,12 +43,18 @@ pub(crate) async fn pick_page<S: SpStore>(
         .display_name
         .as_deref()
         .unwrap_or(&s.sign_in.name_id);
+    let refused: Vec<(String, String)> = s
+        .sign_in
+        .refused
+        .iter()
+        .map(|(acc, why)| (acc.clone(), crate::page::not_offered_text(&t, why)))
+        .collect();
     match (PickPage {
         t,
         who,
         csrf: &s.csrf,
         pairs: &s.sign_in.pairs,
-        refused: &s.sign_in.refused,
+        refused: &refused,
     })
     .render()
     {

@@ -12,7 +12,7 @@ use symbolon_store::sp::{
 use time::OffsetDateTime;
 
 use crate::acs_cache::AcsCache;
-use crate::common::{MASTER_REFUSED, Result, second};
+use crate::common::{Result, second};
 use crate::elide::elide_signatures;
 
 /// One account + role a signed-in person may use.
@@ -67,7 +67,8 @@ pub struct SignIn {
     pub timezone: Option<String>,
     /// Every account + role this person may use now.
     pub pairs: Vec<Pair>,
-    /// Accounts that validated the response but are not offered: (account name, why).
+    /// Accounts that validated the response but are not offered: (account name, a
+    /// [`not_offered`] code).
     pub refused: Vec<(String, String)>,
     /// The validated attributes (for the test sign-in page).
     pub attributes: Vec<(String, Vec<String>)>,
@@ -277,7 +278,17 @@ pub struct Acs<'a, S> {
 /// response but grants no role records it only when the person gets into no account at all.
 /// In [`AcsMode::Test`] nothing is written and `open_session` is not called.
 /// What a person deactivated or removed by provisioning is told.
-pub const DEPROVISIONED: &str = "Your access to this account was turned off by your organization's user provisioning. Ask your administrator to restore it.";
+/// Why an account that validated the response is not offered (the second of each
+/// [`SignIn::refused`] pair): a code the HTTP crate renders in the person's language.
+pub mod not_offered {
+    /// The person is a master administrator of the account: SSO is always refused.
+    pub const MASTER: &str = "master_administrator";
+    /// Provisioning (SCIM) deactivated or removed the person.
+    pub const DEPROVISIONED: &str = "deprovisioned";
+    /// Followed by `:` and the mappings (`group -> role`, comma-separated) whose roles were
+    /// deleted, the only ones the person's groups had.
+    pub const ROLES_DELETED: &str = "roles_deleted";
+}
 
 pub async fn consume_response<S: SpStore>(
     acs: &Acs<'_, S>,
@@ -440,7 +451,7 @@ pub async fn consume_response<S: SpStore>(
         };
         let c = &t.config;
         if t.masters.contains(&lower) {
-            refused.push((t.account_name.clone(), MASTER_REFUSED.to_string()));
+            refused.push((t.account_name.clone(), not_offered::MASTER.to_string()));
             let rejection = Rejection {
                 code: "master_administrator",
                 reason: format!("{name_id} is a master administrator here: SSO is refused"),
@@ -459,7 +470,10 @@ pub async fn consume_response<S: SpStore>(
         if provisioned.is_some_and(|p| !p.active)
             || (provisioned.is_none() && t.removed.contains(&lower))
         {
-            refused.push((t.account_name.clone(), DEPROVISIONED.to_string()));
+            refused.push((
+                t.account_name.clone(),
+                not_offered::DEPROVISIONED.to_string(),
+            ));
             let rejection = Rejection {
                 code: "deprovisioned",
                 reason: format!("{name_id} was deactivated or removed by provisioning"),
@@ -513,12 +527,12 @@ pub async fn consume_response<S: SpStore>(
             let why = if deleted.is_empty() {
                 "no group mapping and no SAML account gives this user a role here".to_string()
             } else {
-                let why = format!(
-                    "Your groups map only to roles that were deleted ({}). Ask the account administrator to map them again.",
-                    deleted.join(", ")
-                );
-                refused.push((t.account_name.clone(), why.clone()));
-                why
+                let list = deleted.join(", ");
+                refused.push((
+                    t.account_name.clone(),
+                    format!("{}:{list}", not_offered::ROLES_DELETED),
+                ));
+                format!("the user's groups map only to roles that were deleted ({list})")
             };
             let rejection = Rejection {
                 code: "no_role",

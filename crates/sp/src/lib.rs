@@ -34,8 +34,8 @@ pub mod scim;
 
 pub use accounts::*;
 pub use acs::{
-    Acs, AcsError, AcsMode, AcsPolicy, DEPROVISIONED, Pair, Profile, SignIn, TRACE_EXCERPT_BYTES,
-    TRACE_MAX_BYTES, consume_response, traces_not_kept,
+    Acs, AcsError, AcsMode, AcsPolicy, Pair, Profile, SignIn, TRACE_EXCERPT_BYTES, TRACE_MAX_BYTES,
+    consume_response, not_offered, traces_not_kept,
 };
 pub use acs_cache::AcsCache;
 pub use common::{

@@ -214,6 +214,7 @@ sp-not-accepted = The sign-in message from your identity provider could not be a
 sp-replayed = This sign-in was already used. Start again from your identity provider.
 sp-master-refused = Master Administrators cannot use SSO. Sign in to this account with your email address and password.
 sp-deprovisioned = Your access to this account was turned off by your organization's user provisioning. Ask your administrator to restore it.
+sp-roles-deleted = Your groups map only to roles that were deleted ({ $mappings }). Ask the account administrator to map them again.
 sp-other-browser = This sign-in was started in another browser. Start again.
 sp-no-response = The request carries no SAMLResponse.
 sp-undecodable = The SAMLResponse could not be decoded.

@@ -425,7 +425,7 @@ pub(crate) async fn render_client<S: IdpStore>(
                 i.subject,
                 i.key,
                 time::OffsetDateTime::from_unix_timestamp(i.not_after)
-                    .map(symbolon_idp::utc_text)
+                    .map(|t| s.time(t))
                     .unwrap_or_default()
             ),
             Err(e) => format!("unreadable: {e}"),
@@ -451,7 +451,7 @@ pub(crate) async fn render_client<S: IdpStore>(
         })
         .collect();
     let status = form_status(e.any());
-    let provisioning = crate::console::provisioning::status_lines(st, c).await;
+    let provisioning = crate::console::provisioning::status_lines(st, s, c).await;
     let body = ClientPage {
         realm: Some(realm),
         realm_name: realm,

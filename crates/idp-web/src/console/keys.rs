@@ -75,7 +75,7 @@ pub(crate) async fn render_keys<S: IdpStore>(
             valid_until: symbolon_dsig::describe_certificate(&k.certificate_der)
                 .ok()
                 .and_then(|c| OffsetDateTime::from_unix_timestamp(c.not_after).ok())
-                .map(symbolon_saml::time::format_instant)
+                .map(|t| s.time(t))
                 .unwrap_or_default(),
             days_left,
             warning,

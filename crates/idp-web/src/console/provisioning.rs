@@ -17,14 +17,15 @@ use symbolon_store::provisioning::Provisioning;
 use symbolon_store::{Client, IdpStore};
 use time::OffsetDateTime;
 
-fn at(t: Option<OffsetDateTime>) -> String {
-    t.map(symbolon_idp::utc_text)
+fn at(s: &AdminSession, t: Option<OffsetDateTime>) -> String {
+    t.map(|t| s.time(t))
         .unwrap_or_else(|| symbolon_web::i18n::tr().t("spc-never"))
 }
 
 /// What the client page shows of provisioning.
 pub(crate) async fn status_lines<S: IdpStore>(
     st: &AppState<S>,
+    s: &AdminSession,
     c: &Client,
 ) -> Vec<(&'static str, String)> {
     let Some(t) = &c.provisioning else {
@@ -46,8 +47,8 @@ pub(crate) async fn status_lines<S: IdpStore>(
             }
             .to_string(),
         ),
-        ("idpc-prov-last-run", at(p.last_run)),
-        ("idpc-prov-last-success", at(p.last_success)),
+        ("idpc-prov-last-run", at(s, p.last_run)),
+        ("idpc-prov-last-success", at(s, p.last_success)),
         (
             "idpc-prov-provisioned",
             symbolon_web::i18n::encode(
@@ -66,7 +67,7 @@ pub(crate) async fn status_lines<S: IdpStore>(
             symbolon_web::i18n::encode(
                 "idpc-prov-reconcile-value",
                 &[
-                    ("at", &at(p.last_reconcile)),
+                    ("at", &at(s, p.last_reconcile)),
                     ("drift", &p.drift.to_string()),
                 ],
             ),
@@ -79,7 +80,7 @@ pub(crate) async fn status_lines<S: IdpStore>(
             symbolon_web::i18n::encode(
                 "idpc-prov-next-value",
                 &[
-                    ("at", &at(p.next_attempt)),
+                    ("at", &at(s, p.next_attempt)),
                     ("count", &p.failures.to_string()),
                 ],
             ),

@@ -125,6 +125,7 @@ pub(crate) async fn login<S: IdpStore>(
                 username: user.username.clone(),
                 csrf: token,
                 expires: OffsetDateTime::now_utc() + time::Duration::hours(8),
+                zone: crate::account::user_zone(&user).map(str::to_string),
             },
         )
         .await
@@ -200,7 +201,7 @@ pub(crate) async fn realms<S: IdpStore>(
         let row = match symbolon_web::jobs::job_status(st.store(), name).await {
             Ok(Some(j)) => [
                 name.to_string(),
-                symbolon_idp::utc_text(j.last_run),
+                s.time(j.last_run),
                 j.holder,
                 j.runs.to_string(),
                 format!("{}{}", if j.ok { "" } else { "FAILED: " }, j.outcome),

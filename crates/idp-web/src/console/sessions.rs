@@ -45,9 +45,9 @@ async fn render<S: IdpStore>(
             (
                 v.handle,
                 v.username,
-                symbolon_idp::utc_text(v.started),
+                s.time(v.started),
                 v.last_used
-                    .map(symbolon_idp::utc_text)
+                    .map(|t| s.time(t))
                     .unwrap_or_else(|| "not yet".into()),
                 v.method,
                 if v.clients.is_empty() {

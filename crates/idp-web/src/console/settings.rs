@@ -159,7 +159,7 @@ pub(crate) async fn events<S: IdpStore>(
         .iter()
         .map(|e| {
             vec![
-                symbolon_saml::time::format_instant(e.at),
+                s.time(e.at),
                 e.kind.clone(),
                 e.actor.clone().unwrap_or_default(),
                 e.client_id.clone().unwrap_or_default(),

@@ -53,14 +53,7 @@ async fn render<S: IdpStore>(st: &AppState<S>, s: &AdminSession, shown: Shown) -
             notice: shown.notice,
             tokens: tokens
                 .into_iter()
-                .map(|t| {
-                    (
-                        t.name,
-                        t.id,
-                        symbolon_idp::utc_text(t.created_at),
-                        t.revoked,
-                    )
-                })
+                .map(|t| (t.name, t.id, s.time(t.created_at), t.revoked))
                 .collect(),
             created: shown.created,
             name: shown.name,

@@ -346,9 +346,9 @@ pub(crate) async fn render_user<S: IdpStore>(
                 .map(|p| {
                     (
                         p.name.clone(),
-                        symbolon_idp::utc_text(p.created_at),
+                        s.time(p.created_at),
                         p.last_used
-                            .map(symbolon_idp::utc_text)
+                            .map(|t| s.time(t))
                             .unwrap_or_else(|| symbolon_web::i18n::tr().t("spc-never")),
                         p.sign_count,
                         if p.backup_state {
@@ -359,7 +359,7 @@ pub(crate) async fn render_user<S: IdpStore>(
                             "idpc-synced-no"
                         },
                         p.id.clone(),
-                        p.flagged_at.map(symbolon_idp::utc_text),
+                        p.flagged_at.map(|t| s.time(t)),
                     )
                 })
                 .collect(),
@@ -489,7 +489,7 @@ pub(crate) async fn user_action<S: IdpStore>(
                 "idpc-registration-link-notice",
                 &[
                     ("name", &username),
-                    ("expires", &symbolon_idp::utc_text(l.expires)),
+                    ("expires", &s.time(l.expires)),
                     ("url", &l.url),
                 ],
             )

@@ -915,11 +915,15 @@ pub(crate) async fn idp_action<S: SpStore>(
                                 .pairs
                                 .iter()
                                 .map(|p| format!("{} · {}", p.account_name, p.role))
-                                .chain(
-                                    s.refused
-                                        .iter()
-                                        .map(|(acc, why)| format!("{acc}: not offered ({why})")),
-                                )
+                                .chain(s.refused.iter().map(|(acc, why)| {
+                                    format!(
+                                        "{acc}: not offered ({})",
+                                        crate::page::not_offered_text(
+                                            &symbolon_web::i18n::tr(),
+                                            why
+                                        )
+                                    )
+                                }))
                                 .collect(),
                         },
                         Err(e) => TestResult {
