@@ -169,12 +169,14 @@ def test_schemathesis_finds_nothing_in_the_sp_api(env, tmp_path):
     api.headers["Authorization"] = f"Bearer {key}"
     idps = [i["id"] for i in api.get(f"{sp.base}/api/v1/identity-providers", timeout=10).json()]
     roles = [r["name"] for r in api.get(f"{sp.base}/api/v1/roles", timeout=10).json()]
+    sp.cli("domain", "add", "--account", "Acme Dev", "acme-dev.test", "--idp", "Multi-Pass")
     conf = config(tmp_path, "sp", {
         "id": idps, "name": roles + ["carol@corp.test"], "group": ["/eng", "/ops"], "email": ["carol@corp.test"],
+        "domain": ["corp.test", "acme-dev.test"],
     })
     out = schemathesis(f"{sp.base}/api/v1/openapi.json", key, tmp_path, "sp", conf, "--exclude-path-regex", "^/api/v1/accounts")
     assert out.returncode == 0, out.stdout[-12000:] + out.stderr[-3000:]
-    assert "Tested: 29" in out.stdout, out.stdout[-3000:]
+    assert "Tested: 33" in out.stdout, out.stdout[-3000:]
 
 
 def test_schemathesis_finds_nothing_in_the_tenant_api(tmp_path):

@@ -167,6 +167,9 @@ pub struct RoleSection {
     /// code; at least 32 characters of random data, best given as `SYMBOLON_SP_OPERATOR_TOKEN`.
     /// Unset, the tenant API is off.
     pub operator_token: Option<Redacted>,
+    /// SP only: the name server (`IP:PORT`) asked for the TXT records that prove an account's
+    /// email domain (home-realm discovery); unset, the system's resolver.
+    pub dns_server: Option<std::net::SocketAddr>,
 }
 
 /// Read, apply environment overrides, and check a configuration.
@@ -267,10 +270,11 @@ fn check(cfg: &Config) -> Result<(), String> {
     if let Some(i) = &cfg.idp
         && (i.max_assertion_lifetime_secs.is_some()
             || i.trace_retention_secs.is_some()
-            || i.operator_token.is_some())
+            || i.operator_token.is_some()
+            || i.dns_server.is_some())
     {
         return Err(
-            "max_assertion_lifetime_secs, trace_retention_secs and operator_token belong in [sp], not [idp]"
+            "max_assertion_lifetime_secs, trace_retention_secs, operator_token and dns_server belong in [sp], not [idp]"
                 .into(),
         );
     }
@@ -559,6 +563,7 @@ where
             .operator_token
             .as_ref()
             .map(|t| symbolon_sp_web::tenants::token_sha256(t.expose().trim()));
+        sc.dns_server = s.dns_server;
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;

@@ -5,7 +5,7 @@
 //! `/api/v1/openapi.json`; `docs/openapi/sp.json` is a copy kept current by a test.
 
 use crate::state::AppState;
-use crate::{api, api_changes, api_provisioning, tenants};
+use crate::{api, api_changes, api_domains, api_provisioning, tenants};
 use axum::Router;
 use axum::routing::get;
 use symbolon_store::sp::SpStore;
@@ -51,6 +51,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         api_provisioning::revoke_token,
         api_provisioning::settings,
         api_provisioning::set_settings,
+        api_domains::list,
+        api_domains::claim,
+        api_domains::verify,
+        api_domains::remove,
         tenants::list,
         tenants::create,
         tenants::one,
@@ -76,6 +80,11 @@ const PATH_PARAMS: &[PathParam] = &[
     PathParam {
         name: "group",
         description: "The group as the identity provider sends it, percent-encoded.",
+        values: &[],
+    },
+    PathParam {
+        name: "domain",
+        description: "The email domain, such as `corp.example`.",
         values: &[],
     },
     PathParam {
@@ -113,6 +122,7 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         .merge(api_changes::routes::<S>())
         .merge(tenants::routes::<S>())
         .merge(api_provisioning::routes::<S>())
+        .merge(api_domains::routes::<S>())
         .route_layer(axum::middleware::from_fn(
             symbolon_web::openapi::json_errors,
         ))

@@ -6,6 +6,7 @@ mod acs;
 mod api;
 mod api_changes;
 pub mod api_doc;
+mod api_domains;
 mod api_provisioning;
 mod console;
 pub mod http;

@@ -24,6 +24,22 @@ pub(crate) struct LoginPage<'a> {
     pub(crate) error: Option<&'a str>,
     /// Carried through to the sign-in (a path of this SP, checked again when used).
     pub(crate) return_to: &'a str,
+    /// Ask for the email address only (home-realm discovery is on: some account has a
+    /// verified domain); the password comes on the next page when it is needed.
+    pub(crate) email_first: bool,
+    /// Home-realm discovery is on (the password page offers another address).
+    pub(crate) discovery: bool,
+}
+
+/// What the sign-in page asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ask {
+    /// Email and password on one page (no account has a verified domain).
+    Both,
+    /// The email address first (discovery is on).
+    Email,
+    /// The password, after an address that discovery did not send elsewhere.
+    Password,
 }
 
 pub(crate) fn login_page<S>(
@@ -32,6 +48,17 @@ pub(crate) fn login_page<S>(
     email: &str,
     error: Option<&str>,
     return_to: &str,
+) -> Response {
+    login_page_asking(st, status, email, error, return_to, Ask::Both)
+}
+
+pub(crate) fn login_page_asking<S>(
+    st: &AppState<S>,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+    return_to: &str,
+    ask: Ask,
 ) -> Response {
     let Some(token) = random_token() else {
         return message(
@@ -47,6 +74,8 @@ pub(crate) fn login_page<S>(
         email,
         error,
         return_to,
+        email_first: ask == Ask::Email,
+        discovery: ask != Ask::Both,
     }
     .render();
     let mut r = match body {
@@ -77,7 +106,12 @@ pub(crate) async fn login_form<S: SpStore>(
     axum::extract::Query(q): axum::extract::Query<LoginQuery>,
 ) -> Response {
     let back = destination(&st.cfg.base_url, q.return_to.as_deref()).unwrap_or_default();
-    login_page(&st, StatusCode::OK, "", None, &back)
+    let ask = match st.store.has_verified_domains().await {
+        Ok(true) => Ask::Email,
+        Ok(false) => Ask::Both,
+        Err(e) => return unavailable(e),
+    };
+    login_page_asking(&st, StatusCode::OK, "", None, &back, ask)
 }
 
 #[derive(Deserialize)]
@@ -119,7 +153,10 @@ pub(crate) async fn login<S: SpStore>(
         );
     }
     let email = f.email.unwrap_or_default().trim().to_lowercase();
-    let password = f.password.unwrap_or_default();
+    // The first step of an email-first page: no password field was sent.
+    let Some(password) = f.password else {
+        return email_step(&st, &email, f_return.as_deref().unwrap_or("")).await;
+    };
     if email.is_empty() || password.is_empty() {
         return login_page(
             &st,
@@ -215,4 +252,59 @@ pub(crate) async fn login<S: SpStore>(
     };
     let return_to = destination(&st.cfg.base_url, f_return.as_deref());
     start_session(&st, id, csrf, sign_in, now, return_to).await
+}
+
+/// After the email address alone: a native user of some account enters their password (native
+/// users never go to an identity provider, master administrators least of all); an address at
+/// a verified domain goes to that account's identity provider (SP-initiated sign-in); anyone
+/// else gets the password page too, so the page does not say who has an account here.
+async fn email_step<S: SpStore>(st: &AppState<S>, email: &str, return_to: &str) -> Response {
+    let back = destination(&st.cfg.base_url, Some(return_to)).unwrap_or_default();
+    if email.is_empty() {
+        return login_page_asking(
+            st,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some("sp-err-enter-email"),
+            &back,
+            Ask::Email,
+        );
+    }
+    let native = match st.store.native_users_by_email(email).await {
+        Ok(n) => !n.is_empty(),
+        Err(e) => return unavailable(e),
+    };
+    if !native {
+        match symbolon_sp::domains::discover(&st.store, email).await {
+            Ok(Some(idp)) => {
+                let mut to = format!("/saml/login?idp={}", enc(&idp.id));
+                if !back.is_empty() {
+                    to.push_str("&return=");
+                    to.push_str(&enc(&back));
+                }
+                return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!("home-realm discovery: {e}");
+                return message(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "sp-sign-in-failed",
+                    "sp-try-shortly",
+                    vec![],
+                );
+            }
+        }
+    }
+    login_page_asking(st, StatusCode::OK, email, None, &back, Ask::Password)
+}
+
+/// A query value: everything but RFC 3986's unreserved characters percent-encoded.
+fn enc(s: &str) -> String {
+    const VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, VALUE).to_string()
 }

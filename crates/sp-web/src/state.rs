@@ -34,6 +34,8 @@ pub struct SpConfig {
     /// SHA-256 of the operator token that opens the tenant API (`/api/v1/accounts`); `None`:
     /// the tenant API is off.
     pub operator_token_sha256: Option<String>,
+    /// The name server asked for domain TXT records; `None`: the system's resolver.
+    pub dns_server: Option<std::net::SocketAddr>,
 }
 
 impl SpConfig {
@@ -49,6 +51,7 @@ impl SpConfig {
             metadata_check_every: std::time::Duration::from_secs(300),
             fetch_limits: symbolon_web::fetch::FetchLimits::default(),
             operator_token_sha256: None,
+            dns_server: None,
         }
     }
 }

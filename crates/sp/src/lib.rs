@@ -19,6 +19,7 @@ mod accounts;
 mod acs;
 mod acs_cache;
 mod common;
+pub mod domains;
 mod elide;
 mod expiry;
 #[doc(hidden)]

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod domains;
 mod idp;
 mod idp_day2;
 mod scim;
@@ -15,6 +16,7 @@ mod sp;
 mod sp_day2;
 mod state;
 
+pub use domains::domains;
 pub use idp::{credentials, idp};
 pub use idp_day2::{idp_day2, idp_provisioning, idp_provisioning_sealed};
 pub use scim::scim;

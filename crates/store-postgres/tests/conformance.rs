@@ -81,6 +81,13 @@ async fn postgres_conforms_for_idp_day2_changes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_conforms_for_account_domains() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::domains(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_conforms_for_day2_changes() {
     let db = TestDb::new().await;
     symbolon_store_conformance::sp_day2(PgStore::open(&db.url).await.unwrap()).await;

@@ -111,6 +111,12 @@ async fn sqlite_conforms_for_second_factors_sealed_and_plain() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_conforms_for_account_domains() {
+    let dir = tempfile::tempdir().unwrap();
+    symbolon_store_conformance::domains(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_conforms_for_day2_changes() {
     let dir = tempfile::tempdir().unwrap();
     symbolon_store_conformance::sp_day2(SqliteStore::open_dir(dir.path()).await.unwrap()).await;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::{Result, StoreError};
 
 /// Every table, parents before children. A test checks that none is missing.
-pub const TABLES: [&str; 38] = [
+pub const TABLES: [&str; 39] = [
     "realms",
     "realm_keys",
     "users",
@@ -44,6 +44,7 @@ pub const TABLES: [&str; 38] = [
     "sp_scim_members",
     "sp_scim_settings",
     "sp_scim_removed",
+    "sp_domains",
     "state",
     "failures",
     "leases",

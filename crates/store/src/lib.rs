@@ -7,6 +7,7 @@
 //! - Every write is one transaction: a failed call changes nothing.
 
 pub mod codec;
+pub mod domains;
 pub mod expiry;
 pub mod export;
 mod kind;

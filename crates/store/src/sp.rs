@@ -406,6 +406,7 @@ pub trait SpKeyStore {
 /// Everything the service provider needs.
 pub trait SpStore:
     AccountStore
+    + crate::domains::DomainStore
     + SpIdpStore
     + SpActivityStore
     + SpKeyStore
@@ -419,6 +420,7 @@ pub trait SpStore:
 }
 impl<T> SpStore for T where
     T: AccountStore
+        + crate::domains::DomainStore
         + SpIdpStore
         + SpActivityStore
         + SpKeyStore

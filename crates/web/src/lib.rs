@@ -9,6 +9,7 @@
 //! - [`jobs`]: the leased scheduler each server registers its own jobs with.
 //! - [`metrics`]: the Prometheus recorder, `/metrics`, and the series both servers record.
 //! - [`openapi`]: what both REST APIs' OpenAPI documents share, and the one JSON error shape.
+//! - [`dns`]: TXT lookups (the record that proves an email domain).
 //! - [`fetch`]: metadata fetched from a URL (HTTPS, size and time limits, conditional GET).
 //! - [`i18n`]: the English and Japanese catalogues, the request's language and the switcher.
 //! - [`reference`]: one reference per request for its error page, events and log lines.
@@ -19,6 +20,7 @@
 //! request headers; nothing here names a realm, an account or any other domain object.
 
 pub mod conn;
+pub mod dns;
 pub mod error;
 pub mod fetch;
 pub mod flash;

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 mod account;
 mod api_key;
 mod audit;
+mod domain;
 mod idp;
 mod provisioning;
 pub(crate) use idp::{fetcher, read_cert};
@@ -21,6 +22,7 @@ mod user;
 use account::AccountCmd;
 use api_key::ApiKeyCmd;
 use audit::AuditCmd;
+use domain::DomainCmd;
 use idp::IdpCmd;
 use provisioning::ProvisioningCmd;
 use role::RoleCmd;
@@ -53,6 +55,10 @@ pub enum SpCommand {
     /// Identity providers of an account.
     #[command(subcommand)]
     Idp(IdpCmd),
+    /// Email domains of an account: people of a verified domain are sent to its identity
+    /// provider by the sign-in page (home-realm discovery).
+    #[command(subcommand)]
+    Domain(DomainCmd),
     /// The SAML users who reached an account (read-only).
     #[command(subcommand)]
     SamlUsers(SamlUsersCmd),
@@ -109,6 +115,7 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
         SpCommand::User(c) => user::run(s, c).await?,
         SpCommand::SamlAccount(c) => saml_account::run(s, c).await?,
         SpCommand::Idp(c) => idp::run(s, c).await?,
+        SpCommand::Domain(c) => domain::run(s, c).await?,
         SpCommand::SamlUsers(c) => saml_users::run(s, c).await?,
         SpCommand::Audit(c) => audit::run(s, c).await?,
         SpCommand::ApiKey(c) => api_key::run(s, c).await?,
