@@ -60,11 +60,12 @@ impl DomainStore for PgStore {
     }
 
     async fn has_verified_domains(&self) -> Result<bool> {
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM sp_domains WHERE verified_at IS NOT NULL LIMIT 1")
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_err)?;
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1::BIGINT FROM sp_domains WHERE verified_at IS NOT NULL LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
         Ok(row.is_some())
     }
 
