@@ -172,3 +172,36 @@ def sp_api(sp, account):
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {key}"
     return api
+
+
+def test_domains_in_the_account_console(env):
+    """A master administrator claims, tries to verify and removes a domain in the console; the
+    page is in both languages and every change lands in the audit log."""
+    _, sp, _, _ = env
+    base = sp.base
+    s = requests.Session()
+    f = form(s.get(f"{base}/login", timeout=10).text, "/login")
+    home = s.post(f"{base}/login", data={**f["fields"], "email": "carol@corp.test", "password": "carol native pw"}, timeout=30)
+    assert '<dd id="account">Acme Prod</dd>' in home.text
+    page = s.get(f"{base}/account/domains", timeout=10)
+    assert page.status_code == 200 and 'href="/account/domains" aria-current="page"' in page.text
+    assert "<td>corp.test</td><td>Multi-Pass</td><td>Verified " in page.text, page.text[-3000:]
+    csrf = form(page.text, "/account/domains")["fields"]["csrf"]
+    bad = s.post(f"{base}/account/domains", data={"csrf": csrf, "action": "add", "domain": "not a domain", "idp": "Multi-Pass"}, timeout=10)
+    assert bad.status_code == 400 and 'id="domain-error"' in bad.text and 'aria-invalid="true"' in bad.text
+    added = s.post(f"{base}/account/domains", data={"csrf": csrf, "action": "add", "domain": "Prod.Test", "idp": "Multi-Pass"}, timeout=10)
+    assert added.status_code == 200 and "prod.test claimed" in added.text, added.text[-2000:]
+    record = re.search(r"<td>prod\.test</td><td>Multi-Pass</td><td>Not verified</td><td><code>(symbolon-domain-verification=[0-9a-f]{64})</code>", added.text)
+    assert record, added.text[-3000:]
+    # No DNS here knows prod.test: the claim stays unproved, and the page says why.
+    tried = s.post(f"{base}/account/domains", data={"csrf": csrf, "action": "verify", "domain": "prod.test"}, timeout=30)
+    assert tried.status_code == 200 and "<td>prod.test</td><td>Multi-Pass</td><td>Not verified</td>" in tried.text
+    assert 'class="notice"' in tried.text and "prod.test" in tried.text
+    ja = s.get(f"{base}/account/domains?lang=ja", timeout=10)
+    assert "<h1>メールドメイン</h1>" in ja.text and "未確認" in ja.text
+    confirm = s.post(f"{base}/account/domains", data={"csrf": csrf, "action": "remove", "domain": "prod.test"}, timeout=10)
+    assert confirm.status_code == 200 and 'name="confirm"' in confirm.text
+    gone = s.post(f"{base}/account/domains", data={"csrf": csrf, "action": "remove", "domain": "prod.test", "confirm": "yes"}, timeout=10)
+    assert "prod.test" not in gone.text.split("<table", 1)[1].split("</table>", 1)[0]
+    audit = sp.cli("audit", "export", "--account", "Acme Prod")
+    assert "claimed domain prod.test" in audit and "removed domain prod.test" in audit

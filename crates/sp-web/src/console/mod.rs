@@ -14,6 +14,7 @@ use symbolon_store::sp::SpStore;
 mod accounts;
 mod audit;
 mod common;
+mod domains;
 mod idps;
 mod people;
 mod roles;
@@ -44,6 +45,11 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
             "/account/settings",
             get(crate::console::settings::settings::<S>)
                 .post(crate::console::settings::settings_action::<S>),
+        )
+        .route(
+            "/account/domains",
+            get(crate::console::domains::domains::<S>)
+                .post(crate::console::domains::domain_action::<S>),
         )
         .route("/account/saml-users", get(saml_users::<S>))
         .route("/account/audit", get(audit::<S>))
