@@ -10,8 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
+use symbolon_sp::{Actor, SpError};
 use symbolon_store::domains::AccountDomain;
-use symbolon_store::sp::SpStore;
+use symbolon_store::sp::{IdpConfig, SpStore};
 use time::OffsetDateTime;
 
 pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
@@ -36,20 +37,63 @@ pub(crate) struct DomainView {
     txt_record: String,
 }
 
-async fn view<S: SpStore>(st: &AppState<S>, d: AccountDomain) -> ApiResult<DomainView> {
-    let idp = st
-        .store
-        .idp_by_id(&d.idp_id)
-        .await?
-        .map(|i| i.name)
-        .unwrap_or_default();
-    Ok(DomainView {
+/// `d` as the API shows it; `idps`: the account's identity providers (read once per answer).
+fn view(d: AccountDomain, idps: &[IdpConfig]) -> DomainView {
+    DomainView {
         txt_record: symbolon_sp::domains::txt_record(&d.token),
+        identity_provider: idps
+            .iter()
+            .find(|i| i.id == d.idp_id)
+            .map(|i| i.name.clone())
+            .unwrap_or_default(),
         domain: d.domain,
-        identity_provider: idp,
         verified: d.verified_at.is_some(),
         verified_at: d.verified_at.map(OffsetDateTime::unix_timestamp),
-    })
+    }
+}
+
+async fn view_one<S: SpStore>(st: &AppState<S>, d: AccountDomain) -> ApiResult<DomainView> {
+    let idps = st.store.idps(&d.account_id).await?;
+    Ok(view(d, &idps))
+}
+
+/// Why verifying by DNS did not verify.
+#[derive(Debug)]
+pub(crate) enum NotVerified {
+    /// The domain said no (not claimed, no matching record, verified elsewhere).
+    Refused(SpError),
+    /// The lookup itself failed.
+    Lookup(String),
+}
+
+/// Verify the account's claim of `domain` by looking its TXT records up now, for the API and
+/// the console alike. Only a claimed domain is looked up, and a verified one not again.
+pub(crate) async fn verify_by_dns<S: SpStore>(
+    st: &AppState<S>,
+    actor: &Actor,
+    account: &str,
+    domain: &str,
+) -> Result<AccountDomain, NotVerified> {
+    let name = symbolon_sp::domains::normalize_domain(domain).map_err(NotVerified::Refused)?;
+    let claim = symbolon_sp::domains::claim_of(&st.store, account, &name)
+        .await
+        .map_err(NotVerified::Refused)?;
+    if claim.verified_at.is_some() {
+        return Ok(claim);
+    }
+    let records = symbolon_web::dns::txt_records(&name, st.cfg.dns_server)
+        .await
+        .map_err(NotVerified::Lookup)?;
+    symbolon_sp::domains::verify_domain(
+        &st.store,
+        actor,
+        account,
+        &name,
+        &symbolon_sp::domains::Proof::Txt(records),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .map_err(NotVerified::Refused)
 }
 
 #[utoipa::path(get, path = "/api/v1/domains", tag = "Domains",
@@ -58,11 +102,15 @@ pub(crate) async fn list<S: SpStore>(
     State(st): State<AppState<S>>,
     ApiKey { account, .. }: ApiKey,
 ) -> ApiResult<Json<Vec<DomainView>>> {
-    let mut out = Vec::new();
-    for d in st.store.account_domains(&account).await? {
-        out.push(view(&st, d).await?);
-    }
-    Ok(Json(out))
+    let idps = st.store.idps(&account).await?;
+    Ok(Json(
+        st.store
+            .account_domains(&account)
+            .await?
+            .into_iter()
+            .map(|d| view(d, &idps))
+            .collect(),
+    ))
 }
 
 /// Claim a domain for an identity provider of the account.
@@ -94,7 +142,7 @@ pub(crate) async fn claim<S: SpStore>(
     let location = format!("/api/v1/domains/{}", d.domain);
     Ok(symbolon_web::request::created(
         &location,
-        Json(view(&st, d).await?),
+        Json(view_one(&st, d).await?),
     ))
 }
 
@@ -106,36 +154,15 @@ pub(crate) async fn verify<S: SpStore>(
     ApiKey { account, actor }: ApiKey,
     Path(domain): Path<String>,
 ) -> ApiResult<Json<DomainView>> {
-    let name = symbolon_sp::domains::normalize_domain(&domain)?;
-    // Only a claimed domain is looked up, and a verified one is not looked up again.
-    let claim = st
-        .store
-        .account_domains(&account)
-        .await?
-        .into_iter()
-        .find(|d| d.domain == name)
-        .ok_or_else(|| {
-            crate::api::ApiError::new(
-                symbolon_web::error::Kind::NotFound,
-                format!("the account has not claimed {name}"),
-            )
-        })?;
-    if claim.verified_at.is_some() {
-        return Ok(Json(view(&st, claim).await?));
-    }
-    let records = symbolon_web::dns::txt_records(&name, st.cfg.dns_server)
+    let d = verify_by_dns(&st, &actor, &account, &domain)
         .await
-        .map_err(|e| crate::api::ApiError::new(symbolon_web::error::Kind::Unavailable, e))?;
-    let d = symbolon_sp::domains::verify_domain(
-        &st.store,
-        &actor,
-        &account,
-        &name,
-        &symbolon_sp::domains::Proof::Txt(records),
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
-    Ok(Json(view(&st, d).await?))
+        .map_err(|e| match e {
+            NotVerified::Refused(e) => e.into(),
+            NotVerified::Lookup(m) => {
+                crate::api::ApiError::new(symbolon_web::error::Kind::Unavailable, m)
+            }
+        })?;
+    Ok(Json(view_one(&st, d).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/domains/{domain}", tag = "Domains",

@@ -76,7 +76,12 @@ pub enum Proof {
     Operator,
 }
 
-async fn claim_of<S: SpStore>(store: &S, account_id: &str, domain: &str) -> Result<AccountDomain> {
+/// The account's claim of `domain` (normalized), or `NotFound`.
+pub async fn claim_of<S: SpStore>(
+    store: &S,
+    account_id: &str,
+    domain: &str,
+) -> Result<AccountDomain> {
     store
         .account_domains(account_id)
         .await?

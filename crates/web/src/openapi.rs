@@ -243,6 +243,14 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(json))
 }
 
+/// A server's document as pretty JSON, made once (on the first request for it).
+pub fn pretty_once(
+    cell: &'static std::sync::OnceLock<String>,
+    make: fn() -> OpenApi,
+) -> &'static str {
+    cell.get_or_init(|| make().to_pretty_json().unwrap_or_default())
+}
+
 /// The document as JSON, served as it is.
 pub fn serve_json(doc: &'static str) -> Response {
     (

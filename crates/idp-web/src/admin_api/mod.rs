@@ -152,7 +152,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The document as pretty JSON, made once.
 pub fn openapi_json() -> &'static str {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DOC.get_or_init(|| openapi().to_pretty_json().unwrap_or_default())
+    symbolon_web::openapi::pretty_once(&DOC, openapi)
 }
 
 /// The `/admin` routes.

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use symbolon_sp::SpError;
-use symbolon_sp::domains::{Proof, claim_domain, remove_domain, txt_record, verify_domain};
+use symbolon_sp::domains::{claim_domain, remove_domain, txt_record};
 use symbolon_store::sp::SpStore;
 use time::OffsetDateTime;
 
@@ -128,17 +128,14 @@ pub(crate) async fn domain_action<S: SpStore>(
             }
         }
         Some("verify") => {
-            let records = match symbolon_sp::domains::normalize_domain(&domain) {
-                Ok(name) => symbolon_web::dns::txt_records(&name, st.cfg.dns_server).await,
-                Err(e) => Err(e.to_string()),
-            };
-            match records {
-                Ok(r) => verify_domain(&st.store, &a.actor, &account, &domain, &Proof::Txt(r), now)
-                    .await
-                    .map(|d| {
-                        symbolon_web::i18n::encode("spc-domain-verified", &[("domain", &d.domain)])
-                    }),
-                Err(m) => return render(&st, &a, "", None, Some(m)).await,
+            use crate::api_domains::{NotVerified, verify_by_dns};
+            match verify_by_dns(&st, &a.actor, &account, &domain).await {
+                Ok(d) => Ok(symbolon_web::i18n::encode(
+                    "spc-domain-verified",
+                    &[("domain", &d.domain)],
+                )),
+                Err(NotVerified::Refused(e)) => Err(e),
+                Err(NotVerified::Lookup(m)) => return render(&st, &a, "", None, Some(m)).await,
             }
         }
         Some("remove") if f.confirm.as_deref() != Some("yes") => {
