@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod apply_cmd;
 mod db;
 mod demo_cmd;
 mod idp_cmd;
@@ -52,6 +53,10 @@ enum Command {
     Migrate(serve_cmd::MigrateArgs),
     /// The scheduled jobs (state purge, SAML-user pruning): last run, instance, outcome.
     Jobs(jobs_cmd::JobsArgs),
+    /// Reconcile a directory of realm documents (`*.json`, as `idp realm export` writes them)
+    /// with the store: what the files say is created or overwritten, what already matches is
+    /// left alone (a second run changes nothing and says so); `--dry-run` says what would change.
+    Apply(apply_cmd::ApplyArgs),
     /// Write a whole deployment (keys, users, clients, accounts, history) as JSON lines.
     Export(transfer_cmd::ExportArgs),
     /// Fill an empty database from an export (e.g. move from SQLite to PostgreSQL).
@@ -105,6 +110,7 @@ fn main() -> ExitCode {
         Command::Config(ConfigCommand::Check(args)) => serve_cmd::check_cmd(args),
         Command::Migrate(args) => serve_cmd::migrate_cmd(args),
         Command::Jobs(args) => jobs_cmd::run(args),
+        Command::Apply(args) => apply_cmd::run(args),
         Command::Export(args) => transfer_cmd::export(args),
         Command::Import(args) => transfer_cmd::import(args),
     }

@@ -148,7 +148,7 @@ pub async fn delete_user<S: IdpStore>(
     Ok(u)
 }
 
-fn attribute_key(key: &str) -> Result<String> {
+pub(crate) fn attribute_key(key: &str) -> Result<String> {
     let k = key.trim();
     let ok = !k.is_empty()
         && k.len() <= 128
@@ -161,6 +161,20 @@ fn attribute_key(key: &str) -> Result<String> {
             "attribute name {key:?} must be 1-128 letters, digits, '-', '_', '.' or ':'"
         )))
     }
+}
+
+/// An attribute's values: at most 100, of at most 1024 printable characters each.
+pub(crate) fn attribute_values(values: &[String]) -> Result<()> {
+    if values.len() > 100
+        || values
+            .iter()
+            .any(|v| v.len() > 1024 || v.chars().any(char::is_control))
+    {
+        return Err(IdpError::Invalid(
+            "at most 100 values of at most 1024 printable characters each".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Set a user attribute to these values (replacing what it had). Returns whether anything
@@ -178,15 +192,7 @@ pub async fn set_user_attribute<S: IdpStore>(
     if values.is_empty() {
         return unset_user_attribute(store, actor, realm, username, &key, now).await;
     }
-    if values.len() > 100
-        || values
-            .iter()
-            .any(|v| v.len() > 1024 || v.chars().any(char::is_control))
-    {
-        return Err(IdpError::Invalid(
-            "at most 100 values of at most 1024 printable characters each".into(),
-        ));
-    }
+    attribute_values(values)?;
     let mut u = user_or_error(store, realm, username).await?;
     let old: Vec<String> = u
         .attributes

@@ -103,6 +103,17 @@ pub fn hash_password_with(
     Ok(phc.to_string())
 }
 
+/// Whether `phc` is an Argon2 PHC string this product can check (what a file brought in may
+/// carry instead of a password), within the memory bound `verify_password` keeps.
+pub fn is_usable_hash(phc: &str) -> bool {
+    use argon2::password_hash::PasswordHash;
+    phc.len() <= 512
+        && PasswordHash::new(phc).is_ok_and(|h| {
+            argon2::Algorithm::new(h.algorithm.as_str()).is_ok()
+                && argon2::Params::try_from(&h).is_ok_and(|p| p.block_count() <= 64 * 1024)
+        })
+}
+
 /// Check a password against a stored PHC string (constant time in the password).
 pub fn verify_password(password: &str, phc: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
@@ -221,5 +232,8 @@ mod tests {
     #[test]
     fn short_passwords_are_refused_before_hashing() {
         assert_eq!(hash_password("1234567"), Err(SecretError::PasswordTooShort));
+        assert!(is_usable_hash(DUMMY_HASH));
+        assert!(!is_usable_hash("$pbkdf2-sha256$i=27500$c2FsdA$aGFzaA"));
+        assert!(!is_usable_hash("not a hash"));
     }
 }

@@ -15,6 +15,7 @@
 //! - The ACS writes once per response (one transaction); what it decides from is cached per
 //!   process and re-read when the database's configuration version changes.
 
+pub mod account_io;
 mod accounts;
 mod acs;
 mod acs_cache;

@@ -11,6 +11,7 @@ pub mod domains;
 pub mod expiry;
 pub mod export;
 mod kind;
+pub mod portable;
 pub mod provisioning;
 pub mod scim;
 pub mod seal;

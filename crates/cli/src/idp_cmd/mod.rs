@@ -103,7 +103,8 @@ async fn run_async(a: IdpArgs) -> Result<(), String> {
     // Commands that make the first object (or serve) may start a new database.
     let creates = matches!(
         a.command,
-        IdpCommand::Realm(RealmCmd::Create { .. }) | IdpCommand::Serve { .. }
+        IdpCommand::Realm(RealmCmd::Create { .. } | RealmCmd::Import { .. })
+            | IdpCommand::Serve { .. }
     );
     let db = a.store.open(creates).await?;
     crate::db::with_db!(db, store => run_with(store, a).await)

@@ -33,6 +33,30 @@ pub enum RealmCmd {
         #[arg(long)]
         assertion_lifespan: Option<i64>,
     },
+    /// Write the realm as one JSON document (Keycloak's realm representation): settings, roles,
+    /// groups, users, SAML clients with mappers and access, key metadata.
+    Export {
+        name: String,
+        /// Also users' password hashes and the realm's private keys (the file is then as secret
+        /// as the database).
+        #[arg(long)]
+        with_credentials: bool,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Create or update a realm from a JSON document (an export, or a Keycloak 26 realm
+    /// export with SAML clients). What exists is skipped, overwritten, or fails the import
+    /// before anything is written (Keycloak's partial import).
+    Import {
+        /// The document (`-` for standard input).
+        file: String,
+        #[arg(long, default_value = "fail", value_parser = ["fail", "skip", "overwrite"])]
+        if_exists: String,
+        /// Say what the import would do; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Delete a realm and everything of it. Without --yes, prints what would go and deletes
     /// nothing.
     Delete {
@@ -96,6 +120,29 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: RealmCmd) -> Re
                 "realm {name} {}",
                 if changed { "updated" } else { "unchanged" }
             );
+        }
+        RealmCmd::Export {
+            name,
+            with_credentials,
+            out,
+        } => {
+            let rep = symbolon_idp::realm_io::export_realm(s, &name, with_credentials)
+                .await
+                .map_err(e)?;
+            crate::apply_cmd::write_json(&rep, out.as_deref())?;
+        }
+        RealmCmd::Import {
+            file,
+            if_exists,
+            dry_run,
+        } => {
+            let rep = crate::apply_cmd::read_json(&file, "a realm document")?;
+            let if_exists = symbolon_idp::realm_io::IfExists::parse(&if_exists)
+                .ok_or("--if-exists is fail, skip or overwrite")?;
+            let report = crate::apply_cmd::import_realm(s, &rep, if_exists, dry_run)
+                .await
+                .map_err(e)?;
+            crate::apply_cmd::print_report(&file, &report);
         }
         RealmCmd::Delete { name, yes } => {
             let contents = symbolon_idp::realm_contents(s, &name).await.map_err(e)?;

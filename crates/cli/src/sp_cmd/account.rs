@@ -18,6 +18,28 @@ pub enum AccountCmd {
         account: String,
         name: String,
     },
+    /// Write the account as one JSON document: custom roles, identity providers with their
+    /// metadata, mapping profile and group mappings, SAML accounts, native users.
+    Export {
+        account: String,
+        /// Also native users' password hashes (the file is then secret).
+        #[arg(long)]
+        with_credentials: bool,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Create or update an account from a JSON document (as `export` writes it). What exists
+    /// is skipped, overwritten, or fails the import before anything is written.
+    Import {
+        /// The document (`-` for standard input).
+        file: String,
+        #[arg(long, default_value = "fail", value_parser = ["fail", "skip", "overwrite"])]
+        if_exists: String,
+        /// Say what the import would do; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Delete an account and everything of it (users, SAML accounts, identity providers with
     /// their mappings, roles, API keys, SAML users, failed sign-ins, the audit log). Without
     /// --yes, prints what would go and deletes nothing.
@@ -58,6 +80,28 @@ pub(super) async fn run<S: symbolon_store::sp::SpStore>(
                 .await
                 .map_err(e)?;
             println!("account {id} is named {}", name.trim());
+        }
+        AccountCmd::Export {
+            account,
+            with_credentials,
+            out,
+        } => {
+            let id = account_id(s, &account).await?;
+            let doc = symbolon_sp::account_io::export_account(s, &id, with_credentials)
+                .await
+                .map_err(e)?;
+            crate::apply_cmd::write_json(&doc, out.as_deref())?;
+        }
+        AccountCmd::Import {
+            file,
+            if_exists,
+            dry_run,
+        } => {
+            let doc = crate::apply_cmd::read_json(&file, "an account document")?;
+            let if_exists = symbolon_store::portable::IfExists::parse(&if_exists)
+                .ok_or("--if-exists is fail, skip or overwrite")?;
+            let report = crate::apply_cmd::import_account(s, &doc, if_exists, dry_run).await?;
+            crate::apply_cmd::print_report(&file, &report);
         }
         AccountCmd::Delete { account, yes } => {
             let id = account_id(s, &account).await?;

@@ -95,7 +95,7 @@ async fn run_async(a: SpArgs) -> Result<(), String> {
     // may start a new database.
     let creates = matches!(
         a.command,
-        SpCommand::Account(AccountCmd::Create { .. })
+        SpCommand::Account(AccountCmd::Create { .. } | AccountCmd::Import { .. })
             | SpCommand::Metadata { .. }
             | SpCommand::Serve { .. }
     );

@@ -106,10 +106,6 @@ pub(crate) fn yes() -> bool {
     true
 }
 
-pub(crate) fn saml() -> String {
-    "saml".into()
-}
-
 pub(crate) fn created(location: String) -> Response {
     symbolon_web::request::created(&location, ())
 }

@@ -26,6 +26,7 @@ mod changes;
 mod clients;
 mod common;
 mod groups;
+mod portable;
 mod provisioning;
 mod realms;
 mod roles;
@@ -57,6 +58,8 @@ pub use realms::RealmRep;
         realms::events,
         realms::get_policy,
         realms::put_policy,
+        portable::partial_export,
+        portable::partial_import,
         users::list_users,
         users::create_user,
         users::get_user,
@@ -192,6 +195,14 @@ fn api_routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
         .route(
             "/admin/realms/{realm}/users/{id}/reset-password",
             put(reset_password::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/partial-export",
+            post(portable::partial_export::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/partialImport",
+            post(portable::partial_import::<S>),
         )
         .route(
             "/admin/realms/{realm}/authentication-policy",
