@@ -110,7 +110,8 @@ pub struct UserDoc {
     /// A clear-text password (import only): hashed on import.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    /// An Argon2 PHC string, as an export with credentials writes it.
+    /// An Argon2 PHC string, as an export with credentials writes it; it gives a password only
+    /// to a user who has none (a stored password may have been re-hashed since).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<String>,
 }
@@ -699,8 +700,9 @@ pub async fn import_account<S: SpStore>(
                         .into_iter()
                         .find(|(n, _)| n.id == h.id)
                         .map(|(_, hash)| hash);
+                    // A hash only sets a password where there is none (see the IdP's import).
                     let new_hash = match (p, cur) {
-                        (Password::Hash(x), Some(c)) if *x == c => None,
+                        (Password::Hash(_), Some(_)) => None,
                         (Password::Clear(x), Some(c))
                             if symbolon_secret::hashing::verify(x, &c).await? =>
                         {

@@ -35,6 +35,75 @@ pub async fn sp_key<S: SpStore>(store: &S, base_url: &str, now: OffsetDateTime) 
         .await?)
 }
 
+/// The SP's key as PEM: the private key, then its certificate (what [`import_sp_key`] reads),
+/// to move a deployment to new servers without the identity providers noticing.
+pub async fn export_sp_key<S: SpStore>(store: &S) -> Result<String> {
+    let k = store.sp_key().await?.ok_or_else(|| {
+        SpError::NotFound("the SP has no key yet (it makes one when it first serves)".into())
+    })?;
+    let b64 = symbolon_dsig::encode_base64(&k.certificate_der);
+    let mut pem = k.private_key_pem.0.trim_end().to_string();
+    pem.push_str("\n-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    Ok(pem)
+}
+
+/// Give a new SP the key another one had (PEM: a PKCS#8 private key and its certificate). Refused
+/// when the key does not belong to the certificate, or when the SP has another key already (it
+/// may be published; replacing it is a rollover, not an import). The same key again is fine.
+pub async fn import_sp_key<S: SpStore>(store: &S, pem: &str, now: OffsetDateTime) -> Result<SpKey> {
+    let blocks = symbolon_dsig::pem_blocks(pem);
+    let cert = blocks
+        .iter()
+        .find(|(label, _)| label == "CERTIFICATE")
+        .map(|(_, der)| der.clone())
+        .ok_or_else(|| SpError::Invalid("no CERTIFICATE block in the PEM".into()))?;
+    let key_pem = pem
+        .find("-----BEGIN PRIVATE KEY-----")
+        .and_then(|start| {
+            let end = pem[start..].find("-----END PRIVATE KEY-----")? + start + 25;
+            pem.get(start..end)
+        })
+        .ok_or_else(|| SpError::Invalid("no PRIVATE KEY (PKCS#8) block in the PEM".into()))?;
+    let signing = SigningKey::from_pem(key_pem, None)
+        .map_err(|e| SpError::Invalid(format!("the private key does not parse: {e}")))?;
+    let pinned = symbolon_dsig::PinnedCert::from_der(&cert)
+        .map_err(|e| SpError::Invalid(format!("the certificate does not parse: {e}")))?;
+    let alg = signing.default_algorithm();
+    let probe = b"symbolon sp key import";
+    let belongs = signing
+        .sign_bytes(alg, probe, &symbolon_dsig::SystemRandom::new())
+        .is_ok_and(|sig| pinned.verify_detached(alg, probe, &sig));
+    if !belongs {
+        return Err(SpError::Invalid(
+            "the private key does not belong to the certificate".into(),
+        ));
+    }
+    let kid: String = symbolon_dsig::sha256(&cert)
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let stored = store
+        .init_sp_key(&SpKey {
+            kid: kid.clone(),
+            private_key_pem: symbolon_store::Secret(format!("{key_pem}\n")),
+            certificate_der: cert,
+            created_at: second(now),
+        })
+        .await?;
+    if stored.kid != kid {
+        return Err(SpError::Conflict(
+            "the SP has another key already; an import only gives a new SP its first key".into(),
+        ));
+    }
+    Ok(stored)
+}
+
 /// The SP's key pair in the two roles it plays: signing AuthnRequests, decrypting encrypted
 /// assertions (the same RSA key, published for both uses in the SP metadata).
 pub struct SpKeyPair {

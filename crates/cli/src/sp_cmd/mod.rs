@@ -72,6 +72,10 @@ pub enum SpCommand {
     #[command(subcommand)]
     Provisioning(ProvisioningCmd),
     /// Write the SP metadata.
+    /// The SP's own key (signs AuthnRequests, decrypts assertions): export it as PEM, or give
+    /// a new SP the key of the one it replaces, so identity providers notice nothing.
+    #[command(subcommand)]
+    Key(KeyCmd),
     Metadata {
         #[arg(long, default_value = "http://localhost:8081")]
         base_url: String,
@@ -97,6 +101,7 @@ async fn run_async(a: SpArgs) -> Result<(), String> {
         a.command,
         SpCommand::Account(AccountCmd::Create { .. } | AccountCmd::Import { .. })
             | SpCommand::Metadata { .. }
+            | SpCommand::Key(KeyCmd::Import { .. })
             | SpCommand::Serve { .. }
     );
     let db = a.store.open(creates).await?;
@@ -120,6 +125,21 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
         SpCommand::Audit(c) => audit::run(s, c).await?,
         SpCommand::ApiKey(c) => api_key::run(s, c).await?,
         SpCommand::Provisioning(c) => provisioning::run(s, c).await?,
+        SpCommand::Key(KeyCmd::Export { out }) => {
+            let pem = symbolon_sp::export_sp_key(s).await.map_err(e)?;
+            match out {
+                Some(p) => std::fs::write(&p, pem)
+                    .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+                None => print!("{pem}"),
+            }
+        }
+        SpCommand::Key(KeyCmd::Import { file }) => {
+            let bytes = crate::input::read_input(&file).map_err(|f| f.1)?;
+            let k = symbolon_sp::import_sp_key(s, &String::from_utf8_lossy(&bytes), now)
+                .await
+                .map_err(e)?;
+            println!("the SP's key is {}", k.kid);
+        }
         SpCommand::Metadata { base_url } => {
             print!(
                 "{}",
@@ -151,4 +171,18 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
         }
     }
     Ok(())
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum KeyCmd {
+    /// Write the key and its certificate as PEM (secret: it signs as this SP).
+    Export {
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Give this SP a key (PEM: PKCS#8 private key and certificate) before it makes its own.
+    Import {
+        /// The PEM file (`-` for standard input).
+        file: String,
+    },
 }

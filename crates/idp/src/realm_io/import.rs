@@ -185,7 +185,7 @@ pub async fn import_realm<S: IdpStore>(
                 Action::Skipped,
                 "CLIENT",
                 &c.client.client_id,
-                Some(format!("a {} client, not SAML", c.client.protocol)),
+                Some(format!("not a SAML client ({})", c.client.protocol)),
             );
             continue;
         }
@@ -525,10 +525,14 @@ pub async fn import_realm<S: IdpStore>(
             (None, _) => None,
             (Some(Password::Hash(h)), None) => Some(h.clone()),
             (Some(Password::Clear(p)), None) => Some(symbolon_secret::hashing::hash(p).await??),
-            (Some(Password::Hash(h)), Some(u)) => {
-                let cur = store.password_hash(name, &u.id).await?;
-                (cur.as_deref() != Some(h.as_str())).then(|| h.clone())
-            }
+            // A hash cannot be compared with a password that was re-hashed since (at sign-in,
+            // with this product's parameters): it sets a password only where there is none. A
+            // clear-text value is the way to change one.
+            (Some(Password::Hash(h)), Some(u)) => store
+                .password_hash(name, &u.id)
+                .await?
+                .is_none()
+                .then(|| h.clone()),
             (Some(Password::Clear(p)), Some(u)) => {
                 let same = match store.password_hash(name, &u.id).await? {
                     Some(cur) => symbolon_secret::hashing::verify(p, &cur).await?,

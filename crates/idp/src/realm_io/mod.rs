@@ -121,8 +121,10 @@ pub struct UserDoc {
     /// Realm roles granted to the user directly.
     #[serde(default)]
     pub realm_roles: Vec<String>,
-    /// A password: `{"type": "password", "value": "..."}` (hashed on import), or as exported
-    /// with credentials, the Argon2id hash in `secretData` (`{"value": "$argon2id$..."}`).
+    /// A password: `{"type": "password", "value": "..."}` (hashed on import; on an existing
+    /// user, set when it is not the user's password already), or as exported with credentials,
+    /// the Argon2 hash in `secretData` (`{"value": "$argon2id$..."}`; Keycloak's Argon2 form is
+    /// read too), which gives a password only to a user who has none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub credentials: Vec<CredentialDoc>,
 }
