@@ -12,7 +12,7 @@ import requests
 
 from conftest import database_url, symbolon_bin
 from test_demo import free_port, sign_in_at_sp, start
-from test_idp_server import Idp, saml_response, sign_in
+from test_idp_server import Idp, console_session, form, saml_response, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,3 +198,45 @@ def test_account_documents_on_the_configured_backend(tmp_path):
     out = run("apply", *db, docs).stdout
     assert "overwritten identity provider Multi-Pass: group /eng unmapped" in out, out
     assert "import overwrote identity provider Multi-Pass" in run("sp", *db, "audit", "export", "--account", account).stdout
+
+
+def test_console_partial_export_and_import(tmp_path):
+    """Realm settings > Partial export and import, as an administrator uses them."""
+    idp = Idp(tmp_path)
+    try:
+        idp.cli("realm", "create", "acme")
+        idp.cli("user", "add", "--realm", "acme", "alice")
+        s = console_session(idp)
+        settings = s.get(f"{idp.base}/admin/console/acme/settings", timeout=10)
+        assert 'id="realm-export"' in settings.text and 'id="realm-import"' in settings.text
+        r = s.get(f"{idp.base}/admin/console/acme/settings/export", timeout=10)
+        assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+        doc = r.json()
+        assert doc["realm"] == "acme" and "privateKey" not in r.text and "$argon2" not in r.text
+        # Signed out, nothing.
+        assert requests.get(f"{idp.base}/admin/console/acme/settings/export", timeout=10).url.endswith("/admin/login")
+
+        page = s.get(f"{idp.base}/admin/console/acme/settings/import", timeout=10)
+        f = form(page.text, "/admin/console/acme/settings/import")
+        doc["users"].append({"username": "bob"})
+        post = lambda fields: s.post(f"{idp.base}/admin/console/acme/settings/import",
+                                     files={k: (None, v) for k, v in fields.items()}, timeout=30)
+        r = post({"csrf": f["fields"]["csrf"], "document": json.dumps(doc), "if_exists": "overwrite", "dry_run": "on"})
+        assert r.status_code == 200 and 'id="import-results"' in r.text and "nothing was written" in r.text, r.text[-2000:]
+        assert "bob" not in idp.cli("user", "list", "--realm", "acme")
+        r = post({"csrf": f["fields"]["csrf"], "document": json.dumps(doc), "if_exists": "overwrite"})
+        assert r.status_code == 200 and "1 added" in r.text and "<td>bob</td>" in r.text, r.text[-2000:]
+        assert "bob" in idp.cli("user", "list", "--realm", "acme")
+        # What exists, with "stop": refused next to the field, nothing written.
+        r = post({"csrf": f["fields"]["csrf"], "document": json.dumps(doc), "if_exists": "fail"})
+        assert r.status_code == 400 and 'id="document-error"' in r.text and "Nothing was imported" in r.text
+        r = post({"csrf": f["fields"]["csrf"], "document": "{not json", "if_exists": "fail"})
+        assert r.status_code == 400 and "This is not a realm document" in r.text
+        # Without the form's token, refused.
+        r = post({"csrf": "forged", "document": json.dumps(doc)})
+        assert r.status_code in (400, 403)
+        # In Japanese.
+        r = s.get(f"{idp.base}/admin/console/acme/settings/import", headers={"Accept-Language": "ja"}, timeout=10)
+        assert "部分インポート" in r.text
+    finally:
+        idp.stop()

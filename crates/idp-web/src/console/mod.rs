@@ -18,6 +18,7 @@ mod clients;
 pub(crate) mod common;
 mod groups;
 mod keys;
+mod portable;
 mod provisioning;
 mod realm_lifecycle;
 mod session;
@@ -42,6 +43,14 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route(
             "/admin/console/{realm}/settings/general",
             post(crate::console::realm_lifecycle::general::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/settings/export",
+            get(portable::export::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/settings/import",
+            get(portable::import_form::<S>).post(portable::import::<S>),
         )
         .route(
             "/admin/console/{realm}/settings/delete",

@@ -120,7 +120,8 @@ pub(super) fn want_user(u: &super::UserDoc) -> Result<WantUser> {
         match password_of(&username, c)? {
             Some(p) => password = Some(p),
             None => notes.push(
-                "password not imported (not an Argon2 hash: set one, or send a registration link)".into(),
+                "password not imported (not an Argon2 hash: set one, or send a registration link)"
+                    .into(),
             ),
         }
     }
