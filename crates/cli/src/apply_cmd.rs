@@ -73,7 +73,7 @@ fn read_doc(path: &str) -> Result<Doc, String> {
 }
 
 /// The fetcher's check of a metadata URL, for a client's `saml.metadata.url`.
-fn check_url(url: &str, allow_http: bool) -> Result<(), String> {
+pub(crate) fn check_url(url: &str, allow_http: bool) -> Result<(), String> {
     symbolon_web::fetch::check_url(url, allow_http)
         .map(|_| ())
         .map_err(|e| e.to_string())

@@ -19,6 +19,7 @@ mod sp_account;
 mod sp_cmd;
 mod tls;
 mod transfer_cmd;
+mod webhook_cmd;
 
 #[derive(Parser, Debug)]
 #[command(

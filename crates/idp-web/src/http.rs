@@ -183,6 +183,18 @@ where
         cfg.metadata_check_every,
         move |s: S, now| refresh_clients(s, f.clone(), policy, now),
     ));
+    match symbolon_web::webhooks::client() {
+        Ok(client) => {
+            tokio::spawn(symbolon_web::jobs::every(
+                store.clone(),
+                holder.clone(),
+                "idp:webhooks",
+                symbolon_web::webhooks::EVERY,
+                move |s: S, now| symbolon_web::webhooks::run(s, client.clone(), now),
+            ));
+        }
+        Err(e) => tracing::error!("webhooks will not be delivered: {e}"),
+    }
     let scim = symbolon_web::scim_client::ScimHttp::default();
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),

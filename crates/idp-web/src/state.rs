@@ -249,6 +249,16 @@ pub(crate) async fn event<S: IdpStore>(
     if let Err(err) = st.store.record(&e).await {
         tracing::warn!("could not record event: {err}");
     }
+    if kind == "LOGIN_ERROR" {
+        symbolon_idp::webhooks::notify(
+            &st.store,
+            realm,
+            "sign-in.failed",
+            serde_json::json!({ "username": actor, "client": client, "reason": e.detail }),
+            e.at,
+        )
+        .await;
+    }
 }
 
 pub(crate) fn cookie_name(realm: &str) -> String {

@@ -186,6 +186,16 @@ pub async fn refresh_client<S: IdpStore>(
         s.changed_at = Some(now);
     }
     save(s).await?;
+    if !changes.is_empty() {
+        crate::webhooks::notify(
+            store,
+            &client.realm,
+            "metadata.refreshed",
+            serde_json::json!({ "client": client.client_id, "url": source.url, "changes": changes }),
+            now,
+        )
+        .await;
+    }
     Ok(if changes.is_empty() {
         RefreshReport::Unchanged
     } else {
@@ -214,6 +224,14 @@ where
     let first = s.failures == 1;
     save(s).await?;
     if first {
+        crate::webhooks::notify(
+            store,
+            &client.realm,
+            "metadata.failed",
+            serde_json::json!({ "client": client.client_id, "url": source.url, "reason": reason }),
+            now,
+        )
+        .await;
         audit(
             store,
             &client.realm,

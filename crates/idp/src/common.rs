@@ -73,9 +73,17 @@ pub(crate) async fn audit<S: IdpStore>(
             kind: "ADMIN".into(),
             actor: Some(actor.0.clone()),
             client_id: client.map(str::to_string),
-            detail,
+            detail: detail.clone(),
         })
         .await?;
+    crate::webhooks::notify(
+        store,
+        realm,
+        "configuration.changed",
+        serde_json::json!({ "actor": actor.0, "client": client, "change": detail }),
+        now,
+    )
+    .await;
     Ok(())
 }
 

@@ -68,10 +68,18 @@ pub async fn check_certificates<S: IdpStore>(
                         at: now,
                         kind: "CERTIFICATE_EXPIRY".into(),
                         actor: None,
-                        client_id: c.client,
+                        client_id: c.client.clone(),
                         detail: detail.clone(),
                     })
                     .await?;
+                crate::webhooks::notify(
+                    store,
+                    &realm.name,
+                    "certificate.expiring",
+                    serde_json::json!({ "client": c.client, "daysLeft": days, "detail": detail }),
+                    now,
+                )
+                .await;
                 out.push(format!("{}: {detail}", realm.name));
             }
         }

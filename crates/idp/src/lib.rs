@@ -33,6 +33,7 @@ pub mod signin;
 mod tokens;
 pub mod totp;
 mod users;
+pub mod webhooks;
 
 pub use client_source::*;
 pub use clients::*;
@@ -47,8 +48,9 @@ pub use tokens::*;
 pub use users::*;
 
 /// The jobs the IdP schedules (see `symbolon_web::jobs`).
-pub const JOBS: [&str; 4] = [
+pub const JOBS: [&str; 5] = [
     "idp:purge-state",
+    "idp:webhooks",
     "idp:certificate-expiry",
     "idp:metadata-refresh",
     "idp:provisioning",

@@ -145,6 +145,14 @@ pub async fn delete_user<S: IdpStore>(
         now,
     )
     .await?;
+    crate::webhooks::notify(
+        store,
+        realm,
+        "user.removed",
+        serde_json::json!({ "id": u.id, "username": u.username, "email": u.email }),
+        now,
+    )
+    .await;
     Ok(u)
 }
 

@@ -79,6 +79,14 @@ pub async fn add_user<S: IdpStore>(
         now,
     )
     .await?;
+    crate::webhooks::notify(
+        store,
+        realm,
+        "user.created",
+        serde_json::json!({ "id": user.id, "username": user.username, "email": user.email }),
+        now,
+    )
+    .await;
     Ok(user)
 }
 

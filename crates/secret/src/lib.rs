@@ -9,6 +9,7 @@
 //! - No function panics; a system without randomness yields an error or `None`.
 
 pub mod hashing;
+pub mod webhook;
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use time::OffsetDateTime;

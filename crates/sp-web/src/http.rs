@@ -134,6 +134,18 @@ where
             async move { symbolon_sp::watched_certificates(&s, now).await }
         },
     ));
+    match symbolon_web::webhooks::client() {
+        Ok(client) => {
+            tokio::spawn(symbolon_web::jobs::every(
+                store.clone(),
+                holder.clone(),
+                "sp:webhooks",
+                symbolon_web::webhooks::EVERY,
+                move |s: S, now| symbolon_web::webhooks::run(s, client.clone(), now),
+            ));
+        }
+        Err(e) => tracing::error!("webhooks will not be delivered: {e}"),
+    }
     let (f, policy) = (fetcher(&cfg), cfg.metadata_refresh);
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),

@@ -327,6 +327,14 @@ pub async fn add_native_user<S: SpStore>(
         now,
     )
     .await?;
+    crate::webhooks::notify(
+        store,
+        account_id,
+        "user.created",
+        serde_json::json!({ "id": user.id, "email": user.email, "kind": "native" }),
+        now,
+    )
+    .await;
     Ok(user)
 }
 

@@ -232,6 +232,23 @@ fn rejection_entry(c: &IdpConfig, r: &Rejection<'_>, now: OffsetDateTime) -> (Tr
 
 /// The refusals of one response, bounded per Issuer and window (a burst, then only a count per
 /// refusing account), whoever sends the responses.
+/// Tell each refusing account's webhooks (`sign-in.failed`, bounded per account and minute).
+async fn notify_refusals<S: SpStore>(store: &S, r: &Rejections, now: OffsetDateTime) {
+    for (t, _) in &r.entries {
+        crate::webhooks::notify(
+            store,
+            &t.account_id,
+            "sign-in.failed",
+            serde_json::json!({
+                "identityProvider": t.idp_name, "code": t.code, "reason": t.reason,
+                "reference": t.reference,
+            }),
+            now,
+        )
+        .await;
+    }
+}
+
 fn rejections(
     issuer: &str,
     entries: Vec<(Trace, AuditEntry)>,
@@ -433,6 +450,7 @@ pub async fn consume_response<S: SpStore>(
         if let Some(r) = rejections(&issuer, entries, now, policy) {
             // Best effort: the refusal stands whether or not it could be recorded.
             let _ = store.record_rejections(&r, now).await;
+            notify_refusals(store, &r, now).await;
         }
         let why = reasons
             .first()
@@ -630,6 +648,9 @@ pub async fn consume_response<S: SpStore>(
         rejections: rejections(&issuer, entries, now, policy),
     };
     if store.commit_sign_in(&batch, now).await? {
+        if let Some(r) = &batch.rejections {
+            notify_refusals(store, r, now).await;
+        }
         return Ok(sign_in);
     }
     // A replay: nothing of the batch was written; the refusals are, with the replay itself
@@ -655,6 +676,7 @@ pub async fn consume_response<S: SpStore>(
     }
     if let Some(r) = rejections(&issuer, entries, now, policy) {
         let _ = store.record_rejections(&r, now).await;
+        notify_refusals(store, &r, now).await;
     }
     Err(AcsError::Replay)
 }

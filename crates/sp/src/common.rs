@@ -85,9 +85,26 @@ pub(crate) async fn audit<S: SpStore>(
             at: second(now),
             principal: principal.into(),
             action: action.into(),
-            detail,
+            detail: detail.clone(),
         })
         .await?;
+    // What the account's webhooks may hear of it.
+    let event = match action {
+        "Admin" => Some("configuration.changed"),
+        "CertificateExpiry" => Some("certificate.expiring"),
+        "SignInFailed" => Some("sign-in.failed"),
+        _ => None,
+    };
+    if let Some(event) = event {
+        crate::webhooks::notify(
+            store,
+            account_id,
+            event,
+            serde_json::json!({ "actor": principal, "detail": detail }),
+            now,
+        )
+        .await;
+    }
     Ok(())
 }
 

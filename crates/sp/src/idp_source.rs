@@ -193,6 +193,14 @@ pub async fn refresh_idp<S: SpStore>(
         c.metadata_source = Some(s);
         store.update_idp(&c).await?;
         if first {
+            crate::webhooks::notify(
+                store,
+                &c.account_id,
+                "metadata.failed",
+                serde_json::json!({ "identityProvider": c.name, "url": source.url, "reason": reason }),
+                now,
+            )
+            .await;
             audit(
                 store,
                 &c.account_id,
@@ -277,6 +285,14 @@ pub async fn refresh_idp<S: SpStore>(
         now,
     )
     .await?;
+    crate::webhooks::notify(
+        store,
+        &c.account_id,
+        "metadata.refreshed",
+        serde_json::json!({ "identityProvider": c.name, "url": source.url, "changes": changes }),
+        now,
+    )
+    .await;
     Ok(RefreshReport::Changed(changes))
 }
 

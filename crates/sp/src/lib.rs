@@ -33,6 +33,7 @@ mod mappings;
 mod members;
 mod saml_sp;
 pub mod scim;
+pub mod webhooks;
 
 pub use accounts::*;
 pub use acs::{
@@ -54,8 +55,9 @@ pub use members::*;
 pub use saml_sp::*;
 
 /// The jobs the SP schedules (see `symbolon_web::jobs`).
-pub const JOBS: [&str; 5] = [
+pub const JOBS: [&str; 6] = [
     "sp:purge-state",
+    "sp:webhooks",
     "sp:prune-saml-users",
     "sp:prune-traces",
     "sp:metadata-refresh",

@@ -257,7 +257,16 @@ pub async fn remove_native_user<S: SpStore>(
         format!("removed user {}", u.email),
         now,
     )
-    .await
+    .await?;
+    crate::webhooks::notify(
+        store,
+        account_id,
+        "user.removed",
+        serde_json::json!({ "id": u.id, "email": u.email, "kind": "native" }),
+        now,
+    )
+    .await;
+    Ok(())
 }
 
 /// Set a native user's password (an administrator's reset).

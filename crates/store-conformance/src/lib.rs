@@ -15,6 +15,7 @@ mod sign_in;
 mod sp;
 mod sp_day2;
 mod state;
+mod webhooks;
 
 pub use domains::domains;
 pub use idp::{credentials, idp};
@@ -24,3 +25,4 @@ pub use sign_in::sign_in;
 pub use sp::{concurrent_consume, sp};
 pub use sp_day2::sp_day2;
 pub use state::{concurrent_state, state};
+pub use webhooks::webhooks;

@@ -14,6 +14,7 @@ mod sign_in;
 mod sp;
 mod state;
 pub mod transfer;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

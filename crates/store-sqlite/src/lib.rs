@@ -12,6 +12,7 @@ mod sign_in;
 mod sp;
 mod state;
 pub mod transfer;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -187,3 +187,9 @@ async fn a_new_database_is_private_to_its_owner() {
     assert_eq!(mode(file), 0o600);
     s.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_conforms_for_webhooks() {
+    let dir = tempfile::tempdir().unwrap();
+    symbolon_store_conformance::webhooks(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
+}

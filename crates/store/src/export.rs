@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::{Result, StoreError};
 
 /// Every table, parents before children. A test checks that none is missing.
-pub const TABLES: [&str; 39] = [
+pub const TABLES: [&str; 41] = [
     "realms",
     "realm_keys",
     "users",
@@ -45,6 +45,8 @@ pub const TABLES: [&str; 39] = [
     "sp_scim_settings",
     "sp_scim_removed",
     "sp_domains",
+    "webhooks",
+    "webhook_deliveries",
     "state",
     "failures",
     "leases",

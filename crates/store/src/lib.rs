@@ -16,6 +16,7 @@ pub mod provisioning;
 pub mod scim;
 pub mod seal;
 pub mod sp;
+pub mod webhooks;
 
 pub use kind::{Classify, ErrorKind};
 
@@ -721,6 +722,7 @@ pub trait IdpStore:
     + StateStore
     + CredentialStore
     + provisioning::ProvisioningStore
+    + webhooks::WebhookStore
     + Clone
     + Send
     + Sync
@@ -742,6 +744,7 @@ impl<T> IdpStore for T where
         + StateStore
         + CredentialStore
         + provisioning::ProvisioningStore
+        + webhooks::WebhookStore
         + Clone
         + Send
         + Sync

@@ -411,6 +411,7 @@ pub trait SpStore:
     + SpActivityStore
     + SpKeyStore
     + crate::scim::ScimStore
+    + crate::webhooks::WebhookStore
     + crate::StateStore
     + Clone
     + Send
@@ -425,6 +426,7 @@ impl<T> SpStore for T where
         + SpActivityStore
         + SpKeyStore
         + crate::scim::ScimStore
+        + crate::webhooks::WebhookStore
         + crate::StateStore
         + Clone
         + Send

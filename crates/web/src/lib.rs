@@ -34,6 +34,7 @@ pub mod reference;
 pub mod request;
 pub mod scim_client;
 pub mod shutdown;
+pub mod webhooks;
 
 pub use symbolon_secret::{random_hex, secret_eq};
 

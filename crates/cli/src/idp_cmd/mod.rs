@@ -73,6 +73,13 @@ pub enum IdpCommand {
     /// Provisioning of a client's users to its SCIM service provider.
     #[command(subcommand)]
     Provisioning(ProvisioningCmd),
+    /// Webhooks of a realm: endpoints that receive its events, signed (Standard Webhooks).
+    Webhook {
+        #[arg(long)]
+        realm: String,
+        #[command(subcommand)]
+        cmd: crate::webhook_cmd::WebhookCmd,
+    },
     /// Live SSO sessions of a realm, and ending them.
     #[command(subcommand)]
     Session(SessionCmd),
@@ -126,6 +133,7 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
         IdpCommand::Token(c) => token::run(s, c).await?,
         IdpCommand::Provisioning(c) => provisioning::run(s, c).await?,
         IdpCommand::Session(c) => session::run(s, c).await?,
+        IdpCommand::Webhook { realm, cmd } => webhook(s, &realm, cmd).await?,
         IdpCommand::Descriptor {
             realm,
             base_url,
@@ -196,4 +204,43 @@ pub(crate) async fn existing_realm<S: symbolon_store::IdpStore>(
             "realm {realm:?} not found (`symbolon idp realm list` shows the realms)"
         )),
     }
+}
+
+async fn webhook<S: symbolon_store::IdpStore>(
+    s: &S,
+    realm: &str,
+    cmd: crate::webhook_cmd::WebhookCmd,
+) -> Result<(), String> {
+    use crate::webhook_cmd::{WebhookCmd as W, print_added, print_deliveries, print_hooks};
+    use symbolon_idp::webhooks as wh;
+    let (actor, now) = (Actor("cli".into()), OffsetDateTime::now_utc());
+    let e = |e: symbolon_idp::IdpError| e.to_string();
+    match cmd {
+        W::Add {
+            url,
+            events,
+            allow_http,
+        } => {
+            let check = crate::apply_cmd::check_url;
+            let w = wh::add_webhook(s, &actor, realm, &url, allow_http, &events, &check, now)
+                .await
+                .map_err(e)?;
+            print_added(&w);
+        }
+        W::List => print_hooks(&wh::webhooks(s, realm).await.map_err(e)?),
+        W::Remove { id } => {
+            wh::remove_webhook(s, &actor, realm, &id, now)
+                .await
+                .map_err(e)?;
+            println!("webhook {id} removed");
+        }
+        W::Test { id } => {
+            let d = wh::send_test(s, &actor, realm, &id, now).await.map_err(e)?;
+            println!("test message {} queued", d.id);
+        }
+        W::Deliveries { limit } => {
+            print_deliveries(&wh::deliveries(s, realm, limit).await.map_err(e)?)
+        }
+    }
+    Ok(())
 }

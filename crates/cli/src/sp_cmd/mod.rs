@@ -72,6 +72,13 @@ pub enum SpCommand {
     #[command(subcommand)]
     Provisioning(ProvisioningCmd),
     /// Write the SP metadata.
+    /// Webhooks of an account: endpoints that receive its events, signed (Standard Webhooks).
+    Webhook {
+        #[arg(long)]
+        account: String,
+        #[command(subcommand)]
+        cmd: crate::webhook_cmd::WebhookCmd,
+    },
     /// The SP's own key (signs AuthnRequests, decrypts assertions): export it as PEM, or give
     /// a new SP the key of the one it replaces, so identity providers notice nothing.
     #[command(subcommand)]
@@ -125,6 +132,10 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
         SpCommand::Audit(c) => audit::run(s, c).await?,
         SpCommand::ApiKey(c) => api_key::run(s, c).await?,
         SpCommand::Provisioning(c) => provisioning::run(s, c).await?,
+        SpCommand::Webhook { account, cmd } => {
+            let id = crate::sp_account::account_id(s, &account).await?;
+            webhook(s, &id, cmd).await?;
+        }
         SpCommand::Key(KeyCmd::Export { out }) => {
             let pem = symbolon_sp::export_sp_key(s).await.map_err(e)?;
             match out {
@@ -168,6 +179,47 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
             )
             .await
             .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+async fn webhook<S: symbolon_store::sp::SpStore>(
+    s: &S,
+    account: &str,
+    cmd: crate::webhook_cmd::WebhookCmd,
+) -> Result<(), String> {
+    use crate::webhook_cmd::{WebhookCmd as W, print_added, print_deliveries, print_hooks};
+    use symbolon_sp::webhooks as wh;
+    let (actor, now) = (Actor::cli(), OffsetDateTime::now_utc());
+    let e = |e: symbolon_sp::SpError| e.to_string();
+    match cmd {
+        W::Add {
+            url,
+            events,
+            allow_http,
+        } => {
+            let check = crate::apply_cmd::check_url;
+            let w = wh::add_webhook(s, &actor, account, &url, allow_http, &events, &check, now)
+                .await
+                .map_err(e)?;
+            print_added(&w);
+        }
+        W::List => print_hooks(&wh::webhooks(s, account).await.map_err(e)?),
+        W::Remove { id } => {
+            wh::remove_webhook(s, &actor, account, &id, now)
+                .await
+                .map_err(e)?;
+            println!("webhook {id} removed");
+        }
+        W::Test { id } => {
+            let d = wh::send_test(s, &actor, account, &id, now)
+                .await
+                .map_err(e)?;
+            println!("test message {} queued", d.id);
+        }
+        W::Deliveries { limit } => {
+            print_deliveries(&wh::deliveries(s, account, limit).await.map_err(e)?)
         }
     }
     Ok(())

@@ -594,6 +594,14 @@ pub async fn import_realm<S: IdpStore>(
         if have.is_none() {
             if write {
                 ev(format!("imported user {}", w.username)).await?;
+                crate::webhooks::notify(
+                    store,
+                    name,
+                    "user.created",
+                    serde_json::json!({ "id": user.id, "username": user.username, "email": user.email }),
+                    now,
+                )
+                .await;
             }
             let notes = (!w.notes.is_empty()).then(|| w.notes.join(", "));
             report.push(Action::Added, "USER", &w.username, notes);

@@ -218,6 +218,14 @@ pub async fn create_user<S: SpStore>(
         now,
     )
     .await?;
+    crate::webhooks::notify(
+        store,
+        &c.account_id,
+        "user.created",
+        serde_json::json!({ "id": u.id, "userName": u.user_name, "nameId": u.name_id, "kind": "scim" }),
+        now,
+    )
+    .await;
     output(store, base, &u, p).await
 }
 
@@ -374,7 +382,16 @@ pub async fn delete_user<S: SpStore>(
         ),
         now,
     )
-    .await
+    .await?;
+    crate::webhooks::notify(
+        store,
+        &c.account_id,
+        "user.removed",
+        serde_json::json!({ "id": u.id, "userName": u.user_name, "nameId": u.name_id, "kind": "scim" }),
+        now,
+    )
+    .await;
+    Ok(())
 }
 
 /// The account's provisioning settings: where the NameID comes from and the default role.
