@@ -65,7 +65,7 @@ def signed_in_urls(env):
                  "/admin/console/acme/clients/import", "/admin/console/acme/users", "/admin/console/acme/users/bob",
                  "/admin/console/acme/groups", "/admin/console/acme/roles", "/admin/console/acme/sessions",
                  "/admin/console/acme/settings", "/admin/console/acme/settings/import", "/admin/console/acme/keys",
-                 "/admin/console/acme/events"]:
+                 "/admin/console/acme/events", "/admin/console/acme/webhooks"]:
         pages.append((f"idp console {path}", idp.base + path, a.cookies))
     # The SP: before sign-in, after SSO, and its account console.
     pages += [("sp welcome", f"{sp.base}/", None), ("sp login", f"{sp.base}/login", None)]
@@ -79,7 +79,7 @@ def signed_in_urls(env):
     idps = c.get(f"{sp.base}/account/idps", timeout=10).text
     idp_page = re.search(r'href="(/account/idps/[^"]+)"', idps).group(1)
     for path in ["/account/idps", idp_page, "/account/saml-accounts", "/account/users", "/account/roles",
-                 "/account/domains", "/account/saml-users", "/account/audit", "/account/failed-sign-ins", "/account/settings"]:
+                 "/account/domains", "/account/webhooks", "/account/saml-users", "/account/audit", "/account/failed-sign-ins", "/account/settings"]:
         pages.append((f"sp console {path}", sp.base + path, c.cookies))
     return pages
 

@@ -156,3 +156,68 @@ def test_account_webhooks(tmp_path):
     finally:
         receiver.close()
         sp.stop()
+
+
+def test_consoles_add_test_and_remove_webhooks(tmp_path):
+    """Realm > Webhooks at the IdP and Webhooks in the SP account console, as administrators
+    use them: the secret shown once, errors next to the field, a test event delivered and
+    logged, removal after a confirmation."""
+    import re
+    from test_idp_server import console_session
+    receiver = Receiver()
+    idp, sp = Idp(tmp_path / "i"), Sp(tmp_path / "s")
+    try:
+        idp.cli("realm", "create", "acme")
+        s = console_session(idp)
+        base = f"{idp.base}/admin/console/acme/webhooks"
+        page = s.get(base, timeout=10)
+        assert "No webhooks yet." in page.text and f'href="/admin/console/acme/webhooks" aria-current="page"' in page.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        r = s.post(base, data=[("csrf", csrf), ("url", "ftp://x.test/"), ("event", "user.created")], timeout=10)
+        assert r.status_code == 400 and 'id="url-error"' in r.text
+        r = s.post(base, data=[("csrf", csrf), ("url", receiver.url)], timeout=10)
+        assert r.status_code == 400 and 'id="events-error"' in r.text
+        r = s.post(base, data=[("csrf", csrf), ("url", receiver.url), ("allow_http", "on"), ("event", "user.created"), ("event", "user.removed")], timeout=10)
+        secret = re.search(r'<code id="new-secret">([^<]+)</code>', r.text).group(1)
+        assert r.status_code == 200 and secret.startswith("whsec_") and "user.created, user.removed" in r.text
+        assert secret not in s.get(base, timeout=10).text, "the secret is shown once"
+        hook = re.search(r'/admin/console/acme/webhooks/([0-9a-f-]+)/test', r.text).group(1)
+        r = s.post(f"{base}/{hook}/test", data={"csrf": csrf}, timeout=10)
+        assert r.status_code == 200 and "A test event is on its way" in r.text
+        got = receiver.wait(lambda h, b: b["type"] == "webhook.test" and b["data"]["realm"] == "acme")
+        assert verified(secret, *got[0])
+        end = time.time() + 20
+        while "Delivered" not in s.get(base, timeout=10).text and time.time() < end:
+            time.sleep(0.5)
+        assert "<td>Delivered</td>" in s.get(base, timeout=10).text
+        confirm = s.get(f"{base}/{hook}/remove", timeout=10)
+        assert "Remove the webhook" in confirm.text
+        assert "No webhooks yet." not in s.get(base, timeout=10).text, "nothing before confirmation"
+        r = s.post(f"{base}/{hook}/remove", data={"csrf": csrf}, timeout=10)
+        assert "The webhook was removed." in r.text and "No webhooks yet." in r.text
+        assert "Webhook" in s.get(base, headers={"Accept-Language": "ja"}, timeout=10).text
+
+        # The SP account console (a master administrator).
+        sp.cli("account", "create", "Acme")
+        sp.cli("user", "add", "--account", "Acme", "admin@acme.test", "--master", "--password-stdin", stdin="acme admin pw 1\n")
+        u = requests.Session()
+        f = form(u.get(f"{sp.base}/login", timeout=10).text, "/login")
+        u.post(f"{sp.base}/login", data={**f["fields"], "email": "admin@acme.test", "password": "acme admin pw 1"}, timeout=30)
+        page = u.get(f"{sp.base}/account/webhooks", timeout=10)
+        assert page.status_code == 200 and "No webhooks yet." in page.text, page.text[:500]
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        r = u.post(f"{sp.base}/account/webhooks", data=[("csrf", csrf), ("action", "add"), ("url", receiver.url), ("allow_http", "on"), ("event", "configuration.changed")], timeout=10)
+        secret = re.search(r'<code id="new-secret">([^<]+)</code>', r.text).group(1)
+        hook = re.search(r'name="id" value="([0-9a-f-]+)"', r.text).group(1)
+        r = u.post(f"{sp.base}/account/webhooks", data={"csrf": csrf, "action": "test", "id": hook}, timeout=10)
+        assert "A test event is on its way" in r.text
+        got = receiver.wait(lambda h, b: b["type"] == "webhook.test" and "account" in b["data"])
+        assert verified(secret, *got[0])
+        r = u.post(f"{sp.base}/account/webhooks", data={"csrf": csrf, "action": "remove", "id": hook}, timeout=10)
+        assert "Remove the webhook" in r.text and sp.cli("webhook", "--account", "Acme", "list").strip()
+        r = u.post(f"{sp.base}/account/webhooks", data={"csrf": csrf, "action": "remove", "id": hook, "confirm": "yes"}, timeout=10)
+        assert "The webhook was removed." in r.text and sp.cli("webhook", "--account", "Acme", "list") == ""
+    finally:
+        receiver.close()
+        idp.stop()
+        sp.stop()

@@ -26,6 +26,7 @@ mod sessions;
 mod settings;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use common::MASTER_REALM;
 
@@ -51,6 +52,18 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route(
             "/admin/console/{realm}/settings/import",
             get(portable::import_form::<S>).post(portable::import::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/webhooks",
+            get(webhooks::webhooks::<S>).post(webhooks::add::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/webhooks/{id}/test",
+            post(webhooks::test::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/webhooks/{id}/remove",
+            get(webhooks::confirm_remove::<S>).post(webhooks::remove::<S>),
         )
         .route(
             "/admin/console/{realm}/settings/delete",

@@ -20,6 +20,7 @@ mod people;
 mod roles;
 mod saml_account;
 mod settings;
+mod webhooks;
 
 pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
     Router::new()
@@ -45,6 +46,11 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
             "/account/settings",
             get(crate::console::settings::settings::<S>)
                 .post(crate::console::settings::settings_action::<S>),
+        )
+        .route(
+            "/account/webhooks",
+            get(crate::console::webhooks::webhooks::<S>)
+                .post(crate::console::webhooks::webhook_action::<S>),
         )
         .route(
             "/account/domains",
