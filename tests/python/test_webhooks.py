@@ -165,6 +165,8 @@ def test_consoles_add_test_and_remove_webhooks(tmp_path):
     import re
     from test_idp_server import console_session
     receiver = Receiver()
+    (tmp_path / "i").mkdir()
+    (tmp_path / "s").mkdir()
     idp, sp = Idp(tmp_path / "i"), Sp(tmp_path / "s")
     try:
         idp.cli("realm", "create", "acme")
@@ -181,7 +183,7 @@ def test_consoles_add_test_and_remove_webhooks(tmp_path):
         secret = re.search(r'<code id="new-secret">([^<]+)</code>', r.text).group(1)
         assert r.status_code == 200 and secret.startswith("whsec_") and "user.created, user.removed" in r.text
         assert secret not in s.get(base, timeout=10).text, "the secret is shown once"
-        hook = re.search(r'/admin/console/acme/webhooks/([0-9a-f-]+)/test', r.text).group(1)
+        hook = re.search(r'/admin/console/acme/webhooks/([0-9a-z_-]+)/test', r.text).group(1)
         r = s.post(f"{base}/{hook}/test", data={"csrf": csrf}, timeout=10)
         assert r.status_code == 200 and "A test event is on its way" in r.text
         got = receiver.wait(lambda h, b: b["type"] == "webhook.test" and b["data"]["realm"] == "acme")
@@ -208,7 +210,7 @@ def test_consoles_add_test_and_remove_webhooks(tmp_path):
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
         r = u.post(f"{sp.base}/account/webhooks", data=[("csrf", csrf), ("action", "add"), ("url", receiver.url), ("allow_http", "on"), ("event", "configuration.changed")], timeout=10)
         secret = re.search(r'<code id="new-secret">([^<]+)</code>', r.text).group(1)
-        hook = re.search(r'name="id" value="([0-9a-f-]+)"', r.text).group(1)
+        hook = re.search(r'name="id" value="([0-9a-z_-]+)"', r.text).group(1)
         r = u.post(f"{sp.base}/account/webhooks", data={"csrf": csrf, "action": "test", "id": hook}, timeout=10)
         assert "A test event is on its way" in r.text
         got = receiver.wait(lambda h, b: b["type"] == "webhook.test" and "account" in b["data"])

@@ -5,7 +5,7 @@
 use serde_json::json;
 use symbolon_store::IdpStore;
 use symbolon_store::webhooks::{
-    Delivery, Owner, TEST_EVENT, Webhook, check_events, delivery, payload,
+    Delivery, NewWebhookError, Owner, Webhook, new_webhook, test_delivery,
 };
 use time::OffsetDateTime;
 
@@ -31,37 +31,19 @@ pub async fn add_webhook<S: IdpStore>(
     now: OffsetDateTime,
 ) -> Result<Webhook> {
     realm_or_404(store, realm).await?;
-    let url = url.trim();
-    if url.len() > 2048 {
-        return Err(IdpError::Invalid(
-            "the URL is longer than 2048 characters".into(),
-        ));
-    }
-    check_url(url, allow_http).map_err(|e| {
-        IdpError::Invalid(format!(
-            "the endpoint must be an https:// URL (http:// only when allowed): {e}"
-        ))
-    })?;
-    let events = check_events(events).map_err(IdpError::Invalid)?;
-    let secret = symbolon_secret::webhook::new_secret()
-        .ok_or_else(|| IdpError::Crypto("the system RNG failed".into()))?;
-    let w = Webhook {
-        id: uuid::Uuid::new_v4().to_string(),
-        owner: owner(realm),
-        url: url.to_string(),
-        allow_http,
-        secret: symbolon_store::Secret(secret),
-        events: events.clone(),
-        enabled: true,
-        created_at: second(now),
-    };
+    let w = new_webhook(owner(realm), url, allow_http, events, check_url, now).map_err(
+        |e| match e {
+            NewWebhookError::Invalid(m) => IdpError::Invalid(m),
+            NewWebhookError::Rng => IdpError::Crypto("the system RNG failed".into()),
+        },
+    )?;
     store.create_webhook(&w).await?;
     audit(
         store,
         realm,
         actor,
         None,
-        format!("added webhook {} for {}", w.url, events.join(", ")),
+        format!("added webhook {} for {}", w.url, w.events.join(", ")),
         now,
     )
     .await?;
@@ -112,12 +94,11 @@ pub async fn send_test<S: IdpStore>(
     now: OffsetDateTime,
 ) -> Result<Delivery> {
     let w = webhook(store, realm, id).await?;
-    let body = payload(
-        TEST_EVENT,
+    let d = test_delivery(
+        &w,
         &json!({ "realm": realm, "sentBy": actor.0 }),
         second(now),
-    );
-    let d = delivery(&w, TEST_EVENT, body, second(now))?;
+    )?;
     store.enqueue(std::slice::from_ref(&d)).await?;
     Ok(d)
 }

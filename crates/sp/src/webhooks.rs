@@ -5,7 +5,7 @@
 use serde_json::json;
 use symbolon_store::sp::SpStore;
 use symbolon_store::webhooks::{
-    Delivery, Owner, TEST_EVENT, Webhook, check_events, delivery, payload,
+    Delivery, NewWebhookError, Owner, Webhook, new_webhook, test_delivery,
 };
 use time::OffsetDateTime;
 
@@ -33,37 +33,19 @@ pub async fn add_webhook<S: SpStore>(
     now: OffsetDateTime,
 ) -> Result<Webhook> {
     account(store, account_id).await?;
-    let url = url.trim();
-    if url.len() > 2048 {
-        return Err(SpError::Invalid(
-            "the URL is longer than 2048 characters".into(),
-        ));
-    }
-    check_url(url, allow_http).map_err(|e| {
-        SpError::Invalid(format!(
-            "the endpoint must be an https:// URL (http:// only when allowed): {e}"
-        ))
-    })?;
-    let events = check_events(events).map_err(SpError::Invalid)?;
-    let secret = symbolon_secret::webhook::new_secret()
-        .ok_or_else(|| SpError::Crypto("the system RNG failed".into()))?;
-    let w = Webhook {
-        id: uuid::Uuid::new_v4().to_string(),
-        owner: owner(account_id),
-        url: url.to_string(),
-        allow_http,
-        secret: symbolon_store::Secret(secret),
-        events: events.clone(),
-        enabled: true,
-        created_at: second(now),
-    };
+    let w = new_webhook(owner(account_id), url, allow_http, events, check_url, now).map_err(
+        |e| match e {
+            NewWebhookError::Invalid(m) => SpError::Invalid(m),
+            NewWebhookError::Rng => SpError::Crypto("the system RNG failed".into()),
+        },
+    )?;
     store.create_webhook(&w).await?;
     audit(
         store,
         account_id,
         &actor.0,
         "Admin",
-        format!("added webhook {} for {}", w.url, events.join(", ")),
+        format!("added webhook {} for {}", w.url, w.events.join(", ")),
         now,
     )
     .await?;
@@ -114,12 +96,11 @@ pub async fn send_test<S: SpStore>(
     now: OffsetDateTime,
 ) -> Result<Delivery> {
     let w = webhook(store, account_id, id).await?;
-    let body = payload(
-        TEST_EVENT,
+    let d = test_delivery(
+        &w,
         &json!({ "account": account_id, "sentBy": actor.0 }),
         second(now),
-    );
-    let d = delivery(&w, TEST_EVENT, body, second(now))?;
+    )?;
     store.enqueue(std::slice::from_ref(&d)).await?;
     Ok(d)
 }

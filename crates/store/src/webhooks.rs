@@ -176,17 +176,84 @@ pub fn check_events(asked: &[String]) -> std::result::Result<Vec<String>, String
     Ok(out)
 }
 
-/// A message ID (`msg_` and 32 hex digits from the system RNG).
-pub fn new_message_id() -> Result<String> {
+fn random<const N: usize>() -> Result<[u8; N]> {
     use aws_lc_rs::rand::SecureRandom;
-    let mut b = [0u8; 16];
+    let mut b = [0u8; N];
     aws_lc_rs::rand::SystemRandom::new()
         .fill(&mut b)
         .map_err(|_| crate::StoreError::Backend("the system RNG failed".into()))?;
-    Ok(format!(
-        "msg_{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    ))
+    Ok(b)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A message ID (`msg_` and 32 hex digits from the system RNG).
+pub fn new_message_id() -> Result<String> {
+    Ok(format!("msg_{}", hex(&random::<16>()?)))
+}
+
+/// The fetcher's check of an endpoint URL (scheme, host): an error message, or fine.
+pub type UrlCheck = dyn Fn(&str, bool) -> std::result::Result<(), String> + Send + Sync;
+
+/// Why a webhook cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewWebhookError {
+    /// The URL or the event types (the message says which).
+    Invalid(String),
+    /// No randomness for its ID and secret.
+    Rng,
+}
+
+/// A new webhook of `owner`: the URL checked (at most 2048 characters, `check_url`), the event
+/// types checked, a random ID and a random secret (`whsec_` and 24 bytes in base64, as
+/// Standard Webhooks has it).
+pub fn new_webhook(
+    owner: Owner,
+    url: &str,
+    allow_http: bool,
+    events: &[String],
+    check_url: &UrlCheck,
+    now: OffsetDateTime,
+) -> std::result::Result<Webhook, NewWebhookError> {
+    use base64::Engine as _;
+    let url = url.trim();
+    if url.len() > 2048 {
+        return Err(NewWebhookError::Invalid(
+            "the URL is longer than 2048 characters".into(),
+        ));
+    }
+    check_url(url, allow_http).map_err(|e| {
+        NewWebhookError::Invalid(format!(
+            "the endpoint must be an https:// URL (http:// only when allowed): {e}"
+        ))
+    })?;
+    let events = check_events(events).map_err(NewWebhookError::Invalid)?;
+    let id = random::<16>().map_err(|_| NewWebhookError::Rng)?;
+    let key = random::<24>().map_err(|_| NewWebhookError::Rng)?;
+    Ok(Webhook {
+        id: format!("wh_{}", hex(&id)),
+        owner,
+        url: url.to_string(),
+        allow_http,
+        secret: Secret(format!(
+            "whsec_{}",
+            base64::engine::general_purpose::STANDARD.encode(key)
+        )),
+        events,
+        enabled: true,
+        created_at: now.replace_nanosecond(0).unwrap_or(now),
+    })
+}
+
+/// A `webhook.test` message to `webhook` (sent whatever it subscribes to), due now.
+pub fn test_delivery(
+    webhook: &Webhook,
+    data: &serde_json::Value,
+    now: OffsetDateTime,
+) -> Result<Delivery> {
+    delivery(webhook, TEST_EVENT, payload(TEST_EVENT, data, now), now)
 }
 
 /// The body of a message: `{"type", "timestamp", "data"}` as Standard Webhooks suggests.
@@ -291,6 +358,7 @@ pub fn after_attempt(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn d() -> Delivery {
@@ -331,6 +399,49 @@ mod tests {
         let none = after_attempt(d(), None, Some("connection refused".into()), now);
         assert_eq!(none.status, DeliveryStatus::Pending);
         assert_eq!(none.last_error.as_deref(), Some("connection refused"));
+    }
+
+    #[test]
+    fn new_webhooks_are_checked_and_random() {
+        let ok = |_: &str, _: bool| Ok(());
+        let no = |_: &str, _: bool| Err("only https".to_string());
+        let ev = vec!["user.created".to_string()];
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let a = new_webhook(
+            Owner::Realm("r".into()),
+            " https://x.test/h ",
+            false,
+            &ev,
+            &ok,
+            now,
+        )
+        .unwrap();
+        let b = new_webhook(
+            Owner::Realm("r".into()),
+            "https://x.test/h",
+            false,
+            &ev,
+            &ok,
+            now,
+        )
+        .unwrap();
+        assert_eq!(a.url, "https://x.test/h");
+        assert!(a.secret.0.starts_with("whsec_") && a.secret != b.secret && a.id != b.id);
+        assert!(matches!(
+            new_webhook(
+                Owner::Realm("r".into()),
+                "http://x.test/h",
+                false,
+                &ev,
+                &no,
+                now
+            ),
+            Err(NewWebhookError::Invalid(_))
+        ));
+        assert!(matches!(
+            new_webhook(Owner::Realm("r".into()), "https://x.test/h", false, &[], &ok, now),
+            Err(NewWebhookError::Invalid(m)) if m.contains("event type")
+        ));
     }
 
     #[test]
