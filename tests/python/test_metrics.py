@@ -148,6 +148,28 @@ def test_alert_rules_are_valid():
     assert out.returncode == 0 and "SUCCESS: 7 rules found" in out.stdout, out.stdout + out.stderr
 
 
+def test_grafana_dashboard_loads_and_queries_what_exists(tmp_path):
+    """The sample dashboard: an importable Grafana document whose every query parses (each one
+    checked by promtool as a recording rule) and names only metrics the monitoring page lists."""
+    import re
+    doc = json.loads((REPO / "docs" / "monitoring" / "grafana-dashboard.json").read_text())
+    assert doc["title"] and doc["uid"] and doc["schemaVersion"] >= 36 and doc["__inputs"][0]["pluginId"] == "prometheus"
+    exprs = [t["expr"] for p in doc["panels"] for t in p["targets"]]
+    assert len(exprs) >= 10 and len({p["id"] for p in doc["panels"]}) == len(doc["panels"])
+    for p in doc["panels"]:
+        assert p["type"] in ("timeseries", "stat") and p["datasource"]["uid"] == "${DS_PROMETHEUS}"
+        g = p["gridPos"]
+        assert g["x"] + g["w"] <= 24
+    listed = set(re.findall(r"^\| `(symbolon_[a-z_]+)`", (REPO / "docs" / "monitoring.md").read_text(), re.M))
+    used = {re.sub(r"_(bucket|sum|count)$", "", m) for e in exprs for m in re.findall(r"symbolon_[a-z_]+", e)}
+    assert used and used <= listed, used - listed
+    rules = tmp_path / "dashboard-rules.yml"
+    rules.write_text("groups:\n  - name: dashboard\n    rules:\n" + "".join(
+        f"      - record: dashboard:q{i}\n        expr: {json.dumps(e)}\n" for i, e in enumerate(exprs)))
+    out = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True)
+    assert out.returncode == 0 and f"SUCCESS: {len(exprs)} rules found" in out.stdout, out.stdout + out.stderr
+
+
 def prometheus_scrape(tmp_path, target: str) -> dict:
     """Run Debian's Prometheus against `target` every second until it has scraped it; what it saw."""
     assert shutil.which("prometheus"), "Prometheus is not installed: scripts/test.sh installs Debian's prometheus"
