@@ -73,6 +73,12 @@ def test_metrics_move_with_sign_ins(tmp_path):
         # Read from the store at each scrape: the assertions just consumed are remembered.
         assert "# TYPE symbolon_sp_replay_cache_entries gauge" in after
         assert value(after, "symbolon_sp_replay_cache_entries") - value(b, "symbolon_sp_replay_cache_entries") >= 2
+        # The store's pool, read at the scrape: open connections within the maximum.
+        for server in ("idp", "sp"):
+            top = value(after, "symbolon_store_pool_max_connections", server=server)
+            idle = value(after, "symbolon_store_pool_connections", server=server, state="idle")
+            busy = value(after, "symbolon_store_pool_connections", server=server, state="busy")
+            assert top >= 1 and 0 <= idle + busy <= top and idle + busy >= 1, (server, top, idle, busy)
         # Certificates: the realm's key, the SP's key and the IdP certificate the SP pinned, with
         # about ten years (the demo's keys) left.
         for server, kind in [("idp", "realm-key"), ("sp", "sp-key"), ("sp", "idp-signing")]:

@@ -167,6 +167,7 @@ where
         cfg.purge_every,
         symbolon_web::jobs::purge_state,
     ));
+    symbolon_web::metrics::watch_pool("idp", store.clone());
     let watched = store.clone();
     tokio::spawn(symbolon_web::metrics::watch_certificates(
         "idp",

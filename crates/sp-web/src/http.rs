@@ -126,6 +126,7 @@ where
             }
         }
     });
+    symbolon_web::metrics::watch_pool("sp", store.clone());
     let watched = store.clone();
     tokio::spawn(symbolon_web::metrics::watch_certificates(
         "sp",

@@ -1,11 +1,11 @@
 //! Webhooks: each owner (realm or account) sees only its own webhooks and deliveries; due
 //! deliveries come oldest first with their webhook; an attempt is recorded; a webhook goes with
 //! its realm or account and takes its deliveries; finished deliveries are pruned, pending ones
-//! never.
+//! never. (And the connection pool's state, which monitoring reads.)
 
 use symbolon_store::sp::{Account, AccountStore};
 use symbolon_store::webhooks::{Delivery, DeliveryStatus, Owner, Webhook, WebhookStore};
-use symbolon_store::{IdpChangeStore, Realm, RealmStore, Secret};
+use symbolon_store::{IdpChangeStore, PoolStore, Realm, RealmStore, Secret};
 use time::OffsetDateTime;
 
 fn t(s: i64) -> OffsetDateTime {
@@ -42,7 +42,12 @@ fn delivery(id: &str, hook: &str, at: i64) -> Delivery {
 }
 
 /// Uses realm `wh-realm` and account `wh-acct`.
-pub async fn webhooks<S: WebhookStore + RealmStore + IdpChangeStore + AccountStore>(s: S) {
+pub async fn webhooks<S: WebhookStore + RealmStore + IdpChangeStore + AccountStore + PoolStore>(
+    s: S,
+) {
+    // The pool's state, as monitoring reads it.
+    let p = s.pool_stats();
+    assert!(p.max >= 1 && p.idle <= p.size && p.size <= p.max, "{p:?}");
     s.create_realm(&Realm {
         name: "wh-realm".into(),
         display_name: "W".into(),

@@ -223,3 +223,16 @@ impl WebhookStore for SqliteStore {
         Ok(r.rows_affected())
     }
 }
+
+impl symbolon_store::PoolStore for SqliteStore {
+    fn pool_stats(&self) -> symbolon_store::PoolStats {
+        let size = self.pool.size();
+        symbolon_store::PoolStats {
+            size,
+            idle: u32::try_from(self.pool.num_idle())
+                .unwrap_or(size)
+                .min(size),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+}

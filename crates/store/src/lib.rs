@@ -707,6 +707,22 @@ pub trait IdpChangeStore {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// How busy the store's connection pool is (for monitoring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolStats {
+    /// Connections open now.
+    pub size: u32,
+    /// Of those, idle.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+/// The connection pool's state, read without a query.
+pub trait PoolStore {
+    fn pool_stats(&self) -> PoolStats;
+}
+
 pub trait IdpStore:
     RealmStore
     + IdpChangeStore
@@ -723,6 +739,7 @@ pub trait IdpStore:
     + CredentialStore
     + provisioning::ProvisioningStore
     + webhooks::WebhookStore
+    + PoolStore
     + Clone
     + Send
     + Sync
@@ -745,6 +762,7 @@ impl<T> IdpStore for T where
         + CredentialStore
         + provisioning::ProvisioningStore
         + webhooks::WebhookStore
+        + PoolStore
         + Clone
         + Send
         + Sync

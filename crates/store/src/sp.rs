@@ -412,6 +412,7 @@ pub trait SpStore:
     + SpKeyStore
     + crate::scim::ScimStore
     + crate::webhooks::WebhookStore
+    + crate::PoolStore
     + crate::StateStore
     + Clone
     + Send
@@ -427,6 +428,7 @@ impl<T> SpStore for T where
         + SpKeyStore
         + crate::scim::ScimStore
         + crate::webhooks::WebhookStore
+        + crate::PoolStore
         + crate::StateStore
         + Clone
         + Send

@@ -54,6 +54,31 @@ async fn collect() {
     }
 }
 
+/// Report the store's connection pool at each scrape: `symbolon_store_pool_connections` by
+/// `state` (`idle`, `busy`) and `symbolon_store_pool_max_connections`, labelled with the server.
+pub fn watch_pool<S>(server: &'static str, store: S)
+where
+    S: symbolon_store::PoolStore + Clone + Send + Sync + 'static,
+{
+    let name = if server == "idp" {
+        "idp:pool"
+    } else {
+        "sp:pool"
+    };
+    on_scrape(name, move || {
+        let p = store.pool_stats();
+        async move {
+            let busy = p.size.saturating_sub(p.idle);
+            metrics::gauge!("symbolon_store_pool_connections", "server" => server, "state" => "idle")
+                .set(f64::from(p.idle));
+            metrics::gauge!("symbolon_store_pool_connections", "server" => server, "state" => "busy")
+                .set(f64::from(busy));
+            metrics::gauge!("symbolon_store_pool_max_connections", "server" => server)
+                .set(f64::from(p.max));
+        }
+    });
+}
+
 /// Histogram buckets for durations, in seconds (1 ms .. 10 s).
 const DURATION_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -139,6 +164,14 @@ fn describe() {
     describe_counter!(
         "symbolon_metadata_refresh_total",
         "Metadata fetched by URL, by server and outcome (changed, unchanged, failed)"
+    );
+    describe_gauge!(
+        "symbolon_store_pool_connections",
+        "Database connections of the store's pool, by server and state (idle, busy), at the scrape"
+    );
+    describe_gauge!(
+        "symbolon_store_pool_max_connections",
+        "The most connections the store's pool opens, by server"
     );
     describe_gauge!(
         "symbolon_sp_replay_cache_entries",
