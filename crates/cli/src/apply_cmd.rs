@@ -72,13 +72,6 @@ fn read_doc(path: &str) -> Result<Doc, String> {
     doc.map_err(|e| format!("{path}: {e}"))
 }
 
-/// The fetcher's check of a metadata URL, for a client's `saml.metadata.url`.
-pub(crate) fn check_url(url: &str, allow_http: bool) -> Result<(), String> {
-    symbolon_web::fetch::check_url(url, allow_http)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
 pub(crate) async fn import_account<S: symbolon_store::sp::SpStore>(
     s: &S,
     doc: &AccountDoc,
@@ -88,7 +81,7 @@ pub(crate) async fn import_account<S: symbolon_store::sp::SpStore>(
     let opts = symbolon_sp::account_io::ImportOptions {
         if_exists,
         dry_run,
-        check_url: &check_url,
+        check_url: &symbolon_web::fetch::url_check,
     };
     symbolon_sp::account_io::import_account(
         s,
@@ -110,7 +103,7 @@ pub(crate) async fn import_realm<S: symbolon_store::IdpStore>(
     let opts = ImportOptions {
         if_exists,
         dry_run,
-        check_url: &check_url,
+        check_url: &symbolon_web::fetch::url_check,
     };
     symbolon_idp::realm_io::import_realm(
         s,

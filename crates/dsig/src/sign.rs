@@ -117,6 +117,16 @@ impl SigningKey {
         self.cert_der.as_deref()
     }
 
+    /// Whether this key is the private half of `cert`'s public key: a probe signed with it
+    /// verifies against the certificate (to refuse a key and certificate that do not belong
+    /// together before they are stored).
+    pub fn pairs_with(&self, cert: &crate::PinnedCert, rng: &dyn SecureRandom) -> bool {
+        let alg = self.default_algorithm();
+        let probe = b"symbolon key pair probe";
+        self.sign_bytes(alg, probe, rng)
+            .is_ok_and(|sig| cert.verify_detached(alg, probe, &sig))
+    }
+
     /// The algorithm used when none is asked for: RSA-SHA256, or ECDSA with the curve's hash.
     pub fn default_algorithm(&self) -> SignatureAlgorithm {
         match &self.key {

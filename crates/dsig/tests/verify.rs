@@ -213,3 +213,16 @@ fn id_uniqueness_proofs_only_vouch_for_their_own_document() {
         .unwrap();
     assert!(verify_enveloped_unique(good_thing, &[cert], &VerifyPolicy::default(), &proof).is_ok());
 }
+
+#[test]
+fn a_key_pairs_only_with_its_own_certificate() {
+    let rng = symbolon_dsig::SystemRandom::new();
+    let (rsa, rsa_cert) = keys("idp-rsa");
+    let (ec, ec_cert) = keys("idp-ec-p256");
+    let (attacker, _) = keys("attacker-rsa");
+    assert!(rsa.pairs_with(&rsa_cert, &rng));
+    assert!(ec.pairs_with(&ec_cert, &rng));
+    assert!(!attacker.pairs_with(&rsa_cert, &rng));
+    assert!(!rsa.pairs_with(&ec_cert, &rng));
+    assert!(!ec.pairs_with(&rsa_cert, &rng));
+}

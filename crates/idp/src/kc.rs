@@ -23,8 +23,7 @@ fn saml() -> String {
     "saml".into()
 }
 
-/// The fetcher's check of a metadata URL (`url`, plain http allowed): an error message, or fine.
-pub type UrlCheck = dyn Fn(&str, bool) -> std::result::Result<(), String> + Send + Sync;
+pub use symbolon_store::UrlCheck;
 
 fn bad(m: String) -> IdpError {
     IdpError::Invalid(m)

@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+pub use symbolon_store::portable::ImportOptions;
 use symbolon_store::portable::{Action, IfExists, ImportReport};
 use symbolon_store::sp::{
     Account, AccountRole, GroupMapping, IdpConfig, NativeUser, SamlAccount, SpStore,
@@ -209,24 +210,6 @@ pub async fn export_account<S: SpStore>(
             .collect(),
         users,
     })
-}
-
-/// How to import.
-pub struct ImportOptions<'a> {
-    pub if_exists: IfExists,
-    /// Check and report, write nothing.
-    pub dry_run: bool,
-    /// The fetcher's check of a `metadataUrl` (scheme, host).
-    pub check_url: &'a (dyn Fn(&str, bool) -> std::result::Result<(), String> + Send + Sync),
-}
-
-impl std::fmt::Debug for ImportOptions<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ImportOptions")
-            .field("if_exists", &self.if_exists)
-            .field("dry_run", &self.dry_run)
-            .finish_non_exhaustive()
-    }
 }
 
 /// A password from the file.

@@ -56,12 +56,6 @@ pub async fn export_sp_key<S: SpStore>(store: &S) -> Result<String> {
 /// when the key does not belong to the certificate, or when the SP has another key already (it
 /// may be published; replacing it is a rollover, not an import). The same key again is fine.
 pub async fn import_sp_key<S: SpStore>(store: &S, pem: &str, now: OffsetDateTime) -> Result<SpKey> {
-    let blocks = symbolon_dsig::pem_blocks(pem);
-    let cert = blocks
-        .iter()
-        .find(|(label, _)| label == "CERTIFICATE")
-        .map(|(_, der)| der.clone())
-        .ok_or_else(|| SpError::Invalid("no CERTIFICATE block in the PEM".into()))?;
     let key_pem = pem
         .find("-----BEGIN PRIVATE KEY-----")
         .and_then(|start| {
@@ -69,16 +63,16 @@ pub async fn import_sp_key<S: SpStore>(store: &S, pem: &str, now: OffsetDateTime
             pem.get(start..end)
         })
         .ok_or_else(|| SpError::Invalid("no PRIVATE KEY (PKCS#8) block in the PEM".into()))?;
-    let signing = SigningKey::from_pem(key_pem, None)
+    // The key block, and the certificate from the same text.
+    let signing = SigningKey::from_pem(key_pem, Some(pem))
         .map_err(|e| SpError::Invalid(format!("the private key does not parse: {e}")))?;
+    let cert = signing
+        .certificate_der()
+        .ok_or_else(|| SpError::Invalid("no CERTIFICATE block in the PEM".into()))?
+        .to_vec();
     let pinned = symbolon_dsig::PinnedCert::from_der(&cert)
         .map_err(|e| SpError::Invalid(format!("the certificate does not parse: {e}")))?;
-    let alg = signing.default_algorithm();
-    let probe = b"symbolon sp key import";
-    let belongs = signing
-        .sign_bytes(alg, probe, &symbolon_dsig::SystemRandom::new())
-        .is_ok_and(|sig| pinned.verify_detached(alg, probe, &sig));
-    if !belongs {
+    if !signing.pairs_with(&pinned, &symbolon_dsig::SystemRandom::new()) {
         return Err(SpError::Invalid(
             "the private key does not belong to the certificate".into(),
         ));

@@ -11,9 +11,7 @@ use time::OffsetDateTime;
 
 use crate::accounts::account;
 use crate::common::{Actor, Result, SpError, audit, second};
-
-/// The fetcher's check of a URL (scheme, host).
-pub type UrlCheck = dyn Fn(&str, bool) -> std::result::Result<(), String> + Send + Sync;
+use symbolon_store::UrlCheck;
 
 fn owner(account_id: &str) -> Owner {
     Owner::Account(account_id.to_string())

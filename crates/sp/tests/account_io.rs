@@ -291,3 +291,39 @@ async fn fail_and_skip_on_what_exists_and_bad_documents_write_nothing() {
     let r = import(&empty, &good, IfExists::Fail, false).await.unwrap();
     assert_eq!(r.added, 2, "{r:?}");
 }
+
+#[tokio::test]
+async fn the_sp_key_moves_only_whole_and_only_into_an_sp_without_one() {
+    let (s, _d) = store().await;
+    let read =
+        |n: &str| std::fs::read_to_string(repo().join(format!("testdata/keys/{n}"))).unwrap();
+    let mismatched = format!(
+        "{}{}",
+        read("attacker-rsa.key.pem"),
+        read("idp-rsa.crt.pem")
+    );
+    let e = import_sp_key(&s, &mismatched, now()).await.unwrap_err();
+    assert!(e.to_string().contains("does not belong"), "{e}");
+    let e = import_sp_key(&s, &read("idp-rsa.key.pem"), now())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("CERTIFICATE"), "{e}");
+    let good = format!("{}{}", read("idp-rsa.key.pem"), read("idp-rsa.crt.pem"));
+    let k = import_sp_key(&s, &good, now()).await.unwrap();
+    assert_eq!(
+        import_sp_key(&s, &good, now()).await.unwrap().kid,
+        k.kid,
+        "the same key again"
+    );
+    let exported = export_sp_key(&s).await.unwrap();
+    assert!(exported.contains("PRIVATE KEY") && exported.contains("CERTIFICATE"));
+    let other = format!(
+        "{}{}",
+        read("idp-rsa-next.key.pem"),
+        read("idp-rsa-next.crt.pem")
+    );
+    assert!(matches!(
+        import_sp_key(&s, &other, now()).await,
+        Err(SpError::Conflict(_))
+    ));
+}

@@ -707,6 +707,10 @@ pub trait IdpChangeStore {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// The fetcher's check of a URL an administrator gives (scheme, host; plain http when allowed),
+/// handed to the domains by the caller that fetches: fine, or why not.
+pub type UrlCheck = dyn Fn(&str, bool) -> std::result::Result<(), String> + Send + Sync;
+
 /// How busy the store's connection pool is (for monitoring).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PoolStats {

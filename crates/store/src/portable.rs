@@ -99,3 +99,21 @@ impl ImportReport {
         self.added > 0 || self.overwritten > 0
     }
 }
+
+/// How to import.
+pub struct ImportOptions<'a> {
+    pub if_exists: IfExists,
+    /// Check and report, write nothing.
+    pub dry_run: bool,
+    /// The fetcher's check of a metadata URL in the document.
+    pub check_url: &'a crate::UrlCheck,
+}
+
+impl std::fmt::Debug for ImportOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("if_exists", &self.if_exists)
+            .field("dry_run", &self.dry_run)
+            .finish_non_exhaustive()
+    }
+}

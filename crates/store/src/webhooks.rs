@@ -194,8 +194,7 @@ pub fn new_message_id() -> Result<String> {
     Ok(format!("msg_{}", hex(&random::<16>()?)))
 }
 
-/// The fetcher's check of an endpoint URL (scheme, host): an error message, or fine.
-pub type UrlCheck = dyn Fn(&str, bool) -> std::result::Result<(), String> + Send + Sync;
+pub use crate::UrlCheck;
 
 /// Why a webhook cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -171,6 +171,14 @@ pub fn check_url(url: &str, allow_http: bool) -> Result<reqwest::Url, FetchError
     Ok(u)
 }
 
+/// [`check_url`] in the shape the domains take it (`symbolon_store::UrlCheck`): fine, or why
+/// not.
+pub fn url_check(url: &str, allow_http: bool) -> Result<(), String> {
+    check_url(url, allow_http)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 async fn fetch(
     client: &reqwest::Client,
     url: &str,

@@ -12,6 +12,16 @@ use time::OffsetDateTime;
 /// At most this many messages per run.
 pub const BATCH: u32 = 100;
 
+/// The message ID (`web/i18n`) that names a delivery's status on the consoles' logs.
+pub fn status_message(s: symbolon_store::webhooks::DeliveryStatus) -> &'static str {
+    use symbolon_store::webhooks::DeliveryStatus as D;
+    match s {
+        D::Pending => "whc-status-pending",
+        D::Delivered => "whc-status-delivered",
+        D::Failed => "whc-status-failed",
+    }
+}
+
 /// The client the job posts with.
 pub fn client() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()

@@ -221,7 +221,7 @@ async fn webhook<S: symbolon_store::IdpStore>(
             events,
             allow_http,
         } => {
-            let check = crate::apply_cmd::check_url;
+            let check = symbolon_web::fetch::url_check;
             let w = wh::add_webhook(s, &actor, realm, &url, allow_http, &events, &check, now)
                 .await
                 .map_err(e)?;

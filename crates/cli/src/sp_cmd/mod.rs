@@ -199,7 +199,7 @@ async fn webhook<S: symbolon_store::sp::SpStore>(
             events,
             allow_http,
         } => {
-            let check = crate::apply_cmd::check_url;
+            let check = symbolon_web::fetch::url_check;
             let w = wh::add_webhook(s, &actor, account, &url, allow_http, &events, &check, now)
                 .await
                 .map_err(e)?;

@@ -20,13 +20,6 @@ use time::OffsetDateTime;
 pub use symbolon_idp::kc::{ClientRep, MapperRep};
 pub(crate) use symbolon_idp::kc::{apply, client_rep, mapper_from_rep, mapper_rep};
 
-/// The fetcher's check of a metadata URL, as the domain's conversions want it.
-pub(crate) fn check_url(url: &str, allow_http: bool) -> Result<(), String> {
-    symbolon_web::fetch::check_url(url, allow_http)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
 /// What the converter found in the metadata.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingRep {
@@ -144,7 +137,7 @@ pub(crate) async fn create_client<S: IdpStore>(
         created_at: now,
     };
     apply(&rep, &mut c)?;
-    symbolon_idp::kc::apply_source(&rep, &mut c, &check_url, now)?;
+    symbolon_idp::kc::apply_source(&rep, &mut c, &symbolon_web::fetch::url_check, now)?;
     if let Some(u) = &c.idp_initiated_url_name
         && st.store().client_by_url_name(&realm, u).await?.is_some()
     {
@@ -176,7 +169,12 @@ pub(crate) async fn update_client<S: IdpStore>(
 ) -> ApiResult<StatusCode> {
     let mut c = find_client(&st, &realm, &id).await?;
     apply(&rep, &mut c)?;
-    symbolon_idp::kc::apply_source(&rep, &mut c, &check_url, OffsetDateTime::now_utc())?;
+    symbolon_idp::kc::apply_source(
+        &rep,
+        &mut c,
+        &symbolon_web::fetch::url_check,
+        OffsetDateTime::now_utc(),
+    )?;
     symbolon_idp::update_client(
         st.store(),
         &actor,

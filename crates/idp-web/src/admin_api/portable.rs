@@ -64,7 +64,7 @@ pub(crate) async fn partial_import<S: IdpStore>(
     let opts = ImportOptions {
         if_exists: rep.if_resource_exists,
         dry_run: rep.dry_run,
-        check_url: &crate::admin_api::clients::check_url,
+        check_url: &symbolon_web::fetch::url_check,
     };
     let report = symbolon_idp::realm_io::import_realm(
         st.store(),

@@ -224,15 +224,10 @@ pub(crate) async fn import<S: IdpStore>(
             None,
         );
     }
-    let check = |url: &str, allow_http: bool| {
-        symbolon_web::fetch::check_url(url, allow_http)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
     let opts = ImportOptions {
         if_exists: mode,
         dry_run,
-        check_url: &check,
+        check_url: &symbolon_web::fetch::url_check,
     };
     match symbolon_idp::realm_io::import_realm(
         st.store(),

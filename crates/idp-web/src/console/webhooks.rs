@@ -93,7 +93,7 @@ async fn render<S: IdpStore>(
                     (
                         s.time(d.created_at),
                         d.event_type,
-                        status_id(d.status),
+                        symbolon_web::webhooks::status_message(d.status),
                         d.attempts,
                         d.last_code.map(|c| c.to_string()).unwrap_or_default(),
                         d.last_error.unwrap_or_default(),
@@ -167,11 +167,6 @@ pub(crate) async fn add<S: IdpStore>(
         shown.events_error = Some("whc-events-required".into());
         return render(&st, &s, &realm, shown).await;
     }
-    let check = |u: &str, h: bool| {
-        symbolon_web::fetch::check_url(u, h)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
     match symbolon_idp::webhooks::add_webhook(
         st.store(),
         &Actor(s.username.clone()),
@@ -179,7 +174,7 @@ pub(crate) async fn add<S: IdpStore>(
         &url,
         allow_http,
         &events,
-        &check,
+        &symbolon_web::fetch::url_check,
         OffsetDateTime::now_utc(),
     )
     .await
@@ -315,15 +310,5 @@ pub(crate) async fn remove<S: IdpStore>(
             WebError::not_found_page("whc-no-webhook".into()).into_response()
         }
         Err(e) => WebError::from(e).into_response(),
-    }
-}
-
-/// The message ID of a delivery's status.
-pub(crate) fn status_id(s: symbolon_store::webhooks::DeliveryStatus) -> &'static str {
-    use symbolon_store::webhooks::DeliveryStatus as D;
-    match s {
-        D::Pending => "whc-status-pending",
-        D::Delivered => "whc-status-delivered",
-        D::Failed => "whc-status-failed",
     }
 }

@@ -10,28 +10,9 @@ use super::check::{
     AccessWant, Password, WantUser, access_want, bad, flatten_groups, grouped, key_from_rep,
     want_client, want_user,
 };
-use super::{Action, IfExists, ImportReport, RealmDoc};
+use super::{Action, IfExists, ImportOptions, ImportReport, RealmDoc};
 use crate::common::{Actor, IdpError, Result, audit, second, valid_name};
-use crate::kc::UrlCheck;
 use crate::realms::AuthPolicy;
-
-/// How to import.
-pub struct ImportOptions<'a> {
-    pub if_exists: IfExists,
-    /// Check and report, write nothing.
-    pub dry_run: bool,
-    /// The fetcher's check of a client's `saml.metadata.url`.
-    pub check_url: &'a UrlCheck,
-}
-
-impl std::fmt::Debug for ImportOptions<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ImportOptions")
-            .field("if_exists", &self.if_exists)
-            .field("dry_run", &self.dry_run)
-            .finish_non_exhaustive()
-    }
-}
 
 /// Import `rep` (see the module documentation). Errors before any write when the file is
 /// invalid, refers to what neither it nor the realm has, or (`IfExists::Fail`) names something

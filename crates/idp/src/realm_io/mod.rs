@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use crate::kc::{ClientRep, MapperRep};
 
 pub use export::export_realm;
-pub use import::{ImportOptions, import_realm};
-pub use symbolon_store::portable::{Action, IfExists, ImportItem, ImportReport};
+pub use import::import_realm;
+pub use symbolon_store::portable::{Action, IfExists, ImportItem, ImportOptions, ImportReport};
 
 fn yes() -> bool {
     true

@@ -13,7 +13,7 @@ use axum::response::Response;
 use symbolon_sp::SpError;
 use symbolon_sp::webhooks as wh;
 use symbolon_store::sp::SpStore;
-use symbolon_store::webhooks::{DeliveryStatus, EVENT_TYPES};
+use symbolon_store::webhooks::EVENT_TYPES;
 use time::OffsetDateTime;
 
 #[derive(Template)]
@@ -44,14 +44,6 @@ struct Shown {
     allow_http: bool,
     url_error: Option<String>,
     events_error: Option<String>,
-}
-
-fn status_id(s: DeliveryStatus) -> &'static str {
-    match s {
-        DeliveryStatus::Pending => "whc-status-pending",
-        DeliveryStatus::Delivered => "whc-status-delivered",
-        DeliveryStatus::Failed => "whc-status-failed",
-    }
 }
 
 async fn render<S: SpStore>(st: &AppState<S>, a: &Admin, shown: Shown) -> Response {
@@ -93,7 +85,7 @@ async fn render<S: SpStore>(st: &AppState<S>, a: &Admin, shown: Shown) -> Respon
                     (
                         symbolon_web::page::page_time(d.created_at),
                         d.event_type,
-                        status_id(d.status),
+                        symbolon_web::webhooks::status_message(d.status),
                         d.attempts,
                         d.last_code.map(|c| c.to_string()).unwrap_or_default(),
                         d.last_error.unwrap_or_default(),
@@ -161,13 +153,15 @@ pub(crate) async fn webhook_action<S: SpStore>(
                 shown.events_error = Some("whc-events-required".into());
                 return render(&st, &a, shown).await;
             }
-            let check = |u: &str, h: bool| {
-                symbolon_web::fetch::check_url(u, h)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            };
             return match wh::add_webhook(
-                &st.store, &a.actor, &account, &url, allow_http, &events, &check, now,
+                &st.store,
+                &a.actor,
+                &account,
+                &url,
+                allow_http,
+                &events,
+                &symbolon_web::fetch::url_check,
+                now,
             )
             .await
             {
