@@ -79,7 +79,8 @@ def signed_in_urls(env):
     idps = c.get(f"{sp.base}/account/idps", timeout=10).text
     idp_page = re.search(r'href="(/account/idps/[^"]+)"', idps).group(1)
     for path in ["/account/idps", idp_page, "/account/saml-accounts", "/account/users", "/account/roles",
-                 "/account/domains", "/account/webhooks", "/account/saml-users", "/account/audit", "/account/failed-sign-ins", "/account/settings"]:
+                 "/account/domains", "/account/webhooks", "/account/saml-users", "/account/audit", "/account/failed-sign-ins", "/account/settings",
+                 "/account/settings/import"]:
         pages.append((f"sp console {path}", sp.base + path, c.cookies))
     return pages
 

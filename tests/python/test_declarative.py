@@ -1,7 +1,8 @@
 """Declarative configuration (issue 21): the demo's realm and SP accounts exported as documents,
 applied to an empty data directory (twice: the second run changes nothing and says so), and the
 seed walkthrough's users signing in there with the same results; a Keycloak 26 export with a
-SAML client imported; partial export and import over the admin REST API."""
+SAML client imported; partial export and import over the admin REST API; an SP account's
+document over the SP REST API and in the account console."""
 import base64
 import json
 import shutil
@@ -13,6 +14,7 @@ import requests
 from conftest import database_url, symbolon_bin
 from test_demo import free_port, sign_in_at_sp, start
 from test_idp_server import Idp, console_session, form, saml_response, sign_in
+from test_sp_server import Sp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -231,7 +233,7 @@ def test_console_partial_export_and_import(tmp_path):
         r = post({"csrf": f["fields"]["csrf"], "document": json.dumps(doc), "if_exists": "fail"})
         assert r.status_code == 400 and 'id="document-error"' in r.text and "Nothing was imported" in r.text
         r = post({"csrf": f["fields"]["csrf"], "document": "{not json", "if_exists": "fail"})
-        assert r.status_code == 400 and "This is not a realm document" in r.text
+        assert r.status_code == 400 and "This is not a document that can be imported here" in r.text
         # Without the form's token, refused.
         r = post({"csrf": "forged", "document": json.dumps(doc)})
         assert r.status_code in (400, 403)
@@ -240,3 +242,104 @@ def test_console_partial_export_and_import(tmp_path):
         assert "部分インポート" in r.text
     finally:
         idp.stop()
+
+
+def idp_metadata(entity_id="https://idp.example.test/realms/acme"):
+    pem = (ROOT / "testdata/keys/idp-rsa.crt.pem").read_text()
+    b64 = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+    return (
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" '
+        f'entityID="{entity_id}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        f'<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>'
+        '</md:IDPSSODescriptor></md:EntityDescriptor>')
+
+
+def test_account_document_over_the_sp_rest_api(tmp_path):
+    """GET /api/v1/account/export and POST /api/v1/account/import: the key's account only."""
+    sp = Sp(tmp_path)
+    try:
+        acme = sp.cli("account", "create", "Acme").strip()
+        other = sp.cli("account", "create", "Globex").strip()
+        sp.cli("role", "add", "--account", other, "Globex Only")
+        key = sp.cli("api-key", "create", "--account", acme, "--name", "gitops").strip()
+        api = requests.Session()
+        api.headers["Authorization"] = f"Bearer {key}"
+        base = f"{sp.base}/api/v1/account"
+        assert requests.get(f"{base}/export", timeout=10).status_code == 401
+        doc = {"roles": ["Billing"],
+               "identityProviders": [{"name": "Multi-Pass", "metadata": idp_metadata(), "roleAttribute": "groups",
+                                      "groupMappings": [{"group": "/finance", "role": "Billing"}]}],
+               "samlAccounts": [{"name": "carol@acme.example", "role": "Read Only"}]}
+        # A dry run says what would happen and writes nothing.
+        r = api.post(f"{base}/import", json={**doc, "dryRun": True}, timeout=30)
+        assert r.status_code == 200 and r.json()["dryRun"] and r.json()["added"] == 3, r.text
+        assert {(i["action"], i["resourceType"]) for i in r.json()["results"]} >= {("SKIPPED", "ACCOUNT"), ("ADDED", "IDENTITY_PROVIDER")}
+        assert "Billing" not in sp.cli("role", "list", "--account", acme)
+        r = api.post(f"{base}/import", json=doc, timeout=30)
+        assert r.status_code == 200 and r.json()["added"] == 3 and not r.json()["dryRun"], r.text
+        exported = api.get(f"{base}/export", timeout=10).json()
+        assert exported["account"] == "Acme" and "Billing" in exported["roles"]
+        assert exported["identityProviders"][0]["groupMappings"] == [{"group": "/finance", "role": "Billing"}]
+        # Again: everything exists; FAIL refuses, writing nothing; OVERWRITE of the same is unchanged.
+        r = api.post(f"{base}/import", json=exported, timeout=30)
+        assert r.status_code == 409 and r.json()["error"] and "nothing was imported" in r.json()["error_description"], r.text
+        r = api.post(f"{base}/import", json={**exported, "ifResourceExists": "OVERWRITE"}, timeout=30)
+        assert r.status_code == 200 and r.json()["added"] == 0 and r.json()["overwritten"] == 0, r.text
+        # Another account's document, or a document naming it, reaches nothing of the other's.
+        r = api.post(f"{base}/import", json={**doc, "account": "Globex", "ifResourceExists": "SKIP"}, timeout=30)
+        assert r.status_code == 400 and "Globex" in r.json()["error_description"], r.text
+        assert "Billing" not in sp.cli("role", "list", "--account", other)
+        assert "Globex Only" not in json.dumps(exported)
+        # Unknown fields and bad references are refused whole.
+        assert api.post(f"{base}/import", json={**doc, "colour": "red"}, timeout=30).status_code == 400
+        r = api.post(f"{base}/import", json={"roles": ["Ops"], "samlAccounts": [{"name": "x@acme.example", "role": "Nope"}]}, timeout=30)
+        assert r.status_code == 400 and "Nope" in r.text
+        assert "Ops" not in sp.cli("role", "list", "--account", acme)
+        assert "imported role Billing" in sp.cli("audit", "export", "--account", acme)
+    finally:
+        sp.stop()
+
+
+def test_account_console_export_and_import(tmp_path):
+    """Settings > Export and import in the SP account console, for a master administrator."""
+    sp = Sp(tmp_path)
+    try:
+        sp.cli("account", "create", "Acme")
+        sp.cli("user", "add", "--account", "Acme", "admin@acme.test", "--master", "--password-stdin", stdin="acme admin pw 1\n")
+        u = requests.Session()
+        f = form(u.get(f"{sp.base}/login", timeout=10).text, "/login")
+        u.post(f"{sp.base}/login", data={**f["fields"], "email": "admin@acme.test", "password": "acme admin pw 1"}, timeout=30)
+        settings = u.get(f"{sp.base}/account/settings", timeout=10)
+        assert 'id="account-export"' in settings.text and 'id="account-import"' in settings.text, settings.text[:500]
+        r = u.get(f"{sp.base}/account/settings/export", timeout=10)
+        assert r.status_code == 200 and 'filename="account-Acme.json"' in r.headers["Content-Disposition"]
+        doc = r.json()
+        assert doc["account"] == "Acme" and "$argon2" not in r.text and doc["users"][0]["email"] == "admin@acme.test"
+        # Signed out: refused.
+        assert requests.get(f"{sp.base}/account/settings/export", timeout=10).status_code == 401
+
+        page = u.get(f"{sp.base}/account/settings/import", timeout=10)
+        csrf = form(page.text, "/account/settings/import")["fields"]["csrf"]
+        post = lambda fields: u.post(f"{sp.base}/account/settings/import",
+                                     files={k: (None, v) for k, v in fields.items()}, timeout=30)
+        doc["roles"] = ["Billing"]
+        r = post({"csrf": csrf, "document": json.dumps(doc), "if_exists": "skip", "dry_run": "on"})
+        assert r.status_code == 200 and "nothing was written" in r.text and "<td>Billing</td>" in r.text, r.text[-2000:]
+        assert "Billing" not in sp.cli("role", "list", "--account", "Acme")
+        r = post({"csrf": csrf, "document": json.dumps(doc), "if_exists": "skip"})
+        assert r.status_code == 200 and "1 added" in r.text, r.text[-2000:]
+        assert "Billing" in sp.cli("role", "list", "--account", "Acme")
+        # Errors next to the field; nothing written.
+        r = post({"csrf": csrf, "document": json.dumps({**doc, "account": "Globex"}), "if_exists": "skip"})
+        assert r.status_code == 400 and 'id="document-error"' in r.text and "Globex" in r.text
+        r = post({"csrf": csrf, "document": json.dumps(doc), "if_exists": "fail"})
+        assert r.status_code == 400 and "Nothing was imported" in r.text
+        r = post({"csrf": csrf, "document": "[1, 2", "if_exists": "fail"})
+        assert r.status_code == 400 and "This is not a document that can be imported here" in r.text
+        assert post({"csrf": "forged", "document": json.dumps(doc)}).status_code == 403
+        # In Japanese.
+        r = u.get(f"{sp.base}/account/settings/import", headers={"Accept-Language": "ja"}, timeout=10)
+        assert "文書ファイル" in r.text
+    finally:
+        sp.stop()

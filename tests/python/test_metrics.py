@@ -53,7 +53,7 @@ def test_metrics_move_with_sign_ins(tmp_path):
         after = requests.get(f"http://127.0.0.1:{sp_port}/metrics", timeout=10).text
         # One process serves both roles: both listeners show the same series.
         assert "symbolon_idp_password_checks_total" in requests.get(f"http://127.0.0.1:{idp_port}/metrics", timeout=10).text
-        for name, kind in [("symbolon_http_requests_total", "counter"), ("symbolon_http_request_duration_seconds", "histogram"),
+        for name, kind in [("symbolon_store_query_duration_seconds", "histogram"), ("symbolon_http_requests_total", "counter"), ("symbolon_http_request_duration_seconds", "histogram"),
                            ("symbolon_sp_sign_ins_total", "counter"), ("symbolon_idp_password_checks_total", "counter"),
                            ("symbolon_idp_responses_total", "counter"), ("symbolon_job_runs_total", "counter"),
                            ("symbolon_job_duration_seconds", "histogram"), ("symbolon_certificate_expiry_seconds", "gauge")]:
@@ -64,6 +64,14 @@ def test_metrics_move_with_sign_ins(tmp_path):
         assert value(after, "symbolon_sp_sign_ins_total", outcome="refused", reason="no_access") - value(b, "symbolon_sp_sign_ins_total", outcome="refused", reason="no_access") == 1
         assert value(after, "symbolon_idp_password_checks_total", outcome="ok") - value(b, "symbolon_idp_password_checks_total", outcome="ok") == 3
         assert value(after, "symbolon_idp_responses_total", outcome="success") - value(b, "symbolon_idp_responses_total", outcome="success") == 3
+        # Every statement is timed, attributed to the role whose request ran it: the SP's ACS
+        # records each assertion against replay (3 responses, 2 of them accepted: at least 2).
+        assert "# TYPE symbolon_store_query_duration_seconds histogram" in after
+        replay = value(after, "symbolon_store_query_duration_seconds_count", server="sp", op="insert", table="sp_consumed_assertions") \
+            - value(b, "symbolon_store_query_duration_seconds_count", server="sp", op="insert", table="sp_consumed_assertions")
+        assert replay >= 2, replay
+        assert value(after, "symbolon_store_query_duration_seconds_count", server="idp", op="select") > 0
+        assert value(after, "symbolon_store_query_duration_seconds_sum", server="sp") > 0
         # HTTP series are labelled by the route's pattern, never by the path itself.
         assert value(after, "symbolon_http_requests_total", server="sp", route="/saml/acs", method="POST") >= 3
         assert value(after, "symbolon_http_requests_total", server="idp", route="/realms/{realm}/protocol/saml/clients/{name}") >= 3, \

@@ -56,14 +56,18 @@ const USERS: [(&str, &str, &str, &str); 3] = [
 ];
 
 pub fn run(a: DemoArgs) -> ExitCode {
-    match crate::logging::LogFormat::from_env() {
-        Ok(f) => crate::logging::init(f),
+    let traces = match crate::logging::LogFormat::from_env()
+        .and_then(|f| Ok((f, crate::logging::Telemetry::from_env()?)))
+    {
+        Ok((f, t)) => crate::logging::init(f, &t),
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(1);
         }
-    }
-    crate::block_on(true, run_async(a))
+    };
+    let code = crate::block_on(true, run_async(a));
+    drop(traces);
+    code
 }
 
 async fn seed(s: &SqliteStore, idp_base: &str, sp_base: &str) -> Result<(), String> {

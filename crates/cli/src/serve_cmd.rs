@@ -79,6 +79,13 @@ pub struct ServerSection {
     /// to loopback clients only.
     #[serde(default)]
     pub metrics_listen: Option<String>,
+    /// OpenTelemetry: the OTLP/HTTP collector traces are sent to (`http(s)://HOST:PORT`, the
+    /// spans go to `/v1/traces` under it). Off when not set.
+    #[serde(default)]
+    pub otlp_endpoint: Option<String>,
+    /// The share of traces kept (0.0 to 1.0; a caller's sampled `traceparent` is followed).
+    #[serde(default = "default_ratio")]
+    pub otlp_sample_ratio: f64,
 }
 
 impl Default for ServerSection {
@@ -93,12 +100,18 @@ impl Default for ServerSection {
             purge_interval_secs: default_purge(),
             key_encryption_secret: None,
             metrics_listen: None,
+            otlp_endpoint: None,
+            otlp_sample_ratio: default_ratio(),
         }
     }
 }
 
 fn default_db() -> String {
     "sqlite://symbolon-data/symbolon.db".into()
+}
+
+fn default_ratio() -> f64 {
+    1.0
 }
 
 fn default_pool() -> u32 {
@@ -209,6 +222,10 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, String> {
                 && (key.ends_with("_secs") || key == "pool_size")
             {
                 toml::Value::Integer(n)
+            } else if let Ok(f) = v.parse::<f64>()
+                && key.ends_with("_ratio")
+            {
+                toml::Value::Float(f)
             } else {
                 toml::Value::String(v.clone())
             };
@@ -251,6 +268,7 @@ fn check(cfg: &Config) -> Result<(), String> {
             cfg.server.log_format
         ));
     }
+    crate::logging::Telemetry::of(&cfg.server).check()?;
     for (name, s) in [("idp", &cfg.idp), ("sp", &cfg.sp)] {
         if let Some(s) = s {
             if s.listen.parse::<std::net::SocketAddr>().is_err() {
@@ -451,12 +469,18 @@ pub fn run(a: ServeArgs) -> ExitCode {
         }
     };
     // Logs go to standard error; standard output carries only the "listening on" lines.
-    crate::logging::init(if cfg.server.log_format == "json" {
-        crate::logging::LogFormat::Json
-    } else {
-        crate::logging::LogFormat::Text
-    });
-    crate::block_on(true, serve(cfg))
+    let traces = crate::logging::init(
+        if cfg.server.log_format == "json" {
+            crate::logging::LogFormat::Json
+        } else {
+            crate::logging::LogFormat::Text
+        },
+        &crate::logging::Telemetry::of(&cfg.server),
+    );
+    let code = crate::block_on(true, serve(cfg));
+    // Spans still in the batch are sent before the process ends.
+    drop(traces);
+    code
 }
 
 async fn serve(cfg: Config) -> Result<(), String> {

@@ -5,7 +5,7 @@
 //! `/api/v1/openapi.json`; `docs/openapi/sp.json` is a copy kept current by a test.
 
 use crate::state::AppState;
-use crate::{api, api_changes, api_domains, api_provisioning, tenants};
+use crate::{api, api_changes, api_domains, api_portable, api_provisioning, tenants};
 use axum::Router;
 use axum::routing::get;
 use symbolon_store::sp::SpStore;
@@ -24,6 +24,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     paths(
         api::account,
         api_changes::rename_account,
+        api_portable::export_account,
+        api_portable::import_account,
         api::roles,
         api::add_role,
         api_changes::rename_role,
@@ -123,6 +125,7 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
         .merge(tenants::routes::<S>())
         .merge(api_provisioning::routes::<S>())
         .merge(api_domains::routes::<S>())
+        .merge(api_portable::routes::<S>())
         .route_layer(axum::middleware::from_fn(
             symbolon_web::openapi::json_errors,
         ))

@@ -7,6 +7,7 @@ mod api;
 mod api_changes;
 pub mod api_doc;
 mod api_domains;
+mod api_portable;
 mod api_provisioning;
 mod console;
 pub mod http;

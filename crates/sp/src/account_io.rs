@@ -26,10 +26,12 @@ use crate::common::{Actor, Result, SpError, audit, non_empty, second};
 use crate::idps::parse_idp_metadata;
 
 /// An account.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccountDoc {
-    /// The account's name (what identifies it on import, whatever its case).
+    /// The account's name (what identifies it on import, whatever its case). May be left out
+    /// when importing into a given account (REST API, console).
+    #[serde(default)]
     pub account: String,
     /// Custom roles (every account has the built-in ones, which may be listed too).
     #[serde(default)]
@@ -43,7 +45,7 @@ pub struct AccountDoc {
 }
 
 /// An identity provider of the account.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdpDoc {
     pub name: String,
@@ -79,7 +81,7 @@ pub struct IdpDoc {
 }
 
 /// A group (as the IdP sends it) and the role it maps to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MappingDoc {
     pub group: String,
@@ -87,7 +89,7 @@ pub struct MappingDoc {
 }
 
 /// A pre-registered SAML account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SamlAccountDoc {
     /// The NameID (an email address or a username).
@@ -98,7 +100,7 @@ pub struct SamlAccountDoc {
 }
 
 /// A native user (email and password).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserDoc {
     pub email: String,
@@ -218,7 +220,8 @@ enum Password {
     Hash(String),
 }
 
-/// Import `doc` (see the module documentation).
+/// Import `doc` into the account it names, created when there is none (see the module
+/// documentation): the CLI and `symbolon apply`, which act for the operator.
 pub async fn import_account<S: SpStore>(
     store: &S,
     actor: &Actor,
@@ -226,8 +229,46 @@ pub async fn import_account<S: SpStore>(
     opts: &ImportOptions<'_>,
     now: OffsetDateTime,
 ) -> Result<ImportReport> {
-    let now = second(now);
     let name = non_empty("the account name", &doc.account, 100)?;
+    let existing = find_account(store, &name).await?;
+    import(store, actor, doc, name, existing, opts, now).await
+}
+
+/// Import `doc` into the existing account `account_id` and no other, whatever the document
+/// names: the REST API and the console, which act for one account. A document that names
+/// another account is refused (an empty name is this account).
+pub async fn import_into_account<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    account_id: &str,
+    doc: &AccountDoc,
+    opts: &ImportOptions<'_>,
+    now: OffsetDateTime,
+) -> Result<ImportReport> {
+    let account = crate::accounts::account(store, account_id).await?;
+    if !doc.account.trim().is_empty()
+        && account_name_key(&doc.account) != account_name_key(&account.name)
+    {
+        return Err(bad(format!(
+            "the document is account {:?}, not {:?}: import it there, or change its \"account\" field",
+            doc.account.trim(),
+            account.name
+        )));
+    }
+    let name = account.name.clone();
+    import(store, actor, doc, name, Some(account), opts, now).await
+}
+
+async fn import<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    doc: &AccountDoc,
+    name: String,
+    existing: Option<Account>,
+    opts: &ImportOptions<'_>,
+    now: OffsetDateTime,
+) -> Result<ImportReport> {
+    let now = second(now);
 
     // 1. The file alone.
     let key = |s: &str| s.trim().to_lowercase();
@@ -339,7 +380,6 @@ pub async fn import_account<S: SpStore>(
     }
 
     // 2. Against the account as it is.
-    let existing = find_account(store, &name).await?;
     let (have_roles, have_idps, have_saml, have_users) = match &existing {
         Some(a) => (
             store.account_roles(&a.id).await?,

@@ -327,3 +327,80 @@ async fn the_sp_key_moves_only_whole_and_only_into_an_sp_without_one() {
         Err(SpError::Conflict(_))
     ));
 }
+
+#[tokio::test]
+async fn importing_into_an_account_never_reaches_another() {
+    let (s, _dir, acme) = seeded().await;
+    let other = create_account(&s, &Actor::cli(), "Globex", now())
+        .await
+        .unwrap();
+    let opts = ImportOptions {
+        if_exists: IfExists::Skip,
+        dry_run: false,
+        check_url: &ok_url,
+    };
+    let doc = AccountDoc {
+        account: "Acme Production".into(),
+        roles: vec!["Auditors".into()],
+        ..AccountDoc::default()
+    };
+    // A document naming Acme, imported into Globex (as Globex's API key would): refused whole.
+    let e = symbolon_sp::account_io::import_into_account(
+        &s,
+        &Actor::cli(),
+        &other.id,
+        &doc,
+        &opts,
+        now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, SpError::Invalid(_)), "{e}");
+    assert!(e.to_string().contains("Acme Production"), "{e}");
+    let names = |id: &str| {
+        let s = &s;
+        let id = id.to_string();
+        async move {
+            s.account_roles(&id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(!names(&other.id).await.contains(&"Auditors".to_string()));
+    assert!(!names(&acme).await.contains(&"Auditors".to_string()));
+    // Without a name, into the given account and no other; the name in any case or spacing too.
+    for (name, into) in [("", &other.id), ("  acme production ", &acme)] {
+        let doc = AccountDoc {
+            account: name.into(),
+            ..doc.clone()
+        };
+        let r = symbolon_sp::account_io::import_into_account(
+            &s,
+            &Actor::cli(),
+            into,
+            &doc,
+            &opts,
+            now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.added, 1, "{r:?}");
+        assert!(names(into).await.contains(&"Auditors".to_string()));
+    }
+    // An account that does not exist is not created by it.
+    let e = symbolon_sp::account_io::import_into_account(
+        &s,
+        &Actor::cli(),
+        "no-such-account",
+        &AccountDoc::default(),
+        &opts,
+        now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, SpError::NotFound(_)), "{e}");
+    assert_eq!(s.accounts().await.unwrap().len(), 2);
+}

@@ -187,7 +187,12 @@ pub async fn access_log(
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "(unmatched)".to_string(), |m| m.as_str().to_string());
-    let res = next.run(req).await;
+    let span = crate::telemetry::request_span(server, method_label(&method), &route, req.headers());
+    let res = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    span.record(
+        "http.response.status_code",
+        i64::from(res.status().as_u16()),
+    );
     let elapsed = started.elapsed();
     tracing::info!(
         target: "symbolon::access",

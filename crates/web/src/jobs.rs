@@ -71,7 +71,11 @@ pub async fn every<S, F, Fut>(
             }
         }
         let started = std::time::Instant::now();
-        let outcome = job(store.clone(), now).await;
+        let outcome = tracing::Instrument::instrument(
+            job(store.clone(), now),
+            crate::telemetry::job_span(name),
+        )
+        .await;
         metrics::counter!(
             "symbolon_job_runs_total",
             "job" => name,

@@ -11,9 +11,11 @@
 //! - [`openapi`]: what both REST APIs' OpenAPI documents share, and the one JSON error shape.
 //! - [`dns`]: TXT lookups (the record that proves an email domain).
 //! - [`fetch`]: metadata fetched from a URL (HTTPS, size and time limits, conditional GET).
+//! - [`portable`]: the import form, its report and the export download both consoles share.
 //! - [`i18n`]: the English and Japanese catalogues, the request's language and the switcher.
 //! - [`reference`]: one reference per request for its error page, events and log lines.
 //! - [`conn`]: the product's page in place of hyper's own empty 400, 414 and 431 answers.
+//! - [`telemetry`]: request and job spans (OpenTelemetry), the store's statement latency.
 //! - [`shutdown`] and [`serve`]: listen, serve with the access log, stop gracefully on SIGTERM.
 //!
 //! Invariants: no page leaves without its CSP; public URLs come from configuration, never from
@@ -30,10 +32,12 @@ pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod page;
+pub mod portable;
 pub mod reference;
 pub mod request;
 pub mod scim_client;
 pub mod shutdown;
+pub mod telemetry;
 pub mod webhooks;
 
 pub use symbolon_secret::{random_hex, secret_eq};

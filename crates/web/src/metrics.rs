@@ -8,6 +8,7 @@
 //!
 //! Names (all prefixed `symbolon_`): `http_requests_total` and `http_request_duration_seconds`
 //! (by server, route pattern, method, status), `job_runs_total` and `job_duration_seconds`,
+//! `store_query_duration_seconds` (recorded by [`crate::telemetry::StoreQueryTiming`]),
 //! and the domain series each server records through [`counter`]/[`gauge`] (sign-ins,
 //! AuthnRequests, responses, metadata refreshes, certificate expiry).
 
@@ -164,6 +165,11 @@ fn describe() {
     describe_counter!(
         "symbolon_metadata_refresh_total",
         "Metadata fetched by URL, by server and outcome (changed, unchanged, failed)"
+    );
+    describe_histogram!(
+        "symbolon_store_query_duration_seconds",
+        Unit::Seconds,
+        "Time a database statement took, by server, statement verb and first table named"
     );
     describe_gauge!(
         "symbolon_store_pool_connections",

@@ -149,7 +149,12 @@ async fn run_with<S: symbolon_store::IdpStore>(store: S, a: IdpArgs) -> Result<(
             }
         }
         IdpCommand::Serve { listen, base_url } => {
-            crate::logging::init(crate::logging::LogFormat::from_env()?);
+            // Traces need the exporter set up before the runtime starts: `symbolon serve`
+            // and `symbolon demo` have them; this development server does not.
+            let _traces = crate::logging::init(
+                crate::logging::LogFormat::from_env()?,
+                &crate::logging::Telemetry::off(),
+            );
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

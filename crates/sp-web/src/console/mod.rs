@@ -17,6 +17,7 @@ mod common;
 mod domains;
 mod idps;
 mod people;
+mod portable;
 mod roles;
 mod saml_account;
 mod settings;
@@ -46,6 +47,15 @@ pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
             "/account/settings",
             get(crate::console::settings::settings::<S>)
                 .post(crate::console::settings::settings_action::<S>),
+        )
+        .route(
+            "/account/settings/export",
+            get(crate::console::portable::export::<S>),
+        )
+        .route(
+            "/account/settings/import",
+            get(crate::console::portable::import_form::<S>)
+                .post(crate::console::portable::import::<S>),
         )
         .route(
             "/account/webhooks",
