@@ -60,8 +60,8 @@ def signed_in_urls(env):
     pages.append(("idp admin login", f"{idp.base}/admin/login", None))
     a.post(f"{idp.base}/admin/login", data={**f["fields"], "username": "admin", "password": "admin password 1"}, timeout=10)
     clients = a.get(f"{idp.base}/admin/console/acme/clients", timeout=10).text
-    client = re.search(r'href="(/admin/console/acme/clients/[^"/]+)"', clients).group(1)
-    for path in ["/admin/console/", "/admin/console/tokens", "/admin/console/acme/clients", client,
+    client = re.search(r'href="(/admin/console/acme/clients/(?!import")[^"/]+)"', clients).group(1)
+    for path in ["/admin/console/", "/admin/console/tokens", "/admin/console/acme/clients", client, client + "/keys",
                  "/admin/console/acme/clients/import", "/admin/console/acme/users", "/admin/console/acme/users/bob",
                  "/admin/console/acme/groups", "/admin/console/acme/roles", "/admin/console/acme/sessions",
                  "/admin/console/acme/settings", "/admin/console/acme/settings/import", "/admin/console/acme/keys",

@@ -150,13 +150,15 @@ def test_schemathesis_finds_nothing_in_the_idp_admin_api(env, tmp_path):
     clients = [c["id"] for c in api.get(f"{base}/clients", timeout=10).json()]
     mappers = [m["name"] for c in clients for m in api.get(f"{base}/clients/{c}/protocol-mappers/models", timeout=10).json()]
     assert users and groups and clients and mappers
+    # A client key of its own, so that the key operations have one to work on.
+    kid = api.post(f"{base}/clients/{clients[0]}/keys", json={"algorithm": "ec-p256"}, timeout=30).json()["kid"]
     conf = config(tmp_path, "idp", {
         "realm": ["mpas"], "id": users + groups + clients, "group": groups, "subject": users + groups,
-        "name": mappers, "cred": ["otp", "password"],
+        "name": mappers, "cred": ["otp", "password"], "kid": [kid],
     }, disabled=["delete_realm", "revoke_token"])
     out = schemathesis(f"{idp.base}/admin/openapi.json", token, tmp_path, "idp", conf)
     assert out.returncode == 0, out.stdout[-12000:] + out.stderr[-3000:]
-    assert "Tested: 62" in out.stdout, out.stdout[-3000:]
+    assert "Tested: 67" in out.stdout, out.stdout[-3000:]
     # The run's token still works. (Revoking tokens is left out of the run: the token list
     # names the run's own token, and schemathesis would revoke it; test_idp_day2 covers it.)
     assert api.get(f"{idp.base}/admin/realms", timeout=10).status_code == 200

@@ -4,7 +4,7 @@
 use crate::error::error_page;
 use crate::login::{authenticate, second_factor};
 use crate::passkeys::{passkey_js, passkey_sign_in, register_passkey, registration_link};
-use crate::sso::{idp_initiated, realm_descriptor, sso_post, sso_redirect};
+use crate::sso::{client_descriptor, idp_initiated, realm_descriptor, sso_post, sso_redirect};
 use crate::state::AppState;
 pub use crate::state::WebConfig;
 use axum::Router;
@@ -43,6 +43,10 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .route(
             "/realms/{realm}/protocol/saml/clients/{name}",
             get(idp_initiated::<S>),
+        )
+        .route(
+            "/realms/{realm}/protocol/saml/clients/{name}/descriptor",
+            get(client_descriptor::<S>),
         )
         .route(
             "/realms/{realm}/login-actions/authenticate",

@@ -87,7 +87,7 @@ pub(crate) async fn issue<S: IdpStore>(
     } else {
         vec![]
     };
-    let key = st.signing_key(&realm.name).await?;
+    let key = st.client_signing_key(client).await?;
     let rng = SystemRandom::new();
     let id = || new_id(&rng).map_err(|_| WebError::internal());
     let format = requested_format.unwrap_or(&client.name_id_format);
@@ -272,7 +272,7 @@ pub(crate) async fn error_response<S: IdpStore>(
     sub_code: &str,
     message: &str,
 ) -> Result<Response, WebError> {
-    let key = st.signing_key(&realm.name).await?;
+    let key = st.client_signing_key(client).await?;
     let rng = SystemRandom::new();
     let id = new_id(&rng).map_err(|_| WebError::internal())?;
     let xml = symbolon_saml::idp::build_error_response(

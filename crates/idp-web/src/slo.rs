@@ -233,7 +233,10 @@ async fn continue_round<S: IdpStore>(
             flow.unconfirmed.push(client_id);
             continue;
         };
-        let key = st.signing_key(&realm.name).await?;
+        let key = match client.as_ref() {
+            Some(c) => st.client_signing_key(c).await?,
+            None => st.signing_key(&realm.name).await?,
+        };
         let id = symbolon_saml::messages::new_id(&rng).map_err(|_| WebError::internal())?;
         let xml = logout_request(
             &id,
@@ -266,8 +269,11 @@ async fn continue_round<S: IdpStore>(
     let partial = !flow.unconfirmed.is_empty();
     if let Some(init) = &flow.initiator {
         let client = st.store.client(&realm.name, &init.client_id).await?;
-        if let Some(endpoint) = client.as_ref().and_then(symbolon_idp::client_slo) {
-            let key = st.signing_key(&realm.name).await?;
+        if let Some((c, endpoint)) = client
+            .as_ref()
+            .and_then(|c| symbolon_idp::client_slo(c).map(|e| (c, e)))
+        {
+            let key = st.client_signing_key(c).await?;
             let id = symbolon_saml::messages::new_id(&rng).map_err(|_| WebError::internal())?;
             let xml = logout_response(
                 &id,

@@ -35,6 +35,32 @@ pub(crate) async fn realm_descriptor<S: IdpStore>(
     Ok(r)
 }
 
+/// `GET /realms/{realm}/protocol/saml/clients/{name}/descriptor`: the descriptor for one client
+/// (`name`: its IdP-initiated URL name, or its client ID percent-encoded), publishing the keys
+/// that client's messages are signed with. Disabled clients and realms publish nothing.
+pub(crate) async fn client_descriptor<S: IdpStore>(
+    State(st): State<AppState<S>>,
+    Path((realm, name)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    realm_or_404(&st, &realm).await?;
+    let client = match st.store.client_by_url_name(&realm, &name).await? {
+        Some(c) => Some(c),
+        None => st.store.client(&realm, &name).await?,
+    };
+    let client = client.filter(|c| c.enabled).ok_or_else(|| {
+        WebError::not_found(crate::error::Msg::With("err-no-app", "name", name.clone()))
+    })?;
+    let xml =
+        symbolon_idp::client_descriptor(&st.store, &st.descriptors, &client, &st.cfg.base_url)
+            .await?;
+    let mut r = xml.to_string().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml; charset=utf-8"),
+    );
+    Ok(r)
+}
+
 #[derive(Deserialize)]
 pub(crate) struct PostBinding {
     #[serde(rename = "SAMLRequest")]

@@ -95,6 +95,18 @@ impl<S> AppState<S> {
 }
 
 impl<S: IdpStore> AppState<S> {
+    /// The key that signs what goes to `client`: its own active key (per-client keys), else
+    /// the realm's active key; parsed once per key ID.
+    pub(crate) async fn client_signing_key(
+        &self,
+        client: &symbolon_store::Client,
+    ) -> Result<Arc<symbolon_dsig::SigningKey>, WebError> {
+        match symbolon_idp::client_active_key(&self.store, client).await? {
+            Some(key) => self.parsed(key),
+            None => self.signing_key(&client.realm).await,
+        }
+    }
+
     /// The realm's active signing key, parsed once per key ID.
     pub(crate) async fn signing_key(
         &self,
@@ -107,6 +119,13 @@ impl<S: IdpStore> AppState<S> {
             .into_iter()
             .find(|k| k.status == symbolon_store::KeyStatus::Active)
             .ok_or_else(WebError::internal)?;
+        self.parsed(key)
+    }
+
+    fn parsed(
+        &self,
+        key: symbolon_store::RealmKey,
+    ) -> Result<Arc<symbolon_dsig::SigningKey>, WebError> {
         if let Some(k) = self
             .signing_keys
             .lock()

@@ -1,5 +1,5 @@
-//! Certificate-expiry notices at the IdP: every realm's published keys and every client's
-//! signing and encryption certificates, checked daily by the job `idp:certificate-expiry`. A
+//! Certificate-expiry notices at the IdP: every realm's published keys, every client's own
+//! published signing keys, and every client's signing and encryption certificates, checked daily by the job `idp:certificate-expiry`. A
 //! notice is a `CERTIFICATE_EXPIRY` event in the realm, once per certificate and threshold (30,
 //! 14, 7 and 1 days before, and once expired; see `symbolon_store::expiry`).
 
@@ -34,6 +34,22 @@ async fn certificates<S: IdpStore>(store: &S, realm: &str) -> Result<Vec<Cert>> 
         }
     }
     for c in store.clients(realm).await? {
+        for k in store.client_keys(&c.id).await? {
+            if k.status.published() {
+                found.push(Cert {
+                    client: Some(c.client_id.clone()),
+                    kind: "client-key",
+                    owner: format!("{realm}/{}/{}", c.client_id, k.kid),
+                    what: format!(
+                        "the {} signing key {} of client {}",
+                        k.status.as_str(),
+                        k.kid,
+                        c.client_id
+                    ),
+                    der: k.certificate_der,
+                });
+            }
+        }
         for (kind, what, ders) in [
             ("client-signing", "signing", &c.signing_certs),
             ("client-encryption", "encryption", &c.encryption.certs),

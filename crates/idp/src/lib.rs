@@ -15,6 +15,7 @@
 //! This file only declares the modules and re-exports their API: each module imports from
 //! `common` and from the modules below it, never from here, so there is no circle.
 
+mod client_keys;
 mod client_source;
 mod clients;
 mod common;
@@ -35,6 +36,7 @@ pub mod totp;
 mod users;
 pub mod webhooks;
 
+pub use client_keys::*;
 pub use client_source::*;
 pub use clients::*;
 pub use common::{Actor, IdpError, Result, utc_text, valid_name_pub};

@@ -248,6 +248,36 @@ pub async fn descriptor<S: IdpStore>(
     Ok(xml)
 }
 
+/// The descriptor a client's sign-in is checked against when it has keys of its own (see
+/// `client_keys`): the realm's entity ID and endpoints, the keys
+/// `client_published_keys` names, signed with the one that signs the client's messages; cached
+/// like the realm's while those keys are unchanged.
+pub async fn client_descriptor<S: IdpStore>(
+    store: &S,
+    cache: &DescriptorCache,
+    client: &symbolon_store::Client,
+    base_url: &str,
+) -> Result<std::sync::Arc<str>> {
+    let keys = crate::client_keys::client_published_keys(store, client).await?;
+    let fingerprint = keys_fingerprint(&keys);
+    let slot = format!("{}\u{0}{}", client.realm, client.id);
+    {
+        let c = cache.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((f, xml)) = c.get(&slot)
+            && *f == fingerprint
+        {
+            return Ok(xml.clone());
+        }
+    }
+    let xml: std::sync::Arc<str> = descriptor_of(&keys, &client.realm, base_url)?.into();
+    cache
+        .inner
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(slot, (fingerprint, xml.clone()));
+    Ok(xml)
+}
+
 /// The descriptor of these keys, signed now with the active one.
 fn descriptor_of(keys: &[RealmKey], realm: &str, base_url: &str) -> Result<String> {
     let active = keys

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod client_keys;
 mod domains;
 mod idp;
 mod idp_day2;
@@ -17,6 +18,7 @@ mod sp_day2;
 mod state;
 mod webhooks;
 
+pub use client_keys::client_keys;
 pub use domains::domains;
 pub use idp::{credentials, idp};
 pub use idp_day2::{idp_day2, idp_provisioning, idp_provisioning_sealed};

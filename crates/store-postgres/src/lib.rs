@@ -6,6 +6,7 @@
 //! transaction; unique violations surface as `StoreError::Conflict`; concurrent writers are
 //! serialised by the database (upserts, `DELETE ... RETURNING`), never by process memory.
 
+mod client_keys;
 mod domains;
 mod idp_change;
 mod provisioning;

@@ -4,6 +4,7 @@
 //! Invariants: only this crate speaks SQL for SQLite; every multi-statement write is one
 //! transaction; unique violations surface as `StoreError::Conflict`.
 
+mod client_keys;
 mod domains;
 mod idp_change;
 mod provisioning;

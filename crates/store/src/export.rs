@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::{Result, StoreError};
 
 /// Every table, parents before children. A test checks that none is missing.
-pub const TABLES: [&str; 41] = [
+pub const TABLES: [&str; 42] = [
     "realms",
     "realm_keys",
     "users",
@@ -17,6 +17,7 @@ pub const TABLES: [&str; 41] = [
     "user_passkeys",
     "user_required_actions",
     "clients",
+    "client_keys",
     "events",
     "admin_tokens",
     "groups",

@@ -314,6 +314,35 @@ pub trait KeyStore {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// A client's own signing keys (per-client keys), with the realm keys' rollover states. The
+/// client is named by its internal ID (`Client::id`); `RealmKey::realm` is the client's realm.
+/// A client with no active key of its own signs with the realm's active key.
+pub trait ClientKeyStore {
+    fn add_client_key(
+        &self,
+        client: &str,
+        key: &RealmKey,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The client's keys, oldest first (retired ones too).
+    fn client_keys(&self, client: &str) -> impl Future<Output = Result<Vec<RealmKey>>> + Send;
+    /// Make `kid` the client's active key; its active key, if any, becomes passive. Atomic.
+    fn promote_client_key(
+        &self,
+        client: &str,
+        kid: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn set_client_key_status(
+        &self,
+        client: &str,
+        kid: &str,
+        status: KeyStatus,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Delete a key that is retired (or was never active: `next`). `NotFound` when there is no
+    /// such key, `Conflict` when it is active or passive.
+    fn remove_client_key(&self, client: &str, kid: &str)
+    -> impl Future<Output = Result<()>> + Send;
+}
+
 /// Users and their password hashes (PHC strings).
 pub trait UserStore {
     fn create_user(
@@ -731,6 +760,7 @@ pub trait IdpStore:
     RealmStore
     + IdpChangeStore
     + KeyStore
+    + ClientKeyStore
     + UserStore
     + ClientStore
     + EventStore
@@ -754,6 +784,7 @@ impl<T> IdpStore for T where
     T: RealmStore
         + IdpChangeStore
         + KeyStore
+        + ClientKeyStore
         + UserStore
         + ClientStore
         + EventStore

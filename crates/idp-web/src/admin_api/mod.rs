@@ -23,6 +23,7 @@ use axum::routing::{get, post, put};
 use symbolon_store::IdpStore;
 
 mod changes;
+mod client_keys;
 mod clients;
 mod common;
 mod groups;
@@ -78,6 +79,11 @@ pub use realms::RealmRep;
         changes::delete_session,
         clients::list_clients,
         clients::create_client,
+        client_keys::list_client_keys,
+        client_keys::add_client_key,
+        client_keys::promote_client_key,
+        client_keys::retire_client_key,
+        client_keys::remove_client_key,
         clients::get_client,
         clients::update_client,
         changes::delete_client,
@@ -131,6 +137,7 @@ const PATH_PARAMS: &[symbolon_web::openapi::PathParam] = &[
     param("session", "The SSO session's ID.", &[]),
     param("kind", "Users or groups.", &["users", "groups"]),
     param("subject", "The user's or group's ID.", &[]),
+    param("kid", "The key's ID.", &[]),
 ];
 
 const fn param(
@@ -253,6 +260,22 @@ fn api_routes<S: IdpStore>() -> Router<crate::state::AppState<S>> {
                 .delete(provisioning::delete_provisioning::<S>),
         )
         .route("/admin/realms/{realm}/keys", get(keys::<S>))
+        .route(
+            "/admin/realms/{realm}/clients/{id}/keys",
+            get(client_keys::list_client_keys::<S>).post(client_keys::add_client_key::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients/{id}/keys/{kid}",
+            axum::routing::delete(client_keys::remove_client_key::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients/{id}/keys/{kid}/promote",
+            post(client_keys::promote_client_key::<S>),
+        )
+        .route(
+            "/admin/realms/{realm}/clients/{id}/keys/{kid}/retire",
+            post(client_keys::retire_client_key::<S>),
+        )
         .route(
             "/admin/realms/{realm}/groups",
             get(list_groups::<S>).post(create_group::<S>),

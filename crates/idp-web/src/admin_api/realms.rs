@@ -102,7 +102,8 @@ pub struct KeysRep {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KeyRep {
     pub kid: String,
-    /// `ACTIVE` (signs), `NEXT` (published, not yet signing) or `RETIRED` (published only).
+    /// `ACTIVE` (signs), `NEXT` (published, not yet signing), `PASSIVE` (was active, still
+    /// published) or `RETIRED` (no longer published).
     pub status: String,
     pub algorithm: String,
     /// The X.509 certificate, DER in base64.

@@ -13,6 +13,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use symbolon_store::IdpStore;
 mod access;
+mod client_keys;
 mod client_lifecycle;
 mod clients;
 pub(crate) mod common;
@@ -93,6 +94,26 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route(
             "/admin/console/{realm}/settings",
             get(settings::<S>).post(set_policy::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}/keys",
+            get(client_keys::keys::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}/keys/next",
+            post(client_keys::add_next::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}/keys/{kid}/promote",
+            post(client_keys::promote_key::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}/keys/{kid}/retire",
+            get(client_keys::confirm_retire::<S>).post(client_keys::retire_key::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/clients/{id}/keys/{kid}/remove",
+            get(client_keys::confirm_remove::<S>).post(client_keys::remove_key::<S>),
         )
         .route("/admin/console/{realm}/keys", get(keys::<S>))
         .route("/admin/console/{realm}/keys/next", post(add_next_key::<S>))

@@ -1,0 +1,124 @@
+//! A client's own signing keys (`ClientKeyStore`), sealed like the realm keys.
+
+use crate::{PgStore, from_ts, map_err, ts};
+use sqlx::Row;
+use symbolon_store::{ClientKeyStore, KeyStatus, RealmKey, Result, Secret, StoreError};
+
+impl ClientKeyStore for PgStore {
+    async fn add_client_key(&self, client: &str, k: &RealmKey) -> Result<()> {
+        sqlx::query("INSERT INTO client_keys (kid, client, realm, status, algorithm, private_key_pem, certificate_der, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(&k.kid)
+            .bind(client)
+            .bind(&k.realm)
+            .bind(k.status.as_str())
+            .bind(&k.algorithm)
+            .bind(self.seal_key(&k.kid, &k.private_key_pem.0)?)
+            .bind(&k.certificate_der)
+            .bind(ts(k.created_at))
+            .execute(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn client_keys(&self, client: &str) -> Result<Vec<RealmKey>> {
+        let rows =
+            sqlx::query("SELECT * FROM client_keys WHERE client = $1 ORDER BY created_at, kid")
+                .bind(client)
+                .fetch_all(&mut *self.conn().await?)
+                .await
+                .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status").map_err(map_err)?;
+                let kid: String = r.try_get("kid").map_err(map_err)?;
+                let stored: String = r.try_get("private_key_pem").map_err(map_err)?;
+                Ok(RealmKey {
+                    private_key_pem: Secret(self.open_key(&kid, &stored)?),
+                    kid,
+                    realm: r.try_get("realm").map_err(map_err)?,
+                    status: KeyStatus::parse(&status)
+                        .ok_or_else(|| StoreError::Backend(format!("bad key status {status:?}")))?,
+                    algorithm: r.try_get("algorithm").map_err(map_err)?,
+                    certificate_der: r.try_get("certificate_der").map_err(map_err)?,
+                    created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
+                })
+            })
+            .collect()
+    }
+
+    async fn promote_client_key(&self, client: &str, kid: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let exists = sqlx::query("SELECT status FROM client_keys WHERE client = $1 AND kid = $2")
+            .bind(client)
+            .bind(kid)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let Some(row) = exists else {
+            return Err(StoreError::NotFound("key", kid.to_string()));
+        };
+        let status: String = row.try_get("status").map_err(map_err)?;
+        if status == "retired" {
+            return Err(StoreError::Conflict(format!(
+                "key {kid} is retired and cannot sign again"
+            )));
+        }
+        sqlx::query("UPDATE client_keys SET status = 'passive' WHERE client = $1 AND status = 'active' AND kid <> $2")
+            .bind(client)
+            .bind(kid)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query("UPDATE client_keys SET status = 'active' WHERE client = $1 AND kid = $2")
+            .bind(client)
+            .bind(kid)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn set_client_key_status(
+        &self,
+        client: &str,
+        kid: &str,
+        status: KeyStatus,
+    ) -> Result<()> {
+        let done = sqlx::query("UPDATE client_keys SET status = $1 WHERE client = $2 AND kid = $3")
+            .bind(status.as_str())
+            .bind(client)
+            .bind(kid)
+            .execute(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("key", kid.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn remove_client_key(&self, client: &str, kid: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM client_keys WHERE client = $1 AND kid = $2 AND status IN ('retired', 'next')")
+            .bind(client)
+            .bind(kid)
+            .execute(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        let exists = sqlx::query("SELECT status FROM client_keys WHERE client = $1 AND kid = $2")
+            .bind(client)
+            .bind(kid)
+            .fetch_optional(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
+        match exists {
+            None => Err(StoreError::NotFound("key", kid.to_string())),
+            Some(_) => Err(StoreError::Conflict(format!(
+                "key {kid} is in use (active or passive): retire it first"
+            ))),
+        }
+    }
+}
