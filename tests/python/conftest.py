@@ -8,6 +8,11 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 KEYS = REPO / "testdata" / "keys"
 
+# The servers the tests start fetch metadata from, and post webhooks to, servers of the tests'
+# own on 127.0.0.1, which the SP refuses by default ([sp] allow_private_addresses);
+# test_private_addresses.py checks that refusal with this set to false.
+os.environ.setdefault("SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES", "true")
+
 
 def symbolon_bin() -> str:
     path = os.environ.get("SYMBOLON_BIN") or str(REPO / "target" / "debug" / "symbolon")

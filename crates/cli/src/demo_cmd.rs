@@ -409,11 +409,9 @@ async fn run_async(a: DemoArgs) -> Result<(), String> {
         symbolon_idp_web::http::WebConfig::new(&idp_base),
         idp_listener,
     );
-    let sp = symbolon_sp_web::http::serve(
-        store,
-        symbolon_sp_web::http::SpConfig::new(&sp_base),
-        sp_listener,
-    );
+    let mut sp_cfg = symbolon_sp_web::http::SpConfig::new(&sp_base);
+    sp_cfg.fetch_limits.public_only = !crate::logging::allow_private_from_env()?;
+    let sp = symbolon_sp_web::http::serve(store, sp_cfg, sp_listener);
     let (a, b) = tokio::join!(idp, sp);
     a.and(b).map_err(|e| e.to_string())
 }

@@ -108,6 +108,17 @@ impl Telemetry {
     }
 }
 
+/// `SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES` (`true`/`false`, default false) for the commands
+/// without a configuration file, as `[sp] allow_private_addresses` for `serve`.
+pub fn allow_private_from_env() -> Result<bool, String> {
+    match std::env::var("SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES") {
+        Err(_) => Ok(false),
+        Ok(v) => v.trim().parse().map_err(|_| {
+            format!("SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES {v:?} must be true or false")
+        }),
+    }
+}
+
 /// What must outlive the servers: the trace exporter, whose remaining spans are sent when this
 /// is dropped.
 pub struct Traces(Option<opentelemetry_sdk::trace::SdkTracerProvider>);

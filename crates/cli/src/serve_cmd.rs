@@ -183,6 +183,10 @@ pub struct RoleSection {
     /// SP only: the name server (`IP:PORT`) asked for the TXT records that prove an account's
     /// email domain (home-realm discovery); unset, the system's resolver.
     pub dns_server: Option<std::net::SocketAddr>,
+    /// SP only: let metadata URLs and webhooks of the accounts reach private, loopback and
+    /// link-local addresses (default false: public addresses only, so that a tenant cannot make
+    /// the server call into the operator's network).
+    pub allow_private_addresses: Option<bool>,
 }
 
 /// Read, apply environment overrides, and check a configuration.
@@ -226,6 +230,10 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, String> {
                 && key.ends_with("_ratio")
             {
                 toml::Value::Float(f)
+            } else if let Ok(b) = v.parse::<bool>()
+                && key.starts_with("allow_")
+            {
+                toml::Value::Boolean(b)
             } else {
                 toml::Value::String(v.clone())
             };
@@ -289,10 +297,11 @@ fn check(cfg: &Config) -> Result<(), String> {
         && (i.max_assertion_lifetime_secs.is_some()
             || i.trace_retention_secs.is_some()
             || i.operator_token.is_some()
-            || i.dns_server.is_some())
+            || i.dns_server.is_some()
+            || i.allow_private_addresses.is_some())
     {
         return Err(
-            "max_assertion_lifetime_secs, trace_retention_secs, operator_token and dns_server belong in [sp], not [idp]"
+            "max_assertion_lifetime_secs, trace_retention_secs, operator_token, dns_server and allow_private_addresses belong in [sp], not [idp]"
                 .into(),
         );
     }
@@ -588,6 +597,7 @@ where
             .as_ref()
             .map(|t| symbolon_sp_web::tenants::token_sha256(t.expose().trim()));
         sc.dns_server = s.dns_server;
+        sc.fetch_limits.public_only = !s.allow_private_addresses.unwrap_or(false);
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;

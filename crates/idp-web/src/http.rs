@@ -188,7 +188,7 @@ where
         cfg.metadata_check_every,
         move |s: S, now| refresh_clients(s, f.clone(), policy, now),
     ));
-    match symbolon_web::webhooks::client() {
+    match symbolon_web::webhooks::client(false) {
         Ok(client) => {
             tokio::spawn(symbolon_web::jobs::every(
                 store.clone(),

@@ -135,7 +135,7 @@ where
             async move { symbolon_sp::watched_certificates(&s, now).await }
         },
     ));
-    match symbolon_web::webhooks::client() {
+    match symbolon_web::webhooks::client(cfg.fetch_limits.public_only) {
         Ok(client) => {
             tokio::spawn(symbolon_web::jobs::every(
                 store.clone(),

@@ -49,7 +49,12 @@ impl SpConfig {
             trace_retention: time::Duration::days(7),
             metadata_refresh: symbolon_sp::RefreshPolicy::default(),
             metadata_check_every: std::time::Duration::from_secs(300),
-            fetch_limits: symbolon_web::fetch::FetchLimits::default(),
+            // Tenants type these URLs (metadata, webhooks): public addresses only, unless the
+            // operator allows private ones.
+            fetch_limits: symbolon_web::fetch::FetchLimits {
+                public_only: true,
+                ..symbolon_web::fetch::FetchLimits::default()
+            },
             operator_token_sha256: None,
             dns_server: None,
         }

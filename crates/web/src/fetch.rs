@@ -3,6 +3,11 @@
 //! limit, conditional requests (ETag / Last-Modified), and at most a few redirects, never to
 //! another scheme. What the document must satisfy is decided elsewhere
 //! (`symbolon_saml::metadata_refresh`).
+//!
+//! With [`FetchLimits::public_only`] (the SP's default: its tenants type these URLs), a URL
+//! reaches public addresses only: a host that is a private, loopback, link-local, shared or
+//! otherwise non-public address, or a name that resolves only to such addresses, is refused
+//! before any connection, redirects included ([`PublicOnly`], [`is_public`]).
 
 use std::time::Duration;
 
@@ -19,6 +24,8 @@ pub const MAX_REDIRECTS: usize = 3;
 pub struct FetchLimits {
     pub max_bytes: usize,
     pub timeout: Duration,
+    /// Connect to public addresses only (no server-side request into the operator's network).
+    pub public_only: bool,
 }
 
 impl Default for FetchLimits {
@@ -26,8 +33,86 @@ impl Default for FetchLimits {
         FetchLimits {
             max_bytes: DEFAULT_MAX_BYTES,
             timeout: DEFAULT_TIMEOUT,
+            public_only: false,
         }
     }
+}
+
+/// An address on the public internet: not loopback, private (RFC 1918, IPv6 unique local),
+/// link-local (cloud metadata services live there), shared (CGNAT), unspecified, broadcast,
+/// multicast, documentation, benchmarking or reserved; IPv4-mapped IPv6 judged as its IPv4.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] == 0x64 && s[1] == 0xff9b))
+        }
+    }
+}
+
+/// The refusal for a host that is not public.
+fn not_public(host: &str) -> String {
+    format!(
+        "{host} is not a public address: this server fetches public addresses only (the operator may allow private ones: [sp] allow_private_addresses)"
+    )
+}
+
+/// A resolver that keeps only public addresses, and fails when a name has none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| is_public(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(not_public(&host).into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// `url`'s host when it is an IP address that is not public (names are checked when resolved).
+pub fn literal_not_public(url: &reqwest::Url) -> Option<String> {
+    let host = url.host_str()?;
+    let ip: std::net::IpAddr = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+        .parse()
+        .ok()?;
+    (!is_public(ip)).then(|| not_public(&ip.to_string()))
 }
 
 /// The validators of the document in hand, sent back as `If-None-Match` / `If-Modified-Since`.
@@ -129,7 +214,8 @@ impl Fetcher {
 }
 
 fn client(limits: &FetchLimits) -> Result<reqwest::Client, FetchError> {
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
+    let public_only = limits.public_only;
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
         let first_scheme = attempt
             .previous()
             .first()
@@ -139,12 +225,20 @@ fn client(limits: &FetchLimits) -> Result<reqwest::Client, FetchError> {
             attempt.error("too many redirects")
         } else if attempt.url().scheme() != first_scheme {
             attempt.error("a redirect to another scheme")
+        } else if let Some(why) = public_only
+            .then(|| literal_not_public(attempt.url()))
+            .flatten()
+        {
+            attempt.error(why)
         } else {
             attempt.follow()
         }
     });
-    reqwest::Client::builder()
-        .redirect(policy)
+    let mut b = reqwest::Client::builder();
+    if public_only {
+        b = b.dns_resolver(PublicOnly);
+    }
+    b.redirect(policy)
         .timeout(limits.timeout)
         .connect_timeout(limits.timeout.min(Duration::from_secs(10)))
         .user_agent(concat!(
@@ -187,11 +281,16 @@ async fn fetch(
     limits: &FetchLimits,
 ) -> Result<Fetched, FetchError> {
     let u = check_url(url, allow_http)?;
+    if limits.public_only
+        && let Some(why) = literal_not_public(&u)
+    {
+        return Err(FetchError::Http(why));
+    }
     let timeout = |e: reqwest::Error| {
         if e.is_timeout() {
             FetchError::Timeout(limits.timeout.as_secs())
         } else {
-            FetchError::Http(e.without_url().to_string())
+            FetchError::Http(error_chain(&e.without_url()))
         }
     };
     let mut req = client.get(u).header(
@@ -236,4 +335,92 @@ async fn fetch(
         body.extend_from_slice(&chunk);
     }
     Ok(Fetched::Document { body, validators })
+}
+
+/// An error with its causes (the resolver's refusal sits under reqwest's "error sending request").
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !out.contains(&c_text) {
+            out.push_str(": ");
+            out.push_str(&c_text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod public_tests {
+    use super::*;
+
+    #[test]
+    fn public_addresses() {
+        for ip in [
+            "93.184.216.34",
+            "2606:2800:220:1:248:1893:25c8:1946",
+            "8.8.8.8",
+            "1.1.1.1",
+        ] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "192.0.2.1",
+            "198.18.0.1",
+            "240.0.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "2001:db8::1",
+            "64:ff9b::a9fe:a9fe",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn literal_hosts() {
+        let u = |s: &str| reqwest::Url::parse(s).unwrap();
+        assert!(literal_not_public(&u("https://169.254.169.254/latest")).is_some());
+        assert!(literal_not_public(&u("https://[::1]:8443/x")).is_some());
+        assert!(literal_not_public(&u("https://93.184.216.34/x")).is_none());
+        assert!(
+            literal_not_public(&u("https://localhost/x")).is_none(),
+            "names: at resolution"
+        );
+    }
+
+    #[tokio::test]
+    async fn private_destinations_are_refused_before_connecting() {
+        let limits = FetchLimits {
+            public_only: true,
+            ..FetchLimits::default()
+        };
+        let f = Fetcher::new(limits).unwrap();
+        for url in [
+            "http://127.0.0.1:9/md",
+            "http://localhost:9/md",
+            "http://[::1]:9/md",
+        ] {
+            let e = f
+                .fetch(url, true, &Validators::default())
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("not a public address"), "{url}: {e}");
+        }
+    }
 }

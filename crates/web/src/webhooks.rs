@@ -22,15 +22,28 @@ pub fn status_message(s: symbolon_store::webhooks::DeliveryStatus) -> &'static s
     }
 }
 
-/// The client the job posts with.
-pub fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+/// The client the job posts with: HTTP, and whether only public addresses may be reached.
+#[derive(Debug, Clone)]
+pub struct Poster {
+    http: reqwest::Client,
+    public_only: bool,
+}
+
+/// The client the job posts with; `public_only`: to public addresses only (see
+/// `fetch::PublicOnly`; a URL whose host is a non-public IP address fails its attempt too).
+pub fn client(public_only: bool) -> Result<Poster, String> {
+    let mut b = reqwest::Client::builder();
+    if public_only {
+        b = b.dns_resolver(crate::fetch::PublicOnly);
+    }
+    let http = b
         .timeout(Duration::from_secs(10))
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Symbolon/", env!("CARGO_PKG_VERSION"), " webhooks"))
         .build()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok(Poster { http, public_only })
 }
 
 /// How long finished deliveries stay in the log.
@@ -42,7 +55,7 @@ pub const EVERY: Duration = Duration::from_secs(5);
 /// The job: deliver what is due, then forget finished deliveries older than [`KEEP_DAYS`].
 pub async fn run<S: WebhookStore>(
     store: S,
-    client: reqwest::Client,
+    client: Poster,
     now: OffsetDateTime,
 ) -> Result<String, String> {
     let line = deliver_due(&store, &client, now).await?;
@@ -60,7 +73,7 @@ pub async fn run<S: WebhookStore>(
 /// Deliver what is due (one attempt each); the job's outcome line.
 pub async fn deliver_due<S: WebhookStore>(
     store: &S,
-    client: &reqwest::Client,
+    client: &Poster,
     now: OffsetDateTime,
 ) -> Result<String, String> {
     let due = store
@@ -102,7 +115,7 @@ pub async fn deliver_due<S: WebhookStore>(
 
 /// One POST: the status it got, or why it got none.
 async fn attempt(
-    client: &reqwest::Client,
+    client: &Poster,
     hook: &symbolon_store::webhooks::Webhook,
     d: &symbolon_store::webhooks::Delivery,
 ) -> (Option<u16>, Option<String>) {
@@ -110,11 +123,17 @@ async fn attempt(
         Ok(u) => u,
         Err(e) => return (None, Some(e.to_string())),
     };
+    if client.public_only
+        && let Some(why) = crate::fetch::literal_not_public(&url)
+    {
+        return (None, Some(why));
+    }
     let ts = OffsetDateTime::now_utc().unix_timestamp();
     let Some(sig) = symbolon_secret::webhook::sign(&hook.secret.0, &d.id, ts, &d.payload) else {
         return (None, Some("the webhook's secret is unusable".into()));
     };
     let sent = client
+        .http
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("webhook-id", &d.id)
@@ -130,6 +149,6 @@ async fn attempt(
             (Some(code), err)
         }
         Err(e) if e.is_timeout() => (None, Some("no answer within 10 s".into())),
-        Err(e) => (None, Some(e.without_url().to_string())),
+        Err(e) => (None, Some(crate::fetch::error_chain(&e.without_url()))),
     }
 }

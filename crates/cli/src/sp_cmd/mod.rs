@@ -177,13 +177,11 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
             println!("listening on http://{addr} (base URL {base})");
             use std::io::Write as _;
             let _ = std::io::stdout().flush();
-            symbolon_sp_web::http::serve(
-                store,
-                symbolon_sp_web::http::SpConfig::new(&base),
-                listener,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let mut cfg = symbolon_sp_web::http::SpConfig::new(&base);
+            cfg.fetch_limits.public_only = !crate::logging::allow_private_from_env()?;
+            symbolon_sp_web::http::serve(store, cfg, listener)
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
     Ok(())
