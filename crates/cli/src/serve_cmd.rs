@@ -189,6 +189,22 @@ pub struct RoleSection {
     pub allow_private_addresses: Option<bool>,
 }
 
+/// The keys of `[idp]` and `[sp]` (`RoleSection`).
+const ROLE_KEYS: &[&str] = &[
+    "listen",
+    "base_url",
+    "tls_cert",
+    "tls_key",
+    "max_assertion_lifetime_secs",
+    "trace_retention_secs",
+    "metadata_refresh_secs",
+    "metadata_check_secs",
+    "metadata_fetch_timeout_secs",
+    "operator_token",
+    "dns_server",
+    "allow_private_addresses",
+];
+
 /// Read, apply environment overrides, and check a configuration.
 pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -208,6 +224,19 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, String> {
             continue;
         };
         if matches!(key.as_str(), "data_dir" | "database_url") && section != "server" {
+            continue;
+        }
+        // A role the file does not serve is made from the environment only when it says where
+        // to listen; otherwise a setting for it (SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES beside an
+        // IdP-only file) changes nothing.
+        // (An unknown key is still put in, so that it is refused by name.)
+        if section != "server"
+            && ROLE_KEYS.contains(&key.as_str())
+            && !value.contains_key(section)
+            && !env
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case(&format!("SYMBOLON_{section}_LISTEN")))
+        {
             continue;
         }
         let table = value
@@ -663,6 +692,25 @@ mod tests {
     }
 
     #[test]
+    fn role_keys_are_the_sections_keys() {
+        for key in ROLE_KEYS {
+            let value = match *key {
+                "listen" | "base_url" => continue,
+                "allow_private_addresses" => "true",
+                k if k.ends_with("_secs") => "1",
+                "dns_server" => "\"127.0.0.1:53\"",
+                _ => "\"x\"",
+            };
+            let text = format!(
+                "[sp]\nlisten = \"127.0.0.1:1\"\nbase_url = \"https://sp\"\n{key} = {value}\n"
+            );
+            if let Err(e) = toml::from_str::<Config>(&text) {
+                assert!(!e.message().contains("unknown field"), "{key}: {e}");
+            }
+        }
+    }
+
+    #[test]
     fn environment_overrides_keys() {
         let (_d, p) = write("[idp]\nlisten = \"127.0.0.1:1\"\nbase_url = \"https://idp\"\n");
         let env = vec![
@@ -696,6 +744,26 @@ mod tests {
             load(&p, &bad_proxy)
                 .unwrap_err()
                 .contains("server.trusted_proxies")
+        );
+        // A setting of a role the file does not serve changes nothing; with its LISTEN (and
+        // base URL) the environment makes the role.
+        let sp_only = vec![(
+            "SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES".to_string(),
+            "true".to_string(),
+        )];
+        assert!(load(&p, &sp_only).unwrap().sp.is_none());
+        let sp_env = vec![
+            ("SYMBOLON_SP_LISTEN".to_string(), "127.0.0.1:2".to_string()),
+            ("SYMBOLON_SP_BASE_URL".to_string(), "https://sp".to_string()),
+            (
+                "SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES".to_string(),
+                "true".to_string(),
+            ),
+        ];
+        let sp = load(&p, &sp_env).unwrap().sp.unwrap();
+        assert_eq!(
+            (sp.base_url.as_str(), sp.allow_private_addresses),
+            ("https://sp", Some(true))
         );
         let bad = vec![("SYMBOLON_SP_PORT".to_string(), "1".to_string())];
         assert!(
