@@ -1,8 +1,8 @@
 //! A client's own signing keys (`ClientKeyStore`), sealed like the realm keys.
 
-use crate::{PgStore, from_ts, map_err, ts};
+use crate::{Cols, PgStore, map_err, ts};
 use sqlx::Row;
-use symbolon_store::{ClientKeyStore, KeyStatus, RealmKey, Result, Secret, StoreError};
+use symbolon_store::{ClientKeyStore, KeyStatus, RealmKey, Result, StoreError};
 
 impl ClientKeyStore for PgStore {
     async fn add_client_key(&self, client: &str, k: &RealmKey) -> Result<()> {
@@ -30,19 +30,7 @@ impl ClientKeyStore for PgStore {
                 .map_err(map_err)?;
         rows.iter()
             .map(|r| {
-                let status: String = r.try_get("status").map_err(map_err)?;
-                let kid: String = r.try_get("kid").map_err(map_err)?;
-                let stored: String = r.try_get("private_key_pem").map_err(map_err)?;
-                Ok(RealmKey {
-                    private_key_pem: Secret(self.open_key(&kid, &stored)?),
-                    kid,
-                    realm: r.try_get("realm").map_err(map_err)?,
-                    status: KeyStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Backend(format!("bad key status {status:?}")))?,
-                    algorithm: r.try_get("algorithm").map_err(map_err)?,
-                    certificate_der: r.try_get("certificate_der").map_err(map_err)?,
-                    created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
-                })
+                symbolon_store::codec::key_row(&Cols(r), |kid, stored| self.open_key(kid, stored))
             })
             .collect()
     }

@@ -27,7 +27,7 @@ use sqlx::sqlite::{
 use symbolon_store::{
     AccessStore, AdminToken, AdminTokenStore, Assignment, Client, ClientStore, Event, EventStore,
     Group, GroupStore, KeyStatus, KeyStore, PersistentIdStore, Realm, RealmKey, RealmStore, Result,
-    Role, RoleStore, Secret, StoreError, User, UserStore,
+    Role, RoleStore, StoreError, User, UserStore,
 };
 use time::OffsetDateTime;
 
@@ -220,19 +220,7 @@ impl KeyStore for SqliteStore {
             .map_err(map_err)?;
         rows.iter()
             .map(|r| {
-                let status: String = r.try_get("status").map_err(map_err)?;
-                let kid: String = r.try_get("kid").map_err(map_err)?;
-                let stored: String = r.try_get("private_key_pem").map_err(map_err)?;
-                Ok(RealmKey {
-                    private_key_pem: Secret(self.open_key(&kid, &stored)?),
-                    kid,
-                    realm: r.try_get("realm").map_err(map_err)?,
-                    status: KeyStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Backend(format!("bad key status {status:?}")))?,
-                    algorithm: r.try_get("algorithm").map_err(map_err)?,
-                    certificate_der: r.try_get("certificate_der").map_err(map_err)?,
-                    created_at: from_ts(r.try_get("created_at").map_err(map_err)?),
-                })
+                symbolon_store::codec::key_row(&Cols(r), |kid, stored| self.open_key(kid, stored))
             })
             .collect()
     }
@@ -769,6 +757,9 @@ impl symbolon_store::codec::Columns for Cols<'_> {
     fn flag(&self, col: &str) -> Result<bool> {
         let r = self.0;
         Ok(r.try_get::<i64, _>(col).map_err(map_err)? != 0)
+    }
+    fn bytes(&self, col: &str) -> Result<Vec<u8>> {
+        self.0.try_get(col).map_err(map_err)
     }
 }
 

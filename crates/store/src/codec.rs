@@ -186,6 +186,7 @@ pub trait Columns {
     fn int(&self, col: &str) -> Result<i64>;
     fn opt_int(&self, col: &str) -> Result<Option<i64>>;
     fn flag(&self, col: &str) -> Result<bool>;
+    fn bytes(&self, col: &str) -> Result<Vec<u8>>;
 
     /// A time stored as Unix seconds.
     fn time(&self, col: &str) -> Result<OffsetDateTime> {
@@ -211,6 +212,27 @@ pub fn realm_row(r: &impl Columns) -> Result<Realm> {
         display_name: r.text("display_name")?,
         enabled: r.flag("enabled")?,
         assertion_lifespan_secs: r.int("assertion_lifespan_secs")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+/// A realm key or a client's key (`realm_keys`, `client_keys`); `open` unseals the stored private
+/// key (the store's cipher, bound to the key ID).
+pub fn key_row(
+    r: &impl Columns,
+    open: impl FnOnce(&str, &str) -> Result<String>,
+) -> Result<crate::RealmKey> {
+    let status = r.text("status")?;
+    let kid = r.text("kid")?;
+    let stored = r.text("private_key_pem")?;
+    Ok(crate::RealmKey {
+        private_key_pem: crate::Secret(open(&kid, &stored)?),
+        kid,
+        realm: r.text("realm")?,
+        status: crate::KeyStatus::parse(&status)
+            .ok_or_else(|| crate::StoreError::Backend(format!("bad key status {status:?}")))?,
+        algorithm: r.text("algorithm")?,
+        certificate_der: r.bytes("certificate_der")?,
         created_at: r.time("created_at")?,
     })
 }
