@@ -86,6 +86,37 @@ pub(crate) async fn add_client_key<S: IdpStore>(
     Ok((StatusCode::CREATED, Json(key_rep(&key))))
 }
 
+/// A step of a key's life after it was added.
+#[derive(Clone, Copy)]
+enum Step {
+    Promote,
+    Retire,
+    Remove,
+}
+
+async fn step<S: IdpStore>(
+    st: &crate::state::AppState<S>,
+    actor: &symbolon_idp::Actor,
+    (realm, id, kid): (String, String, String),
+    step: Step,
+) -> ApiResult<StatusCode> {
+    let c = find_client(st, &realm, &id).await?;
+    let (store, now) = (st.store(), OffsetDateTime::now_utc());
+    let client = &c.client_id;
+    match step {
+        Step::Promote => {
+            symbolon_idp::promote_client_key(store, actor, &realm, client, &kid, now).await?
+        }
+        Step::Retire => {
+            symbolon_idp::retire_client_key(store, actor, &realm, client, &kid, now).await?
+        }
+        Step::Remove => {
+            symbolon_idp::remove_client_key(store, actor, &realm, client, &kid, now).await?
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Rollover step 2: the key signs the client's messages; its previous key stays published as
 /// PASSIVE.
 #[utoipa::path(post, path = "/admin/realms/{realm}/clients/{id}/keys/{kid}/promote", tag = "Clients",
@@ -93,19 +124,9 @@ pub(crate) async fn add_client_key<S: IdpStore>(
 pub(crate) async fn promote_client_key<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
-    Path((realm, id, kid)): Path<(String, String, String)>,
+    Path(p): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let c = find_client(&st, &realm, &id).await?;
-    symbolon_idp::promote_client_key(
-        st.store(),
-        &actor,
-        &realm,
-        &c.client_id,
-        &kid,
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    step(&st, &actor, p, Step::Promote).await
 }
 
 /// Rollover step 3: the key is no longer published; retiring the ACTIVE key makes the client
@@ -115,19 +136,9 @@ pub(crate) async fn promote_client_key<S: IdpStore>(
 pub(crate) async fn retire_client_key<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
-    Path((realm, id, kid)): Path<(String, String, String)>,
+    Path(p): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let c = find_client(&st, &realm, &id).await?;
-    symbolon_idp::retire_client_key(
-        st.store(),
-        &actor,
-        &realm,
-        &c.client_id,
-        &kid,
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    step(&st, &actor, p, Step::Retire).await
 }
 
 /// Delete a RETIRED or never promoted (NEXT) key; 409 for a key in use.
@@ -136,17 +147,7 @@ pub(crate) async fn retire_client_key<S: IdpStore>(
 pub(crate) async fn remove_client_key<S: IdpStore>(
     State(st): St<S>,
     ApiCaller(actor): ApiCaller,
-    Path((realm, id, kid)): Path<(String, String, String)>,
+    Path(p): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let c = find_client(&st, &realm, &id).await?;
-    symbolon_idp::remove_client_key(
-        st.store(),
-        &actor,
-        &realm,
-        &c.client_id,
-        &kid,
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    step(&st, &actor, p, Step::Remove).await
 }
