@@ -16,8 +16,7 @@ use symbolon_secret::KeyAlgorithm;
 use symbolon_store::{Client, IdpStore, KeyStatus, RealmKey};
 use time::OffsetDateTime;
 
-/// Rollover step 1: a new *next* key for the client (published, not signing yet). Returns its
-/// key ID.
+/// Rollover step 1: a new *next* key for the client (published, not signing yet). Returns it.
 pub async fn add_client_key<S: IdpStore>(
     store: &S,
     actor: &Actor,
@@ -25,7 +24,7 @@ pub async fn add_client_key<S: IdpStore>(
     client_id: &str,
     alg: KeyAlgorithm,
     now: OffsetDateTime,
-) -> Result<String> {
+) -> Result<RealmKey> {
     let c = client_or_error(store, realm, client_id).await?;
     let now = second(now);
     let (pem, der) = crate::realms::generate_key(
@@ -42,7 +41,6 @@ pub async fn add_client_key<S: IdpStore>(
         certificate_der: der,
         created_at: now,
     };
-    let id = key.kid.clone();
     store.add_client_key(&c.id, &key).await?;
     audit(
         store,
@@ -50,14 +48,15 @@ pub async fn add_client_key<S: IdpStore>(
         actor,
         Some(&c.client_id),
         format!(
-            "added next signing key {id} ({}) for client {}",
+            "added next signing key {} ({}) for client {}",
+            key.kid,
             alg.as_str(),
             c.client_id
         ),
         now,
     )
     .await?;
-    Ok(id)
+    Ok(key)
 }
 
 /// The client's keys, oldest first.

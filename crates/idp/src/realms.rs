@@ -200,6 +200,34 @@ pub struct DescriptorCache {
 /// A realm's signed descriptor and the fingerprint of the keys it was made from.
 type CachedDescriptor = (Vec<u8>, std::sync::Arc<str>);
 
+impl DescriptorCache {
+    /// The descriptor kept in `slot` (a realm, or a realm's client) if it was made from these
+    /// very keys, else one signed now and kept.
+    fn get_or_sign(
+        &self,
+        slot: String,
+        keys: &[RealmKey],
+        realm: &str,
+        base_url: &str,
+    ) -> Result<std::sync::Arc<str>> {
+        let fingerprint = keys_fingerprint(keys);
+        {
+            let c = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((f, xml)) = c.get(&slot)
+                && *f == fingerprint
+            {
+                return Ok(xml.clone());
+            }
+        }
+        let xml: std::sync::Arc<str> = descriptor_of(keys, realm, base_url)?.into();
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(slot, (fingerprint, xml.clone()));
+        Ok(xml)
+    }
+}
+
 /// What a descriptor depends on besides the realm's name and the base URL.
 fn keys_fingerprint(keys: &[RealmKey]) -> Vec<u8> {
     let mut d = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
@@ -230,22 +258,7 @@ pub async fn descriptor<S: IdpStore>(
     if keys.is_empty() {
         realm_or_404(store, realm).await?;
     }
-    let fingerprint = keys_fingerprint(&keys);
-    {
-        let c = cache.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((f, xml)) = c.get(realm)
-            && *f == fingerprint
-        {
-            return Ok(xml.clone());
-        }
-    }
-    let xml: std::sync::Arc<str> = descriptor_of(&keys, realm, base_url)?.into();
-    cache
-        .inner
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(realm.to_string(), (fingerprint, xml.clone()));
-    Ok(xml)
+    cache.get_or_sign(realm.to_string(), &keys, realm, base_url)
 }
 
 /// The descriptor a client's sign-in is checked against when it has keys of its own (see
@@ -259,23 +272,8 @@ pub async fn client_descriptor<S: IdpStore>(
     base_url: &str,
 ) -> Result<std::sync::Arc<str>> {
     let keys = crate::client_keys::client_published_keys(store, client).await?;
-    let fingerprint = keys_fingerprint(&keys);
     let slot = format!("{}\u{0}{}", client.realm, client.id);
-    {
-        let c = cache.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((f, xml)) = c.get(&slot)
-            && *f == fingerprint
-        {
-            return Ok(xml.clone());
-        }
-    }
-    let xml: std::sync::Arc<str> = descriptor_of(&keys, &client.realm, base_url)?.into();
-    cache
-        .inner
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(slot, (fingerprint, xml.clone()));
-    Ok(xml)
+    cache.get_or_sign(slot, &keys, &client.realm, base_url)
 }
 
 /// The descriptor of these keys, signed now with the active one.

@@ -68,7 +68,8 @@ async fn rollover_what_signs_and_what_is_published() {
         now(),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .kid;
     assert!(client_active_key(&s, &a).await.unwrap().is_none());
     let published = client_published_keys(&s, &a).await.unwrap();
     assert_eq!(published.len(), 2);
@@ -170,7 +171,8 @@ async fn rollover_what_signs_and_what_is_published() {
         now(),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .kid;
     let watched = watched_certificates(&s, now()).await.unwrap();
     assert!(
         watched

@@ -926,7 +926,6 @@ spc-export-link = Download the account as JSON (without passwords)
 spc-import-link = Import an account document…
 spc-import-h = Import
 spc-import-intro = Adds the document's roles, identity providers, SAML accounts and users to this account. Nothing is deleted; API keys, SCIM tokens and email domains are never in a document.
-spc-import-other-account = This document is for account “{ $other }”; import it there, or change its "account" field.
 spc-only-master-portable = Only a master administrator exports or imports the account.
 idpc-client-keys-h = Signing keys
 idpc-client-keys-intro = This client may sign with keys of its own instead of the realm's, rolled over in the same three steps: add a next key (published in this client's descriptor, not yet signing), let the service provider load the descriptor, promote it, then retire the old one. Retiring the active key makes the client sign with the realm's key again.

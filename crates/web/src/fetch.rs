@@ -265,6 +265,20 @@ pub fn check_url(url: &str, allow_http: bool) -> Result<reqwest::Url, FetchError
     Ok(u)
 }
 
+/// [`check_url`], and with `public_only` a host that is not an IP address of the public
+/// internet refused (names are checked when [`PublicOnly`] resolves them): where a request goes.
+pub fn check_destination(
+    url: &str,
+    allow_http: bool,
+    public_only: bool,
+) -> Result<reqwest::Url, FetchError> {
+    let u = check_url(url, allow_http)?;
+    match public_only.then(|| literal_not_public(&u)).flatten() {
+        Some(why) => Err(FetchError::Http(why)),
+        None => Ok(u),
+    }
+}
+
 /// [`check_url`] in the shape the domains take it (`symbolon_store::UrlCheck`): fine, or why
 /// not.
 pub fn url_check(url: &str, allow_http: bool) -> Result<(), String> {
@@ -280,12 +294,7 @@ async fn fetch(
     validators: &Validators,
     limits: &FetchLimits,
 ) -> Result<Fetched, FetchError> {
-    let u = check_url(url, allow_http)?;
-    if limits.public_only
-        && let Some(why) = literal_not_public(&u)
-    {
-        return Err(FetchError::Http(why));
-    }
+    let u = check_destination(url, allow_http, limits.public_only)?;
     let timeout = |e: reqwest::Error| {
         if e.is_timeout() {
             FetchError::Timeout(limits.timeout.as_secs())

@@ -135,30 +135,23 @@ impl Visit for ServerField {
     fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
 }
 
-/// The fields of sqlx's statement event that matter here: the start of the statement (at most
-/// [`SQL_PREFIX`] bytes are kept) and the time it took.
+/// What sqlx's statement event says that matters here: the statement classified as it is read
+/// (no copy of its text), and the time it took. The full statement wins over the summary, which
+/// is all there is when the statement is short.
 #[derive(Default)]
 struct QueryFields {
-    summary: String,
-    statement: String,
+    from_summary: Option<(&'static str, &'static str)>,
+    from_statement: Option<(&'static str, &'static str)>,
     elapsed: Option<f64>,
-}
-
-const SQL_PREFIX: usize = 512;
-
-fn prefix(s: &str) -> String {
-    let mut end = s.len().min(SQL_PREFIX);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
 }
 
 impl Visit for QueryFields {
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
-            "summary" => self.summary = prefix(value),
-            "db.statement" => self.statement = prefix(value.trim_start()),
+            "summary" => self.from_summary = Some(classify(value)),
+            "db.statement" if !value.trim().is_empty() => {
+                self.from_statement = Some(classify(value));
+            }
             _ => {}
         }
     }
@@ -207,12 +200,10 @@ where
                     .find_map(|s| s.extensions().get::<ServerOf>().map(|o| o.0))
             })
             .unwrap_or("other");
-        let sql = if q.statement.is_empty() {
-            &q.summary
-        } else {
-            &q.statement
-        };
-        let (op, table) = classify(sql);
+        let (op, table) = q
+            .from_statement
+            .or(q.from_summary)
+            .unwrap_or(("other", "none"));
         metrics::histogram!(
             "symbolon_store_query_duration_seconds",
             "server" => server,
@@ -228,48 +219,29 @@ pub fn classify(sql: &str) -> (&'static str, &'static str) {
     let mut words = sql
         .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';'))
         .filter(|w| !w.is_empty());
-    let op = match words
-        .next()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-        .unwrap_or("")
-    {
-        "select" => "select",
-        "insert" => "insert",
-        "update" => "update",
-        "delete" => "delete",
-        "with" => "with",
-        "begin" => "begin",
-        "commit" => "commit",
-        "rollback" => "rollback",
-        "pragma" => "pragma",
-        "create" => "create",
-        "alter" => "alter",
-        "drop" => "drop",
-        _ => "other",
-    };
-    let mut table = None;
-    let mut take_next = op == "update";
-    for w in sql
-        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';'))
-        .filter(|w| !w.is_empty())
-        .skip(1)
-    {
-        if take_next {
-            table = Some(w);
-            break;
-        }
-        take_next = w.eq_ignore_ascii_case("from") || w.eq_ignore_ascii_case("into");
+    let first = words.next().unwrap_or("");
+    let op = [
+        "select", "insert", "update", "delete", "with", "begin", "commit", "rollback", "pragma",
+        "create", "alter", "drop",
+    ]
+    .into_iter()
+    .find(|v| first.eq_ignore_ascii_case(v))
+    .unwrap_or("other");
+    let table = if op == "update" {
+        words.next()
+    } else {
+        words
+            .skip_while(|w| !w.eq_ignore_ascii_case("from") && !w.eq_ignore_ascii_case("into"))
+            .nth(1)
     }
-    let table = table
-        .map(|t| t.trim_matches(|c| c == '"' || c == '`' || c == '['))
-        .filter(|t| {
-            !t.is_empty()
-                && !t.eq_ignore_ascii_case("select")
-                && t.len() <= 64
-                && t.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-        });
+    .map(|t| t.trim_matches(|c| c == '"' || c == '`' || c == '['))
+    .filter(|t| {
+        !t.is_empty()
+            && !t.eq_ignore_ascii_case("select")
+            && t.len() <= 64
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    });
     (op, table.map_or("none", intern))
 }
 
@@ -278,23 +250,29 @@ static TABLES: RwLock<BTreeMap<String, &'static str>> = RwLock::new(BTreeMap::ne
 /// `name` (lower-cased) as a label that lives as long as the process: at most [`MAX_TABLES`]
 /// names are kept, the rest are `other`.
 fn intern(name: &str) -> &'static str {
-    let key = name.to_ascii_lowercase();
+    let lower;
+    let key = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        lower = name.to_ascii_lowercase();
+        lower.as_str()
+    } else {
+        name
+    };
     if let Ok(t) = TABLES.read()
-        && let Some(s) = t.get(&key)
+        && let Some(s) = t.get(key)
     {
         return s;
     }
     let Ok(mut t) = TABLES.write() else {
         return "other";
     };
-    if let Some(s) = t.get(&key) {
+    if let Some(s) = t.get(key) {
         return s;
     }
     if t.len() >= MAX_TABLES {
         return "other";
     }
-    let s: &'static str = Box::leak(key.clone().into_boxed_str());
-    t.insert(key, s);
+    let s: &'static str = Box::leak(key.to_string().into_boxed_str());
+    t.insert(key.to_string(), s);
     s
 }
 

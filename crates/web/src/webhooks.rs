@@ -119,15 +119,11 @@ async fn attempt(
     hook: &symbolon_store::webhooks::Webhook,
     d: &symbolon_store::webhooks::Delivery,
 ) -> (Option<u16>, Option<String>) {
-    let url = match crate::fetch::check_url(&hook.url, hook.allow_http) {
+    let url = match crate::fetch::check_destination(&hook.url, hook.allow_http, client.public_only)
+    {
         Ok(u) => u,
         Err(e) => return (None, Some(e.to_string())),
     };
-    if client.public_only
-        && let Some(why) = crate::fetch::literal_not_public(&url)
-    {
-        return (None, Some(why));
-    }
     let ts = OffsetDateTime::now_utc().unix_timestamp();
     let Some(sig) = symbolon_secret::webhook::sign(&hook.secret.0, &d.id, ts, &d.payload) else {
         return (None, Some("the webhook's secret is unusable".into()));

@@ -83,7 +83,9 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: KeyCmd) -> Resu
         KeyCmd::AddNext { realm, client, alg } => {
             let alg = KeyAlgorithm::parse(&alg).unwrap_or(KeyAlgorithm::Rsa2048);
             let kid = match &client {
-                Some(c) => symbolon_idp::add_client_key(s, &actor, &realm, c, alg, now).await,
+                Some(c) => symbolon_idp::add_client_key(s, &actor, &realm, c, alg, now)
+                    .await
+                    .map(|k| k.kid),
                 None => symbolon_idp::add_next_key(s, &actor, &realm, alg, now).await,
             }
             .map_err(e)?;

@@ -67,7 +67,7 @@ pub(crate) async fn add_client_key<S: IdpStore>(
             )
         })?,
     };
-    let kid = symbolon_idp::add_client_key(
+    let key = symbolon_idp::add_client_key(
         st.store(),
         &actor,
         &realm,
@@ -76,13 +76,6 @@ pub(crate) async fn add_client_key<S: IdpStore>(
         OffsetDateTime::now_utc(),
     )
     .await?;
-    let key = st
-        .store()
-        .client_keys(&c.id)
-        .await?
-        .into_iter()
-        .find(|k| k.kid == kid)
-        .ok_or_else(|| ApiError::new(Kind::Unavailable, "the new key is not there"))?;
     Ok((StatusCode::CREATED, Json(key_rep(&key))))
 }
 

@@ -127,9 +127,13 @@ pub(crate) async fn render_keys<S: IdpStore>(
             format!(
                 "{}/realms/{realm}/protocol/saml/clients/{}/descriptor",
                 st.config().base_url.trim_end_matches('/'),
-                c.idp_initiated_url_name
-                    .clone()
-                    .unwrap_or_else(|| percent_encode(&c.client_id))
+                c.idp_initiated_url_name.clone().unwrap_or_else(|| {
+                    percent_encoding::utf8_percent_encode(
+                        &c.client_id,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    )
+                    .to_string()
+                })
             ),
         )),
     };
@@ -147,19 +151,6 @@ pub(crate) async fn render_keys<S: IdpStore>(
         }
         .render(),
     )
-}
-
-/// A client ID as one path segment.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 pub(crate) async fn keys<S: IdpStore>(
@@ -200,7 +191,9 @@ pub(crate) async fn add<S: IdpStore>(
     let added = match owner {
         Owner::Realm => symbolon_idp::add_next_key(st.store(), &actor, realm, alg, now).await,
         Owner::Client(c) => {
-            symbolon_idp::add_client_key(st.store(), &actor, realm, &c.client_id, alg, now).await
+            symbolon_idp::add_client_key(st.store(), &actor, realm, &c.client_id, alg, now)
+                .await
+                .map(|k| k.kid)
         }
     };
     match added {

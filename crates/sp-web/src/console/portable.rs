@@ -11,7 +11,7 @@ use axum::extract::{Multipart, State};
 use axum::response::Response;
 use symbolon_sp::SpError;
 use symbolon_sp::account_io::{AccountDoc, ImportOptions};
-use symbolon_store::sp::{SpStore, account_name_key};
+use symbolon_store::sp::SpStore;
 use symbolon_web::portable::{ImportForm, Shown, download, shown_report};
 use time::OffsetDateTime;
 
@@ -113,18 +113,6 @@ pub(crate) async fn import<S: SpStore>(
             );
         }
     };
-    if !doc.account.trim().is_empty()
-        && account_name_key(&doc.account) != account_name_key(&a.pair.account_name)
-    {
-        let other = doc.account.trim().to_string();
-        return shown(
-            Some(symbolon_web::i18n::encode(
-                "spc-import-other-account",
-                &[("other", &other)],
-            )),
-            None,
-        );
-    }
     let opts = ImportOptions {
         if_exists: form.if_exists,
         dry_run: form.dry_run,
