@@ -187,6 +187,16 @@ pub struct RoleSection {
     /// link-local addresses (default false: public addresses only, so that a tenant cannot make
     /// the server call into the operator's network).
     pub allow_private_addresses: Option<bool>,
+    /// IdP only: single logout asks the other applications of a session in frames of one IdP
+    /// page, all at once, and moves on after `logout_frame_wait_secs` whoever has not answered
+    /// (default false: one full-page redirect after another, which every SP supports but which
+    /// leaves the user at an application that never answers). Frames suit SPs that end a
+    /// session by its SessionIndex without their own cookie (a cookie is not sent to a frame of
+    /// another site).
+    pub logout_frames: Option<bool>,
+    /// IdP only: how long the logout page waits for the applications in frames (default 10
+    /// seconds, 1 to 120).
+    pub logout_frame_wait_secs: Option<u64>,
 }
 
 /// The keys of `[idp]` and `[sp]` (`RoleSection`).
@@ -203,6 +213,8 @@ const ROLE_KEYS: &[&str] = &[
     "operator_token",
     "dns_server",
     "allow_private_addresses",
+    "logout_frames",
+    "logout_frame_wait_secs",
 ];
 
 /// Read, apply environment overrides, and check a configuration.
@@ -260,7 +272,7 @@ pub fn load(path: &Path, env: &[(String, String)]) -> Result<Config, String> {
             {
                 toml::Value::Float(f)
             } else if let Ok(b) = v.parse::<bool>()
-                && key.starts_with("allow_")
+                && (key.starts_with("allow_") || key == "logout_frames")
             {
                 toml::Value::Boolean(b)
             } else {
@@ -333,6 +345,18 @@ fn check(cfg: &Config) -> Result<(), String> {
             "max_assertion_lifetime_secs, trace_retention_secs, operator_token, dns_server and allow_private_addresses belong in [sp], not [idp]"
                 .into(),
         );
+    }
+    if let Some(s) = &cfg.sp
+        && (s.logout_frames.is_some() || s.logout_frame_wait_secs.is_some())
+    {
+        return Err("logout_frames and logout_frame_wait_secs belong in [idp], not [sp]".into());
+    }
+    if let Some(w) = cfg.idp.as_ref().and_then(|i| i.logout_frame_wait_secs)
+        && !(1..=120).contains(&w)
+    {
+        return Err(format!(
+            "idp.logout_frame_wait_secs {w} must be 1 to 120 seconds"
+        ));
     }
     if let Some(t) = cfg.sp.as_ref().and_then(|s| s.operator_token.as_ref())
         && t.expose().trim().chars().count() < 32
@@ -580,6 +604,10 @@ where
         if let Some(secs) = i.metadata_fetch_timeout_secs {
             wc.fetch_limits.timeout = std::time::Duration::from_secs(secs);
         }
+        wc.logout_frames = i.logout_frames.unwrap_or(false);
+        if let Some(secs) = i.logout_frame_wait_secs {
+            wc.logout_frame_wait = std::time::Duration::from_secs(secs);
+        }
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;
@@ -692,11 +720,43 @@ mod tests {
     }
 
     #[test]
+    fn logout_frames_belong_to_the_idp_with_a_bounded_wait() {
+        let dir = std::env::temp_dir().join(format!("symbolon-cfg-frames-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("c.toml");
+        let load_text = |text: &str| {
+            std::fs::write(&path, text).map_err(|e| e.to_string())?;
+            load(&path, &[])
+        };
+        let idp = "[idp]\nlisten = \"127.0.0.1:1\"\nbase_url = \"https://idp\"\n";
+        let c = load_text(&format!(
+            "{idp}logout_frames = true\nlogout_frame_wait_secs = 5\n"
+        ));
+        let i = c.ok().and_then(|c| c.idp);
+        assert_eq!(i.as_ref().and_then(|i| i.logout_frames), Some(true));
+        assert_eq!(i.and_then(|i| i.logout_frame_wait_secs), Some(5));
+        let e = load_text(&format!("{idp}logout_frame_wait_secs = 0\n")).err();
+        assert!(e.is_some_and(|e| e.contains("1 to 120")));
+        let e = load_text(&format!("{idp}logout_frame_wait_secs = 121\n")).err();
+        assert!(e.is_some_and(|e| e.contains("1 to 120")));
+        let sp =
+            "[sp]\nlisten = \"127.0.0.1:2\"\nbase_url = \"https://sp\"\nlogout_frames = true\n";
+        let e = load_text(sp).err();
+        assert!(e.is_some_and(|e| e.contains("belong in [idp]")));
+        // From the environment, as a boolean.
+        let env = [("SYMBOLON_IDP_LOGOUT_FRAMES".to_string(), "true".to_string())];
+        std::fs::write(&path, idp).ok();
+        let c = load(&path, &env).ok().and_then(|c| c.idp);
+        assert_eq!(c.and_then(|i| i.logout_frames), Some(true));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn role_keys_are_the_sections_keys() {
         for key in ROLE_KEYS {
             let value = match *key {
                 "listen" | "base_url" => continue,
-                "allow_private_addresses" => "true",
+                "allow_private_addresses" | "logout_frames" => "true",
                 k if k.ends_with("_secs") => "1",
                 "dns_server" => "\"127.0.0.1:53\"",
                 _ => "\"x\"",

@@ -69,6 +69,19 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
             get(registration_link::<S>),
         )
         .route("/resources/passkey.js", get(passkey_js))
+        .route("/resources/logout.js", get(crate::slo_frames::logout_js))
+        .route(
+            "/realms/{realm}/protocol/saml/logout/{round}/status",
+            get(crate::slo_frames::status::<S>),
+        )
+        .route(
+            "/realms/{realm}/protocol/saml/logout/{round}/finish",
+            get(crate::slo_frames::finish_round::<S>),
+        )
+        .route(
+            "/realms/{realm}/protocol/saml/logout/{round}/{index}",
+            get(crate::slo_frames::frame::<S>),
+        )
         .merge(crate::account::routes::<S>())
         .merge(crate::admin_api::routes::<S>())
         .merge(crate::console::routes::<S>())

@@ -14,6 +14,7 @@ mod passkeys;
 mod provisioning;
 mod respond;
 mod slo;
+mod slo_frames;
 mod sso;
 mod state;
 

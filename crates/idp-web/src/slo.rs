@@ -27,27 +27,27 @@ use time::OffsetDateTime;
 /// State kind of a logout round in progress, under the RelayState it travels with.
 pub(crate) const LOGOUT_FLOW: &str = "idp-logout-flow";
 /// How long a participant has to answer before the round is forgotten.
-const STEP: time::Duration = time::Duration::minutes(5);
+pub(crate) const STEP: time::Duration = time::Duration::minutes(5);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Initiator {
+pub(crate) struct Initiator {
     client_id: String,
     request_id: String,
     relay_state: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct LogoutFlow {
-    realm: String,
-    session_index: String,
+pub(crate) struct LogoutFlow {
+    pub(crate) realm: String,
+    pub(crate) session_index: String,
     /// The client that asked, or `None` when the user signed out at the IdP.
-    initiator: Option<Initiator>,
-    /// Still to ask: (client ID, NameID, format).
-    pending: Vec<(String, String, Option<String>)>,
+    pub(crate) initiator: Option<Initiator>,
+    /// Still to ask: (client ID, NameID, format), the next one last.
+    pub(crate) pending: Vec<(String, String, Option<String>)>,
     /// Asked now: (client ID, LogoutRequest ID).
-    current: Option<(String, String)>,
-    confirmed: Vec<String>,
-    unconfirmed: Vec<String>,
+    pub(crate) current: Option<(String, String)>,
+    pub(crate) confirmed: Vec<String>,
+    pub(crate) unconfirmed: Vec<String>,
 }
 
 #[derive(Template)]
@@ -59,7 +59,7 @@ struct LoggedOutPage<'a> {
     unconfirmed: &'a [String],
 }
 
-fn clear_cookie(mut r: Response, realm: &str, secure: bool) -> Response {
+pub(crate) fn clear_cookie(mut r: Response, realm: &str, secure: bool) -> Response {
     let attrs = if secure { "; Secure" } else { "" };
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{}=; Path=/realms/{realm}/; HttpOnly; SameSite=Lax; Max-Age=0{attrs}",
@@ -139,7 +139,8 @@ pub(crate) async fn logout<S: IdpStore>(
                 None => None,
             };
             let Some(mut flow) = flow.filter(|f| f.realm == realm.name) else {
-                return Err(WebError::bad_request("err-slo-finished"));
+                // An answer in a frame of the logout page.
+                return crate::slo_frames::answer(st, realm, &client, &resp, key, now).await;
             };
             match flow.current.take() {
                 Some((c, id)) if c == client.client_id && id == resp.in_response_to => {
@@ -213,59 +214,89 @@ async fn start_round<S: IdpStore>(
     Ok(())
 }
 
-/// Ask the next participant, or finish: answer the initiator, or show the result.
+/// A LogoutRequest for one participant, on its way: the message (for its logout endpoint), the
+/// RelayState it travels with and its ID. `None` when the client is gone, disabled or has no
+/// logout endpoint.
+pub(crate) async fn ask<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    (client_id, name_id, format): (&str, &str, Option<&str>),
+    session_index: &str,
+    now: OffsetDateTime,
+) -> Result<Option<(symbolon_saml::logout::Outgoing, String, String)>, WebError> {
+    let client = st.store.client(&realm.name, client_id).await?;
+    let Some((client, endpoint)) = client
+        .as_ref()
+        .filter(|c| c.enabled)
+        .and_then(|c| symbolon_idp::client_slo(c).map(|e| (c, e)))
+    else {
+        return Ok(None);
+    };
+    let key = st.client_signing_key(client).await?;
+    let issuer = symbolon_idp::entity_id(&st.cfg.base_url, &realm.name);
+    let rng = SystemRandom::new();
+    let id = symbolon_saml::messages::new_id(&rng).map_err(|_| WebError::internal())?;
+    let xml = logout_request(
+        &id,
+        now,
+        &issuer,
+        &endpoint.location,
+        name_id,
+        format,
+        Some(session_index),
+    );
+    let relay = crate::error::random_token()?;
+    let out = send(
+        &xml,
+        &id,
+        MessageKind::Request,
+        &endpoint,
+        Some(&relay),
+        &key,
+        &rng,
+    )
+    .map_err(|_| WebError::internal())?;
+    Ok(Some((out, relay, id)))
+}
+
+/// Ask the next participant, or finish: answer the initiator, or show the result. With
+/// `logout_frames`, every participant is asked at once, in frames of one page.
 async fn continue_round<S: IdpStore>(
     st: &AppState<S>,
     realm: &Realm,
     mut flow: LogoutFlow,
     now: OffsetDateTime,
 ) -> Result<Response, WebError> {
-    let secure = st.cfg.base_url.starts_with("https://");
-    let issuer = symbolon_idp::entity_id(&st.cfg.base_url, &realm.name);
-    let rng = SystemRandom::new();
+    if st.cfg.logout_frames && !flow.pending.is_empty() {
+        return crate::slo_frames::start(st, realm, flow, now).await;
+    }
     while let Some((client_id, name_id, format)) = flow.pending.pop() {
-        let client = st.store.client(&realm.name, &client_id).await?;
-        let Some(endpoint) = client
-            .as_ref()
-            .filter(|c| c.enabled)
-            .and_then(symbolon_idp::client_slo)
+        let participant = (client_id.as_str(), name_id.as_str(), format.as_deref());
+        let Some((out, relay, id)) = ask(st, realm, participant, &flow.session_index, now).await?
         else {
             flow.unconfirmed.push(client_id);
             continue;
         };
-        let key = match client.as_ref() {
-            Some(c) => st.client_signing_key(c).await?,
-            None => st.signing_key(&realm.name).await?,
-        };
-        let id = symbolon_saml::messages::new_id(&rng).map_err(|_| WebError::internal())?;
-        let xml = logout_request(
-            &id,
-            now,
-            &issuer,
-            &endpoint.location,
-            &name_id,
-            format.as_deref(),
-            Some(&flow.session_index),
-        );
-        let relay = crate::error::random_token()?;
-        let out = send(
-            &xml,
-            &id,
-            MessageKind::Request,
-            &endpoint,
-            Some(&relay),
-            &key,
-            &rng,
-        )
-        .map_err(|_| WebError::internal())?;
         flow.current = Some((client_id, id));
         put_state(&st.store, LOGOUT_FLOW, &relay, &flow, now + STEP).await?;
         return Ok(clear_cookie(
             symbolon_web::page::saml_outgoing(out, Some(&relay)),
             &realm.name,
-            secure,
+            st.cfg.secure_cookies(),
         ));
     }
+    finish(st, realm, &flow, now).await
+}
+
+/// Every participant answered or was given up on: answer the client that asked (`Success`, or
+/// `PartialLogout` when any application did not confirm), or show the result page.
+pub(crate) async fn finish<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    flow: &LogoutFlow,
+    now: OffsetDateTime,
+) -> Result<Response, WebError> {
+    let secure = st.cfg.secure_cookies();
     let partial = !flow.unconfirmed.is_empty();
     if let Some(init) = &flow.initiator {
         let client = st.store.client(&realm.name, &init.client_id).await?;
@@ -273,6 +304,8 @@ async fn continue_round<S: IdpStore>(
             .as_ref()
             .and_then(|c| symbolon_idp::client_slo(c).map(|e| (c, e)))
         {
+            let issuer = symbolon_idp::entity_id(&st.cfg.base_url, &realm.name);
+            let rng = SystemRandom::new();
             let key = st.client_signing_key(c).await?;
             let id = symbolon_saml::messages::new_id(&rng).map_err(|_| WebError::internal())?;
             let xml = logout_response(

@@ -39,6 +39,10 @@ pub struct WebConfig {
     /// The jobs whose last runs the console shows: the IdP's own, and those of the servers
     /// that share its database (the CLI adds the SP's when it runs both).
     pub shown_jobs: Vec<&'static str>,
+    /// Single logout asks the session's other clients in frames of one page, and moves on after
+    /// `logout_frame_wait` whoever has not answered (`false`: one redirect after another).
+    pub logout_frames: bool,
+    pub logout_frame_wait: std::time::Duration,
 }
 
 impl WebConfig {
@@ -58,6 +62,8 @@ impl WebConfig {
             provisioning_every: std::time::Duration::from_secs(5),
             fetch_limits: Default::default(),
             shown_jobs: symbolon_idp::JOBS.to_vec(),
+            logout_frames: false,
+            logout_frame_wait: std::time::Duration::from_secs(10),
         }
     }
     pub(crate) fn secure_cookies(&self) -> bool {

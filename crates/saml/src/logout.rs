@@ -40,6 +40,16 @@ pub enum Outgoing {
     },
 }
 
+impl Outgoing {
+    /// Where the message goes (with the query, for HTTP-Redirect).
+    pub fn destination(&self) -> &str {
+        match self {
+            Outgoing::Redirect(url) => url,
+            Outgoing::Post { action, .. } => action,
+        }
+    }
+}
+
 /// Sign and address a logout message (`xml`, whose root has ID `id`) to `endpoint`: a request
 /// goes to its `Location`, a response to its `ResponseLocation` when it has one.
 pub fn send(

@@ -128,7 +128,15 @@ async fn slo<S: SpStore>(
                 now,
                 &rng,
             ) {
-                Ok(Some(o)) => clear_cookie(symbolon_web::page::saml_outgoing(o, relay.as_deref())),
+                Ok(Some(o)) => {
+                    // The identity provider may have asked from a frame of its logout page:
+                    // its origin, and only its, may show this answer in one.
+                    let idp = symbolon_web::page::csp_source(o.destination());
+                    clear_cookie(symbolon_web::page::frameable_by(
+                        symbolon_web::page::saml_outgoing(o, relay.as_deref()),
+                        &idp,
+                    ))
+                }
                 Ok(None) => clear_cookie(Redirect::to("/signed-out").into_response()),
                 Err(e) => unavailable(e),
             }

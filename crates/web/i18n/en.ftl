@@ -111,6 +111,17 @@ idp-signed-out = You are signed out of this identity provider.
 idp-signed-out-apps = You are signed out of this identity provider and of the applications below.
 idp-still-signed-in = May still be signed in
 idp-still-signed-in-hint = These applications did not confirm (or offer no single logout). Sign out there, or close the browser.
+idp-signing-out-title = Signing out
+idp-signing-out-frames = You are signed out of this identity provider. The applications you used are being asked to sign you out too.
+idp-logout-frame-title = Sign-out of { $app }
+idp-logout-waiting = Waiting for an answer…
+idp-logout-signed-out = Signed out
+idp-logout-not-confirmed = Did not confirm
+idp-logout-no-answer = No answer
+idp-logout-continue = Continue
+idp-logout-continue-hint = This page moves on by itself when every application has answered, or after { $seconds } seconds.
+idp-logout-frame-signed-out = Signed out of { $app }.
+idp-logout-frame-not-confirmed = { $app } did not confirm the sign-out.
 idp-sign-in-again = Sign in again
 
 ## The passkey script's status line

@@ -104,6 +104,17 @@ idp-signed-out = この ID プロバイダーからサインアウトしまし�
 idp-signed-out-apps = この ID プロバイダーと、以下のアプリケーションからサインアウトしました。
 idp-still-signed-in = サインインしたままの可能性があります
 idp-still-signed-in-hint = 以下のアプリケーションからはサインアウトの確認が得られませんでした(またはシングルログアウトに対応していません)。各アプリケーションでサインアウトするか、ブラウザーを閉じてください。
+idp-signing-out-title = サインアウトしています
+idp-signing-out-frames = この ID プロバイダーからサインアウトしました。利用したアプリケーションにもサインアウトを依頼しています。
+idp-logout-frame-title = { $app } からのサインアウト
+idp-logout-waiting = 応答を待っています…
+idp-logout-signed-out = サインアウトしました
+idp-logout-not-confirmed = 確認されませんでした
+idp-logout-no-answer = 応答がありません
+idp-logout-continue = 続行
+idp-logout-continue-hint = すべてのアプリケーションが応答するか、{ $seconds } 秒たつと、このページは自動的に次へ進みます。
+idp-logout-frame-signed-out = { $app } からサインアウトしました。
+idp-logout-frame-not-confirmed = { $app } はサインアウトを確認しませんでした。
 idp-sign-in-again = もう一度サインイン
 
 ## The passkey script's status line

@@ -172,6 +172,27 @@ pub fn auto_post(action: &str, body: String, script_hash: &str) -> Response {
     r
 }
 
+/// Let the pages of `source` (a CSP source: `'self'`, or an origin from [`csp_source`]) show `r`
+/// in a frame, instead of no page at all: the IdP's logout page asks each application from a
+/// frame of its own (`'self'`), and an SP answers that frame (the IdP's origin). Other sites
+/// still cannot frame it.
+pub fn frameable_by(mut r: Response, source: &str) -> Response {
+    let relaxed = r
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.replace(
+                "frame-ancestors 'none'",
+                &format!("frame-ancestors {source}"),
+            )
+        });
+    if let Some(v) = relaxed.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    r
+}
+
 /// The origin of a URL, for CSP `form-action`; `'none'` when it could break out of the header.
 pub fn csp_source(url: &str) -> String {
     let origin = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
@@ -201,6 +222,32 @@ mod auto_post_tests {
             page_time_in(t, Some("Not/AZone")),
             "2023-11-14 22:13:20 UTC"
         );
+    }
+
+    #[test]
+    fn a_page_may_be_framed_by_the_named_source_only() {
+        let csp = |r: &axum::response::Response| {
+            r.headers()
+                .get(axum::http::header::CONTENT_SECURITY_POLICY)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let page = super::html(axum::http::StatusCode::OK, "<p>x</p>".into());
+        assert!(csp(&page).contains("frame-ancestors 'none'"));
+        let own = super::frameable_by(page, "'self'");
+        assert!(csp(&own).contains("frame-ancestors 'self';"));
+        let idp = super::frameable_by(
+            super::continue_to("https://idp.test/realms/r/protocol/saml?SAMLResponse=x"),
+            &csp_source("https://idp.test/realms/r/protocol/saml?SAMLResponse=x"),
+        );
+        assert!(csp(&idp).contains("frame-ancestors https://idp.test;"));
+        // A destination that could break out of the header frames nothing.
+        let odd = super::frameable_by(
+            super::continue_to("https://x/"),
+            &csp_source("https://idp.test';script-src *;x/"),
+        );
+        assert!(csp(&odd).contains("frame-ancestors 'none'"));
     }
 
     #[test]
