@@ -25,6 +25,7 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         cfg: Arc::new(cfg),
         signing_keys: Arc::default(),
         descriptors: Arc::default(),
+        sso: Arc::default(),
     };
     let router = Router::new()
         .route("/", get(crate::home::home::<S>))
@@ -86,8 +87,14 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
         .merge(crate::admin_api::routes::<S>())
         .merge(crate::console::routes::<S>())
         .with_state(state)
-        .layer(axum::middleware::from_fn(symbolon_web::reference::scope));
+        .layer(axum::middleware::from_fn(symbolon_web::reference::scope))
+        .layer(axum::middleware::from_fn(sso_scope));
     symbolon_web::front::harden(router, error_pages())
+}
+
+/// Each request reads the SSO cache's version at most once (see `symbolon_idp::sso_cache`).
+async fn sso_scope(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    symbolon_idp::sso_cache::request_scope(next.run(req)).await
 }
 
 /// The product's error page, for the statuses answered outside a handler.

@@ -4,13 +4,13 @@
 use crate::error::{WebError, random_token};
 use crate::login::{LoginView, login_page};
 use crate::respond::{issue, refuse_request, registration, reject};
-use crate::state::{AppState, live_session, realm_or_404};
+use crate::state::{AppState, live_session, sso_realm};
 use axum::extract::{Form, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use symbolon_idp::saml_endpoint;
 use symbolon_idp::sessions::{FLOW, Flow, Requested, SsoSession, put_state};
-use symbolon_idp::{descriptor, saml_endpoint};
 use symbolon_saml::binding::{MessageKind, decode_post, decode_redirect};
 use symbolon_saml::idp::{
     AC_PASSWORD_PROTECTED, AC_REFEDS_MFA, Arrival, SignInMethod, check_authn_request, choose_class,
@@ -25,8 +25,9 @@ pub(crate) async fn realm_descriptor<S: IdpStore>(
     Path(realm): Path<String>,
 ) -> Result<Response, WebError> {
     // A disabled realm publishes nothing.
-    realm_or_404(&st, &realm).await?;
-    let xml = descriptor(&st.store, &st.descriptors, &realm, &st.cfg.base_url).await?;
+    sso_realm(&st, &realm).await?;
+    let keys = st.sso.realm_keys(&st.store, &realm).await?;
+    let xml = symbolon_idp::descriptor_of_keys(&st.descriptors, &realm, &keys, &st.cfg.base_url)?;
     let mut r = xml.to_string().into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -42,10 +43,10 @@ pub(crate) async fn client_descriptor<S: IdpStore>(
     State(st): State<AppState<S>>,
     Path((realm, name)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    realm_or_404(&st, &realm).await?;
-    let client = match st.store.client_by_url_name(&realm, &name).await? {
+    sso_realm(&st, &realm).await?;
+    let client = match st.sso.client_by_url_name(&st.store, &realm, &name).await? {
         Some(c) => Some(c),
-        None => st.store.client(&realm, &name).await?,
+        None => st.sso.client(&st.store, &realm, &name).await?,
     };
     let client = client.filter(|c| c.enabled).ok_or_else(|| {
         WebError::not_found(crate::error::Msg::With("err-no-app", "name", name.clone()))
@@ -77,7 +78,8 @@ pub(crate) async fn sso_redirect<S: IdpStore>(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let r = realm_or_404(&st, &realm).await?;
+    let cached = sso_realm(&st, &realm).await?;
+    let r = &cached.realm;
     let q = q.ok_or_else(|| WebError::bad_request("err-no-saml-request"))?;
     let m = match decode_redirect(&q) {
         Ok(m) => m,
@@ -91,7 +93,7 @@ pub(crate) async fn sso_redirect<S: IdpStore>(
     match symbolon_saml::logout::protocol_root(&doc) {
         Some("LogoutRequest" | "LogoutResponse") => {
             let relay = m.relay_state.clone();
-            return crate::slo::logout(&st, &r, &doc, Arrival::Redirect(&m), relay, &headers).await;
+            return crate::slo::logout(&st, r, &doc, Arrival::Redirect(&m), relay, &headers).await;
         }
         _ if m.kind != MessageKind::Request => {
             return Err(reject(
@@ -106,7 +108,7 @@ pub(crate) async fn sso_redirect<S: IdpStore>(
     }
     sso(
         &st,
-        &r,
+        r,
         &doc,
         Arrival::Redirect(&m),
         m.relay_state.clone(),
@@ -121,7 +123,8 @@ pub(crate) async fn sso_post<S: IdpStore>(
     headers: HeaderMap,
     Form(f): Form<PostBinding>,
 ) -> Result<Response, WebError> {
-    let r = realm_or_404(&st, &realm).await?;
+    let cached = sso_realm(&st, &realm).await?;
+    let r = &cached.realm;
     let raw = f
         .saml_request
         .or(f.saml_response)
@@ -147,9 +150,9 @@ pub(crate) async fn sso_post<S: IdpStore>(
     };
     match symbolon_saml::logout::protocol_root(&doc) {
         Some("LogoutRequest" | "LogoutResponse") => {
-            crate::slo::logout(&st, &r, &doc, Arrival::Post, f.relay_state, &headers).await
+            crate::slo::logout(&st, r, &doc, Arrival::Post, f.relay_state, &headers).await
         }
-        _ => sso(&st, &r, &doc, Arrival::Post, f.relay_state, &headers).await,
+        _ => sso(&st, r, &doc, Arrival::Post, f.relay_state, &headers).await,
     }
 }
 
@@ -165,7 +168,7 @@ pub(crate) async fn sso<S: IdpStore>(
         Ok(r) => r.issuer,
         Err(e) => return Err(refused(reject(st, &realm.name, None, e.to_string()).await)),
     };
-    let Some(client) = st.store.client(&realm.name, &issuer).await? else {
+    let Some(client) = st.sso.client(&st.store, &realm.name, &issuer).await? else {
         return Err(refused(
             reject(st, &realm.name, None, format!("unknown client {issuer:?}")).await,
         ));
@@ -210,9 +213,7 @@ pub(crate) async fn sso<S: IdpStore>(
         if symbolon_saml::idp::satisfies(req, AC_REFEDS_MFA) {
             needs_mfa = true;
         } else if choose_class(SignInMethod::Passkey, Some(req)).is_some()
-            && symbolon_idp::auth_policy(&st.store, &realm.name)
-                .await?
-                .passkeys()
+            && st.policy(&realm.name).await?.passkeys()
         {
             needs_passkey = true;
         } else {
@@ -292,8 +293,9 @@ pub(crate) async fn idp_initiated<S: IdpStore>(
     Query(q): Query<IdpInitiatedQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let r = realm_or_404(&st, &realm).await?;
-    let Some(client) = st.store.client_by_url_name(&realm, &name).await? else {
+    let cached = sso_realm(&st, &realm).await?;
+    let r = &cached.realm;
+    let Some(client) = st.sso.client_by_url_name(&st.store, &realm, &name).await? else {
         return Err(WebError::not_found(crate::error::Msg::With(
             "err-no-app",
             "name",
@@ -319,7 +321,7 @@ pub(crate) async fn idp_initiated<S: IdpStore>(
     }
     start(
         &st,
-        &r,
+        r,
         &client,
         acs,
         None,
@@ -364,10 +366,7 @@ pub(crate) async fn start<S: IdpStore>(
         && let Some(session) = live_session(st, &realm.name, headers).await?
         && let Some(class) = choose_class(session.method(), requested.as_ref())
         && (session.passkey
-            || symbolon_idp::signin::policy_admits(
-                symbolon_idp::auth_policy(&st.store, &realm.name).await?,
-                session.method(),
-            ))
+            || symbolon_idp::signin::policy_admits(st.policy(&realm.name).await?, session.method()))
         && let Some(user) = st
             .store
             .user_by_username(&realm.name, &session.username)

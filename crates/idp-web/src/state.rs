@@ -82,6 +82,8 @@ pub struct AppState<S> {
     pub(crate) signing_keys: Arc<std::sync::Mutex<HashMap<String, Arc<symbolon_dsig::SigningKey>>>>,
     /// Signed realm descriptors while the realm's keys are unchanged.
     pub(crate) descriptors: Arc<symbolon_idp::DescriptorCache>,
+    /// Realms, clients and signing keys as SSO uses them, while the store's version holds.
+    pub(crate) sso: Arc<symbolon_idp::sso_cache::SsoCache>,
     /// Fetches clients' metadata URLs.
     pub(crate) fetcher: symbolon_web::fetch::Fetcher,
 }
@@ -107,25 +109,21 @@ impl<S: IdpStore> AppState<S> {
         &self,
         client: &symbolon_store::Client,
     ) -> Result<Arc<symbolon_dsig::SigningKey>, WebError> {
-        match symbolon_idp::client_active_key(&self.store, client).await? {
+        match self.sso.signing_key(&self.store, client).await? {
             Some(key) => self.parsed(key),
-            None => self.signing_key(&client.realm).await,
+            None => Err(WebError::internal()),
         }
     }
 
-    /// The realm's active signing key, parsed once per key ID.
-    pub(crate) async fn signing_key(
-        &self,
-        realm: &str,
-    ) -> Result<Arc<symbolon_dsig::SigningKey>, WebError> {
-        let key = self
-            .store
-            .keys(realm)
-            .await?
-            .into_iter()
-            .find(|k| k.status == symbolon_store::KeyStatus::Active)
-            .ok_or_else(WebError::internal)?;
-        self.parsed(key)
+    /// The realm's sign-in policy (from the SSO cache).
+    pub(crate) async fn policy(&self, realm: &str) -> Result<symbolon_idp::AuthPolicy, WebError> {
+        match self.sso.realm(&self.store, realm).await? {
+            Some(r) => Ok(r.policy),
+            None => Err(WebError::from(symbolon_store::StoreError::NotFound(
+                "realm",
+                realm.to_string(),
+            ))),
+        }
     }
 
     fn parsed(
@@ -235,6 +233,22 @@ pub(crate) async fn record_event<S: IdpStore>(
 
 pub(crate) use symbolon_web::request::{cookie, same_origin_as};
 pub(crate) use symbolon_web::secret_eq;
+
+/// An enabled realm as SSO uses it (from the SSO cache), or the "no such realm" page. For the
+/// SAML endpoints only: pages that change a realm read it from the store.
+pub(crate) async fn sso_realm<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &str,
+) -> Result<Arc<symbolon_idp::sso_cache::CachedRealm>, WebError> {
+    match st.sso.realm(&st.store, realm).await? {
+        Some(r) if r.realm.enabled => Ok(r),
+        _ => Err(WebError::not_found(crate::error::Msg::With(
+            "err-no-realm",
+            "name",
+            realm.to_string(),
+        ))),
+    }
+}
 
 pub(crate) async fn realm_or_404<S: IdpStore>(
     st: &AppState<S>,

@@ -31,6 +31,7 @@ pub mod roles;
 mod session_admin;
 pub mod sessions;
 pub mod signin;
+pub mod sso_cache;
 mod tokens;
 pub mod totp;
 mod users;

@@ -258,7 +258,18 @@ pub async fn descriptor<S: IdpStore>(
     if keys.is_empty() {
         realm_or_404(store, realm).await?;
     }
-    cache.get_or_sign(realm.to_string(), &keys, realm, base_url)
+    descriptor_of_keys(cache, realm, &keys, base_url)
+}
+
+/// The realm's descriptor made from `keys` (the realm's keys, in every state, as the store or
+/// the SSO cache gives them): the cached document while they are unchanged.
+pub fn descriptor_of_keys(
+    cache: &DescriptorCache,
+    realm: &str,
+    keys: &[RealmKey],
+    base_url: &str,
+) -> Result<std::sync::Arc<str>> {
+    cache.get_or_sign(realm.to_string(), keys, realm, base_url)
 }
 
 /// The descriptor a client's sign-in is checked against when it has keys of its own (see

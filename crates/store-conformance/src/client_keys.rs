@@ -149,3 +149,61 @@ pub async fn client_keys<S: IdpStore>(s: S) {
     s.delete_realm("q").await.unwrap();
     assert!(s.client_keys("c3").await.unwrap().is_empty());
 }
+
+/// `sso_version`: every change of what SSO keeps in memory (a realm, its sign-in policy, a
+/// client, a realm key, a client key) changes it, and reading changes nothing.
+pub async fn sso_version<S: IdpStore>(s: S) {
+    let last = std::cell::Cell::new(s.sso_version().await.unwrap());
+    let changed = |v: i64, what: &str| {
+        assert!(
+            v > last.get(),
+            "{what} must change the SSO version ({} -> {v})",
+            last.get()
+        );
+        last.set(v);
+    };
+    let mut r = Realm {
+        name: "sv".into(),
+        display_name: "sv".into(),
+        enabled: true,
+        assertion_lifespan_secs: 300,
+        created_at: t(0),
+    };
+    s.create_realm(&r).await.unwrap();
+    changed(s.sso_version().await.unwrap(), "a new realm");
+    r.enabled = false;
+    s.update_realm(&r).await.unwrap();
+    changed(s.sso_version().await.unwrap(), "a realm edit");
+    s.set_auth_policy("sv", "second-factor").await.unwrap();
+    changed(s.sso_version().await.unwrap(), "a sign-in policy");
+    s.add_key(&key("rk1", "sv", KeyStatus::Active, 1))
+        .await
+        .unwrap();
+    changed(s.sso_version().await.unwrap(), "a realm key");
+    s.add_key(&key("rk2", "sv", KeyStatus::Next, 2))
+        .await
+        .unwrap();
+    s.promote_key("sv", "rk2").await.unwrap();
+    changed(s.sso_version().await.unwrap(), "a promotion");
+    let mut c = client("svc", "sv", "https://sp.sv/");
+    s.create_client(&c).await.unwrap();
+    changed(s.sso_version().await.unwrap(), "a new client");
+    c.enabled = false;
+    s.update_client(&c).await.unwrap();
+    changed(s.sso_version().await.unwrap(), "a client edit");
+    s.add_client_key("svc", &key("ck1", "sv", KeyStatus::Next, 3))
+        .await
+        .unwrap();
+    changed(s.sso_version().await.unwrap(), "a client key");
+    s.promote_client_key("svc", "ck1").await.unwrap();
+    changed(s.sso_version().await.unwrap(), "a client key promotion");
+    // Reading changes nothing.
+    let _ = s.realm("sv").await.unwrap();
+    let _ = s.client("sv", "https://sp.sv/").await.unwrap();
+    let _ = s.client_keys("svc").await.unwrap();
+    assert_eq!(s.sso_version().await.unwrap(), last.get());
+    s.delete_client("sv", "svc").await.unwrap();
+    changed(s.sso_version().await.unwrap(), "a deleted client");
+    s.delete_realm("sv").await.unwrap();
+    changed(s.sso_version().await.unwrap(), "a deleted realm");
+}

@@ -18,7 +18,7 @@ mod sp_day2;
 mod state;
 mod webhooks;
 
-pub use client_keys::client_keys;
+pub use client_keys::{client_keys, sso_version};
 pub use domains::domains;
 pub use idp::{credentials, idp};
 pub use idp_day2::{idp_day2, idp_provisioning, idp_provisioning_sealed};

@@ -238,6 +238,13 @@ impl RealmStore for PgStore {
         }
     }
 
+    async fn sso_version(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT version FROM idp_sso_version WHERE id = 1")
+            .fetch_one(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)
+    }
+
     async fn set_auth_policy(&self, realm: &str, policy: &str) -> Result<()> {
         let done = sqlx::query("UPDATE realms SET auth_policy = $1 WHERE name = $2")
             .bind(policy)

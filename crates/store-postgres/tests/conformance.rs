@@ -246,3 +246,10 @@ async fn postgres_conforms_for_client_keys() {
     symbolon_store_conformance::client_keys(PgStore::open(&db.url).await.unwrap()).await;
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_conforms_for_sso_version() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::sso_version(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}

@@ -178,6 +178,13 @@ impl RealmStore for SqliteStore {
         }
     }
 
+    async fn sso_version(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT version FROM idp_sso_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
     async fn set_auth_policy(&self, realm: &str, policy: &str) -> Result<()> {
         let done = sqlx::query("UPDATE realms SET auth_policy = ? WHERE name = ?")
             .bind(policy)

@@ -199,3 +199,9 @@ async fn sqlite_conforms_for_client_keys() {
     let dir = tempfile::tempdir().unwrap();
     symbolon_store_conformance::client_keys(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_conforms_for_sso_version() {
+    let dir = tempfile::tempdir().unwrap();
+    symbolon_store_conformance::sso_version(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
+}

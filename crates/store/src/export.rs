@@ -54,9 +54,9 @@ pub const TABLES: [&str; 42] = [
 ];
 
 /// Tables the database derives and keeps itself (not exported: a fresh database makes its own).
-/// `sp_config_version` and `idp_config_version` are bumped by triggers on every change of what
-/// they cover.
-pub const DERIVED: [&str; 2] = ["sp_config_version", "idp_config_version"];
+/// `sp_config_version`, `idp_config_version` and `idp_sso_version` are bumped by triggers on
+/// every change of what they cover.
+pub const DERIVED: [&str; 3] = ["sp_config_version", "idp_config_version", "idp_sso_version"];
 
 /// The export format's first line.
 pub fn header() -> Value {

@@ -298,6 +298,9 @@ pub trait RealmStore {
     fn auth_policy(&self, realm: &str) -> impl Future<Output = Result<String>> + Send;
     fn set_auth_policy(&self, realm: &str, policy: &str)
     -> impl Future<Output = Result<()>> + Send;
+    /// A number that changes whenever a realm, a client, a realm key or a client key changes
+    /// (database triggers): what the IdP keeps in memory for SSO is good while it is unchanged.
+    fn sso_version(&self) -> impl Future<Output = Result<i64>> + Send;
 }
 
 /// Realm signing keys.
