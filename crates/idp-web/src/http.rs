@@ -228,6 +228,17 @@ where
         cfg.provisioning_every,
         move |s: S, now| crate::provisioning::run(s, scim.clone(), now),
     ));
+    let (poster, base) = (
+        symbolon_web::soap_client::SoapPoster::default(),
+        cfg.base_url.clone(),
+    );
+    tokio::spawn(symbolon_web::jobs::every(
+        store.clone(),
+        holder.clone(),
+        "idp:backchannel-logout",
+        crate::backchannel::EVERY,
+        move |s: S, now| crate::backchannel::run(s, poster.clone(), base.clone(), now),
+    ));
     tokio::spawn(symbolon_web::jobs::every(
         store.clone(),
         holder,

@@ -5,6 +5,7 @@
 
 mod account;
 pub mod admin_api;
+mod backchannel;
 pub mod console;
 mod error;
 mod home;

@@ -294,7 +294,8 @@ pub fn client_slo(client: &Client) -> Option<Endpoint> {
     symbolon_saml::logout::slo_endpoint(&endpoints(&client.slo)).cloned()
 }
 
-/// Where the client takes logout messages over `binding` (HTTP-Redirect or HTTP-POST), if set.
+/// Where the client takes logout messages over `binding` (HTTP-Redirect, HTTP-POST or SOAP), if
+/// set.
 pub fn logout_location<'a>(client: &'a Client, binding: &str) -> Option<&'a str> {
     client
         .slo
@@ -303,19 +304,21 @@ pub fn logout_location<'a>(client: &'a Client, binding: &str) -> Option<&'a str>
         .map(|e| e.location.as_str())
 }
 
-/// Set a client's single-logout locations by hand: `redirect` for HTTP-Redirect and `post` for
-/// HTTP-POST (empty or `None`: no endpoint of that binding). Endpoints of other bindings from
-/// its metadata (SOAP) are kept. A location is an absolute `https://` (or `http://`) URL with a
+/// Set a client's single-logout locations by hand: `redirect` for HTTP-Redirect, `post` for
+/// HTTP-POST and `soap` for the back channel (SOAP; empty or `None`: no endpoint of that
+/// binding). Endpoints of other bindings from its metadata are kept. A location is an absolute `https://` (or `http://`) URL with a
 /// host, no fragment and no spaces, of at most 2,048 bytes. Nothing changes on an error.
 pub fn set_logout_endpoints(
     client: &mut Client,
     redirect: Option<&str>,
     post: Option<&str>,
+    soap: Option<&str>,
 ) -> Result<()> {
     let mut set = Vec::new();
     for (label, binding, value) in [
         ("HTTP-Redirect", BINDING_REDIRECT, redirect),
         ("HTTP-POST", BINDING_POST, post),
+        ("SOAP", symbolon_saml::soap::BINDING_SOAP, soap),
     ] {
         let Some(url) = value.map(str::trim).filter(|u| !u.is_empty()) else {
             continue;
@@ -330,9 +333,11 @@ pub fn set_logout_endpoints(
             is_default: None,
         });
     }
-    client
-        .slo
-        .retain(|e| e.binding != BINDING_REDIRECT && e.binding != BINDING_POST);
+    client.slo.retain(|e| {
+        e.binding != BINDING_REDIRECT
+            && e.binding != BINDING_POST
+            && e.binding != symbolon_saml::soap::BINDING_SOAP
+    });
     set.append(&mut client.slo);
     client.slo = set;
     Ok(())

@@ -142,7 +142,11 @@ pub fn client_rep(c: &Client) -> ClientRep {
     if let Some(acs) = crate::default_post_acs_of(c) {
         a.insert("saml_assertion_consumer_url_post".into(), acs);
     }
-    for (key, binding) in [(SLO_REDIRECT, BINDING_REDIRECT), (SLO_POST, BINDING_POST)] {
+    for (key, binding) in [
+        (SLO_REDIRECT, BINDING_REDIRECT),
+        (SLO_POST, BINDING_POST),
+        (SLO_SOAP, symbolon_saml::soap::BINDING_SOAP),
+    ] {
         if let Some(l) = crate::logout_location(c, binding) {
             a.insert(key.into(), l.into());
         }
@@ -279,15 +283,19 @@ pub fn apply(rep: &ClientRep, c: &mut Client) -> Result<()> {
     }
     // Keycloak's attributes for the logout URLs; an absent one keeps that binding's location,
     // an empty one removes it.
-    let (redirect, post) = (
+    let (redirect, post, soap) = (
         rep.attributes.get(SLO_REDIRECT),
         rep.attributes.get(SLO_POST),
+        rep.attributes.get(SLO_SOAP),
     );
-    if redirect.is_some() || post.is_some() {
+    if redirect.is_some() || post.is_some() || soap.is_some() {
         let keep = |b: &str| crate::logout_location(c, b).map(str::to_string);
         let redirect = redirect.cloned().or_else(|| keep(BINDING_REDIRECT));
         let post = post.cloned().or_else(|| keep(BINDING_POST));
-        crate::set_logout_endpoints(c, redirect.as_deref(), post.as_deref())?;
+        let soap = soap
+            .cloned()
+            .or_else(|| keep(symbolon_saml::soap::BINDING_SOAP));
+        crate::set_logout_endpoints(c, redirect.as_deref(), post.as_deref(), soap.as_deref())?;
     }
     Ok(())
 }
@@ -338,6 +346,8 @@ pub const METADATA_ALLOW_HTTP: &str = "saml.metadata.allowHttp";
 /// Keycloak's client attributes for the single logout service locations.
 pub const SLO_REDIRECT: &str = "saml_single_logout_service_url_redirect";
 pub const SLO_POST: &str = "saml_single_logout_service_url_post";
+/// The back-channel (SOAP) logout URL (Keycloak's name for it).
+pub const SLO_SOAP: &str = "saml_single_logout_service_url_soap";
 
 /// `ProtocolMapperRepresentation` for SAML mappers, with Keycloak's mapper types and config keys.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -15,6 +15,7 @@
 //! This file only declares the modules and re-exports their API: each module imports from
 //! `common` and from the modules below it, never from here, so there is no circle.
 
+pub mod backchannel;
 mod client_keys;
 mod client_source;
 mod clients;
@@ -51,10 +52,11 @@ pub use tokens::*;
 pub use users::*;
 
 /// The jobs the IdP schedules (see `symbolon_web::jobs`).
-pub const JOBS: [&str; 5] = [
+pub const JOBS: [&str; 6] = [
     "idp:purge-state",
     "idp:webhooks",
     "idp:certificate-expiry",
     "idp:metadata-refresh",
     "idp:provisioning",
+    "idp:backchannel-logout",
 ];

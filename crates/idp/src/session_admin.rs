@@ -49,8 +49,13 @@ pub async fn revoke_session<S: IdpStore>(
             handle.trim()
         )));
     };
+    let ending = crate::backchannel::ending(store, &id, &key).await?;
     store.delete_state(SSO_SESSION, &id).await?;
     store.delete_state(USER_SESSION, &key).await?;
+    // Its clients are told over the back channel (where they take it).
+    if let Some((s, e)) = ending {
+        crate::backchannel::queue_notices(store, &s, &e, now).await?;
+    }
     audit(
         store,
         realm,

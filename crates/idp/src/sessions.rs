@@ -308,6 +308,15 @@ pub async fn sign_out_everywhere<S: StateStore>(
     let n = list.len();
     for (key, v) in list {
         if let Ok(u) = serde_json::from_str::<UserSession>(&v) {
+            // Its clients are told over the back channel (where they take it).
+            if let Some(mut s) =
+                get_state::<_, SsoSession>(store, SSO_SESSION, &u.session_id).await?
+            {
+                if s.id.is_empty() {
+                    s.id = u.session_id.clone();
+                }
+                crate::backchannel::queue_notices(store, &s, &u, now).await?;
+            }
             store.delete_state(SSO_SESSION, &u.session_id).await?;
         }
         store.delete_state(USER_SESSION, &key).await?;

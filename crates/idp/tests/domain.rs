@@ -818,16 +818,21 @@ async fn logout_endpoints_are_edited_by_hand() {
         (None, Some("https:///slo"), "no host"),
         (Some("https://sp.example/a b"), None, "spaces"),
     ] {
-        let err = set_logout_endpoints(&mut c, redirect, post).unwrap_err();
+        let err = set_logout_endpoints(&mut c, redirect, post, None).unwrap_err();
         assert!(err.to_string().contains(why), "{err}");
         assert_eq!(c.slo, before, "nothing changed");
     }
-    let err = set_logout_endpoints(&mut c, None, Some("https:///slo")).unwrap_err();
+    let err = set_logout_endpoints(&mut c, None, Some("https:///slo"), None).unwrap_err();
     assert!(err.to_string().contains("HTTP-POST"), "{err}");
+    let err = set_logout_endpoints(&mut c, None, None, Some("soap.example/slo")).unwrap_err();
+    assert!(err.to_string().contains("SOAP"), "{err}");
+    let soap = logout_location(&c, symbolon_saml::soap::BINDING_SOAP).map(str::to_string);
+    assert!(soap.is_some(), "the metadata's SOAP endpoint was imported");
     set_logout_endpoints(
         &mut c,
         Some("https://sp.example/logout?via=redirect"),
         Some(""),
+        soap.as_deref(),
     )
     .unwrap();
     assert_eq!(

@@ -19,6 +19,7 @@ pub mod metadata;
 pub mod metadata_gen;
 pub mod metadata_refresh;
 pub mod replay;
+pub mod soap;
 pub mod sp;
 pub mod time;
 

@@ -41,6 +41,7 @@ pub fn router<S: SpStore>(store: S, cfg: SpConfig) -> Router {
             "/saml/slo",
             get(crate::slo::slo_redirect::<S>).post(crate::slo::slo_post::<S>),
         )
+        .route("/saml/slo/soap", post(crate::slo::slo_soap::<S>))
         .merge(crate::console::routes::<S>())
         .merge(crate::api_doc::routes::<S>())
         .merge(crate::scim::routes::<S>())

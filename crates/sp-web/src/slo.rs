@@ -163,6 +163,113 @@ async fn slo<S: SpStore>(
     }
 }
 
+/// A SOAP answer: the envelope, or a fault with `status`.
+fn soap(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(symbolon_saml::soap::CONTENT_TYPE),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn soap_fault(status: StatusCode, why: &str) -> Response {
+    soap(status, symbolon_saml::soap::fault(why))
+}
+
+/// `POST /saml/slo/soap`: the back channel (SOAP binding). An identity provider's signed
+/// LogoutRequest ends the sessions it names, on every instance, and is answered on the same
+/// connection with a signed LogoutResponse in a SOAP envelope (`Success` whether or not a
+/// session matched: it is gone either way). Anything else is a SOAP fault.
+pub(crate) async fn slo_soap<S: SpStore>(
+    State(st): State<AppState<S>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let limits = symbolon_xml::Limits::default();
+    let msg = match symbolon_saml::soap::message(&body, &limits) {
+        Ok(m) => m,
+        Err(e) => return soap_fault(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let doc = match symbolon_xml::parse(msg, &limits) {
+        Ok(d) => d,
+        Err(e) => return soap_fault(StatusCode::BAD_REQUEST, &format!("not acceptable XML: {e}")),
+    };
+    let now = OffsetDateTime::now_utc();
+    let base = &st.cfg.base_url;
+    let endpoint = symbolon_sp::soap_url(base);
+    let (msg, verified) = match symbolon_sp::receive_logout_at(
+        &st.store,
+        &endpoint,
+        &doc,
+        Arrival::Post,
+        now,
+    )
+    .await
+    {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::info!("back-channel logout refused: {e}");
+            return soap_fault(StatusCode::BAD_REQUEST, &e.to_string());
+        }
+    };
+    let LogoutMessage::Request(req) = msg else {
+        return soap_fault(
+            StatusCode::BAD_REQUEST,
+            "only a LogoutRequest is taken over SOAP",
+        );
+    };
+    let ended = match symbolon_sp::end_sessions(&st.store, &verified, &req, SESSION, now).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!("back-channel logout: {e}");
+            return soap_fault(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the service is unavailable",
+            );
+        }
+    };
+    if let Some(cfg) = verified.first() {
+        tracing::info!(issuer = %cfg.entity_id, ended, "back-channel logout by the identity provider");
+    }
+    let keys = match st.keys.get(&st.store, base, now).await {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::error!("back-channel logout: {e}");
+            return soap_fault(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the service is unavailable",
+            );
+        }
+    };
+    let rng = SystemRandom::new();
+    let Ok(id) = symbolon_saml::messages::new_id(&rng) else {
+        return soap_fault(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the service is unavailable",
+        );
+    };
+    match symbolon_sp::soap_response_for(
+        base,
+        &req,
+        symbolon_saml::sp::STATUS_SUCCESS,
+        &keys.signing,
+        &id,
+        now,
+        &rng,
+    ) {
+        Ok(xml) => soap(StatusCode::OK, xml),
+        Err(e) => {
+            tracing::error!("back-channel logout: {e}");
+            soap_fault(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the service is unavailable",
+            )
+        }
+    }
+}
+
 /// "Sign out" at an identity provider that has a logout endpoint: the LogoutRequest to send,
 /// remembered under a random RelayState; `None` when there is nothing to send.
 pub(crate) async fn start_logout<S: SpStore>(

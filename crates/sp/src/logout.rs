@@ -57,6 +57,36 @@ pub fn slo_url(base_url: &str) -> String {
     format!("{}/saml/slo", base_url.trim_end_matches('/'))
 }
 
+/// The SP's back-channel logout endpoint (SOAP binding): an identity provider ends sessions
+/// there without the user's browser (an administrator's revoke).
+pub fn soap_url(base_url: &str) -> String {
+    format!("{}/saml/slo/soap", base_url.trim_end_matches('/'))
+}
+
+/// The signed LogoutResponse, in a SOAP envelope, that answers a LogoutRequest received over
+/// SOAP (no Destination: the answer goes back on the same connection).
+pub fn soap_response_for(
+    base_url: &str,
+    req: &LogoutRequest,
+    status: &str,
+    key: &SigningKey,
+    response_id: &str,
+    now: OffsetDateTime,
+    rng: &dyn SecureRandom,
+) -> Result<String> {
+    let xml = symbolon_saml::messages::LogoutResponse {
+        id: response_id.into(),
+        issue_instant: crate::common::second(now),
+        destination: None,
+        issuer: sp_settings(base_url).entity_id,
+        in_response_to: req.id.clone(),
+        status: status.into(),
+    }
+    .to_xml();
+    symbolon_saml::soap::signed_envelope(&xml, response_id, key, rng)
+        .map_err(|e| SpError::Crypto(e.to_string()))
+}
+
 /// The identity provider's single logout endpoint, from its metadata.
 pub fn idp_slo_endpoint(idp: &IdpConfig) -> Option<Endpoint> {
     let entities = parse_metadata(idp.metadata_xml.as_bytes()).ok()?;
@@ -118,6 +148,18 @@ pub async fn receive_logout<S: SpStore>(
     arrival: Arrival<'_>,
     now: OffsetDateTime,
 ) -> Result<(LogoutMessage, Vec<IdpConfig>)> {
+    receive_logout_at(store, &slo_url(base_url), doc, arrival, now).await
+}
+
+/// [`receive_logout`] at one of the SP's logout endpoints (`endpoint`: the front-channel one, or
+/// the SOAP one of [`soap_url`]).
+pub async fn receive_logout_at<S: SpStore>(
+    store: &S,
+    endpoint: &str,
+    doc: &Document<'_>,
+    arrival: Arrival<'_>,
+    now: OffsetDateTime,
+) -> Result<(LogoutMessage, Vec<IdpConfig>)> {
     let issuer = symbolon_saml::sp::issuer_hint(doc)
         .ok_or_else(|| SpError::Invalid("the logout message names no Issuer".into()))?;
     let configs = store.idps_by_entity_id(&issuer).await?;
@@ -126,7 +168,6 @@ pub async fn receive_logout<S: SpStore>(
             "no account trusts the identity provider {issuer:?}"
         )));
     }
-    let endpoint = slo_url(base_url);
     let mut last: Option<LogoutError> = None;
     let mut verified: Option<(LogoutMessage, Vec<IdpConfig>)> = None;
     // One check per distinct set of pinned certificates (many accounts pin the same IdP's key):
@@ -150,7 +191,7 @@ pub async fn receive_logout<S: SpStore>(
                     doc,
                     arrival,
                     &certs,
-                    &[&endpoint],
+                    &[endpoint],
                     now,
                     symbolon_saml::sp::DEFAULT_CLOCK_SKEW,
                 );

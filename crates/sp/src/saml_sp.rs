@@ -276,12 +276,18 @@ pub async fn sp_metadata<S: SpStore>(
                 key_use: Some("encryption"),
             },
         ],
-        // Single logout: both bindings at one URL.
+        // Single logout: both front-channel bindings at one URL, and the back channel (SOAP)
+        // for an identity provider that ends sessions without the browser.
         single_logout: [BINDING_REDIRECT, BINDING_POST]
             .into_iter()
-            .map(|b| Endpoint {
+            .map(|b| (b, crate::logout::slo_url(base_url)))
+            .chain([(
+                symbolon_saml::soap::BINDING_SOAP,
+                crate::logout::soap_url(base_url),
+            )])
+            .map(|(b, location)| Endpoint {
                 binding: b.into(),
-                location: crate::logout::slo_url(base_url),
+                location,
                 response_location: None,
                 index: None,
                 is_default: None,

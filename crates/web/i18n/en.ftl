@@ -622,6 +622,7 @@ idpc-key-transport-hint = rsa-oaep-mgf1p is what most SAML libraries read (xmlse
 idpc-slo = Single logout service
 idpc-slo-redirect = Logout service URL (HTTP-Redirect)
 idpc-slo-post = Logout service URL (HTTP-POST)
+idpc-slo-soap = Back-channel logout URL (SOAP)
 idpc-slo-hint = Where this application takes logout messages; Redirect is used when both are set, and empty means the application is not asked to sign out. Imported from its metadata; a client refreshed from a metadata URL takes its metadata's URLs again when that document changes.
 idpc-client-lifespan = Assertion lifespan (seconds, empty for the realm's)
 idpc-acs = Assertion consumer services

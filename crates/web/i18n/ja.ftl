@@ -609,6 +609,7 @@ idpc-key-transport-hint = rsa-oaep-mgf1p は、ほとんどの SAML ライブラ
 idpc-slo = シングルログアウトサービス
 idpc-slo-redirect = ログアウトサービス URL (HTTP-Redirect)
 idpc-slo-post = ログアウトサービス URL (HTTP-POST)
+idpc-slo-soap = バックチャネルログアウト URL (SOAP)
 idpc-slo-hint = このアプリケーションがログアウトメッセージを受け取る場所です。両方を設定した場合は Redirect を使用し、空の場合はアプリケーションにサインアウトを要求しません。メタデータからインポートされます。メタデータ URL から更新されるクライアントは、ドキュメントが変わるとメタデータの URL を再び使用します。
 idpc-client-lifespan = アサーションの有効期間(秒。空の場合はレルムの設定)
 idpc-acs = アサーションコンシューマーサービス

@@ -37,6 +37,7 @@ pub mod reference;
 pub mod request;
 pub mod scim_client;
 pub mod shutdown;
+pub mod soap_client;
 pub mod telemetry;
 pub mod webhooks;
 

@@ -116,6 +116,9 @@ pub enum ClientCmd {
         /// The HTTP-POST location.
         #[arg(long)]
         post: Option<String>,
+        /// The back-channel (SOAP) location, where an administrator's revoke is sent.
+        #[arg(long)]
+        soap: Option<String>,
     },
     /// Delete a client with its access assignments (pairwise NameIDs are kept).
     Delete {
@@ -339,24 +342,36 @@ pub(super) async fn run<S: symbolon_store::IdpStore>(s: &S, cmd: ClientCmd) -> R
             client_id,
             redirect,
             post,
+            soap,
         } => {
             use symbolon_saml::metadata::{BINDING_POST, BINDING_REDIRECT};
+            use symbolon_saml::soap::BINDING_SOAP;
             let mut c = s
                 .client(&realm, &client_id)
                 .await
                 .map_err(st)?
                 .ok_or_else(|| format!("no client {client_id:?} in realm {realm}"))?;
-            if redirect.is_some() || post.is_some() {
+            if redirect.is_some() || post.is_some() || soap.is_some() {
                 let keep = |b: &str| symbolon_idp::logout_location(&c, b).map(str::to_string);
                 let redirect = redirect.or_else(|| keep(BINDING_REDIRECT));
                 let post = post.or_else(|| keep(BINDING_POST));
-                symbolon_idp::set_logout_endpoints(&mut c, redirect.as_deref(), post.as_deref())
-                    .map_err(e)?;
+                let soap = soap.or_else(|| keep(BINDING_SOAP));
+                symbolon_idp::set_logout_endpoints(
+                    &mut c,
+                    redirect.as_deref(),
+                    post.as_deref(),
+                    soap.as_deref(),
+                )
+                .map_err(e)?;
                 symbolon_idp::update_client(s, &actor, &c, "logout endpoints", now)
                     .await
                     .map_err(e)?;
             }
-            for (label, b) in [("redirect", BINDING_REDIRECT), ("post", BINDING_POST)] {
+            for (label, b) in [
+                ("redirect", BINDING_REDIRECT),
+                ("post", BINDING_POST),
+                ("soap", BINDING_SOAP),
+            ] {
                 println!(
                     "{label}\t{}",
                     symbolon_idp::logout_location(&c, b).unwrap_or("(none)")

@@ -267,6 +267,7 @@ pub(crate) struct ClientForm {
     pub(crate) key_transport: String,
     pub(crate) slo_redirect: String,
     pub(crate) slo_post: String,
+    pub(crate) slo_soap: String,
     /// The add-mapper and assign forms.
     pub(crate) m_attribute: String,
     pub(crate) m_kind: String,
@@ -295,6 +296,9 @@ impl From<&Client> for ClientForm {
                 .unwrap_or_default()
                 .into(),
             slo_post: symbolon_idp::logout_location(c, BINDING_POST)
+                .unwrap_or_default()
+                .into(),
+            slo_soap: symbolon_idp::logout_location(c, symbolon_saml::soap::BINDING_SOAP)
                 .unwrap_or_default()
                 .into(),
             ..ClientForm::default()
@@ -357,6 +361,7 @@ pub(crate) struct ClientPage<'a> {
     pub(crate) f_lifespan: &'a str,
     pub(crate) f_slo_redirect: &'a str,
     pub(crate) f_slo_post: &'a str,
+    pub(crate) f_slo_soap: &'a str,
     pub(crate) err_slo: Option<String>,
     pub(crate) err_home_url: Option<String>,
     pub(crate) err_url_name: Option<String>,
@@ -468,6 +473,7 @@ pub(crate) async fn render_client<S: IdpStore>(
         f_lifespan: &f.lifespan,
         f_slo_redirect: &f.slo_redirect,
         f_slo_post: &f.slo_post,
+        f_slo_soap: &f.slo_soap,
         err_slo: e.slo,
         err_home_url: e.home_url,
         err_url_name: e.url_name,
@@ -569,6 +575,7 @@ pub(crate) struct SaveForm {
     pub(crate) key_transport: Option<String>,
     pub(crate) slo_redirect: Option<String>,
     pub(crate) slo_post: Option<String>,
+    pub(crate) slo_soap: Option<String>,
 }
 
 pub(crate) async fn save_client<S: IdpStore>(
@@ -600,6 +607,7 @@ pub(crate) async fn save_client<S: IdpStore>(
         key_transport: t(&f.key_transport),
         slo_redirect: t(&f.slo_redirect),
         slo_post: t(&f.slo_post),
+        slo_soap: t(&f.slo_soap),
         ..ClientForm::default()
     };
     let mut e = Errors::default();
@@ -644,6 +652,7 @@ pub(crate) async fn save_client<S: IdpStore>(
         &mut with_slo,
         Some(&form.slo_redirect),
         Some(&form.slo_post),
+        Some(&form.slo_soap),
     ) {
         e.slo = Some(why.to_string());
     }

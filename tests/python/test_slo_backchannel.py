@@ -1,0 +1,139 @@
+"""Back-channel single logout (SOAP binding): an administrator who revokes a user's sessions at
+the IdP (no browser involved) ends them at every application that takes logout over SOAP.
+
+Peers: our own SP (which publishes a SOAP logout endpoint, ends the session it names on every
+instance and answers with a signed LogoutResponse), a pysaml2 SP that publishes none (the event
+says it may keep its own session), and forged SOAP requests at the SP (refused with a fault)."""
+import re
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import KEYS
+from test_idp_server import PASSWORD, saml_response, sign_in
+from test_slo_frames import Server, pysaml2_sp
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("slo-backchannel")
+    srv = Server(tmp)
+    srv.cli("idp", "realm", "create", "frames")
+    srv.cli("idp", "user", "add", "--realm", "frames", "bob", "--email", "bob@bc.test", "--password-stdin", stdin=PASSWORD + "\n")
+    # Our SP: an account trusting the realm; the realm's client imported from the SP's metadata.
+    md = tmp / "idp.xml"
+    md.write_bytes(requests.get(f"{srv.idp}/realms/frames/protocol/saml/descriptor", timeout=10).content)
+    srv.cli("sp", "account", "create", "BC")
+    srv.cli("sp", "idp", "add", "--account", "BC", "--metadata", str(md), "--name", "Realm")
+    srv.cli("sp", "idp", "profile", "--account", "BC", "Realm", "--role-attribute", "role")
+    srv.cli("sp", "idp", "map-group", "--account", "BC", "Realm", "staff", "Full Access")
+    sp_md = requests.get(f"{srv.sp}/saml/metadata", timeout=10).text
+    (tmp / "sp.xml").write_text(sp_md)
+    ours = f"{srv.sp}/saml/metadata"
+    srv.cli("idp", "client", "import", "--realm", "frames", str(tmp / "sp.xml"), "--url-name", "ours")
+    srv.cli("idp", "client", "add-mapper", "--realm", "frames", ours, "--attribute", "role", "--source", "hardcoded:staff")
+    two = pysaml2_sp(tmp, srv, "two")
+    yield srv, ours, sp_md, two
+    srv.stop()
+
+
+def signed_in(srv):
+    """bob signs in at our SP through the IdP (IdP-initiated) and at pysaml2 SP two: the
+    browser's IdP session, and its SP session."""
+    b = requests.Session()
+    page = b.get(f"{srv.idp}/realms/frames/protocol/saml/clients/ours", timeout=30)
+    action, b64, relay = saml_response(sign_in(b, page, username="bob"))
+    r = b.post(action, data={"SAMLResponse": b64, **({"RelayState": relay} if relay else {})}, timeout=30)
+    assert r.status_code == 200 and "Full Access" in r.text, r.text[:400]
+    saml_response(b.get(f"{srv.idp}/realms/frames/protocol/saml/clients/two", timeout=30))
+    return b
+
+
+def events(srv):
+    return srv.cli("idp", "events", "frames", "--limit", "100")
+
+
+def wait_for(pred, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_our_sp_publishes_a_soap_logout_endpoint(env):
+    srv, _, sp_md, _ = env
+    assert re.search(r'<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:SOAP" Location="'
+                     + re.escape(srv.sp) + r'/saml/slo/soap"', sp_md), sp_md
+    # Imported with the client: the IdP knows where to send it.
+    shown = srv.cli("idp", "client", "logout", "--realm", "frames", f"{srv.sp}/saml/metadata")
+    assert f"soap\t{srv.sp}/saml/slo/soap" in shown, shown
+
+
+@pytest.mark.parametrize("how", ["user", "handle"])
+def test_an_administrators_revoke_ends_the_session_at_the_sp(env, how):
+    srv, ours, _, _ = env
+    b = signed_in(srv)
+    assert "Full Access" in b.get(f"{srv.sp}/", timeout=10).text
+    if how == "user":
+        srv.cli("idp", "session", "revoke", "--realm", "frames", "--user", "bob")
+    else:
+        handle = srv.cli("idp", "session", "list", "--realm", "frames", "--user", "bob").split()[0]
+        srv.cli("idp", "session", "revoke", "--realm", "frames", handle)
+    # The IdP session is gone at once; the job tells our SP within seconds, over SOAP.
+    assert "/login-actions/authenticate" in b.get(f"{srv.idp}/realms/frames/protocol/saml/clients/ours", timeout=30).text
+    assert wait_for(lambda: "Full Access" not in b.get(f"{srv.sp}/", timeout=10).text), "our SP's session did not end"
+    assert wait_for(lambda: f"back-channel logout of bob confirmed by {ours}" in events(srv)), events(srv)
+    # pysaml2 SP two publishes no SOAP endpoint: the administrator is told it may keep its session.
+    assert wait_for(lambda: "https://two.test/metadata publishes no SOAP logout endpoint; it may keep its own session" in events(srv))
+
+
+def soap(xml):
+    return (f'<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>{xml}'
+            f'</s:Body></s:Envelope>')
+
+
+TEMPLATE = ('<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>'
+            '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+            '<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+            '<ds:Reference URI="#_f1"><ds:Transforms>'
+            '<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
+            '<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>'
+            '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference>'
+            '</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>')
+
+
+def xmlsec_signed(tmp, xml, key):
+    """`xml` (a LogoutRequest with ID _f1) signed by xmlsec1 with testdata key `key`."""
+    f = tmp / f"{key}-unsigned.xml"
+    f.write_text(xml.replace("</saml:Issuer>", "</saml:Issuer>" + TEMPLATE, 1))
+    out = subprocess.run(["xmlsec1", "--sign", "--privkey-pem", f"{KEYS / (key + '.key.pem')},{KEYS / (key + '.crt.pem')}",
+                          "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest", str(f)],
+                         capture_output=True, text=True, check=True).stdout
+    return re.sub(r"^<\?xml[^>]*\?>\s*", "", out)
+
+
+def test_forged_back_channel_requests_are_refused_with_a_fault(env, tmp_path):
+    srv, ours, _, _ = env
+    b = signed_in(srv)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    unsigned = (f'<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+                f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_f1" Version="2.0" IssueInstant="{now}" '
+                f'Destination="{srv.sp}/saml/slo/soap"><saml:Issuer>{srv.idp}/realms/frames</saml:Issuer>'
+                f'<saml:NameID>bob@bc.test</saml:NameID><samlp:SessionIndex>x</samlp:SessionIndex></samlp:LogoutRequest>')
+    url = f"{srv.sp}/saml/slo/soap"
+    headers = {"Content-Type": "text/xml; charset=utf-8"}
+    for body in (soap(unsigned), unsigned, "not xml", soap(unsigned + unsigned),
+                 '<!DOCTYPE x [<!ENTITY e "e">]>' + soap(unsigned)):
+        r = requests.post(url, data=body.encode(), headers=headers, timeout=10)
+        assert r.status_code == 400, (body[:80], r.status_code, r.text[:300])
+        assert "Fault" in r.text and r.headers["Content-Type"].startswith("text/xml")
+    # Signed by xmlsec1, but with a key the account does not pin: refused.
+    r = requests.post(url, data=soap(xmlsec_signed(tmp_path, unsigned, "attacker-rsa")).encode(), headers=headers, timeout=10)
+    assert r.status_code == 400 and "Fault" in r.text, r.text[:300]
+    # Nothing ended: bob is still signed in at our SP.
+    assert "Full Access" in b.get(f"{srv.sp}/", timeout=10).text
+    assert requests.get(url, timeout=10).status_code == 405
