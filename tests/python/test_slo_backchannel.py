@@ -137,3 +137,97 @@ def test_forged_back_channel_requests_are_refused_with_a_fault(env, tmp_path):
     # Nothing ended: bob is still signed in at our SP.
     assert "Full Access" in b.get(f"{srv.sp}/", timeout=10).text
     assert requests.get(url, timeout=10).status_code == 405
+
+
+class SoapSp:
+    """A pysaml2 SP whose SOAP logout endpoint is a real HTTP server on 127.0.0.1: pysaml2 checks
+    our signed LogoutRequest (xmlsec1, the realm's certificate from our descriptor) and answers
+    with its own signed LogoutResponse."""
+
+    def __init__(self, tmp, srv):
+        import http.server
+        import shutil
+        import threading
+        from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, BINDING_SOAP
+        from saml2.client import Saml2Client
+        from saml2.config import SPConfig
+        from saml2.metadata import create_metadata_string
+        from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+        # pysaml2 takes the message out of the envelope by re-serialising it with ElementTree,
+        # which renames prefixes it does not know (ns0, ns1, ...) and so breaks every exclusive
+        # c14n signature; a pysaml2 deployment registers the SAML prefixes, as here.
+        from xml.etree import ElementTree
+        for prefix, uri in [("samlp", "urn:oasis:names:tc:SAML:2.0:protocol"),
+                            ("saml", "urn:oasis:names:tc:SAML:2.0:assertion"),
+                            ("ds", "http://www.w3.org/2000/09/xmldsig#")]:
+            ElementTree.register_namespace(prefix, uri)
+        self.name_id = None
+        self.answered = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                try:
+                    out = outer.client.handle_logout_request(body, outer.name_id, BINDING_SOAP, sign=True,
+                                                             sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+                    data, status = out["data"], 200
+                    outer.answered.append("ok")
+                except Exception as e:  # noqa: BLE001 - the test asserts on what was answered
+                    outer.answered.append(f"refused: {e}")
+                    data, status = "<fault/>", 500
+                self.send_response(status)
+                self.send_header("Content-Type", "text/xml; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(data.encode() if isinstance(data, str) else data)
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        md = tmp / "idp-for-three.xml"
+        md.write_bytes(requests.get(f"{srv.idp}/realms/frames/protocol/saml/descriptor", timeout=10).content)
+        conf = {
+            "entityid": "https://three.test/metadata",
+            "service": {"sp": {
+                "endpoints": {
+                    "assertion_consumer_service": [("https://three.test/acs", BINDING_HTTP_POST)],
+                    "single_logout_service": [("https://three.test/slo", BINDING_HTTP_REDIRECT),
+                                              (f"http://127.0.0.1:{port}/slo-soap", BINDING_SOAP)],
+                },
+                "allow_unsolicited": True, "want_assertions_signed": True,
+                "logout_requests_signed": True, "logout_responses_signed": True,
+            }},
+            "metadata": {"local": [str(md)]},
+            "key_file": str(KEYS / "idp-rsa-next.key.pem"), "cert_file": str(KEYS / "idp-rsa-next.crt.pem"),
+            "xmlsec_binary": shutil.which("xmlsec1"), "allow_unknown_attributes": True, "accepted_time_diff": 60,
+        }
+        cfg = SPConfig()
+        cfg.load(conf)
+        sp_md = tmp / "sp-three.xml"
+        sp_md.write_bytes(create_metadata_string(None, config=cfg, sign=False))
+        srv.cli("idp", "client", "import", "--realm", "frames", str(sp_md), "--url-name", "three")
+        self.client = Saml2Client(config=cfg)
+
+    def stop(self):
+        self.httpd.shutdown()
+
+
+def test_a_pysaml2_sp_takes_our_soap_logout_request_and_we_check_its_answer(env, tmp_path):
+    from saml2 import BINDING_HTTP_POST
+    srv, _, _, _ = env
+    three = SoapSp(tmp_path, srv)
+    try:
+        b = requests.Session()
+        page = b.get(f"{srv.idp}/realms/frames/protocol/saml/clients/three", timeout=30)
+        _, b64, _ = saml_response(sign_in(b, page, username="bob"))
+        three.name_id = three.client.parse_authn_request_response(b64, BINDING_HTTP_POST).name_id
+        srv.cli("idp", "session", "revoke", "--realm", "frames", "--user", "bob")
+        assert wait_for(lambda: "back-channel logout of bob confirmed by https://three.test/metadata" in events(srv)), \
+            (three.answered, [l for l in events(srv).splitlines() if "three.test" in l])
+        assert three.answered and three.answered[0] == "ok", three.answered
+    finally:
+        three.stop()

@@ -158,7 +158,8 @@ async fn send<S: IdpStore>(
     };
     let certs =
         symbolon_saml::metadata::pin_certificates(client.signing_certs.iter().map(Vec::as_slice)).0;
-    // The answer comes on the connection we opened: it names our SAML endpoint, or nothing.
+    // The answer comes on the connection we opened: it names our SAML endpoint, or nothing (an
+    // empty Destination, as pysaml2 writes over SOAP, is nothing too).
     let ours = symbolon_idp::saml_endpoint(base_url, &n.realm);
     let answer = if certs.is_empty() {
         // No certificate to check it with: its status is taken as said, over the TLS we chose.
@@ -170,7 +171,7 @@ async fn send<S: IdpStore>(
             &doc,
             Arrival::Post,
             &certs,
-            &[&ours],
+            &[&ours, ""],
             now,
             time::Duration::seconds(120),
         )
