@@ -446,3 +446,47 @@ def test_logout_endpoints_are_edited_in_the_api_and_the_console(env):
     # Everything else in the form stayed as it was.
     for k in ("saml_name_id_format", "saml.signature.algorithm", "saml.server.signature", "saml.encrypt"):
         assert after.get(k) == rep["attributes"].get(k), k
+
+
+def test_console_users_are_searched_and_paged_by_the_server(env):
+    """The users list asks the database for one page (50) at a time, searched and ordered there:
+    a realm of 100,000 users costs one page. Search by username, email or name, in any case;
+    pages link to each other with the search and order kept; Japanese too."""
+    import html as html_lib
+    idp, _ = env
+    idp.cli("realm", "create", "many")
+    api = api_session(idp)
+    users = [{"username": f"p{i:03}", "email": f"p{i:03}@{'sales' if i % 10 == 0 else 'eng'}.many.test",
+              "firstName": "Pat", "lastName": f"N{119 - i:03}", "enabled": True} for i in range(120)]
+    r = api.post(f"{idp.base}/admin/realms/many/partialImport", json={"users": users, "ifResourceExists": "FAIL"}, timeout=120)
+    assert r.status_code == 200, r.text[:300]
+    s = console_session(idp)
+    base = f"{idp.base}/admin/console/many/users"
+
+    def view(url, **headers):
+        page = html_lib.unescape(s.get(url, timeout=30, headers=headers).text)
+        return page, re.findall(r'/admin/console/many/users/(p\d{3})"', page)
+
+    page, rows = view(base)
+    assert rows == [f"p{i:03}" for i in range(50)]
+    assert "Showing 1–50 of 120" in page and 'rel="prev"' not in page
+    nxt = re.search(r'rel="next" href="([^"]+)"', page).group(1)
+    page, rows = view(idp.base + nxt)
+    assert rows == [f"p{i:03}" for i in range(50, 100)] and "Showing 51–100 of 120" in page
+    page, rows = view(idp.base + re.search(r'rel="next" href="([^"]+)"', page).group(1))
+    assert rows == [f"p{i:03}" for i in range(100, 120)] and 'rel="next"' not in page and 'rel="prev"' in page
+    # Past the end, or not a number: the last page, or the first.
+    assert view(f"{base}?page=999")[1] == [f"p{i:03}" for i in range(100, 120)]
+    assert view(f"{base}?page=abc")[1][0] == "p000"
+    # Search (any case) by email; the order (by name) and the search are kept in the links.
+    page, rows = view(f"{base}?q=SALES&sort=2")
+    assert rows == [f"p{i:03}" for i in range(110, -1, -10)], rows
+    assert "Showing 1–12 of 12" in page and 'rel="next"' not in page
+    assert 'value="SALES"' in page and "users?sort=0&q=SALES" in page
+    # By name, and a search that finds nobody says so.
+    assert view(f"{base}?q=n119")[1] == ["p000"]
+    page, rows = view(f"{base}?q=%25zz")
+    assert rows == [] and "No user matches “%zz”." in page
+    # Japanese.
+    page, _ = view(base, **{"Accept-Language": "ja"})
+    assert "120 件中 1–50 件を表示" in page and "ユーザーを検索" in page

@@ -355,3 +355,92 @@ pub async fn idp_provisioning_sealed<S: IdpStore>(sealed: S, plain: S) {
     sealed.delete_client("sealed", "sc1").await.unwrap();
     assert_eq!(plain.clients("sealed").await.unwrap().len(), 1);
 }
+
+/// `users_page`: search by username, email or name (any ASCII case, `%` and `_` taken
+/// literally), every order, pages that add up to the total, and only the realm's users.
+pub async fn users_page<S: IdpStore>(s: S) {
+    s.create_realm(&realm("pg")).await.unwrap();
+    s.create_realm(&realm("other")).await.unwrap();
+    for i in 0..25u32 {
+        let mut u = user("pg", &format!("u{i:02}"));
+        u.email = (i % 5 != 0).then(|| format!("user{i:02}@corp{}.test", i % 3));
+        u.first_name = Some(format!("first{:02}", 24 - i));
+        u.last_name = Some(if i == 7 {
+            "Percent%Name".into()
+        } else {
+            "last".into()
+        });
+        u.enabled = i % 4 != 0;
+        s.create_user(&u, None).await.unwrap();
+    }
+    s.create_user(&user("other", "u99"), None).await.unwrap();
+    let page = |search: &str, order: UserOrder, offset: u64, limit: u64| UserPage {
+        search: search.into(),
+        order,
+        offset,
+        limit,
+    };
+    let names = |v: &[User]| v.iter().map(|u| u.username.clone()).collect::<Vec<_>>();
+    // Everyone, in pages of 10 that add up to the realm's 25 (not the other realm's user).
+    let mut all = Vec::new();
+    for offset in [0, 10, 20, 30] {
+        let (users, total) = s
+            .users_page("pg", &page("", UserOrder::Username, offset, 10))
+            .await
+            .unwrap();
+        assert_eq!(total, 25);
+        all.extend(names(&users));
+    }
+    assert_eq!(all, (0..25).map(|i| format!("u{i:02}")).collect::<Vec<_>>());
+    // Search: username, email (any case), "first last", and `%` literally.
+    let (users, total) = s
+        .users_page("pg", &page("CORP1", UserOrder::Username, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&users),
+        ["u01", "u04", "u07", "u13", "u16", "u19", "u22"],
+        "{total}"
+    );
+    assert_eq!(total, 7);
+    let (users, _) = s
+        .users_page("pg", &page("first03 last", UserOrder::Username, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(names(&users), ["u21"]);
+    let (users, _) = s
+        .users_page("pg", &page("t%n", UserOrder::Username, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(names(&users), ["u07"], "% is a character, not a wildcard");
+    let (users, total) = s
+        .users_page("pg", &page("u_1", UserOrder::Username, 0, 100))
+        .await
+        .unwrap();
+    assert!(users.is_empty() && total == 0, "_ is a character too");
+    // Orders.
+    let (users, _) = s
+        .users_page("pg", &page("", UserOrder::Name, 0, 3))
+        .await
+        .unwrap();
+    assert_eq!(names(&users), ["u24", "u23", "u22"]);
+    let (users, _) = s
+        .users_page("pg", &page("", UserOrder::Email, 0, 100))
+        .await
+        .unwrap();
+    let emails: Vec<_> = users.iter().map(|u| u.email.is_some()).collect();
+    assert!(emails[..20].iter().all(|e| *e) && emails[20..].iter().all(|e| !*e));
+    let (users, _) = s
+        .users_page("pg", &page("", UserOrder::Enabled, 0, 100))
+        .await
+        .unwrap();
+    assert!(users[..18].iter().all(|u| u.enabled) && users[18..].iter().all(|u| !u.enabled));
+    assert_eq!(users[18].username, "u00");
+    // Past the end: nothing, and still the total.
+    let (users, total) = s
+        .users_page("pg", &page("", UserOrder::Username, 1000, 10))
+        .await
+        .unwrap();
+    assert!(users.is_empty());
+    assert_eq!(total, 25);
+}

@@ -21,7 +21,7 @@ mod webhooks;
 pub use client_keys::{client_keys, sso_version};
 pub use domains::domains;
 pub use idp::{credentials, idp};
-pub use idp_day2::{idp_day2, idp_provisioning, idp_provisioning_sealed};
+pub use idp_day2::{idp_day2, idp_provisioning, idp_provisioning_sealed, users_page};
 pub use scim::scim;
 pub use sign_in::sign_in;
 pub use sp::{concurrent_consume, sp};

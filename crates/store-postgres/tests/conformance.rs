@@ -253,3 +253,10 @@ async fn postgres_conforms_for_sso_version() {
     symbolon_store_conformance::sso_version(PgStore::open(&db.url).await.unwrap()).await;
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_conforms_for_users_page() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::users_page(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}

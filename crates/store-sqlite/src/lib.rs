@@ -27,7 +27,7 @@ use sqlx::sqlite::{
 use symbolon_store::{
     AccessStore, AdminToken, AdminTokenStore, Assignment, Client, ClientStore, Event, EventStore,
     Group, GroupStore, KeyStatus, KeyStore, PersistentIdStore, Realm, RealmKey, RealmStore, Result,
-    Role, RoleStore, StoreError, User, UserStore,
+    Role, RoleStore, StoreError, User, UserOrder, UserPage, UserStore,
 };
 use time::OffsetDateTime;
 
@@ -322,6 +322,43 @@ impl UserStore for SqliteStore {
             .await
             .map_err(map_err)?;
         row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn users_page(&self, realm: &str, page: &UserPage) -> Result<(Vec<User>, u64)> {
+        let pattern = page.like_pattern();
+        let (limit, offset) = page.bounds();
+        let q = match page.order {
+            UserOrder::Username => sqlx::query(
+                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY username LIMIT ?4 OFFSET ?5",
+            ),
+            UserOrder::Email => sqlx::query(
+                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY email IS NULL, email, username LIMIT ?4 OFFSET ?5",
+            ),
+            UserOrder::Name => sqlx::query(
+                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY first_name IS NULL, first_name, last_name, username LIMIT ?4 OFFSET ?5",
+            ),
+            UserOrder::Enabled => sqlx::query(
+                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY enabled DESC, username LIMIT ?4 OFFSET ?5",
+            ),
+        };
+        let rows = q
+            .bind(realm)
+            .bind(page.search.as_str())
+            .bind(&pattern)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let users = rows.iter().map(user_row).collect::<Result<Vec<_>>>()?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\')")
+            .bind(realm)
+            .bind(page.search.as_str())
+            .bind(&pattern)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok((users, u64::try_from(total).unwrap_or(0)))
     }
 
     async fn users(&self, realm: &str) -> Result<Vec<User>> {

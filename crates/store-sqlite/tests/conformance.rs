@@ -205,3 +205,9 @@ async fn sqlite_conforms_for_sso_version() {
     let dir = tempfile::tempdir().unwrap();
     symbolon_store_conformance::sso_version(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_conforms_for_users_page() {
+    let dir = tempfile::tempdir().unwrap();
+    symbolon_store_conformance::users_page(SqliteStore::open_dir(dir.path()).await.unwrap()).await;
+}

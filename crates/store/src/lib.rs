@@ -289,6 +289,52 @@ pub struct Event {
     pub detail: String,
 }
 
+/// The order of a page of users; ties are broken by username.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserOrder {
+    #[default]
+    Username,
+    Email,
+    /// First name, then last name.
+    Name,
+    /// Enabled users first.
+    Enabled,
+}
+
+/// Which users a page shows: those whose username, email or "first last" name contains
+/// `search` (ASCII letters in any case; empty: everyone), in `order`, `limit` of them from
+/// `offset`. The database does the work, so a realm of 100,000 users costs one page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserPage {
+    pub search: String,
+    pub order: UserOrder,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl UserPage {
+    /// The SQL `LIKE` pattern of `search` (its `%`, `_` and `\` escaped with `\`).
+    pub fn like_pattern(&self) -> String {
+        let mut p = String::with_capacity(self.search.len() + 2);
+        p.push('%');
+        for c in self.search.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                p.push('\\');
+            }
+            p.push(c);
+        }
+        p.push('%');
+        p
+    }
+    /// `limit` and `offset` as SQL integers (at most `i64::MAX`).
+    pub fn bounds(&self) -> (i64, i64) {
+        (
+            i64::try_from(self.limit).unwrap_or(i64::MAX),
+            i64::try_from(self.offset).unwrap_or(i64::MAX),
+        )
+    }
+}
+
 /// Realms.
 pub trait RealmStore {
     fn create_realm(&self, realm: &Realm) -> impl Future<Output = Result<()>> + Send;
@@ -359,6 +405,12 @@ pub trait UserStore {
         username: &str,
     ) -> impl Future<Output = Result<Option<User>>> + Send;
     fn users(&self, realm: &str) -> impl Future<Output = Result<Vec<User>>> + Send;
+    /// One page of a realm's users (see [`UserPage`]), with how many match in all.
+    fn users_page(
+        &self,
+        realm: &str,
+        page: &UserPage,
+    ) -> impl Future<Output = Result<(Vec<User>, u64)>> + Send;
     fn user_by_id(
         &self,
         realm: &str,

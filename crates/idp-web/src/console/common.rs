@@ -131,6 +131,10 @@ pub(crate) async fn realm_admin<S: IdpStore>(
 #[derive(Deserialize)]
 pub(crate) struct SortQuery {
     pub(crate) sort: Option<String>,
+    /// A search (the users list).
+    pub(crate) q: Option<String>,
+    /// A page, from 1 (the users list).
+    pub(crate) page: Option<String>,
     #[serde(rename = "type")]
     pub(crate) kind: Option<String>,
 }

@@ -25,7 +25,9 @@ pub(crate) struct UsersPage<'a> {
     pub(crate) csrf: &'a str,
     pub(crate) admin: &'a str,
     pub(crate) notice: Option<String>,
-    pub(crate) users: Vec<(String, String, String, String, String)>,
+    pub(crate) list: UserList,
+    pub(crate) q: &'a str,
+    pub(crate) sort: &'a str,
     pub(crate) f_username: &'a str,
     pub(crate) f_email: &'a str,
     pub(crate) f_first: &'a str,
@@ -44,16 +46,106 @@ pub(crate) struct AddUserForm {
     pub(crate) password: Option<String>,
 }
 
+/// Users shown per page of the list.
+const PAGE_SIZE: u64 = 50;
+
+/// What the users list shows: its order (`sort`: the column, as the headers link it), the search
+/// and the page (from 1). Read from the query string; anything odd falls back to the default.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Listing {
+    pub(crate) sort: String,
+    pub(crate) q: String,
+    pub(crate) page: u64,
+}
+
+impl Listing {
+    pub(crate) fn of(q: &SortQuery) -> Self {
+        Listing {
+            sort: q.sort.clone().unwrap_or_default(),
+            // A search is at most 100 characters (a longer one is cut, not refused).
+            q: q.q
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(100)
+                .collect(),
+            page: q
+                .page
+                .as_deref()
+                .and_then(|p| p.trim().parse::<u64>().ok())
+                .unwrap_or(1)
+                .clamp(1, 1_000_000),
+        }
+    }
+    fn order(&self) -> symbolon_store::UserOrder {
+        use symbolon_store::UserOrder;
+        match self.sort.as_str() {
+            "1" => UserOrder::Email,
+            "2" => UserOrder::Name,
+            "4" => UserOrder::Enabled,
+            _ => UserOrder::Username,
+        }
+    }
+    /// The list's URL with this search, `sort` and `page`.
+    fn href(&self, realm: &str, sort: &str, page: u64) -> String {
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        let mut h = format!("/admin/console/{realm}/users?sort={sort}");
+        if !self.q.is_empty() {
+            h.push_str("&q=");
+            h.push_str(&utf8_percent_encode(&self.q, NON_ALPHANUMERIC).to_string());
+        }
+        if page > 1 {
+            h.push_str(&format!("&page={page}"));
+        }
+        h
+    }
+}
+
+/// One page of the list: its rows, and where the other pages are.
+pub(crate) struct UserList {
+    pub(crate) rows: Vec<(String, String, String, String, String)>,
+    pub(crate) total: u64,
+    /// The rows' place in the whole list, for "showing 51–100 of 1,234".
+    pub(crate) range: String,
+    pub(crate) prev: Option<String>,
+    pub(crate) next: Option<String>,
+    /// Header links: each column's order with the same search.
+    pub(crate) sort_links: Vec<String>,
+}
+
+/// One page of the realm's users, searched and ordered by the database (a realm of 100,000 users
+/// costs one page), with their groups.
 pub(crate) async fn user_rows<S: IdpStore>(
     st: &AppState<S>,
     realm: &str,
-    sort: Option<&str>,
-) -> Result<Vec<(String, String, String, String, String)>, Response> {
-    let users = st
+    listing: &Listing,
+) -> Result<UserList, Response> {
+    let page = symbolon_store::UserPage {
+        search: listing.q.clone(),
+        order: listing.order(),
+        offset: (listing.page - 1).saturating_mul(PAGE_SIZE),
+        limit: PAGE_SIZE,
+    };
+    let (mut users, total) = st
         .store()
-        .users(realm)
+        .users_page(realm, &page)
         .await
         .map_err(|e| WebError::from(e).into_response())?;
+    let mut listing = listing.clone();
+    let mut page = page;
+    if users.is_empty() && total > 0 {
+        // Past the end (the list shrank, or a hand-made link): the last page instead.
+        listing.page = total.div_ceil(PAGE_SIZE);
+        page.offset = (listing.page - 1).saturating_mul(PAGE_SIZE);
+        users = st
+            .store()
+            .users_page(realm, &page)
+            .await
+            .map_err(|e| WebError::from(e).into_response())?
+            .0;
+    }
+    let listing = &listing;
     let mut rows = Vec::new();
     for u in &users {
         let groups = symbolon_idp::user_group_paths(st.store(), u)
@@ -77,14 +169,20 @@ pub(crate) async fn user_rows<S: IdpStore>(
             },
         ));
     }
-    match sort {
-        Some("1") => rows.sort_by(|a, b| a.1.cmp(&b.1)),
-        Some("2") => rows.sort_by(|a, b| a.2.cmp(&b.2)),
-        Some("3") => rows.sort_by(|a, b| a.3.cmp(&b.3)),
-        Some("4") => rows.sort_by(|a, b| a.4.cmp(&b.4)),
-        _ => rows.sort_by(|a, b| a.0.cmp(&b.0)),
-    }
-    Ok(rows)
+    let shown = u64::try_from(rows.len()).unwrap_or(0);
+    let first = if shown == 0 { 0 } else { page.offset + 1 };
+    let last = page.offset + shown;
+    Ok(UserList {
+        rows,
+        total,
+        range: format!("{first}–{last}"),
+        prev: (listing.page > 1).then(|| listing.href(realm, &listing.sort, listing.page - 1)),
+        next: (last < total).then(|| listing.href(realm, &listing.sort, listing.page + 1)),
+        sort_links: ["0", "1", "2", "4"]
+            .iter()
+            .map(|c| listing.href(realm, c, 1))
+            .collect(),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -92,13 +190,13 @@ pub(crate) async fn render_users<S: IdpStore>(
     st: &AppState<S>,
     s: &AdminSession,
     realm: &str,
-    sort: Option<&str>,
+    listing: &Listing,
     f: &AddUserForm,
     err_username: Option<String>,
     err_password: Option<String>,
     notice: Option<String>,
 ) -> Response {
-    let rows = match user_rows(st, realm, sort).await {
+    let list = match user_rows(st, realm, listing).await {
         Ok(r) => r,
         Err(r) => return r,
     };
@@ -122,7 +220,9 @@ pub(crate) async fn render_users<S: IdpStore>(
             csrf: &s.csrf,
             admin: &s.username,
             notice,
-            users: rows,
+            list,
+            q: &listing.q,
+            sort: &listing.sort,
             f_username: &username,
             f_email: &email,
             f_first: &first,
@@ -149,7 +249,7 @@ pub(crate) async fn users<S: IdpStore>(
         &st,
         &s,
         &realm,
-        q.sort.as_deref(),
+        &Listing::of(&q),
         &AddUserForm::default(),
         None,
         None,
@@ -175,7 +275,7 @@ pub(crate) async fn add_user<S: IdpStore>(
             &st,
             &s,
             &realm,
-            None,
+            &Listing::default(),
             &f,
             Some("idpc-enter-username".into()),
             None,
@@ -189,7 +289,7 @@ pub(crate) async fn add_user<S: IdpStore>(
             &st,
             &s,
             &realm,
-            None,
+            &Listing::default(),
             &f,
             None,
             Some("spc-password-short".into()),
@@ -224,7 +324,17 @@ pub(crate) async fn add_user<S: IdpStore>(
             .await
         }
         Err(IdpError::Invalid(m) | IdpError::Conflict(m) | IdpError::NotFound(m)) => {
-            render_users(&st, &s, &realm, None, &f, Some(m), None, None).await
+            render_users(
+                &st,
+                &s,
+                &realm,
+                &Listing::default(),
+                &f,
+                Some(m),
+                None,
+                None,
+            )
+            .await
         }
         Err(e) => WebError::from(e).into_response(),
     }
