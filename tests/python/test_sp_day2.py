@@ -411,3 +411,39 @@ def test_console_changes_answer_with_a_redirect(env):
     assert r.status_code == 303 and "/prg now maps to Reloaded." in s.get(f"{sp.base}/account/idps/{idp_id}", timeout=10).text
     sp.cli("idp", "unmap-group", "--account", "Acme Dev", "Multi-Pass", "/prg")
     sp.cli("saml-account", "remove", "--account", "Acme Dev", "prg@dev.test")
+
+
+def test_the_audit_log_is_paged_by_the_server(env):
+    """The audit log shows 100 entries a page, newest first, asked of the database one page at a
+    time (a busy account's log is not read whole), with the action filter kept in the links."""
+    import html as html_lib
+    _, sp, _, _ = env
+    acc = sp.cli("account", "create", "Paged Co").strip()
+    sp.cli("user", "add", "--account", acc, "pat@paged.test", "--master", "--password-stdin", stdin="pat password 1\n")
+    key = sp.cli("api-key", "create", "--account", acc, "--name", "paging").strip().split()[-1]
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {key}"
+    for i in range(60):
+        assert api.post(f"{sp.base}/api/v1/roles", json={"name": f"R{i:02}"}, timeout=10).status_code == 201
+        assert api.delete(f"{sp.base}/api/v1/roles/R{i:02}", timeout=10).status_code == 204
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    s.post(f"{sp.base}/login", data={**f["fields"], "email": "pat@paged.test", "password": "pat password 1"}, timeout=30)
+
+    def view(url):
+        page = html_lib.unescape(s.get(url, timeout=30).text)
+        return page, re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td></tr>", page)
+
+    page, rows = view(f"{sp.base}/account/audit")
+    total = int(re.search(r"Showing 1–100 of (\d+)", page).group(1))
+    assert total >= 120 and len(rows) == 100
+    # Newest first: the sign-in just made, then the last role deleted.
+    assert rows[0][0] == "SignIn" and "R59" in rows[1][1], rows[:2]
+    nxt = re.search(r'rel="next" href="([^"]+)"', page).group(1)
+    page, rows2 = view(sp.base + nxt)
+    assert f"Showing 101–{total} of {total}" in page and 'rel="next"' not in page and len(rows2) == total - 100
+    # Past the end: the last page.
+    assert view(f"{sp.base}/account/audit?page=50")[1] == rows2
+    # One action, kept in the page links.
+    page, rows = view(f"{sp.base}/account/audit?action=Admin")
+    assert rows and all(a == "Admin" for a, _ in rows)

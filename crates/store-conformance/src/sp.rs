@@ -275,6 +275,39 @@ pub async fn sp<S: SpStore>(s: S) {
         ["SignIn", "SwitchRole"]
     );
     assert!(s.audit_log("b").await.unwrap().is_empty());
+    // Pages of it: newest first, one action or all, the total, nothing of another account.
+    for i in 0..23i64 {
+        s.audit(&AuditEntry {
+            account_id: "a".into(),
+            at: t(10 + i),
+            principal: "p".into(),
+            action: if i % 2 == 0 { "Admin" } else { "SignIn" }.into(),
+            detail: format!("e{i:02}"),
+        })
+        .await
+        .unwrap();
+    }
+    let (page, total) = s.audit_page("a", "", 0, 10).await.unwrap();
+    assert_eq!(total, 25);
+    assert_eq!(page.first().map(|e| e.detail.as_str()), Some("e22"));
+    assert_eq!(page.len(), 10);
+    let (page, total) = s.audit_page("a", "", 20, 10).await.unwrap();
+    assert_eq!(total, 25);
+    assert_eq!(
+        page.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["Admin", "SignIn", "Admin", "SwitchRole", "SignIn"]
+    );
+    let (page, total) = s.audit_page("a", "SignIn", 0, 100).await.unwrap();
+    assert_eq!(total, 12);
+    assert!(page.iter().all(|e| e.action == "SignIn"));
+    assert_eq!(page.last().map(|e| e.detail.as_str()), Some(""));
+    assert_eq!(s.audit_page("a", "Nope", 0, 10).await.unwrap(), (vec![], 0));
+    assert_eq!(s.audit_page("b", "", 0, 10).await.unwrap().1, 0);
+    assert_eq!(
+        s.audit_actions("a").await.unwrap(),
+        ["Admin", "SignIn", "SwitchRole"]
+    );
+    assert!(s.audit_actions("b").await.unwrap().is_empty());
 
     // Consumed assertions: once per (issuer, ID) until expiry.
     assert!(

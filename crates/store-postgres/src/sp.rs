@@ -563,6 +563,58 @@ impl SpActivityStore for PgStore {
             .collect()
     }
 
+    async fn audit_page(
+        &self,
+        account_id: &str,
+        action: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<AuditEntry>, u64)> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows = sqlx::query(
+            "SELECT * FROM sp_audit WHERE account_id = $1 AND ($2 = '' OR action = $2) ORDER BY seq DESC LIMIT $3 OFFSET $4",
+        )
+        .bind(account_id)
+        .bind(action)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *self.conn().await?)
+        .await
+        .map_err(map_err)?;
+        let entries = rows
+            .iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    account_id: get(r, "account_id")?,
+                    at: from_ts(get(r, "at")?),
+                    principal: get(r, "principal")?,
+                    action: get(r, "action")?,
+                    detail: get(r, "detail")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sp_audit WHERE account_id = $1 AND ($2 = '' OR action = $2)",
+        )
+        .bind(account_id)
+        .bind(action)
+        .fetch_one(&mut *self.conn().await?)
+        .await
+        .map_err(map_err)?;
+        Ok((entries, u64::try_from(total).unwrap_or(0)))
+    }
+
+    async fn audit_actions(&self, account_id: &str) -> Result<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT action FROM sp_audit WHERE account_id = $1 ORDER BY action",
+        )
+        .bind(account_id)
+        .fetch_all(&mut *self.conn().await?)
+        .await
+        .map_err(map_err)
+    }
+
     async fn record_trace(&self, t: &Trace, keep: u32) -> Result<()> {
         let mut tx = self.begin().await?;
         crate::sign_in::insert_trace(&mut tx, t, keep).await?;

@@ -351,6 +351,17 @@ pub trait SpActivityStore {
     fn audit(&self, e: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
     /// Oldest first.
     fn audit_log(&self, account_id: &str) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+    /// One page of the account's audit log, newest first, of one action when `action` is not
+    /// empty (`limit` entries from `offset`), with how many there are in all.
+    fn audit_page(
+        &self,
+        account_id: &str,
+        action: &str,
+        offset: u64,
+        limit: u64,
+    ) -> impl Future<Output = Result<(Vec<AuditEntry>, u64)>> + Send;
+    /// The actions the account's audit log holds, sorted (for its filter).
+    fn audit_actions(&self, account_id: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Record a rejected response, then keep only the newest `keep` traces of that account and
     /// identity provider (by name), in one step.
     fn record_trace(&self, t: &Trace, keep: u32) -> impl Future<Output = Result<()>> + Send;

@@ -32,6 +32,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod page;
+pub mod paging;
 pub mod portable;
 pub mod reference;
 pub mod request;

@@ -70,12 +70,7 @@ impl Listing {
                 .chars()
                 .take(100)
                 .collect(),
-            page: q
-                .page
-                .as_deref()
-                .and_then(|p| p.trim().parse::<u64>().ok())
-                .unwrap_or(1)
-                .clamp(1, 1_000_000),
+            page: symbolon_web::paging::page_number(q.page.as_deref()),
         }
     }
     fn order(&self) -> symbolon_store::UserOrder {
@@ -105,11 +100,7 @@ impl Listing {
 /// One page of the list: its rows, and where the other pages are.
 pub(crate) struct UserList {
     pub(crate) rows: Vec<(String, String, String, String, String)>,
-    pub(crate) total: u64,
-    /// The rows' place in the whole list, for "showing 51–100 of 1,234".
-    pub(crate) range: String,
-    pub(crate) prev: Option<String>,
-    pub(crate) next: Option<String>,
+    pub(crate) pager: symbolon_web::paging::Pager,
     /// Header links: each column's order with the same search.
     pub(crate) sort_links: Vec<String>,
 }
@@ -124,7 +115,7 @@ pub(crate) async fn user_rows<S: IdpStore>(
     let page = symbolon_store::UserPage {
         search: listing.q.clone(),
         order: listing.order(),
-        offset: (listing.page - 1).saturating_mul(PAGE_SIZE),
+        offset: symbolon_web::paging::offset(listing.page, PAGE_SIZE),
         limit: PAGE_SIZE,
     };
     let (mut users, total) = st
@@ -136,8 +127,8 @@ pub(crate) async fn user_rows<S: IdpStore>(
     let mut page = page;
     if users.is_empty() && total > 0 {
         // Past the end (the list shrank, or a hand-made link): the last page instead.
-        listing.page = total.div_ceil(PAGE_SIZE);
-        page.offset = (listing.page - 1).saturating_mul(PAGE_SIZE);
+        listing.page = symbolon_web::paging::last_page(total, PAGE_SIZE);
+        page.offset = symbolon_web::paging::offset(listing.page, PAGE_SIZE);
         users = st
             .store()
             .users_page(realm, &page)
@@ -170,14 +161,11 @@ pub(crate) async fn user_rows<S: IdpStore>(
         ));
     }
     let shown = u64::try_from(rows.len()).unwrap_or(0);
-    let first = if shown == 0 { 0 } else { page.offset + 1 };
-    let last = page.offset + shown;
     Ok(UserList {
         rows,
-        total,
-        range: format!("{first}–{last}"),
-        prev: (listing.page > 1).then(|| listing.href(realm, &listing.sort, listing.page - 1)),
-        next: (last < total).then(|| listing.href(realm, &listing.sort, listing.page + 1)),
+        pager: symbolon_web::paging::Pager::new(listing.page, PAGE_SIZE, shown, total, |p| {
+            listing.href(realm, &listing.sort, p)
+        }),
         sort_links: ["0", "1", "2", "4"]
             .iter()
             .map(|c| listing.href(realm, c, 1))

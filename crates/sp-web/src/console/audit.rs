@@ -2,7 +2,7 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::console::common::{Admin, TablePage, TableQuery, page, sort_rows};
+use crate::console::common::{Admin, TablePage, TableQuery, page};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -17,19 +17,33 @@ pub(crate) async fn audit<S: SpStore>(
     Query(q): Query<TableQuery>,
 ) -> Response {
     let tz = a.pair.profile.timezone.clone();
-    let log = st
-        .store
-        .audit_log(&a.pair.account_id)
-        .await
-        .unwrap_or_default();
-    let mut actions: Vec<String> = log.iter().map(|e| e.action.clone()).collect();
-    actions.sort();
-    actions.dedup();
-    let want = q.action.clone().filter(|x| !x.is_empty());
+    let account = &a.pair.account_id;
+    let actions = st.store.audit_actions(account).await.unwrap_or_default();
+    let want = q.action.clone().unwrap_or_default();
+    let mut page_no = symbolon_web::paging::page_number(q.page.as_deref());
+    let fetch = |page_no: u64| {
+        let offset = symbolon_web::paging::offset(page_no, AUDIT_PAGE);
+        st.store.audit_page(account, &want, offset, AUDIT_PAGE)
+    };
+    let (mut log, total) = fetch(page_no).await.unwrap_or_default();
+    if log.is_empty() && total > 0 {
+        // Past the end: the last page instead.
+        page_no = symbolon_web::paging::last_page(total, AUDIT_PAGE);
+        log = fetch(page_no).await.unwrap_or_default().0;
+    }
+    let shown = u64::try_from(log.len()).unwrap_or(0);
+    let href = |p: u64| {
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        let mut h = format!("/account/audit?page={p}");
+        if !want.is_empty() {
+            h.push_str("&action=");
+            h.push_str(&utf8_percent_encode(&want, NON_ALPHANUMERIC).to_string());
+        }
+        h
+    };
+    let pager = symbolon_web::paging::Pager::new(page_no, AUDIT_PAGE, shown, total, href);
     let rows: Vec<Vec<String>> = log
         .into_iter()
-        .rev()
-        .filter(|e| want.as_ref().is_none_or(|w| *w == e.action))
         .map(|e| {
             vec![
                 symbolon_web::page::page_time_in(e.at, tz.as_deref()),
@@ -39,8 +53,6 @@ pub(crate) async fn audit<S: SpStore>(
             ]
         })
         .collect();
-    let mut rows = rows;
-    sort_rows(&mut rows, q.sort, 4);
     page(
         StatusCode::OK,
         TablePage {
@@ -52,7 +64,7 @@ pub(crate) async fn audit<S: SpStore>(
             filters: actions
                 .into_iter()
                 .map(|x| {
-                    let sel = want.as_deref() == Some(x.as_str());
+                    let sel = want == x;
                     (x, sel)
                 })
                 .collect(),
@@ -61,10 +73,14 @@ pub(crate) async fn audit<S: SpStore>(
             form: None,
             link_prefix: None,
             delete_roles: vec![],
+            pager: Some(pager),
         }
         .render(),
     )
 }
+
+/// Audit entries per page of the log.
+const AUDIT_PAGE: u64 = 100;
 
 pub(crate) async fn audit_export<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
     let mut out = String::new();

@@ -158,12 +158,17 @@ pub(crate) struct TablePage<'a> {
     /// When set, each row's first cell links to this prefix followed by the cell, URL-encoded
     /// (the page of that object).
     pub(crate) link_prefix: Option<&'static str>,
+    /// A list the database pages (the audit log): its rows are in the server's order (the
+    /// headers do not sort), and these are the links to the other pages.
+    pub(crate) pager: Option<symbolon_web::paging::Pager>,
 }
 
 #[derive(Deserialize, Default)]
 pub(crate) struct TableQuery {
     pub(crate) sort: Option<usize>,
     pub(crate) action: Option<String>,
+    /// A page, from 1 (the audit log).
+    pub(crate) page: Option<String>,
 }
 
 /// Sort table rows by the column a header link asked for (ignored when out of range).
@@ -217,6 +222,7 @@ pub(crate) fn linked_table(
             columns,
             rows,
             form,
+            pager: None,
             delete_roles: vec![],
             link_prefix,
         }

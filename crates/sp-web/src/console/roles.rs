@@ -84,6 +84,7 @@ pub(crate) async fn render_roles<S: SpStore>(
             rows,
             form: Some(form),
             link_prefix: None,
+            pager: None,
             delete_roles: names,
         }
         .render(),
