@@ -146,12 +146,8 @@ class SoapSp:
 
     def __init__(self, tmp, srv):
         import http.server
-        import shutil
         import threading
-        from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, BINDING_SOAP
-        from saml2.client import Saml2Client
-        from saml2.config import SPConfig
-        from saml2.metadata import create_metadata_string
+        from saml2 import BINDING_SOAP
         from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
         # pysaml2 takes the message out of the envelope by re-serialising it with ElementTree,
@@ -188,29 +184,7 @@ class SoapSp:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        md = tmp / "idp-for-three.xml"
-        md.write_bytes(requests.get(f"{srv.idp}/realms/frames/protocol/saml/descriptor", timeout=10).content)
-        conf = {
-            "entityid": "https://three.test/metadata",
-            "service": {"sp": {
-                "endpoints": {
-                    "assertion_consumer_service": [("https://three.test/acs", BINDING_HTTP_POST)],
-                    "single_logout_service": [("https://three.test/slo", BINDING_HTTP_REDIRECT),
-                                              (f"http://127.0.0.1:{port}/slo-soap", BINDING_SOAP)],
-                },
-                "allow_unsolicited": True, "want_assertions_signed": True,
-                "logout_requests_signed": True, "logout_responses_signed": True,
-            }},
-            "metadata": {"local": [str(md)]},
-            "key_file": str(KEYS / "idp-rsa-next.key.pem"), "cert_file": str(KEYS / "idp-rsa-next.crt.pem"),
-            "xmlsec_binary": shutil.which("xmlsec1"), "allow_unknown_attributes": True, "accepted_time_diff": 60,
-        }
-        cfg = SPConfig()
-        cfg.load(conf)
-        sp_md = tmp / "sp-three.xml"
-        sp_md.write_bytes(create_metadata_string(None, config=cfg, sign=False))
-        srv.cli("idp", "client", "import", "--realm", "frames", str(sp_md), "--url-name", "three")
-        self.client = Saml2Client(config=cfg)
+        self.client = pysaml2_sp(tmp, srv, "three", [(f"http://127.0.0.1:{port}/slo-soap", BINDING_SOAP)])
 
     def stop(self):
         self.httpd.shutdown()

@@ -7,10 +7,8 @@ one in a real Chromium, where its answer is shown in the IdP's frame; a local se
 connections and never answers stands for a participant that hangs."""
 import base64
 import html
-import json
 import pathlib
 import re
-import shutil
 import socket
 import subprocess
 import threading
@@ -20,13 +18,11 @@ import zlib
 import pytest
 import requests
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import create_metadata_string
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-from conftest import KEYS, database_url, symbolon_bin
-from test_idp_server import PASSWORD, form, meta_refresh, saml_response, sign_in
+from conftest import database_url, symbolon_bin
+from test_idp_server import PASSWORD, meta_refresh, saml_response, sign_in
+from test_slo_pysaml2 import pysaml2_sp_for
 
 CHROMIUM = "/usr/bin/chromium"
 WAIT = 3
@@ -103,30 +99,10 @@ base_url = "{self.sp}"
         self.log.close()
 
 
-def pysaml2_sp(tmp, srv, name):
-    entity = f"https://{name}.test/metadata"
-    md = tmp / f"idp-for-{name}.xml"
-    md.write_bytes(requests.get(f"{srv.idp}/realms/frames/protocol/saml/descriptor", timeout=10).content)
-    conf = {
-        "entityid": entity,
-        "service": {"sp": {
-            "endpoints": {
-                "assertion_consumer_service": [(f"https://{name}.test/acs", BINDING_HTTP_POST)],
-                "single_logout_service": [(f"https://{name}.test/slo", BINDING_HTTP_REDIRECT)],
-            },
-            "allow_unsolicited": True, "want_assertions_signed": True,
-            "logout_requests_signed": True, "logout_responses_signed": True,
-        }},
-        "metadata": {"local": [str(md)]},
-        "key_file": str(KEYS / "idp-rsa-next.key.pem"), "cert_file": str(KEYS / "idp-rsa-next.crt.pem"),
-        "xmlsec_binary": shutil.which("xmlsec1"), "allow_unknown_attributes": True, "accepted_time_diff": 60,
-    }
-    cfg = SPConfig()
-    cfg.load(conf)
-    sp_md = tmp / f"sp-{name}.xml"
-    sp_md.write_bytes(create_metadata_string(None, config=cfg, sign=False))
-    srv.cli("idp", "client", "import", "--realm", "frames", str(sp_md), "--url-name", name)
-    return Saml2Client(config=cfg)
+def pysaml2_sp(tmp, srv, name, extra_slo=()):
+    return pysaml2_sp_for(tmp, f"{srv.idp}/realms/frames/protocol/saml/descriptor",
+                          lambda md: srv.cli("idp", "client", "import", "--realm", "frames", str(md), "--url-name", name),
+                          name, extra_slo)
 
 
 def hanging_client(tmp, srv, silent):

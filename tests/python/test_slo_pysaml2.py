@@ -19,16 +19,19 @@ from conftest import KEYS
 from test_idp_server import PASSWORD, Idp, meta_refresh, saml_response, sign_in
 
 
-def pysaml2_sp(tmp, idp, name):
+def pysaml2_sp_for(tmp, descriptor_url, import_metadata, name, extra_slo=()):
+    """A pysaml2 SP `https://{name}.test/metadata` that trusts the IdP descriptor at
+    `descriptor_url` and takes logout over HTTP-Redirect (and `extra_slo`: (URL, binding) pairs);
+    its metadata is handed to `import_metadata` (a path) to become the IdP's client."""
     entity = f"https://{name}.test/metadata"
     md = tmp / f"idp-for-{name}.xml"
-    md.write_bytes(requests.get(f"{idp.base}/realms/slo/protocol/saml/descriptor", timeout=10).content)
+    md.write_bytes(requests.get(descriptor_url, timeout=10).content)
     conf = {
         "entityid": entity,
         "service": {"sp": {
             "endpoints": {
                 "assertion_consumer_service": [(f"https://{name}.test/acs", BINDING_HTTP_POST)],
-                "single_logout_service": [(f"https://{name}.test/slo", BINDING_HTTP_REDIRECT)],
+                "single_logout_service": [(f"https://{name}.test/slo", BINDING_HTTP_REDIRECT), *extra_slo],
             },
             "allow_unsolicited": True, "want_assertions_signed": True,
             "logout_requests_signed": True, "logout_responses_signed": True,
@@ -41,8 +44,13 @@ def pysaml2_sp(tmp, idp, name):
     cfg.load(conf)
     sp_md = tmp / f"sp-{name}.xml"
     sp_md.write_bytes(create_metadata_string(None, config=cfg, sign=False))
-    idp.cli("client", "import", "--realm", "slo", str(sp_md), "--url-name", name)
+    import_metadata(sp_md)
     return Saml2Client(config=cfg)
+
+
+def pysaml2_sp(tmp, idp, name):
+    return pysaml2_sp_for(tmp, f"{idp.base}/realms/slo/protocol/saml/descriptor",
+                          lambda md: idp.cli("client", "import", "--realm", "slo", str(md), "--url-name", name), name)
 
 
 @pytest.fixture(scope="module")

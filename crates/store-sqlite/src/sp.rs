@@ -538,15 +538,7 @@ impl SpActivityStore for SqliteStore {
             .await
             .map_err(map_err)?;
         rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    account_id: get(r, "account_id")?,
-                    at: from_ts(get(r, "at")?),
-                    principal: get(r, "principal")?,
-                    action: get(r, "action")?,
-                    detail: get(r, "detail")?,
-                })
-            })
+            .map(|r| symbolon_store::codec::audit_row(&crate::Cols(r)))
             .collect()
     }
 
@@ -571,15 +563,7 @@ impl SpActivityStore for SqliteStore {
         .map_err(map_err)?;
         let entries = rows
             .iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    account_id: get(r, "account_id")?,
-                    at: from_ts(get(r, "at")?),
-                    principal: get(r, "principal")?,
-                    action: get(r, "action")?,
-                    detail: get(r, "detail")?,
-                })
-            })
+            .map(|r| symbolon_store::codec::audit_row(&crate::Cols(r)))
             .collect::<Result<Vec<_>>>()?;
         let total: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM sp_audit WHERE account_id = ?1 AND (?2 = '' OR action = ?2)",

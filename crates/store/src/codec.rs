@@ -237,6 +237,17 @@ pub fn key_row(
     })
 }
 
+/// An SP audit-log entry (`sp_audit`).
+pub fn audit_row(r: &impl Columns) -> Result<crate::sp::AuditEntry> {
+    Ok(crate::sp::AuditEntry {
+        account_id: r.text("account_id")?,
+        at: r.time("at")?,
+        principal: r.text("principal")?,
+        action: r.text("action")?,
+        detail: r.text("detail")?,
+    })
+}
+
 pub fn user_row(r: &impl Columns) -> Result<User> {
     Ok(User {
         id: r.text("id")?,
