@@ -256,6 +256,79 @@ pub async fn sp<S: SpStore>(s: S) {
         1
     );
     assert_eq!(s.saml_users("a").await.unwrap().len(), 1);
+    // Pages of them: searched by NameID or role, ordered, counted, this account's only.
+    for i in 0..12i64 {
+        let role = if i % 3 == 0 { "Auditor" } else { "Full Access" };
+        s.saml_user_seen(
+            "a",
+            &format!("p{i:02}@corp.test"),
+            role,
+            &format!("sp{i}"),
+            t(100 + i),
+        )
+        .await
+        .unwrap();
+    }
+    let names = |v: &[SamlUser]| v.iter().map(|u| u.name_id.clone()).collect::<Vec<_>>();
+    let (page, total) = s
+        .saml_users_page("a", "", SamlUserOrder::NameId, 0, 5)
+        .await
+        .unwrap();
+    assert_eq!(total, 13);
+    assert_eq!(
+        names(&page),
+        [
+            "p00@corp.test",
+            "p01@corp.test",
+            "p02@corp.test",
+            "p03@corp.test",
+            "p04@corp.test"
+        ]
+    );
+    let (page, total) = s
+        .saml_users_page("a", "AUDITOR", SamlUserOrder::LastLogon, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(total, 4);
+    assert_eq!(
+        names(&page),
+        [
+            "p09@corp.test",
+            "p06@corp.test",
+            "p03@corp.test",
+            "p00@corp.test"
+        ]
+    );
+    let (page, _) = s
+        .saml_users_page("a", "", SamlUserOrder::LastRole, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(page.first().map(|u| u.last_role.as_str()), Some("Auditor"));
+    let (page, total) = s
+        .saml_users_page("a", "x@", SamlUserOrder::NameId, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!((names(&page), total), (vec!["x@corp.test".to_string()], 1));
+    assert_eq!(
+        s.saml_users_page("a", "%", SamlUserOrder::NameId, 0, 100)
+            .await
+            .unwrap()
+            .1,
+        0,
+        "% is a character"
+    );
+    assert_eq!(
+        s.saml_users_page("b", "", SamlUserOrder::NameId, 0, 100)
+            .await
+            .unwrap()
+            .1,
+        0
+    );
+    let (page, total) = s
+        .saml_users_page("a", "", SamlUserOrder::NameId, 10, 5)
+        .await
+        .unwrap();
+    assert_eq!((page.len(), total), (3, 13));
 
     // Audit log: oldest first, per account.
     for (i, action) in ["SignIn", "SwitchRole"].iter().enumerate() {

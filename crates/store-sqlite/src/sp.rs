@@ -5,7 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use symbolon_store::codec::{certs_text, found};
 use symbolon_store::sp::{
     Account, AccountRole, AccountStore, ApiKey, AuditEntry, GroupMapping, IdpConfig, NativeUser,
-    SamlAccount, SamlUser, SpActivityStore, SpIdpStore, SpKey, SpKeyStore, Trace,
+    SamlAccount, SamlUser, SamlUserOrder, SpActivityStore, SpIdpStore, SpKey, SpKeyStore, Trace,
 };
 use symbolon_store::{Result, Secret, StoreError};
 use time::OffsetDateTime;
@@ -506,16 +506,51 @@ impl SpActivityStore for SqliteStore {
             .await
             .map_err(map_err)?;
         rows.iter()
-            .map(|r| {
-                Ok(SamlUser {
-                    id: get(r, "id")?,
-                    account_id: get(r, "account_id")?,
-                    name_id: get(r, "name_id")?,
-                    last_role: get(r, "last_role")?,
-                    last_logon: from_ts(get(r, "last_logon")?),
-                })
-            })
+            .map(|r| symbolon_store::codec::saml_user_row(&crate::Cols(r)))
             .collect()
+    }
+
+    async fn saml_users_page(
+        &self,
+        account_id: &str,
+        search: &str,
+        order: SamlUserOrder,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<SamlUser>, u64)> {
+        let pattern = symbolon_store::like_pattern(search);
+        let q = match order {
+            SamlUserOrder::NameId => sqlx::query(
+                "SELECT * FROM sp_saml_users WHERE account_id = ?1 AND (?2 = '' OR name_id LIKE ?3 ESCAPE '\\' OR last_role LIKE ?3 ESCAPE '\\') ORDER BY name_id LIMIT ?4 OFFSET ?5",
+            ),
+            SamlUserOrder::LastRole => sqlx::query(
+                "SELECT * FROM sp_saml_users WHERE account_id = ?1 AND (?2 = '' OR name_id LIKE ?3 ESCAPE '\\' OR last_role LIKE ?3 ESCAPE '\\') ORDER BY last_role, name_id LIMIT ?4 OFFSET ?5",
+            ),
+            SamlUserOrder::LastLogon => sqlx::query(
+                "SELECT * FROM sp_saml_users WHERE account_id = ?1 AND (?2 = '' OR name_id LIKE ?3 ESCAPE '\\' OR last_role LIKE ?3 ESCAPE '\\') ORDER BY last_logon DESC, name_id LIMIT ?4 OFFSET ?5",
+            ),
+        };
+        let rows = q
+            .bind(account_id)
+            .bind(search)
+            .bind(&pattern)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let users = rows
+            .iter()
+            .map(|r| symbolon_store::codec::saml_user_row(&crate::Cols(r)))
+            .collect::<Result<Vec<_>>>()?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sp_saml_users WHERE account_id = ?1 AND (?2 = '' OR name_id LIKE ?3 ESCAPE '\\' OR last_role LIKE ?3 ESCAPE '\\')")
+            .bind(account_id)
+            .bind(search)
+            .bind(&pattern)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok((users, u64::try_from(total).unwrap_or(0)))
     }
 
     async fn prune_saml_users(&self, cutoff: OffsetDateTime) -> Result<u64> {

@@ -237,6 +237,17 @@ pub fn key_row(
     })
 }
 
+/// An SP account's SAML user (`sp_saml_users`).
+pub fn saml_user_row(r: &impl Columns) -> Result<crate::sp::SamlUser> {
+    Ok(crate::sp::SamlUser {
+        id: r.text("id")?,
+        account_id: r.text("account_id")?,
+        name_id: r.text("name_id")?,
+        last_role: r.text("last_role")?,
+        last_logon: r.time("last_logon")?,
+    })
+}
+
 /// An SP audit-log entry (`sp_audit`).
 pub fn audit_row(r: &impl Columns) -> Result<crate::sp::AuditEntry> {
     Ok(crate::sp::AuditEntry {

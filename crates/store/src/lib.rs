@@ -301,6 +301,21 @@ pub enum UserOrder {
     Enabled,
 }
 
+/// The SQL `LIKE` pattern that finds `search` anywhere (`%search%`, its `%`, `_` and `\`
+/// escaped with `\`, for `ESCAPE '\'`).
+pub fn like_pattern(search: &str) -> String {
+    let mut p = String::with_capacity(search.len() + 2);
+    p.push('%');
+    for c in search.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
 /// Which users a page shows: those whose username, email or "first last" name contains
 /// `search` (ASCII letters in any case; empty: everyone), in `order`, `limit` of them from
 /// `offset`. The database does the work, so a realm of 100,000 users costs one page.
@@ -313,18 +328,9 @@ pub struct UserPage {
 }
 
 impl UserPage {
-    /// The SQL `LIKE` pattern of `search` (its `%`, `_` and `\` escaped with `\`).
+    /// The SQL `LIKE` pattern of `search` (see [`like_pattern`]).
     pub fn like_pattern(&self) -> String {
-        let mut p = String::with_capacity(self.search.len() + 2);
-        p.push('%');
-        for c in self.search.chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                p.push('\\');
-            }
-            p.push(c);
-        }
-        p.push('%');
-        p
+        like_pattern(&self.search)
     }
     /// `limit` and `offset` as SQL integers (at most `i64::MAX`).
     pub fn bounds(&self) -> (i64, i64) {

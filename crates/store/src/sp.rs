@@ -107,6 +107,16 @@ pub struct SamlUser {
     pub last_logon: OffsetDateTime,
 }
 
+/// The order of a page of SAML users; ties are broken by NameID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SamlUserOrder {
+    #[default]
+    NameId,
+    LastRole,
+    /// The most recent logon first.
+    LastLogon,
+}
+
 /// One audit-log entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -346,6 +356,16 @@ pub trait SpActivityStore {
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<String>> + Send;
     fn saml_users(&self, account_id: &str) -> impl Future<Output = Result<Vec<SamlUser>>> + Send;
+    /// One page of the account's SAML users whose NameID or last role contains `search` (ASCII
+    /// letters in any case; empty: all), in `order`, `limit` from `offset`, with how many match.
+    fn saml_users_page(
+        &self,
+        account_id: &str,
+        search: &str,
+        order: SamlUserOrder,
+        offset: u64,
+        limit: u64,
+    ) -> impl Future<Output = Result<(Vec<SamlUser>, u64)>> + Send;
     /// Drop SAML users whose last logon is before `cutoff`; returns how many.
     fn prune_saml_users(&self, cutoff: OffsetDateTime) -> impl Future<Output = Result<u64>> + Send;
     fn audit(&self, e: &AuditEntry) -> impl Future<Output = Result<()>> + Send;

@@ -626,6 +626,7 @@ idpc-slo-soap = Back-channel logout URL (SOAP)
 idpc-search-users = Search users
 idpc-search-users-hint = Part of a username, email address or name.
 idpc-search = Search
+spc-search-saml-users = Search SAML users (name or role)
 idpc-no-match = No user matches “{ $q }”.
 idpc-showing = Showing { $range } of { $total }
 idpc-pages = Pages

@@ -613,6 +613,7 @@ idpc-slo-soap = バックチャネルログアウト URL (SOAP)
 idpc-search-users = ユーザーを検索
 idpc-search-users-hint = ユーザー名、メールアドレス、氏名の一部を入力してください。
 idpc-search = 検索
+spc-search-saml-users = SAML ユーザーを検索 (名前またはロール)
 idpc-no-match = 「{ $q }」に一致するユーザーはいません。
 idpc-showing = { $total } 件中 { $range } 件を表示
 idpc-pages = ページ

@@ -3,15 +3,17 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    Admin, Field, FormSpec, NameForm, TableQuery, check_csrf, linked_table, status_for, table,
+    Admin, Field, FormSpec, NameForm, TablePage, TableQuery, check_csrf, linked_table, page,
+    status_for,
 };
 use crate::page::message;
 use crate::state::AppState;
+use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use symbolon_sp::SpError;
-use symbolon_store::sp::SpStore;
+use symbolon_store::sp::{SamlUserOrder, SpStore};
 use time::OffsetDateTime;
 
 pub(crate) async fn render_saml_accounts<S: SpStore>(
@@ -193,11 +195,48 @@ pub(crate) async fn saml_users<S: SpStore>(
             .into_iter()
             .map(|p| (p.name_id, p.active))
             .collect();
-    let rows = st
-        .store
-        .saml_users(&a.pair.account_id)
-        .await
-        .unwrap_or_default()
+    let account = &a.pair.account_id;
+    let search: String =
+        q.q.as_deref()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(100)
+            .collect();
+    let sort = q.sort.filter(|s| *s <= 2).unwrap_or(0);
+    let order = match sort {
+        1 => SamlUserOrder::LastRole,
+        2 => SamlUserOrder::LastLogon,
+        _ => SamlUserOrder::NameId,
+    };
+    let mut page_no = symbolon_web::paging::page_number(q.page.as_deref());
+    let fetch = |page_no: u64| {
+        let offset = symbolon_web::paging::offset(page_no, SAML_USERS_PAGE);
+        st.store
+            .saml_users_page(account, &search, order, offset, SAML_USERS_PAGE)
+    };
+    let (mut users, total) = fetch(page_no).await.unwrap_or_default();
+    if users.is_empty() && total > 0 {
+        // Past the end: the last page instead.
+        page_no = symbolon_web::paging::last_page(total, SAML_USERS_PAGE);
+        users = fetch(page_no).await.unwrap_or_default().0;
+    }
+    let href = |sort: usize, p: u64| {
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        let mut h = format!("/account/saml-users?sort={sort}");
+        if !search.is_empty() {
+            h.push_str("&q=");
+            h.push_str(&utf8_percent_encode(&search, NON_ALPHANUMERIC).to_string());
+        }
+        if p > 1 {
+            h.push_str(&format!("&page={p}"));
+        }
+        h
+    };
+    let shown = u64::try_from(users.len()).unwrap_or(0);
+    let pager =
+        symbolon_web::paging::Pager::new(page_no, SAML_USERS_PAGE, shown, total, |p| href(sort, p));
+    let rows = users
         .into_iter()
         .map(|u| {
             let source = match provisioned.get(&u.name_id.to_lowercase()) {
@@ -214,21 +253,39 @@ pub(crate) async fn saml_users<S: SpStore>(
             ]
         })
         .collect();
-    table(
-        &a,
+    page(
         StatusCode::OK,
-        "sp-nav-saml-users",
-        Some("spc-saml-users-hint"),
-        vec![
-            "acc-col-name",
-            "sp-role",
-            "spc-last-logon",
-            "spc-provisioning-col",
-            "ID",
-        ],
-        rows,
-        q.sort,
-        None,
-        None,
+        TablePage {
+            account: &a.pair.account_name,
+            csrf: &a.session.csrf,
+            notice: None,
+            heading: "sp-nav-saml-users",
+            hint: Some("spc-saml-users-hint"),
+            filters: vec![],
+            columns: vec![
+                "acc-col-name",
+                "sp-role",
+                "spc-last-logon",
+                "spc-provisioning-col",
+                "ID",
+            ],
+            rows,
+            form: None,
+            link_prefix: None,
+            delete_roles: vec![],
+            pager: Some(pager),
+            sorts: vec![
+                Some(href(0, 1)),
+                Some(href(1, 1)),
+                Some(href(2, 1)),
+                None,
+                None,
+            ],
+            search: Some((search.clone(), sort.to_string())),
+        }
+        .render(),
     )
 }
+
+/// SAML users per page of the list.
+const SAML_USERS_PAGE: u64 = 50;

@@ -74,6 +74,8 @@ pub(crate) async fn audit<S: SpStore>(
             link_prefix: None,
             delete_roles: vec![],
             pager: Some(pager),
+            sorts: vec![None; 4],
+            search: None,
         }
         .render(),
     )

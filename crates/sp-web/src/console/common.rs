@@ -161,14 +161,20 @@ pub(crate) struct TablePage<'a> {
     /// A list the database pages (the audit log): its rows are in the server's order (the
     /// headers do not sort), and these are the links to the other pages.
     pub(crate) pager: Option<symbolon_web::paging::Pager>,
+    /// With a pager: each column's order link (`None`: that column does not order the list).
+    pub(crate) sorts: Vec<Option<String>>,
+    /// With a pager: a search box, with the search and the order it keeps.
+    pub(crate) search: Option<(String, String)>,
 }
 
 #[derive(Deserialize, Default)]
 pub(crate) struct TableQuery {
     pub(crate) sort: Option<usize>,
     pub(crate) action: Option<String>,
-    /// A page, from 1 (the audit log).
+    /// A page, from 1 (the audit log, SAML users).
     pub(crate) page: Option<String>,
+    /// A search (SAML users).
+    pub(crate) q: Option<String>,
 }
 
 /// Sort table rows by the column a header link asked for (ignored when out of range).
@@ -176,23 +182,6 @@ pub(crate) fn sort_rows(rows: &mut [Vec<String>], sort: Option<usize>, columns: 
     if let Some(c) = sort.filter(|c| *c < columns) {
         rows.sort_by(|x, y| x.get(c).cmp(&y.get(c)));
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn table(
-    a: &Admin,
-    status: StatusCode,
-    heading: &str,
-    hint: Option<&str>,
-    columns: Vec<&'static str>,
-    rows: Vec<Vec<String>>,
-    sort: Option<usize>,
-    form: Option<FormSpec>,
-    notice: Option<String>,
-) -> Response {
-    linked_table(
-        a, status, heading, hint, columns, rows, sort, form, notice, None,
-    )
 }
 
 /// A table whose first cells link to each object's page (`link_prefix` + the cell).
@@ -223,6 +212,8 @@ pub(crate) fn linked_table(
             rows,
             form,
             pager: None,
+            sorts: vec![],
+            search: None,
             delete_roles: vec![],
             link_prefix,
         }

@@ -85,6 +85,8 @@ pub(crate) async fn render_roles<S: SpStore>(
             form: Some(form),
             link_prefix: None,
             pager: None,
+            sorts: vec![],
+            search: None,
             delete_roles: names,
         }
         .render(),
