@@ -490,3 +490,22 @@ def test_console_users_are_searched_and_paged_by_the_server(env):
     # Japanese.
     page, _ = view(base, **{"Accept-Language": "ja"})
     assert "120 件中 1–50 件を表示" in page and "ユーザーを検索" in page
+
+
+def test_rest_users_search_and_pages_like_keycloak(env):
+    """`GET /admin/realms/{realm}/users?search=&first=&max=` (Keycloak's parameters): one page
+    from the database; without them, every user as before."""
+    idp, _ = env
+    idp.cli("realm", "create", "restpages")
+    api = api_session(idp)
+    users = [{"username": f"r{i:02}", "email": f"r{i:02}@{'x' if i % 4 == 0 else 'y'}.rest.test", "enabled": True} for i in range(30)]
+    assert api.post(f"{idp.base}/admin/realms/restpages/partialImport", json={"users": users, "ifResourceExists": "FAIL"}, timeout=60).status_code == 200
+    base = f"{idp.base}/admin/realms/restpages/users"
+    names = lambda params: [u["username"] for u in api.get(base, params=params, timeout=10).json()]
+    assert len(names({})) == 30
+    assert names({"first": 10, "max": 5}) == ["r10", "r11", "r12", "r13", "r14"]
+    assert names({"search": "@X.REST", "max": 3}) == ["r00", "r04", "r08"]
+    assert names({"search": "@x.rest", "first": 6}) == ["r24", "r28"]
+    assert names({"username": "R07"}) == ["r07"]
+    assert len(names({"max": 5000})) == 30
+    assert api.get(base, params={"first": "-1"}, timeout=10).status_code == 400

@@ -70,10 +70,17 @@ pub(crate) fn user_rep(u: &symbolon_store::User) -> UserRep {
 pub(crate) struct UserQuery {
     /// Only the user with this username (case-insensitive).
     pub(crate) username: Option<String>,
+    /// Users whose username, email or "first last" name contains this (ASCII letters in any
+    /// case), ordered by username. With `search`, `first` or `max` the database returns one page.
+    pub(crate) search: Option<String>,
+    /// Skip this many users (default 0).
+    pub(crate) first: Option<u64>,
+    /// At most this many users (1 to 1000; default 100 when `search` or `first` is given).
+    pub(crate) max: Option<u64>,
 }
 
 #[utoipa::path(get, path = "/admin/realms/{realm}/users", tag = "Users", params(UserQuery),
-    responses((status = 200, description = "The realm's users.", body = [UserRep])))]
+    responses((status = 200, description = "The realm's users (one page with `search`, `first` or `max`).", body = [UserRep])))]
 pub(crate) async fn list_users<S: IdpStore>(
     State(st): St<S>,
     _caller: ApiCaller,
@@ -82,6 +89,23 @@ pub(crate) async fn list_users<S: IdpStore>(
 ) -> ApiResult<Json<Vec<UserRep>>> {
     realm_exists(&st, &realm).await?;
     let wanted = q.username.as_deref().map(symbolon_idp::normalize_username);
+    if wanted.is_none() && (q.search.is_some() || q.first.is_some() || q.max.is_some()) {
+        let page = symbolon_store::UserPage {
+            search: q
+                .search
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(100)
+                .collect(),
+            order: symbolon_store::UserOrder::Username,
+            offset: q.first.unwrap_or(0),
+            limit: q.max.unwrap_or(100).clamp(1, 1000),
+        };
+        let (users, _) = st.store().users_page(&realm, &page).await?;
+        return Ok(Json(users.iter().map(user_rep).collect()));
+    }
     let users = st.store().users(&realm).await?;
     Ok(Json(
         users
