@@ -45,7 +45,7 @@ def free_port():
 class Install:
     """A fresh `symbolon serve` with both roles, and the operator's first-run commands."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, idp_settings=""):
         self.data = tmp / "data"
         self.url = database_url(self.data)
         idp_port, sp_port = free_port(), free_port()
@@ -58,6 +58,7 @@ database_url = "{self.url}"
 [idp]
 listen = "127.0.0.1:{idp_port}"
 base_url = "{self.idp}"
+{idp_settings}
 [sp]
 listen = "127.0.0.1:{sp_port}"
 base_url = "{self.sp}"

@@ -10,7 +10,6 @@ import html
 import pathlib
 import re
 import socket
-import subprocess
 import threading
 import urllib.parse
 import zlib
@@ -20,18 +19,12 @@ import requests
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
-from conftest import database_url, symbolon_bin
+from test_browser_walkthrough import Install
 from test_idp_server import PASSWORD, meta_refresh, saml_response, sign_in
 from test_slo_pysaml2 import pysaml2_sp_for
 
 CHROMIUM = "/usr/bin/chromium"
 WAIT = 3
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Silent:
@@ -59,44 +52,12 @@ class Silent:
         self.sock.close()
 
 
-class Server:
-    """`symbolon serve` with the IdP (logout in frames) and the SP."""
+class Server(Install):
+    """`symbolon serve` with the IdP (logout in frames) and the SP; `idp` and `sp` are their base
+    URLs (different host names: the browser keeps the two servers' cookies apart)."""
 
     def __init__(self, tmp):
-        self.url = database_url(tmp / "data")
-        idp_port, sp_port = free_port(), free_port()
-        # Different host names: the browser keeps the two servers' cookies apart.
-        self.idp = f"http://localhost:{idp_port}"
-        self.sp = f"http://127.0.0.1:{sp_port}"
-        cfg = tmp / "symbolon.toml"
-        cfg.write_text(f"""[server]
-database_url = "{self.url}"
-[idp]
-listen = "127.0.0.1:{idp_port}"
-base_url = "{self.idp}"
-logout_frames = true
-logout_frame_wait_secs = {WAIT}
-[sp]
-listen = "127.0.0.1:{sp_port}"
-base_url = "{self.sp}"
-""")
-        self.log = open(tmp / "serve.log", "w")
-        self.proc = subprocess.Popen([symbolon_bin(), "serve", "--config", str(cfg)], stdout=subprocess.PIPE, stderr=self.log, text=True)
-        seen = []
-        while len([l for l in seen if " listening on " in l]) < 2:
-            line = self.proc.stdout.readline()
-            assert line, "".join(seen) + (tmp / "serve.log").read_text()
-            seen.append(line)
-
-    def cli(self, side, *args, stdin=None):
-        out = subprocess.run([symbolon_bin(), side, "--database-url", self.url, *args], input=stdin, capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        return out.stdout
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.log.close()
+        super().__init__(tmp, idp_settings=f"logout_frames = true\nlogout_frame_wait_secs = {WAIT}")
 
 
 def pysaml2_sp(tmp, srv, name, extra_slo=()):
