@@ -603,9 +603,12 @@ fn logout_locations_are_shown_and_set() {
         ],
         None,
     );
+    // The SOAP endpoint of the metadata is kept when only the front channel is set.
     assert_eq!(
         set,
-        "redirect\t(none)\npost\thttps://ci.adventure-works.example/slo\n"
+        format!(
+            "redirect\t(none)\npost\thttps://ci.adventure-works.example/slo\nsoap\t{cid}?logoutendpoint=true\n"
+        )
     );
     let bad = run(
         d,
@@ -621,4 +624,29 @@ fn logout_locations_are_shown_and_set() {
         set,
         "unchanged"
     );
+    // The back channel: set, then removed with an empty value.
+    let soap = ok(
+        d,
+        &[
+            "client",
+            "logout",
+            "--realm",
+            "acme",
+            cid,
+            "--soap",
+            "https://ci.adventure-works.example/soap",
+        ],
+        None,
+    );
+    assert!(
+        soap.ends_with("soap\thttps://ci.adventure-works.example/soap\n"),
+        "{soap}"
+    );
+    let none = ok(
+        d,
+        &["client", "logout", "--realm", "acme", cid, "--soap", ""],
+        None,
+    );
+    assert!(none.ends_with("soap\t(none)\n"), "{none}");
+    assert!(none.contains("post\thttps://ci.adventure-works.example/slo\n"));
 }
