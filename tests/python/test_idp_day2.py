@@ -507,5 +507,5 @@ def test_rest_users_search_and_pages_like_keycloak(env):
     assert names({"search": "@X.REST", "max": 3}) == ["r00", "r04", "r08"]
     assert names({"search": "@x.rest", "first": 6}) == ["r24", "r28"]
     assert names({"username": "R07"}) == ["r07"]
-    assert len(names({"max": 5000})) == 30
-    assert api.get(base, params={"first": "-1"}, timeout=10).status_code == 400
+    for bad in ({"first": "-1"}, {"max": 0}, {"max": 1001}, {"max": 2 ** 63}, {"first": 2 ** 40}):
+        assert api.get(base, params=bad, timeout=10).status_code == 400, bad

@@ -74,9 +74,11 @@ pub(crate) struct UserQuery {
     /// case), ordered by username. With `search`, `first` or `max` the database returns one page.
     pub(crate) search: Option<String>,
     /// Skip this many users (default 0).
-    pub(crate) first: Option<u64>,
-    /// At most this many users (1 to 1000; default 100 when `search` or `first` is given).
-    pub(crate) max: Option<u64>,
+    #[param(minimum = 0, maximum = 1000000000)]
+    pub(crate) first: Option<u32>,
+    /// At most this many users (default 100 when `search` or `first` is given).
+    #[param(minimum = 1, maximum = 1000)]
+    pub(crate) max: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/admin/realms/{realm}/users", tag = "Users", params(UserQuery),
@@ -90,6 +92,13 @@ pub(crate) async fn list_users<S: IdpStore>(
     realm_exists(&st, &realm).await?;
     let wanted = q.username.as_deref().map(symbolon_idp::normalize_username);
     if wanted.is_none() && (q.search.is_some() || q.first.is_some() || q.max.is_some()) {
+        let (first, max) = (q.first.unwrap_or(0), q.max.unwrap_or(100));
+        if !(1..=1000).contains(&max) || first > 1_000_000_000 {
+            return Err(ApiError::new(
+                Kind::Invalid,
+                "max must be 1 to 1000, and first at most 1000000000",
+            ));
+        }
         let page = symbolon_store::UserPage {
             search: q
                 .search
@@ -100,8 +109,8 @@ pub(crate) async fn list_users<S: IdpStore>(
                 .take(100)
                 .collect(),
             order: symbolon_store::UserOrder::Username,
-            offset: q.first.unwrap_or(0),
-            limit: q.max.unwrap_or(100).clamp(1, 1000),
+            offset: u64::from(first),
+            limit: u64::from(max),
         };
         let (users, _) = st.store().users_page(&realm, &page).await?;
         return Ok(Json(users.iter().map(user_rep).collect()));
