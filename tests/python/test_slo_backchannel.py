@@ -205,3 +205,52 @@ def test_a_pysaml2_sp_takes_our_soap_logout_request_and_we_check_its_answer(env,
         assert three.answered and three.answered[0] == "ok", three.answered
     finally:
         three.stop()
+
+
+def test_an_unsigned_answer_confirms_nothing(env, tmp_path):
+    """A client whose metadata has no signing certificate answers `Success` unsigned: the IdP
+    cannot check it, so the event says the session may live on there, never "confirmed"."""
+    import http.server
+    import threading
+    srv, _, _, _ = env
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            seen.append(body)
+            req_id = re.search(r'ID="([^"]+)"', body).group(1)
+            answer = ('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+                      '<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+                      'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_u" Version="2.0" '
+                      f'IssueInstant="{time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}" InResponseTo="{req_id}">'
+                      '<saml:Issuer>https://nocert.test/metadata</saml:Issuer><samlp:Status><samlp:StatusCode '
+                      'Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>'
+                      '</s:Body></s:Envelope>')
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.end_headers()
+            self.wfile.write(answer.encode())
+
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        md = tmp_path / "nocert.xml"
+        md.write_text(f"""<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://nocert.test/metadata">
+<SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:SOAP" Location="http://127.0.0.1:{httpd.server_address[1]}/soap"/>
+<AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://nocert.test/acs" index="0"/>
+</SPSSODescriptor></EntityDescriptor>""")
+        srv.cli("idp", "client", "import", "--realm", "frames", str(md), "--url-name", "nocert")
+        b = requests.Session()
+        page = b.get(f"{srv.idp}/realms/frames/protocol/saml/clients/nocert", timeout=30)
+        saml_response(sign_in(b, page, username="bob"))
+        srv.cli("idp", "session", "revoke", "--realm", "frames", "--user", "bob")
+        assert wait_for(lambda: "https://nocert.test/metadata; its answer cannot be checked" in events(srv)), events(srv)
+        assert seen, "the request was sent"
+        assert "confirmed by https://nocert.test/metadata" not in events(srv)
+    finally:
+        httpd.shutdown()

@@ -22,6 +22,8 @@ enum Outcome {
     /// Nothing to send: the client is gone, disabled, or takes no logout over SOAP.
     NoBackChannel(&'static str),
     Answered(String),
+    /// The client has no signing certificate, so its answer cannot be checked.
+    Unverified,
     /// Worth another attempt (no answer, an error page).
     Failed(String),
 }
@@ -49,6 +51,13 @@ pub(crate) async fn run<S: IdpStore>(
                 confirmed += 1;
                 format!(
                     "back-channel logout of {} confirmed by {}",
+                    notice.username, notice.client_id
+                )
+            }
+            Outcome::Unverified => {
+                failed += 1;
+                format!(
+                    "back-channel logout of {} sent to {}; its answer cannot be checked (its metadata has no signing certificate), so it may keep its own session",
                     notice.username, notice.client_id
                 )
             }
@@ -105,20 +114,9 @@ async fn send<S: IdpStore>(
     let Some(endpoint) = client.slo.iter().find(|e| e.binding == BINDING_SOAP) else {
         return Outcome::NoBackChannel("publishes no SOAP logout endpoint");
     };
-    let key = match store.client_keys(&client.id).await.map(|ks| {
-        ks.into_iter()
-            .find(|k| k.status == symbolon_store::KeyStatus::Active)
-    }) {
+    let key = match symbolon_idp::client_signing_key(store, &client).await {
         Ok(Some(k)) => Ok(k),
-        Ok(None) => store
-            .keys(&n.realm)
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|ks| {
-                ks.into_iter()
-                    .find(|k| k.status == symbolon_store::KeyStatus::Active)
-                    .ok_or_else(|| "the realm has no active key".to_string())
-            }),
+        Ok(None) => Err("the realm has no active key".to_string()),
         Err(e) => Err(e.to_string()),
     };
     let key = match key.and_then(|k| symbolon_idp::signing_key(&k).map_err(|e| e.to_string())) {
@@ -161,22 +159,20 @@ async fn send<S: IdpStore>(
     // The answer comes on the connection we opened: it names our SAML endpoint, or nothing (an
     // empty Destination, as pysaml2 writes over SOAP, is nothing too).
     let ours = symbolon_idp::saml_endpoint(base_url, &n.realm);
-    let answer = if certs.is_empty() {
-        // No certificate to check it with: its status is taken as said, over the TLS we chose.
-        symbolon_saml::messages::LogoutResponse::from_document(&doc)
-            .map(LogoutMessage::Response)
-            .map_err(|e| e.to_string())
-    } else {
-        check_logout(
-            &doc,
-            Arrival::Post,
-            &certs,
-            &[&ours, ""],
-            now,
-            time::Duration::seconds(120),
-        )
-        .map_err(|e| e.to_string())
-    };
+    if certs.is_empty() {
+        // Nothing to check an answer with: it confirms nothing (whatever it says), and the
+        // administrator is told so.
+        return Outcome::Unverified;
+    }
+    let answer = check_logout(
+        &doc,
+        Arrival::Post,
+        &certs,
+        &[&ours, ""],
+        now,
+        time::Duration::seconds(120),
+    )
+    .map_err(|e| e.to_string());
     match answer {
         Ok(LogoutMessage::Response(r))
             if r.in_response_to == id && r.issuer == client.client_id =>

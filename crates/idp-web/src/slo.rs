@@ -214,6 +214,20 @@ async fn start_round<S: IdpStore>(
     Ok(())
 }
 
+/// A participant that can be asked: the client, enabled, with its front-channel logout endpoint.
+pub(crate) async fn logout_target<S: IdpStore>(
+    st: &AppState<S>,
+    realm: &Realm,
+    client_id: &str,
+) -> Result<Option<(symbolon_store::Client, symbolon_saml::metadata::Endpoint)>, WebError> {
+    Ok(st
+        .store
+        .client(&realm.name, client_id)
+        .await?
+        .filter(|c| c.enabled)
+        .and_then(|c| symbolon_idp::client_slo(&c).map(|e| (c, e))))
+}
+
 /// A LogoutRequest for one participant, on its way: the message (for its logout endpoint), the
 /// RelayState it travels with and its ID. `None` when the client is gone, disabled or has no
 /// logout endpoint.
@@ -224,15 +238,10 @@ pub(crate) async fn ask<S: IdpStore>(
     session_index: &str,
     now: OffsetDateTime,
 ) -> Result<Option<(symbolon_saml::logout::Outgoing, String, String)>, WebError> {
-    let client = st.store.client(&realm.name, client_id).await?;
-    let Some((client, endpoint)) = client
-        .as_ref()
-        .filter(|c| c.enabled)
-        .and_then(|c| symbolon_idp::client_slo(c).map(|e| (c, e)))
-    else {
+    let Some((client, endpoint)) = logout_target(st, realm, client_id).await? else {
         return Ok(None);
     };
-    let key = st.client_signing_key(client).await?;
+    let key = st.client_signing_key(&client).await?;
     let issuer = symbolon_idp::entity_id(&st.cfg.base_url, &realm.name);
     let rng = SystemRandom::new();
     let id = symbolon_saml::messages::new_id(&rng).map_err(|_| WebError::internal())?;

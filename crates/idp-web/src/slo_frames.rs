@@ -11,7 +11,7 @@
 //! moment never overwrite each other; the round itself is taken once, by Continue.
 
 use crate::error::{WebError, html, random_token};
-use crate::slo::{LogoutFlow, STEP, ask, clear_cookie, finish};
+use crate::slo::{LogoutFlow, STEP, ask, clear_cookie, finish, logout_target};
 use crate::state::{AppState, realm_or_404};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -93,12 +93,7 @@ pub(crate) async fn start<S: IdpStore>(
     let mut participants = Vec::new();
     let mut origins = Vec::new();
     while let Some((client_id, name_id, format)) = flow.pending.pop() {
-        let client = st.store.client(&realm.name, &client_id).await?;
-        let Some((c, endpoint)) = client
-            .as_ref()
-            .filter(|c| c.enabled)
-            .and_then(|c| symbolon_idp::client_slo(c).map(|e| (c, e)))
-        else {
+        let Some((c, endpoint)) = logout_target(st, realm, &client_id).await? else {
             flow.unconfirmed.push(client_id);
             continue;
         };

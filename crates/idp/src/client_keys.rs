@@ -159,16 +159,29 @@ pub async fn remove_client_key<S: IdpStore>(
     .await
 }
 
+/// The active key among `keys` (a client's own, or a realm's), if any.
+pub fn active_in(keys: &[RealmKey]) -> Option<&RealmKey> {
+    keys.iter().find(|k| k.status == KeyStatus::Active)
+}
+
 /// The client's own active key, if it has one (else it signs with the realm's).
 pub async fn client_active_key<S: IdpStore>(
     store: &S,
     client: &Client,
 ) -> Result<Option<RealmKey>> {
-    Ok(store
-        .client_keys(&client.id)
-        .await?
-        .into_iter()
-        .find(|k| k.status == KeyStatus::Active))
+    Ok(active_in(&store.client_keys(&client.id).await?).cloned())
+}
+
+/// The key that signs for `client`: its own active key, else its realm's active key (read from
+/// the store; the SAML endpoints use the SSO cache's copy of the same rule).
+pub async fn client_signing_key<S: IdpStore>(
+    store: &S,
+    client: &Client,
+) -> Result<Option<RealmKey>> {
+    if let Some(k) = client_active_key(store, client).await? {
+        return Ok(Some(k));
+    }
+    Ok(active_in(&store.keys(&client.realm).await?).cloned())
 }
 
 /// The keys the client's descriptor publishes (see the module documentation), with the one

@@ -160,11 +160,8 @@ pub async fn retire_key<S: IdpStore>(
 
 /// The realm's active signing key.
 pub async fn active_key<S: IdpStore>(store: &S, realm: &str) -> Result<(RealmKey, SigningKey)> {
-    let key = store
-        .keys(realm)
-        .await?
-        .into_iter()
-        .find(|k| k.status == KeyStatus::Active)
+    let key = crate::active_in(&store.keys(realm).await?)
+        .cloned()
         .ok_or_else(|| IdpError::Invalid(format!("realm {realm} has no active key")))?;
     let signing = signing_key(&key)?;
     Ok((key, signing))

@@ -15,8 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use symbolon_store::{
-    Client, ClientKeyStore, ClientStore, KeyStatus, KeyStore, Realm, RealmKey, RealmStore,
-    StoreError,
+    Client, ClientKeyStore, ClientStore, KeyStore, Realm, RealmKey, RealmStore, StoreError,
 };
 
 use crate::AuthPolicy;
@@ -221,11 +220,9 @@ impl SsoCache {
                 keys
             }
         };
-        let active =
-            |keys: &[RealmKey]| keys.iter().find(|k| k.status == KeyStatus::Active).cloned();
-        if let Some(k) = active(&own) {
-            return Ok(Some(k));
+        if let Some(k) = crate::active_in(&own) {
+            return Ok(Some(k.clone()));
         }
-        Ok(active(&self.realm_keys(store, &client.realm).await?))
+        Ok(crate::active_in(&self.realm_keys(store, &client.realm).await?).cloned())
     }
 }

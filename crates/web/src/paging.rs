@@ -28,6 +28,47 @@ pub fn last_page(total: u64, size: u64) -> u64 {
     total.div_ceil(size.max(1)).max(1)
 }
 
+/// Page `page` (from 1) of `size` rows, read with `fetch(offset)` (the rows and how many there
+/// are in all); past the end (the list shrank, or a hand-made link), the last page instead.
+/// Returns the rows, the total and the page they are.
+pub async fn fetch_page<T, E, F, Fut>(
+    page: u64,
+    size: u64,
+    fetch: F,
+) -> Result<(Vec<T>, u64, u64), E>
+where
+    F: Fn(u64) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, u64), E>>,
+{
+    let (rows, total) = fetch(offset(page, size)).await?;
+    if rows.is_empty() && total > 0 && page > 1 {
+        let last = last_page(total, size);
+        let (rows, total) = fetch(offset(last, size)).await?;
+        return Ok((rows, total, last));
+    }
+    Ok((rows, total, page))
+}
+
+/// `path` with a query of the `params` whose value is not empty, percent-encoded, and `page`
+/// when it is past the first: the link of a list page.
+pub fn href(path: &str, params: &[(&str, &str)], page: u64) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let mut h = path.to_string();
+    let mut sep = '?';
+    for (k, v) in params.iter().filter(|(_, v)| !v.is_empty()) {
+        h.push(sep);
+        h.push_str(k);
+        h.push('=');
+        h.push_str(&utf8_percent_encode(v, NON_ALPHANUMERIC).to_string());
+        sep = '&';
+    }
+    if page > 1 {
+        h.push(sep);
+        h.push_str(&format!("page={page}"));
+    }
+    h
+}
+
 impl Pager {
     /// Page `page` (from 1) of `size` rows, of which `shown` are on it, of `total`; `href` makes
     /// the link of a page number.
@@ -65,6 +106,35 @@ mod tests {
             (empty.range.as_str(), empty.prev, empty.next),
             ("", None, None)
         );
+    }
+
+    #[test]
+    fn links_keep_what_is_set_and_encode_it() {
+        assert_eq!(href("/a", &[("sort", "1"), ("q", "")], 1), "/a?sort=1");
+        assert_eq!(
+            href("/a", &[("q", "r&d 50%")], 3),
+            "/a?q=r%26d%2050%25&page=3"
+        );
+        assert_eq!(href("/a", &[], 2), "/a?page=2");
+    }
+
+    #[tokio::test]
+    async fn past_the_end_is_the_last_page() {
+        let rows: Vec<u64> = (0..120).collect();
+        let fetch = |off: u64| {
+            let page: Vec<u64> = rows.iter().copied().skip(off as usize).take(50).collect();
+            async move { Ok::<_, ()>((page, 120)) }
+        };
+        assert_eq!(
+            fetch_page(9, 50, &fetch).await.map(|r| (r.0.len(), r.2)),
+            Ok((20, 3))
+        );
+        assert_eq!(
+            fetch_page(2, 50, &fetch).await.map(|r| (r.0[0], r.2)),
+            Ok((50, 2))
+        );
+        let none = |_| async { Ok::<(Vec<u64>, u64), ()>((vec![], 0)) };
+        assert_eq!(fetch_page(4, 50, none).await.map(|r| r.2), Ok(4));
     }
 
     #[test]

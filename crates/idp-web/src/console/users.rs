@@ -84,16 +84,11 @@ impl Listing {
     }
     /// The list's URL with this search, `sort` and `page`.
     fn href(&self, realm: &str, sort: &str, page: u64) -> String {
-        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-        let mut h = format!("/admin/console/{realm}/users?sort={sort}");
-        if !self.q.is_empty() {
-            h.push_str("&q=");
-            h.push_str(&utf8_percent_encode(&self.q, NON_ALPHANUMERIC).to_string());
-        }
-        if page > 1 {
-            h.push_str(&format!("&page={page}"));
-        }
-        h
+        symbolon_web::paging::href(
+            &format!("/admin/console/{realm}/users"),
+            &[("sort", sort), ("q", &self.q)],
+            page,
+        )
     }
 }
 
@@ -112,31 +107,22 @@ pub(crate) async fn user_rows<S: IdpStore>(
     realm: &str,
     listing: &Listing,
 ) -> Result<UserList, Response> {
-    let page = symbolon_store::UserPage {
-        search: listing.q.clone(),
-        order: listing.order(),
-        offset: symbolon_web::paging::offset(listing.page, PAGE_SIZE),
-        limit: PAGE_SIZE,
-    };
-    let (mut users, total) = st
-        .store()
-        .users_page(realm, &page)
+    let (users, total, shown_page) =
+        symbolon_web::paging::fetch_page(listing.page, PAGE_SIZE, |offset| {
+            let page = symbolon_store::UserPage {
+                search: listing.q.clone(),
+                order: listing.order(),
+                offset,
+                limit: PAGE_SIZE,
+            };
+            async move { st.store().users_page(realm, &page).await }
+        })
         .await
         .map_err(|e| WebError::from(e).into_response())?;
-    let mut listing = listing.clone();
-    let mut page = page;
-    if users.is_empty() && total > 0 {
-        // Past the end (the list shrank, or a hand-made link): the last page instead.
-        listing.page = symbolon_web::paging::last_page(total, PAGE_SIZE);
-        page.offset = symbolon_web::paging::offset(listing.page, PAGE_SIZE);
-        users = st
-            .store()
-            .users_page(realm, &page)
-            .await
-            .map_err(|e| WebError::from(e).into_response())?
-            .0;
-    }
-    let listing = &listing;
+    let listing = &Listing {
+        page: shown_page,
+        ..listing.clone()
+    };
     let mut rows = Vec::new();
     for u in &users {
         let groups = symbolon_idp::user_group_paths(st.store(), u)

@@ -209,29 +209,17 @@ pub(crate) async fn saml_users<S: SpStore>(
         2 => SamlUserOrder::LastLogon,
         _ => SamlUserOrder::NameId,
     };
-    let mut page_no = symbolon_web::paging::page_number(q.page.as_deref());
-    let fetch = |page_no: u64| {
-        let offset = symbolon_web::paging::offset(page_no, SAML_USERS_PAGE);
-        st.store
-            .saml_users_page(account, &search, order, offset, SAML_USERS_PAGE)
-    };
-    let (mut users, total) = fetch(page_no).await.unwrap_or_default();
-    if users.is_empty() && total > 0 {
-        // Past the end: the last page instead.
-        page_no = symbolon_web::paging::last_page(total, SAML_USERS_PAGE);
-        users = fetch(page_no).await.unwrap_or_default().0;
-    }
+    let page_no = symbolon_web::paging::page_number(q.page.as_deref());
+    let (users, total, page_no) =
+        symbolon_web::paging::fetch_page(page_no, SAML_USERS_PAGE, |offset| {
+            st.store
+                .saml_users_page(account, &search, order, offset, SAML_USERS_PAGE)
+        })
+        .await
+        .unwrap_or_default();
     let href = |sort: usize, p: u64| {
-        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-        let mut h = format!("/account/saml-users?sort={sort}");
-        if !search.is_empty() {
-            h.push_str("&q=");
-            h.push_str(&utf8_percent_encode(&search, NON_ALPHANUMERIC).to_string());
-        }
-        if p > 1 {
-            h.push_str(&format!("&page={p}"));
-        }
-        h
+        let sort = sort.to_string();
+        symbolon_web::paging::href("/account/saml-users", &[("sort", &sort), ("q", &search)], p)
     };
     let shown = u64::try_from(users.len()).unwrap_or(0);
     let pager =

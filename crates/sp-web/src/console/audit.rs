@@ -20,27 +20,14 @@ pub(crate) async fn audit<S: SpStore>(
     let account = &a.pair.account_id;
     let actions = st.store.audit_actions(account).await.unwrap_or_default();
     let want = q.action.clone().unwrap_or_default();
-    let mut page_no = symbolon_web::paging::page_number(q.page.as_deref());
-    let fetch = |page_no: u64| {
-        let offset = symbolon_web::paging::offset(page_no, AUDIT_PAGE);
+    let page_no = symbolon_web::paging::page_number(q.page.as_deref());
+    let (log, total, page_no) = symbolon_web::paging::fetch_page(page_no, AUDIT_PAGE, |offset| {
         st.store.audit_page(account, &want, offset, AUDIT_PAGE)
-    };
-    let (mut log, total) = fetch(page_no).await.unwrap_or_default();
-    if log.is_empty() && total > 0 {
-        // Past the end: the last page instead.
-        page_no = symbolon_web::paging::last_page(total, AUDIT_PAGE);
-        log = fetch(page_no).await.unwrap_or_default().0;
-    }
+    })
+    .await
+    .unwrap_or_default();
     let shown = u64::try_from(log.len()).unwrap_or(0);
-    let href = |p: u64| {
-        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-        let mut h = format!("/account/audit?page={p}");
-        if !want.is_empty() {
-            h.push_str("&action=");
-            h.push_str(&utf8_percent_encode(&want, NON_ALPHANUMERIC).to_string());
-        }
-        h
-    };
+    let href = |p| symbolon_web::paging::href("/account/audit", &[("action", &want)], p);
     let pager = symbolon_web::paging::Pager::new(page_no, AUDIT_PAGE, shown, total, href);
     let rows: Vec<Vec<String>> = log
         .into_iter()
