@@ -137,7 +137,7 @@ if [ "$POSTGRES" != "0" ]; then
     tests/python/test_idp_server.py tests/python/test_sp_server.py tests/python/test_sp_day2.py tests/python/test_idp_day2.py tests/python/test_passkeys.py tests/python/test_browser_walkthrough.py \
     tests/python/test_metadata_refresh.py tests/python/test_slo_pysaml2.py tests/python/test_simplesamlphp.py \
     tests/python/test_tenant_api.py tests/python/test_scim.py tests/python/test_scim_provisioning.py tests/python/test_home_realm.py \
-    tests/python/test_declarative.py tests/python/test_webhooks.py tests/python/test_client_keys.py tests/python/test_slo_frames.py tests/python/test_slo_backchannel.py
+    tests/python/test_declarative.py tests/python/test_webhooks.py tests/python/test_client_keys.py tests/python/test_slo_frames.py tests/python/test_slo_backchannel.py tests/python/test_branding.py
   echo "All tests passed, PostgreSQL included.${shared_note}"
 else
   echo "All tests passed; PostgreSQL tests SKIPPED (SYMBOLON_TEST_POSTGRES=0).${shared_note}"

@@ -64,7 +64,8 @@ def signed_in_urls(env):
     for path in ["/admin/console/", "/admin/console/tokens", "/admin/console/acme/clients", client, client + "/keys",
                  "/admin/console/acme/clients/import", "/admin/console/acme/users", "/admin/console/acme/users/bob",
                  "/admin/console/acme/groups", "/admin/console/acme/roles", "/admin/console/acme/sessions",
-                 "/admin/console/acme/settings", "/admin/console/acme/settings/import", "/admin/console/acme/keys",
+                 "/admin/console/acme/settings", "/admin/console/acme/settings/branding", "/admin/console/acme/settings/import",
+                 "/admin/console/acme/keys",
                  "/admin/console/acme/events", "/admin/console/acme/webhooks"]:
         pages.append((f"idp console {path}", idp.base + path, a.cookies))
     # The SP: before sign-in, after SSO, and its account console.

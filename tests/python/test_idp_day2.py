@@ -492,6 +492,50 @@ def test_console_users_are_searched_and_paged_by_the_server(env):
     assert "120 件中 1–50 件を表示" in page and "ユーザーを検索" in page
 
 
+def test_console_events_are_searched_and_paged_by_the_server(env):
+    """The events list asks the database for one page (100, newest first) at a time, by type and
+    by a search in the details, the user and the client (any case). Links keep the type and the
+    search."""
+    import html as html_lib
+    idp, _ = env
+    idp.cli("realm", "create", "evs")
+    api = api_session(idp)
+    for i in range(230):
+        r = api.post(f"{idp.base}/admin/realms/evs/users", json={"username": f"e{i:03}", "enabled": True}, timeout=10)
+        assert r.status_code == 201, r.text
+    # A refused sign-in (a LOGIN_ERROR event).
+    s = requests.Session()
+    login = s.get(f"{idp.base}/realms/evs/account", timeout=10)
+    f = form(login.text, "/login-actions/authenticate")
+    s.post(f["action"], data={**f["fields"], "username": "e001", "password": "wrong password 1"}, timeout=10)
+    admin = console_session(idp)
+    base = f"{idp.base}/admin/console/evs/events"
+
+    def view(url):
+        page = html_lib.unescape(admin.get(url, timeout=30).text)
+        return page, re.findall(r"created user (e\d{3})", page)
+
+    page, rows = view(base)
+    assert "Showing 1–100 of" in page
+    total = int(re.search(r"Showing 1–100 of (\d+)", page).group(1))
+    assert total >= 232  # the realm, 230 users, the failed sign-in
+    assert rows[:3] == ["e229", "e228", "e227"], "newest first"
+    nxt = re.search(r'rel="next" href="([^"]+)"', page).group(1)
+    page, rows2 = view(idp.base + nxt)
+    assert "Showing 101–200 of" in page and rows2[0] == f"e{int(rows[-1][1:]) - 1:03}"
+    # By type, then a search; the links keep both.
+    page, rows = view(f"{base}?type=ADMIN&q=E00")
+    assert rows == [f"e{i:03}" for i in range(9, -1, -1)] and "Showing 1–10 of 10" in page
+    assert '<option value="ADMIN" selected>' in page and 'value="E00"' in page
+    page, _ = view(f"{base}?type=LOGIN_ERROR")
+    assert "created user" not in page and "e001" in page
+    # A search that finds nothing says so; a bad type is no filter.
+    page, rows = view(f"{base}?q=%25nothing")
+    assert rows == [] and "%nothing" in page and "Showing" not in page
+    page, _ = view(f"{base}?type=NOPE")
+    assert f"Showing 1–100 of {total}" in page and " selected>" not in page
+
+
 def test_rest_users_search_and_pages_like_keycloak(env):
     """`GET /admin/realms/{realm}/users?search=&first=&max=` (Keycloak's parameters): one page
     from the database; without them, every user as before."""

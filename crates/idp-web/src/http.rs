@@ -69,6 +69,11 @@ pub fn router<S: IdpStore>(store: S, cfg: WebConfig) -> Router {
             "/realms/{realm}/login-actions/register",
             get(registration_link::<S>),
         )
+        .route(
+            "/realms/{realm}/branding.css",
+            get(crate::branding::branding_css::<S>),
+        )
+        .route("/realms/{realm}/logo", get(crate::branding::logo::<S>))
         .route("/resources/passkey.js", get(passkey_js))
         .route("/resources/logout.js", get(crate::slo_frames::logout_js))
         .route(

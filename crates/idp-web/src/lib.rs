@@ -6,6 +6,7 @@
 mod account;
 pub mod admin_api;
 mod backchannel;
+mod branding;
 pub mod console;
 mod error;
 mod home;

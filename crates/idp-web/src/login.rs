@@ -26,6 +26,8 @@ use time::{Duration, OffsetDateTime};
 #[template(path = "login.html")]
 pub(crate) struct LoginPage<'a> {
     pub(crate) t: Tr,
+    /// The realm's URL name (its branding stylesheet).
+    pub(crate) realm: &'a str,
     /// The GET URL of this flow's login page, for the language switcher (the page may answer
     /// a POST: an AuthnRequest, a failed password).
     pub(crate) here: &'a str,
@@ -125,6 +127,7 @@ pub(crate) async fn login_page<S: IdpStore>(
     let page = LoginPage {
         t: symbolon_web::i18n::tr(),
         here: &restart_url(realm, flow_id),
+        realm: &realm.name,
         realm_display: &realm.display_name,
         client_name: client.map(|c| c.name.as_deref().unwrap_or(&c.client_id)),
         error: view.error,
@@ -385,6 +388,7 @@ pub(crate) async fn authenticate<S: IdpStore>(
             StatusCode::FORBIDDEN,
             SetUpSecondFactorPage {
                 t: symbolon_web::i18n::tr(),
+                realm: &r.name,
                 realm_display: &r.display_name,
                 account: &format!("/realms/{realm}/account"),
             }
@@ -592,6 +596,8 @@ pub(crate) async fn finish_sign_in<S: IdpStore>(
 #[template(path = "enrol_passkey.html")]
 pub(crate) struct EnrolPage<'a> {
     pub(crate) t: Tr,
+    /// The realm's URL name (its branding stylesheet).
+    pub(crate) realm: &'a str,
     pub(crate) realm_display: &'a str,
     pub(crate) restart: &'a str,
     pub(crate) username: &'a str,
@@ -629,6 +635,7 @@ pub(crate) async fn enrol_page<S: IdpStore>(
         .await?;
     let page = EnrolPage {
         t: symbolon_web::i18n::tr_for_user(crate::account::user_locale(user)),
+        realm: &r.name,
         realm_display: &r.display_name,
         restart: &restart_url(r, flow_id),
         username: &user.username,
@@ -652,6 +659,8 @@ pub(crate) async fn enrol_page<S: IdpStore>(
 #[template(path = "set_up_second_factor.html")]
 pub(crate) struct SetUpSecondFactorPage<'a> {
     pub(crate) t: Tr,
+    /// The realm's URL name (its branding stylesheet).
+    pub(crate) realm: &'a str,
     pub(crate) realm_display: &'a str,
     pub(crate) account: &'a str,
 }
@@ -660,6 +669,8 @@ pub(crate) struct SetUpSecondFactorPage<'a> {
 #[template(path = "second_factor.html")]
 pub(crate) struct SecondFactorPage<'a> {
     pub(crate) t: Tr,
+    /// The realm's URL name (its branding stylesheet).
+    pub(crate) realm: &'a str,
     pub(crate) realm_display: &'a str,
     /// Who is signing in, and the flow's login page for someone else ("not you?").
     pub(crate) username: &'a str,
@@ -685,6 +696,7 @@ pub(crate) fn second_factor_page<S>(
     );
     let page = SecondFactorPage {
         t: symbolon_web::i18n::tr_for_user(crate::account::user_locale(user)),
+        realm: &realm.name,
         realm_display: &realm.display_name,
         username: &user.username,
         restart: &restart_url(realm, flow),

@@ -16,6 +16,7 @@
 //! `common` and from the modules below it, never from here, so there is no circle.
 
 pub mod backchannel;
+pub mod branding;
 mod client_keys;
 mod client_source;
 mod clients;

@@ -7,8 +7,10 @@
     clippy::indexing_slicing
 )]
 
+mod branding;
 mod client_keys;
 mod domains;
+mod events;
 mod idp;
 mod idp_day2;
 mod scim;
@@ -18,8 +20,10 @@ mod sp_day2;
 mod state;
 mod webhooks;
 
+pub use branding::branding;
 pub use client_keys::{client_keys, sso_version};
 pub use domains::domains;
+pub use events::events_page;
 pub use idp::{credentials, idp};
 pub use idp_day2::{idp_day2, idp_provisioning, idp_provisioning_sealed, users_page};
 pub use scim::scim;

@@ -4,6 +4,7 @@
 //! Invariants: only this crate speaks SQL for SQLite; every multi-statement write is one
 //! transaction; unique violations surface as `StoreError::Conflict`.
 
+mod branding;
 mod client_keys;
 mod domains;
 mod idp_change;
@@ -513,17 +514,44 @@ impl EventStore for SqliteStore {
             .await
             .map_err(map_err)?;
         rows.iter()
-            .map(|r| {
-                Ok(Event {
-                    realm: r.try_get("realm").map_err(map_err)?,
-                    at: from_ts(r.try_get("at").map_err(map_err)?),
-                    kind: r.try_get("kind").map_err(map_err)?,
-                    actor: r.try_get("actor").map_err(map_err)?,
-                    client_id: r.try_get("client_id").map_err(map_err)?,
-                    detail: r.try_get("detail").map_err(map_err)?,
-                })
-            })
+            .map(|r| symbolon_store::codec::event_row(&Cols(r)))
             .collect()
+    }
+
+    async fn events_page(
+        &self,
+        realm: &str,
+        kind: Option<&str>,
+        search: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Event>, u64)> {
+        let pattern = symbolon_store::like_pattern(search);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows = sqlx::query("SELECT * FROM events WHERE realm = ?1 AND (?2 IS NULL OR kind = ?2) AND (?3 = '' OR detail LIKE ?4 ESCAPE '\\' OR COALESCE(actor, '') LIKE ?4 ESCAPE '\\' OR COALESCE(client_id, '') LIKE ?4 ESCAPE '\\') ORDER BY at DESC, id DESC LIMIT ?5 OFFSET ?6")
+            .bind(realm)
+            .bind(kind)
+            .bind(search)
+            .bind(&pattern)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let events = rows
+            .iter()
+            .map(|r| symbolon_store::codec::event_row(&Cols(r)))
+            .collect::<Result<Vec<_>>>()?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE realm = ?1 AND (?2 IS NULL OR kind = ?2) AND (?3 = '' OR detail LIKE ?4 ESCAPE '\\' OR COALESCE(actor, '') LIKE ?4 ESCAPE '\\' OR COALESCE(client_id, '') LIKE ?4 ESCAPE '\\')")
+            .bind(realm)
+            .bind(kind)
+            .bind(search)
+            .bind(&pattern)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok((events, u64::try_from(total).unwrap_or(0)))
     }
 }
 

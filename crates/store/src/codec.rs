@@ -206,6 +206,17 @@ fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+pub fn event_row(r: &impl Columns) -> Result<crate::Event> {
+    Ok(crate::Event {
+        realm: r.text("realm")?,
+        at: r.time("at")?,
+        kind: r.text("kind")?,
+        actor: r.opt_text("actor")?,
+        client_id: r.opt_text("client_id")?,
+        detail: r.text("detail")?,
+    })
+}
+
 pub fn realm_row(r: &impl Columns) -> Result<Realm> {
     Ok(Realm {
         name: r.text("name")?,

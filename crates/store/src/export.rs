@@ -8,9 +8,10 @@ use serde_json::{Map, Value, json};
 use crate::{Result, StoreError};
 
 /// Every table, parents before children. A test checks that none is missing.
-pub const TABLES: [&str; 42] = [
+pub const TABLES: [&str; 43] = [
     "realms",
     "realm_keys",
+    "realm_branding",
     "users",
     "user_totp",
     "user_recovery_codes",

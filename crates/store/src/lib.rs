@@ -6,6 +6,7 @@
 //! - A private key is held as [`Secret`]: its `Debug` never prints it.
 //! - Every write is one transaction: a failed call changes nothing.
 
+pub mod branding;
 pub mod codec;
 pub mod domains;
 pub mod expiry;
@@ -464,6 +465,17 @@ pub trait EventStore {
         kind: Option<&str>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+    /// One page of the realm's events, newest first: of one kind when `kind` is given, whose
+    /// detail, actor or client contains `search` (ASCII letters in any case, `%` and `_`
+    /// literal; empty: all), `limit` of them from `offset`, with how many match in all.
+    fn events_page(
+        &self,
+        realm: &str,
+        kind: Option<&str>,
+        search: &str,
+        offset: u64,
+        limit: u64,
+    ) -> impl Future<Output = Result<(Vec<Event>, u64)>> + Send;
 }
 
 /// A group of a realm, by full path (`/eng/platform`).
@@ -834,6 +846,7 @@ pub trait IdpStore:
     + CredentialStore
     + provisioning::ProvisioningStore
     + webhooks::WebhookStore
+    + branding::BrandingStore
     + PoolStore
     + Clone
     + Send
@@ -858,6 +871,7 @@ impl<T> IdpStore for T where
         + CredentialStore
         + provisioning::ProvisioningStore
         + webhooks::WebhookStore
+        + branding::BrandingStore
         + PoolStore
         + Clone
         + Send

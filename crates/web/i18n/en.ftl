@@ -4,6 +4,11 @@
 
 ## Page chrome
 common-skip = Skip to main content
+common-copy = Copy
+common-copied = Copied
+common-token = token
+common-secret = signing secret
+common-key = key
 common-language = Language
 common-home = Home
 common-time = Time
@@ -626,8 +631,11 @@ idpc-slo-soap = Back-channel logout URL (SOAP)
 idpc-search-users = Search users
 idpc-search-users-hint = Part of a username, email address or name.
 idpc-search = Search
+idpc-search-events = Search events
+idpc-search-events-hint = Part of the details, the user or the client; a reference from an error page finds its event.
 spc-search-saml-users = Search SAML users (name or role)
 idpc-no-match = No user matches “{ $q }”.
+idpc-no-event-match = No event matches “{ $q }”.
 idpc-showing = Showing { $range } of { $total }
 idpc-pages = Pages
 idpc-prev-page = Previous page
@@ -963,3 +971,24 @@ idpc-remove-key-consequence = The key is deleted. It is not in use (retired, or 
 idpc-remove-key-verb = Remove key
 idpc-key-removed = Key { $kid } removed.
 idpc-client-keys-hint = By default the client signs with the realm's key. Give it keys of its own when the service provider must trust a key no other client uses.
+
+## Realm branding (IdP console) and the sign-in pages that show it
+brand-title = Branding
+brand-hint = The accent colour and logo of this realm's sign-in pages and account console.
+brand-edit-link = Change the branding
+brand-page-hint = Your users see these on this realm's sign-in pages, second-factor and passkey pages, the account console and the signed-out page. The administration console keeps the product's own look.
+brand-sign-in-pages = Sign-in pages
+brand-accent = Accent colour
+brand-accent-hint = Six hexadecimal digits after #, for example #1a4d8f. Used for buttons and links; it must reach a contrast of 4.5:1 against the page, and dark mode uses a lighter shade of it. Leave empty for the product's own colour.
+brand-accent-format = Write the colour as # followed by six hexadecimal digits, for example #1a4d8f.
+brand-accent-contrast = This colour has a contrast of only { $ratio }:1 against the page; choose a darker colour (4.5:1 or more) so that everyone can read the buttons and links.
+brand-logo = Logo
+brand-logo-hint = A PNG, JPEG or WebP image of up to 200 KB, shown above the page's heading at 48 pixels high. SVG is not accepted.
+brand-logo-type = The logo must be a PNG, JPEG or WebP image.
+brand-logo-size = The logo is larger than { $max } KB; choose a smaller image.
+brand-current-logo = Current logo
+brand-remove-logo = Remove the logo
+brand-preview = Open the realm's sign-in page in a new tab
+brand-saved = Branding saved. The sign-in pages show it from now on.
+brand-unchanged = Nothing changed.
+brand-upload-failed = The form could not be read. Try again.

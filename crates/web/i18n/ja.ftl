@@ -3,6 +3,11 @@
 
 ## Page chrome
 common-skip = メインコンテンツへスキップ
+common-copy = コピー
+common-copied = コピーしました
+common-token = トークン
+common-secret = 署名シークレット
+common-key = キー
 common-language = 言語
 common-home = ホーム
 common-time = 日時
@@ -613,8 +618,11 @@ idpc-slo-soap = バックチャネルログアウト URL (SOAP)
 idpc-search-users = ユーザーを検索
 idpc-search-users-hint = ユーザー名、メールアドレス、氏名の一部を入力してください。
 idpc-search = 検索
+idpc-search-events = イベントを検索
+idpc-search-events-hint = 詳細、ユーザー、クライアントの一部を入力してください。エラーページの参照番号で該当するイベントを検索できます。
 spc-search-saml-users = SAML ユーザーを検索 (名前またはロール)
 idpc-no-match = 「{ $q }」に一致するユーザーはいません。
+idpc-no-event-match = 「{ $q }」に一致するイベントはありません。
 idpc-showing = { $total } 件中 { $range } 件を表示
 idpc-pages = ページ
 idpc-prev-page = 前のページ
@@ -944,3 +952,24 @@ idpc-remove-key-consequence = 鍵は削除されます。使用中ではあり�
 idpc-remove-key-verb = 鍵を削除
 idpc-key-removed = 鍵 { $kid } を削除しました。
 idpc-client-keys-hint = 既定では、クライアントはレルムの鍵で署名します。ほかのクライアントが使わない鍵をサービスプロバイダーに信頼させる必要があるときは、独自の鍵を与えてください。
+
+## Realm branding (IdP console) and the sign-in pages that show it
+brand-title = ブランディング
+brand-hint = このレルムのサインインページとアカウントコンソールのアクセントカラーとロゴです。
+brand-edit-link = ブランディングを変更
+brand-page-hint = このレルムのサインインページ、2 要素認証とパスキーのページ、アカウントコンソール、サインアウト後のページに表示されます。管理コンソールは製品標準の外観のままです。
+brand-sign-in-pages = サインインページ
+brand-accent = アクセントカラー
+brand-accent-hint = # に続けて 16 進数 6 桁で入力してください（例: #1a4d8f）。ボタンとリンクに使われます。ページの背景に対して 4.5:1 以上のコントラストが必要で、ダークモードでは明るくした色が使われます。空欄にすると製品標準の色になります。
+brand-accent-format = 色は # に続けて 16 進数 6 桁で入力してください（例: #1a4d8f）。
+brand-accent-contrast = この色はページの背景に対するコントラストが { $ratio }:1 しかありません。すべての方がボタンとリンクを読めるよう、より濃い色（4.5:1 以上）を選んでください。
+brand-logo = ロゴ
+brand-logo-hint = 200 KB までの PNG、JPEG、WebP 画像です。ページの見出しの上に高さ 48 ピクセルで表示されます。SVG は使用できません。
+brand-logo-type = ロゴは PNG、JPEG、WebP のいずれかの画像にしてください。
+brand-logo-size = ロゴが { $max } KB を超えています。より小さい画像を選んでください。
+brand-current-logo = 現在のロゴ
+brand-remove-logo = ロゴを削除する
+brand-preview = レルムのサインインページを新しいタブで開く
+brand-saved = ブランディングを保存しました。サインインページに反映されています。
+brand-unchanged = 変更はありません。
+brand-upload-failed = フォームを読み取れませんでした。もう一度お試しください。

@@ -108,6 +108,14 @@ pub async fn stylesheet() -> Response {
     asset(STYLESHEET, "text/css; charset=utf-8")
 }
 
+/// The consoles' script: copy buttons beside the values marked `data-copy`.
+pub const COPY_JS: &str = include_str!("../static/copy.js");
+
+/// `GET /resources/copy.js`.
+pub async fn copy_script() -> Response {
+    asset(COPY_JS, "text/javascript; charset=utf-8")
+}
+
 /// `GET /…/console.css`.
 pub async fn console_stylesheet() -> Response {
     asset(CONSOLE_STYLESHEET, "text/css; charset=utf-8")

@@ -28,7 +28,8 @@ pub(crate) fn page(body: Result<String, askama::Error>) -> Response {
 /// a template failure is always a 500.
 pub(crate) fn page_status(status: StatusCode, body: Result<String, askama::Error>) -> Response {
     match body {
-        Ok(b) => crate::error::html(status, b),
+        // Console pages run the consoles' own script (copy buttons).
+        Ok(b) => symbolon_web::page::scripted_html(status, b),
         Err(_) => WebError::internal_error().into_response(),
     }
 }
@@ -162,53 +163,6 @@ impl Errors {
             || self.encryption.is_some()
             || self.slo.is_some()
     }
-}
-
-#[derive(Template)]
-#[template(path = "console/list.html")]
-pub(crate) struct ListPage<'a> {
-    pub(crate) realm: Option<&'a str>,
-    pub(crate) csrf: &'a str,
-    pub(crate) admin: &'a str,
-    pub(crate) notice: Option<String>,
-    pub(crate) heading: &'a str,
-    pub(crate) headers: Vec<&'static str>,
-    pub(crate) rows: Vec<Vec<String>>,
-    pub(crate) filters: Vec<(&'static str, bool)>,
-    pub(crate) keep: String,
-}
-
-pub(crate) fn sorted(mut rows: Vec<Vec<String>>, sort: Option<&str>) -> Vec<Vec<String>> {
-    if let Some(i) = sort.and_then(|s| s.parse::<usize>().ok()) {
-        rows.sort_by(|a, b| a.get(i).cmp(&b.get(i)));
-    }
-    rows
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn list_page(
-    realm: &str,
-    s: &AdminSession,
-    heading: &str,
-    headers: Vec<&'static str>,
-    rows: Vec<Vec<String>>,
-    filters: Vec<(&'static str, bool)>,
-    keep: String,
-) -> Response {
-    page(
-        ListPage {
-            realm: Some(realm),
-            csrf: &s.csrf,
-            admin: &s.username,
-            notice: None,
-            heading,
-            headers,
-            rows,
-            filters,
-            keep,
-        }
-        .render(),
-    )
 }
 
 /// The admin behind a POST on a realm page, with its CSRF token checked.

@@ -13,6 +13,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use symbolon_store::IdpStore;
 mod access;
+mod branding;
 mod client_keys;
 mod client_lifecycle;
 mod clients;
@@ -38,6 +39,7 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route("/admin/login", get(login_form::<S>).post(login::<S>))
         .route("/admin/logout", post(logout::<S>))
         .route("/resources/console.css", get(css))
+        .route("/resources/copy.js", get(symbolon_web::page::copy_script))
         .route(
             "/admin/console/",
             get(realms::<S>).post(crate::console::realm_lifecycle::create_realm::<S>),
@@ -45,6 +47,10 @@ pub fn routes<S: IdpStore>() -> Router<AppState<S>> {
         .route(
             "/admin/console/{realm}/settings/general",
             post(crate::console::realm_lifecycle::general::<S>),
+        )
+        .route(
+            "/admin/console/{realm}/settings/branding",
+            get(branding::branding::<S>).post(branding::save::<S>),
         )
         .route(
             "/admin/console/{realm}/settings/export",

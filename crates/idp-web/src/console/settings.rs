@@ -2,9 +2,7 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::console::common::{
-    SortQuery, check_csrf, list_page, page, realm_admin, realm_or_404, sorted,
-};
+use crate::console::common::{SortQuery, check_csrf, page, realm_admin, realm_or_404};
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
 use askama::Template;
@@ -133,6 +131,27 @@ pub(crate) async fn set_policy<S: IdpStore>(
     .await
 }
 
+/// Events shown on a page of the console's list.
+const EVENTS_PAGE: u64 = 100;
+
+#[derive(Template)]
+#[template(path = "console/events.html")]
+struct EventsPage<'a> {
+    realm: Option<&'a str>,
+    csrf: &'a str,
+    admin: &'a str,
+    notice: Option<String>,
+    q: &'a str,
+    /// (kind, selected)
+    filters: Vec<(&'static str, bool)>,
+    /// (time, kind, who, client, details)
+    rows: Vec<(String, String, String, String, String)>,
+    pager: symbolon_web::paging::Pager,
+}
+
+/// `GET /admin/console/{realm}/events`: newest first, 100 a page, by type and by a search in
+/// the details, the actor and the client (a reference from an error page finds its event); the
+/// database does the paging.
 pub(crate) async fn events<S: IdpStore>(
     State(st): State<AppState<S>>,
     signed_in: AdminSession,
@@ -143,51 +162,66 @@ pub(crate) async fn events<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    const KINDS: [&str; 5] = [
+    const KINDS: [&str; 10] = [
         "LOGIN",
         "LOGIN_ERROR",
         "SAML_RESPONSE",
         "AUTHN_REQUEST_ERROR",
+        "LOGOUT",
+        "CREDENTIAL",
+        "CREDENTIAL_ERROR",
+        "PROVISIONING_ERROR",
+        "CERTIFICATE_EXPIRY",
         "ADMIN",
     ];
     let kind = q.kind.as_deref().filter(|k| KINDS.contains(k));
-    let evs = match st.store().events(&realm, kind, 500).await {
-        Ok(e) => e,
+    // A search is at most 100 characters (a longer one is cut, not refused).
+    let search: String =
+        q.q.as_deref()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(100)
+            .collect();
+    let wanted = symbolon_web::paging::page_number(q.page.as_deref());
+    let fetched = symbolon_web::paging::fetch_page(wanted, EVENTS_PAGE, |offset| {
+        st.store()
+            .events_page(&realm, kind, &search, offset, EVENTS_PAGE)
+    })
+    .await;
+    let (evs, total, shown_page) = match fetched {
+        Ok(p) => p,
         Err(e) => return WebError::from(e).into_response(),
     };
-    let rows = evs
+    let rows: Vec<_> = evs
         .iter()
         .map(|e| {
-            vec![
+            (
                 s.time(e.at),
                 e.kind.clone(),
                 e.actor.clone().unwrap_or_default(),
                 e.client_id.clone().unwrap_or_default(),
                 e.detail.clone(),
-            ]
+            )
         })
         .collect();
-    let rows = if q.sort.is_some() {
-        sorted(rows, q.sort.as_deref())
-    } else {
-        rows
-    };
-    let keep = kind.map(|k| format!("&type={k}")).unwrap_or_default();
-    let filters = KINDS.iter().map(|k| (*k, Some(*k) == kind)).collect();
-    list_page(
-        &realm,
-        &s,
-        "idp-nav-events",
-        vec![
-            "common-time",
-            "idpc-type",
-            "idpc-who",
-            "idpc-client",
-            "idpc-details",
-        ],
-        rows,
-        filters,
-        keep,
+    let shown = u64::try_from(rows.len()).unwrap_or(0);
+    let path = format!("/admin/console/{realm}/events");
+    let pager = symbolon_web::paging::Pager::new(shown_page, EVENTS_PAGE, shown, total, |p| {
+        symbolon_web::paging::href(&path, &[("type", kind.unwrap_or("")), ("q", &search)], p)
+    });
+    page(
+        EventsPage {
+            realm: Some(&realm),
+            csrf: &s.csrf,
+            admin: &s.username,
+            notice: None,
+            q: &search,
+            filters: KINDS.iter().map(|k| (*k, Some(*k) == kind)).collect(),
+            rows,
+            pager,
+        }
+        .render(),
     )
 }
 

@@ -3,7 +3,7 @@
 
 #![allow(clippy::result_large_err)]
 
-use crate::page::{html, message};
+use crate::page::message;
 use crate::state::{AppState, Session, session_of};
 use askama::Template;
 use axum::http::{HeaderMap, StatusCode};
@@ -113,7 +113,8 @@ pub(crate) fn check_csrf(a: &Admin, csrf: Option<&str>) -> Result<(), Response> 
 
 pub(crate) fn page(status: StatusCode, body: Result<String, askama::Error>) -> Response {
     match body {
-        Ok(b) => html(status, b),
+        // Console pages run the consoles' own script (copy buttons).
+        Ok(b) => symbolon_web::page::scripted_html(status, b),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }
 }

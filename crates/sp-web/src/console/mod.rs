@@ -26,6 +26,7 @@ mod webhooks;
 pub(crate) fn routes<S: SpStore>() -> Router<AppState<S>> {
     Router::new()
         .route("/resources/console.css", get(css))
+        .route("/resources/copy.js", get(symbolon_web::page::copy_script))
         .route("/account/idps", get(idps::<S>).post(add_idp::<S>))
         .route("/account/idps/{id}", get(idp::<S>).post(idp_action::<S>))
         .route("/account/roles", get(roles::<S>).post(add_role::<S>))
