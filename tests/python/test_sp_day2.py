@@ -500,3 +500,80 @@ def test_saml_users_are_searched_and_paged_by_the_server(env, tmp_path):
     assert [n for n, _ in view(f"{sp.base}/account/saml-users?q=U1")[1]] == [f"u{i:02}@many.test" for i in range(10, 20)]
     page, rows = view(f"{sp.base}/account/saml-users?q=nobody")
     assert rows == [] and 'id="list-count"' in page
+
+
+def test_a_master_administrator_creates_another_account_from_the_console(env):
+    """Account settings > Another account: a master administrator (signed in with a password)
+    creates an account, becomes its master administrator with the same email and password, and
+    works in it at once; the home page offers both accounts. A name taken (in any case) or empty
+    is refused next to the field and creates nothing. Both audit logs say what happened. A SAML
+    administrator with Full Access cannot do it."""
+    idp, sp, _, _ = env
+    acc = sp.cli("account", "create", "Founders").strip()
+    sp.cli("user", "add", "--account", acc, "founder@f.test", "--master",
+           "--password-stdin", stdin="founder password 1\n")
+    s = requests.Session()
+    f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+    s.post(f"{sp.base}/login", data={**f["fields"], "email": "founder@f.test", "password": "founder password 1"}, timeout=30)
+    page = s.get(f"{sp.base}/account/settings", timeout=10).text
+    assert 'id="create-account-h"' in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    create = lambda name: s.post(f"{sp.base}/account/settings", data={"csrf": csrf, "action": "create-account", "new_account": name},
+                                 timeout=30, allow_redirects=False)
+    before = sp.cli("account", "list")
+    for bad in ("", "   ", "founders", "x" * 101):
+        r = create(bad)
+        assert r.status_code == 400 and 'id="new-account-error"' in r.text and 'aria-invalid="true"' in r.text, bad
+    assert sp.cli("account", "list") == before, "a refusal creates nothing"
+    r = create("Founders Staging")
+    assert r.status_code == 303 and r.headers["location"] == "/account/settings"
+    page = s.get(f"{sp.base}/account/settings", timeout=10).text
+    assert "Account “Founders Staging” created" in page
+    assert re.search(r"<strong>Founders Staging</strong>", page), "working in the new account"
+    new = [l.split("\t")[0] for l in sp.cli("account", "list").splitlines() if "Founders Staging" in l][0]
+    users = sp.cli("user", "list", "--account", new)
+    assert "founder@f.test" in users and "master" in users.lower()
+    # The audit logs of both accounts.
+    assert any("added master administrator founder@f.test (created the account from account Founders)" in d for d in admin_lines(sp, new))
+    assert any(f"created another account Founders Staging ({new})" in d for d in admin_lines(sp, acc))
+    # Both accounts are offered; the same password opens the new one on its own.
+    home = s.get(f"{sp.base}/", timeout=10).text
+    assert 'href="/pick"' in home
+    picker = s.get(f"{sp.base}/pick", timeout=10).text
+    assert "Founders ·" in picker and "Founders Staging ·" in picker
+    t = requests.Session()
+    f = form(t.get(f"{sp.base}/login", timeout=10).text, "/login")
+    r = t.post(f"{sp.base}/login", data={**f["fields"], "email": "founder@f.test", "password": "founder password 1"}, timeout=30)
+    assert "Founders Staging" in r.text
+    # A SAML administrator with Full Access may not.
+    action, b64 = idp_sign_in(idp, "alice")
+    b = requests.Session()
+    r = b.post(action, data={"SAMLResponse": b64}, timeout=30)
+    bcsrf = form(r.text, "/pick")["fields"]["csrf"]
+    pick = re.search(r'name="pair" value="(\d+)"><button type="submit">Acme Prod · Full Access', r.text).group(1)
+    b.post(f"{sp.base}/pick", data={"csrf": bcsrf, "pair": pick}, timeout=10)
+    assert 'id="create-account-h"' not in b.get(f"{sp.base}/account/settings", timeout=10).text
+    r = b.post(f"{sp.base}/account/settings", data={"csrf": bcsrf, "action": "create-account", "new_account": "Sneaky"}, timeout=10)
+    assert r.status_code == 403 and "Sneaky" not in sp.cli("account", "list")
+
+
+def test_the_operator_can_keep_account_creation_to_itself(tmp_path, monkeypatch):
+    """`[sp] accounts_from_console = false` (here SYMBOLON_SP_ACCOUNTS_FROM_CONSOLE): no section,
+    and the request is refused (403) with nothing created."""
+    from test_sp_server import Sp
+    monkeypatch.setenv("SYMBOLON_SP_ACCOUNTS_FROM_CONSOLE", "false")
+    sp = Sp(tmp_path)
+    try:
+        acc = sp.cli("account", "create", "Closed").strip()
+        sp.cli("user", "add", "--account", acc, "boss@closed.test", "--master", "--password-stdin", stdin="boss password 1\n")
+        s = requests.Session()
+        f = form(s.get(f"{sp.base}/login", timeout=10).text, "/login")
+        s.post(f"{sp.base}/login", data={**f["fields"], "email": "boss@closed.test", "password": "boss password 1"}, timeout=30)
+        page = s.get(f"{sp.base}/account/settings", timeout=10).text
+        assert 'id="create-account-h"' not in page and 'id="delete-account"' in page
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        r = s.post(f"{sp.base}/account/settings", data={"csrf": csrf, "action": "create-account", "new_account": "Other"}, timeout=10)
+        assert r.status_code == 403 and "operator" in r.text
+        assert "Other" not in sp.cli("account", "list")
+    finally:
+        sp.stop()

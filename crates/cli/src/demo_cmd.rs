@@ -411,6 +411,7 @@ async fn run_async(a: DemoArgs) -> Result<(), String> {
     );
     let mut sp_cfg = symbolon_sp_web::http::SpConfig::new(&sp_base);
     sp_cfg.fetch_limits.public_only = !crate::logging::allow_private_from_env()?;
+    sp_cfg.accounts_from_console = crate::logging::accounts_from_console_from_env()?;
     let sp = symbolon_sp_web::http::serve(store, sp_cfg, sp_listener);
     let (a, b) = tokio::join!(idp, sp);
     a.and(b).map_err(|e| e.to_string())

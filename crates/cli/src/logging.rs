@@ -111,11 +111,22 @@ impl Telemetry {
 /// `SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES` (`true`/`false`, default false) for the commands
 /// without a configuration file, as `[sp] allow_private_addresses` for `serve`.
 pub fn allow_private_from_env() -> Result<bool, String> {
-    match std::env::var("SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES") {
-        Err(_) => Ok(false),
-        Ok(v) => v.trim().parse().map_err(|_| {
-            format!("SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES {v:?} must be true or false")
-        }),
+    bool_from_env("SYMBOLON_SP_ALLOW_PRIVATE_ADDRESSES", false)
+}
+
+/// `SYMBOLON_SP_ACCOUNTS_FROM_CONSOLE` (`true`/`false`, default true) for `sp serve` and `demo`
+/// without a configuration file, as `[sp] accounts_from_console`.
+pub fn accounts_from_console_from_env() -> Result<bool, String> {
+    bool_from_env("SYMBOLON_SP_ACCOUNTS_FROM_CONSOLE", true)
+}
+
+fn bool_from_env(name: &str, default: bool) -> Result<bool, String> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name} {v:?} must be true or false")),
     }
 }
 

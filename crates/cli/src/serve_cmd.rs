@@ -187,6 +187,10 @@ pub struct RoleSection {
     /// link-local addresses (default false: public addresses only, so that a tenant cannot make
     /// the server call into the operator's network).
     pub allow_private_addresses: Option<bool>,
+    /// SP only: a master administrator may create another account from the console's account
+    /// settings, and becomes its master administrator (default true). Set false when accounts
+    /// are made only by the operator (the tenant API or the CLI).
+    pub accounts_from_console: Option<bool>,
     /// IdP only: single logout asks the other applications of a session in frames of one IdP
     /// page, all at once, and moves on after `logout_frame_wait_secs` whoever has not answered
     /// (default false: one full-page redirect after another, which every SP supports but which
@@ -213,6 +217,7 @@ const ROLE_KEYS: &[&str] = &[
     "operator_token",
     "dns_server",
     "allow_private_addresses",
+    "accounts_from_console",
     "logout_frames",
     "logout_frame_wait_secs",
 ];
@@ -339,10 +344,11 @@ fn check(cfg: &Config) -> Result<(), String> {
             || i.trace_retention_secs.is_some()
             || i.operator_token.is_some()
             || i.dns_server.is_some()
-            || i.allow_private_addresses.is_some())
+            || i.allow_private_addresses.is_some()
+            || i.accounts_from_console.is_some())
     {
         return Err(
-            "max_assertion_lifetime_secs, trace_retention_secs, operator_token, dns_server and allow_private_addresses belong in [sp], not [idp]"
+            "max_assertion_lifetime_secs, trace_retention_secs, operator_token, dns_server, allow_private_addresses and accounts_from_console belong in [sp], not [idp]"
                 .into(),
         );
     }
@@ -655,6 +661,7 @@ where
             .map(|t| symbolon_sp_web::tenants::token_sha256(t.expose().trim()));
         sc.dns_server = s.dns_server;
         sc.fetch_limits.public_only = !s.allow_private_addresses.unwrap_or(false);
+        sc.accounts_from_console = s.accounts_from_console.unwrap_or(true);
         tasks.push(match tls {
             Some(t) => {
                 let l = crate::tls::TlsListener::new(l, t).map_err(|e| e.to_string())?;
@@ -756,7 +763,7 @@ mod tests {
         for key in ROLE_KEYS {
             let value = match *key {
                 "listen" | "base_url" => continue,
-                "allow_private_addresses" | "logout_frames" => "true",
+                "allow_private_addresses" | "accounts_from_console" | "logout_frames" => "true",
                 k if k.ends_with("_secs") => "1",
                 "dns_server" => "\"127.0.0.1:53\"",
                 _ => "\"x\"",

@@ -36,6 +36,9 @@ pub struct SpConfig {
     pub operator_token_sha256: Option<String>,
     /// The name server asked for domain TXT records; `None`: the system's resolver.
     pub dns_server: Option<std::net::SocketAddr>,
+    /// A master administrator may create another account from the console (and becomes its
+    /// master administrator); `false`: accounts are made by the operator only.
+    pub accounts_from_console: bool,
 }
 
 impl SpConfig {
@@ -57,6 +60,7 @@ impl SpConfig {
             },
             operator_token_sha256: None,
             dns_server: None,
+            accounts_from_console: true,
         }
     }
 }

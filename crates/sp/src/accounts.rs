@@ -50,6 +50,89 @@ pub async fn create_account<S: SpStore>(
     Ok(account)
 }
 
+/// A master administrator creates another account from the console: the new account (with the
+/// built-in roles) gets the same person as its master administrator, with the same email,
+/// display name and password (the stored hash is copied, never the password), and the pair to
+/// enter it is returned. Only a master administrator signed in with a password may do it (a
+/// SAML sign-in is never a master administrator). Both accounts' audit logs record it. If the
+/// administrator cannot be added to the new account, the account is deleted again: nothing is
+/// left half made.
+pub async fn create_account_as_master<S: SpStore>(
+    store: &S,
+    actor: &Actor,
+    from: &Pair,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<(Account, Pair)> {
+    let refused = || SpError::Forbidden("only a master administrator may create an account".into());
+    if !from.master {
+        return Err(refused());
+    }
+    // The administrator's own record, now (not as the session remembers it), with its hash.
+    let email = store
+        .native_users(&from.account_id)
+        .await?
+        .into_iter()
+        .find(|u| u.id == from.user_id && u.master)
+        .map(|u| u.email)
+        .ok_or_else(refused)?;
+    let (me, hash) = store
+        .native_users_by_email(&email)
+        .await?
+        .into_iter()
+        .find(|(u, _)| u.id == from.user_id && u.account_id == from.account_id)
+        .ok_or_else(refused)?;
+    let account = create_account(store, actor, name, now).await?;
+    let user = NativeUser {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account.id.clone(),
+        email: me.email.clone(),
+        display_name: me.display_name.clone(),
+        master: true,
+        role_id: None,
+        created_at: second(now),
+    };
+    let added = async {
+        store.create_native_user(&user, &hash).await?;
+        audit(
+            store,
+            &account.id,
+            &actor.0,
+            "Admin",
+            format!(
+                "added master administrator {} (created the account from account {})",
+                me.email, from.account_name
+            ),
+            now,
+        )
+        .await
+    }
+    .await;
+    if let Err(e) = added {
+        // The account is of no use without its administrator.
+        let _ = store.delete_account(&account.id).await;
+        return Err(e);
+    }
+    audit(
+        store,
+        &from.account_id,
+        &actor.0,
+        "Admin",
+        format!("created another account {} ({})", account.name, account.id),
+        now,
+    )
+    .await?;
+    let pair = Pair {
+        account_id: account.id.clone(),
+        account_name: account.name.clone(),
+        role: MASTER_ROLE.to_string(),
+        master: true,
+        user_id: user.id,
+        profile: from.profile.clone(),
+    };
+    Ok((account, pair))
+}
+
 /// An account by ID.
 pub async fn account<S: SpStore>(store: &S, id: &str) -> Result<Account> {
     store

@@ -18,6 +18,9 @@ pub enum SpError {
     /// The change collides with what exists (a name taken).
     #[error("{0}")]
     Conflict(String),
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("metadata: {0}")]
     Metadata(#[from] symbolon_saml::MetadataError),
     /// A metadata URL could not be used (fetch, signature, validity, lint).
@@ -39,6 +42,7 @@ impl symbolon_store::Classify for SpError {
             SpError::Invalid(_) | SpError::Metadata(_) | SpError::Source(_) => ErrorKind::Invalid,
             SpError::Conflict(_) => ErrorKind::Conflict,
             SpError::NotFound(_) => ErrorKind::NotFound,
+            SpError::Forbidden(_) => ErrorKind::Forbidden,
             SpError::Crypto(_) => ErrorKind::Internal,
             SpError::Busy(_) => ErrorKind::Unavailable,
         }

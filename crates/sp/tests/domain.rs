@@ -389,3 +389,91 @@ async fn an_older_native_password_hash_is_upgraded_at_the_next_sign_in() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_master_administrator_creates_another_account_and_becomes_its_master() {
+    let s = SqliteStore::open("sqlite::memory:").await.unwrap();
+    let actor = Actor::cli();
+    let acc = create_account(&s, &actor, "Acme", t0()).await.unwrap();
+    let boss = add_native_user(
+        &s,
+        &actor,
+        &acc.id,
+        "boss@acme.test",
+        Some("Boss"),
+        "boss password 1",
+        true,
+        None,
+        t0(),
+    )
+    .await
+    .unwrap();
+    let ops = add_native_user(
+        &s,
+        &actor,
+        &acc.id,
+        "ops@acme.test",
+        None,
+        "ops password 1",
+        false,
+        Some("Full Access"),
+        t0(),
+    )
+    .await
+    .unwrap();
+    let pair_of = |u: &symbolon_store::sp::NativeUser, master: bool| Pair {
+        account_id: acc.id.clone(),
+        account_name: "Acme".into(),
+        role: if master {
+            "Master Administrator"
+        } else {
+            "Full Access"
+        }
+        .into(),
+        master,
+        user_id: u.id.clone(),
+        profile: Default::default(),
+    };
+    let accounts = |s: &SqliteStore| {
+        let s = s.clone();
+        async move { s.accounts().await.unwrap().len() }
+    };
+    // A Full Access user, or a pair that claims to be master for a user who is not: refused,
+    // nothing created.
+    for pair in [pair_of(&ops, false), pair_of(&ops, true)] {
+        let e = create_account_as_master(&s, &actor, &pair, "Acme Staging", t0())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, SpError::Forbidden(_)), "{e}");
+    }
+    assert_eq!(accounts(&s).await, 1);
+    // A name taken (another case) or empty: refused, nothing created.
+    for bad in ["ACME", " ", ""] {
+        assert!(
+            create_account_as_master(&s, &actor, &pair_of(&boss, true), bad, t0())
+                .await
+                .is_err()
+        );
+    }
+    assert_eq!(accounts(&s).await, 1);
+    let (made, pair) =
+        create_account_as_master(&s, &actor, &pair_of(&boss, true), "Acme Staging", t0())
+            .await
+            .unwrap();
+    assert_eq!(made.name, "Acme Staging");
+    assert!(pair.master && pair.account_id == made.id && pair.role == "Master Administrator");
+    // The same person, with the same password: native sign-on now offers both accounts.
+    let pairs = native_sign_in(&s, "boss@acme.test", "boss password 1", t0())
+        .await
+        .unwrap();
+    let mut names: Vec<_> = pairs.iter().map(|p| p.account_name.clone()).collect();
+    names.sort();
+    assert_eq!(names, ["Acme", "Acme Staging"]);
+    let copied = s.native_users(&made.id).await.unwrap();
+    assert_eq!(copied.len(), 1);
+    assert_eq!(copied[0].display_name.as_deref(), Some("Boss"));
+    assert_eq!(
+        s.account_roles(&made.id).await.unwrap().len(),
+        BUILTIN_ROLES.len()
+    );
+}

@@ -179,6 +179,7 @@ async fn run_with<S: symbolon_store::sp::SpStore>(store: S, a: SpArgs) -> Result
             let _ = std::io::stdout().flush();
             let mut cfg = symbolon_sp_web::http::SpConfig::new(&base);
             cfg.fetch_limits.public_only = !crate::logging::allow_private_from_env()?;
+            cfg.accounts_from_console = crate::logging::accounts_from_console_from_env()?;
             symbolon_sp_web::http::serve(store, cfg, listener)
                 .await
                 .map_err(|e| e.to_string())?;

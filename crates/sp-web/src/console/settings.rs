@@ -30,6 +30,11 @@ pub(crate) struct SettingsPage<'a> {
     pub(crate) roles: Vec<String>,
     pub(crate) new_key: Option<String>,
     pub(crate) may_delete: bool,
+    /// A master administrator may create another account here (`[sp] accounts_from_console`).
+    pub(crate) may_create: bool,
+    /// What was typed for a new account's name, and why it was refused.
+    pub(crate) new_account: String,
+    pub(crate) err_new_account: Option<String>,
 }
 
 async fn render<S: SpStore>(
@@ -38,6 +43,18 @@ async fn render<S: SpStore>(
     err_name: Option<String>,
     new_key: Option<String>,
     notice: Option<String>,
+) -> Response {
+    render_with(st, a, err_name, new_key, notice, ("", None)).await
+}
+
+/// The settings page, with what was typed for a new account and why it was refused.
+async fn render_with<S: SpStore>(
+    st: &AppState<S>,
+    a: &Admin,
+    err_name: Option<String>,
+    new_key: Option<String>,
+    notice: Option<String>,
+    (new_account, err_new_account): (&str, Option<String>),
 ) -> Response {
     let tz = a.pair.profile.timezone.clone();
     let keys = if a.pair.master {
@@ -76,7 +93,7 @@ async fn render<S: SpStore>(
         .map(|r| r.name.clone())
         .unwrap_or_default();
     page(
-        status_for(err_name.is_some()),
+        status_for(err_name.is_some() || err_new_account.is_some()),
         SettingsPage {
             account: &a.pair.account_name,
             csrf: &a.session.csrf,
@@ -85,6 +102,9 @@ async fn render<S: SpStore>(
             keys,
             new_key,
             may_delete: a.pair.master,
+            may_create: a.pair.master && st.cfg.accounts_from_console,
+            new_account: new_account.to_string(),
+            err_new_account,
             name_source: settings.name_source,
             default_role,
             roles: roles.into_iter().map(|r| r.name).collect(),
@@ -94,7 +114,8 @@ async fn render<S: SpStore>(
 }
 
 pub(crate) async fn settings<S: SpStore>(State(st): State<AppState<S>>, a: Admin) -> Response {
-    render(&st, &a, None, None, None).await
+    let notice = symbolon_web::flash::take(&st.store, &a.session.csrf).await;
+    render(&st, &a, None, None, notice).await
 }
 
 #[derive(Deserialize)]
@@ -109,6 +130,7 @@ pub(crate) struct SettingsForm {
     pub(crate) key: Option<String>,
     pub(crate) confirm: Option<String>,
     pub(crate) typed: Option<String>,
+    pub(crate) new_account: Option<String>,
 }
 
 pub(crate) async fn settings_action<S: SpStore>(
@@ -301,6 +323,32 @@ pub(crate) async fn settings_action<S: SpStore>(
             }
             r
         }
+        Some("create-account") if a.pair.master && st.cfg.accounts_from_console => {
+            create_account(
+                &st,
+                &a,
+                &headers,
+                f.new_account.as_deref().unwrap_or(""),
+                now,
+            )
+            .await
+        }
+        Some("create-account") if !st.cfg.accounts_from_console => message(
+            StatusCode::FORBIDDEN,
+            "spc-create-account-h",
+            "spc-create-account-off",
+            vec![],
+        ),
+        Some("create-account") => require_master(&a, "spc-only-master-accounts")
+            .err()
+            .unwrap_or_else(|| {
+                message(
+                    StatusCode::BAD_REQUEST,
+                    "spc-unknown-action-title",
+                    "err-unknown-action",
+                    vec![],
+                )
+            }),
         Some("create-key" | "revoke-key" | "delete" | "provisioning") => {
             require_master(&a, "spc-only-master-keys")
                 .err()
@@ -320,4 +368,56 @@ pub(crate) async fn settings_action<S: SpStore>(
             vec![],
         ),
     }
+}
+
+/// Create another account with this master administrator as its master administrator, and go
+/// into it: the session gains the new account (the home page's switcher offers both).
+async fn create_account<S: SpStore>(
+    st: &AppState<S>,
+    a: &Admin,
+    headers: &axum::http::HeaderMap,
+    name: &str,
+    now: OffsetDateTime,
+) -> Response {
+    let (account, pair) = match symbolon_sp::create_account_as_master(
+        &st.store, &a.actor, &a.pair, name, now,
+    )
+    .await
+    {
+        Ok(made) => made,
+        Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
+            return render_with(st, a, None, None, None, (name, Some(m))).await;
+        }
+        Err(SpError::Forbidden(_)) => {
+            return message(
+                StatusCode::FORBIDDEN,
+                "spc-create-account-h",
+                "spc-only-master-accounts",
+                vec![],
+            );
+        }
+        Err(e) => {
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "spc-error",
+                &e.to_string(),
+                vec![],
+            );
+        }
+    };
+    let mut session = a.session.clone();
+    session.sign_in.pairs.push(pair);
+    session.current = Some(session.sign_in.pairs.len() - 1);
+    if let Some(id) = crate::state::cookie(headers, SESSION_COOKIE)
+        && let Err(r) = crate::state::save_session(st, &id, &session).await
+    {
+        return r;
+    }
+    symbolon_web::flash::redirect_with(
+        &st.store,
+        &session.csrf,
+        "/account/settings",
+        &symbolon_web::i18n::encode("spc-account-created", &[("name", &account.name)]),
+    )
+    .await
 }
