@@ -645,3 +645,105 @@ def test_idp_console_day2_in_chromium(install, browser):
     for line in ("set attribute tz of erin", "session(s) of erin", "deleted user erin", "deleted group(s) /ops"):
         assert line in events, line
     ctx.close()
+
+
+def test_console_lifecycle_in_chromium(install, browser, tmp_path):
+    """What an administrator creates, they can change and remove, in the consoles, in Chromium:
+    at the IdP a realm created and deleted (its name typed to confirm), a client re-imported from
+    new metadata (changes listed) and deleted, an admin API token created (shown once) and
+    revoked, each removal after a confirmation page; at the SP a native user added and removed,
+    the account renamed, and another account created from the console and worked in at once."""
+    inst, _ = install
+    ctx = browser.new_context(locale="en-US")
+    ctx.set_default_timeout(10000)
+    page = ctx.new_page()
+    page.goto(f"{inst.idp}/admin/")
+    page.get_by_label("Username").fill(IDP_ADMIN)
+    page.get_by_label("Password").fill(IDP_ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    # A realm, created from the console.
+    page.get_by_label("Name (in URLs").fill("scratch")
+    page.get_by_label("Display name").fill("Scratch Pad")
+    page.get_by_role("button", name="Create realm").click()
+    expect(page).to_have_url(re.compile(r"/admin/console/scratch/settings$"))
+    expect(page.locator("main")).to_contain_text("Scratch Pad")
+    # A client in it, from the SP's metadata; then re-imported from metadata with another ACS.
+    md = requests.get(f"{inst.sp}/saml/metadata", timeout=10).text
+    md_file = tmp_path / "sp.xml"
+    md_file.write_text(md)
+    inst.cli("idp", "client", "import", "--realm", "scratch", str(md_file), "--url-name", "app")
+    nav = page.get_by_role("navigation", name="Administration")
+    nav.get_by_role("link", name="Clients").click()
+    page.get_by_role("link", name=f"{inst.sp}/saml/metadata").click()
+    moved = re.sub(r'Location="[^"]*/saml/acs"', f'Location="{inst.sp}/saml/acs-moved"', md, count=1)
+    assert moved != md
+    page.get_by_label("New metadata XML").fill(moved)
+    page.get_by_role("button", name="Re-import").click()
+    expect(page.locator(".notice")).to_contain_text("Metadata re-imported. Changes:")
+    expect(page.locator(".notice")).to_contain_text("acs-moved")
+    page.get_by_role("button", name="Delete client…").click()
+    expect(page.locator("h1")).to_have_text(f"Delete client {inst.sp}/saml/metadata?")
+    page.get_by_role("button", name="Delete client").click()
+    expect(page).to_have_url(re.compile(r"/admin/console/scratch/clients$"))
+    expect(page.locator("main")).not_to_contain_text(f"{inst.sp}/saml/metadata")
+    # The realm deleted: the confirmation asks for its name.
+    nav.get_by_role("link", name="Realm settings").click()
+    page.get_by_role("button", name="Delete realm…").click()
+    expect(page.locator("h1")).to_have_text("Delete realm scratch?")
+    page.get_by_label("Type scratch to confirm").fill("scratch")
+    page.get_by_role("button", name="Delete realm").click()
+    expect(page.locator("main")).not_to_contain_text("Scratch Pad")
+    assert "scratch" not in inst.cli("idp", "realm", "list")
+    # An admin API token: shown once, works, revoked after a confirmation, then refused.
+    page.goto(f"{inst.idp}/admin/console/tokens")
+    page.get_by_label("Name (who or what uses it").fill("lifecycle-ci")
+    page.get_by_role("button", name="Create token").click()
+    token = page.locator("#new-token").inner_text()
+    assert requests.get(f"{inst.idp}/admin/realms", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 200
+    page.goto(f"{inst.idp}/admin/console/tokens")
+    expect(page.locator("main")).not_to_contain_text(token)
+    page.locator("tr", has_text="lifecycle-ci").get_by_role("link", name=re.compile("Revoke")).click()
+    expect(page.locator("h1")).to_have_text("Revoke the admin token “lifecycle-ci”?")
+    page.get_by_role("button", name="Revoke token").click()
+    expect(page.locator("main")).to_contain_text("Token “lifecycle-ci” revoked.")
+    assert requests.get(f"{inst.idp}/admin/realms", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 401
+    ctx.close()
+
+    # The SP's master administrator, signed in with a password.
+    ctx = browser.new_context(locale="en-US")
+    ctx.set_default_timeout(10000)
+    sp = ctx.new_page()
+    sp.goto(f"{inst.sp}/login")
+    sp.get_by_label("Email address").fill(SP_ADMIN)
+    sp.get_by_label("Password").fill(SP_ADMIN_PASSWORD)
+    sp.get_by_role("button", name="Sign in").click()
+    sp.goto(f"{inst.sp}/account/users")
+    sp.get_by_label("Email address").fill("temp@acme.test")
+    sp.get_by_label("Password (at least 8 characters)").fill("temp password 1")
+    sp.get_by_role("button", name="Add user").click()
+    row = sp.locator("tr", has_text="temp@acme.test")
+    expect(row).to_have_count(1)
+    row.get_by_role("button", name="Remove temp@acme.test").click()
+    expect(sp.locator("h1")).to_have_text("Remove user temp@acme.test?")
+    sp.get_by_role("button", name="Remove user").click()
+    expect(sp.locator("main")).not_to_contain_text("temp@acme.test")
+    # Another account, from Account settings: the console is in it at once.
+    admin_nav = sp.get_by_role("navigation", name="Administration")
+    admin_nav.get_by_role("link", name="Account settings").click()
+    sp.get_by_label("New account's name").fill("acme")
+    sp.get_by_role("button", name="Create account").click()
+    expect(sp.locator("#new-account-error")).to_be_visible()
+    sp.get_by_label("New account's name").fill("Acme Staging")
+    sp.get_by_role("button", name="Create account").click()
+    expect(sp.locator(".notice")).to_contain_text("Account “Acme Staging” created.")
+    expect(sp.locator("header")).to_contain_text("Acme Staging")
+    # Renamed there, then the home page offers both accounts.
+    sp.get_by_label("Account name").fill("Acme Sandbox")
+    sp.get_by_role("button", name="Rename").click()
+    expect(sp.get_by_label("Account name")).to_have_value("Acme Sandbox")
+    sp.goto(f"{inst.sp}/pick")
+    expect(sp.get_by_role("button", name=re.compile(r"^Acme · Master"))).to_be_visible()
+    expect(sp.get_by_role("button", name=re.compile(r"^Acme Sandbox · Master"))).to_be_visible()
+    accounts = inst.cli("sp", "account", "list")
+    assert "Acme Sandbox" in accounts and "Acme Staging" not in accounts
+    ctx.close()

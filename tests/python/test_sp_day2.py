@@ -375,7 +375,9 @@ def test_console_users_settings_api_keys_and_account_deletion(env):
     r = settings({"action": "delete"})
     assert "Delete account" in r.text and 'name="typed"' in r.text
     assert settings({"action": "delete", "confirm": "yes", "typed": "nope"}).status_code == 400
-    r = settings({"action": "delete", "confirm": "yes", "typed": "Console Co"})
+    # The name it has now (renamed above), not the one it had at sign-in.
+    assert settings({"action": "delete", "confirm": "yes", "typed": "Console Co"}).status_code == 400
+    r = settings({"action": "delete", "confirm": "yes", "typed": "Console Company"})
     assert r.status_code == 303 and r.headers["location"] == "/"
     assert acc not in sp.cli("account", "list")
     assert s.get(f"{sp.base}/account/settings", timeout=10).status_code == 401

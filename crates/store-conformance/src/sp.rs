@@ -249,6 +249,14 @@ pub async fn sp<S: SpStore>(s: S) {
     assert_eq!(users.len(), 2);
     let x = users.iter().find(|u| u.name_id == "x@corp.test").unwrap();
     assert_eq!((x.last_role.as_str(), x.last_logon), ("Read Only", t(20)));
+    // One by its NameID: exact, and this account's only.
+    let one = s.saml_user("a", "x@corp.test").await.unwrap().unwrap();
+    assert_eq!(
+        (one.id.as_str(), one.last_role.as_str()),
+        ("s1", "Read Only")
+    );
+    assert!(s.saml_user("a", "X@corp.test").await.unwrap().is_none());
+    assert!(s.saml_user("b", "x@corp.test").await.unwrap().is_none());
     assert_eq!(
         s.prune_saml_users(t(0) - Duration::days(365))
             .await

@@ -523,6 +523,17 @@ impl SpActivityStore for PgStore {
             .collect()
     }
 
+    async fn saml_user(&self, account_id: &str, name_id: &str) -> Result<Option<SamlUser>> {
+        let row = sqlx::query("SELECT * FROM sp_saml_users WHERE account_id = $1 AND name_id = $2")
+            .bind(account_id)
+            .bind(name_id)
+            .fetch_optional(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| symbolon_store::codec::saml_user_row(&crate::Cols(&r)))
+            .transpose()
+    }
+
     async fn saml_users_page(
         &self,
         account_id: &str,

@@ -510,6 +510,17 @@ impl SpActivityStore for SqliteStore {
             .collect()
     }
 
+    async fn saml_user(&self, account_id: &str, name_id: &str) -> Result<Option<SamlUser>> {
+        let row = sqlx::query("SELECT * FROM sp_saml_users WHERE account_id = ? AND name_id = ?")
+            .bind(account_id)
+            .bind(name_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.map(|r| symbolon_store::codec::saml_user_row(&crate::Cols(&r)))
+            .transpose()
+    }
+
     async fn saml_users_page(
         &self,
         account_id: &str,

@@ -356,6 +356,12 @@ pub trait SpActivityStore {
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<String>> + Send;
     fn saml_users(&self, account_id: &str) -> impl Future<Output = Result<Vec<SamlUser>>> + Send;
+    /// The account's SAML user with this NameID (exact), if it signed in before.
+    fn saml_user(
+        &self,
+        account_id: &str,
+        name_id: &str,
+    ) -> impl Future<Output = Result<Option<SamlUser>>> + Send;
     /// One page of the account's SAML users whose NameID or last role contains `search` (ASCII
     /// letters in any case; empty: all), in `order`, `limit` from `offset`, with how many match.
     fn saml_users_page(

@@ -43,7 +43,7 @@ async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admi
             vec![],
         ));
     };
-    let Some(p) = s.current.and_then(|i| s.sign_in.pairs.get(i)).cloned() else {
+    let Some(mut p) = s.current.and_then(|i| s.sign_in.pairs.get(i)).cloned() else {
         return Err(message(
             StatusCode::FORBIDDEN,
             "sp-choose-short",
@@ -51,6 +51,27 @@ async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admi
             vec![],
         ));
     };
+    // The account as it is now: renamed since the sign-in, its pages say the new name; deleted
+    // since (by another administrator), nothing of it is shown.
+    match st.store.account(&p.account_id).await {
+        Ok(Some(account)) => p.account_name = account.name,
+        Ok(None) => {
+            return Err(message(
+                StatusCode::FORBIDDEN,
+                "sp-choose-short",
+                "spc-choose-first",
+                vec![],
+            ));
+        }
+        Err(_) => {
+            return Err(message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "sp-sign-in-failed",
+                "sp-try-shortly",
+                vec![],
+            ));
+        }
+    }
     if !p.may_administer() {
         return Err(message(
             StatusCode::FORBIDDEN,
@@ -62,15 +83,11 @@ async fn admin<S: SpStore>(st: &AppState<S>, headers: &HeaderMap) -> Result<Admi
     let actor = if p.user_id.is_empty() {
         let id = st
             .store
-            .saml_users(&p.account_id)
+            .saml_user(&p.account_id, &s.sign_in.name_id)
             .await
             .ok()
-            .and_then(|users| {
-                users
-                    .into_iter()
-                    .find(|u| u.name_id == s.sign_in.name_id)
-                    .map(|u| u.id)
-            })
+            .flatten()
+            .map(|u| u.id)
             .unwrap_or_default();
         Actor(symbolon_sp::saml_principal(&p.account_id, &id))
     } else {

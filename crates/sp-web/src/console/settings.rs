@@ -155,9 +155,27 @@ pub(crate) async fn settings_action<S: SpStore>(
             )
             .await
             {
-                // The session's pairs carry the old name until the next sign-in; the pages
-                // read the stored name from then on.
-                Ok(_) => Redirect::to("/account/settings").into_response(),
+                // The console's pages read the account's name from the store (`admin`), so
+                // every administrator's console says the new name at once; this session's
+                // picker and home page too.
+                Ok(_) => {
+                    let mut session = a.session.clone();
+                    let name = match symbolon_sp::account(&st.store, &acc).await {
+                        Ok(account) => account.name,
+                        Err(_) => a.pair.account_name.clone(),
+                    };
+                    for p in session.sign_in.pairs.iter_mut() {
+                        if p.account_id == acc {
+                            p.account_name.clone_from(&name);
+                        }
+                    }
+                    if let Some(id) = crate::state::cookie(&headers, SESSION_COOKIE)
+                        && let Err(r) = crate::state::save_session(&st, &id, &session).await
+                    {
+                        return r;
+                    }
+                    Redirect::to("/account/settings").into_response()
+                }
                 Err(SpError::Invalid(m) | SpError::Conflict(m)) => {
                     render(&st, &a, Some(m), None, None).await
                 }
