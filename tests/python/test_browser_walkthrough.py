@@ -600,18 +600,24 @@ def test_passkeys_in_chromium(install, browser):
     idpa.close()
 
 
-def test_idp_console_day2_in_chromium(install, browser):
-    """Day 2 at the IdP, in the console: an attribute set on a user, the realm's sessions with the
-    application reached and one signed out, then offboarding: the user deleted and a group
-    deleted, each after a confirmation page."""
-    inst, _ = install
-    ctx = browser.new_context()
+def idp_console(browser, inst):
+    """The IdP's administrator, signed in to the console in a fresh browser context."""
+    ctx = browser.new_context(locale="en-US")
     ctx.set_default_timeout(10000)
     page = ctx.new_page()
     page.goto(f"{inst.idp}/admin/")
     page.get_by_label("Username").fill(IDP_ADMIN)
     page.get_by_label("Password").fill(IDP_ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    return ctx, page
+
+
+def test_idp_console_day2_in_chromium(install, browser):
+    """Day 2 at the IdP, in the console: an attribute set on a user, the realm's sessions with the
+    application reached and one signed out, then offboarding: the user deleted and a group
+    deleted, each after a confirmation page."""
+    inst, _ = install
+    ctx, page = idp_console(browser, inst)
     page.goto(f"{inst.idp}/admin/console/mpas/users/erin")
     page.get_by_label("Name (e.g. locale, tz)").fill("tz")
     page.get_by_label("Values (one per line").fill("Europe/Paris")
@@ -654,13 +660,7 @@ def test_console_lifecycle_in_chromium(install, browser, tmp_path):
     revoked, each removal after a confirmation page; at the SP a native user added and removed,
     the account renamed, and another account created from the console and worked in at once."""
     inst, _ = install
-    ctx = browser.new_context(locale="en-US")
-    ctx.set_default_timeout(10000)
-    page = ctx.new_page()
-    page.goto(f"{inst.idp}/admin/")
-    page.get_by_label("Username").fill(IDP_ADMIN)
-    page.get_by_label("Password").fill(IDP_ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    ctx, page = idp_console(browser, inst)
     # A realm, created from the console.
     page.get_by_label("Name (in URLs").fill("scratch")
     page.get_by_label("Display name").fill("Scratch Pad")
