@@ -25,13 +25,19 @@ pub(crate) fn stylesheet(realm: &str, accent: Option<Accent>, logo: Option<&str>
         ));
     }
     if let Some(version) = logo {
-        let realm =
-            percent_encoding::utf8_percent_encode(realm, percent_encoding::NON_ALPHANUMERIC);
         css.push_str(&format!(
-            ".realm-logo {{ display: block; background-image: url(\"/realms/{realm}/logo?v={version}\"); }}\n"
+            ".realm-logo {{ display: block; background-image: url(\"{}\"); }}\n",
+            logo_url(realm, version)
         ));
     }
     css
+}
+
+/// Where a realm's logo of this version is served (the realm's name percent-encoded, so that it
+/// cannot end the URL or a stylesheet rule).
+pub(crate) fn logo_url(realm: &str, version: &str) -> String {
+    let realm = percent_encoding::utf8_percent_encode(realm, percent_encoding::NON_ALPHANUMERIC);
+    format!("/realms/{realm}/logo?v={version}")
 }
 
 /// `200` with `body` and its ETag, or `304` when the browser has it already.
@@ -73,7 +79,7 @@ pub(crate) async fn branding_css<S: IdpStore>(
     Path(realm): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (accent, logo, _) = realm_branding(&st.store, &realm).await?;
+    let (accent, logo) = realm_branding(&st.store, &realm).await?;
     let css = stylesheet(&realm, accent, logo.as_ref().map(logo_version).as_deref());
     let etag = symbolon_idp::hex_sha256(&css);
     Ok(cached(
@@ -90,7 +96,7 @@ pub(crate) async fn logo<S: IdpStore>(
     Path(realm): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let (_, logo, _) = realm_branding(&st.store, &realm).await?;
+    let (_, logo) = realm_branding(&st.store, &realm).await?;
     let Some(logo) = logo else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };

@@ -218,10 +218,10 @@ pub struct BrandingChange {
 pub async fn realm_branding<S: IdpStore>(
     store: &S,
     realm: &str,
-) -> Result<(Option<Accent>, Option<Logo>, Option<OffsetDateTime>)> {
+) -> Result<(Option<Accent>, Option<Logo>)> {
     let b = store.branding(realm).await?;
     let accent = b.accent.as_deref().and_then(|a| Accent::parse(a).ok());
-    Ok((accent, b.logo, b.updated_at))
+    Ok((accent, b.logo))
 }
 
 /// Apply a branding edit. Returns whether anything changed.

@@ -13,8 +13,8 @@ pub struct Branding {
     /// `#rrggbb`, lower case.
     pub accent: Option<String>,
     pub logo: Option<Logo>,
-    /// When it was last changed (zero for a realm that was never branded): pages link the
-    /// stylesheet and the logo with it, so that a change is seen at once.
+    /// When it was last changed (`None` for a realm that was never branded). Written by the
+    /// store; what pages link is versioned by content (`symbolon_idp::branding::logo_version`).
     pub updated_at: Option<OffsetDateTime>,
 }
 

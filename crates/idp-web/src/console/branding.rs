@@ -65,7 +65,7 @@ pub(crate) async fn branding<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (accent, logo, _) = match realm_branding(st.store(), &realm).await {
+    let (accent, logo) = match realm_branding(st.store(), &realm).await {
         Ok(b) => b,
         Err(e) => return WebError::from(e).into_response(),
     };
@@ -82,7 +82,7 @@ pub(crate) async fn branding<S: IdpStore>(
             accent_error: None,
             logo: logo
                 .as_ref()
-                .map(|l| format!("/realms/{realm}/logo?v={}", logo_version(l))),
+                .map(|l| crate::branding::logo_url(&realm, &logo_version(l))),
             logo_error: None,
             preview: format!("/realms/{realm}/account"),
         }
@@ -143,7 +143,7 @@ pub(crate) async fn save<S: IdpStore>(
     );
     let (Ok(checked_accent), Ok(logo)) = (checked_accent, logo) else {
         let saved = match realm_branding(st.store(), &realm).await {
-            Ok((_, l, _)) => l,
+            Ok((_, l)) => l,
             Err(e) => return WebError::from(e).into_response(),
         };
         return page_status(
@@ -158,7 +158,7 @@ pub(crate) async fn save<S: IdpStore>(
                 accent_error,
                 logo: saved
                     .as_ref()
-                    .map(|l| format!("/realms/{realm}/logo?v={}", logo_version(l))),
+                    .map(|l| crate::branding::logo_url(&realm, &logo_version(l))),
                 logo_error,
                 preview: format!("/realms/{realm}/account"),
             }
