@@ -492,6 +492,63 @@ def test_console_users_are_searched_and_paged_by_the_server(env):
     assert "120 件中 1–50 件を表示" in page and "ユーザーを検索" in page
 
 
+def test_console_clients_are_searched_and_paged_by_the_server(env):
+    """The clients list asks the database for one page (50) at a time, searched by client ID,
+    name or IdP-initiated URL name (any case) and ordered there; the links keep the search and
+    the order; Japanese too."""
+    import html as html_lib
+    idp, _ = env
+    idp.cli("realm", "create", "apps")
+    api = api_session(idp)
+    base_api = f"{idp.base}/admin/realms/apps"
+    sp_md = subprocess.run([symbolon_bin(), "saml", "metadata", "sp", "--entity-id", "https://template.test/sp",
+                            "--acs-url", "https://template.test/acs"], capture_output=True, check=True).stdout
+    template = api.post(f"{base_api}/client-description-converter", data=sp_md, timeout=10).json()
+    template.pop("findings")
+    for i in range(60):
+        rep = {**template, "clientId": f"https://sp{i:02}.apps.test/metadata",
+               "attributes": dict(template["attributes"])}
+        if i % 3:
+            rep["name"] = f"Team {59 - i:02}"
+        if i % 10 == 0:
+            rep["attributes"]["saml_idp_initiated_sso_url_name"] = f"portal-{i:02}"
+        r = api.post(f"{base_api}/clients", json=rep, timeout=10)
+        assert r.status_code == 201, r.text
+    s = console_session(idp)
+    base = f"{idp.base}/admin/console/apps/clients"
+
+    def view(url, **headers):
+        page = html_lib.unescape(s.get(url, timeout=30, headers=headers).text)
+        return page, re.findall(r">https://sp(\d\d)\.apps\.test/metadata</a>", page)
+
+    page, rows = view(base)
+    assert rows == [f"{i:02}" for i in range(50)]
+    assert "Showing 1–50 of 60" in page and 'rel="prev"' not in page
+    page, rows = view(idp.base + re.search(r'rel="next" href="([^"]+)"', page).group(1))
+    assert rows == [f"{i:02}" for i in range(50, 60)] and "Showing 51–60 of 60" in page
+    assert 'rel="next"' not in page and 'rel="prev"' in page
+    # Past the end: the last page.
+    assert view(f"{base}?page=7")[1] == [f"{i:02}" for i in range(50, 60)]
+    # Search by URL name (any case); the order by URL name and the search are kept in the links.
+    page, rows = view(f"{base}?q=PORTAL&sort=url")
+    assert rows == ["00", "10", "20", "30", "40", "50"] and "Showing 1–6 of 6" in page
+    assert 'value="PORTAL"' in page and "clients?sort=name&q=PORTAL" in page
+    # By name: "Team 0x" are the clients 50-59 that have a name, nameless ones never match.
+    page, rows = view(f"{base}?q=team%200&sort=name")
+    assert rows == ["59", "58", "56", "55", "53", "52", "50"], rows
+    # By client ID; `%` is a character, and a search that finds nothing says so.
+    assert view(f"{base}?q=sp07.")[1] == ["07"]
+    page, rows = view(f"{base}?q=%25sp")
+    assert rows == [] and "No client matches “%sp”." in page
+    # Japanese.
+    page, _ = view(base, **{"Accept-Language": "ja"})
+    assert "60 件中 1–50 件を表示" in page and "クライアントを検索" in page
+    # A realm without clients says what to do, with no search box.
+    idp.cli("realm", "create", "noapps")
+    page = s.get(f"{idp.base}/admin/console/noapps/clients", timeout=10).text
+    assert "No clients yet." in page and 'role="search"' not in page
+
+
 def test_console_events_are_searched_and_paged_by_the_server(env):
     """The events list asks the database for one page (100, newest first) at a time, by type and
     by a search in the details, the user and the client (any case). Links keep the type and the

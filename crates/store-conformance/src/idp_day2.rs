@@ -444,3 +444,107 @@ pub async fn users_page<S: IdpStore>(s: S) {
     assert!(users.is_empty());
     assert_eq!(total, 25);
 }
+
+/// `clients_page`: search by client ID, display name or URL name (any ASCII case, `%` and `_`
+/// taken literally), every order (clients without a name or URL name last), pages that add up
+/// to the total, and only the realm's clients.
+pub async fn clients_page<S: IdpStore>(s: S) {
+    s.create_realm(&realm("cp")).await.unwrap();
+    s.create_realm(&realm("cp-other")).await.unwrap();
+    for i in 0..23u32 {
+        let mut c = client("cp", &format!("c{i:02}"));
+        c.name = (i % 4 != 0).then(|| format!("App {:02}", 22 - i));
+        if i == 5 {
+            c.name = Some("Payroll 100%".into());
+        }
+        c.idp_initiated_url_name = (i % 3 == 0).then(|| format!("url-{:02}", 30 - i));
+        s.create_client(&c).await.unwrap();
+    }
+    s.create_client(&client("cp-other", "c99")).await.unwrap();
+    let page = |search: &str, order: ClientOrder, offset: u64, limit: u64| ClientPage {
+        search: search.into(),
+        order,
+        offset,
+        limit,
+    };
+    let ids = |v: &[Client]| v.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+    // Everyone, in pages of 10 that add up to the realm's 23 (not the other realm's client),
+    // as whole clients.
+    let mut all = Vec::new();
+    for offset in [0, 10, 20, 30] {
+        let (clients, total) = s
+            .clients_page("cp", &page("", ClientOrder::ClientId, offset, 10))
+            .await
+            .unwrap();
+        assert_eq!(total, 23);
+        all.extend(clients);
+    }
+    assert_eq!(
+        ids(&all),
+        (0..23).map(|i| format!("c{i:02}")).collect::<Vec<_>>()
+    );
+    assert_eq!(all, s.clients("cp").await.unwrap());
+    // Search: the display name (any case), the URL name, the client ID; `%` literally.
+    let (clients, total) = s
+        .clients_page("cp", &page("app 1", ClientOrder::ClientId, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&clients),
+        ["c03", "c06", "c07", "c09", "c10", "c11"],
+        "names App 10-19 of the clients that have one"
+    );
+    assert_eq!(total, 6);
+    let (clients, _) = s
+        .clients_page("cp", &page("URL-2", ClientOrder::ClientId, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(ids(&clients), ["c03", "c06", "c09"]);
+    let (clients, _) = s
+        .clients_page("cp", &page("https://c2", ClientOrder::ClientId, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(ids(&clients), ["c20", "c21", "c22"]);
+    let (clients, _) = s
+        .clients_page("cp", &page("0%", ClientOrder::ClientId, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(ids(&clients), ["c05"], "% is a character, not a wildcard");
+    let (clients, total) = s
+        .clients_page("cp", &page("c_1", ClientOrder::ClientId, 0, 100))
+        .await
+        .unwrap();
+    assert!(clients.is_empty() && total == 0, "_ is a character too");
+    // Orders: by name (unnamed last), by URL name (none last).
+    let (clients, _) = s
+        .clients_page("cp", &page("", ClientOrder::Name, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(ids(&clients[..3]), ["c22", "c21", "c19"]);
+    assert_eq!(clients[16].id, "c05", "Payroll after the Apps");
+    assert!(clients[17..].iter().all(|c| c.name.is_none()));
+    assert_eq!(
+        ids(&clients[17..]),
+        ["c00", "c04", "c08", "c12", "c16", "c20"]
+    );
+    let (clients, _) = s
+        .clients_page("cp", &page("", ClientOrder::UrlName, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&clients[..8]),
+        ["c21", "c18", "c15", "c12", "c09", "c06", "c03", "c00"]
+    );
+    assert!(
+        clients[8..]
+            .iter()
+            .all(|c| c.idp_initiated_url_name.is_none())
+    );
+    // Past the end: nothing, and still the total.
+    let (clients, total) = s
+        .clients_page("cp", &page("", ClientOrder::ClientId, 1000, 10))
+        .await
+        .unwrap();
+    assert!(clients.is_empty());
+    assert_eq!(total, 23);
+}

@@ -25,7 +25,7 @@ pub use client_keys::{client_keys, sso_version};
 pub use domains::domains;
 pub use events::events_page;
 pub use idp::{credentials, idp};
-pub use idp_day2::{idp_day2, idp_provisioning, idp_provisioning_sealed, users_page};
+pub use idp_day2::{clients_page, idp_day2, idp_provisioning, idp_provisioning_sealed, users_page};
 pub use scim::scim;
 pub use sign_in::sign_in;
 pub use sp::{concurrent_consume, sp};

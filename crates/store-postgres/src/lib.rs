@@ -8,6 +8,7 @@
 
 mod branding;
 mod client_keys;
+mod clients;
 mod domains;
 mod idp_change;
 mod provisioning;
@@ -25,9 +26,9 @@ use symbolon_store::codec::{assignment_of, assignment_parts};
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use symbolon_store::{
-    AccessStore, AdminToken, AdminTokenStore, Assignment, Client, ClientStore, Event, EventStore,
-    Group, GroupStore, KeyStatus, KeyStore, PersistentIdStore, Realm, RealmKey, RealmStore, Result,
-    Role, RoleStore, StoreError, User, UserOrder, UserPage, UserStore,
+    AccessStore, AdminToken, AdminTokenStore, Assignment, Client, Event, EventStore, Group,
+    GroupStore, KeyStatus, KeyStore, PersistentIdStore, Realm, RealmKey, RealmStore, Result, Role,
+    RoleStore, StoreError, User, UserOrder, UserPage, UserStore,
 };
 use time::OffsetDateTime;
 
@@ -134,7 +135,7 @@ impl PgStore {
 
     /// A client row, its outbound SCIM token opened when sealed.
     pub(crate) fn open_client(&self, r: &PgRow) -> Result<Client> {
-        symbolon_store::codec::open_client(client_row(r)?, self.cipher.as_deref())
+        symbolon_store::codec::open_client(clients::client_row(r)?, self.cipher.as_deref())
     }
 
     pub(crate) fn open_key(&self, kid: &str, stored: &str) -> Result<String> {
@@ -477,73 +478,6 @@ impl UserStore for PgStore {
             Some(r) => r.try_get("password_hash").map_err(map_err),
             None => Err(StoreError::NotFound("user", user_id.to_string())),
         }
-    }
-}
-
-fn client_row(r: &PgRow) -> Result<Client> {
-    symbolon_store::codec::client_row(&crate::Cols(r))
-}
-
-impl ClientStore for PgStore {
-    async fn create_client(&self, c: &Client) -> Result<()> {
-        sqlx::query("INSERT INTO clients (id, realm, client_id, url_name, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&c.id)
-            .bind(&c.realm)
-            .bind(&c.client_id)
-            .bind(&c.idp_initiated_url_name)
-            .bind(symbolon_store::codec::client_data_sealed(c, self.cipher.as_deref())?)
-            .bind(ts(c.created_at))
-            .execute(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn update_client(&self, c: &Client) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE clients SET client_id = $1, url_name = $2, data = $3 WHERE realm = $4 AND id = $5",
-        )
-        .bind(&c.client_id)
-        .bind(&c.idp_initiated_url_name)
-        .bind(symbolon_store::codec::client_data_sealed(c, self.cipher.as_deref())?)
-        .bind(&c.realm)
-        .bind(&c.id)
-        .execute(&mut *self.conn().await?)
-        .await
-        .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("client", c.client_id.clone()));
-        }
-        Ok(())
-    }
-
-    async fn client(&self, realm: &str, client_id: &str) -> Result<Option<Client>> {
-        let row = sqlx::query("SELECT * FROM clients WHERE realm = $1 AND client_id = $2")
-            .bind(realm)
-            .bind(client_id)
-            .fetch_optional(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
-        row.map(|r| self.open_client(&r)).transpose()
-    }
-
-    async fn client_by_url_name(&self, realm: &str, url_name: &str) -> Result<Option<Client>> {
-        let row = sqlx::query("SELECT * FROM clients WHERE realm = $1 AND url_name = $2")
-            .bind(realm)
-            .bind(url_name)
-            .fetch_optional(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
-        row.map(|r| self.open_client(&r)).transpose()
-    }
-
-    async fn clients(&self, realm: &str) -> Result<Vec<Client>> {
-        let rows = sqlx::query("SELECT * FROM clients WHERE realm = $1 ORDER BY client_id")
-            .bind(realm)
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(map_err)?;
-        rows.iter().map(|r| self.open_client(r)).collect()
     }
 }
 

@@ -262,6 +262,13 @@ async fn postgres_conforms_for_users_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_conforms_for_clients_page() {
+    let db = TestDb::new().await;
+    symbolon_store_conformance::clients_page(PgStore::open(&db.url).await.unwrap()).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_conforms_for_branding() {
     let db = TestDb::new().await;
     symbolon_store_conformance::branding(PgStore::open(&db.url).await.unwrap()).await;

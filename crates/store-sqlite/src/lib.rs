@@ -6,6 +6,7 @@
 
 mod branding;
 mod client_keys;
+mod clients;
 mod domains;
 mod idp_change;
 mod provisioning;
@@ -26,9 +27,9 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use symbolon_store::{
-    AccessStore, AdminToken, AdminTokenStore, Assignment, Client, ClientStore, Event, EventStore,
-    Group, GroupStore, KeyStatus, KeyStore, PersistentIdStore, Realm, RealmKey, RealmStore, Result,
-    Role, RoleStore, StoreError, User, UserOrder, UserPage, UserStore,
+    AccessStore, AdminToken, AdminTokenStore, Assignment, Client, Event, EventStore, Group,
+    GroupStore, KeyStatus, KeyStore, PersistentIdStore, Realm, RealmKey, RealmStore, Result, Role,
+    RoleStore, StoreError, User, UserOrder, UserPage, UserStore,
 };
 use time::OffsetDateTime;
 
@@ -76,7 +77,7 @@ impl SqliteStore {
 
     /// A client row, its outbound SCIM token opened when sealed.
     pub(crate) fn open_client(&self, r: &SqliteRow) -> Result<Client> {
-        symbolon_store::codec::open_client(client_row(r)?, self.cipher.as_deref())
+        symbolon_store::codec::open_client(clients::client_row(r)?, self.cipher.as_deref())
     }
 
     pub(crate) fn open_key(&self, kid: &str, stored: &str) -> Result<String> {
@@ -416,76 +417,6 @@ impl UserStore for SqliteStore {
             Some(r) => r.try_get("password_hash").map_err(map_err),
             None => Err(StoreError::NotFound("user", user_id.to_string())),
         }
-    }
-}
-
-fn client_row(r: &SqliteRow) -> Result<Client> {
-    symbolon_store::codec::client_row(&crate::Cols(r))
-}
-
-impl ClientStore for SqliteStore {
-    async fn create_client(&self, c: &Client) -> Result<()> {
-        sqlx::query("INSERT INTO clients (id, realm, client_id, url_name, data, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&c.id)
-            .bind(&c.realm)
-            .bind(&c.client_id)
-            .bind(&c.idp_initiated_url_name)
-            .bind(symbolon_store::codec::client_data_sealed(c, self.cipher.as_deref())?)
-            .bind(ts(c.created_at))
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn update_client(&self, c: &Client) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE clients SET client_id = ?, url_name = ?, data = ? WHERE realm = ? AND id = ?",
-        )
-        .bind(&c.client_id)
-        .bind(&c.idp_initiated_url_name)
-        .bind(symbolon_store::codec::client_data_sealed(
-            c,
-            self.cipher.as_deref(),
-        )?)
-        .bind(&c.realm)
-        .bind(&c.id)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("client", c.client_id.clone()));
-        }
-        Ok(())
-    }
-
-    async fn client(&self, realm: &str, client_id: &str) -> Result<Option<Client>> {
-        let row = sqlx::query("SELECT * FROM clients WHERE realm = ? AND client_id = ?")
-            .bind(realm)
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
-        row.map(|r| self.open_client(&r)).transpose()
-    }
-
-    async fn client_by_url_name(&self, realm: &str, url_name: &str) -> Result<Option<Client>> {
-        let row = sqlx::query("SELECT * FROM clients WHERE realm = ? AND url_name = ?")
-            .bind(realm)
-            .bind(url_name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
-        row.map(|r| self.open_client(&r)).transpose()
-    }
-
-    async fn clients(&self, realm: &str) -> Result<Vec<Client>> {
-        let rows = sqlx::query("SELECT * FROM clients WHERE realm = ? ORDER BY client_id")
-            .bind(realm)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        rows.iter().map(|r| self.open_client(r)).collect()
     }
 }
 

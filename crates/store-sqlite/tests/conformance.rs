@@ -213,6 +213,13 @@ async fn sqlite_conforms_for_users_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_conforms_for_clients_page() {
+    let dir = tempfile::tempdir().unwrap();
+    symbolon_store_conformance::clients_page(SqliteStore::open_dir(dir.path()).await.unwrap())
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_conforms_for_branding() {
     let dir = tempfile::tempdir().unwrap();
     symbolon_store_conformance::branding(SqliteStore::open_dir(dir.path()).await.unwrap()).await;

@@ -317,18 +317,36 @@ pub fn like_pattern(search: &str) -> String {
     p
 }
 
-/// Which users a page shows: those whose username, email or "first last" name contains
-/// `search` (ASCII letters in any case; empty: everyone), in `order`, `limit` of them from
-/// `offset`. The database does the work, so a realm of 100,000 users costs one page.
+/// One page of a list searched and ordered by the database, so that a realm of 100,000 users
+/// costs one page: the rows that contain `search` (ASCII letters in any case; empty: every row)
+/// in the columns the list searches, in `order`, `limit` of them from `offset`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserPage {
+pub struct ListPage<O> {
     pub search: String,
-    pub order: UserOrder,
+    pub order: O,
     pub offset: u64,
     pub limit: u64,
 }
 
-impl UserPage {
+/// Which users a page shows: searched in the username, email and "first last" name.
+pub type UserPage = ListPage<UserOrder>;
+
+/// The order of a page of clients; ties are broken by client ID (the SP's entity ID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientOrder {
+    #[default]
+    ClientId,
+    /// The display name (clients without one last).
+    Name,
+    /// The IdP-initiated URL name (clients without one last).
+    UrlName,
+}
+
+/// Which clients a page shows: searched in the client ID, the display name and the
+/// IdP-initiated URL name.
+pub type ClientPage = ListPage<ClientOrder>;
+
+impl<O> ListPage<O> {
     /// The SQL `LIKE` pattern of `search` (see [`like_pattern`]).
     pub fn like_pattern(&self) -> String {
         like_pattern(&self.search)
@@ -453,6 +471,12 @@ pub trait ClientStore {
         url_name: &str,
     ) -> impl Future<Output = Result<Option<Client>>> + Send;
     fn clients(&self, realm: &str) -> impl Future<Output = Result<Vec<Client>>> + Send;
+    /// One page of a realm's clients (see [`ClientPage`]), with how many match in all.
+    fn clients_page(
+        &self,
+        realm: &str,
+        page: &ClientPage,
+    ) -> impl Future<Output = Result<(Vec<Client>, u64)>> + Send;
 }
 
 /// Events.

@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    Errors, SortQuery, check_csrf, form_status, page, page_status, realm_admin,
+    Errors, Listing, SortQuery, check_csrf, form_status, page, page_status, realm_admin,
 };
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
@@ -18,7 +18,7 @@ use symbolon_saml::messages::{
     NAMEID_EMAIL, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED,
 };
 use symbolon_saml::metadata::{BINDING_POST, BINDING_REDIRECT};
-use symbolon_store::{Assignment, Client, IdpStore};
+use symbolon_store::{Assignment, Client, ClientOrder, IdpStore};
 use time::OffsetDateTime;
 
 pub(crate) struct ClientRow {
@@ -30,6 +30,14 @@ pub(crate) struct ClientRow {
     pub(crate) enabled: bool,
 }
 
+/// One page of the clients list: its rows, and where the other pages are.
+pub(crate) struct ClientList {
+    pub(crate) rows: Vec<ClientRow>,
+    pub(crate) pager: symbolon_web::paging::Pager,
+    /// Header links: each column's order with the same search.
+    pub(crate) sort_links: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "console/clients.html")]
 pub(crate) struct ClientsPage<'a> {
@@ -38,9 +46,24 @@ pub(crate) struct ClientsPage<'a> {
     pub(crate) csrf: &'a str,
     pub(crate) admin: &'a str,
     pub(crate) notice: Option<String>,
-    pub(crate) clients: Vec<ClientRow>,
+    pub(crate) list: ClientList,
+    pub(crate) q: &'a str,
+    pub(crate) sort: &'a str,
 }
 
+/// Clients shown per page of the list.
+const PAGE_SIZE: u64 = 50;
+
+/// The clients list's order for a `sort` value (the column, as the headers link it).
+fn client_order(sort: &str) -> ClientOrder {
+    match sort {
+        "name" => ClientOrder::Name,
+        "url" => ClientOrder::UrlName,
+        _ => ClientOrder::ClientId,
+    }
+}
+
+/// The realm's clients, one page of them, searched and ordered by the database.
 pub(crate) async fn clients<S: IdpStore>(
     State(st): State<AppState<S>>,
     signed_in: AdminSession,
@@ -51,11 +74,23 @@ pub(crate) async fn clients<S: IdpStore>(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let list = match st.store().clients(&realm).await {
+    let listing = Listing::of(&q);
+    let fetched = symbolon_web::paging::fetch_page(listing.page, PAGE_SIZE, |offset| {
+        let page = symbolon_store::ClientPage {
+            search: listing.q.clone(),
+            order: client_order(&listing.sort),
+            offset,
+            limit: PAGE_SIZE,
+        };
+        let (st, realm) = (&st, &realm);
+        async move { st.store().clients_page(realm, &page).await }
+    })
+    .await;
+    let (list, total, shown_page) = match fetched {
         Ok(l) => l,
         Err(e) => return WebError::from(e).into_response(),
     };
-    let mut rows: Vec<ClientRow> = list
+    let rows: Vec<ClientRow> = list
         .into_iter()
         .map(|c| ClientRow {
             access: if c.restricted {
@@ -70,11 +105,18 @@ pub(crate) async fn clients<S: IdpStore>(
             enabled: c.enabled,
         })
         .collect();
-    match q.sort.as_deref() {
-        Some("name") => rows.sort_by(|a, b| a.name.cmp(&b.name)),
-        Some("url") => rows.sort_by(|a, b| a.url_name.cmp(&b.url_name)),
-        _ => rows.sort_by(|a, b| a.client_id.cmp(&b.client_id)),
-    }
+    let path = format!("/admin/console/{realm}/clients");
+    let shown = u64::try_from(rows.len()).unwrap_or(0);
+    let list = ClientList {
+        rows,
+        pager: symbolon_web::paging::Pager::new(shown_page, PAGE_SIZE, shown, total, |p| {
+            listing.href(&path, &listing.sort, p)
+        }),
+        sort_links: ["client", "name", "url"]
+            .iter()
+            .map(|c| listing.href(&path, c, 1))
+            .collect(),
+    };
     page(
         ClientsPage {
             realm: Some(&realm),
@@ -82,7 +124,9 @@ pub(crate) async fn clients<S: IdpStore>(
             csrf: &s.csrf,
             admin: &s.username,
             notice: None,
-            clients: rows,
+            list,
+            q: &listing.q,
+            sort: &listing.sort,
         }
         .render(),
     )

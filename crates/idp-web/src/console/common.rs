@@ -132,9 +132,9 @@ pub(crate) async fn realm_admin<S: IdpStore>(
 #[derive(Deserialize)]
 pub(crate) struct SortQuery {
     pub(crate) sort: Option<String>,
-    /// A search (the users list).
+    /// A search (the users and clients lists, the events).
     pub(crate) q: Option<String>,
-    /// A page, from 1 (the users list).
+    /// A page, from 1 (the users and clients lists, the events).
     pub(crate) page: Option<String>,
     #[serde(rename = "type")]
     pub(crate) kind: Option<String>,
@@ -192,4 +192,35 @@ pub(crate) struct ConfirmPage<'a> {
     pub(crate) cancel: String,
     /// Form fields carried through to the confirmed request.
     pub(crate) hidden: Vec<(&'static str, String)>,
+}
+
+/// What a searched, paged list (users, clients) shows: its order (`sort`: the column, as the
+/// headers link it), the search and the page (from 1). Read from the query string; anything odd
+/// falls back to the default.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Listing {
+    pub(crate) sort: String,
+    pub(crate) q: String,
+    pub(crate) page: u64,
+}
+
+impl Listing {
+    pub(crate) fn of(q: &SortQuery) -> Self {
+        Listing {
+            sort: q.sort.clone().unwrap_or_default(),
+            // A search is at most 100 characters (a longer one is cut, not refused).
+            q: q.q
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(100)
+                .collect(),
+            page: symbolon_web::paging::page_number(q.page.as_deref()),
+        }
+    }
+    /// The list at `path` with this search, `sort` and `page`.
+    pub(crate) fn href(&self, path: &str, sort: &str, page: u64) -> String {
+        symbolon_web::paging::href(path, &[("sort", sort), ("q", &self.q)], page)
+    }
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 use crate::console::common::{
-    ConfirmPage, SortQuery, form_status, page, page_status, realm_admin, realm_admin_post,
+    ConfirmPage, Listing, SortQuery, form_status, page, page_status, realm_admin, realm_admin_post,
 };
 use crate::error::WebError;
 use crate::state::{AdminSession, AppState};
@@ -49,46 +49,19 @@ pub(crate) struct AddUserForm {
 /// Users shown per page of the list.
 const PAGE_SIZE: u64 = 50;
 
-/// What the users list shows: its order (`sort`: the column, as the headers link it), the search
-/// and the page (from 1). Read from the query string; anything odd falls back to the default.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Listing {
-    pub(crate) sort: String,
-    pub(crate) q: String,
-    pub(crate) page: u64,
+/// The users list's path.
+fn users_path(realm: &str) -> String {
+    format!("/admin/console/{realm}/users")
 }
 
-impl Listing {
-    pub(crate) fn of(q: &SortQuery) -> Self {
-        Listing {
-            sort: q.sort.clone().unwrap_or_default(),
-            // A search is at most 100 characters (a longer one is cut, not refused).
-            q: q.q
-                .as_deref()
-                .unwrap_or("")
-                .trim()
-                .chars()
-                .take(100)
-                .collect(),
-            page: symbolon_web::paging::page_number(q.page.as_deref()),
-        }
-    }
-    fn order(&self) -> symbolon_store::UserOrder {
-        use symbolon_store::UserOrder;
-        match self.sort.as_str() {
-            "1" => UserOrder::Email,
-            "2" => UserOrder::Name,
-            "4" => UserOrder::Enabled,
-            _ => UserOrder::Username,
-        }
-    }
-    /// The list's URL with this search, `sort` and `page`.
-    fn href(&self, realm: &str, sort: &str, page: u64) -> String {
-        symbolon_web::paging::href(
-            &format!("/admin/console/{realm}/users"),
-            &[("sort", sort), ("q", &self.q)],
-            page,
-        )
+/// The users list's order for a `sort` value.
+fn user_order(sort: &str) -> symbolon_store::UserOrder {
+    use symbolon_store::UserOrder;
+    match sort {
+        "1" => UserOrder::Email,
+        "2" => UserOrder::Name,
+        "4" => UserOrder::Enabled,
+        _ => UserOrder::Username,
     }
 }
 
@@ -111,7 +84,7 @@ pub(crate) async fn user_rows<S: IdpStore>(
         symbolon_web::paging::fetch_page(listing.page, PAGE_SIZE, |offset| {
             let page = symbolon_store::UserPage {
                 search: listing.q.clone(),
-                order: listing.order(),
+                order: user_order(&listing.sort),
                 offset,
                 limit: PAGE_SIZE,
             };
@@ -150,11 +123,11 @@ pub(crate) async fn user_rows<S: IdpStore>(
     Ok(UserList {
         rows,
         pager: symbolon_web::paging::Pager::new(listing.page, PAGE_SIZE, shown, total, |p| {
-            listing.href(realm, &listing.sort, p)
+            listing.href(&users_path(realm), &listing.sort, p)
         }),
         sort_links: ["0", "1", "2", "4"]
             .iter()
-            .map(|c| listing.href(realm, c, 1))
+            .map(|c| listing.href(&users_path(realm), c, 1))
             .collect(),
     })
 }
