@@ -39,6 +39,11 @@ pub struct SqliteStore {
     /// Seals private keys at rest when the deployment sets a key encryption secret.
     pub(crate) cipher: Option<std::sync::Arc<symbolon_store::seal::KeyCipher>>,
     pub(crate) pool: SqlitePool,
+    /// Taken by the sign-in transactions before they begin. SQLite has one writer at a time; a
+    /// connection that finds the database locked sleeps and polls (1, 2, 5, 10... ms, up to the
+    /// busy timeout), which under concurrent sign-ins cost most of their latency. Queued here,
+    /// the next writer starts the moment the last one commits.
+    pub(crate) writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
@@ -120,7 +125,11 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        Ok(SqliteStore { pool, cipher: None })
+        Ok(SqliteStore {
+            pool,
+            cipher: None,
+            writer: Default::default(),
+        })
     }
 
     /// Open the database file `symbolon.db` in a directory (created if missing, private to the

@@ -172,6 +172,7 @@ impl SqliteStore {
         b: &SignInBatch,
         now: OffsetDateTime,
     ) -> Result<bool> {
+        let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         if !consume(&mut tx, &b.issuer, &b.assertion_id, b.until, now).await? {
             tx.rollback().await.map_err(map_err)?;
@@ -204,6 +205,7 @@ impl SqliteStore {
         r: &Rejections,
         now: OffsetDateTime,
     ) -> Result<()> {
+        let _writer = self.writer.lock().await;
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         write_rejections(&mut tx, r, now).await?;
         tx.commit().await.map_err(map_err)
