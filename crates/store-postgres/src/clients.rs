@@ -2,7 +2,7 @@
 //! (`data`); the list's search and order read the display name from that document.
 
 use sqlx::postgres::PgRow;
-use symbolon_store::{Client, ClientOrder, ClientPage, ClientStore, Result, StoreError};
+use symbolon_store::{Client, ClientOrder, ClientPage, ClientStore, ListPage, Result, StoreError};
 
 use crate::{PgStore, map_err, ts};
 
@@ -73,20 +73,40 @@ impl ClientStore for PgStore {
     }
 
     async fn clients_page(&self, realm: &str, page: &ClientPage) -> Result<(Vec<Client>, u64)> {
+        let rows = match page.order {
+            ClientOrder::ClientId => {
+                "SELECT * FROM clients WHERE realm = $1 AND ($2 = '' OR client_id ILIKE $3 ESCAPE '\\' OR COALESCE(url_name, '') ILIKE $3 ESCAPE '\\' OR COALESCE((data::json ->> 'name'), '') ILIKE $3 ESCAPE '\\') ORDER BY client_id LIMIT $4 OFFSET $5"
+            }
+            ClientOrder::Name => {
+                "SELECT * FROM clients WHERE realm = $1 AND ($2 = '' OR client_id ILIKE $3 ESCAPE '\\' OR COALESCE(url_name, '') ILIKE $3 ESCAPE '\\' OR COALESCE((data::json ->> 'name'), '') ILIKE $3 ESCAPE '\\') ORDER BY (data::json ->> 'name') IS NULL, (data::json ->> 'name'), client_id LIMIT $4 OFFSET $5"
+            }
+            ClientOrder::UrlName => {
+                "SELECT * FROM clients WHERE realm = $1 AND ($2 = '' OR client_id ILIKE $3 ESCAPE '\\' OR COALESCE(url_name, '') ILIKE $3 ESCAPE '\\' OR COALESCE((data::json ->> 'name'), '') ILIKE $3 ESCAPE '\\') ORDER BY url_name IS NULL, url_name, client_id LIMIT $4 OFFSET $5"
+            }
+        };
+        const COUNT: &str = "SELECT COUNT(*) FROM clients WHERE realm = $1 AND ($2 = '' OR client_id ILIKE $3 ESCAPE '\\' OR COALESCE(url_name, '') ILIKE $3 ESCAPE '\\' OR COALESCE((data::json ->> 'name'), '') ILIKE $3 ESCAPE '\\')";
+        let (rows, total) = self.list_page(rows, COUNT, realm, page).await?;
+        let clients = rows
+            .iter()
+            .map(|r| self.open_client(r))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((clients, total))
+    }
+}
+
+impl PgStore {
+    /// One page of a realm's list: `rows` (binds: the realm, the search, its `LIKE` pattern, the
+    /// limit and the offset) and `count` (the first three): the page's rows and how many match.
+    pub(crate) async fn list_page<O>(
+        &self,
+        rows: &'static str,
+        count: &'static str,
+        realm: &str,
+        page: &ListPage<O>,
+    ) -> Result<(Vec<PgRow>, u64)> {
         let pattern = page.like_pattern();
         let (limit, offset) = page.bounds();
-        let q = match page.order {
-            ClientOrder::ClientId => sqlx::query(
-                "SELECT * FROM clients WHERE realm = $1 AND ($2 = '' OR client_id ILIKE $3 ESCAPE '\\' OR COALESCE(url_name, '') ILIKE $3 ESCAPE '\\' OR COALESCE((data::json ->> 'name'), '') ILIKE $3 ESCAPE '\\') ORDER BY client_id LIMIT $4 OFFSET $5",
-            ),
-            ClientOrder::Name => sqlx::query(
-                "SELECT * FROM clients WHERE realm = $1 AND ($2 = '' OR client_id ILIKE $3 ESCAPE '\\' OR COALESCE(url_name, '') ILIKE $3 ESCAPE '\\' OR COALESCE((data::json ->> 'name'), '') ILIKE $3 ESCAPE '\\') ORDER BY (data::json ->> 'name') IS NULL, (data::json ->> 'name'), client_id LIMIT $4 OFFSET $5",
-            ),
-            ClientOrder::UrlName => sqlx::query(
-                "SELECT * FROM clients WHERE realm = $1 AND ($2 = '' OR client_id ILIKE $3 ESCAPE '\\' OR COALESCE(url_name, '') ILIKE $3 ESCAPE '\\' OR COALESCE((data::json ->> 'name'), '') ILIKE $3 ESCAPE '\\') ORDER BY url_name IS NULL, url_name, client_id LIMIT $4 OFFSET $5",
-            ),
-        };
-        let rows = q
+        let found = sqlx::query(rows)
             .bind(realm)
             .bind(page.search.as_str())
             .bind(&pattern)
@@ -95,17 +115,13 @@ impl ClientStore for PgStore {
             .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
-        let clients = rows
-            .iter()
-            .map(|r| self.open_client(r))
-            .collect::<Result<Vec<_>>>()?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE realm = $1 AND ($2 = '' OR client_id ILIKE $3 ESCAPE '\\' OR COALESCE(url_name, '') ILIKE $3 ESCAPE '\\' OR COALESCE((data::json ->> 'name'), '') ILIKE $3 ESCAPE '\\')")
+        let total: i64 = sqlx::query_scalar(count)
             .bind(realm)
             .bind(page.search.as_str())
             .bind(&pattern)
             .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
-        Ok((clients, u64::try_from(total).unwrap_or(0)))
+        Ok((found, u64::try_from(total).unwrap_or(0)))
     }
 }

@@ -2,7 +2,7 @@
 //! (`data`); the list's search and order read the display name from that document.
 
 use sqlx::sqlite::SqliteRow;
-use symbolon_store::{Client, ClientOrder, ClientPage, ClientStore, Result, StoreError};
+use symbolon_store::{Client, ClientOrder, ClientPage, ClientStore, ListPage, Result, StoreError};
 
 use crate::{SqliteStore, map_err, ts};
 
@@ -76,20 +76,40 @@ impl ClientStore for SqliteStore {
     }
 
     async fn clients_page(&self, realm: &str, page: &ClientPage) -> Result<(Vec<Client>, u64)> {
+        let rows = match page.order {
+            ClientOrder::ClientId => {
+                "SELECT * FROM clients WHERE realm = ?1 AND (?2 = '' OR client_id LIKE ?3 ESCAPE '\\' OR COALESCE(url_name, '') LIKE ?3 ESCAPE '\\' OR COALESCE(json_extract(data, '$.name'), '') LIKE ?3 ESCAPE '\\') ORDER BY client_id LIMIT ?4 OFFSET ?5"
+            }
+            ClientOrder::Name => {
+                "SELECT * FROM clients WHERE realm = ?1 AND (?2 = '' OR client_id LIKE ?3 ESCAPE '\\' OR COALESCE(url_name, '') LIKE ?3 ESCAPE '\\' OR COALESCE(json_extract(data, '$.name'), '') LIKE ?3 ESCAPE '\\') ORDER BY json_extract(data, '$.name') IS NULL, json_extract(data, '$.name'), client_id LIMIT ?4 OFFSET ?5"
+            }
+            ClientOrder::UrlName => {
+                "SELECT * FROM clients WHERE realm = ?1 AND (?2 = '' OR client_id LIKE ?3 ESCAPE '\\' OR COALESCE(url_name, '') LIKE ?3 ESCAPE '\\' OR COALESCE(json_extract(data, '$.name'), '') LIKE ?3 ESCAPE '\\') ORDER BY url_name IS NULL, url_name, client_id LIMIT ?4 OFFSET ?5"
+            }
+        };
+        const COUNT: &str = "SELECT COUNT(*) FROM clients WHERE realm = ?1 AND (?2 = '' OR client_id LIKE ?3 ESCAPE '\\' OR COALESCE(url_name, '') LIKE ?3 ESCAPE '\\' OR COALESCE(json_extract(data, '$.name'), '') LIKE ?3 ESCAPE '\\')";
+        let (rows, total) = self.list_page(rows, COUNT, realm, page).await?;
+        let clients = rows
+            .iter()
+            .map(|r| self.open_client(r))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((clients, total))
+    }
+}
+
+impl SqliteStore {
+    /// One page of a realm's list: `rows` (binds: the realm, the search, its `LIKE` pattern, the
+    /// limit and the offset) and `count` (the first three): the page's rows and how many match.
+    pub(crate) async fn list_page<O>(
+        &self,
+        rows: &'static str,
+        count: &'static str,
+        realm: &str,
+        page: &ListPage<O>,
+    ) -> Result<(Vec<SqliteRow>, u64)> {
         let pattern = page.like_pattern();
         let (limit, offset) = page.bounds();
-        let q = match page.order {
-            ClientOrder::ClientId => sqlx::query(
-                "SELECT * FROM clients WHERE realm = ?1 AND (?2 = '' OR client_id LIKE ?3 ESCAPE '\\' OR COALESCE(url_name, '') LIKE ?3 ESCAPE '\\' OR COALESCE(json_extract(data, '$.name'), '') LIKE ?3 ESCAPE '\\') ORDER BY client_id LIMIT ?4 OFFSET ?5",
-            ),
-            ClientOrder::Name => sqlx::query(
-                "SELECT * FROM clients WHERE realm = ?1 AND (?2 = '' OR client_id LIKE ?3 ESCAPE '\\' OR COALESCE(url_name, '') LIKE ?3 ESCAPE '\\' OR COALESCE(json_extract(data, '$.name'), '') LIKE ?3 ESCAPE '\\') ORDER BY json_extract(data, '$.name') IS NULL, json_extract(data, '$.name'), client_id LIMIT ?4 OFFSET ?5",
-            ),
-            ClientOrder::UrlName => sqlx::query(
-                "SELECT * FROM clients WHERE realm = ?1 AND (?2 = '' OR client_id LIKE ?3 ESCAPE '\\' OR COALESCE(url_name, '') LIKE ?3 ESCAPE '\\' OR COALESCE(json_extract(data, '$.name'), '') LIKE ?3 ESCAPE '\\') ORDER BY url_name IS NULL, url_name, client_id LIMIT ?4 OFFSET ?5",
-            ),
-        };
-        let rows = q
+        let found = sqlx::query(rows)
             .bind(realm)
             .bind(page.search.as_str())
             .bind(&pattern)
@@ -98,17 +118,13 @@ impl ClientStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
-        let clients = rows
-            .iter()
-            .map(|r| self.open_client(r))
-            .collect::<Result<Vec<_>>>()?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE realm = ?1 AND (?2 = '' OR client_id LIKE ?3 ESCAPE '\\' OR COALESCE(url_name, '') LIKE ?3 ESCAPE '\\' OR COALESCE(json_extract(data, '$.name'), '') LIKE ?3 ESCAPE '\\')")
+        let total: i64 = sqlx::query_scalar(count)
             .bind(realm)
             .bind(page.search.as_str())
             .bind(&pattern)
             .fetch_one(&self.pool)
             .await
             .map_err(map_err)?;
-        Ok((clients, u64::try_from(total).unwrap_or(0)))
+        Ok((found, u64::try_from(total).unwrap_or(0)))
     }
 }

@@ -336,40 +336,24 @@ impl UserStore for SqliteStore {
     }
 
     async fn users_page(&self, realm: &str, page: &UserPage) -> Result<(Vec<User>, u64)> {
-        let pattern = page.like_pattern();
-        let (limit, offset) = page.bounds();
-        let q = match page.order {
-            UserOrder::Username => sqlx::query(
-                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY username LIMIT ?4 OFFSET ?5",
-            ),
-            UserOrder::Email => sqlx::query(
-                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY email IS NULL, email, username LIMIT ?4 OFFSET ?5",
-            ),
-            UserOrder::Name => sqlx::query(
-                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY first_name IS NULL, first_name, last_name, username LIMIT ?4 OFFSET ?5",
-            ),
-            UserOrder::Enabled => sqlx::query(
-                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY enabled DESC, username LIMIT ?4 OFFSET ?5",
-            ),
+        let rows = match page.order {
+            UserOrder::Username => {
+                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY username LIMIT ?4 OFFSET ?5"
+            }
+            UserOrder::Email => {
+                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY email IS NULL, email, username LIMIT ?4 OFFSET ?5"
+            }
+            UserOrder::Name => {
+                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY first_name IS NULL, first_name, last_name, username LIMIT ?4 OFFSET ?5"
+            }
+            UserOrder::Enabled => {
+                "SELECT * FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\') ORDER BY enabled DESC, username LIMIT ?4 OFFSET ?5"
+            }
         };
-        let rows = q
-            .bind(realm)
-            .bind(page.search.as_str())
-            .bind(&pattern)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        const COUNT: &str = "SELECT COUNT(*) FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\')";
+        let (rows, total) = self.list_page(rows, COUNT, realm, page).await?;
         let users = rows.iter().map(user_row).collect::<Result<Vec<_>>>()?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE realm = ?1 AND (?2 = '' OR username LIKE ?3 ESCAPE '\\' OR COALESCE(email, '') LIKE ?3 ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ?3 ESCAPE '\\')")
-            .bind(realm)
-            .bind(page.search.as_str())
-            .bind(&pattern)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok((users, u64::try_from(total).unwrap_or(0)))
+        Ok((users, total))
     }
 
     async fn users(&self, realm: &str) -> Result<Vec<User>> {
