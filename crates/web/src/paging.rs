@@ -18,6 +18,12 @@ pub fn page_number(raw: Option<&str>) -> u64 {
         .clamp(1, 1_000_000)
 }
 
+/// A list's search from a query string: trimmed, and at most 100 characters (a longer one is
+/// cut, not refused); none is the empty search.
+pub fn search_term(raw: Option<&str>) -> String {
+    raw.unwrap_or("").trim().chars().take(100).collect()
+}
+
 /// The offset of `page` (from 1) in pages of `size`.
 pub fn offset(page: u64, size: u64) -> u64 {
     page.saturating_sub(1).saturating_mul(size)
@@ -106,6 +112,14 @@ mod tests {
             (empty.range.as_str(), empty.prev, empty.next),
             ("", None, None)
         );
+    }
+
+    #[test]
+    fn a_search_is_trimmed_and_cut_at_100_characters() {
+        assert_eq!(search_term(None), "");
+        assert_eq!(search_term(Some("  r&d ")), "r&d");
+        let long = "あ".repeat(150);
+        assert_eq!(search_term(Some(&long)).chars().count(), 100);
     }
 
     #[test]

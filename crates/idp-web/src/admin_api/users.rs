@@ -100,14 +100,7 @@ pub(crate) async fn list_users<S: IdpStore>(
             ));
         }
         let page = symbolon_store::UserPage {
-            search: q
-                .search
-                .as_deref()
-                .unwrap_or("")
-                .trim()
-                .chars()
-                .take(100)
-                .collect(),
+            search: symbolon_web::paging::search_term(q.search.as_deref()),
             order: symbolon_store::UserOrder::Username,
             offset: u64::from(first),
             limit: u64::from(max),

@@ -208,14 +208,7 @@ impl Listing {
     pub(crate) fn of(q: &SortQuery) -> Self {
         Listing {
             sort: q.sort.clone().unwrap_or_default(),
-            // A search is at most 100 characters (a longer one is cut, not refused).
-            q: q.q
-                .as_deref()
-                .unwrap_or("")
-                .trim()
-                .chars()
-                .take(100)
-                .collect(),
+            q: symbolon_web::paging::search_term(q.q.as_deref()),
             page: symbolon_web::paging::page_number(q.page.as_deref()),
         }
     }

@@ -175,14 +175,7 @@ pub(crate) async fn events<S: IdpStore>(
         "ADMIN",
     ];
     let kind = q.kind.as_deref().filter(|k| KINDS.contains(k));
-    // A search is at most 100 characters (a longer one is cut, not refused).
-    let search: String =
-        q.q.as_deref()
-            .unwrap_or("")
-            .trim()
-            .chars()
-            .take(100)
-            .collect();
+    let search: String = symbolon_web::paging::search_term(q.q.as_deref());
     let wanted = symbolon_web::paging::page_number(q.page.as_deref());
     let fetched = symbolon_web::paging::fetch_page(wanted, EVENTS_PAGE, |offset| {
         st.store()

@@ -196,13 +196,7 @@ pub(crate) async fn saml_users<S: SpStore>(
             .map(|p| (p.name_id, p.active))
             .collect();
     let account = &a.pair.account_id;
-    let search: String =
-        q.q.as_deref()
-            .unwrap_or("")
-            .trim()
-            .chars()
-            .take(100)
-            .collect();
+    let search: String = symbolon_web::paging::search_term(q.q.as_deref());
     let sort = q.sort.filter(|s| *s <= 2).unwrap_or(0);
     let order = match sort {
         1 => SamlUserOrder::LastRole,
