@@ -21,23 +21,16 @@ import re
 import statistics
 import subprocess
 import tempfile
-import uuid
 
 import requests
 
-from load import BENCH_IDP, HERE, KEYS, PG, free_port, in_process, mint, wrk
+from load import BENCH_IDP, HERE, KEYS, bench_database, drop_bench_database, free_port, in_process, mint, wrk
 
 
 class Server:
     def __init__(self, binary, backend):
         self.tmp = tempfile.mkdtemp(prefix="symbolon-cmp-")
-        self.backend = backend
-        if backend == "postgres":
-            self.name = f"symbolon_cmp_{uuid.uuid4().hex[:8]}"
-            subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", f'CREATE DATABASE "{self.name}"'], check=True)
-            self.url = f"{PG}/{self.name}"
-        else:
-            self.url = f"sqlite://{self.tmp}/symbolon.db"
+        self.url, self.name = bench_database(backend, self.tmp)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cfg = os.path.join(self.tmp, "s.toml")
@@ -76,8 +69,7 @@ class Server:
     def stop(self):
         self.p.terminate()
         self.p.wait(timeout=10)
-        if self.backend == "postgres":
-            subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'])
+        drop_bench_database(self.name)
 
 
 def main():

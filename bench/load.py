@@ -55,6 +55,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def bench_database(backend, tmp):
+    """The database URL of a benchmark's server: a new PostgreSQL database (its name returned
+    too, for `drop_bench_database`) or a SQLite file in `tmp` (name None)."""
+    if backend != "postgres":
+        return f"sqlite://{tmp}/symbolon.db", None
+    name = f"symbolon_bench_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
+    return f"{PG}/{name}", name
+
+
+def drop_bench_database(name):
+    if name:
+        subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+
+
 def cpu_seconds(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
@@ -129,12 +144,7 @@ def mint(binary, sp_md, count, out_path, key="idp-rsa"):
 def run(args, backend):
     binary = args.bin
     tmp = tempfile.mkdtemp(prefix="symbolon-bench-")
-    if backend == "postgres":
-        name = f"symbolon_bench_{uuid.uuid4().hex[:8]}"
-        subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
-        url = f"{PG}/{name}"
-    else:
-        url = f"sqlite://{tmp}/symbolon.db"
+    url, name = bench_database(backend, tmp)
     ip, sp = free_port(), free_port()
     cfg = os.path.join(tmp, "s.toml")
     with open(cfg, "w") as f:
@@ -225,8 +235,7 @@ def run(args, backend):
     finally:
         p.terminate()
         p.wait(timeout=10)
-        if backend == "postgres":
-            subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
+        drop_bench_database(name)
 
 
 def main():
