@@ -295,6 +295,74 @@ def xmlsec1_encrypted(tmp_path, data, key_transport="http://www.w3.org/2001/04/x
     return r.stdout
 
 
+def oaep_encrypted(tmp_path, digest, mgf=None, label=b"", method="http://www.w3.org/2009/xmlenc11#rsa-oaep", to=SP_KEY):
+    """The xmlsec1-signed assertion encrypted by OpenSSL through Python's `cryptography`, as
+    Keycloak and OpenSAML write it: AES-256-GCM, the key with XML Encryption 1.1 RSA-OAEP whose
+    digest and MGF1 hash are named apart (no MGF element means MGF1-SHA1, the standard's
+    default). xmlsec1 1.2 cannot write these parameters, so this is the peer for them."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    import os
+    h = {"sha1": (hashes.SHA1, "http://www.w3.org/2000/09/xmldsig#sha1"),
+         "sha256": (hashes.SHA256, "http://www.w3.org/2001/04/xmlenc#sha256"),
+         "sha512": (hashes.SHA512, "http://www.w3.org/2001/04/xmlenc#sha512")}
+    doc = etree.fromstring(xmlsec1_signed_assertion(tmp_path))
+    clear = doc.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
+    assertion = etree.tostring(clear)  # with the namespaces it inherits declared on it
+    cek, iv = os.urandom(32), os.urandom(12)
+    body = iv + AESGCM(cek).encrypt(iv, assertion, None)
+    from cryptography import x509
+    pub = x509.load_pem_x509_certificate((KEYS / f"{to}.crt.pem").read_bytes()).public_key()
+    wrapped = pub.encrypt(cek, padding.OAEP(mgf=padding.MGF1(h[mgf or "sha1"][0]()), algorithm=h[digest][0](), label=label or None))
+    b64 = lambda b: base64.b64encode(b).decode()
+    params = (f'<ds:DigestMethod Algorithm="{h[digest][1]}"/>'
+              + (f'<xenc11:MGF xmlns:xenc11="http://www.w3.org/2009/xmlenc11#" Algorithm="http://www.w3.org/2009/xmlenc11#mgf1{mgf}"/>' if mgf else "")
+              + (f"<xenc:OAEPparams>{b64(label)}</xenc:OAEPparams>" if label else ""))
+    enc = ('<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element">'
+           '<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+           f'<xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="{method}">{params}</xenc:EncryptionMethod>'
+           f'<xenc:CipherData><xenc:CipherValue>{b64(wrapped)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>'
+           f'<xenc:CipherData><xenc:CipherValue>{b64(body)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion>')
+    doc.replace(clear, etree.fromstring(enc))
+    return etree.tostring(doc)
+
+
+@pytest.mark.parametrize("digest,mgf,label", [
+    ("sha256", None, b""),          # XML Encryption 1.1 default MGF: SHA-256 digest, MGF1-SHA1
+    ("sha256", "sha1", b""),        # the same, MGF named
+    ("sha512", "sha1", b""),
+    ("sha1", "sha256", b""),
+    ("sha256", "sha256", b"symbolon"),  # with OAEPparams
+])
+def test_we_decrypt_oaep_with_the_digest_and_mgf_named_apart(symbolon, tmp_path, digest, mgf, label):
+    xml = oaep_encrypted(tmp_path, digest, mgf, label)
+    assert b"alice@example.test" not in xml
+    out = decrypt_here(symbolon, tmp_path, xml)
+    assert out.returncode == 0, out.stderr.decode()
+    assert json.loads(out.stdout)["name_id"] == "alice@example.test"
+
+
+def test_oaep_parameters_that_do_not_match_fail_alike(symbolon, tmp_path):
+    xml = oaep_encrypted(tmp_path, "sha256")
+    # The MGF named differently from what encrypted it, an added label, a digest changed: the
+    # one undecryptable error, as for a wrong key.
+    xml_mgf = xml.replace(b'#sha256"/>', b'#sha256"/><xenc11:MGF xmlns:xenc11="http://www.w3.org/2009/xmlenc11#" Algorithm="http://www.w3.org/2009/xmlenc11#mgf1sha256"/>', 1)
+    xml_label = xml.replace(b'#sha256"/>', b'#sha256"/><xenc:OAEPparams>AAEC</xenc:OAEPparams>', 1)
+    xml_digest = xml.replace(b"http://www.w3.org/2001/04/xmlenc#sha256", b"http://www.w3.org/2001/04/xmlenc#sha512", 1)
+    for bad in (xml_mgf, xml_label, xml_digest, oaep_encrypted(tmp_path, "sha256", to="attacker-rsa")):
+        assert bad != xml
+        out = decrypt_here(symbolon, tmp_path, bad)
+        assert out.returncode == 1 and b"could not be decrypted" in out.stderr, out.stderr.decode()
+    # A digest or MGF outside the four: refused by name before any private-key work.
+    md5 = xml.replace(b"http://www.w3.org/2001/04/xmlenc#sha256", b"http://www.w3.org/2001/04/xmldsig-more#md5", 1)
+    out = decrypt_here(symbolon, tmp_path, md5)
+    assert out.returncode == 1 and b"xmldsig-more#md5" in out.stderr, out.stderr.decode()
+    sha224 = oaep_encrypted(tmp_path, "sha256", "sha1").replace(b"#mgf1sha1", b"#mgf1sha224", 1)
+    out = decrypt_here(symbolon, tmp_path, sha224)
+    assert out.returncode == 1 and b"mgf1sha224" in out.stderr, out.stderr.decode()
+
+
 def xmlsec1_signed_assertion(tmp_path):
     src = tmp_path / "unsigned.xml"
     src.write_text(response(placeholder=template("rsa-sha256", "sha256")))

@@ -14,9 +14,11 @@ use aws_lc_rs::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, Unbound
 use aws_lc_rs::cipher::{AES_128, AES_256, PaddedBlockDecryptingKey, UnboundCipherKey};
 use aws_lc_rs::rand::SecureRandom;
 use aws_lc_rs::rsa::{
-    OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256, OaepAlgorithm, OaepPrivateDecryptingKey,
-    OaepPublicEncryptingKey, PrivateDecryptingKey, PublicEncryptingKey,
+    OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256, OAEP_SHA384_MGF1SHA384, OAEP_SHA512_MGF1SHA512,
+    OaepAlgorithm, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PrivateDecryptingKey,
+    PublicEncryptingKey,
 };
+use symbolon_oaep::Hash;
 use symbolon_xml::{Node, children_named, text_content};
 
 /// `http://www.w3.org/2001/04/xmlenc#`
@@ -35,8 +37,12 @@ pub const RSA_1_5: &str = "http://www.w3.org/2001/04/xmlenc#rsa-1_5";
 const TYPE_ELEMENT: &str = "http://www.w3.org/2001/04/xmlenc#Element";
 const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+const SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#sha384";
+const SHA512: &str = "http://www.w3.org/2001/04/xmlenc#sha512";
 const MGF1_SHA1: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha1";
 const MGF1_SHA256: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha256";
+const MGF1_SHA384: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha384";
+const MGF1_SHA512: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha512";
 
 /// The most `EncryptedKey`s tried for one `EncryptedData`: each is a private-key operation done
 /// before any signature is checked.
@@ -156,8 +162,13 @@ pub enum EncError {
     Random,
 }
 
-/// The private key encrypted keys are addressed to.
-pub struct DecryptionKey(OaepPrivateDecryptingKey);
+/// The private key encrypted keys are addressed to, parsed twice: by aws-lc-rs for the OAEP
+/// parameter sets it offers (matched digest and MGF1 hashes), and by `symbolon-oaep` for the
+/// others (a SHA-256 digest with MGF1-SHA1 is XML Encryption 1.1's default).
+pub struct DecryptionKey {
+    matched: OaepPrivateDecryptingKey,
+    any: symbolon_oaep::PrivateKey,
+}
 
 impl std::fmt::Debug for DecryptionKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -169,9 +180,9 @@ impl DecryptionKey {
     /// From PKCS#8 DER (RSA).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, EncError> {
         let k = PrivateDecryptingKey::from_pkcs8(der).map_err(|_| EncError::BadKey)?;
-        OaepPrivateDecryptingKey::new(k)
-            .map(DecryptionKey)
-            .map_err(|_| EncError::BadKey)
+        let matched = OaepPrivateDecryptingKey::new(k).map_err(|_| EncError::BadKey)?;
+        let any = symbolon_oaep::PrivateKey::from_pkcs8_der(der).map_err(|_| EncError::BadKey)?;
+        Ok(DecryptionKey { matched, any })
     }
 
     /// From a PEM `PRIVATE KEY` block.
@@ -342,8 +353,52 @@ pub fn data_algorithm(
     Ok(Algorithms { data })
 }
 
-/// The OAEP parameters an `EncryptedKey` names, if this implementation can do them.
-fn key_transport(encrypted_key: Node<'_, '_>) -> Result<&'static OaepAlgorithm, EncError> {
+/// The OAEP parameters of one `EncryptedKey`: digest, MGF1 hash and label (`OAEPparams`).
+#[derive(Debug)]
+struct Oaep {
+    digest: Hash,
+    mgf1: Hash,
+    label: Vec<u8>,
+}
+
+impl Oaep {
+    /// aws-lc-rs's parameter set for it, when it has one (matched hashes).
+    fn matched(&self) -> Option<&'static OaepAlgorithm> {
+        match (self.digest, self.mgf1) {
+            (Hash::Sha1, Hash::Sha1) => Some(&OAEP_SHA1_MGF1SHA1),
+            (Hash::Sha256, Hash::Sha256) => Some(&OAEP_SHA256_MGF1SHA256),
+            (Hash::Sha384, Hash::Sha384) => Some(&OAEP_SHA384_MGF1SHA384),
+            (Hash::Sha512, Hash::Sha512) => Some(&OAEP_SHA512_MGF1SHA512),
+            _ => None,
+        }
+    }
+
+    /// Decrypt one wrapped key; every failure alike.
+    fn decrypt(&self, key: &DecryptionKey, wrapped: &[u8]) -> Option<Vec<u8>> {
+        match self.matched() {
+            Some(alg) => {
+                let mut buf = vec![0u8; key.matched.min_output_size()];
+                let label = (!self.label.is_empty()).then_some(self.label.as_slice());
+                let n = key
+                    .matched
+                    .decrypt(alg, wrapped, &mut buf, label)
+                    .ok()?
+                    .len();
+                buf.truncate(n);
+                Some(buf)
+            }
+            None => key
+                .any
+                .decrypt(self.digest, self.mgf1, &self.label, wrapped)
+                .ok(),
+        }
+    }
+}
+
+/// The OAEP parameters an `EncryptedKey` names, if this implementation can do them: a digest
+/// and an MGF1 hash each of SHA-1, SHA-256, SHA-384 and SHA-512, in any pairing, and a label of
+/// at most 1 KiB.
+fn key_transport(encrypted_key: Node<'_, '_>) -> Result<Oaep, EncError> {
     let method = children_named(encrypted_key, XENC, "EncryptionMethod")
         .next()
         .ok_or(EncError::Malformed("EncryptedKey has no EncryptionMethod"))?;
@@ -363,16 +418,49 @@ fn key_transport(encrypted_key: Node<'_, '_>) -> Result<&'static OaepAlgorithm, 
             }
             MGF1_SHA1
         }
+        // XML Encryption 1.1 section 5.5.2: MGF1 with SHA-1 unless an MGF element says otherwise.
         RSA_OAEP => mgf.unwrap_or(MGF1_SHA1),
         other => return Err(EncError::UnsupportedKeyTransport(other.into())),
     };
-    match (digest, mgf) {
-        (SHA1, MGF1_SHA1) => Ok(&OAEP_SHA1_MGF1SHA1),
-        (SHA256, MGF1_SHA256) => Ok(&OAEP_SHA256_MGF1SHA256),
-        _ => Err(EncError::UnsupportedKeyTransport(format!(
-            "{uri} with digest {digest} and {mgf} (SHA-1 with MGF1-SHA1, or SHA-256 with MGF1-SHA256)"
-        ))),
-    }
+    let unsupported = |what: &str| {
+        EncError::UnsupportedKeyTransport(format!(
+            "{uri} with {what} (SHA-1, SHA-256, SHA-384 or SHA-512)"
+        ))
+    };
+    let digest = match digest {
+        SHA1 => Hash::Sha1,
+        SHA256 => Hash::Sha256,
+        SHA384 => Hash::Sha384,
+        SHA512 => Hash::Sha512,
+        other => return Err(unsupported(&format!("digest {other}"))),
+    };
+    let mgf1 = match mgf {
+        MGF1_SHA1 => Hash::Sha1,
+        MGF1_SHA256 => Hash::Sha256,
+        MGF1_SHA384 => Hash::Sha384,
+        MGF1_SHA512 => Hash::Sha512,
+        other => return Err(unsupported(&format!("mask generation {other}"))),
+    };
+    let label = match children_named(method, XENC, "OAEPparams").next() {
+        None => Vec::new(),
+        Some(p) => {
+            let text = text_content(p);
+            if text.len() > 2 * symbolon_oaep::MAX_LABEL {
+                return Err(EncError::Malformed("OAEPparams is too long"));
+            }
+            let label =
+                decode_base64(&text).ok_or(EncError::Malformed("OAEPparams is not base64"))?;
+            if label.len() > symbolon_oaep::MAX_LABEL {
+                return Err(EncError::Malformed("OAEPparams is too long"));
+            }
+            label
+        }
+    };
+    Ok(Oaep {
+        digest,
+        mgf1,
+        label,
+    })
 }
 
 /// Decrypt an `xenc:EncryptedData` whose key is in its `ds:KeyInfo` or among `sibling_keys`
@@ -411,13 +499,12 @@ pub fn decrypt_element(
     let body = cipher_value(encrypted_data)?;
 
     // The secret-dependent part: one error for everything from here.
-    let mut buf = vec![0u8; key.0.min_output_size()];
     let mut content_key = None;
     for (oaep, value) in &wrapped {
-        if let Ok(k) = key.0.decrypt(oaep, value, &mut buf, None)
+        if let Some(k) = oaep.decrypt(key, value)
             && k.len() == data.key_len()
         {
-            content_key = Some(k.to_vec());
+            content_key = Some(k);
             break;
         }
     }

@@ -380,14 +380,25 @@ fn structure_and_algorithms_are_refused_before_any_decryption() {
         refuse(&reference),
         ValidationError::Decryption(EncError::Malformed(_))
     ));
-    // OAEP with SHA-256 digest but MGF1-SHA1: named as unsupported, not a decryption failure.
+    // The MGF named as MGF1-SHA1 when the key was wrapped with MGF1-SHA256: a pairing we do
+    // (crates/oaep), so it is tried and fails as any wrong key does.
     let mixed = replace_once(
         &xml,
         "http://www.w3.org/2009/xmlenc11#mgf1sha256",
         "http://www.w3.org/2009/xmlenc11#mgf1sha1",
     );
-    assert!(matches!(
+    assert_eq!(
         refuse(&mixed),
+        ValidationError::Decryption(EncError::Undecryptable)
+    );
+    // An MGF hash outside SHA-1/256/384/512: refused by name, before any private-key work.
+    let sha224 = replace_once(
+        &xml,
+        "http://www.w3.org/2009/xmlenc11#mgf1sha256",
+        "http://www.w3.org/2009/xmlenc11#mgf1sha224",
+    );
+    assert!(matches!(
+        refuse(&sha224),
         ValidationError::Decryption(EncError::UnsupportedKeyTransport(_))
     ));
 }
