@@ -1,4 +1,4 @@
-//! One RSA-OAEP unwrap of a 32-byte key (2048-bit key), aws-lc-rs against this crate for the
+//! One RSA-OAEP unwrap of a 32-byte key (3072-bit key: testdata idp-rsa-next), aws-lc-rs against this crate for the
 //! same matched pair, and this crate for the mixed pair aws-lc-rs lacks. They make the same
 //! AWS-LC calls, so they should cost the same. `cargo bench -p symbolon-oaep --bench oaep`
 #![allow(
@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
         .unwrap()
         .to_vec();
     let mixed = vector("sha256", "sha1");
-    let mut g = c.benchmark_group("oaep_unwrap_2048");
+    let mut g = c.benchmark_group("oaep_unwrap_3072");
     // Interleaved by criterion's order: the two implementations of one pair side by side.
     g.bench_function("aws-lc-rs_sha256_mgf1sha256", |b| {
         let mut out = vec![0u8; theirs.min_output_size()];
