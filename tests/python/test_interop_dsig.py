@@ -13,6 +13,7 @@ from lxml import etree
 from signxml import SignatureConfiguration, SignatureMethod, DigestAlgorithm, XMLSigner, XMLVerifier, methods
 
 from conftest import KEYS
+from xmlenc_peer import encrypt_assertion
 
 NOW = "2025-01-01T12:00:00Z"
 IDP = "https://idp.example.test/realms/acme"
@@ -295,37 +296,10 @@ def xmlsec1_encrypted(tmp_path, data, key_transport="http://www.w3.org/2001/04/x
     return r.stdout
 
 
-def oaep_encrypted(tmp_path, digest, mgf=None, label=b"", method="http://www.w3.org/2009/xmlenc11#rsa-oaep", to=SP_KEY):
-    """The xmlsec1-signed assertion encrypted by OpenSSL through Python's `cryptography`, as
-    Keycloak and OpenSAML write it: AES-256-GCM, the key with XML Encryption 1.1 RSA-OAEP whose
-    digest and MGF1 hash are named apart (no MGF element means MGF1-SHA1, the standard's
-    default). xmlsec1 1.2 cannot write these parameters, so this is the peer for them."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-    import os
-    h = {"sha1": (hashes.SHA1, "http://www.w3.org/2000/09/xmldsig#sha1"),
-         "sha256": (hashes.SHA256, "http://www.w3.org/2001/04/xmlenc#sha256"),
-         "sha512": (hashes.SHA512, "http://www.w3.org/2001/04/xmlenc#sha512")}
-    doc = etree.fromstring(xmlsec1_signed_assertion(tmp_path))
-    clear = doc.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")
-    assertion = etree.tostring(clear)  # with the namespaces it inherits declared on it
-    cek, iv = os.urandom(32), os.urandom(12)
-    body = iv + AESGCM(cek).encrypt(iv, assertion, None)
-    from cryptography import x509
-    pub = x509.load_pem_x509_certificate((KEYS / f"{to}.crt.pem").read_bytes()).public_key()
-    wrapped = pub.encrypt(cek, padding.OAEP(mgf=padding.MGF1(h[mgf or "sha1"][0]()), algorithm=h[digest][0](), label=label or None))
-    b64 = lambda b: base64.b64encode(b).decode()
-    params = (f'<ds:DigestMethod Algorithm="{h[digest][1]}"/>'
-              + (f'<xenc11:MGF xmlns:xenc11="http://www.w3.org/2009/xmlenc11#" Algorithm="http://www.w3.org/2009/xmlenc11#mgf1{mgf}"/>' if mgf else "")
-              + (f"<xenc:OAEPparams>{b64(label)}</xenc:OAEPparams>" if label else ""))
-    enc = ('<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element">'
-           '<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
-           f'<xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="{method}">{params}</xenc:EncryptionMethod>'
-           f'<xenc:CipherData><xenc:CipherValue>{b64(wrapped)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>'
-           f'<xenc:CipherData><xenc:CipherValue>{b64(body)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion>')
-    doc.replace(clear, etree.fromstring(enc))
-    return etree.tostring(doc)
+def oaep_encrypted(tmp_path, digest, mgf=None, label=b"", to=SP_KEY):
+    """The xmlsec1-signed assertion encrypted by OpenSSL (xmlenc_peer), RSA-OAEP with the digest
+    and MGF1 hash named apart: xmlsec1 1.2 cannot write these parameters."""
+    return encrypt_assertion(xmlsec1_signed_assertion(tmp_path), (KEYS / f"{to}.crt.pem").read_bytes(), digest, mgf, label)
 
 
 @pytest.mark.parametrize("digest,mgf,label", [

@@ -353,6 +353,19 @@ def test_pysaml2_idp_encrypts_to_our_sp(env, tmp_path):
     assert "AES-CBC encrypted assertions accepted false -> true" in [json.loads(l) for l in sp.cli("audit", "export", "--account", acc).splitlines()][-1]["detail"]
     r = requests.post(f"{sp.base}/saml/acs", data={"SAMLResponse": cbc()}, timeout=30)
     assert r.status_code == 200 and in_cipher(r), r.text[:400]
+    # Keycloak's and OpenSAML's key transport, which xmlsec1 1.2 cannot write: XML Encryption 1.1
+    # RSA-OAEP with a SHA-256 digest and no MGF element (so MGF1-SHA1), here by OpenSSL.
+    from xmlenc_peer import encrypt_assertion
+    for mgf in (None, "sha256"):  # a fresh assertion each time (the SP refuses a replay)
+        signed = server.create_authn_response(
+            identity={"memberOf": ["partners"]}, in_response_to=None, destination=f"{sp.base}/saml/acs",
+            sp_entity_id=f"{sp.base}/saml/metadata", name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text="eve@cipher.test"),
+            authn={"class_ref": AUTHN_PASSWORD_PROTECTED}, sign_response=False, sign_assertion=True,
+            sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+        xml = encrypt_assertion(str(signed).encode(), cert.read_bytes(), "sha256", mgf)
+        assert b"eve@cipher.test" not in xml and b"EncryptedAssertion" in xml
+        r = requests.Session().post(f"{sp.base}/saml/acs", data={"SAMLResponse": base64.b64encode(xml).decode()}, timeout=30)
+        assert r.status_code == 200 and in_cipher(r), (mgf, r.text[:400])
 
 
 def test_native_sign_on_for_master_administrators_with_lockout(env):
