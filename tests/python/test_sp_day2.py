@@ -579,3 +579,53 @@ def test_the_operator_can_keep_account_creation_to_itself(tmp_path, monkeypatch)
         assert "Other" not in sp.cli("account", "list")
     finally:
         sp.stop()
+
+
+def test_the_picker_follows_accounts_renamed_or_deleted_after_the_sign_in(env):
+    """A sign-in lists its accounts once, at the ACS. An account renamed afterwards shows its new
+    name in the picker and on the home page; one deleted afterwards is no longer offered, cannot
+    be entered with the picker's old form, and a session inside it goes back to the picker."""
+    idp, sp, _, tmp = env
+    md = str(tmp / "idp-metadata.xml")
+    extra = sp.cli("account", "create", "Ephemeral").strip()
+    lonely = sp.cli("account", "create", "Lonely").strip()
+    try:
+        for acc in (extra, lonely):
+            sp.cli("idp", "add", "--account", acc, "--metadata", md, "--name", "Multi-Pass")
+        sp.cli("saml-account", "add", "--account", extra, "alice@corp.test", "--role", "Auditor")
+        sp.cli("saml-account", "add", "--account", lonely, "bob@corp.test", "--role", "Auditor")
+        b, r = acs(idp, sp, "alice")
+        assert r.url.endswith("/pick") and "Ephemeral · Auditor" in r.text, r.text[:400]
+        csrf = form(r.text, "/pick")["fields"]["csrf"]
+        pick_of = lambda page, name: re.search(rf'name="pair" value="(\d+)"><button type="submit">{name}', page).group(1)
+        eph, prod = pick_of(r.text, "Ephemeral"), pick_of(r.text, "Acme Prod")
+        home = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": eph}, timeout=10)
+        assert '<dd id="account">Ephemeral</dd>' in home.text
+        # Renamed: the new name, in the home page and the picker.
+        sp.cli("account", "rename", extra, "Ephemeral Two")
+        assert '<dd id="account">Ephemeral Two</dd>' in b.get(f"{sp.base}/", timeout=10).text
+        assert "Ephemeral Two · Auditor" in b.get(f"{sp.base}/pick", timeout=10).text
+        # Deleted while the person is inside it: the home page sends them to the picker, which
+        # no longer offers it; the old form is refused and records nothing.
+        sp.cli("account", "delete", extra, "--yes")
+        r = b.get(f"{sp.base}/", timeout=10)
+        assert r.url.endswith("/pick") and "Ephemeral" not in r.text and "Acme Prod" in r.text
+        gone = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": eph}, timeout=10)
+        assert gone.status_code == 410 and "That choice is not available." in gone.text
+        assert "Ephemeral" not in sp.cli("account", "list")
+        # The others are still there, at their old places.
+        home = b.post(f"{sp.base}/pick", data={"csrf": csrf, "pair": prod}, timeout=10)
+        assert home.status_code == 200 and '<dd id="account">Acme Prod</dd>' in home.text
+        # A sign-in whose only account is deleted: said plainly, in the person's language too.
+        b, r = acs(idp, sp, "bob")
+        assert '<dd id="account">Lonely</dd>' in r.text, r.text[:400]
+        sp.cli("account", "delete", lonely, "--yes")
+        lonely = None
+        r = b.get(f"{sp.base}/", timeout=10)
+        assert r.status_code == 410 and "None of the accounts this sign-in offered exists any more" in r.text
+        r = b.get(f"{sp.base}/pick", headers={"Accept-Language": "ja"}, timeout=10)
+        assert r.status_code == 410 and "もう一度サインインしてください" in r.text
+    finally:
+        for acc in (extra, lonely):
+            if acc and acc in sp.cli("account", "list"):
+                sp.cli("account", "delete", acc, "--yes")

@@ -17,7 +17,8 @@ pub(crate) struct PickPage<'a> {
     pub(crate) t: Tr,
     pub(crate) who: &'a str,
     pub(crate) csrf: &'a str,
-    pub(crate) pairs: &'a [Pair],
+    /// The pairs still offered: their index in the sign-in, the account's name now, the pair.
+    pub(crate) pairs: &'a [(usize, String, &'a Pair)],
     pub(crate) refused: &'a [(String, String)],
 }
 
@@ -49,11 +50,32 @@ pub(crate) async fn pick_page<S: SpStore>(
         .iter()
         .map(|(acc, why)| (acc.clone(), crate::page::not_offered_text(&t, why)))
         .collect();
+    // Accounts deleted since the sign-in are no longer offered; renamed ones show their name now.
+    let now = match symbolon_sp::pairs_now(&st.store, &s.sign_in.pairs).await {
+        Ok(n) => n,
+        Err(e) => return unavailable(e),
+    };
+    let pairs: Vec<(usize, String, &Pair)> = s
+        .sign_in
+        .pairs
+        .iter()
+        .zip(now)
+        .enumerate()
+        .filter_map(|(i, (p, name))| name.map(|n| (i, n, p)))
+        .collect();
+    if pairs.is_empty() && !s.sign_in.pairs.is_empty() {
+        return message(
+            StatusCode::GONE,
+            "sp-choose-short",
+            "sp-choices-gone",
+            vec![],
+        );
+    }
     match (PickPage {
         t,
         who,
         csrf: &s.csrf,
-        pairs: &s.sign_in.pairs,
+        pairs: &pairs,
         refused: &refused,
     })
     .render()
@@ -105,6 +127,19 @@ pub(crate) async fn pick<S: SpStore>(
             vec![],
         );
     };
+    // Deleted since the picker was shown: nothing is recorded for it.
+    match st.store.account(&p.1.account_id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return message(
+                StatusCode::GONE,
+                "sp-choose-short",
+                "sp-choice-unavailable",
+                vec![],
+            );
+        }
+        Err(e) => return unavailable(e),
+    }
     let action = if s.current.is_some() {
         "SwitchRole"
     } else {
@@ -209,11 +244,23 @@ pub(crate) async fn home<S: SpStore>(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let Some((_, s)) = found else {
+    let Some((id, mut s)) = found else {
         return welcome();
     };
     let Some(p) = s.current.and_then(|i| s.sign_in.pairs.get(i)) else {
         return Redirect::to("/pick").into_response();
+    };
+    // The account as it is now: renamed, its new name; deleted since, back to the picker.
+    let account = match st.store.account(&p.account_id).await {
+        Ok(Some(a)) => a.name,
+        Ok(None) => {
+            s.current = None;
+            if let Err(r) = save_session(&st, &id, &s).await {
+                return r;
+            }
+            return Redirect::to("/pick").into_response();
+        }
+        Err(e) => return unavailable(e),
     };
     // Inside an account, what the person is called, their language and time zone come from that
     // account's own mapping profile.
@@ -225,7 +272,7 @@ pub(crate) async fn home<S: SpStore>(
             .display_name
             .as_deref()
             .unwrap_or(&s.sign_in.name_id),
-        account: &p.account_name,
+        account: &account,
         role: &p.role,
         signed_in_at: symbolon_web::page::page_time_in(
             s.signed_in_at,

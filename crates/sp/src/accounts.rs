@@ -577,6 +577,21 @@ pub async fn authenticate_api_key<S: SpStore>(
         .filter(|k| !k.revoked))
 }
 
+/// The accounts of a sign-in's pairs as they are now: each pair's account name today (renamed
+/// since, the new name), or `None` where the account has been deleted since. A sign-in lists its
+/// pairs once, at the ACS; an administrator may rename or delete an account while the person is
+/// choosing, or working in another account of the same sign-in.
+pub async fn pairs_now<S: symbolon_store::sp::AccountStore>(
+    store: &S,
+    pairs: &[Pair],
+) -> Result<Vec<Option<String>>> {
+    let mut now = Vec::with_capacity(pairs.len());
+    for p in pairs {
+        now.push(store.account(&p.account_id).await?.map(|a| a.name));
+    }
+    Ok(now)
+}
+
 /// Record that a person now uses a pair: for a SAML user, the SAML Users tab (role last assumed,
 /// last logon) and the audit log; for a native user, the audit log.
 pub async fn record_sign_in<S: SpStore>(

@@ -477,3 +477,28 @@ async fn a_master_administrator_creates_another_account_and_becomes_its_master()
         BUILTIN_ROLES.len()
     );
 }
+
+#[tokio::test]
+async fn a_sign_ins_pairs_now_follow_renamed_and_deleted_accounts() {
+    let s = SqliteStore::open("sqlite::memory:").await.unwrap();
+    let actor = Actor::cli();
+    let kept = create_account(&s, &actor, "Kept", t0()).await.unwrap();
+    let renamed = create_account(&s, &actor, "Old name", t0()).await.unwrap();
+    let deleted = create_account(&s, &actor, "Deleted", t0()).await.unwrap();
+    let pair = |a: &symbolon_store::sp::Account| Pair {
+        account_id: a.id.clone(),
+        account_name: a.name.clone(),
+        role: "Read Only".into(),
+        master: false,
+        user_id: String::new(),
+        profile: Default::default(),
+    };
+    let pairs = [pair(&kept), pair(&renamed), pair(&deleted)];
+    s.rename_account(&renamed.id, "New name").await.unwrap();
+    s.delete_account(&deleted.id).await.unwrap();
+    assert_eq!(
+        pairs_now(&s, &pairs).await.unwrap(),
+        [Some("Kept".to_string()), Some("New name".to_string()), None]
+    );
+    assert!(pairs_now(&s, &[]).await.unwrap().is_empty());
+}

@@ -215,6 +215,7 @@ sp-err-credentials = Wrong email address or password.
 sp-choose = Choose an account and role
 sp-choose-short = Choose an account
 sp-choice-unavailable = That choice is not available.
+sp-choices-gone = None of the accounts this sign-in offered exists any more. Sign in again to see where you have access.
 sp-signed-in-as = Signed in as
 sp-not-offered = Not available through single sign-on
 sp-welcome-user = Welcome, { $name }

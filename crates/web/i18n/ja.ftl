@@ -205,6 +205,7 @@ sp-err-credentials = メールアドレスまたはパスワードが正しく�
 sp-choose = アカウントと役割を選択してください
 sp-choose-short = アカウントの選択
 sp-choice-unavailable = その選択肢は利用できません。
+sp-choices-gone = このサインインで選べたアカウントはどれも、もう存在しません。アクセスできるアカウントを確認するには、もう一度サインインしてください。
 sp-signed-in-as = サインイン中のユーザー:
 sp-not-offered = シングルサインオンでは利用できません
 sp-welcome-user = ようこそ、{ $name } さん
