@@ -362,15 +362,25 @@ def test_admin_tokens_from_the_console_the_api_and_the_cli(env):
     page = s.get(f"{idp.base}/admin/console/tokens", timeout=10)
     assert page.status_code == 200 and "Admin API tokens" in page.text and 'href="/admin/console/tokens"' in page.text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    once = lambda text: re.search(r'name="once" value="([0-9a-f]{64})"', text).group(1)
     # A missing name: the error next to the field, nothing created.
-    r = s.post(f"{idp.base}/admin/console/tokens", data={"csrf": csrf, "name": "  "}, timeout=10)
+    r = s.post(f"{idp.base}/admin/console/tokens", data={"csrf": csrf, "once": once(page.text), "name": "  "}, timeout=10)
     assert r.status_code == 400 and 'id="token-name-error"' in r.text and 'aria-invalid="true"' in r.text
     # Without the CSRF token: refused.
     assert s.post(f"{idp.base}/admin/console/tokens", data={"name": "x"}, timeout=10).status_code == 403
-    r = s.post(f"{idp.base}/admin/console/tokens", data={"csrf": csrf, "name": "terraform"}, timeout=10)
+    sent = {"csrf": csrf, "once": once(r.text), "name": "terraform"}
+    r = s.post(f"{idp.base}/admin/console/tokens", data=sent, timeout=10)
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     token = re.search(r'<code id="new-token">(sym_[0-9a-f]{64})</code>', r.text).group(1)
     assert "not shown again" in r.text
+    # The answer reloaded (the same form sent again), or a form that never had a token: nothing
+    # more is created, and the page says why.
+    count = lambda: len(re.findall(r"<td>terraform</td>", s.get(f"{idp.base}/admin/console/tokens", timeout=10).text))
+    assert count() == 1
+    for again in (sent, {"csrf": csrf, "name": "terraform"}, {**sent, "once": "0" * 64}):
+        r = s.post(f"{idp.base}/admin/console/tokens", data=again, timeout=10)
+        assert r.status_code == 200 and "This form was already sent" in r.text and 'id="new-token"' not in r.text
+    assert count() == 1
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
     listed = api.get(f"{idp.base}/admin/tokens", timeout=10)

@@ -273,7 +273,8 @@ def test_the_console_marks_provisioned_users_and_manages_tokens(env):
     # Tokens: a SCIM token made in the console works for SCIM only.
     settings = s.get(f"{sp.base}/account/settings", timeout=10).text
     csrf = re.search(r'name="csrf" value="([^"]+)"', settings).group(1)
-    r = s.post(f"{sp.base}/account/settings", data={"csrf": csrf, "action": "create-key", "key_name": "okta", "key_scope": "scim"}, timeout=30)
+    once = re.search(r'name="once" value="([0-9a-f]{64})"', settings).group(1)
+    r = s.post(f"{sp.base}/account/settings", data={"csrf": csrf, "once": once, "action": "create-key", "key_name": "okta", "key_scope": "scim"}, timeout=30)
     key = re.search(r"<code>(spk_[0-9a-f]+)</code>", r.text).group(1)
     assert "SCIM provisioning" in r.text
     assert requests.get(f"{sp.base}/scim/v2/Users", headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 200

@@ -364,8 +364,15 @@ def test_console_users_settings_api_keys_and_account_deletion(env):
     settings = lambda data: s.post(f"{sp.base}/account/settings", data={"csrf": csrf, **data}, timeout=30, allow_redirects=False)
     assert settings({"action": "rename", "name": "Console Company"}).status_code == 303
     assert "Console Company" in sp.cli("account", "list")
-    r = settings({"action": "create-key", "key_name": "ci"})
+    once = lambda: re.search(r'name="once" value="([0-9a-f]{64})"', s.get(f"{sp.base}/account/settings", timeout=10).text).group(1)
+    sent = {"action": "create-key", "key_name": "ci", "once": once()}
+    r = settings(sent)
     key = re.search(r'<code>(spk_[0-9a-f]{64})</code>', r.text).group(1)
+    # The answer reloaded (the same form again), or a form without its token: no second key.
+    for again in (sent, {"action": "create-key", "key_name": "ci"}):
+        r2 = settings(again)
+        assert r2.status_code == 200 and "This form was already sent" in r2.text and "spk_" not in r2.text
+    assert sp.cli("api-key", "list", "--account", acc).count("\tci\t") == 1, sp.cli("api-key", "list", "--account", acc)
     assert requests.get(f"{sp.base}/api/v1/account", headers={"Authorization": f"Bearer {key}"}, timeout=10).status_code == 200
     key_id = re.search(r'name="key" value="([^"]+)"', r.text).group(1)
     assert "Revoke this API key?" in settings({"action": "revoke-key", "key": key_id}).text

@@ -175,13 +175,19 @@ def test_consoles_add_test_and_remove_webhooks(tmp_path):
         page = s.get(base, timeout=10)
         assert "No webhooks yet." in page.text and f'href="/admin/console/acme/webhooks" aria-current="page"' in page.text
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        r = s.post(base, data=[("csrf", csrf), ("url", "ftp://x.test/"), ("event", "user.created")], timeout=10)
+        once = lambda text: ("once", re.search(r'name="once" value="([0-9a-f]{64})"', text).group(1))
+        r = s.post(base, data=[("csrf", csrf), once(page.text), ("url", "ftp://x.test/"), ("event", "user.created")], timeout=10)
         assert r.status_code == 400 and 'id="url-error"' in r.text
-        r = s.post(base, data=[("csrf", csrf), ("url", receiver.url)], timeout=10)
+        r = s.post(base, data=[("csrf", csrf), once(r.text), ("url", receiver.url)], timeout=10)
         assert r.status_code == 400 and 'id="events-error"' in r.text
-        r = s.post(base, data=[("csrf", csrf), ("url", receiver.url), ("allow_http", "on"), ("event", "user.created"), ("event", "user.removed")], timeout=10)
+        sent = [("csrf", csrf), once(r.text), ("url", receiver.url), ("allow_http", "on"), ("event", "user.created"), ("event", "user.removed")]
+        r = s.post(base, data=sent, timeout=10)
         secret = re.search(r'<code id="new-secret">([^<]+)</code>', r.text).group(1)
         assert r.status_code == 200 and secret.startswith("whsec_") and "user.created, user.removed" in r.text
+        # The answer reloaded: no second webhook, no new secret.
+        again = s.post(base, data=sent, timeout=10)
+        assert again.status_code == 200 and "This form was already sent" in again.text and "whsec_" not in again.text
+        assert again.text.count("/test\"") == 1
         assert secret not in s.get(base, timeout=10).text, "the secret is shown once"
         hook = re.search(r'/admin/console/acme/webhooks/([0-9a-z_-]+)/test', r.text).group(1)
         r = s.post(f"{base}/{hook}/test", data={"csrf": csrf}, timeout=10)
@@ -208,8 +214,12 @@ def test_consoles_add_test_and_remove_webhooks(tmp_path):
         page = u.get(f"{sp.base}/account/webhooks", timeout=10)
         assert page.status_code == 200 and "No webhooks yet." in page.text, page.text[:500]
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-        r = u.post(f"{sp.base}/account/webhooks", data=[("csrf", csrf), ("action", "add"), ("url", receiver.url), ("allow_http", "on"), ("event", "configuration.changed")], timeout=10)
+        sent = [("csrf", csrf), once(page.text), ("action", "add"), ("url", receiver.url), ("allow_http", "on"), ("event", "configuration.changed")]
+        r = u.post(f"{sp.base}/account/webhooks", data=sent, timeout=10)
         secret = re.search(r'<code id="new-secret">([^<]+)</code>', r.text).group(1)
+        again = u.post(f"{sp.base}/account/webhooks", data=sent, timeout=10)
+        assert "This form was already sent" in again.text and "whsec_" not in again.text
+        assert again.text.count('name="action" value="test"') == 1, "one webhook"
         hook = re.search(r'name="id" value="([0-9a-z_-]+)"', r.text).group(1)
         r = u.post(f"{sp.base}/account/webhooks", data={"csrf": csrf, "action": "test", "id": hook}, timeout=10)
         assert "A test event is on its way" in r.text

@@ -6,6 +6,7 @@
 common-skip = Skip to main content
 common-copy = Copy
 common-copied = Copied
+common-form-sent-once = This form was already sent, or is over an hour old, so nothing was made now. What it makes is shown once, in the answer to its first sending: if you did not keep it, revoke it and make another.
 common-token = token
 common-secret = signing secret
 common-key = key

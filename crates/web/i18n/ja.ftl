@@ -5,6 +5,7 @@
 common-skip = メインコンテンツへスキップ
 common-copy = コピー
 common-copied = コピーしました
+common-form-sent-once = このフォームはすでに送信済みか、表示から1時間以上経っているため、今回は何も作成していません。作成されたものは最初の送信への応答で一度だけ表示されます。控えていない場合は、取り消してから新しく作成してください。
 common-token = トークン
 common-secret = 署名シークレット
 common-key = キー

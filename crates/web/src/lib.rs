@@ -30,6 +30,7 @@ pub mod front;
 pub mod i18n;
 pub mod jobs;
 pub mod metrics;
+pub mod once;
 pub mod openapi;
 pub mod page;
 pub mod paging;

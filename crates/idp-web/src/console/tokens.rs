@@ -27,6 +27,8 @@ struct TokensPage<'a> {
     created: Option<(String, String)>,
     name: String,
     name_error: Option<String>,
+    /// The create form's one-time submission token (`symbolon_web::once`).
+    once: String,
 }
 
 /// What the page shows besides the list.
@@ -44,6 +46,7 @@ async fn render<S: IdpStore>(st: &AppState<S>, s: &AdminSession, shown: Shown) -
         Err(e) => return WebError::from(e).into_response(),
     };
     let bad = shown.name_error.is_some();
+    let once = symbolon_web::once::issue(st.store(), &s.csrf).await;
     let mut r = page_status(
         form_status(bad),
         TokensPage {
@@ -58,6 +61,7 @@ async fn render<S: IdpStore>(st: &AppState<S>, s: &AdminSession, shown: Shown) -
             created: shown.created,
             name: shown.name,
             name_error: shown.name_error,
+            once,
         }
         .render(),
     );
@@ -87,10 +91,11 @@ pub(crate) struct CreateForm {
     csrf: Option<String>,
     #[serde(default)]
     name: String,
+    once: Option<String>,
 }
 
 /// Create: the answer shows the token once (not a redirect: the token is never stored, not
-/// even for the next page).
+/// even for the next page). The form is taken once: a reload of the answer creates nothing.
 pub(crate) async fn create<S: IdpStore>(
     State(st): State<AppState<S>>,
     s: AdminSession,
@@ -99,6 +104,17 @@ pub(crate) async fn create<S: IdpStore>(
 ) -> Response {
     if let Err(r) = check_csrf(&s, f.csrf.as_deref(), &headers, &st.config().base_url) {
         return r;
+    }
+    if !symbolon_web::once::redeem(st.store(), &s.csrf, f.once.as_deref()).await {
+        return render(
+            &st,
+            &s,
+            Shown {
+                notice: Some("common-form-sent-once".into()),
+                ..Shown::default()
+            },
+        )
+        .await;
     }
     let actor = Actor(s.username.clone());
     match symbolon_idp::create_admin_token(st.store(), &actor, &f.name, OffsetDateTime::now_utc())

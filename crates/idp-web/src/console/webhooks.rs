@@ -39,6 +39,8 @@ struct WebhooksPage<'a> {
     events_error: Option<String>,
     /// Time, event, status, attempts, last HTTP status, last error, message ID.
     deliveries: Vec<(String, String, &'static str, u32, String, String, String)>,
+    /// The add form's one-time submission token (`symbolon_web::once`).
+    once: String,
 }
 
 #[derive(Default)]
@@ -66,6 +68,7 @@ async fn render<S: IdpStore>(
         (Err(e), _) | (_, Err(e)) => return WebError::from(e).into_response(),
     };
     let bad = shown.url_error.is_some() || shown.events_error.is_some();
+    let once = symbolon_web::once::issue(st.store(), &s.csrf).await;
     let mut r = page_status(
         form_status(bad),
         WebhooksPage {
@@ -101,6 +104,7 @@ async fn render<S: IdpStore>(
                     )
                 })
                 .collect(),
+            once,
         }
         .render(),
     );
@@ -131,7 +135,8 @@ pub(crate) async fn webhooks<S: IdpStore>(
     .await
 }
 
-/// Add: the answer shows the secret once (not a redirect: it is never put in a flash).
+/// Add: the answer shows the secret once (not a redirect: it is never put in a flash). The form
+/// is taken once: a reload of the answer adds nothing.
 pub(crate) async fn add<S: IdpStore>(
     State(st): State<AppState<S>>,
     signed_in: AdminSession,
@@ -145,9 +150,11 @@ pub(crate) async fn add<S: IdpStore>(
     };
     // `event` repeats (one per checked box): read the pairs as they come.
     let (mut csrf, mut url, mut allow_http, mut events) = (None, String::new(), false, Vec::new());
+    let mut once = None;
     for (k, v) in pairs {
         match k.as_str() {
             "csrf" => csrf = Some(v),
+            "once" => once = Some(v),
             "url" => url = v,
             "allow_http" => allow_http = !v.is_empty(),
             "event" => events.push(v),
@@ -156,6 +163,20 @@ pub(crate) async fn add<S: IdpStore>(
     }
     if let Err(r) = check_csrf(&s, csrf.as_deref(), &headers, &st.config().base_url) {
         return r;
+    }
+    // A reload of the answer that showed the secret, or a stale form: nothing is added.
+    if !symbolon_web::once::redeem(st.store(), &s.csrf, once.as_deref()).await {
+        let notice = Some("common-form-sent-once".to_string());
+        return render(
+            &st,
+            &s,
+            &realm,
+            Shown {
+                notice,
+                ..Shown::default()
+            },
+        )
+        .await;
     }
     let mut shown = Shown {
         events: events.clone(),

@@ -29,6 +29,8 @@ pub(crate) struct SettingsPage<'a> {
     pub(crate) default_role: String,
     pub(crate) roles: Vec<String>,
     pub(crate) new_key: Option<String>,
+    /// The key form's one-time submission token (`symbolon_web::once`).
+    pub(crate) once: String,
     pub(crate) may_delete: bool,
     /// A master administrator may create another account here (`[sp] accounts_from_console`).
     pub(crate) may_create: bool,
@@ -92,6 +94,11 @@ async fn render_with<S: SpStore>(
         .and_then(|id| roles.iter().find(|r| &r.id == id))
         .map(|r| r.name.clone())
         .unwrap_or_default();
+    let once = if a.pair.master {
+        symbolon_web::once::issue(&st.store, &a.session.csrf).await
+    } else {
+        String::new()
+    };
     page(
         status_for(err_name.is_some() || err_new_account.is_some()),
         SettingsPage {
@@ -101,6 +108,7 @@ async fn render_with<S: SpStore>(
             err_name,
             keys,
             new_key,
+            once,
             may_delete: a.pair.master,
             may_create: a.pair.master && st.cfg.accounts_from_console,
             new_account: new_account.to_string(),
@@ -131,6 +139,7 @@ pub(crate) struct SettingsForm {
     pub(crate) confirm: Option<String>,
     pub(crate) typed: Option<String>,
     pub(crate) new_account: Option<String>,
+    pub(crate) once: Option<String>,
 }
 
 pub(crate) async fn settings_action<S: SpStore>(
@@ -186,6 +195,14 @@ pub(crate) async fn settings_action<S: SpStore>(
                     vec![],
                 ),
             }
+        }
+        Some("create-key")
+            if a.pair.master
+                && !symbolon_web::once::redeem(&st.store, &a.session.csrf, f.once.as_deref())
+                    .await =>
+        {
+            // A reload of the answer that showed the key, or a stale form: nothing is made.
+            render(&st, &a, None, None, Some("common-form-sent-once".into())).await
         }
         Some("create-key") if a.pair.master => {
             match symbolon_sp::create_api_key(

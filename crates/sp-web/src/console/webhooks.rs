@@ -33,6 +33,8 @@ pub(crate) struct WebhooksPage<'a> {
     pub(crate) events_error: Option<String>,
     /// Time, event, status message ID, attempts, last HTTP status, last error.
     pub(crate) deliveries: Vec<(String, String, &'static str, u32, String, String)>,
+    /// The add form's one-time submission token (`symbolon_web::once`).
+    pub(crate) once: String,
 }
 
 #[derive(Default)]
@@ -53,6 +55,7 @@ async fn render<S: SpStore>(st: &AppState<S>, a: &Admin, shown: Shown) -> Respon
         .await
         .unwrap_or_default();
     let bad = shown.url_error.is_some() || shown.events_error.is_some();
+    let once = symbolon_web::once::issue(&st.store, &a.session.csrf).await;
     let mut r = page(
         status_for(bad),
         WebhooksPage {
@@ -92,6 +95,7 @@ async fn render<S: SpStore>(st: &AppState<S>, a: &Admin, shown: Shown) -> Respon
                     )
                 })
                 .collect(),
+            once,
         }
         .render(),
     );
@@ -136,6 +140,20 @@ pub(crate) async fn webhook_action<S: SpStore>(
     let id = get("id").unwrap_or_default();
     let done = match get("action").as_deref() {
         Some("add") => {
+            // A reload of the answer that showed the secret, or a stale form: nothing is added.
+            if !symbolon_web::once::redeem(&st.store, &a.session.csrf, get("once").as_deref()).await
+            {
+                let notice = Some("common-form-sent-once".to_string());
+                return render(
+                    &st,
+                    &a,
+                    Shown {
+                        notice,
+                        ..Shown::default()
+                    },
+                )
+                .await;
+            }
             let url = get("url").unwrap_or_default();
             let allow_http = get("allow_http").is_some_and(|v| !v.is_empty());
             let events: Vec<String> = pairs
