@@ -1,71 +1,12 @@
 //! SQLite implementation of [`WebhookStore`] (migration 0021).
 
 use symbolon_store::webhooks::{
-    Delivery, DeliveryStatus, Owner, Webhook, WebhookStore, owner_columns, owner_of,
+    Delivery, Owner, Webhook, WebhookStore, delivery_row, owner_columns, webhook_row,
 };
-use symbolon_store::{Result, Secret, StoreError};
+use symbolon_store::{Result, StoreError};
 use time::OffsetDateTime;
 
-use crate::{SqliteStore, from_ts, map_err, ts};
-
-type HookRow = (
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    bool,
-    String,
-    String,
-    bool,
-    i64,
-);
-type DeliveryRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    Option<String>,
-    i64,
-    Option<i64>,
-);
-
-impl SqliteStore {
-    fn hook_of(&self, r: HookRow) -> Result<Webhook> {
-        let events: Vec<String> = serde_json::from_str(&r.6)
-            .map_err(|e| StoreError::Backend(format!("webhook events: {e}")))?;
-        Ok(Webhook {
-            secret: Secret(self.open_key(&r.0, &r.5)?),
-            id: r.0,
-            owner: owner_of(r.1, r.2),
-            url: r.3,
-            allow_http: r.4,
-            events,
-            enabled: r.7,
-            created_at: from_ts(r.8),
-        })
-    }
-}
-
-fn delivery_of(r: DeliveryRow) -> Result<Delivery> {
-    Ok(Delivery {
-        id: r.0,
-        webhook_id: r.1,
-        event_type: r.2,
-        payload: r.3,
-        status: DeliveryStatus::parse(&r.4)
-            .ok_or_else(|| StoreError::Backend(format!("delivery status {:?}", r.4)))?,
-        attempts: u32::try_from(r.5).unwrap_or(u32::MAX),
-        next_at: from_ts(r.6),
-        last_code: r.7.and_then(|c| u16::try_from(c).ok()),
-        last_error: r.8,
-        created_at: from_ts(r.9),
-        finished_at: r.10.map(from_ts),
-    })
-}
+use crate::{Cols, SqliteStore, map_err, ts};
 
 impl WebhookStore for SqliteStore {
     async fn create_webhook(&self, w: &Webhook) -> Result<()> {
@@ -93,7 +34,7 @@ impl WebhookStore for SqliteStore {
 
     async fn webhooks(&self, owner: &Owner) -> Result<Vec<Webhook>> {
         let (realm, account) = owner_columns(owner);
-        let rows: Vec<HookRow> = sqlx::query_as(
+        let rows = sqlx::query(
             "SELECT id, realm, account_id, url, allow_http, secret, events, enabled, created_at \
              FROM webhooks WHERE realm IS ? AND account_id IS ? ORDER BY created_at, id",
         )
@@ -102,7 +43,9 @@ impl WebhookStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
-        rows.into_iter().map(|r| self.hook_of(r)).collect()
+        rows.iter()
+            .map(|r| webhook_row(&Cols(r), |id, stored| self.open_key(id, stored)))
+            .collect()
     }
 
     async fn delete_webhook(&self, owner: &Owner, id: &str) -> Result<bool> {
@@ -159,21 +102,24 @@ impl WebhookStore for SqliteStore {
         .map_err(map_err)?;
         let mut out = Vec::with_capacity(ids.len());
         for (id, hook) in ids {
-            let d: Option<DeliveryRow> = sqlx::query_as(
+            let d = sqlx::query(
                 "SELECT d.id, d.webhook_id, d.event_type, d.payload, d.status, d.attempts, d.next_at, d.last_code, d.last_error, d.created_at, d.finished_at FROM webhook_deliveries d WHERE d.id = ?",
             )
             .bind(&id)
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-            let h: Option<HookRow> =
-                sqlx::query_as("SELECT id, realm, account_id, url, allow_http, secret, events, enabled, created_at FROM webhooks WHERE id = ?")
+            let h =
+                sqlx::query("SELECT id, realm, account_id, url, allow_http, secret, events, enabled, created_at FROM webhooks WHERE id = ?")
                     .bind(&hook)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(map_err)?;
             if let (Some(d), Some(h)) = (d, h) {
-                out.push((delivery_of(d)?, self.hook_of(h)?));
+                out.push((
+                    delivery_row(&Cols(&d))?,
+                    webhook_row(&Cols(&h), |id, stored| self.open_key(id, stored))?,
+                ));
             }
         }
         Ok(out)
@@ -199,7 +145,7 @@ impl WebhookStore for SqliteStore {
 
     async fn deliveries(&self, owner: &Owner, limit: u32) -> Result<Vec<Delivery>> {
         let (realm, account) = owner_columns(owner);
-        let rows: Vec<DeliveryRow> = sqlx::query_as(
+        let rows = sqlx::query(
             "SELECT d.id, d.webhook_id, d.event_type, d.payload, d.status, d.attempts, d.next_at, d.last_code, d.last_error, d.created_at, d.finished_at FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
              WHERE w.realm IS ? AND w.account_id IS ? ORDER BY d.created_at DESC, d.id DESC LIMIT ?",
         )
@@ -209,7 +155,7 @@ impl WebhookStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
-        rows.into_iter().map(delivery_of).collect()
+        rows.iter().map(|r| delivery_row(&Cols(r))).collect()
     }
 
     async fn prune_deliveries(&self, before: OffsetDateTime) -> Result<u64> {
