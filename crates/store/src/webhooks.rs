@@ -355,6 +355,46 @@ pub fn after_attempt(
     d
 }
 
+/// A `webhooks` row, as both backends read it; `open` unseals the stored signing secret (the
+/// store's cipher, bound to the webhook's ID).
+pub fn webhook_row(
+    r: &impl crate::codec::Columns,
+    open: impl FnOnce(&str, &str) -> Result<String>,
+) -> Result<Webhook> {
+    let id = r.text("id")?;
+    let events: Vec<String> = serde_json::from_str(&r.text("events")?)
+        .map_err(|e| crate::StoreError::Backend(format!("webhook events: {e}")))?;
+    Ok(Webhook {
+        secret: Secret(open(&id, &r.text("secret")?)?),
+        owner: owner_of(r.opt_text("realm")?, r.opt_text("account_id")?),
+        url: r.text("url")?,
+        allow_http: r.flag("allow_http")?,
+        events,
+        enabled: r.flag("enabled")?,
+        created_at: r.time("created_at")?,
+        id,
+    })
+}
+
+/// A `webhook_deliveries` row, as both backends read it.
+pub fn delivery_row(r: &impl crate::codec::Columns) -> Result<Delivery> {
+    let status = r.text("status")?;
+    Ok(Delivery {
+        id: r.text("id")?,
+        webhook_id: r.text("webhook_id")?,
+        event_type: r.text("event_type")?,
+        payload: r.text("payload")?,
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| crate::StoreError::Backend(format!("delivery status {status:?}")))?,
+        attempts: u32::try_from(r.int("attempts")?).unwrap_or(u32::MAX),
+        next_at: r.time("next_at")?,
+        last_code: r.opt_int("last_code")?.and_then(|c| u16::try_from(c).ok()),
+        last_error: r.opt_text("last_error")?,
+        created_at: r.time("created_at")?,
+        finished_at: r.opt_time("finished_at")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -454,44 +494,4 @@ mod tests {
         assert!(check_events(&s(&[" "])).is_err());
         assert!(new_message_id().is_ok_and(|m| m.len() == 36));
     }
-}
-
-/// A `webhooks` row, as both backends read it; `open` unseals the stored signing secret (the
-/// store's cipher, bound to the webhook's ID).
-pub fn webhook_row(
-    r: &impl crate::codec::Columns,
-    open: impl FnOnce(&str, &str) -> Result<String>,
-) -> Result<Webhook> {
-    let id = r.text("id")?;
-    let events: Vec<String> = serde_json::from_str(&r.text("events")?)
-        .map_err(|e| crate::StoreError::Backend(format!("webhook events: {e}")))?;
-    Ok(Webhook {
-        secret: Secret(open(&id, &r.text("secret")?)?),
-        owner: owner_of(r.opt_text("realm")?, r.opt_text("account_id")?),
-        url: r.text("url")?,
-        allow_http: r.flag("allow_http")?,
-        events,
-        enabled: r.flag("enabled")?,
-        created_at: r.time("created_at")?,
-        id,
-    })
-}
-
-/// A `webhook_deliveries` row, as both backends read it.
-pub fn delivery_row(r: &impl crate::codec::Columns) -> Result<Delivery> {
-    let status = r.text("status")?;
-    Ok(Delivery {
-        id: r.text("id")?,
-        webhook_id: r.text("webhook_id")?,
-        event_type: r.text("event_type")?,
-        payload: r.text("payload")?,
-        status: DeliveryStatus::parse(&status)
-            .ok_or_else(|| crate::StoreError::Backend(format!("delivery status {status:?}")))?,
-        attempts: u32::try_from(r.int("attempts")?).unwrap_or(u32::MAX),
-        next_at: r.time("next_at")?,
-        last_code: r.opt_int("last_code")?.and_then(|c| u16::try_from(c).ok()),
-        last_error: r.opt_text("last_error")?,
-        created_at: r.time("created_at")?,
-        finished_at: r.opt_time("finished_at")?,
-    })
 }
