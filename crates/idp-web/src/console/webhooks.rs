@@ -54,6 +54,16 @@ struct Shown {
     events_error: Option<String>,
 }
 
+impl Shown {
+    /// Only a notice besides the list.
+    fn notice(notice: Option<String>) -> Self {
+        Shown {
+            notice,
+            ..Shown::default()
+        }
+    }
+}
+
 async fn render<S: IdpStore>(
     st: &AppState<S>,
     s: &AdminSession,
@@ -123,16 +133,7 @@ pub(crate) async fn webhooks<S: IdpStore>(
         Err(r) => return r,
     };
     let notice = symbolon_web::flash::take(st.store(), &s.csrf).await;
-    render(
-        &st,
-        &s,
-        &realm,
-        Shown {
-            notice,
-            ..Shown::default()
-        },
-    )
-    .await
+    render(&st, &s, &realm, Shown::notice(notice)).await
 }
 
 /// Add: the answer shows the secret once (not a redirect: it is never put in a flash). The form
@@ -167,16 +168,7 @@ pub(crate) async fn add<S: IdpStore>(
     // A reload of the answer that showed the secret, or a stale form: nothing is added.
     if !symbolon_web::once::redeem(st.store(), &s.csrf, once.as_deref()).await {
         let notice = Some("common-form-sent-once".to_string());
-        return render(
-            &st,
-            &s,
-            &realm,
-            Shown {
-                notice,
-                ..Shown::default()
-            },
-        )
-        .await;
+        return render(&st, &s, &realm, Shown::notice(notice)).await;
     }
     let mut shown = Shown {
         events: events.clone(),
