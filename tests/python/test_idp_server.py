@@ -939,6 +939,21 @@ def test_account_console_self_service_totp(env):
     codes = re.findall(r"<li><code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code></li>", on.text)
     assert on.status_code == 200 and "Two-factor authentication is on." in on.text and len(codes) == 10
     assert "10 recovery codes left" in s.get(f"{idp.base}/realms/acme/account", timeout=30).text
+    # The answer reloaded (the confirmation sent again): nothing pending, nothing re-enrolled, so
+    # the recovery codes shown above stay the ones that work.
+    again = s.post(f"{idp.base}/realms/acme/account/totp", data={**cf["fields"], "code": totp_code(secret)}, timeout=30)
+    assert again.status_code == 400 and "The set-up expired." in again.text and "<code>" not in again.text
+    # Two confirmations at the same instant (another user, a double click): one enrols.
+    idp.cli("user", "add", "--realm", "acme", "vic", "--email", "vic@acme.test", "--password-stdin", stdin=PASSWORD + "\n")
+    v = requests.Session()
+    vpage = sign_in(v, v.get(f"{idp.base}/realms/acme/account", timeout=30), username="vic")
+    vsetup = v.post(f"{idp.base}/realms/acme/account/totp", data={**form(vpage.text, "/account/totp")["fields"], "action": "setup"}, timeout=30)
+    vsecret = re.search(r'id="totp-secret">([A-Z2-7]+)<', vsetup.text).group(1)
+    vdata = {**form(vsetup.text, "/account/totp")["fields"], "code": totp_code(vsecret)}
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda _: v.post(f"{idp.base}/realms/acme/account/totp", data=vdata, timeout=30), range(2)))
+    assert sorted(r.status_code for r in both) == [200, 400], [r.status_code for r in both]
     # Without the form token nothing changes.
     assert s.post(f"{idp.base}/realms/acme/account/totp", data={"action": "remove", "confirm": "yes", "csrf": "x"}, timeout=30).status_code == 403
     # Application sign-ins now ask for the second factor (the set-up code was used: a recovery code here).

@@ -382,6 +382,21 @@ async fn totp<S: IdpStore>(
                 };
                 return render(&st, &s, view, StatusCode::BAD_REQUEST).await;
             };
+            // Taken, not only read: of two confirmations sent at once (a double click, a
+            // reload), one enrols; the other finds nothing pending and changes nothing, so the
+            // recovery codes shown stay the ones that work.
+            if st
+                .store()
+                .take_state(TOTP_SETUP, &s.session_id, now)
+                .await?
+                .is_none()
+            {
+                let view = View {
+                    error: Some("acc-setup-expired"),
+                    ..View::default()
+                };
+                return render(&st, &s, view, StatusCode::BAD_REQUEST).await;
+            }
             let rng = symbolon_dsig::SystemRandom::new();
             let codes =
                 symbolon_idp::totp::recovery_codes(&rng, 10).ok_or_else(WebError::internal)?;
@@ -396,7 +411,6 @@ async fn totp<S: IdpStore>(
                 created_at: now,
             };
             st.store().set_totp(&s.user.id, &cred, &hashes).await?;
-            st.store().delete_state(TOTP_SETUP, &s.session_id).await?;
             crate::state::record_event(
                 &st,
                 &realm,
