@@ -944,9 +944,9 @@ def test_account_console_self_service_totp(env):
     again = s.post(f"{idp.base}/realms/acme/account/totp", data={**cf["fields"], "code": totp_code(secret)}, timeout=30)
     assert again.status_code == 400 and "The set-up expired." in again.text and "<code>" not in again.text
     # Two confirmations at the same instant (another user, a double click): one enrols.
-    idp.cli("user", "add", "--realm", "acme", "vic", "--email", "vic@acme.test", "--password-stdin", stdin=PASSWORD + "\n")
+    idp.cli("user", "add", "--realm", "acme", "dbl", "--email", "dbl@acme.test", "--password-stdin", stdin=PASSWORD + "\n")
     v = requests.Session()
-    vpage = sign_in(v, v.get(f"{idp.base}/realms/acme/account", timeout=30), username="vic")
+    vpage = sign_in(v, v.get(f"{idp.base}/realms/acme/account", timeout=30), username="dbl")
     vsetup = v.post(f"{idp.base}/realms/acme/account/totp", data={**form(vpage.text, "/account/totp")["fields"], "action": "setup"}, timeout=30)
     vsecret = re.search(r'id="totp-secret">([A-Z2-7]+)<', vsetup.text).group(1)
     vdata = {**form(vsetup.text, "/account/totp")["fields"], "code": totp_code(vsecret)}
