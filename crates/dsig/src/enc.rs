@@ -43,6 +43,13 @@ const MGF1_SHA1: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha1";
 const MGF1_SHA256: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha256";
 const MGF1_SHA384: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha384";
 const MGF1_SHA512: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha512";
+/// The hashes OAEP may use, with their names as a digest and as an MGF1 function.
+const OAEP_HASHES: [(Hash, &str, &str); 4] = [
+    (Hash::Sha1, SHA1, MGF1_SHA1),
+    (Hash::Sha256, SHA256, MGF1_SHA256),
+    (Hash::Sha384, SHA384, MGF1_SHA384),
+    (Hash::Sha512, SHA512, MGF1_SHA512),
+];
 
 /// The most `EncryptedKey`s tried for one `EncryptedData`: each is a private-key operation done
 /// before any signature is checked.
@@ -427,20 +434,16 @@ fn key_transport(encrypted_key: Node<'_, '_>) -> Result<Oaep, EncError> {
             "{uri} with {what} (SHA-1, SHA-256, SHA-384 or SHA-512)"
         ))
     };
-    let digest = match digest {
-        SHA1 => Hash::Sha1,
-        SHA256 => Hash::Sha256,
-        SHA384 => Hash::Sha384,
-        SHA512 => Hash::Sha512,
-        other => return Err(unsupported(&format!("digest {other}"))),
-    };
-    let mgf1 = match mgf {
-        MGF1_SHA1 => Hash::Sha1,
-        MGF1_SHA256 => Hash::Sha256,
-        MGF1_SHA384 => Hash::Sha384,
-        MGF1_SHA512 => Hash::Sha512,
-        other => return Err(unsupported(&format!("mask generation {other}"))),
-    };
+    let digest = OAEP_HASHES
+        .iter()
+        .find(|(_, d, _)| *d == digest)
+        .map(|(h, _, _)| *h)
+        .ok_or_else(|| unsupported(&format!("digest {digest}")))?;
+    let mgf1 = OAEP_HASHES
+        .iter()
+        .find(|(_, _, m)| *m == mgf)
+        .map(|(h, _, _)| *h)
+        .ok_or_else(|| unsupported(&format!("mask generation {mgf}")))?;
     let label = match children_named(method, XENC, "OAEPparams").next() {
         None => Vec::new(),
         Some(p) => {
